@@ -1,0 +1,36 @@
+// One esbuild script builds every bundle: extension host, engine process, CLI, webviews and the
+// in-VS-Code test suite. `--production` minifies and drops sourcemaps; `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  target: 'es2022',
+};
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
+
+const targets = [
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  { entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal, optional: true },
+  { entryPoints: ['src/webview/viewer/main.ts'], outfile: 'dist/webview/viewer.js', platform: 'browser', format: 'iife' },
+  { entryPoints: ['test/integration/suite/index.ts'], outfile: 'dist/test/integration.js', platform: 'node', format: 'cjs', external: [...nodeExternal, 'mocha'], optional: true, devOnly: true },
+].filter((t) => !(t.optional && !existsSync(t.entryPoints[0])) && !(production && t.devOnly));
+
+const started = Date.now();
+if (watch) {
+  for (const { optional, devOnly, ...t } of targets) {
+    const ctx = await esbuild.context({ ...common, ...t });
+    await ctx.watch();
+  }
+  console.log('[build] watching', targets.length, 'bundles');
+} else {
+  await Promise.all(targets.map(({ optional, devOnly, ...t }) => esbuild.build({ ...common, ...t })));
+  console.log(`[build] ${targets.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+}

@@ -1,0 +1,75 @@
+import type { PipelineSpec } from '../preprocess/spec';
+
+/**
+ * A model is an ONNX file plus this manifest, side by side: `<name>.onnx` and `<name>.model.json`.
+ * The manifest says everything a runtime needs to use the ONNX file the way it was fitted: input
+ * layout, preprocessing, what each output means, and how raw scores are calibrated.
+ */
+export const MANIFEST_SCHEMA = 'xray-anomaly-model/1';
+export const MANIFEST_SUFFIX = '.model.json';
+
+export type OutputKind = 'reconstruction' | 'anomaly_map' | 'score';
+
+export interface ModelManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  id: string;
+  name: string;
+  version: string;
+  description?: string;
+  /** ONNX file, relative to the manifest. */
+  onnx: string;
+  input: {
+    name: string;
+    /** Channels the network expects; greyscale is replicated when 3. */
+    channels: 1 | 3;
+    height: number;
+    width: number;
+    /** Per-channel (v - mean) / std after the pipeline; omitted = identity. */
+    normalize?: { mean: number[]; std: number[] };
+  };
+  preprocessing: PipelineSpec;
+  /**
+   * Output names by meaning. At least one of reconstruction/anomalyMap/score.
+   * reconstruction: image-shaped output; the map is the (foreground-masked) squared error, smoothed.
+   * anomalyMap: model computes the map itself ([1,1,H,W] or [1,H,W]).
+   * score: one number per image ([1] or [1,1]); when absent, derived from the map by `postprocess.reduce`.
+   */
+  outputs: {
+    reconstruction?: string;
+    anomalyMap?: string;
+    score?: string;
+  };
+  postprocess?: {
+    /** Gaussian sigma in model pixels applied to the map (the paper used 5 at 512 px). */
+    smoothingSigma?: number;
+    /** Restrict error to foreground (non-zero input) pixels, as the paper did. */
+    maskForeground?: boolean;
+    /** How an image score is derived from the map when the model gives none. */
+    reduce?: 'mean' | 'max' | { topK: number };
+  };
+  /**
+   * Raw score -> normalised score as anomalib does: clamp((x - threshold)/(max - min) + 0.5, 0, 1),
+   * so 0.5 is exactly "at threshold". Map values use pixelThreshold when given, else threshold.
+   */
+  calibration: {
+    threshold: number;
+    min: number;
+    max: number;
+    pixelThreshold?: number;
+    /** Where the numbers came from, e.g. "95th percentile of 200 held-out normal images". */
+    source?: string;
+  };
+  license?: string;
+  provenance?: string;
+}
+
+/** What the rest of the system needs to know about an available model, without opening it. */
+export interface ModelInfo {
+  id: string;
+  name: string;
+  version: string;
+  description?: string;
+  manifestPath: string;
+  onnxPath: string;
+  origin: 'bundled' | 'configured' | 'workspace';
+}
