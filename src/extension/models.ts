@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import type { ModelInfo } from '../core/model/manifest';
+import { discoverModels, type ModelFs } from '../core/model/registry';
+import type { ModelChoice } from '../protocol/viewer';
+import type { Logger } from './log';
+
+const SELECTED_KEY = 'xrayAnomaly.selectedModel';
+
+const nodeFs: ModelFs = {
+  readdir: (dir) => fsp.readdir(dir),
+  readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
+  exists: async (p) => fsp.access(p).then(() => true, () => false),
+};
+
+/**
+ * Knows which models exist (bundled, user-configured, workspace) and which one is selected.
+ * Workspace-configured folders are honoured only in trusted workspaces: a model is code-like input
+ * (a crafted ONNX file exercises a native parser), so Restricted Mode views images but loads bundled
+ * and user-level models only.
+ */
+export class ModelService implements vscode.Disposable {
+  private list: ModelInfo[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private refreshing?: Promise<void>;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: Logger,
+    private readonly defaultModel: () => string,
+  ) {}
+
+  get models(): readonly ModelInfo[] {
+    return this.list;
+  }
+
+  get selected(): ModelInfo | undefined {
+    const wanted = this.context.workspaceState.get<string>(SELECTED_KEY) || this.defaultModel();
+    return this.list.find((m) => m.id === wanted) ?? this.list[0];
+  }
+
+  async select(id: string): Promise<ModelInfo | undefined> {
+    await this.ready();
+    const model = this.list.find((m) => m.id === id);
+    if (!model) return undefined;
+    await this.context.workspaceState.update(SELECTED_KEY, id);
+    this.log.info(`Model selected: ${model.name} ${model.version} (${model.id})`);
+    this.changed.fire();
+    return model;
+  }
+
+  choices(): ModelChoice[] {
+    return this.list.map((m) => ({ id: m.id, name: m.name, version: m.version, description: m.description }));
+  }
+
+  /** Resolves once the first discovery has finished. */
+  ready(): Promise<void> {
+    return this.refreshing ?? this.refresh();
+  }
+
+  refresh(): Promise<void> {
+    const run = this.discover().finally(() => {
+      if (this.refreshing === run) this.refreshing = undefined;
+    });
+    this.refreshing = run;
+    return run;
+  }
+
+  private async discover(): Promise<void> {
+    const dirs: { path: string; origin: ModelInfo['origin'] }[] = [{ path: this.context.asAbsolutePath('models'), origin: 'bundled' }];
+    for (const dir of this.configuredFolders()) dirs.push(dir);
+    const { models, problems } = await discoverModels(dirs, nodeFs);
+    for (const p of problems) this.log.warn(`Model skipped: ${p.path}: ${p.message}`);
+    this.list = models;
+    this.log.info(`Models available: ${models.map((m) => `${m.id}@${m.version} [${m.origin}]`).join(', ') || 'none'}`);
+    this.changed.fire();
+  }
+
+  private configuredFolders(): { path: string; origin: ModelInfo['origin'] }[] {
+    const inspected = vscode.workspace.getConfiguration('xrayAnomaly').inspect<string[]>('models.folders');
+    const userFolders = inspected?.globalValue ?? [];
+    const workspaceFolders = [...(inspected?.workspaceValue ?? []), ...(inspected?.workspaceFolderValue ?? [])];
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const resolve = (p: string) => (path.isAbsolute(p) || !base ? p : path.join(base, p));
+    const out = userFolders.map((p) => ({ path: resolve(p), origin: 'configured' as const }));
+    if (workspaceFolders.length > 0) {
+      if (vscode.workspace.isTrusted) out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
+      else this.log.warn(`Restricted Mode: ${workspaceFolders.length} model folder(s) from workspace settings are not loaded until the workspace is trusted.`);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

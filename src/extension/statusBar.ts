@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+
+/** "model · provider" for the active X-ray viewer; click to switch model. */
+export class ModelStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('xrayAnomaly.model', vscode.StatusBarAlignment.Right, 100);
+  private provider?: { provider: string; fallbacks: string[] };
+
+  constructor() {
+    this.item.name = 'X-ray Anomaly Model';
+    this.item.command = 'xrayAnomaly.selectModel';
+  }
+
+  update(state: { visible: boolean; modelName?: string; modelVersion?: string }): void {
+    if (!state.visible) {
+      this.item.hide();
+      return;
+    }
+    const provider = this.provider ? providerLabel(this.provider.provider) : 'not loaded';
+    this.item.text = `$(pulse) ${state.modelName ?? 'No model'} · ${provider}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**Anomaly model:** ${state.modelName ?? 'none'}${state.modelVersion ? ` ${state.modelVersion}` : ''}\n\n`);
+    md.appendMarkdown(`**Runs on:** ${provider}\n\n`);
+    if (this.provider?.fallbacks.length) md.appendMarkdown(`Skipped: ${this.provider.fallbacks.map((f) => `\n- ${f}`).join('')}\n\n`);
+    md.appendMarkdown('Click to choose another model.');
+    this.item.tooltip = md;
+    this.item.show();
+  }
+
+  setProvider(p: { provider: string; fallbacks: string[] }): void {
+    this.provider = p;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+export function providerLabel(p: string): string {
+  const names: Record<string, string> = { cpu: 'CPU', cuda: 'GPU (CUDA)', webgpu: 'GPU (WebGPU)', dml: 'GPU (DirectML)', coreml: 'CoreML' };
+  return names[p] ?? p;
+}

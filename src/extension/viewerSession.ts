@@ -1,0 +1,230 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
+import type { XrayImage } from '../core/image/types';
+import type { AnalysisResult } from '../core/scoring/types';
+import { RpcClient, isResponse } from '../protocol/rpc';
+import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
+import type { EngineApi } from './engineApi';
+import type { Logger } from './log';
+import type { ModelService } from './models';
+import type { Settings } from './config';
+
+export interface ViewerDeps {
+  engine: EngineApi;
+  models: ModelService;
+  log: Logger;
+  settings(): Settings;
+  /** Called when a session learns which provider ran its model (for the status bar). */
+  onProvider(info: { modelName: string; provider: string; fallbacks: string[] }): void;
+  pickModel(): Promise<void>;
+  rememberViewerSettings(s: Partial<Settings['viewer']>): void;
+}
+
+/**
+ * One open X-ray editor: reads the file, has the engine decode and analyse it, and keeps the webview
+ * in step. The host keeps the decoded image and the last analysis so a webview that is reloaded
+ * (hidden tab, retainContextWhenHidden off) is repainted at once without decoding again.
+ */
+export class ViewerSession implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly rpc: RpcClient<HostToViewerMethods>;
+  private webviewReady = false;
+  private image?: { imageId: string; image: XrayImage; decodeMs: number };
+  private imageError?: ErrorInfo;
+  private analysis?: AnalysisResult;
+  private analysisError?: ErrorInfo;
+  private analysisRunning?: string;
+  /** Bumped per analysis request so a late answer for a replaced request is dropped. */
+  private generation = 0;
+  private imageLoad?: Promise<void>;
+  private disposed = false;
+
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: ViewerDeps,
+  ) {
+    this.rpc = new RpcClient<HostToViewerMethods>((msg) => void this.panel.webview.postMessage(msg));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: ViewerToHostMessage) => this.onMessage(m)),
+      deps.models.onDidChange(() => {
+        this.postModels();
+        const selected = deps.models.selected;
+        if (this.image && selected && selected.id !== this.analysis?.modelId && selected.id !== this.analysisRunning) void this.analyze();
+      }),
+    );
+    // Decoding starts before the webview has booted: the two overlap, which is most of "open to image".
+    void this.loadAndAnalyze();
+  }
+
+  get fileName(): string {
+    return path.posix.basename(this.uri.path);
+  }
+
+  /** Asks the webview what it has received and drawn (used by diagnostics and integration tests). */
+  getViewState(): Promise<ViewStateReport> {
+    return this.rpc.request('getViewState', {}, { timeoutMs: 10_000 });
+  }
+
+  /** The engine restarted: decoded images held there are gone. */
+  engineRestarted(): void {
+    if (this.image) this.image = { ...this.image, imageId: '' };
+  }
+
+  async reanalyze(): Promise<void> {
+    if (!this.image) await this.loadAndAnalyze();
+    else await this.analyze();
+  }
+
+  async reload(): Promise<void> {
+    this.image = undefined;
+    this.imageError = undefined;
+    this.analysis = undefined;
+    this.analysisError = undefined;
+    await this.loadAndAnalyze();
+    this.replay();
+  }
+
+  private async loadAndAnalyze(): Promise<void> {
+    await this.loadImage();
+    if (this.image) await this.analyze();
+  }
+
+  private loadImage(): Promise<void> {
+    this.imageLoad ??= this.decode().finally(() => (this.imageLoad = undefined));
+    return this.imageLoad;
+  }
+
+  private async decode(): Promise<void> {
+    const { log, engine } = this.deps;
+    const limits = this.deps.settings().limits;
+    try {
+      const stat = await vscode.workspace.fs.stat(this.uri);
+      if (stat.size > limits.maxFileBytes) {
+        throw new XrayError('TOO_LARGE', `${this.fileName} is ${(stat.size / 1048576).toFixed(0)} MB, over the ${(limits.maxFileBytes / 1048576).toFixed(0)} MB limit (setting xrayAnomaly.limits.maxFileSizeMB).`);
+      }
+      const bytes = await vscode.workspace.fs.readFile(this.uri);
+      const r = await engine.decode({ bytes, fileName: this.fileName, limits });
+      if (this.disposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
+      this.image = r;
+      this.imageError = undefined;
+      const img = r.image;
+      log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}, decoded in ${r.decodeMs.toFixed(0)} ms`);
+      for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
+      this.post('image', { image: img, decodeMs: r.decodeMs });
+    } catch (err) {
+      const info = toErrorInfo(err);
+      this.imageError = info;
+      log.error(`Cannot open ${this.fileName}: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`);
+      this.post('error', { scope: 'image', error: info });
+    }
+  }
+
+  private async analyze(): Promise<void> {
+    const { engine, models, log } = this.deps;
+    await models.ready();
+    const model = models.selected;
+    const gen = ++this.generation;
+    if (!model) {
+      this.setAnalysisError({ code: 'MODEL_NOT_FOUND', message: 'No anomaly model is available. Add a model folder in the setting xrayAnomaly.models.folders, or reinstall the extension to restore the bundled models.' });
+      return;
+    }
+    this.analysisRunning = model.id;
+    this.post('analysisStarted', { modelId: model.id });
+    try {
+      if (!this.image) return;
+      if (!this.image.imageId) {
+        // The engine restarted since this image was decoded; decode it again.
+        this.image = undefined;
+        await this.decode();
+        if (!this.image) return;
+      }
+      const loaded = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
+      this.deps.onProvider({ modelName: model.name, provider: loaded.provider, fallbacks: loaded.fallbacks });
+      const result = await engine.analyze({ imageId: this.image.imageId, modelKey: loaded.modelKey });
+      if (gen !== this.generation || this.disposed) return;
+      this.analysis = result;
+      this.analysisError = undefined;
+      const t = result.timings;
+      log.info(
+        `${this.fileName}: ${model.id} score ${result.score.raw.toPrecision(4)} (normalised ${result.score.normalized.toFixed(3)}, ${result.score.aboveThreshold ? 'above' : 'below'} threshold) on ${result.provider}; preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, postprocess ${t.postprocessMs.toFixed(0)} ms`,
+      );
+      this.post('analysis', { result });
+    } catch (err) {
+      if (gen !== this.generation || this.disposed) return;
+      this.setAnalysisError(toErrorInfo(err), model.id);
+    } finally {
+      if (gen === this.generation) this.analysisRunning = undefined;
+    }
+  }
+
+  private setAnalysisError(info: ErrorInfo, modelId?: string): void {
+    this.analysis = undefined;
+    this.analysisError = info;
+    this.deps.log.error(`${this.fileName}: analysis${modelId ? ` with ${modelId}` : ''} failed: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`);
+    this.post('error', { scope: 'analysis', error: info });
+  }
+
+  private onMessage(msg: ViewerToHostMessage): void {
+    if (isResponse(msg)) {
+      this.rpc.handle(msg);
+      return;
+    }
+    if (msg?.kind !== 'notify') return;
+    switch (msg.type) {
+      case 'ready':
+        this.webviewReady = true;
+        this.replay();
+        break;
+      case 'selectModel':
+        void this.deps.models.select(msg.params.modelId);
+        break;
+      case 'pickModel':
+        void this.deps.pickModel();
+        break;
+      case 'reanalyze':
+        void this.reanalyze();
+        break;
+      case 'settingsChanged':
+        this.deps.rememberViewerSettings(msg.params);
+        break;
+      case 'log':
+        this.deps.log[msg.params.level](`[viewer ${this.fileName}] ${msg.params.message}`);
+        break;
+    }
+  }
+
+  /** Sends everything known so far, in order; used on the webview's (re)start. */
+  private replay(): void {
+    this.post('init', { fileName: this.fileName, settings: this.deps.settings().viewer });
+    this.postModels();
+    if (this.imageError) this.post('error', { scope: 'image', error: this.imageError });
+    if (this.image) this.post('image', { image: this.image.image, decodeMs: this.image.decodeMs });
+    if (this.analysisRunning) this.post('analysisStarted', { modelId: this.analysisRunning });
+    else if (this.analysis) this.post('analysis', { result: this.analysis });
+    else if (this.analysisError) this.post('error', { scope: 'analysis', error: this.analysisError });
+  }
+
+  private postModels(): void {
+    const { models } = this.deps;
+    this.post('models', { models: models.choices(), selectedId: models.selected?.id, provider: this.analysis?.provider });
+  }
+
+  private post<K extends keyof HostToViewerNotifications>(type: K, params: HostToViewerNotifications[K]): void {
+    if (!this.webviewReady || this.disposed) return;
+    const msg = { kind: 'notify', type, params } as HostToViewerMessage;
+    void this.panel.webview.postMessage(msg);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.rpc.failAll({ code: 'CANCELLED', message: 'The viewer was closed.' });
+    if (this.image?.imageId) void this.deps.engine.releaseImage({ imageId: this.image.imageId }).catch(() => undefined);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].slice(0, 300);
+}
