@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'MODEL_INPUT_MISMATCH'
   | 'MODEL_NOT_FOUND'
+  /** The engine does not hold this image id (released, evicted, or the engine restarted): decode again. */
+  | 'IMAGE_NOT_FOUND'
   | 'INFERENCE_FAILED'
   | 'ENGINE_CRASHED'
   | 'ENGINE_TIMEOUT'
