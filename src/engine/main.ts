@@ -1,0 +1,112 @@
+/**
+ * Entry of the inference engine process (bundled to dist/engine.js, started by EngineClient with
+ * child_process.fork and `serialization: 'advanced'` so typed arrays cross intact). This process owns
+ * every native module (onnxruntime-node, sharp): if one of them crashes, only this process dies.
+ */
+import type * as ort from 'onnxruntime-node';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import { decodeImage } from '../core/decode/index';
+import { checkModelIO, parseManifest } from '../core/model/validate';
+import { prepareInput } from '../core/preprocess/pipeline';
+import { scoreOutputs } from '../core/scoring/postprocess';
+import type { EngineNotification } from '../protocol/engine';
+import { isRequest, type ResponseMsg } from '../protocol/rpc';
+import type { CoreOps } from './coreOps';
+import { ImageStore, imageCacheBytes } from './imageStore';
+import { KeyedQueue } from './keyedQueue';
+import { ModelRegistry } from './modelRegistry';
+import { defaultThreads, ortFactory } from './providers';
+import { EngineServer, type LogLevel } from './server';
+import { TestHooks, testHooksEnabled } from './testHooks';
+import type { ReadyMsg } from './wire';
+
+const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+const minLevel = Math.max(0, LEVELS.indexOf((process.env.XRAY_ANOMALY_ENGINE_LOG_LEVEL ?? 'debug') as LogLevel));
+
+function send(msg: ResponseMsg | EngineNotification | ReadyMsg, done?: () => void): void {
+  if (!process.connected) return;
+  process.send!(msg, undefined, {}, (err) => {
+    // A message that cannot cross (e.g. a value the serializer rejects) must not leave the caller waiting.
+    if (err && 'id' in msg && msg.kind === 'response' && msg.ok) {
+      send({ kind: 'response', id: msg.id, ok: false, error: { code: 'INTERNAL', message: `The engine could not send its answer: ${err.message}` } });
+    }
+    done?.();
+  });
+}
+
+function log(level: LogLevel, message: string): void {
+  if (LEVELS.indexOf(level) < minLevel) return;
+  send({ kind: 'notify', type: 'log', params: { level, message } });
+}
+
+let ortModule: typeof ort | undefined;
+function loadOrt(): typeof ort {
+  // Loaded on first use: a broken or wrong-platform native install then fails model requests with a
+  // readable error while decoding keeps working.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ortModule ??= require('onnxruntime-node') as typeof ort;
+  return ortModule;
+}
+
+function versions(): Record<string, string> {
+  const v: Record<string, string> = { node: process.versions.node, engine: '1' };
+  try {
+    v.onnxruntime = loadOrt().env.versions.node ?? 'unknown';
+  } catch {
+    v.onnxruntime = 'unavailable';
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sharp = require('sharp') as { versions: Record<string, string | undefined> };
+    v.sharp = sharp.versions.sharp ?? 'unknown';
+    v.vips = sharp.versions.vips ?? 'unknown';
+  } catch {
+    v.sharp = 'unavailable';
+  }
+  return v;
+}
+
+function main(): void {
+  if (!process.send) {
+    console.error('The X-ray anomaly engine is started by its client over IPC (child_process.fork); it cannot run on its own.');
+    process.exit(2);
+  }
+  const env = process.env;
+  const core: CoreOps<ReturnType<typeof prepareInput>> = { decodeImage, parseManifest, checkModelIO, prepareInput, scoreOutputs };
+  const queue = new KeyedQueue();
+  const images = new ImageStore(imageCacheBytes(env), (id) => log('debug', `Evicted image ${id} to stay within the cache budget`));
+  const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, env);
+  const models = new ModelRegistry({
+    core,
+    files: { readFile: (p) => fs.readFile(p), stat: (p) => fs.stat(p) },
+    factory: ortFactory(loadOrt),
+    queue,
+    platform: process.platform,
+    threads,
+    env,
+    log,
+  });
+  const hooks = testHooksEnabled(env) ? new TestHooks() : undefined;
+  const server = new EngineServer({ core, images, models, queue, ort: loadOrt, versions, log, hooks });
+
+  process.on('message', (msg: unknown) => {
+    if (!isRequest(msg)) return;
+    void server.handle(msg).then((res) => send(res));
+  });
+  // The client is gone (extension host closed or crashed): nothing will ever ask again.
+  process.on('disconnect', () => process.exit(0));
+  process.on('uncaughtException', (err) => {
+    log('error', `Engine error: ${err.stack ?? err.message}`);
+    // State may be inconsistent after an uncaught exception: leave, and let the client restart us.
+    send({ kind: 'notify', type: 'log', params: { level: 'error', message: 'The engine is stopping after an unexpected error.' } }, () => process.exit(70));
+    setTimeout(() => process.exit(70), 500).unref();
+  });
+  process.on('unhandledRejection', (reason) => log('warn', `Unhandled rejection in the engine: ${String(reason)}`));
+
+  // performance.now() counts from process start, so this includes loading the bundle and its modules.
+  send({ kind: 'ready', pid: process.pid, bootMs: performance.now() });
+  log('debug', `Engine ${process.pid} ready: ${threads} inference thread(s), image cache ${(imageCacheBytes(env) / 1048576).toFixed(0)} MB${hooks ? ', TEST HOOKS ON' : ''}`);
+}
+
+main();

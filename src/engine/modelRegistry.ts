@@ -1,0 +1,161 @@
+/**
+ * Loaded ONNX sessions by model key. The key is manifest path + provider preference + both files'
+ * modification stamps, so loading an edited model (or its manifest) gives a new key and a fresh
+ * session, while loading an unchanged model again is a cheap stat. Superseded sessions of the same
+ * manifest and preference are released once the runs queued on them are done.
+ */
+import type * as ort from 'onnxruntime-node';
+import * as path from 'node:path';
+import { XrayError } from '../core/errors';
+import type { ModelManifest } from '../core/model/manifest';
+import type { LoadedModel, ProviderPreference } from '../protocol/engine';
+import type { CoreOps, TensorMeta } from './coreOps';
+import type { KeyedQueue } from './keyedQueue';
+import { createSessionWithFallback, type SessionFactory } from './providers';
+
+export interface FileAccess {
+  readFile(p: string): Promise<Uint8Array>;
+  stat(p: string): Promise<{ mtimeMs: number; size: number }>;
+}
+
+export interface LoadedEntry {
+  info: LoadedModel;
+  manifest: ModelManifest;
+  session: ort.InferenceSession;
+}
+
+export interface RegistryDeps {
+  core: Pick<CoreOps, 'parseManifest' | 'checkModelIO'>;
+  files: FileAccess;
+  factory: SessionFactory;
+  /** Per-model queue shared with analysis, so a session is never released under a running analysis. */
+  queue: KeyedQueue;
+  platform: NodeJS.Platform;
+  threads: number;
+  env: Record<string, string | undefined>;
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
+}
+
+/** Most manifests are small; anything this large is not one and is refused before parsing. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export class ModelRegistry {
+  private readonly loaded = new Map<string, LoadedEntry>();
+  private readonly loading = new Map<string, Promise<LoadedEntry>>();
+  /** family (manifest + preference) -> current key, to release what an edit superseded. */
+  private readonly current = new Map<string, string>();
+
+  constructor(private readonly deps: RegistryDeps) {}
+
+  async load(manifestPath: string, pref: ProviderPreference): Promise<LoadedModel> {
+    if (typeof manifestPath !== 'string' || !manifestPath) throw new XrayError('MODEL_NOT_FOUND', 'No model manifest path was given.');
+    const manifestStat = await this.stat(manifestPath, 'model manifest');
+    const text = await this.readManifest(manifestPath, manifestStat.size);
+    const manifest = this.deps.core.parseManifest(text, manifestPath);
+    const onnxPath = path.resolve(path.dirname(manifestPath), manifest.onnx);
+    const onnxStat = await this.stat(onnxPath, 'ONNX file');
+    const family = `${manifestPath}#${pref}`;
+    const key = `${family}#${manifestStat.mtimeMs}:${onnxStat.mtimeMs}:${onnxStat.size}`;
+
+    const hit = this.loaded.get(key);
+    if (hit) return hit.info;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = this.create(key, manifest, onnxPath, pref).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    const entry = await pending;
+    this.supersede(family, key);
+    return entry.info;
+  }
+
+  /** The entry for a key from `load`, or MODEL_NOT_FOUND (engine restarted, or the model was edited and reloaded). */
+  get(modelKey: string): LoadedEntry {
+    const entry = this.loaded.get(modelKey);
+    if (!entry) {
+      throw new XrayError('MODEL_NOT_FOUND', 'This model is not loaded in the engine (it restarted, or the model files changed). Load the model again.', `modelKey ${modelKey}`);
+    }
+    return entry;
+  }
+
+  get size(): number {
+    return this.loaded.size;
+  }
+
+  private async create(key: string, manifest: ModelManifest, onnxPath: string, pref: ProviderPreference): Promise<LoadedEntry> {
+    const started = performance.now();
+    const bytes = await this.deps.files.readFile(onnxPath).catch((err: unknown) => {
+      throw new XrayError('MODEL_NOT_FOUND', `The ONNX file of model "${manifest.id}" cannot be read: ${path.basename(onnxPath)}.`, String(err));
+    });
+    const label = `Model "${manifest.id}" (${path.basename(onnxPath)})`;
+    const { session, provider, fallbacks } = await createSessionWithFallback(bytes, pref, {
+      factory: this.deps.factory,
+      platform: this.deps.platform,
+      threads: this.deps.threads,
+      env: this.deps.env,
+      label,
+      log: (level, msg) => this.deps.log(level, msg),
+    });
+    const inputs = metaOf(session.inputMetadata, session.inputNames);
+    const outputs = metaOf(session.outputMetadata, session.outputNames);
+    try {
+      this.deps.core.checkModelIO(manifest, { inputs, outputs });
+    } catch (err) {
+      await session.release().catch(() => undefined);
+      throw err;
+    }
+    const info: LoadedModel = {
+      modelKey: key,
+      modelId: manifest.id,
+      version: manifest.version,
+      provider,
+      fallbacks,
+      inputs: inputs.map(({ name, dims }) => ({ name, dims })),
+      outputs: outputs.map((o) => o.name),
+      loadMs: performance.now() - started,
+    };
+    const entry: LoadedEntry = { info, manifest, session };
+    this.loaded.set(key, entry);
+    this.deps.log(
+      'info',
+      `Loaded ${label} on ${provider} in ${info.loadMs.toFixed(0)} ms${fallbacks.length ? ` (skipped: ${fallbacks.join('; ')})` : ''}`,
+    );
+    return entry;
+  }
+
+  private supersede(family: string, key: string): void {
+    const previous = this.current.get(family);
+    this.current.set(family, key);
+    if (!previous || previous === key) return;
+    const old = this.loaded.get(previous);
+    if (!old) return;
+    this.loaded.delete(previous);
+    // Released on the old key's queue: after any analysis already running on it.
+    void this.deps.queue.run(previous, async () => {
+      await old.session.release();
+      this.deps.log('debug', `Released superseded session ${previous}`);
+    }).catch((err: unknown) => this.deps.log('warn', `Releasing ${previous} failed: ${String(err)}`));
+  }
+
+  private async stat(p: string, what: string): Promise<{ mtimeMs: number; size: number }> {
+    try {
+      return await this.deps.files.stat(p);
+    } catch (err) {
+      throw new XrayError('MODEL_NOT_FOUND', `The ${what} ${p} does not exist or cannot be read.`, String(err));
+    }
+  }
+
+  private async readManifest(p: string, size: number): Promise<string> {
+    if (size > MAX_MANIFEST_BYTES) throw new XrayError('MODEL_INVALID', `${path.basename(p)} is ${(size / 1048576).toFixed(1)} MB: too large to be a model manifest.`);
+    try {
+      return new TextDecoder('utf-8', { fatal: false }).decode(await this.deps.files.readFile(p));
+    } catch (err) {
+      throw new XrayError('MODEL_NOT_FOUND', `The model manifest ${p} cannot be read.`, String(err));
+    }
+  }
+}
+
+function metaOf(meta: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]): TensorMeta[] {
+  if (!meta || meta.length !== names.length) return names.map((name) => ({ name, dims: [] }));
+  return meta.map((m) => (m.isTensor ? { name: m.name, dims: [...m.shape], type: m.type } : { name: m.name, dims: [] }));
+}
