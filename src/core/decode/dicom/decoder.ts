@@ -1,0 +1,101 @@
+/**
+ * DICOM images: container -> transfer syntax check -> data set -> image attributes -> limits ->
+ * one frame through its pixel codec -> grey samples -> presentation (rescale, windows, spacing).
+ */
+import { XrayError } from '../../errors';
+import type { XrayImage } from '../../image/types';
+import { checkPixelLimit, frameOutOfRange, requestedFrame } from '../failures';
+import { minMax, modalityRange } from '../pixels';
+import type { DecodeContext, ImageDecoder } from '../registry';
+import { describeContent } from '../sniff';
+import { readImageAttributes, readPresentation, TAG } from './attributes';
+import { defaultPixelCodecs, type PixelCodecRegistry } from './codecs';
+import { dicomLayout, openContainer, parseDataSet, type DicomLayout } from './container';
+import { isKnownTransferSyntax } from './transfer-syntax';
+import { toGreyFrame } from './samples';
+
+const LAYOUT_NOTE: Record<DicomLayout, string> = {
+  part10: '',
+  'dicm-without-preamble': ', no preamble',
+  'meta-without-preamble': ', no preamble',
+  'bare-explicit': ', no file meta header',
+  'bare-implicit': ', no file meta header',
+};
+
+export function createDicomDecoder(codecs: PixelCodecRegistry = defaultPixelCodecs()): ImageDecoder {
+  return {
+    id: 'dicom',
+    description: 'DICOM file',
+    extensions: ['dcm', 'dicom', 'dic', 'dc3'],
+    sniff: (bytes) => dicomLayout(bytes) !== undefined,
+    decode: (bytes, ctx) => decodeDicom(bytes, ctx, codecs),
+    unrecognised(bytes, ctx) {
+      // A file cut short inside the (usually zero) preamble has nothing left to recognise.
+      if (bytes.length <= 132 && bytes.every((b) => b === 0)) {
+        return new XrayError('TRUNCATED', `${ctx.name} is truncated: it has only ${bytes.length} bytes, all inside the DICOM preamble.`);
+      }
+      return new XrayError(
+        'UNSUPPORTED_FORMAT',
+        `${ctx.name} is not a readable DICOM file (no "DICM" marker at byte 128 and no DICOM elements at the start; ${describeContent(bytes)}).`,
+      );
+    },
+  };
+}
+
+async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelCodecRegistry): Promise<XrayImage> {
+  const { name } = ctx;
+  const container = openContainer(bytes, name);
+  const ts = container.transferSyntax;
+  const codec = codecs.get(ts.uid);
+  if (!codec) {
+    const what = isKnownTransferSyntax(ts.uid) ? `${ts.name} (${ts.uid})` : `an unknown transfer syntax (${ts.uid})`;
+    throw new XrayError('UNSUPPORTED_TRANSFER_SYNTAX', `${name} is encoded with ${what}, which this version cannot decode yet.`, `transfer syntax ${ts.uid}`);
+  }
+  const dataSet = parseDataSet(container, name);
+
+  const pixelData = dataSet.elements[TAG.pixelData];
+  if (!pixelData) {
+    if (dataSet.elements[TAG.floatPixelData] || dataSet.elements[TAG.doubleFloatPixelData]) {
+      throw new XrayError('UNSUPPORTED_FORMAT', `${name} holds floating-point pixel data, which cannot be shown.`);
+    }
+    if (dataSet.elements[TAG.rows] && dataSet.elements[TAG.columns]) {
+      throw new XrayError('TRUNCATED', `${name} describes an image but has no Pixel Data; the file is probably truncated.`);
+    }
+    throw new XrayError('UNSUPPORTED_FORMAT', `${name} contains no image (no Pixel Data); it may be a report or another non-image DICOM object.`);
+  }
+
+  const attrs = readImageAttributes(dataSet, name);
+  const { layout, sample } = attrs;
+  // Only one frame is ever held in memory; the whole declared pixel data is checked against the file by the codec.
+  checkPixelLimit(name, layout.columns, layout.rows, ctx.limits);
+  const frameIndex = requestedFrame(ctx.options.frame);
+  if (frameIndex >= layout.frames) throw frameOutOfRange(name, frameIndex, layout.frames);
+
+  const decoded = await codec.decodeFrame({ dataSet, pixelData, layout, frameIndex, name });
+  const grey = toGreyFrame(decoded, layout, sample, name);
+  const presentation = readPresentation(dataSet);
+  const range = modalityRange(minMax(grey.data), presentation.rescale.slope, presentation.rescale.intercept);
+
+  const notices = [...attrs.notices, ...grey.notices, ...presentation.notices];
+  if (container.transferSyntaxGuessed) notices.push(`The file does not state its transfer syntax; read as ${ts.name}.`);
+  const photometricText = layout.photometric === grey.photometric ? grey.photometric : `${layout.photometric} as grey`;
+  return {
+    width: layout.columns,
+    height: layout.rows,
+    data: grey.data,
+    bitsStored: grey.bitsStored,
+    signed: grey.signed,
+    rescale: presentation.rescale,
+    photometric: grey.photometric,
+    windows: presentation.windows,
+    range,
+    source: {
+      format: 'dicom',
+      encoding: `DICOM ${ts.name}${LAYOUT_NOTE[container.layout]}, ${sample.bitsStored}-bit ${grey.signed ? 'signed ' : ''}${photometricText}`,
+      transferSyntaxUid: ts.uid,
+      notices,
+    },
+    ...(presentation.pixelSpacing ? { pixelSpacing: presentation.pixelSpacing } : {}),
+    ...(layout.frames > 1 ? { frame: { index: frameIndex, count: layout.frames } } : {}),
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * PNG, JPEG and TIFF through sharp (libvips). Greyscale stays at its stored depth (8 or 16 bits);
+ * colour is converted to grey here rather than by libvips, so the weights are known and a colour file
+ * whose channels are all equal loses nothing.
+ */
+import sharp from 'sharp';
+import { XrayError } from '../../errors';
+import type { ImageFormat, PixelData, XrayImage } from '../../image/types';
+import { checkPixelLimit, frameOutOfRange, libraryText, requestedFrame } from '../failures';
+import { colourToGrey, hasTransparency, minMax, takeChannel, type IntSamples } from '../pixels';
+import { DEFAULT_DECODE_TIMEOUT_MS, type DecodeContext, type ImageDecoder } from '../registry';
+import { describeContent, rasterKind, type RasterKind } from '../sniff';
+import { jpegComplete, pngStructure, tiffComplete } from './structure';
+
+const LABEL: Record<RasterKind, string> = { png: 'PNG', jpeg: 'JPEG', tiff: 'TIFF' };
+const EXTENSIONS: Record<string, RasterKind> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', jfif: 'jpeg', tif: 'tiff', tiff: 'tiff' };
+
+/** What libvips holds the samples as, collapsed to the three shapes we return. */
+type Depth = 'uchar' | 'ushort' | 'float';
+
+function depthOf(vipsDepth: string): Depth | undefined {
+  if (vipsDepth === 'uchar' || vipsDepth === 'ushort') return vipsDepth;
+  if (vipsDepth === 'float' || vipsDepth === 'double') return 'float';
+  return undefined;
+}
+
+const SAMPLE_NAMES: Record<string, string> = { char: 'signed 8-bit', short: 'signed 16-bit', int: 'signed 32-bit', uint: 'unsigned 32-bit', complex: 'complex', dpcomplex: 'complex' };
+
+export const rasterDecoder: ImageDecoder = {
+  id: 'raster',
+  description: 'PNG, JPEG or TIFF image',
+  extensions: Object.keys(EXTENSIONS),
+  sniff: (bytes) => rasterKind(bytes) !== undefined,
+  decode: decodeRaster,
+  unrecognised(bytes, ctx) {
+    const ext = ctx.name.slice(ctx.name.lastIndexOf('.') + 1).toLowerCase();
+    const label = LABEL[EXTENSIONS[ext] ?? 'png'];
+    return new XrayError('UNSUPPORTED_FORMAT', `${ctx.name} is not a readable ${label} image (${describeContent(bytes)}).`);
+  },
+};
+
+async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<XrayImage> {
+  const kind = rasterKind(bytes);
+  if (!kind) throw rasterDecoder.unrecognised(bytes, ctx);
+  const label = LABEL[kind];
+  const frame = requestedFrame(ctx.options.frame);
+  const notices: string[] = [];
+
+  // Header only: no pixel is decoded until the size is known to be within limits.
+  const header = () => guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, page: frame }).metadata());
+  const first = await guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false }).metadata());
+  const pages = first.pages ?? 1;
+  if (frame >= pages) throw frameOutOfRange(ctx.name, frame, pages);
+  // Pages of a TIFF may differ in size and depth.
+  const meta = frame === 0 ? first : await header();
+  checkPixelLimit(ctx.name, meta.width, meta.height, ctx.limits);
+
+  const depth = depthOf(meta.depth);
+  if (!depth) {
+    // libvips casts 16-bit grey to unsigned on output, so signed samples would silently lose their negatives.
+    throw new XrayError('UNSUPPORTED_FORMAT', `${ctx.name} stores ${SAMPLE_NAMES[meta.depth] ?? meta.depth} samples; ${label} images must be 8- or 16-bit unsigned or floating point.`);
+  }
+  const colour = meta.channels >= 3;
+  const orient = meta.orientation !== undefined && meta.orientation !== 1;
+  if (orient) notices.push(`Rotated/flipped upright as the file's EXIF orientation (${meta.orientation}) asks.`);
+
+  let pipeline = sharp(bytes, { limitInputPixels: ctx.limits.maxPixels, failOn: 'error', page: frame, autoOrient: orient });
+  // Both the colourspace and the raw depth are needed; either alone silently drops 16-bit data to 8.
+  if (depth === 'ushort') pipeline = pipeline.toColourspace(colour ? 'rgb16' : 'grey16').raw({ depth: 'ushort' });
+  else if (depth === 'uchar') pipeline = pipeline.toColourspace(colour ? 'srgb' : 'b-w').raw();
+  else pipeline = pipeline.toColourspace(colour ? 'srgb' : 'b-w').raw({ depth: 'float' });
+  const timeoutMs = ctx.options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
+  pipeline = pipeline.timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+
+  const { data: raw, info } = await guard(kind, bytes, ctx, () => pipeline.toBuffer({ resolveWithObject: true }));
+  const pixels = info.width * info.height;
+  const channels = info.channels;
+  let data: PixelData;
+  if (depth === 'float') {
+    const all = new Float32Array(exactBuffer(raw));
+    data = channels === 1 ? all : floatChannel0(all, pixels, channels);
+    if (channels >= 3) notices.push('Colour image read as its first channel.');
+  } else {
+    const make = depth === 'ushort' ? (n: number) => new Uint16Array(n) : (n: number) => new Uint8Array(n);
+    const all: IntSamples = depth === 'ushort' ? new Uint16Array(exactBuffer(raw)) : new Uint8Array(exactBuffer(raw));
+    const opaque = depth === 'ushort' ? 0xffff : 0xff;
+    const alphaAt = channels === 2 || channels === 4 ? channels - 1 : -1;
+    if (alphaAt >= 0 && hasTransparency(all, pixels, channels, alphaAt, opaque)) notices.push('Transparency (alpha channel) ignored.');
+    if (channels === 1) data = all;
+    else if (channels === 2) data = takeChannel(all, pixels, 2, 0, make);
+    else {
+      const g = colourToGrey(all, pixels, channels, false, make);
+      data = g.grey;
+      if (!g.channelsIdentical) notices.push('Colour image converted to grey (0.299 R + 0.587 G + 0.114 B); the colour channels differed.');
+    }
+  }
+
+  const range = minMax(data);
+  const bits = depth === 'uchar' ? 8 : depth === 'ushort' ? 16 : 32;
+  const bitsStored = kind === 'png' && bits === 16 ? pngSignificantBits(bytes, range.max) : bits;
+  const format: ImageFormat = kind;
+  return {
+    width: info.width,
+    height: info.height,
+    data,
+    bitsStored,
+    signed: depth === 'float' && range.min < 0,
+    rescale: { slope: 1, intercept: 0 },
+    photometric: 'MONOCHROME2',
+    windows: [],
+    range,
+    source: { format, encoding: `${label} ${bits === 32 ? 'floating-point' : `${bits}-bit`} ${describeChannels(meta.channels, meta.space, meta.isPalette)}`, notices },
+    ...(pages > 1 ? { frame: { index: frame, count: pages } } : {}),
+  };
+}
+
+/**
+ * 16-bit PNGs from 12-bit detectors sometimes carry sBIT = 12. PNG says such samples are scaled up to
+ * 16 bits, but many exporters store them unscaled; only in that case (every value fits in sBIT bits)
+ * is reporting fewer bits true.
+ */
+function pngSignificantBits(bytes: Uint8Array, max: number): number {
+  const sbit = pngStructure(bytes).significantBits?.[0];
+  return sbit !== undefined && sbit >= 1 && sbit < 16 && max < 2 ** sbit ? sbit : 16;
+}
+
+function describeChannels(channels: number, space: string, palette: boolean): string {
+  if (palette) return 'palette';
+  if (space === 'cmyk') return 'CMYK';
+  return ['', 'grey', 'grey + alpha', 'RGB', 'RGBA'][channels] ?? `${channels}-channel`;
+}
+
+function floatChannel0(all: Float32Array, pixels: number, stride: number): Float32Array {
+  const out = new Float32Array(pixels);
+  for (let i = 0, p = 0; i < pixels; i++, p += stride) out[i] = all[p];
+  return out;
+}
+
+/**
+ * An ArrayBuffer holding exactly these bytes. Typed-array views must be aligned, and an image crosses
+ * process boundaries by structured clone, which copies the whole backing buffer, not just the view.
+ */
+function exactBuffer(b: Uint8Array): ArrayBuffer {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
+  return b.slice().buffer as ArrayBuffer;
+}
+
+/** Runs a sharp call and turns whatever it throws into an XrayError a person can read. */
+async function guard<T>(kind: RasterKind, bytes: Uint8Array, ctx: DecodeContext, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw classify(kind, bytes, ctx, err);
+  }
+}
+
+function classify(kind: RasterKind, bytes: Uint8Array, ctx: DecodeContext, err: unknown): XrayError {
+  if (err instanceof XrayError) return err;
+  const text = libraryText(err);
+  const label = LABEL[kind];
+  if (/exceeds pixel limit/i.test(text)) {
+    return new XrayError('TOO_LARGE', `${ctx.name} has more pixels than the limit of ${ctx.limits.maxPixels.toLocaleString('en-US')}.`, text);
+  }
+  if (/timeout/i.test(text)) {
+    return new XrayError('DECODE_TIMEOUT', `Decoding ${ctx.name} took too long and was stopped.`, text);
+  }
+  const complete = kind === 'png' ? pngStructure(bytes).complete : kind === 'jpeg' ? jpegComplete(bytes) : tiffComplete(bytes);
+  if (!complete || /premature end|truncat|unexpected end|end of (file|stream)/i.test(text)) {
+    return new XrayError('TRUNCATED', `${ctx.name} is truncated: the file ends before the ${label} image data does.`, text);
+  }
+  return new XrayError('CORRUPT', `${ctx.name} is not a readable ${label} image (its data is damaged).`, text);
+}
