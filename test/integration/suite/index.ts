@@ -1,0 +1,18 @@
+// Entry of the in-VS-Code test bundle (dist/test/integration.js, built by scripts/build.mjs). VS Code loads it
+// as `extensionTestsPath` and calls `run()`. Suites are imported statically because esbuild bundles one file:
+// add each new `*.test.ts` here, after './mocha' (which must stay first: it defines describe/it/suite/test).
+import { mocha } from './mocha';
+import { harnessConfig } from './harness';
+import './smoke.test';
+
+export function run(): Promise<void> {
+  const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;
+  if (grep) mocha.grep(grep);
+  return new Promise((resolve, reject) => {
+    try {
+      mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
