@@ -1,0 +1,566 @@
+/**
+ * The viewer: owns the state, handles host messages, turns actions into state changes, and draws at
+ * most once per animation frame. Re-windowing (the only per-pixel work) happens only when the window
+ * or inversion changed; zoom, pan and overlay changes just recompose the frame.
+ */
+import type { ViewerSettings, ViewStateReport } from '../../protocol/viewer';
+import { apply, invert as invertAffine, isAffine } from './affine';
+import { fmtValue } from './format';
+import { asHostMessage, type HostChannel } from './host';
+import { checkImage } from './imageCheck';
+import { attachKeys, attachPointer } from './input';
+import { imageKey, readPersisted, sanitizeSettings, type PersistedState, type Tool } from './persist';
+import { HeatmapLayer, mapStats, sampleMap } from './render/heatmapLayer';
+import { ImageLayer } from './render/imageLayer';
+import { drawScene } from './render/scene';
+import { modelName, type LoadedAnalysis, type ViewerState } from './state';
+import type { AnalysisResult, ErrorInfo } from './types';
+import type { Actions } from './ui/actions';
+import { buildLayout, type Layout } from './ui/layout';
+import { renderErrorCard, renderHeat, renderInfo, renderScore, renderToolbar } from './ui/panels';
+import { constrain, fitView, imageFromScreen, panBy, stepScale, zoomAt, type View } from './viewport';
+import { defaultOption, imageStats, windowOptions, type WindowLevel } from './windowing';
+
+/** Timings kept for the dev harness and the log. */
+export interface ViewerPerf {
+  /** From receiving the image message to the end of the first frame that shows it. */
+  firstPaintMs?: number;
+  /** Windowing (LUT + upload) plus compositing time of each frame that re-windowed. */
+  windowRenderMs: number[];
+  /** Compositing time of frames that did not re-window (zoom, pan, overlay). */
+  composeMs: number[];
+}
+
+export class ViewerApp implements Actions {
+  readonly perf: ViewerPerf = { windowRenderMs: [], composeMs: [] };
+  private readonly s: ViewerState;
+  private readonly L: Layout;
+  private readonly ctx: CanvasRenderingContext2D;
+  private restored?: PersistedState;
+  private frame = 0;
+  private uiDirty = true;
+  private saveTimer?: ReturnType<typeof setTimeout>;
+  private hover?: [number, number];
+  private frameColor = '#888';
+
+  constructor(root: HTMLElement, private readonly host: HostChannel, initialSettings: unknown) {
+    const settings = sanitizeSettings(initialSettings);
+    this.restored = readPersisted(host.getState(), settings);
+    const r = this.restored;
+    this.s = {
+      settings: r?.settings ?? settings,
+      overlayVisible: r?.overlayVisible ?? true,
+      outline: r?.outline ?? true,
+      tool: r?.tool ?? 'pan',
+      panelOpen: r?.panelOpen ?? true,
+      invert: false,
+      fitted: true,
+      models: [],
+      renders: 0,
+    };
+    this.L = buildLayout(root, this);
+    const ctx = this.L.canvas.getContext('2d', { alpha: true });
+    if (!ctx) throw new Error('Canvas 2D is not available in this webview.');
+    this.ctx = ctx;
+    attachPointer(this.L.canvas, {
+      tool: () => this.s.tool,
+      pan: (dx, dy) => this.panDevice(dx, dy),
+      windowDrag: (dx, dy) => this.windowDrag(dx, dy),
+      zoomAt: (f, sx, sy) => this.zoomAtPoint(f, sx, sy),
+      fit: () => this.fit(),
+      hover: (sx, sy) => this.setHover([sx, sy]),
+      leave: () => this.setHover(undefined),
+      dragEnd: () => this.save(),
+    });
+    attachKeys(this, (dx, dy, big) => this.panByFraction(dx, dy, big), () => this.closeHelp());
+    document.addEventListener('pointerdown', (e) => {
+      if (!this.L.help.hidden && !this.L.help.contains(e.target as Node) && e.target !== this.L.helpBtn) this.closeHelp();
+    });
+    new ResizeObserver(() => this.onResize()).observe(this.L.viewport);
+    // VS Code swaps body classes when the colour theme changes; the canvas reads theme colours itself.
+    new MutationObserver(() => this.readThemeColors()).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+    this.readThemeColors();
+    this.invalidate(true);
+  }
+
+  /** Tell the host we are listening; it answers with init, image, models, analysis. */
+  start(): void {
+    this.host.notify('ready', {});
+  }
+
+  handle(data: unknown): void {
+    const msg = asHostMessage(data);
+    if (!msg) return;
+    try {
+      if (msg.kind === 'request') {
+        if (msg.method === 'getViewState') this.host.respond(msg.id, this.report());
+        else this.host.respondError(msg.id, { code: 'INTERNAL', message: `The viewer does not know the request "${String(msg.method)}".` });
+        return;
+      }
+      switch (msg.type) {
+        case 'init':
+          this.s.fileName = msg.params.fileName;
+          // A restored tab keeps the choices made in it; a new tab takes the host's current defaults.
+          if (!this.restored) this.s.settings = sanitizeSettings(msg.params.settings, this.s.settings);
+          break;
+        case 'image':
+          this.onImage(msg.params.image, msg.params.decodeMs);
+          break;
+        case 'models':
+          this.s.models = Array.isArray(msg.params.models) ? msg.params.models : [];
+          this.s.selectedId = msg.params.selectedId ?? this.s.selectedId;
+          this.s.provider = msg.params.provider ?? this.s.provider;
+          break;
+        case 'analysisStarted':
+          this.s.running = { modelId: msg.params.modelId };
+          this.s.selectedId = msg.params.modelId;
+          this.s.analysisError = undefined;
+          if (this.s.lastError?.scope === 'analysis') this.s.lastError = undefined;
+          break;
+        case 'analysis':
+          this.onAnalysis(msg.params.result);
+          break;
+        case 'error':
+          this.onError(msg.params.scope, msg.params.error);
+          break;
+      }
+    } catch (err) {
+      // A bad message must never take the viewer down; say what happened and keep going.
+      this.host.log('error', `Viewer could not handle "${msg.kind === 'notify' ? msg.type : msg.method}": ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.invalidate(true);
+  }
+
+  private onImage(raw: unknown, decodeMs: number): void {
+    const receivedAt = performance.now();
+    const checked = checkImage(raw);
+    if ('problem' in checked) {
+      this.onError('image', { code: 'CORRUPT', message: `The viewer received an unusable image: ${checked.problem}.` });
+      return;
+    }
+    const image = checked.image;
+    const stats = imageStats(image);
+    const options = windowOptions(image, stats);
+    this.s.loaded = { image, stats, options, initial: defaultOption(image, options), layer: new ImageLayer(image), decodeMs: Number(decodeMs) || 0, receivedAt };
+    this.s.imageError = undefined;
+    if (this.s.lastError?.scope === 'image') this.s.lastError = undefined;
+    this.s.renders = 0;
+    this.perf.firstPaintMs = undefined;
+    const r = this.restored;
+    if (r && r.imageKey === imageKey(image.width, image.height)) {
+      this.s.window = r.window ?? this.s.loaded.initial?.window;
+      this.s.windowId = r.window ? (r.windowId ?? 'custom') : this.s.loaded.initial?.id;
+      this.s.invert = r.invert ?? image.photometric === 'MONOCHROME1';
+      this.s.view = r.view;
+      this.s.fitted = !r.view;
+    } else {
+      this.resetWindow();
+      this.s.fitted = true;
+      this.s.view = undefined;
+    }
+    // Only the first image of a restored tab takes the saved view.
+    this.restored = undefined;
+    this.save();
+  }
+
+  private onAnalysis(result: AnalysisResult): void {
+    const a: LoadedAnalysis = { result };
+    const m = result.map;
+    if (m) {
+      const problem =
+        !(m.data instanceof Float32Array) ? 'its data is not a Float32Array' :
+        !(Number.isInteger(m.width) && Number.isInteger(m.height) && m.width > 0 && m.height > 0) ? `invalid size ${m.width} x ${m.height}` :
+        m.data.length !== m.width * m.height ? `it holds ${m.data.length} values for ${m.width} x ${m.height}` :
+        !isAffine(m.toImage) || !invertAffine(m.toImage) ? 'its placement on the image (toImage) is not a valid affine' : undefined;
+      if (problem) {
+        a.mapProblem = problem;
+        this.host.log('warn', `Anomaly map from ${result.modelId} not shown: ${problem}.`);
+      } else {
+        a.heat = new HeatmapLayer(m);
+        a.mapStats = mapStats(m);
+      }
+    }
+    this.s.analysis = a;
+    this.s.running = undefined;
+    this.s.analysisError = undefined;
+    if (this.s.lastError?.scope === 'analysis') this.s.lastError = undefined;
+    if (result.provider) this.s.provider = result.provider;
+  }
+
+  private onError(scope: 'image' | 'analysis', error: ErrorInfo): void {
+    const info: ErrorInfo = { code: error?.code ?? 'INTERNAL', message: error?.message ?? 'Unknown error.', detail: error?.detail };
+    this.s.lastError = { scope, code: info.code, message: info.message };
+    if (scope === 'image') {
+      this.s.imageError = info;
+      this.s.loaded = undefined;
+      this.s.running = undefined;
+    } else {
+      this.s.analysisError = info;
+      this.s.running = undefined;
+    }
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  fit = (): void => {
+    this.s.fitted = true;
+    this.s.view = undefined;
+    this.changed(false);
+  };
+
+  oneToOne = (): void => {
+    const v = this.currentView();
+    if (!v) return;
+    this.setView({ ...v, scale: 1 });
+  };
+
+  zoomStep = (dir: 1 | -1): void => {
+    const v = this.currentView();
+    if (!v) return;
+    const c = this.L.canvas;
+    this.setView(zoomAt(v, stepScale(v.scale, dir), c.width / 2, c.height / 2, c.width, c.height));
+  };
+
+  setTool = (tool: Tool): void => {
+    this.s.tool = tool;
+    this.changed(false);
+  };
+
+  choosePreset = (id: string): void => {
+    const o = this.s.loaded?.options.find((x) => x.id === id);
+    if (!o) return;
+    this.s.window = o.window;
+    this.s.windowId = o.id;
+    this.changed(false);
+  };
+
+  cyclePreset = (dir: 1 | -1): void => {
+    const opts = this.s.loaded?.options ?? [];
+    if (opts.length === 0) return;
+    const i = opts.findIndex((o) => o.id === this.s.windowId);
+    const next = i < 0 ? (dir > 0 ? 0 : opts.length - 1) : (i + dir + opts.length) % opts.length;
+    this.choosePreset(opts[next].id);
+  };
+
+  setWindowNumbers = (center: number, width: number): void => {
+    const w = this.s.window;
+    if (!w || !Number.isFinite(center) || !Number.isFinite(width) || width <= 0) {
+      this.uiDirty = true; // puts the valid numbers back into the fields
+      this.invalidate(true);
+      return;
+    }
+    this.s.window = { ...w, center, width };
+    this.s.windowId = 'custom';
+    this.changed(false);
+  };
+
+  toggleInvert = (): void => {
+    if (!this.s.loaded) return;
+    this.s.invert = !this.s.invert;
+    this.changed(false);
+  };
+
+  reset = (): void => {
+    if (!this.s.loaded) return;
+    this.resetWindow();
+    this.fit();
+  };
+
+  toggleOverlay = (): void => {
+    if (!this.s.analysis?.heat) return;
+    this.s.overlayVisible = !this.s.overlayVisible;
+    this.changed(false);
+  };
+
+  setOpacity = (v: number, commit: boolean): void => {
+    this.s.settings = { ...this.s.settings, heatmapOpacity: Math.min(1, Math.max(0, v)) };
+    this.changed(commit ? { heatmapOpacity: this.s.settings.heatmapOpacity } : false);
+  };
+
+  setColormap = (c: ViewerSettings['colormap']): void => {
+    this.s.settings = sanitizeSettings({ ...this.s.settings, colormap: c }, this.s.settings);
+    this.changed({ colormap: this.s.settings.colormap });
+  };
+
+  setThreshold = (v: number, commit: boolean): void => {
+    this.s.settings = { ...this.s.settings, threshold: Math.min(1, Math.max(0, v)) };
+    this.changed(commit ? { threshold: this.s.settings.threshold } : false);
+  };
+
+  setOutline = (on: boolean): void => {
+    this.s.outline = on;
+    this.changed(false);
+  };
+
+  selectModel = (id: string): void => {
+    if (!id || id === this.s.selectedId) return;
+    this.s.selectedId = id;
+    this.host.notify('selectModel', { modelId: id });
+    this.changed(false);
+  };
+
+  pickModel = (): void => this.host.notify('pickModel', {});
+
+  reanalyze = (): void => {
+    this.s.analysisError = undefined;
+    this.host.notify('reanalyze', {});
+    this.changed(false);
+  };
+
+  togglePanel = (): void => {
+    this.s.panelOpen = !this.s.panelOpen;
+    this.changed(false);
+  };
+
+  toggleHelp = (): void => {
+    const open = this.L.help.hidden;
+    this.L.help.hidden = !open;
+    this.L.helpBtn.setAttribute('aria-expanded', String(open));
+    if (open) this.L.help.focus();
+  };
+
+  private closeHelp(): boolean {
+    if (this.L.help.hidden) return false;
+    this.L.help.hidden = true;
+    this.L.helpBtn.setAttribute('aria-expanded', 'false');
+    this.L.helpBtn.focus();
+    return true;
+  }
+
+  // ---- view and window helpers ----------------------------------------------------------------
+
+  private resetWindow(): void {
+    const lo = this.s.loaded;
+    if (!lo) return;
+    this.s.window = lo.initial?.window;
+    this.s.windowId = lo.initial?.id;
+    this.s.invert = lo.image.photometric === 'MONOCHROME1';
+  }
+
+  /** The view in effect now (the fitted one when following the editor size). */
+  private currentView(): View | undefined {
+    const img = this.s.loaded?.image;
+    if (!img) return undefined;
+    const c = this.L.canvas;
+    if (this.s.fitted || !this.s.view) return fitView(img.width, img.height, Math.max(1, c.width), Math.max(1, c.height));
+    return this.s.view;
+  }
+
+  private setView(v: View): void {
+    const img = this.s.loaded?.image;
+    if (!img) return;
+    this.s.view = constrain(v, img.width, img.height);
+    this.s.fitted = false;
+    this.changed(false);
+  }
+
+  private panDevice(dx: number, dy: number): void {
+    const v = this.currentView();
+    if (v) this.setView(panBy(v, dx, dy));
+  }
+
+  private panByFraction(fx: number, fy: number, big: boolean): void {
+    const c = this.L.canvas;
+    const f = big ? 0.5 : 0.1;
+    this.panDevice(fx * c.width * f, fy * c.height * f);
+  }
+
+  private zoomAtPoint(factor: number, sx: number, sy: number): void {
+    const v = this.currentView();
+    if (!v) return;
+    const c = this.L.canvas;
+    this.setView(zoomAt(v, v.scale * factor, sx, sy, c.width, c.height));
+  }
+
+  /** Right-drag: horizontal changes the width, vertical the level; the whole range is ~500 px of drag. */
+  private windowDrag(dx: number, dy: number): void {
+    const lo = this.s.loaded;
+    const w = this.s.window;
+    if (!lo || !w) return;
+    const range = Math.max(lo.stats.max - lo.stats.min, 1e-6);
+    const k = range / 500;
+    const integer = !(lo.image.data instanceof Float32Array) && Number.isInteger(lo.image.rescale.slope);
+    const minWidth = integer ? 1 : range * 1e-4;
+    this.s.window = { ...w, width: Math.max(minWidth, w.width + dx * k), center: w.center + dy * k };
+    this.s.windowId = 'custom';
+    this.changed(false);
+  }
+
+  private setHover(p: [number, number] | undefined): void {
+    this.hover = p;
+    this.renderReadout();
+  }
+
+  private renderReadout(): void {
+    const lo = this.s.loaded;
+    const v = this.currentView();
+    const out = this.L.readout;
+    if (!lo || !v || !this.hover) {
+      out.textContent = '';
+      return;
+    }
+    const [ix, iy] = imageFromScreen(v, this.L.canvas.width, this.L.canvas.height, this.hover[0], this.hover[1]);
+    const img = lo.image;
+    const x = Math.floor(ix);
+    const y = Math.floor(iy);
+    if (x < 0 || y < 0 || x >= img.width || y >= img.height) {
+      out.textContent = '';
+      return;
+    }
+    const value = img.data[y * img.width + x] * img.rescale.slope + img.rescale.intercept;
+    let text = `x ${x}  y ${y}   value ${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}`;
+    const map = this.s.analysis?.heat?.map;
+    if (map) {
+      const inv = invertAffine(map.toImage);
+      const [mx, my] = inv ? apply(inv, ix, iy) : [NaN, NaN];
+      const h = sampleMap(map, mx, my);
+      if (h !== undefined && Number.isFinite(h)) text += `   heat ${h.toFixed(2)}${h >= this.s.settings.threshold ? ' (above)' : ''}`;
+    }
+    out.textContent = text;
+  }
+
+  // ---- persistence and host settings ------------------------------------------------------------
+
+  private changed(settings: Partial<ViewerSettings> | false): void {
+    if (settings) this.host.notify('settingsChanged', settings);
+    this.save();
+    this.invalidate(true);
+  }
+
+  private save(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      const img = this.s.loaded?.image;
+      const state: PersistedState = {
+        v: 1,
+        imageKey: img ? imageKey(img.width, img.height) : undefined,
+        view: this.s.fitted ? undefined : this.s.view,
+        window: this.s.window,
+        windowId: this.s.windowId,
+        invert: this.s.invert,
+        overlayVisible: this.s.overlayVisible,
+        outline: this.s.outline,
+        settings: this.s.settings,
+        tool: this.s.tool,
+        panelOpen: this.s.panelOpen,
+      };
+      this.host.setState(state);
+    }, 150);
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+
+  private readThemeColors(): void {
+    this.frameColor = getComputedStyle(this.L.canvas).color || '#888';
+    this.invalidate(false);
+  }
+
+  private onResize(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const r = this.L.viewport.getBoundingClientRect();
+    const w = Math.max(1, Math.round(r.width * dpr));
+    const h = Math.max(1, Math.round(r.height * dpr));
+    if (this.L.canvas.width !== w || this.L.canvas.height !== h) {
+      this.L.canvas.width = w;
+      this.L.canvas.height = h;
+      this.invalidate(true);
+    }
+  }
+
+  private invalidate(ui: boolean): void {
+    if (ui) this.uiDirty = true;
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  private draw(): void {
+    this.frame = 0;
+    const s = this.s;
+    if (this.uiDirty) {
+      this.uiDirty = false;
+      renderToolbar(this.L, s);
+      renderScore(this.L, s, this);
+      renderHeat(this.L, s);
+      renderInfo(this.L, s);
+      renderErrorCard(this.L, s);
+      this.L.loading.hidden = Boolean(s.loaded || s.imageError);
+      this.L.canvas.hidden = !s.loaded;
+      this.L.canvas.setAttribute('aria-label', this.describe());
+      this.L.canvas.classList.toggle('tool-window', s.tool === 'window');
+    }
+    const lo = s.loaded;
+    const c = this.L.canvas;
+    if (!lo || !s.window || c.width < 2 || c.height < 2) return;
+    if (s.fitted) s.view = fitView(lo.image.width, lo.image.height, c.width, c.height);
+    if (!s.view) return;
+    const t0 = performance.now();
+    const windowMs = lo.layer.update(s.window, s.invert);
+    const an = s.analysis;
+    const heat = an?.heat && s.overlayVisible ? an.heat : undefined;
+    heat?.paint(s.settings.colormap);
+    drawScene(this.ctx, c.width, c.height, {
+      view: s.view,
+      image: lo.layer,
+      heat: heat && { layer: heat, toImage: heat.map.toImage, opacity: s.settings.heatmapOpacity, threshold: s.settings.threshold, outline: s.outline },
+      pixelSpacing: lo.image.pixelSpacing,
+      frameColor: this.frameColor,
+      dpr: window.devicePixelRatio || 1,
+    });
+    const ms = performance.now() - t0;
+    s.renders++;
+    if (windowMs > 0) pushBounded(this.perf.windowRenderMs, ms);
+    else pushBounded(this.perf.composeMs, ms);
+    if (lo.firstPaintMs === undefined) {
+      lo.firstPaintMs = performance.now() - lo.receivedAt;
+      this.perf.firstPaintMs = lo.firstPaintMs;
+      this.host.log('info', `Viewer: ${lo.image.width}x${lo.image.height} image drawn ${Math.round(lo.firstPaintMs)} ms after it arrived (windowing ${Math.round(windowMs)} ms).`);
+    }
+    this.renderReadout();
+  }
+
+  private describe(): string {
+    const s = this.s;
+    const img = s.loaded?.image;
+    if (!img) return 'X-ray image (not loaded)';
+    let d = `X-ray ${s.fileName ?? ''}, ${img.width} by ${img.height} pixels`;
+    const r = s.analysis?.result;
+    if (r) d += `; anomaly score ${r.score.normalized.toFixed(2)}, ${r.score.aboveThreshold ? 'above' : 'below'} threshold (${modelName(s, r.modelId)})`;
+    return d;
+  }
+
+  /** What the webview has received and shows, answered to the host's getViewState request. */
+  report(): ViewStateReport {
+    const s = this.s;
+    const img = s.loaded?.image;
+    const r = s.analysis?.result;
+    const v = this.currentView();
+    return {
+      fileName: s.fileName,
+      image: img && s.loaded ? { width: img.width, height: img.height, bitsStored: img.bitsStored, format: img.source.format, min: s.loaded.stats.min, max: s.loaded.stats.max } : undefined,
+      analysis: r && {
+        modelId: r.modelId,
+        provider: r.provider,
+        scoreRaw: r.score.raw,
+        scoreNormalized: r.score.normalized,
+        aboveThreshold: r.score.aboveThreshold,
+        map: s.analysis?.heat && s.analysis.mapStats ? { width: s.analysis.heat.map.width, height: s.analysis.heat.map.height, ...s.analysis.mapStats } : undefined,
+      },
+      error: s.lastError,
+      view: {
+        zoom: v?.scale ?? 0,
+        window: { center: s.window?.center ?? 0, width: s.window?.width ?? 0 },
+        invert: s.invert,
+        overlayVisible: s.overlayVisible && Boolean(s.analysis?.heat),
+        opacity: s.settings.heatmapOpacity,
+        threshold: s.settings.threshold,
+        colormap: s.settings.colormap,
+      },
+      models: { selectedId: s.selectedId, count: s.models.length },
+      renders: s.renders,
+    };
+  }
+}
+
+function pushBounded(list: number[], v: number): void {
+  list.push(v);
+  if (list.length > 200) list.shift();
+}

@@ -1,0 +1,124 @@
+/**
+ * Mouse, wheel and keyboard gestures on the viewer, translated into actions. Left-drag uses the chosen
+ * tool (Shift swaps it), middle-drag always pans, right-drag always does window/level, as in DICOM
+ * viewers. Keys are ignored while a text field or list has focus and when a modifier is held, so VS Code's
+ * own shortcuts keep working.
+ */
+import type { Tool } from './persist';
+import type { Actions } from './ui/actions';
+import { wheelFactor } from './viewport';
+
+export interface PointerHandlers {
+  tool(): Tool;
+  /** Device pixels. */
+  pan(dx: number, dy: number): void;
+  /** CSS pixels: horizontal = width, vertical = level. */
+  windowDrag(dx: number, dy: number): void;
+  zoomAt(factor: number, sx: number, sy: number): void;
+  fit(): void;
+  hover(sx: number, sy: number): void;
+  leave(): void;
+  dragEnd(kind: Tool): void;
+}
+
+export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): void {
+  let drag: { id: number; kind: Tool; x: number; y: number } | undefined;
+  const dpr = () => window.devicePixelRatio || 1;
+  const local = (e: MouseEvent): [number, number] => {
+    const r = canvas.getBoundingClientRect();
+    return [(e.clientX - r.left) * dpr(), (e.clientY - r.top) * dpr()];
+  };
+
+  canvas.addEventListener('pointerdown', (e) => {
+    if (drag) return;
+    let kind: Tool;
+    if (e.button === 1) kind = 'pan';
+    else if (e.button === 2) kind = 'window';
+    else if (e.button === 0) kind = e.shiftKey ? (h.tool() === 'pan' ? 'window' : 'pan') : h.tool();
+    else return;
+    e.preventDefault();
+    canvas.focus({ preventScroll: true });
+    canvas.setPointerCapture(e.pointerId);
+    drag = { id: e.pointerId, kind, x: e.clientX, y: e.clientY };
+    canvas.classList.add(kind === 'pan' ? 'dragging-pan' : 'dragging-window');
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    const [sx, sy] = local(e);
+    h.hover(sx, sy);
+    if (!drag || e.pointerId !== drag.id) return;
+    const dx = e.clientX - drag.x;
+    const dy = e.clientY - drag.y;
+    drag.x = e.clientX;
+    drag.y = e.clientY;
+    if (dx === 0 && dy === 0) return;
+    if (drag.kind === 'pan') h.pan(dx * dpr(), dy * dpr());
+    else h.windowDrag(dx, dy);
+  });
+  const end = (e: PointerEvent) => {
+    if (!drag || e.pointerId !== drag.id) return;
+    const kind = drag.kind;
+    drag = undefined;
+    canvas.classList.remove('dragging-pan', 'dragging-window');
+    if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    h.dragEnd(kind);
+  };
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  canvas.addEventListener('pointerleave', () => {
+    if (!drag) h.leave();
+  });
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  // Middle-click would otherwise start the browser's autoscroll.
+  canvas.addEventListener('auxclick', (e) => e.preventDefault());
+  canvas.addEventListener('dblclick', (e) => {
+    e.preventDefault();
+    h.fit();
+  });
+  canvas.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      const [sx, sy] = local(e);
+      h.zoomAt(wheelFactor(e.deltaY, e.deltaMode), sx, sy);
+    },
+    { passive: false },
+  );
+}
+
+export function attachKeys(a: Actions, pan: (dxCss: number, dyCss: number, big: boolean) => void, closeHelp: () => boolean): void {
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && closeHelp()) {
+      e.preventDefault();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    const t = e.target as HTMLElement | null;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+    const act: Record<string, () => void> = {
+      f: a.fit,
+      F: a.fit,
+      '1': a.oneToOne,
+      '+': () => a.zoomStep(1),
+      '=': () => a.zoomStep(1),
+      '-': () => a.zoomStep(-1),
+      _: () => a.zoomStep(-1),
+      i: a.toggleInvert,
+      I: a.toggleInvert,
+      h: a.toggleOverlay,
+      H: a.toggleOverlay,
+      r: a.reset,
+      R: a.reset,
+      w: () => a.cyclePreset(1),
+      W: () => a.cyclePreset(-1),
+      '?': a.toggleHelp,
+      ArrowLeft: () => pan(1, 0, e.shiftKey),
+      ArrowRight: () => pan(-1, 0, e.shiftKey),
+      ArrowUp: () => pan(0, 1, e.shiftKey),
+      ArrowDown: () => pan(0, -1, e.shiftKey),
+    };
+    const f = act[e.key];
+    if (!f) return;
+    e.preventDefault();
+    f();
+  });
+}

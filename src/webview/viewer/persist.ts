@@ -1,0 +1,74 @@
+/**
+ * What survives the tab being hidden (the host disposes the webview; vscode.getState brings this back)
+ * and what becomes the host's new defaults. Everything read back is validated: state from an older
+ * version of the viewer must never break the new one.
+ */
+import type { Colormap, ViewerSettings } from '../../protocol/viewer';
+import { isColormap } from './render/colormaps';
+import type { View } from './viewport';
+import type { VoiFunction, WindowLevel } from './windowing';
+
+export type Tool = 'pan' | 'window';
+
+export interface PersistedState {
+  v: 1;
+  /** width x height of the image the view belongs to; a different image starts fresh. */
+  imageKey?: string;
+  /** Absent while the view follows "fit to window". */
+  view?: View;
+  window?: WindowLevel;
+  windowId?: string;
+  invert?: boolean;
+  overlayVisible: boolean;
+  outline: boolean;
+  settings: ViewerSettings;
+  tool: Tool;
+  panelOpen: boolean;
+}
+
+export const DEFAULT_SETTINGS: ViewerSettings = { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 };
+
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+export function sanitizeSettings(raw: unknown, fallback: ViewerSettings = DEFAULT_SETTINGS): ViewerSettings {
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Record<keyof ViewerSettings, unknown>>;
+  return {
+    heatmapOpacity: num(r.heatmapOpacity) ? clamp01(r.heatmapOpacity) : fallback.heatmapOpacity,
+    colormap: isColormap(r.colormap) ? (r.colormap as Colormap) : fallback.colormap,
+    threshold: num(r.threshold) ? clamp01(r.threshold) : fallback.threshold,
+  };
+}
+
+function readView(v: unknown): View | undefined {
+  const o = v as Partial<View> | undefined;
+  return o && num(o.scale) && o.scale > 0 && num(o.cx) && num(o.cy) ? { scale: o.scale, cx: o.cx, cy: o.cy } : undefined;
+}
+
+function readWindow(v: unknown): WindowLevel | undefined {
+  const o = v as Partial<WindowLevel> | undefined;
+  const fns: VoiFunction[] = ['LINEAR', 'LINEAR_EXACT', 'SIGMOID'];
+  return o && num(o.center) && num(o.width) && o.width > 0 && fns.includes(o.fn as VoiFunction) ? { center: o.center, width: o.width, fn: o.fn as VoiFunction } : undefined;
+}
+
+export function readPersisted(raw: unknown, fallbackSettings: ViewerSettings): PersistedState | undefined {
+  if (typeof raw !== 'object' || raw === null || (raw as { v?: unknown }).v !== 1) return undefined;
+  const r = raw as Record<string, unknown>;
+  return {
+    v: 1,
+    imageKey: typeof r.imageKey === 'string' ? r.imageKey : undefined,
+    view: readView(r.view),
+    window: readWindow(r.window),
+    windowId: typeof r.windowId === 'string' ? r.windowId : undefined,
+    invert: typeof r.invert === 'boolean' ? r.invert : undefined,
+    overlayVisible: typeof r.overlayVisible === 'boolean' ? r.overlayVisible : true,
+    outline: typeof r.outline === 'boolean' ? r.outline : true,
+    settings: sanitizeSettings(r.settings, fallbackSettings),
+    tool: r.tool === 'window' ? 'window' : 'pan',
+    panelOpen: typeof r.panelOpen === 'boolean' ? r.panelOpen : true,
+  };
+}
+
+export function imageKey(width: number, height: number): string {
+  return `${width}x${height}`;
+}

@@ -1,0 +1,59 @@
+/** Everything the viewer knows, in one place: the panels render from it and getViewState reports it. */
+import type { ModelChoice, ViewerSettings } from '../../protocol/viewer';
+import type { Tool } from './persist';
+import type { HeatmapLayer } from './render/heatmapLayer';
+import type { ImageLayer } from './render/imageLayer';
+import type { AnalysisResult, ErrorInfo, ErrorScope, XrayImage } from './types';
+import type { View } from './viewport';
+import type { ImageStats, WindowLevel, WindowOption } from './windowing';
+
+export interface LoadedImage {
+  image: XrayImage;
+  stats: ImageStats;
+  options: WindowOption[];
+  initial?: WindowOption;
+  layer: ImageLayer;
+  decodeMs: number;
+  /** performance.now() when the image message arrived, for the first-paint measurement. */
+  receivedAt: number;
+  firstPaintMs?: number;
+}
+
+export interface LoadedAnalysis {
+  result: AnalysisResult;
+  heat?: HeatmapLayer;
+  mapStats?: { sum: number; max: number };
+  /** Why a map that came with the result is not shown (malformed), for the panel and the log. */
+  mapProblem?: string;
+}
+
+export interface ViewerState {
+  fileName?: string;
+  settings: ViewerSettings;
+  overlayVisible: boolean;
+  outline: boolean;
+  tool: Tool;
+  panelOpen: boolean;
+  loaded?: LoadedImage;
+  window?: WindowLevel;
+  /** Which preset the window came from; 'custom' after a drag or typed values. */
+  windowId?: string;
+  invert: boolean;
+  view?: View;
+  /** The view follows the editor size until the user zooms or pans. */
+  fitted: boolean;
+  analysis?: LoadedAnalysis;
+  running?: { modelId: string };
+  analysisError?: ErrorInfo;
+  imageError?: ErrorInfo;
+  lastError?: { scope: ErrorScope; code: string; message: string };
+  models: ModelChoice[];
+  selectedId?: string;
+  provider?: string;
+  renders: number;
+}
+
+export function modelName(s: ViewerState, id: string | undefined): string {
+  if (!id) return 'no model';
+  return s.models.find((m) => m.id === id)?.name ?? id;
+}

@@ -1,0 +1,209 @@
+/** Renders the toolbar, side panel and status bar from the viewer state. Called after state changes. */
+import { apply } from '../affine';
+import { errorText, fmtMs, fmtPercent, fmtScore, fmtValue, fmtWindow, providerLabel } from '../format';
+import { colorAt } from '../render/colormaps';
+import { formatLength } from '../render/scene';
+import { modelName, type ViewerState } from '../state';
+import type { Actions } from './actions';
+import { button, fillRows, h, setPressed, setText, show } from './dom';
+import type { Layout } from './layout';
+
+export function renderToolbar(L: Layout, s: ViewerState): void {
+  const hasImage = Boolean(s.loaded);
+  for (const el of [L.fitBtn, L.oneBtn, L.zoomIn, L.zoomOut, L.presetSelect, L.wInput, L.lInput, L.invertBtn, L.resetBtn, L.panTool, L.wlTool]) (el as HTMLButtonElement).disabled = !hasImage;
+  setText(L.zoomLabel, s.view ? fmtPercent(s.view.scale) : '—');
+  setPressed(L.panTool, s.tool === 'pan');
+  setPressed(L.wlTool, s.tool === 'window');
+  setPressed(L.invertBtn, s.invert);
+  const hasMap = Boolean(s.analysis?.heat);
+  L.heatBtn.disabled = !hasMap;
+  setPressed(L.heatBtn, hasMap && s.overlayVisible);
+  setPressed(L.panelBtn, s.panelOpen);
+  L.app.classList.toggle('panel-closed', !s.panelOpen);
+
+  const options = s.loaded?.options ?? [];
+  const wanted = options.map((o) => `${o.id}\u0000${o.label}`).join('\u0001') + (s.windowId === 'custom' ? '\u0001custom' : '');
+  if (L.presetSelect.dataset.key !== wanted) {
+    L.presetSelect.replaceChildren(...options.map((o) => h('option', { value: o.id }, o.label)));
+    if (s.windowId === 'custom') L.presetSelect.append(h('option', { value: 'custom' }, 'Custom'));
+    L.presetSelect.dataset.key = wanted;
+  }
+  if (s.windowId) L.presetSelect.value = s.windowId;
+  if (s.window) {
+    if (document.activeElement !== L.wInput) L.wInput.value = fmtWindow(s.window.width, s.window.width);
+    if (document.activeElement !== L.lInput) L.lInput.value = fmtWindow(s.window.center, s.window.width);
+    setText(L.wlReadout, `W ${fmtWindow(s.window.width, s.window.width)}  L ${fmtWindow(s.window.center, s.window.width)}${s.invert ? '  · inverted' : ''}  · ${s.view ? fmtPercent(s.view.scale) : ''}`);
+  } else {
+    setText(L.wlReadout, '');
+  }
+}
+
+export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
+  const modelsKey = s.models.map((m) => `${m.id}\u0000${m.name}\u0000${m.version}`).join('\u0001');
+  if (L.modelSelect.dataset.key !== modelsKey) {
+    L.modelSelect.replaceChildren(...s.models.map((m) => h('option', { value: m.id, title: m.description }, `${m.name} ${m.version ? `(v${m.version})` : ''}`.trim())));
+    if (s.models.length === 0) L.modelSelect.append(h('option', { value: '' }, 'No models found'));
+    L.modelSelect.dataset.key = modelsKey;
+  }
+  L.modelSelect.disabled = s.models.length === 0;
+  L.modelSelect.value = s.selectedId && s.models.some((m) => m.id === s.selectedId) ? s.selectedId : (s.models[0]?.id ?? '');
+
+  const body: Node[] = [];
+  if (s.running) {
+    body.push(h('div', { class: 'running', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Analysing with ${modelName(s, s.running.modelId)}…`));
+  } else if (s.analysisError) {
+    const t = errorText(s.analysisError.code);
+    body.push(
+      h(
+        'div',
+        { class: 'err-box', role: 'alert' },
+        h('strong', null, t.title),
+        h('p', null, s.analysisError.message),
+        h('p', { class: 'hint' }, t.hint),
+        h('p', { class: 'meta' }, 'Code ', h('code', null, s.analysisError.code)),
+        button('Retry', 'Run the analysis again', a.reanalyze),
+      ),
+    );
+  } else if (s.analysis) {
+    const r = s.analysis.result;
+    const n = r.score.normalized;
+    const above = r.score.aboveThreshold;
+    const fill = h('div', { class: 'fill' });
+    fill.style.width = `${Math.max(0, Math.min(1, Number.isFinite(n) ? n : 0)) * 100}%`;
+    const model = s.models.find((m) => m.id === r.modelId);
+    const t = r.timings;
+    const total = t.preprocessMs + t.inferenceMs + t.postprocessMs;
+    const facts = h('dl', { class: 'facts' });
+    fillRows(facts, [
+      ['Model', `${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`],
+      ['Provider', providerLabel(r.provider)],
+      ['Raw score', fmtScore(r.score.raw)],
+      ['Threshold', `${fmtScore(r.score.threshold)} (raw)`],
+      ['Normalised', `${fmtScore(n)} (0.5 = threshold)`],
+      ['Time', `${fmtMs(total)}: prepare ${fmtMs(t.preprocessMs)}, model ${fmtMs(t.inferenceMs)}, map ${fmtMs(t.postprocessMs)}`],
+    ]);
+    body.push(
+      h(
+        'div',
+        { class: `verdict ${above ? 'above' : 'below'}` },
+        h('span', { class: 'score-big' }, fmtScore(n)),
+        h('span', { class: 'verdict-text' }, h('strong', null, above ? 'Above threshold' : 'Below threshold'), above ? ' — anomalous' : ' — looks normal'),
+      ),
+      h(
+        'div',
+        { class: `scorebar ${above ? 'above' : 'below'}`, role: 'meter', 'aria-label': 'Normalised anomaly score', 'aria-valuemin': '0', 'aria-valuemax': '1', 'aria-valuenow': String(n), 'aria-valuetext': `${fmtScore(n)}, ${above ? 'above' : 'below'} the threshold of 0.5` },
+        fill,
+        h('div', { class: 'mark', title: 'Threshold (0.5)' }),
+      ),
+      h('div', { class: 'scale' }, h('span', null, '0 normal'), h('span', null, '0.5'), h('span', null, 'anomalous 1')),
+      facts,
+      h('div', { class: 'row end' }, button('Run again', 'Analyse this image again', a.reanalyze, 'secondary')),
+    );
+  } else if (s.models.length === 0) {
+    body.push(h('p', { class: 'note' }, 'No model is available. Use “More models…” to choose an ONNX model.'));
+  } else {
+    body.push(h('p', { class: 'note' }, s.loaded ? 'Waiting for the analysis…' : 'The score appears once the image is loaded.'));
+  }
+  L.scoreBody.replaceChildren(...body);
+}
+
+export function renderHeat(L: Layout, s: ViewerState): void {
+  const an = s.analysis;
+  const map = an?.heat?.map;
+  let note = '';
+  if (!an) note = s.running ? 'The heatmap appears when the analysis finishes.' : 'No analysis yet.';
+  else if (an.mapProblem) note = `The map could not be shown: ${an.mapProblem}.`;
+  else if (!map) note = 'This model gives an image score only, no map.';
+  setText(L.heatNote, note);
+  show(L.heatNote, note !== '');
+  show(L.heatControls, Boolean(map));
+  L.overlayCheck.checked = s.overlayVisible;
+  L.outlineCheck.checked = s.outline;
+  L.colormapSelect.value = s.settings.colormap;
+  L.opacity.value = String(s.settings.heatmapOpacity);
+  setText(L.opacityOut, `${Math.round(s.settings.heatmapOpacity * 100)}%`);
+  L.threshold.value = String(s.settings.threshold);
+  setText(L.thresholdOut, s.settings.threshold.toFixed(2));
+  L.thresholdReset.disabled = s.settings.threshold === 0.5;
+  L.legendMarker.style.left = `${s.settings.threshold * 100}%`;
+  drawLegend(L.legend, s.settings.colormap);
+  if (map) L.legend.title = `Map ${map.width} × ${map.height}, raw values ${fmtScore(map.rawMin)} to ${fmtScore(map.rawMax)}`;
+}
+
+/** Where the map lies on the image, in words ("whole image" or the pixel rectangle it covers). */
+export function mapCoverage(map: NonNullable<ViewerState['analysis']>['result']['map'], img: { width: number; height: number } | undefined): string {
+  if (!map) return '';
+  const c = [apply(map.toImage, 0, 0), apply(map.toImage, map.width, map.height)];
+  const x0 = Math.round(Math.min(c[0][0], c[1][0]));
+  const x1 = Math.round(Math.max(c[0][0], c[1][0]));
+  const y0 = Math.round(Math.min(c[0][1], c[1][1]));
+  const y1 = Math.round(Math.max(c[0][1], c[1][1]));
+  if (img && x0 <= 0 && y0 <= 0 && x1 >= img.width && y1 >= img.height) return 'the whole image';
+  return `x ${x0}–${x1}, y ${y0}–${y1}`;
+}
+
+function drawLegend(canvas: HTMLCanvasElement, map: ViewerState['settings']['colormap']): void {
+  if (canvas.dataset.map === map) return;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  for (let x = 0; x < canvas.width; x++) {
+    const [r, g, b, al] = colorAt(map, x / (canvas.width - 1));
+    for (let y = 0; y < canvas.height; y++) {
+      // Opacity-by-value maps are shown over a checkerboard so their transparency is visible.
+      const bg = ((x >> 3) + (y >> 3)) % 2 ? 200 : 130;
+      const f = al / 255;
+      const i = (y * canvas.width + x) * 4;
+      img.data[i] = Math.round(r * f + bg * (1 - f));
+      img.data[i + 1] = Math.round(g * f + bg * (1 - f));
+      img.data[i + 2] = Math.round(b * f + bg * (1 - f));
+      img.data[i + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  canvas.dataset.map = map;
+}
+
+export function renderInfo(L: Layout, s: ViewerState): void {
+  const lo = s.loaded;
+  if (!lo) {
+    fillRows(L.info, [s.fileName ? ['File', s.fileName] : undefined]);
+    L.notices.replaceChildren();
+    return;
+  }
+  const img = lo.image;
+  const unit = img.rescale.unit ? ` ${img.rescale.unit}` : '';
+  const ps = img.pixelSpacing;
+  const identity = img.rescale.slope === 1 && img.rescale.intercept === 0;
+  const map = s.analysis?.heat?.map;
+  fillRows(L.info, [
+    s.fileName ? ['File', s.fileName] : undefined,
+    ['Size', `${img.width} × ${img.height} px`],
+    ps && ['Physical size', `${formatLength(img.width * ps[1])} × ${formatLength(img.height * ps[0])}`],
+    ps && ['Pixel spacing', `${fmtValue(ps[0])} × ${fmtValue(ps[1])} mm`],
+    ['Format', img.source.encoding || img.source.format.toUpperCase()],
+    ['Bits', img.bitsStored === 32 ? '32-bit float' : `${img.bitsStored} stored, ${img.signed ? 'signed' : 'unsigned'}`],
+    ['Photometric', img.photometric === 'MONOCHROME1' ? 'MONOCHROME1 (shown inverted)' : 'MONOCHROME2'],
+    (!identity || unit !== '') && ['Rescale', `× ${fmtValue(img.rescale.slope)} ${img.rescale.intercept < 0 ? '−' : '+'} ${fmtValue(Math.abs(img.rescale.intercept))}${unit}`],
+    ['Values', `${fmtValue(lo.stats.min)} to ${fmtValue(lo.stats.max)}${unit}`],
+    img.frame && img.frame.count > 1 && ['Frame', `${img.frame.index + 1} of ${img.frame.count}`],
+    map && ['Heatmap', `${map.width} × ${map.height} over ${mapCoverage(map, img)}`],
+    ['Decoded in', fmtMs(lo.decodeMs)],
+  ]);
+  L.notices.replaceChildren(...img.source.notices.map((n) => h('li', null, n)));
+}
+
+export function renderErrorCard(L: Layout, s: ViewerState): void {
+  const e = s.imageError;
+  L.app.classList.toggle('has-image-error', Boolean(e));
+  show(L.errorCard, Boolean(e));
+  if (!e) return;
+  const t = errorText(e.code);
+  setText(L.errTitle, t.title);
+  setText(L.errMessage, e.message);
+  setText(L.errHint, t.hint);
+  setText(L.errCode, e.code);
+  setText(L.errFile, s.fileName ?? '');
+  setText(L.errDetail, e.detail ?? '');
+  show(L.errDetails, Boolean(e.detail));
+}
