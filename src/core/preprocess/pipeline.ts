@@ -1,0 +1,129 @@
+/**
+ * Runs a model's preprocessing spec on a decoded image and lays the result out as the network's input
+ * tensor. Pure: no I/O, so the engine, the CLI, fitting code and tests all prepare pixels identically.
+ */
+import { XrayError } from '../errors';
+import { IDENTITY, type Affine, type XrayImage } from '../image/types';
+import type { ModelManifest } from '../model/manifest';
+import type { PipelineSpec } from './spec';
+import { opDefinition } from './ops';
+import { resizeTo } from './ops/geometry';
+import { materialize, rasterFromImage, type FloatImage } from './raster';
+import type { PipelineState, Rect } from './state';
+
+export interface StepTiming {
+  op: string;
+  ms: number;
+}
+
+export interface PipelineResult {
+  image: FloatImage;
+  /** Output pixel coordinates -> original image pixel coordinates. */
+  toImage: Affine;
+  /** The part of the output that shows the image (the rest is padding). */
+  content: Rect;
+  /** width*height, 1 = foreground: inside the content and not at the black level. */
+  foreground: Uint8Array;
+  /** The value that means "no signal" in the output. */
+  black: number;
+  steps: StepTiming[];
+}
+
+export interface PipelineOptions {
+  /**
+   * Called after every step with the state it produced (for a step-by-step preview). Call
+   * `materialize(state.raster)` to get pixels: it is deliberately not done unless asked for.
+   */
+  onStep?(index: number, op: string, state: PipelineState): void;
+}
+
+/** The op name recorded when the pipeline's output had to be resized to the model's input size. */
+export const IMPLICIT_RESIZE_OP = 'resize (to model input)';
+
+export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult {
+  checkImage(image);
+  let state = initialState(image);
+  const steps: StepTiming[] = [];
+  spec.steps.forEach((step, index) => {
+    const t0 = performance.now();
+    state = opDefinition(step).apply(state, step);
+    steps.push({ op: step.op, ms: performance.now() - t0 });
+    options.onStep?.(index, step.op, state);
+  });
+  if (state.raster.width !== target.width || state.raster.height !== target.height) {
+    // Manifest validation rejects specs whose fixed output size differs from the input size, so this
+    // only happens for specs without a resizing step: plain resize, as a network without one would need.
+    const t0 = performance.now();
+    state = resizeTo(state, target.width, target.height);
+    steps.push({ op: IMPLICIT_RESIZE_OP, ms: performance.now() - t0 });
+    options.onStep?.(spec.steps.length, IMPLICIT_RESIZE_OP, state);
+  }
+  const out = materialize(state.raster);
+  return { image: out, toImage: state.toImage, content: state.content, foreground: foregroundMask(out, state.content, state.black), black: state.black, steps };
+}
+
+export function initialState(image: XrayImage): PipelineState {
+  return {
+    source: image,
+    raster: rasterFromImage(image),
+    toImage: IDENTITY,
+    content: { x: 0, y: 0, width: image.width, height: image.height },
+    black: 0,
+    photometric: image.photometric,
+  };
+}
+
+/** The paper scored only non-zero pixels: padding and pixels at the black level are background. */
+export function foregroundMask(img: FloatImage, content: Rect, black: number): Uint8Array {
+  const mask = new Uint8Array(img.width * img.height);
+  const d = img.data;
+  for (let y = content.y; y < content.y + content.height; y++) {
+    const row = y * img.width;
+    for (let x = content.x; x < content.x + content.width; x++) mask[row + x] = d[row + x] !== black ? 1 : 0;
+  }
+  return mask;
+}
+
+function checkImage(image: XrayImage): void {
+  const { width, height, data } = image;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new XrayError('CORRUPT', `Image has no pixels to analyse (${width}x${height}).`);
+  }
+  if (data.length < width * height) {
+    throw new XrayError('CORRUPT', `Image data is shorter than its size says (${data.length} samples for ${width}x${height}).`);
+  }
+  if (!Number.isFinite(image.rescale.slope) || !Number.isFinite(image.rescale.intercept) || image.rescale.slope === 0) {
+    throw new XrayError('CORRUPT', `Image has an unusable rescale (slope ${image.rescale.slope}, intercept ${image.rescale.intercept}).`);
+  }
+}
+
+export interface PreparedInput {
+  /** NCHW, channels replicated if manifest.input.channels === 3, normalize applied. */
+  tensor: Float32Array;
+  dims: [1, number, number, number];
+  /** Model pixel coordinates -> original image pixel coordinates. */
+  toImage: Affine;
+  /** H*W model-space mask, 1 = foreground (non-padding and non-zero content). */
+  foreground: Uint8Array;
+  steps: StepTiming[];
+  /** Model-space rectangle holding image content (outside it is padding). */
+  content?: Rect;
+}
+
+export function prepareInput(image: XrayImage, manifest: ModelManifest): PreparedInput {
+  const { width, height, channels, normalize } = manifest.input;
+  const result = runPipeline(image, manifest.preprocessing, { width, height });
+  const t0 = performance.now();
+  const plane = width * height;
+  const tensor = new Float32Array(channels * plane);
+  const src = result.image.data;
+  for (let c = 0; c < channels; c++) {
+    const mean = normalize ? (normalize.mean[c] ?? normalize.mean[0]) : 0;
+    const std = normalize ? (normalize.std[c] ?? normalize.std[0]) : 1;
+    const inv = 1 / std;
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) tensor[base + i] = (src[i] - mean) * inv;
+  }
+  result.steps.push({ op: 'tensor', ms: performance.now() - t0 });
+  return { tensor, dims: [1, channels, height, width], toImage: result.toImage, foreground: result.foreground, steps: result.steps, content: result.content };
+}
