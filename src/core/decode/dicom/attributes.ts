@@ -8,6 +8,7 @@ import type { WindowPreset } from '../../image/types';
 import type { FrameLayout } from './codecs';
 
 export const TAG = {
+  sopClassUid: 'x00080016',
   rows: 'x00280010',
   columns: 'x00280011',
   samplesPerPixel: 'x00280002',

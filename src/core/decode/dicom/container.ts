@@ -51,6 +51,8 @@ export interface DicomContainer {
   bytes: Uint8Array;
   /** Offset of the first data set element after any meta header. */
   dataSetStart: number;
+  /** Media Storage SOP Class UID from the file meta header, when there is one. */
+  mediaStorageSopClass?: string;
 }
 
 /** Reads the wrapper and the transfer syntax, without parsing the data set. */
@@ -67,11 +69,12 @@ export function openContainer(input: Uint8Array, name: string): DicomContainer {
   if (dataSetStart >= bytes.length) {
     throw new XrayError('TRUNCATED', `${name} is truncated: it ends after the file meta header, before any image data.`);
   }
+  const mediaStorageSopClass = meta.string('x00020002') || undefined;
   const stated = meta.string('x00020010');
-  if (stated) return { layout, transferSyntax: transferSyntax(stated), transferSyntaxGuessed: false, bytes, dataSetStart };
+  if (stated) return { layout, transferSyntax: transferSyntax(stated), transferSyntaxGuessed: false, bytes, dataSetStart, mediaStorageSopClass };
   // No Transfer Syntax UID in the meta header: tell the two uncompressed ones apart by whether a VR follows the first tag.
   const uid = validVrAt(bytes, dataSetStart + 4) ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN;
-  return { layout, transferSyntax: transferSyntax(uid), transferSyntaxGuessed: true, bytes, dataSetStart };
+  return { layout, transferSyntax: transferSyntax(uid), transferSyntaxGuessed: true, bytes, dataSetStart, mediaStorageSopClass };
 }
 
 /** Parses the data set proper (the caller has checked its transfer syntax can be decoded). */
@@ -126,4 +129,13 @@ function run<T>(name: string, fn: () => T): T {
     }
     throw new XrayError('CORRUPT', `${name} is not a readable DICOM file (its structure is damaged).`, text);
   }
+}
+
+const STORAGE = '1.2.840.10008.5.1.4.1.1.';
+/** Storage SOP classes whose instances are images (PS3.4 B.5), as prefixes: "1" covers CR and DX/MG/IO (1.1.x). */
+const IMAGE_CLASSES = ['1', '2', '3.1', '4', '6', '7', '12', '13.1', '20', '128', '481.1', '77.1'].map((s) => STORAGE + s);
+
+/** Whether a SOP Class UID names an image storage class, so that an instance without Pixel Data is damaged. */
+export function isImageSopClass(uid: string | undefined): boolean {
+  return uid !== undefined && IMAGE_CLASSES.some((p) => uid === p || uid.startsWith(p + '.'));
 }

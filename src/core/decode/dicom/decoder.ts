@@ -10,7 +10,7 @@ import type { DecodeContext, ImageDecoder } from '../registry';
 import { describeContent } from '../sniff';
 import { readImageAttributes, readPresentation, TAG } from './attributes';
 import { defaultPixelCodecs, type PixelCodecRegistry } from './codecs';
-import { dicomLayout, openContainer, parseDataSet, type DicomLayout } from './container';
+import { dicomLayout, isImageSopClass, openContainer, parseDataSet, type DicomLayout } from './container';
 import { isKnownTransferSyntax } from './transfer-syntax';
 import { toGreyFrame } from './samples';
 
@@ -58,8 +58,10 @@ async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelC
     if (dataSet.elements[TAG.floatPixelData] || dataSet.elements[TAG.doubleFloatPixelData]) {
       throw new XrayError('UNSUPPORTED_FORMAT', `${name} holds floating-point pixel data, which cannot be shown.`);
     }
-    if (dataSet.elements[TAG.rows] && dataSet.elements[TAG.columns]) {
-      throw new XrayError('TRUNCATED', `${name} describes an image but has no Pixel Data; the file is probably truncated.`);
+    // An image object without pixels was almost certainly cut short; anything else is simply not an image.
+    const sopClass = (dataSet.elements[TAG.sopClassUid] ? dataSet.string(TAG.sopClassUid) : undefined) ?? container.mediaStorageSopClass;
+    if ((dataSet.elements[TAG.rows] && dataSet.elements[TAG.columns]) || isImageSopClass(sopClass)) {
+      throw new XrayError('TRUNCATED', `${name} is an image object but has no Pixel Data; the file is probably truncated.`);
     }
     throw new XrayError('UNSUPPORTED_FORMAT', `${name} contains no image (no Pixel Data); it may be a report or another non-image DICOM object.`);
   }

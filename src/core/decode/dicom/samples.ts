@@ -9,6 +9,9 @@ import { colourToGrey, takeChannel } from '../pixels';
 import type { SampleFormat } from './attributes';
 import { samplesPerFrame, type DecodedFrame, type FrameLayout } from './codecs';
 
+/** Colour interpretations reduced to grey; PALETTE COLOR and the retired ones are refused. */
+const COLOUR = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422']);
+
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface GreyFrame {
@@ -37,6 +40,9 @@ export function toGreyFrame(frame: DecodedFrame, layout: FrameLayout, sample: Sa
     return { data: m.data, photometric, bitsStored: m.bitsStored, signed: m.signed, notices: [] };
   }
 
+  if (!COLOUR.has(photometric)) {
+    throw new XrayError('UNSUPPORTED_FORMAT', `${name} uses the ${photometric} photometric interpretation, which cannot be shown.`);
+  }
   if (spp !== 3) throw new XrayError('CORRUPT', `${name} is ${photometric} but has ${spp} sample(s) per pixel.`);
   const make = bitsAllocated === 16 ? (n: number) => new Uint16Array(n) : (n: number) => new Uint8Array(n);
   let grey: Uint8Array | Uint16Array;
@@ -59,7 +65,7 @@ export function toGreyFrame(frame: DecodedFrame, layout: FrameLayout, sample: Sa
       notice = `Colour (${photometric}) image shown as its luminance (Y).`;
       break;
     default:
-      throw new XrayError('UNSUPPORTED_FORMAT', `${name} uses the ${photometric} photometric interpretation, which cannot be shown.`);
+      throw new XrayError('INTERNAL', `No grey conversion for ${photometric}.`);
   }
   // Colour samples are unsigned and use all their bits in practice; masking would only lose data.
   return { data: grey, photometric: 'MONOCHROME2', bitsStored: bitsAllocated, signed: false, notices: [notice] };
