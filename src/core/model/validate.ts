@@ -4,7 +4,7 @@
  * in one round instead of one error per reload.
  */
 import { XrayError } from '../errors';
-import { pipelineOutputSize, validatePipeline } from '../preprocess/validate';
+import { pipelineOutputSize, stepRuleProblems } from '../preprocess/validate';
 import { isPlainObject, validateAgainst } from './jsonschema';
 import type { ModelManifest } from './manifest';
 import { safeRelativePath } from './paths';
@@ -41,14 +41,10 @@ export function manifestProblems(value: unknown): string[] {
     validateAgainst({ type: 'object' }, value, 'the manifest', problems);
     return problems;
   }
-  const { preprocessing, ...rest } = value;
-  const { preprocessing: _pipelineSchema, ...props } = manifestJsonSchema.properties!;
-  validateAgainst({ ...manifestJsonSchema, properties: props, required: manifestJsonSchema.required!.filter((k) => k !== 'preprocessing') }, rest, '', problems);
-  if (preprocessing === undefined) problems.push('preprocessing is required (use {"steps": []} for none)');
-  else validatePipeline(preprocessing, 'preprocessing', problems);
+  validateAgainst(manifestJsonSchema, value, '', problems);
   if (problems.length > 0) return problems;
-
   const m = value as unknown as ModelManifest;
+  problems.push(...stepRuleProblems(m.preprocessing, 'preprocessing'));
   const onnx = safeRelativePath(m.onnx);
   if (!onnx.ok) problems.push(`onnx ${onnx.reason} (got ${JSON.stringify(m.onnx)})`);
   const { mean, std } = m.input.normalize ?? { mean: [], std: [] };

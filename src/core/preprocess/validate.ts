@@ -27,9 +27,12 @@ export function validatePipeline(value: unknown, path: string, problems: string[
   const before = problems.length;
   validateAgainst(pipelineSchema(), value, path, problems);
   if (problems.length > before) return;
-  (value as PipelineSpec).steps.forEach((step, i) => {
-    for (const p of opDefinition(step).check?.(step) ?? []) problems.push(`${path}.steps[${i}] (${step.op}): ${p}`);
-  });
+  problems.push(...stepRuleProblems(value as PipelineSpec, path));
+}
+
+/** Rules beyond the schema (e.g. low < high), for a spec that already matches the schema. */
+export function stepRuleProblems(spec: PipelineSpec, path: string): string[] {
+  return spec.steps.flatMap((step, i) => (opDefinition(step).check?.(step) ?? []).map((p) => `${path}.steps[${i}] (${step.op}): ${p}`));
 }
 
 /** The size the pipeline always produces (its last fixed-size geometric step), or undefined when it depends on the image. */
