@@ -42,6 +42,7 @@ const BASE_SETTINGS = {
  * @param {object} o
  * @param {string} o.dataDir   empty folder that receives home/, user-data/, extensions/ and code-server.log
  * @param {number} [o.port]    default: a free port
+ * @param {string} [o.host]    address to listen on, default 127.0.0.1
  * @param {Record<string,string>} [o.env]  extra environment (inherited by the extension host)
  * @param {Record<string,unknown>} [o.settings]  user settings on top of BASE_SETTINGS
  * @param {(line: string) => void} [o.onLine]  each output line of code-server (also kept in code-server.log)
@@ -50,7 +51,7 @@ const BASE_SETTINGS = {
  * @returns {Promise<{ port: number, origin: string, logFile: string, userDataDir: string, extensionsDir: string,
  *   home: string, pid: number, exited: Promise<number|null>, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ dataDir, port, env = {}, settings = {}, onLine, readyTimeoutMs = 60000, extraArgs = [] }) {
+export async function startCodeServer({ dataDir, port, host = '127.0.0.1', env = {}, settings = {}, onLine, readyTimeoutMs = 60000, extraArgs = [] }) {
   port ??= await freePort();
   const home = join(dataDir, 'home');
   const userDataDir = join(dataDir, 'user-data');
@@ -62,7 +63,7 @@ export async function startCodeServer({ dataDir, port, env = {}, settings = {}, 
 
   const args = [
     '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--bind-addr', `${host}:${port}`,
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     '--disable-telemetry',
@@ -124,7 +125,7 @@ export async function startCodeServer({ dataDir, port, env = {}, settings = {}, 
   };
   const unregister = onCleanup(stop, () => killGroup('SIGKILL'));
 
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitUntilReady(origin, exited, readyTimeoutMs, logFile);
   return { port, origin, logFile, userDataDir, extensionsDir, home, pid: child.pid, exited, stop };
 }
