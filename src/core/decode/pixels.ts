@@ -6,17 +6,71 @@ import type { PixelData } from '../image/types';
 
 export type IntSamples = Uint8Array | Uint16Array | Int16Array;
 
+/**
+ * Smallest and largest sample. Dispatches to one loop per array type: a single loop fed several typed
+ * array types goes megamorphic in V8 and runs about half as fast on a 5-megapixel image.
+ */
 export function minMax(data: PixelData): { min: number; max: number } {
-  const n = data.length;
-  if (n === 0) return { min: 0, max: 0 };
-  let min = data[0];
-  let max = min;
-  for (let i = 1; i < n; i++) {
-    const v = data[i];
-    if (v < min) min = v;
-    else if (v > max) max = v;
+  if (data.length === 0) return { min: 0, max: 0 };
+  if (data instanceof Uint16Array) return minMaxU16(data);
+  if (data instanceof Int16Array) return minMaxI16(data);
+  if (data instanceof Uint8Array) return minMaxU8(data);
+  return minMaxF32(data);
+}
+
+// The four bodies are identical on purpose (see minMax); two accumulators and no branches per sample.
+function minMaxU16(d: Uint16Array): { min: number; max: number } {
+  let m0 = d[0], x0 = m0, m1 = m0, x1 = m0;
+  const n = d.length;
+  for (let i = 1; i < n; i += 2) {
+    const v = d[i];
+    const w = d[i + 1 < n ? i + 1 : i];
+    m0 = v < m0 ? v : m0;
+    x0 = v > x0 ? v : x0;
+    m1 = w < m1 ? w : m1;
+    x1 = w > x1 ? w : x1;
   }
-  return { min, max };
+  return { min: m0 < m1 ? m0 : m1, max: x0 > x1 ? x0 : x1 };
+}
+
+function minMaxI16(d: Int16Array): { min: number; max: number } {
+  let m0 = d[0], x0 = m0, m1 = m0, x1 = m0;
+  const n = d.length;
+  for (let i = 1; i < n; i += 2) {
+    const v = d[i];
+    const w = d[i + 1 < n ? i + 1 : i];
+    m0 = v < m0 ? v : m0;
+    x0 = v > x0 ? v : x0;
+    m1 = w < m1 ? w : m1;
+    x1 = w > x1 ? w : x1;
+  }
+  return { min: m0 < m1 ? m0 : m1, max: x0 > x1 ? x0 : x1 };
+}
+
+function minMaxU8(d: Uint8Array): { min: number; max: number } {
+  let m0 = d[0], x0 = m0, m1 = m0, x1 = m0;
+  const n = d.length;
+  for (let i = 1; i < n; i += 2) {
+    const v = d[i];
+    const w = d[i + 1 < n ? i + 1 : i];
+    m0 = v < m0 ? v : m0;
+    x0 = v > x0 ? v : x0;
+    m1 = w < m1 ? w : m1;
+    x1 = w > x1 ? w : x1;
+  }
+  return { min: m0 < m1 ? m0 : m1, max: x0 > x1 ? x0 : x1 };
+}
+
+/** Float samples may hold NaN; it is skipped rather than allowed to poison the range. */
+function minMaxF32(d: Float32Array): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? { min, max } : { min: 0, max: 0 };
 }
 
 /** Stored-value range mapped through the rescale; a negative slope swaps the ends. */

@@ -90,28 +90,48 @@ function copySamples(bytes: Uint8Array, bitsAllocated: number, count: number, na
  * and sign-extends when Pixel Representation is 1. Works in place where the sample width allows.
  */
 export function applySampleFormat(samples: Uint8Array | Uint16Array, f: SampleFormat): { data: PixelData; bitsStored: number; signed: boolean } {
-  const n = samples.length;
   const shift = f.highBit + 1 - f.bitsStored;
   const bs = f.bitsStored;
   const full = shift === 0 && bs === f.bitsAllocated;
   if (!f.signed) {
     if (!full) {
-      const mask = bs >= 16 ? 0xffff : (1 << bs) - 1;
-      for (let i = 0; i < n; i++) samples[i] = (samples[i] >>> shift) & mask;
+      if (samples instanceof Uint16Array) maskU16(samples, shift, bs);
+      else maskU8(samples, shift, bs);
     }
     return { data: samples, bitsStored: bs, signed: false };
   }
-  const up = 32 - bs;
   if (samples instanceof Uint16Array) {
-    const out = new Int16Array(samples.buffer, samples.byteOffset, n);
+    const out = new Int16Array(samples.buffer, samples.byteOffset, samples.length);
     // Reinterpreting the bits is the whole job when all 16 are stored.
-    if (!full) for (let i = 0; i < n; i++) out[i] = ((samples[i] >>> shift) << up) >> up;
+    if (!full) signExtend16(samples, out, shift, bs);
     return { data: out, bitsStored: bs, signed: true };
   }
   // PixelData has no Int8Array, so signed 8-bit widens to 16.
-  const out = new Int16Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((samples[i] >>> shift) << up) >> up;
+  const out = new Int16Array(samples.length);
+  signExtend8(samples, out, shift, bs);
   return { data: out, bitsStored: bs, signed: true };
+}
+
+// One loop per array type keeps each monomorphic (see minMax in ../pixels.ts).
+function maskU16(s: Uint16Array, shift: number, bits: number): void {
+  const mask = (1 << bits) - 1;
+  for (let i = 0; i < s.length; i++) s[i] = (s[i] >>> shift) & mask;
+}
+
+function maskU8(s: Uint8Array, shift: number, bits: number): void {
+  const mask = (1 << bits) - 1;
+  for (let i = 0; i < s.length; i++) s[i] = (s[i] >>> shift) & mask;
+}
+
+/** `out` may alias `s` (same buffer): each index is read before it is written. */
+function signExtend16(s: Uint16Array, out: Int16Array, shift: number, bits: number): void {
+  const up = 32 - bits;
+  for (let i = 0; i < s.length; i++) out[i] = ((s[i] >>> shift) << up) >> up;
+}
+
+function signExtend8(s: Uint8Array, out: Int16Array, shift: number, bits: number): void {
+  const up = 32 - bits;
+  for (let i = 0; i < s.length; i++) out[i] = ((s[i] >>> shift) << up) >> up;
 }
 
 /** YBR_FULL_422 uncompressed: each pair of pixels is stored Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2). */
