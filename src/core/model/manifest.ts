@@ -40,11 +40,20 @@ export interface ModelManifest {
     score?: string;
   };
   postprocess?: {
-    /** Gaussian sigma in model pixels applied to the map (the paper used 5 at 512 px). */
+    /**
+     * Gaussian sigma in model pixels applied to the displayed map (the paper used 5 at 512 px).
+     * Default 4 for reconstruction models; 0 for anomalyMap models (their exports usually smooth already).
+     */
     smoothingSigma?: number;
-    /** Restrict error to foreground (non-zero input) pixels, as the paper did. */
+    /**
+     * Restrict the map to foreground (non-padding, non-zero input) pixels, as the paper did.
+     * Default true for reconstruction models, false for anomalyMap models.
+     */
     maskForeground?: boolean;
-    /** How an image score is derived from the map when the model gives none. */
+    /**
+     * How an image score is derived from the map when the model gives none (default 'mean'). Applied to
+     * the masked map BEFORE smoothing, like the paper's masked MSE and top-200 scores.
+     */
     reduce?: 'mean' | 'max' | { topK: number };
   };
   /**
@@ -61,6 +70,8 @@ export interface ModelManifest {
   };
   license?: string;
   provenance?: string;
+  /** Free-form information (fit settings, validation metrics); carried along, never interpreted. */
+  metadata?: Record<string, unknown>;
 }
 
 /** What the rest of the system needs to know about an available model, without opening it. */

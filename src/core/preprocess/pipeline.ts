@@ -59,7 +59,9 @@ export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { widt
     options.onStep?.(spec.steps.length, IMPLICIT_RESIZE_OP, state);
   }
   const out = materialize(state.raster);
-  return { image: out, toImage: state.toImage, content: state.content, foreground: foregroundMask(out, state.content, state.black), black: state.black, steps };
+  const foreground = foregroundMask(out, state.content, state.black);
+  if (state.mask) for (let i = 0; i < foreground.length; i++) foreground[i] &= state.mask[i];
+  return { image: out, toImage: state.toImage, content: state.content, foreground, black: state.black, steps };
 }
 
 export function initialState(image: XrayImage): PipelineState {

@@ -8,12 +8,24 @@
  * members of PreprocessStep; existing manifests keep working because unknown-free old specs stay valid.
  */
 export type PreprocessStep =
-  /** Map modality values to [0,1]: by the first DICOM window, by min/max, or by percentiles. */
+  /**
+   * Map modality values to [0,1]: by the first DICOM window (its VOI LUT function; min/max when the
+   * image has no window), by min/max, or between the `low` and `high` percentiles (defaults 0.5 and
+   * 99.5; numpy.percentile's linear method).
+   */
   | { op: 'intensity'; mode: 'window' | 'minmax' | 'percentile'; low?: number; high?: number }
-  /** Make the background dark: MONOCHROME1 always; otherwise the paper's heuristic (mean of corners > 0.5). */
+  /**
+   * Make the background dark: MONOCHROME1 always; then, when invertBrightBackground, the paper's heuristic:
+   * invert if the mean of the four cornerSize x cornerSize corners (default 50, clamped to the image
+   * content) is above mid-range. Inversion is v -> min + max - v over the current value range.
+   */
   | { op: 'photometric'; invertBrightBackground: boolean; cornerSize?: number }
   | { op: 'histogramEqualize'; bins?: number }
-  /** Aspect-preserving resize so the longer side is `size`, then centred zero-pad to size x size. */
+  /**
+   * Aspect-preserving resize so the longer side is `size` (area averaging when shrinking, bilinear when
+   * enlarging), then centred pad to size x size with `padValue` (default: the black level, 0 after
+   * 'intensity'). Padding is never foreground.
+   */
   | { op: 'resizePad'; size: number; padValue?: number }
   /** Plain resize to width x height (aspect not kept), as some models were trained. */
   | { op: 'resize'; width: number; height: number }

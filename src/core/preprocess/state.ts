@@ -21,6 +21,12 @@ export interface PipelineState {
   content: Rect;
   /** Known bounds of the values (e.g. [0,1] after 'intensity'); undefined = read them from the data. */
   domain?: { min: number; max: number };
+  /**
+   * Optional width*height mask (1 = foreground) set by steps that find the subject (e.g. Otsu + morphology)
+   * or mask burned-in text; geometric steps carry it along. The final foreground is mask AND content AND
+   * not black.
+   */
+  mask?: Uint8Array;
   /** The value meaning "no signal": pixels equal to it are background for the foreground mask. */
   black: number;
   /** Whether larger values currently display darker. Becomes MONOCHROME2 once a step has inverted. */

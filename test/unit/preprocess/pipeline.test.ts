@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { XrayError } from '../../../src/core/errors';
 import { applyAffine } from '../../../src/core/image/types';
-import { IMPLICIT_RESIZE_OP, prepareInput, runPipeline } from '../../../src/core/preprocess/pipeline';
+import { IMPLICIT_RESIZE_OP, initialState, prepareInput, runPipeline } from '../../../src/core/preprocess/pipeline';
+import { opDefinition } from '../../../src/core/preprocess/ops';
+import type { PipelineState } from '../../../src/core/preprocess/state';
 import { resizePadGeometry } from '../../../src/core/preprocess/ops/geometry';
 import type { PreprocessStep } from '../../../src/core/preprocess/spec';
+import { materialize, rasterFromImage } from '../../../src/core/preprocess/raster';
 import { makeImage, makeManifest, phantom } from './images';
 
 const PAPER: PreprocessStep[] = [
@@ -139,17 +142,39 @@ test('NaN samples in float images do not poison the output', () => {
   assert.ok(p.tensor.every(Number.isFinite));
 });
 
-test('a 2048x2500 16-bit radiograph is prepared quickly', (t) => {
+test('a 2048x2500 16-bit radiograph is prepared in a few passes over its pixels', (t) => {
   const img = makeImage(2048, 2500, (x, y) => (Math.sin(x / 50) * Math.cos(y / 70) * 1500 + 2000 + ((x * 7 + y * 13) % 97)) | 0);
   const manifest = makeManifest([...PAPER.slice(0, 2), { op: 'resizePad', size: 256 }], { input: { name: 'input', channels: 1, width: 256, height: 256 } });
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    prepareInput(img, manifest);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  t.diagnostic(`prepareInput 2048x2500 u16 -> 256: median ${times[2].toFixed(1)} ms, best ${times[0].toFixed(1)} ms`);
-  // The budget is 50 ms; the bound leaves room for a loaded CI machine but catches per-pixel sorting or closures.
-  assert.ok(times[0] < 250, `best of 5 took ${times[0].toFixed(1)} ms`);
+  const best = (f: () => void) => {
+    let b = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      f();
+      b = Math.min(b, performance.now() - t0);
+    }
+    return b;
+  };
+  // One plain pass over the pixels through a lookup table, measured alongside, so the bound scales
+  // with however loaded the machine is.
+  const onePass = best(() => materialize(rasterFromImage(img)));
+  const prepare = best(() => prepareInput(img, manifest));
+  t.diagnostic(`prepareInput 2048x2500 u16 -> 256: best ${prepare.toFixed(1)} ms; one full-resolution pass: ${onePass.toFixed(1)} ms`);
+  // Budget 50 ms on an idle machine (about 3 passes). A per-pixel sort or closure chain costs tens of passes.
+  assert.ok(prepare < 8 * onePass + 15, `prepareInput took ${prepare.toFixed(1)} ms = ${(prepare / onePass).toFixed(1)} passes`);
+});
+
+test('a subject mask set by a step is carried through resizing into the foreground', () => {
+  const img = makeImage(40, 20, () => 500);
+  // Left half of the image marked as subject, as a foreground-finding step would.
+  const setMask = (state: PipelineState): PipelineState => ({ ...state, mask: Uint8Array.from({ length: 800 }, (_, i) => (i % 40 < 20 ? 1 : 0)) });
+  let state = setMask(initialState(img));
+  state = opDefinition({ op: 'resizePad', size: 20 }).apply(state, { op: 'resizePad', size: 20 });
+  assert.deepEqual(state.content, { x: 0, y: 5, width: 20, height: 10 });
+  const mask = state.mask!;
+  assert.equal(mask[10 * 20 + 5], 1);
+  assert.equal(mask[10 * 20 + 15], 0);
+  assert.equal(mask[2 * 20 + 5], 0, 'padding');
+  let ones = 0;
+  for (const v of mask) ones += v;
+  assert.equal(ones, 10 * 10);
 });

@@ -76,7 +76,23 @@ function placed(state: PipelineState, data: Float32Array, width: number, height:
     raster: { kind: 'float', width, height, data },
     toImage: composeAffine(state.toImage, toInput),
     content: mapRect(state.content, toInput, width, height),
+    mask: state.mask && resampleMask(state.mask, state.raster.width, state.raster.height, width, height, toInput),
   };
+}
+
+/** Nearest-neighbour mask at each output pixel centre; outside the input is background. */
+export function resampleMask(mask: Uint8Array, w: number, h: number, width: number, height: number, toInput: Affine): Uint8Array {
+  const [a, , c, , e, f] = toInput;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const iy = Math.floor(e * (y + 0.5) + f);
+    if (iy < 0 || iy >= h) continue;
+    for (let x = 0; x < width; x++) {
+      const ix = Math.floor(a * (x + 0.5) + c);
+      if (ix >= 0 && ix < w) out[y * width + x] = mask[iy * w + ix];
+    }
+  }
+  return out;
 }
 
 /** The input-space content rectangle in output pixels (toInput inverted), rounded and clamped to the output. */
