@@ -38,7 +38,8 @@ export class ViewerApp implements Actions {
   private readonly ctx: CanvasRenderingContext2D;
   private restored?: PersistedState;
   private frame = 0;
-  private uiDirty = true;
+  /** 'bar': toolbar and status only (zoom, pan, window); 'all': every panel. */
+  private uiDirty: false | 'bar' | 'all' = 'all';
   private saveTimer?: ReturnType<typeof setTimeout>;
   private hover?: [number, number];
   private frameColor = '#888';
@@ -80,7 +81,7 @@ export class ViewerApp implements Actions {
     // VS Code swaps body classes when the colour theme changes; the canvas reads theme colours itself.
     new MutationObserver(() => this.readThemeColors()).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
     this.readThemeColors();
-    this.invalidate(true);
+    this.invalidate('all');
   }
 
   /** Tell the host we are listening; it answers with init, image, models, analysis. */
@@ -128,7 +129,7 @@ export class ViewerApp implements Actions {
       // A bad message must never take the viewer down; say what happened and keep going.
       this.host.log('error', `Viewer could not handle "${msg.kind === 'notify' ? msg.type : msg.method}": ${err instanceof Error ? err.message : String(err)}`);
     }
-    this.invalidate(true);
+    this.invalidate('all');
   }
 
   private onImage(raw: unknown, decodeMs: number): void {
@@ -205,7 +206,7 @@ export class ViewerApp implements Actions {
   fit = (): void => {
     this.s.fitted = true;
     this.s.view = undefined;
-    this.changed(false);
+    this.changed(false, 'bar');
   };
 
   oneToOne = (): void => {
@@ -223,7 +224,7 @@ export class ViewerApp implements Actions {
 
   setTool = (tool: Tool): void => {
     this.s.tool = tool;
-    this.changed(false);
+    this.changed(false, 'bar');
   };
 
   choosePreset = (id: string): void => {
@@ -231,7 +232,7 @@ export class ViewerApp implements Actions {
     if (!o) return;
     this.s.window = o.window;
     this.s.windowId = o.id;
-    this.changed(false);
+    this.changed(false, 'bar');
   };
 
   cyclePreset = (dir: 1 | -1): void => {
@@ -245,19 +246,19 @@ export class ViewerApp implements Actions {
   setWindowNumbers = (center: number, width: number): void => {
     const w = this.s.window;
     if (!w || !Number.isFinite(center) || !Number.isFinite(width) || width <= 0) {
-      this.uiDirty = true; // puts the valid numbers back into the fields
-      this.invalidate(true);
+      this.uiDirty = 'all'; // puts the valid numbers back into the fields
+      this.invalidate('all');
       return;
     }
     this.s.window = { ...w, center, width };
     this.s.windowId = 'custom';
-    this.changed(false);
+    this.changed(false, 'bar');
   };
 
   toggleInvert = (): void => {
     if (!this.s.loaded) return;
     this.s.invert = !this.s.invert;
-    this.changed(false);
+    this.changed(false, 'bar');
   };
 
   reset = (): void => {
@@ -351,7 +352,7 @@ export class ViewerApp implements Actions {
     if (!img) return;
     this.s.view = constrain(v, img.width, img.height);
     this.s.fitted = false;
-    this.changed(false);
+    this.changed(false, 'bar');
   }
 
   private panDevice(dx: number, dy: number): void {
@@ -383,7 +384,7 @@ export class ViewerApp implements Actions {
     const minWidth = integer ? 1 : range * 1e-4;
     this.s.window = { ...w, width: Math.max(minWidth, w.width + dx * k), center: w.center + dy * k };
     this.s.windowId = 'custom';
-    this.changed(false);
+    this.changed(false, 'bar');
   }
 
   private setHover(p: [number, number] | undefined): void {
@@ -396,9 +397,11 @@ export class ViewerApp implements Actions {
     const v = this.currentView();
     const out = this.L.readout;
     if (!lo || !v || !this.hover) {
-      out.textContent = '';
+      out.textContent = lo ? 'Point at the image for pixel values' : '';
+      out.classList.add('hint');
       return;
     }
+    out.classList.remove('hint');
     const [ix, iy] = imageFromScreen(v, this.L.canvas.width, this.L.canvas.height, this.hover[0], this.hover[1]);
     const img = lo.image;
     const x = Math.floor(ix);
@@ -421,10 +424,11 @@ export class ViewerApp implements Actions {
 
   // ---- persistence and host settings ------------------------------------------------------------
 
-  private changed(settings: Partial<ViewerSettings> | false): void {
+  /** After an action: tell the host about new defaults, persist, and redraw (panels too unless `bar`). */
+  private changed(settings: Partial<ViewerSettings> | false, ui: 'bar' | 'all' = 'all'): void {
     if (settings) this.host.notify('settingsChanged', settings);
     this.save();
-    this.invalidate(true);
+    this.invalidate(ui);
   }
 
   private save(): void {
@@ -463,19 +467,25 @@ export class ViewerApp implements Actions {
     if (this.L.canvas.width !== w || this.L.canvas.height !== h) {
       this.L.canvas.width = w;
       this.L.canvas.height = h;
-      this.invalidate(true);
+      this.invalidate('bar');
     }
   }
 
-  private invalidate(ui: boolean): void {
-    if (ui) this.uiDirty = true;
+  private invalidate(ui: false | 'bar' | 'all'): void {
+    if (ui === 'all' || (ui === 'bar' && !this.uiDirty)) this.uiDirty = ui;
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
   private draw(): void {
     this.frame = 0;
     const s = this.s;
-    if (this.uiDirty) {
+    const lo = s.loaded;
+    const c = this.L.canvas;
+    if (lo && s.fitted && c.width >= 2 && c.height >= 2) s.view = fitView(lo.image.width, lo.image.height, c.width, c.height);
+    if (this.uiDirty === 'bar') {
+      renderToolbar(this.L, s);
+      this.uiDirty = false;
+    } else if (this.uiDirty) {
       this.uiDirty = false;
       renderToolbar(this.L, s);
       renderScore(this.L, s, this);
@@ -487,11 +497,7 @@ export class ViewerApp implements Actions {
       this.L.canvas.setAttribute('aria-label', this.describe());
       this.L.canvas.classList.toggle('tool-window', s.tool === 'window');
     }
-    const lo = s.loaded;
-    const c = this.L.canvas;
-    if (!lo || !s.window || c.width < 2 || c.height < 2) return;
-    if (s.fitted) s.view = fitView(lo.image.width, lo.image.height, c.width, c.height);
-    if (!s.view) return;
+    if (!lo || !s.window || !s.view || c.width < 2 || c.height < 2) return;
     const t0 = performance.now();
     const windowMs = lo.layer.update(s.window, s.invert);
     const an = s.analysis;

@@ -38,7 +38,11 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
     else return;
     e.preventDefault();
     canvas.focus({ preventScroll: true });
-    canvas.setPointerCapture(e.pointerId);
+    try {
+      canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // Synthetic or already-released pointers cannot be captured; the drag still works inside the canvas.
+    }
     drag = { id: e.pointerId, kind, x: e.clientX, y: e.clientY };
     canvas.classList.add(kind === 'pan' ? 'dragging-pan' : 'dragging-window');
   });

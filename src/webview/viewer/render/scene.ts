@@ -52,7 +52,14 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   ctx.strokeRect(Math.round(x0) - 0.5, Math.round(y0) - 0.5, Math.round(x1 - x0) + 1, Math.round(y1 - y0) + 1);
 
   if (s.heat?.outline) drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.segments(s.heat.threshold), s.dpr);
-  if (s.pixelSpacing) drawScaleBar(ctx, height, s.view.scale, s.pixelSpacing[1], s.dpr);
+  if (s.pixelSpacing) {
+    // Bottom left of the visible part of the image: over the image's (usually dark) border, not over
+    // the theme background where white would vanish in a light theme.
+    const left = Math.max(0, Math.min(x0, x1));
+    const bottom = Math.min(height, Math.max(y0, y1));
+    const visibleW = Math.min(width, Math.max(x0, x1)) - left;
+    drawScaleBar(ctx, left, bottom, visibleW, s.view.scale, s.pixelSpacing[1], s.dpr);
+  }
 }
 
 function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Array, dpr: number): void {
@@ -86,13 +93,15 @@ export function formatLength(mm: number): string {
   return `${+(mm * 1000).toPrecision(3)} µm`;
 }
 
-function drawScaleBar(ctx: CanvasRenderingContext2D, height: number, scale: number, spacingMm: number, dpr: number): void {
+function drawScaleBar(ctx: CanvasRenderingContext2D, left: number, bottom: number, visibleW: number, scale: number, spacingMm: number, dpr: number): void {
   if (!(spacingMm > 0)) return;
   const mmPerPx = spacingMm / scale;
-  const mm = scaleBarLength(mmPerPx, 110 * dpr);
+  const target = Math.min(110 * dpr, visibleW * 0.4);
+  if (target < 30 * dpr) return;
+  const mm = scaleBarLength(mmPerPx, target);
   const len = mm / mmPerPx;
-  const x = 14 * dpr;
-  const y = height - 14 * dpr;
+  const x = left + 14 * dpr;
+  const y = bottom - 14 * dpr;
   const label = formatLength(mm);
   ctx.font = `${12 * dpr}px sans-serif`;
   ctx.textBaseline = 'bottom';

@@ -9,9 +9,10 @@ import { button, fillRows, h, setPressed, setText, show } from './dom';
 import type { Layout } from './layout';
 
 export function renderToolbar(L: Layout, s: ViewerState): void {
+  const zoom = s.view ? fmtPercent(s.view.scale) : '';
   const hasImage = Boolean(s.loaded);
   for (const el of [L.fitBtn, L.oneBtn, L.zoomIn, L.zoomOut, L.presetSelect, L.wInput, L.lInput, L.invertBtn, L.resetBtn, L.panTool, L.wlTool]) (el as HTMLButtonElement).disabled = !hasImage;
-  setText(L.zoomLabel, s.view ? fmtPercent(s.view.scale) : '—');
+  setText(L.zoomLabel, zoom || '—');
   setPressed(L.panTool, s.tool === 'pan');
   setPressed(L.wlTool, s.tool === 'window');
   setPressed(L.invertBtn, s.invert);
@@ -32,22 +33,30 @@ export function renderToolbar(L: Layout, s: ViewerState): void {
   if (s.window) {
     if (document.activeElement !== L.wInput) L.wInput.value = fmtWindow(s.window.width, s.window.width);
     if (document.activeElement !== L.lInput) L.lInput.value = fmtWindow(s.window.center, s.window.width);
-    setText(L.wlReadout, `W ${fmtWindow(s.window.width, s.window.width)}  L ${fmtWindow(s.window.center, s.window.width)}${s.invert ? '  · inverted' : ''}  · ${s.view ? fmtPercent(s.view.scale) : ''}`);
+    setText(L.wlReadout, [`W ${fmtWindow(s.window.width, s.window.width)}  L ${fmtWindow(s.window.center, s.window.width)}`, s.invert && 'inverted', zoom].filter(Boolean).join('  ·  '));
   } else {
     setText(L.wlReadout, '');
   }
 }
 
+const scoreSig = new WeakMap<Layout, unknown[]>();
+
 export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
   const modelsKey = s.models.map((m) => `${m.id}\u0000${m.name}\u0000${m.version}`).join('\u0001');
   if (L.modelSelect.dataset.key !== modelsKey) {
-    L.modelSelect.replaceChildren(...s.models.map((m) => h('option', { value: m.id, title: m.description }, `${m.name} ${m.version ? `(v${m.version})` : ''}`.trim())));
+    L.modelSelect.replaceChildren(...s.models.map((m) => h('option', { value: m.id, title: [m.version && `v${m.version}`, m.description].filter(Boolean).join(' — ') }, m.name)));
     if (s.models.length === 0) L.modelSelect.append(h('option', { value: '' }, 'No models found'));
     L.modelSelect.dataset.key = modelsKey;
   }
   L.modelSelect.disabled = s.models.length === 0;
   L.modelSelect.value = s.selectedId && s.models.some((m) => m.id === s.selectedId) ? s.selectedId : (s.models[0]?.id ?? '');
 
+  // Rebuild the score body only when what it shows changed: slider drags must not recreate its
+  // buttons (that would also drop their keyboard focus).
+  const sig = [s.running?.modelId, s.analysisError, s.analysis, s.selectedId, modelsKey, Boolean(s.loaded)];
+  const last = scoreSig.get(L);
+  if (last && sig.every((v, i) => v === last[i])) return;
+  scoreSig.set(L, sig);
   const body: Node[] = [];
   if (s.running) {
     body.push(h('div', { class: 'running', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Analysing with ${modelName(s, s.running.modelId)}…`));
@@ -75,7 +84,8 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
     const total = t.preprocessMs + t.inferenceMs + t.postprocessMs;
     const facts = h('dl', { class: 'facts' });
     fillRows(facts, [
-      ['Model', `${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`],
+      // The selector above names the model; repeat the name only when the result is from another one.
+      r.modelId === s.selectedId ? ['Version', r.modelVersion || '—'] : ['Model', `${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`],
       ['Provider', providerLabel(r.provider)],
       ['Raw score', fmtScore(r.score.raw)],
       ['Threshold', `${fmtScore(r.score.threshold)} (raw)`],
@@ -87,7 +97,7 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
         'div',
         { class: `verdict ${above ? 'above' : 'below'}` },
         h('span', { class: 'score-big' }, fmtScore(n)),
-        h('span', { class: 'verdict-text' }, h('strong', null, above ? 'Above threshold' : 'Below threshold'), above ? ' — anomalous' : ' — looks normal'),
+        h('span', { class: 'verdict-text' }, h('strong', null, above ? 'Above threshold' : 'Below threshold'), h('span', null, above ? 'anomalous' : 'looks normal')),
       ),
       h(
         'div',
@@ -111,7 +121,7 @@ export function renderHeat(L: Layout, s: ViewerState): void {
   const an = s.analysis;
   const map = an?.heat?.map;
   let note = '';
-  if (!an) note = s.running ? 'The heatmap appears when the analysis finishes.' : 'No analysis yet.';
+  if (!an) note = s.running ? 'The heatmap appears when the analysis finishes.' : s.analysisError ? 'No heatmap: the analysis failed.' : 'No analysis yet.';
   else if (an.mapProblem) note = `The map could not be shown: ${an.mapProblem}.`;
   else if (!map) note = 'This model gives an image score only, no map.';
   setText(L.heatNote, note);

@@ -1,0 +1,334 @@
+// Drives the viewer webview in Debian Chromium through the dev harness: screenshots of every state in
+// dark, light and high-contrast themes, a set of interaction checks (each failure is listed and makes
+// the exit code 1), and the timings that matter for a 2048x2500 16-bit image: image message -> first
+// frame, and re-render per window/level drag step. Output: test-output/webview/*.png and timings.json.
+//   node test/webview/screenshot.mjs [--no-build] [--only name,name]
+import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { startHarness } from './harness.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = join(ROOT, 'test-output/webview');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
+
+async function waitFor(cond, what, timeoutMs = 30000) {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main() {
+  if (!args.includes('--no-build')) {
+    // Same options as scripts/build.mjs's webview target; built alone so a half-edited other bundle
+    // cannot stop the viewer harness.
+    await esbuild.build({ entryPoints: [join(ROOT, 'src/webview/viewer/main.ts')], outfile: join(ROOT, 'dist/webview/viewer.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', logLevel: 'warning' });
+  }
+  await waitFor(async () => existsSync(CHROMIUM), `${CHROMIUM} (apt install chromium)`, 600000);
+  await mkdir(OUT, { recursive: true });
+  const harness = await startHarness();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const failures = [];
+  const check = (ok, what) => {
+    if (!ok) failures.push(what);
+    console.log(`${ok ? '  ok ' : 'FAIL '} ${what}`);
+  };
+  const timings = {};
+
+  async function open(name, { scenario = 'full', theme = 'dark', width = 1400, height = 900, dpr = 1 } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(`${harness.url}?scenario=${scenario}&theme=${theme}`);
+    const report = () => page.evaluate(() => window.harness.request('getViewState'));
+    return { page, context, problems, report, name };
+  }
+
+  async function settle(v, want) {
+    if (want === 'imageError') {
+      await waitFor(async () => (await v.report()).error?.scope === 'image', 'image error');
+    } else {
+      await waitFor(async () => (await v.report()).renders > 0, 'first render');
+      if (want === 'analysis') await waitFor(async () => Boolean((await v.report()).analysis), 'analysis');
+      if (want === 'analysisError') await waitFor(async () => (await v.report()).error?.scope === 'analysis', 'analysis error');
+    }
+    await v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+
+  const shots = [
+    { name: 'dark-full', theme: 'dark', want: 'analysis' },
+    { name: 'light-full', theme: 'light', want: 'analysis' },
+    { name: 'hc-full', theme: 'hc', want: 'analysis' },
+    { name: 'dark-running', scenario: 'running', want: 'render' },
+    { name: 'dark-analysis-error', scenario: 'analysisError', want: 'analysisError' },
+    { name: 'light-analysis-error', scenario: 'analysisError', theme: 'light', want: 'analysisError' },
+    { name: 'dark-image-error', scenario: 'imageError', want: 'imageError' },
+    { name: 'light-image-error', scenario: 'imageError', theme: 'light', want: 'imageError' },
+    { name: 'light-no-map', scenario: 'noMap', theme: 'light', want: 'analysis' },
+    { name: 'dark-dicom-mono1', scenario: 'mono1', want: 'analysis' },
+    { name: 'dark-float', scenario: 'float', want: 'analysis' },
+    { name: 'light-8bit', scenario: 'u8', theme: 'light', want: 'analysis' },
+    { name: 'dark-narrow', width: 640, height: 900, want: 'analysis' },
+    { name: 'dark-hidpi', dpr: 2, width: 1000, height: 700, want: 'analysis' },
+  ];
+
+  try {
+    for (const s of shots) {
+      if (only && !only.includes(s.name)) continue;
+      const v = await open(s.name, s);
+      await settle(v, s.want);
+      await v.page.screenshot({ path: join(OUT, `${s.name}.png`) });
+      check(v.problems.length === 0, `${s.name}: no console errors or CSP violations${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      if (s.want === 'imageError') check(await v.page.isVisible('.error-card'), `${s.name}: error card shown`);
+      await v.context.close();
+    }
+
+    if (!only || only.includes('interact')) {
+      const v = await open('interact', {});
+      await settle(v, 'analysis');
+      const { page } = v;
+      let r = await v.report();
+      check(r.image?.width === 2048 && r.image?.height === 2500 && r.image?.bitsStored === 16, 'report: image 2048x2500 16-bit');
+      check(r.image.min >= 0 && r.image.max === 60000, `report: image min/max computed from pixels (${r.image.min}..${r.image.max})`);
+      check(r.analysis?.map?.width === 128 && r.analysis.map.sum > 0 && r.analysis.map.max <= 1, `report: map 128x128 received (sum ${r.analysis?.map?.sum?.toFixed(1)}, max ${r.analysis?.map?.max?.toFixed(3)})`);
+      check(r.view.window.center === 22000 && r.view.window.width === 34000, 'default window = first file preset');
+      check(r.models.count === 2 && r.models.selectedId === 'patchcore-mnv2', 'models received');
+
+      // Zoom with the wheel at a point and check the point stays under the cursor.
+      const canvas = await page.$('canvas.view');
+      const box = await canvas.boundingBox();
+      const px = box.x + box.width * 0.45;
+      const py = box.y + box.height * 0.35;
+      await page.mouse.move(px, py);
+      const before = await page.textContent('.statusbar .cursor');
+      for (let i = 0; i < 6; i++) {
+        await page.mouse.wheel(0, -120);
+        await page.waitForTimeout(30);
+      }
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      r = await v.report();
+      check(r.view.zoom > 0.5, `wheel zoom in (zoom ${r.view.zoom.toFixed(3)})`);
+      await page.mouse.move(px + 1, py);
+      await page.mouse.move(px, py);
+      const after = await page.textContent('.statusbar .cursor');
+      const xy = (t) => (t.match(/x (\d+)\s+y (\d+)/) ?? []).slice(1).map(Number);
+      const [bx, by] = xy(before);
+      const [ax, ay] = xy(after);
+      check(Math.abs(ax - bx) <= 2 && Math.abs(ay - by) <= 2, `wheel zoom keeps the image point under the cursor (${bx},${by} -> ${ax},${ay})`);
+      check(/heat \d\.\d\d/.test(after), `readout shows the heat value over the map (${after.trim()})`);
+
+      // Window/level by right-drag: measure re-render per step.
+      await page.evaluate(() => (window.xrayViewer.perf.windowRenderMs.length = 0));
+      await page.mouse.down({ button: 'right' });
+      const steps = 30;
+      const stepTimes = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = Date.now();
+        await page.mouse.move(px + (i + 1) * 4, py + (i % 2 ? 3 : -2));
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+        stepTimes.push(Date.now() - t0);
+      }
+      await page.mouse.up({ button: 'right' });
+      const wl = await page.evaluate(() => [...window.xrayViewer.perf.windowRenderMs]);
+      r = await v.report();
+      check(r.view.window.width > 34000, `right-drag widens the window (${Math.round(r.view.window.width)})`);
+      check(wl.length >= steps * 0.8, `each drag step re-rendered (${wl.length} of ${steps})`);
+      const stat = (xs) => {
+        const s = [...xs].sort((a, b) => a - b);
+        return { n: s.length, median: +s[Math.floor(s.length / 2)].toFixed(1), p95: +s[Math.floor(s.length * 0.95)].toFixed(1), max: +s[s.length - 1].toFixed(1) };
+      };
+      timings.windowLevelDragViaPlaywrightMs = { roundTrip: stat(stepTimes), jsPerFrame: stat(wl), note: 'real mouse through the test driver: move -> next animation frame (includes driver latency)' };
+      await page.screenshot({ path: join(OUT, 'dark-after-wl-drag.png') });
+
+      // The same drag measured inside the page, without the test driver's latency: synthetic pointer
+      // events, then a one-pixel read-back that forces the recorded canvas drawing to be rasterised.
+      const inPage = await page.evaluate(async (steps) => {
+        const c = document.querySelector('canvas.view');
+        const r = c.getBoundingClientRect();
+        const x0 = r.left + r.width / 2;
+        const y0 = r.top + r.height / 2;
+        const ev = (type, x, y, buttons) => new PointerEvent(type, { pointerId: 7, clientX: x, clientY: y, button: 2, buttons, bubbles: true, cancelable: true });
+        const renders = () => window.xrayViewer.report().renders;
+        const nextTask = () => new Promise((res) => setTimeout(res, 0));
+        c.dispatchEvent(ev('pointerdown', x0, y0, 2));
+        const total = [];
+        const js = [];
+        const flush = [];
+        for (let i = 1; i <= steps; i++) {
+          const n = renders();
+          const t0 = performance.now();
+          c.dispatchEvent(ev('pointermove', x0 - i * 3, y0 + (i % 2 ? 2 : -2), 2));
+          while (renders() === n) await nextTask();
+          const t1 = performance.now();
+          c.getContext('2d').getImageData(0, 0, 1, 1);
+          const t2 = performance.now();
+          total.push(t2 - t0);
+          flush.push(t2 - t1);
+          js.push(window.xrayViewer.perf.windowRenderMs.at(-1));
+        }
+        c.dispatchEvent(ev('pointerup', x0, y0, 0));
+        return { total, js, flush };
+      }, 30);
+      timings.windowLevelStep = {
+        inputToPixelsMs: stat(inPage.total),
+        windowingAndComposeJsMs: stat(inPage.js),
+        rasterFlushMs: stat(inPage.flush),
+        note: 'synthetic pointermove -> viewer re-windows 2048x2500 16-bit (65,536-entry LUT, 5.1 M lookups, putImageData) and composes -> pixels read back; inputToPixels includes waiting for the next animation frame',
+      };
+
+      // Keyboard: invert, overlay toggle, 1:1, fit, preset cycle.
+      await page.focus('canvas.view');
+      await page.keyboard.press('i');
+      await page.keyboard.press('h');
+      await page.waitForTimeout(50);
+      r = await v.report();
+      check(r.view.invert === true && r.view.overlayVisible === false, 'keys I and H invert and hide the overlay');
+      await page.keyboard.press('h');
+      await page.keyboard.press('i');
+      await page.keyboard.press('w');
+      await page.waitForTimeout(50);
+      r = await v.report();
+      check(r.view.window.center === 22000 && r.view.window.width === 34000, 'W after a custom window goes to the first preset');
+      await page.keyboard.press('w');
+      await page.waitForTimeout(50);
+      r = await v.report();
+      check(r.view.window.center === 11000, 'W cycles to the next preset');
+      await page.keyboard.press('1');
+      await page.waitForTimeout(50);
+      r = await v.report();
+      check(r.view.zoom === 1, 'key 1 gives 1:1');
+
+      // Zoomed in with the outline: pixelated image, crisp outline.
+      const renders0 = r.renders;
+      await page.keyboard.press('r');
+      await page.waitForTimeout(50);
+      const zoomAt = async (ix, iy, zoom) => {
+        // Fit first, then wheel at the screen point of image (ix, iy) until the zoom is reached.
+        const rr = await v.report();
+        const z0 = rr.view.zoom;
+        const sx = box.x + box.width / 2 + (ix - 1024) * z0;
+        const sy = box.y + box.height / 2 + (iy - 1250) * z0;
+        await page.mouse.move(sx, sy);
+        let z = z0;
+        while (z < zoom) {
+          await page.mouse.wheel(0, -100);
+          await page.waitForTimeout(20);
+          z = (await v.report()).view.zoom;
+        }
+      };
+      await zoomAt(880, 955, 1.6);
+      await page.waitForTimeout(100);
+      await page.screenshot({ path: join(OUT, 'dark-zoom-outline.png') });
+      await page.keyboard.press('r');
+      await page.waitForTimeout(50);
+      await zoomAt(875, 960, 7);
+      await page.waitForTimeout(100);
+      await page.screenshot({ path: join(OUT, 'dark-pixelated.png') });
+      r = await v.report();
+      check(r.renders > renders0, 'zooming redraws');
+
+      // Compose-only frames (zoom/pan) cost.
+      await page.evaluate(() => (window.xrayViewer.perf.composeMs.length = 0));
+      for (let i = 0; i < 20; i++) {
+        await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowUp');
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+      }
+      timings.panFrameMs = stat(await page.evaluate(() => [...window.xrayViewer.perf.composeMs]));
+
+      // Settings go to the host; model switch re-analyses.
+      await page.selectOption('#colormap-select', 'jet');
+      await page.waitForTimeout(50);
+      let sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
+      check(sent.some((m) => m.type === 'settingsChanged' && m.params.colormap === 'jet'), 'colormap change posts settingsChanged');
+      await page.fill('#opacity-range', '0.7');
+      await page.dispatchEvent('#opacity-range', 'change');
+      sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
+      check(sent.some((m) => m.type === 'settingsChanged' && m.params.heatmapOpacity === 0.7), 'opacity change posts settingsChanged');
+      await page.selectOption('#model-select', 'ae-hand');
+      await waitFor(async () => (await v.report()).analysis?.modelId === 'ae-hand', 'analysis of the second model');
+      sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
+      check(sent.some((m) => m.type === 'selectModel' && m.params.modelId === 'ae-hand'), 'model selector posts selectModel');
+      await page.click('text=More models…');
+      sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
+      check(sent.some((m) => m.type === 'pickModel'), '"More models…" posts pickModel');
+      await page.waitForTimeout(100);
+      await page.screenshot({ path: join(OUT, 'dark-second-model-jet.png') });
+
+      // Help popover.
+      await page.keyboard.press('?');
+      await page.waitForTimeout(50);
+      check(await page.isVisible('.help'), '? opens the shortcuts list');
+      await page.screenshot({ path: join(OUT, 'dark-help.png') });
+      await page.keyboard.press('Escape');
+      check(!(await page.isVisible('.help')), 'Escape closes it');
+
+      // View state survives a reload (the host disposes hidden webviews).
+      await page.keyboard.press('i');
+      await page.keyboard.press('+');
+      await page.keyboard.press('+');
+      await page.waitForTimeout(400);
+      const saved = await v.report();
+      await page.reload();
+      await settle(v, 'analysis');
+      const restored = await v.report();
+      check(Math.abs(restored.view.zoom - saved.view.zoom) < 1e-9 && restored.view.invert === saved.view.invert && restored.view.colormap === 'jet' && restored.view.opacity === 0.7, `view state restored after reload (zoom ${saved.view.zoom} -> ${restored.view.zoom})`);
+      check(v.problems.length === 0, `interaction: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+
+      // Tab-key reachability: every control can take focus.
+      const unfocusable = await page.evaluate(() =>
+        [...document.querySelectorAll('button, select, input')].filter((el) => !el.hidden && !el.disabled && el.offsetParent !== null && el.tabIndex < 0).map((el) => el.outerHTML.slice(0, 60)),
+      );
+      check(unfocusable.length === 0, `all visible controls focusable${unfocusable.length ? `: ${unfocusable.join(', ')}` : ''}`);
+      await v.context.close();
+    }
+
+    // First frame timing, repeated on fresh pages (the first includes JIT warm-up).
+    if (!only || only.includes('timing')) {
+      const inApp = [];
+      const toPixels = [];
+      for (let i = 0; i < 5; i++) {
+        const v = await open('timing', { scenario: 'running' });
+        await settle(v, 'render');
+        await waitFor(() => v.page.evaluate(() => window.harness.timings.imageToPixelsMs !== undefined), 'first-pixels timing');
+        inApp.push(await v.page.evaluate(() => window.xrayViewer.perf.firstPaintMs));
+        toPixels.push(await v.page.evaluate(() => window.harness.timings.imageToPixelsMs));
+        await v.context.close();
+      }
+      timings.imageToFirstFrame = {
+        messagePostedToPixelsMs: toPixels.map((x) => +x.toFixed(1)),
+        messageHandledToFrameDrawnMs: inApp.map((x) => +x.toFixed(1)),
+        note: 'fresh page each run. messagePostedToPixels: stub posts the image message (10 MB structured clone) -> first frame rasterised (pixel read-back). messageHandledToFrameDrawn: inside the viewer, from its message handler (pixel statistics, presets, layers) to the end of the first draw (LUT windowing, putImageData, composite)',
+      };
+    }
+  } finally {
+    await browser.close();
+    await harness.close();
+  }
+  timings.environment = 'headless Debian Chromium, --disable-gpu (software canvas), 1400x900 viewport, DPR 1, 2-core machine';
+  await writeFile(join(OUT, 'timings.json'), JSON.stringify(timings, null, 2));
+  console.log(JSON.stringify(timings, null, 2));
+  console.log(`screenshots in ${OUT}`);
+  if (failures.length) {
+    console.error(`${failures.length} check(s) failed`);
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

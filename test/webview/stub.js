@@ -1,0 +1,304 @@
+// In-page stand-in for the VS Code extension host, for the viewer dev harness. It defines
+// acquireVsCodeApi(), answers the viewer's `ready` with realistic messages (a synthetic 2048x2500 16-bit
+// hand radiograph with DICOM-style window presets, models, an analysis whose heatmap covers part of the
+// image), and exposes window.harness for screenshot.mjs: sent messages, RPC to the viewer, timings.
+// The scenario comes from the query string: ?scenario=full|running|analysisError|imageError|noMap|mono1|float|u8
+(() => {
+  'use strict';
+  const q = new URLSearchParams(location.search);
+  const scenario = q.get('scenario') || 'full';
+  const theme = q.get('theme') || 'dark';
+  const THEME_CLASS = { dark: 'vscode-dark', light: 'vscode-light', hc: 'vscode-high-contrast', hcLight: 'vscode-high-contrast-light' };
+  const setBodyClass = () => {
+    document.body.className = THEME_CLASS[theme] || 'vscode-dark';
+    document.body.dataset.vscodeThemeKind = document.body.className;
+  };
+  if (document.body) setBodyClass();
+  else document.addEventListener('DOMContentLoaded', setBodyClass);
+
+  const sent = [];
+  const pending = new Map();
+  let nextId = 1;
+  const timings = {};
+  const STATE_KEY = 'xray-harness-state';
+
+  const models = [
+    { id: 'patchcore-mnv2', name: 'PatchCore MobileNetV2', version: '1.0.0', description: 'Memory bank on MobileNetV2 features' },
+    { id: 'ae-hand', name: 'Conv autoencoder (hands)', version: '0.3.1', description: 'Reconstruction error' },
+  ];
+
+  // ---- synthetic image -----------------------------------------------------------------------
+  const W = 2048;
+  const H = 2500;
+
+  /** Adds a cylinder-profile capsule (thickness 0..1) from (x0,y0) to (x1,y1) with radius r into buf (max). */
+  function capsule(buf, x0, y0, x1, y1, r, hollow) {
+    const minX = Math.max(0, Math.floor(Math.min(x0, x1) - r));
+    const maxX = Math.min(W - 1, Math.ceil(Math.max(x0, x1) + r));
+    const minY = Math.max(0, Math.floor(Math.min(y0, y1) - r));
+    const maxY = Math.min(H - 1, Math.ceil(Math.max(y0, y1) + r));
+    const dx = x1 - x0;
+    const dy = y1 - y0;
+    const len2 = dx * dx + dy * dy || 1;
+    for (let y = minY; y <= maxY; y++) {
+      for (let x = minX; x <= maxX; x++) {
+        let t = ((x - x0) * dx + (y - y0) * dy) / len2;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        const ex = x - (x0 + t * dx);
+        const ey = y - (y0 + t * dy);
+        const d2 = (ex * ex + ey * ey) / (r * r);
+        if (d2 >= 1) continue;
+        let v = Math.sqrt(1 - d2);
+        // Cortical bone: dense rim, lighter marrow.
+        if (hollow) v = v - 0.55 * Math.sqrt(Math.max(0, 1 - d2 / 0.45));
+        const i = y * W + x;
+        if (v > buf[i]) buf[i] = v;
+      }
+    }
+  }
+
+  function ellipse(buf, cx, cy, rx, ry) {
+    for (let y = Math.max(0, Math.floor(cy - ry)); y <= Math.min(H - 1, Math.ceil(cy + ry)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - rx)); x <= Math.min(W - 1, Math.ceil(cx + rx)); x++) {
+        const d2 = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2;
+        if (d2 >= 1) continue;
+        const v = Math.sqrt(1 - d2);
+        const i = y * W + x;
+        if (v > buf[i]) buf[i] = v;
+      }
+    }
+  }
+
+  function makeHand() {
+    const tissue = new Float32Array(W * H);
+    const bone = new Float32Array(W * H);
+    // Forearm, palm, thumb and four fingers (soft tissue).
+    capsule(tissue, 1030, 2600, 1020, 2050, 300);
+    ellipse(tissue, 1010, 1700, 470, 480);
+    const fingers = [
+      { base: [700, 1420], tip: [520, 700], r: 88 },
+      { base: [900, 1300], tip: [860, 470], r: 95 },
+      { base: [1100, 1290], tip: [1160, 430], r: 95 },
+      { base: [1290, 1360], tip: [1440, 600], r: 88 },
+    ];
+    for (const f of fingers) capsule(tissue, f.base[0], f.base[1], f.tip[0], f.tip[1], f.r);
+    capsule(tissue, 1380, 1900, 1700, 1380, 110); // thumb
+    // Bones: radius and ulna, carpals, metacarpals, three phalanges per finger, two in the thumb.
+    capsule(bone, 1140, 2600, 1110, 2130, 105, true);
+    capsule(bone, 890, 2600, 900, 2160, 80, true);
+    for (const [cx, cy] of [[900, 2030], [1010, 2010], [1120, 2030], [950, 1930], [1070, 1925], [1180, 1960]]) capsule(bone, cx, cy, cx + 5, cy + 5, 52, false);
+    const mc = [[880, 1880, 720, 1430], [980, 1860, 905, 1320], [1090, 1860, 1100, 1300], [1180, 1880, 1285, 1370]];
+    for (const [x0, y0, x1, y1] of mc) capsule(bone, x0, y0, x1, y1, 46, true);
+    fingers.forEach((f) => {
+      const [bx, by] = f.base;
+      const [tx, ty] = f.tip;
+      const segs = [0.04, 0.42, 0.7, 0.94];
+      for (let k = 0; k < 3; k++) {
+        const a = segs[k] + 0.03;
+        const b = segs[k + 1] - 0.03;
+        capsule(bone, bx + (tx - bx) * a, by + (ty - by) * a, bx + (tx - bx) * b, by + (ty - by) * b, f.r * (0.5 - k * 0.06), true);
+      }
+    });
+    capsule(bone, 1270, 1930, 1450, 1700, 50, true);
+    capsule(bone, 1480, 1660, 1600, 1500, 44, true);
+    capsule(bone, 1625, 1470, 1690, 1390, 36, true);
+
+    const data = new Uint16Array(W * H);
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+    for (let y = 0; y < H; y++) {
+      // Heel effect: exposure falls off along the anode-cathode axis.
+      const heel = 1 - 0.12 * (y / H);
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        const v = heel * (3200 + 11000 * tissue[i] + 19000 * bone[i]) + (rnd() + rnd() + rnd() - 1.5) * 500;
+        data[i] = Math.max(0, Math.min(65535, Math.round(v)));
+      }
+    }
+    // Burned-in "L" marker, top left.
+    for (let y = 140; y < 340; y++) for (let x = 140; x < 290; x++) if (x < 180 || y > 300) data[y * W + x] = 60000;
+    return data;
+  }
+
+  function makeMap() {
+    const mw = 128;
+    const mh = 128;
+    const d = new Float32Array(mw * mh);
+    const blob = (x, y, cx, cy, s) => Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * s * s));
+    for (let y = 0; y < mh; y++) {
+      for (let x = 0; x < mw; x++) {
+        const base = 0.12 + 0.08 * Math.sin(x / 9) * Math.cos(y / 11);
+        // One anomaly above the threshold at a finger joint, one weaker below it.
+        const v = base + 0.78 * blob(x, y, 48, 25, 5.5) + 0.3 * blob(x, y, 30, 72, 8) + 0.6 * blob(x, y, 54, 31, 3);
+        d[y * mw + x] = Math.min(1, Math.max(0, v));
+      }
+    }
+    // The map covers x 400..1680, y 700..1980 of the image: 10 image pixels per map pixel.
+    return { width: mw, height: mh, data: d, toImage: [10, 0, 400, 0, 10, 700], rawMin: 0.0021, rawMax: 0.1184 };
+  }
+
+  function imageFor(kind) {
+    const base = {
+      width: W,
+      height: H,
+      bitsStored: 16,
+      signed: false,
+      rescale: { slope: 1, intercept: 0 },
+      photometric: 'MONOCHROME2',
+      windows: [
+        { center: 22000, width: 34000, label: 'Bone' },
+        { center: 11000, width: 16000, label: 'Soft tissue' },
+      ],
+      source: { format: 'png', encoding: 'PNG 16-bit grey', notices: [] },
+      pixelSpacing: [0.1, 0.1],
+    };
+    const t0 = performance.now();
+    const data = makeHand();
+    timings.generateMs = performance.now() - t0;
+    if (kind === 'mono1') {
+      for (let i = 0; i < data.length; i++) data[i] = 65535 - data[i];
+      return {
+        ...base, data, photometric: 'MONOCHROME1', bitsStored: 16,
+        rescale: { slope: 1, intercept: 0, unit: '' },
+        windows: [{ center: 65535 - 22000, width: 34000, label: 'WINDOW1' }],
+        source: { format: 'dicom', encoding: 'DICOM Explicit VR Little Endian', transferSyntaxUid: '1.2.840.10008.1.2.1', notices: ['MONOCHROME1: larger values are darker; shown inverted.'] },
+        pixelSpacing: [0.143, 0.143], range: { min: 0, max: 65535 },
+      };
+    }
+    if (kind === 'float') {
+      const f = new Float32Array(data.length);
+      for (let i = 0; i < data.length; i++) f[i] = data[i] / 65535;
+      return { ...base, data: f, bitsStored: 32, windows: [], source: { format: 'tiff', encoding: 'TIFF 32-bit float', notices: [] }, pixelSpacing: undefined, range: { min: 0, max: 1 } };
+    }
+    if (kind === 'u8') {
+      const b = new Uint8Array(data.length);
+      for (let i = 0; i < data.length; i++) b[i] = data[i] >> 8;
+      return { ...base, data: b, bitsStored: 8, windows: [], source: { format: 'jpeg', encoding: 'JPEG baseline 8-bit', notices: ['Colour converted to grey.'] }, pixelSpacing: undefined, range: { min: 0, max: 255 } };
+    }
+    let min = 65535;
+    let max = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] < min) min = data[i];
+      if (data[i] > max) max = data[i];
+    }
+    return { ...base, data, range: { min, max } };
+  }
+
+  function analysis(modelId, withMap) {
+    const other = modelId !== models[0].id;
+    return {
+      modelId,
+      modelVersion: models.find((m) => m.id === modelId)?.version ?? '1.0.0',
+      provider: 'cpu',
+      score: other ? { raw: 0.0318, normalized: 0.38, threshold: 0.0452, aboveThreshold: false } : { raw: 0.0734, normalized: 0.71, threshold: 0.0521, aboveThreshold: true },
+      map: withMap ? makeMap() : undefined,
+      timings: { preprocessMs: 38.2, inferenceMs: 142.7, postprocessMs: 11.4 },
+    };
+  }
+
+  // ---- channel -------------------------------------------------------------------------------
+  function toViewer(msg) {
+    window.postMessage(msg, '*');
+  }
+  const notify = (type, params) => toViewer({ kind: 'notify', type, params });
+  const later = (ms, f) => setTimeout(f, ms);
+
+  function analyse(modelId) {
+    notify('analysisStarted', { modelId });
+    if (scenario === 'running') return;
+    later(250, () => {
+      if (scenario === 'analysisError') {
+        notify('error', { scope: 'analysis', error: { code: 'ENGINE_CRASHED', message: 'The inference engine exited unexpectedly (signal SIGSEGV) while running "PatchCore MobileNetV2".', detail: 'engine pid 4242 exited with signal SIGSEGV' } });
+      } else {
+        notify('analysis', { result: analysis(modelId, scenario !== 'noMap') });
+      }
+    });
+  }
+
+  /**
+   * Image message posted -> its first frame rasterised: poll between tasks until the viewer reports a
+   * render, then read one pixel back, which forces the canvas to execute its recorded drawing.
+   */
+  function measureFirstPixels() {
+    const poll = () => {
+      const v = window.xrayViewer;
+      if (!v || v.report().renders === 0) {
+        setTimeout(poll, 0);
+        return;
+      }
+      const c = document.querySelector('canvas.view');
+      c.getContext('2d').getImageData(0, 0, 1, 1);
+      timings.imageToPixelsMs = performance.now() - timings.imageSentAt;
+    };
+    setTimeout(poll, 0);
+  }
+
+  function onReady() {
+    notify('init', { fileName: scenario === 'mono1' ? 'hand-cr-0042.dcm' : 'hand-phantom-16bit.png', settings: { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 } });
+    if (scenario === 'imageError') {
+      later(20, () =>
+        notify('error', {
+          scope: 'image',
+          error: { code: 'TRUNCATED', message: 'The file ends after 1,048,576 of the 10,240,000 bytes its header announces for the pixel data.', detail: 'PixelData (7FE0,0010) length 10240000 at offset 1324; file size 1049900' },
+        }),
+      );
+      return;
+    }
+    notify('models', { models, selectedId: models[0].id, provider: 'cpu' });
+    later(20, () => {
+      const image = imageFor(scenario);
+      timings.imageSentAt = performance.now();
+      notify('image', { image, decodeMs: 84.5 });
+      measureFirstPixels();
+      // The host starts the analysis once the image is decoded.
+      analyse(models[0].id);
+    });
+  }
+
+  const api = {
+    postMessage(msg) {
+      sent.push(msg);
+      if (msg && msg.kind === 'response') {
+        const p = pending.get(msg.id);
+        if (p) {
+          pending.delete(msg.id);
+          msg.ok ? p.resolve(msg.result) : p.reject(new Error(msg.error.message));
+        }
+        return;
+      }
+      if (!msg || msg.kind !== 'notify') return;
+      if (msg.type === 'ready') onReady();
+      if (msg.type === 'selectModel') analyse(msg.params.modelId);
+      if (msg.type === 'reanalyze') analyse(models[0].id);
+    },
+    getState() {
+      const s = sessionStorage.getItem(STATE_KEY);
+      return s ? JSON.parse(s) : undefined;
+    },
+    setState(s) {
+      sessionStorage.setItem(STATE_KEY, JSON.stringify(s));
+    },
+  };
+  let acquired = false;
+  window.acquireVsCodeApi = () => {
+    if (acquired) throw new Error('acquireVsCodeApi may only be called once');
+    acquired = true;
+    return api;
+  };
+
+  window.harness = {
+    scenario,
+    sent,
+    timings,
+    request(method, params = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        toViewer({ kind: 'request', id, method, params });
+      });
+    },
+    clearState() {
+      sessionStorage.removeItem(STATE_KEY);
+    },
+  };
+})();
