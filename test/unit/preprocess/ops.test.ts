@@ -47,6 +47,13 @@ test('window mode falls back to min/max when the image has no preset', () => {
   close(values[5], 0.5);
 });
 
+test('an unusable window preset falls back to min/max instead of producing NaN', () => {
+  for (const fn of ['LINEAR', 'LINEAR_EXACT', 'SIGMOID'] as const) {
+    const { values } = run(makeImage(3, 1, (x) => x * 10, { windows: [{ center: 10, width: 0, label: 'broken', fn }] }), [{ op: 'intensity', mode: 'window' }]);
+    assert.deepEqual(Array.from(values), [0, 0.5, 1]);
+  }
+});
+
 test('percentile mode clips to the 0.5th and 99.5th percentiles by default', () => {
   // 1000 pixels 0..999: numpy.percentile gives 4.995 and 994.005.
   const { values, state } = run(makeImage(1000, 1, (x) => x), [{ op: 'intensity', mode: 'percentile' }]);

@@ -34,7 +34,9 @@ export const intensity: OpDefinition<IntensityStep> = {
     return problems;
   },
   apply(state, step) {
-    const window = step.mode === 'window' ? state.source.windows[0] : undefined;
+    // A preset with a non-positive or non-finite width is unusable (DICOM requires width > 0): use min/max.
+    const first = step.mode === 'window' ? state.source.windows[0] : undefined;
+    const window = first && first.width > 0 && Number.isFinite(first.width) && Number.isFinite(first.center) ? first : undefined;
     let raster: Raster;
     if (window) raster = applyWindow(state.raster, window.center, window.width, window.fn ?? 'LINEAR');
     else {
