@@ -7,6 +7,17 @@ import type { PixelData } from '../image/types';
 export type IntSamples = Uint8Array | Uint16Array | Int16Array;
 
 /**
+ * A copy of `bytes` in a fresh ArrayBuffer of exactly that size. Neither `Buffer#slice` (a view) nor
+ * `Uint8Array#slice` on a Buffer (species may hand back pooled memory) guarantees that, and typed-array
+ * views over the result must start at offset 0 and see no neighbouring bytes.
+ */
+export function exactCopy(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/**
  * Smallest and largest sample. Dispatches to one loop per array type: a single loop fed several typed
  * array types goes megamorphic in V8 and runs about half as fast on a 5-megapixel image.
  */

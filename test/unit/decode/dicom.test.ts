@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeImage } from '../../../src/core/decode';
 import type { XrayError } from '../../../src/core/errors';
-import { expectedStored, makeDicom, type DicomSpec } from '../../fixtures/dicom';
+import { expectedStored, handPhantomDicom, makeDicom, type DicomSpec } from '../../fixtures/dicom';
+import { handPhantom } from '../../fixtures/images';
 
 function assertSamples(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
   assert.equal(actual.length, expected.length);
@@ -223,4 +224,11 @@ test('a 2048 x 2500 16-bit DICOM decodes in reasonable time', async () => {
   const ms = performance.now() - t0;
   assert.equal(img.data.length, 2048 * 2500);
   assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+});
+
+test('hand phantom DICOM decodes to the phantom samples', async () => {
+  const img = await decodeImage(await handPhantomDicom({ width: 120, height: 150, seed: 5 }), 'hand.dcm');
+  assertSamples(img.data, handPhantom({ width: 120, height: 150, seed: 5 }).data);
+  assert.deepEqual(img.windows.map((w) => w.label), ['FULL', 'BONE']);
+  assert.deepEqual(img.pixelSpacing, [0.1, 0.1]);
 });

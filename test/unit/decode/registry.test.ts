@@ -112,3 +112,22 @@ test('DICOM layouts are recognised from content alone', async () => {
   const img = await decodeImage((await makeDicom({ width: 5, height: 3 })).slice(128), 'x');
   assert.equal(img.width, 5);
 });
+
+test('input may be a Buffer or a view into a larger buffer at an odd offset', async () => {
+  const spec = { width: 9, height: 7, bitsStored: 12 };
+  const dicom = await makeDicom(spec);
+  const png = await png16(9, 7);
+  const direct = await decodeImage(png, 'a.png');
+  for (const file of [dicom, png]) {
+    const big = new Uint8Array(file.length + 11);
+    big.set(file, 5);
+    const views = [Buffer.from(file), big.subarray(5, 5 + file.length), Buffer.from(big.buffer, 5, file.length)];
+    for (const view of views) {
+      const img = await decodeImage(view, file === dicom ? 'a.dcm' : 'a.png');
+      assert.equal(img.data.byteOffset, 0);
+      assert.equal(img.data.buffer.byteLength, img.data.byteLength, 'pixel buffer holds nothing but the pixels');
+      if (file === dicom) assert.deepEqual(Array.from(img.data), expectedStored(spec));
+      else assert.deepEqual(Array.from(img.data), Array.from(direct.data));
+    }
+  }
+});

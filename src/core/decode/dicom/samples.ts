@@ -5,7 +5,7 @@
  */
 import { XrayError } from '../../errors';
 import type { PixelData } from '../../image/types';
-import { colourToGrey, takeChannel } from '../pixels';
+import { colourToGrey, exactCopy, takeChannel } from '../pixels';
 import type { SampleFormat } from './attributes';
 import { samplesPerFrame, type DecodedFrame, type FrameLayout } from './codecs';
 
@@ -77,8 +77,7 @@ function copySamples(bytes: Uint8Array, bitsAllocated: number, count: number, na
   if (bytes.length < need) {
     throw new XrayError('TRUNCATED', `${name} has too little pixel data for its frame (${bytes.length} of ${need} bytes).`);
   }
-  // Uint8Array.prototype.slice: a Buffer's own slice would share memory with the file.
-  const copy = Uint8Array.prototype.slice.call(bytes, 0, need);
+  const copy = exactCopy(bytes.subarray(0, need));
   if (bitsAllocated === 8) return copy;
   const out = new Uint16Array(copy.buffer);
   if (!HOST_LITTLE_ENDIAN) for (let i = 0; i < out.length; i++) out[i] = ((out[i] & 0xff) << 8) | (out[i] >> 8);

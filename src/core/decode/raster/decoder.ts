@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { XrayError } from '../../errors';
 import type { ImageFormat, PixelData, XrayImage } from '../../image/types';
 import { checkPixelLimit, frameOutOfRange, libraryText, requestedFrame } from '../failures';
-import { colourToGrey, hasTransparency, minMax, takeChannel, type IntSamples } from '../pixels';
+import { colourToGrey, exactCopy, hasTransparency, minMax, takeChannel, type IntSamples } from '../pixels';
 import { DEFAULT_DECODE_TIMEOUT_MS, type DecodeContext, type ImageDecoder } from '../registry';
 import { describeContent, rasterKind, type RasterKind } from '../sniff';
 import { jpegComplete, pngStructure, tiffComplete } from './structure';
@@ -142,7 +142,7 @@ function floatChannel0(all: Float32Array, pixels: number, stride: number): Float
  */
 function exactBuffer(b: Uint8Array): ArrayBuffer {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
-  return b.slice().buffer as ArrayBuffer;
+  return exactCopy(b).buffer as ArrayBuffer;
 }
 
 /** Runs a sharp call and turns whatever it throws into an XrayError a person can read. */
