@@ -3,7 +3,11 @@
  * Images: every normal plus the held-out pneumonia of each split.
  */
 import { listItems, makeSplit, SPLIT_SEEDS } from './dataset';
-import { extract, VARIANTS } from './features';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { extract, VARIANTS, WIDE_MODEL, WIDE_TAPS } from './features';
+import { convertKerasFeatureExtractor } from '../keras-to-onnx';
+import { dequantizeWeights, readNsfwjsArtifacts } from '../nsfwjs-weights';
 
 async function main(): Promise<void> {
   const [variantName = 'base', ...rest] = process.argv.slice(2);
@@ -11,6 +15,12 @@ async function main(): Promise<void> {
   if (!variant) throw new Error(`unknown variant ${variantName}; one of ${Object.keys(VARIANTS)}`);
   const sp = rest.indexOf('--spatial');
   const spatial = sp >= 0 ? rest[sp + 1].split(',') : [];
+  if (variant.model === WIDE_MODEL && !existsSync(WIDE_MODEL)) {
+    const art = readNsfwjsArtifacts();
+    const m = convertKerasFeatureExtractor(art.modelTopology.model_config.config.layers, dequantizeWeights(art), { taps: WIDE_TAPS });
+    mkdirSync(dirname(WIDE_MODEL), { recursive: true });
+    writeFileSync(WIDE_MODEL, m.bytes);
+  }
   const items = listItems();
   const wanted = new Set(items.filter((i) => !i.anomalous).map((i) => i.id));
   for (const seed of SPLIT_SEEDS) for (const i of makeSplit(items, seed).val) wanted.add(i.id);

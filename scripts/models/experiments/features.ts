@@ -31,6 +31,9 @@ export const TAP_STRIDE: Record<string, number> = {
 export interface Variant {
   name: string;
   size: number;
+  /** Backbone to run (default: the committed one) and the taps to pool (default: its outputs). */
+  model?: string;
+  taps?: string[];
   /** Transforms the greyscale image (size x size, [0,1]) in place or returns a new one. */
   transform?: (img: Float32Array, size: number) => Float32Array;
 }
@@ -51,7 +54,19 @@ export function equalize(img: Float32Array): Float32Array {
   return img.map((v) => (cdf[Math.min(255, Math.round(v * 255))] - lo) / Math.max(1e-9, 1 - lo));
 }
 
+/** Every block's expand, depthwise and projection/residual output, for the tap search (research only). */
+export const WIDE_TAPS: string[] = (() => {
+  const t: string[] = [];
+  for (let b = 1; b <= 16; b++) {
+    t.push(`block_${b}_expand_relu`, `block_${b}_depthwise_relu`);
+    t.push([2, 4, 5, 7, 8, 9, 11, 12, 14, 15].includes(b) ? `block_${b}_add` : `block_${b}_project_BN`);
+  }
+  return t;
+})();
+export const WIDE_MODEL = join(CACHE_ROOT, 'wide-backbone.onnx');
+
 export const VARIANTS: Record<string, Variant> = {
+  wide: { name: 'wide', size: 224, model: WIDE_MODEL, taps: WIDE_TAPS },
   base: { name: 'base', size: 224 },
   flip: { name: 'flip', size: 224, transform: hflip },
   heq: { name: 'heq', size: 224, transform: (img) => equalize(img) },
@@ -99,6 +114,8 @@ export interface CacheIndex {
   spatialTaps: string[];
   /** Per spatial tap: [channels, h, w]. */
   shapes: Record<string, number[]>;
+  /** Channels per pooled tap (absent in caches of the default taps). */
+  channels?: Record<string, number>;
 }
 
 function dirOf(variant: string): string {
@@ -115,12 +132,14 @@ export async function extract(items: Item[], variant: Variant, spatialTaps: stri
     const have = new Set(idx.ids);
     if (items.every((i) => have.has(i.id)) && spatialTaps.every((t) => idx.spatialTaps.includes(t))) return;
   }
-  const session = await ort.InferenceSession.create(BACKBONE_FILE, { intraOpNumThreads: opts.threads ?? 2, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(variant.model ?? BACKBONE_FILE, { intraOpNumThreads: opts.threads ?? 2, interOpNumThreads: 1 });
   const ids = items.map((i) => i.id);
   const S = variant.size;
   const batch = opts.batch ?? 8;
-  const pooledDim = BACKBONE_TAPS.reduce((a, t) => a + 2 * TAP_CHANNELS[t], 0);
-  const pooled = new Float32Array(ids.length * pooledDim);
+  const taps: string[] = variant.taps ?? [...BACKBONE_TAPS];
+  const channels: Record<string, number> = {};
+  let pooled = new Float32Array(0);
+  let pooledDim = 0;
   const fds = new Map(spatialTaps.map((t) => [t, openSync(join(dir, `${t}.f16`), 'w')]));
   const shapes: Record<string, number[]> = {};
   const t0 = Date.now();
@@ -133,9 +152,14 @@ export async function extract(items: Item[], variant: Variant, spatialTaps: stri
       for (let c = 0; c < 3; c++) input.set(img, (i * 3 + c) * S * S);
     }
     const out = await session.run({ input: new ort.Tensor('float32', input, [chunk.length, 3, S, S]) });
+    if (b === 0) {
+      for (const t of taps) channels[t] = out[t].dims[1];
+      pooledDim = taps.reduce((a, t) => a + 2 * channels[t], 0);
+      pooled = new Float32Array(ids.length * pooledDim);
+    }
     for (let i = 0; i < chunk.length; i++) {
       let o = (b + i) * pooledDim;
-      for (const tap of BACKBONE_TAPS) {
+      for (const tap of taps) {
         const t = out[tap];
         const [, C, h, w] = t.dims;
         const data = t.data as Float32Array;
@@ -173,7 +197,7 @@ export async function extract(items: Item[], variant: Variant, spatialTaps: stri
   }
   for (const fd of fds.values()) closeSync(fd);
   writeFileSync(join(dir, 'pooled.f32'), new Uint8Array(pooled.buffer));
-  const index: CacheIndex = { variant: variant.name, size: S, ids, taps: [...BACKBONE_TAPS], spatialTaps, shapes };
+  const index: CacheIndex = { variant: variant.name, size: S, ids, taps, spatialTaps, shapes, channels };
   writeFileSync(indexPath, JSON.stringify(index));
   await session.release();
 }
@@ -201,15 +225,17 @@ export class FeatureCache {
       this.pooledData = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
     }
     const all = this.index.taps;
-    const total = all.reduce((a, t) => a + 2 * TAP_CHANNELS[t], 0);
+    const ch = this.index.channels ?? TAP_CHANNELS;
+    const total = all.reduce((a, t) => a + 2 * ch[t], 0);
     const pieces: [number, number][] = [];
     for (const tap of taps) {
+      if (!all.includes(tap)) throw new Error(`tap ${tap} not pooled in cache ${this.variant}`);
       let off = 0;
       for (const t of all) {
         if (t === tap) break;
-        off += 2 * TAP_CHANNELS[t];
+        off += 2 * ch[t];
       }
-      const C = TAP_CHANNELS[tap];
+      const C = ch[tap];
       if (stat !== 'std') pieces.push([off, C]);
       if (stat !== 'mean') pieces.push([off + C, C]);
     }

@@ -84,3 +84,27 @@ test('Ledoit-Wolf shrinkage: near 1 when the truth is a scaled identity, near 0 
   assert.ok(isotropic.shrinkage > 0.8, `isotropic: ${isotropic.shrinkage}`);
   assert.ok(anisotropic.shrinkage < 0.01, `anisotropic: ${anisotropic.shrinkage}`);
 });
+
+test('greedy coreset equals a JavaScript k-center reference and covers outliers first', async () => {
+  const { greedyCoreset } = await import('../../../src/core/fit/coreset');
+  const x = randomMatrix(300, 6, 11);
+  // plant three far-away rows: k-center must pick them right after the start
+  for (const [r, v] of [[17, 40], [123, -40], [250, 60]] as const) x.data.fill(v, r * 6, r * 6 + 6);
+  const cs = await greedyCoreset(be, x, 20, { projectTo: 0, seed: 3 });
+  const ref: number[] = [cs.indices[0]];
+  const mind = new Float64Array(300).fill(Infinity);
+  for (let s = 1; s < 20; s++) {
+    const last = ref[ref.length - 1];
+    let best = -1;
+    for (let i = 0; i < 300; i++) {
+      let d = 0;
+      for (let k = 0; k < 6; k++) d += (x.data[i * 6 + k] - x.data[last * 6 + k]) ** 2;
+      mind[i] = Math.min(mind[i], d);
+      if (best < 0 || mind[i] > mind[best]) best = i;
+    }
+    ref.push(best);
+  }
+  assert.deepEqual([...cs.indices], ref);
+  assert.deepEqual(new Set([...cs.indices].slice(0, 4).filter((i) => [17, 123, 250].includes(i))).size, 3);
+  assert.equal(new Set(cs.indices).size, 20, 'no row chosen twice');
+});
