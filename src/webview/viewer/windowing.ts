@@ -83,14 +83,19 @@ export function applyWindow(img: XrayImage, w: WindowLevel, invert: boolean, out
     }
     return;
   }
-  // Linear windows as y = x * k + b on the stored value, clamped; NaN shows as black.
+  // Linear windows as y = x * k + b on the stored value, clamped.
   const exact = w.fn === 'LINEAR_EXACT' || w.width <= 1;
   const lo = exact ? w.center - w.width / 2 : w.center - 0.5 - (w.width - 1) / 2;
   const span = Math.max(exact ? w.width : w.width - 1, Number.MIN_VALUE);
   const k = (255 * slope) / span;
   const b = (255 * (intercept - lo)) / span;
+  const black = grey32(0);
   for (let i = 0; i < n; i++) {
     let g = data[i] * k + b;
+    if (g !== g) {
+      out[i] = black; // NaN: no data, black whatever the inversion
+      continue;
+    }
     g = g > 0 ? (g < 255 ? Math.round(g) : 255) : 0;
     out[i] = grey32(invert ? 255 - g : g);
   }
