@@ -33,6 +33,13 @@ const FORMAT_BY_EXTENSION: Record<string, ImageFormat> = {
 };
 const FORMAT_LABEL: Record<ImageFormat, string> = { png: 'a PNG image', jpeg: 'a JPEG image', tiff: 'a TIFF image', dicom: 'DICOM' };
 
+/**
+ * Decodes one frame of an X-ray file. `fileName` is used for messages (directories stripped) and as a
+ * tie-break between formats; `limits` are enforced before pixel buffers are allocated; `opts.frame`
+ * picks a DICOM frame or TIFF page. Rejects only with XrayError: EMPTY_FILE, TOO_LARGE, TRUNCATED,
+ * CORRUPT, UNSUPPORTED_FORMAT, UNSUPPORTED_TRANSFER_SYNTAX, DECODE_TIMEOUT, or INTERNAL for a frame
+ * index out of range. The result carries no patient-identifying data.
+ */
 export async function decodeImage(
   bytes: Uint8Array,
   fileName: string,

@@ -47,8 +47,8 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   const notices: string[] = [];
 
   // Header only: no pixel is decoded until the size is known to be within limits.
-  const header = () => guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, page: frame }).metadata());
-  const first = await guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false }).metadata());
+  const header = () => guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error', page: frame }).metadata());
+  const first = await guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata());
   const pages = first.pages ?? 1;
   if (frame >= pages) throw frameOutOfRange(ctx.name, frame, pages);
   // Pages of a TIFF may differ in size and depth.
