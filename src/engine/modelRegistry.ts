@@ -11,7 +11,7 @@ import type { ModelManifest } from '../core/model/manifest';
 import type { LoadedModel, ProviderPreference } from '../protocol/engine';
 import type { CoreOps, TensorMeta } from './coreOps';
 import type { KeyedQueue } from './keyedQueue';
-import { createSessionWithFallback, type SessionFactory } from './providers';
+import { createSessionWithFallback, type ProviderName, type SessionFactory } from './providers';
 
 export interface FileAccess {
   readFile(p: string): Promise<Uint8Array>;
@@ -44,6 +44,7 @@ export class ModelRegistry {
   private readonly loading = new Map<string, Promise<LoadedEntry>>();
   /** family (manifest + preference) -> current key, to release what an edit superseded. */
   private readonly current = new Map<string, string>();
+  private readonly providerFailures = new Map<ProviderName, string>();
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -95,6 +96,7 @@ export class ModelRegistry {
       env: this.deps.env,
       label,
       log: (level, msg) => this.deps.log(level, msg),
+      knownFailures: this.providerFailures,
     });
     const inputs = metaOf(session.inputMetadata, session.inputNames);
     const outputs = metaOf(session.outputMetadata, session.outputNames);

@@ -128,6 +128,11 @@ export interface CreateOptions {
   /** Shown in messages, e.g. the model file name. */
   label: string;
   log?: (level: 'debug' | 'info' | 'warn', msg: string) => void;
+  /**
+   * Providers that already failed to start in this process, with the reason. Missing libraries or an
+   * absent GPU adapter do not come back while the process lives, so later loads skip them at once.
+   */
+  knownFailures?: Map<ProviderName, string>;
 }
 
 /**
@@ -147,6 +152,12 @@ export async function createSessionWithFallback(model: Uint8Array, pref: Provide
       log('debug', `${o.label}: skipping ${reason}`);
       continue;
     }
+    const known = o.knownFailures?.get(provider);
+    if (known !== undefined) {
+      if (pref !== 'auto') throw forcedFailure(provider, known);
+      fallbacks.push(known);
+      continue;
+    }
     const started = performance.now();
     try {
       const session = await o.factory.create(model, sessionOptions(provider, o.threads));
@@ -158,6 +169,7 @@ export async function createSessionWithFallback(model: Uint8Array, pref: Provide
         throw new XrayError('MODEL_LOAD_FAILED', `${o.label} is not a usable ONNX model: ${shortReason(message)}`, message);
       }
       const reason = `${provider}: ${shortReason(message)}`;
+      o.knownFailures?.set(provider, reason);
       if (pref !== 'auto') throw forcedFailure(provider, reason, message);
       fallbacks.push(reason);
       log('info', `${o.label}: execution provider ${reason}; trying the next one`);

@@ -125,3 +125,25 @@ test('an unparseable model stops the walk at once with MODEL_LOAD_FAILED', async
   );
   assert.deepEqual(attempts, ['cpu']);
 });
+
+test('a provider that failed to start is not tried again in the same process', async (t) => {
+  const attempts: string[] = [];
+  const counting = {
+    supported: () => ['cpu', 'webgpu'],
+    create: (m: Uint8Array, o: ort.InferenceSession.SessionOptions) => {
+      attempts.push(String(o.executionProviders?.[0]));
+      return factory.create(m, o);
+    },
+  };
+  const knownFailures = new Map();
+  const opts = { factory: counting, platform: 'linux' as const, threads: 1, env: { [PROVIDER_ORDER_ENV]: 'webgpu,cpu' }, label: 'double', knownFailures };
+  const first = await createSessionWithFallback(doubleModel(), 'auto', opts);
+  t.after(() => first.session.release());
+  if (first.provider !== 'cpu') return t.skip('WebGPU works here');
+  const second = await createSessionWithFallback(doubleModel(), 'auto', opts);
+  t.after(() => second.session.release());
+  assert.deepEqual(attempts, ['webgpu', 'cpu', 'cpu']);
+  assert.deepEqual(second.fallbacks, first.fallbacks);
+  await assert.rejects(createSessionWithFallback(doubleModel(), 'webgpu', opts), (e: unknown) => e instanceof XrayError && /"webgpu" could not start/.test(e.message));
+  assert.equal(attempts.length, 3);
+});
