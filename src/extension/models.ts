@@ -84,7 +84,7 @@ export class ModelService implements vscode.Disposable {
     const workspaceFolders = [...(inspected?.workspaceValue ?? []), ...(inspected?.workspaceFolderValue ?? [])];
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const resolve = (p: string) => (path.isAbsolute(p) || !base ? p : path.join(base, p));
-    const out = userFolders.map((p) => ({ path: resolve(p), origin: 'configured' as const }));
+    const out: { path: string; origin: ModelInfo['origin'] }[] = userFolders.map((p) => ({ path: resolve(p), origin: 'configured' }));
     if (workspaceFolders.length > 0) {
       if (vscode.workspace.isTrusted) out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
       else this.log.warn(`Restricted Mode: ${workspaceFolders.length} model folder(s) from workspace settings are not loaded until the workspace is trusted.`);

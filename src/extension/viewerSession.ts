@@ -134,15 +134,21 @@ export class ViewerSession implements vscode.Disposable {
     this.post('analysisStarted', { modelId: model.id });
     try {
       if (!this.image) return;
-      if (!this.image.imageId) {
-        // The engine restarted since this image was decoded; decode it again.
-        this.image = undefined;
-        await this.decode();
-        if (!this.image) return;
-      }
+      // An empty id: the engine restarted since this image was decoded.
+      if (!this.image.imageId && !(await this.redecode())) return;
       const loaded = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
       this.deps.onProvider({ modelName: model.name, provider: loaded.provider, fallbacks: loaded.fallbacks });
-      const result = await engine.analyze({ imageId: this.image.imageId, modelKey: loaded.modelKey });
+      let result;
+      try {
+        result = await engine.analyze({ imageId: this.image.imageId, modelKey: loaded.modelKey });
+      } catch (err) {
+        // The engine restarted between decode and analyze (crash, timeout): decode again once.
+        if (toErrorInfo(err).code !== 'IMAGE_NOT_FOUND') throw err;
+        const imageId = await this.redecode();
+        if (!imageId) return;
+        const reloaded = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
+        result = await engine.analyze({ imageId, modelKey: reloaded.modelKey });
+      }
       if (gen !== this.generation || this.disposed) return;
       this.analysis = result;
       this.analysisError = undefined;
@@ -157,6 +163,13 @@ export class ViewerSession implements vscode.Disposable {
     } finally {
       if (gen === this.generation) this.analysisRunning = undefined;
     }
+  }
+
+  /** Decodes the file again (the engine lost it); returns the new image id, or undefined on failure. */
+  private async redecode(): Promise<string | undefined> {
+    this.image = undefined;
+    await this.decode();
+    return (this.image as ViewerSession['image'])?.imageId;
   }
 
   private setAnalysisError(info: ErrorInfo, modelId?: string): void {

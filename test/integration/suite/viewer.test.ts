@@ -1,0 +1,167 @@
+// The viewer in a real VS Code: files open in the custom editor, the webview receives the image, the
+// score and the heatmap (checked by asking the webview itself, a message round trip), models switch,
+// and broken input shows an error in the editor without breaking anything else.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { decodeImage } from '../../../src/core/decode';
+import { parseManifest } from '../../../src/core/model/validate';
+import { prepareInput } from '../../../src/core/preprocess/pipeline';
+import { scoreOutputs } from '../../../src/core/scoring/postprocess';
+import type { ViewStateReport } from '../../../src/protocol/viewer';
+import { writeAnomalyMapModel, writeReconstructionModel } from '../../fixtures/models';
+import { screenshot } from './harness';
+import { FILES, MODELS } from '../workspace';
+
+const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
+const RASTER = 'xrayAnomaly.viewer.raster';
+
+function wsUri(rel: string): vscode.Uri {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(root, 'the test workspace is not open');
+  return vscode.Uri.joinPath(root.uri, rel);
+}
+
+async function viewState(uri: vscode.Uri): Promise<ViewStateReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.getViewState', uri)) as ViewStateReport;
+}
+
+/** Polls the webview (not host state) until `ready` holds. */
+async function waitForView(uri: vscode.Uri, ready: (s: ViewStateReport) => boolean, what: string, timeoutMs = 30_000): Promise<ViewStateReport> {
+  const until = Date.now() + timeoutMs;
+  let last: ViewStateReport | undefined;
+  let lastErr: unknown;
+  while (Date.now() < until) {
+    try {
+      last = await viewState(uri);
+      if (ready(last)) return last;
+    } catch (err) {
+      lastErr = err; // the webview may not be up yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`);
+}
+
+/** The score the model must produce, computed from the file and the fixture's closed-form outputs. */
+async function expectedScore(rel: string, model: 'recon' | 'map'): Promise<number> {
+  const dir = wsUri('models').fsPath;
+  const known = model === 'recon'
+    ? writeReconstructionModel(`${dir}-expected`, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 })
+    : writeAnomalyMapModel(`${dir}-expected`, { name: MODELS.map, height: 64, width: 64, pool: 4 });
+  const manifest = parseManifest(readFileSync(known.manifestPath, 'utf8'), known.manifestPath);
+  const image = await decodeImage(new Uint8Array(readFileSync(wsUri(rel).fsPath)), rel);
+  const prepared = prepareInput(image, manifest);
+  return scoreOutputs(known.expected(prepared.tensor), prepared, manifest).score.raw;
+}
+
+async function closeAll(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+describe('X-ray viewer', function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    const api = (await ext.activate()) as { activationMs: number };
+    console.log(`activation: ${api.activationMs} ms`);
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+  });
+  afterEach(closeAll);
+
+  it('shows a 16-bit PNG with its score and heatmap, all 16 bits kept', async () => {
+    const uri = wsUri(FILES.png16);
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+    const s = await waitForView(uri, (v) => !!v.analysis?.map && v.renders > 0, 'score and heatmap in the webview');
+    console.log(`open-to-heatmap (384x480 16-bit, test model): ${Date.now() - t0} ms`);
+    assert.equal(s.image?.bitsStored, 16);
+    assert.ok((s.image?.max ?? 0) > 255, `16-bit values must survive: max ${s.image?.max}`);
+    assert.equal(s.image?.width, 384);
+    assert.equal(s.image?.height, 480);
+    assert.equal(s.analysis?.modelId, MODELS.recon);
+    assert.equal(s.analysis?.provider, 'cpu');
+    const expected = await expectedScore(FILES.png16, 'recon');
+    assert.ok(Math.abs((s.analysis?.scoreRaw ?? NaN) - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `score ${s.analysis?.scoreRaw} != expected ${expected}`);
+    assert.equal(s.analysis?.map?.width, 64);
+    assert.equal(s.analysis?.map?.height, 64);
+    assert.ok((s.analysis?.map?.sum ?? 0) > 0, 'heatmap arrived empty');
+    console.log(`screenshot: ${await screenshot('viewer-16bit-png-overlay')}`);
+  });
+
+  it('opens DICOM by default with its window tags (explicit VR little endian)', async () => {
+    const uri = wsUri(FILES.dicomExplicit);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    const s = await waitForView(uri, (v) => !!v.analysis && v.renders > 0, 'DICOM analysis');
+    assert.equal(s.image?.format, 'dicom');
+    assert.equal(s.image?.width, 256);
+    assert.equal(s.image?.bitsStored, 12);
+    assert.deepEqual(s.view.window, { center: 1800, width: 1600 }, 'the first DICOM window preset is applied');
+    assert.ok(s.analysis?.map, 'heatmap present');
+    console.log(`screenshot: ${await screenshot('viewer-dicom-overlay')}`);
+  });
+
+  it('shows MONOCHROME1 inverted and applies rescale (implicit VR little endian)', async () => {
+    const uri = wsUri(FILES.dicomMono1);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    const s = await waitForView(uri, (v) => !!v.image && v.renders > 0, 'MONOCHROME1 image');
+    assert.equal(s.view.invert, true);
+    assert.ok((s.image?.min ?? 0) < 0, `rescale intercept -1000 applied: min ${s.image?.min}`);
+  });
+
+  it('switches model and the webview receives the new score', async () => {
+    const uri = wsUri(FILES.png16);
+    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+    await waitForView(uri, (v) => v.analysis?.modelId === MODELS.recon, 'first analysis');
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.map);
+    try {
+      const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.map && v.models.selectedId === MODELS.map, 'analysis with the second model');
+      const expected = await expectedScore(FILES.png16, 'map');
+      assert.ok(Math.abs((s.analysis?.scoreRaw ?? NaN) - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `score ${s.analysis?.scoreRaw} != expected ${expected}`);
+      assert.equal(s.analysis?.map?.width, 16, 'the map model outputs a 16x16 map');
+    } finally {
+      await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+    }
+  });
+
+  it('keeps the image and reports the error when a model does not fit', async () => {
+    const uri = wsUri(FILES.png16);
+    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+    await waitForView(uri, (v) => !!v.analysis, 'first analysis');
+    for (const [id, code] of [[MODELS.mismatch, 'MODEL_INPUT_MISMATCH'], [MODELS.broken, 'MODEL_LOAD_FAILED']] as const) {
+      await vscode.commands.executeCommand('xrayAnomaly.selectModel', id);
+      const s = await waitForView(uri, (v) => v.error?.scope === 'analysis' && v.models.selectedId === id, `analysis error for ${id}`);
+      assert.equal(s.error?.code, code);
+      assert.ok(s.image && s.renders > 0, 'the image stays visible');
+      assert.equal(s.analysis, undefined, 'no stale score is shown');
+      if (id === MODELS.mismatch) console.log(`screenshot: ${await screenshot('viewer-model-mismatch')}`);
+    }
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+    await waitForView(uri, (v) => v.analysis?.modelId === MODELS.recon && !v.error, 'recovery with a good model');
+  });
+
+  for (const [name, rel, code] of [
+    ['a non-image file named .png', FILES.broken.notAnImage, /UNSUPPORTED_FORMAT|CORRUPT/],
+    ['a zero-byte .dcm', FILES.broken.empty, /EMPTY_FILE/],
+    ['a truncated DICOM', FILES.broken.truncated, /TRUNCATED/],
+    ['a DICOM declaring 65535 x 65535 pixels', FILES.broken.huge, /TOO_LARGE/],
+  ] as const) {
+    it(`shows a readable error in the editor for ${name}`, async () => {
+      const uri = wsUri(rel);
+      await vscode.commands.executeCommand(rel.endsWith('.png') ? 'vscode.openWith' : 'vscode.open', uri, ...(rel.endsWith('.png') ? [RASTER] : []));
+      const s = await waitForView(uri, (v) => v.error?.scope === 'image', `image error for ${rel}`);
+      assert.match(s.error?.code ?? '', code);
+      assert.ok((s.error?.message.length ?? 0) > 10, 'a readable message');
+      assert.equal(s.image, undefined);
+      if (rel === FILES.broken.truncated) console.log(`screenshot: ${await screenshot('viewer-truncated-dicom-error')}`);
+    });
+  }
+
+  it('still works after all that: a good file opens again', async () => {
+    const uri = wsUri(FILES.dicomExplicit);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await waitForView(uri, (v) => !!v.analysis, 'analysis after errors');
+  });
+});

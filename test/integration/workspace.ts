@@ -1,0 +1,62 @@
+// The workspace the integration tests (and nothing else) open in code-server: generated X-rays,
+// broken files, and tiny ONNX models with known outputs. Loaded by test/integration/run.mjs via tsx.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { handPhantomPng } from '../fixtures/images';
+import { hugeDimensionsDicom, makeDicom, textBytes, truncated, zeroBytes } from '../fixtures/dicom';
+import { writeAnomalyMapModel, writeMismatchedModel, writeReconstructionModel, writeBrokenModel } from '../fixtures/models';
+
+export const FILES = {
+  png16: 'images/hand-16bit.png',
+  dicomExplicit: 'images/chest-explicit.dcm',
+  dicomMono1: 'images/mono1-implicit.dcm',
+  broken: {
+    notAnImage: 'broken/not-an-image.png',
+    empty: 'broken/empty.dcm',
+    truncated: 'broken/truncated.dcm',
+    huge: 'broken/huge-dimensions.dcm',
+  },
+} as const;
+
+export const MODELS = { recon: 'recon-affine', map: 'map-pool', mismatch: 'mismatch', broken: 'broken-model' } as const;
+
+export async function createWorkspace(dir: string): Promise<void> {
+  const put = (rel: string, bytes: Uint8Array) => {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), bytes);
+  };
+  put(FILES.png16, await handPhantomPng({ width: 384, height: 480, seed: 7, peak: 52000 }));
+  put(
+    FILES.dicomExplicit,
+    await makeDicom({
+      width: 256,
+      height: 320,
+      bitsAllocated: 16,
+      bitsStored: 12,
+      transferSyntax: 'explicit',
+      windows: [{ center: 1800, width: 1600, explanation: 'BONE' }, { center: 1200, width: 3000, explanation: 'SOFT' }],
+      pixelSpacing: [0.15, 0.15],
+      patientName: 'Test^Patient',
+      pixels: (x, y) => Math.round(600 + 2400 * Math.exp(-(((x - 128) / 60) ** 2 + ((y - 160) / 90) ** 2))),
+    }),
+  );
+  put(
+    FILES.dicomMono1,
+    await makeDicom({ width: 200, height: 240, bitsAllocated: 16, bitsStored: 16, transferSyntax: 'implicit', photometric: 'MONOCHROME1', rescale: { slope: 2, intercept: -1000 } }),
+  );
+  put(FILES.broken.notAnImage, textBytes());
+  put(FILES.broken.empty, zeroBytes());
+  put(FILES.broken.truncated, truncated(await makeDicom({ width: 256, height: 256 }), 2000));
+  put(FILES.broken.huge, await hugeDimensionsDicom());
+
+  const models = join(dir, 'models');
+  writeReconstructionModel(models, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
+  writeAnomalyMapModel(models, { name: MODELS.map, height: 64, width: 64, pool: 4 });
+  writeMismatchedModel(models, { name: MODELS.mismatch });
+  writeBrokenModel(models, { name: MODELS.broken });
+  mkdirSync(join(dir, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(dir, '.vscode', 'settings.json'),
+    JSON.stringify({ 'xrayAnomaly.models.folders': ['models'], 'xrayAnomaly.model.default': MODELS.recon }, null, 2),
+  );
+}
