@@ -5,8 +5,8 @@
  *
  * Shrinking uses area averaging (each source pixel weighted by its overlap, like OpenCV's INTER_AREA)
  * so thin structures are not aliased away; enlarging uses bilinear interpolation with half-pixel centres
- * (OpenCV's INTER_LINEAR). The horizontal pass reads the full-resolution raster once, through the lookup
- * table when there is one, and shrinks it before anything else touches it.
+ * (OpenCV's INTER_LINEAR). The first (vertical) pass reads the full-resolution raster once, through the
+ * lookup table when there is one, and shrinks it before anything else touches it.
  */
 import type { Raster } from './raster';
 
