@@ -94,6 +94,10 @@ async function main() {
       await v.page.screenshot({ path: join(OUT, `${s.name}.png`) });
       check(v.problems.length === 0, `${s.name}: no console errors or CSP violations${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
       if (s.want === 'imageError') check(await v.page.isVisible('.error-card'), `${s.name}: error card shown`);
+      if (s.want === 'analysisError') {
+        const r = await v.report();
+        check(r.analysis === undefined && r.renders > 0 && r.error?.code === 'ENGINE_CRASHED', `${s.name}: image stays, error reported, no stale score`);
+      }
       await v.context.close();
     }
 
@@ -250,6 +254,7 @@ async function main() {
       timings.panFrameMs = stat(await page.evaluate(() => [...window.xrayViewer.perf.composeMs]));
 
       // Settings go to the host; model switch re-analyses.
+      await page.keyboard.press('f');
       await page.selectOption('#colormap-select', 'jet');
       await page.waitForTimeout(50);
       let sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));

@@ -113,6 +113,8 @@ export class ViewerApp implements Actions {
           this.s.provider = msg.params.provider ?? this.s.provider;
           break;
         case 'analysisStarted':
+          // Another model's score and map must not stay on screen as if they were the new one's.
+          if (this.s.analysis && this.s.analysis.result.modelId !== msg.params.modelId) this.s.analysis = undefined;
           this.s.running = { modelId: msg.params.modelId };
           this.s.selectedId = msg.params.modelId;
           this.s.analysisError = undefined;
@@ -140,11 +142,21 @@ export class ViewerApp implements Actions {
       return;
     }
     const image = checked.image;
+    let layer: ImageLayer;
+    try {
+      layer = new ImageLayer(image);
+    } catch (err) {
+      // The browser may refuse a canvas this large (memory, or its own size limit).
+      this.onError('image', { code: 'TOO_LARGE', message: `The viewer could not allocate a ${image.width} × ${image.height} canvas.`, detail: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     const stats = imageStats(image);
     const options = windowOptions(image, stats);
-    this.s.loaded = { image, stats, options, initial: defaultOption(image, options), layer: new ImageLayer(image), decodeMs: Number(decodeMs) || 0, receivedAt };
+    this.s.loaded = { image, stats, options, initial: defaultOption(image, options), layer, decodeMs: Number(decodeMs) || 0, receivedAt };
     this.s.imageError = undefined;
     if (this.s.lastError?.scope === 'image') this.s.lastError = undefined;
+    // A new image (the file changed on disk) makes the previous analysis meaningless.
+    this.s.analysis = undefined;
     this.s.renders = 0;
     this.perf.firstPaintMs = undefined;
     const r = this.restored;
@@ -166,7 +178,9 @@ export class ViewerApp implements Actions {
 
   private onAnalysis(result: AnalysisResult): void {
     const a: LoadedAnalysis = { result };
-    const m = result.map;
+    let m = result.map;
+    // Like the image, a map whose array lost its type on the way is rebuilt rather than refused.
+    if (m && Array.isArray(m.data)) m = { ...m, data: Float32Array.from(m.data as ArrayLike<number>) };
     if (m) {
       const problem =
         !(m.data instanceof Float32Array) ? 'its data is not a Float32Array' :
@@ -177,6 +191,7 @@ export class ViewerApp implements Actions {
         a.mapProblem = problem;
         this.host.log('warn', `Anomaly map from ${result.modelId} not shown: ${problem}.`);
       } else {
+        a.result = { ...result, map: m };
         a.heat = new HeatmapLayer(m);
         a.mapStats = mapStats(m);
       }
@@ -197,6 +212,7 @@ export class ViewerApp implements Actions {
       this.s.running = undefined;
     } else {
       this.s.analysisError = info;
+      this.s.analysis = undefined;
       this.s.running = undefined;
     }
   }
@@ -478,6 +494,19 @@ export class ViewerApp implements Actions {
 
   private draw(): void {
     this.frame = 0;
+    try {
+      this.drawFrame();
+    } catch (err) {
+      // Log once per distinct failure; the next state change tries again.
+      const message = `Viewer could not draw: ${err instanceof Error ? err.message : String(err)}`;
+      if (message !== this.lastDrawError) this.host.log('error', message);
+      this.lastDrawError = message;
+    }
+  }
+
+  private lastDrawError?: string;
+
+  private drawFrame(): void {
     const s = this.s;
     const lo = s.loaded;
     const c = this.L.canvas;
