@@ -10,6 +10,7 @@ import { asHostMessage, type HostChannel } from './host';
 import { checkImage } from './imageCheck';
 import { attachKeys, attachPointer } from './input';
 import { imageKey, readPersisted, sanitizeSettings, type PersistedState, type Tool } from './persist';
+import { outlineColor } from './render/colormaps';
 import { HeatmapLayer, mapStats, sampleMap } from './render/heatmapLayer';
 import { ImageLayer } from './render/imageLayer';
 import { drawScene } from './render/scene';
@@ -535,7 +536,7 @@ export class ViewerApp implements Actions {
     drawScene(this.ctx, c.width, c.height, {
       view: s.view,
       image: lo.layer,
-      heat: heat && { layer: heat, toImage: heat.map.toImage, opacity: s.settings.heatmapOpacity, threshold: s.settings.threshold, outline: s.outline },
+      heat: heat && { layer: heat, toImage: heat.map.toImage, opacity: s.settings.heatmapOpacity, threshold: s.settings.threshold, outline: s.outline, outlineColor: outlineColor(s.settings.colormap) },
       pixelSpacing: lo.image.pixelSpacing,
       frameColor: this.frameColor,
       dpr: window.devicePixelRatio || 1,

@@ -66,3 +66,8 @@ export function colormapLut(map: Colormap): Uint32Array {
 export function isColormap(v: unknown): v is Colormap {
   return COLORMAPS.some((c) => c.id === v);
 }
+
+/** Outline colour that stands apart from the colormap: cyan is absent from all but jet, which gets white. */
+export function outlineColor(map: Colormap): string {
+  return map === 'jet' ? '#ffffff' : '#3ff0ff';
+}

@@ -12,7 +12,7 @@ import type { ImageLayer } from './imageLayer';
 export interface Scene {
   view: View;
   image: ImageLayer;
-  heat?: { layer: HeatmapLayer; toImage: Affine; opacity: number; threshold: number; outline: boolean };
+  heat?: { layer: HeatmapLayer; toImage: Affine; opacity: number; threshold: number; outline: boolean; outlineColor: string };
   /** [row, column] spacing in mm. */
   pixelSpacing?: [number, number];
   /** CSS colour of the thin frame around the image (theme-dependent). */
@@ -51,7 +51,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   ctx.lineWidth = 1;
   ctx.strokeRect(Math.round(x0) - 0.5, Math.round(y0) - 0.5, Math.round(x1 - x0) + 1, Math.round(y1 - y0) + 1);
 
-  if (s.heat?.outline) drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.segments(s.heat.threshold), s.dpr);
+  if (s.heat?.outline) drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.segments(s.heat.threshold), s.heat.outlineColor, s.dpr);
   if (s.pixelSpacing) {
     // Bottom left of the visible part of the image: over the image's (usually dark) border, not over
     // the theme background where white would vanish in a light theme.
@@ -62,7 +62,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   }
 }
 
-function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Array, dpr: number): void {
+function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Array, color: string, dpr: number): void {
   if (segs.length === 0) return;
   ctx.beginPath();
   for (let i = 0; i < segs.length; i += 4) {
@@ -75,7 +75,7 @@ function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Arra
   ctx.strokeStyle = 'rgba(0, 0, 0, 0.75)';
   ctx.lineWidth = 3.5 * dpr;
   ctx.stroke();
-  ctx.strokeStyle = '#3ff0ff';
+  ctx.strokeStyle = color;
   ctx.lineWidth = 1.5 * dpr;
   ctx.stroke();
 }
