@@ -28,26 +28,31 @@ export function gaussianBlur(data: Float32Array, width: number, height: number, 
   if (!(sigma > 0)) return data.slice();
   const k = gaussianKernel(sigma);
   const r = (k.length - 1) / 2;
+  const kc = k[r];
   const tmp = new Float32Array(data.length);
   const out = new Float32Array(data.length);
-  const line = new Float32Array(Math.max(width, height) + 2 * r);
-  // Rows.
+  const line = new Float32Array(width + 2 * r);
+  // Rows. The kernel is symmetric, so mirrored taps share one multiplication.
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let i = 0; i < width + 2 * r; i++) line[i] = data[row + reflectIndex(i - r, width)];
     for (let x = 0; x < width; x++) {
-      let acc = 0;
-      for (let t = 0; t < k.length; t++) acc += k[t] * line[x + t];
+      const c = x + r;
+      let acc = kc * line[c];
+      for (let t = 1; t <= r; t++) acc += k[r + t] * (line[c - t] + line[c + t]);
       tmp[row + x] = acc;
     }
   }
-  // Columns.
-  for (let x = 0; x < width; x++) {
-    for (let i = 0; i < height + 2 * r; i++) line[i] = tmp[reflectIndex(i - r, height) * width + x];
-    for (let y = 0; y < height; y++) {
-      let acc = 0;
-      for (let t = 0; t < k.length; t++) acc += k[t] * line[y + t];
-      out[y * width + x] = acc;
+  // Columns, a whole row at a time so every read is contiguous.
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    const mid = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = kc * tmp[mid + x];
+    for (let t = 1; t <= r; t++) {
+      const w = k[r + t];
+      const above = reflectIndex(y - t, height) * width;
+      const below = reflectIndex(y + t, height) * width;
+      for (let x = 0; x < width; x++) out[o + x] += w * (tmp[above + x] + tmp[below + x]);
     }
   }
   return out;
