@@ -140,6 +140,11 @@ export class EngineClient {
     return this.lastStart;
   }
 
+  /** Stops the running engine on purpose (pending requests fail with CANCELLED); the next request starts a fresh one. */
+  restart(): void {
+    this.stop('dispose', 'The inference engine was restarted on request.');
+  }
+
   /** Stops the engine; pending requests fail with CANCELLED and later ones are refused. */
   dispose(): void {
     if (this.disposed) return;

@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
 
   engine.onDidCrash((info) => {
     for (const s of provider.allSessions) s.engineRestarted();
-    void vscode.window.showWarningMessage(`X-ray Anomaly Review: the inference engine stopped (${info.message}). It restarts on the next request.`, 'Show Log').then((a) => {
+    void vscode.window.showWarningMessage(`X-ray Anomaly Review: ${info.message}`, 'Show Log').then((a) => {
       if (a) log.show();
     });
   });
@@ -101,8 +101,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       return vscode.commands.executeCommand('vscode.openWith', target, viewType);
     }),
     vscode.commands.registerCommand('xrayAnomaly.refreshModels', () => models.refresh()),
-    vscode.commands.registerCommand('xrayAnomaly.restartEngine', async () => {
-      await engine.restart();
+    vscode.commands.registerCommand('xrayAnomaly.restartEngine', () => {
+      engine.restart();
       for (const s of provider.allSessions) {
         s.engineRestarted();
         void s.reanalyze();
@@ -114,6 +114,10 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       if (!s) throw new Error('No X-ray viewer is open.');
       return s.getViewState();
     }),
+    ...(process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS === '1'
+      ? // Lets integration tests crash the engine like a native fault in the middle of an analysis.
+        [vscode.commands.registerCommand('xrayAnomaly.debug.armEngineCrash', () => engine.debugRequest('__arm', { stage: 'analyze', action: 'segv' }))]
+      : []),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       const before = settings;

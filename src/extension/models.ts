@@ -24,7 +24,7 @@ export class ModelService implements vscode.Disposable {
   private list: ModelInfo[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private refreshing?: Promise<void>;
+  private discovery?: Promise<void>;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -55,17 +55,14 @@ export class ModelService implements vscode.Disposable {
     return this.list.map((m) => ({ id: m.id, name: m.name, version: m.version, description: m.description }));
   }
 
-  /** Resolves once the first discovery has finished. */
+  /** Resolves once the latest discovery has finished (the first one starts here if none has). */
   ready(): Promise<void> {
-    return this.refreshing ?? this.refresh();
+    return (this.discovery ??= this.refresh());
   }
 
   refresh(): Promise<void> {
-    const run = this.discover().finally(() => {
-      if (this.refreshing === run) this.refreshing = undefined;
-    });
-    this.refreshing = run;
-    return run;
+    this.discovery = this.discover();
+    return this.discovery;
   }
 
   private async discover(): Promise<void> {

@@ -35,6 +35,8 @@ export class ViewerSession implements vscode.Disposable {
   private analysis?: AnalysisResult;
   private analysisError?: ErrorInfo;
   private analysisRunning?: string;
+  /** Model of the latest analysis request, finished or not. */
+  private requestedModel?: string;
   /** Bumped per analysis request so a late answer for a replaced request is dropped. */
   private generation = 0;
   private imageLoad?: Promise<void>;
@@ -50,8 +52,9 @@ export class ViewerSession implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: ViewerToHostMessage) => this.onMessage(m)),
       deps.models.onDidChange(() => {
         this.postModels();
+        // Only a different selection re-scores; a refreshed list with the same model does not.
         const selected = deps.models.selected;
-        if (this.image && selected && selected.id !== this.analysis?.modelId && selected.id !== this.analysisRunning) void this.analyze();
+        if (this.image && selected && selected.id !== this.requestedModel) void this.analyze();
       }),
     );
     // Decoding starts before the webview has booted: the two overlap, which is most of "open to image".
@@ -126,6 +129,7 @@ export class ViewerSession implements vscode.Disposable {
     await models.ready();
     const model = models.selected;
     const gen = ++this.generation;
+    this.requestedModel = model?.id;
     if (!model) {
       this.setAnalysisError({ code: 'MODEL_NOT_FOUND', message: 'No anomaly model is available. Add a model folder in the setting xrayAnomaly.models.folders, or reinstall the extension to restore the bundled models.' });
       return;

@@ -62,7 +62,8 @@ async function main() {
 
   const server = await startCodeServer({
     dataDir: join(tmp, 'code-server'),
-    env: { XRAY_HARNESS_DIR: channel, ...(opts.grep ? { XRAY_TEST_GREP: opts.grep } : {}) },
+    // Test hooks let the suite crash the engine on purpose (see src/engine/testHooks.ts).
+    env: { XRAY_HARNESS_DIR: channel, XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1', ...(opts.grep ? { XRAY_TEST_GREP: opts.grep } : {}) },
     onLine: opts.verbose ? (l) => console.log(`[code-server] ${l}`) : undefined,
   });
   say(`code-server ${server.origin} ready (log: ${rel(join(OUT, 'code-server.log'))})`);

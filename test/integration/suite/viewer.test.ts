@@ -165,3 +165,24 @@ describe('X-ray viewer', function () {
     await waitForView(uri, (v) => !!v.analysis, 'analysis after errors');
   });
 });
+
+describe('Inference engine isolation', function () {
+  this.timeout(60_000);
+  afterEach(closeAll);
+
+  it('survives an engine crash mid-analysis: the editor says so, and the next request restarts the engine', async function () {
+    if (process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS !== '1') this.skip();
+    const uri = wsUri(FILES.png16);
+    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+    await waitForView(uri, (v) => !!v.analysis, 'first analysis');
+    await vscode.commands.executeCommand('xrayAnomaly.debug.armEngineCrash');
+    await vscode.commands.executeCommand('xrayAnomaly.reanalyze', uri);
+    const crashed = await waitForView(uri, (v) => v.error?.scope === 'analysis', 'the crash reported in the editor');
+    assert.equal(crashed.error?.code, 'ENGINE_CRASHED');
+    assert.ok(crashed.image, 'the image stays visible');
+    // The extension host is alive (this test still runs) and the engine restarts on the next request.
+    await vscode.commands.executeCommand('xrayAnomaly.reanalyze', uri);
+    const recovered = await waitForView(uri, (v) => !!v.analysis && !v.error, 'analysis after restart');
+    assert.equal(recovered.analysis?.modelId, MODELS.recon);
+  });
+});
