@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { ROOT, CODE_SERVER_BIN, TEST_OUTPUT, requireTools } from './lib/paths.mjs';
 import { startCodeServer, workbenchUrl, freePort } from './lib/code-server.mjs';
-import { exitAfterCleanup } from './lib/cleanup.mjs';
+import { exitAfterCleanup, isExiting } from './lib/cleanup.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -90,7 +90,8 @@ async function main() {
   console.log('  Press Ctrl-C to stop.');
   console.log('');
   const code = await server.exited;
-  say(`code-server exited (${code})`);
+  if (isExiting()) return; // Ctrl-C: the cleanup stopped it
+  say(`code-server exited on its own (${code}); log: ${server.logFile}`);
   await exitAfterCleanup(code === 0 ? 0 : 1);
 }
 

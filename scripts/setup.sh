@@ -19,16 +19,21 @@ CODE_SERVER_RECIPE=1
 APT_PACKAGES=(chromium build-essential python3 libkrb5-dev ripgrep dcmtk)
 
 mkdir -p "$LOGS"
+exec 3>&1 # the terminal, for progress lines from inside logged commands
 STARTED=$(date +%s)
 STEP=''
 STEP_LOG=''
+PREFIX='[setup]'
+CS_PID=''
 
 on_exit() {
   local rc=$?
-  if [ "$rc" -ne 0 ]; then
-    echo "[setup] FAILED at step: ${STEP:-?} (exit $rc)" >&2
+  # A failure here must not leave the parallel code-server install running unseen.
+  if [ -n "$CS_PID" ] && [ "$BASHPID" = "$$" ]; then wait "$CS_PID" 2>/dev/null || true; fi
+  if [ "$rc" -ne 0 ] && [ -n "$STEP" ]; then
+    echo "$PREFIX FAILED at step: $STEP (exit $rc)" >&2
     if [ -n "$STEP_LOG" ] && [ -s "$STEP_LOG" ]; then
-      echo "[setup] last lines of $STEP_LOG:" >&2
+      echo "$PREFIX last lines of $STEP_LOG:" >&2
       tail -n 30 "$STEP_LOG" | sed 's/^/    /' >&2
     fi
   fi
@@ -40,7 +45,7 @@ step() {
   STEP=$1
   STEP_LOG="$LOGS/$(printf '%s' "$1" | tr -c 'a-zA-Z0-9' '-' | tr -s '-' | cut -c1-60).log"
   rm -f "$STEP_LOG"
-  echo "[setup] $1"
+  echo "$PREFIX $1"
 }
 
 # Runs a command with its output in the current step's log (or also on the terminal when verbose).
@@ -86,12 +91,69 @@ else
       if [ "$tries" -ge 90 ] || ! tail -n 5 "$STEP_LOG" | grep -qiE 'could not get lock|unable to lock|is another process using it'; then
         return 1
       fi
-      echo "waiting for another apt/dpkg to release its lock ($tries)"
+      echo "[setup]   waiting for another apt/dpkg to release its lock ($tries)" | tee /dev/fd/3
       sleep 10
     done
   }
   logged apt_get update
   logged apt_get install --no-install-recommends "${missing[@]}"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# code-server, outside the project's node_modules (its ~300 MB of dependencies must not reach the VSIX or
+# the lockfile). Its own postinstall downloads things and fails offline, so its steps are done here. A cold
+# install takes about a minute, mostly compiling; it runs in parallel with the project's npm install.
+CS_DIR=$TOOLS/code-server
+CS_PKG=$CS_DIR/node_modules/code-server
+CS_STAMP_FILE=$CS_DIR/.xray-setup-stamp
+CS_STAMP="code-server=$CODE_SERVER_VERSION recipe=$CODE_SERVER_RECIPE node=${NODE_VERSION%%.*}"
+
+install_code_server() {
+  PREFIX='[setup:code-server]'
+  CS_PID=''
+  step "npm install code-server@$CODE_SERVER_VERSION into .tools/code-server (scripts off)"
+  rm -rf "$CS_DIR"
+  mkdir -p "$CS_DIR"
+  echo '{ "private": true, "description": "code-server for the integration tests and demo (installed by scripts/setup.sh)" }' >"$CS_DIR/package.json"
+  (cd "$CS_DIR" && logged npm install --no-audit --no-fund --ignore-scripts --no-package-lock "code-server@$CODE_SERVER_VERSION")
+
+  # Native parts are compiled against the system Node's headers; `yes` lets node-pty's build fetch node-gyp.
+  export npm_config_nodedir=/usr npm_config_yes=true
+  step "build argon2"
+  (cd "$CS_DIR" && logged npm rebuild argon2)
+
+  step "npm install VS Code's dependencies (scripts off)"
+  (cd "$CS_PKG/lib/vscode" && logged npm install --omit=dev --no-audit --no-fund --ignore-scripts)
+
+  # @vscode/ripgrep's postinstall would download rg from GitHub; Debian's rg is the same program.
+  step "copy /usr/bin/rg into @vscode/ripgrep"
+  mkdir -p "$CS_PKG/lib/vscode/node_modules/@vscode/ripgrep/bin"
+  cp /usr/bin/rg "$CS_PKG/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
+
+  step "build VS Code's native modules (node-pty, spdlog, kerberos, ...)"
+  (cd "$CS_PKG/lib/vscode" && logged npm rebuild)
+
+  # What code-server's postinstall.sh would do after its npm install.
+  step "link node_modules.asar and the remote-cli/helper scripts"
+  ln -sfn node_modules "$CS_PKG/lib/vscode/node_modules.asar"
+  ln -sfn code-linux.sh "$CS_PKG/lib/vscode/bin/remote-cli/code-server"
+  ln -sfn browser-linux.sh "$CS_PKG/lib/vscode/bin/helpers/browser.sh"
+
+  step "npm install the built-in extensions' shared dependencies"
+  (cd "$CS_PKG/lib/vscode/extensions" && logged npm install --omit=dev --no-audit --no-fund)
+
+  step "check code-server starts"
+  logged env HOME="$CS_DIR/.home" "$CS_DIR/node_modules/.bin/code-server" --version
+  rm -rf "$CS_DIR/.home"
+  echo "$CS_STAMP" >"$CS_STAMP_FILE"
+  STEP=''
+}
+
+if [ -f "$CS_STAMP_FILE" ] && [ "$(cat "$CS_STAMP_FILE")" = "$CS_STAMP" ] && [ -x "$CS_DIR/node_modules/.bin/code-server" ]; then
+  step "code-server $CODE_SERVER_VERSION present in .tools/code-server"
+else
+  (trap on_exit EXIT; install_code_server) &
+  CS_PID=$!
 fi
 
 # ---------------------------------------------------------------------------------------------------------
@@ -140,51 +202,14 @@ else
   npm_stamp >"$NPM_STAMP_FILE"
 fi
 
-# ---------------------------------------------------------------------------------------------------------
-# code-server, outside the project's node_modules (its ~300 MB of dependencies must not reach the VSIX or
-# the lockfile). Its own postinstall downloads things and fails offline, so its steps are done here.
-CS_DIR=$TOOLS/code-server
-CS_PKG=$CS_DIR/node_modules/code-server
-CS_STAMP_FILE=$CS_DIR/.xray-setup-stamp
-CS_STAMP="code-server=$CODE_SERVER_VERSION recipe=$CODE_SERVER_RECIPE node=${NODE_VERSION%%.*}"
-if [ -f "$CS_STAMP_FILE" ] && [ "$(cat "$CS_STAMP_FILE")" = "$CS_STAMP" ] && [ -x "$CS_DIR/node_modules/.bin/code-server" ]; then
-  step "code-server $CODE_SERVER_VERSION present in .tools/code-server"
-else
-  step "npm install code-server@$CODE_SERVER_VERSION into .tools/code-server (scripts off)"
-  rm -rf "$CS_DIR"
-  mkdir -p "$CS_DIR"
-  echo '{ "private": true, "description": "code-server for the integration tests and demo (installed by scripts/setup.sh)" }' >"$CS_DIR/package.json"
-  (cd "$CS_DIR" && logged npm install --no-audit --no-fund --ignore-scripts --no-package-lock "code-server@$CODE_SERVER_VERSION")
-
-  # Native parts are compiled against the system Node's headers; `yes` lets node-pty's build fetch node-gyp.
-  export npm_config_nodedir=/usr npm_config_yes=true
-  step "build argon2 for code-server"
-  (cd "$CS_DIR" && logged npm rebuild argon2)
-
-  step "npm install code-server's VS Code dependencies (scripts off)"
-  (cd "$CS_PKG/lib/vscode" && logged npm install --omit=dev --no-audit --no-fund --ignore-scripts)
-
-  # @vscode/ripgrep's postinstall would download rg from GitHub; Debian's rg is the same program.
-  step "copy /usr/bin/rg into @vscode/ripgrep"
-  mkdir -p "$CS_PKG/lib/vscode/node_modules/@vscode/ripgrep/bin"
-  cp /usr/bin/rg "$CS_PKG/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
-
-  step "build VS Code's native modules (node-pty, spdlog, kerberos, ...; about 30 s)"
-  (cd "$CS_PKG/lib/vscode" && logged npm rebuild)
-
-  # What code-server's postinstall.sh would do after its npm install.
-  step "link node_modules.asar and the remote-cli/helper scripts"
-  ln -sfn node_modules "$CS_PKG/lib/vscode/node_modules.asar"
-  ln -sfn code-linux.sh "$CS_PKG/lib/vscode/bin/remote-cli/code-server"
-  ln -sfn browser-linux.sh "$CS_PKG/lib/vscode/bin/helpers/browser.sh"
-
-  step "npm install the built-in extensions' shared dependencies"
-  (cd "$CS_PKG/lib/vscode/extensions" && logged npm install --omit=dev --no-audit --no-fund)
-
-  step "check code-server starts"
-  logged env HOME="$CS_DIR/.home" "$CS_DIR/node_modules/.bin/code-server" --version
-  rm -rf "$CS_DIR/.home"
-  echo "$CS_STAMP" >"$CS_STAMP_FILE"
+if [ -n "$CS_PID" ]; then
+  step "wait for the code-server install"
+  if ! wait "$CS_PID"; then
+    CS_PID=''
+    STEP='' # the code-server part has said which of its steps failed
+    exit 1
+  fi
+  CS_PID=''
 fi
 
 STEP=''

@@ -31,6 +31,11 @@ export async function cleanupAll(timeoutMs = 8000) {
   syncTasks.clear();
 }
 
+/** True once an exit (signal, error or normal end) has begun. */
+export function isExiting() {
+  return exiting;
+}
+
 /** Cleans up, then exits with `code`. Safe to call more than once. */
 export async function exitAfterCleanup(code) {
   if (exiting) return;
@@ -42,7 +47,7 @@ export async function exitAfterCleanup(code) {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     if (exiting) return;
-    console.error(`\n[cleanup] ${signal}: stopping code-server and Chromium`);
+    console.error(`\n[cleanup] ${signal}: stopping what this run started`);
     void exitAfterCleanup(130);
   });
 }
