@@ -41,6 +41,8 @@ export class ViewerSession implements vscode.Disposable {
   private generation = 0;
   private imageLoad?: Promise<void>;
   private disposed = false;
+  /** When the editor was opened, for the timing lines in the log. */
+  private readonly openedAt = Date.now();
 
   constructor(
     readonly uri: vscode.Uri,
@@ -115,6 +117,7 @@ export class ViewerSession implements vscode.Disposable {
       const img = r.image;
       log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}, decoded in ${r.decodeMs.toFixed(0)} ms`);
       for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
+      this.deps.log.info(`${this.fileName}: decoded ${Date.now() - this.openedAt} ms after open`);
       this.post('image', { image: img, decodeMs: r.decodeMs });
     } catch (err) {
       const info = toErrorInfo(err);
@@ -191,6 +194,7 @@ export class ViewerSession implements vscode.Disposable {
     if (msg?.kind !== 'notify') return;
     switch (msg.type) {
       case 'ready':
+        this.deps.log.info(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
         this.webviewReady = true;
         this.replay();
         break;

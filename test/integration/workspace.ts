@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handPhantomPng } from '../fixtures/images';
-import { hugeDimensionsDicom, makeDicom, textBytes, truncated, zeroBytes } from '../fixtures/dicom';
+import { handPhantomDicom, hugeDimensionsDicom, makeDicom, textBytes, truncated, zeroBytes } from '../fixtures/dicom';
 import { writeAnomalyMapModel, writeMismatchedModel, writeReconstructionModel, writeBrokenModel } from '../fixtures/models';
 
 export const FILES = {
@@ -17,6 +17,9 @@ export const FILES = {
     huge: 'broken/huge-dimensions.dcm',
   },
 } as const;
+
+/** Full-size radiograph-like files, generated only for `npm run bench:viewer` (XRAY_BENCH=1). */
+export const BENCH_FILES = { 'png16-2048x2500': 'bench/hand-2048x2500-16bit.png', 'dicom16-2048x2500': 'bench/hand-2048x2500-16bit.dcm' } as const;
 
 export const MODELS = { recon: 'recon-affine', map: 'map-pool', mismatch: 'mismatch', broken: 'broken-model' } as const;
 
@@ -48,6 +51,12 @@ export async function createWorkspace(dir: string): Promise<void> {
   put(FILES.broken.empty, zeroBytes());
   put(FILES.broken.truncated, truncated(await makeDicom({ width: 256, height: 256 }), 2000));
   put(FILES.broken.huge, await hugeDimensionsDicom());
+
+  if (process.env.XRAY_BENCH === '1') {
+    const big = { width: 2048, height: 2500, seed: 3, peak: 60000 };
+    put(BENCH_FILES['png16-2048x2500'], await handPhantomPng(big));
+    put(BENCH_FILES['dicom16-2048x2500'], await handPhantomDicom(big));
+  }
 
   const models = join(dir, 'models');
   writeReconstructionModel(models, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });

@@ -5,6 +5,7 @@ import { mocha } from './mocha';
 import { harnessConfig } from './harness';
 import './smoke.test';
 import './viewer.test';
+import './bench.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

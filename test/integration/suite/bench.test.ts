@@ -1,0 +1,105 @@
+// @bench: open-to-heatmap timing in the real VS Code, run by `npm run bench:viewer` (XRAY_BENCH=1), never
+// by `npm test`. Measures what a user waits for: from "open this file" to the webview reporting that it
+// has drawn the image and received the score and heatmap. The reference run, side by side, is the same
+// decode + analysis through a bare engine process with no VS Code or webview in between.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { EngineClient } from '../../../src/engine/client';
+import type { ViewStateReport } from '../../../src/protocol/viewer';
+import { BENCH_FILES } from '../workspace';
+
+const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
+const RUNS = 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function waitFor(uri: vscode.Uri, ok: (s: ViewStateReport) => boolean): Promise<number> {
+  for (;;) {
+    try {
+      const s = (await vscode.commands.executeCommand('xrayAnomaly.debug.getViewState', uri)) as ViewStateReport;
+      if (s.error) throw new Error(`viewer error: ${s.error.code} ${s.error.message}`);
+      if (ok(s)) return Date.now();
+    } catch (err) {
+      if (String(err).includes('viewer error')) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('@bench viewer', function () {
+  this.timeout(300_000);
+  before(function () {
+    if (process.env.XRAY_BENCH !== '1') this.skip();
+  });
+
+  it('open-to-heatmap for 2048x2500 16-bit images on CPU', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const { activationMs } = (await ext.activate()) as { activationMs: number };
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', 'pca-ae-chest');
+    const root = vscode.workspace.workspaceFolders![0].uri;
+    const rows: Record<string, unknown>[] = [];
+    const reference = new EngineClient({ enginePath: ext.extensionUri.fsPath + '/dist/engine.js', log: () => undefined });
+    try {
+      for (const [label, rel] of Object.entries(BENCH_FILES)) {
+        const uri = vscode.Uri.joinPath(root, rel);
+        const viewType = rel.endsWith('.dcm') ? 'xrayAnomaly.viewer' : 'xrayAnomaly.viewer.raster';
+        const toImage: number[] = [];
+        const toHeatmap: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const t0 = Date.now();
+          await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+          const tImage = await waitFor(uri, (s) => !!s.image && s.renders > 0);
+          const tMap = await waitFor(uri, (s) => !!s.analysis?.map && s.renders > 0);
+          toImage.push(tImage - t0);
+          toHeatmap.push(tMap - t0);
+          await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        }
+        // Reference: the same work in a bare engine process (file read + decode + load + analyse).
+        const manifestPath = ext.extensionUri.fsPath + '/models/pca-ae-chest.model.json';
+        const ref: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const t0 = Date.now();
+          const bytes = new Uint8Array(readFileSync(uri.fsPath));
+          const d = await reference.decode({ bytes, fileName: rel, limits: { maxFileBytes: 2 ** 30, maxPixels: 1e8 } });
+          const m = await reference.loadModel({ manifestPath, provider: 'cpu' });
+          const a = await reference.analyze({ imageId: d.imageId, modelKey: m.modelKey });
+          assert.ok(a.map);
+          ref.push(Date.now() - t0);
+          await reference.releaseImage({ imageId: d.imageId });
+        }
+        rows.push({
+          file: label,
+          openToImageMs: { first: toImage[0], median: median(toImage.slice(1)) },
+          openToHeatmapMs: { first: toHeatmap[0], median: median(toHeatmap.slice(1)) },
+          referenceEngineOnlyMs: { first: ref[0], median: median(ref.slice(1)) },
+          ratioViewerToReference: +(median(toHeatmap.slice(1)) / median(ref.slice(1))).toFixed(2),
+        });
+      }
+    } finally {
+      reference.dispose();
+    }
+    // Reference 2: VS Code's own floor, a blank webview panel from creation to its first message.
+    const blank: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = Date.now();
+      const panel = vscode.window.createWebviewPanel('xrayBench.blank', 'blank', vscode.ViewColumn.One, { enableScripts: true });
+      const ready = new Promise<void>((resolve) => panel.webview.onDidReceiveMessage(() => resolve()));
+      panel.webview.html = `<!DOCTYPE html><html><body><script>acquireVsCodeApi().postMessage('ready')</script></body></html>`;
+      await ready;
+      blank.push(Date.now() - t0);
+      panel.dispose();
+    }
+    const blankWebviewMs = { first: blank[0], median: median(blank.slice(1)) };
+    for (const row of rows) row.ratioViewerToBlankWebview = +((row.openToHeatmapMs as { median: number }).median / blankWebviewMs.median).toFixed(2);
+    const result = { activationMs, blankWebviewMs, runs: RUNS, provider: 'cpu', model: 'pca-ae-chest', rows, at: new Date().toISOString() };
+    const outDir = join(ext.extensionUri.fsPath, 'test-output', 'bench');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'viewer.json'), JSON.stringify(result, null, 2));
+    console.log(`BENCH ${JSON.stringify(result)}`);
+  });
+});
