@@ -3,6 +3,8 @@
  * Handshake: the webview posts `ready`; the host answers with `init`, then `image`, `models`, and
  * `analysis` (or `error`) as they become available. The host can also ask the webview questions
  * (RPC requests, e.g. `getViewState`), which is how tests check what the webview actually received.
+ * DICOM files also get `tags` (patient data masked until the user reveals it), multi-frame files take
+ * `selectFrame`, and while the preprocessing strip is open the host sends a `preview` per image and model.
  */
 import type { ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
@@ -14,6 +16,12 @@ export interface ViewerSettings {
   colormap: Colormap;
   /** Normalised map threshold for the outline, 0.5 = model's calibrated threshold. */
   threshold: number;
+  /**
+   * Normalised map value below which the overlay is fully transparent; it fades in over the next
+   * short band above it (the legend shows both), so a normal image is not tinted all over. 0 draws
+   * every value. Optional for messages and saved state from before it existed.
+   */
+  heatmapFloor?: number;
 }
 
 export type Colormap = 'jet' | 'inferno' | 'viridis' | 'hot' | 'red';
@@ -34,7 +42,74 @@ export type HostToViewerNotifications = {
   analysis: { result: AnalysisResult };
   /** scope 'image': nothing can be shown; scope 'analysis': image stays, score/heatmap unavailable. */
   error: { scope: 'image' | 'analysis'; error: ErrorInfo };
+  /**
+   * The file's DICOM attributes (DICOM files only). Values that identify the patient arrive masked
+   * until the user reveals them in this editor; the real values never reach the webview before that.
+   */
+  tags: TagsMessage;
+  /** The host is decoding another frame of a multi-frame file (the current one stays on screen). */
+  frameLoading: { frame: number; count: number };
+  /** Step-by-step preprocessing of the current image for the model shown, or why there is none. */
+  preview: PreviewMessage;
 };
+
+export interface ViewerTag {
+  /** "(gggg,eeee)" */
+  tag: string;
+  keyword: string;
+  vr: string;
+  /** Display text; for a masked value, a placeholder that says why. */
+  value: string;
+  /** The attribute identifies the patient (masked until revealed). */
+  phi: boolean;
+  /** The value shown is the placeholder, not the file's. */
+  masked: boolean;
+  depth: number;
+  /** Items and attributes of a sequence. */
+  children?: ViewerTag[];
+}
+
+export interface TagsMessage {
+  tags: ViewerTag[];
+  /** Patient-identifying values are shown as they are in the file. */
+  revealed: boolean;
+  /** How many values are (or, once hidden again, would be) masked. */
+  phiCount: number;
+  /** Why the attributes could not be listed (the image may still have opened). */
+  error?: string;
+}
+
+export interface PreviewImage {
+  width: number;
+  height: number;
+  /** 8-bit grey (thumb) or 0/1 (mask), row-major. */
+  data: Uint8Array;
+}
+
+export interface PreviewStep {
+  op: string;
+  label: string;
+  /** Size of the step's output at full resolution. */
+  width: number;
+  height: number;
+  thumb: PreviewImage;
+  /** Foreground mask after this step, at the thumb's resolution or its own. */
+  mask?: PreviewImage;
+  /** Step output pixel -> original image pixel. */
+  toImage: [number, number, number, number, number, number];
+  ms: number;
+  notice?: string;
+}
+
+export interface PreviewMessage {
+  modelId: string;
+  /** Frame of the image the preview was computed on (multi-frame files). */
+  frame?: number;
+  steps?: PreviewStep[];
+  /** Separate subjects found (e.g. two hands), when the pipeline looks for them. */
+  regions?: number;
+  error?: ErrorInfo;
+}
 
 /** Webview -> host one-way messages. */
 export type ViewerToHostNotifications = {
@@ -44,30 +119,79 @@ export type ViewerToHostNotifications = {
   reanalyze: Record<string, never>;
   settingsChanged: Partial<ViewerSettings>;
   log: { level: 'info' | 'warn' | 'error'; message: string };
+  /** Show (true) or mask again (false) the patient-identifying tag values in this editor. */
+  revealPatientData: { reveal: boolean };
+  /** Decode and analyse another frame (0-based) of a multi-frame file. */
+  selectFrame: { frame: number };
+  /** Whether the preprocessing strip is open; the host computes previews only while it is. */
+  previewWanted: { open: boolean };
+  /** Put text on the system clipboard (the webview's own clipboard access is not reliable). */
+  copyText: { text: string; what: string };
 };
 
 /** Summary of what the webview has received and is showing; answers `getViewState`. */
 export interface ViewStateReport {
   fileName?: string;
-  image?: { width: number; height: number; bitsStored: number; format: string; min: number; max: number };
+  image?: { width: number; height: number; bitsStored: number; format: string; min: number; max: number; frame?: { index: number; count: number }; pixelSpacing?: [number, number] };
   analysis?: {
     modelId: string;
     provider: string;
     scoreRaw: number;
     scoreNormalized: number;
     aboveThreshold: boolean;
-    map?: { width: number; height: number; sum: number; max: number };
+    map?: {
+      width: number;
+      height: number;
+      sum: number;
+      max: number;
+      /** Where the region at or above the outline threshold lands on the image (image pixels). */
+      hot?: { pixels: number; centroid: [number, number]; bounds: [number, number, number, number] };
+    };
   };
   error?: { scope: 'image' | 'analysis'; code: string; message: string };
-  view: { zoom: number; window: { center: number; width: number }; invert: boolean; overlayVisible: boolean; opacity: number; threshold: number; colormap: Colormap };
+  view: { zoom: number; window: { center: number; width: number }; invert: boolean; overlayVisible: boolean; opacity: number; threshold: number; colormap: Colormap; heatmapFloor?: number; tool?: string };
   models: { selectedId?: string; count: number };
   /** Number of frames the canvas has drawn with the current image (proves rendering happened). */
   renders: number;
+  tags?: {
+    /** Attributes received, nested ones included. */
+    count: number;
+    phiCount: number;
+    /** Values the webview holds as placeholders. */
+    masked: number;
+    revealed: boolean;
+    /** Patient's Name (or the first patient-identifying attribute) as the webview holds it. */
+    sample?: { tag: string; keyword: string; value: string };
+    /** The search box's text and how many attributes match it. */
+    query: string;
+    matches: number;
+    error?: string;
+  };
+  preview?: { modelId: string; frame?: number; steps: number; labels: string[]; open: boolean; error?: string };
+  measurements?: { lengthPx: number; lengthMm?: number; label: string }[];
+  /** Frame the webview asked for and is waiting for, if any. */
+  frameLoading?: number;
 }
+
+/** What a diagnostic `act` request asks the webview to do, as if through its own controls. */
+export type ViewerAction =
+  | { action: 'revealPatientData'; reveal: boolean }
+  | { action: 'searchTags'; query: string }
+  | { action: 'showTab'; tab: 'analysis' | 'tags' }
+  | { action: 'selectFrame'; frame: number }
+  | { action: 'setStripOpen'; open: boolean }
+  | { action: 'openPreviewStep'; index: number | null }
+  | { action: 'measure'; from: [number, number]; to: [number, number] }
+  | { action: 'setTool'; tool: 'pan' | 'window' | 'measure' };
 
 /** Host -> webview requests (the webview answers). */
 export type HostToViewerMethods = {
   getViewState: [Record<string, never>, ViewStateReport];
+  /**
+   * Runs one viewer action through the same code the webview's controls use, then reports the view
+   * state (diagnostics and integration tests: a real round trip through the webview).
+   */
+  act: [ViewerAction, ViewStateReport];
 };
 
 export type HostToViewerMessage = NotificationOf<HostToViewerNotifications> | RequestOf<HostToViewerMethods>;

@@ -2,7 +2,9 @@
 // acquireVsCodeApi(), answers the viewer's `ready` with realistic messages (a synthetic 2048x2500 16-bit
 // hand radiograph with DICOM-style window presets, models, an analysis whose heatmap covers part of the
 // image), and exposes window.harness for screenshot.mjs: sent messages, RPC to the viewer, timings.
-// The scenario comes from the query string: ?scenario=full|running|analysisError|imageError|noMap|mono1|float|u8
+// The scenario comes from the query string: ?scenario=full|running|analysisError|imageError|noMap|mono1|float|u8|multiframe
+// DICOM scenarios (mono1, multiframe) also get a tag list with masked patient data; every scenario with
+// an analysis gets a preprocessing preview while the strip is open.
 (() => {
   'use strict';
   const q = new URLSearchParams(location.search);
@@ -155,6 +157,9 @@
     const t0 = performance.now();
     const data = makeHand();
     timings.generateMs = performance.now() - t0;
+    if (kind === 'multiframe') {
+      return { ...base, data, frame: { index: frameIndex, count: 3 }, source: { format: 'dicom', encoding: 'DICOM Explicit VR Little Endian, 16-bit MONOCHROME2', notices: [] }, pixelSpacing: [0.143, 0.143], range: { min: 0, max: 65535 } };
+    }
     if (kind === 'mono1') {
       for (let i = 0; i < data.length; i++) data[i] = 65535 - data[i];
       return {
@@ -184,6 +189,104 @@
     return { ...base, data, range: { min, max } };
   }
 
+  // ---- DICOM tags (patient data masked until revealed, as the host does) ------------------------
+  const MASK = '•••• (hidden: identifies the patient)';
+  let revealed = false;
+  function tagList() {
+    const t = (tag, keyword, vr, value, phi = false, children) => ({ tag, keyword, vr, value, phi, depth: 0, children });
+    const list = [
+      t('(0008,0005)', 'SpecificCharacterSet', 'CS', 'ISO_IR 100'),
+      t('(0008,0008)', 'ImageType', 'CS', 'ORIGINAL\\PRIMARY'),
+      t('(0008,0016)', 'SOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'),
+      t('(0008,0020)', 'StudyDate', 'DA', '20240312', true),
+      t('(0008,0060)', 'Modality', 'CS', 'DX'),
+      t('(0008,0080)', 'InstitutionName', 'LO', 'St. Example Hospital', true),
+      t('(0008,1140)', 'ReferencedImageSequence', 'SQ', '2 items', false, [
+        t('(FFFE,E000)', 'Item', '', 'Item 1', false, [t('(0008,1150)', 'ReferencedSOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'), t('(0008,1155)', 'ReferencedSOPInstanceUID', 'UI', '1.2.826.0.1.3680043.8.498.1')]),
+        t('(FFFE,E000)', 'Item', '', 'Item 2', false, [t('(0008,1150)', 'ReferencedSOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'), t('(0008,1155)', 'ReferencedSOPInstanceUID', 'UI', '1.2.826.0.1.3680043.8.498.2')]),
+      ]),
+      t('(0010,0010)', 'PatientName', 'PN', 'Doe^Jane', true),
+      t('(0010,0020)', 'PatientID', 'LO', 'MRN-0042', true),
+      t('(0010,0030)', 'PatientBirthDate', 'DA', '19610704', true),
+      t('(0010,0040)', 'PatientSex', 'CS', 'F', true),
+      t('(0018,0015)', 'BodyPartExamined', 'CS', 'HAND'),
+      t('(0018,1164)', 'ImagerPixelSpacing', 'DS', '0.143\\0.143'),
+      t('(0028,0002)', 'SamplesPerPixel', 'US', '1'),
+      t('(0028,0004)', 'PhotometricInterpretation', 'CS', scenario === 'mono1' ? 'MONOCHROME1' : 'MONOCHROME2'),
+      t('(0028,0008)', 'NumberOfFrames', 'IS', scenario === 'multiframe' ? '3' : '1'),
+      t('(0028,0010)', 'Rows', 'US', String(H)),
+      t('(0028,0011)', 'Columns', 'US', String(W)),
+      t('(0028,0030)', 'PixelSpacing', 'DS', '0.143\\0.143'),
+      t('(0028,0100)', 'BitsAllocated', 'US', '16'),
+      t('(0028,0101)', 'BitsStored', 'US', '16'),
+      t('(0028,1050)', 'WindowCenter', 'DS', '43535'),
+      t('(0028,1051)', 'WindowWidth', 'DS', '34000'),
+      t('(7FE0,0010)', 'PixelData', 'OW', `${W * H * 2} bytes`),
+    ];
+    const setDepth = (l, d) => l.forEach((x) => { x.depth = d; if (x.children) setDepth(x.children, d + 1); });
+    setDepth(list, 0);
+    let phiCount = 0;
+    const mask = (l) => l.map((x) => {
+      if (x.phi) phiCount++;
+      return { ...x, masked: x.phi && !revealed, value: x.phi && !revealed ? MASK : x.value, children: x.children && mask(x.children) };
+    });
+    const tags = mask(list);
+    return { tags, revealed, phiCount };
+  }
+  const hasTags = () => scenario === 'mono1' || scenario === 'multiframe';
+
+  // ---- preprocessing preview (made from the image itself) ---------------------------------------
+  let previewOpen = false;
+  let lastImage;
+  let frameIndex = 0;
+  function thumbOf(data, w, h, x0, y0, cw, ch, size, lo, hi, inv) {
+    const k = size / Math.max(cw, ch);
+    const tw = Math.max(1, Math.round(cw * k));
+    const th = Math.max(1, Math.round(ch * k));
+    const out = new Uint8Array(tw * th);
+    for (let y = 0; y < th; y++) {
+      for (let x = 0; x < tw; x++) {
+        const raw = data[Math.min(h - 1, y0 + Math.floor(y / k)) * w + Math.min(w - 1, x0 + Math.floor(x / k))];
+        const v = scenario === 'mono1' ? 65535 - raw : raw;
+        let g = Math.round(((v - lo) / (hi - lo)) * 255);
+        g = g < 0 ? 0 : g > 255 ? 255 : g;
+        out[y * tw + x] = inv ? 255 - g : g;
+      }
+    }
+    return { width: tw, height: th, data: out };
+  }
+  function preview(modelId) {
+    const img = lastImage;
+    const size = 256;
+    const full = thumbOf(img.data, W, H, 0, 0, W, H, size, 0, 65535, false);
+    const win = thumbOf(img.data, W, H, 0, 0, W, H, size, 3000, 40000, false);
+    const crop = [300, 380, 1500, 2120];
+    const cropped = thumbOf(img.data, W, H, crop[0], crop[1], crop[2], crop[3], size, 3000, 40000, false);
+    const mask = { width: cropped.width, height: cropped.height, data: cropped.data.map((g) => (g > 70 && g < 250 ? 1 : 0)) };
+    const pad = new Uint8Array(size * size);
+    const off = Math.floor((size - cropped.width) / 2);
+    const padMask = new Uint8Array(size * size);
+    for (let y = 0; y < cropped.height; y++) for (let x = 0; x < cropped.width; x++) {
+      pad[y * size + x + off] = cropped.data[y * cropped.width + x];
+      padMask[y * size + x + off] = mask.data[y * cropped.width + x];
+    }
+    const steps = [
+      { op: 'intensity', label: 'Window to 0–1', width: W, height: H, thumb: win, toImage: [1, 0, 0, 0, 1, 0], ms: 21.4 },
+      { op: 'photometric', label: 'Dark background', width: W, height: H, thumb: win, toImage: [1, 0, 0, 0, 1, 0], ms: 3.1, notice: scenario === 'mono1' ? 'MONOCHROME1 inverted' : undefined },
+      { op: 'cropExposed', label: 'Crop to exposed region', width: crop[2], height: crop[3], thumb: cropped, toImage: [1, 0, crop[0], 0, 1, crop[1]], ms: 9.8 },
+      { op: 'maskText', label: 'Mask burned-in text', width: crop[2], height: crop[3], thumb: cropped, toImage: [1, 0, crop[0], 0, 1, crop[1]], ms: 14.2, notice: '1 marker masked ("L")' },
+      { op: 'foreground', label: 'Foreground mask', width: crop[2], height: crop[3], thumb: cropped, mask, toImage: [1, 0, crop[0], 0, 1, crop[1]], ms: 18.9 },
+      { op: 'resizePad', label: 'Resize and pad to 256', width: 256, height: 256, thumb: { width: size, height: size, data: pad }, mask: { width: size, height: size, data: padMask }, toImage: [8.28, 0, crop[0] - off * 8.28, 0, 8.28, crop[1]], ms: 6.3 },
+    ];
+    void full;
+    return { modelId, frame: scenario === 'multiframe' ? frameIndex : undefined, steps, regions: 1 };
+  }
+  function sendPreview(modelId) {
+    if (!previewOpen || !lastImage || scenario === 'imageError') return;
+    later(120, () => notify('preview', preview(modelId)));
+  }
+  let currentModel = models[0].id;
+
   function analysis(modelId, withMap) {
     const other = modelId !== models[0].id;
     return {
@@ -204,7 +307,9 @@
   const later = (ms, f) => setTimeout(f, ms);
 
   function analyse(modelId) {
+    currentModel = modelId;
     notify('analysisStarted', { modelId });
+    sendPreview(modelId);
     if (scenario === 'running') return;
     later(250, () => {
       if (scenario === 'analysisError') {
@@ -245,8 +350,10 @@
       return;
     }
     notify('models', { models, selectedId: models[0].id, provider: 'cpu' });
+    if (hasTags()) notify('tags', tagList());
     later(20, () => {
       const image = imageFor(scenario);
+      lastImage = image;
       timings.imageSentAt = performance.now();
       notify('image', { image, decodeMs: 84.5 });
       measureFirstPixels();
@@ -270,6 +377,27 @@
       if (msg.type === 'ready') onReady();
       if (msg.type === 'selectModel') analyse(msg.params.modelId);
       if (msg.type === 'reanalyze') analyse(models[0].id);
+      if (msg.type === 'previewWanted') {
+        previewOpen = msg.params.open;
+        if (previewOpen) sendPreview(currentModel);
+      }
+      if (msg.type === 'revealPatientData') {
+        revealed = Boolean(msg.params.reveal);
+        if (hasTags()) notify('tags', tagList());
+      }
+      if (msg.type === 'selectFrame' && scenario === 'multiframe') {
+        frameIndex = msg.params.frame;
+        notify('frameLoading', { frame: frameIndex, count: 3 });
+        later(150, () => {
+          const image = imageFor(scenario);
+          // A different frame: shift the anatomy a little so the change is visible.
+          const d = image.data;
+          for (let i = d.length - 1; i >= frameIndex * 40; i--) d[i] = d[i - frameIndex * 40];
+          lastImage = image;
+          notify('image', { image, decodeMs: 60 });
+          analyse(currentModel);
+        });
+      }
     },
     getState() {
       const s = sessionStorage.getItem(STATE_KEY);

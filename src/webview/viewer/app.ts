@@ -5,21 +5,25 @@
  */
 import type { ViewerSettings, ViewStateReport } from '../../protocol/viewer';
 import { apply, invert as invertAffine, isAffine } from './affine';
+import { clampToImage, handleAt, lengthMm, lengthPx, measurementLabel } from './measure';
 import { fmtValue } from './format';
 import { asHostMessage, type HostChannel } from './host';
 import { checkImage } from './imageCheck';
 import { attachKeys, attachPointer } from './input';
-import { imageKey, readPersisted, sanitizeSettings, type PersistedState, type Tool } from './persist';
+import { imageKey, readPersisted, sanitizeSettings, type PanelTab, type PersistedState, type Tool } from './persist';
 import { outlineColor } from './render/colormaps';
-import { HeatmapLayer, mapStats, sampleMap } from './render/heatmapLayer';
+import { HeatmapLayer, hotRegion, mapStats, sampleMap, type HotRegion } from './render/heatmapLayer';
 import { ImageLayer } from './render/imageLayer';
 import { drawScene } from './render/scene';
 import { modelName, type LoadedAnalysis, type ViewerState } from './state';
-import type { AnalysisResult, ErrorInfo } from './types';
+import { countTags, visibleRows } from './tagTree';
+import type { AnalysisResult, ErrorInfo, PreviewMessage, TagsMessage, ViewerAction, ViewerTag } from './types';
 import type { Actions } from './ui/actions';
 import { buildLayout, type Layout } from './ui/layout';
 import { renderErrorCard, renderHeat, renderInfo, renderScore, renderToolbar } from './ui/panels';
-import { constrain, fitView, imageFromScreen, panBy, stepScale, zoomAt, type View } from './viewport';
+import { renderStepView, renderStrip } from './ui/previewStrip';
+import { renderTabs, renderTags } from './ui/tagsPanel';
+import { constrain, fitView, imageFromScreen, panBy, screenFromImage, stepScale, zoomAt, type View } from './viewport';
 import { defaultOption, imageStats, windowOptions, type WindowLevel } from './windowing';
 
 /** Timings kept for the dev harness and the log. */
@@ -59,6 +63,12 @@ export class ViewerApp implements Actions {
       fitted: true,
       models: [],
       renders: 0,
+      measurements: [],
+      panelTab: r?.panelTab ?? 'analysis',
+      tagQuery: '',
+      tagExpanded: new Set(),
+      stripOpen: r?.stripOpen ?? true,
+      previewStep: null,
     };
     this.L = buildLayout(root, this);
     const ctx = this.L.canvas.getContext('2d', { alpha: true });
@@ -73,8 +83,9 @@ export class ViewerApp implements Actions {
       hover: (sx, sy) => this.setHover([sx, sy]),
       leave: () => this.setHover(undefined),
       dragEnd: () => this.save(),
+      measure: (phase, sx, sy) => this.measureGesture(phase, sx, sy),
     });
-    attachKeys(this, (dx, dy, big) => this.panByFraction(dx, dy, big), () => this.closeHelp());
+    attachKeys(this, (dx, dy, big) => this.panByFraction(dx, dy, big), () => this.closeHelp() || this.closeStepView());
     document.addEventListener('pointerdown', (e) => {
       if (!this.L.help.hidden && !this.L.help.contains(e.target as Node) && e.target !== this.L.helpBtn) this.closeHelp();
     });
@@ -87,6 +98,8 @@ export class ViewerApp implements Actions {
 
   /** Tell the host we are listening; it answers with init, image, models, analysis. */
   start(): void {
+    // Before `ready`, so the host knows whether to compute previews when it replays the image.
+    this.host.notify('previewWanted', { open: this.s.stripOpen });
     this.host.notify('ready', {});
   }
 
@@ -95,8 +108,16 @@ export class ViewerApp implements Actions {
     if (!msg) return;
     try {
       if (msg.kind === 'request') {
-        if (msg.method === 'getViewState') this.host.respond(msg.id, this.report());
-        else this.host.respondError(msg.id, { code: 'INTERNAL', message: `The viewer does not know the request "${String(msg.method)}".` });
+        const req = msg as { id: number; method: string; params: unknown };
+        try {
+          if (req.method === 'getViewState') this.host.respond(req.id, this.report());
+          else if (req.method === 'act') {
+            this.act(req.params as ViewerAction);
+            this.host.respond(req.id, this.report());
+          } else this.host.respondError(req.id, { code: 'INTERNAL', message: `The viewer does not know the request "${String(req.method)}".` });
+        } catch (err) {
+          this.host.respondError(req.id, { code: 'INTERNAL', message: `The viewer could not answer "${req.method}": ${err instanceof Error ? err.message : String(err)}` });
+        }
         return;
       }
       switch (msg.type) {
@@ -127,6 +148,15 @@ export class ViewerApp implements Actions {
         case 'error':
           this.onError(msg.params.scope, msg.params.error);
           break;
+        case 'tags':
+          this.onTags(msg.params);
+          break;
+        case 'frameLoading':
+          this.s.frameLoading = msg.params.frame;
+          break;
+        case 'preview':
+          this.onPreview(msg.params);
+          break;
       }
     } catch (err) {
       // A bad message must never take the viewer down; say what happened and keep going.
@@ -153,7 +183,13 @@ export class ViewerApp implements Actions {
     }
     const stats = imageStats(image);
     const options = windowOptions(image, stats);
+    const previous = this.s.loaded?.image;
+    // Another frame of the same multi-frame file: keep the window, zoom and rulers the user set.
+    const sameSeries = Boolean(previous?.frame && image.frame && previous.frame.count === image.frame.count && previous.width === image.width && previous.height === image.height);
     this.s.loaded = { image, stats, options, initial: defaultOption(image, options), layer, decodeMs: Number(decodeMs) || 0, receivedAt };
+    if (this.s.frameLoading === undefined || this.s.frameLoading === image.frame?.index) this.s.frameLoading = undefined;
+    // The preview belongs to the image it was computed on; the host sends the new one.
+    this.s.preview = undefined;
     this.s.imageError = undefined;
     if (this.s.lastError?.scope === 'image') this.s.lastError = undefined;
     // A new image (the file changed on disk) makes the previous analysis meaningless.
@@ -167,11 +203,17 @@ export class ViewerApp implements Actions {
       this.s.invert = r.invert ?? image.photometric === 'MONOCHROME1';
       this.s.view = r.view;
       this.s.fitted = !r.view;
+      this.s.measurements = r.measurements ?? [];
+    } else if (sameSeries && this.s.window) {
+      // Window, inversion, view and rulers stay as they are.
     } else {
       this.resetWindow();
       this.s.fitted = true;
       this.s.view = undefined;
+      this.s.measurements = [];
     }
+    this.s.activeMeasurement = undefined;
+    this.measureDrag = undefined;
     // Only the first image of a restored tab takes the saved view.
     this.restored = undefined;
     this.save();
@@ -215,6 +257,58 @@ export class ViewerApp implements Actions {
       this.s.analysisError = info;
       this.s.analysis = undefined;
       this.s.running = undefined;
+    }
+  }
+
+  private onTags(p: TagsMessage): void {
+    const tags = Array.isArray(p.tags) ? p.tags : [];
+    let masked = 0;
+    const walk = (list: ViewerTag[]) => {
+      for (const t of list) {
+        if (t.masked) masked++;
+        if (t.children) walk(t.children);
+      }
+    };
+    walk(tags);
+    const fresh = !this.s.tags;
+    this.s.tags = { ...p, tags, count: countTags(tags), masked };
+    if (fresh) this.s.tagExpanded = new Set();
+  }
+
+  private onPreview(p: PreviewMessage): void {
+    this.s.preview = p;
+    const n = p.steps?.length ?? 0;
+    if (this.s.previewStep !== null && this.s.previewStep >= n) this.s.previewStep = null;
+  }
+
+  /** Diagnostics and tests: the same paths the controls take. */
+  private act(a: ViewerAction): void {
+    switch (a?.action) {
+      case 'revealPatientData':
+        return this.revealPatientData(Boolean(a.reveal));
+      case 'searchTags':
+        return this.searchTags(String(a.query ?? ''));
+      case 'showTab':
+        return this.showTab(a.tab === 'tags' ? 'tags' : 'analysis');
+      case 'selectFrame':
+        return this.selectFrame(Number(a.frame));
+      case 'setStripOpen':
+        if (Boolean(a.open) !== this.s.stripOpen) this.toggleStrip();
+        return;
+      case 'openPreviewStep':
+        return this.openPreviewStep(a.index === null ? null : Number(a.index));
+      case 'measure': {
+        const img = this.s.loaded?.image;
+        if (!img) return;
+        const [x0, y0] = clampToImage(Number(a.from[0]), Number(a.from[1]), img.width, img.height);
+        const [x1, y1] = clampToImage(Number(a.to[0]), Number(a.to[1]), img.width, img.height);
+        this.s.measurements.push({ x0, y0, x1, y1 });
+        return this.changed(false, 'bar');
+      }
+      case 'setTool':
+        return this.setTool(a.tool === 'window' || a.tool === 'measure' ? a.tool : 'pan');
+      default:
+        throw new Error(`unknown viewer action ${JSON.stringify((a as { action?: unknown })?.action)}`);
     }
   }
 
@@ -337,6 +431,105 @@ export class ViewerApp implements Actions {
     if (open) this.L.help.focus();
   };
 
+  currentTool = (): Tool => this.s.tool;
+
+  deleteMeasurement = (): void => {
+    if (this.s.measurements.length === 0 || this.measureDrag) return;
+    this.s.measurements.pop();
+    this.changed(false, 'bar');
+  };
+
+  clearMeasurements = (): void => {
+    if (this.s.measurements.length === 0) return;
+    this.s.measurements = [];
+    this.measureDrag = undefined;
+    this.s.activeMeasurement = undefined;
+    this.changed(false, 'bar');
+  };
+
+  setFloor = (v: number, commit: boolean): void => {
+    this.s.settings = { ...this.s.settings, heatmapFloor: Math.min(1, Math.max(0, v)) };
+    this.changed(commit ? { heatmapFloor: this.s.settings.heatmapFloor } : false);
+  };
+
+  selectFrame = (frame: number): void => {
+    const f = this.s.loaded?.image.frame;
+    if (!f || f.count < 2) return;
+    if (!Number.isInteger(frame) || frame < 0 || frame >= f.count) {
+      this.invalidate('bar'); // puts the current frame number back into the field
+      return;
+    }
+    const current = this.s.frameLoading ?? f.index;
+    if (frame === current) return;
+    this.s.frameLoading = frame === f.index ? undefined : frame;
+    this.host.notify('selectFrame', { frame });
+    this.invalidate('bar');
+  };
+
+  stepFrame = (dir: 1 | -1): void => {
+    const f = this.s.loaded?.image.frame;
+    if (!f || f.count < 2) return;
+    const next = (this.s.frameLoading ?? f.index) + dir;
+    if (next >= 0 && next < f.count) this.selectFrame(next);
+  };
+
+  showTab = (tab: PanelTab): void => {
+    if (tab === 'tags' && !this.s.tags) return;
+    this.s.panelTab = tab;
+    if (!this.s.panelOpen) this.s.panelOpen = true;
+    this.changed(false);
+  };
+
+  toggleTagsTab = (): void => {
+    if (!this.s.tags) return;
+    this.showTab(this.s.panelTab === 'tags' && this.s.panelOpen ? 'analysis' : 'tags');
+    if (this.s.panelTab === 'tags') this.L.tagSearch.focus();
+  };
+
+  searchTags = (query: string): void => {
+    this.s.tagQuery = query;
+    if (this.L.tagSearch.value !== query) this.L.tagSearch.value = query;
+    this.invalidate('all');
+  };
+
+  toggleTagRow = (id: string): void => {
+    const e = this.s.tagExpanded;
+    if (e.has(id)) e.delete(id);
+    else e.add(id);
+    // A new Set, so the panel sees the change.
+    this.s.tagExpanded = new Set(e);
+    this.invalidate('all');
+  };
+
+  revealPatientData = (reveal: boolean): void => {
+    this.host.notify('revealPatientData', { reveal });
+  };
+
+  copyText = (text: string, what: string): void => {
+    this.host.notify('copyText', { text, what });
+  };
+
+  toggleStrip = (): void => {
+    if (!this.s.loaded) return;
+    this.s.stripOpen = !this.s.stripOpen;
+    if (!this.s.stripOpen) this.s.previewStep = null;
+    this.host.notify('previewWanted', { open: this.s.stripOpen });
+    this.changed(false);
+  };
+
+  openPreviewStep = (index: number | null): void => {
+    const n = this.s.preview?.steps?.length ?? 0;
+    this.s.previewStep = index !== null && Number.isInteger(index) && index >= 0 && index < n ? index : null;
+    this.invalidate('all');
+    if (this.s.previewStep !== null) requestAnimationFrame(() => this.L.stepView.focus({ preventScroll: true }));
+  };
+
+  private closeStepView(): boolean {
+    if (this.s.previewStep === null) return false;
+    this.openPreviewStep(null);
+    return true;
+  }
+
   private closeHelp(): boolean {
     if (this.L.help.hidden) return false;
     this.L.help.hidden = true;
@@ -404,8 +597,55 @@ export class ViewerApp implements Actions {
     this.changed(false, 'bar');
   }
 
+  private measureDrag?: { index: number; end: 0 | 1; created: boolean };
+
+  /** Drawing a new ruler, or moving an end of an existing one when the drag starts on it. */
+  private measureGesture(phase: 'start' | 'move' | 'end', sx?: number, sy?: number): void {
+    const img = this.s.loaded?.image;
+    const v = this.currentView();
+    if (!img || !v) return;
+    const c = this.L.canvas;
+    const dpr = window.devicePixelRatio || 1;
+    const list = this.s.measurements;
+    if (phase === 'start' && sx !== undefined && sy !== undefined) {
+      const hit = handleAt(list, screenFromImage(v, c.width, c.height), sx, sy, 8 * dpr);
+      if (hit) this.measureDrag = { ...hit, created: false };
+      else {
+        const [x, y] = clampToImage(...imageFromScreen(v, c.width, c.height, sx, sy), img.width, img.height);
+        list.push({ x0: x, y0: y, x1: x, y1: y });
+        this.measureDrag = { index: list.length - 1, end: 1, created: true };
+      }
+      this.s.activeMeasurement = this.measureDrag.index;
+      this.invalidate('bar');
+      return;
+    }
+    const d = this.measureDrag;
+    if (!d || !list[d.index]) return;
+    if (phase === 'move' && sx !== undefined && sy !== undefined) {
+      const [x, y] = clampToImage(...imageFromScreen(v, c.width, c.height, sx, sy), img.width, img.height);
+      const r = list[d.index];
+      list[d.index] = d.end ? { ...r, x1: x, y1: y } : { ...r, x0: x, y0: y };
+      this.invalidate(false);
+      return;
+    }
+    if (phase === 'end') {
+      const r = list[d.index];
+      // A click without a drag makes no ruler.
+      if (d.created && lengthPx(r) * v.scale < 4 * dpr) list.splice(d.index, 1);
+      this.measureDrag = undefined;
+      this.s.activeMeasurement = undefined;
+      this.changed(false, 'bar');
+    }
+  }
+
   private setHover(p: [number, number] | undefined): void {
     this.hover = p;
+    if (this.s.tool === 'measure') {
+      const v = this.currentView();
+      const c = this.L.canvas;
+      const over = Boolean(p && v && handleAt(this.s.measurements, screenFromImage(v, c.width, c.height), p[0], p[1], 8 * (window.devicePixelRatio || 1)));
+      c.classList.toggle('over-handle', over);
+    }
     this.renderReadout();
   }
 
@@ -429,6 +669,8 @@ export class ViewerApp implements Actions {
     }
     const value = img.data[y * img.width + x] * img.rescale.slope + img.rescale.intercept;
     let text = `x ${x}  y ${y}   value ${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}`;
+    const active = this.s.activeMeasurement !== undefined ? this.s.measurements[this.s.activeMeasurement] : undefined;
+    if (active) text += `   ruler ${measurementLabel(active, img.pixelSpacing)}${img.pixelSpacing ? '' : ' (no pixel spacing in the file)'}`;
     const map = this.s.analysis?.heat?.map;
     if (map) {
       const inv = invertAffine(map.toImage);
@@ -464,6 +706,9 @@ export class ViewerApp implements Actions {
         settings: this.s.settings,
         tool: this.s.tool,
         panelOpen: this.s.panelOpen,
+        measurements: this.s.measurements,
+        stripOpen: this.s.stripOpen,
+        panelTab: this.s.panelTab,
       };
       this.host.setState(state);
     }, 150);
@@ -484,7 +729,8 @@ export class ViewerApp implements Actions {
     if (this.L.canvas.width !== w || this.L.canvas.height !== h) {
       this.L.canvas.width = w;
       this.L.canvas.height = h;
-      this.invalidate('bar');
+      // The step view is sized to the viewport.
+      this.invalidate(this.s.previewStep !== null ? 'all' : 'bar');
     }
   }
 
@@ -521,18 +767,23 @@ export class ViewerApp implements Actions {
       renderScore(this.L, s, this);
       renderHeat(this.L, s);
       renderInfo(this.L, s);
+      renderTabs(this.L, s);
+      renderTags(this.L, s, this);
+      renderStrip(this.L, s, this);
+      renderStepView(this.L, s, this);
       renderErrorCard(this.L, s);
       this.L.loading.hidden = Boolean(s.loaded || s.imageError);
       this.L.canvas.hidden = !s.loaded;
       this.L.canvas.setAttribute('aria-label', this.describe());
       this.L.canvas.classList.toggle('tool-window', s.tool === 'window');
+      this.L.canvas.classList.toggle('tool-measure', s.tool === 'measure');
     }
     if (!lo || !s.window || !s.view || c.width < 2 || c.height < 2) return;
     const t0 = performance.now();
     const windowMs = lo.layer.update(s.window, s.invert);
     const an = s.analysis;
     const heat = an?.heat && s.overlayVisible ? an.heat : undefined;
-    heat?.paint(s.settings.colormap);
+    heat?.paint(s.settings.colormap, s.settings.heatmapFloor ?? 0);
     drawScene(this.ctx, c.width, c.height, {
       view: s.view,
       image: lo.layer,
@@ -540,6 +791,8 @@ export class ViewerApp implements Actions {
       pixelSpacing: lo.image.pixelSpacing,
       frameColor: this.frameColor,
       dpr: window.devicePixelRatio || 1,
+      measurements: s.measurements,
+      activeMeasurement: s.activeMeasurement,
     });
     const ms = performance.now() - t0;
     s.renders++;
@@ -571,14 +824,17 @@ export class ViewerApp implements Actions {
     const v = this.currentView();
     return {
       fileName: s.fileName,
-      image: img && s.loaded ? { width: img.width, height: img.height, bitsStored: img.bitsStored, format: img.source.format, min: s.loaded.stats.min, max: s.loaded.stats.max } : undefined,
+      image:
+        img && s.loaded
+          ? { width: img.width, height: img.height, bitsStored: img.bitsStored, format: img.source.format, min: s.loaded.stats.min, max: s.loaded.stats.max, frame: img.frame, pixelSpacing: img.pixelSpacing }
+          : undefined,
       analysis: r && {
         modelId: r.modelId,
         provider: r.provider,
         scoreRaw: r.score.raw,
         scoreNormalized: r.score.normalized,
         aboveThreshold: r.score.aboveThreshold,
-        map: s.analysis?.heat && s.analysis.mapStats ? { width: s.analysis.heat.map.width, height: s.analysis.heat.map.height, ...s.analysis.mapStats } : undefined,
+        map: s.analysis?.heat && s.analysis.mapStats ? { width: s.analysis.heat.map.width, height: s.analysis.heat.map.height, ...s.analysis.mapStats, hot: this.hotRegion() } : undefined,
       },
       error: s.lastError,
       view: {
@@ -589,9 +845,54 @@ export class ViewerApp implements Actions {
         opacity: s.settings.heatmapOpacity,
         threshold: s.settings.threshold,
         colormap: s.settings.colormap,
+        heatmapFloor: s.settings.heatmapFloor,
+        tool: s.tool,
       },
       models: { selectedId: s.selectedId, count: s.models.length },
       renders: s.renders,
+      tags: s.tags && this.tagsReport(),
+      preview: s.preview && {
+        modelId: s.preview.modelId,
+        frame: s.preview.frame,
+        steps: s.preview.steps?.length ?? 0,
+        labels: s.preview.steps?.map((st) => st.label) ?? [],
+        open: s.stripOpen,
+        error: s.preview.error?.message,
+      },
+      measurements: s.measurements.map((m) => ({ lengthPx: lengthPx(m), lengthMm: lengthMm(m, img?.pixelSpacing), label: measurementLabel(m, img?.pixelSpacing) })),
+      frameLoading: s.frameLoading,
+    };
+  }
+
+  private hotRegion(): HotRegion | undefined {
+    const an = this.s.analysis;
+    if (!an?.heat) return undefined;
+    const t = this.s.settings.threshold;
+    if (an.hot?.threshold !== t) an.hot = { threshold: t, region: hotRegion(an.heat.map, t) };
+    return an.hot.region;
+  }
+
+  private tagsReport(): ViewStateReport['tags'] {
+    const t = this.s.tags!;
+    const all: ViewerTag[] = [];
+    const walk = (list: ViewerTag[]) => {
+      for (const x of list) {
+        all.push(x);
+        if (x.children) walk(x.children);
+      }
+    };
+    walk(t.tags);
+    const sample = all.find((x) => x.tag === '(0010,0010)') ?? all.find((x) => x.phi);
+    const q = this.s.tagQuery.trim();
+    return {
+      count: t.count,
+      phiCount: t.phiCount,
+      masked: t.masked,
+      revealed: t.revealed,
+      sample: sample && { tag: sample.tag, keyword: sample.keyword, value: sample.value },
+      query: q,
+      matches: q ? visibleRows(t.tags, this.s.tagExpanded, q).matches : t.count,
+      error: t.error,
     };
   }
 }

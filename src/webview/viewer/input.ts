@@ -1,7 +1,7 @@
 /**
  * Mouse, wheel and keyboard gestures on the viewer, translated into actions. Left-drag uses the chosen
- * tool (Shift swaps it), middle-drag always pans, right-drag always does window/level, as in DICOM
- * viewers. Keys are ignored while a text field or list has focus and when a modifier is held, so VS Code's
+ * tool (Shift swaps pan and window/level, and pans in measure mode), middle-drag always pans, right-drag
+ * always does window/level, as in DICOM viewers. Keys are ignored while a text field or list has focus and when a modifier is held, so VS Code's
  * own shortcuts keep working.
  */
 import type { Tool } from './persist';
@@ -19,6 +19,8 @@ export interface PointerHandlers {
   hover(sx: number, sy: number): void;
   leave(): void;
   dragEnd(kind: Tool): void;
+  /** Ruler drawing: device pixels; 'end' has no position. */
+  measure(phase: 'start' | 'move' | 'end', sx?: number, sy?: number): void;
 }
 
 export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): void {
@@ -36,6 +38,10 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
     else if (e.button === 2) kind = 'window';
     else if (e.button === 0) kind = e.shiftKey ? (h.tool() === 'pan' ? 'window' : 'pan') : h.tool();
     else return;
+    if (kind === 'measure') {
+      const [sx, sy] = local(e);
+      h.measure('start', sx, sy);
+    }
     e.preventDefault();
     canvas.focus({ preventScroll: true });
     try {
@@ -44,7 +50,7 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
       // Synthetic or already-released pointers cannot be captured; the drag still works inside the canvas.
     }
     drag = { id: e.pointerId, kind, x: e.clientX, y: e.clientY };
-    canvas.classList.add(kind === 'pan' ? 'dragging-pan' : 'dragging-window');
+    canvas.classList.add(kind === 'pan' ? 'dragging-pan' : kind === 'window' ? 'dragging-window' : 'dragging-measure');
   });
   canvas.addEventListener('pointermove', (e) => {
     const [sx, sy] = local(e);
@@ -56,14 +62,16 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
     drag.y = e.clientY;
     if (dx === 0 && dy === 0) return;
     if (drag.kind === 'pan') h.pan(dx * dpr(), dy * dpr());
-    else h.windowDrag(dx, dy);
+    else if (drag.kind === 'window') h.windowDrag(dx, dy);
+    else h.measure('move', sx, sy);
   });
   const end = (e: PointerEvent) => {
     if (!drag || e.pointerId !== drag.id) return;
     const kind = drag.kind;
     drag = undefined;
-    canvas.classList.remove('dragging-pan', 'dragging-window');
+    canvas.classList.remove('dragging-pan', 'dragging-window', 'dragging-measure');
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    if (kind === 'measure') h.measure('end');
     h.dragEnd(kind);
   };
   canvas.addEventListener('pointerup', end);
@@ -115,6 +123,18 @@ export function attachKeys(a: Actions, pan: (dxCss: number, dyCss: number, big: 
       w: () => a.cyclePreset(1),
       W: () => a.cyclePreset(-1),
       '?': a.toggleHelp,
+      m: () => a.setTool(a.currentTool() === 'measure' ? 'pan' : 'measure'),
+      M: () => a.setTool(a.currentTool() === 'measure' ? 'pan' : 'measure'),
+      Delete: a.deleteMeasurement,
+      Backspace: a.deleteMeasurement,
+      ',': () => a.stepFrame(-1),
+      '<': () => a.stepFrame(-1),
+      '.': () => a.stepFrame(1),
+      '>': () => a.stepFrame(1),
+      t: a.toggleTagsTab,
+      T: a.toggleTagsTab,
+      p: a.toggleStrip,
+      P: a.toggleStrip,
       ArrowLeft: () => pan(1, 0, e.shiftKey),
       ArrowRight: () => pan(-1, 0, e.shiftKey),
       ArrowUp: () => pan(0, 1, e.shiftKey),

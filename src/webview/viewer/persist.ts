@@ -4,11 +4,13 @@
  * version of the viewer must never break the new one.
  */
 import type { Colormap, ViewerSettings } from '../../protocol/viewer';
-import { isColormap } from './render/colormaps';
+import type { Measurement } from './measure';
+import { DEFAULT_FLOOR, isColormap } from './render/colormaps';
 import type { View } from './viewport';
 import type { VoiFunction, WindowLevel } from './windowing';
 
-export type Tool = 'pan' | 'window';
+export type Tool = 'pan' | 'window' | 'measure';
+export type PanelTab = 'analysis' | 'tags';
 
 export interface PersistedState {
   v: 1;
@@ -24,9 +26,15 @@ export interface PersistedState {
   settings: ViewerSettings;
   tool: Tool;
   panelOpen: boolean;
+  /** Rulers on the image (image pixel coordinates); they belong to imageKey like the view. */
+  measurements?: Measurement[];
+  /** The preprocessing strip under the image is expanded. */
+  stripOpen?: boolean;
+  panelTab?: PanelTab;
 }
 
-export const DEFAULT_SETTINGS: ViewerSettings = { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 };
+export const DEFAULT_SETTINGS: ViewerSettings = { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5, heatmapFloor: DEFAULT_FLOOR };
+const MAX_MEASUREMENTS = 50;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
@@ -37,7 +45,18 @@ export function sanitizeSettings(raw: unknown, fallback: ViewerSettings = DEFAUL
     heatmapOpacity: num(r.heatmapOpacity) ? clamp01(r.heatmapOpacity) : fallback.heatmapOpacity,
     colormap: isColormap(r.colormap) ? (r.colormap as Colormap) : fallback.colormap,
     threshold: num(r.threshold) ? clamp01(r.threshold) : fallback.threshold,
+    heatmapFloor: num(r.heatmapFloor) ? clamp01(r.heatmapFloor) : (fallback.heatmapFloor ?? DEFAULT_FLOOR),
   };
+}
+
+function readMeasurements(v: unknown): Measurement[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: Measurement[] = [];
+  for (const m of v.slice(0, MAX_MEASUREMENTS)) {
+    const o = m as Partial<Measurement> | undefined;
+    if (o && num(o.x0) && num(o.y0) && num(o.x1) && num(o.y1)) out.push({ x0: o.x0, y0: o.y0, x1: o.x1, y1: o.y1 });
+  }
+  return out;
 }
 
 function readView(v: unknown): View | undefined {
@@ -64,8 +83,11 @@ export function readPersisted(raw: unknown, fallbackSettings: ViewerSettings): P
     overlayVisible: typeof r.overlayVisible === 'boolean' ? r.overlayVisible : true,
     outline: typeof r.outline === 'boolean' ? r.outline : true,
     settings: sanitizeSettings(r.settings, fallbackSettings),
-    tool: r.tool === 'window' ? 'window' : 'pan',
+    tool: r.tool === 'window' || r.tool === 'measure' ? r.tool : 'pan',
     panelOpen: typeof r.panelOpen === 'boolean' ? r.panelOpen : true,
+    measurements: readMeasurements(r.measurements),
+    stripOpen: typeof r.stripOpen === 'boolean' ? r.stripOpen : undefined,
+    panelTab: r.panelTab === 'tags' ? 'tags' : r.panelTab === 'analysis' ? 'analysis' : undefined,
   };
 }
 

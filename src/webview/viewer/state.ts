@@ -1,9 +1,10 @@
 /** Everything the viewer knows, in one place: the panels render from it and getViewState reports it. */
 import type { ModelChoice, ViewerSettings } from '../../protocol/viewer';
-import type { Tool } from './persist';
-import type { HeatmapLayer } from './render/heatmapLayer';
+import type { Measurement } from './measure';
+import type { PanelTab, Tool } from './persist';
+import type { HeatmapLayer, HotRegion } from './render/heatmapLayer';
 import type { ImageLayer } from './render/imageLayer';
-import type { AnalysisResult, ErrorInfo, ErrorScope, XrayImage } from './types';
+import type { AnalysisResult, ErrorInfo, ErrorScope, PreviewMessage, TagsMessage, XrayImage } from './types';
 import type { View } from './viewport';
 import type { ImageStats, WindowLevel, WindowOption } from './windowing';
 
@@ -23,6 +24,8 @@ export interface LoadedAnalysis {
   result: AnalysisResult;
   heat?: HeatmapLayer;
   mapStats?: { sum: number; max: number };
+  /** The above-threshold region on the image, cached for the threshold it was computed at. */
+  hot?: { threshold: number; region?: HotRegion };
   /** Why a map that came with the result is not shown (malformed), for the panel and the log. */
   mapProblem?: string;
 }
@@ -51,6 +54,22 @@ export interface ViewerState {
   selectedId?: string;
   provider?: string;
   renders: number;
+  /** Rulers on the current image, in image pixels. */
+  measurements: Measurement[];
+  /** Index of the ruler being drawn or dragged. */
+  activeMeasurement?: number;
+  panelTab: PanelTab;
+  /** DICOM attributes as the host sent them (patient data masked unless revealed). */
+  tags?: TagsMessage & { count: number; masked: number };
+  tagQuery: string;
+  /** Index paths of the sequences the user opened. */
+  tagExpanded: Set<string>;
+  /** Frame requested from the host and not yet received. */
+  frameLoading?: number;
+  stripOpen: boolean;
+  preview?: PreviewMessage;
+  /** Index of the preprocessing step shown large, if any. */
+  previewStep: number | null;
 }
 
 export function modelName(s: ViewerState, id: string | undefined): string {

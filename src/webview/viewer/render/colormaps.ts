@@ -47,18 +47,44 @@ function hex(s: string): [number, number, number] {
   return [parseInt(s.slice(0, 2), 16), parseInt(s.slice(2, 4), 16), parseInt(s.slice(4, 6), 16)];
 }
 
-const cache = new Map<Colormap, Uint32Array>();
+/**
+ * Default floor of the overlay: map values below it (well under the calibrated 0.5) draw nothing, so
+ * a normal image keeps its own look and only regions nearing the threshold are tinted.
+ */
+export const DEFAULT_FLOOR = 0.3;
+/** The overlay fades in over this band of map values above the floor instead of switching on. */
+export const FADE = 0.15;
 
-/** 256-entry lookup table, RGBA packed as little-endian Uint32 (ImageData byte order). */
-export function colormapLut(map: Colormap): Uint32Array {
-  let lut = cache.get(map);
+/** Overlay visibility (0..1) of map value v for a floor: 0 below it, a smooth ramp over FADE above. */
+export function floorAlpha(v: number, floor: number): number {
+  if (!(floor > 0)) return 1;
+  const t = (v - floor) / FADE;
+  if (t <= 0) return 0;
+  if (t >= 1) return 1;
+  return t * t * (3 - 2 * t);
+}
+
+/** The overlay colour of value v: the colormap's colour, its alpha scaled by floorAlpha. */
+export function overlayColorAt(map: Colormap, v: number, floor: number): [number, number, number, number] {
+  const [r, g, b, a] = colorAt(map, v);
+  return [r, g, b, Math.round(a * floorAlpha(v, floor))];
+}
+
+const cache = new Map<string, Uint32Array>();
+
+/** 256-entry overlay lookup table, RGBA packed as little-endian Uint32 (ImageData byte order). */
+export function colormapLut(map: Colormap, floor = 0): Uint32Array {
+  const f = Math.round(Math.min(1, Math.max(0, floor)) * 100) / 100;
+  const key = `${map}@${f}`;
+  let lut = cache.get(key);
   if (!lut) {
     lut = new Uint32Array(256);
     for (let i = 0; i < 256; i++) {
-      const [r, g, b, a] = colorAt(map, i / 255);
+      const [r, g, b, a] = overlayColorAt(map, i / 255, f);
       lut[i] = ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
     }
-    cache.set(map, lut);
+    if (cache.size > 64) cache.clear();
+    cache.set(key, lut);
   }
   return lut;
 }

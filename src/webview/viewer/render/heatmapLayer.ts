@@ -10,7 +10,7 @@ import { colormapLut } from './colormaps';
 
 export class HeatmapLayer {
   readonly canvas: HTMLCanvasElement;
-  private colormap?: Colormap;
+  private painted = '';
   private threshold = NaN;
   private segs: Float32Array = new Float32Array(0);
 
@@ -20,13 +20,15 @@ export class HeatmapLayer {
     this.canvas.height = map.height;
   }
 
-  paint(colormap: Colormap): void {
-    if (colormap === this.colormap) return;
+  /** Colours the map; `floor` makes low values transparent (see colormaps.floorAlpha). */
+  paint(colormap: Colormap, floor = 0): void {
+    const key = `${colormap}@${floor}`;
+    if (key === this.painted) return;
     const ctx = this.canvas.getContext('2d');
     if (!ctx) return;
     const img = ctx.createImageData(this.map.width, this.map.height);
     const px = new Uint32Array(img.data.buffer);
-    const lut = colormapLut(colormap);
+    const lut = colormapLut(colormap, floor);
     const d = this.map.data;
     for (let i = 0; i < px.length; i++) {
       const v = d[i];
@@ -34,7 +36,7 @@ export class HeatmapLayer {
       px[i] = v === v ? lut[Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * 255)] : 0;
     }
     ctx.putImageData(img, 0, 0);
-    this.colormap = colormap;
+    this.painted = key;
   }
 
   /** Outline segments in map pixel coordinates for this threshold (cached). */
@@ -81,4 +83,52 @@ export function sampleMap(map: AnomalyMap, mx: number, my: number): number | und
   const top = d[y0 * w + x0] * (1 - fx) + d[y0 * w + x1] * fx;
   const bottom = d[y1 * w + x0] * (1 - fx) + d[y1 * w + x1] * fx;
   return top * (1 - fy) + bottom * fy;
+}
+
+/** The map's region at or above a threshold, placed on the image: what the outline encloses. */
+export interface HotRegion {
+  /** Map pixels at or above the threshold. */
+  pixels: number;
+  /** Mean position of those pixels' centres, in image pixel coordinates. */
+  centroid: [number, number];
+  /** Image-space bounding box [x0, y0, x1, y1] of those pixels (their full extent, not centres). */
+  bounds: [number, number, number, number];
+}
+
+/**
+ * Where the above-threshold part of the map lands on the image, through toImage. This is how a test
+ * (or a person reading the report) checks that the overlay registers with the pixels that caused it.
+ */
+export function hotRegion(map: AnomalyMap, threshold: number): HotRegion | undefined {
+  const { width: w, height: h, data: d, toImage: m } = map;
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!(d[y * w + x] >= threshold)) continue;
+      n++;
+      sx += x + 0.5;
+      sy += y + 0.5;
+      if (x < x0) x0 = x;
+      if (x + 1 > x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y + 1 > y1) y1 = y + 1;
+    }
+  }
+  if (n === 0) return undefined;
+  const cx = sx / n;
+  const cy = sy / n;
+  const corners = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]].map(([x, y]) => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]]);
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  return {
+    pixels: n,
+    centroid: [m[0] * cx + m[1] * cy + m[2], m[3] * cx + m[4] * cy + m[5]],
+    bounds: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
+  };
 }

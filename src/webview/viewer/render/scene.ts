@@ -1,9 +1,10 @@
 /**
  * Composes one frame: the windowed image through the view transform, the heatmap through
  * view ∘ toImage, the threshold outline transformed point by point and stroked at screen resolution
- * (so it stays one crisp line at any zoom), and a scale bar when the pixel spacing is known.
+ * (so it stays one crisp line at any zoom), a scale bar when the pixel spacing is known, and the rulers.
  */
 import { apply, compose } from '../affine';
+import { measurementLabel, type Measurement } from '../measure';
 import type { Affine } from '../types';
 import { screenFromImage, type View } from '../viewport';
 import type { HeatmapLayer } from './heatmapLayer';
@@ -19,6 +20,9 @@ export interface Scene {
   frameColor: string;
   /** Device pixels per CSS pixel, so strokes and text keep their CSS size. */
   dpr: number;
+  measurements?: readonly Measurement[];
+  /** Index of the ruler being drawn or moved (drawn highlighted). */
+  activeMeasurement?: number;
 }
 
 export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: number, s: Scene): void {
@@ -60,6 +64,56 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     const visibleW = Math.min(width, Math.max(x0, x1)) - left;
     drawScaleBar(ctx, left, bottom, visibleW, s.view.scale, s.pixelSpacing[1], s.dpr);
   }
+  s.measurements?.forEach((r, i) => drawRuler(ctx, m, r, measurementLabel(r, s.pixelSpacing), i === s.activeMeasurement, s.dpr));
+}
+
+const RULER = '#ffd23f';
+const RULER_ACTIVE = '#ffffff';
+
+/** A ruler: line with end ticks across it, dark halo underneath, length label beside its middle. */
+function drawRuler(ctx: CanvasRenderingContext2D, m: Affine, r: Measurement, label: string, active: boolean, dpr: number): void {
+  const [ax, ay] = apply(m, r.x0, r.y0);
+  const [bx, by] = apply(m, r.x1, r.y1);
+  const len = Math.hypot(bx - ax, by - ay);
+  // Unit normal (perpendicular); any direction will do for a zero-length ruler.
+  const nx = len > 0 ? -(by - ay) / len : 0;
+  const ny = len > 0 ? (bx - ax) / len : 1;
+  const tick = 5 * dpr;
+  const path = () => {
+    ctx.beginPath();
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx, by);
+    for (const [x, y] of [[ax, ay], [bx, by]]) {
+      ctx.moveTo(x - nx * tick, y - ny * tick);
+      ctx.lineTo(x + nx * tick, y + ny * tick);
+    }
+  };
+  ctx.lineCap = 'round';
+  path();
+  ctx.strokeStyle = 'rgba(0, 0, 0, 0.75)';
+  ctx.lineWidth = 4 * dpr;
+  ctx.stroke();
+  path();
+  ctx.strokeStyle = active ? RULER_ACTIVE : RULER;
+  ctx.lineWidth = 1.5 * dpr;
+  ctx.stroke();
+
+  // The label sits beside the middle, on the side away from the line's slope, always upright.
+  ctx.font = `600 ${12 * dpr}px sans-serif`;
+  const w = ctx.measureText(label).width;
+  const side = ny > 0 ? -1 : 1;
+  const off = 10 * dpr + (Math.abs(nx) * w) / 2;
+  const cx = (ax + bx) / 2 + side * nx * off;
+  const cy = (ay + by) / 2 + side * ny * off;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.lineJoin = 'round';
+  ctx.lineWidth = 3 * dpr;
+  ctx.strokeStyle = 'rgba(0, 0, 0, 0.85)';
+  ctx.strokeText(label, cx, cy);
+  ctx.fillStyle = active ? RULER_ACTIVE : RULER;
+  ctx.fillText(label, cx, cy);
+  ctx.textAlign = 'start';
 }
 
 function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Array, color: string, dpr: number): void {

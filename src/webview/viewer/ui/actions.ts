@@ -1,6 +1,6 @@
 /** What the controls can ask the viewer to do; implemented by the app, called by toolbar, panels and keys. */
 import type { Colormap } from '../../../protocol/viewer';
-import type { Tool } from '../persist';
+import type { PanelTab, Tool } from '../persist';
 
 export interface Actions {
   fit(): void;
@@ -22,4 +22,20 @@ export interface Actions {
   reanalyze(): void;
   togglePanel(): void;
   toggleHelp(): void;
+  currentTool(): Tool;
+  deleteMeasurement(): void;
+  clearMeasurements(): void;
+  setFloor(v: number, commit: boolean): void;
+  /** Multi-frame files: go to a frame (0-based) or step by one. */
+  selectFrame(frame: number): void;
+  stepFrame(dir: 1 | -1): void;
+  showTab(tab: PanelTab): void;
+  toggleTagsTab(): void;
+  searchTags(query: string): void;
+  toggleTagRow(id: string): void;
+  revealPatientData(reveal: boolean): void;
+  copyText(text: string, what: string): void;
+  toggleStrip(): void;
+  /** Opens one preprocessing step large (null closes it). */
+  openPreviewStep(index: number | null): void;
 }

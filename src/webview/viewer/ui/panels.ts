@@ -1,7 +1,7 @@
 /** Renders the toolbar, side panel and status bar from the viewer state. Called after state changes. */
 import { apply } from '../affine';
 import { errorText, fmtMs, fmtPercent, fmtScore, fmtValue, fmtWindow, providerLabel } from '../format';
-import { colorAt } from '../render/colormaps';
+import { FADE, overlayColorAt } from '../render/colormaps';
 import { formatLength } from '../render/scene';
 import { modelName, type ViewerState } from '../state';
 import type { Actions } from './actions';
@@ -11,10 +11,13 @@ import type { Layout } from './layout';
 export function renderToolbar(L: Layout, s: ViewerState): void {
   const zoom = s.view ? fmtPercent(s.view.scale) : '';
   const hasImage = Boolean(s.loaded);
-  for (const el of [L.fitBtn, L.oneBtn, L.zoomIn, L.zoomOut, L.presetSelect, L.wInput, L.lInput, L.invertBtn, L.resetBtn, L.panTool, L.wlTool]) (el as HTMLButtonElement).disabled = !hasImage;
+  for (const el of [L.fitBtn, L.oneBtn, L.zoomIn, L.zoomOut, L.presetSelect, L.wInput, L.lInput, L.invertBtn, L.resetBtn, L.panTool, L.wlTool, L.measureTool]) (el as HTMLButtonElement).disabled = !hasImage;
   setText(L.zoomLabel, zoom || '—');
   setPressed(L.panTool, s.tool === 'pan');
   setPressed(L.wlTool, s.tool === 'window');
+  setPressed(L.measureTool, s.tool === 'measure');
+  show(L.clearMeasures, s.measurements.length > 0);
+  renderFrame(L, s);
   setPressed(L.invertBtn, s.invert);
   const hasMap = Boolean(s.analysis?.heat);
   L.heatBtn.disabled = !hasMap;
@@ -117,6 +120,23 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
   L.scoreBody.replaceChildren(...body);
 }
 
+/** Frame selector: shown for multi-frame images; the spinner runs while the host decodes a frame. */
+function renderFrame(L: Layout, s: ViewerState): void {
+  const f = s.loaded?.image.frame;
+  const multi = Boolean(f && f.count > 1);
+  show(L.frameGroup, multi);
+  if (!f || !multi) return;
+  const shown = (s.frameLoading ?? f.index) + 1;
+  L.frameRange.max = String(f.count);
+  if (document.activeElement !== L.frameRange) L.frameRange.value = String(shown);
+  if (document.activeElement !== L.frameInput) L.frameInput.value = String(shown);
+  setText(L.frameCount, `of ${f.count}`);
+  L.prevFrame.disabled = shown <= 1;
+  L.nextFrame.disabled = shown >= f.count;
+  show(L.frameBusy, s.frameLoading !== undefined);
+  L.frameGroup.title = s.frameLoading !== undefined ? `Loading frame ${s.frameLoading + 1}…` : `Frame ${f.index + 1} of ${f.count}`;
+}
+
 export function renderHeat(L: Layout, s: ViewerState): void {
   const an = s.analysis;
   const map = an?.heat?.map;
@@ -136,7 +156,18 @@ export function renderHeat(L: Layout, s: ViewerState): void {
   setText(L.thresholdOut, s.settings.threshold.toFixed(2));
   L.thresholdReset.disabled = s.settings.threshold === 0.5;
   L.legendMarker.style.left = `${s.settings.threshold * 100}%`;
-  drawLegend(L.legend, s.settings.colormap);
+  const floor = s.settings.heatmapFloor ?? 0;
+  L.floor.value = String(floor);
+  setText(L.floorOut, floor > 0 ? floor.toFixed(2) : 'off');
+  L.legendFloor.style.left = `${floor * 100}%`;
+  show(L.legendFloor, floor > 0);
+  setText(
+    L.legendCaption,
+    floor > 0
+      ? `Not drawn below ${floor.toFixed(2)}; fades in up to ${Math.min(1, floor + FADE).toFixed(2)} (checkered part of the bar).`
+      : 'Every map value is drawn.',
+  );
+  drawLegend(L.legend, s.settings.colormap, floor);
   if (map) L.legend.title = `Map ${map.width} × ${map.height}, raw values ${fmtScore(map.rawMin)} to ${fmtScore(map.rawMax)}`;
 }
 
@@ -152,15 +183,17 @@ export function mapCoverage(map: NonNullable<ViewerState['analysis']>['result'][
   return `x ${x0}–${x1}, y ${y0}–${y1}`;
 }
 
-function drawLegend(canvas: HTMLCanvasElement, map: ViewerState['settings']['colormap']): void {
-  if (canvas.dataset.map === map) return;
+function drawLegend(canvas: HTMLCanvasElement, map: ViewerState['settings']['colormap'], floor: number): void {
+  const key = `${map}@${floor}`;
+  if (canvas.dataset.key === key) return;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const img = ctx.createImageData(canvas.width, canvas.height);
   for (let x = 0; x < canvas.width; x++) {
-    const [r, g, b, al] = colorAt(map, x / (canvas.width - 1));
+    // Exactly the overlay's colours and transparency, so the bar tells the truth about what is drawn.
+    const [r, g, b, al] = overlayColorAt(map, x / (canvas.width - 1), floor);
     for (let y = 0; y < canvas.height; y++) {
-      // Opacity-by-value maps are shown over a checkerboard so their transparency is visible.
+      // Transparent parts are shown over a checkerboard so the transparency is visible.
       const bg = ((x >> 3) + (y >> 3)) % 2 ? 200 : 130;
       const f = al / 255;
       const i = (y * canvas.width + x) * 4;
@@ -171,7 +204,7 @@ function drawLegend(canvas: HTMLCanvasElement, map: ViewerState['settings']['col
     }
   }
   ctx.putImageData(img, 0, 0);
-  canvas.dataset.map = map;
+  canvas.dataset.key = key;
 }
 
 export function renderInfo(L: Layout, s: ViewerState): void {
