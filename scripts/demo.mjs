@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { ROOT, CODE_SERVER_BIN, TEST_OUTPUT, requireTools } from './lib/paths.mjs';
+import { ROOT, CODE_SERVER_BIN, TEST_OUTPUT, requireTools, killOrphanCodeServer } from './lib/paths.mjs';
 import { startCodeServer, workbenchUrl, freePort } from './lib/code-server.mjs';
 import { exitAfterCleanup, isExiting } from './lib/cleanup.mjs';
 
@@ -36,6 +36,9 @@ main().catch(async (err) => {
 async function main() {
   requireTools({ chromium: opts.check });
   if (!opts.vsix && !existsSync(join(ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
+  // A demo killed without cleanup leaves its code-server running on the same profile: stop it first.
+  const oldPid = join(DEMO, 'code-server', 'code-server.pid');
+  if (existsSync(oldPid)) killOrphanCodeServer(Number(readFileSync(oldPid, 'utf8')));
   if (opts.fresh) rmSync(DEMO, { recursive: true, force: true });
   rmSync(WORKSPACE, { recursive: true, force: true });
   mkdirSync(WORKSPACE, { recursive: true });

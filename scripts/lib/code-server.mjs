@@ -88,6 +88,8 @@ export async function startCodeServer({ dataDir, port, host = '127.0.0.1', env =
       ...env,
     },
   });
+  // Lets a later run stop this server if this process dies without cleaning up (see makeRunDir).
+  writeFileSync(join(dataDir, 'code-server.pid'), String(child.pid));
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? null : 0))));
   let alive = true;
   void exited.then(() => (alive = false));

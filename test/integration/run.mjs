@@ -6,13 +6,12 @@
 //
 // Streams mocha's output, serves the suite's screenshot requests, and exits with the suite's result.
 // Whatever happens (failure, hard timeout, Ctrl-C), code-server and Chromium are stopped.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
-import { ROOT, TEST_OUTPUT, requireTools } from '../../scripts/lib/paths.mjs';
+import { ROOT, TEST_OUTPUT, makeRunDir, requireTools } from '../../scripts/lib/paths.mjs';
 import { startCodeServer, workbenchUrl, tail } from '../../scripts/lib/code-server.mjs';
 import { launchBrowser } from '../../scripts/lib/browser.mjs';
 import { exitAfterCleanup, onCleanup } from '../../scripts/lib/cleanup.mjs';
@@ -49,7 +48,7 @@ async function main() {
   const extensionDir = resolve(opts.extension);
   if (extensionDir === ROOT && !existsSync(join(ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
 
-  const tmp = mkdtempSync(join(tmpdir(), 'xray-it-'));
+  const tmp = makeRunDir('xray-it-');
   if (!opts.keep) onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const channel = join(tmp, 'harness');
   const workspace = join(tmp, 'workspace');
