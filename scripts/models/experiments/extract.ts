@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const items = listItems();
   const wanted = new Set(items.filter((i) => !i.anomalous).map((i) => i.id));
   for (const seed of SPLIT_SEEDS) for (const i of makeSplit(items, seed).val) wanted.add(i.id);
-  const chosen = items.filter((i) => wanted.has(i.id));
+  const chosen = rest.includes('--all-images') ? items : items.filter((i) => wanted.has(i.id));
   const t0 = Date.now();
   await extract(chosen, variant, spatial, { threads: Number(process.env.FIT_THREADS ?? 2), log: console.log });
   console.log(`${variantName}: ${chosen.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -68,6 +68,8 @@ export const WIDE_MODEL = join(CACHE_ROOT, 'wide-backbone.onnx');
 export const VARIANTS: Record<string, Variant> = {
   wide: { name: 'wide', size: 224, model: WIDE_MODEL, taps: WIDE_TAPS },
   base: { name: 'base', size: 224 },
+  /** Same as base, but meant for every image of the data set (repeated-split confirmation). */
+  all: { name: 'all', size: 224 },
   flip: { name: 'flip', size: 224, transform: hflip },
   heq: { name: 'heq', size: 224, transform: (img) => equalize(img) },
   s288: { name: 's288', size: 288 },

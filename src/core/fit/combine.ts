@@ -1,0 +1,36 @@
+/**
+ * Combining detector scores that live on different scales: each is standardised by the mean and
+ * standard deviation of its scores on held-out normal images (the calibration set), then summed with
+ * weights. The constants are plain numbers, so the exported model applies them with Sub/Div/Add.
+ */
+import { XrayError } from '../errors';
+
+export interface Standardiser {
+  mean: number;
+  sd: number;
+}
+
+export function standardiser(calibrationScores: ArrayLike<number>): Standardiser {
+  const n = calibrationScores.length;
+  if (n < 2) throw new XrayError('INTERNAL', `standardising needs at least 2 calibration scores, got ${n}`);
+  let m = 0;
+  for (let i = 0; i < n; i++) m += calibrationScores[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (calibrationScores[i] - m) ** 2;
+  const sd = Math.sqrt(v / (n - 1));
+  return { mean: m, sd: sd > 0 ? sd : 1 };
+}
+
+/** Σ weight_i (score_i − mean_i) / sd_i for every image. */
+export function combineScores(parts: { scores: ArrayLike<number>; std: Standardiser; weight?: number }[]): Float32Array {
+  if (parts.length === 0) throw new XrayError('INTERNAL', 'nothing to combine');
+  const n = parts[0].scores.length;
+  const out = new Float32Array(n);
+  for (const p of parts) {
+    if (p.scores.length !== n) throw new XrayError('INTERNAL', 'score lists differ in length');
+    const w = p.weight ?? 1;
+    for (let i = 0; i < n; i++) out[i] += (w * (p.scores[i] - p.std.mean)) / p.std.sd;
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * PatchCore's memory bank: the patch rows of the normal images, reduced to a coreset, and the anomaly map
+ * as each patch's distance to its nearest bank row. Optionally all rows are first projected to a smaller
+ * random basis (kept with the bank, so scoring projects the same way); the projection makes both the
+ * coreset selection and scoring cheaper.
+ */
+import { XrayError } from '../errors';
+import { type ComputeBackend, type Matrix, matrix, selectRows } from './compute';
+import { greedyCoreset } from './coreset';
+import { matmul, nearestNeighbours, rowSquaredNorms } from './ops';
+import { gaussianRng, mulberry32, sampleIndices } from './random';
+
+export interface MemoryBankOptions {
+  /** Fraction of patch rows kept, (0, 1]. */
+  coresetRatio: number;
+  /** 'greedy' (k-center, PatchCore) or 'random' sampling. */
+  sampling?: 'greedy' | 'random';
+  /** Project rows to this many dimensions before everything (0 = keep full width). */
+  projectTo?: number;
+  /** Projection used inside the greedy selection only (PatchCore: 128). */
+  selectionProjectTo?: number;
+  seed?: number;
+}
+
+export interface MemoryBank {
+  /** [m, d] bank rows (projected when `projection` is set). */
+  bank: Matrix;
+  bankSq: Float32Array;
+  /** [C, d] projection applied to patch rows before the search, or undefined. */
+  projection?: Matrix;
+}
+
+export function randomProjection(inDim: number, outDim: number, seed: number): Matrix {
+  const g = gaussianRng(mulberry32(seed ^ 0x5bd1e995));
+  return matrix(inDim, outDim, Float32Array.from({ length: inDim * outDim }, () => g() / Math.sqrt(outDim)));
+}
+
+export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts: MemoryBankOptions): Promise<MemoryBank> {
+  if (!(opts.coresetRatio > 0 && opts.coresetRatio <= 1)) throw new XrayError('INTERNAL', `coreset ratio must be in (0, 1], got ${opts.coresetRatio}`);
+  const seed = opts.seed ?? 0;
+  const projection = opts.projectTo && opts.projectTo < patches.cols ? randomProjection(patches.cols, opts.projectTo, seed) : undefined;
+  const rows = projection ? await matmul(be, patches, projection) : patches;
+  const count = Math.max(1, Math.round(rows.rows * opts.coresetRatio));
+  const idx =
+    count >= rows.rows
+      ? Array.from({ length: rows.rows }, (_, i) => i)
+      : opts.sampling === 'random'
+        ? sampleIndices(rows.rows, count, mulberry32(seed))
+        : (await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed })).indices;
+  const bank = selectRows(rows, idx);
+  return { bank, bankSq: rowSquaredNorms(bank), projection };
+}
+
+/** Euclidean distance of every patch row to its nearest bank row. */
+export async function patchDistances(be: ComputeBackend, mb: MemoryBank, patches: Matrix): Promise<Float32Array> {
+  const q = mb.projection ? await matmul(be, patches, mb.projection) : patches;
+  const nn = await nearestNeighbours(be, q, mb.bank, 1, { bankSq: mb.bankSq });
+  return nn.dist2.map(Math.sqrt);
+}
+
+/** Mean of each image's map (pneumonia is diffuse, so the mean beats max/top-k here). */
+export function meanPerImage(perPatch: Float32Array, patchesPerImage: number): Float32Array {
+  const n = perPatch.length / patchesPerImage;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let p = 0; p < patchesPerImage; p++) s += perPatch[i * patchesPerImage + p];
+    out[i] = s / patchesPerImage;
+  }
+  return out;
+}
