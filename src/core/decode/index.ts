@@ -12,10 +12,12 @@ import { rasterDecoder } from './raster/decoder';
 import { DecoderRegistry, type DecodeOptions } from './registry';
 import { baseName, describeContent, extensionOf } from './sniff';
 
-export { DecoderRegistry, DEFAULT_DECODE_TIMEOUT_MS } from './registry';
+export { DecoderRegistry, DEFAULT_DECODE_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_SEQUENCE_DEPTH } from './registry';
+export { DecodeBudget } from './budget';
 export type { DecodeContext, DecodeOptions, ImageDecoder } from './registry';
 export { createDicomDecoder } from './dicom/decoder';
-export { defaultPixelCodecs, PixelCodecRegistry, nativeLittleEndianCodec } from './dicom/codecs';
+export { PixelCodecRegistry, nativeLittleEndianCodec } from './dicom/codecs';
+export { defaultPixelCodecs } from './dicom/pixel-codecs';
 export type { DecodedFrame, FrameLayout, FrameRequest, PixelCodec } from './dicom/codecs';
 export { transferSyntax, type TransferSyntax } from './dicom/transfer-syntax';
 export { rasterDecoder } from './raster/decoder';

@@ -3,11 +3,19 @@ import type { DecodeLimits, XrayImage } from '../image/types';
 export interface DecodeOptions {
   /** Zero-based frame (DICOM multi-frame) or page (multi-page TIFF); default 0. */
   frame?: number;
-  /** Wall-clock cap for the native raster decoder; default DEFAULT_DECODE_TIMEOUT_MS. */
+  /** Wall-clock budget for one decode (DECODE_TIMEOUT past it); default DEFAULT_DECODE_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** DICOM: most sequences nested in one another; default DEFAULT_MAX_SEQUENCE_DEPTH. */
+  maxSequenceDepth?: number;
+  /** DICOM: most elements (items and fragments included) in a data set; default DEFAULT_MAX_ELEMENTS. */
+  maxElements?: number;
 }
 
 export const DEFAULT_DECODE_TIMEOUT_MS = 30_000;
+/** Real files nest a few levels (structured reports a few dozen); 10,000 levels is an attack on the parser's stack. */
+export const DEFAULT_MAX_SEQUENCE_DEPTH = 128;
+/** An image header has hundreds of elements; each one parsed costs an object, so millions would exhaust memory. */
+export const DEFAULT_MAX_ELEMENTS = 250_000;
 
 export interface DecodeContext {
   /** File name as the user knows it, directories stripped; used in messages only. */

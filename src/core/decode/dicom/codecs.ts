@@ -1,12 +1,12 @@
 /**
  * Pixel codecs, keyed by transfer syntax UID. A codec turns the Pixel Data element into one frame of
  * samples laid out as uncompressed little-endian DICOM would hold them; everything after that
- * (bit masking, sign, colour to grey, rescale) is shared. Compressed syntaxes (RLE, the JPEG family,
- * JPEG-LS, JPEG 2000) and big endian/deflate slot in by registering a codec for their UIDs.
+ * (bit masking, sign, colour to grey, rescale) is shared. The codecs for compressed and non-native
+ * syntaxes are in compressed.ts; pixel-codecs.ts registers them all.
  */
 import type { DataSet, Element } from 'dicom-parser';
 import { XrayError } from '../../errors';
-import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax';
+import type { DecodeBudget } from '../budget';
 
 /** Geometry and sample format of the stored image, from the Image Pixel module. */
 export interface FrameLayout {
@@ -27,6 +27,8 @@ export interface FrameRequest {
   frameIndex: number;
   /** File name for messages. */
   name: string;
+  /** Time budget of the whole decode; codecs check it between fragments and in long loops. */
+  budget?: DecodeBudget;
 }
 
 export interface DecodedFrame {
@@ -36,6 +38,8 @@ export interface DecodedFrame {
   bitsAllocated?: number;
   planarConfiguration?: 0 | 1;
   photometric?: string;
+  /** Things the user should know about how the frame was read. */
+  notices?: string[];
 }
 
 export interface PixelCodec {
@@ -92,7 +96,3 @@ export const nativeLittleEndianCodec: PixelCodec = {
     return { bytes: dataSet.byteArray.subarray(start, start + frameBytes) };
   },
 };
-
-export function defaultPixelCodecs(): PixelCodecRegistry {
-  return new PixelCodecRegistry().register([IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN], nativeLittleEndianCodec);
-}

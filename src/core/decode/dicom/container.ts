@@ -8,7 +8,10 @@ import * as dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { XrayError } from '../../errors';
 import { libraryText } from '../failures';
+import type { DecodeBudget } from '../budget';
+import { inflateDataSet, type InflateContext } from './deflate';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntax, type TransferSyntax } from './transfer-syntax';
+import { walkDataSet, type WalkLimits } from './walk';
 
 export type DicomLayout = 'part10' | 'dicm-without-preamble' | 'meta-without-preamble' | 'bare-explicit' | 'bare-implicit';
 
@@ -53,6 +56,8 @@ export interface DicomContainer {
   dataSetStart: number;
   /** Media Storage SOP Class UID from the file meta header, when there is one. */
   mediaStorageSopClass?: string;
+  /** For deflated syntaxes: `bytes` already holds the inflated data set. */
+  inflated?: boolean;
 }
 
 /** Reads the wrapper and the transfer syntax, without parsing the data set. */
@@ -77,13 +82,32 @@ export function openContainer(input: Uint8Array, name: string): DicomContainer {
   return { layout, transferSyntax: transferSyntax(uid), transferSyntaxGuessed: true, bytes, dataSetStart, mediaStorageSopClass };
 }
 
+/**
+ * For a deflated transfer syntax, the container with its data set inflated (under the caps in
+ * deflate.ts); other containers unchanged.
+ */
+export async function inflateContainer(c: DicomContainer, ctx: InflateContext): Promise<DicomContainer> {
+  if (!c.transferSyntax.deflated || c.inflated) return c;
+  const inflated = await inflateDataSet(c.bytes.subarray(c.dataSetStart), ctx);
+  const bytes = new Uint8Array(c.dataSetStart + inflated.length);
+  bytes.set(c.bytes.subarray(0, c.dataSetStart));
+  bytes.set(inflated, c.dataSetStart);
+  return { ...c, bytes, inflated: true };
+}
+
+/**
+ * Walks the data set's structure before it is parsed, so that the depth and element caps hold whatever
+ * the parser would otherwise build. Truncation and damage are left for the parser to report.
+ */
+export function checkStructure(c: DicomContainer, name: string, limits: WalkLimits, budget: DecodeBudget): void {
+  const ts = c.transferSyntax;
+  walkDataSet(c.bytes, c.dataSetStart, { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian, limits, budget, name });
+}
+
 /** Parses the data set proper (the caller has checked its transfer syntax can be decoded). */
 export function parseDataSet(c: DicomContainer, name: string): DataSet {
   const ts = c.transferSyntax;
-  if (ts.deflated) {
-    // Inflating needs a size cap against decompression bombs; it belongs with the deflate codec.
-    throw new XrayError('UNSUPPORTED_TRANSFER_SYNTAX', `${name} uses ${ts.name} (${ts.uid}), which cannot be decoded yet.`);
-  }
+  if (ts.deflated && !c.inflated) throw new XrayError('INTERNAL', `${name}: the deflated data set was not inflated before parsing.`);
   const parser = ts.littleEndian ? dicomParser.littleEndianByteArrayParser : dicomParser.bigEndianByteArrayParser;
   const DataSetCtor = (dicomParser as unknown as { DataSet: new (p: unknown, b: Uint8Array, e: Record<string, Element>) => DataSet }).DataSet;
   const dataSet = new DataSetCtor(parser, c.bytes, {});

@@ -6,13 +6,20 @@ import { XrayError } from '../../errors';
 import type { XrayImage } from '../../image/types';
 import { checkPixelLimit, frameOutOfRange, requestedFrame } from '../failures';
 import { minMax, modalityRange } from '../pixels';
-import type { DecodeContext, ImageDecoder } from '../registry';
+import { DecodeBudget } from '../budget';
+import { DEFAULT_DECODE_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_SEQUENCE_DEPTH, type DecodeContext, type DecodeOptions, type ImageDecoder } from '../registry';
 import { describeContent } from '../sniff';
 import { readImageAttributes, readPresentation, TAG } from './attributes';
-import { defaultPixelCodecs, type PixelCodecRegistry } from './codecs';
-import { dicomLayout, isImageSopClass, openContainer, parseDataSet, type DicomLayout } from './container';
+import type { PixelCodecRegistry } from './codecs';
+import { defaultPixelCodecs } from './pixel-codecs';
+import { checkStructure, dicomLayout, inflateContainer, isImageSopClass, openContainer, parseDataSet, type DicomLayout } from './container';
 import { isKnownTransferSyntax } from './transfer-syntax';
 import { toGreyFrame } from './samples';
+import type { WalkLimits } from './walk';
+
+export function structureLimits(opts: DecodeOptions): WalkLimits {
+  return { maxDepth: opts.maxSequenceDepth ?? DEFAULT_MAX_SEQUENCE_DEPTH, maxElements: opts.maxElements ?? DEFAULT_MAX_ELEMENTS };
+}
 
 const LAYOUT_NOTE: Record<DicomLayout, string> = {
   part10: '',
@@ -44,14 +51,20 @@ export function createDicomDecoder(codecs: PixelCodecRegistry = defaultPixelCode
 
 async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelCodecRegistry): Promise<XrayImage> {
   const { name } = ctx;
-  const container = openContainer(bytes, name);
-  const ts = container.transferSyntax;
+  const budget = new DecodeBudget(name, ctx.options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS);
+  const walkLimits = structureLimits(ctx.options);
+  const opened = openContainer(bytes, name);
+  const ts = opened.transferSyntax;
   const codec = codecs.get(ts.uid);
   if (!codec) {
     const what = isKnownTransferSyntax(ts.uid) ? `${ts.name} (${ts.uid})` : `an unknown transfer syntax (${ts.uid})`;
     throw new XrayError('UNSUPPORTED_TRANSFER_SYNTAX', `${name} is encoded with ${what}, which this version cannot decode yet.`, `transfer syntax ${ts.uid}`);
   }
+  const container = await inflateContainer(opened, { name, limits: ctx.limits, walkLimits, budget });
+  checkStructure(container, name, walkLimits, budget);
+  budget.check('reading the DICOM structure');
   const dataSet = parseDataSet(container, name);
+  budget.check('parsing the DICOM data set');
 
   const pixelData = dataSet.elements[TAG.pixelData];
   if (!pixelData) {
@@ -73,12 +86,13 @@ async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelC
   const frameIndex = requestedFrame(ctx.options.frame);
   if (frameIndex >= layout.frames) throw frameOutOfRange(name, frameIndex, layout.frames);
 
-  const decoded = await codec.decodeFrame({ dataSet, pixelData, layout, frameIndex, name });
+  const decoded = await codec.decodeFrame({ dataSet, pixelData, layout, frameIndex, name, budget });
+  budget.check('decoding the frame');
   const grey = toGreyFrame(decoded, layout, sample, name);
   const presentation = readPresentation(dataSet);
   const range = modalityRange(minMax(grey.data), presentation.rescale.slope, presentation.rescale.intercept);
 
-  const notices = [...attrs.notices, ...grey.notices, ...presentation.notices];
+  const notices = [...attrs.notices, ...(decoded.notices ?? []), ...grey.notices, ...presentation.notices];
   if (container.transferSyntaxGuessed) notices.push(`The file does not state its transfer syntax; read as ${ts.name}.`);
   const photometricText = layout.photometric === grey.photometric ? grey.photometric : `${layout.photometric} as grey`;
   return {
