@@ -13,12 +13,14 @@ const common = {
   logLevel: 'warning',
   target: 'es2022',
 };
-const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
+// Native modules and packages that load their own files at run time (WASM codecs) stay outside the
+// bundles; `dependencies` in package.json puts them into the VSIX.
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@cornerstonejs/*', 'jpeg-lossless-decoder-js'];
 
 const targets = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternal },
   { entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', external: nodeExternal },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal, optional: true },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal, banner: { js: '#!/usr/bin/env node' }, optional: true },
   { entryPoints: ['src/webview/viewer/main.ts'], outfile: 'dist/webview/viewer.js', platform: 'browser', format: 'iife' },
   { entryPoints: ['test/integration/suite/index.ts'], outfile: 'dist/test/integration.js', platform: 'node', format: 'cjs', external: [...nodeExternal, 'mocha'], optional: true, devOnly: true },
 ].filter((t) => !(t.optional && !existsSync(t.entryPoints[0])) && !(production && t.devOnly));
