@@ -27,12 +27,17 @@ export interface PipelineResult {
   /** The value that means "no signal" in the output. */
   black: number;
   steps: StepTiming[];
+  /** What the steps want the user to know (fallbacks, rotations, marks removed). */
+  notices: string[];
+  /** Which output of a splitting step (splitHands) this is; absent when the image was not split. */
+  region?: { index: number; count: number };
 }
 
 export interface PipelineOptions {
   /**
    * Called after every step with the state it produced (for a step-by-step preview). Call
-   * `materialize(state.raster)` to get pixels: it is deliberately not done unless asked for.
+   * `materialize(state.raster)` to get pixels: it is deliberately not done unless asked for. In a
+   * multi-output run it is called once per output (state.region tells which).
    */
   onStep?(index: number, op: string, state: PipelineState): void;
 }
@@ -40,6 +45,7 @@ export interface PipelineOptions {
 /** The op name recorded when the pipeline's output had to be resized to the model's input size. */
 export const IMPLICIT_RESIZE_OP = 'resize (to model input)';
 
+/** One output, as prepared for the network. A spec with splitHands yields one per hand; see runPipelineMulti. */
 export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult {
   checkImage(image);
   let state = initialState(image);
@@ -50,6 +56,32 @@ export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { widt
     steps.push({ op: step.op, ms: performance.now() - t0 });
     options.onStep?.(index, step.op, state);
   });
+  return finish(state, steps, spec, target, options);
+}
+
+/**
+ * Every output of the pipeline: one, or one per region when a step splits the image (splitHands). Each
+ * result has its own affine to the original image; timings of the steps before the split are shared.
+ */
+export function runPipelineMulti(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult[] {
+  checkImage(image);
+  let branches: { state: PipelineState; steps: StepTiming[] }[] = [{ state: initialState(image), steps: [] }];
+  spec.steps.forEach((step, index) => {
+    const def = opDefinition(step);
+    branches = branches.flatMap((b) => {
+      const t0 = performance.now();
+      const outs = def.fork ? def.fork(b.state, step) : [def.apply(b.state, step)];
+      const ms = performance.now() - t0;
+      return outs.map((state) => {
+        options.onStep?.(index, step.op, state);
+        return { state, steps: [...b.steps, { op: step.op, ms }] };
+      });
+    });
+  });
+  return branches.map((b) => finish(b.state, b.steps, spec, target, options));
+}
+
+function finish(state: PipelineState, steps: StepTiming[], spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions): PipelineResult {
   if (state.raster.width !== target.width || state.raster.height !== target.height) {
     // Manifest validation rejects specs whose fixed output size differs from the input size, so this
     // only happens for specs without a resizing step: plain resize, as a network without one would need.
@@ -61,7 +93,16 @@ export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { widt
   const out = materialize(state.raster);
   const foreground = foregroundMask(out, state.content, state.black);
   if (state.mask) for (let i = 0; i < foreground.length; i++) foreground[i] &= state.mask[i];
-  return { image: out, toImage: state.toImage, content: state.content, foreground, black: state.black, steps };
+  return {
+    image: out,
+    toImage: state.toImage,
+    content: state.content,
+    foreground,
+    black: state.black,
+    steps,
+    notices: [...(state.notices ?? [])],
+    ...(state.region ? { region: state.region } : {}),
+  };
 }
 
 export function initialState(image: XrayImage): PipelineState {
@@ -86,7 +127,7 @@ export function foregroundMask(img: FloatImage, content: Rect, black: number): U
   return mask;
 }
 
-function checkImage(image: XrayImage): void {
+export function checkImage(image: XrayImage): void {
   const { width, height, data } = image;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
     throw new XrayError('CORRUPT', `Image has no pixels to analyse (${width}x${height}).`);
@@ -110,11 +151,29 @@ export interface PreparedInput {
   steps: StepTiming[];
   /** Model-space rectangle holding image content (outside it is padding). */
   content?: Rect;
+  /** What the steps want the user to know. */
+  notices?: string[];
+  /** Which output of a splitting step this is (prepareInputs only). */
+  region?: { index: number; count: number };
 }
 
 export function prepareInput(image: XrayImage, manifest: ModelManifest): PreparedInput {
+  const { width, height } = manifest.input;
+  return toTensor(runPipeline(image, manifest.preprocessing, { width, height }), manifest);
+}
+
+/**
+ * One network input per output of the pipeline (one per hand when the spec splits hands). A model with
+ * one image score scores each and takes the maximum; composeRegionMaps puts their maps back together
+ * on the original image.
+ */
+export function prepareInputs(image: XrayImage, manifest: ModelManifest): PreparedInput[] {
+  const { width, height } = manifest.input;
+  return runPipelineMulti(image, manifest.preprocessing, { width, height }).map((r) => toTensor(r, manifest));
+}
+
+function toTensor(result: PipelineResult, manifest: ModelManifest): PreparedInput {
   const { width, height, channels, normalize } = manifest.input;
-  const result = runPipeline(image, manifest.preprocessing, { width, height });
   const t0 = performance.now();
   const plane = width * height;
   const tensor = new Float32Array(channels * plane);
@@ -127,5 +186,14 @@ export function prepareInput(image: XrayImage, manifest: ModelManifest): Prepare
     for (let i = 0; i < plane; i++) tensor[base + i] = (src[i] - mean) * inv;
   }
   result.steps.push({ op: 'tensor', ms: performance.now() - t0 });
-  return { tensor, dims: [1, channels, height, width], toImage: result.toImage, foreground: result.foreground, steps: result.steps, content: result.content };
+  return {
+    tensor,
+    dims: [1, channels, height, width],
+    toImage: result.toImage,
+    foreground: result.foreground,
+    steps: result.steps,
+    content: result.content,
+    notices: result.notices,
+    ...(result.region ? { region: result.region } : {}),
+  };
 }

@@ -31,6 +31,15 @@ export interface PipelineState {
   black: number;
   /** Whether larger values currently display darker. Becomes MONOCHROME2 once a step has inverted. */
   photometric: XrayImage['photometric'];
+  /** Things the user should know about what the steps did (e.g. "no exposed field found"); append-only. */
+  notices?: readonly string[];
+  /** Set by a step that splits the image (splitHands): which of how many outputs this state is. */
+  region?: { index: number; count: number };
+}
+
+/** The state with one more notice. */
+export function withNotice(state: PipelineState, notice: string): PipelineState {
+  return { ...state, notices: [...(state.notices ?? []), notice] };
 }
 
 /**
@@ -47,6 +56,13 @@ export interface OpDefinition<S extends PreprocessStep = PreprocessStep> {
   geometric?: boolean;
   /** For geometric steps that produce a fixed size whatever the input: that size. */
   fixedOutputSize?(step: S): { width: number; height: number };
+  /**
+   * Steps with several outputs (splitHands): one state per output, each with its own affine. Multi-output
+   * runs call this instead of `apply`; single-output runs call `apply`, which keeps one output.
+   */
+  fork?(state: PipelineState, step: S): PipelineState[];
+  /** Short human label for the step-by-step preview, e.g. "CLAHE (clip 3, 8x8 tiles)". */
+  label?(step: S): string;
 }
 
 /** Builds a step's JSON Schema: an object with `op` pinned and no unknown fields. */

@@ -10,14 +10,26 @@ import { photometric } from './photometric';
 import { histogramEqualize } from './equalize';
 import { resize, resizePad } from './geometry';
 import { scale } from './scale';
+import { cropExposed } from './crop';
+import { rotatePortrait } from './rotate';
+import { maskText } from './text';
+import { foreground } from './foreground';
+import { splitHands } from './split';
+import { clahe } from './clahe';
 
 export type OpName = PreprocessStep['op'];
 export type StepOf<K extends OpName> = Extract<PreprocessStep, { op: K }>;
 
 export const OPS: { readonly [K in OpName]: OpDefinition<StepOf<K>> } = {
+  cropExposed,
+  rotatePortrait,
   intensity,
   photometric,
+  maskText,
+  foreground,
+  splitHands,
   histogramEqualize,
+  clahe,
   resizePad,
   resize,
   scale,

@@ -1,0 +1,142 @@
+/**
+ * Binary masks (Uint8Array of 0/1, row-major) at analysis resolution: square-window morphology with
+ * running sums (cost independent of the radius), hole filling and connected components.
+ *
+ * Pixels outside the image are neutral: erosion does not eat objects that touch the border (a forearm
+ * leaving the field stays whole) and dilation does not grow from it.
+ */
+
+/** Max (dilate) or min (erode) over a (2r+1)^2 square window. */
+function squareFilter(m: Uint8Array, w: number, h: number, r: number, erode: boolean): Uint8Array {
+  if (r <= 0) return m.slice();
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  const line = new Int32Array(Math.max(w, h) + 1);
+  const pass = (src: Uint8Array, dst: Uint8Array, n: number, count: number, stride: number, step: number) => {
+    for (let k = 0; k < count; k++) {
+      const base = k * stride;
+      line[0] = 0;
+      for (let i = 0; i < n; i++) line[i + 1] = line[i] + src[base + i * step];
+      for (let i = 0; i < n; i++) {
+        const a = Math.max(0, i - r);
+        const b = Math.min(n, i + r + 1);
+        const s = line[b] - line[a];
+        dst[base + i * step] = erode ? (s === b - a ? 1 : 0) : s > 0 ? 1 : 0;
+      }
+    }
+  };
+  pass(m, tmp, w, h, w, 1);
+  pass(tmp, out, h, w, 1, w);
+  return out;
+}
+
+export function dilate(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  return squareFilter(m, w, h, r, false);
+}
+
+export function erode(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  return squareFilter(m, w, h, r, true);
+}
+
+/** Removes specks narrower than 2r+1. */
+export function open(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  return r > 0 ? dilate(erode(m, w, h, r), w, h, r) : m;
+}
+
+/** Bridges gaps narrower than 2r+1. */
+export function close(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  return r > 0 ? erode(dilate(m, w, h, r), w, h, r) : m;
+}
+
+/** Sets every background region that does not reach the border (4-connected) to foreground. */
+export function fillHoles(m: Uint8Array, w: number, h: number): Uint8Array {
+  const outside = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  let top = 0;
+  const push = (i: number) => {
+    if (!m[i] && !outside[i]) {
+      outside[i] = 1;
+      stack[top++] = i;
+    }
+  };
+  for (let x = 0; x < w; x++) {
+    push(x);
+    push((h - 1) * w + x);
+  }
+  for (let y = 0; y < h; y++) {
+    push(y * w);
+    push(y * w + w - 1);
+  }
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % w;
+    if (x > 0) push(i - 1);
+    if (x < w - 1) push(i + 1);
+    if (i >= w) push(i - w);
+    if (i < (h - 1) * w) push(i + w);
+  }
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < out.length; i++) out[i] = outside[i] ? 0 : 1;
+  return out;
+}
+
+export interface Component {
+  label: number;
+  area: number;
+  x0: number;
+  y0: number;
+  /** Exclusive. */
+  x1: number;
+  y1: number;
+}
+
+/** 8-connected components of the foreground; labels[i] = component label (1-based) or 0. */
+export function components(m: Uint8Array, w: number, h: number): { labels: Int32Array; list: Component[] } {
+  const labels = new Int32Array(w * h);
+  const stack = new Int32Array(w * h);
+  const list: Component[] = [];
+  for (let start = 0; start < m.length; start++) {
+    if (!m[start] || labels[start]) continue;
+    const c: Component = { label: list.length + 1, area: 0, x0: w, y0: h, x1: 0, y1: 0 };
+    let top = 0;
+    labels[start] = c.label;
+    stack[top++] = start;
+    while (top > 0) {
+      const i = stack[--top];
+      const x = i % w;
+      const y = (i - x) / w;
+      c.area++;
+      if (x < c.x0) c.x0 = x;
+      if (x >= c.x1) c.x1 = x + 1;
+      if (y < c.y0) c.y0 = y;
+      if (y >= c.y1) c.y1 = y + 1;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const j = yy * w + xx;
+          if (m[j] && !labels[j]) {
+            labels[j] = c.label;
+            stack[top++] = j;
+          }
+        }
+      }
+    }
+    list.push(c);
+  }
+  return { labels, list };
+}
+
+/** Keeps only the listed component labels. */
+export function keepLabels(labels: Int32Array, keep: readonly number[]): Uint8Array {
+  const set = new Uint8Array(Math.max(0, ...keep) + 1);
+  for (const k of keep) set[k] = 1;
+  const out = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l > 0 && l < set.length && set[l]) out[i] = 1;
+  }
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * CLAHE as OpenCV's createCLAHE computes it (imgproc/src/clahe.cpp), on float values:
+ *
+ * - values are binned into `bins` bins over the current value range (256 bins of [0,1] put an 8-bit
+ *   image's level k in bin k, like OpenCV's 8-bit path);
+ * - the content is divided into tilesX x tilesY tiles; when its size is not divisible, it is extended
+ *   on the right and bottom by reflection (BORDER_REFLECT_101) for the tile histograms, as OpenCV does;
+ * - each tile histogram is clipped at max(1, floor(clipLimit * tilePixels / bins)), the excess spread
+ *   evenly with the remainder added at a regular stride, and turned into a cumulative table;
+ * - every pixel interpolates bilinearly between the tables of the four nearest tile centres
+ *   (txf = x / tileWidth - 0.5, clamped at the edges).
+ *
+ * The only difference from OpenCV is that tables and output are not rounded to 8 bits: the output is
+ * cdf / tilePixels in [0,1], within 1/255 of OpenCV's result divided by 255. Padding outside the
+ * content stays at the black level (0).
+ */
+import type { PreprocessStep } from '../spec';
+import { valueRange, type Raster } from '../raster';
+import { stepSchema, type OpDefinition } from '../state';
+
+type ClaheStep = Extract<PreprocessStep, { op: 'clahe' }>;
+
+export const CLAHE_DEFAULTS = { clipLimit: 3, tilesX: 8, tilesY: 8, bins: 256 } as const;
+
+export const clahe: OpDefinition<ClaheStep> = {
+  op: 'clahe',
+  params: stepSchema('clahe', 'Contrast-limited adaptive histogram equalisation (OpenCV createCLAHE); output in [0,1].', {
+    clipLimit: { type: 'number', minimum: 0, maximum: 1000, description: `Contrast limit (OpenCV clipLimit; 0 = no clipping); default ${CLAHE_DEFAULTS.clipLimit}, as the paper.` },
+    tilesX: { type: 'integer', minimum: 1, maximum: 64, description: `Tiles across; default ${CLAHE_DEFAULTS.tilesX}.` },
+    tilesY: { type: 'integer', minimum: 1, maximum: 64, description: `Tiles down; default ${CLAHE_DEFAULTS.tilesY}.` },
+    bins: { type: 'integer', minimum: 2, maximum: 65536, description: `Histogram bins; default ${CLAHE_DEFAULTS.bins}.` },
+  }),
+  check(step) {
+    const bins = step.bins ?? CLAHE_DEFAULTS.bins;
+    const tiles = (step.tilesX ?? CLAHE_DEFAULTS.tilesX) * (step.tilesY ?? CLAHE_DEFAULTS.tilesY);
+    return tiles * bins > 16_777_216 ? [`tilesX * tilesY * bins is ${tiles * bins}; at most 16777216 (the tile tables would not fit in memory)`] : [];
+  },
+  label: (step) => `CLAHE (clip ${step.clipLimit ?? CLAHE_DEFAULTS.clipLimit}, ${step.tilesX ?? CLAHE_DEFAULTS.tilesX}x${step.tilesY ?? CLAHE_DEFAULTS.tilesY} tiles)`,
+  apply(state, step) {
+    const domain = state.domain ?? valueRange(state.raster);
+    const data = claheValues(state.raster, state.content, domain, {
+      clipLimit: step.clipLimit ?? CLAHE_DEFAULTS.clipLimit,
+      tilesX: step.tilesX ?? CLAHE_DEFAULTS.tilesX,
+      tilesY: step.tilesY ?? CLAHE_DEFAULTS.tilesY,
+      bins: step.bins ?? CLAHE_DEFAULTS.bins,
+    });
+    return { ...state, raster: { kind: 'float', width: state.raster.width, height: state.raster.height, data }, domain: { min: 0, max: 1 }, black: 0 };
+  },
+};
+
+export interface ClaheParams {
+  clipLimit: number;
+  tilesX: number;
+  tilesY: number;
+  bins: number;
+}
+
+export function claheValues(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): Float32Array {
+  const W = r.width;
+  const out = new Float32Array(W * r.height);
+  const cw = content.width;
+  const ch = content.height;
+  if (cw === 0 || ch === 0) return out;
+  const { bins } = p;
+  // More tiles than pixels would leave empty tiles; OpenCV would fail. Fewer tiles instead.
+  const tilesX = Math.min(p.tilesX, cw);
+  const tilesY = Math.min(p.tilesY, ch);
+  const span = domain.max - domain.min;
+  const binScale = span > 0 ? bins / span : 0;
+  const binOfValue = (v: number) => {
+    const b = Math.floor((v - domain.min) * binScale);
+    return b < 0 ? 0 : b >= bins ? bins - 1 : b;
+  };
+  // Bin of a content pixel (x, y relative to the content): through a per-sample table for integer
+  // rasters, so neither pass touches a float.
+  let binAt: (row: number, x: number) => number;
+  let table: Uint16Array | undefined;
+  if (r.kind === 'lut') {
+    const t = (table = new Uint16Array(r.lut.length));
+    for (let s = 0; s < t.length; s++) t[s] = binOfValue(r.lut[s]);
+    const { samples, lutOffset } = r;
+    binAt = (row, x) => t[samples[row + x] + lutOffset];
+  } else {
+    const d = r.data;
+    binAt = (row, x) => binOfValue(d[row + x]);
+  }
+  // Tile geometry of the (reflect-extended) content, as OpenCV.
+  const extW = cw % tilesX === 0 ? cw : cw + tilesX - (cw % tilesX);
+  const extH = ch % tilesY === 0 ? ch : ch + tilesY - (ch % tilesY);
+  const tw = extW / tilesX;
+  const th = extH / tilesY;
+  const tileTotal = tw * th;
+  const reflect = (i: number, n: number) => (i < n ? i : Math.max(0, 2 * n - 2 - i));
+  const luts = new Float32Array(tilesX * tilesY * bins);
+  const hist = new Int32Array(bins);
+  const clipLimit = p.clipLimit > 0 ? Math.max(1, Math.floor((p.clipLimit * tileTotal) / bins)) : 0;
+  for (let ty = 0; ty < tilesY; ty++) {
+    for (let tx = 0; tx < tilesX; tx++) {
+      hist.fill(0);
+      for (let y = ty * th; y < (ty + 1) * th; y++) {
+        const row = (content.y + reflect(y, ch)) * W + content.x;
+        const x0 = tx * tw;
+        const x1 = (tx + 1) * tw;
+        const direct = Math.min(x1, cw);
+        if (table && r.kind === 'lut') {
+          const { samples, lutOffset } = r;
+          for (let x = x0; x < direct; x++) hist[table[samples[row + x] + lutOffset]]++;
+        } else for (let x = x0; x < direct; x++) hist[binAt(row, x)]++;
+        for (let x = Math.max(x0, cw); x < x1; x++) hist[binAt(row, reflect(x, cw))]++;
+      }
+      if (clipLimit > 0) {
+        let clipped = 0;
+        for (let i = 0; i < bins; i++) {
+          if (hist[i] > clipLimit) {
+            clipped += hist[i] - clipLimit;
+            hist[i] = clipLimit;
+          }
+        }
+        const batch = Math.floor(clipped / bins);
+        let residual = clipped - batch * bins;
+        for (let i = 0; i < bins; i++) hist[i] += batch;
+        if (residual > 0) {
+          const step = Math.max(Math.floor(bins / residual), 1);
+          for (let i = 0; i < bins && residual > 0; i += step, residual--) hist[i]++;
+        }
+      }
+      const base = (ty * tilesX + tx) * bins;
+      let sum = 0;
+      for (let i = 0; i < bins; i++) {
+        sum += hist[i];
+        luts[base + i] = sum / tileTotal;
+      }
+    }
+  }
+  // Per-column and per-row interpolation coordinates.
+  const colA = new Int32Array(cw);
+  const colB = new Int32Array(cw);
+  const colW = new Float32Array(cw);
+  for (let x = 0; x < cw; x++) {
+    const f = x / tw - 0.5;
+    const t1 = Math.floor(f);
+    colW[x] = f - t1;
+    colA[x] = Math.max(t1, 0) * bins;
+    colB[x] = Math.min(t1 + 1, tilesX - 1) * bins;
+  }
+  const rowStride = tilesX * bins;
+  for (let y = 0; y < ch; y++) {
+    const f = y / th - 0.5;
+    const t1 = Math.floor(f);
+    const ya = f - t1;
+    const r1 = Math.max(t1, 0) * rowStride;
+    const r2 = Math.min(t1 + 1, tilesY - 1) * rowStride;
+    const row = (content.y + y) * W + content.x;
+    if (table && r.kind === 'lut') {
+      const { samples, lutOffset } = r;
+      for (let x = 0; x < cw; x++) {
+        const b = table[samples[row + x] + lutOffset];
+        const xa = colW[x];
+        const a = colA[x] + b;
+        const c = colB[x] + b;
+        const top = luts[r1 + a] + xa * (luts[r1 + c] - luts[r1 + a]);
+        const bottom = luts[r2 + a] + xa * (luts[r2 + c] - luts[r2 + a]);
+        out[row + x] = top + ya * (bottom - top);
+      }
+    } else {
+      for (let x = 0; x < cw; x++) {
+        const b = binAt(row, x);
+        const xa = colW[x];
+        const a = colA[x] + b;
+        const c = colB[x] + b;
+        const top = luts[r1 + a] + xa * (luts[r1 + c] - luts[r1 + a]);
+        const bottom = luts[r2 + a] + xa * (luts[r2 + c] - luts[r2 + a]);
+        out[row + x] = top + ya * (bottom - top);
+      }
+    }
+  }
+  return out;
+}

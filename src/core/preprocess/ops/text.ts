@@ -1,0 +1,233 @@
+/**
+ * Burned-in text and side markers ("L", "R", "PA", dates). They are drawn at or near the brightest
+ * value the image holds, with sharp edges, as small compact shapes near the borders on darker
+ * surroundings; bone, the other bright thing in a radiograph, peaks only along thin ridges that fade
+ * into tissue. Detection therefore works on a block-maximum copy (thin strokes keep their value):
+ *
+ * - seeds: pixels within `saturation` of the image's maximum (relative to the maximum minus the 5th
+ *   percentile); components: 8-connected pixels above half-way, holding a seed;
+ * - kept when flat-topped (at least FLAT_SHARE of the component is seed), small (longer side at most
+ *   `maxSize` of the image's shorter side), within `borderZone` of an edge, and on dark surroundings:
+ *   the median of the RING pixels around the component is within DARK of the range above the 5th
+ *   percentile. A window that clips bone makes bone flat-topped too, but bone sits in soft tissue,
+ *   a marker on the background.
+ *
+ * Each kept mark is then re-thresholded at full resolution inside its box, grown by `dilate` pixels
+ * (anti-aliased edges, JPEG ringing), and set to the black level ('mask', so it also leaves the
+ * foreground) or filled from the ring around it by diffusion ('inpaint').
+ */
+import type { PreprocessStep } from '../spec';
+import { carryAnalysis, maxPoolAnalysis, quantile, valueAt } from '../analysis';
+import { components } from '../morphology';
+import type { Raster } from '../raster';
+import { writeValues } from '../transform';
+import { stepSchema, withNotice, type OpDefinition, type PipelineState, type Rect } from '../state';
+
+type TextStep = Extract<PreprocessStep, { op: 'maskText' }>;
+
+export const TEXT_DEFAULTS = { saturation: 0.1, maxSize: 0.15, borderZone: 0.3, dilate: 2 } as const;
+const FLAT_SHARE = 0.4;
+/** Width of the ring around a mark (analysis pixels) whose median must be dark, at most DARK of the range up. */
+const RING = 2;
+const DARK = 0.3;
+const MAX_MARKS = 200;
+const INPAINT_SWEEPS = 60;
+
+export const maskText: OpDefinition<TextStep> = {
+  op: 'maskText',
+  params: stepSchema(
+    'maskText',
+    "Find burned-in text and markers and set them to the black level ('mask') or fill them from their surroundings ('inpaint').",
+    {
+      mode: { enum: ['mask', 'inpaint'] },
+      saturation: { type: 'number', minimum: 0.001, maximum: 0.5, description: `Marks are within this fraction of the value range below the maximum; default ${TEXT_DEFAULTS.saturation}.` },
+      maxSize: { type: 'number', minimum: 0.005, maximum: 0.5, description: `Longest side of one mark, as a fraction of the image's shorter side; default ${TEXT_DEFAULTS.maxSize}.` },
+      borderZone: { type: 'number', minimum: 0.01, maximum: 0.5, description: `Marks lie within this fraction of the width or height from an edge (0.5: anywhere); default ${TEXT_DEFAULTS.borderZone}.` },
+      dilate: { type: 'integer', minimum: 0, maximum: 64, description: `Pixels added around each mark at full resolution; default ${TEXT_DEFAULTS.dilate}.` },
+    },
+    ['mode'],
+  ),
+  label: (step) => (step.mode === 'inpaint' ? 'Inpaint text and markers' : 'Mask text and markers'),
+  apply(state, step) {
+    const marks = findTextMarks(state.raster, step);
+    if (marks.length === 0) return state;
+    const next = step.mode === 'inpaint' ? inpaintMarks(state, marks) : blackenMarks(state, marks);
+    carryAnalysis(state.raster, next.raster, marks.map((m) => m.box));
+    return withNotice(next, `${marks.length} text/marker mark${marks.length === 1 ? '' : 's'} ${step.mode === 'inpaint' ? 'inpainted' : 'masked'}.`);
+  },
+};
+
+export interface TextMark {
+  /** Full-resolution box holding the mark and its dilation. */
+  box: Rect;
+  /** box.width * box.height, 1 where the mark is. */
+  pixels: Uint8Array;
+}
+
+export function findTextMarks(r: Raster, params: Omit<TextStep, 'op' | 'mode'> = {}): TextMark[] {
+  const saturation = params.saturation ?? TEXT_DEFAULTS.saturation;
+  const maxSize = params.maxSize ?? TEXT_DEFAULTS.maxSize;
+  const zone = params.borderZone ?? TEXT_DEFAULTS.borderZone;
+  const dilateBy = params.dilate ?? TEXT_DEFAULTS.dilate;
+  const { image: a, sx, sy } = maxPoolAnalysis(r);
+  const { width: w, height: h, data } = a;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) if (data[i] > hi) hi = data[i];
+  const lo = quantile(data, 0.05);
+  if (!(hi > lo)) return [];
+  const seedLevel = hi - saturation * (hi - lo);
+  const growLevel = lo + 0.5 * (hi - lo);
+  const darkLevel = lo + DARK * (hi - lo);
+  const grown = new Uint8Array(w * h);
+  for (let i = 0; i < grown.length; i++) grown[i] = data[i] >= growLevel ? 1 : 0;
+  const { labels, list } = components(grown, w, h);
+  const seeds = new Int32Array(list.length + 1);
+  for (let i = 0; i < data.length; i++) if (labels[i] && data[i] >= seedLevel) seeds[labels[i]]++;
+  const limit = maxSize * Math.min(w, h);
+  const marks: TextMark[] = [];
+  for (const c of list) {
+    if (marks.length >= MAX_MARKS) break;
+    const seed = seeds[c.label];
+    if (seed === 0 || seed < FLAT_SHARE * c.area) continue;
+    const bw = c.x1 - c.x0;
+    const bh = c.y1 - c.y0;
+    if (Math.max(bw, bh) > Math.max(1, limit)) continue;
+    const nearEdge = c.x0 <= zone * w || w - c.x1 <= zone * w || c.y0 <= zone * h || h - c.y1 <= zone * h;
+    if (!nearEdge) continue;
+    if (ringMedian(data, labels, w, h, c, RING) > darkLevel) continue;
+    marks.push(fullResolutionMark(r, c, sx, sy, growLevel, dilateBy));
+  }
+  return marks;
+}
+
+/** Median of the pixels within `pad` of the component (box distance) that belong to no bright component. */
+function ringMedian(data: Float32Array, labels: Int32Array, w: number, h: number, c: { label: number; x0: number; y0: number; x1: number; y1: number }, pad: number): number {
+  const vals: number[] = [];
+  const x0 = Math.max(0, c.x0 - pad);
+  const x1 = Math.min(w, c.x1 + pad);
+  const y0 = Math.max(0, c.y0 - pad);
+  const y1 = Math.min(h, c.y1 + pad);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * w + x;
+      if (labels[i]) continue;
+      // Keep pixels within `pad` of one of this component's pixels.
+      let near = false;
+      for (let yy = Math.max(y0, y - pad); yy <= Math.min(y1 - 1, y + pad) && !near; yy++) {
+        for (let xx = Math.max(x0, x - pad); xx <= Math.min(x1 - 1, x + pad); xx++) {
+          if (labels[yy * w + xx] === c.label) {
+            near = true;
+            break;
+          }
+        }
+      }
+      if (near) vals.push(data[i]);
+    }
+  }
+  return vals.length ? quantile(vals, 0.5) : Infinity;
+}
+
+/** The mark's pixels at full resolution: above `level` inside its (slightly grown) box, dilated. */
+function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; y1: number }, sx: number, sy: number, level: number, grow: number): TextMark {
+  const W = r.width;
+  const H = r.height;
+  const pad = grow + 1;
+  const bx0 = Math.max(0, Math.floor(c.x0 * sx) - pad);
+  const by0 = Math.max(0, Math.floor(c.y0 * sy) - pad);
+  const bx1 = Math.min(W, Math.ceil(c.x1 * sx) + pad);
+  const by1 = Math.min(H, Math.ceil(c.y1 * sy) + pad);
+  const bw = bx1 - bx0;
+  const bh = by1 - by0;
+  const core = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) core[y * bw + x] = valueAt(r, (by0 + y) * W + bx0 + x) >= level ? 1 : 0;
+  const pixels = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      if (!core[y * bw + x]) continue;
+      for (let yy = Math.max(0, y - grow); yy <= Math.min(bh - 1, y + grow); yy++) {
+        for (let xx = Math.max(0, x - grow); xx <= Math.min(bw - 1, x + grow); xx++) pixels[yy * bw + xx] = 1;
+      }
+    }
+  }
+  return { box: { x: bx0, y: by0, width: bw, height: bh }, pixels };
+}
+
+function markIndices(W: number, marks: TextMark[]): number[] {
+  const idx: number[] = [];
+  for (const m of marks) {
+    for (let y = 0; y < m.box.height; y++) {
+      for (let x = 0; x < m.box.width; x++) if (m.pixels[y * m.box.width + x]) idx.push((m.box.y + y) * W + m.box.x + x);
+    }
+  }
+  return idx;
+}
+
+function blackenMarks(state: PipelineState, marks: TextMark[]): PipelineState {
+  const idx = markIndices(state.raster.width, marks);
+  const raster = writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black), true);
+  let mask = state.mask;
+  if (mask) {
+    mask = mask.slice();
+    for (const i of idx) mask[i] = 0;
+  }
+  return { ...state, raster, mask };
+}
+
+/**
+ * Fills each mark from the pixels around it: start from the median of the ring just outside the mark,
+ * then Gauss-Seidel sweeps of the 4-neighbour average (a discrete harmonic fill), which blends the
+ * surroundings' gradient across the hole without inventing structure.
+ */
+function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
+  const r = state.raster;
+  const W = r.width;
+  const H = r.height;
+  const idx: number[] = [];
+  const vals: number[] = [];
+  for (const m of marks) {
+    // Work box: the mark's box plus one ring of known pixels.
+    const x0 = Math.max(0, m.box.x - 1);
+    const y0 = Math.max(0, m.box.y - 1);
+    const x1 = Math.min(W, m.box.x + m.box.width + 1);
+    const y1 = Math.min(H, m.box.y + m.box.height + 1);
+    const bw = x1 - x0;
+    const bh = y1 - y0;
+    const hole = new Uint8Array(bw * bh);
+    const v = new Float64Array(bw * bh);
+    const ring: number[] = [];
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        const mx = x0 + x - m.box.x;
+        const my = y0 + y - m.box.y;
+        const inMark = mx >= 0 && my >= 0 && mx < m.box.width && my < m.box.height && m.pixels[my * m.box.width + mx] === 1;
+        const k = y * bw + x;
+        hole[k] = inMark ? 1 : 0;
+        v[k] = valueAt(r, (y0 + y) * W + x0 + x);
+        if (!inMark) ring.push(v[k]);
+      }
+    }
+    const start = ring.length ? quantile(ring, 0.5) : state.black;
+    for (let k = 0; k < hole.length; k++) if (hole[k]) v[k] = start;
+    for (let sweep = 0; sweep < INPAINT_SWEEPS; sweep++) {
+      for (let y = 0; y < bh; y++) {
+        for (let x = 0; x < bw; x++) {
+          const k = y * bw + x;
+          if (!hole[k]) continue;
+          let s = 0;
+          let n = 0;
+          if (x > 0) (s += v[k - 1]), n++;
+          if (x < bw - 1) (s += v[k + 1]), n++;
+          if (y > 0) (s += v[k - bw]), n++;
+          if (y < bh - 1) (s += v[k + bw]), n++;
+          v[k] = s / n;
+        }
+      }
+    }
+    for (let k = 0; k < hole.length; k++) {
+      if (!hole[k]) continue;
+      idx.push((y0 + Math.floor(k / bw)) * W + x0 + (k % bw));
+      vals.push(v[k]);
+    }
+  }
+  return { ...state, raster: writeValues(r, idx, vals) };
+}

@@ -1,0 +1,119 @@
+/**
+ * Exact raster edits: crop, quarter-turn rotation and writing a few pixel values. Lookup-table rasters
+ * stay lookup-table rasters (only their integer samples move), so a 16-bit radiograph is copied as 2
+ * bytes a pixel and later pointwise steps still cost one table rewrite.
+ */
+import type { Affine } from '../image/types';
+import { lutMonotone } from './analysis';
+import { materialize, type IntegerSamples, type Raster } from './raster';
+import type { Rect } from './state';
+
+type Pixels = IntegerSamples | Float32Array | Uint8Array;
+
+function like<T extends Pixels>(src: T, n: number): T {
+  return new (src.constructor as new (n: number) => T)(n);
+}
+
+/** The pixels of `rect` (which must lie inside the w-wide image), row by row. */
+export function cropPixels<T extends Pixels>(src: T, w: number, rect: Rect): T {
+  const out = like(src, rect.width * rect.height);
+  for (let y = 0; y < rect.height; y++) {
+    const from = (rect.y + y) * w + rect.x;
+    out.set(src.subarray(from, from + rect.width) as ArrayLike<number>, y * rect.width);
+  }
+  return out;
+}
+
+export function cropRaster(r: Raster, rect: Rect): Raster {
+  if (r.kind === 'float') return { kind: 'float', width: rect.width, height: rect.height, data: cropPixels(r.data, r.width, rect) };
+  return { kind: 'lut', width: rect.width, height: rect.height, samples: cropPixels(r.samples, r.width, rect), lut: r.lut, lutOffset: r.lutOffset };
+}
+
+export type Turn = 'cw' | 'ccw';
+
+/**
+ * Quarter turn of a w x h image (output h x w). Clockwise: input pixel (x, y) goes to (h-1-y, x);
+ * counter-clockwise: to (y, w-1-x). Tiled so both reads and writes stay within cache lines.
+ */
+export function rotatePixels<T extends Pixels>(src: T, w: number, h: number, turn: Turn): T {
+  const out = like(src, w * h);
+  const T = 64;
+  for (let y0 = 0; y0 < h; y0 += T) {
+    const y1 = Math.min(h, y0 + T);
+    for (let x0 = 0; x0 < w; x0 += T) {
+      const x1 = Math.min(w, x0 + T);
+      if (turn === 'cw') {
+        for (let x = x0; x < x1; x++) {
+          const o = x * h + h - 1;
+          for (let y = y0; y < y1; y++) out[o - y] = src[y * w + x];
+        }
+      } else {
+        for (let x = x0; x < x1; x++) {
+          const o = (w - 1 - x) * h;
+          for (let y = y0; y < y1; y++) out[o + y] = src[y * w + x];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function rotateRaster(r: Raster, turn: Turn): Raster {
+  const { width: w, height: h } = r;
+  if (r.kind === 'float') return { kind: 'float', width: h, height: w, data: rotatePixels(r.data, w, h, turn) };
+  return { kind: 'lut', width: h, height: w, samples: rotatePixels(r.samples, w, h, turn), lut: r.lut, lutOffset: r.lutOffset };
+}
+
+/** Output pixel coordinates -> input pixel coordinates of a quarter turn of a w x h image (continuous). */
+export function turnAffine(w: number, h: number, turn: Turn): Affine {
+  // cw: output (x', y') came from input (y', h - x'); ccw: from (w - y', x').
+  return turn === 'cw' ? [0, 1, 0, -1, 0, h] : [0, -1, w, 1, 0, 0];
+}
+
+/** The rectangle after a quarter turn of the w x h image that holds it. */
+export function turnRect(r: Rect, w: number, h: number, turn: Turn): Rect {
+  return turn === 'cw'
+    ? { x: h - r.y - r.height, y: r.x, width: r.height, height: r.width }
+    : { x: r.y, y: w - r.x - r.width, width: r.height, height: r.width };
+}
+
+/**
+ * A copy of the raster with some pixels set to new values (never mutates its input). A lookup-table
+ * raster keeps its table when the table is monotone: each value is written as the sample whose table
+ * entry is nearest, which is exact for values the table holds (the black level after windowing) and
+ * within one table step otherwise. Other rasters become float.
+ */
+export function writeValues(r: Raster, index: ArrayLike<number>, values: ArrayLike<number>, exact = false): Raster {
+  if (r.kind === 'lut' && lutMonotone(r.lut)) {
+    const { lut, lutOffset } = r;
+    const inverse = nearestSample(lut);
+    const samples = r.samples.slice();
+    let ok = true;
+    for (let k = 0; k < index.length && ok; k++) {
+      const s = inverse(values[k]);
+      if (exact && lut[s] !== values[k]) ok = false;
+      samples[index[k]] = s - lutOffset;
+    }
+    if (ok) return { kind: 'lut', width: r.width, height: r.height, samples, lut, lutOffset };
+  }
+  const data = r.kind === 'float' ? r.data.slice() : materialize(r).data;
+  for (let k = 0; k < index.length; k++) data[index[k]] = values[k];
+  return { kind: 'float', width: r.width, height: r.height, data };
+}
+
+/** For a monotone table: value -> index of the nearest entry (binary search). */
+function nearestSample(lut: Float32Array): (v: number) => number {
+  const n = lut.length;
+  const up = lut[n - 1] >= lut[0];
+  return (v) => {
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (up ? lut[mid] < v : lut[mid] > v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0 && Math.abs(lut[lo - 1] - v) <= Math.abs(lut[lo] - v)) return lo - 1;
+    return lo;
+  };
+}
