@@ -77,3 +77,4 @@ export async function decodeImage(
   }
   return image;
 }
+export { readDicomTags, type DicomTagEntry, type ReadTagsOptions } from './dicom/tags';
