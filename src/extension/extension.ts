@@ -4,6 +4,7 @@ import { readSettings, SECTION, type Settings } from './config';
 import { createLogger } from './log';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
+import type { ViewerAction } from '../protocol/viewer';
 import { VIEW_TYPES, ViewerProvider } from './viewerProvider';
 
 /**
@@ -17,6 +18,13 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   context.subscriptions.push(log);
 
   let settings: Settings = readSettings((m) => log.warn(m));
+  // The overlay floor is a viewer preference kept in the extension's global state (not a contributed
+  // setting): the last value chosen in any viewer is the default for the next one.
+  const FLOOR_KEY = 'xrayAnomaly.viewer.heatmapFloor';
+  const withViewerMemory = (s: Settings): Settings => {
+    const floor = context.globalState.get<unknown>(FLOOR_KEY);
+    return typeof floor === 'number' && Number.isFinite(floor) ? { ...s, viewer: { ...s.viewer, heatmapFloor: floor } } : s;
+  };
   const engine = new EngineClient({
     enginePath: context.asAbsolutePath('dist/engine.js'),
     log: (level, message) => log[level](`[engine] ${message}`),
@@ -31,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     engine,
     models,
     log,
-    settings: () => settings,
+    settings: () => withViewerMemory(settings),
     onProvider: (p) => {
       statusBar.setProvider(p);
       refreshStatus();
@@ -43,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       if (s.heatmapOpacity !== undefined) void c.update('viewer.heatmapOpacity', s.heatmapOpacity, vscode.ConfigurationTarget.Global);
       if (s.colormap !== undefined) void c.update('viewer.colormap', s.colormap, vscode.ConfigurationTarget.Global);
       if (s.threshold !== undefined) void c.update('viewer.threshold', s.threshold, vscode.ConfigurationTarget.Global);
+      if (s.heatmapFloor !== undefined && Number.isFinite(s.heatmapFloor)) void context.globalState.update(FLOOR_KEY, Math.min(1, Math.max(0, s.heatmapFloor)));
     },
   });
   context.subscriptions.push(provider);
@@ -113,6 +122,12 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       const s = provider.sessionFor(uri);
       if (!s) throw new Error('No X-ray viewer is open.');
       return s.getViewState();
+    }),
+    // Diagnostics and integration tests: a viewer action run by the webview itself, as its controls would.
+    vscode.commands.registerCommand('xrayAnomaly.debug.viewerAction', (uri: vscode.Uri | undefined, action: ViewerAction) => {
+      const s = provider.sessionFor(uri);
+      if (!s) throw new Error('No X-ray viewer is open.');
+      return s.act(action);
     }),
     ...(process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS === '1'
       ? // Lets integration tests crash the engine like a native fault in the middle of an analysis.

@@ -4,7 +4,7 @@ import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import { RpcClient, isResponse } from '../protocol/rpc';
-import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
+import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
 import type { EngineApi } from './engineApi';
 import type { Logger } from './log';
 import type { ModelService } from './models';
@@ -25,6 +25,7 @@ export interface ViewerDeps {
  * One open X-ray editor: reads the file, has the engine decode and analyse it, and keeps the webview
  * in step. The host keeps the decoded image and the last analysis so a webview that is reloaded
  * (hidden tab, retainContextWhenHidden off) is repainted at once without decoding again.
+ * Multi-frame files: the webview asks for a frame; the newest request wins while one is decoding.
  */
 export class ViewerSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -40,6 +41,11 @@ export class ViewerSession implements vscode.Disposable {
   /** Bumped per analysis request so a late answer for a replaced request is dropped. */
   private generation = 0;
   private imageLoad?: Promise<void>;
+  /** Frame shown (multi-frame files); decodes and re-decodes after an engine restart use it. */
+  private frame = 0;
+  /** Newest frame the webview asked for, while the frame loop runs. */
+  private frameWanted?: number;
+  private frameLoop?: Promise<void>;
   private disposed = false;
   /** When the editor was opened, for the timing lines in the log. */
   private readonly openedAt = Date.now();
@@ -72,6 +78,11 @@ export class ViewerSession implements vscode.Disposable {
     return this.rpc.request('getViewState', {}, { timeoutMs: 10_000 });
   }
 
+  /** Has the webview run one of its own actions (as its controls would), then report its state. */
+  act(action: ViewerAction): Promise<ViewStateReport> {
+    return this.rpc.request('act', action, { timeoutMs: 10_000 });
+  }
+
   /** The engine restarted: decoded images held there are gone. */
   engineRestarted(): void {
     if (this.image) this.image = { ...this.image, imageId: '' };
@@ -84,6 +95,7 @@ export class ViewerSession implements vscode.Disposable {
 
   async reload(): Promise<void> {
     this.image = undefined;
+    this.frame = 0;
     this.imageError = undefined;
     this.analysis = undefined;
     this.analysisError = undefined;
@@ -104,18 +116,20 @@ export class ViewerSession implements vscode.Disposable {
   private async decode(): Promise<void> {
     const { log, engine } = this.deps;
     const limits = this.deps.settings().limits;
+    const frame = this.frame;
     try {
       const stat = await vscode.workspace.fs.stat(this.uri);
       if (stat.size > limits.maxFileBytes) {
         throw new XrayError('TOO_LARGE', `${this.fileName} is ${(stat.size / 1048576).toFixed(0)} MB, over the ${(limits.maxFileBytes / 1048576).toFixed(0)} MB limit (setting xrayAnomaly.limits.maxFileSizeMB).`);
       }
       const bytes = await vscode.workspace.fs.readFile(this.uri);
-      const r = await engine.decode({ bytes, fileName: this.fileName, limits });
+      const r = await engine.decode({ bytes, fileName: this.fileName, limits, frame: frame || undefined });
       if (this.disposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
       this.image = r;
       this.imageError = undefined;
       const img = r.image;
-      log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}, decoded in ${r.decodeMs.toFixed(0)} ms`);
+      const frames = img.frame && img.frame.count > 1 ? `, frame ${img.frame.index + 1} of ${img.frame.count}` : '';
+      log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`);
       for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
       this.deps.log.info(`${this.fileName}: decoded ${Date.now() - this.openedAt} ms after open`);
       this.post('image', { image: img, decodeMs: r.decodeMs });
@@ -172,6 +186,55 @@ export class ViewerSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * The webview asked for another frame. Requests that arrive while one decodes only move the target:
+   * holding the "next frame" key decodes the frames the loop reaches, not a queue of every key press.
+   */
+  private selectFrame(frame: number): void {
+    const count = this.image?.image.frame?.count ?? 0;
+    if (count < 2 || !Number.isInteger(frame) || frame < 0 || frame >= count) return;
+    this.frameWanted = frame;
+    this.post('frameLoading', { frame, count });
+    this.frameLoop ??= this.runFrameLoop().finally(() => (this.frameLoop = undefined));
+  }
+
+  private async runFrameLoop(): Promise<void> {
+    while (!this.disposed && this.frameWanted !== undefined && this.frameWanted !== this.frame) {
+      const target = this.frameWanted;
+      const previous = this.image;
+      if (this.imageLoad) await this.imageLoad.catch(() => undefined);
+      try {
+        const next = await this.decodeFrame(target);
+        if (this.disposed) {
+          void this.deps.engine.releaseImage({ imageId: next.imageId }).catch(() => undefined);
+          return;
+        }
+        this.frame = target;
+        this.image = next;
+        if (previous?.imageId) void this.deps.engine.releaseImage({ imageId: previous.imageId }).catch(() => undefined);
+        this.post('image', { image: next.image, decodeMs: next.decodeMs });
+        // Not awaited: a newer frame request may start decoding while this one is analysed.
+        void this.analyze();
+      } catch (err) {
+        const info = toErrorInfo(err);
+        this.deps.log.error(`${this.fileName}: frame ${target + 1} could not be decoded: [${info.code}] ${info.message}`);
+        void vscode.window.showWarningMessage(`${this.fileName}: frame ${target + 1} could not be decoded: ${info.message}`);
+        // The current frame stays; tell the webview it is not waiting any more.
+        this.frameWanted = undefined;
+        if (this.image?.image.frame) this.post('frameLoading', { frame: this.frame, count: this.image.image.frame.count });
+      }
+    }
+    this.frameWanted = undefined;
+  }
+
+  private async decodeFrame(frame: number): Promise<{ imageId: string; image: XrayImage; decodeMs: number }> {
+    const limits = this.deps.settings().limits;
+    const bytes = await vscode.workspace.fs.readFile(this.uri);
+    const r = await this.deps.engine.decode({ bytes, fileName: this.fileName, limits, frame });
+    this.deps.log.info(`${this.fileName}: frame ${frame + 1} decoded in ${r.decodeMs.toFixed(0)} ms`);
+    return r;
+  }
+
   /** Decodes the file again (the engine lost it); returns the new image id, or undefined on failure. */
   private async redecode(): Promise<string | undefined> {
     this.image = undefined;
@@ -213,6 +276,12 @@ export class ViewerSession implements vscode.Disposable {
       case 'log':
         this.deps.log[msg.params.level](`[viewer ${this.fileName}] ${msg.params.message}`);
         break;
+      case 'selectFrame':
+        this.selectFrame(Number(msg.params?.frame));
+        break;
+      case 'copyText':
+        void this.copy(String(msg.params?.text ?? ''), String(msg.params?.what ?? 'value'));
+        break;
     }
   }
 
@@ -225,6 +294,12 @@ export class ViewerSession implements vscode.Disposable {
     if (this.analysisRunning) this.post('analysisStarted', { modelId: this.analysisRunning });
     else if (this.analysis) this.post('analysis', { result: this.analysis });
     else if (this.analysisError) this.post('error', { scope: 'analysis', error: this.analysisError });
+  }
+
+  /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
+  private async copy(text: string, what: string): Promise<void> {
+    await vscode.env.clipboard.writeText(text);
+    vscode.window.setStatusBarMessage(`$(copy) Copied the value of ${what.slice(0, 64)}`, 2500);
   }
 
   private postModels(): void {

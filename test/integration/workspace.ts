@@ -2,7 +2,7 @@
 // broken files, and tiny ONNX models with known outputs. Loaded by test/integration/run.mjs via tsx.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handPhantomPng } from '../fixtures/images';
+import { handPhantomPng, png16 } from '../fixtures/images';
 import { handPhantomDicom, hugeDimensionsDicom, makeDicom, textBytes, truncated, zeroBytes } from '../fixtures/dicom';
 import { writeAnomalyMapModel, writeMismatchedModel, writeReconstructionModel, writeBrokenModel } from '../fixtures/models';
 
@@ -10,6 +10,10 @@ export const FILES = {
   png16: 'images/hand-16bit.png',
   dicomExplicit: 'images/chest-explicit.dcm',
   dicomMono1: 'images/mono1-implicit.dcm',
+  /** Three frames; frame f holds values 1000 * (f + 1) + a ramp, so each frame's minimum names it. */
+  dicomFrames: 'images/multiframe.dcm',
+  /** 400 x 200, dark, with one bright square at SPOT: for checking where the heatmap lands. */
+  wideSpot: 'images/wide-spot.png',
   broken: {
     notAnImage: 'broken/not-an-image.png',
     empty: 'broken/empty.dcm',
@@ -21,7 +25,13 @@ export const FILES = {
 /** Full-size radiograph-like files, generated only for `npm run bench:viewer` (XRAY_BENCH=1). */
 export const BENCH_FILES = { 'png16-2048x2500': 'bench/hand-2048x2500-16bit.png', 'dicom16-2048x2500': 'bench/hand-2048x2500-16bit.dcm' } as const;
 
-export const MODELS = { recon: 'recon-affine', map: 'map-pool', mismatch: 'mismatch', broken: 'broken-model' } as const;
+export const MODELS = { recon: 'recon-affine', map: 'map-pool', mapPad: 'map-resizepad', mismatch: 'mismatch', broken: 'broken-model' } as const;
+
+/** The bright square in FILES.wideSpot (x1/y1 exclusive), in image pixels. */
+export const SPOT = { x0: 300, y0: 120, x1: 340, y1: 160 } as const;
+
+/** Preprocessing of MODELS.mapPad: aspect-preserving resize with padding, so the map must be placed back. */
+export const MAP_PAD_STEPS = [{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 64 }] as const;
 
 export async function createWorkspace(dir: string): Promise<void> {
   const put = (rel: string, bytes: Uint8Array) => {
@@ -47,6 +57,21 @@ export async function createWorkspace(dir: string): Promise<void> {
     FILES.dicomMono1,
     await makeDicom({ width: 200, height: 240, bitsAllocated: 16, bitsStored: 16, transferSyntax: 'implicit', photometric: 'MONOCHROME1', rescale: { slope: 2, intercept: -1000 } }),
   );
+  put(
+    FILES.dicomFrames,
+    await makeDicom({
+      width: 96,
+      height: 80,
+      frames: 3,
+      bitsAllocated: 16,
+      bitsStored: 16,
+      transferSyntax: 'explicit',
+      pixelSpacing: [0.2, 0.2],
+      windows: [{ center: 2500, width: 4000 }],
+      pixels: (x, y, f) => 1000 * (f + 1) + x * 4 + y * 2 + (Math.hypot(x - 30 - 15 * f, y - 40) < 10 ? 1500 : 0),
+    }),
+  );
+  put(FILES.wideSpot, await png16(400, 200, (x, y) => (x >= SPOT.x0 && x < SPOT.x1 && y >= SPOT.y0 && y < SPOT.y1 ? 60000 : 1000 + ((x * 7 + y * 13) % 50))));
   put(FILES.broken.notAnImage, textBytes());
   put(FILES.broken.empty, zeroBytes());
   put(FILES.broken.truncated, truncated(await makeDicom({ width: 256, height: 256 }), 2000));
@@ -61,6 +86,7 @@ export async function createWorkspace(dir: string): Promise<void> {
   const models = join(dir, 'models');
   writeReconstructionModel(models, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
   writeAnomalyMapModel(models, { name: MODELS.map, height: 64, width: 64, pool: 4 });
+  writeAnomalyMapModel(models, { name: MODELS.mapPad, height: 64, width: 64, pool: 4, manifest: { preprocessing: { steps: MAP_PAD_STEPS.map((s) => ({ ...s })) } } });
   writeMismatchedModel(models, { name: MODELS.mismatch });
   writeBrokenModel(models, { name: MODELS.broken });
   mkdirSync(join(dir, '.vscode'), { recursive: true });

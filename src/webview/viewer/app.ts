@@ -152,7 +152,8 @@ export class ViewerApp implements Actions {
           this.onTags(msg.params);
           break;
         case 'frameLoading':
-          this.s.frameLoading = msg.params.frame;
+          // The host names the frame it is decoding, or the current one when it gave up on a request.
+          this.s.frameLoading = msg.params.frame === this.s.loaded?.image.frame?.index ? undefined : msg.params.frame;
           break;
         case 'preview':
           this.onPreview(msg.params);

@@ -8,10 +8,10 @@ import { decodeImage } from '../../../src/core/decode';
 import { parseManifest } from '../../../src/core/model/validate';
 import { prepareInput } from '../../../src/core/preprocess/pipeline';
 import { scoreOutputs } from '../../../src/core/scoring/postprocess';
-import type { ViewStateReport } from '../../../src/protocol/viewer';
+import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer';
 import { writeAnomalyMapModel, writeReconstructionModel } from '../../fixtures/models';
 import { screenshot } from './harness';
-import { FILES, MODELS } from '../workspace';
+import { FILES, MODELS, SPOT } from '../workspace';
 
 const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -24,6 +24,11 @@ function wsUri(rel: string): vscode.Uri {
 
 async function viewState(uri: vscode.Uri): Promise<ViewStateReport> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.getViewState', uri)) as ViewStateReport;
+}
+
+/** Runs an action in the webview through its own control code (then its messages go to the host as usual). */
+async function act(uri: vscode.Uri, action: ViewerAction): Promise<ViewStateReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.viewerAction', uri, action)) as ViewStateReport;
 }
 
 /** Polls the webview (not host state) until `ready` holds. */
@@ -184,5 +189,55 @@ describe('Inference engine isolation', function () {
     await vscode.commands.executeCommand('xrayAnomaly.reanalyze', uri);
     const recovered = await waitForView(uri, (v) => !!v.analysis && !v.error, 'analysis after restart');
     assert.equal(recovered.analysis?.modelId, MODELS.recon);
+  });
+});
+
+describe('X-ray viewer: frames, rulers and heatmap registration', function () {
+  this.timeout(60_000);
+  afterEach(closeAll);
+
+  it('switches frames of a multi-frame DICOM: the host decodes the frame asked for and analyses it', async () => {
+    const uri = wsUri(FILES.dicomFrames);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    let s = await waitForView(uri, (v) => !!v.analysis && v.renders > 0, 'first frame analysed');
+    assert.deepEqual(s.image?.frame, { index: 0, count: 3 });
+    assert.equal(s.image?.min, 1000, 'frame 1 holds 1000 + ramp');
+    const firstScore = s.analysis?.scoreRaw;
+    // A ruler drawn on frame 1 stays when the frame changes (same geometry), as does the window.
+    await act(uri, { action: 'measure', from: [10, 10], to: [60, 10] });
+    s = await act(uri, { action: 'selectFrame', frame: 2 });
+    assert.equal(s.frameLoading, 2, 'the webview waits for frame 3');
+    s = await waitForView(uri, (v) => v.image?.frame?.index === 2 && !!v.analysis && v.frameLoading === undefined, 'frame 3 decoded and analysed');
+    assert.equal(s.image?.min, 3000, 'the pixels are frame 3');
+    assert.notEqual(s.analysis?.scoreRaw, firstScore, 'the analysis is of frame 3');
+    assert.equal(s.measurements?.length, 1);
+    assert.equal(s.measurements?.[0].label, '10.0 mm', '50 px at 0.2 mm');
+    assert.deepEqual(s.view.window, { center: 2500, width: 4000 });
+    // Out-of-range requests change nothing.
+    s = await act(uri, { action: 'selectFrame', frame: 3 });
+    assert.equal(s.frameLoading, undefined);
+    s = await act(uri, { action: 'selectFrame', frame: 0 });
+    await waitForView(uri, (v) => v.image?.frame?.index === 0 && v.image.min === 1000 && !!v.analysis, 'back to frame 1');
+  });
+
+  it('places the heatmap back on the original pixels through resize-and-pad (non-square image)', async () => {
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.mapPad);
+    try {
+      const uri = wsUri(FILES.wideSpot);
+      await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+      const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.mapPad && !!v.analysis.map && v.renders > 0, 'analysis with the resize-and-pad model');
+      const hot = s.analysis?.map?.hot;
+      assert.ok(hot, `an above-threshold region: ${JSON.stringify(s.analysis?.map)}`);
+      const [cx, cy] = hot.centroid;
+      // The map is 16 x 16 over a 64 x 64 input holding the image at 0.16 scale, padded top and bottom.
+      assert.ok(cx >= SPOT.x0 && cx < SPOT.x1 && cy >= SPOT.y0 && cy < SPOT.y1, `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}) lies on the bright square ${JSON.stringify(SPOT)}`);
+      const [x0, y0, x1, y1] = hot.bounds;
+      assert.ok(x0 >= SPOT.x0 - 25 && x1 <= SPOT.x1 + 25 && y0 >= SPOT.y0 - 25 && y1 <= SPOT.y1 + 25, `hot region ${hot.bounds.map((v) => v.toFixed(0)).join(',')} stays near the square (one map cell is 25 image px)`);
+      assert.ok((s.view.heatmapFloor ?? 0) > 0, 'low map values are not drawn by default');
+      console.log(`hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(SPOT.x0 + SPOT.x1) / 2}, ${(SPOT.y0 + SPOT.y1) / 2})`);
+      console.log(`screenshot: ${await screenshot('viewer-registration-resizepad')}`);
+    } finally {
+      await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+    }
   });
 });

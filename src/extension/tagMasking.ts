@@ -1,0 +1,42 @@
+/**
+ * What the viewer webview may see of a DICOM file's attributes. The host keeps the real values; the
+ * webview gets a copy in which every value that identifies the patient (and everything nested under
+ * such an attribute) is replaced by a placeholder, until the user reveals patient data in that editor.
+ * Pure, so the rule is unit-tested without VS Code.
+ */
+import type { TagsMessage, ViewerTag } from '../protocol/viewer';
+
+export const PHI_PLACEHOLDER = '•••• (hidden: identifies the patient)';
+
+/** The shape readDicomTags gives (core), restated structurally so this module needs no core import. */
+export interface TagEntryLike {
+  tag: string;
+  keyword: string;
+  vr: string;
+  value: string;
+  phi: boolean;
+  depth: number;
+  children?: TagEntryLike[];
+}
+
+export function tagsForViewer(entries: readonly TagEntryLike[], revealed: boolean): TagsMessage {
+  let phiCount = 0;
+  const copy = (list: readonly TagEntryLike[], underPhi: boolean): ViewerTag[] =>
+    list.map((e) => {
+      const phi = underPhi || e.phi === true;
+      if (phi) phiCount++;
+      const masked = phi && !revealed;
+      return {
+        tag: String(e.tag),
+        keyword: String(e.keyword ?? ''),
+        vr: String(e.vr ?? ''),
+        value: masked ? PHI_PLACEHOLDER : String(e.value ?? ''),
+        phi,
+        masked,
+        depth: Number(e.depth) || 0,
+        children: e.children?.length ? copy(e.children, phi) : undefined,
+      };
+    });
+  const tags = copy(entries, false);
+  return { tags, revealed, phiCount };
+}

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PHI_PLACEHOLDER, tagsForViewer, type TagEntryLike } from '../../../src/extension/tagMasking';
+
+const entries: TagEntryLike[] = [
+  { tag: '(0008,0060)', keyword: 'Modality', vr: 'CS', value: 'DX', phi: false, depth: 0 },
+  { tag: '(0010,0010)', keyword: 'PatientName', vr: 'PN', value: 'Doe^Jane', phi: true, depth: 0 },
+  {
+    tag: '(0010,1002)',
+    keyword: 'OtherPatientIDsSequence',
+    vr: 'SQ',
+    value: '1 item',
+    phi: true,
+    depth: 0,
+    // Nested attributes under a patient-identifying sequence are masked even if not flagged themselves.
+    children: [{ tag: '(0010,0020)', keyword: 'PatientID', vr: 'LO', value: 'OTHER-7', phi: false, depth: 1 }],
+  },
+  {
+    tag: '(0008,1140)',
+    keyword: 'ReferencedImageSequence',
+    vr: 'SQ',
+    value: '1 item',
+    phi: false,
+    depth: 0,
+    children: [{ tag: '(0008,1155)', keyword: 'ReferencedSOPInstanceUID', vr: 'UI', value: '1.2.3', phi: false, depth: 1 }],
+  },
+];
+
+test('before reveal no patient-identifying value is in the message, nested ones included', () => {
+  const m = tagsForViewer(entries, false);
+  const text = JSON.stringify(m);
+  assert.doesNotMatch(text, /Doe|Jane|OTHER-7/);
+  assert.equal(m.revealed, false);
+  assert.equal(m.phiCount, 3);
+  assert.equal(m.tags[1].value, PHI_PLACEHOLDER);
+  assert.equal(m.tags[1].masked, true);
+  assert.equal(m.tags[2].children![0].masked, true);
+  assert.equal(m.tags[2].children![0].phi, true);
+  assert.equal(m.tags[0].value, 'DX');
+  assert.equal(m.tags[3].children![0].value, '1.2.3');
+});
+
+test('after reveal the real values are sent, still flagged as patient data', () => {
+  const m = tagsForViewer(entries, true);
+  assert.equal(m.tags[1].value, 'Doe^Jane');
+  assert.equal(m.tags[1].masked, false);
+  assert.equal(m.tags[1].phi, true);
+  assert.equal(m.tags[2].children![0].value, 'OTHER-7');
+  assert.equal(m.phiCount, 3);
+});
+
+test('the source entries are not modified', () => {
+  tagsForViewer(entries, false);
+  assert.equal(entries[1].value, 'Doe^Jane');
+});
