@@ -15,6 +15,12 @@ export interface WindowPreset {
   label: string;
   /** DICOM VOI LUT Function; LINEAR when absent. */
   fn?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+  /**
+   * A DICOM VOI LUT (0028,3010) to apply instead of center/width: modality value v maps to
+   * data[clamp(v - first, 0, data.length - 1)], an output of `bits` bits (0 = black for MONOCHROME2).
+   * center/width then span the table's input range, for viewers that cannot apply tables.
+   */
+  lut?: { first: number; bits: number; data: number[] };
 }
 
 export interface XrayImage {

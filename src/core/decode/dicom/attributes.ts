@@ -6,6 +6,7 @@ import type { DataSet } from 'dicom-parser';
 import { XrayError } from '../../errors';
 import type { WindowPreset } from '../../image/types';
 import type { FrameLayout } from './codecs';
+import { readVoiLutPresets } from './luts';
 
 export const TAG = {
   sopClassUid: 'x00080016',
@@ -139,7 +140,6 @@ export function readPresentation(ds: DataSet): Presentation {
   const type = text(ds, TAG.rescaleType);
   // "US" is DICOM's "unspecified".
   const unit = type && type.toUpperCase() !== 'US' ? type : undefined;
-  if (present(ds, TAG.modalityLutSequence)) notices.push('The file has a Modality LUT Sequence, which is not applied.');
 
   const centers = numbers(ds, TAG.windowCenter);
   const widths = numbers(ds, TAG.windowWidth);
@@ -154,7 +154,9 @@ export function readPresentation(ds: DataSet): Presentation {
     const label = text(ds, TAG.windowExplanation, i) || `Window ${i + 1}`;
     windows.push({ center, width, label, ...(fn ? { fn } : {}) });
   }
-  if (present(ds, TAG.voiLutSequence)) notices.push('The file has a VOI LUT Sequence, which is not applied; its window presets are.');
+  const voi = readVoiLutPresets(ds);
+  windows.push(...voi.presets);
+  notices.push(...voi.notices);
 
   let pixelSpacing = spacing(ds, TAG.pixelSpacing);
   if (!pixelSpacing) {

@@ -2,6 +2,7 @@
  * DICOM images: container -> transfer syntax check -> data set -> image attributes -> limits ->
  * one frame through its pixel codec -> grey samples -> presentation (rescale, windows, spacing).
  */
+import type { DataSet } from 'dicom-parser';
 import { XrayError } from '../../errors';
 import type { XrayImage } from '../../image/types';
 import { checkPixelLimit, frameOutOfRange, requestedFrame } from '../failures';
@@ -9,12 +10,13 @@ import { minMax, modalityRange } from '../pixels';
 import { DecodeBudget } from '../budget';
 import { DEFAULT_DECODE_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_SEQUENCE_DEPTH, type DecodeContext, type DecodeOptions, type ImageDecoder } from '../registry';
 import { describeContent } from '../sniff';
-import { readImageAttributes, readPresentation, TAG } from './attributes';
+import { readImageAttributes, readPresentation, TAG, type Presentation } from './attributes';
 import type { PixelCodecRegistry } from './codecs';
 import { defaultPixelCodecs } from './pixel-codecs';
 import { checkStructure, dicomLayout, inflateContainer, isImageSopClass, openContainer, parseDataSet, type DicomLayout } from './container';
 import { isKnownTransferSyntax } from './transfer-syntax';
-import { toGreyFrame } from './samples';
+import { applyLut, readModalityLut } from './luts';
+import { toGreyFrame, type GreyFrame } from './samples';
 import type { WalkLimits } from './walk';
 
 export function structureLimits(opts: DecodeOptions): WalkLimits {
@@ -90,9 +92,10 @@ async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelC
   budget.check('decoding the frame');
   const grey = toGreyFrame(decoded, layout, sample, name);
   const presentation = readPresentation(dataSet);
+  const lutNotices = applyModalityLut(dataSet, grey, presentation, layout.photometric);
   const range = modalityRange(minMax(grey.data), presentation.rescale.slope, presentation.rescale.intercept);
 
-  const notices = [...attrs.notices, ...(decoded.notices ?? []), ...grey.notices, ...presentation.notices];
+  const notices = [...attrs.notices, ...(decoded.notices ?? []), ...grey.notices, ...presentation.notices, ...lutNotices];
   if (container.transferSyntaxGuessed) notices.push(`The file does not state its transfer syntax; read as ${ts.name}.`);
   const photometricText = layout.photometric === grey.photometric ? grey.photometric : `${layout.photometric} as grey`;
   return {
@@ -114,4 +117,23 @@ async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelC
     ...(presentation.pixelSpacing ? { pixelSpacing: presentation.pixelSpacing } : {}),
     ...(layout.frames > 1 ? { frame: { index: frameIndex, count: layout.frames } } : {}),
   };
+}
+
+/**
+ * A Modality LUT replaces the stored values with its outputs and supersedes Rescale Slope/Intercept
+ * (PS3.3 C.11.1: a file has one or the other). Colour images have no modality transform.
+ */
+function applyModalityLut(ds: DataSet, grey: GreyFrame, presentation: Presentation, photometric: string): string[] {
+  const lut = readModalityLut(ds);
+  if (lut === undefined) return [];
+  if (!photometric.toUpperCase().startsWith('MONOCHROME')) return ['The Modality LUT Sequence of this colour image was ignored.'];
+  if (typeof lut === 'string') return [`The Modality LUT Sequence was not applied: ${lut}.`];
+  grey.data = applyLut(grey.data, lut);
+  grey.bitsStored = lut.bits;
+  grey.signed = false;
+  const hadRescale = presentation.rescale.slope !== 1 || presentation.rescale.intercept !== 0;
+  presentation.rescale = { slope: 1, intercept: 0, ...(lut.unit ? { unit: lut.unit } : {}) };
+  const notices = [`Modality LUT applied (${lut.data.length.toLocaleString('en-US')} entries, ${lut.bits}-bit output).`];
+  if (hadRescale) notices.push('The file also has Rescale Slope/Intercept; the Modality LUT takes precedence.');
+  return notices;
 }
