@@ -59,3 +59,45 @@ export function phantom(width: number, height: number, opts: Parameters<typeof m
     return dx * dx + dy * dy < 1 ? 3000 + ((x * 31 + y * 17) % 200) : 100;
   }, opts);
 }
+
+/** A generated hand phantom (test/fixtures/images.ts) as a decoded 16-bit MONOCHROME2 image. */
+export function phantomImage(p: { width: number; height: number; data: Uint16Array }): XrayImage {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of p.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return {
+    width: p.width,
+    height: p.height,
+    data: p.data,
+    bitsStored: 16,
+    signed: false,
+    rescale: { slope: 1, intercept: 0 },
+    photometric: 'MONOCHROME2',
+    windows: [],
+    range: { min, max },
+    source: { format: 'png', encoding: 'test phantom', notices: [] },
+  };
+}
+
+/** Intersection over union of two 0/1 masks of the same size. */
+export function maskIoU(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i] & b[i];
+    union += a[i] | b[i];
+  }
+  return union ? inter / union : 1;
+}
+
+/** Intersection over union of two boxes given as {x0, y0, x1, y1} (exclusive ends). */
+export function boxIoU(a: { x0: number; y0: number; x1: number; y1: number }, b: { x0: number; y0: number; x1: number; y1: number }): number {
+  const iw = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
+  const ih = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+  const inter = iw * ih;
+  const area = (r: typeof a) => (r.x1 - r.x0) * (r.y1 - r.y0);
+  return inter / (area(a) + area(b) - inter);
+}

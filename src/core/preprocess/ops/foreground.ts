@@ -80,6 +80,13 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
     }
   }
   const t = otsuThreshold(data, inContent);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    if (!inContent[i]) continue;
+    if (data[i] < lo) lo = data[i];
+    if (data[i] > hi) hi = data[i];
+  }
   let m: Uint8Array = new Uint8Array(w * h);
   for (let i = 0; i < m.length; i++) m[i] = inContent[i] && data[i] >= t ? 1 : 0;
   const side = Math.min(w, h);
@@ -88,7 +95,8 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
   if (params.fillHoles ?? FOREGROUND_DEFAULTS.fillHoles) m = fillHoles(m, w, h);
   for (let i = 0; i < m.length; i++) m[i] &= inContent[i];
   const { labels, list } = components(m, w, h);
-  const kept = list
+  // A flat image has no subject to find: every pixel would pass any threshold.
+  const kept = !(hi > lo) ? [] : list
     .filter((c) => c.area >= minArea * contentCells && c.area > 0)
     .sort((p, q) => q.area - p.area)
     .slice(0, keepCount)
