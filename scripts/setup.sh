@@ -16,7 +16,7 @@ LOGS=$TOOLS/logs
 CODE_SERVER_VERSION=4.99.4
 # Bump when the code-server install recipe below changes, so existing installs are redone.
 CODE_SERVER_RECIPE=1
-APT_PACKAGES=(chromium build-essential python3 libkrb5-dev ripgrep dcmtk)
+APT_PACKAGES=(chromium build-essential python3 libkrb5-dev ripgrep dcmtk libgdcm-tools)
 
 mkdir -p "$LOGS"
 exec 3>&1 # the terminal, for progress lines from inside logged commands

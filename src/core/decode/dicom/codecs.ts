@@ -40,6 +40,11 @@ export interface DecodedFrame {
   photometric?: string;
   /** Things the user should know about how the frame was read. */
   notices?: string[];
+  /**
+   * The codec produced pixel values rather than stored words: there are no overlay bits above High Bit
+   * to mask off, and a value outside Bits Stored (a lossy codec's overshoot) is clamped, not wrapped.
+   */
+  values?: boolean;
 }
 
 export interface PixelCodec {

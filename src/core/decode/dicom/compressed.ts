@@ -80,7 +80,7 @@ export const jpegCodec: PixelCodec = {
     if (h.precision === 8 && (h.hasEnd || h.process === 'progressive')) {
       const r = await wasmDecode('jpeg8', data, req.name);
       if (h.process === 'progressive') notices.push('The JPEG frame is progressive, which DICOM does not allow for this transfer syntax; it was decoded anyway.');
-      return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, true), notices };
+      return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, true), notices, values: true };
     }
     if (!h.hasEnd) notices.push('The JPEG frame has no end-of-image marker; its data was complete all the same.');
     const img = decodeJpegDct(data, budgetOf(req), req.name);
@@ -90,6 +90,7 @@ export const jpegCodec: PixelCodec = {
       planarConfiguration: 0,
       photometric: colourAfterDecode(req.layout.photometric, img.components, false),
       notices,
+      values: true,
     };
   },
 };
@@ -121,7 +122,7 @@ function losslessJpeg(req: FrameRequest, data: Uint8Array, h: CodestreamHeader):
   }
   const expected = h.width * h.height * h.components;
   if (!out || out.length < expected) throw new XrayError('CORRUPT', `${req.name} is not readable: its JPEG lossless data decodes to too few samples.`);
-  return { bytes: samplesToBytes(out), bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false) };
+  return { bytes: samplesToBytes(out), bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
 }
 
 export const jpegLsCodec: PixelCodec = {
@@ -139,7 +140,7 @@ async function jpegLs(req: FrameRequest, data: Uint8Array, h: CodestreamHeader):
   const r = await wasmDecode('jpegls', data, req.name, (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG-LS', req.name));
   const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
   const planar = h.components > 1 && r.interleaveMode === 0 ? 1 : 0;
-  return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: planar, photometric: colourAfterDecode(req.layout.photometric, h.components, false) };
+  return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: planar, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
 }
 
 export const jpeg2000Codec: PixelCodec = {
@@ -152,7 +153,7 @@ export const jpeg2000Codec: PixelCodec = {
       checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG 2000', req.name),
     );
     const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
-    return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false) };
+    return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
   },
 };
 

@@ -36,7 +36,7 @@ export function toGreyFrame(frame: DecodedFrame, layout: FrameLayout, sample: Sa
 
   if (photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2') {
     if (spp !== 1) throw new XrayError('CORRUPT', `${name} is ${photometric} but has ${spp} samples per pixel.`);
-    const m = applySampleFormat(samples, fmt);
+    const m = frame.values ? clampToSampleFormat(samples, fmt) : applySampleFormat(samples, fmt);
     return { data: m.data, photometric, bitsStored: m.bitsStored, signed: m.signed, notices: [] };
   }
 
@@ -108,6 +108,33 @@ export function applySampleFormat(samples: Uint8Array | Uint16Array, f: SampleFo
   // PixelData has no Int8Array, so signed 8-bit widens to 16.
   const out = new Int16Array(samples.length);
   signExtend8(samples, out, shift, bs);
+  return { data: out, bitsStored: bs, signed: true };
+}
+
+/**
+ * For codec output (pixel values, not stored words): values are kept and clamped to the Bits Stored
+ * range, so a lossy codec's overshoot past the top stays white instead of wrapping round to black.
+ * Signed values may come as 16-bit two's complement or as Bits Stored two's complement; both are read.
+ */
+export function clampToSampleFormat(samples: Uint8Array | Uint16Array, f: SampleFormat): { data: PixelData; bitsStored: number; signed: boolean } {
+  const bs = f.bitsStored;
+  if (!f.signed) {
+    const max = 2 ** bs - 1;
+    for (let i = 0; i < samples.length; i++) if (samples[i] > max) samples[i] = max;
+    return { data: samples, bitsStored: bs, signed: false };
+  }
+  const out = samples instanceof Uint16Array ? new Int16Array(samples.buffer, samples.byteOffset, samples.length) : new Int16Array(samples.length);
+  const lo = -(2 ** (bs - 1));
+  const hi = 2 ** (bs - 1) - 1;
+  const width = samples instanceof Uint16Array ? 16 : 8;
+  const up = 32 - bs;
+  const upWord = 32 - width;
+  for (let i = 0; i < samples.length; i++) {
+    const w = samples[i];
+    const asWord = (w << upWord) >> upWord;
+    const v = asWord >= lo && asWord <= hi ? asWord : w < 2 ** bs ? (w << up) >> up : asWord < lo ? lo : hi;
+    out[i] = v;
+  }
   return { data: out, bitsStored: bs, signed: true };
 }
 
