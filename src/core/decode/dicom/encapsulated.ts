@@ -30,6 +30,10 @@ export function encapsulatedFrame(req: FrameRequest, kind: StreamKind): Uint8Arr
   if (!pixelData.encapsulatedPixelData) {
     throw new XrayError('CORRUPT', `${name} declares compressed pixel data but stores it uncompressed (no fragments).`, `pixel data length ${pixelData.length}`);
   }
+  // dicom-parser leaves the length undefined when the pixel data's sequence delimiter never came.
+  if (pixelData.length === 0xffffffff) {
+    throw new XrayError('TRUNCATED', `${name} is truncated: the file ends inside its compressed pixel data.`, 'no sequence delimiter after the fragments');
+  }
   const fragments = checkedFragments(dataSet, pixelData, name);
   if (fragments.length === 0) throw new XrayError('TRUNCATED', `${name} has no compressed image data: its Pixel Data holds no fragments.`);
   const frames = layout.frames;

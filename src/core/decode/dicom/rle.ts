@@ -35,6 +35,17 @@ export function decodeRle(data: Uint8Array, layout: FrameLayout, budget: DecodeB
   }
 
   const pixels = layout.rows * layout.columns;
+  // A two-byte replicate run yields at most 128 bytes: a segment too short to fill the image even so
+  // is refused before the frame is allocated.
+  for (let s = 0; s < segments; s++) {
+    const length = (s + 1 < segments ? offsets[s + 1] : data.length) - offsets[s];
+    if (length * 64 < pixels) {
+      throw new XrayError(
+        'CORRUPT',
+        `${name} is not readable: RLE segment ${s + 1} is ${length.toLocaleString('en-US')} bytes, too short for ${pixels.toLocaleString('en-US')} pixels.`,
+      );
+    }
+  }
   const out = new Uint8Array(pixels * expected);
   for (let s = 0; s < segments; s++) {
     const sample = Math.floor(s / bytesPerSample);

@@ -1,0 +1,165 @@
+/**
+ * The hostile corpus (test/fixtures/hostile.ts): every file ends, within a time bound, in an image or
+ * an XrayError whose code the case allows and whose message names the file; bombs do so without
+ * allocating what they expand to. readDicomTags survives the same files.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeImage, readDicomTags } from '../../../src/core/decode';
+import { XrayError } from '../../../src/core/errors';
+import {
+  deepSequences,
+  deflateBomb,
+  hugeDeclarationCases,
+  jpegCases,
+  notDicomCases,
+  oddLengthCases,
+  pngCases,
+  rleBombs,
+  truncationCases,
+  wrongLengthCases,
+  wrongVrCases,
+  type HostileCase,
+} from '../../fixtures/hostile';
+
+/** Per-file bound: these are small files; a hang or a quadratic path blows through it. */
+const PER_FILE_MS = 2000;
+
+async function check(c: HostileCase): Promise<void> {
+  const t0 = performance.now();
+  let outcome: 'ok' | XrayError;
+  try {
+    await decodeImage(c.bytes, c.name);
+    outcome = 'ok';
+  } catch (e) {
+    if (!(e instanceof XrayError)) assert.fail(`${c.what}: threw a non-XrayError: ${e instanceof Error ? e.stack : String(e)}`);
+    outcome = e;
+  }
+  const ms = performance.now() - t0;
+  assert.ok(ms < PER_FILE_MS, `${c.what}: took ${ms.toFixed(0)} ms`);
+  const code = outcome === 'ok' ? 'ok' : outcome.code;
+  assert.ok(c.expect.includes(code), `${c.what}: got ${code}${outcome === 'ok' ? '' : `: ${outcome.message}`}; expected ${c.expect.join(' or ')}`);
+  if (outcome !== 'ok') {
+    assert.ok(outcome.message.includes(c.name) || /^Decoding /.test(outcome.message), `${c.what}: message does not name the file: ${outcome.message}`);
+  }
+  // The tags panel reads the same bytes: it may refuse non-DICOM, never crash or hang.
+  if (c.name.endsWith('.dcm')) {
+    const t1 = performance.now();
+    try {
+      readDicomTags(c.bytes);
+    } catch (e) {
+      if (!(e instanceof XrayError)) assert.fail(`${c.what}: readDicomTags threw a non-XrayError: ${String(e)}`);
+    }
+    assert.ok(performance.now() - t1 < PER_FILE_MS, `${c.what}: readDicomTags took too long`);
+  }
+}
+
+async function checkAll(cases: HostileCase[]): Promise<void> {
+  assert.ok(cases.length > 0);
+  for (const c of cases) await check(c);
+}
+
+test('truncated at every structure boundary (preamble, meta header, element headers, values, sequences, fragments)', async () => {
+  const cases = await truncationCases();
+  assert.ok(cases.length > 150, `${cases.length} cuts`);
+  await checkAll(cases);
+});
+
+test('wrong element lengths: zero, odd, off by one, past the end, undefined', async () => {
+  await checkAll(await wrongLengthCases());
+});
+
+test('huge declared sizes: frames, rows/columns, codestream headers, offset tables, fragments', async () => {
+  await checkAll(await hugeDeclarationCases());
+});
+
+test('wrong VRs and odd lengths', async () => {
+  await checkAll([...(await wrongVrCases()), ...oddLengthCases()]);
+});
+
+test('non-DICOM bytes named .dcm', async () => {
+  await checkAll(await notDicomCases());
+});
+
+test('PNG with bad CRCs or a huge IHDR; JPEG without EOI, with a 0 x 0 SOF, progressive (also inside DICOM)', async () => {
+  await checkAll([...(await pngCases()), ...(await jpegCases())]);
+});
+
+/** Growth of memory outside the collected heap plus heap, after the call, with garbage collected where possible. */
+async function memoryGrowth(run: () => Promise<unknown>): Promise<{ peakMB: number; error: unknown }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const base = process.memoryUsage();
+  let peak = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss - base.rss);
+  };
+  const timer = setInterval(sample, 5);
+  let error: unknown;
+  try {
+    await run();
+  } catch (e) {
+    error = e;
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+  return { peakMB: peak / 1048576, error };
+}
+
+test('deflate bombs (1 GB from a few hundred KB) stop at the declared size with TOO_LARGE, fast and small', async () => {
+  for (const header of [true, false]) {
+    const bomb = deflateBomb(1024, header);
+    assert.ok(bomb.length < 2_000_000, `${bomb.length} bytes`);
+    const t0 = performance.now();
+    const { peakMB, error } = await memoryGrowth(() => decodeImage(bomb, 'bomb.dcm'));
+    const ms = performance.now() - t0;
+    assert.ok(error instanceof XrayError, String(error));
+    // With a header, the cap is the declared 8 x 8 image plus slack; without one, zeros parse as
+    // millions of empty elements and the element cap ends it first.
+    assert.ok(error.code === 'TOO_LARGE', `${error.code}: ${error.message}`);
+    assert.ok(ms < 3000, `${ms.toFixed(0)} ms`);
+    assert.ok(peakMB < 400, `memory grew by ${peakMB.toFixed(0)} MB`);
+    const t1 = performance.now();
+    const rows = readDicomTags(bomb);
+    assert.ok(performance.now() - t1 < 3000);
+    assert.ok(rows.length > 0);
+  }
+});
+
+test('RLE bombs: runs past the frame are cut off; a huge frame from a tiny segment is refused before allocation', async () => {
+  for (const c of rleBombs()) {
+    const { peakMB } = await memoryGrowth(() => check(c));
+    assert.ok(peakMB < 64, `${c.what}: memory grew by ${peakMB.toFixed(0)} MB`);
+  }
+});
+
+test('10,000 nested sequences: CORRUPT at the depth cap, no stack overflow; the tags list stops at its depth', async () => {
+  for (const explicit of [true, false]) {
+    const file = deepSequences(10_000, explicit);
+    await check({ name: 'deep.dcm', bytes: file, expect: ['CORRUPT'], what: `10,000 nested sequences (${explicit ? 'explicit' : 'implicit'})` });
+    await assert.rejects(decodeImage(file, 'deep.dcm'), (e: XrayError) => /nested more than 128 deep/.test(e.message));
+    const rows = readDicomTags(file, { maxDepth: 6 });
+    let depth = 0;
+    for (let r = rows.find((x) => x.children); r; r = r.children?.find((x) => x.children)) depth = r.depth;
+    assert.ok(depth <= 6, `listed ${depth} deep`);
+    JSON.stringify(rows); // must not overflow the stack either
+  }
+});
+
+test('the element cap: a data set of a million empty elements is TOO_LARGE before parsing', async () => {
+  const { part10, element } = await import('../../fixtures/hostile');
+  const one = element(0x0009, 0x0010, 'LO', new Uint8Array(0));
+  const many = new Uint8Array(one.length * 1_000_000);
+  for (let i = 0; i < 1_000_000; i++) many.set(one, i * one.length);
+  await assert.rejects(decodeImage(part10(many), 'many.dcm'), (e: XrayError) => e.code === 'TOO_LARGE' && /250,000 DICOM elements/.test(e.message));
+  const capped = await decodeImage(part10(many), 'many.dcm', undefined, { maxElements: 10 }).catch((e: XrayError) => e);
+  assert.ok(capped instanceof XrayError && /more than 10 DICOM elements/.test(capped.message));
+});
+
+test('the time budget ends a long decode with DECODE_TIMEOUT', async () => {
+  const { makeDicom } = await import('../../fixtures/dicom');
+  const file = await makeDicom({ width: 512, height: 512, transferSyntax: 'deflated' });
+  await assert.rejects(decodeImage(file, 'slow.dcm', undefined, { timeoutMs: 0 }), (e: XrayError) => e.code === 'DECODE_TIMEOUT' && /slow\.dcm took longer than 0 ms/.test(e.message));
+});
