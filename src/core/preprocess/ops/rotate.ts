@@ -6,7 +6,8 @@
  * Which way to turn: 'cw' and 'ccw' are fixed; 'auto' turns the side where the subject leaves the
  * image (a forearm) to the bottom: it compares how much of the leftmost and rightmost columns is
  * subject (Otsu on a small copy; the subject is whichever class the corners are not) and turns the
- * heavier side down, clockwise when neither side is clearly heavier.
+ * heavier side down. When no subject leaves by either side, the fingers decide: the outer quarter of
+ * the subject whose columns cross it more often (separate fingers) goes up. Clockwise when undecided.
  */
 import { composeAffine } from '../../image/types';
 import type { PreprocessStep } from '../spec';
@@ -18,6 +19,8 @@ type RotateStep = Extract<PreprocessStep, { op: 'rotatePortrait' }>;
 
 /** How much more of one edge column must be subject before 'auto' trusts it. */
 const SIDE_MARGIN = 0.05;
+/** How many more subject runs per column the fingers' side needs. */
+const RUN_MARGIN = 0.2;
 
 export const rotatePortrait: OpDefinition<RotateStep> = {
   op: 'rotatePortrait',
@@ -61,5 +64,24 @@ export function autoTurn(state: PipelineState): Turn {
   const left = edge(0);
   const right = edge(Math.max(0, w - 2));
   if (left > right + SIDE_MARGIN) return 'ccw';
-  return 'cw';
+  if (right > left + SIDE_MARGIN) return 'cw';
+  // No forearm leaves the image: fingers are the side where columns cross the subject most often.
+  let x0 = w;
+  let x1 = -1;
+  for (let x = 0; x < w; x++) for (let y = 0; y < h; y++) if (subject(data[y * w + x])) (x0 = Math.min(x0, x), (x1 = Math.max(x1, x)));
+  if (x1 - x0 < 8) return 'cw';
+  const runs = (from: number, to: number) => {
+    let n = 0;
+    for (let x = from; x < to; x++) for (let y = 0, inside = false; y < h; y++) {
+      const s = subject(data[y * w + x]);
+      if (s && !inside) n++;
+      inside = s;
+    }
+    return n / Math.max(1, to - from);
+  };
+  const q = Math.max(1, Math.floor((x1 - x0 + 1) / 4));
+  const fingersLeft = runs(x0, x0 + q);
+  const fingersRight = runs(x1 + 1 - q, x1 + 1);
+  // Fingers on the right go up with a counter-clockwise turn, fingers on the left with a clockwise one.
+  return fingersRight > fingersLeft * (1 + RUN_MARGIN) ? 'ccw' : 'cw';
 }

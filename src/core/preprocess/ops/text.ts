@@ -4,9 +4,10 @@
  * surroundings; bone, the other bright thing in a radiograph, peaks only along thin ridges that fade
  * into tissue. Detection therefore works on a block-maximum copy (thin strokes keep their value):
  *
- * - seeds: pixels within `saturation` of the image's maximum (relative to the maximum minus the 5th
- *   percentile); components: 8-connected pixels above half-way, holding a seed;
- * - kept when flat-topped (at least FLAT_SHARE of the component is seed), small (longer side at most
+ * - components: 8-connected pixels above half-way between the 5th percentile and the maximum, whose
+ *   brightest pixel is at least BRIGHT of the way up (lossy 8-bit exports rarely keep text at 255);
+ * - kept when flat-topped (at least FLAT_SHARE of the component within `saturation` of the range below
+ *   its own maximum), small (longer side at most
  *   `maxSize` of the image's shorter side), within `borderZone` of an edge, and on dark surroundings:
  *   the median of the RING pixels around the component is within DARK of the range above the 5th
  *   percentile. A window that clips bone makes bone flat-topped too, but bone sits in soft tissue,
@@ -30,6 +31,8 @@ const FLAT_SHARE = 0.4;
 /** Width of the ring around a mark (analysis pixels) whose median must be dark, at most DARK of the range up. */
 const RING = 2;
 const DARK = 0.3;
+/** A mark's brightest pixel is at least this far up the range (text is drawn bright, if not always at the maximum). */
+const BRIGHT = 0.7;
 const MAX_MARKS = 200;
 const INPAINT_SWEEPS = 60;
 
@@ -40,7 +43,7 @@ export const maskText: OpDefinition<TextStep> = {
     "Find burned-in text and markers and set them to the black level ('mask') or fill them from their surroundings ('inpaint').",
     {
       mode: { enum: ['mask', 'inpaint'] },
-      saturation: { type: 'number', minimum: 0.001, maximum: 0.5, description: `Marks are within this fraction of the value range below the maximum; default ${TEXT_DEFAULTS.saturation}.` },
+      saturation: { type: 'number', minimum: 0.001, maximum: 0.5, description: `A mark is flat-topped: most of it within this fraction of the value range below its brightest pixel; default ${TEXT_DEFAULTS.saturation}.` },
       maxSize: { type: 'number', minimum: 0.005, maximum: 0.5, description: `Longest side of one mark, as a fraction of the image's shorter side; default ${TEXT_DEFAULTS.maxSize}.` },
       borderZone: { type: 'number', minimum: 0.01, maximum: 0.5, description: `Marks lie within this fraction of the width or height from an edge (0.5: anywhere); default ${TEXT_DEFAULTS.borderZone}.` },
       dilate: { type: 'integer', minimum: 0, maximum: 64, description: `Pixels added around each mark at full resolution; default ${TEXT_DEFAULTS.dilate}.` },
@@ -75,20 +78,24 @@ export function findTextMarks(r: Raster, params: Omit<TextStep, 'op' | 'mode'> =
   for (let i = 0; i < data.length; i++) if (data[i] > hi) hi = data[i];
   const lo = quantile(data, 0.05);
   if (!(hi > lo)) return [];
-  const seedLevel = hi - saturation * (hi - lo);
   const growLevel = lo + 0.5 * (hi - lo);
   const darkLevel = lo + DARK * (hi - lo);
+  const brightLevel = lo + BRIGHT * (hi - lo);
   const grown = new Uint8Array(w * h);
   for (let i = 0; i < grown.length; i++) grown[i] = data[i] >= growLevel ? 1 : 0;
   const { labels, list } = components(grown, w, h);
+  // Each component's own maximum, then how many of its pixels are near it (a flat top).
+  const peak = new Float32Array(list.length + 1).fill(-Infinity);
+  for (let i = 0; i < data.length; i++) if (labels[i] && data[i] > peak[labels[i]]) peak[labels[i]] = data[i];
   const seeds = new Int32Array(list.length + 1);
-  for (let i = 0; i < data.length; i++) if (labels[i] && data[i] >= seedLevel) seeds[labels[i]]++;
+  const band = saturation * (hi - lo);
+  for (let i = 0; i < data.length; i++) if (labels[i] && data[i] >= peak[labels[i]] - band) seeds[labels[i]]++;
   const limit = maxSize * Math.min(w, h);
   const marks: TextMark[] = [];
   for (const c of list) {
     if (marks.length >= MAX_MARKS) break;
     const seed = seeds[c.label];
-    if (seed === 0 || seed < FLAT_SHARE * c.area) continue;
+    if (peak[c.label] < brightLevel || seed < FLAT_SHARE * c.area) continue;
     const bw = c.x1 - c.x0;
     const bh = c.y1 - c.y0;
     if (Math.max(bw, bh) > Math.max(1, limit)) continue;
