@@ -27,6 +27,7 @@ export const DEFAULT_TIMEOUTS: Record<Method, number> = {
   decode: 30_000,
   loadModel: 60_000,
   analyze: 60_000,
+  preview: 60_000,
   releaseImage: 10_000,
   info: 10_000,
 };
@@ -99,6 +100,10 @@ export class EngineClient {
 
   analyze(params: EngineMethods['analyze'][0]): Promise<EngineMethods['analyze'][1]> {
     return this.request('analyze', params, this.timeouts.analyze);
+  }
+
+  preview(params: EngineMethods['preview'][0]): Promise<EngineMethods['preview'][1]> {
+    return this.request('preview', params, this.timeouts.preview);
   }
 
   releaseImage(params: EngineMethods['releaseImage'][0]): Promise<void> {

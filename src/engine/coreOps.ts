@@ -3,8 +3,11 @@
  * the engine's own logic (stores, queues, provider choice, RPC) depends only on these shapes, so it
  * reads as orchestration and not as a second copy of decoding or scoring.
  */
+import type { DicomTagEntry, ReadTagsOptions } from '../core/decode/dicom/tags';
 import type { DecodeLimits, XrayImage } from '../core/image/types';
 import type { ModelManifest } from '../core/model/manifest';
+import type { PipelinePreview, PreviewOptions } from '../core/preprocess/preview';
+import type { PipelineSpec } from '../core/preprocess/spec';
 import type { AnalysisResult } from '../core/scoring/types';
 
 /** One input or output of a loaded session, as ORT reports it (symbolic dims are strings). */
@@ -34,4 +37,7 @@ export interface CoreOps<P extends PreparedLike = PreparedLike> {
   checkModelIO(manifest: ModelManifest, io: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
   prepareInput(image: XrayImage, manifest: ModelManifest): P;
   scoreOutputs(outputs: Record<string, OutputTensor>, prepared: P, manifest: ModelManifest): Pick<AnalysisResult, 'score' | 'map'>;
+  /** The attributes of a DICOM file, for display; throws XrayError for files that are not DICOM. */
+  readDicomTags(bytes: Uint8Array, opts?: ReadTagsOptions): DicomTagEntry[];
+  previewPipeline(image: XrayImage, spec: PipelineSpec, options?: PreviewOptions): PipelinePreview;
 }

@@ -7,8 +7,10 @@ import type * as ort from 'onnxruntime-node';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { decodeImage } from '../core/decode/index';
+import { readDicomTags } from '../core/decode/dicom/tags';
 import { checkModelIO, parseManifest } from '../core/model/validate';
 import { prepareInput } from '../core/preprocess/pipeline';
+import { previewPipeline } from '../core/preprocess/preview';
 import { scoreOutputs } from '../core/scoring/postprocess';
 import type { EngineNotification } from '../protocol/engine';
 import { isRequest, type ResponseMsg } from '../protocol/rpc';
@@ -73,7 +75,7 @@ function main(): void {
     process.exit(2);
   }
   const env = process.env;
-  const core: CoreOps<ReturnType<typeof prepareInput>> = { decodeImage, parseManifest, checkModelIO, prepareInput, scoreOutputs };
+  const core: CoreOps<ReturnType<typeof prepareInput>> = { decodeImage, parseManifest, checkModelIO, prepareInput, scoreOutputs, readDicomTags, previewPipeline };
   const queue = new KeyedQueue();
   const images = new ImageStore(imageCacheBytes(env), (id) => log('debug', `Evicted image ${id} to stay within the cache budget`));
   const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, env);

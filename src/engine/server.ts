@@ -43,6 +43,7 @@ export class EngineServer<P extends PreparedLike> {
       decode: (p) => this.decode(p),
       loadModel: (p) => this.deps.models.load(p.manifestPath, p.provider),
       analyze: (p) => this.analyze(p),
+      preview: (p) => this.preview(p),
       releaseImage: async (p) => {
         this.deps.images.release(p.imageId);
       },
@@ -79,7 +80,29 @@ export class EngineServer<P extends PreparedLike> {
     const image = await this.deps.core.decodeImage(p.bytes, String(p.fileName ?? ''), validLimits(p.limits), { frame: p.frame });
     const decodeMs = performance.now() - started;
     const imageId = this.deps.images.add(image);
-    return { imageId, image, decodeMs };
+    const result: EngineMethods['decode'][1] = { imageId, image, decodeMs };
+    if (p.tags === true && image.source.format === 'dicom') {
+      // A file whose pixels decode may still have attributes that cannot be listed (and the reverse is
+      // caught above): report it beside the image instead of failing the decode.
+      try {
+        result.tags = this.deps.core.readDicomTags(p.bytes);
+      } catch (err) {
+        result.tagsError = toErrorInfo(err);
+        this.deps.log('debug', `Attributes of ${String(p.fileName ?? '')} could not be listed: [${result.tagsError.code}] ${result.tagsError.message}`);
+      }
+    }
+    return result;
+  }
+
+  /** Runs on the model's queue like analysis: both read the same manifest and compete for the same CPU. */
+  private preview(p: EngineMethods['preview'][0]): Promise<EngineMethods['preview'][1]> {
+    const entry = this.deps.models.get(p.modelKey);
+    this.deps.images.get(p.imageId);
+    return this.deps.queue.run(p.modelKey, async () => {
+      const image = this.deps.images.get(p.imageId);
+      const thumbSize = typeof p.thumbSize === 'number' && Number.isFinite(p.thumbSize) ? p.thumbSize : undefined;
+      return this.deps.core.previewPipeline(image, entry.manifest.preprocessing, { thumbSize });
+    });
   }
 
   private analyze(p: EngineMethods['analyze'][0]): Promise<AnalysisResult> {

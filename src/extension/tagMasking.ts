@@ -1,6 +1,6 @@
 /**
  * What the viewer webview may see of a DICOM file's attributes. The host keeps the real values; the
- * webview gets a copy in which every value that identifies the patient (and everything nested under
+ * webview gets a copy in which every value that identifies the patient (and every value nested under
  * such an attribute) is replaced by a placeholder, until the user reveals patient data in that editor.
  * Pure, so the rule is unit-tested without VS Code.
  */
@@ -24,8 +24,11 @@ export function tagsForViewer(entries: readonly TagEntryLike[], revealed: boolea
   const copy = (list: readonly TagEntryLike[], underPhi: boolean): ViewerTag[] =>
     list.map((e) => {
       const phi = underPhi || e.phi === true;
-      if (phi) phiCount++;
-      const masked = phi && !revealed;
+      // A sequence's and an item's "value" is structure ("2 items", "Item 1"), not data: it stays, and
+      // what they hold is masked row by row.
+      const structural = e.vr === 'SQ' || /^\(?FFFE,E00[0D]\)?$/i.test(String(e.tag));
+      if (phi && !structural) phiCount++;
+      const masked = phi && !structural && !revealed;
       return {
         tag: String(e.tag),
         keyword: String(e.keyword ?? ''),

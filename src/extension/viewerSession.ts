@@ -1,17 +1,26 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import type { DicomTagEntry } from '../core/decode/dicom/tags';
 import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import { RpcClient, isResponse } from '../protocol/rpc';
-import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
+import type { EngineMethods } from '../protocol/engine';
+import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, PreviewMessage, TagsMessage, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
 import type { EngineApi } from './engineApi';
 import type { Logger } from './log';
 import type { ModelService } from './models';
 import type { Settings } from './config';
+import { tagsForViewer } from './tagMasking';
+
+/** The engine as a viewer session uses it: EngineApi plus the preprocessing preview. */
+export type ViewerEngine = EngineApi & { preview(params: EngineMethods['preview'][0]): Promise<EngineMethods['preview'][1]> };
+
+/** Longer side of the preprocessing thumbnails sent to the webview (the step view shows them up to 3x). */
+const PREVIEW_THUMB = 256;
 
 export interface ViewerDeps {
-  engine: EngineApi;
+  engine: ViewerEngine;
   models: ModelService;
   log: Logger;
   settings(): Settings;
@@ -26,6 +35,9 @@ export interface ViewerDeps {
  * in step. The host keeps the decoded image and the last analysis so a webview that is reloaded
  * (hidden tab, retainContextWhenHidden off) is repainted at once without decoding again.
  * Multi-frame files: the webview asks for a frame; the newest request wins while one is decoding.
+ * DICOM attributes stay here: the webview gets them with patient-identifying values masked until the
+ * user reveals them in this editor (not saved anywhere), and no value is ever logged. While the webview's
+ * preprocessing strip is open, each image and model also gets a step-by-step preview from the engine.
  */
 export class ViewerSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -46,6 +58,13 @@ export class ViewerSession implements vscode.Disposable {
   /** Newest frame the webview asked for, while the frame loop runs. */
   private frameWanted?: number;
   private frameLoop?: Promise<void>;
+  /** The file's attributes as read (real values), or why they could not be; DICOM files only. */
+  private tags?: { entries: DicomTagEntry[] } | { error: string };
+  private phiRevealed = false;
+  private previewOpen = false;
+  /** Last preview, for `${imageId}|${modelKey}`. */
+  private preview?: { key: string; message: PreviewMessage };
+  private previewInFlight?: string;
   private disposed = false;
   /** When the editor was opened, for the timing lines in the log. */
   private readonly openedAt = Date.now();
@@ -96,6 +115,8 @@ export class ViewerSession implements vscode.Disposable {
   async reload(): Promise<void> {
     this.image = undefined;
     this.frame = 0;
+    this.tags = undefined;
+    this.preview = undefined;
     this.imageError = undefined;
     this.analysis = undefined;
     this.analysisError = undefined;
@@ -123,11 +144,13 @@ export class ViewerSession implements vscode.Disposable {
         throw new XrayError('TOO_LARGE', `${this.fileName} is ${(stat.size / 1048576).toFixed(0)} MB, over the ${(limits.maxFileBytes / 1048576).toFixed(0)} MB limit (setting xrayAnomaly.limits.maxFileSizeMB).`);
       }
       const bytes = await vscode.workspace.fs.readFile(this.uri);
-      const r = await engine.decode({ bytes, fileName: this.fileName, limits, frame: frame || undefined });
+      const wantTags = !this.tags;
+      const r = await engine.decode({ bytes, fileName: this.fileName, limits, frame: frame || undefined, tags: wantTags || undefined });
       if (this.disposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
-      this.image = r;
+      this.image = { imageId: r.imageId, image: r.image, decodeMs: r.decodeMs };
       this.imageError = undefined;
       const img = r.image;
+      if (wantTags && img.source.format === 'dicom') this.setTags(r.tags, r.tagsError);
       const frames = img.frame && img.frame.count > 1 ? `, frame ${img.frame.index + 1} of ${img.frame.count}` : '';
       log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`);
       for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
@@ -183,6 +206,79 @@ export class ViewerSession implements vscode.Disposable {
       this.setAnalysisError(toErrorInfo(err), model.id);
     } finally {
       if (gen === this.generation) this.analysisRunning = undefined;
+    }
+    if (gen === this.generation) void this.updatePreview();
+  }
+
+  private setTags(entries: DicomTagEntry[] | undefined, error: ErrorInfo | undefined): void {
+    if (entries) {
+      this.tags = { entries };
+      let n = 0;
+      let phi = 0;
+      const walk = (list: DicomTagEntry[]) => {
+        for (const e of list) {
+          n++;
+          if (e.phi) phi++;
+          if (e.children) walk(e.children);
+        }
+      };
+      walk(entries);
+      // Counts only: tag values may identify the patient and never go to the log.
+      this.deps.log.info(`${this.fileName}: ${n} DICOM attributes listed, ${phi} identifying the patient (masked in the viewer until revealed)`);
+    } else {
+      this.tags = { error: error?.message ?? 'The attributes could not be read.' };
+      this.deps.log.warn(`${this.fileName}: DICOM attributes could not be listed: [${error?.code ?? 'INTERNAL'}] ${error?.message ?? ''}`);
+    }
+    this.postTags();
+  }
+
+  private postTags(): void {
+    const t = this.tags;
+    if (!t) return;
+    const msg: TagsMessage = 'entries' in t ? tagsForViewer(t.entries, this.phiRevealed) : { tags: [], revealed: false, phiCount: 0, error: t.error };
+    this.post('tags', msg);
+  }
+
+  private revealPatientData(reveal: boolean): void {
+    if (reveal === this.phiRevealed) return this.postTags();
+    this.phiRevealed = reveal;
+    this.deps.log.info(`${this.fileName}: patient data ${reveal ? 'revealed' : 'masked again'} in the viewer`);
+    this.postTags();
+  }
+
+  /**
+   * Preprocessing preview of the current image for the selected model, when the strip is open. Runs
+   * after the analysis (the engine queues both on the model), so it never delays the score.
+   */
+  private async updatePreview(): Promise<void> {
+    const { engine, models } = this.deps;
+    const image = this.image;
+    const model = models.selected;
+    if (!this.previewOpen || !image?.imageId || !model || this.disposed) return;
+    const frame = image.image.frame && image.image.frame.count > 1 ? image.image.frame.index : undefined;
+    let key = '';
+    try {
+      const { modelKey } = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
+      key = `${image.imageId}|${modelKey}`;
+      if (this.preview?.key === key) return this.post('preview', this.preview.message);
+      if (this.previewInFlight === key) return;
+      this.previewInFlight = key;
+      const t0 = Date.now();
+      const p = await engine.preview({ imageId: image.imageId, modelKey, thumbSize: PREVIEW_THUMB });
+      // Dropped when the image or the model changed meanwhile; the newer one asks again.
+      if (this.disposed || this.image?.imageId !== image.imageId || models.selected?.id !== model.id) return;
+      const message: PreviewMessage = { modelId: model.id, frame, steps: p.steps, regions: p.regions };
+      this.preview = { key, message };
+      this.deps.log.info(`${this.fileName}: preprocessing preview for ${model.id}: ${p.steps.length} steps in ${Date.now() - t0} ms`);
+      this.post('preview', message);
+    } catch (err) {
+      const info = toErrorInfo(err);
+      // The image left the engine (restart, eviction): the analysis path decodes again and asks anew.
+      if (info.code === 'IMAGE_NOT_FOUND' || this.disposed || models.selected?.id !== model.id) return;
+      this.deps.log.warn(`${this.fileName}: preprocessing preview for ${model.id} failed: [${info.code}] ${info.message}`);
+      this.post('preview', { modelId: model.id, frame, error: info });
+    } finally {
+      if (key && this.previewInFlight === key) this.previewInFlight = undefined;
     }
   }
 
@@ -282,6 +378,13 @@ export class ViewerSession implements vscode.Disposable {
       case 'copyText':
         void this.copy(String(msg.params?.text ?? ''), String(msg.params?.what ?? 'value'));
         break;
+      case 'revealPatientData':
+        this.revealPatientData(msg.params?.reveal === true);
+        break;
+      case 'previewWanted':
+        this.previewOpen = msg.params?.open === true;
+        if (this.previewOpen && !this.analysisRunning) void this.updatePreview();
+        break;
     }
   }
 
@@ -289,8 +392,10 @@ export class ViewerSession implements vscode.Disposable {
   private replay(): void {
     this.post('init', { fileName: this.fileName, settings: this.deps.settings().viewer });
     this.postModels();
+    this.postTags();
     if (this.imageError) this.post('error', { scope: 'image', error: this.imageError });
     if (this.image) this.post('image', { image: this.image.image, decodeMs: this.image.decodeMs });
+    if (this.image && this.preview?.key.startsWith(`${this.image.imageId}|`) && !this.analysisRunning) this.post('preview', this.preview.message);
     if (this.analysisRunning) this.post('analysisStarted', { modelId: this.analysisRunning });
     else if (this.analysis) this.post('analysis', { result: this.analysis });
     else if (this.analysisError) this.post('error', { scope: 'analysis', error: this.analysisError });

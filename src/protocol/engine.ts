@@ -3,8 +3,10 @@
  * (onnxruntime-node, sharp), so a native crash there cannot take the extension host down.
  * Images are decoded once in the engine and kept there by id; analysis refers to them by id.
  */
+import type { DicomTagEntry } from '../core/decode/dicom/tags';
 import type { ErrorInfo } from '../core/errors';
 import type { DecodeLimits, XrayImage } from '../core/image/types';
+import type { PipelinePreview } from '../core/preprocess/preview';
 import type { AnalysisResult } from '../core/scoring/types';
 import type { NotificationOf, RequestOf } from './rpc';
 
@@ -25,9 +27,19 @@ export interface LoadedModel {
 }
 
 export type EngineMethods = {
-  decode: [{ bytes: Uint8Array; fileName: string; limits: DecodeLimits; frame?: number }, { imageId: string; image: XrayImage; decodeMs: number }];
+  /**
+   * `tags: true` also lists a DICOM file's attributes (for the tags panel) from the same bytes: `tags`
+   * when they could be read, `tagsError` when not (the image may still decode). Tag values can
+   * identify the patient: callers keep them out of logs.
+   */
+  decode: [
+    { bytes: Uint8Array; fileName: string; limits: DecodeLimits; frame?: number; tags?: boolean },
+    { imageId: string; image: XrayImage; decodeMs: number; tags?: DicomTagEntry[]; tagsError?: ErrorInfo },
+  ];
   loadModel: [{ manifestPath: string; provider: ProviderPreference }, LoadedModel];
   analyze: [{ imageId: string; modelKey: string }, AnalysisResult];
+  /** Every step of the model's preprocessing on a held image, as thumbnails (the editor's strip). */
+  preview: [{ imageId: string; modelKey: string; thumbSize?: number }, PipelinePreview];
   releaseImage: [{ imageId: string }, void];
   info: [Record<string, never>, { pid: number; versions: Record<string, string>; providersAvailable: string[] }];
 };

@@ -2,7 +2,7 @@
 // broken files, and tiny ONNX models with known outputs. Loaded by test/integration/run.mjs via tsx.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handPhantomPng, png16 } from '../fixtures/images';
+import { handPhantom, handPhantomPng, png16, png16FromPixels } from '../fixtures/images';
 import { handPhantomDicom, hugeDimensionsDicom, makeDicom, textBytes, truncated, zeroBytes } from '../fixtures/dicom';
 import { writeAnomalyMapModel, writeMismatchedModel, writeReconstructionModel, writeBrokenModel } from '../fixtures/models';
 
@@ -14,6 +14,8 @@ export const FILES = {
   dicomFrames: 'images/multiframe.dcm',
   /** 400 x 200, dark, with one bright square at SPOT: for checking where the heatmap lands. */
   wideSpot: 'images/wide-spot.png',
+  /** A landscape hand phantom in a bright collimation frame, with one saturated square at FRAMED_SPOT. */
+  framedHand: 'images/hand-framed-landscape.png',
   broken: {
     notAnImage: 'broken/not-an-image.png',
     empty: 'broken/empty.dcm',
@@ -25,13 +27,19 @@ export const FILES = {
 /** Full-size radiograph-like files, generated only for `npm run bench:viewer` (XRAY_BENCH=1). */
 export const BENCH_FILES = { 'png16-2048x2500': 'bench/hand-2048x2500-16bit.png', 'dicom16-2048x2500': 'bench/hand-2048x2500-16bit.dcm' } as const;
 
-export const MODELS = { recon: 'recon-affine', map: 'map-pool', mapPad: 'map-resizepad', mismatch: 'mismatch', broken: 'broken-model' } as const;
+export const MODELS = { recon: 'recon-affine', map: 'map-pool', mapPad: 'map-resizepad', mapCropRotate: 'map-crop-rotate', mismatch: 'mismatch', broken: 'broken-model' } as const;
 
 /** The bright square in FILES.wideSpot (x1/y1 exclusive), in image pixels. */
 export const SPOT = { x0: 300, y0: 120, x1: 340, y1: 160 } as const;
 
 /** Preprocessing of MODELS.mapPad: aspect-preserving resize with padding, so the map must be placed back. */
 export const MAP_PAD_STEPS = [{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 64 }] as const;
+
+/** MODELS.mapCropRotate: crop off the collimation frame, turn to portrait, then resize and pad. */
+export const MAP_CROP_ROTATE_STEPS = [{ op: 'intensity', mode: 'minmax' }, { op: 'cropExposed' }, { op: 'rotatePortrait' }, { op: 'resizePad', size: 64 }] as const;
+
+/** The saturated square in FILES.framedHand (image pixels, x1/y1 exclusive), inside the exposed field. */
+export const FRAMED_SPOT = { x0: 300, y0: 70, x1: 348, y1: 118 } as const;
 
 export async function createWorkspace(dir: string): Promise<void> {
   const put = (rel: string, bytes: Uint8Array) => {
@@ -72,6 +80,11 @@ export async function createWorkspace(dir: string): Promise<void> {
     }),
   );
   put(FILES.wideSpot, await png16(400, 200, (x, y) => (x >= SPOT.x0 && x < SPOT.x1 && y >= SPOT.y0 && y < SPOT.y1 ? 60000 : 1000 + ((x * 7 + y * 13) % 50))));
+  // 480 x 360 after the quarter turn; field 24..456 x 24..336. Bone stays under half the range, so
+  // only the square is above the map model's threshold.
+  const framed = handPhantom({ width: 360, height: 480, border: 24, peak: 25000, rotate: 90, seed: 5 });
+  for (let y = FRAMED_SPOT.y0; y < FRAMED_SPOT.y1; y++) for (let x = FRAMED_SPOT.x0; x < FRAMED_SPOT.x1; x++) framed.data[y * framed.width + x] = 65535;
+  put(FILES.framedHand, await png16FromPixels(framed.width, framed.height, framed.data));
   put(FILES.broken.notAnImage, textBytes());
   put(FILES.broken.empty, zeroBytes());
   put(FILES.broken.truncated, truncated(await makeDicom({ width: 256, height: 256 }), 2000));
@@ -87,6 +100,7 @@ export async function createWorkspace(dir: string): Promise<void> {
   writeReconstructionModel(models, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
   writeAnomalyMapModel(models, { name: MODELS.map, height: 64, width: 64, pool: 4 });
   writeAnomalyMapModel(models, { name: MODELS.mapPad, height: 64, width: 64, pool: 4, manifest: { preprocessing: { steps: MAP_PAD_STEPS.map((s) => ({ ...s })) } } });
+  writeAnomalyMapModel(models, { name: MODELS.mapCropRotate, height: 64, width: 64, pool: 4, manifest: { preprocessing: { steps: MAP_CROP_ROTATE_STEPS.map((s) => ({ ...s })) } } });
   writeMismatchedModel(models, { name: MODELS.mismatch });
   writeBrokenModel(models, { name: MODELS.broken });
   mkdirSync(join(dir, '.vscode'), { recursive: true });

@@ -84,6 +84,10 @@ async function main() {
     { name: 'light-8bit', scenario: 'u8', theme: 'light', want: 'analysis' },
     { name: 'dark-narrow', width: 640, height: 900, want: 'analysis' },
     { name: 'dark-hidpi', dpr: 2, width: 1000, height: 700, want: 'analysis' },
+    { name: 'dark-dicom-tags', scenario: 'mono1', want: 'analysis', tab: 'tags' },
+    { name: 'light-dicom-tags', scenario: 'mono1', theme: 'light', want: 'analysis', tab: 'tags' },
+    { name: 'hc-dicom-tags', scenario: 'mono1', theme: 'hc', want: 'analysis', tab: 'tags' },
+    { name: 'dark-multiframe', scenario: 'multiframe', want: 'analysis' },
   ];
 
   try {
@@ -91,6 +95,10 @@ async function main() {
       if (only && !only.includes(s.name)) continue;
       const v = await open(s.name, s);
       await settle(v, s.want);
+      if (s.tab) {
+        await v.page.evaluate((tab) => window.harness.request('act', { action: 'showTab', tab }), s.tab);
+        await v.page.waitForTimeout(100);
+      }
       await v.page.screenshot({ path: join(OUT, `${s.name}.png`) });
       check(v.problems.length === 0, `${s.name}: no console errors or CSP violations${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
       if (s.want === 'imageError') check(await v.page.isVisible('.error-card'), `${s.name}: error card shown`);
@@ -299,6 +307,97 @@ async function main() {
       );
       check(unfocusable.length === 0, `all visible controls focusable${unfocusable.length ? `: ${unfocusable.join(', ')}` : ''}`);
       await v.context.close();
+    }
+
+    if (!only || only.includes('features')) {
+      // DICOM tags: masked patient data, search, reveal through the real button, copy.
+      const v = await open('features', { scenario: 'mono1' });
+      await settle(v, 'analysis');
+      const { page } = v;
+      const sent = () => page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
+      let r = await v.report();
+      check(r.tags?.count === 30 && r.tags.phiCount === 6 && r.tags.masked === 6 && r.tags.revealed === false, `tags received with ${r.tags?.masked} masked values`);
+      check(r.tags?.sample?.value.startsWith('••••') === true, `patient name masked (${r.tags?.sample?.value})`);
+      await page.keyboard.press('t');
+      await page.waitForTimeout(50);
+      check(await page.isVisible('.tags-pane'), 'T opens the tags tab');
+      await page.fill('#tag-search', 'Doe');
+      r = await v.report();
+      check(r.tags?.matches === 0, 'a search for the hidden name finds nothing before reveal');
+      await page.click('text=Reveal patient data');
+      await waitFor(async () => (await v.report()).tags?.revealed === true, 'reveal');
+      r = await v.report();
+      check(r.tags?.sample?.value === 'Doe^Jane' && r.tags.masked === 0 && r.tags.matches === 1, `after reveal the name shows and is found (${r.tags?.sample?.value}, ${r.tags?.matches} match)`);
+      await page.screenshot({ path: join(OUT, 'dark-tags-revealed.png') });
+      await page.fill('#tag-search', '0008,1155');
+      await page.waitForTimeout(50);
+      check((await page.$$('.tag-row.match')).length === 2, 'tag-number search finds both nested ReferencedSOPInstanceUIDs');
+      await page.fill('#tag-search', 'modality');
+      await page.hover('.tag-row.match');
+      await page.click('.tag-row.match .copy');
+      check((await sent()).some((m) => m.type === 'copyText' && m.params.text === 'DX'), 'Copy posts the value to the host');
+      await page.click('text=Hide again');
+      await waitFor(async () => (await v.report()).tags?.revealed === false, 'hide again');
+      check((await v.report()).tags?.masked === 6, 'Hide again masks the values again');
+
+      // Preprocessing strip: one card per step, one shown large, Escape closes, P collapses.
+      await waitFor(async () => (await v.report()).preview?.steps === 6, 'preview');
+      check((await page.$$('.step-card')).length === 6, 'six step cards');
+      await page.click('.step-card:nth-child(5) .step-thumb');
+      await page.waitForTimeout(50);
+      check(await page.isVisible('.step-view'), 'clicking a step shows it large');
+      await page.screenshot({ path: join(OUT, 'dark-step-view.png') });
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(50);
+      check(!(await page.isVisible('.step-view')), 'Escape closes the step view');
+      await page.focus('canvas.view');
+      await page.keyboard.press('p');
+      await page.waitForTimeout(50);
+      check(!(await page.isVisible('.strip-body')) && (await sent()).some((m) => m.type === 'previewWanted' && m.params.open === false), 'P collapses the strip and tells the host');
+      await page.keyboard.press('p');
+
+      // Ruler: M, drag, label in mm; Delete removes it.
+      await page.keyboard.press('m');
+      const box = await (await page.$('canvas.view')).boundingBox();
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 5 });
+      await page.mouse.up();
+      r = await v.report();
+      check(r.measurements?.length === 1 && /mm$/.test(r.measurements[0].label) && r.view.tool === 'measure', `drag in measure mode draws a ruler (${r.measurements?.[0]?.label})`);
+      await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
+      await page.mouse.up();
+      const r2 = await v.report();
+      check(r2.measurements?.length === 1 && r2.measurements[0].lengthPx > r.measurements[0].lengthPx, 'dragging an end adjusts the ruler instead of drawing another');
+      await page.screenshot({ path: join(OUT, 'dark-ruler.png') });
+      await page.keyboard.press('Delete');
+      check((await v.report()).measurements?.length === 0, 'Delete removes it');
+
+      // Overlay floor (on the Analysis tab).
+      await page.click('#tab-analysis');
+      await page.fill('#floor-range', '0');
+      await page.dispatchEvent('#floor-range', 'change');
+      check((await sent()).some((m) => m.type === 'settingsChanged' && m.params.heatmapFloor === 0), 'floor change posts settingsChanged');
+      check(v.problems.length === 0, `features: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      await v.context.close();
+
+      // Frames: , and . ask the host for the neighbouring frame.
+      const f = await open('frames', { scenario: 'multiframe' });
+      await settle(f, 'analysis');
+      await f.page.focus('canvas.view');
+      await f.page.keyboard.press('.');
+      await waitFor(async () => (await f.report()).image?.frame?.index === 1, 'frame 2');
+      await f.page.keyboard.press('.');
+      await waitFor(async () => (await f.report()).image?.frame?.index === 2, 'frame 3');
+      await f.page.keyboard.press('.');
+      await f.page.keyboard.press(',');
+      await waitFor(async () => (await f.report()).image?.frame?.index === 1, 'back to frame 2');
+      const fs = await f.page.evaluate(() => window.harness.sent.filter((m) => m.type === 'selectFrame').map((m) => m.params.frame));
+      check(JSON.stringify(fs) === '[1,2,1]', `. and , step frames without running past the last (${JSON.stringify(fs)})`);
+      check(f.problems.length === 0, `frames: no console errors${f.problems.length ? `: ${f.problems.join(' | ')}` : ''}`);
+      await f.context.close();
     }
 
     // First frame timing, repeated on fresh pages (the first includes JIT warm-up).

@@ -277,7 +277,12 @@ export class ViewerApp implements Actions {
   }
 
   private onPreview(p: PreviewMessage): void {
-    this.s.preview = p;
+    // Like the image, pixel arrays that lost their type on the way are rebuilt rather than refused.
+    const bytes = (d: unknown): Uint8Array | undefined => (d instanceof Uint8Array ? d : Array.isArray(d) ? Uint8Array.from(d) : d instanceof ArrayBuffer ? new Uint8Array(d) : undefined);
+    const steps = Array.isArray(p.steps)
+      ? p.steps.map((st) => ({ ...st, thumb: { ...st.thumb, data: bytes(st.thumb?.data) ?? new Uint8Array(0) }, mask: st.mask && { ...st.mask, data: bytes(st.mask.data) ?? new Uint8Array(0) } }))
+      : undefined;
+    this.s.preview = { ...p, steps };
     const n = p.steps?.length ?? 0;
     if (this.s.previewStep !== null && this.s.previewStep >= n) this.s.previewStep = null;
   }
@@ -883,7 +888,7 @@ export class ViewerApp implements Actions {
       }
     };
     walk(t.tags);
-    const sample = all.find((x) => x.tag === '(0010,0010)') ?? all.find((x) => x.phi);
+    const sample = all.find((x) => x.tag.replace(/[^0-9a-f]/gi, '') === '00100010') ?? all.find((x) => x.phi);
     const q = this.s.tagQuery.trim();
     return {
       count: t.count,

@@ -11,7 +11,7 @@ import { scoreOutputs } from '../../../src/core/scoring/postprocess';
 import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer';
 import { writeAnomalyMapModel, writeReconstructionModel } from '../../fixtures/models';
 import { screenshot } from './harness';
-import { FILES, MODELS, SPOT } from '../workspace';
+import { FILES, FRAMED_SPOT, MAP_CROP_ROTATE_STEPS, MAP_PAD_STEPS, MODELS, SPOT } from '../workspace';
 
 const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -236,6 +236,84 @@ describe('X-ray viewer: frames, rulers and heatmap registration', function () {
       assert.ok((s.view.heatmapFloor ?? 0) > 0, 'low map values are not drawn by default');
       console.log(`hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(SPOT.x0 + SPOT.x1) / 2}, ${(SPOT.y0 + SPOT.y1) / 2})`);
       console.log(`screenshot: ${await screenshot('viewer-registration-resizepad')}`);
+    } finally {
+      await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+    }
+  });
+});
+
+describe('X-ray viewer: DICOM tags, preprocessing strip, registration through crop and rotation', function () {
+  this.timeout(60_000);
+  afterEach(closeAll);
+
+  it('lists DICOM tags with patient data masked until revealed, in this editor', async () => {
+    const uri = wsUri(FILES.dicomExplicit);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    let s = await waitForView(uri, (v) => !!v.tags && !!v.analysis && v.renders > 0, 'tags and analysis');
+    const t = s.tags!;
+    assert.ok(t.count > 20, `attributes listed: ${t.count}`);
+    assert.equal(t.revealed, false);
+    assert.ok(t.phiCount >= 2 && t.masked === t.phiCount, `every patient-identifying value is masked (${t.masked} of ${t.phiCount})`);
+    assert.equal(t.sample?.keyword, 'PatientName');
+    assert.equal(t.sample?.value, '•••• (hidden: identifies the patient)');
+    // The name is nowhere in the webview: searching for it finds nothing.
+    s = await act(uri, { action: 'searchTags', query: 'Test^Patient' });
+    assert.equal(s.tags?.matches, 0, 'the real name has not reached the webview');
+    s = await act(uri, { action: 'searchTags', query: '0028,0030' });
+    assert.equal(s.tags?.matches, 1, 'search by tag number');
+    await act(uri, { action: 'searchTags', query: '' });
+    await act(uri, { action: 'showTab', tab: 'tags' });
+    await act(uri, { action: 'measure', from: [60, 100], to: [200, 240] });
+    console.log(`screenshot: ${await screenshot('viewer-dicom-tags-strip-ruler')}`);
+
+    await act(uri, { action: 'revealPatientData', reveal: true });
+    s = await waitForView(uri, (v) => v.tags?.revealed === true, 'revealed tags');
+    assert.equal(s.tags?.sample?.value, 'Test^Patient');
+    assert.equal(s.tags?.masked, 0);
+    s = await act(uri, { action: 'searchTags', query: 'Test^Patient' });
+    assert.equal(s.tags?.matches, 1);
+    await act(uri, { action: 'revealPatientData', reveal: false });
+    s = await waitForView(uri, (v) => v.tags?.revealed === false, 'masked again');
+    assert.equal(s.tags?.sample?.value, '•••• (hidden: identifies the patient)');
+    assert.equal(s.tags?.matches, 0, 'the search no longer finds it');
+  });
+
+  it('shows the preprocessing strip of the selected model: one card per step after the input', async () => {
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.mapPad);
+    try {
+      const uri = wsUri(FILES.wideSpot);
+      await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+      await waitForView(uri, (v) => v.analysis?.modelId === MODELS.mapPad, 'analysis');
+      await act(uri, { action: 'setStripOpen', open: true });
+      let s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapPad && v.preview.steps > 0, 'the preview');
+      assert.equal(s.preview?.steps, MAP_PAD_STEPS.length + 1, `input + ${MAP_PAD_STEPS.length} steps: ${s.preview?.labels.join(' | ')}`);
+      assert.equal(s.preview?.open, true);
+      // Another model: the strip follows it.
+      await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.mapCropRotate);
+      s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0, 'the preview of the second model');
+      assert.equal(s.preview?.steps, MAP_CROP_ROTATE_STEPS.length + 1);
+    } finally {
+      await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+    }
+  });
+
+  it('places the heatmap back on the original pixels through crop, quarter turn and resize-and-pad', async () => {
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.mapCropRotate);
+    try {
+      const uri = wsUri(FILES.framedHand);
+      await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+      let s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.mapCropRotate && !!v.analysis.map && v.renders > 0, 'analysis with the crop-and-rotate model');
+      const hot = s.analysis?.map?.hot;
+      assert.ok(hot, `an above-threshold region: ${JSON.stringify(s.analysis?.map)}`);
+      const [cx, cy] = hot.centroid;
+      const S = FRAMED_SPOT;
+      console.log(`hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(S.x0 + S.x1) / 2}, ${(S.y0 + S.y1) / 2})`);
+      assert.ok(cx >= S.x0 && cx < S.x1 && cy >= S.y0 && cy < S.y1, `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}) lies on the saturated square ${JSON.stringify(S)}`);
+      s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0, 'the preview');
+      assert.ok(s.preview?.labels.some((l) => /crop/i.test(l)) && s.preview.labels.some((l) => /rotat|portrait/i.test(l)), `crop and rotation steps listed: ${s.preview?.labels.join(' | ')}`);
+      await act(uri, { action: 'openPreviewStep', index: 3 });
+      console.log(`screenshot: ${await screenshot('viewer-registration-crop-rotate')}`);
+      await act(uri, { action: 'openPreviewStep', index: null });
     } finally {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
     }

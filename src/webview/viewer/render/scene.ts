@@ -102,7 +102,8 @@ function drawRuler(ctx: CanvasRenderingContext2D, m: Affine, r: Measurement, lab
   ctx.font = `600 ${12 * dpr}px sans-serif`;
   const w = ctx.measureText(label).width;
   const side = ny > 0 ? -1 : 1;
-  const off = 10 * dpr + (Math.abs(nx) * w) / 2;
+  // Far enough along the normal that the label's box clears the line whatever the slope.
+  const off = 8 * dpr + (Math.abs(nx) * w) / 2 + Math.abs(ny) * 8 * dpr;
   const cx = (ax + bx) / 2 + side * nx * off;
   const cy = (ay + by) / 2 + side * ny * off;
   ctx.textAlign = 'center';

@@ -41,7 +41,7 @@ export function buildLayout(root: HTMLElement, a: Actions) {
   const zoomLabel = h('span', { class: 'readout zoom', 'aria-label': 'Zoom level', title: 'Screen pixels per image pixel' }, '—');
   const panTool = toggleButton('Pan', 'Left-drag pans the image', () => a.setTool('pan'));
   const wlTool = toggleButton('W/L', 'Left-drag adjusts window (horizontal) and level (vertical); right-drag always does', () => a.setTool('window'));
-  const measureTool = toggleButton('Measure', 'Left-drag draws a ruler; drag an end to adjust it (M)', () => a.setTool('measure'));
+  const measureTool = toggleButton('Ruler', 'Measure: left-drag draws a ruler, dragging an end adjusts it (M)', () => a.setTool('measure'));
   const clearMeasures = button('✕', 'Remove all rulers (Delete removes the last one)', a.clearMeasurements, 'icon');
   clearMeasures.setAttribute('aria-label', 'Remove all rulers');
 

@@ -19,6 +19,22 @@ const MASK_COLOR = '#3ff0ff';
 
 const stripSig = new WeakMap<Layout, unknown[]>();
 
+/** Words for steps whose label is just their op name. */
+const OP_TITLES: Record<string, string> = {
+  input: 'Original',
+  intensity: 'Intensity to 0–1',
+  photometric: 'Photometric',
+  histogramEqualize: 'Histogram equalisation',
+  resizePad: 'Resize and pad',
+  resize: 'Resize',
+  scale: 'Value scaling',
+  clahe: 'CLAHE',
+};
+
+export function stepTitle(st: Pick<PreviewStep, 'op' | 'label'>): string {
+  return st.label && st.label !== st.op ? st.label : (OP_TITLES[st.op] ?? st.op);
+}
+
 export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
   const p = s.preview;
   const hasImage = Boolean(s.loaded);
@@ -36,7 +52,7 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
   else if (!s.stripOpen) summary = `for ${modelName(s, s.selectedId)}`;
   else if (!p || p.modelId !== s.selectedId) summary = `for ${modelName(s, s.selectedId)}: computing…`;
   else if (p.error) summary = `for ${modelName(s, p.modelId)}: not available`;
-  else summary = `for ${modelName(s, p.modelId)}: ${p.steps?.length ?? 0} step${p.steps?.length === 1 ? '' : 's'}, ${fmtMs(total)}${p.regions !== undefined ? `, ${p.regions} region${p.regions === 1 ? '' : 's'} found` : ''}`;
+  else summary = `for ${modelName(s, p.modelId)}: ${p.steps?.length ?? 0} step${p.steps?.length === 1 ? '' : 's'}, ${fmtMs(total)}${p.regions !== undefined && p.regions > 1 ? `, ${p.regions} regions (one model input each)` : ''}`;
   L.stripToggle.replaceChildren(h('span', { class: 'chev', 'aria-hidden': 'true' }, s.stripOpen ? '▾' : '▸'), h('span', { class: 'strip-title' }, 'Preprocessing'), h('span', { class: 'strip-summary' }, summary));
 
   show(L.stripBody, s.stripOpen);
@@ -53,11 +69,12 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
   const cards = p.steps.map((st, i) => {
     const canvas = stepCanvas(st, THUMB_W, THUMB_H, dpr);
     const selected = s.previewStep === i;
+    const title = stepTitle(st);
     return h(
       'div',
       { class: `step-card${selected ? ' selected' : ''}${st.notice ? ' has-notice' : ''}`, role: 'listitem' },
-      h('button', { type: 'button', class: 'step-thumb', title: `Show “${st.label}” larger`, 'aria-pressed': String(selected), onclick: () => a.openPreviewStep(selected ? null : i) }, canvas),
-      h('div', { class: 'step-label', title: st.label }, `${i + 1}. ${st.label}`),
+      h('button', { type: 'button', class: 'step-thumb', title: `Show “${title}” larger`, 'aria-pressed': String(selected), onclick: () => a.openPreviewStep(selected ? null : i) }, canvas),
+      h('div', { class: 'step-label', title }, `${i + 1}. ${title}`),
       h('div', { class: 'step-meta' }, `${st.width} × ${st.height} · ${fmtMs(st.ms)}`),
       st.notice ? h('div', { class: 'step-notice', title: st.notice }, st.notice) : null,
     );
@@ -88,7 +105,7 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
     h(
       'div',
       { class: 'step-card-large' },
-      h('div', { class: 'step-head' }, h('strong', null, `Step ${i + 1} of ${steps.length}: ${st.label}`), h('span', { class: 'spacer' }), prev, next, close),
+      h('div', { class: 'step-head' }, h('strong', null, `Step ${i + 1} of ${steps.length}: ${stepTitle(st)}`), h('span', { class: 'spacer' }), prev, next, close),
       canvas,
       h(
         'p',
@@ -106,7 +123,7 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
  */
 export function stepCanvas(st: PreviewStep, maxW: number, maxH: number, dpr: number, maxUpscale = 8): HTMLCanvasElement {
   const t = st.thumb;
-  const canvas = h('canvas', { class: 'step-canvas', role: 'img', 'aria-label': `${st.label}, ${st.width} by ${st.height} pixels` });
+  const canvas = h('canvas', { class: 'step-canvas', role: 'img', 'aria-label': `${stepTitle(st)}, ${st.width} by ${st.height} pixels` });
   if (!validImage(t)) {
     canvas.width = 1;
     canvas.height = 1;

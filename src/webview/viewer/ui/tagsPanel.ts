@@ -61,10 +61,12 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
   );
   const items = v.rows.map((r) => {
     const tg = r.tag;
+    // A row without a tag is the reader's note (list cut short, and why), not an attribute.
+    if (!tg.tag) return h('li', { class: 'tag-note', role: 'treeitem', 'aria-level': String(r.depth + 1) }, tg.value);
     const twisty = r.hasChildren
       ? h('button', { type: 'button', class: 'twisty', 'aria-label': r.expanded ? 'Collapse' : 'Expand', tabindex: '-1', onclick: () => a.toggleTagRow(r.id) }, r.expanded ? '▾' : '▸')
       : h('span', { class: 'twisty none', 'aria-hidden': 'true' });
-    const copy = tg.masked || tg.vr === 'SQ'
+    const copy = tg.masked || tg.vr === 'SQ' || tg.tag === 'FFFE,E000'
       ? null
       : h('button', { type: 'button', class: 'copy', title: `Copy the value of ${tg.keyword || tg.tag}`, 'aria-label': `Copy value of ${tg.keyword || tg.tag}`, onclick: () => a.copyText(tg.value, tg.keyword || tg.tag) }, 'Copy');
     const li = h(
@@ -81,7 +83,7 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
         { class: 'tag-head' },
         twisty,
         h('span', { class: 'tag-kw', title: tg.keyword }, tg.keyword || '(unknown)'),
-        h('span', { class: 'tag-id' }, tg.tag),
+        h('span', { class: 'tag-id' }, tg.tag.startsWith('(') ? tg.tag : `(${tg.tag})`),
         h('span', { class: 'tag-vr', title: `Value representation ${tg.vr}` }, tg.vr),
         copy,
       ),
