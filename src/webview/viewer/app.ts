@@ -24,7 +24,7 @@ import { renderErrorCard, renderHeat, renderInfo, renderScore, renderToolbar } f
 import { renderStepView, renderStrip } from './ui/previewStrip';
 import { renderTabs, renderTags } from './ui/tagsPanel';
 import { constrain, fitView, imageFromScreen, panBy, screenFromImage, stepScale, zoomAt, type View } from './viewport';
-import { defaultOption, imageStats, windowOptions, type WindowLevel } from './windowing';
+import { adjusted, defaultOption, imageStats, windowOptions, type WindowLevel } from './windowing';
 
 /** Timings kept for the dev harness and the log. */
 export interface ViewerPerf {
@@ -199,7 +199,9 @@ export class ViewerApp implements Actions {
     this.perf.firstPaintMs = undefined;
     const r = this.restored;
     if (r && r.imageKey === imageKey(image.width, image.height)) {
-      this.s.window = r.window ?? this.s.loaded.initial?.window;
+      // A preset's table is not saved with the view: take it from the preset again.
+      const preset = r.windowId ? options.find((o) => o.id === r.windowId && o.window.table) : undefined;
+      this.s.window = preset?.window ?? r.window ?? this.s.loaded.initial?.window;
       this.s.windowId = r.window ? (r.windowId ?? 'custom') : this.s.loaded.initial?.id;
       this.s.invert = r.invert ?? image.photometric === 'MONOCHROME1';
       this.s.view = r.view;
@@ -367,7 +369,7 @@ export class ViewerApp implements Actions {
       this.invalidate('all');
       return;
     }
-    this.s.window = { ...w, center, width };
+    this.s.window = adjusted(w, center, width);
     this.s.windowId = 'custom';
     this.changed(false, 'bar');
   };
@@ -598,7 +600,7 @@ export class ViewerApp implements Actions {
     const k = range / 500;
     const integer = !(lo.image.data instanceof Float32Array) && Number.isInteger(lo.image.rescale.slope);
     const minWidth = integer ? 1 : range * 1e-4;
-    this.s.window = { ...w, width: Math.max(minWidth, w.width + dx * k), center: w.center + dy * k };
+    this.s.window = adjusted(w, w.center + dy * k, Math.max(minWidth, w.width + dx * k));
     this.s.windowId = 'custom';
     this.changed(false, 'bar');
   }
@@ -704,7 +706,8 @@ export class ViewerApp implements Actions {
         v: 1,
         imageKey: img ? imageKey(img.width, img.height) : undefined,
         view: this.s.fitted ? undefined : this.s.view,
-        window: this.s.window,
+        // Without a preset's table (restored from the preset by its id).
+        window: this.s.window && { center: this.s.window.center, width: this.s.window.width, fn: this.s.window.fn },
         windowId: this.s.windowId,
         invert: this.s.invert,
         overlayVisible: this.s.overlayVisible,

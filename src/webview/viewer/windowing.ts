@@ -13,6 +13,18 @@ export interface WindowLevel {
   center: number;
   width: number;
   fn: VoiFunction;
+  /**
+   * A DICOM VOI LUT applied instead of center/width (which then only describe its input range):
+   * modality value v shows as data[clamp(v - first)] / (2^bits - 1). Dropped as soon as the user
+   * adjusts the window, which continues linearly from the table's range.
+   */
+  table?: VoiTable;
+}
+
+export interface VoiTable {
+  first: number;
+  bits: number;
+  data: ArrayLike<number>;
 }
 
 export interface WindowOption {
@@ -23,12 +35,26 @@ export interface WindowOption {
 
 /** Display intensity in [0, 1] for one modality value. */
 export function voi(x: number, w: WindowLevel): number {
+  if (w.table) return tableVoi(x, w.table);
   const c = w.center;
   if (w.fn === 'SIGMOID') return 1 / (1 + Math.exp((-4 * (x - c)) / Math.max(w.width, Number.MIN_VALUE)));
   if (w.fn === 'LINEAR_EXACT') return clamp01((x - c) / Math.max(w.width, Number.MIN_VALUE) + 0.5);
   // DICOM LINEAR: the window is [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2]; a width of 1 is a step.
   if (w.width <= 1) return x <= c - 0.5 ? 0 : 1;
   return clamp01((x - (c - 0.5)) / (w.width - 1) + 0.5);
+}
+
+function tableVoi(x: number, t: VoiTable): number {
+  const n = t.data.length;
+  if (n === 0 || x !== x) return 0;
+  const i = Math.round(x) - t.first;
+  const out = t.data[i < 0 ? 0 : i >= n ? n - 1 : i];
+  return clamp01(out / (2 ** Math.max(1, Math.min(32, t.bits)) - 1));
+}
+
+/** A window the user adjusted: the same center and width, linear, without any preset table. */
+export function adjusted(w: WindowLevel, center: number, width: number): WindowLevel {
+  return { center, width, fn: w.table ? 'LINEAR' : w.fn };
 }
 
 function clamp01(v: number): number {
@@ -76,7 +102,7 @@ export function applyWindow(img: XrayImage, w: WindowLevel, invert: boolean, out
     return;
   }
   const { slope, intercept } = img.rescale;
-  if (w.fn === 'SIGMOID') {
+  if (w.fn === 'SIGMOID' || w.table) {
     for (let i = 0; i < n; i++) {
       const g = Math.round(voi(data[i] * slope + intercept, w) * 255);
       out[i] = grey32(invert ? 255 - g : g);
@@ -188,7 +214,7 @@ export function windowOptions(img: XrayImage, stats: ImageStats): WindowOption[]
     .map((w, i) => ({
       id: `file-${i}`,
       label: w.label?.trim() ? w.label.trim() : `File window ${i + 1}`,
-      window: { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR' },
+      window: validTable(w.lut) ? { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR', table: w.lut } : { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR' },
     }));
   if (img.source.format !== 'dicom' && lutLayout(img.data) && img.bitsStored >= 1 && img.bitsStored <= 16) {
     const top = img.signed ? 2 ** (img.bitsStored - 1) - 1 : 2 ** img.bitsStored - 1;
@@ -201,6 +227,10 @@ export function windowOptions(img: XrayImage, stats: ImageStats): WindowOption[]
     options.push({ id: 'auto', label: 'Auto (0.5–99.5 percentile)', window: windowFromRange(stats.percentile(0.5), stats.percentile(99.5)) });
   }
   return options;
+}
+
+function validTable(t: { first: number; bits: number; data: ArrayLike<number> } | undefined): t is VoiTable {
+  return Boolean(t && Number.isFinite(t.first) && Number.isInteger(t.bits) && t.bits > 0 && t.data && t.data.length > 0);
 }
 
 /** The file's first window; else 8-bit raster files as stored; else the automatic window. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyWindow, buildLut, defaultOption, imageStats, voi, windowFromRange, windowOptions, type WindowLevel } from '../../../src/webview/viewer/windowing';
+import { adjusted, applyWindow, buildLut, defaultOption, imageStats, voi, windowFromRange, windowOptions, type WindowLevel } from '../../../src/webview/viewer/windowing';
 import type { XrayImage } from '../../../src/webview/viewer/types';
 
 function image(data: XrayImage['data'], over: Partial<XrayImage> = {}): XrayImage {
@@ -135,4 +135,20 @@ test('a constant image still gets a usable (non-zero) window', () => {
   const flat = image(new Uint16Array([500, 500, 500]));
   const o = windowOptions(flat, imageStats(flat)).find((x) => x.id === 'full');
   assert.ok(o && o.window.width > 0 && o.window.center === 500);
+});
+
+test('a VOI LUT preset shows through its table, clamped at both ends; adjusting drops the table', () => {
+  const table = { first: 100, bits: 8, data: [0, 255, 51] };
+  const w: WindowLevel = { center: 101, width: 3, fn: 'LINEAR', table };
+  assert.equal(voi(99, w), 0, 'below the first entry: the first output');
+  assert.equal(voi(101, w), 1);
+  assert.equal(voi(102, w), 0.2);
+  assert.equal(voi(5000, w), 0.2, 'above: the last output');
+  const img = image(new Uint16Array([100, 101, 102, 400]), { source: { format: 'dicom', encoding: 'test', notices: [] }, windows: [{ center: 101, width: 3, label: 'LUT', lut: table }] });
+  const out = new Uint32Array(4);
+  applyWindow(img, windowOptions(img, imageStats(img))[0].window, false, out);
+  assert.deepEqual([...out].map((p) => p & 0xff), [0, 255, 51, 51]);
+  const a = adjusted(w, 150, 10);
+  assert.equal(a.table, undefined);
+  assert.deepEqual(a, { center: 150, width: 10, fn: 'LINEAR' });
 });
