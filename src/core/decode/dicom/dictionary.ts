@@ -1,8 +1,9 @@
 /**
  * DICOM data dictionary, the groups an X-ray file holds: tag, VR and keyword per attribute (PS3.6).
  * Generated from dcmjs's dictionary (retired attributes keep their keyword without the RETIRED_ prefix;
- * the few multi-VR attributes get their usual VR); test/unit/decode/dictionary.test.ts checks it against
- * dcmjs. Groups outside the list (RT, ophthalmology, hanging protocols...) show their tag only.
+ * the few multi-VR attributes get their usual VR): test/unit/decode/dictionary.test.ts checks it against
+ * dcmjs and, run with XRAY_WRITE_DICTIONARY=1, rewrites the table below. Groups outside the list (RT,
+ * ophthalmology, hanging protocols...) show their tag only.
  * Packed as "GGGGEEEE" + VR + keyword per line, parsed once on first use.
  */
 export const DICTIONARY_GROUPS = ["0002","0004","0008","0010","0012","0018","0020","0028","0032","0038","0040","0050","0054","0060","0070","0088","0100","0400","2050","4008","6000","7FE0","FFFA","FFFC","FFFE"];
@@ -2464,14 +2465,14 @@ const PACKED = `
 60001302DSROIMean
 60001303DSROIStandardDeviation
 60001500LOOverlayLabel
-60003000OBOverlayData
+60003000OWOverlayData
 60004000LTOverlayComments
 7FE00001OVExtendedOffsetTable
 7FE00002OVExtendedOffsetTableLengths
 7FE00003UVEncapsulatedPixelDataValueTotalLength
 7FE00008OFFloatPixelData
 7FE00009ODDoubleFloatPixelData
-7FE00010OBPixelData
+7FE00010OWPixelData
 7FE00020OWCoefficientsSDVN
 7FE00030OWCoefficientsSDHN
 7FE00040OWCoefficientsSDDN

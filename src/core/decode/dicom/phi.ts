@@ -1,7 +1,8 @@
 /**
  * Which attributes can identify a patient, for masking in the tags panel. The list is the attributes of
  * PS3.15 Annex E, Table E.1-1 (the Basic Application Level Confidentiality Profile) that appear in
- * radiography files, by keyword; on top of it, whole classes are treated as identifying because the
+ * radiography files, by keyword (command-group, RT and print attributes are left to the class rules
+ * below, which cover them); on top of it, whole classes are treated as identifying because the
  * profile removes or replaces nearly all of their members:
  *  - every private attribute (odd group), which may hold anything;
  *  - every person name (PN), date (DA), date-time (DT) and time (TM);
@@ -16,7 +17,7 @@ export const PHI_KEYWORDS: ReadonlySet<string> = new Set([
   'AccessionNumber', 'AcquisitionComments', 'AcquisitionContextSequence', 'AcquisitionDate', 'AcquisitionDateTime',
   'AcquisitionDeviceProcessingDescription', 'AcquisitionProtocolDescription', 'AcquisitionTime', 'ActualHumanPerformersSequence',
   'AdditionalPatientHistory', 'AdmissionID', 'AdmittingDate', 'AdmittingDiagnosesCodeSequence', 'AdmittingDiagnosesDescription',
-  'AdmittingTime', 'AffectedSOPInstanceUID', 'Allergies', 'AuthorObserverSequence', 'BranchOfService', 'CassetteID',
+  'AdmittingTime', 'Allergies', 'AuthorObserverSequence', 'BranchOfService', 'CassetteID',
   'ClinicalTrialCoordinatingCenterName', 'ClinicalTrialProtocolEthicsCommitteeApprovalNumber', 'ClinicalTrialProtocolEthicsCommitteeName',
   'ClinicalTrialProtocolID', 'ClinicalTrialProtocolName', 'ClinicalTrialSeriesDescription', 'ClinicalTrialSeriesID',
   'ClinicalTrialSiteID', 'ClinicalTrialSiteName', 'ClinicalTrialSponsorName', 'ClinicalTrialSubjectID', 'ClinicalTrialSubjectReadingID',
@@ -26,7 +27,7 @@ export const PHI_KEYWORDS: ReadonlySet<string> = new Set([
   'CountryOfResidence', 'CreatorVersionUID', 'CurrentPatientLocation', 'CurveDate', 'CurveTime', 'CustodialOrganizationSequence',
   'DataSetTrailingPadding', 'DateOfLastCalibration', 'DateOfSecondaryCapture', 'DerivationDescription', 'DetectorID',
   'DeviceSerialNumber', 'DeviceUID', 'DigitalSignatureUID', 'DigitalSignaturesSequence', 'DimensionOrganizationUID',
-  'DischargeDiagnosisDescription', 'DistributionAddress', 'DistributionName', 'DoseReferenceUID', 'EthnicGroup',
+  'DischargeDiagnosisDescription', 'DistributionAddress', 'DistributionName', 'EthnicGroup',
   'FailedSOPInstanceUIDList', 'FiducialUID', 'FillerOrderNumberImagingServiceRequest', 'FrameComments', 'FrameOfReferenceUID',
   'GantryID', 'GeneratorID', 'GraphicAnnotationSequence', 'HumanPerformerName', 'HumanPerformerOrganization', 'IconImageSequence',
   'IdentifyingComments', 'ImageComments', 'ImagePresentationComments', 'ImagingServiceRequestComments', 'Impressions',
@@ -51,15 +52,13 @@ export const PHI_KEYWORDS: ReadonlySet<string> = new Set([
   'PersonAddress', 'PersonIdentificationCodeSequence', 'PersonName', 'PersonTelephoneNumbers', 'PhysicianApprovingInterpretation',
   'PhysiciansOfRecord', 'PhysiciansOfRecordIdentificationSequence', 'PhysiciansReadingStudyIdentificationSequence',
   'PlacerOrderNumberImagingServiceRequest', 'PlateID', 'PreMedication', 'PregnancyStatus', 'ProtocolName',
-  'ReasonForTheImagingServiceRequest', 'ReasonForStudy', 'ReferencedDigitalSignatureSequence', 'ReferencedFrameOfReferenceUID',
-  'ReferencedImageSequence', 'ReferencedPatientAliasSequence', 'ReferencedPatientSequence', 'ReferencedPerformedProcedureStepSequence',
+  'ReasonForTheImagingServiceRequest', 'ReasonForStudy', 'ReferencedDigitalSignatureSequence', 'ReferencedImageSequence', 'ReferencedPatientAliasSequence', 'ReferencedPatientSequence', 'ReferencedPerformedProcedureStepSequence',
   'ReferencedSOPInstanceMACSequence', 'ReferencedSOPInstanceUID', 'ReferencedSOPInstanceUIDInFile', 'ReferencedStudySequence',
   'ReferringPhysicianAddress', 'ReferringPhysicianIdentificationSequence', 'ReferringPhysicianName',
-  'ReferringPhysicianTelephoneNumbers', 'RegionOfResidence', 'RelatedFrameOfReferenceUID', 'RequestAttributesSequence',
+  'ReferringPhysicianTelephoneNumbers', 'RegionOfResidence', 'RequestAttributesSequence',
   'RequestedContrastAgent', 'RequestedProcedureComments', 'RequestedProcedureDescription', 'RequestedProcedureID',
-  'RequestedProcedureLocation', 'RequestedSOPInstanceUID', 'RequestingPhysician', 'RequestingService', 'ResponsibleOrganization',
-  'ResponsiblePerson', 'ResultsComments', 'ResultsDistributionListSequence', 'ResultsIDIssuer', 'ReviewerName',
-  'ScheduledHumanPerformersSequence', 'ScheduledPatientInstitutionResidence', 'ScheduledPerformingPhysicianIdentificationSequence',
+  'RequestedProcedureLocation', 'RequestingPhysician', 'RequestingService', 'ResponsibleOrganization',
+  'ResponsiblePerson', 'ResultsComments', 'ResultsDistributionListSequence', 'ResultsIDIssuer', 'ScheduledHumanPerformersSequence', 'ScheduledPatientInstitutionResidence', 'ScheduledPerformingPhysicianIdentificationSequence',
   'ScheduledPerformingPhysicianName', 'ScheduledProcedureStepDescription', 'ScheduledProcedureStepEndDate',
   'ScheduledProcedureStepEndTime', 'ScheduledProcedureStepLocation', 'ScheduledProcedureStepStartDate',
   'ScheduledProcedureStepStartTime', 'ScheduledStationAETitle', 'ScheduledStationGeographicLocationCodeSequence',
@@ -68,7 +67,7 @@ export const PHI_KEYWORDS: ReadonlySet<string> = new Set([
   'SmokingStatus', 'SOPInstanceUID', 'SoftwareVersions', 'SourceApplicationEntityTitle', 'SourceImageSequence', 'SpecialNeeds',
   'StationName', 'StorageMediaFileSetUID', 'StudyComments', 'StudyDate', 'StudyDescription', 'StudyID', 'StudyIDIssuer',
   'StudyInstanceUID', 'StudyTime', 'SynchronizationFrameOfReferenceUID', 'TargetUID', 'TelephoneNumberTrial',
-  'TemplateExtensionCreatorUID', 'TemplateExtensionOrganizationUID', 'TextComments', 'TextString', 'TimeOfLastCalibration',
+  'TemplateExtensionCreatorUID', 'TemplateExtensionOrganizationUID', 'TimeOfLastCalibration',
   'TimeOfSecondaryCapture', 'TimezoneOffsetFromUTC', 'TopicAuthor', 'TopicKeywords', 'TopicSubject', 'TopicTitle',
   'TransactionUID', 'UID', 'VerifyingObserverIdentificationCodeSequence', 'VerifyingObserverName', 'VerifyingObserverSequence',
   'VerifyingOrganization', 'VisitComments',

@@ -131,7 +131,7 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
           },
           sequenceStart(e) {
             const parent = stack[stack.length - 1];
-            const entry = visible() ? elementRow(e, b, view, littleEndian, parent) : undefined;
+            const entry = visible() ? elementRow({ ...e, length: 0 }, b, view, littleEndian, parent) : undefined;
             const tooDeep = parent.depth >= maxDepth;
             if (entry) {
               state.count++;
@@ -187,15 +187,17 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
   }
 
   function displayValue(e: WalkedElement, vr: string, b: Uint8Array, view: DataView, le: boolean): string {
+    // A sequence's length is not checked against the file by the walk (its items are): read only what is there.
+    const length = Math.max(0, Math.min(e.length, b.length - e.valueOffset));
     if (e.fragments) {
       const f = e.fragments;
       return `(encapsulated, ${f.count} fragment${f.count === 1 ? '' : 's'}, ${f.bytes.toLocaleString('en-US')} bytes)`;
     }
     if (BINARY_VRS.has(vr) || e.undefinedLength) return `(binary, ${e.length.toLocaleString('en-US')} bytes)`;
     const size = NUMBER_SIZES[vr];
-    if (size) return numbers(vr, size, e.valueOffset, e.length, view, le);
+    if (size) return numbers(vr, size, e.valueOffset, length, view, le);
     if (vr === 'SQ') return '';
-    return text(b, e.valueOffset, e.length, ASCII_VRS.has(vr) ? ASCII : state.decoder);
+    return text(b, e.valueOffset, length, ASCII_VRS.has(vr) ? ASCII : state.decoder);
   }
 }
 
