@@ -42,7 +42,8 @@ export function readLut(item: DataSet, signedInput: boolean): Lut | string {
   if (!inFile(item, dataEl)) return 'its LUT Data is missing';
   const entries = item.uint16(DESCRIPTOR, 0) || 65536;
   const rawFirst = item.uint16(DESCRIPTOR, 1) ?? 0;
-  const signed = d.vr === 'SS' || (d.vr !== 'US' && signedInput);
+  // The descriptor is "US or SS" and writers often say US even for signed images; the pixels decide.
+  const signed = d.vr === 'SS' || signedInput;
   const first = signed ? (rawFirst << 16) >> 16 : rawFirst;
   const bits = item.uint16(DESCRIPTOR, 2) ?? 16;
   if (bits < 1 || bits > 16) return `its LUT Descriptor gives ${bits} bits per entry`;
