@@ -12,7 +12,7 @@ import { VIEW_TYPES, ViewerProvider } from './viewerProvider';
  * Activation does no I/O beyond listing model folders, so it stays fast; the engine process starts on
  * the first image.
  */
-export function activate(context: vscode.ExtensionContext): { activationMs: number } {
+export function activate(context: vscode.ExtensionContext): { activationMs: number; logFolder: string } {
   const started = Date.now();
   const log = createLogger();
   context.subscriptions.push(log);
@@ -150,7 +150,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   void models.refresh();
   const activationMs = Date.now() - started;
   log.info(`Activated in ${activationMs} ms (VS Code ${vscode.version}, ${process.platform}-${process.arch})`);
-  return { activationMs };
+  // logFolder: where VS Code writes this extension's log (diagnostics; tests check no patient data lands there).
+  return { activationMs, logFolder: context.logUri.fsPath };
 }
 
 export function deactivate(): void {

@@ -71,5 +71,5 @@ export async function startHarness({ port = 0 } = {}) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const h = await startHarness({ port: Number(process.env.PORT ?? 8765) });
-  console.log(`viewer harness at ${h.url}?scenario=full&theme=dark (scenarios: full running analysisError imageError noMap mono1 float u8; themes: dark light hc)`);
+  console.log(`viewer harness at ${h.url}?scenario=full&theme=dark (scenarios: full running analysisError imageError noMap mono1 float u8 multiframe; themes: dark light hc)`);
 }

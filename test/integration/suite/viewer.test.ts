@@ -2,7 +2,8 @@
 // score and the heatmap (checked by asking the webview itself, a message round trip), models switch,
 // and broken input shows an error in the editor without breaking anything else.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { decodeImage } from '../../../src/core/decode';
 import { parseManifest } from '../../../src/core/model/validate';
@@ -62,6 +63,27 @@ async function expectedScore(rel: string, model: 'recon' | 'map'): Promise<numbe
 
 async function closeAll(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/** A screenshot without toasts left over from earlier tests (e.g. the engine-crash warning). */
+async function cleanScreenshot(name: string): Promise<string | undefined> {
+  await vscode.commands.executeCommand('notifications.clearAll');
+  await new Promise((r) => setTimeout(r, 300));
+  return screenshot(name);
+}
+
+/** The text of the extension's log file once it contains `until` (VS Code writes it asynchronously). */
+async function extensionLog(until: RegExp, timeoutMs = 10_000): Promise<string> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  const { logFolder } = (await ext!.activate()) as { logFolder: string };
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = existsSync(logFolder) ? readdirSync(logFolder).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(logFolder, f), 'utf8')).join('\n') : '';
+    if (until.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the extension log in ${logFolder} never showed ${until}`);
 }
 
 describe('X-ray viewer', function () {
@@ -213,6 +235,7 @@ describe('X-ray viewer: frames, rulers and heatmap registration', function () {
     assert.equal(s.measurements?.length, 1);
     assert.equal(s.measurements?.[0].label, '10.0 mm', '50 px at 0.2 mm');
     assert.deepEqual(s.view.window, { center: 2500, width: 4000 });
+    console.log(`screenshot: ${await cleanScreenshot('viewer-multiframe-frame3')}`);
     // Out-of-range requests change nothing.
     s = await act(uri, { action: 'selectFrame', frame: 3 });
     assert.equal(s.frameLoading, undefined);
@@ -235,7 +258,7 @@ describe('X-ray viewer: frames, rulers and heatmap registration', function () {
       assert.ok(x0 >= SPOT.x0 - 25 && x1 <= SPOT.x1 + 25 && y0 >= SPOT.y0 - 25 && y1 <= SPOT.y1 + 25, `hot region ${hot.bounds.map((v) => v.toFixed(0)).join(',')} stays near the square (one map cell is 25 image px)`);
       assert.ok((s.view.heatmapFloor ?? 0) > 0, 'low map values are not drawn by default');
       console.log(`hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(SPOT.x0 + SPOT.x1) / 2}, ${(SPOT.y0 + SPOT.y1) / 2})`);
-      console.log(`screenshot: ${await screenshot('viewer-registration-resizepad')}`);
+      console.log(`screenshot: ${await cleanScreenshot('viewer-registration-resizepad')}`);
     } finally {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
     }
@@ -264,7 +287,7 @@ describe('X-ray viewer: DICOM tags, preprocessing strip, registration through cr
     await act(uri, { action: 'searchTags', query: '' });
     await act(uri, { action: 'showTab', tab: 'tags' });
     await act(uri, { action: 'measure', from: [60, 100], to: [200, 240] });
-    console.log(`screenshot: ${await screenshot('viewer-dicom-tags-strip-ruler')}`);
+    console.log(`screenshot: ${await cleanScreenshot('viewer-dicom-tags-strip-ruler')}`);
 
     await act(uri, { action: 'revealPatientData', reveal: true });
     s = await waitForView(uri, (v) => v.tags?.revealed === true, 'revealed tags');
@@ -276,6 +299,10 @@ describe('X-ray viewer: DICOM tags, preprocessing strip, registration through cr
     s = await waitForView(uri, (v) => v.tags?.revealed === false, 'masked again');
     assert.equal(s.tags?.sample?.value, '•••• (hidden: identifies the patient)');
     assert.equal(s.tags?.matches, 0, 'the search no longer finds it');
+    // Counts and events are logged, values never.
+    const log = await extensionLog(/chest-explicit\.dcm: patient data masked again/);
+    assert.match(log, /chest-explicit\.dcm: \d+ DICOM attributes listed/);
+    assert.doesNotMatch(log, /Test\^Patient/, 'the patient name is not in the log');
   });
 
   it('shows the preprocessing strip of the selected model: one card per step after the input', async () => {
@@ -312,7 +339,7 @@ describe('X-ray viewer: DICOM tags, preprocessing strip, registration through cr
       s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0, 'the preview');
       assert.ok(s.preview?.labels.some((l) => /crop/i.test(l)) && s.preview.labels.some((l) => /rotat|portrait/i.test(l)), `crop and rotation steps listed: ${s.preview?.labels.join(' | ')}`);
       await act(uri, { action: 'openPreviewStep', index: 3 });
-      console.log(`screenshot: ${await screenshot('viewer-registration-crop-rotate')}`);
+      console.log(`screenshot: ${await cleanScreenshot('viewer-registration-crop-rotate')}`);
       await act(uri, { action: 'openPreviewStep', index: null });
     } finally {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);

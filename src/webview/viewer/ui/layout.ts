@@ -42,7 +42,7 @@ export function buildLayout(root: HTMLElement, a: Actions) {
   const panTool = toggleButton('Pan', 'Left-drag pans the image', () => a.setTool('pan'));
   const wlTool = toggleButton('W/L', 'Left-drag adjusts window (horizontal) and level (vertical); right-drag always does', () => a.setTool('window'));
   const measureTool = toggleButton('Ruler', 'Measure: left-drag draws a ruler, dragging an end adjusts it (M)', () => a.setTool('measure'));
-  const clearMeasures = button('✕', 'Remove all rulers (Delete removes the last one)', a.clearMeasurements, 'icon');
+  const clearMeasures = button('Clear', 'Remove all rulers (Delete removes the last one)', a.clearMeasurements);
   clearMeasures.setAttribute('aria-label', 'Remove all rulers');
 
   // Frame selector (multi-frame files only)
