@@ -57,8 +57,10 @@ function blocks(r: Raster, maxSide: number): Pair {
   const hit = m.get(maxSide);
   if (hit) return hit;
   const f = blockSize(r.width, r.height, maxSide);
-  let pair: Pair;
-  if (f === 1) {
+  let pair: Pair | undefined = coarsen(r, m, f);
+  if (pair) {
+    // Derived from a finer copy already made for this raster: no pass over the pixels.
+  } else if (f === 1) {
     const image = materialize(r);
     pair = { mean: { image, sx: 1, sy: 1 }, max: { image, sx: 1, sy: 1 } };
   } else {
@@ -110,6 +112,58 @@ function blocks(r: Raster, maxSide: number): Pair {
   }
   m.set(maxSide, pair);
   return pair;
+}
+
+/**
+ * A block-f pair from a cached pair whose block size divides f: means weighted by the full-resolution
+ * pixels each fine cell holds (edge cells are partial), maxima of maxima.
+ */
+function coarsen(r: Raster, m: Map<number, Pair>, f: number): Pair | undefined {
+  for (const fine of m.values()) {
+    const g = fine.mean.sx;
+    if (g >= f || f % g !== 0) continue;
+    const k = f / g;
+    const { width: fw, height: fh } = fine.mean.image;
+    const W = r.width;
+    const H = r.height;
+    const w = Math.ceil(W / f);
+    const h = Math.ceil(H / f);
+    const sum = new Float64Array(w * h);
+    const max = new Float32Array(w * h).fill(-Infinity);
+    const fm = fine.mean.image.data;
+    const fx = fine.max.image.data;
+    for (let y = 0; y < fh; y++) {
+      const rows = Math.min(g, H - y * g);
+      const o = Math.floor(y / k) * w;
+      for (let x = 0; x < fw; x++) {
+        const n = rows * Math.min(g, W - x * g);
+        const j = o + Math.floor(x / k);
+        sum[j] += fm[y * fw + x] * n;
+        if (fx[y * fw + x] > max[j]) max[j] = fx[y * fw + x];
+      }
+    }
+    const mean = new Float32Array(w * h);
+    for (let by = 0; by < h; by++) {
+      const rows = Math.min(f, H - by * f);
+      for (let bx = 0; bx < w; bx++) mean[by * w + bx] = sum[by * w + bx] / (rows * Math.min(f, W - bx * f));
+    }
+    return { mean: { image: { width: w, height: h, data: mean }, sx: f, sy: f }, max: { image: { width: w, height: h, data: max }, sx: f, sy: f } };
+  }
+  return undefined;
+}
+
+/** Point samples at block centres (no averaging): a few reads per block, for quick global statistics. */
+export function subsample(r: Raster, maxSide: number): FloatImage {
+  const f = blockSize(r.width, r.height, maxSide);
+  const w = Math.ceil(r.width / f);
+  const h = Math.ceil(r.height / f);
+  const data = new Float32Array(w * h);
+  const c = f >> 1;
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(r.height - 1, y * f + c);
+    for (let x = 0; x < w; x++) data[y * w + x] = valueAt(r, sy * r.width + Math.min(r.width - 1, x * f + c));
+  }
+  return { width: w, height: h, data };
 }
 
 /**

@@ -143,34 +143,36 @@ export function claheValues(r: Raster, content: { x: number; y: number; width: n
     colA[x] = Math.max(t1, 0) * bins;
     colB[x] = Math.min(t1 + 1, tilesX - 1) * bins;
   }
+  // Per row, blend the two tile rows' tables once (tilesX * bins values) so each pixel reads two
+  // entries instead of four; the arithmetic is the same bilinear interpolation.
   const rowStride = tilesX * bins;
+  const blended = new Float32Array(rowStride);
+  let lastPair = -1;
+  let lastYa = -1;
   for (let y = 0; y < ch; y++) {
     const f = y / th - 0.5;
     const t1 = Math.floor(f);
     const ya = f - t1;
     const r1 = Math.max(t1, 0) * rowStride;
     const r2 = Math.min(t1 + 1, tilesY - 1) * rowStride;
+    if (r1 * 65 + r2 !== lastPair || ya !== lastYa) {
+      for (let k = 0; k < rowStride; k++) blended[k] = luts[r1 + k] + ya * (luts[r2 + k] - luts[r1 + k]);
+      lastPair = r1 * 65 + r2;
+      lastYa = ya;
+    }
     const row = (content.y + y) * W + content.x;
     if (table && r.kind === 'lut') {
       const { samples, lutOffset } = r;
       for (let x = 0; x < cw; x++) {
         const b = table[samples[row + x] + lutOffset];
-        const xa = colW[x];
-        const a = colA[x] + b;
-        const c = colB[x] + b;
-        const top = luts[r1 + a] + xa * (luts[r1 + c] - luts[r1 + a]);
-        const bottom = luts[r2 + a] + xa * (luts[r2 + c] - luts[r2 + a]);
-        out[row + x] = top + ya * (bottom - top);
+        const a = blended[colA[x] + b];
+        out[row + x] = a + colW[x] * (blended[colB[x] + b] - a);
       }
     } else {
       for (let x = 0; x < cw; x++) {
         const b = binAt(row, x);
-        const xa = colW[x];
-        const a = colA[x] + b;
-        const c = colB[x] + b;
-        const top = luts[r1 + a] + xa * (luts[r1 + c] - luts[r1 + a]);
-        const bottom = luts[r2 + a] + xa * (luts[r2 + c] - luts[r2 + a]);
-        out[row + x] = top + ya * (bottom - top);
+        const a = blended[colA[x] + b];
+        out[row + x] = a + colW[x] * (blended[colB[x] + b] - a);
       }
     }
   }

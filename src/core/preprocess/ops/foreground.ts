@@ -16,6 +16,9 @@ import { stepSchema, withNotice, type OpDefinition, type PipelineState, type Rec
 
 type ForegroundStep = Extract<PreprocessStep, { op: 'foreground' }>;
 
+/** Working size: the mask's shape is settled at 256 pixels a side; its outline is refined at full resolution. */
+const FOREGROUND_SIDE = 256;
+
 export const FOREGROUND_DEFAULTS = { components: 1, minAreaFraction: 0.02, open: 0.005, close: 0.01, fillHoles: true, zeroBackground: false } as const;
 
 export const foreground: OpDefinition<ForegroundStep> = {
@@ -63,7 +66,7 @@ export interface SubjectMask {
 export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundStep, 'op' | 'zeroBackground'> = {}): SubjectMask {
   const keepCount = params.components ?? FOREGROUND_DEFAULTS.components;
   const minArea = params.minAreaFraction ?? FOREGROUND_DEFAULTS.minAreaFraction;
-  const { image: a, sx, sy } = areaAnalysis(r);
+  const { image: a, sx, sy } = areaAnalysis(r, FOREGROUND_SIDE);
   const { width: w, height: h, data } = a;
   // Content in analysis cells (cells whose centre lies in the content).
   const inContent = new Uint8Array(w * h);
@@ -113,28 +116,30 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
 
 /**
  * Analysis-cell mask -> full-resolution mask. Cells whose 3x3 neighbourhood is all inside (or all
- * outside) copy their label; edge cells take `value >= t` for each pixel, limited to the dilated mask.
+ * outside) copy their label as a run of pixels; edge cells take `value >= t` for each pixel, limited to
+ * the dilated mask.
  */
 function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, sx: number, sy: number, t: number, content: Rect): Uint8Array {
   const W = r.width;
-  const H = r.height;
   const grown = dilate(m, w, h, 1);
   const shrunk = erode(m, w, h, 1);
   // 0 outside, 1 inside, 2 edge (decide per pixel).
   const cell = new Uint8Array(w * h);
   for (let i = 0; i < cell.length; i++) cell[i] = shrunk[i] ? 1 : grown[i] ? 2 : 0;
-  const colCell = new Int32Array(W);
-  for (let x = 0; x < W; x++) colCell[x] = Math.min(w - 1, Math.floor((x + 0.5) / sx));
-  const out = new Uint8Array(W * H);
-  const cx0 = content.x;
-  const cx1 = content.x + content.width;
+  // Pixel columns of each cell column (pixel centre inside the cell), clipped to the content.
+  const colStart = new Int32Array(w + 1);
+  for (let cx = 0; cx <= w; cx++) colStart[cx] = Math.max(content.x, Math.min(content.x + content.width, Math.ceil(cx * sx - 0.5)));
+  const out = new Uint8Array(W * r.height);
   for (let y = content.y; y < content.y + content.height; y++) {
     const rowCell = Math.min(h - 1, Math.floor((y + 0.5) / sy)) * w;
     const row = y * W;
-    for (let x = cx0; x < cx1; x++) {
-      const c = cell[rowCell + colCell[x]];
-      if (c === 1) out[row + x] = 1;
-      else if (c === 2) out[row + x] = valueAt(r, row + x) >= t ? 1 : 0;
+    for (let cx = 0; cx < w; cx++) {
+      const c = cell[rowCell + cx];
+      if (c === 0) continue;
+      const a = colStart[cx];
+      const b = colStart[cx + 1];
+      if (c === 1) out.fill(1, row + a, row + b);
+      else for (let x = a; x < b; x++) out[row + x] = valueAt(r, row + x) >= t ? 1 : 0;
     }
   }
   return out;

@@ -5,13 +5,13 @@
  *
  * Which way to turn: 'cw' and 'ccw' are fixed; 'auto' turns the side where the subject leaves the
  * image (a forearm) to the bottom: it compares how much of the leftmost and rightmost columns is
- * subject (Otsu on a small copy; the subject is whichever class the corners are not) and turns the
+ * subject (Otsu on a point-sampled small copy; the subject is whichever class the corners are not) and turns the
  * heavier side down. When no subject leaves by either side, the fingers decide: the outer quarter of
  * the subject whose columns cross it more often (separate fingers) goes up. Clockwise when undecided.
  */
 import { composeAffine } from '../../image/types';
 import type { PreprocessStep } from '../spec';
-import { areaAnalysis, otsuThreshold } from '../analysis';
+import { otsuThreshold, subsample } from '../analysis';
 import { rotatePixels, rotateRaster, turnAffine, turnRect, type Turn } from '../transform';
 import { stepSchema, withNotice, type OpDefinition, type PipelineState } from '../state';
 
@@ -51,7 +51,7 @@ export function rotateState(state: PipelineState, turn: Turn): PipelineState {
 
 /** 'cw' when the right edge holds more subject (clockwise brings the right side to the bottom), else 'ccw'. */
 export function autoTurn(state: PipelineState): Turn {
-  const { image: a } = areaAnalysis(state.raster, 256);
+  const a = subsample(state.raster, 256);
   const t = otsuThreshold(a.data);
   const { width: w, height: h, data } = a;
   const cornerBright = (data[0] + data[w - 1] + data[(h - 1) * w] + data[h * w - 1]) / 4 >= t;

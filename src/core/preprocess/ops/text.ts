@@ -34,7 +34,7 @@ const DARK = 0.3;
 /** A mark's brightest pixel is at least this far up the range (text is drawn bright, if not always at the maximum). */
 const BRIGHT = 0.7;
 const MAX_MARKS = 200;
-const INPAINT_SWEEPS = 60;
+const INPAINT_SWEEPS = 24;
 
 export const maskText: OpDefinition<TextStep> = {
   op: 'maskText',
