@@ -1,4 +1,4 @@
-// Greyscale PNGs with known pixels for the engine tests and scripts/gpu-check.ts (no dependencies).
+// Greyscale PNGs with known pixels for the engine tests and scripts/gpu/check.ts (no dependencies).
 import { crc32, deflateSync } from 'node:zlib';
 
 /** A greyscale PNG (8 or 16 bit) of the given samples; filter type 0 on every row. */

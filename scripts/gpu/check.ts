@@ -16,10 +16,10 @@ import * as ort from 'onnxruntime-node';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
-import { EngineClient } from '../src/engine/client';
-import { convAutoencoderBytes, writeConvAutoencoder } from '../test/fixtures/models';
-import { encodePng, pattern16 } from '../test/unit/engine/png';
-import { autoOrder, createSessionWithFallback, defaultThreads, ortFactory, sessionOptions, shortReason, type ProviderName } from '../src/engine/providers';
+import { EngineClient } from '../../src/engine/client';
+import { convAutoencoderBytes, writeConvAutoencoder } from '../../test/fixtures/models';
+import { encodePng, pattern16 } from '../../test/unit/engine/png';
+import { autoOrder, createSessionWithFallback, defaultThreads, ortFactory, sessionOptions, shortReason, type ProviderName } from '../../src/engine/providers';
 
 interface ProviderResult {
   provider: ProviderName;
