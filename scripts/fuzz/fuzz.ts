@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { seedCorpus } from './seeds';
-import type { WorkerData, WorkerMessage } from './worker';
+import { PHASES, type WorkerData, type WorkerMessage } from './worker';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,7 +24,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     out: { type: 'string', default: '.cache/fuzz' },
     'max-length': { type: 'string', default: String(256 * 1024) },
-    'hang-ms': { type: 'string', default: '10000' },
+    // Generous: on a loaded 2-core machine a 50 ms input can stall for seconds (hangs are replayed to confirm).
+    'hang-ms': { type: 'string', default: '30000' },
     'slow-ms': { type: 'string', default: '1500' },
     fresh: { type: 'boolean', default: false },
   },
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
 
   const totals: Totals = { execs: 0, features: 0, blocks: 0, corpus: 0, crash: 0, hang: 0, slow: 0, restarts: 0 };
   const seen = new Set<string>();
+  const hangsThisRun = new Set<string>();
   const started = Date.now();
   const deadline = started + seconds * 1000;
   // Stats from earlier workers (after a hang restart) are added to the current one's.
@@ -72,10 +74,11 @@ async function main(): Promise<void> {
   const save = (kind: string, bytes: Uint8Array, detail: string) => {
     // One file per distinct failure: the kind plus the first stack frame inside the project.
     const where = kind === 'crash' ? (detail.split('\n').find((l) => /\/(src|node_modules)\//.test(l)) ?? detail.split('\n')[0]).trim() : kind;
-    const key = `${kind}:${where}`;
+    const key = kind === 'hang' ? `hang:${hash(bytes)}` : `${kind}:${where}`;
     const name = `${kind}-${hash(bytes)}`;
     if (!seen.has(key)) {
       seen.add(key);
+      if (kind === 'hang') hangsThisRun.add(name);
       totals[kind as 'crash' | 'hang' | 'slow']++;
       say(`FINDING ${kind}: ${detail.split('\n')[0]} -> ${name}.bin`);
       writeFileSync(join(findingsDir, `${name}.bin`), bytes);
@@ -83,8 +86,8 @@ async function main(): Promise<void> {
     }
   };
 
-  const shared = new SharedArrayBuffer(8 + maxLength);
-  const header = new Int32Array(shared, 0, 2);
+  const shared = new SharedArrayBuffer(12 + maxLength);
+  const header = new Int32Array(shared, 0, 3);
   let worker: Worker | undefined;
   let lastBeat = -1;
   let lastBeatAt = Date.now();
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
         totals.initialBlocks ??= m.blocks;
       } else if (m.type === 'new') {
         writeFileSync(join(corpusDir, hash(m.bytes)), m.bytes);
-      } else {
+      } else if (m.type === 'finding') {
         save(m.kind, m.bytes, m.detail);
       }
     });
@@ -125,8 +128,8 @@ async function main(): Promise<void> {
         lastBeatAt = now;
       } else if (now - lastBeatAt > hangMs && worker) {
         const length = Atomics.load(header, 1);
-        const input = new Uint8Array(shared, 8, length).slice();
-        save('hang', input, `no result within ${hangMs} ms`);
+        const input = new Uint8Array(shared, 12, length).slice();
+        save('hang', input, `no result within ${hangMs} ms, in ${PHASES[Atomics.load(header, 2)] ?? 'an unknown phase'}`);
         carried = { execs: totals.execs };
         await worker.terminate();
         totals.restarts++;
@@ -145,6 +148,16 @@ async function main(): Promise<void> {
     }, 250);
   });
 
+  // A hang seen under load may be the machine, not the input: replay each alone, in a fresh worker.
+  for (const f of [...hangsThisRun].map((n) => `${n}.bin`)) {
+    const bytes = new Uint8Array(readFileSync(join(findingsDir, f)));
+    const ms = await replay(bytes, hangMs);
+    const verdict = ms === undefined ? `confirmed: still no result after ${hangMs} ms alone` : `not reproduced: ${ms.toFixed(0)} ms when replayed alone`;
+    say(`${f}: ${verdict}`);
+    writeFileSync(join(findingsDir, f.replace('.bin', '.txt')), `${readFileSync(join(findingsDir, f.replace('.bin', '.txt')), 'utf8')}replay: ${verdict}\n`);
+    if (ms !== undefined) totals.hang--;
+  }
+
   const elapsed = (Date.now() - started) / 1000;
   const summary = {
     seconds: Math.round(elapsed),
@@ -159,6 +172,29 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'last-run.json'), `${JSON.stringify(summary, null, 2)}\n`);
   say(`done: ${JSON.stringify(summary)}`);
   if (existsSync(findingsDir) && (totals.crash > 0 || totals.hang > 0)) process.exitCode = 1;
+}
+
+/** Runs one input in a fresh worker; its duration in ms, or undefined when it did not finish within `limitMs`. */
+function replay(bytes: Uint8Array, limitMs: number): Promise<number | undefined> {
+  const entry = join(__dirname, 'worker.ts');
+  const data: WorkerData = { replay: bytes, seeds: [], seed: 1, shared: new SharedArrayBuffer(12), maxLength: 0, slowMs: 0 };
+  const w = new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: data });
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => {
+      void w.terminate();
+      resolvePromise(undefined);
+    }, limitMs);
+    w.on('message', (m: WorkerMessage) => {
+      if (m.type !== 'replayed') return;
+      clearTimeout(timer);
+      void w.terminate();
+      resolvePromise(m.ms);
+    });
+    w.on('error', () => {
+      clearTimeout(timer);
+      resolvePromise(undefined);
+    });
+  });
 }
 
 function formatTime(s: number): string {

@@ -6,21 +6,24 @@
  * after it, so a hang can be saved by the supervisor even though this thread never returns.
  */
 import * as inspector from 'node:inspector';
-import { parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { decodeImage, readDicomTags } from '../../src/core/decode';
 import { XrayError } from '../../src/core/errors';
 import { mutate, rng } from './mutate';
 
 export interface WorkerData {
+  /** Replay mode: run this one input once, report how long it took, and stop. */
+  replay?: Uint8Array;
   seeds: Uint8Array[];
   seed: number;
-  /** Shared: [heartbeat, input length] then the input bytes. */
+  /** Shared: [heartbeat, input length, phase] then the input bytes. */
   shared: SharedArrayBuffer;
   maxLength: number;
   slowMs: number;
 }
 
 export type WorkerMessage =
+  | { type: 'replayed'; ms: number }
   | { type: 'stats'; execs: number; features: number; blocks: number; corpus: number }
   | { type: 'new'; bytes: Uint8Array; features: number }
   | { type: 'finding'; kind: 'crash' | 'slow'; bytes: Uint8Array; detail: string };
@@ -28,15 +31,45 @@ export type WorkerMessage =
 /** Code whose coverage counts: the decode path and the parsing/codec libraries it drives. */
 const TARGET = /\/src\/core\/decode\/|\/dicom-parser\/|\/jpeg-lossless-decoder-js\//;
 const LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxPixels: 4_000_000 };
+/** What the worker is doing, mirrored for the supervisor's hang reports. */
+export const PHASES = ['idle', 'decodeImage(fuzz.dcm)', 'decodeImage(fuzz)', 'readDicomTags', 'reading coverage'];
+const PHASE_DECODE_DCM = 1;
+const PHASE_TAGS = 3;
+const PHASE_COVERAGE = 4;
 
 function bucket(count: number): number {
   return count < 4 ? count : count < 8 ? 4 : count < 16 ? 5 : count < 32 ? 6 : count < 128 ? 7 : 8;
 }
 
+/** The target: every entry point that reads an untrusted file. Throws only what is not an XrayError. */
+async function target(input: Uint8Array, onCrash: (detail: string) => void, phase: (p: number) => void = () => {}): Promise<void> {
+  for (const [i, name] of ['fuzz.dcm', 'fuzz'].entries()) {
+    phase(PHASE_DECODE_DCM + i);
+    try {
+      await decodeImage(input, name, LIMITS, { timeoutMs: 2000 });
+    } catch (e) {
+      if (!(e instanceof XrayError)) onCrash(`decodeImage(${name}): ${e instanceof Error ? e.stack : typeof e} ${String(e)}`);
+    }
+  }
+  phase(PHASE_TAGS);
+  try {
+    readDicomTags(input, { timeoutMs: 2000 });
+  } catch (e) {
+    if (!(e instanceof XrayError)) onCrash(`readDicomTags: ${e instanceof Error ? e.stack : typeof e} ${String(e)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const data = workerData as WorkerData;
-  const header = new Int32Array(data.shared, 0, 2);
-  const mirror = new Uint8Array(data.shared, 8);
+  if (data.replay) {
+    const t0 = performance.now();
+    await target(data.replay, () => {});
+    parentPort!.postMessage({ type: 'replayed', ms: performance.now() - t0 } satisfies WorkerMessage);
+    return;
+  }
+  const header = new Int32Array(data.shared, 0, 3);
+  const mirror = new Uint8Array(data.shared, 12);
+  const phase = (p: number) => Atomics.store(header, 2, p);
   const r = rng(data.seed);
   const session = new inspector.Session();
   session.connect();
@@ -76,23 +109,15 @@ async function main(): Promise<void> {
     mirror.set(input.subarray(0, mirror.length));
     Atomics.store(header, 1, Math.min(input.length, mirror.length));
     const t0 = performance.now();
-    for (const name of ['fuzz.dcm', 'fuzz']) {
-      try {
-        await decodeImage(input, name, LIMITS, { timeoutMs: 2000 });
-      } catch (e) {
-        if (!(e instanceof XrayError)) report('crash', input, `decodeImage(${name}): ${e instanceof Error ? e.stack : typeof e} ${String(e)}`);
-      }
-    }
-    try {
-      readDicomTags(input, { timeoutMs: 2000 });
-    } catch (e) {
-      if (!(e instanceof XrayError)) report('crash', input, `readDicomTags: ${e instanceof Error ? e.stack : typeof e} ${String(e)}`);
-    }
+    await target(input, (detail) => report('crash', input, detail), phase);
     const ms = performance.now() - t0;
     if (ms > data.slowMs) report('slow', input, `${ms.toFixed(0)} ms`);
     execs++;
     Atomics.add(header, 0, 1);
-    return newFeatures();
+    phase(PHASE_COVERAGE);
+    const added = await newFeatures();
+    phase(0);
+    return added;
   };
 
   const report = (kind: 'crash' | 'slow', bytes: Uint8Array, detail: string) => parentPort!.postMessage({ type: 'finding', kind, bytes, detail } satisfies WorkerMessage);
@@ -119,6 +144,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
+// Imported by the supervisor for its types and PHASES: only a worker runs the loop.
+if (!isMainThread) main().catch((e) => {
   parentPort!.postMessage({ type: 'finding', kind: 'crash', bytes: new Uint8Array(0), detail: `fuzzer worker failed: ${e instanceof Error ? e.stack : String(e)}` } satisfies WorkerMessage);
 });
