@@ -507,6 +507,9 @@ export class ViewerApp implements Actions {
     // A new Set, so the panel sees the change.
     this.s.tagExpanded = new Set(e);
     this.invalidate('all');
+    // The list is rebuilt: keep keyboard focus on the row's toggle (runs after the redraw's frame callback).
+    const hadFocus = document.activeElement?.classList.contains('twisty');
+    if (hadFocus) requestAnimationFrame(() => this.L.tagList.querySelector<HTMLElement>(`.tag-row[data-id="${id}"] .twisty`)?.focus());
   };
 
   revealPatientData = (reveal: boolean): void => {

@@ -64,7 +64,7 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
     // A row without a tag is the reader's note (list cut short, and why), not an attribute.
     if (!tg.tag) return h('li', { class: 'tag-note', role: 'treeitem', 'aria-level': String(r.depth + 1) }, tg.value);
     const twisty = r.hasChildren
-      ? h('button', { type: 'button', class: 'twisty', 'aria-label': r.expanded ? 'Collapse' : 'Expand', tabindex: '-1', onclick: () => a.toggleTagRow(r.id) }, r.expanded ? '▾' : '▸')
+      ? h('button', { type: 'button', class: 'twisty', 'aria-label': `${r.expanded ? 'Collapse' : 'Expand'} ${tg.keyword || tg.tag}`, onclick: () => a.toggleTagRow(r.id) }, r.expanded ? '▾' : '▸')
       : h('span', { class: 'twisty none', 'aria-hidden': 'true' });
     const copy = tg.masked || tg.vr === 'SQ' || tg.tag === 'FFFE,E000'
       ? null
