@@ -15,7 +15,7 @@
  *    rotation and mask give plausible output (kept area, mask area and centroid), plus a contact sheet
  *    of 24 examples to look at.
  *
- * Usage: npm run eval:preprocess -- [--n 200] [--real 600] [--data DIR] [--out test-output/eval]
+ * Usage: npm run eval:preprocess -- [--n 200] [--real 600] [--data DIR] [--out test-output/eval] [--chest-close 0.05]
  * Writes <out>/preprocess-accuracy.json, <out>/phantoms.png and <out>/chest-xrays.png; prints a
  * Markdown summary.
  */
@@ -43,6 +43,8 @@ const N = Number(arg('n', '200'));
 const REAL = Number(arg('real', '600'));
 const DATA = arg('data', join(__dirname, '../../../shared/data/chest-xray-pneumonia/train'));
 const OUT = arg('out', 'test-output/eval');
+/** Closing radius for the chest foreground (fraction of the shorter side); default the step's own. */
+const CHEST_CLOSE = args.includes('--chest-close') ? Number(arg('chest-close', '0.01')) : undefined;
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -197,7 +199,7 @@ async function evalReal(file: string): Promise<{ result: RealCase; image: XrayIm
   const rotated = apply(cropped, [{ op: 'rotatePortrait' }]);
   const norm = apply(rotated, NORMALISE);
   const marks = findTextMarks(norm.raster);
-  const final = apply(norm, [{ op: 'maskText', mode: 'inpaint' }, { op: 'foreground' }, { op: 'clahe' }]);
+  const final = apply(norm, [{ op: 'maskText', mode: 'inpaint' }, { op: 'foreground', ...(CHEST_CLOSE !== undefined ? { close: CHEST_CLOSE } : {}) }, { op: 'clahe' }]);
   const mask = final.mask!;
   const { width: w, height: h } = final.raster;
   let n = 0;
@@ -280,6 +282,7 @@ function overlayTile(image: XrayImage, cropBox: Box, maskInImage: Uint8Array, ma
 }
 
 async function sheet(tiles: Uint8Array[], perRow: number, file: string): Promise<void> {
+  if (tiles.length === 0) return;
   const rows = Math.ceil(tiles.length / perRow);
   const W = perRow * TILE;
   const out = new Uint8Array(W * rows * TILE * 3);
@@ -382,6 +385,10 @@ async function main(): Promise<void> {
 
 function printSummary(s: { phantoms: any; real?: any }): void {
   const p = s.phantoms;
+  if (p.n === 0) {
+    printReal(s.real);
+    return;
+  }
   const f = (x: { mean: number; min: number; p5: number; p50: number }) => `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
   console.log(`## Phantoms (n = ${p.n})\n`);
   console.log('| step | right | IoU |');
@@ -394,8 +401,14 @@ function printSummary(s: { phantoms: any; real?: any }): void {
   console.log(`| text/marker fully masked | ${pct(p.text.right, p.text.n)} | |`);
   console.log(`\nTime per phantom (all checks): median ${p.msPerImage.p50.toFixed(0)} ms. Failures: ${p.failures.length}.`);
   for (const c of p.failures.slice(0, 10)) console.log(`- ${JSON.stringify(c.opts)}: crop ${c.cropIoU.toFixed(3)}, mask ${c.maskIoU.toFixed(3)}, regions ${c.regions}, hands ${c.handIoU.map((v: number) => v.toFixed(2)).join('/')}, upright ${c.upright}, text ${c.textCovered}`);
-  if (s.real) {
-    const r = s.real;
+  printReal(s.real);
+  console.log(`\nContact sheets: ${join(OUT, 'phantoms.png')}, ${join(OUT, 'chest-xrays.png')}`);
+}
+
+function printReal(r: any): void {
+  const f = (x: { mean: number; min: number; p5: number; p50: number }) => `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
+  {
+    if (!r) return;
     console.log(`\n## Real chest radiographs (n = ${r.n}, ${r.dir})\n`);
     console.log(`- cropped: ${pct(r.cropped, r.n)}; kept area when cropped: ${r.keptArea.n ? f(r.keptArea) : '-'}`);
     console.log(`- rotated: ${pct(r.rotated, r.n)}`);
@@ -404,7 +417,6 @@ function printSummary(s: { phantoms: any; real?: any }): void {
     console.log(`- images with text/marker marks found: ${pct(r.withMarks, r.n)}`);
     console.log(`- crop fallbacks: ${r.fallbacks}`);
   }
-  console.log(`\nContact sheets: ${join(OUT, 'phantoms.png')}, ${join(OUT, 'chest-xrays.png')}`);
 }
 
 main().catch((err) => {
