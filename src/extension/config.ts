@@ -36,6 +36,7 @@ export function readSettings(warn: (message: string) => void): Settings {
       heatmapOpacity: pick('viewer.heatmapOpacity', isNum(0, 1), 0.45),
       colormap: pick('viewer.colormap', (v): v is Colormap => COLORMAPS.includes(v as Colormap), 'inferno'),
       threshold: pick('viewer.threshold', isNum(0, 1), 0.5),
+      heatmapFloor: pick('viewer.heatmapFloor', isNum(0, 1), 0.3),
     },
     limits: {
       maxPixels: Math.round(pick('limits.maxMegapixels', isNum(1, 1000), 100) * 1e6),

@@ -18,13 +18,6 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   context.subscriptions.push(log);
 
   let settings: Settings = readSettings((m) => log.warn(m));
-  // The overlay floor is a viewer preference kept in the extension's global state (not a contributed
-  // setting): the last value chosen in any viewer is the default for the next one.
-  const FLOOR_KEY = 'xrayAnomaly.viewer.heatmapFloor';
-  const withViewerMemory = (s: Settings): Settings => {
-    const floor = context.globalState.get<unknown>(FLOOR_KEY);
-    return typeof floor === 'number' && Number.isFinite(floor) ? { ...s, viewer: { ...s.viewer, heatmapFloor: floor } } : s;
-  };
   const engine = new EngineClient({
     enginePath: context.asAbsolutePath('dist/engine.js'),
     log: (level, message) => log[level](`[engine] ${message}`),
@@ -39,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     engine,
     models,
     log,
-    settings: () => withViewerMemory(settings),
+    settings: () => settings,
     onProvider: (p) => {
       statusBar.setProvider(p);
       refreshStatus();
@@ -51,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       if (s.heatmapOpacity !== undefined) void c.update('viewer.heatmapOpacity', s.heatmapOpacity, vscode.ConfigurationTarget.Global);
       if (s.colormap !== undefined) void c.update('viewer.colormap', s.colormap, vscode.ConfigurationTarget.Global);
       if (s.threshold !== undefined) void c.update('viewer.threshold', s.threshold, vscode.ConfigurationTarget.Global);
-      if (s.heatmapFloor !== undefined && Number.isFinite(s.heatmapFloor)) void context.globalState.update(FLOOR_KEY, Math.min(1, Math.max(0, s.heatmapFloor)));
+      if (s.heatmapFloor !== undefined) void c.update('viewer.heatmapFloor', s.heatmapFloor, vscode.ConfigurationTarget.Global);
     },
   });
   context.subscriptions.push(provider);

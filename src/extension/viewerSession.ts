@@ -5,7 +5,6 @@ import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import { RpcClient, isResponse } from '../protocol/rpc';
-import type { EngineMethods } from '../protocol/engine';
 import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, PreviewMessage, TagsMessage, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
 import type { EngineApi } from './engineApi';
 import type { Logger } from './log';
@@ -13,14 +12,12 @@ import type { ModelService } from './models';
 import type { Settings } from './config';
 import { tagsForViewer } from './tagMasking';
 
-/** The engine as a viewer session uses it: EngineApi plus the preprocessing preview. */
-export type ViewerEngine = EngineApi & { preview(params: EngineMethods['preview'][0]): Promise<EngineMethods['preview'][1]> };
 
 /** Longer side of the preprocessing thumbnails sent to the webview (the step view shows them up to 3x). */
 const PREVIEW_THUMB = 256;
 
 export interface ViewerDeps {
-  engine: ViewerEngine;
+  engine: EngineApi;
   models: ModelService;
   log: Logger;
   settings(): Settings;
