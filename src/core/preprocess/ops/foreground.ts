@@ -133,13 +133,18 @@ function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, sx: number
   for (let y = content.y; y < content.y + content.height; y++) {
     const rowCell = Math.min(h - 1, Math.floor((y + 0.5) / sy)) * w;
     const row = y * W;
-    for (let cx = 0; cx < w; cx++) {
+    for (let cx = 0; cx < w; ) {
       const c = cell[rowCell + cx];
-      if (c === 0) continue;
-      const a = colStart[cx];
-      const b = colStart[cx + 1];
-      if (c === 1) out.fill(1, row + a, row + b);
-      else for (let x = a; x < b; x++) out[row + x] = valueAt(r, row + x) >= t ? 1 : 0;
+      if (c === 1) {
+        // One fill for a run of inside cells.
+        let end = cx + 1;
+        while (end < w && cell[rowCell + end] === 1) end++;
+        out.fill(1, row + colStart[cx], row + colStart[end]);
+        cx = end;
+        continue;
+      }
+      if (c === 2) for (let x = colStart[cx]; x < colStart[cx + 1]; x++) out[row + x] = valueAt(r, row + x) >= t ? 1 : 0;
+      cx++;
     }
   }
   return out;

@@ -214,24 +214,38 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       }
     }
     const start = ring.length ? quantile(ring, 0.5) : state.black;
-    for (let k = 0; k < hole.length; k++) if (hole[k]) v[k] = start;
-    for (let sweep = 0; sweep < INPAINT_SWEEPS; sweep++) {
-      for (let y = 0; y < bh; y++) {
-        for (let x = 0; x < bw; x++) {
-          const k = y * bw + x;
-          if (!hole[k]) continue;
-          let s = 0;
-          let n = 0;
-          if (x > 0) (s += v[k - 1]), n++;
-          if (x < bw - 1) (s += v[k + 1]), n++;
-          if (y > 0) (s += v[k - bw]), n++;
-          if (y < bh - 1) (s += v[k + bw]), n++;
-          v[k] = s / n;
-        }
-      }
-    }
+    // Sweep only the hole, through a list of its pixels and their in-box neighbours.
+    const holes: number[] = [];
     for (let k = 0; k < hole.length; k++) {
       if (!hole[k]) continue;
+      v[k] = start;
+      holes.push(k);
+    }
+    const n = holes.length;
+    const nb = new Int32Array(4 * n).fill(-1);
+    for (let j = 0; j < n; j++) {
+      const k = holes[j];
+      const x = k % bw;
+      if (x > 0) nb[4 * j] = k - 1;
+      if (x < bw - 1) nb[4 * j + 1] = k + 1;
+      if (k >= bw) nb[4 * j + 2] = k - bw;
+      if (k < (bh - 1) * bw) nb[4 * j + 3] = k + bw;
+    }
+    for (let sweep = 0; sweep < INPAINT_SWEEPS; sweep++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        let count = 0;
+        for (let q = 4 * j; q < 4 * j + 4; q++) {
+          const k = nb[q];
+          if (k >= 0) {
+            sum += v[k];
+            count++;
+          }
+        }
+        v[holes[j]] = sum / count;
+      }
+    }
+    for (const k of holes) {
       idx.push((y0 + Math.floor(k / bw)) * W + x0 + (k % bw));
       vals.push(v[k]);
     }
