@@ -52,9 +52,12 @@ function layout(b: Uint8Array): Layout {
   const part10 = b.length > 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
   const collect = (start: number, explicitVr: boolean) => {
     try {
+      // Sequence lengths are not checked against the data by the walk: clamp, or a mutator looping
+      // over a value could run for 2^32 steps (the fuzzer's first hang was its own).
+      const keep = (e: WalkedElement) => elements.push({ ...e, length: Math.max(0, Math.min(e.length, b.length - e.valueOffset)) });
       return walkDataSet(b, start, { explicitVr, littleEndian: true, name: 'fuzz', limits: { maxDepth: 64, maxElements: 5000 } }, {
-        element: (e) => elements.push(e),
-        sequenceStart: (e) => elements.push(e),
+        element: keep,
+        sequenceStart: keep,
       });
     } catch {
       return undefined;
