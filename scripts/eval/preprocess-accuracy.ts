@@ -95,6 +95,8 @@ interface PhantomCase {
   regions: number;
   handIoU: number[];
   upright?: boolean;
+  /** rotatePortrait 'upright' on a wide phantom: upright ones left alone, quarter-turned ones turned back up. */
+  keptUpright?: boolean;
   textCovered?: boolean;
   ms: number;
 }
@@ -152,6 +154,12 @@ function evalPhantom(opts: HandPhantomOptions): { result: PhantomCase; p: HandPh
     const [ux, uy] = [-final.toImage[1], -final.toImage[4]];
     upright = opts.rotate === 90 ? ux > 0 && Math.abs(uy) < 1e-9 : ux < 0 && Math.abs(uy) < 1e-9;
   }
+  // 'upright' on wide images: upright ones stay (fingers up), quarter-turned portrait ones come back up.
+  let keptUpright: boolean | undefined;
+  const rotated = apply(cropped, [{ op: 'rotatePortrait', direction: 'upright' }]);
+  const [vx, vy] = [-rotated.toImage[1], -rotated.toImage[4]];
+  if ((opts.rotate ?? 0) === 0 && p.width > p.height) keptUpright = vx === 0 && vy < 0;
+  else if ((opts.rotate === 90 || opts.rotate === 270) && h0 > w0) keptUpright = opts.rotate === 90 ? vx > 0 && Math.abs(vy) < 1e-9 : vx < 0 && Math.abs(vy) < 1e-9;
   // Text: every drawn mark pixel is inside a found mark (after crop and normalisation, as in the pipeline).
   let textCovered: boolean | undefined;
   if (p.marker || p.text) {
@@ -168,7 +176,7 @@ function evalPhantom(opts: HandPhantomOptions): { result: PhantomCase; p: HandPh
       for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) if (p.data[y * p.width + x] === drawn && !inImage[y * p.width + x]) textCovered = false;
     }
   }
-  const result: PhantomCase = { opts, cropIoU, maskIoU: m, regions: regions.length, handIoU, upright, textCovered, ms: performance.now() - t0 };
+  const result: PhantomCase = { opts, cropIoU, maskIoU: m, regions: regions.length, handIoU, upright, keptUpright, textCovered, ms: performance.now() - t0 };
   return { result, p, final };
 }
 
@@ -336,6 +344,12 @@ async function main(): Promise<void> {
         handIoU: stats(two.flatMap((c) => c.handIoU)),
       },
       orientation: { n: orient.length, right: orient.filter((c) => c.upright).length },
+      uprightMode: {
+        wideUpright: phantoms.filter((c) => (c.opts.rotate ?? 0) === 0 && c.keptUpright !== undefined).length,
+        wideUprightKept: phantoms.filter((c) => (c.opts.rotate ?? 0) === 0 && c.keptUpright === true).length,
+        turned: phantoms.filter((c) => (c.opts.rotate ?? 0) !== 0 && c.keptUpright !== undefined).length,
+        turnedBack: phantoms.filter((c) => (c.opts.rotate ?? 0) !== 0 && c.keptUpright === true).length,
+      },
       text: { n: texted.length, right: texted.filter((c) => c.textCovered).length },
       msPerImage: stats(phantoms.map((c) => c.ms)),
       failures: phantoms.filter((c) => c.cropIoU < 0.9 || c.maskIoU < 0.8 || !splitRight(c) || c.upright === false || c.textCovered === false).map((c) => ({ ...c, opts: c.opts })),
@@ -398,6 +412,8 @@ function printSummary(s: { phantoms: any; real?: any }): void {
   console.log(`| split, two hands (2 outputs, each IoU >= 0.8) | ${pct(p.split.twoHandsRight, p.split.twoHands)}; count right ${pct(p.split.twoHandsCountRight, p.split.twoHands)} | per hand: ${f(p.split.handIoU)} |`);
   console.log(`| split, one hand (1 output) | ${pct(p.split.oneHandRight, p.split.oneHand)} | |`);
   console.log(`| orientation (quarter-turned, back fingers up) | ${pct(p.orientation.right, p.orientation.n)} | |`);
+  console.log(`| rotatePortrait 'upright': wide upright phantom left alone | ${pct(p.uprightMode.wideUprightKept, p.uprightMode.wideUpright)} | |`);
+  console.log(`| rotatePortrait 'upright': quarter-turned phantom back fingers up | ${pct(p.uprightMode.turnedBack, p.uprightMode.turned)} | |`);
   console.log(`| text/marker fully masked | ${pct(p.text.right, p.text.n)} | |`);
   console.log(`\nTime per phantom (all checks): median ${p.msPerImage.p50.toFixed(0)} ms. Failures: ${p.failures.length}.`);
   for (const c of p.failures.slice(0, 10)) console.log(`- ${JSON.stringify(c.opts)}: crop ${c.cropIoU.toFixed(3)}, mask ${c.maskIoU.toFixed(3)}, regions ${c.regions}, hands ${c.handIoU.map((v: number) => v.toFixed(2)).join('/')}, upright ${c.upright}, text ${c.textCovered}`);

@@ -16,8 +16,12 @@ export type PreprocessStep =
    * the image is kept whole, with a notice.
    */
   | { op: 'cropExposed'; tolerance?: number; maxBorder?: number; minSize?: number; margin?: number }
-  /** Rotate a quarter turn when wider than tall; 'auto' turns the side the subject leaves by (the forearm) to the bottom. */
-  | { op: 'rotatePortrait'; direction?: 'cw' | 'ccw' | 'auto' }
+  /**
+   * Rotate a quarter turn when wider than tall; 'auto' turns the side the subject leaves by (the forearm)
+   * to the bottom. 'upright' is 'auto' that leaves a wide image alone when the subject already leaves by
+   * the bottom edge (an upright hand with the thumb spread, two hands side by side).
+   */
+  | { op: 'rotatePortrait'; direction?: 'cw' | 'ccw' | 'auto' | 'upright' }
   /**
    * Find burned-in text and markers (small, saturated, flat-topped, compact bright components near the
    * borders, on darker surroundings) and set them to the black level ('mask') or fill them from their

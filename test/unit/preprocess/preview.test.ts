@@ -100,7 +100,7 @@ test('new steps are validated with clear messages', () => {
   assert.deepEqual(problems([{ op: 'splitHands', axis: 'x', margin: 0.05 }, { op: 'clahe', clipLimit: 2, tilesX: 4, tilesY: 6, bins: 128 }]), []);
   assert.deepEqual(problems([{ op: 'maskText' }]), ['preprocessing.steps[0].mode is required']);
   assert.deepEqual(problems([{ op: 'foreground', components: 3 }]), ['preprocessing.steps[0].components must be 1 or 2 (got 3)']);
-  assert.deepEqual(problems([{ op: 'rotatePortrait', direction: 'left' }]), [`preprocessing.steps[0].direction must be 'cw', 'ccw' or 'auto' (got "left")`]);
+  assert.deepEqual(problems([{ op: 'rotatePortrait', direction: 'left' }]), [`preprocessing.steps[0].direction must be 'cw', 'ccw', 'auto' or 'upright' (got "left")`]);
   assert.match(problems([{ op: 'cropExposed', tolerance: 2 }])[0], /tolerance must be a number from 0\.001 to 0\.5 \(got 2\)/);
   assert.match(problems([{ op: 'clahe', clip: 3 }])[0], /clip is not a known field; known fields: op, clipLimit, tilesX, tilesY, bins/);
   assert.match(problems([{ op: 'clahe', tilesX: 64, tilesY: 64, bins: 65536 }])[0], /\(clahe\): tilesX \* tilesY \* bins is 268435456; at most 16777216/);

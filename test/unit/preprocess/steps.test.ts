@@ -130,6 +130,20 @@ test("rotatePortrait 'auto' turns the forearm to the bottom", () => {
   }
 });
 
+test("rotatePortrait 'upright' leaves a wide upright hand alone and turns a quarter-turned one back", () => {
+  const wide = handPhantom({ width: 640, height: 500, seed: 6 });
+  const kept = run(phantomImage(wide), [{ op: 'rotatePortrait', direction: 'upright' }]);
+  assert.equal(kept.raster.width, 640);
+  assert.match((kept.notices ?? []).join(' '), /already upright/);
+  // 'auto' always makes it portrait.
+  assert.equal(run(phantomImage(wide), [{ op: 'rotatePortrait', direction: 'auto' }]).raster.width, 500);
+  const turned = handPhantom({ width: 420, height: 520, seed: 6, rotate: 270 });
+  const back = run(phantomImage(turned), [{ op: 'rotatePortrait', direction: 'upright' }]);
+  assert.equal(back.raster.width, 420);
+  // Up in the output points along the fingers: (-1, 0) in an image turned three quarters clockwise.
+  assert.ok(-back.toImage[1] < 0 && back.toImage[4] === 0);
+});
+
 test('a bright spot lands where the affine says through crop, rotation and resize+pad', () => {
   fc.assert(
     fc.property(fc.integer({ min: 80, max: 300 }), fc.integer({ min: 40, max: 200 }), fc.double({ min: 0.3, max: 0.7, noNaN: true }), fc.double({ min: 0.3, max: 0.7, noNaN: true }), (w, h, fx, fy) => {
