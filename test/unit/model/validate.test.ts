@@ -70,9 +70,11 @@ test('every field is type-checked, with its path in the message', () => {
 });
 
 test('unknown preprocessing steps are rejected with the list of known ones', () => {
-  const problems = problemsOf((m) => m.preprocessing.steps.push({ op: 'clahe', clip: 3 }));
-  assert.deepEqual(problems, ["preprocessing.steps[5].op 'clahe' is not known; known: intensity, photometric, histogramEqualize, resizePad, resize, scale"]);
-  assert.match(problemsOf((m) => m.preprocessing.steps.push({ size: 3 }))[0], /preprocessing\.steps\[5\]\.op is required; known: intensity/);
+  const problems = problemsOf((m) => m.preprocessing.steps.push({ op: 'deskew', angle: 3 }));
+  assert.deepEqual(problems, [
+    "preprocessing.steps[5].op 'deskew' is not known; known: cropExposed, rotatePortrait, intensity, photometric, maskText, foreground, splitHands, histogramEqualize, clahe, resizePad, resize, scale",
+  ]);
+  assert.match(problemsOf((m) => m.preprocessing.steps.push({ size: 3 }))[0], /preprocessing\.steps\[5\]\.op is required; known: cropExposed/);
 });
 
 test('cross-field rules', () => {
