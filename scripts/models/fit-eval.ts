@@ -1,5 +1,5 @@
 /**
- * `npm run bench:accuracy -- --data <folder with NORMAL/ and PNEUMONIA/>` — reproduces the research
+ * `node --import tsx scripts/models/fit-eval.ts --data <folder with NORMAL/ and PNEUMONIA/>` — reproduces the research
  * figures of the default detector recipe on any folder laid out like that: a seeded, patient-grouped
  * split (held-out normals + held-out anomalous images), fit on the remaining normals (15% of them held
  * out for calibration), then ROC-AUC, AP and the confusion matrix at the calibrated threshold.
@@ -41,7 +41,7 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const data = get('--data');
-  if (!data) throw new XrayError('INTERNAL', 'usage: npm run bench:accuracy -- --data <folder with NORMAL/ and PNEUMONIA/> [--seed N] [--val-per-class N] [--coreset R] [--no-local] [--fit-all]');
+  if (!data) throw new XrayError('INTERNAL', 'usage: node --import tsx scripts/models/fit-eval.ts --data <folder with NORMAL/ and PNEUMONIA/> [--seed N] [--val-per-class N] [--coreset R] [--no-local] [--fit-all]');
   return {
     data,
     seed: Number(get('--seed') ?? 1),

@@ -1,0 +1,90 @@
+/**
+ * The fitted detector as an ONNX graph on top of backbone feature maps, so scoring runs anywhere ONNX
+ * runs and gives exactly the in-memory scores: input `features` [N, C, h, w] (the recipe's tap);
+ * outputs `pred_score` [N] (combined, standardised score; compare with the calibrated threshold) and
+ * `anomaly_map` [N, 1, h*stride, w*stride] (patch distances, bilinearly upsampled to input pixels and
+ * Gaussian-smoothed, as anomalib does for PatchCore). Join it to a backbone with composeModels.
+ */
+import { XrayError } from '../errors';
+import { GraphBuilder } from '../onnx/builder';
+import { addMeanStdPool } from './features';
+import type { FittedDetector } from './detector';
+
+export interface HeadOptions {
+  /** Input pixels per feature-map cell (16 for block_10_expand_relu). */
+  stride: number;
+  /** Gaussian smoothing of the upsampled map, in input pixels (anomalib PatchCore: 4); 0 = none. */
+  blurSigma?: number;
+  /** Also output the two parts (`global_score`, `local_score`) for diagnostics. */
+  partsOutputs?: boolean;
+}
+
+function gaussianKernel(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.round(4 * sigma));
+  const k = Float32Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const sum = k.reduce((a, b) => a + b, 0);
+  return k.map((v) => v / sum);
+}
+
+/** Builds the head graph for a fitted detector. */
+export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): GraphBuilder {
+  const g = new GraphBuilder('detector_head');
+  const x = g.input('features', ['N', det.bank?.bank.cols ?? det.gaussian!.dim / 2, 'h', 'w']);
+  const parts: string[] = [];
+
+  if (det.gaussian && det.globalStd) {
+    const d = det.gaussian.dim;
+    const pooled = addMeanStdPool(g, x, { log1p: det.recipe.global.log1p });
+    const xc = g.op('Sub', [pooled, g.constant(det.gaussian.mean, [1, d], 'gaussian.mean')]);
+    const y = g.op('MatMul', [xc, g.constant(det.gaussian.precision, [d, d], 'gaussian.precision')]);
+    const d2 = g.op('ReduceSum', [g.op('Mul', [y, xc]), g.constant(new BigInt64Array([1n]), [1])], { keepdims: 0 });
+    const dist = g.op('Sqrt', [g.op('Max', [d2, g.constant(new Float32Array([0]), [])])], {}, opts.partsOutputs ? 'global_score' : undefined);
+    const z = (det.recipe.global.weight / det.globalStd.sd);
+    parts.push(g.op('Mul', [g.op('Sub', [dist, g.constant(new Float32Array([det.globalStd.mean]), [])]), g.constant(new Float32Array([z]), [])]));
+    if (opts.partsOutputs) g.output('global_score', ['N']);
+  }
+
+  if (det.bank && det.localStd) {
+    if (det.bank.projection) throw new XrayError('INTERNAL', 'exporting a projected memory bank is not supported; fit with projectTo 0');
+    const { rows: m, cols: c } = det.bank.bank;
+    const pooled = g.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 });
+    // [N,C,h,w] -> [N,h*w,C]
+    const shape = g.op('Shape', [x]);
+    const slice = (a: bigint, b: bigint) => g.op('Slice', [shape, g.constant(new BigInt64Array([a]), [1]), g.constant(new BigInt64Array([b]), [1])]);
+    const n = slice(0n, 1n);
+    const hw = slice(2n, 4n);
+    const q = g.op('Reshape', [g.op('Transpose', [pooled], { perm: [0, 2, 3, 1] }), g.op('Concat', [n, g.constant(new BigInt64Array([-1n, BigInt(c)]), [2])], { axis: 0 })]);
+    const bankT = new Float32Array(c * m);
+    for (let r = 0; r < m; r++) for (let k = 0; k < c; k++) bankT[k * m + r] = det.bank.bank.data[r * c + k];
+    const qb = g.op('MatMul', [q, g.constant(bankT, [c, m], 'bank.transposed')]); // [N, hw, m]
+    const qsq = g.op('ReduceSum', [g.op('Mul', [q, q]), g.constant(new BigInt64Array([2n]), [1])], { keepdims: 1 }); // [N, hw, 1]
+    const d2 = g.op('Add', [g.op('Sub', [qsq, g.op('Mul', [qb, g.constant(new Float32Array([2]), [])])]), g.constant(det.bank.bankSq, [1, 1, m], 'bank.sq')]);
+    const nearest = g.op('ReduceMin', [d2], { axes: [2], keepdims: 0 }); // [N, hw]
+    const dist = g.op('Sqrt', [g.op('Max', [nearest, g.constant(new Float32Array([0]), [])])]);
+    const local = g.op('ReduceMean', [dist], { axes: [1], keepdims: 0 }, opts.partsOutputs ? 'local_score' : undefined);
+    if (opts.partsOutputs) g.output('local_score', ['N']);
+    const z = det.recipe.local.weight / det.localStd.sd;
+    parts.push(g.op('Mul', [g.op('Sub', [local, g.constant(new Float32Array([det.localStd.mean]), [])]), g.constant(new Float32Array([z]), [])]));
+
+    // Map: [N,1,h,w] -> bilinear x stride (half-pixel centres, as torch's interpolate) -> Gaussian blur.
+    const map = g.op('Reshape', [dist, g.op('Concat', [n, g.constant(new BigInt64Array([1n]), [1]), hw], { axis: 0 })]);
+    const s = opts.stride;
+    let up = g.op('Resize', [map, '', g.constant(new Float32Array([1, 1, s, s]), [4])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+    const sigma = opts.blurSigma ?? 4;
+    if (sigma > 0) {
+      const k = gaussianKernel(sigma);
+      const r = (k.length - 1) / 2;
+      // Separable blur with reflected borders (anomalib's GaussianBlur2d uses reflect padding).
+      const padded = g.op('Pad', [up, g.constant(new BigInt64Array([0, 0, r, r, 0, 0, r, r].map(BigInt)), [8])], { mode: 'reflect' });
+      const h1 = g.op('Conv', [padded, g.constant(k, [1, 1, 1, k.length], 'blur.row')]);
+      up = g.op('Conv', [h1, g.constant(k, [1, 1, k.length, 1], 'blur.col')]);
+    }
+    g.op('Identity', [up], {}, 'anomaly_map');
+    g.output('anomaly_map', ['N', 1, 'H', 'W']);
+  }
+  let score = parts[0];
+  for (let i = 1; i < parts.length; i++) score = g.op('Add', [score, parts[i]]);
+  g.op('Identity', [score], {}, 'pred_score');
+  g.output('pred_score', ['N']);
+  return g;
+}
