@@ -36,6 +36,9 @@ export interface CoreOps<P extends PreparedLike = PreparedLike> {
   /** Throws XrayError MODEL_INPUT_MISMATCH (or MODEL_INVALID) when the session does not fit the manifest. */
   checkModelIO(manifest: ModelManifest, io: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
   prepareInput(image: XrayImage, manifest: ModelManifest): P;
+  /** One input per region (several when the spec splits the image, e.g. two hands). */
+  prepareInputs(image: XrayImage, manifest: ModelManifest): P[];
+  combineRegionResults(results: Pick<AnalysisResult, 'score' | 'map'>[], imageWidth: number, imageHeight: number): Pick<AnalysisResult, 'score' | 'map'>;
   scoreOutputs(outputs: Record<string, OutputTensor>, prepared: P, manifest: ModelManifest): Pick<AnalysisResult, 'score' | 'map'>;
   /** The attributes of a DICOM file, for display; throws XrayError for files that are not DICOM. */
   readDicomTags(bytes: Uint8Array, opts?: ReadTagsOptions): DicomTagEntry[];

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import { decodeImage } from '../core/decode/index';
 import { readDicomTags } from '../core/decode/dicom/tags';
 import { checkModelIO, parseManifest } from '../core/model/validate';
-import { prepareInput } from '../core/preprocess/pipeline';
+import { prepareInput, prepareInputs } from '../core/preprocess/pipeline';
+import { combineRegionResults } from '../core/scoring/combine';
 import { previewPipeline } from '../core/preprocess/preview';
 import { scoreOutputs } from '../core/scoring/postprocess';
 import type { EngineNotification } from '../protocol/engine';
@@ -75,7 +76,7 @@ function main(): void {
     process.exit(2);
   }
   const env = process.env;
-  const core: CoreOps<ReturnType<typeof prepareInput>> = { decodeImage, parseManifest, checkModelIO, prepareInput, scoreOutputs, readDicomTags, previewPipeline };
+  const core: CoreOps<ReturnType<typeof prepareInput>> = { decodeImage, parseManifest, checkModelIO, prepareInput, prepareInputs, combineRegionResults, scoreOutputs, readDicomTags, previewPipeline };
   const queue = new KeyedQueue();
   const images = new ImageStore(imageCacheBytes(env), (id) => log('debug', `Evicted image ${id} to stay within the cache budget`));
   const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, env);

@@ -114,19 +114,26 @@ export class EngineServer<P extends PreparedLike> {
       const image = this.deps.images.get(p.imageId);
 
       let t = performance.now();
-      const prepared = this.deps.core.prepareInput(image, manifest);
+      const regions = this.deps.core.prepareInputs(image, manifest);
       const preprocessMs = performance.now() - t;
       await yieldToEventLoop();
       await this.deps.hooks?.checkpoint('analyze');
 
+      let inferenceMs = 0;
+      let postprocessMs = 0;
+      const perRegion: Pick<AnalysisResult, 'score' | 'map'>[] = [];
+      for (const prepared of regions) {
+        t = performance.now();
+        const outputs = await this.run(session, manifest.input.name, prepared, manifest.id);
+        inferenceMs += performance.now() - t;
+        await yieldToEventLoop();
+        t = performance.now();
+        perRegion.push(this.deps.core.scoreOutputs(outputs, prepared, manifest));
+        postprocessMs += performance.now() - t;
+      }
       t = performance.now();
-      const outputs = await this.run(session, manifest.input.name, prepared, manifest.id);
-      const inferenceMs = performance.now() - t;
-      await yieldToEventLoop();
-
-      t = performance.now();
-      const scored = this.deps.core.scoreOutputs(outputs, prepared, manifest);
-      const postprocessMs = performance.now() - t;
+      const scored = this.deps.core.combineRegionResults(perRegion, image.width, image.height);
+      postprocessMs += performance.now() - t;
 
       return {
         modelId: info.modelId,
