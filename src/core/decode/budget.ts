@@ -29,13 +29,21 @@ export class DecodeBudget {
 
   /** Throws DECODE_TIMEOUT when the deadline has passed; `stage` says where, for the log. */
   check(stage: string): void {
-    if (this.now() > this.deadline) {
-      throw new XrayError(
-        'DECODE_TIMEOUT',
-        `Decoding ${this.name} took longer than ${formatSeconds(this.timeoutMs)} and was stopped.`,
-        `time budget ${this.timeoutMs} ms exceeded during ${stage}`,
-      );
-    }
+    if (this.now() > this.deadline) throw this.timeoutError(stage);
+  }
+
+  /** Milliseconds left (negative once past the deadline). */
+  remainingMs(): number {
+    return this.deadline - this.now();
+  }
+
+  /** The DECODE_TIMEOUT error, for callers that enforce the deadline themselves (e.g. with a timer). */
+  timeoutError(stage: string): XrayError {
+    return new XrayError(
+      'DECODE_TIMEOUT',
+      `Decoding ${this.name} took longer than ${formatSeconds(this.timeoutMs)} and was stopped.`,
+      `time budget ${this.timeoutMs} ms exceeded during ${stage}`,
+    );
   }
 
   /** Cheap per-iteration form of check(): reads the clock only every few thousand calls. */

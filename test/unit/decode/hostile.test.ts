@@ -10,6 +10,7 @@ import { XrayError } from '../../../src/core/errors';
 import {
   deepSequences,
   deflateBomb,
+  fuzzFindings,
   hugeDeclarationCases,
   jpegCases,
   notDicomCases,
@@ -29,7 +30,7 @@ async function check(c: HostileCase): Promise<void> {
   const t0 = performance.now();
   let outcome: 'ok' | XrayError;
   try {
-    await decodeImage(c.bytes, c.name);
+    await decodeImage(c.bytes, c.name, undefined, c.options ?? {});
     outcome = 'ok';
   } catch (e) {
     if (!(e instanceof XrayError)) assert.fail(`${c.what}: threw a non-XrayError: ${e instanceof Error ? e.stack : String(e)}`);
@@ -156,6 +157,13 @@ test('the element cap: a data set of a million empty elements is TOO_LARGE befor
   await assert.rejects(decodeImage(part10(many), 'many.dcm'), (e: XrayError) => e.code === 'TOO_LARGE' && /250,000 DICOM elements/.test(e.message));
   const capped = await decodeImage(part10(many), 'many.dcm', undefined, { maxElements: 10 }).catch((e: XrayError) => e);
   assert.ok(capped instanceof XrayError && /more than 10 DICOM elements/.test(capped.message));
+});
+
+test('fuzz findings: a JPEG-LS frame that makes CharLS spin is stopped by the time budget (the codec runs in a worker)', async () => {
+  await checkAll(fuzzFindings());
+  // The stopped worker is replaced: the same frame again meets a fresh codec and the same budget.
+  const [spin] = fuzzFindings();
+  await assert.rejects(decodeImage(spin.bytes, spin.name, undefined, { timeoutMs: 300 }), (e: XrayError) => e.code === 'DECODE_TIMEOUT' && /CharLS/.test(e.detail ?? ''));
 });
 
 test('the time budget ends a long decode with DECODE_TIMEOUT', async () => {

@@ -78,7 +78,7 @@ export const jpegCodec: PixelCodec = {
     checkAgainstLayout(h, req.layout, 'JPEG', req.name);
     const notices: string[] = [];
     if (h.precision === 8 && (h.hasEnd || h.process === 'progressive')) {
-      const r = await wasmDecode('jpeg8', data, req.name);
+      const r = await wasmDecode('jpeg8', data, req.name, undefined, budgetOf(req));
       if (h.process === 'progressive') notices.push('The JPEG frame is progressive, which DICOM does not allow for this transfer syntax; it was decoded anyway.');
       return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, true), notices, values: true };
     }
@@ -137,7 +137,13 @@ export const jpegLsCodec: PixelCodec = {
 
 async function jpegLs(req: FrameRequest, data: Uint8Array, h: CodestreamHeader): Promise<DecodedFrame> {
   checkAgainstLayout(h, req.layout, 'JPEG-LS', req.name);
-  const r = await wasmDecode('jpegls', data, req.name, (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG-LS', req.name));
+  const r = await wasmDecode(
+    'jpegls',
+    data,
+    req.name,
+    (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG-LS', req.name),
+    budgetOf(req),
+  );
   const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
   const planar = h.components > 1 && r.interleaveMode === 0 ? 1 : 0;
   return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: planar, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
@@ -149,8 +155,12 @@ export const jpeg2000Codec: PixelCodec = {
     const data = encapsulatedFrame(req, 'jpeg2000');
     const h = readJ2kHeader(data, req.name);
     checkAgainstLayout(h, req.layout, 'JPEG 2000', req.name);
-    const r = await wasmDecode('jpeg2000', data, req.name, (info) =>
-      checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG 2000', req.name),
+    const r = await wasmDecode(
+      'jpeg2000',
+      data,
+      req.name,
+      (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG 2000', req.name),
+      budgetOf(req),
     );
     const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
     return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
