@@ -6,17 +6,20 @@
  *
  * Options: --seed N (1)  --val-per-class N (300, capped to what the folder allows)  --coreset R (0.01)
  *          --no-local (global Gaussian only)  --threads N (2)  --fit-all (fit on every normal, time it, no metrics)
- *          --json <file> (write the figures)
+ *          --json <file> (write the figures)  --export <file.onnx> (write backbone + detector as one ONNX file,
+ *          check its pred_score against the in-memory scores and time single-image scoring)
  * Images are read with sharp, converted to greyscale, resized to 224x224 and scaled to [0, 1].
  */
-import { writeFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, statSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { XrayError } from '../../src/core/errors';
 import { DEFAULT_RECIPE, type DetectorRecipe, fitDetector, scoreWithDetector } from '../../src/core/fit/detector';
 import type { FeatureMaps } from '../../src/core/fit/features';
-import { averagePrecision, confusionAt, rocAuc } from '../../src/core/fit/metrics';
+import { buildDetectorHead } from '../../src/core/fit/head';
+import { averagePrecision, confusionAt, quantile, rocAuc } from '../../src/core/fit/metrics';
+import { composeModels } from '../../src/core/onnx/compose';
 import { groupedHoldout } from '../../src/core/fit/split';
 import { BACKBONE_FILE } from './backbone';
 import { type Item, listItems, makeSplit } from './experiments/dataset';
@@ -33,6 +36,7 @@ interface Args {
   threads: number;
   fitAll: boolean;
   json?: string;
+  export?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     threads: Number(get('--threads') ?? 2),
     fitAll: argv.includes('--fit-all'),
     json: get('--json'),
+    export: get('--export'),
   };
 }
 
@@ -145,6 +150,40 @@ async function main(): Promise<number> {
     console.log(`  actual normal       ${String(c.tn).padStart(16)}   ${String(c.fp).padStart(19)}`);
     console.log(`  actual anomalous    ${String(c.fn).padStart(16)}   ${String(c.tp).padStart(19)}`);
     console.log(`sensitivity ${c.sensitivity.toFixed(3)}   specificity ${c.specificity.toFixed(3)}`);
+  }
+  if (args.export) {
+    const t5 = performance.now();
+    const bytes = composeModels(readFileSync(BACKBONE_FILE), buildDetectorHead(det, { stride: 16, blurSigma: 4 }).toBytes(), {
+      connect: { features: recipe.tap },
+      outputs: ['pred_score', ...(det.bank ? ['anomaly_map'] : [])],
+      docString: `Anomaly detector fitted by scripts/models/fit-eval.ts on ${tr.kept.length} normal images of ${args.data}`,
+      metadata: { threshold: String(det.threshold), recipe: JSON.stringify(recipe) },
+    });
+    writeFileSync(`${args.export}.tmp`, bytes);
+    renameSync(`${args.export}.tmp`, args.export);
+    const exportMs = performance.now() - t5;
+    // Single-image latency of the one file, and agreement with the in-memory scores on a few images.
+    const one = await ort.InferenceSession.create(args.export, { intraOpNumThreads: args.threads, interOpNumThreads: 1 });
+    const sample = (args.fitAll ? calib : split.val).slice(0, 20);
+    const times: number[] = [];
+    let maxDiff = 0;
+    const sampleSkipped: string[] = [];
+    const ref = await extract(session, args.data, sample, recipe.tap, sampleSkipped, () => {});
+    const refScores = (await scoreWithDetector(be, det, ref.maps)).score;
+    for (let i = 0; i < ref.kept.length; i++) {
+      const { data } = await sharp(join(args.data, ref.kept[i].id)).greyscale().resize(SIZE, SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+      const px = Float32Array.from(data, (v) => v / 255);
+      const input = new Float32Array(3 * SIZE * SIZE);
+      for (let c = 0; c < 3; c++) input.set(px, c * SIZE * SIZE);
+      const t = performance.now();
+      const out = await one.run({ input: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
+      times.push(performance.now() - t);
+      maxDiff = Math.max(maxDiff, Math.abs((out.pred_score.data as Float32Array)[0] - refScores[i]));
+    }
+    await one.release();
+    const exp = { file: args.export, bytes: bytes.byteLength, exportMs, singleImageMs: { median: quantile(times.slice(1), 0.5), p90: quantile(times.slice(1), 0.9) }, maxAbsScoreDiff: maxDiff, images: times.length };
+    result.export = exp;
+    console.log(`export: ${args.export} ${(bytes.byteLength / 1e6).toFixed(1)} MB; one image ${exp.singleImageMs.median.toFixed(1)} ms median (p90 ${exp.singleImageMs.p90.toFixed(1)}); max |exported - in-memory score| ${maxDiff.toExponential(2)}`);
   }
   console.log(`fit: ${fitFigures.fitImages} + ${fitFigures.calibrationImages} images, features ${fitFigures.featureSeconds.toFixed(1)} s, detector ${fitFigures.detectorSeconds.toFixed(1)} s, bank ${fitFigures.bankRows} rows, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
   if (skipped.length) console.log(`skipped ${skipped.length} unreadable file(s), e.g. ${skipped[0]}`);
