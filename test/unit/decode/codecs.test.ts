@@ -174,3 +174,17 @@ function encodeWithRows(file: Uint8Array, rows: number): Uint8Array {
   }
   throw new Error('no Rows element');
 }
+
+test('a compressed file passed as a view into a larger Buffer decodes, and the caller keeps its bytes', { skip: skipUnlessTools('jpegLs', 'jpegLosslessSv1') }, async () => {
+  for (const encoding of ['jpegLs', 'jpegLosslessSv1'] as const) {
+    const file = encodeDicom(await makeDicom(GREY12), encoding);
+    // A Buffer inside a bigger allocation: slice() on it is a view, and its .buffer holds other bytes too.
+    const pool = Buffer.alloc(file.length + 100, 0xee);
+    pool.set(file, 37);
+    const view = pool.subarray(37, 37 + file.length);
+    const img = await decodeImage(view, `${encoding}.dcm`);
+    assertExact(img.data, expectedStored(GREY12), encoding);
+    assert.equal(pool.buffer.byteLength, file.length + 100, 'the caller’s buffer was detached');
+    assert.deepEqual(new Uint8Array(view), file);
+  }
+});

@@ -115,7 +115,8 @@ function losslessJpeg(req: FrameRequest, data: Uint8Array, h: CodestreamHeader):
   const bytesPerSample = h.precision > 8 ? 2 : 1;
   let out: Uint8Array | Uint16Array;
   try {
-    const copy = data.slice();
+    // A plain copy with a buffer of its own: `data` may be a view into a Buffer (whose slice() is a view too).
+    const copy = new Uint8Array(data);
     out = new LosslessDecoder().decode(copy.buffer, 0, copy.length, bytesPerSample) as Uint8Array | Uint16Array;
   } catch (e) {
     throw new XrayError('CORRUPT', `${req.name} is not readable: its JPEG lossless data is damaged.`, libraryText(e));

@@ -148,7 +148,9 @@ export async function wasmDecode(
   } catch (e) {
     throw new XrayError('INTERNAL', `The ${label} decoder could not be started.`, libraryText(e));
   }
-  const copy = data.slice();
+  // A plain copy with a buffer of its own, transferred to the worker: `data` may be a view into the
+  // caller's Buffer, whose slice() is a view too, and transferring that would detach the caller's file.
+  const copy = new Uint8Array(data);
   const pending = pendingByWorker.get(w)!;
   const result = new Promise<WasmDecodeResult>((resolve, reject) => pending.set(id, { resolve, reject }));
   w.ref();
