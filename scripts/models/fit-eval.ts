@@ -23,7 +23,7 @@ import { composeModels } from '../../src/core/onnx/compose';
 import { groupedHoldout } from '../../src/core/fit/split';
 import { BACKBONE_FILE } from './backbone';
 import { type Item, listItems, makeSplit } from './experiments/dataset';
-import { ortBackend } from './experiments/ort-backend';
+import { ortBackend } from './ort-backend';
 
 const SIZE = 224;
 

@@ -7,7 +7,7 @@ import { fitGaussian, gaussianScores, type GaussianModel } from '../../../src/co
 import { type Matrix, hstack, matrix } from '../../../src/core/fit/compute';
 import { listItems, makeSplit, type Split } from './dataset';
 import { FeatureCache } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 import { evaluate, formatRow, HEADER, zscoreBy } from './evaluate';
 
 const be = ortBackend();

@@ -7,7 +7,7 @@ import { nearestNeighbours } from '../../../src/core/fit/ops';
 import type { Matrix } from '../../../src/core/fit/compute';
 import { listItems, makeSplit, SPLIT_SEEDS, type Split } from './dataset';
 import { FeatureCache } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 import { evaluate, formatRow, HEADER, type Result } from './evaluate';
 
 const be = ortBackend();

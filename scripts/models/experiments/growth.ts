@@ -11,7 +11,7 @@ import { buildMemoryBank, meanPerImage, patchDistances } from '../../../src/core
 import { groupedHoldout } from '../../../src/core/fit/split';
 import { listItems, makeSplit, type Item } from './dataset';
 import { FeatureCache } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 
 async function main(): Promise<void> {
   const ratios = (process.argv[2] ?? '0.0025,0.005,0.01,0.02,0.04').split(',').map(Number);

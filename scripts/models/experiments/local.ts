@@ -12,7 +12,7 @@ import { matmul, nearestNeighbours } from '../../../src/core/fit/ops';
 import { gaussianRng, mulberry32, sampleIndices } from '../../../src/core/fit/random';
 import { listItems, makeSplit, type Split } from './dataset';
 import { FeatureCache } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 import { evaluate, formatRow, HEADER, zscoreBy } from './evaluate';
 
 const be = ortBackend();

@@ -9,7 +9,7 @@ import { symmetricEigen } from '../../../src/core/fit/linalg';
 import { centeredGram, columnMeans, matmul } from '../../../src/core/fit/ops';
 import { listItems, makeSplit } from './dataset';
 import { FeatureCache } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 import { evaluate, formatRow, HEADER } from './evaluate';
 
 type Maps = { data: Float32Array; C: number; h: number; w: number };

@@ -12,7 +12,7 @@ import { buildMemoryBank, meanPerImage, patchDistances } from '../../../src/core
 import { groupedHoldout } from '../../../src/core/fit/split';
 import { listItems, makeSplit, type Item } from './dataset';
 import { FeatureCache } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 
 const TAP = 'block_10_expand_relu';
 const be = ortBackend();

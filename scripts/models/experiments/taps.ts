@@ -5,7 +5,7 @@
 import { fitGaussian, gaussianScores } from '../../../src/core/fit/gaussian';
 import { listItems, makeSplit, SPLIT_SEEDS } from './dataset';
 import { FeatureCache, WIDE_TAPS } from './features';
-import { ortBackend } from './ort-backend';
+import { ortBackend } from '../ort-backend';
 import { evaluate } from './evaluate';
 
 async function main(): Promise<void> {

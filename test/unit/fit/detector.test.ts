@@ -6,7 +6,7 @@ import type { FeatureMaps } from '../../../src/core/fit/features';
 import { rocAuc } from '../../../src/core/fit/metrics';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { XrayError } from '../../../src/core/errors';
-import { ortBackend } from '../../../scripts/models/experiments/ort-backend';
+import { ortBackend } from '../../../scripts/models/ort-backend';
 
 const be = ortBackend(1);
 after(() => be.release());

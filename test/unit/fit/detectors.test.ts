@@ -5,7 +5,7 @@ import { combineScores, standardiser } from '../../../src/core/fit/combine';
 import { type FeatureMaps, meanStdPool, patchRows } from '../../../src/core/fit/features';
 import { buildMemoryBank, meanPerImage, patchDistances } from '../../../src/core/fit/patchcore';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
-import { ortBackend } from '../../../scripts/models/experiments/ort-backend';
+import { ortBackend } from '../../../scripts/models/ort-backend';
 
 const be = ortBackend(1);
 after(() => be.release());

@@ -8,7 +8,7 @@ import { buildDetectorHead } from '../../../src/core/fit/head';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { GraphBuilder } from '../../../src/core/onnx/builder';
 import { composeModels } from '../../../src/core/onnx/compose';
-import { ortBackend } from '../../../scripts/models/experiments/ort-backend';
+import { ortBackend } from '../../../scripts/models/ort-backend';
 
 const be = ortBackend(1);
 after(() => be.release());

@@ -6,7 +6,7 @@ import { fitGaussian, gaussianScores } from '../../../src/core/fit/gaussian';
 import { invertSpd } from '../../../src/core/fit/linalg';
 import { mahalanobis2, matmul, nearestNeighbours } from '../../../src/core/fit/ops';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
-import { ortBackend } from '../../../scripts/models/experiments/ort-backend';
+import { ortBackend } from '../../../scripts/models/ort-backend';
 
 const be = ortBackend(1);
 after(() => be.release());

@@ -1,6 +1,6 @@
 /** ComputeBackend on onnxruntime-node (CPU), one cached session per graph key. */
 import * as ort from 'onnxruntime-node';
-import type { ComputeBackend, Tensor } from '../../../src/core/fit/compute';
+import type { ComputeBackend, Tensor } from '../../src/core/fit/compute';
 
 export function ortBackend(threads = Number(process.env.FIT_THREADS ?? 2)): ComputeBackend & { release(): Promise<void> } {
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
