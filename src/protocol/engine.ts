@@ -42,12 +42,51 @@ export type EngineMethods = {
   preview: [{ imageId: string; modelKey: string; thumbSize?: number }, PipelinePreview];
   releaseImage: [{ imageId: string }, void];
   info: [Record<string, never>, { pid: number; versions: Record<string, string>; providersAvailable: string[] }];
+  /**
+   * Fits a detector on normal images and writes ONE self-contained ONNX file plus its manifest into
+   * `outDir` (written under temporary names and renamed at the end: a cancelled or failed fit leaves
+   * nothing). Progress comes as `fitProgress` notifications with the same jobId.
+   */
+  fit: [FitRequest, FitResult];
+  /** Stops a running fit; its `fit` request then fails with CANCELLED. Unknown ids are ignored. */
+  cancelFit: [{ jobId: string }, void];
 };
+
+export interface FitRequest {
+  jobId: string;
+  /** Absolute paths of the normal images (any format decodeImage reads). */
+  files: string[];
+  outDir: string;
+  /** Model id and file stem; must not clash with an existing model file in outDir unless `overwrite`. */
+  modelId: string;
+  name?: string;
+  overwrite?: boolean;
+  /** Fraction of the images held out to calibrate the threshold (default 0.15). */
+  calibrationFraction?: number;
+  /** Memory-bank size as a fraction of patch features (default from the recipe, 0.01). */
+  coresetRatio?: number;
+  /** Backbone ONNX + manifest to use instead of the bundled one (a user backbone). */
+  backboneManifestPath?: string;
+  limits: DecodeLimits;
+}
+
+export interface FitResult {
+  manifestPath: string;
+  onnxPath: string;
+  images: { used: number; calibration: number; skipped: { path: string; code: string; message: string }[] };
+  threshold: number;
+  memoryBank: { rows: number; dims: number };
+  fitMs: number;
+}
+
+export type FitStage = 'reading' | 'features' | 'gaussian' | 'coreset' | 'calibrate' | 'export';
 
 export type EngineRequest = RequestOf<EngineMethods>;
 
 export type EngineNotifications = {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; message: string };
+  /** fraction 0..1 of the whole fit; etaS once it can be estimated; skipped = unreadable images so far. */
+  fitProgress: { jobId: string; stage: FitStage; fraction: number; etaS?: number; message: string; skipped: number };
 };
 export type EngineNotification = NotificationOf<EngineNotifications>;
 
