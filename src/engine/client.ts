@@ -30,7 +30,13 @@ export const DEFAULT_TIMEOUTS: Record<Method, number> = {
   preview: 60_000,
   releaseImage: 10_000,
   info: 10_000,
+  // A fit legitimately runs for minutes (hours on a slow machine with a big folder); progress
+  // notifications show it is alive, and cancelFit stops it.
+  fit: 12 * 3600_000,
+  cancelFit: 10_000,
 };
+
+export type FitProgressListener = (p: EngineNotifications['fitProgress']) => void;
 
 export interface EngineClientOptions {
   /** dist/engine.js */
@@ -85,6 +91,8 @@ export class EngineClient {
   private readonly crashListeners = new Set<(e: EngineStop) => void>();
   private readonly timeouts: Record<Method, number>;
   private lastStart?: { pid: number; startMs: number; bootMs: number };
+  /** fitProgress listeners by jobId, for the fits in flight. */
+  private readonly fitListeners = new Map<string, FitProgressListener>();
 
   constructor(private readonly opts: EngineClientOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -114,6 +122,28 @@ export class EngineClient {
 
   info(): Promise<EngineMethods['info'][1]> {
     return this.request('info', {}, this.timeouts.info);
+  }
+
+  /**
+   * Fits a detector in the engine (see FitRequest). `onProgress` receives this job's fitProgress
+   * notifications until the promise settles. A crash or restart of the engine fails the fit with
+   * ENGINE_CRASHED / CANCELLED; the engine writes nothing half-done in either case.
+   */
+  async fit(params: EngineMethods['fit'][0], onProgress: FitProgressListener = () => undefined): Promise<EngineMethods['fit'][1]> {
+    if (this.fitListeners.has(params.jobId)) throw new XrayError('MODEL_INVALID', `A fit with job id "${params.jobId}" is already running.`);
+    this.fitListeners.set(params.jobId, onProgress);
+    try {
+      return await this.request('fit', params, this.timeouts.fit);
+    } finally {
+      this.fitListeners.delete(params.jobId);
+    }
+  }
+
+  /** Asks the engine to stop a fit; its `fit` promise then rejects with CANCELLED. Unknown or finished jobs are ignored. */
+  cancelFit(jobId: string): Promise<void> {
+    // An engine that is not running holds no fit (a restart already ended it).
+    if (!this.running) return Promise.resolve();
+    return this.request('cancelFit', { jobId }, this.timeouts.cancelFit);
   }
 
   /**
@@ -223,6 +253,15 @@ export class EngineClient {
           if (msg.type === 'log') {
             const p = msg.params as EngineNotifications['log'];
             this.opts.log(p.level, p.message);
+          } else if (msg.type === 'fitProgress') {
+            const p = msg.params as EngineNotifications['fitProgress'];
+            const listener = this.fitListeners.get(p.jobId);
+            try {
+              listener?.(p);
+            } catch (err) {
+              // A failing progress display must not break the channel that carries the fit's result.
+              this.opts.log('warn', `fitProgress listener failed: ${err instanceof Error ? err.message : String(err)}`);
+            }
           }
         } else if (isReady(msg) && !settled) {
           settled = true;

@@ -29,6 +29,14 @@ export interface ServerDeps<P extends PreparedLike> {
   log(level: LogLevel, msg: string): void;
   /** Present only when the test-hook env var is set. */
   hooks?: TestHooks;
+  /** Fitting jobs (absent: the engine refuses fit requests). */
+  fits?: FitService;
+}
+
+/** What the server needs from the fitting jobs (src/engine/fitJobs.ts). */
+export interface FitService {
+  fit(request: EngineMethods['fit'][0]): Promise<EngineMethods['fit'][1]>;
+  cancel(jobId: string): void;
 }
 
 type Handlers = { [K in keyof EngineMethods]: (params: EngineMethods[K][0]) => Promise<EngineMethods[K][1]> };
@@ -48,6 +56,11 @@ export class EngineServer<P extends PreparedLike> {
         this.deps.images.release(p.imageId);
       },
       info: async () => this.info(),
+      fit: (p) => this.fitService().fit(p),
+      cancelFit: async (p) => {
+        if (typeof p.jobId !== 'string') throw new XrayError('INTERNAL', 'cancelFit: jobId must be a string.');
+        this.fitService().cancel(p.jobId);
+      },
     };
   }
 
@@ -71,6 +84,11 @@ export class EngineServer<P extends PreparedLike> {
     }
     if (this.deps.hooks?.handles(method)) return this.deps.hooks.handle(method, params);
     throw new XrayError('INTERNAL', `The engine does not know the request "${method}" (client and engine from different versions?).`);
+  }
+
+  private fitService(): FitService {
+    if (!this.deps.fits) throw new XrayError('INTERNAL', 'This engine was started without fitting support.');
+    return this.deps.fits;
   }
 
   private async decode(p: EngineMethods['decode'][0]): Promise<EngineMethods['decode'][1]> {
