@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
 import { readSettings, SECTION, type Settings } from './config';
+import { registerFitCommands } from './fitCommand';
 import { createLogger } from './log';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
@@ -90,6 +91,16 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   }
 
   context.subscriptions.push(
+    ...registerFitCommands({
+      engine,
+      models,
+      log,
+      settings: () => settings,
+      modelReplaced: (id) => {
+        // Same id, new files: a selection change would not re-score, so re-score what shows this model.
+        if (models.selected?.id === id) for (const s of provider.allSessions) void s.reanalyze();
+      },
+    }),
     vscode.commands.registerCommand('xrayAnomaly.selectModel', async (id?: string) => {
       if (typeof id === 'string') {
         if (!(await models.select(id))) throw new Error(`No model with id "${id}".`);

@@ -4,7 +4,15 @@ import { promises as fsp } from 'node:fs';
 import type { ModelInfo } from '../core/model/manifest';
 import { discoverModels, type ModelFs } from '../core/model/registry';
 import type { ModelChoice } from '../protocol/viewer';
+import { WORKSPACE_MODELS_DIR } from './fitPlan';
 import type { Logger } from './log';
+
+export interface ModelFolder {
+  path: string;
+  origin: ModelInfo['origin'];
+  /** Listed without being configured (a workspace's .xray-anomaly/models): its absence is normal. */
+  implicit?: boolean;
+}
 
 const SELECTED_KEY = 'xrayAnomaly.selectedModel';
 
@@ -65,11 +73,31 @@ export class ModelService implements vscode.Disposable {
     return this.discovery;
   }
 
+  /**
+   * Every folder models are listed from, in discovery order (the first model with an id wins): bundled,
+   * user-configured, workspace-configured, then each workspace folder's `.xray-anomaly/models` (where
+   * "Fit Detector on Folder..." writes by default). Workspace folders only in trusted workspaces.
+   */
+  folders(): ModelFolder[] {
+    const dirs: ModelFolder[] = [{ path: this.context.asAbsolutePath('models'), origin: 'bundled' }];
+    dirs.push(...this.configuredFolders());
+    if (vscode.workspace.isTrusted) {
+      for (const f of vscode.workspace.workspaceFolders ?? []) {
+        if (f.uri.scheme === 'file') dirs.push({ path: path.join(f.uri.fsPath, ...WORKSPACE_MODELS_DIR.split('/')), origin: 'workspace', implicit: true });
+      }
+    }
+    return dirs;
+  }
+
   private async discover(): Promise<void> {
-    const dirs: { path: string; origin: ModelInfo['origin'] }[] = [{ path: this.context.asAbsolutePath('models'), origin: 'bundled' }];
-    for (const dir of this.configuredFolders()) dirs.push(dir);
+    const dirs = this.folders();
     const { models, problems } = await discoverModels(dirs, nodeFs);
-    for (const p of problems) this.log.warn(`Model skipped: ${p.path}: ${p.message}`);
+    // A workspace without fitted models has no .xray-anomaly/models folder: that is not worth a warning.
+    const implicit = new Set(dirs.filter((d) => d.implicit).map((d) => d.path));
+    for (const p of problems) {
+      if (implicit.has(p.path) && /does not exist/.test(p.message)) continue;
+      this.log.warn(`Model skipped: ${p.path}: ${p.message}`);
+    }
     this.list = models;
     this.log.info(`Models available: ${models.map((m) => `${m.id}@${m.version} [${m.origin}]`).join(', ') || 'none'}`);
     this.changed.fire();

@@ -1,0 +1,222 @@
+/**
+ * The decisions and texts of "Fit Detector on Folder...", free of `vscode` so they are unit-tested:
+ * which model ids are acceptable, how a clash with an existing model is resolved, what the progress
+ * notification says, and the summary that goes to the log and the report.
+ */
+import * as path from 'node:path';
+import type { ModelInfo } from '../core/model/manifest';
+import type { EngineNotifications, FitResult, FitStage } from '../protocol/engine';
+
+export type FitProgressEvent = EngineNotifications['fitProgress'];
+
+/** Where fitted models go by default, relative to a workspace folder (listed by ModelService in trusted workspaces). */
+export const WORKSPACE_MODELS_DIR = '.xray-anomaly/models';
+
+/** What the empty-folder message lists; the decoders read these. */
+export const SUPPORTED_FORMATS = 'DICOM (.dcm, .dicom), PNG, JPEG (.jpg, .jpeg) and TIFF (.tif, .tiff)';
+
+const MAX_ID_LENGTH = 64;
+const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Why `id` is not a usable model id, or undefined. Ids become file names, so they stay portable and lowercase. */
+export function modelIdProblem(id: string): string | undefined {
+  if (id.length === 0) return 'Enter a model id.';
+  if (id.length > MAX_ID_LENGTH) return `At most ${MAX_ID_LENGTH} characters (this has ${id.length}).`;
+  if (!ID_RE.test(id)) {
+    if (/[A-Z]/.test(id)) return 'Use lowercase letters: ids become file names, which some file systems do not tell apart by case.';
+    if (/^-|-$|--/.test(id)) return 'Dashes go between letters or digits: no leading, trailing or double dash.';
+    return 'Use lowercase letters, digits and dashes only (e.g. "hand-normals").';
+  }
+  return undefined;
+}
+
+/** A valid id from a folder name ("Normal Hands 2024" -> "normal-hands-2024"), unique among `taken`. */
+export function suggestModelId(folderName: string, taken: ReadonlySet<string>): string {
+  const slug =
+    folderName
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, MAX_ID_LENGTH - 12)
+      .replace(/-+$/, '');
+  const base = slug ? `${slug}-detector` : 'detector';
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+export type Clash =
+  | { kind: 'none' }
+  /** A model (or stray files) with this id already lives in the destination: replacing it needs a yes. */
+  | { kind: 'replace'; existing?: ModelInfo }
+  /** A model with this id lives elsewhere: the model list keeps the first model with an id, so the new one would be hidden. */
+  | { kind: 'hidden'; existing: ModelInfo };
+
+/**
+ * How `id` relates to the models already listed and the files already in `outDir`
+ * (`filesInOutDir`: names in that folder).
+ */
+export function findClash(id: string, outDir: string, models: readonly ModelInfo[], filesInOutDir: readonly string[]): Clash {
+  const existing = models.find((m) => m.id === id);
+  if (existing && !samePath(path.dirname(existing.manifestPath), outDir)) return { kind: 'hidden', existing };
+  if (existing) return { kind: 'replace', existing };
+  const names = new Set(filesInOutDir);
+  if (names.has(`${id}.onnx`) || names.has(`${id}.model.json`)) return { kind: 'replace' };
+  return { kind: 'none' };
+}
+
+export function clashMessage(id: string, clash: Exclude<Clash, { kind: 'none' }>): string {
+  if (clash.kind === 'hidden') {
+    const where = clash.existing.origin === 'bundled' ? 'the bundled model' : `the ${clash.existing.origin} model`;
+    return `The id "${id}" is already used by ${where} "${clash.existing.name}" (${clash.existing.manifestPath}). The model list keeps the first model with an id, so a new one would be hidden: choose another id.`;
+  }
+  return clash.existing
+    ? `A model "${clash.existing.name}" with id "${id}" already exists in this folder. Replace it?`
+    : `Files named "${id}.onnx" / "${id}.model.json" already exist in this folder. Replace them?`;
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => path.resolve(p).replace(/[\\/]+$/, '');
+  return process.platform === 'win32' ? norm(a).toLowerCase() === norm(b).toLowerCase() : norm(a) === norm(b);
+}
+
+const STAGE_LABELS: Record<FitStage, string> = {
+  reading: 'Reading images',
+  features: 'Extracting features',
+  gaussian: 'Fitting the Gaussian',
+  coreset: 'Building the memory bank',
+  calibrate: 'Calibrating the threshold',
+  export: 'Writing the model',
+};
+
+export function stageLabel(stage: FitStage | string): string {
+  return STAGE_LABELS[stage as FitStage] ?? stage;
+}
+
+/** "Extracting features · 42% · about 1 min left · 2 skipped" */
+export function progressMessage(p: Pick<FitProgressEvent, 'stage' | 'fraction' | 'etaS' | 'skipped'>): string {
+  const parts = [stageLabel(p.stage), `${Math.floor(clamp01(p.fraction) * 100)}%`];
+  if (p.etaS !== undefined && Number.isFinite(p.etaS) && p.etaS >= 0) parts.push(p.etaS < 10 ? 'almost done' : `about ${formatDuration(p.etaS)} left`);
+  if (p.skipped > 0) parts.push(`${p.skipped} skipped`);
+  return parts.join(' · ');
+}
+
+/** Coarse on purpose: an ETA that ticks by the second looks more precise than it is. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 10) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 60) return `${Math.round(seconds / 5) * 5} s`;
+  if (seconds < 3600) {
+    const m = Math.round(seconds / 60);
+    return `${m} min`;
+  }
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds - h * 3600) / 60);
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+/** Seconds with one decimal below a minute, else minutes and seconds: for elapsed times that happened. */
+export function formatElapsed(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+
+/** Progress bar increments (VS Code adds them up) that follow `fraction` and never go backwards. */
+export class ProgressTracker {
+  private reported = 0;
+
+  /** The increment in percent to report for this fraction (0 when it did not move forward). */
+  step(fraction: number): number {
+    const target = clamp01(fraction) * 100;
+    const inc = target - this.reported;
+    if (inc <= 0) return 0;
+    this.reported = target;
+    return inc;
+  }
+}
+
+/** `where` is a folder path, or a description of a selection ("the 3 selected items"). */
+export function emptyFolderMessage(where: string, filesSeen: number, kind: 'folder' | 'selection' = 'folder'): string {
+  const files = `${filesSeen} file${filesSeen === 1 ? '' : 's'}`;
+  const found =
+    kind === 'selection'
+      ? `${files} seen, none of them an image in a supported format`
+      : filesSeen === 0
+        ? 'it holds no files'
+        : `it holds ${files}, none of them an image in a supported format`;
+  return `No images to fit on in ${where}: ${found}. Supported formats: ${SUPPORTED_FORMATS} (subfolders are searched; hidden folders are not).`;
+}
+
+/** Paths relative to the fitted folder when inside it (shorter, and they say no more than the user chose). */
+export function displayPath(file: string, root: string | undefined): string {
+  if (!root) return file;
+  const rel = path.relative(root, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+export interface FitSummaryInput {
+  modelId: string;
+  name?: string;
+  source: string;
+  result: FitResult;
+  /** Root the skipped paths are shown relative to. */
+  root?: string;
+}
+
+/** One line for the log, then one line per skipped image. */
+export function summaryLines(s: FitSummaryInput): string[] {
+  const r = s.result;
+  const skipped = r.images.skipped;
+  const head =
+    `Fitted "${s.modelId}" on ${s.source} in ${formatElapsed(r.fitMs)}: ${r.images.used} image${r.images.used === 1 ? '' : 's'} used ` +
+    `(${r.images.calibration} of them held out for calibration), ${skipped.length} skipped; threshold ${formatNumber(r.threshold)}; ` +
+    `memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; written to ${r.manifestPath}`;
+  return [head, ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`)];
+}
+
+/** The "Open Report" document (Markdown). */
+export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): string {
+  const r = s.result;
+  const lines = [
+    `# Fit report: ${s.name ?? s.modelId}`,
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| Model id | \`${s.modelId}\` |`,
+    `| Fitted on | ${escapeCell(s.source)} |`,
+    `| Finished | ${s.finishedAt.toISOString()} |`,
+    `| Time | ${formatElapsed(r.fitMs)} |`,
+    `| Images used | ${r.images.used} (${r.images.calibration} held out to calibrate the threshold) |`,
+    `| Images skipped | ${r.images.skipped.length} |`,
+    `| Threshold (raw score) | ${formatNumber(r.threshold)} |`,
+    `| Memory bank | ${r.memoryBank.rows} rows x ${r.memoryBank.dims} dims |`,
+    `| Manifest | ${escapeCell(r.manifestPath)} |`,
+    `| ONNX | ${escapeCell(r.onnxPath)} |`,
+    '',
+  ];
+  if (r.images.skipped.length) {
+    lines.push('## Skipped images', '', '| Image | Code | Reason |', '|---|---|---|');
+    for (const k of r.images.skipped) lines.push(`| ${escapeCell(displayPath(k.path, s.root))} | ${k.code} | ${escapeCell(k.message)} |`);
+    lines.push('');
+  }
+  lines.push(
+    'Scores are normalised so that 0.5 is the threshold: images scoring above it look unlike the normal images fitted on.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1000 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
+}
