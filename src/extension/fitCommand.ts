@@ -103,6 +103,9 @@ interface Source {
 }
 
 class FitRunner {
+  /** One fit flow at a time: the engine fits one job at a time, and two flows could pick the same id. */
+  private busy = false;
+  /** Id of the fit running in the engine, for the "already running" message. */
   private running?: string;
 
   constructor(private readonly deps: FitCommandDeps) {}
@@ -118,11 +121,14 @@ class FitRunner {
       });
       return { status: 'unavailable', reason };
     }
-    if (this.running) {
-      const reason = `A detector is already being fitted ("${this.running}"): wait for it to finish or cancel it first.`;
+    if (this.busy) {
+      const reason = this.running
+        ? `A detector is already being fitted ("${this.running}"): wait for it to finish or cancel it first.`
+        : 'Fit Detector is already waiting for your answers in another prompt.';
       void vscode.window.showInformationMessage(reason);
       return { status: 'unavailable', reason };
     }
+    this.busy = true;
     try {
       return await this.flow(args);
     } catch (err) {
@@ -135,6 +141,8 @@ class FitRunner {
       log.error(`Fit detector: [${error.code}] ${error.message}${error.detail ? ` (${error.detail.split('\n')[0]})` : ''}`);
       void showError(this.deps.log, error.message);
       return { status: 'failed', error, leftovers: [] };
+    } finally {
+      this.busy = false;
     }
   }
 
@@ -164,7 +172,7 @@ class FitRunner {
           if (problem) return problem;
           const clash = findClash(v, outDir, models.models, inOutDir);
           if (clash.kind === 'hidden') return clashMessage(v, clash);
-          if (clash.kind === 'replace') return { message: `${clashMessage(v, clash).replace(/ Replace (it|them)\?$/, '')} You will be asked before it is replaced.`, severity: vscode.InputBoxValidationSeverity.Warning };
+          if (clash.kind === 'replace') return { message: `${clashMessage(v, clash)} You will be asked before it is replaced.`, severity: vscode.InputBoxValidationSeverity.Warning };
           return undefined;
         },
       });
@@ -189,8 +197,8 @@ class FitRunner {
     const clash = findClash(modelId, outDir, models.models, inOutDir);
     if (clash.kind === 'hidden') throw new Refusal(clashMessage(modelId, clash));
     if (clash.kind === 'replace' && !overwrite) {
-      if (quiet) throw new Refusal(`${clashMessage(modelId, clash).replace(/ Replace (it|them)\?$/, '')} Pass overwrite: true to replace it.`);
-      const yes = await vscode.window.showWarningMessage(clashMessage(modelId, clash), { modal: true, detail: 'The old files are replaced only when the new model is complete.' }, 'Replace');
+      if (quiet) throw new Refusal(`${clashMessage(modelId, clash)} Pass overwrite: true to replace it.`);
+      const yes = await vscode.window.showWarningMessage(`${clashMessage(modelId, clash)} Replace it?`, { modal: true, detail: 'The old files are replaced only when the new model is complete.' }, 'Replace');
       if (yes !== 'Replace') return { status: 'dismissed' };
       overwrite = true;
     }
@@ -405,16 +413,21 @@ async function collectImages(paths: string[]): Promise<Source> {
     }
   }
   const single = paths.length === 1 ? paths[0] : undefined;
-  const label = single ?? `the ${paths.length} selected items`;
+  const label = single ? shortPath(single) : `the ${paths.length} selected items`;
   if (files.length === 0) throw new Refusal(emptyFolderMessage(label, counting.filesSeen() + looseFiles, single && looseFiles === 0 ? 'folder' : 'selection'));
   const unique = [...new Set(files)];
   const root = single && looseFiles === 0 ? single : commonDir(unique);
   return {
     files: unique,
     root,
-    label: single && looseFiles === 0 ? single : `${unique.length} selected image${unique.length === 1 ? '' : 's'}${root ? ` in ${root}` : ''}`,
+    label: single && looseFiles === 0 ? shortPath(single) : `${unique.length} selected image${unique.length === 1 ? '' : 's'}${root ? ` in ${shortPath(root)}` : ''}`,
     baseName: root ? path.basename(root) : 'images',
   };
+}
+
+/** Workspace-relative when inside the workspace: toasts are narrow. */
+function shortPath(p: string): string {
+  return vscode.workspace.asRelativePath(p, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
 }
 
 function defaultOutDir(): string {

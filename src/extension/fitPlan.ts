@@ -72,8 +72,8 @@ export function clashMessage(id: string, clash: Exclude<Clash, { kind: 'none' }>
     return `The id "${id}" is already used by ${where} "${clash.existing.name}" (${clash.existing.manifestPath}). The model list keeps the first model with an id, so a new one would be hidden: choose another id.`;
   }
   return clash.existing
-    ? `A model "${clash.existing.name}" with id "${id}" already exists in this folder. Replace it?`
-    : `Files named "${id}.onnx" / "${id}.model.json" already exist in this folder. Replace them?`;
+    ? `A model "${clash.existing.name}" with id "${id}" already exists in this folder.`
+    : `Files named "${id}.onnx" / "${id}.model.json" already exist in this folder.`;
 }
 
 function samePath(a: string, b: string): boolean {
@@ -141,16 +141,16 @@ export class ProgressTracker {
   }
 }
 
-/** `where` is a folder path, or a description of a selection ("the 3 selected items"). */
+/** `where` is a folder, or a description of a selection ("the 3 selected items"). */
 export function emptyFolderMessage(where: string, filesSeen: number, kind: 'folder' | 'selection' = 'folder'): string {
   const files = `${filesSeen} file${filesSeen === 1 ? '' : 's'}`;
   const found =
     kind === 'selection'
-      ? `${files} seen, none of them an image in a supported format`
+      ? `of ${files}, none is an image in a supported format`
       : filesSeen === 0
         ? 'it holds no files'
-        : `it holds ${files}, none of them an image in a supported format`;
-  return `No images to fit on in ${where}: ${found}. Supported formats: ${SUPPORTED_FORMATS} (subfolders are searched; hidden folders are not).`;
+        : `it holds ${files}, and none is an image in a supported format`;
+  return `Cannot fit a detector on ${where}: ${found}. Supported: ${SUPPORTED_FORMATS}; subfolders are searched, hidden ones are not.`;
 }
 
 /** Paths relative to the fitted folder when inside it (shorter, and they say no more than the user chose). */

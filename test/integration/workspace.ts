@@ -29,6 +29,19 @@ export const BENCH_FILES = { 'png16-2048x2500': 'bench/hand-2048x2500-16bit.png'
 
 export const MODELS = { recon: 'recon-affine', map: 'map-pool', mapPad: 'map-resizepad', mapCropRotate: 'map-crop-rotate', mismatch: 'mismatch', broken: 'broken-model' } as const;
 
+/**
+ * Fitting a detector from the editor (fit.test.ts): FIT.normalsCount small normal hand phantoms (seconds to
+ * fit) plus one unreadable file that must be skipped and counted; a folder with no image in it.
+ */
+export const FIT = {
+  normals: 'fit/normals',
+  normalsCount: 12,
+  unreadable: 'fit/normals/unreadable.png',
+  empty: 'fit/not-images',
+  /** What FIT.empty holds: files, none an image. */
+  emptyFiles: ['notes.txt', 'table.csv'],
+} as const;
+
 /** The bright square in FILES.wideSpot (x1/y1 exclusive), in image pixels. */
 export const SPOT = { x0: 300, y0: 120, x1: 340, y1: 160 } as const;
 
@@ -89,6 +102,12 @@ export async function createWorkspace(dir: string): Promise<void> {
   put(FILES.broken.empty, zeroBytes());
   put(FILES.broken.truncated, truncated(await makeDicom({ width: 256, height: 256 }), 2000));
   put(FILES.broken.huge, await hugeDimensionsDicom());
+
+  for (let i = 0; i < FIT.normalsCount; i++) {
+    put(`${FIT.normals}/hand-${String(i + 1).padStart(2, '0')}.png`, await handPhantomPng({ width: 160, height: 200, seed: 100 + i, peak: 40000 + 1000 * (i % 5) }));
+  }
+  put(FIT.unreadable, textBytes());
+  for (const name of FIT.emptyFiles) put(`${FIT.empty}/${name}`, new TextEncoder().encode(`${name}: not an image\n`));
 
   if (process.env.XRAY_BENCH === '1') {
     const big = { width: 2048, height: 2500, seed: 3, peak: 60000 };

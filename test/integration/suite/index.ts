@@ -6,6 +6,7 @@ import { harnessConfig } from './harness';
 import './smoke.test';
 import './viewer.test';
 import './bench.test';
+import './fit.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

@@ -77,11 +77,11 @@ test('progress increments add up to the fraction and never go backwards', () => 
 
 test('empty folder message says how many files were seen and what is supported', () => {
   const none = emptyFolderMessage('/data/empty', 0);
-  assert.match(none, /\/data\/empty: it holds no files/);
+  assert.match(none, /Cannot fit a detector on \/data\/empty: it holds no files/);
   const some = emptyFolderMessage('/data/docs', 3);
-  assert.match(some, /it holds 3 files, none of them an image/);
+  assert.match(some, /it holds 3 files, and none is an image/);
   assert.match(some, /DICOM.*PNG.*JPEG.*TIFF/);
-  assert.match(emptyFolderMessage('the 2 selected items', 2, 'selection'), /2 files seen/);
+  assert.match(emptyFolderMessage('the 2 selected items', 2, 'selection'), /of 2 files, none is an image/);
 });
 
 test('summary and report: counts, skipped reasons with paths relative to the folder', () => {

@@ -1,0 +1,183 @@
+// "Fit Detector on Folder..." in a real VS Code: the command (run without prompts, as code can) fits on
+// generated normal phantoms through the real engine, the model is listed and selected, and a viewer then
+// scores with it (checked in the webview); a folder without images and a cancelled fit write nothing.
+import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import type { FitDetectorArgs, FitOutcome } from '../../../src/extension/fitCommand';
+import type { FitProgressEvent } from '../../../src/extension/fitPlan';
+import type { ViewStateReport } from '../../../src/protocol/viewer';
+import { screenshot } from './harness';
+import { FIT, FILES, MODELS } from '../workspace';
+
+const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
+const RASTER = 'xrayAnomaly.viewer.raster';
+const FITTED_ID = 'it-hands';
+
+function wsRoot(): string {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(root, 'the test workspace is not open');
+  return root.uri.fsPath;
+}
+
+function wsUri(rel: string): vscode.Uri {
+  return vscode.Uri.file(join(wsRoot(), ...rel.split('/')));
+}
+
+function fit(args: FitDetectorArgs): Promise<FitOutcome> {
+  return vscode.commands.executeCommand('xrayAnomaly.fitDetector', { quiet: true, ...args }) as Promise<FitOutcome>;
+}
+
+/** Files (recursively) under `dir`, relative; [] when it does not exist. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+}
+
+async function waitForView(uri: vscode.Uri, ready: (s: ViewStateReport) => boolean, what: string, timeoutMs = 45_000): Promise<ViewStateReport> {
+  const until = Date.now() + timeoutMs;
+  let last: ViewStateReport | undefined;
+  let lastErr: unknown;
+  while (Date.now() < until) {
+    try {
+      last = (await vscode.commands.executeCommand('xrayAnomaly.debug.getViewState', uri)) as ViewStateReport;
+      if (ready(last)) return last;
+    } catch (err) {
+      lastErr = err; // the webview may not be up yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`);
+}
+
+/** The text of the extension's log once it matches `until` (VS Code writes it asynchronously). */
+async function extensionLog(until: RegExp, timeoutMs = 10_000): Promise<string> {
+  const { logFolder } = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { logFolder: string };
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = existsSync(logFolder) ? readdirSync(logFolder).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(logFolder, f), 'utf8')).join('\n') : '';
+    if (until.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the extension log in ${logFolder} never showed ${until}`);
+}
+
+async function clearToasts(): Promise<void> {
+  await vscode.commands.executeCommand('notifications.clearAll');
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+describe('Fit detector on a folder', function () {
+  // Fitting runs the backbone over every image in the engine: seconds here, but 2 slow cores vary.
+  this.timeout(120_000);
+
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
+    await clearToasts();
+  });
+
+  it('refuses a folder without images: says how many files it found and which formats work', async () => {
+    await clearToasts();
+    const out = await fit({ folder: wsUri(FIT.empty), modelId: 'it-empty' });
+    assert.equal(out.status, 'refused', JSON.stringify(out));
+    if (out.status !== 'refused') return;
+    assert.match(out.message, new RegExp(`Cannot fit a detector on ${FIT.empty}: it holds ${FIT.emptyFiles.length} files, and none is an image`));
+    assert.match(out.message, /DICOM.*PNG.*JPEG.*TIFF/);
+    assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly')).filter((f) => f.includes('it-empty')), []);
+    await new Promise((r) => setTimeout(r, 600)); // the toast slides in
+    console.log(`screenshot: ${await screenshot('fit-empty-folder-error')}`);
+  });
+
+  it('refuses a malformed id and an id another model already uses, before any work', async () => {
+    const bad = await fit({ folder: wsUri(FIT.normals), modelId: 'Hands_1' });
+    assert.equal(bad.status, 'refused');
+    assert.match(bad.status === 'refused' ? bad.message : '', /Model id "Hands_1": .*lowercase/);
+    // MODELS.recon lives in the workspace's configured `models` folder: a new one in .xray-anomaly/models would be hidden by it.
+    const taken = await fit({ folder: wsUri(FIT.normals), modelId: MODELS.recon });
+    assert.equal(taken.status, 'refused');
+    assert.match(taken.status === 'refused' ? taken.message : '', /already used by the workspace model .*choose another id/);
+  });
+
+  it('cancels a running fit: the user is told, and no file or folder is left', async () => {
+    await clearToasts();
+    const outDir = join(wsRoot(), 'fit-out', 'cancelled');
+    const cancel = new vscode.CancellationTokenSource();
+    const seen: FitProgressEvent[] = [];
+    const out = await fit({
+      folder: wsUri(FIT.normals),
+      modelId: 'it-cancelled',
+      outDir,
+      cancellation: cancel.token,
+      onProgress: (p) => {
+        seen.push(p);
+        // Cancel as soon as the fit reports: its real work (features, memory bank, export) is still ahead.
+        cancel.cancel();
+      },
+    });
+    assert.equal(out.status, 'cancelled', JSON.stringify(out));
+    assert.ok(seen.length >= 1, 'the fit reported progress before it was cancelled');
+    assert.deepEqual(out.status === 'cancelled' ? out.leftovers : ['?'], []);
+    assert.equal(existsSync(join(wsRoot(), 'fit-out')), false, `the folders the fit created are gone: ${filesUnder(join(wsRoot(), 'fit-out')).join(', ')}`);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.selectModel', 'it-cancelled')), /No model with id/);
+    await extensionLog(/Fit "it-cancelled" cancelled; nothing was written/);
+  });
+
+  it('fits on the folder, skips and counts the unreadable file, lists and selects the model; a viewer scores with it', async () => {
+    await clearToasts();
+    const seen: FitProgressEvent[] = [];
+    let progressShot: Promise<string | undefined> | undefined;
+    const t0 = Date.now();
+    const out = await fit({
+      folder: wsUri(FIT.normals),
+      modelId: FITTED_ID,
+      name: 'Hands (integration test)',
+      onProgress: (p) => {
+        seen.push(p);
+        // The notification as the user sees it mid-fit (best effort: a fast fit may be over by then).
+        if (!progressShot && p.stage === 'features') progressShot = screenshot('fit-progress-notification');
+      },
+    });
+    console.log(`fit on ${FIT.normalsCount} phantoms (160x200) through the command: ${Date.now() - t0} ms`);
+    assert.equal(out.status, 'fitted', JSON.stringify(out));
+    if (out.status !== 'fitted') return;
+    console.log(`progress screenshot: ${await progressShot}`);
+
+    const r = out.result;
+    assert.equal(dirname(out.manifestPath), join(wsRoot(), '.xray-anomaly', 'models'), 'written to the workspace default');
+    assert.ok(existsSync(r.manifestPath) && existsSync(r.onnxPath), 'manifest and ONNX file exist');
+    assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly', 'models')).sort(), [`${FITTED_ID}.model.json`, `${FITTED_ID}.onnx`], 'nothing else (no temporary files) is left');
+    assert.equal(r.images.skipped.length, 1, `one unreadable file skipped: ${JSON.stringify(r.images.skipped)}`);
+    assert.ok(r.images.skipped[0].path.endsWith('unreadable.png'));
+    assert.ok(r.images.used + r.images.calibration >= FIT.normalsCount - 1 && r.images.used <= FIT.normalsCount, `images: ${JSON.stringify(r.images)}`);
+    assert.ok(Number.isFinite(r.threshold) && r.memoryBank.rows > 0 && r.memoryBank.dims > 0, JSON.stringify(r));
+    assert.ok(seen.some((p) => p.stage === 'features'), `stages reported: ${[...new Set(seen.map((p) => p.stage))].join(', ')}`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].fraction >= seen[i - 1].fraction - 1e-9, 'progress never goes backwards');
+    assert.equal(out.selected, true);
+
+    // Listed: selecting it by id works (the command throws for unknown ids).
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', FITTED_ID);
+    const log = await extensionLog(new RegExp(`Fitted "${FITTED_ID}"`));
+    assert.match(log, /skipped unreadable\.png: \[[A-Z_]+\]/, 'the log names the skipped file and why');
+
+    // A viewer on a normal image and one on another hand: both analysed by the new model, in the webview.
+    const uri = wsUri(FILES.png16);
+    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+    const s = await waitForView(uri, (v) => v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0, 'analysis by the fitted model');
+    assert.equal(s.models.selectedId, FITTED_ID);
+    assert.ok(Number.isFinite(s.analysis?.scoreRaw), 'a score');
+    assert.ok((s.analysis?.map?.width ?? 0) > 1 && (s.analysis?.map?.sum ?? 0) > 0, `a heatmap: ${JSON.stringify(s.analysis?.map)}`);
+    console.log(`fitted model on ${FILES.png16}: raw ${s.analysis?.scoreRaw.toFixed(4)}, normalised ${s.analysis?.scoreNormalized.toFixed(3)}`);
+    console.log(`screenshot: ${await screenshot('fit-viewer-new-model')}`);
+
+    // Again with the same id: refused without overwrite, before any work.
+    const again = await fit({ folder: wsUri(FIT.normals), modelId: FITTED_ID });
+    assert.equal(again.status, 'refused');
+    assert.match(again.status === 'refused' ? again.message : '', /already exists in this folder.*overwrite/);
+  });
+});
