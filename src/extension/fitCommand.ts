@@ -164,7 +164,7 @@ class FitRunner {
       if (quiet) throw new Refusal('A model id is required when fitting without prompts (quiet).');
       modelId = await vscode.window.showInputBox({
         title: 'Fit Detector: model id',
-        prompt: `Names the files <id>.onnx and <id>.model.json in ${outDir}. Lowercase letters, digits and dashes.`,
+        prompt: `Names the files <id>.onnx and <id>.model.json in ${shortPath(outDir)}. Lowercase letters, digits and dashes.`,
         value: suggestModelId(source.baseName, taken),
         ignoreFocusOut: true,
         validateInput: (v) => {

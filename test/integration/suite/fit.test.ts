@@ -94,6 +94,28 @@ describe('Fit detector on a folder', function () {
     console.log(`screenshot: ${await screenshot('fit-empty-folder-error')}`);
   });
 
+  it('from the Explorer: asks where to write (workspace default first) and the id (suggested from the folder); Escape stops it', async () => {
+    await clearToasts();
+    // As the Explorer's context menu calls it: the clicked folder, then the selection.
+    const pending = Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.fitDetector', wsUri(FIT.normals), [wsUri(FIT.normals)]) as Thenable<FitOutcome>);
+    let settled = false;
+    void pending.finally(() => (settled = true));
+    const step = async (shot?: string) => {
+      await new Promise((r) => setTimeout(r, 1200)); // the quick input opens and renders
+      assert.equal(settled, false, 'the command is still waiting for an answer');
+      if (shot) console.log(`screenshot: ${await screenshot(shot)}`);
+    };
+    await step('fit-prompt-destination');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the default destination
+    await step('fit-prompt-model-id');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the suggested id
+    await step();
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen'); // Escape on the name prompt
+    const out = await pending;
+    assert.equal(out.status, 'dismissed', JSON.stringify(out));
+    assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly')), [], 'nothing written');
+  });
+
   it('refuses a malformed id and an id another model already uses, before any work', async () => {
     const bad = await fit({ folder: wsUri(FIT.normals), modelId: 'Hands_1' });
     assert.equal(bad.status, 'refused');
