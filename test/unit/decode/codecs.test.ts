@@ -188,3 +188,17 @@ test('a compressed file passed as a view into a larger Buffer decodes, and the c
     assert.deepEqual(new Uint8Array(view), file);
   }
 });
+
+test('the in-house DCT decoder handles interleaved 4:2:0 colour like libjpeg-turbo (luminance within 3 levels)', async () => {
+  const { jpeg8 } = await import('../../fixtures/images');
+  const w = 61;
+  const h = 37;
+  const jpg = new Uint8Array(await jpeg8(w, h, undefined, { colour: (x, y) => [(x * 4) & 255, (y * 6) & 255, ((x + y) * 3) & 255], quality: 92 }));
+  const ours = decodeJpegDct(jpg, DecodeBudget.unlimited(), 'c.jpg');
+  assert.equal(ours.components, 3);
+  const theirs = await wasmDecode('jpeg8', jpg, 'c.jpg');
+  // Ours is raw YCbCr (component 0 is luminance); libjpeg-turbo returns RGB.
+  const lumaOurs = Array.from({ length: w * h }, (_, i) => ours.samples[i * 3]);
+  const lumaTheirs = Array.from({ length: w * h }, (_, i) => 0.299 * theirs.bytes[i * 3] + 0.587 * theirs.bytes[i * 3 + 1] + 0.114 * theirs.bytes[i * 3 + 2]);
+  assert.ok(maxAbsError(lumaOurs, lumaTheirs) <= 3, `max difference ${maxAbsError(lumaOurs, lumaTheirs).toFixed(1)}`);
+});

@@ -27,13 +27,6 @@ const ZIGZAG = Int32Array.from([
   50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
-/** IDCT basis: COS[u * 8 + x] = C(u) / 2 * cos((2x + 1) u pi / 16). */
-const COS = (() => {
-  const t = new Float64Array(64);
-  for (let u = 0; u < 8; u++) for (let x = 0; x < 8; x++) t[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  return t;
-})();
-
 const LOOKAHEAD = 9;
 
 interface Huffman {
@@ -291,9 +284,11 @@ export function decodeJpegDct(data: Uint8Array, budget: DecodeBudget, name: stri
     const maxSample = (1 << f.precision) - 1;
     const maxCategory = f.precision + 4;
 
+    // Quantisation tables in natural order, pre-multiplied by the AAN scale factors the IDCT expects.
+    const scaled = qt.map((t) => (t ? prescale(t) : undefined));
     const decodeBlock = (c: Component, bx: number, by: number) => {
       coef.fill(0);
-      const q = qt[c.tq]!;
+      const q = scaled[c.tq]!;
       const dcT = dcTables[c.dc]!;
       const acT = acTables[c.ac]!;
       const t = decodeHuff(dcT);
@@ -311,7 +306,8 @@ export function decodeJpegDct(data: Uint8Array, budget: DecodeBudget, name: stri
         }
         k += r;
         if (k > 63) throw corrupt('its JPEG data holds a coefficient outside its block');
-        coef[ZIGZAG[k]] = extend(getBits(s), s) * q[k];
+        const n = ZIGZAG[k];
+        coef[n] = extend(getBits(s), s) * q[n];
         k++;
       }
       idct(coef, tmp);
@@ -389,25 +385,77 @@ export function decodeJpegDct(data: Uint8Array, budget: DecodeBudget, name: stri
   }
 }
 
-/** Separable 8x8 inverse DCT, rows then columns, in double precision. `out` gets the spatial values. */
+/** AAN scale factors: cos(k pi / 16) * sqrt(2) for k > 0, 1 for k = 0 (IJG's jidctflt.c). */
+const AAN = [1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.541196100, 0.275899379];
+
+/** A zig-zag quantisation table as natural-order factors that fold in the AAN prescaling. */
+function prescale(zigzag: Int32Array): Float64Array {
+  const out = new Float64Array(64);
+  for (let k = 0; k < 64; k++) {
+    const n = ZIGZAG[k];
+    out[n] = zigzag[k] * AAN[n >> 3] * AAN[n & 7];
+  }
+  return out;
+}
+
+const WORK = new Float64Array(64);
+
+/**
+ * 8x8 inverse DCT, the floating-point Arai-Agui-Nakajima factorisation (as IJG's jidctflt.c): columns,
+ * then rows, 5 multiplications per 8-point pass. Input is prescaled (see prescale); output is the
+ * spatial values before level shift.
+ */
 function idct(coef: Float64Array, out: Float64Array): void {
-  const rows = new Float64Array(64);
-  for (let v = 0; v < 8; v++) {
-    const r = v * 8;
-    let any = false;
-    for (let u = 0; u < 8; u++) if (coef[r + u] !== 0) any = true;
-    if (!any) continue;
-    for (let x = 0; x < 8; x++) {
-      let s = 0;
-      for (let u = 0; u < 8; u++) s += COS[u * 8 + x] * coef[r + u];
-      rows[r + x] = s;
+  const ws = WORK;
+  for (let c = 0; c < 8; c++) {
+    if (coef[8 + c] === 0 && coef[16 + c] === 0 && coef[24 + c] === 0 && coef[32 + c] === 0 && coef[40 + c] === 0 && coef[48 + c] === 0 && coef[56 + c] === 0) {
+      const dc = coef[c];
+      for (let r = 0; r < 8; r++) ws[r * 8 + c] = dc;
+      continue;
     }
+    idct1d(coef, c, 8, ws, c, 8);
   }
-  for (let x = 0; x < 8; x++) {
-    for (let y = 0; y < 8; y++) {
-      let s = 0;
-      for (let v = 0; v < 8; v++) s += COS[v * 8 + y] * rows[v * 8 + x];
-      out[y * 8 + x] = s;
-    }
-  }
+  for (let r = 0; r < 8; r++) idct1d(ws, r * 8, 1, out, r * 8, 1);
+  for (let i = 0; i < 64; i++) out[i] /= 8;
+}
+
+function idct1d(src: Float64Array, s: number, step: number, dst: Float64Array, d: number, dstep: number): void {
+  // Even part.
+  let tmp0 = src[s];
+  let tmp1 = src[s + 2 * step];
+  let tmp2 = src[s + 4 * step];
+  let tmp3 = src[s + 6 * step];
+  const tmp10 = tmp0 + tmp2;
+  const tmp11 = tmp0 - tmp2;
+  const tmp13 = tmp1 + tmp3;
+  const tmp12 = (tmp1 - tmp3) * 1.414213562 - tmp13;
+  tmp0 = tmp10 + tmp13;
+  tmp3 = tmp10 - tmp13;
+  tmp1 = tmp11 + tmp12;
+  tmp2 = tmp11 - tmp12;
+  // Odd part.
+  const tmp4 = src[s + step];
+  const tmp5 = src[s + 3 * step];
+  const tmp6 = src[s + 5 * step];
+  const tmp7 = src[s + 7 * step];
+  const z13 = tmp6 + tmp5;
+  const z10 = tmp6 - tmp5;
+  const z11 = tmp4 + tmp7;
+  const z12 = tmp4 - tmp7;
+  const o7 = z11 + z13;
+  const o11 = (z11 - z13) * 1.414213562;
+  const z5 = (z10 + z12) * 1.847759065;
+  const o10 = 1.0823922 * z12 - z5;
+  const o12 = -2.61312593 * z10 + z5;
+  const o6 = o12 - o7;
+  const o5 = o11 - o6;
+  const o4 = o10 + o5;
+  dst[d] = tmp0 + o7;
+  dst[d + 7 * dstep] = tmp0 - o7;
+  dst[d + dstep] = tmp1 + o6;
+  dst[d + 6 * dstep] = tmp1 - o6;
+  dst[d + 2 * dstep] = tmp2 + o5;
+  dst[d + 5 * dstep] = tmp2 - o5;
+  dst[d + 4 * dstep] = tmp3 + o4;
+  dst[d + 3 * dstep] = tmp3 - o4;
 }
