@@ -6,6 +6,7 @@ import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import { RpcClient, isResponse } from '../protocol/rpc';
 import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, PreviewMessage, TagsMessage, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
+import { reduceImage, type ReducedImage } from '../engine/reducedImage';
 import type { EngineApi } from './engineApi';
 import type { Logger } from './log';
 import type { ModelService } from './models';
@@ -15,6 +16,31 @@ import { tagsForViewer } from './tagMasking';
 
 /** Longer side of the preprocessing thumbnails sent to the webview (the step view shows them up to 3x). */
 const PREVIEW_THUMB = 256;
+
+/**
+ * Images with a longer side above this go to the webview twice: first a copy reduced by an integer
+ * factor to at most this size (a 2048 x 2500 16-bit image: 683 x 834, 1.1 MB instead of 10 MB), then
+ * the full-resolution pixels. The copy is as sharp as the full image when fitted to an editor, and a
+ * tenth of the bytes to push through the webview channel, which in code-server (or over a remote link)
+ * moves a 10 MB image in most of a second.
+ */
+const REDUCED_MAX_SIDE = 1024;
+
+/**
+ * How long the full-resolution pixels wait for the analysis after the reduced copy went out: the score
+ * and heatmap are small, and behind 10 MB of pixels in the same channel they would wait as long.
+ */
+const FULL_IMAGE_WAIT_MS = 400;
+
+interface HeldImage {
+  imageId: string;
+  image: XrayImage;
+  decodeMs: number;
+  /** Counts decodes; the webview keeps view and analysis when the pixels of the same seq are replaced. */
+  seq: number;
+  /** Sent first when the image is large. */
+  reduced?: ReducedImage;
+}
 
 export interface ViewerDeps {
   engine: EngineApi;
@@ -40,7 +66,10 @@ export class ViewerSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly rpc: RpcClient<HostToViewerMethods>;
   private webviewReady = false;
-  private image?: { imageId: string; image: XrayImage; decodeMs: number };
+  private image?: HeldImage;
+  private imageSeq = 0;
+  /** The full-resolution pixels of image `seq` still to be posted after its reduced copy. */
+  private fullPending?: { seq: number; timer: ReturnType<typeof setTimeout> };
   private imageError?: ErrorInfo;
   private analysis?: AnalysisResult;
   private analysisError?: ErrorInfo;
@@ -144,7 +173,7 @@ export class ViewerSession implements vscode.Disposable {
       const wantTags = !this.tags;
       const r = await engine.decode({ bytes, fileName: this.fileName, limits, frame: frame || undefined, tags: wantTags || undefined });
       if (this.disposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
-      this.image = { imageId: r.imageId, image: r.image, decodeMs: r.decodeMs };
+      this.image = this.hold(r);
       this.imageError = undefined;
       const img = r.image;
       if (wantTags && img.source.format === 'dicom') this.setTags(r.tags, r.tagsError);
@@ -152,7 +181,7 @@ export class ViewerSession implements vscode.Disposable {
       log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`);
       for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
       this.deps.log.info(`${this.fileName}: decoded ${Date.now() - this.openedAt} ms after open`);
-      this.post('image', { image: img, decodeMs: r.decodeMs });
+      this.postImage();
     } catch (err) {
       const info = toErrorInfo(err);
       this.imageError = info;
@@ -198,6 +227,7 @@ export class ViewerSession implements vscode.Disposable {
         `${this.fileName}: ${model.id} score ${result.score.raw.toPrecision(4)} (normalised ${result.score.normalized.toFixed(3)}, ${result.score.aboveThreshold ? 'above' : 'below'} threshold) on ${result.provider}; preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, postprocess ${t.postprocessMs.toFixed(0)} ms`,
       );
       this.post('analysis', { result });
+      this.postFullImage();
     } catch (err) {
       if (gen !== this.generation || this.disposed) return;
       this.setAnalysisError(toErrorInfo(err), model.id);
@@ -305,7 +335,7 @@ export class ViewerSession implements vscode.Disposable {
         this.frame = target;
         this.image = next;
         if (previous?.imageId) void this.deps.engine.releaseImage({ imageId: previous.imageId }).catch(() => undefined);
-        this.post('image', { image: next.image, decodeMs: next.decodeMs });
+        this.postImage();
         // Not awaited: a newer frame request may start decoding while this one is analysed.
         void this.analyze();
       } catch (err) {
@@ -320,12 +350,53 @@ export class ViewerSession implements vscode.Disposable {
     this.frameWanted = undefined;
   }
 
-  private async decodeFrame(frame: number): Promise<{ imageId: string; image: XrayImage; decodeMs: number }> {
+  private async decodeFrame(frame: number): Promise<HeldImage> {
     const limits = this.deps.settings().limits;
     const bytes = await vscode.workspace.fs.readFile(this.uri);
     const r = await this.deps.engine.decode({ bytes, fileName: this.fileName, limits, frame });
     this.deps.log.info(`${this.fileName}: frame ${frame + 1} decoded in ${r.decodeMs.toFixed(0)} ms`);
-    return r;
+    return this.hold(r);
+  }
+
+  /** A decoded image as this session keeps it: numbered, with its reduced copy when it is large. */
+  private hold(r: { imageId: string; image: XrayImage; decodeMs: number }): HeldImage {
+    let reduced: ReducedImage | undefined;
+    try {
+      reduced = reduceImage(r.image, REDUCED_MAX_SIDE);
+    } catch (err) {
+      // Only a head start is lost: the full image is sent as it is.
+      this.deps.log.warn(`${this.fileName}: no reduced copy for the viewer: ${toErrorInfo(err).message}`);
+    }
+    return { imageId: r.imageId, image: r.image, decodeMs: r.decodeMs, seq: ++this.imageSeq, reduced };
+  }
+
+  /**
+   * Posts the current image: a large one as its reduced copy first, the full-resolution pixels once the
+   * analysis is in (or after FULL_IMAGE_WAIT_MS), so the score does not queue behind them.
+   */
+  private postImage(): void {
+    const held = this.image;
+    this.cancelFullImage();
+    if (!held || !this.webviewReady || this.disposed) return;
+    const { image, decodeMs, seq, reduced } = held;
+    if (!reduced) return this.post('image', { image, decodeMs, seq });
+    this.post('image', { image: reduced.image, decodeMs, seq, reducedFrom: { width: image.width, height: image.height, factor: reduced.factor } });
+    this.fullPending = { seq, timer: setTimeout(() => this.postFullImage(), FULL_IMAGE_WAIT_MS) };
+  }
+
+  /** Sends the full-resolution pixels still owed for the current image, if any. */
+  private postFullImage(): void {
+    const pending = this.fullPending;
+    if (!pending) return;
+    this.cancelFullImage();
+    const held = this.image;
+    if (!held || held.seq !== pending.seq) return;
+    this.post('image', { image: held.image, decodeMs: held.decodeMs, seq: held.seq });
+  }
+
+  private cancelFullImage(): void {
+    if (this.fullPending) clearTimeout(this.fullPending.timer);
+    this.fullPending = undefined;
   }
 
   /** Decodes the file again (the engine lost it); returns the new image id, or undefined on failure. */
@@ -340,6 +411,7 @@ export class ViewerSession implements vscode.Disposable {
     this.analysisError = info;
     this.deps.log.error(`${this.fileName}: analysis${modelId ? ` with ${modelId}` : ''} failed: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`);
     this.post('error', { scope: 'analysis', error: info });
+    this.postFullImage();
   }
 
   private onMessage(msg: ViewerToHostMessage): void {
@@ -391,11 +463,13 @@ export class ViewerSession implements vscode.Disposable {
     this.postModels();
     this.postTags();
     if (this.imageError) this.post('error', { scope: 'image', error: this.imageError });
-    if (this.image) this.post('image', { image: this.image.image, decodeMs: this.image.decodeMs });
+    this.postImage();
     if (this.image && this.preview?.key.startsWith(`${this.image.imageId}|`) && !this.analysisRunning) this.post('preview', this.preview.message);
     if (this.analysisRunning) this.post('analysisStarted', { modelId: this.analysisRunning });
     else if (this.analysis) this.post('analysis', { result: this.analysis });
     else if (this.analysisError) this.post('error', { scope: 'analysis', error: this.analysisError });
+    // Full-resolution pixels last: by far the largest message, nothing else should wait behind them.
+    if (!this.analysisRunning) this.postFullImage();
   }
 
   /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
@@ -417,6 +491,7 @@ export class ViewerSession implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.cancelFullImage();
     this.rpc.failAll({ code: 'CANCELLED', message: 'The viewer was closed.' });
     if (this.image?.imageId) void this.deps.engine.releaseImage({ imageId: this.image.imageId }).catch(() => undefined);
     for (const d of this.disposables) d.dispose();

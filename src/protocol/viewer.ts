@@ -1,7 +1,8 @@
 /**
  * Extension host <-> viewer webview (the custom editor for one X-ray file).
  * Handshake: the webview posts `ready`; the host answers with `init`, then `image`, `models`, and
- * `analysis` (or `error`) as they become available. The host can also ask the webview questions
+ * `analysis` (or `error`) as they become available. A large image comes twice: first a reduced copy,
+ * then (after the analysis when that is quick) its full-resolution pixels with the same `seq`. The host can also ask the webview questions
  * (RPC requests, e.g. `getViewState`), which is how tests check what the webview actually received.
  * DICOM files also get `tags` (patient data masked until the user reveals it), multi-frame files take
  * `selectFrame`, and while the preprocessing strip is open the host sends a `preview` per image and model.
@@ -36,7 +37,24 @@ export interface ModelChoice {
 /** Host -> webview one-way messages. */
 export type HostToViewerNotifications = {
   init: { fileName: string; settings: ViewerSettings };
-  image: { image: XrayImage; decodeMs: number };
+  image: {
+    image: XrayImage;
+    decodeMs: number;
+    /**
+     * Which decode the pixels come from (the host counts them). A message whose seq is that of the image
+     * on screen only replaces its pixels (the full resolution after a reduced copy): view, window,
+     * rulers and analysis stay. Any other image message is a new picture and clears them.
+     */
+    seq?: number;
+    /**
+     * Present when `image` is a reduced copy sent ahead of the full-resolution pixels, which follow with
+     * the same seq: the full image's size, and the copy's block size (its pixel (i, j) is the mean of the
+     * stored values in full-resolution columns [i*factor, (i+1)*factor) and rows [j*factor, (j+1)*factor),
+     * cut at the image's edge; still real modality values). Coordinates, rulers and the heatmap's
+     * placement stay in full-resolution pixels.
+     */
+    reducedFrom?: { width: number; height: number; factor: number };
+  };
   models: { models: ModelChoice[]; selectedId?: string; provider?: string };
   analysisStarted: { modelId: string };
   analysis: { result: AnalysisResult };
@@ -132,7 +150,20 @@ export type ViewerToHostNotifications = {
 /** Summary of what the webview has received and is showing; answers `getViewState`. */
 export interface ViewStateReport {
   fileName?: string;
-  image?: { width: number; height: number; bitsStored: number; format: string; min: number; max: number; frame?: { index: number; count: number }; pixelSpacing?: [number, number] };
+  image?: {
+    /** Size in full-resolution pixels, also while only a reduced copy is held. */
+    width: number;
+    height: number;
+    bitsStored: number;
+    format: string;
+    /** Of the pixels held (a reduced copy's block means span less than the full image's values). */
+    min: number;
+    max: number;
+    frame?: { index: number; count: number };
+    pixelSpacing?: [number, number];
+    /** Size of the pixels held while they are a reduced copy (the full resolution is on its way). */
+    reduced?: { width: number; height: number };
+  };
   analysis?: {
     modelId: string;
     provider: string;

@@ -8,14 +8,14 @@ import { apply, invert as invertAffine, isAffine } from './affine';
 import { clampToImage, handleAt, lengthMm, lengthPx, measurementLabel } from './measure';
 import { fmtValue } from './format';
 import { asHostMessage, type HostChannel } from './host';
-import { checkImage } from './imageCheck';
+import { checkImage, checkReducedFrom } from './imageCheck';
 import { attachKeys, attachPointer } from './input';
 import { imageKey, readPersisted, sanitizeSettings, type PanelTab, type PersistedState, type Tool } from './persist';
 import { outlineColor } from './render/colormaps';
 import { HeatmapLayer, hotRegion, mapStats, sampleMap, type HotRegion } from './render/heatmapLayer';
 import { ImageLayer } from './render/imageLayer';
 import { drawScene } from './render/scene';
-import { modelName, type LoadedAnalysis, type ViewerState } from './state';
+import { modelName, type LoadedAnalysis, type LoadedImage, type ViewerState } from './state';
 import { countTags, visibleRows } from './tagTree';
 import type { AnalysisResult, ErrorInfo, PreviewMessage, TagsMessage, ViewerAction, ViewerTag } from './types';
 import type { Actions } from './ui/actions';
@@ -127,7 +127,7 @@ export class ViewerApp implements Actions {
           if (!this.restored) this.s.settings = sanitizeSettings(msg.params.settings, this.s.settings);
           break;
         case 'image':
-          this.onImage(msg.params.image, msg.params.decodeMs);
+          this.onImage(msg.params);
           break;
         case 'models':
           this.s.models = Array.isArray(msg.params.models) ? msg.params.models : [];
@@ -166,14 +166,19 @@ export class ViewerApp implements Actions {
     this.invalidate('all');
   }
 
-  private onImage(raw: unknown, decodeMs: number): void {
+  private onImage(p: { image: unknown; decodeMs: number; seq?: number; reducedFrom?: unknown }): void {
     const receivedAt = performance.now();
-    const checked = checkImage(raw);
+    const checked = checkImage(p.image);
     if ('problem' in checked) {
       this.onError('image', { code: 'CORRUPT', message: `The viewer received an unusable image: ${checked.problem}.` });
       return;
     }
     const image = checked.image;
+    const full = p.reducedFrom === undefined ? { width: image.width, height: image.height, factor: 1 } : checkReducedFrom(p.reducedFrom, image);
+    if ('problem' in full) {
+      this.onError('image', { code: 'CORRUPT', message: `The viewer received an unusable image: ${full.problem}.` });
+      return;
+    }
     let layer: ImageLayer;
     try {
       layer = new ImageLayer(image);
@@ -184,10 +189,29 @@ export class ViewerApp implements Actions {
     }
     const stats = imageStats(image);
     const options = windowOptions(image, stats);
-    const previous = this.s.loaded?.image;
+    const seq = Number.isInteger(p.seq) ? p.seq : undefined;
+    const loaded: LoadedImage = {
+      image,
+      width: full.width,
+      height: full.height,
+      reduced: full.factor > 1 ? { factor: full.factor } : undefined,
+      seq,
+      stats,
+      options,
+      initial: defaultOption(image, options),
+      layer,
+      decodeMs: Number(p.decodeMs) || 0,
+      receivedAt,
+    };
+    const previous = this.s.loaded;
+    if (previous && seq !== undefined && previous.seq === seq && previous.width === loaded.width && previous.height === loaded.height) {
+      this.replacePixels(previous, loaded);
+      return;
+    }
     // Another frame of the same multi-frame file: keep the window, zoom and rulers the user set.
-    const sameSeries = Boolean(previous?.frame && image.frame && previous.frame.count === image.frame.count && previous.width === image.width && previous.height === image.height);
-    this.s.loaded = { image, stats, options, initial: defaultOption(image, options), layer, decodeMs: Number(decodeMs) || 0, receivedAt };
+    const before = previous?.image;
+    const sameSeries = Boolean(before?.frame && image.frame && before.frame.count === image.frame.count && previous!.width === loaded.width && previous!.height === loaded.height);
+    this.s.loaded = loaded;
     if (this.s.frameLoading === undefined || this.s.frameLoading === image.frame?.index) this.s.frameLoading = undefined;
     // The preview belongs to the image it was computed on; the host sends the new one.
     this.s.preview = undefined;
@@ -198,11 +222,11 @@ export class ViewerApp implements Actions {
     this.s.renders = 0;
     this.perf.firstPaintMs = undefined;
     const r = this.restored;
-    if (r && r.imageKey === imageKey(image.width, image.height)) {
+    if (r && r.imageKey === imageKey(loaded.width, loaded.height)) {
       // A preset's table is not saved with the view: take it from the preset again.
       const preset = r.windowId ? options.find((o) => o.id === r.windowId && o.window.table) : undefined;
-      this.s.window = preset?.window ?? r.window ?? this.s.loaded.initial?.window;
-      this.s.windowId = r.window ? (r.windowId ?? 'custom') : this.s.loaded.initial?.id;
+      this.s.window = preset?.window ?? r.window ?? loaded.initial?.window;
+      this.s.windowId = r.window ? (r.windowId ?? 'custom') : loaded.initial?.id;
       this.s.invert = r.invert ?? image.photometric === 'MONOCHROME1';
       this.s.view = r.view;
       this.s.fitted = !r.view;
@@ -220,6 +244,22 @@ export class ViewerApp implements Actions {
     // Only the first image of a restored tab takes the saved view.
     this.restored = undefined;
     this.save();
+  }
+
+  /**
+   * Other pixels of the picture on screen (the full resolution after its reduced copy): only the pixels,
+   * statistics and presets change. View, rulers, inversion, analysis and preprocessing preview stay; a
+   * window the user set stays, a preset is taken again from the new statistics (same preset, its
+   * values now from every pixel).
+   */
+  private replacePixels(previous: LoadedImage, next: LoadedImage): void {
+    this.s.loaded = next;
+    if (this.s.windowId && this.s.windowId !== 'custom') {
+      const preset = next.options.find((o) => o.id === this.s.windowId);
+      if (preset) this.s.window = preset.window;
+    }
+    this.perf.firstPaintMs = undefined;
+    this.host.log('info', `Viewer: ${next.image.width}x${next.image.height} pixels replace the ${previous.image.width}x${previous.image.height} ${previous.reduced ? 'reduced copy' : 'pixels'} (view, window and analysis kept).`);
   }
 
   private onAnalysis(result: AnalysisResult): void {
@@ -306,7 +346,7 @@ export class ViewerApp implements Actions {
       case 'openPreviewStep':
         return this.openPreviewStep(a.index === null ? null : Number(a.index));
       case 'measure': {
-        const img = this.s.loaded?.image;
+        const img = this.s.loaded;
         if (!img) return;
         const [x0, y0] = clampToImage(Number(a.from[0]), Number(a.from[1]), img.width, img.height);
         const [x1, y1] = clampToImage(Number(a.to[0]), Number(a.to[1]), img.width, img.height);
@@ -561,7 +601,7 @@ export class ViewerApp implements Actions {
 
   /** The view in effect now (the fitted one when following the editor size). */
   private currentView(): View | undefined {
-    const img = this.s.loaded?.image;
+    const img = this.s.loaded;
     if (!img) return undefined;
     const c = this.L.canvas;
     if (this.s.fitted || !this.s.view) return fitView(img.width, img.height, Math.max(1, c.width), Math.max(1, c.height));
@@ -569,7 +609,7 @@ export class ViewerApp implements Actions {
   }
 
   private setView(v: View): void {
-    const img = this.s.loaded?.image;
+    const img = this.s.loaded;
     if (!img) return;
     this.s.view = constrain(v, img.width, img.height);
     this.s.fitted = false;
@@ -612,7 +652,7 @@ export class ViewerApp implements Actions {
 
   /** Drawing a new ruler, or moving an end of an existing one when the drag starts on it. */
   private measureGesture(phase: 'start' | 'move' | 'end', sx?: number, sy?: number): void {
-    const img = this.s.loaded?.image;
+    const img = this.s.loaded;
     const v = this.currentView();
     if (!img || !v) return;
     const c = this.L.canvas;
@@ -674,12 +714,14 @@ export class ViewerApp implements Actions {
     const img = lo.image;
     const x = Math.floor(ix);
     const y = Math.floor(iy);
-    if (x < 0 || y < 0 || x >= img.width || y >= img.height) {
+    if (x < 0 || y < 0 || x >= lo.width || y >= lo.height) {
       out.textContent = '';
       return;
     }
-    const value = img.data[y * img.width + x] * img.rescale.slope + img.rescale.intercept;
-    let text = `x ${x}  y ${y}   value ${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}`;
+    // A reduced copy has the mean of the pixel's block, not the pixel's own value: say so.
+    const f = lo.reduced?.factor ?? 1;
+    const value = img.data[Math.floor(y / f) * img.width + Math.floor(x / f)] * img.rescale.slope + img.rescale.intercept;
+    let text = `x ${x}  y ${y}   value ${f > 1 ? '≈ ' : ''}${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}${f > 1 ? ` (mean of ${f}×${f}, full resolution loading)` : ''}`;
     const active = this.s.activeMeasurement !== undefined ? this.s.measurements[this.s.activeMeasurement] : undefined;
     if (active) text += `   ruler ${measurementLabel(active, img.pixelSpacing)}${img.pixelSpacing ? '' : ' (no pixel spacing in the file)'}`;
     const map = this.s.analysis?.heat?.map;
@@ -704,7 +746,7 @@ export class ViewerApp implements Actions {
   private save(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
-      const img = this.s.loaded?.image;
+      const img = this.s.loaded;
       const state: PersistedState = {
         v: 1,
         imageKey: img ? imageKey(img.width, img.height) : undefined,
@@ -769,7 +811,7 @@ export class ViewerApp implements Actions {
     const s = this.s;
     const lo = s.loaded;
     const c = this.L.canvas;
-    if (lo && s.fitted && c.width >= 2 && c.height >= 2) s.view = fitView(lo.image.width, lo.image.height, c.width, c.height);
+    if (lo && s.fitted && c.width >= 2 && c.height >= 2) s.view = fitView(lo.width, lo.height, c.width, c.height);
     if (this.uiDirty === 'bar') {
       renderToolbar(this.L, s);
       this.uiDirty = false;
@@ -799,6 +841,8 @@ export class ViewerApp implements Actions {
     drawScene(this.ctx, c.width, c.height, {
       view: s.view,
       image: lo.layer,
+      size: [lo.width, lo.height],
+      reducedBy: lo.reduced?.factor,
       heat: heat && { layer: heat, toImage: heat.map.toImage, opacity: s.settings.heatmapOpacity, threshold: s.settings.threshold, outline: s.outline, outlineColor: outlineColor(s.settings.colormap) },
       pixelSpacing: lo.image.pixelSpacing,
       frameColor: this.frameColor,
@@ -813,16 +857,17 @@ export class ViewerApp implements Actions {
     if (lo.firstPaintMs === undefined) {
       lo.firstPaintMs = performance.now() - lo.receivedAt;
       this.perf.firstPaintMs = lo.firstPaintMs;
-      this.host.log('info', `Viewer: ${lo.image.width}x${lo.image.height} image drawn ${Math.round(lo.firstPaintMs)} ms after it arrived (windowing ${Math.round(windowMs)} ms).`);
+      const what = lo.reduced ? `reduced copy (${lo.image.width}x${lo.image.height}) of the ${lo.width}x${lo.height} image` : `${lo.width}x${lo.height} image`;
+      this.host.log('info', `Viewer: ${what} drawn ${Math.round(lo.firstPaintMs)} ms after it arrived (windowing ${Math.round(windowMs)} ms).`);
     }
     this.renderReadout();
   }
 
   private describe(): string {
     const s = this.s;
-    const img = s.loaded?.image;
+    const img = s.loaded;
     if (!img) return 'X-ray image (not loaded)';
-    let d = `X-ray ${s.fileName ?? ''}, ${img.width} by ${img.height} pixels`;
+    let d = `X-ray ${s.fileName ?? ''}, ${img.width} by ${img.height} pixels${img.reduced ? ' (reduced copy shown, full resolution loading)' : ''}`;
     const r = s.analysis?.result;
     if (r) d += `; anomaly score ${r.score.normalized.toFixed(2)}, ${r.score.aboveThreshold ? 'above' : 'below'} threshold (${modelName(s, r.modelId)})`;
     return d;
@@ -838,7 +883,17 @@ export class ViewerApp implements Actions {
       fileName: s.fileName,
       image:
         img && s.loaded
-          ? { width: img.width, height: img.height, bitsStored: img.bitsStored, format: img.source.format, min: s.loaded.stats.min, max: s.loaded.stats.max, frame: img.frame, pixelSpacing: img.pixelSpacing }
+          ? {
+              width: s.loaded.width,
+              height: s.loaded.height,
+              bitsStored: img.bitsStored,
+              format: img.source.format,
+              min: s.loaded.stats.min,
+              max: s.loaded.stats.max,
+              frame: img.frame,
+              pixelSpacing: img.pixelSpacing,
+              reduced: s.loaded.reduced && { width: img.width, height: img.height },
+            }
           : undefined,
       analysis: r && {
         modelId: r.modelId,

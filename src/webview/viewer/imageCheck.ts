@@ -37,3 +37,20 @@ function toPixelData(data: unknown, bits: number, signed: boolean): PixelData | 
   if (Array.isArray(data)) return Ctor.from(data);
   return undefined;
 }
+
+/**
+ * The full image a reduced copy stands for, checked against the copy: whole numbers, and the copy's
+ * size what block means of that factor give (so readout and placement cannot drift).
+ */
+export function checkReducedFrom(raw: unknown, copy: { width: number; height: number }): { width: number; height: number; factor: number } | { problem: string } {
+  if (typeof raw !== 'object' || raw === null) return { problem: 'the full image size is missing' };
+  const { width, height, factor } = raw as { width: unknown; height: unknown; factor: unknown };
+  if (!isCount(width) || !isCount(height) || !isCount(factor) || factor < 2) return { problem: `invalid full size ${String(width)} x ${String(height)} / ${String(factor)}` };
+  if (width * height > MAX_PIXELS) return { problem: `${width} x ${height} is over the viewer's limit of ${MAX_PIXELS / 1e6} megapixels` };
+  if (Math.ceil(width / factor) !== copy.width || Math.ceil(height / factor) !== copy.height) return { problem: `a ${copy.width} x ${copy.height} copy does not reduce ${width} x ${height} by ${factor}` };
+  return { width, height, factor };
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}

@@ -9,7 +9,18 @@ import type { View } from './viewport';
 import type { ImageStats, WindowLevel, WindowOption } from './windowing';
 
 export interface LoadedImage {
+  /** The pixels held: the full image, or a reduced copy while the full resolution is on its way. */
   image: XrayImage;
+  /**
+   * Size in full-resolution pixels: the coordinate space of the view, rulers, readout and heatmap,
+   * whichever pixels are held.
+   */
+  width: number;
+  height: number;
+  /** While a reduced copy is held: each of its pixels is the mean of a factor x factor block. */
+  reduced?: { factor: number };
+  /** The host's number for the decode these pixels come from (pixels of the same seq replace them in place). */
+  seq?: number;
   stats: ImageStats;
   options: WindowOption[];
   initial?: WindowOption;

@@ -1,6 +1,7 @@
 /**
- * The windowed 8-bit image, kept in an offscreen canvas at full resolution: it is rebuilt only when the
- * window, level or inversion changes; zoom and pan just draw it with a different transform.
+ * The windowed 8-bit image, kept in an offscreen canvas at the resolution of the pixels held (full, or
+ * a reduced copy while the full resolution is on its way): it is rebuilt only when the window, level or
+ * inversion changes; zoom and pan just draw it with a different transform.
  */
 import type { XrayImage } from '../types';
 import { applyWindow, type WindowLevel } from '../windowing';

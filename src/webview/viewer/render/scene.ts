@@ -13,6 +13,10 @@ import type { ImageLayer } from './imageLayer';
 export interface Scene {
   view: View;
   image: ImageLayer;
+  /** The image's size in full-resolution pixels (the view's units). */
+  size: [number, number];
+  /** The layer holds a reduced copy: each of its pixels covers factor x factor image pixels. */
+  reducedBy?: number;
   heat?: { layer: HeatmapLayer; toImage: Affine; opacity: number; threshold: number; outline: boolean; outlineColor: string };
   /** [row, column] spacing in mm. */
   pixelSpacing?: [number, number];
@@ -29,13 +33,24 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const m = screenFromImage(s.view, width, height);
-  const { width: iw, height: ih } = s.image.image;
+  const [iw, ih] = s.size;
+  const held = s.image.canvas;
 
   ctx.setTransform(m[0], m[3], m[1], m[4], m[2], m[5]);
-  // Smooth when shrinking, pixelated (nearest neighbour) from 1:1 up so single pixels can be inspected.
-  ctx.imageSmoothingEnabled = s.view.scale < 1;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(s.image.canvas, 0, 0);
+  const f = s.reducedBy ?? 1;
+  if (f === 1) {
+    // Smooth when shrinking, pixelated (nearest neighbour) from 1:1 up so single pixels can be inspected.
+    ctx.imageSmoothingEnabled = s.view.scale < 1;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(held, 0, 0);
+  } else {
+    // A reduced copy: always smooth (its pixels are block means, not pixels to inspect). Held pixel i
+    // covers image pixels [i*f, (i+1)*f); the last block may stick out past the edge, so the source
+    // rectangle is cut to exactly the image's extent.
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(held, 0, 0, iw / f, ih / f, 0, 0, iw, ih);
+  }
 
   if (s.heat && s.heat.opacity > 0) {
     const h = compose(m, s.heat.toImage);

@@ -221,8 +221,9 @@ export function renderInfo(L: Layout, s: ViewerState): void {
   const map = s.analysis?.heat?.map;
   fillRows(L.info, [
     s.fileName ? ['File', s.fileName] : undefined,
-    ['Size', `${img.width} × ${img.height} px`],
-    ps && ['Physical size', `${formatLength(img.width * ps[1])} × ${formatLength(img.height * ps[0])}`],
+    ['Size', `${lo.width} × ${lo.height} px`],
+    lo.reduced && ['Shown', `reduced copy, ${img.width} × ${img.height} (full resolution loading)`],
+    ps && ['Physical size', `${formatLength(lo.width * ps[1])} × ${formatLength(lo.height * ps[0])}`],
     ps && ['Pixel spacing', `${fmtValue(ps[0])} × ${fmtValue(ps[1])} mm`],
     ['Format', img.source.encoding || img.source.format.toUpperCase()],
     ['Bits', img.bitsStored === 32 ? '32-bit float' : `${img.bitsStored} stored, ${img.signed ? 'signed' : 'unsigned'}`],
@@ -230,7 +231,7 @@ export function renderInfo(L: Layout, s: ViewerState): void {
     (!identity || unit !== '') && ['Rescale', `× ${fmtValue(img.rescale.slope)} ${img.rescale.intercept < 0 ? '−' : '+'} ${fmtValue(Math.abs(img.rescale.intercept))}${unit}`],
     ['Values', `${fmtValue(lo.stats.min)} to ${fmtValue(lo.stats.max)}${unit}`],
     img.frame && img.frame.count > 1 && ['Frame', `${img.frame.index + 1} of ${img.frame.count}`],
-    map && ['Heatmap', `${map.width} × ${map.height} over ${mapCoverage(map, img)}`],
+    map && ['Heatmap', `${map.width} × ${map.height} over ${mapCoverage(map, lo)}`],
     ['Decoded in', fmtMs(lo.decodeMs)],
   ]);
   L.notices.replaceChildren(...img.source.notices.map((n) => h('li', null, n)));
