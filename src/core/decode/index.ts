@@ -21,6 +21,7 @@ export { defaultPixelCodecs } from './dicom/pixel-codecs';
 export type { DecodedFrame, FrameLayout, FrameRequest, PixelCodec } from './dicom/codecs';
 export { transferSyntax, type TransferSyntax } from './dicom/transfer-syntax';
 export { rasterDecoder } from './raster/decoder';
+export { readDicomTags, type DicomTagEntry, type ReadTagsOptions } from './dicom/tags';
 
 /** DICOM first: a DICOM file's preamble may legally hold a TIFF header (dual-format files). */
 export function defaultDecoders(): DecoderRegistry {
@@ -77,4 +78,3 @@ export async function decodeImage(
   }
   return image;
 }
-export { readDicomTags, type DicomTagEntry, type ReadTagsOptions } from './dicom/tags';

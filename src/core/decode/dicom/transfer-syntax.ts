@@ -1,7 +1,7 @@
 /**
  * DICOM transfer syntaxes: how the data set is encoded (VR explicit or implicit, byte order, deflate)
  * and whether pixel data is encapsulated (compressed). Which of them can actually be decoded is decided
- * by the pixel codec registry (codecs.ts); this table exists so that every syntax, supported or not,
+ * by the pixel codec registry (pixel-codecs.ts); this table exists so that every syntax, supported or not,
  * has a name a person recognises.
  */
 

@@ -3,7 +3,9 @@
  * values. It runs before dicom-parser (which recurses and builds an object per element) to enforce the
  * structure caps (nesting depth, element count) in linear time and constant stack, and it is what the
  * tags panel and the deflate size check read the structure with. Its rules for where an element ends
- * follow dicom-parser's, so the counts it enforces are the ones the parser would build.
+ * follow dicom-parser's (implicit-VR sequence detection, undefined-length UN read as implicit VR,
+ * undefined-length values ending at an item delimiter), so the counts it enforces are the ones the
+ * parser would build; the one difference is that OV, SV and UV get the 32-bit length PS3.5 gives them.
  */
 import { XrayError } from '../../errors';
 import type { DecodeBudget } from '../budget';
