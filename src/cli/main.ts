@@ -4,30 +4,33 @@
  *   xray-anomaly models                                  list the models it can find
  *   xray-anomaly score <folder> --model <id|manifest>    score every image into a resumable JSONL file
  *   xray-anomaly eval --data <folder> --model <id|...>   ROC-AUC / AP / confusion for NORMAL/ vs ABNORMAL/
+ *   xray-anomaly fit <folder> --out <dir> --id <id>      fit a detector on a folder of normal images
  *
  * Runs shard across machines with --shard i/n (stable hash of the relative path), and a killed run
  * resumes where it stopped: records are appended one line per image.
  */
-import { appendFileSync, existsSync, readFileSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { join, resolve, relative, isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../core/errors';
-import { DEFAULT_DECODE_LIMITS } from '../core/image/types';
 import type { ModelInfo } from '../core/model/manifest';
 import { discoverModels, type ModelFs } from '../core/model/registry';
-import { averagePrecision, confusionAt, rocAuc, type Label } from '../core/metrics/roc';
-import { inShard, parseShard, scanImages, type ScanFs, type Shard } from '../core/dataset/scan';
-import { formatRecord, latestByKey, parseResults, recordKey, type ResultRecord } from '../core/results/store';
+import { inShard, parseShard, scanImages, type Shard } from '../core/dataset/scan';
+import { formatRecord, type ResultRecord } from '../core/results/store';
 import { EngineClient } from '../engine/client';
 import type { ProviderPreference } from '../protocol/engine';
+import { describeFitResult, numberOption, runFit } from './fit';
+import { evaluateFolder, formatConfusion, nodeScanFs, scoreFiles, type ScoreRun } from './scoring';
 
 const USAGE = `Usage:
   xray-anomaly models [--models-dir <dir>...]
   xray-anomaly score <folder> --model <id|file.model.json> [--out results.jsonl] [--shard i/n]
                      [--provider auto|cpu|cuda|webgpu|dml|coreml] [--models-dir <dir>...] [--rescore-errors]
-  xray-anomaly eval --data <folder> --model <id|file.model.json> [--normal NORMAL] [--abnormal PNEUMONIA]
-                    [--out results.jsonl] [--limit N] [--provider ...]
-Exit codes: 0 done (per-image failures are recorded, not fatal), 1 usage or setup error.`;
+  xray-anomaly eval --data <folder> [--model <id|file.model.json>] [--normal NORMAL] [--abnormal PNEUMONIA]
+                    [--out results.jsonl] [--limit N] [--provider ...]      (default model: the first listed)
+  xray-anomaly fit <folder> --out <dir> --id <model-id> [--name <text>] [--coreset 0.01] [--calibration 0.15]
+                   [--backbone <file.backbone.json>] [--overwrite]
+Exit codes: 0 done (per-image failures are recorded, not fatal), 1 usage or setup error, 130 fit cancelled.`;
 
 const nodeModelFs: ModelFs = {
   readdir: (d) => fsp.readdir(d),
@@ -36,88 +39,27 @@ const nodeModelFs: ModelFs = {
   isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
 };
 
-const nodeScanFs: ScanFs = {
-  readdir: async (d) => (await fsp.readdir(d, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory(), isFile: e.isFile() })),
-};
-
-function fail(message: string): never {
+function fail(message: string, code = 1): never {
   process.stderr.write(`xray-anomaly: ${message}\n`);
-  process.exit(1);
+  process.exit(code);
 }
 
-async function findModel(spec: string, extraDirs: string[]): Promise<ModelInfo> {
-  const dirs = [{ path: join(__dirname, '..', 'models'), origin: 'bundled' as const }, ...extraDirs.map((p) => ({ path: resolve(p), origin: 'configured' as const }))];
-  if (spec.endsWith('.model.json')) {
+function modelDirsOf(extra: string[]) {
+  return [{ path: join(__dirname, '..', 'models'), origin: 'bundled' as const }, ...extra.map((p) => ({ path: resolve(p), origin: 'configured' as const }))];
+}
+
+/** A model by id or manifest path; without a spec, the default (first listed) model. */
+async function findModel(spec: string | undefined, extraDirs: string[]): Promise<ModelInfo> {
+  if (spec?.endsWith('.model.json')) {
     const { models, problems } = await discoverModels([{ path: resolve(spec, '..'), origin: 'configured' }], nodeModelFs);
     const m = models.find((x) => resolve(x.manifestPath) === resolve(spec));
     if (!m) fail(`cannot use ${spec}: ${problems.find((p) => resolve(p.path) === resolve(spec))?.message ?? 'not a valid model manifest'}`);
     return m;
   }
-  const { models } = await discoverModels(dirs, nodeModelFs);
-  const m = models.find((x) => x.id === spec);
-  if (!m) fail(`no model with id "${spec}". Available: ${models.map((x) => x.id).join(', ') || 'none'}`);
+  const { models } = await discoverModels(modelDirsOf(extraDirs), nodeModelFs);
+  const m = spec === undefined ? models[0] : models.find((x) => x.id === spec);
+  if (!m) fail(spec === undefined ? 'no models found' : `no model with id "${spec}". Available: ${models.map((x) => x.id).join(', ') || 'none'}`);
   return m;
-}
-
-interface ScoreRun {
-  engine: EngineClient;
-  model: ModelInfo;
-  provider: ProviderPreference;
-}
-
-async function scoreOne(run: ScoreRun, root: string, rel: string): Promise<ResultRecord> {
-  const t0 = performance.now();
-  const base = { path: rel, modelId: run.model.id, modelVersion: run.model.version };
-  try {
-    const bytes = new Uint8Array(await fsp.readFile(join(root, rel)));
-    const d = await run.engine.decode({ bytes, fileName: rel, limits: DEFAULT_DECODE_LIMITS });
-    try {
-      const m = await run.engine.loadModel({ manifestPath: run.model.manifestPath, provider: run.provider });
-      const a = await run.engine.analyze({ imageId: d.imageId, modelKey: m.modelKey });
-      return { ...base, score: { raw: a.score.raw, normalized: a.score.normalized, aboveThreshold: a.score.aboveThreshold }, provider: a.provider, ms: Math.round(performance.now() - t0), at: new Date().toISOString() };
-    } finally {
-      await run.engine.releaseImage({ imageId: d.imageId }).catch(() => undefined);
-    }
-  } catch (err) {
-    const info = toErrorInfo(err);
-    return { ...base, error: { code: info.code, message: info.message }, ms: Math.round(performance.now() - t0), at: new Date().toISOString() };
-  }
-}
-
-/** Scores `files` (relative to root), appending to `out`; skips what `out` already holds. Returns all records for these files. */
-async function scoreFiles(run: ScoreRun, root: string, files: string[], out: string | undefined, opts: { rescoreErrors: boolean; label: string }): Promise<ResultRecord[]> {
-  const done = new Map<string, ResultRecord>();
-  if (out && existsSync(out)) {
-    const text = readFileSync(out, 'utf8');
-    // A crash can leave a torn last line without its newline: close it, or the next record would be glued to it.
-    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(out, '\n');
-    const parsed = parseResults(text);
-    if (parsed.badLines.length) process.stderr.write(`note: ${out}: ignored ${parsed.badLines.length} damaged line(s) (e.g. torn by a crash): ${parsed.badLines.slice(0, 5).join(', ')}\n`);
-    for (const [k, r] of latestByKey(parsed.records)) if (!(opts.rescoreErrors && r.error)) done.set(k, r);
-  }
-  const results: ResultRecord[] = [];
-  const todo = files.filter((rel) => {
-    const prev = done.get(recordKey({ path: rel, modelId: run.model.id, modelVersion: run.model.version }));
-    if (prev) results.push(prev);
-    return !prev;
-  });
-  if (results.length) process.stderr.write(`${opts.label}: ${results.length} already scored in ${out}, ${todo.length} to go\n`);
-  const started = Date.now();
-  let lastReport = 0;
-  for (let i = 0; i < todo.length; i++) {
-    const rec = await scoreOne(run, root, todo[i]);
-    if (out) appendFileSync(out, formatRecord(rec));
-    results.push(rec);
-    if (rec.error) process.stderr.write(`  ${rec.path}: [${rec.error.code}] ${rec.error.message}\n`);
-    const now = Date.now();
-    if (now - lastReport > 2000 || i === todo.length - 1) {
-      lastReport = now;
-      const rate = (i + 1) / ((now - started) / 1000);
-      const eta = (todo.length - i - 1) / rate;
-      process.stderr.write(`${opts.label}: ${i + 1}/${todo.length} (${rate.toFixed(1)} img/s, ETA ${eta.toFixed(0)} s)\n`);
-    }
-  }
-  return results;
 }
 
 function summarize(records: ResultRecord[]): string {
@@ -128,6 +70,15 @@ function summarize(records: ResultRecord[]): string {
   const above = ok.filter((r) => r.score!.aboveThreshold).length;
   const providers = [...new Set(ok.map((r) => r.provider))].join(', ');
   return `${ok.length} scored (${above} above threshold) on ${providers || '-'}; ${failed.length} failed${failed.length ? ` (${[...byCode].map(([c, n]) => `${c}: ${n}`).join(', ')})` : ''}`;
+}
+
+function newEngine(verbose: boolean): EngineClient {
+  return new EngineClient({
+    enginePath: join(__dirname, 'engine.js'),
+    log: (level, message) => {
+      if (verbose || level === 'error') process.stderr.write(`[engine ${level}] ${message}\n`);
+    },
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -151,27 +102,55 @@ async function main(argv: string[]): Promise<void> {
       abnormal: { type: 'string', default: 'PNEUMONIA' },
       limit: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      coreset: { type: 'string' },
+      calibration: { type: 'string' },
+      backbone: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
     },
   });
   const modelDirs = values['models-dir'] as string[];
   if (command === 'models') {
-    const dirs = [{ path: join(__dirname, '..', 'models'), origin: 'bundled' as const }, ...modelDirs.map((p) => ({ path: resolve(p), origin: 'configured' as const }))];
-    const { models, problems } = await discoverModels(dirs, nodeModelFs);
+    const { models, problems } = await discoverModels(modelDirsOf(modelDirs), nodeModelFs);
     for (const m of models) process.stdout.write(`${m.id}\t${m.version}\t${m.origin}\t${m.name}\t${m.manifestPath}\n`);
     for (const p of problems) process.stderr.write(`skipped ${p.path}: ${p.message}\n`);
     return;
   }
+  if (command === 'fit') {
+    const folder = positionals[0] ?? fail(`fit needs a folder of normal images\n${USAGE}`);
+    if (!values.out) fail(`fit needs --out <folder for the model>\n${USAGE}`);
+    if (!values.id) fail(`fit needs --id <model-id>\n${USAGE}`);
+    const engine = newEngine(values.verbose as boolean);
+    try {
+      const result = await runFit(engine, {
+        folder,
+        out: values.out,
+        id: values.id,
+        name: values.name,
+        coreset: numberOption(values.coreset, 'coreset'),
+        calibration: numberOption(values.calibration, 'calibration'),
+        backbone: values.backbone,
+        overwrite: values.overwrite as boolean,
+        write: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : describeFitResult(result) + '\n');
+    } catch (err) {
+      const info = toErrorInfo(err);
+      if (info.code === 'CANCELLED') fail(info.message, 130);
+      throw err;
+    } finally {
+      engine.dispose();
+    }
+    return;
+  }
   if (command !== 'score' && command !== 'eval') fail(`unknown command "${command}"\n${USAGE}`);
-  if (!values.model) fail(`--model is required\n${USAGE}`);
+  if (command === 'score' && !values.model) fail(`--model is required\n${USAGE}`);
   const provider = values.provider as ProviderPreference;
   if (!['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'].includes(provider)) fail(`--provider ${provider} is not one of auto, cpu, cuda, webgpu, dml, coreml`);
   const model = await findModel(values.model, modelDirs);
-  const engine = new EngineClient({
-    enginePath: join(__dirname, 'engine.js'),
-    log: (level, message) => {
-      if (values.verbose || level === 'error') process.stderr.write(`[engine ${level}] ${message}\n`);
-    },
-  });
+  const engine = newEngine(values.verbose as boolean);
   const run: ScoreRun = { engine, model, provider };
   try {
     const loaded = await engine.loadModel({ manifestPath: model.manifestPath, provider });
@@ -189,33 +168,16 @@ async function main(argv: string[]): Promise<void> {
     }
     // eval
     const data = resolve(values.data ?? fail(`eval needs --data <folder with ${values.normal}/ and ${values.abnormal}/>`));
-    const limit = values.limit ? Number(values.limit) : Infinity;
-    const sets: [string, Label][] = [[values.normal as string, 0], [values.abnormal as string, 1]];
-    const scores: number[] = [];
-    const labels: Label[] = [];
-    const all: ResultRecord[] = [];
-    for (const [sub, label] of sets) {
-      const dir = join(data, sub);
-      if (!existsSync(dir)) fail(`${dir} does not exist`);
-      const files = (await scanImages(dir, nodeScanFs)).filter((f) => inShard(f, shard)).slice(0, limit);
-      const records = await scoreFiles(run, dir, files, out ? `${out}.${sub}.jsonl` : undefined, { rescoreErrors: false, label: sub });
-      all.push(...records);
-      for (const r of records) if (r.score) {
-        scores.push(r.score.raw);
-        labels.push(label);
-      }
-    }
-    const cal = JSON.parse(readFileSync(model.manifestPath, 'utf8')).calibration as { threshold: number };
-    const c = confusionAt(cal.threshold, scores, labels);
-    const report = {
-      model: `${model.id}@${model.version}`,
-      images: { normal: labels.filter((l) => l === 0).length, abnormal: labels.filter((l) => l === 1).length, failed: all.filter((r) => r.error).length },
-      rocAuc: +rocAuc(scores, labels).toFixed(4),
-      averagePrecision: +averagePrecision(scores, labels).toFixed(4),
-      threshold: cal.threshold,
-      confusion: c,
-    };
+    for (const sub of [values.normal as string, values.abnormal as string]) if (!existsSync(join(data, sub))) fail(`${join(data, sub)} does not exist`);
+    const report = await evaluateFolder(run, data, {
+      normal: values.normal as string,
+      abnormal: values.abnormal as string,
+      out,
+      limit: values.limit ? Number(values.limit) : undefined,
+      shard,
+    });
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    process.stderr.write(`${formatConfusion(report.confusion, values.normal as string, values.abnormal as string)}\n`);
   } finally {
     engine.dispose();
   }

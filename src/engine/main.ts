@@ -6,6 +6,7 @@
 import type * as ort from 'onnxruntime-node';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { decodeImage } from '../core/decode/index';
 import { readDicomTags } from '../core/decode/dicom/tags';
 import { checkModelIO, parseManifest } from '../core/model/validate';
@@ -21,6 +22,8 @@ import { KeyedQueue } from './keyedQueue';
 import { ModelRegistry } from './modelRegistry';
 import { defaultThreads, ortFactory } from './providers';
 import { EngineServer, type LogLevel } from './server';
+import { BACKBONE_ENV, FitJobs } from './fitJobs';
+import { ortCompute } from './ortCompute';
 import { TestHooks, testHooksEnabled } from './testHooks';
 import type { ReadyMsg } from './wire';
 
@@ -91,7 +94,18 @@ function main(): void {
     log,
   });
   const hooks = testHooksEnabled(env) ? new TestHooks() : undefined;
-  const server = new EngineServer({ core, images, models, queue, ort: loadOrt, versions, log, hooks });
+  const fits = new FitJobs({
+    decode: (bytes, file, limits) => decodeImage(bytes, file, limits),
+    // prepareInputs reads only the manifest's input and preprocessing.
+    prepare: (image, manifest) => prepareInputs(image, manifest as Parameters<typeof prepareInputs>[1]),
+    compute: () => ortCompute({ threads, ort: loadOrt() }),
+    // dist/engine.js -> <extension>/models/backbones/...
+    defaultBackbonePath: env[BACKBONE_ENV] || path.join(__dirname, '..', 'models', 'backbones', 'mobilenetv2-nsfwjs.backbone.json'),
+    queue,
+    notify: (params) => send({ kind: 'notify', type: 'fitProgress', params }),
+    log,
+  });
+  const server = new EngineServer({ core, images, models, queue, ort: loadOrt, versions, log, hooks, fits });
 
   process.on('message', (msg: unknown) => {
     if (!isRequest(msg)) return;
@@ -99,6 +113,12 @@ function main(): void {
   });
   // The client is gone (extension host closed or crashed): nothing will ever ask again.
   process.on('disconnect', () => process.exit(0));
+  // However the process ends, a fit in progress leaves no temporary files behind.
+  process.on('exit', () => fits.abortAllSync());
+  process.on('SIGTERM', () => process.exit(143));
+  // Ctrl-C in a terminal reaches the whole process group: the client (CLI) decides what it means (it
+  // cancels a fit cleanly), so the engine does not die under it.
+  process.on('SIGINT', () => log('debug', 'Engine ignores SIGINT; its client stops it.'));
   process.on('uncaughtException', (err) => {
     log('error', `Engine error: ${err.stack ?? err.message}`);
     // State may be inconsistent after an uncaught exception: leave, and let the client restart us.

@@ -50,6 +50,12 @@ export interface CoresetOptions {
   /** Random projection size for the distance computations (PatchCore uses 128); 0 = no projection. */
   projectTo?: number;
   seed?: number;
+  /** Checked between chunks of selection steps; abort -> CANCELLED. */
+  signal?: AbortSignal;
+  /** Fraction of the rows selected so far, after each chunk. */
+  onProgress?: (fraction: number) => void;
+  /** Selection steps per runtime call (default: the count split into about 40 calls). */
+  chunk?: number;
 }
 
 export interface Coreset {
@@ -71,13 +77,37 @@ export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number
     y = await matmul(be, x, w);
   }
   const start = Math.floor(mulberry32(seed)() * x.rows);
-  const out = await be.run('greedy_coreset', GREEDY, {
-    x: f32(y.data, [y.rows, y.cols]),
-    sq: f32(rowSquaredNorms(y), [y.rows]),
-    count: { data: new BigInt64Array([BigInt(count)]), dims: [] },
-    start: { data: new BigInt64Array([BigInt(start)]), dims: [] },
-    mind0: f32(new Float32Array(y.rows).fill(Number.MAX_VALUE), [y.rows]),
-  });
-  const sel = out.selected.data as BigInt64Array;
-  return { indices: Int32Array.from(sel, (v) => Number(v)), coverage2: out.mind_final.data as Float32Array };
+  // The selection runs in chunks of Loop iterations: each call carries the min-distance vector on, and
+  // the next start is its argmax (what the Loop itself would pick next), so the result equals one long
+  // Loop while progress and cancellation get a say between chunks.
+  const chunk = Math.max(1, Math.min(count, opts.chunk ?? Math.ceil(count / 40)));
+  const xt = f32(y.data, [y.rows, y.cols]);
+  const sq = f32(rowSquaredNorms(y), [y.rows]);
+  const indices = new Int32Array(count);
+  let mind: Float32Array = new Float32Array(y.rows).fill(Number.MAX_VALUE);
+  let next = start;
+  for (let done = 0; done < count; ) {
+    if (opts.signal?.aborted) throw new XrayError('CANCELLED', 'Fitting was cancelled.');
+    const k = Math.min(chunk, count - done);
+    const out = await be.run('greedy_coreset', GREEDY, {
+      x: xt,
+      sq,
+      count: { data: new BigInt64Array([BigInt(k)]), dims: [] },
+      start: { data: new BigInt64Array([BigInt(next)]), dims: [] },
+      mind0: f32(mind, [y.rows]),
+    });
+    const sel = out.selected.data as BigInt64Array;
+    for (let i = 0; i < k; i++) indices[done + i] = Number(sel[i]);
+    mind = out.mind_final.data as Float32Array;
+    done += k;
+    next = argmax(mind);
+    opts.onProgress?.(done / count);
+  }
+  return { indices, coverage2: mind };
+}
+
+function argmax(v: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
 }

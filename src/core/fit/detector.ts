@@ -41,7 +41,14 @@ export interface FittedDetector {
   bank?: MemoryBank;
   globalStd?: Standardiser;
   localStd?: Standardiser;
+  /**
+   * Mean and sd of the calibration images' patch distances: the exported anomaly map is standardised
+   * with them, so map values are "standard deviations above a normal patch" and compare across models.
+   */
+  mapStd?: Standardiser;
   threshold: number;
+  /** A high quantile (99th) of the calibration patch distances, standardised by mapStd. */
+  pixelThreshold?: number;
   /** Calibration score range, for anomalib-style normalisation (min/max). */
   calibration: { min: number; max: number; count: number };
 }
@@ -57,13 +64,76 @@ export interface DetectorScores {
 
 export interface FitProgress {
   stage: 'pool' | 'gaussian' | 'coreset' | 'calibrate';
-  /** 0..1 within the whole fit. */
+  /** 0..1 within the stage. */
   fraction: number;
 }
 
 export interface FitHooks {
   onProgress?: (p: FitProgress) => void;
   signal?: AbortSignal;
+}
+
+/**
+ * The training images' detector inputs, accumulated batch by batch as the backbone produces feature
+ * maps, so the maps themselves need not be kept: pooled statistics (2C per image) and patch rows
+ * (h*w*C per image, in one growing buffer: a list + concatenation would hold every row twice).
+ */
+export class TrainingSet {
+  private pooledParts: Matrix[] = [];
+  private patchData?: Float32Array;
+  private rowCount = 0;
+  private imageCount = 0;
+  private mapShape?: { c: number; h: number; w: number };
+
+  /** `expectedImages` sizes the patch buffer up front (it grows when more arrive). */
+  constructor(readonly recipe: DetectorRecipe, private readonly expectedImages = 0) {}
+
+  get images(): number {
+    return this.imageCount;
+  }
+
+  get shape(): { c: number; h: number; w: number } | undefined {
+    return this.mapShape;
+  }
+
+  async add(be: ComputeBackend, maps: FeatureMaps): Promise<void> {
+    if (maps.n === 0) return;
+    const { c, h, w } = maps;
+    if (!this.mapShape) this.mapShape = { c, h, w };
+    else if (this.mapShape.c !== c || this.mapShape.h !== h || this.mapShape.w !== w) {
+      const s = this.mapShape;
+      throw new XrayError('MODEL_INPUT_MISMATCH', `training feature maps differ in shape: [${s.c},${s.h},${s.w}] vs [${c},${h},${w}]`);
+    }
+    if (this.recipe.global.enabled) this.pooledParts.push(await meanStdPool(be, maps, { log1p: this.recipe.global.log1p }));
+    if (this.recipe.local.enabled) {
+      const rows = await patchRows(be, maps);
+      const need = (this.rowCount + rows.rows) * c;
+      if (!this.patchData || this.patchData.length < need) {
+        const grown = new Float32Array(Math.max(need, Math.ceil(this.expectedImages * h * w * c), this.patchData ? 2 * this.patchData.length : 0));
+        if (this.patchData) grown.set(this.patchData.subarray(0, this.rowCount * c));
+        this.patchData = grown;
+      }
+      this.patchData.set(rows.data, this.rowCount * c);
+      this.rowCount += rows.rows;
+    }
+    this.imageCount += maps.n;
+  }
+
+  pooled(): Matrix {
+    return vstack(this.pooledParts);
+  }
+
+  patches(): Matrix {
+    const c = this.mapShape?.c ?? 0;
+    return matrix(this.rowCount, c, (this.patchData ?? new Float32Array(0)).subarray(0, this.rowCount * c));
+  }
+
+  /** Drops the accumulated rows (after fitting they are no longer needed). */
+  clear(): void {
+    this.pooledParts = [];
+    this.patchData = undefined;
+    this.rowCount = 0;
+  }
 }
 
 function checkAbort(signal?: AbortSignal): void {
@@ -117,53 +187,70 @@ export async function scoreWithDetector(be: ComputeBackend, det: FittedDetector,
  */
 export async function fitDetector(be: ComputeBackend, train: FeatureMaps[], calibration: FeatureMaps[], recipe: DetectorRecipe = DEFAULT_RECIPE, hooks: FitHooks = {}): Promise<FittedDetector> {
   checkMaps(train, 'training');
-  checkMaps(calibration, 'calibration');
+  const set = new TrainingSet(recipe, train.reduce((a, b) => a + b.n, 0));
+  for (const b of train) {
+    checkAbort(hooks.signal);
+    await set.add(be, b);
+  }
+  return fitTrainingSet(be, set, calibration, hooks);
+}
+
+/** Fits on an accumulated TrainingSet (then cleared) and calibrates on `calibration` maps. */
+export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calibration: FeatureMaps[], hooks: FitHooks = {}): Promise<FittedDetector> {
+  const recipe = set.recipe;
   if (!recipe.global.enabled && !recipe.local.enabled) throw new XrayError('INTERNAL', 'the recipe enables neither the global nor the local detector');
+  if (set.images < 2) throw new XrayError('INTERNAL', `fitting needs at least 2 training images, got ${set.images}`);
+  checkMaps(calibration, 'calibration');
+  const shape = set.shape!;
+  const cal0 = calibration.find((b) => b.n > 0)!;
+  if (cal0.c !== shape.c || cal0.h !== shape.h || cal0.w !== shape.w) {
+    throw new XrayError('MODEL_INPUT_MISMATCH', `calibration feature maps [${cal0.c},${cal0.h},${cal0.w}] differ from the training maps [${shape.c},${shape.h},${shape.w}]`);
+  }
   const progress = (stage: FitProgress['stage'], fraction: number) => hooks.onProgress?.({ stage, fraction });
   const det: FittedDetector = { recipe, threshold: 0, calibration: { min: 0, max: 0, count: 0 } };
 
   if (recipe.global.enabled) {
-    const pooled: Matrix[] = [];
-    for (const b of train) {
-      checkAbort(hooks.signal);
-      pooled.push(await meanStdPool(be, b, { log1p: recipe.global.log1p }));
-    }
-    progress('gaussian', 0.05);
-    det.gaussian = await fitGaussian(be, vstack(pooled), { shrinkage: recipe.global.shrinkage });
+    progress('gaussian', 0);
+    det.gaussian = await fitGaussian(be, set.pooled(), { shrinkage: recipe.global.shrinkage });
+    progress('gaussian', 1);
   }
   checkAbort(hooks.signal);
   if (recipe.local.enabled) {
-    progress('coreset', 0.1);
-    // One preallocated matrix, filled batch by batch: a list + vstack would hold every row twice.
-    const { c, h, w } = train[0];
-    const all = matrix(train.reduce((a, b) => a + b.n, 0) * h * w, c);
-    let offset = 0;
-    for (const b of train) {
-      checkAbort(hooks.signal);
-      const rows = await patchRows(be, b);
-      all.data.set(rows.data, offset);
-      offset += rows.data.length;
-    }
-    det.bank = await buildMemoryBank(be, all, {
+    progress('coreset', 0);
+    det.bank = await buildMemoryBank(be, set.patches(), {
       coresetRatio: recipe.local.coresetRatio,
       sampling: recipe.local.sampling,
       projectTo: recipe.local.projectTo,
       selectionProjectTo: recipe.local.selectionProjectTo,
       seed: recipe.seed,
+      signal: hooks.signal,
+      onProgress: (f) => progress('coreset', f),
     });
   }
+  set.clear();
   checkAbort(hooks.signal);
-  progress('calibrate', 0.9);
-  const cal = await scoreWithDetector(be, det, calibration);
+  progress('calibrate', 0);
+  const cal = await scoreWithDetector(be, det, calibration, { keepMaps: true });
   if (cal.score.length < 2) throw new XrayError('INTERNAL', 'calibration needs at least 2 normal images');
   if (cal.global) det.globalStd = standardiser(cal.global);
   if (cal.local) det.localStd = standardiser(cal.local);
+  if (cal.maps) {
+    det.mapStd = standardiser(cal.maps);
+    const { mean, sd } = det.mapStd;
+    det.pixelThreshold = (quantile(cal.maps, 0.99) - mean) / sd;
+  }
   const parts = [];
   if (cal.global && det.globalStd) parts.push({ scores: cal.global, std: det.globalStd, weight: recipe.global.weight });
   if (cal.local && det.localStd) parts.push({ scores: cal.local, std: det.localStd, weight: recipe.local.weight });
   const combined = combineScores(parts);
   det.threshold = quantile(combined, recipe.thresholdQuantile);
-  det.calibration = { min: Math.min(...combined), max: Math.max(...combined), count: combined.length };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of combined) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  det.calibration = { min, max, count: combined.length };
   progress('calibrate', 1);
   return det;
 }

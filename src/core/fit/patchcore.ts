@@ -20,6 +20,10 @@ export interface MemoryBankOptions {
   /** Projection used inside the greedy selection only (PatchCore: 128). */
   selectionProjectTo?: number;
   seed?: number;
+  /** Checked between coreset steps; abort -> CANCELLED. */
+  signal?: AbortSignal;
+  /** Coreset selection progress, 0..1. */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface MemoryBank {
@@ -46,7 +50,7 @@ export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts:
       ? Array.from({ length: rows.rows }, (_, i) => i)
       : opts.sampling === 'random'
         ? sampleIndices(rows.rows, count, mulberry32(seed))
-        : (await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed })).indices;
+        : (await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed, signal: opts.signal, onProgress: opts.onProgress })).indices;
   const bank = selectRows(rows, idx);
   return { bank, bankSq: rowSquaredNorms(bank), projection };
 }

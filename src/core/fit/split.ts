@@ -40,3 +40,15 @@ export function groupedHoldout<T>(items: readonly T[], groupOf: (item: T) => str
   for (const it of items) (heldGroups.has(groupOf(it)) ? held : rest).push(it);
   return { held, rest };
 }
+
+/**
+ * The subject (patient) an image file belongs to, from its name, so that a calibration hold-out never
+ * splits one patient's images: the chest X-ray data set's names (IM-0553-0001-0002 -> IM-0553,
+ * NORMAL2-IM-1345-0001 -> NORMAL2-IM-1345, person12_virus_3 -> person12); any other file is its own
+ * subject (its name without folder and extension).
+ */
+export function subjectKey(path: string): string {
+  const base = path.split(/[\\/]/).pop() ?? path;
+  const m = /^((?:NORMAL2-)?IM-\d+)|^(person\d+)/.exec(base);
+  return m ? (m[1] ?? m[2]) : base.replace(/\.[^.]*$/, '');
+}

@@ -70,6 +70,11 @@ export interface ModelManifest {
   };
   license?: string;
   provenance?: string;
+  /**
+   * Offer this model first (model lists put default models before the others, so it is what a viewer
+   * uses when no model is chosen in the settings).
+   */
+  default?: boolean;
   /** Free-form information (fit settings, validation metrics); carried along, never interpreted. */
   metadata?: Record<string, unknown>;
 }
@@ -83,4 +88,6 @@ export interface ModelInfo {
   manifestPath: string;
   onnxPath: string;
   origin: 'bundled' | 'configured' | 'workspace';
+  /** The manifest asks to be offered first ("default": true). */
+  isDefault?: boolean;
 }

@@ -1,7 +1,8 @@
 /**
  * Finds models in folders: every `*.model.json` directly in a folder or in one level of subfolders
  * (so `models/<name>/<name>.model.json` layouts work), validated, with its ONNX file present. A bad
- * manifest never hides the good ones: it becomes a problem line for the log.
+ * manifest never hides the good ones: it becomes a problem line for the log. Models whose manifest
+ * says "default": true come first.
  */
 import { join, dirname } from 'node:path';
 import { XrayError, toErrorInfo } from '../errors';
@@ -58,6 +59,8 @@ export async function discoverModels(
       models.push(info);
     }
   }
+  // Default models first; otherwise the folder order (stable sort).
+  models.sort((a, b) => Number(b.isDefault === true) - Number(a.isDefault === true));
   return { models, problems };
 }
 
@@ -110,6 +113,7 @@ async function loadInfo(manifestPath: string, origin: ModelInfo['origin'], fs: M
     manifestPath,
     onnxPath,
     origin,
+    ...(manifest.default === true ? { isDefault: true } : {}),
   };
 }
 

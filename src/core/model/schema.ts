@@ -96,6 +96,7 @@ export function buildManifestJsonSchema(): JsonSchema {
       },
       license: { type: 'string', maxLength: 1000 },
       provenance: { type: 'string', maxLength: 10000 },
+      default: { type: 'boolean', description: 'Offer this model first: model lists put default models before the others.' },
       metadata: { type: 'object', description: 'Free-form information (fit settings, metrics); not interpreted.' },
     },
     required: ['schema', 'id', 'name', 'version', 'onnx', 'input', 'preprocessing', 'outputs', 'calibration'],

@@ -84,3 +84,43 @@ function pruneToOutputs(g: onnx.IGraphProto): void {
   g.node = nodes.filter((_, i) => keep[i]);
   g.initializer = (g.initializer ?? []).filter((t) => needed.has(t.name!));
 }
+
+/**
+ * The part of a model that computes `outputs` (graph outputs or any intermediate tensors), as a model of
+ * its own: e.g. a backbone cut at the feature tap a detector reads, so a runtime computes nothing past it.
+ */
+export function extractSubmodel(modelBytes: Uint8Array, outputs: string[]): Uint8Array {
+  const model = onnx.ModelProto.decode(modelBytes);
+  const g = model.graph!;
+  const declared = new Map((g.output ?? []).map((o) => [o.name!, o]));
+  const valueInfo = new Map((g.valueInfo ?? []).map((v) => [v.name!, v]));
+  const produced = new Set([...(g.node ?? []).flatMap((n) => n.output ?? []), ...(g.input ?? []).map((i) => i.name!)]);
+  for (const o of outputs) if (!produced.has(o) && !declared.has(o)) throw new Error(`model has no tensor '${o}'`);
+  // An intermediate tensor needs a declared type to become an output; float is what feature maps are.
+  g.output = outputs.map((o) => declared.get(o) ?? valueInfo.get(o) ?? { name: o, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+  pruneToOutputs(g);
+  const used = new Set((g.node ?? []).flatMap((n) => reads(n)));
+  g.input = (g.input ?? []).filter((i) => used.has(i.name!) || outputs.includes(i.name!));
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** What a model declares and computes, for checking it against a manifest before running it. */
+export interface OnnxGraphInfo {
+  inputs: { name: string; dims: (number | string)[]; elemType?: number }[];
+  outputs: string[];
+  /** Every tensor name a node produces (intermediate ones included). */
+  tensors: Set<string>;
+}
+
+export function inspectModel(modelBytes: Uint8Array): OnnxGraphInfo {
+  const model = onnx.ModelProto.decode(modelBytes);
+  const g = model.graph ?? {};
+  const init = new Set((g.initializer ?? []).map((t) => t.name!));
+  const dims = (v: onnx.IValueInfoProto) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : (d.dimParam ?? '?')));
+  return {
+    // Initializers listed as inputs (older exporters) are weights, not inputs a caller feeds.
+    inputs: (g.input ?? []).filter((i) => !init.has(i.name!)).map((i) => ({ name: i.name!, dims: i.type?.tensorType?.shape ? dims(i) : [], elemType: i.type?.tensorType?.elemType ?? undefined })),
+    outputs: (g.output ?? []).map((o) => o.name!),
+    tensors: new Set((g.node ?? []).flatMap((n) => n.output ?? [])),
+  };
+}

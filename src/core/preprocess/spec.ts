@@ -44,10 +44,12 @@ export type PreprocessStep =
   | { op: 'clahe'; clipLimit?: number; tilesX?: number; tilesY?: number; bins?: number }
   /**
    * Map modality values to [0,1]: by the first DICOM window (its VOI LUT function; min/max when the
-   * image has no window), by min/max, or between the `low` and `high` percentiles (defaults 0.5 and
-   * 99.5; numpy.percentile's linear method).
+   * image has no window), by min/max, between the `low` and `high` percentiles (defaults 0.5 and
+   * 99.5; numpy.percentile's linear method), or by the stored bit depth ('bits': the whole range a
+   * sample of `bitsStored` bits can hold, e.g. v / 255 for 8-bit JPEGs, v / 4095 for 12-bit data; the
+   * same fixed scale for every image, as networks fitted on pixel / 255 expect).
    */
-  | { op: 'intensity'; mode: 'window' | 'minmax' | 'percentile'; low?: number; high?: number }
+  | { op: 'intensity'; mode: 'window' | 'minmax' | 'percentile' | 'bits'; low?: number; high?: number }
   /**
    * Make the background dark: MONOCHROME1 always; then, when invertBrightBackground, the paper's heuristic:
    * invert if the mean of the four cornerSize x cornerSize corners (default 50, clamped to the image

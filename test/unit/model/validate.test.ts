@@ -55,7 +55,7 @@ test('every field is type-checked, with its path in the message', () => {
     [(m) => (m.input.normalize = { mean: [0.5], std: [0] }), 'input.normalize.std[0] must be a positive number (got 0)'],
     [(m) => (m.preprocessing.steps[3].size = 0), 'preprocessing.steps[3].size must be an integer from 1 to 8192 (got 0)'],
     [(m) => (m.preprocessing.steps[1].cornerSize = 'big'), 'preprocessing.steps[1].cornerSize must be an integer from 1 to 4096'],
-    [(m) => (m.preprocessing.steps[0].mode = 'auto'), "preprocessing.steps[0].mode must be 'window', 'minmax' or 'percentile' (got \"auto\")"],
+    [(m) => (m.preprocessing.steps[0].mode = 'auto'), "preprocessing.steps[0].mode must be 'window', 'minmax', 'percentile' or 'bits' (got \"auto\")"],
     [(m) => (m.preprocessing.steps[0].extra = 1), 'preprocessing.steps[0].extra is not a known field'],
     [(m) => (m.preprocessing = { steps: {} }), 'preprocessing.steps must be an array'],
     [(m) => delete m.preprocessing, 'preprocessing is required'],

@@ -7,7 +7,8 @@
 import type { PreprocessStep } from '../spec';
 import { mapLinearClamped, mapValues, valueRange, type Raster } from '../raster';
 import { percentiles } from '../quantile';
-import { stepSchema, type OpDefinition } from '../state';
+import { stepSchema, withNotice, type OpDefinition } from '../state';
+import type { XrayImage } from '../../image/types';
 
 type IntensityStep = Extract<PreprocessStep, { op: 'intensity' }>;
 
@@ -17,9 +18,9 @@ export const intensity: OpDefinition<IntensityStep> = {
   op: 'intensity',
   params: stepSchema(
     'intensity',
-    "Map modality values to [0,1]: by the image's first window preset (min/max when it has none), by min/max, or between two percentiles.",
+    "Map modality values to [0,1]: by the image's first window preset (min/max when it has none), by min/max, between two percentiles, or by the stored bit depth ('bits': v / (2^bitsStored - 1) for unsigned samples).",
     {
-      mode: { enum: ['window', 'minmax', 'percentile'] },
+      mode: { enum: ['window', 'minmax', 'percentile', 'bits'] },
       low: { type: 'number', minimum: 0, maximum: 100, description: `Lower percentile (mode 'percentile'); default ${DEFAULT_PERCENTILES.low}.` },
       high: { type: 'number', minimum: 0, maximum: 100, description: `Upper percentile (mode 'percentile'); default ${DEFAULT_PERCENTILES.high}.` },
     },
@@ -39,7 +40,14 @@ export const intensity: OpDefinition<IntensityStep> = {
     const window = first && first.width > 0 && Number.isFinite(first.width) && Number.isFinite(first.center) ? first : undefined;
     let raster: Raster;
     if (window) raster = applyWindow(state.raster, window.center, window.width, window.fn ?? 'LINEAR');
-    else {
+    else if (step.mode === 'bits') {
+      const range = storedRange(state.source);
+      if (!range) {
+        const [lo, hi] = minMax(state.raster);
+        return withNotice({ ...state, raster: stretch(state.raster, lo, hi), domain: { min: 0, max: 1 }, black: 0 }, 'Floating-point samples have no bit depth to scale by; scaled by min/max instead.');
+      }
+      raster = stretch(state.raster, range[0], range[1]);
+    } else {
       const [lo, hi] =
         step.mode === 'percentile'
           ? percentiles(state.raster, [step.low ?? DEFAULT_PERCENTILES.low, step.high ?? DEFAULT_PERCENTILES.high])
@@ -49,6 +57,20 @@ export const intensity: OpDefinition<IntensityStep> = {
     return { ...state, raster, domain: { min: 0, max: 1 }, black: 0 };
   },
 };
+
+/**
+ * The modality values of the smallest and largest sample `bitsStored` bits can hold (signed samples are
+ * two's complement), in increasing order; undefined for floating-point data, which has no such range.
+ */
+export function storedRange(image: Pick<XrayImage, 'bitsStored' | 'signed' | 'rescale' | 'data'>): [number, number] | undefined {
+  const bits = image.bitsStored;
+  if (image.data instanceof Float32Array || !(Number.isInteger(bits) && bits >= 1 && bits <= 16)) return undefined;
+  const lo = image.signed ? -(2 ** (bits - 1)) : 0;
+  const hi = image.signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  const a = lo * image.rescale.slope + image.rescale.intercept;
+  const b = hi * image.rescale.slope + image.rescale.intercept;
+  return a <= b ? [a, b] : [b, a];
+}
 
 function minMax(r: Raster): [number, number] {
   const { min, max } = valueRange(r);

@@ -1,0 +1,112 @@
+/**
+ * `xray-anomaly fit <folder> --out <dir> --id <model-id>`: fits a detector on the normal images under a
+ * folder through the engine (the same code the editor's command runs), with progress and ETA on stderr.
+ * Ctrl-C cancels cleanly (the engine deletes what it had started writing); a second Ctrl-C stops at once.
+ */
+import { mkdirSync, readdirSync, rmdirSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { XrayError } from '../core/errors';
+import { DEFAULT_DECODE_LIMITS } from '../core/image/types';
+import { scanImages } from '../core/dataset/scan';
+import type { EngineClient } from '../engine/client';
+import type { EngineNotifications, FitResult } from '../protocol/engine';
+import { nodeScanFs } from './scoring';
+
+export interface FitCommandOptions {
+  folder: string;
+  out: string;
+  id: string;
+  name?: string;
+  coreset?: number;
+  calibration?: number;
+  backbone?: string;
+  overwrite?: boolean;
+  /** Where progress lines go (stderr). */
+  write(line: string): void;
+}
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const r = Math.round(s);
+  return r >= 60 ? `${Math.floor(r / 60)}m ${String(r % 60).padStart(2, '0')}s` : `${r}s`;
+}
+
+export function formatProgress(p: EngineNotifications['fitProgress']): string {
+  const eta = p.etaS !== undefined ? `, ETA ${formatDuration(p.etaS)}` : '';
+  return `fit: ${(p.fraction * 100).toFixed(0).padStart(3)}% ${p.stage.padEnd(9)} ${p.message}${eta}`;
+}
+
+export function numberOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new XrayError('MODEL_INVALID', `--${name} must be a number, got "${v}"`);
+  return n;
+}
+
+/** Runs the fit; resolves with the result, rejects with the engine's XrayError (CANCELLED after Ctrl-C). */
+export async function runFit(engine: EngineClient, o: FitCommandOptions): Promise<FitResult> {
+  const folder = resolve(o.folder);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new XrayError('MODEL_INVALID', `${o.folder} is not a folder.`);
+  const rel = await scanImages(folder, nodeScanFs);
+  if (rel.length === 0) throw new XrayError('EMPTY_FILE', `There are no images (.dcm .png .jpg .tif) under ${folder}: fitting needs a folder of normal images.`);
+  const outDir = resolve(o.out);
+  const created = !existsSync(outDir);
+  if (created) mkdirSync(outDir, { recursive: true });
+  const jobId = `cli-${process.pid}-${Date.now().toString(36)}`;
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      o.write('fit: cancelling (Ctrl-C again to stop at once)...');
+      void engine.cancelFit(jobId).catch(() => undefined);
+    } else {
+      // The engine removes its temporary files on the way out.
+      engine.dispose();
+    }
+  };
+  process.on('SIGINT', onSigint);
+  let last = '';
+  let lastAt = 0;
+  o.write(`fit: ${rel.length} images under ${folder} -> ${join(outDir, `${o.id}.onnx`)}`);
+  try {
+    return await engine.fit(
+      {
+        jobId,
+        files: rel.map((r) => join(folder, r)),
+        outDir,
+        modelId: o.id,
+        name: o.name,
+        overwrite: o.overwrite,
+        coresetRatio: o.coreset,
+        calibrationFraction: o.calibration,
+        backboneManifestPath: o.backbone ? resolve(o.backbone) : undefined,
+        limits: DEFAULT_DECODE_LIMITS,
+      },
+      (p) => {
+        const line = formatProgress(p);
+        const now = Date.now();
+        // One line a second is plenty in a log; stage changes always show.
+        if (now - lastAt < 1000 && p.stage === last && p.fraction < 1) return;
+        lastAt = now;
+        last = p.stage;
+        o.write(line);
+      },
+    );
+  } catch (err) {
+    if (created && existsSync(outDir) && readdirSync(outDir).length === 0) rmdirSync(outDir);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export function describeFitResult(r: FitResult): string {
+  const lines = [
+    `wrote ${r.manifestPath}`,
+    `  ${r.onnxPath}`,
+    `  ${r.images.used} images used (${r.images.calibration} held out for calibration), ${r.images.skipped.length} skipped; memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; threshold ${r.threshold.toFixed(4)}; ${(r.fitMs / 1000).toFixed(1)} s`,
+  ];
+  for (const s of r.images.skipped.slice(0, 10)) lines.push(`  skipped ${s.path}: [${s.code}] ${s.message}`);
+  if (r.images.skipped.length > 10) lines.push(`  ... and ${r.images.skipped.length - 10} more skipped`);
+  return lines.join('\n');
+}

@@ -1,0 +1,99 @@
+/**
+ * A fitted detector as a model the rest of the system loads like any other: ONE ONNX file (the
+ * backbone cut at its tap + the detector head, outputs `pred_score` and `anomaly_map` as anomalib names
+ * them) and its manifest, which copies the backbone's input and preprocessing so every runtime prepares
+ * pixels exactly as the features were computed.
+ */
+import type { BackboneManifest } from '../model/backbone';
+import { MANIFEST_SCHEMA, type ModelManifest } from '../model/manifest';
+import { composeModels } from '../onnx/compose';
+import type { FittedDetector } from './detector';
+import { buildDetectorHead } from './head';
+
+export interface ExportInfo {
+  id: string;
+  name: string;
+  /** Input pixels per feature-map cell of the tap. */
+  stride: number;
+  images: { training: number; calibration: number; skipped: number };
+  /** Where the images came from, in words (e.g. the folder), for provenance. */
+  source: string;
+  fitSeconds: number;
+  /** ISO date of the fit; kept out of the ONNX file so refits of the same data give the same bytes. */
+  fittedAt: string;
+}
+
+export interface ExportedModel {
+  onnx: Uint8Array;
+  manifest: ModelManifest;
+}
+
+/** FNV-1a over the bytes: a short, stable content stamp for the model version. */
+export function contentStamp(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+export function exportDetector(det: FittedDetector, backbone: BackboneManifest & { preprocessing: ModelManifest['preprocessing'] }, backboneBytes: Uint8Array, info: ExportInfo): ExportedModel {
+  const r = det.recipe;
+  const head = buildDetectorHead(det, { stride: info.stride, blurSigma: 4 });
+  const outputs = ['pred_score', ...(det.bank ? ['anomaly_map'] : [])];
+  const onnx = composeModels(backboneBytes, head.toBytes({ opset: 17 }), {
+    connect: { features: r.tap },
+    outputs,
+    docString: `Anomaly detector fitted by X-ray Anomaly Review on ${info.images.training} normal images: backbone '${backbone.id}' cut at '${r.tap}', ${describeRecipe(det)}.`,
+    metadata: { threshold: String(det.threshold), recipe: JSON.stringify(r), backbone: backbone.id },
+  });
+  const parts = describeRecipe(det);
+  const { min, max } = det.calibration;
+  const calibration: ModelManifest['calibration'] = {
+    threshold: det.threshold,
+    min,
+    // A degenerate calibration set (identical scores) still needs a range to normalise by.
+    max: max > min ? max : min + 1,
+    ...(det.pixelThreshold !== undefined && Number.isFinite(det.pixelThreshold) ? { pixelThreshold: det.pixelThreshold } : {}),
+    source: `${Math.round(r.thresholdQuantile * 1000) / 10}th percentile of the scores of ${det.calibration.count} held-out normal images (min/max: their range)${det.pixelThreshold !== undefined ? '; pixel threshold: 99th percentile of their standardised patch distances' : ''}`,
+  };
+  const manifest: ModelManifest = {
+    schema: MANIFEST_SCHEMA,
+    id: info.id,
+    name: info.name,
+    version: `1.0.0+${contentStamp(onnx)}`,
+    description: `Fitted on ${info.images.training} normal images (${info.images.calibration} more held out to calibrate the threshold) from ${info.source}: ${parts}. Scores above the threshold are unlike those images.`,
+    onnx: `${info.id}.onnx`,
+    input: { ...backbone.input },
+    preprocessing: backbone.preprocessing,
+    outputs: det.bank ? { anomalyMap: 'anomaly_map', score: 'pred_score' } : { score: 'pred_score' },
+    // The map is upsampled and smoothed inside the graph and covers the whole input.
+    postprocess: { smoothingSigma: 0, maskForeground: false },
+    calibration,
+    license: `Fitted model: a derivative of the backbone (${backbone.license ?? 'see its manifest'}) and of the images it was fitted on; their terms apply.`,
+    provenance: [
+      `Fitted by X-ray Anomaly Review (fit) on ${info.fittedAt} in ${info.fitSeconds.toFixed(1)} s.`,
+      `Images: ${info.source}; ${info.images.training} for fitting, ${info.images.calibration} held out (patient-grouped where file names tell the patient) for calibration, ${info.images.skipped} skipped as unreadable.`,
+      `Backbone: ${backbone.name} (${backbone.id}), tap ${r.tap} (stride ${info.stride}).${backbone.provenance ? ` ${backbone.provenance}` : ''}`,
+    ].join('\n'),
+    metadata: {
+      fit: {
+        recipe: r,
+        backbone: { id: backbone.id, tap: r.tap, stride: info.stride },
+        images: info.images,
+        memoryBank: det.bank ? { rows: det.bank.bank.rows, dims: det.bank.bank.cols } : undefined,
+        gaussian: det.gaussian ? { dims: det.gaussian.dim, shrinkage: det.gaussian.shrinkage } : undefined,
+        standardisers: { global: det.globalStd, local: det.localStd, map: det.mapStd },
+        fitSeconds: Math.round(info.fitSeconds * 10) / 10,
+        fittedAt: info.fittedAt,
+      },
+    },
+  };
+  return { onnx, manifest };
+}
+
+function describeRecipe(det: FittedDetector): string {
+  const r = det.recipe;
+  const parts: string[] = [];
+  if (det.gaussian) parts.push(`Gaussian of per-channel mean+std of ${r.global.log1p ? 'log(1+x)' : 'x'} (${det.gaussian.dim} dims)`);
+  if (det.bank) parts.push(`PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset ${+(r.local.coresetRatio * 100).toFixed(3)}%)`);
+  return parts.join(' + ') + (parts.length > 1 ? ', each standardised on the calibration images and summed' : '');
+}

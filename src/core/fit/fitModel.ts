@@ -1,0 +1,394 @@
+/**
+ * "Fit a detector on this folder of normal images", from file paths to ONE written model (ONNX +
+ * manifest). Pure orchestration with injected I/O (the engine supplies files, decoding and
+ * onnxruntime), in this order:
+ *
+ *  1. check the request and the backbone (manifest, ONNX inputs, tap; one trial image) — every mistake
+ *     the user can fix is reported before any long work;
+ *  2. read, decode and preprocess each image with the pipeline the written model will carry, and run the
+ *     backbone in small batches; only pooled statistics and patch rows are kept, not the feature maps
+ *     (except the calibration images', which are few). Unreadable files are skipped and reported;
+ *  3. fit the detector (Gaussian + coreset memory bank), calibrate on the held-out normals;
+ *  4. export backbone + head as one ONNX file, check that it reproduces the in-memory scores, and write
+ *     it with its manifest under temporary names, renamed only at the very end: a cancelled or failed
+ *     fit leaves nothing behind.
+ */
+import { basename, dirname, join } from 'node:path';
+import { XrayError, toErrorInfo } from '../errors';
+import type { DecodeLimits, XrayImage } from '../image/types';
+import { parseBackboneManifest, type BackboneManifest } from '../model/backbone';
+import { MANIFEST_SUFFIX, type ModelManifest } from '../model/manifest';
+import { MODEL_ID_PATTERN } from '../model/schema';
+import { safeRelativePath } from '../model/paths';
+import { parseManifest } from '../model/validate';
+import type { PipelineSpec } from '../preprocess/spec';
+import { FeatureExtractor } from './backbone';
+import { type ComputeBackend, f32 } from './compute';
+import { DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreWithDetector, TrainingSet } from './detector';
+import { exportDetector } from './export';
+import type { FeatureMaps } from './features';
+import { ProgressTracker } from './progress';
+import { groupedHoldout, subjectKey } from './split';
+
+/** Fewer usable images than this cannot give a meaningful Gaussian, bank and threshold. */
+export const MIN_FIT_IMAGES = 10;
+export const DEFAULT_CALIBRATION_FRACTION = 0.15;
+const BATCH = 8;
+
+export type FitStageName = 'reading' | 'features' | 'gaussian' | 'coreset' | 'calibrate' | 'export';
+
+/** Same shape as the engine protocol's FitRequest (core does not import the protocol). */
+export interface FitModelRequest {
+  jobId: string;
+  files: string[];
+  outDir: string;
+  modelId: string;
+  name?: string;
+  overwrite?: boolean;
+  calibrationFraction?: number;
+  coresetRatio?: number;
+  backboneManifestPath?: string;
+  limits: DecodeLimits;
+}
+
+export interface SkippedImage {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface FitModelResult {
+  manifestPath: string;
+  onnxPath: string;
+  /** used = every usable image (fitting + calibration); calibration = those held out to calibrate. */
+  images: { used: number; calibration: number; skipped: SkippedImage[] };
+  threshold: number;
+  memoryBank: { rows: number; dims: number };
+  fitMs: number;
+}
+
+export interface FitModelProgress {
+  stage: FitStageName;
+  fraction: number;
+  etaS?: number;
+  message: string;
+  skipped: number;
+}
+
+export interface FitFiles {
+  /** Reads a file; rejects files larger than maxBytes before reading them whole. */
+  readFile(path: string, maxBytes: number): Promise<Uint8Array>;
+  exists(path: string): Promise<boolean>;
+  isDirectory(path: string): Promise<boolean>;
+  writeFile(path: string, bytes: Uint8Array | string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file; a missing file is not an error. */
+  remove(path: string): Promise<void>;
+}
+
+export interface FitIO {
+  files: FitFiles;
+  decode(bytes: Uint8Array, path: string, limits: DecodeLimits): Promise<XrayImage>;
+  /** One network input per region of the image (prepareInputs of the preprocessing pipeline). */
+  prepare(image: XrayImage, manifest: Pick<ModelManifest, 'input' | 'preprocessing'>): { tensor: Float32Array }[];
+  compute: ComputeBackend;
+  /** Backbone manifest used when the request names none. */
+  defaultBackbonePath: string;
+  now?: () => number;
+  /** Wall-clock date for the provenance; injected so tests and reproducible builds can fix it. */
+  date?: () => Date;
+}
+
+export interface FitModelHooks {
+  onProgress?: (p: FitModelProgress) => void;
+  signal?: AbortSignal;
+  /** Settings beyond the request (tests, research); default DEFAULT_RECIPE with the request's coreset ratio. */
+  recipe?: DetectorRecipe;
+}
+
+function cancelled(): XrayError {
+  return new XrayError('CANCELLED', 'Fitting was cancelled; nothing was written.');
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+/** Request problems a user can fix, all at once; nothing has been read yet. */
+export function fitRequestProblems(req: FitModelRequest): string[] {
+  const problems: string[] = [];
+  if (typeof req.modelId !== 'string' || !new RegExp(MODEL_ID_PATTERN).test(req.modelId)) {
+    problems.push(`the model id must be letters, digits, '.', '_' or '-' (at most 100, starting with a letter or digit); got ${JSON.stringify(req.modelId)}`);
+  }
+  if (!Array.isArray(req.files) || req.files.some((f) => typeof f !== 'string')) problems.push('files must be a list of file paths');
+  if (typeof req.outDir !== 'string' || !req.outDir) problems.push('an output folder is needed');
+  const frac = req.calibrationFraction ?? DEFAULT_CALIBRATION_FRACTION;
+  if (!(typeof frac === 'number' && frac >= 0.05 && frac <= 0.5)) problems.push(`the calibration fraction must be between 0.05 and 0.5; got ${frac}`);
+  const ratio = req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio;
+  if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) problems.push(`the memory-bank (coreset) ratio must be in (0, 1], e.g. 0.01; got ${ratio}`);
+  if (!req.limits || !(req.limits.maxFileBytes > 0) || !(req.limits.maxPixels > 0)) problems.push('decode limits must give positive maxFileBytes and maxPixels');
+  return problems;
+}
+
+export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelHooks = {}): Promise<FitModelResult> {
+  const now = io.now ?? (() => performance.now());
+  const t0 = now();
+  const signal = hooks.signal;
+  const problems = fitRequestProblems(req);
+  if (problems.length) throw new XrayError('MODEL_INVALID', `Cannot fit: ${problems.join('; ')}.`);
+  const files = [...new Set(req.files)];
+  if (files.length === 0) throw new XrayError('EMPTY_FILE', `There are no images to fit on: fitting needs at least ${MIN_FIT_IMAGES} normal images.`);
+  if (!(await io.files.isDirectory(req.outDir).catch(() => false))) throw new XrayError('MODEL_INVALID', `The output folder ${req.outDir} does not exist.`);
+  const onnxPath = join(req.outDir, `${req.modelId}.onnx`);
+  const manifestPath = join(req.outDir, `${req.modelId}${MANIFEST_SUFFIX}`);
+  if (!req.overwrite) {
+    for (const p of [onnxPath, manifestPath]) {
+      if (await io.files.exists(p)) throw new XrayError('MODEL_INVALID', `${basename(p)} already exists in ${req.outDir}; choose another model id or allow overwriting.`);
+    }
+  }
+  const base: DetectorRecipe = hooks.recipe ?? { ...DEFAULT_RECIPE, local: { ...DEFAULT_RECIPE.local, coresetRatio: req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio } };
+
+  const skipped: SkippedImage[] = [];
+  let recipe = base;
+  const tracker = new ProgressTracker<FitStageName>(
+    [
+      { stage: 'reading', expected: 1 },
+      { stage: 'features', expected: 0.03 * files.length },
+      { stage: 'gaussian', expected: recipe.global.enabled ? 1 : 0 },
+      { stage: 'coreset', expected: recipe.local.enabled ? coresetSeconds(files.length, recipe) : 0 },
+      { stage: 'calibrate', expected: 1 + 0.01 * files.length },
+      { stage: 'export', expected: 2 },
+    ],
+    now,
+  );
+  let lastSent = -Infinity;
+  let lastStage: FitStageName | undefined;
+  const report = (stage: FitStageName, fraction: number, message: string, force = false): void => {
+    const p = tracker.update(stage, fraction);
+    const t = now();
+    // At most a few notifications a second, but every stage change and the end of each stage.
+    if (!force && stage === lastStage && fraction < 1 && t - lastSent < 250) return;
+    lastSent = t;
+    lastStage = stage;
+    hooks.onProgress?.({ ...p, message, skipped: skipped.length });
+  };
+
+  // 1. Backbone: manifest, ONNX, trial run.
+  report('reading', 0, 'Checking the backbone', true);
+  const backbonePath = req.backboneManifestPath ?? io.defaultBackbonePath;
+  const backbone = await readBackbone(io, backbonePath);
+  const backboneOnnx = safeRelativePath(backbone.onnx);
+  if (!backboneOnnx.ok) throw new XrayError('MODEL_INVALID', `The backbone manifest's onnx ${backboneOnnx.reason}.`);
+  const backboneBytes = await io.files.readFile(join(dirname(backbonePath), ...backboneOnnx.path.split('/')), Number.MAX_SAFE_INTEGER).catch((err: unknown) => {
+    throw new XrayError('MODEL_NOT_FOUND', `The backbone's ONNX file ${backbone.onnx} cannot be read.`, String(err));
+  });
+  // The detector reads the tap the backbone manifest names.
+  recipe = { ...base, tap: backbone.tap };
+  const extractor = await FeatureExtractor.open(io.compute, backbone, backboneBytes, `backbone:${backbone.id}:${req.jobId}`);
+  if (extractor.shape.c === 0) throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' has no channels.`);
+  checkAbort(signal);
+
+  // 2. Images -> features. Calibration files come first, so their maps are complete before training.
+  const calTarget = Math.max(2, Math.round(files.length * (req.calibrationFraction ?? DEFAULT_CALIBRATION_FRACTION)));
+  const { held, rest } = groupedHoldout(files, subjectKey, Math.min(calTarget, files.length), recipe.seed);
+  const ordered = [...held, ...rest];
+  const prepManifest = { input: backbone.input, preprocessing: backbone.preprocessing };
+  const set = new TrainingSet(recipe, rest.length);
+  const calibration: FeatureMaps[] = [];
+  let calImages = 0;
+  let calFiles = 0;
+  let usedFiles = 0;
+  let sample: { input: Float32Array; maps: FeatureMaps } | undefined;
+  const tensorSize = backbone.input.channels * backbone.input.height * backbone.input.width;
+
+  const prepareBatch = async (paths: string[]): Promise<{ path: string; tensors: Float32Array[] }[]> => {
+    const out: { path: string; tensors: Float32Array[] }[] = [];
+    for (const path of paths) {
+      try {
+        const bytes = await io.files.readFile(path, req.limits.maxFileBytes);
+        const image = await io.decode(bytes, path, req.limits);
+        out.push({ path, tensors: io.prepare(image, prepManifest).map((p) => p.tensor) });
+      } catch (err) {
+        skipped.push(skipRecord(path, err));
+      }
+    }
+    return out;
+  };
+
+  report('features', 0, `Reading ${files.length} images`, true);
+  let pending = prepareBatch(ordered.slice(0, BATCH));
+  for (let b = 0; b < ordered.length; b += BATCH) {
+    const batch = await pending;
+    checkAbort(signal);
+    // Decode the next batch while the backbone runs on this one.
+    pending = b + BATCH < ordered.length ? prepareBatch(ordered.slice(b + BATCH, b + 2 * BATCH)) : Promise.resolve([]);
+    pending.catch(() => undefined);
+    if (files.length - skipped.length < MIN_FIT_IMAGES) throw tooFew(files.length, skipped, true);
+    for (const item of batch) {
+      const toCalibration = calFiles < calTarget;
+      const n = item.tensors.length;
+      const input = new Float32Array(n * tensorSize);
+      item.tensors.forEach((t, i) => input.set(t, i * tensorSize));
+      const maps = await extractor.run(input, n);
+      if (toCalibration) {
+        sample ??= { input, maps };
+        calibration.push(maps);
+        calImages += n;
+        calFiles++;
+      } else await set.add(io.compute, maps);
+      usedFiles++;
+    }
+    report('features', Math.min(1, (b + BATCH) / ordered.length), `Features of ${Math.min(ordered.length, b + BATCH)} of ${ordered.length} images${skipped.length ? ` (${skipped.length} skipped)` : ''}`);
+  }
+  await pending;
+  if (usedFiles < MIN_FIT_IMAGES) throw tooFew(files.length, skipped);
+  checkAbort(signal);
+
+  // 3. Detector.
+  const stageMessage: Record<string, string> = {
+    gaussian: `Fitting the Gaussian on ${set.images} images`,
+    coreset: `Selecting the memory bank (${(recipe.local.coresetRatio * 100).toFixed(2)}% of ${set.images * extractor.shape.h * extractor.shape.w} patches)`,
+    calibrate: `Calibrating on ${calImages} held-out images`,
+  };
+  const det = await fitTrainingSet(io.compute, set, calibration, {
+    signal,
+    onProgress: (p) => report(p.stage === 'pool' ? 'gaussian' : p.stage, p.fraction, stageMessage[p.stage] ?? p.stage, p.fraction === 0),
+  }).catch((err: unknown) => {
+    throw err instanceof XrayError && err.code === 'CANCELLED' ? cancelled() : err;
+  });
+  checkAbort(signal);
+
+  // 4. Export, verify, write.
+  report('export', 0, 'Writing the model', true);
+  const date = io.date?.() ?? new Date();
+  const model = exportDetector(det, backbone, backboneBytes, {
+    id: req.modelId,
+    name: req.name?.trim() || req.modelId,
+    stride: extractor.shape.stride,
+    images: { training: set.images, calibration: calImages, skipped: skipped.length },
+    source: describeSource(files),
+    fitSeconds: (now() - t0) / 1000,
+    fittedAt: date.toISOString(),
+  });
+  await verifyExport(io.compute, model.onnx, backbone, sample!, det, `export:${req.jobId}`);
+  // Our own manifest must pass the validation every loader applies.
+  parseManifest(JSON.stringify(model.manifest), manifestPath);
+  checkAbort(signal);
+  await writeAtomically(io.files, [
+    { path: onnxPath, bytes: model.onnx },
+    { path: manifestPath, bytes: JSON.stringify(model.manifest, null, 2) + '\n' },
+  ], signal);
+  report('export', 1, `Wrote ${basename(onnxPath)}`, true);
+  return {
+    manifestPath,
+    onnxPath,
+    images: { used: set.images + calImages, calibration: calImages, skipped },
+    threshold: det.threshold,
+    memoryBank: { rows: det.bank?.bank.rows ?? 0, dims: det.bank?.bank.cols ?? 0 },
+    fitMs: now() - t0,
+  };
+}
+
+/** Nominal coreset seconds: one pass over all (projected) rows per selected row. */
+function coresetSeconds(images: number, recipe: DetectorRecipe): number {
+  const rows = images * 196;
+  const selected = rows * recipe.local.coresetRatio;
+  return recipe.local.sampling === 'greedy' ? 6.3e-10 * rows * selected * (recipe.local.selectionProjectTo || 384) + 1 : 1;
+}
+
+const FS_REASONS: Record<string, string> = { ENOENT: 'it does not exist', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a folder', EIO: 'an I/O error' };
+
+/** Why a file was skipped: the XrayError of decoding or preprocessing, or the file-system error of reading. */
+function skipRecord(path: string, err: unknown): SkippedImage {
+  if (err instanceof XrayError) return { path, code: err.code, message: err.message };
+  const errno = (err as { code?: unknown })?.code;
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { path, code: errno, message: `${basename(path)} cannot be read: ${FS_REASONS[errno] ?? errno}.` };
+  const info = toErrorInfo(err);
+  return { path, code: info.code, message: info.message };
+}
+
+/** `soFar`: reading stopped early, once too many files had failed for the rest to make up the minimum. */
+function tooFew(total: number, skipped: SkippedImage[], soFar = false): XrayError {
+  const examples = skipped.slice(0, 2).map((s) => s.message.replace(/\.$/, '')).join('; ');
+  const usable = soFar ? `fewer than ${MIN_FIT_IMAGES} of ${total} can be read` : `only ${total - skipped.length} of ${total} can be used`;
+  return new XrayError(
+    'EMPTY_FILE',
+    `Fitting needs at least ${MIN_FIT_IMAGES} readable normal images, but ${usable}${skipped.length ? ` (${skipped.length} unreadable${soFar ? ' so far' : ''}, e.g. ${examples})` : ''}. Nothing was written.`,
+    skipped.map((s) => `${s.path}: [${s.code}] ${s.message}`).join('\n'),
+  );
+}
+
+async function readBackbone(io: FitIO, path: string): Promise<BackboneManifest & { preprocessing: PipelineSpec }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await io.files.readFile(path, 4 * 1024 * 1024);
+  } catch (err) {
+    throw new XrayError('MODEL_NOT_FOUND', `The backbone manifest ${path} cannot be read.`, String(err));
+  }
+  return parseBackboneManifest(new TextDecoder().decode(bytes), path);
+}
+
+function describeSource(files: string[]): string {
+  const dirs = [...new Set(files.map((f) => dirname(f)))];
+  return dirs.length === 1 ? `the folder ${basename(dirs[0])}` : `${dirs.length} folders (${dirs.slice(0, 3).map((d) => basename(d)).join(', ')}${dirs.length > 3 ? ', ...' : ''})`;
+}
+
+/**
+ * Runs the written bytes on the first calibration images and compares with the in-memory scores: a
+ * model that would not reproduce what was fitted is never written.
+ */
+async function verifyExport(be: ComputeBackend, onnx: Uint8Array, backbone: BackboneManifest, sample: { input: Float32Array; maps: FeatureMaps }, det: FittedDetector, key: string): Promise<void> {
+  const { channels, height, width, name } = backbone.input;
+  const expected = (await scoreWithDetector(be, det, [sample.maps])).score;
+  let got: Float32Array;
+  try {
+    const out = await be.run(key, () => onnx, { [name]: f32(sample.input, [sample.maps.n, channels, height, width]) });
+    got = out.pred_score.data as Float32Array;
+  } catch (err) {
+    throw new XrayError('INTERNAL', `The exported model does not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}. Nothing was written.`, String(err));
+  }
+  // Float32 sums in another order differ by ~1e-6 relative; a standardised part amplifies its raw
+  // distance's error by mean/sd, so the tolerance follows each part's scale.
+  const parts = [
+    det.globalStd ? (det.recipe.global.weight * det.globalStd.mean) / det.globalStd.sd : 0,
+    det.localStd ? (det.recipe.local.weight * det.localStd.mean) / det.localStd.sd : 0,
+  ];
+  const tolerance = 1e-3 + 1e-4 * parts.reduce((a, b) => a + Math.abs(b), 0);
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(got[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])))) {
+      throw new XrayError('INTERNAL', `The exported model scores ${got[i]} where the fitted detector scores ${expected[i]}; nothing was written.`);
+    }
+  }
+}
+
+interface PendingFile {
+  path: string;
+  bytes: Uint8Array | string;
+}
+
+/**
+ * Writes every file under a temporary name in its folder, then renames them into place (the manifest
+ * last, so a model is never discoverable before its ONNX file is complete). Any failure or a
+ * cancellation removes what was written.
+ */
+export async function writeAtomically(fs: FitFiles, pending: PendingFile[], signal?: AbortSignal): Promise<void> {
+  const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const temps = pending.map((p) => join(dirname(p.path), `.${basename(p.path)}.${stamp}.tmp`));
+  const placed: string[] = [];
+  try {
+    for (let i = 0; i < pending.length; i++) {
+      checkAbort(signal);
+      await fs.writeFile(temps[i], pending[i].bytes);
+    }
+    checkAbort(signal);
+    for (let i = 0; i < pending.length; i++) {
+      await fs.rename(temps[i], pending[i].path);
+      placed.push(pending[i].path);
+    }
+  } catch (err) {
+    for (const t of temps) await fs.remove(t).catch(() => undefined);
+    // A half-placed model (ONNX without its manifest) is removed too.
+    if (placed.length < pending.length) for (const p of placed) await fs.remove(p).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Fitting from image files to a written model (core orchestration with the real decoder, pipeline,
+ * onnxruntime and file system): planted anomalies, the written file in a plain onnxruntime session,
+ * mixed sizes, unreadable files, bad backbones, cancellation and failed writes leaving nothing behind.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { decodeImage } from '../../../src/core/decode/index';
+import { XrayError } from '../../../src/core/errors';
+import { fitModel, MIN_FIT_IMAGES, type FitFiles, type FitIO, type FitModelProgress, type FitModelRequest } from '../../../src/core/fit/fitModel';
+import { rocAuc } from '../../../src/core/fit/metrics';
+import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
+import { applyAffine } from '../../../src/core/image/types';
+import { checkModelIO, parseManifest } from '../../../src/core/model/validate';
+import { prepareInput, prepareInputs } from '../../../src/core/preprocess/pipeline';
+import { scoreOutputs } from '../../../src/core/scoring/postprocess';
+import { nodeFitFiles } from '../../../src/engine/fitJobs';
+import { ortCompute } from '../../../src/engine/ortCompute';
+import { PALM_BLOB, writePhantoms, writeRealBackbone, writeTinyBackbone } from './phantoms';
+
+let work: string;
+let realBackbone: string;
+let tinyBackbone: string;
+let normals: string[];
+const compute = ortCompute({ threads: 1 });
+
+function io(files: FitFiles = nodeFitFiles(), defaultBackbonePath = realBackbone): FitIO {
+  return {
+    files,
+    decode: (b, p, l) => decodeImage(b, p, l),
+    prepare: (image, m) => prepareInputs(image, m as Parameters<typeof prepareInputs>[1]),
+    compute,
+    defaultBackbonePath,
+    date: () => new Date('2025-01-01T00:00:00Z'),
+  };
+}
+
+function request(over: Partial<FitModelRequest> = {}): FitModelRequest {
+  return { jobId: `t${Math.random().toString(36).slice(2)}`, files: normals, outDir: join(work, 'out'), modelId: 'phantom-detector', overwrite: true, coresetRatio: 0.05, limits: DEFAULT_DECODE_LIMITS, ...over };
+}
+
+const isCode = (code: string) => (e: unknown) => e instanceof XrayError && e.code === code;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'fit-'));
+  realBackbone = writeRealBackbone(join(work, 'bb-real'), 128);
+  tinyBackbone = writeTinyBackbone(join(work, 'bb-tiny'));
+  // Mixed sizes: the pipeline resizes every phantom to the backbone's input.
+  const sizes = [[128, 160], [160, 200], [112, 140], [144, 144]];
+  normals = (await writePhantoms(join(work, 'normal'), 20, (i) => ({ seed: 100 + i, width: sizes[i % 4][0], height: sizes[i % 4][1] }))).map((x) => x.path);
+  writeFileSync(join(work, 'out-placeholder'), '');
+  rmSync(join(work, 'out-placeholder'));
+  readdirSync(work);
+});
+
+after(async () => {
+  await compute.release();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function outDir(name: string): string {
+  const d = join(work, name);
+  rmSync(d, { recursive: true, force: true });
+  require('node:fs').mkdirSync(d, { recursive: true });
+  return d;
+}
+
+test('planted bright and dark blobs rank above every normal, and the map of the written model lights up where they are', async () => {
+  const out = outDir('planted');
+  const progress: FitModelProgress[] = [];
+  const result = await fitModel(request({ outDir: out }), io(), { onProgress: (p) => progress.push(p) });
+  assert.deepEqual(readdirSync(out).sort(), ['phantom-detector.model.json', 'phantom-detector.onnx']);
+  assert.equal(result.images.used, 20);
+  assert.equal(result.images.calibration, 3);
+  assert.ok(result.memoryBank.rows > 0 && result.memoryBank.dims === 384);
+
+  // Progress: stages in order, fraction never decreasing, ending at 1, an ETA on the way.
+  const order = ['reading', 'features', 'gaussian', 'coreset', 'calibrate', 'export'];
+  for (let i = 1; i < progress.length; i++) {
+    assert.ok(order.indexOf(progress[i].stage) >= order.indexOf(progress[i - 1].stage), `${progress[i - 1].stage} -> ${progress[i].stage}`);
+    assert.ok(progress[i].fraction >= progress[i - 1].fraction);
+  }
+  assert.equal(progress.at(-1)!.fraction, 1);
+  assert.deepEqual([...new Set(progress.map((p) => p.stage))], order);
+
+  // The written pair is a valid model; the ONNX runs in a plain onnxruntime session.
+  const manifestPath = join(out, 'phantom-detector.model.json');
+  const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
+  assert.deepEqual(manifest.outputs, { anomalyMap: 'anomaly_map', score: 'pred_score' });
+  assert.equal(manifest.calibration.threshold, result.threshold);
+  const session = await ort.InferenceSession.create(join(out, manifest.onnx), { intraOpNumThreads: 1 });
+  assert.deepEqual([...session.outputNames].sort(), ['anomaly_map', 'pred_score']);
+  checkModelIO(manifest, { inputs: [{ name: session.inputNames[0], dims: ['N', 3, 'H', 'W'] }], outputs: [...session.outputNames] });
+
+  // Score unseen phantoms as the extension does: decode -> manifest pipeline -> session -> scoreOutputs.
+  const testDir = join(work, 'test-planted');
+  const tests = [
+    ...(await writePhantoms(testDir, 6, (i) => ({ seed: 900 + i }), 'n')),
+    ...(await writePhantoms(testDir, 3, (i) => ({ seed: 950 + i, blob: { ...PALM_BLOB, kind: 'bright' } }), 'b')),
+    ...(await writePhantoms(testDir, 3, (i) => ({ seed: 960 + i, blob: { ...PALM_BLOB, kind: 'dark' } }), 'd')),
+  ];
+  const scores: number[] = [];
+  const labels: boolean[] = [];
+  for (const t of tests) {
+    const image = await decodeImage(readFileSync(t.path), t.path);
+    const prepared = prepareInput(image, manifest);
+    const res = await session.run({ [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]) });
+    const outputs = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, { data: v.data as Float32Array, dims: v.dims.map(Number) }]));
+    const scored = scoreOutputs(outputs, prepared, manifest);
+    scores.push(scored.score.raw);
+    labels.push(t.phantom.blob !== undefined);
+    if (t.phantom.blob) {
+      assert.ok(scored.score.aboveThreshold, `${t.path}: planted blob scores ${scored.score.raw} above threshold ${manifest.calibration.threshold}`);
+      const map = scored.map!;
+      const peak = map.data.indexOf(Math.max(...map.data));
+      const [x, y] = applyAffine(map.toImage, (peak % map.width) + 0.5, Math.floor(peak / map.width) + 0.5);
+      const { x: bx, y: by, r } = t.phantom.blob;
+      assert.ok(Math.hypot(x - bx, y - by) <= 2 * r, `${t.path}: map peak at (${x.toFixed(0)}, ${y.toFixed(0)}), blob at (${bx.toFixed(0)}, ${by.toFixed(0)}) r ${r.toFixed(0)}`);
+    }
+  }
+  assert.equal(rocAuc(scores, labels), 1, `scores ${scores.map((s) => s.toFixed(2))}`);
+  await session.release();
+});
+
+test('unreadable files are skipped and reported with path, code and message; the fit goes on', async () => {
+  const out = outDir('skips');
+  const text = join(work, 'notes.png');
+  writeFileSync(text, 'this is not an image');
+  const empty = join(work, 'empty.jpg');
+  writeFileSync(empty, '');
+  const missing = join(work, 'gone.png');
+  const r = await fitModel(request({ outDir: out, files: [...normals, text, empty, missing], backboneManifestPath: tinyBackbone }), io());
+  assert.equal(r.images.used, 20);
+  assert.deepEqual(r.images.skipped.map((s) => s.path).sort(), [empty, missing, text].sort());
+  const byPath = new Map(r.images.skipped.map((s) => [s.path, s]));
+  assert.equal(byPath.get(empty)!.code, 'EMPTY_FILE');
+  assert.equal(byPath.get(missing)!.code, 'ENOENT');
+  assert.match(byPath.get(missing)!.message, /gone\.png cannot be read: it does not exist/);
+  assert.match(byPath.get(text)!.message, /notes\.png/);
+  const manifest = JSON.parse(readFileSync(r.manifestPath, 'utf8'));
+  assert.equal(manifest.metadata.fit.images.skipped, 3);
+});
+
+test('an empty list, too few images and an all-unreadable folder fail clearly, and nothing is written', async () => {
+  const out = outDir('empty');
+  await assert.rejects(fitModel(request({ outDir: out, files: [] }), io()), (e: unknown) => isCode('EMPTY_FILE')(e) && /no images/.test((e as Error).message));
+  await assert.rejects(fitModel(request({ outDir: out, files: normals.slice(0, MIN_FIT_IMAGES - 1) }), io()), /at least 10 readable/);
+  const junk = Array.from({ length: 12 }, (_, i) => {
+    const p = join(work, `junk${i}.dcm`);
+    writeFileSync(p, `junk ${i}`);
+    return p;
+  });
+  await assert.rejects(fitModel(request({ outDir: out, files: [...junk, ...normals.slice(0, 3)] }), io()), (e: unknown) => isCode('EMPTY_FILE')(e) && /fewer than 10 of 15 can be read \(\d+ unreadable so far, e\.g\. junk\d+\.dcm is not a readable DICOM file/.test((e as Error).message));
+  assert.deepEqual(readdirSync(out), []);
+});
+
+test('a backbone that does not fit its manifest is refused before any image is read, with every reason', async () => {
+  const out = outDir('bad-backbone');
+  let imageReads = 0;
+  const counting: FitFiles = { ...nodeFitFiles(), readFile: (p, max) => ((imageReads += p.endsWith('.png') ? 1 : 0), nodeFitFiles().readFile(p, max)) };
+  const cases: [string, RegExp][] = [
+    [writeTinyBackbone(join(work, 'bb-notap'), { tap: 'block_99' }), /tap 'block_99' is not a tensor of the ONNX file \(its outputs: 'feat'\)/],
+    [writeTinyBackbone(join(work, 'bb-name'), { inputName: 'pixels' }), /input 'pixels' is not an input of the ONNX file \(its inputs: 'image'\)/],
+    [writeTinyBackbone(join(work, 'bb-fixed'), { fixedInput: 96, size: 64 }), /expects 96x96 pixels \(width x height\) but the manifest says 64x64/],
+    [writeTinyBackbone(join(work, 'bb-chan'), { channels: 1 }), /the network expects 3 channel\(s\) but the manifest says input.channels = 1/],
+    [writeTinyBackbone(join(work, 'bb-stride'), { size: 60 }), /input size must be the same whole multiple/],
+  ];
+  for (const [manifest, reason] of cases) {
+    await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: manifest }), io(counting)), (e: unknown) => isCode('MODEL_INPUT_MISMATCH')(e) && reason.test((e as Error).message), String(reason));
+  }
+  const garbage = join(work, 'bb-garbage');
+  require('node:fs').mkdirSync(garbage);
+  writeFileSync(join(garbage, 'x.onnx'), 'not onnx');
+  writeFileSync(join(garbage, 'x.backbone.json'), JSON.stringify({ schema: 'xray-anomaly-backbone/1', id: 'x', name: 'x', onnx: 'x.onnx', input: { name: 'image', channels: 3, height: 64, width: 64 }, tap: 'feat' }));
+  await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: join(garbage, 'x.backbone.json') }), io(counting)), isCode('MODEL_LOAD_FAILED'));
+  await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: join(work, 'nope.backbone.json') }), io(counting)), isCode('MODEL_NOT_FOUND'));
+  assert.equal(imageReads, 0, 'no image was read');
+  assert.deepEqual(readdirSync(out), []);
+});
+
+test('a tap on an intermediate tensor works (the backbone is cut there)', async () => {
+  const out = outDir('intermediate');
+  const r = await fitModel(request({ outDir: out, backboneManifestPath: writeTinyBackbone(join(work, 'bb-relu'), { tap: 'relu' }) }), io());
+  assert.equal(r.memoryBank.dims, 16);
+  const s = await ort.InferenceSession.create(r.onnxPath);
+  assert.deepEqual([...s.outputNames].sort(), ['anomaly_map', 'pred_score']);
+  await s.release();
+});
+
+test('cancelling during features or during the coreset gives CANCELLED and leaves no file, not even a temporary one', async () => {
+  for (const stage of ['features', 'coreset', 'export'] as const) {
+    const out = outDir(`cancel-${stage}`);
+    const ac = new AbortController();
+    await assert.rejects(
+      fitModel(request({ outDir: out, backboneManifestPath: tinyBackbone }), io(), {
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.stage === stage) ac.abort();
+        },
+      }),
+      (e: unknown) => isCode('CANCELLED')(e) && /nothing was written/.test((e as Error).message),
+      stage,
+    );
+    assert.deepEqual(readdirSync(out), [], stage);
+  }
+});
+
+test('a write that fails half way removes what was written; an existing model is not overwritten unless asked', async () => {
+  const out = outDir('failing-write');
+  const base = nodeFitFiles();
+  let renames = 0;
+  const failing: FitFiles = {
+    ...base,
+    rename: async (a, b) => {
+      if (++renames === 2) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+      return base.rename(a, b);
+    },
+  };
+  await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: tinyBackbone }), io(failing)), /disk full/);
+  assert.deepEqual(readdirSync(out), []);
+
+  await fitModel(request({ outDir: out, backboneManifestPath: tinyBackbone }), io());
+  const before = readdirSync(out).sort();
+  await assert.rejects(fitModel(request({ outDir: out, overwrite: false, backboneManifestPath: tinyBackbone }), io()), (e: unknown) => isCode('MODEL_INVALID')(e) && /already exists/.test((e as Error).message));
+  assert.deepEqual(readdirSync(out).sort(), before);
+  await assert.rejects(fitModel(request({ outDir: out, modelId: '../evil', coresetRatio: 2, calibrationFraction: 0.9 }), io()), (e: unknown) => {
+    const m = (e as Error).message;
+    return isCode('MODEL_INVALID')(e) && /model id/.test(m) && /coreset/.test(m) && /calibration fraction/.test(m);
+  });
+  await assert.rejects(fitModel(request({ outDir: join(work, 'no-such-dir') }), io()), /does not exist/);
+});

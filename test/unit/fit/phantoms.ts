@@ -1,0 +1,120 @@
+// Fitting fixtures: hand phantoms with planted blobs (the "anomalies"), written as 16-bit PNGs, and
+// backbone manifests for tests (the real MobileNetV2 at a small input size, or a tiny random conv net).
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { handPhantom, png16FromPixels, type HandPhantomOptions } from '../../fixtures/images';
+import { GraphBuilder } from '../../../src/core/onnx/builder';
+import type { BackboneManifest } from '../../../src/core/model/backbone';
+
+const ROOT = resolve(__dirname, '../../..');
+export const REAL_BACKBONE_ONNX = join(ROOT, 'models/backbones/mobilenetv2-nsfwjs.onnx');
+
+export interface Blob {
+  /** Centre and radius as fractions of the image width/height. */
+  cx: number;
+  cy: number;
+  r: number;
+  kind: 'bright' | 'dark';
+}
+
+export interface Phantom {
+  width: number;
+  height: number;
+  data: Uint16Array;
+  /** The planted blob in pixels, when there is one. */
+  blob?: { x: number; y: number; r: number };
+}
+
+/** A hand phantom, optionally with a planted disc: bright (a dense lesion) or dark (a lytic one). */
+export function phantom(opts: HandPhantomOptions & { blob?: Blob } = {}): Phantom {
+  const p = handPhantom({ width: 128, height: 160, noise: 0.02, ...opts });
+  const data = p.data;
+  if (!opts.blob) return { width: p.width, height: p.height, data };
+  const b = opts.blob;
+  const x = b.cx * p.width;
+  const y = b.cy * p.height;
+  const r = b.r * p.width;
+  const peak = opts.peak ?? 40000;
+  for (let j = Math.floor(y - r - 1); j <= Math.ceil(y + r + 1); j++) {
+    for (let i = Math.floor(x - r - 1); i <= Math.ceil(x + r + 1); i++) {
+      if (i < 0 || j < 0 || i >= p.width || j >= p.height) continue;
+      const cover = Math.min(1, Math.max(0, r + 0.5 - Math.hypot(i - x, j - y)));
+      if (cover <= 0) continue;
+      const k = j * p.width + i;
+      const target = b.kind === 'bright' ? 1.2 * peak : 0.02 * peak;
+      data[k] = Math.round(data[k] + (target - data[k]) * cover);
+    }
+  }
+  return { width: p.width, height: p.height, data, blob: { x, y, r } };
+}
+
+/** Where a blob goes: on the palm of the default one-hand phantom. */
+export const PALM_BLOB: Omit<Blob, 'kind'> = { cx: 0.45, cy: 0.55, r: 0.11 };
+
+export async function writePhantoms(dir: string, count: number, opts: (i: number) => HandPhantomOptions & { blob?: Blob }, prefix = 'p'): Promise<{ path: string; phantom: Phantom }[]> {
+  mkdirSync(dir, { recursive: true });
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const ph = phantom(opts(i));
+    const path = join(dir, `${prefix}${String(i).padStart(3, '0')}.png`);
+    writeFileSync(path, await png16FromPixels(ph.width, ph.height, ph.data));
+    out.push({ path, phantom: ph });
+  }
+  return out;
+}
+
+/** The real MobileNetV2 backbone at a small input size (linked into `dir`, as a manifest's ONNX must sit beside it). */
+export function writeRealBackbone(dir: string, size = 128, overrides: Partial<BackboneManifest> = {}): string {
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(REAL_BACKBONE_ONNX, join(dir, 'mobilenetv2.onnx'));
+  const manifest: BackboneManifest = {
+    schema: 'xray-anomaly-backbone/1',
+    id: 'test-mobilenetv2',
+    name: 'MobileNetV2 (test size)',
+    onnx: 'mobilenetv2.onnx',
+    input: { name: 'input', channels: 3, height: size, width: size },
+    tap: 'block_10_expand_relu',
+    license: 'MIT',
+    ...overrides,
+  };
+  const path = join(dir, 'test.backbone.json');
+  writeFileSync(path, JSON.stringify(manifest, null, 2));
+  return path;
+}
+
+/**
+ * A tiny random convolutional "backbone": Conv 4x4/4 -> ReLU ('relu', an intermediate tensor) ->
+ * AveragePool 2x2 ('feat', stride 8, a graph output). Fast; its features still see local intensity.
+ */
+export function tinyBackboneBytes(opts: { channels?: number; inputSize?: number } = {}): Uint8Array {
+  const C = opts.channels ?? 16;
+  const g = new GraphBuilder('tiny_backbone');
+  const s = opts.inputSize;
+  g.input('image', ['N', 3, s ?? 'H', s ?? 'W']);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const w = Float32Array.from({ length: C * 3 * 16 }, rnd);
+  const bias = Float32Array.from({ length: C }, () => 0.1 * rnd());
+  const conv = g.op('Conv', ['image', g.constant(w, [C, 3, 4, 4]), g.constant(bias, [C])], { kernel_shape: [4, 4], strides: [4, 4] });
+  const relu = g.op('Relu', [conv], {}, 'relu');
+  g.op('AveragePool', [relu], { kernel_shape: [2, 2], strides: [2, 2] }, 'feat');
+  g.output('feat', ['N', C, 'h', 'w']);
+  return g.toBytes({ opset: 17 });
+}
+
+export function writeTinyBackbone(dir: string, opts: { size?: number; tap?: string; inputName?: string; fixedInput?: number; channels?: 1 | 3 } = {}): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tiny.onnx'), tinyBackboneBytes({ inputSize: opts.fixedInput }));
+  const size = opts.size ?? 64;
+  const manifest: BackboneManifest = {
+    schema: 'xray-anomaly-backbone/1',
+    id: 'tiny',
+    name: 'Tiny test backbone',
+    onnx: 'tiny.onnx',
+    input: { name: opts.inputName ?? 'image', channels: opts.channels ?? 3, height: size, width: size },
+    tap: opts.tap ?? 'feat',
+  };
+  const path = join(dir, 'tiny.backbone.json');
+  writeFileSync(path, JSON.stringify(manifest));
+  return path;
+}
