@@ -95,13 +95,32 @@ export async function inflateContainer(c: DicomContainer, ctx: InflateContext): 
   return { ...c, bytes, inflated: true };
 }
 
+/** VRs with a 32-bit length (PS3.5 7.1.2) that dicom-parser reads with a 16-bit one. */
+const NEWER_LONG_VRS = new Set(['OV', 'SV', 'UV']);
+
 /**
  * Walks the data set's structure before it is parsed, so that the depth and element caps hold whatever
- * the parser would otherwise build. Truncation and damage are left for the parser to report.
+ * the parser would otherwise build; truncation and damage are left for the parser to report. Returns
+ * the container to parse: when the data set holds OV/SV/UV elements (e.g. the Extended Offset Table),
+ * a copy in which they are relabelled UN, which has the same header layout and which dicom-parser
+ * reads correctly. Their values are read from the bytes, never through the VR.
  */
-export function checkStructure(c: DicomContainer, name: string, limits: WalkLimits, budget: DecodeBudget): void {
+export function checkStructure(c: DicomContainer, name: string, limits: WalkLimits, budget: DecodeBudget): DicomContainer {
   const ts = c.transferSyntax;
-  walkDataSet(c.bytes, c.dataSetStart, { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian, limits, budget, name });
+  const relabel: number[] = [];
+  walkDataSet(c.bytes, c.dataSetStart, { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian, limits, budget, name }, {
+    element(e) {
+      if (e.vr && NEWER_LONG_VRS.has(e.vr)) relabel.push(e.headerOffset + 4);
+    },
+  });
+  if (relabel.length === 0) return c;
+  const copy = new Uint8Array(c.bytes.length);
+  copy.set(c.bytes);
+  for (const at of relabel) {
+    copy[at] = 0x55; // 'U'
+    copy[at + 1] = 0x4e; // 'N'
+  }
+  return { ...c, bytes: copy };
 }
 
 /** Parses the data set proper (the caller has checked its transfer syntax can be decoded). */

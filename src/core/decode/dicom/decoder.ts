@@ -62,8 +62,8 @@ async function decodeDicom(bytes: Uint8Array, ctx: DecodeContext, codecs: PixelC
     const what = isKnownTransferSyntax(ts.uid) ? `${ts.name} (${ts.uid})` : `an unknown transfer syntax (${ts.uid})`;
     throw new XrayError('UNSUPPORTED_TRANSFER_SYNTAX', `${name} is encoded with ${what}, which this version cannot decode yet.`, `transfer syntax ${ts.uid}`);
   }
-  const container = await inflateContainer(opened, { name, limits: ctx.limits, walkLimits, budget });
-  checkStructure(container, name, walkLimits, budget);
+  const inflated = await inflateContainer(opened, { name, limits: ctx.limits, walkLimits, budget });
+  const container = checkStructure(inflated, name, walkLimits, budget);
   budget.check('reading the DICOM structure');
   const dataSet = parseDataSet(container, name);
   budget.check('parsing the DICOM data set');
