@@ -33,6 +33,9 @@ import type { ModelService } from './models';
 
 export const FIT_COMMAND = 'xrayAnomaly.fitDetector';
 export const FIT_IMAGES_COMMAND = 'xrayAnomaly.fitDetectorOnImages';
+/** Shows a fit's report (the "Open Report" action); argument: the `reportUri` of a 'fitted' outcome. Not in the palette. */
+export const SHOW_REPORT_COMMAND = 'xrayAnomaly.showFitReport';
+const REPORT_SCHEME = 'xray-anomaly-report';
 
 /**
  * Arguments for running the command from code (other extensions, tests): with `quiet`, nothing is asked;
@@ -57,7 +60,16 @@ export interface FitDetectorArgs {
 }
 
 export type FitOutcome =
-  | { status: 'fitted'; modelId: string; manifestPath: string; selected: boolean; result: FitResult }
+  | {
+      status: 'fitted';
+      modelId: string;
+      manifestPath: string;
+      selected: boolean;
+      result: FitResult;
+      /** The report (Markdown) as "Open Report" shows it, and its read-only document (for SHOW_REPORT_COMMAND). */
+      report: string;
+      reportUri: string;
+    }
   /** The fit started and was cancelled: nothing was written. */
   | { status: 'cancelled'; modelId: string; leftovers: string[] }
   | { status: 'failed'; error: ErrorInfo; leftovers: string[] }
@@ -80,8 +92,11 @@ export interface FitCommandDeps {
 class Refusal extends Error {}
 
 export function registerFitCommands(deps: FitCommandDeps): vscode.Disposable[] {
-  const runner = new FitRunner(deps);
+  const reports = new ReportDocuments();
+  const runner = new FitRunner(deps, reports);
   return [
+    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
+    vscode.commands.registerCommand(SHOW_REPORT_COMMAND, (uri: vscode.Uri | string) => reports.show(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri)),
     // Explorer passes (clicked, selection); the palette passes nothing; code passes FitDetectorArgs.
     vscode.commands.registerCommand(FIT_COMMAND, (first?: vscode.Uri | FitDetectorArgs, selection?: vscode.Uri[]) =>
       runner.run(first instanceof vscode.Uri ? { folder: first, images: selection && selection.length > 1 ? selection : undefined } : (first ?? {})),
@@ -108,7 +123,10 @@ class FitRunner {
   /** Id of the fit running in the engine, for the "already running" message. */
   private running?: string;
 
-  constructor(private readonly deps: FitCommandDeps) {}
+  constructor(
+    private readonly deps: FitCommandDeps,
+    private readonly reports: ReportDocuments,
+  ) {}
 
   async run(args: FitDetectorArgs): Promise<FitOutcome> {
     const { log } = this.deps;
@@ -305,15 +323,14 @@ class FitRunner {
       ? `Detector "${modelId}" fitted on ${used} images in ${formatElapsed(result.fitMs)} and selected: open X-rays are scored with it now.${skippedText}`
       : `Detector "${modelId}" fitted and written to ${target.outDir}, but that folder is not a model folder, so it is not listed. Add the folder to the setting ${SECTION}.models.folders to use it.${skippedText}`;
     if (!selected) log.warn(`Fit "${modelId}": ${target.outDir} is not one of the model folders; the model is not listed.`);
+    const report = reportMarkdown({ ...summary, finishedAt: new Date() });
+    const reportUri = this.reports.add(modelId, report);
     const show = skipped ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(message, 'Open Report', 'Show Log').then(async (action) => {
       if (action === 'Show Log') log.show();
-      if (action === 'Open Report') {
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown({ ...summary, finishedAt: new Date() }) });
-        await vscode.window.showTextDocument(doc, { preview: true });
-      }
+      if (action === 'Open Report') await this.reports.show(reportUri);
     });
-    return { status: 'fitted', modelId, manifestPath: result.manifestPath, selected, result };
+    return { status: 'fitted', modelId, manifestPath: result.manifestPath, selected, result, report, reportUri: reportUri.toString() };
   }
 
   /** Removes destination folders this fit created if they stayed empty; returns entries that appeared in outDir. */
@@ -472,6 +489,34 @@ function commonDir(files: string[]): string | undefined {
     dir = up;
   }
   return dir;
+}
+
+/**
+ * Fit reports as read-only documents of this session: nothing more is written next to the model, and
+ * closing a report never asks to save it (an untitled document would).
+ */
+class ReportDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private seq = 0;
+
+  add(modelId: string, markdown: string): vscode.Uri {
+    const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${modelId} fit report.md`, query: String(++this.seq) });
+    this.texts.set(uri.toString(), markdown);
+    return uri;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '# Fit report\n\nThis report is from an earlier session and is no longer available; the log has its summary.\n';
+  }
+
+  /** Rendered when the built-in Markdown extension is there, else as text. */
+  async show(uri: vscode.Uri): Promise<void> {
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', uri);
+    } catch {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+    }
+  }
 }
 
 function showError(log: Logger, message: string): Thenable<void> {

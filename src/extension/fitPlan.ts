@@ -186,7 +186,7 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
   const lines = [
     `# Fit report: ${s.name ?? s.modelId}`,
     '',
-    `| | |`,
+    `| Property | Value |`,
     `|---|---|`,
     `| Model id | \`${s.modelId}\` |`,
     `| Fitted on | ${escapeCell(s.source)} |`,

@@ -40,7 +40,19 @@ export const FIT = {
   empty: 'fit/not-images',
   /** What FIT.empty holds: files, none an image. */
   emptyFiles: ['notes.txt', 'table.csv'],
+  /** Outside the fitted folder: a normal phantom like the fitted ones, and the same with a dense lesion. */
+  heldOutNormal: 'fit/check/normal.png',
+  lesion: 'fit/check/lesion.png',
 } as const;
+
+const FIT_PHANTOM = { width: 160, height: 200, peak: 42000 } as const;
+
+/** The phantom of FIT.heldOutNormal and FIT.lesion, and the lesion's disc (image pixels) planted in the palm. */
+export function fitLesion(): { phantom: ReturnType<typeof handPhantom>; cx: number; cy: number; r: number } {
+  const phantom = handPhantom({ ...FIT_PHANTOM, seed: 300 });
+  const palm = phantom.hands[0];
+  return { phantom, cx: (palm.x0 + palm.x1) / 2, cy: palm.y0 + (palm.y1 - palm.y0) * 0.5, r: 9 };
+}
 
 /** The bright square in FILES.wideSpot (x1/y1 exclusive), in image pixels. */
 export const SPOT = { x0: 300, y0: 120, x1: 340, y1: 160 } as const;
@@ -104,8 +116,14 @@ export async function createWorkspace(dir: string): Promise<void> {
   put(FILES.broken.huge, await hugeDimensionsDicom());
 
   for (let i = 0; i < FIT.normalsCount; i++) {
-    put(`${FIT.normals}/hand-${String(i + 1).padStart(2, '0')}.png`, await handPhantomPng({ width: 160, height: 200, seed: 100 + i, peak: 40000 + 1000 * (i % 5) }));
+    put(`${FIT.normals}/hand-${String(i + 1).padStart(2, '0')}.png`, await handPhantomPng({ ...FIT_PHANTOM, seed: 100 + i, peak: FIT_PHANTOM.peak + 1000 * ((i % 5) - 2) }));
   }
+  put(FIT.heldOutNormal, await handPhantomPng({ ...FIT_PHANTOM, seed: 300 }));
+  const { phantom: lesion, cx, cy, r } = fitLesion();
+  for (let y = 0; y < lesion.height; y++) {
+    for (let x = 0; x < lesion.width; x++) if (Math.hypot(x - cx, y - cy) <= r) lesion.data[y * lesion.width + x] = FIT_PHANTOM.peak;
+  }
+  put(FIT.lesion, await png16FromPixels(lesion.width, lesion.height, lesion.data));
   put(FIT.unreadable, textBytes());
   for (const name of FIT.emptyFiles) put(`${FIT.empty}/${name}`, new TextEncoder().encode(`${name}: not an image\n`));
 

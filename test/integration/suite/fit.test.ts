@@ -9,7 +9,7 @@ import type { FitDetectorArgs, FitOutcome } from '../../../src/extension/fitComm
 import type { FitProgressEvent } from '../../../src/extension/fitPlan';
 import type { ViewStateReport } from '../../../src/protocol/viewer';
 import { screenshot } from './harness';
-import { FIT, FILES, MODELS } from '../workspace';
+import { FIT, MODELS, fitLesion } from '../workspace';
 
 const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -176,7 +176,8 @@ describe('Fit detector on a folder', function () {
     assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly', 'models')).sort(), [`${FITTED_ID}.model.json`, `${FITTED_ID}.onnx`], 'nothing else (no temporary files) is left');
     assert.equal(r.images.skipped.length, 1, `one unreadable file skipped: ${JSON.stringify(r.images.skipped)}`);
     assert.ok(r.images.skipped[0].path.endsWith('unreadable.png'));
-    assert.ok(r.images.used + r.images.calibration >= FIT.normalsCount - 1 && r.images.used <= FIT.normalsCount, `images: ${JSON.stringify(r.images)}`);
+    assert.equal(r.images.used, FIT.normalsCount, `every normal image used (calibration ones included): ${JSON.stringify(r.images)}`);
+    assert.ok(r.images.calibration >= 1 && r.images.calibration < r.images.used, `some held out to calibrate: ${JSON.stringify(r.images)}`);
     assert.ok(Number.isFinite(r.threshold) && r.memoryBank.rows > 0 && r.memoryBank.dims > 0, JSON.stringify(r));
     assert.ok(seen.some((p) => p.stage === 'features'), `stages reported: ${[...new Set(seen.map((p) => p.stage))].join(', ')}`);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i].fraction >= seen[i - 1].fraction - 1e-9, 'progress never goes backwards');
@@ -187,14 +188,33 @@ describe('Fit detector on a folder', function () {
     const log = await extensionLog(new RegExp(`Fitted "${FITTED_ID}"`));
     assert.match(log, /skipped unreadable\.png: \[[A-Z_]+\]/, 'the log names the skipped file and why');
 
-    // A viewer on a normal image and one on another hand: both analysed by the new model, in the webview.
-    const uri = wsUri(FILES.png16);
-    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-    const s = await waitForView(uri, (v) => v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0, 'analysis by the fitted model');
-    assert.equal(s.models.selectedId, FITTED_ID);
-    assert.ok(Number.isFinite(s.analysis?.scoreRaw), 'a score');
-    assert.ok((s.analysis?.map?.width ?? 0) > 1 && (s.analysis?.map?.sum ?? 0) > 0, `a heatmap: ${JSON.stringify(s.analysis?.map)}`);
-    console.log(`fitted model on ${FILES.png16}: raw ${s.analysis?.scoreRaw.toFixed(4)}, normalised ${s.analysis?.scoreNormalized.toFixed(3)}`);
+    await new Promise((r) => setTimeout(r, 600)); // the toast slides in
+    console.log(`screenshot: ${await screenshot('fit-success-notification')}`);
+    await clearToasts();
+    // The report behind "Open Report", rendered as the action renders it.
+    assert.match(out.report, /\| Images used \| 12 \(\d+ held out/);
+    assert.match(out.report, /\| unreadable\.png \| [A-Z_]+ \| .+ \|/);
+    await vscode.commands.executeCommand('xrayAnomaly.showFitReport', out.reportUri);
+    await new Promise((r) => setTimeout(r, 2000)); // the preview renders
+    console.log(`screenshot: ${await screenshot('fit-report')}`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    // Viewers on a held-out normal phantom and on the same phantom with a dense lesion: both analysed by the
+    // new model (asked of the webview), and the lesion scores higher.
+    const scores: Record<string, number> = {};
+    for (const rel of [FIT.heldOutNormal, FIT.lesion]) {
+      const uri = wsUri(rel);
+      await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+      const s = await waitForView(uri, (v) => v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0, `analysis of ${rel} by the fitted model`);
+      assert.equal(s.models.selectedId, FITTED_ID);
+      assert.ok(Number.isFinite(s.analysis?.scoreRaw), 'a score');
+      assert.ok((s.analysis?.map?.width ?? 0) > 1 && (s.analysis?.map?.sum ?? 0) > 0, `a heatmap: ${JSON.stringify(s.analysis?.map)}`);
+      scores[rel] = s.analysis!.scoreRaw;
+      console.log(`fitted model on ${rel}: raw ${s.analysis!.scoreRaw.toFixed(4)} (threshold ${r.threshold.toFixed(4)}), normalised ${s.analysis!.scoreNormalized.toFixed(3)}, map ${JSON.stringify(s.analysis!.map)}`);
+    }
+    const { cx, cy, r: radius } = fitLesion();
+    console.log(`lesion disc: centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), radius ${radius}`);
+    assert.ok(scores[FIT.lesion] > scores[FIT.heldOutNormal], `the lesion scores above the normal: ${JSON.stringify(scores)}`);
     console.log(`screenshot: ${await screenshot('fit-viewer-new-model')}`);
 
     // Again with the same id: refused without overwrite, before any work.
