@@ -19,6 +19,8 @@ export interface ExportInfo {
   /** Where the images came from, in words (e.g. the folder), for provenance. */
   source: string;
   fitSeconds: number;
+  /** Seconds per stage before the export (reading, features, gaussian, coreset, calibrate). */
+  stageSeconds?: Record<string, number>;
   /** ISO date of the fit; kept out of the ONNX file so refits of the same data give the same bytes. */
   fittedAt: string;
 }
@@ -83,6 +85,7 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
         gaussian: det.gaussian ? { dims: det.gaussian.dim, shrinkage: det.gaussian.shrinkage } : undefined,
         standardisers: { global: det.globalStd, local: det.localStd, map: det.mapStd },
         fitSeconds: Math.round(info.fitSeconds * 10) / 10,
+        ...(info.stageSeconds ? { stageSeconds: info.stageSeconds } : {}),
         fittedAt: info.fittedAt,
       },
     },

@@ -163,9 +163,16 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   );
   let lastSent = -Infinity;
   let lastStage: FitStageName | undefined;
+  // Seconds spent in each stage, for the manifest (where the time goes on the user's machine).
+  const stageSeconds: Partial<Record<FitStageName, number>> = {};
+  let stageStart = { stage: 'reading' as FitStageName, at: t0 };
   const report = (stage: FitStageName, fraction: number, message: string, force = false): void => {
     const p = tracker.update(stage, fraction);
     const t = now();
+    if (stage !== stageStart.stage) {
+      stageSeconds[stageStart.stage] = (stageSeconds[stageStart.stage] ?? 0) + (t - stageStart.at) / 1000;
+      stageStart = { stage, at: t };
+    }
     // At most a few notifications a second, but every stage change and the end of each stage.
     if (!force && stage === lastStage && fraction < 1 && t - lastSent < 250) return;
     lastSent = t;
@@ -268,6 +275,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     images: { training: set.images, calibration: calImages, skipped: skipped.length },
     source: describeSource(files),
     fitSeconds: (now() - t0) / 1000,
+    stageSeconds: Object.fromEntries(Object.entries(stageSeconds).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     fittedAt: date.toISOString(),
   });
   await verifyExport(io.compute, model.onnx, backbone, sample!, det, `export:${req.jobId}`);

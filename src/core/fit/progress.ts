@@ -57,23 +57,33 @@ export class ProgressTracker<S extends string> {
     return { stage, fraction: this.lastFraction, ...(knowsEnough ? { etaS: Math.max(0, remaining) } : {}) };
   }
 
-  /** Measured / expected over the finished stages that were expected to take time (1 before any). */
-  private speed(): number {
+  /**
+   * Measured / expected seconds so far (1 before anything is known): over finished stages and the
+   * running one once it is 5% in. Stages expected to be short (< 2 s) say little about the machine's
+   * speed (fixed costs dominate them) and are left out.
+   */
+  private speed(t: number): number {
     let actual = 0;
     let expected = 0;
     for (const [s, a] of this.doneActual) {
       const e = this.expected.get(s) ?? 0;
-      if (e > 0 && a > 0) {
+      if (e >= 2) {
         actual += a;
         expected += e;
       }
     }
-    return expected > 0 ? actual / expected : 1;
+    const cur = this.current;
+    const e = cur ? (this.expected.get(cur.stage) ?? 0) : 0;
+    if (cur && e >= 2 && cur.fraction >= 0.05) {
+      actual += (t - cur.startedAt) / 1000;
+      expected += e * cur.fraction;
+    }
+    return expected > 0 && actual > 0 ? actual / expected : 1;
   }
 
   private remaining(t: number): number {
     const cur = this.current!;
-    const speed = this.speed();
+    const speed = this.speed(t);
     const spent = (t - cur.startedAt) / 1000;
     const nominal = (this.expected.get(cur.stage) ?? 0) * speed;
     // Trust the stage's own rate once it is 5% in; before that, the model (but never less than spent).
