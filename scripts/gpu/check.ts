@@ -9,11 +9,12 @@
 // compares the two analyses.
 //
 // Options: --size N (default 512), --width C (widest layer, default 32), --runs N (default 10),
+//          --onnx FILE --shape 1,3,224,224 [--input NAME] (also time a real model file on every provider),
 //          --json FILE (also write the results as JSON), --engine FILE (default dist/engine.js if built).
 // Exit: 0 when the CPU works (whether or not a GPU provider did: the summary line says which);
 //       1 when even the CPU fails; 3 when a GPU provider ran but its output differs from the CPU's.
 import * as ort from 'onnxruntime-node';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
@@ -50,7 +51,7 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-async function timeProvider(provider: ProviderName, model: Uint8Array, input: ort.Tensor, runs: number, threads: number): Promise<{ result: ProviderResult; output?: Float32Array }> {
+async function timeProvider(provider: ProviderName, model: Uint8Array, input: Record<string, ort.Tensor>, runs: number, threads: number): Promise<{ result: ProviderResult; output?: Float32Array }> {
   let session: ort.InferenceSession;
   const t0 = performance.now();
   try {
@@ -61,13 +62,13 @@ async function timeProvider(provider: ProviderName, model: Uint8Array, input: or
   const loadMs = performance.now() - t0;
   try {
     let t = performance.now();
-    const first = await session.run({ input });
+    const first = await session.run(input);
     const firstRunMs = performance.now() - t;
-    const output = Float32Array.from(first.reconstruction.data as Float32Array);
+    const output = Float32Array.from(first[session.outputNames[0]].data as Float32Array);
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       t = performance.now();
-      await session.run({ input });
+      await session.run(input);
       times.push(performance.now() - t);
     }
     return { result: { provider, started: true, loadMs, firstRunMs, medianMs: median(times), minMs: Math.min(...times) }, output };
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
   const pixels = new Float32Array(size * size);
   // Smooth structure plus texture, so every layer sees varied values.
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels[y * size + x] = 0.5 + 0.3 * Math.sin(x / 17) * Math.cos(y / 23) + 0.1 * Math.sin((x * y) / 97);
-  const input = new ort.Tensor('float32', pixels, [1, 1, size, size]);
+  const input = { input: new ort.Tensor('float32', pixels, [1, 1, size, size]) };
   console.log(`model: conv autoencoder ${size}x${size}, widest layer ${width} channels, ${(model.length / 1024).toFixed(0)} KiB; ${runs} timed runs each\n`);
 
   const cpu = await timeProvider('cpu', model, input, runs, threads);
@@ -127,6 +128,29 @@ async function main(): Promise<number> {
       console.log(`${provider}: could not ${r.result.started ? 'run' : 'start'}: ${r.result.reason}`);
     }
     results.push(r.result);
+  }
+
+  // A real model file too (e.g. the shipped detector): --onnx FILE --shape 1,3,224,224 [--input NAME].
+  const onnxFile = arg('onnx', undefined);
+  if (onnxFile) {
+    const shape = (arg('shape', '1,3,224,224') ?? '').split(',').map(Number);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = 0.5 + 0.4 * Math.sin(i / 97) * Math.cos(i / 1013);
+    const feeds = { [arg('input', 'input') as string]: new ort.Tensor('float32', data, shape) };
+    const bytes = new Uint8Array(readFileSync(onnxFile));
+    console.log(`\nmodel file ${onnxFile} (${(bytes.length / 1048576).toFixed(1)} MiB), input [${shape.join(',')}]:`);
+    const base = await timeProvider('cpu', bytes, feeds, runs, threads);
+    console.log(`  cpu: median ${base.result.medianMs?.toFixed(1)} ms (first ${base.result.firstRunMs?.toFixed(1)} ms)${base.result.reason ? ` ${base.result.reason}` : ''}`);
+    for (const provider of autoOrder(process.platform).filter((p) => p !== 'cpu' && ort.listSupportedBackends().some((b) => b.name === p))) {
+      const r = await timeProvider(provider, bytes, feeds, runs, threads);
+      let diff = NaN;
+      if (r.output && base.output) {
+        diff = 0;
+        for (let i = 0; i < r.output.length; i++) diff = Math.max(diff, Math.abs(r.output[i] - base.output[i]) / Math.max(1, Math.abs(base.output[i])));
+      }
+      console.log(`  ${provider}: ${r.output ? `median ${r.result.medianMs!.toFixed(1)} ms (first ${r.result.firstRunMs!.toFixed(1)} ms), ${(base.result.medianMs! / r.result.medianMs!).toFixed(1)}x the CPU, max relative |GPU - CPU| of the first output ${diff.toExponential(2)}` : `could not run: ${r.result.reason}`}`);
+    }
   }
 
   // The engine's own path: 'auto' with fallback, as the extension loads models.
