@@ -5,7 +5,7 @@ import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import { RpcClient, isResponse } from '../protocol/rpc';
-import type { HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, PreviewMessage, TagsMessage, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
+import type { EarlyPosted, HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, PreviewMessage, TagsMessage, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
 import { reduceImage, type ReducedImage } from '../engine/reducedImage';
 import type { EngineApi } from './engineApi';
 import type { Logger } from './log';
@@ -66,6 +66,10 @@ export class ViewerSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly rpc: RpcClient<HostToViewerMethods>;
   private webviewReady = false;
+  /** A webview of this editor has said `ready` before: only the first boot gets the head start. */
+  private everReady = false;
+  /** What went to the webview before its first `ready` (the head start), told to it in `init`. */
+  private early: EarlyPosted = {};
   private image?: HeldImage;
   private imageSeq = 0;
   /** The full-resolution pixels of image `seq` still to be posted after its reduced copy. */
@@ -377,10 +381,11 @@ export class ViewerSession implements vscode.Disposable {
   private postImage(): void {
     const held = this.image;
     this.cancelFullImage();
-    if (!held || !this.webviewReady || this.disposed) return;
+    if (!held || (!this.webviewReady && this.everReady) || this.disposed) return;
     const { image, decodeMs, seq, reduced } = held;
     if (!reduced) return this.post('image', { image, decodeMs, seq });
     this.post('image', { image: reduced.image, decodeMs, seq, reducedFrom: { width: image.width, height: image.height, factor: reduced.factor } });
+    this.deps.log.info(`${this.fileName}: the viewer gets a ${reduced.image.width}x${reduced.image.height} copy first (${mb(reduced.image.data.byteLength)}), then the full resolution (${mb(image.data.byteLength)})`);
     this.fullPending = { seq, timer: setTimeout(() => this.postFullImage(), FULL_IMAGE_WAIT_MS) };
   }
 
@@ -425,6 +430,11 @@ export class ViewerSession implements vscode.Disposable {
         this.deps.log.info(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
         this.webviewReady = true;
         this.replay();
+        this.everReady = true;
+        this.early = {};
+        break;
+      case 'resendEarly':
+        this.resendEarly(msg.params?.image === true, msg.params?.analysis === true);
         break;
       case 'selectModel':
         void this.deps.models.select(msg.params.modelId);
@@ -457,19 +467,37 @@ export class ViewerSession implements vscode.Disposable {
     }
   }
 
-  /** Sends everything known so far, in order; used on the webview's (re)start. */
+  /**
+   * Sends everything known so far, in order; used on the webview's (re)start. On the first start, what
+   * went ahead while the page loaded (the head start) is not sent again: `init` lists it, and the
+   * webview asks for anything that did not arrive.
+   */
   private replay(): void {
-    this.post('init', { fileName: this.fileName, settings: this.deps.settings().viewer });
+    const early = !this.everReady && this.early.imageSeq !== undefined && this.early.imageSeq === this.image?.seq ? this.early : undefined;
+    this.post('init', { fileName: this.fileName, settings: this.deps.settings().viewer, early });
     this.postModels();
     this.postTags();
     if (this.imageError) this.post('error', { scope: 'image', error: this.imageError });
-    this.postImage();
+    if (!early) this.postImage();
     if (this.image && this.preview?.key.startsWith(`${this.image.imageId}|`) && !this.analysisRunning) this.post('preview', this.preview.message);
     if (this.analysisRunning) this.post('analysisStarted', { modelId: this.analysisRunning });
-    else if (this.analysis) this.post('analysis', { result: this.analysis });
+    else if (this.analysis && !early?.analysis) this.post('analysis', { result: this.analysis });
     else if (this.analysisError) this.post('error', { scope: 'analysis', error: this.analysisError });
     // Full-resolution pixels last: by far the largest message, nothing else should wait behind them.
     if (!this.analysisRunning) this.postFullImage();
+  }
+
+  /**
+   * The webview missed messages of the head start (VS Code hands them to the page after its load, or
+   * after 200 ms when the load takes longer, and a page whose script has not run yet drops them).
+   * A resent image is a new picture to the webview, so its analysis follows it again.
+   */
+  private resendEarly(image: boolean, analysis: boolean): void {
+    this.deps.log.info(`${this.fileName}: the viewer missed the ${[image && 'image', analysis && 'analysis'].filter(Boolean).join(' and ')} sent while it loaded; sending again`);
+    if (image) this.postImage();
+    if (this.analysisRunning) return;
+    if ((image || analysis) && this.analysis) this.post('analysis', { result: this.analysis });
+    this.postFullImage();
   }
 
   /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
@@ -484,9 +512,29 @@ export class ViewerSession implements vscode.Disposable {
   }
 
   private post<K extends keyof HostToViewerNotifications>(type: K, params: HostToViewerNotifications[K]): void {
-    if (!this.webviewReady || this.disposed) return;
+    if (this.disposed || (!this.webviewReady && !this.headStart(type, params))) return;
     const msg = { kind: 'notify', type, params } as HostToViewerMessage;
     void this.panel.webview.postMessage(msg);
+  }
+
+  /**
+   * Before the first `ready`, the image and its analysis go ahead anyway: VS Code keeps them until the
+   * page has loaded, so moving the pixels overlaps the webview's boot (about a second). Noted for `init`.
+   */
+  private headStart<K extends keyof HostToViewerNotifications>(type: K, params: HostToViewerNotifications[K]): boolean {
+    if (this.everReady) return false;
+    if (type === 'image') {
+      const p = params as HostToViewerNotifications['image'];
+      // Another image (decoded again) starts the list afresh.
+      if (this.early.imageSeq !== p.seq) this.early = { imageSeq: p.seq };
+      if (!p.reducedFrom) this.early.fullResolution = true;
+      return true;
+    }
+    if (type === 'analysis' && this.early.imageSeq !== undefined && this.early.imageSeq === this.image?.seq) {
+      this.early.analysis = true;
+      return true;
+    }
+    return false;
   }
 
   dispose(): void {
@@ -496,6 +544,10 @@ export class ViewerSession implements vscode.Disposable {
     if (this.image?.imageId) void this.deps.engine.releaseImage({ imageId: this.image.imageId }).catch(() => undefined);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
 function firstLine(s: string): string {

@@ -2,7 +2,11 @@
  * Extension host <-> viewer webview (the custom editor for one X-ray file).
  * Handshake: the webview posts `ready`; the host answers with `init`, then `image`, `models`, and
  * `analysis` (or `error`) as they become available. A large image comes twice: first a reduced copy,
- * then (after the analysis when that is quick) its full-resolution pixels with the same `seq`. The host can also ask the webview questions
+ * then (after the analysis when that is quick) its full-resolution pixels with the same `seq`.
+ * Head start: while a new webview boots, the host already posts the image and analysis (VS Code holds
+ * them until the page has loaded, so the transfer overlaps the boot). Such messages can be lost when
+ * the page's script loads slowly, so `init` says what was posted early and the webview asks for what
+ * it lacks (`resendEarly`); everything posted before `init` has arrived by then, or never will. The host can also ask the webview questions
  * (RPC requests, e.g. `getViewState`), which is how tests check what the webview actually received.
  * DICOM files also get `tags` (patient data masked until the user reveals it), multi-frame files take
  * `selectFrame`, and while the preprocessing strip is open the host sends a `preview` per image and model.
@@ -36,7 +40,12 @@ export interface ModelChoice {
 
 /** Host -> webview one-way messages. */
 export type HostToViewerNotifications = {
-  init: { fileName: string; settings: ViewerSettings };
+  init: {
+    fileName: string;
+    settings: ViewerSettings;
+    /** What the host posted before this webview said `ready` (see the head start above). */
+    early?: EarlyPosted;
+  };
   image: {
     image: XrayImage;
     decodeMs: number;
@@ -70,6 +79,15 @@ export type HostToViewerNotifications = {
   /** Step-by-step preprocessing of the current image for the model shown, or why there is none. */
   preview: PreviewMessage;
 };
+
+export interface EarlyPosted {
+  /** An image message of this seq was posted (the reduced copy of a large image, else the image). */
+  imageSeq?: number;
+  /** The full-resolution pixels of that image were posted too. */
+  fullResolution?: boolean;
+  /** The analysis of that image was posted. */
+  analysis?: boolean;
+}
 
 export interface ViewerTag {
   /** "(gggg,eeee)" */
@@ -145,6 +163,8 @@ export type ViewerToHostNotifications = {
   previewWanted: { open: boolean };
   /** Put text on the system clipboard (the webview's own clipboard access is not reliable). */
   copyText: { text: string; what: string };
+  /** Messages `init` listed as posted early did not arrive: send the image (and its analysis) again, or the analysis. */
+  resendEarly: { image: boolean; analysis: boolean };
 };
 
 /** Summary of what the webview has received and is showing; answers `getViewState`. */
@@ -182,7 +202,10 @@ export interface ViewStateReport {
   error?: { scope: 'image' | 'analysis'; code: string; message: string };
   view: { zoom: number; window: { center: number; width: number }; invert: boolean; overlayVisible: boolean; opacity: number; threshold: number; colormap: Colormap; heatmapFloor?: number; tool?: string };
   models: { selectedId?: string; count: number };
-  /** Number of frames the canvas has drawn with the current image (proves rendering happened). */
+  /**
+   * Number of frames the canvas has drawn with the current image (proves rendering happened); counts
+   * again from 0 when a reduced copy's pixels are replaced by the full resolution.
+   */
   renders: number;
   tags?: {
     /** Attributes received, nested ones included. */
@@ -202,6 +225,21 @@ export interface ViewStateReport {
   measurements?: { lengthPx: number; lengthMm?: number; label: string }[];
   /** Frame the webview asked for and is waiting for, if any. */
   frameLoading?: number;
+  /**
+   * When the user could see each part of the current image and analysis: Date.now() in the webview
+   * (the same clock as the host's on one machine), taken as the frame or panel was drawn. Benchmarks
+   * read these rather than poll, since a poll queues behind large messages in the same channel.
+   */
+  timeline?: {
+    /** First frame with the image's pixels (a reduced copy for a large image). */
+    imageDrawn?: number;
+    /** The score panel showing the analysis. */
+    scoreShown?: number;
+    /** First frame with the heatmap over the image. */
+    heatmapDrawn?: number;
+    /** First frame with the full-resolution pixels. */
+    fullResolutionDrawn?: number;
+  };
 }
 
 /** What a diagnostic `act` request asks the webview to do, as if through its own controls. */

@@ -400,6 +400,57 @@ async function main() {
       await f.context.close();
     }
 
+    if (!only || only.includes('progressive')) {
+      // A lost head start, then a reduced copy replaced in place by the full-resolution pixels.
+      const v = await open('progressive', { scenario: 'progressive' });
+      await settle(v, 'analysis');
+      const { page } = v;
+      const sent = () => page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
+      const asked = (await sent()).filter((m) => m.type === 'resendEarly');
+      check(asked.length === 1 && asked[0].params.image === true && asked[0].params.analysis === true, `init listing a lost head start makes the viewer ask again (${JSON.stringify(asked.map((m) => m.params))})`);
+      let r = await v.report();
+      check(r.image?.width === 2048 && r.image.height === 2500 && r.image.reduced?.width === 683 && r.image.reduced.height === 834, `reduced copy shown in full-resolution coordinates (${JSON.stringify(r.image)})`);
+      check(r.image?.max === 60000, `its values are block means: the single 65000 pixel is averaged away (max ${r.image?.max})`);
+      const fitZoom = r.view.zoom;
+      const box = await (await page.$('canvas.view')).boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const readout = await page.textContent('.statusbar .cursor');
+      check(/value ≈ \d+ .*mean of 3×3/.test(readout ?? ''), `readout says the value is a block mean (${readout?.trim()})`);
+      await page.screenshot({ path: join(OUT, 'dark-progressive-reduced.png') });
+      // Zoom, a custom window and a ruler on the copy: all must survive the upgrade.
+      await page.focus('canvas.view');
+      await page.keyboard.press('+');
+      await page.keyboard.press('+');
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down({ button: 'right' });
+      await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 + 10, { steps: 4 });
+      await page.mouse.up({ button: 'right' });
+      await page.evaluate(() => window.harness.request('act', { action: 'measure', from: [900, 900], to: [1100, 900] }));
+      const before = await v.report();
+      await page.evaluate(() => window.harness.sendFull());
+      await waitFor(async () => {
+        const x = await v.report();
+        return !x.image?.reduced && x.renders > 0;
+      }, 'full-resolution pixels drawn');
+      r = await v.report();
+      check(r.image?.width === 2048 && r.image.height === 2500 && r.image.max === 65000, `full-resolution pixels replace the copy (max ${r.image?.max})`);
+      check(r.view.zoom === before.view.zoom && before.view.zoom > fitZoom, `zoom kept (${fitZoom} zoomed to ${before.view.zoom} -> ${r.view.zoom})`);
+      check(r.view.window.center === before.view.window.center && r.view.window.width === before.view.window.width && before.view.window.width !== 34000, `custom window kept (${JSON.stringify(r.view.window)})`);
+      check(r.measurements?.length === 1 && r.measurements[0].lengthPx === 200, 'ruler kept');
+      check(r.analysis?.scoreRaw === before.analysis?.scoreRaw && r.analysis?.map?.width === 128, 'analysis kept');
+      await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2);
+      const readout2 = await page.textContent('.statusbar .cursor');
+      check(!/≈|mean of/.test(readout2 ?? ''), `readout shows the pixel's own value again (${readout2?.trim()})`);
+      await page.screenshot({ path: join(OUT, 'dark-progressive-full.png') });
+      // A different picture (new seq) is not an upgrade: no stale score, view fitted again.
+      await page.evaluate(() => window.harness.sendNewImage());
+      await waitFor(async () => (await v.report()).image?.max === 60000, 'the new picture');
+      r = await v.report();
+      check(r.analysis === undefined && r.measurements?.length === 0 && r.view.zoom === fitZoom, 'another picture clears score and rulers and fits the view');
+      check(v.problems.length === 0, `progressive: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      await v.context.close();
+    }
+
     // First frame timing, repeated on fresh pages (the first includes JIT warm-up).
     if (!only || only.includes('timing')) {
       const inApp = [];

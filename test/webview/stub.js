@@ -2,7 +2,11 @@
 // acquireVsCodeApi(), answers the viewer's `ready` with realistic messages (a synthetic 2048x2500 16-bit
 // hand radiograph with DICOM-style window presets, models, an analysis whose heatmap covers part of the
 // image), and exposes window.harness for screenshot.mjs: sent messages, RPC to the viewer, timings.
-// The scenario comes from the query string: ?scenario=full|running|analysisError|imageError|noMap|mono1|float|u8|multiframe
+// The scenario comes from the query string: ?scenario=full|running|analysisError|imageError|noMap|mono1|float|u8|multiframe|progressive
+// `progressive` plays a first boot whose head start was lost: `init` lists an image and analysis that
+// never arrived, the viewer asks for them (resendEarly), gets the reduced copy and the analysis, and
+// the full-resolution pixels (with a single brightest pixel the copy averages away) only when the
+// driver calls harness.sendFull(); harness.sendNewImage() sends another picture of the same size.
 // DICOM scenarios (mono1, multiframe) also get a tag list with masked patient data; every scenario with
 // an analysis gets a preprocessing preview while the strip is open.
 (() => {
@@ -338,8 +342,54 @@
     setTimeout(poll, 0);
   }
 
+  // ---- progressive: reduced copy first, full resolution later ---------------------------------
+  const SEQ = 7;
+  const FACTOR = 3;
+  /** The host's reduced copy: block means of the stored values, same sample type. */
+  function reduced(image) {
+    const w = Math.ceil(W / FACTOR);
+    const h = Math.ceil(H / FACTOR);
+    const out = new Uint16Array(w * h);
+    for (let by = 0; by < h; by++) {
+      for (let bx = 0; bx < w; bx++) {
+        let sum = 0;
+        let n = 0;
+        for (let y = by * FACTOR; y < Math.min(H, (by + 1) * FACTOR); y++) {
+          for (let x = bx * FACTOR; x < Math.min(W, (bx + 1) * FACTOR); x++) {
+            sum += image.data[y * W + x];
+            n++;
+          }
+        }
+        out[by * w + bx] = Math.round(sum / n);
+      }
+    }
+    return { ...image, width: w, height: h, data: out };
+  }
+  let progressiveImage;
+  function progressiveFull() {
+    if (!progressiveImage) {
+      progressiveImage = imageFor('full');
+      // One pixel brighter than anything else: the full image's max, averaged away in the copy.
+      progressiveImage.data[1000 * W + 1000] = 65000;
+      progressiveImage.range = { min: progressiveImage.range.min, max: 65000 };
+    }
+    return progressiveImage;
+  }
+  function resendEarly(p) {
+    const image = progressiveFull();
+    lastImage = image;
+    if (p.image) notify('image', { image: reduced(image), decodeMs: 84.5, seq: SEQ, reducedFrom: { width: W, height: H, factor: FACTOR } });
+    if (p.image || p.analysis) notify('analysis', { result: analysis(currentModel, true) });
+  }
+
   function onReady() {
-    notify('init', { fileName: scenario === 'mono1' ? 'hand-cr-0042.dcm' : 'hand-phantom-16bit.png', settings: { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 } });
+    const early = scenario === 'progressive' ? { imageSeq: SEQ, fullResolution: true, analysis: true } : undefined;
+    notify('init', { fileName: scenario === 'mono1' ? 'hand-cr-0042.dcm' : 'hand-phantom-16bit.png', settings: { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 }, early });
+    if (scenario === 'progressive') {
+      // What a lost head start leaves: models and init, no image, no analysis.
+      notify('models', { models, selectedId: models[0].id, provider: 'cpu' });
+      return;
+    }
     if (scenario === 'imageError') {
       later(20, () =>
         notify('error', {
@@ -375,6 +425,7 @@
       }
       if (!msg || msg.kind !== 'notify') return;
       if (msg.type === 'ready') onReady();
+      if (msg.type === 'resendEarly' && scenario === 'progressive') resendEarly(msg.params);
       if (msg.type === 'selectModel') analyse(msg.params.modelId);
       if (msg.type === 'reanalyze') analyse(models[0].id);
       if (msg.type === 'previewWanted') {
@@ -427,6 +478,17 @@
     },
     clearState() {
       sessionStorage.removeItem(STATE_KEY);
+    },
+    /** progressive: the full-resolution pixels of the picture shown as a reduced copy. */
+    sendFull() {
+      notify('image', { image: progressiveFull(), decodeMs: 84.5, seq: SEQ });
+    },
+    /** progressive: another picture of the same size (a new seq), as after the file changed on disk. */
+    sendNewImage() {
+      const image = imageFor('full');
+      lastImage = image;
+      notify('image', { image, decodeMs: 70, seq: SEQ + 1 });
+      analyse(currentModel);
     },
   };
 })();

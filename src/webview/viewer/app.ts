@@ -3,7 +3,7 @@
  * most once per animation frame. Re-windowing (the only per-pixel work) happens only when the window
  * or inversion changed; zoom, pan and overlay changes just recompose the frame.
  */
-import type { ViewerSettings, ViewStateReport } from '../../protocol/viewer';
+import type { EarlyPosted, ViewerSettings, ViewStateReport } from '../../protocol/viewer';
 import { apply, invert as invertAffine, isAffine } from './affine';
 import { clampToImage, handleAt, lengthMm, lengthPx, measurementLabel } from './measure';
 import { fmtValue } from './format';
@@ -48,6 +48,8 @@ export class ViewerApp implements Actions {
   private saveTimer?: ReturnType<typeof setTimeout>;
   private hover?: [number, number];
   private frameColor = '#888';
+  /** When each part of the current image and analysis was first on screen (see ViewStateReport). */
+  private timeline: NonNullable<ViewStateReport['timeline']> = {};
 
   constructor(root: HTMLElement, private readonly host: HostChannel, initialSettings: unknown) {
     const settings = sanitizeSettings(initialSettings);
@@ -125,6 +127,7 @@ export class ViewerApp implements Actions {
           this.s.fileName = msg.params.fileName;
           // A restored tab keeps the choices made in it; a new tab takes the host's current defaults.
           if (!this.restored) this.s.settings = sanitizeSettings(msg.params.settings, this.s.settings);
+          this.checkEarly(msg.params.early);
           break;
         case 'image':
           this.onImage(msg.params);
@@ -166,8 +169,23 @@ export class ViewerApp implements Actions {
     this.invalidate('all');
   }
 
+  /**
+   * `init` lists what the host posted while this page was loading; all of it has arrived by now or was
+   * dropped (a page whose script had not run yet), so ask again for what is missing.
+   */
+  private checkEarly(early: EarlyPosted | undefined): void {
+    if (!early || early.imageSeq === undefined) return;
+    const lo = this.s.loaded;
+    const image = lo?.seq !== early.imageSeq || (early.fullResolution === true && Boolean(lo.reduced));
+    const analysis = early.analysis === true && !this.s.analysis;
+    if (image || analysis) this.host.notify('resendEarly', { image, analysis });
+  }
+
   private onImage(p: { image: unknown; decodeMs: number; seq?: number; reducedFrom?: unknown }): void {
     const receivedAt = performance.now();
+    const held = this.s.loaded;
+    // A reduced copy of the picture whose full pixels are already here (sent again) changes nothing.
+    if (p.reducedFrom !== undefined && held && !held.reduced && p.seq !== undefined && held.seq === p.seq) return;
     const checked = checkImage(p.image);
     if ('problem' in checked) {
       this.onError('image', { code: 'CORRUPT', message: `The viewer received an unusable image: ${checked.problem}.` });
@@ -221,6 +239,7 @@ export class ViewerApp implements Actions {
     this.s.analysis = undefined;
     this.s.renders = 0;
     this.perf.firstPaintMs = undefined;
+    this.timeline = {};
     const r = this.restored;
     if (r && r.imageKey === imageKey(loaded.width, loaded.height)) {
       // A preset's table is not saved with the view: take it from the preset again.
@@ -254,6 +273,8 @@ export class ViewerApp implements Actions {
    */
   private replacePixels(previous: LoadedImage, next: LoadedImage): void {
     this.s.loaded = next;
+    // Counts frames drawn with the pixels held, so "renders > 0" says the new pixels are on screen.
+    this.s.renders = 0;
     if (this.s.windowId && this.s.windowId !== 'custom') {
       const preset = next.options.find((o) => o.id === this.s.windowId);
       if (preset) this.s.window = preset.window;
@@ -283,6 +304,8 @@ export class ViewerApp implements Actions {
       }
     }
     this.s.analysis = a;
+    this.timeline.scoreShown = undefined;
+    this.timeline.heatmapDrawn = undefined;
     this.s.running = undefined;
     this.s.analysisError = undefined;
     if (this.s.lastError?.scope === 'analysis') this.s.lastError = undefined;
@@ -831,6 +854,7 @@ export class ViewerApp implements Actions {
       this.L.canvas.setAttribute('aria-label', this.describe());
       this.L.canvas.classList.toggle('tool-window', s.tool === 'window');
       this.L.canvas.classList.toggle('tool-measure', s.tool === 'measure');
+      if (s.analysis && this.timeline.scoreShown === undefined) this.timeline.scoreShown = Date.now();
     }
     if (!lo || !s.window || !s.view || c.width < 2 || c.height < 2) return;
     const t0 = performance.now();
@@ -852,6 +876,11 @@ export class ViewerApp implements Actions {
     });
     const ms = performance.now() - t0;
     s.renders++;
+    const tl = this.timeline;
+    const now = Date.now();
+    tl.imageDrawn ??= now;
+    if (heat) tl.heatmapDrawn ??= now;
+    if (!lo.reduced) tl.fullResolutionDrawn ??= now;
     if (windowMs > 0) pushBounded(this.perf.windowRenderMs, ms);
     else pushBounded(this.perf.composeMs, ms);
     if (lo.firstPaintMs === undefined) {
@@ -928,6 +957,7 @@ export class ViewerApp implements Actions {
       },
       measurements: s.measurements.map((m) => ({ lengthPx: lengthPx(m), lengthMm: lengthMm(m, img?.pixelSpacing), label: measurementLabel(m, img?.pixelSpacing) })),
       frameLoading: s.frameLoading,
+      timeline: { ...this.timeline },
     };
   }
 
