@@ -231,19 +231,40 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     pending = b + BATCH < ordered.length ? prepareBatch(ordered.slice(b + BATCH, b + 2 * BATCH)) : Promise.resolve([]);
     pending.catch(() => undefined);
     if (files.length - skipped.length < MIN_FIT_IMAGES) throw tooFew(files.length, skipped, true);
-    for (const item of batch) {
-      const toCalibration = calFiles < calTarget;
-      const n = item.tensors.length;
-      const input = new Float32Array(n * tensorSize);
-      item.tensors.forEach((t, i) => input.set(t, i * tensorSize));
-      const maps = await extractor.run(input, n);
-      if (toCalibration) {
-        sample ??= { input, maps };
-        calibration.push(maps);
-        calImages += n;
-        calFiles++;
-      } else await set.add(io.compute, maps);
-      usedFiles++;
+    // One backbone run per batch (batches of one image run several times slower); then each file's
+    // maps go to calibration (until it has its share) or into the training set.
+    const total = batch.reduce((a, item) => a + item.tensors.length, 0);
+    if (total > 0) {
+      const input = new Float32Array(total * tensorSize);
+      let k = 0;
+      for (const item of batch) for (const t of item.tensors) input.set(t, k++ * tensorSize);
+      const maps = await extractor.run(input, total);
+      const per = maps.c * maps.h * maps.w;
+      let at = 0;
+      const training: FeatureMaps[] = [];
+      for (const item of batch) {
+        const n = item.tensors.length;
+        const own: FeatureMaps = { ...maps, n, data: maps.data.slice(at * per, (at + n) * per) };
+        if (calFiles < calTarget) {
+          sample ??= { input: input.slice(at * tensorSize, (at + n) * tensorSize), maps: own };
+          calibration.push(own);
+          calImages += n;
+          calFiles++;
+        } else training.push(own);
+        at += n;
+        usedFiles++;
+      }
+      if (training.length) {
+        // Consecutive training files share one buffer: add them as one batch.
+        const n = training.reduce((a, m) => a + m.n, 0);
+        const data = new Float32Array(n * per);
+        let o = 0;
+        for (const m of training) {
+          data.set(m.data, o);
+          o += m.data.length;
+        }
+        await set.add(io.compute, { ...maps, n, data });
+      }
     }
     report('features', Math.min(1, (b + BATCH) / ordered.length), `Features of ${Math.min(ordered.length, b + BATCH)} of ${ordered.length} images${skipped.length ? ` (${skipped.length} skipped)` : ''}`);
   }
