@@ -13,7 +13,8 @@ import type { ViewStateReport } from '../../../src/protocol/viewer';
 import { BENCH_FILES } from '../workspace';
 
 const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
-const RUNS = 5;
+/** Runs per file (the first is reported apart: cold caches); XRAY_BENCH_RUNS to change it. */
+const RUNS = Math.max(2, Number(process.env.XRAY_BENCH_RUNS) || 5);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
