@@ -50,13 +50,41 @@ export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { widt
   checkImage(image);
   let state = initialState(image);
   const steps: StepTiming[] = [];
-  spec.steps.forEach((step, index) => {
+  for (let index = 0; index < spec.steps.length; index++) {
+    const step = spec.steps[index];
     const t0 = performance.now();
+    const joined = !options.onStep && applyJoined(state, spec, index, steps);
+    if (joined) {
+      state = joined;
+      index++;
+      continue;
+    }
     state = opDefinition(step).apply(state, step);
     steps.push({ op: step.op, ms: performance.now() - t0 });
     options.onStep?.(index, step.op, state);
-  });
+  }
   return finish(state, steps, spec, target, options);
+}
+
+/**
+ * A row-by-row step (CLAHE) followed by a resize runs as one: the resize reads the step's rows as they
+ * are made, so the full-resolution result is never stored (same values; see OpDefinition.rows). Only
+ * without onStep, which must see the intermediate raster. Timings: the first step's entry is its set-up
+ * (CLAHE: the tile tables), the resize's entry includes computing the rows it reads.
+ */
+function applyJoined(state: PipelineState, spec: PipelineSpec, index: number, steps: StepTiming[]): PipelineState | undefined {
+  const step = spec.steps[index];
+  const next = spec.steps[index + 1];
+  if (!next) return undefined;
+  const def = opDefinition(step);
+  const nextDef = opDefinition(next);
+  if (!def.rows || !nextDef.applyRows) return undefined;
+  const t0 = performance.now();
+  const { state: mid, source } = def.rows(state, step);
+  const t1 = performance.now();
+  const out = nextDef.applyRows(mid, next, source);
+  steps.push({ op: step.op, ms: t1 - t0 }, { op: next.op, ms: performance.now() - t1 });
+  return out;
 }
 
 /**
@@ -66,8 +94,17 @@ export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { widt
 export function runPipelineMulti(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult[] {
   checkImage(image);
   let branches: { state: PipelineState; steps: StepTiming[] }[] = [{ state: initialState(image), steps: [] }];
-  spec.steps.forEach((step, index) => {
+  for (let index = 0; index < spec.steps.length; index++) {
+    const step = spec.steps[index];
     const def = opDefinition(step);
+    if (!options.onStep && !def.fork && def.rows && spec.steps[index + 1] && opDefinition(spec.steps[index + 1]).applyRows) {
+      branches = branches.map((b) => {
+        const steps = [...b.steps];
+        return { state: applyJoined(b.state, spec, index, steps)!, steps };
+      });
+      index++;
+      continue;
+    }
     branches = branches.flatMap((b) => {
       const t0 = performance.now();
       const outs = def.fork ? def.fork(b.state, step) : [def.apply(b.state, step)];
@@ -77,7 +114,7 @@ export function runPipelineMulti(image: XrayImage, spec: PipelineSpec, target: {
         return { state, steps: [...b.steps, { op: step.op, ms }] };
       });
     });
-  });
+  }
   return branches.map((b) => finish(b.state, b.steps, spec, target, options));
 }
 

@@ -84,8 +84,20 @@ function bilinearTaps(n: number, m: number): Taps {
  * full-resolution image is read once, through the lookup table), then the now short image is
  * resampled along x.
  */
+/**
+ * A source that produces its values one row at a time, never holding the whole image: a pointwise-
+ * per-row step (CLAHE) feeding the resampling directly, so its full-resolution output is never stored.
+ * `row(y, out)` writes row y (srcW values) into `out`; rows are requested in increasing order.
+ */
+export interface RowSource {
+  kind: 'rows';
+  width: number;
+  height: number;
+  row(y: number, out: Float32Array): void;
+}
+
 export function resampleInto(
-  src: Raster,
+  src: Raster | RowSource,
   dstW: number,
   dstH: number,
   dst: Float32Array,
@@ -96,12 +108,20 @@ export function resampleInto(
   const srcW = src.width;
   const mid = new Float32Array(dstH * srcW);
   const v = buildTaps(src.height, dstH);
+  // Row sources: one row buffer, kept while consecutive output rows share their boundary source row.
+  const rowBuf = src.kind === 'rows' ? new Float32Array(srcW) : undefined;
+  let rowInBuf = -1;
   for (let y = 0; y < dstH; y++) {
     const o = y * srcW;
     for (let k = 0; k < v.count[y]; k++) {
       const w = v.weight[v.offset[y] + k];
       const base = (v.start[y] + k) * srcW;
-      if (src.kind === 'lut') {
+      if (src.kind === 'rows') {
+        const sy = v.start[y] + k;
+        if (sy !== rowInBuf) src.row((rowInBuf = sy), rowBuf!);
+        const d = rowBuf!;
+        for (let x = 0; x < srcW; x++) mid[o + x] += w * d[x];
+      } else if (src.kind === 'lut') {
         const { samples, lut, lutOffset } = src;
         if (lutOffset === 0) for (let x = 0; x < srcW; x++) mid[o + x] += w * lut[samples[base + x]];
         else for (let x = 0; x < srcW; x++) mid[o + x] += w * lut[samples[base + x] + lutOffset];

@@ -2,6 +2,7 @@ import type { Affine, XrayImage } from '../image/types';
 import type { PreprocessStep } from './spec';
 import type { JsonSchema } from '../model/jsonschema';
 import type { Raster } from './raster';
+import type { RowSource } from './resample';
 
 export interface Rect {
   x: number;
@@ -61,6 +62,15 @@ export interface OpDefinition<S extends PreprocessStep = PreprocessStep> {
    * runs call this instead of `apply`; single-output runs call `apply`, which keeps one output.
    */
   fork?(state: PipelineState, step: S): PipelineState[];
+  /**
+   * Steps whose output is computed row by row (CLAHE): the state after the step, except that its
+   * raster is still the input's, and the output as rows. When the next step can read rows (`applyRows`,
+   * the resizes), the pipeline joins the two, so the full-resolution output is never stored: same
+   * values, one pass over the image fewer.
+   */
+  rows?(state: PipelineState, step: S): { state: PipelineState; source: RowSource };
+  /** `apply`, reading the pixels from `source` (same size as state.raster) instead of state.raster. */
+  applyRows?(state: PipelineState, step: S, source: RowSource): PipelineState;
   /** Short human label for the step-by-step preview, e.g. "CLAHE (clip 3, 8x8 tiles)". */
   label?(step: S): string;
 }

@@ -38,15 +38,27 @@ export const clahe: OpDefinition<ClaheStep> = {
   label: (step) => `CLAHE (clip ${step.clipLimit ?? CLAHE_DEFAULTS.clipLimit}, ${step.tilesX ?? CLAHE_DEFAULTS.tilesX}x${step.tilesY ?? CLAHE_DEFAULTS.tilesY} tiles)`,
   apply(state, step) {
     const domain = state.domain ?? valueRange(state.raster);
-    const data = claheValues(state.raster, state.content, domain, {
-      clipLimit: step.clipLimit ?? CLAHE_DEFAULTS.clipLimit,
-      tilesX: step.tilesX ?? CLAHE_DEFAULTS.tilesX,
-      tilesY: step.tilesY ?? CLAHE_DEFAULTS.tilesY,
-      bins: step.bins ?? CLAHE_DEFAULTS.bins,
-    });
+    const data = claheValues(state.raster, state.content, domain, claheParams(step));
     return { ...state, raster: { kind: 'float', width: state.raster.width, height: state.raster.height, data }, domain: { min: 0, max: 1 }, black: 0 };
   },
+  rows(state, step) {
+    const domain = state.domain ?? valueRange(state.raster);
+    const row = claheRows(state.raster, state.content, domain, claheParams(step));
+    return {
+      state: { ...state, domain: { min: 0, max: 1 }, black: 0 },
+      source: { kind: 'rows', width: state.raster.width, height: state.raster.height, row },
+    };
+  },
 };
+
+function claheParams(step: ClaheStep): ClaheParams {
+  return {
+    clipLimit: step.clipLimit ?? CLAHE_DEFAULTS.clipLimit,
+    tilesX: step.tilesX ?? CLAHE_DEFAULTS.tilesX,
+    tilesY: step.tilesY ?? CLAHE_DEFAULTS.tilesY,
+    bins: step.bins ?? CLAHE_DEFAULTS.bins,
+  };
+}
 
 export interface ClaheParams {
   clipLimit: number;
@@ -58,9 +70,23 @@ export interface ClaheParams {
 export function claheValues(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): Float32Array {
   const W = r.width;
   const out = new Float32Array(W * r.height);
+  const row = claheRows(r, content, domain, p);
+  for (let y = content.y; y < content.y + content.height; y++) row(y, out.subarray(y * W, (y + 1) * W));
+  return out;
+}
+
+/**
+ * CLAHE one row at a time: builds the tile tables (one pass over the content), then returns a function
+ * that writes row y of the result into a W-long buffer (0 outside the content). Rows are cheapest in
+ * increasing order (consecutive rows reuse the blended tables). claheValues stores every row; the
+ * pipeline instead feeds the rows straight into a following resize (clahe.rows), so the
+ * full-resolution float result is never stored and read back: the same values, one pass fewer.
+ */
+export function claheRows(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): (y: number, out: Float32Array) => void {
   const cw = content.width;
   const ch = content.height;
-  if (cw === 0 || ch === 0) return out;
+  if (cw === 0 || ch === 0) return (_y, out) => out.fill(0);
+  const W = r.width;
   const { bins } = p;
   // More tiles than pixels would leave empty tiles; OpenCV would fail. Fewer tiles instead.
   const tilesX = Math.min(p.tilesX, cw);
@@ -149,7 +175,16 @@ export function claheValues(r: Raster, content: { x: number; y: number; width: n
   const blended = new Float32Array(rowStride);
   let lastPair = -1;
   let lastYa = -1;
-  for (let y = 0; y < ch; y++) {
+  const cx0 = content.x;
+  return (outY, dst) => {
+    const y = outY - content.y;
+    if (y < 0 || y >= ch) {
+      dst.fill(0);
+      return;
+    }
+    if (cx0 > 0) dst.fill(0, 0, cx0);
+    if (cx0 + cw < dst.length) dst.fill(0, cx0 + cw);
+    const out = cx0 === 0 ? dst : dst.subarray(cx0);
     const f = y / th - 0.5;
     const t1 = Math.floor(f);
     const ya = f - t1;
@@ -166,15 +201,14 @@ export function claheValues(r: Raster, content: { x: number; y: number; width: n
       for (let x = 0; x < cw; x++) {
         const b = table[samples[row + x] + lutOffset];
         const a = blended[colA[x] + b];
-        out[row + x] = a + colW[x] * (blended[colB[x] + b] - a);
+        out[x] = a + colW[x] * (blended[colB[x] + b] - a);
       }
     } else {
       for (let x = 0; x < cw; x++) {
         const b = binAt(row, x);
         const a = blended[colA[x] + b];
-        out[row + x] = a + colW[x] * (blended[colB[x] + b] - a);
+        out[x] = a + colW[x] * (blended[colB[x] + b] - a);
       }
     }
-  }
-  return out;
+  };
 }

@@ -4,7 +4,8 @@
  */
 import { composeAffine, type Affine } from '../../image/types';
 import type { PreprocessStep } from '../spec';
-import { resampleInto } from '../resample';
+import { resampleInto, type RowSource } from '../resample';
+import type { Raster } from '../raster';
 import { stepSchema, type OpDefinition, type PipelineState, type Rect } from '../state';
 
 type ResizePadStep = Extract<PreprocessStep, { op: 'resizePad' }>;
@@ -34,15 +35,20 @@ export const resizePad: OpDefinition<ResizePadStep> = {
   geometric: true,
   fixedOutputSize: (step) => ({ width: step.size, height: step.size }),
   apply(state, step) {
-    const { width: w, height: h } = state.raster;
-    const g = resizePadGeometry(w, h, step.size);
-    const out = new Float32Array(step.size * step.size);
-    out.fill(step.padValue ?? state.black);
-    resampleInto(state.raster, g.width, g.height, out, step.size, g.x, g.y);
-    const toInput: Affine = [w / g.width, 0, (-g.x * w) / g.width, 0, h / g.height, (-g.y * h) / g.height];
-    return placed(state, out, step.size, step.size, toInput);
+    return resizePadFrom(state, step, state.raster);
   },
+  applyRows: (state, step, source) => resizePadFrom(state, step, source),
 };
+
+function resizePadFrom(state: PipelineState, step: ResizePadStep, source: Raster | RowSource): PipelineState {
+  const { width: w, height: h } = state.raster;
+  const g = resizePadGeometry(w, h, step.size);
+  const out = new Float32Array(step.size * step.size);
+  out.fill(step.padValue ?? state.black);
+  resampleInto(source, g.width, g.height, out, step.size, g.x, g.y);
+  const toInput: Affine = [w / g.width, 0, (-g.x * w) / g.width, 0, h / g.height, (-g.y * h) / g.height];
+  return placed(state, out, step.size, step.size, toInput);
+}
 
 export const resize: OpDefinition<ResizeStep> = {
   op: 'resize',
@@ -60,12 +66,13 @@ export const resize: OpDefinition<ResizeStep> = {
   apply(state, step) {
     return resizeTo(state, step.width, step.height);
   },
+  applyRows: (state, step, source) => resizeTo(state, step.width, step.height, source),
 };
 
-export function resizeTo(state: PipelineState, width: number, height: number): PipelineState {
+export function resizeTo(state: PipelineState, width: number, height: number, source: Raster | RowSource = state.raster): PipelineState {
   const { width: w, height: h } = state.raster;
   const out = new Float32Array(width * height);
-  resampleInto(state.raster, width, height, out, width, 0, 0);
+  resampleInto(source, width, height, out, width, 0, 0);
   return placed(state, out, width, height, [w / width, 0, 0, 0, h / height, 0]);
 }
 
