@@ -204,6 +204,14 @@ describe('X-ray viewer', function () {
     assert.ok(s.timeline?.fullResolutionDrawn && s.timeline.heatmapDrawn && s.timeline.scoreShown, `every moment stamped: ${JSON.stringify(s.timeline)}`);
     // The host did send the copy first (the webview may never draw it when the full pixels follow at once).
     await extensionLog(/large-progressive\.png: the viewer gets a 600x750 copy first/);
+    // Hidden behind another editor, the webview is gone; shown again, a new one boots (no head start
+    // this time) and gets the copy, the analysis and the full pixels again.
+    await vscode.commands.executeCommand('vscode.openWith', wsUri(FILES.png16), RASTER, { preview: false });
+    await waitForView(wsUri(FILES.png16), (v) => !!v.image && v.renders > 0, 'the other editor');
+    await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+    const again = await waitForView(uri, (v) => !!v.image && !v.image.reduced && !!v.analysis?.map && v.renders > 0, 'the reloaded webview with full pixels and analysis');
+    assert.equal(again.image?.max, 65535);
+    assert.equal(again.image?.width, 1200);
   });
 
   it('still works after all that: a good file opens again', async () => {
