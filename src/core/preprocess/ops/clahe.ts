@@ -119,21 +119,34 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   const reflect = (i: number, n: number) => (i < n ? i : Math.max(0, 2 * n - 2 - i));
   const luts = new Float32Array(tilesX * tilesY * bins);
   const hist = new Int32Array(bins);
+  const sub = new Int32Array(4 * bins);
   const clipLimit = p.clipLimit > 0 ? Math.max(1, Math.floor((p.clipLimit * tileTotal) / bins)) : 0;
   for (let ty = 0; ty < tilesY; ty++) {
     for (let tx = 0; tx < tilesX; tx++) {
       hist.fill(0);
+      sub.fill(0);
       for (let y = ty * th; y < (ty + 1) * th; y++) {
         const row = (content.y + reflect(y, ch)) * W + content.x;
         const x0 = tx * tw;
         const x1 = (tx + 1) * tw;
         const direct = Math.min(x1, cw);
         if (table && r.kind === 'lut') {
+          // Four interleaved sub-histograms: neighbouring pixels usually share a bin, and incrementing
+          // one counter back to back serialises on the store (as sampleHistogram).
           const { samples, lutOffset } = r;
-          for (let x = x0; x < direct; x++) hist[table[samples[row + x] + lutOffset]]++;
+          const o = lutOffset;
+          let x = x0;
+          for (; x + 3 < direct; x += 4) {
+            sub[table[samples[row + x] + o]]++;
+            sub[table[samples[row + x + 1] + o] + bins]++;
+            sub[table[samples[row + x + 2] + o] + 2 * bins]++;
+            sub[table[samples[row + x + 3] + o] + 3 * bins]++;
+          }
+          for (; x < direct; x++) hist[table[samples[row + x] + o]]++;
         } else for (let x = x0; x < direct; x++) hist[binAt(row, x)]++;
         for (let x = Math.max(x0, cw); x < x1; x++) hist[binAt(row, reflect(x, cw))]++;
       }
+      for (let i = 0; i < bins; i++) hist[i] += sub[i] + sub[i + bins] + sub[i + 2 * bins] + sub[i + 3 * bins];
       if (clipLimit > 0) {
         let clipped = 0;
         for (let i = 0; i < bins; i++) {
@@ -169,6 +182,10 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
     colA[x] = Math.max(t1, 0) * bins;
     colB[x] = Math.min(t1 + 1, tilesX - 1) * bins;
   }
+  const runStarts = [0];
+  for (let x = 1; x < cw; x++) if (colA[x] !== colA[x - 1] || colB[x] !== colB[x - 1]) runStarts.push(x);
+  runStarts.push(cw);
+  const runs = Int32Array.from(runStarts);
   // Per row, blend the two tile rows' tables once (tilesX * bins values) so each pixel reads two
   // entries instead of four; the arithmetic is the same bilinear interpolation.
   const rowStride = tilesX * bins;
@@ -191,17 +208,28 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
     const r1 = Math.max(t1, 0) * rowStride;
     const r2 = Math.min(t1 + 1, tilesY - 1) * rowStride;
     if (r1 * 65 + r2 !== lastPair || ya !== lastYa) {
-      for (let k = 0; k < rowStride; k++) blended[k] = luts[r1 + k] + ya * (luts[r2 + k] - luts[r1 + k]);
+      const bl = blended;
+      const l = luts;
+      for (let k = 0; k < rowStride; k++) bl[k] = l[r1 + k] + ya * (l[r2 + k] - l[r1 + k]);
       lastPair = r1 * 65 + r2;
       lastYa = ya;
     }
     const row = (content.y + y) * W + content.x;
     if (table && r.kind === 'lut') {
+      // Locals, not closure slots, in the per-pixel loop (the compiler keeps them in registers).
       const { samples, lutOffset } = r;
-      for (let x = 0; x < cw; x++) {
-        const b = table[samples[row + x] + lutOffset];
-        const a = blended[colA[x] + b];
-        out[x] = a + colW[x] * (blended[colB[x] + b] - a);
+      // Column runs that share their two tile tables (about one tile wide): two table reads a pixel.
+      const t = table;
+      const bl = blended;
+      const cwt = colW;
+      for (let s = 0; s < runs.length - 1; s++) {
+        const ca = colA[runs[s]];
+        const cb = colB[runs[s]];
+        for (let x = runs[s]; x < runs[s + 1]; x++) {
+          const b = t[samples[row + x] + lutOffset];
+          const a = bl[ca + b];
+          out[x] = a + cwt[x] * (bl[cb + b] - a);
+        }
       }
     } else {
       for (let x = 0; x < cw; x++) {
