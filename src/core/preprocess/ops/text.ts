@@ -222,7 +222,12 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       holes.push(k);
     }
     const n = holes.length;
-    const nb = new Int32Array(4 * n).fill(-1);
+    // Neighbours outside the box point at a slot past its end that stays 0, and each hole pixel keeps
+    // its count of real neighbours: the sweep is then branch-free, with the same sums (adding 0 is exact).
+    const zero = bw * bh;
+    const nb = new Int32Array(4 * n).fill(zero);
+    const count = new Float64Array(n);
+    const hole32 = Int32Array.from(holes);
     for (let j = 0; j < n; j++) {
       const k = holes[j];
       const x = k % bw;
@@ -230,21 +235,16 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       if (x < bw - 1) nb[4 * j + 1] = k + 1;
       if (k >= bw) nb[4 * j + 2] = k - bw;
       if (k < (bh - 1) * bw) nb[4 * j + 3] = k + bw;
+      count[j] = (x > 0 ? 1 : 0) + (x < bw - 1 ? 1 : 0) + (k >= bw ? 1 : 0) + (k < (bh - 1) * bw ? 1 : 0);
     }
+    const vz = new Float64Array(zero + 1);
+    vz.set(v);
     for (let sweep = 0; sweep < INPAINT_SWEEPS; sweep++) {
-      for (let j = 0; j < n; j++) {
-        let sum = 0;
-        let count = 0;
-        for (let q = 4 * j; q < 4 * j + 4; q++) {
-          const k = nb[q];
-          if (k >= 0) {
-            sum += v[k];
-            count++;
-          }
-        }
-        v[holes[j]] = sum / count;
+      for (let j = 0, q = 0; j < n; j++, q += 4) {
+        vz[hole32[j]] = (((0 + vz[nb[q]]) + vz[nb[q + 1]]) + vz[nb[q + 2]] + vz[nb[q + 3]]) / count[j];
       }
     }
+    v.set(vz.subarray(0, zero));
     for (const k of holes) {
       idx.push((y0 + Math.floor(k / bw)) * W + x0 + (k % bw));
       vals.push(v[k]);
