@@ -84,7 +84,8 @@ async function main(argv: string[]): Promise<void> {
       const r = await fitThroughEngine(engine, data, { id: `bench-${ratio}`, out, coreset: ratio });
       const seconds = (performance.now() - t0) / 1000;
       const rss = peakRssMB(engine.startInfo?.pid);
-      fits.push({ coreset: ratio, seconds: +seconds.toFixed(1), peakRssMB: rss, bankRows: r.memoryBank.rows, onnxMB: +(statSync(r.onnxPath).size / 1e6).toFixed(2), timeVsReference: +(seconds / reference.seconds).toFixed(2), memoryVsReference: +(rss / reference.peakRssMB).toFixed(2), manifestPath: r.manifestPath });
+      const stages = (JSON.parse(readFileSync(r.manifestPath, 'utf8')).metadata?.fit?.stageSeconds ?? {}) as Record<string, number>;
+      fits.push({ coreset: ratio, stages, seconds: +seconds.toFixed(1), peakRssMB: rss, bankRows: r.memoryBank.rows, onnxMB: +(statSync(r.onnxPath).size / 1e6).toFixed(2), timeVsReference: +(seconds / reference.seconds).toFixed(2), memoryVsReference: +(rss / reference.peakRssMB).toFixed(2), manifestPath: r.manifestPath });
     } finally {
       engine.dispose();
     }
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
   const report = { data, images: files.length, threads, reference, fits, scoring: score };
   console.log(`reference (feature pass only): ${reference.seconds.toFixed(1)} s, peak RSS ${reference.peakRssMB} MB, ${reference.images} images`);
   console.log('coreset   fit s   x ref   peak RSS MB   x ref   bank rows   ONNX MB');
-  for (const f of fits) console.log(`${(f.coreset * 100).toFixed(2).padStart(6)}%  ${f.seconds.toFixed(1).padStart(6)}  ${f.timeVsReference.toFixed(2).padStart(6)}  ${String(f.peakRssMB).padStart(12)}  ${f.memoryVsReference.toFixed(2).padStart(6)}  ${String(f.bankRows).padStart(10)}  ${f.onnxMB.toFixed(2).padStart(8)}`);
+  for (const f of fits) console.log(`${(f.coreset * 100).toFixed(2).padStart(6)}%  ${f.seconds.toFixed(1).padStart(6)}  ${f.timeVsReference.toFixed(2).padStart(6)}  ${String(f.peakRssMB).padStart(12)}  ${f.memoryVsReference.toFixed(2).padStart(6)}  ${String(f.bankRows).padStart(10)}  ${f.onnxMB.toFixed(2).padStart(8)}   ${Object.entries(f.stages).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   console.log(`scoring (${score.model}, ${score.images} images): ${score.medianMs} ms per image median round trip (file read to score and map); ${score.medianInEngineMs} ms in the engine (${Object.entries(score.medianPartsMs).map(([k, v]) => `${k} ${v}`).join(', ')})`);
   const json = argValue(argv, '--json');
   if (json) writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
