@@ -5,6 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../../src/core/fit/random';
 
 export interface Split {
   fit: string[];
@@ -20,17 +21,6 @@ export function patientOf(file: string): string {
   return base.replace(/-\d+$/, '');
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function groupShuffle(files: string[], seed: number): string[][] {
   const groups = new Map<string, string[]>();
   for (const f of files.sort()) {
@@ -38,7 +28,7 @@ function groupShuffle(files: string[], seed: number): string[][] {
     groups.set(p, [...(groups.get(p) ?? []), f]);
   }
   const list = [...groups.values()];
-  const r = rng(seed);
+  const r = mulberry32(seed);
   for (let i = list.length - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     [list[i], list[j]] = [list[j], list[i]];

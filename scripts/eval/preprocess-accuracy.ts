@@ -33,6 +33,7 @@ import type { PreprocessStep } from '../../src/core/preprocess/spec';
 import type { PipelineState } from '../../src/core/preprocess/state';
 import { handPhantom, type Box, type HandPhantom, type HandPhantomOptions } from '../../test/fixtures/images';
 import { boxIoU, maskIoU, phantomImage } from '../../test/unit/preprocess/images';
+import { mulberry32 } from '../../src/core/fit/random';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -45,17 +46,6 @@ const DATA = arg('data', join(__dirname, '../../../shared/data/chest-xray-pneumo
 const OUT = arg('out', 'test-output/eval');
 /** Closing radius for the chest foreground (fraction of the shorter side); default the step's own. */
 const CHEST_CLOSE = args.includes('--chest-close') ? Number(arg('chest-close', '0.01')) : undefined;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function apply(state: PipelineState, steps: PreprocessStep[]): PipelineState {
   for (const s of steps) state = opDefinition(s).apply(state, s);
@@ -102,7 +92,7 @@ interface PhantomCase {
 }
 
 function randomPhantom(i: number): HandPhantomOptions {
-  const r = rng(1000 + i);
+  const r = mulberry32(1000 + i);
   const width = 300 + Math.round(r() * 400);
   const height = 300 + Math.round(r() * 400);
   const hands = r() < 0.4 ? 2 : 1;
@@ -360,7 +350,7 @@ async function main(): Promise<void> {
   const files = listImages(DATA);
   if (files.length > 0 && REAL > 0) {
     // A seeded sample across both classes.
-    const r = rng(7);
+    const r = mulberry32(7);
     const pick = [...files].map((f) => ({ f, k: r() })).sort((a, b) => a.k - b.k).slice(0, REAL).map((x) => x.f).sort();
     const cases: RealCase[] = [];
     const tiles: Uint8Array[] = [];
