@@ -19,6 +19,7 @@ export interface FitCommandOptions {
   name?: string;
   coreset?: number;
   calibration?: number;
+  kind?: 'combined' | 'patchcore' | 'gaussian';
   backbone?: string;
   overwrite?: boolean;
   /** Where progress lines go (stderr). */
@@ -78,6 +79,7 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
         name: o.name,
         overwrite: o.overwrite,
         coresetRatio: o.coreset,
+        kind: o.kind,
         calibrationFraction: o.calibration,
         backboneManifestPath: o.backbone ? resolve(o.backbone) : undefined,
         limits: DEFAULT_DECODE_LIMITS,

@@ -29,7 +29,7 @@ const USAGE = `Usage:
   xray-anomaly eval --data <folder> [--model <id|file.model.json>] [--normal NORMAL] [--abnormal PNEUMONIA]
                     [--out results.jsonl] [--limit N] [--provider ...]      (default model: the first listed)
   xray-anomaly fit <folder> --out <dir> --id <model-id> [--name <text>] [--coreset 0.01] [--calibration 0.15]
-                   [--backbone <file.backbone.json>] [--overwrite]
+                   [--kind combined|patchcore|gaussian] [--backbone <file.backbone.json>] [--overwrite]
 Exit codes: 0 done (per-image failures are recorded, not fatal), 1 usage or setup error, 130 fit cancelled.`;
 
 const nodeModelFs: ModelFs = {
@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
       id: { type: 'string' },
       name: { type: 'string' },
       coreset: { type: 'string' },
+      kind: { type: 'string' },
       calibration: { type: 'string' },
       backbone: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
@@ -131,6 +132,7 @@ async function main(argv: string[]): Promise<void> {
         name: values.name,
         coreset: numberOption(values.coreset, 'coreset'),
         calibration: numberOption(values.calibration, 'calibration'),
+        kind: values.kind as 'combined' | 'patchcore' | 'gaussian' | undefined,
         backbone: values.backbone,
         overwrite: values.overwrite as boolean,
         write: (line) => process.stderr.write(`${line}\n`),

@@ -53,6 +53,8 @@ export interface FitDetectorArgs {
   quiet?: boolean;
   calibrationFraction?: number;
   coresetRatio?: number;
+  /** Detector kind (see FitRequest.kind); default 'combined'. */
+  kind?: 'combined' | 'patchcore' | 'gaussian';
   /** Stops the fit like the notification's Cancel button. */
   cancellation?: vscode.CancellationToken;
   /** Every progress event of the fit, as the notification gets it. */
@@ -245,6 +247,7 @@ class FitRunner {
       overwrite: target.overwrite,
       calibrationFraction: args.calibrationFraction,
       coresetRatio: args.coresetRatio,
+      kind: args.kind,
       limits: this.deps.settings().limits,
     };
     log.info(`Fitting "${modelId}" on ${source.files.length} image(s) from ${source.label} into ${outDir} (job ${jobId})`);

@@ -65,6 +65,12 @@ export interface FitRequest {
   calibrationFraction?: number;
   /** Memory-bank size as a fraction of patch features (default from the recipe, 0.01). */
   coresetRatio?: number;
+  /**
+   * Which detector: 'combined' (default: pooled-feature Gaussian + PatchCore memory bank, the best on
+   * the validation data), 'patchcore' (memory bank only: score = mean patch distance), or 'gaussian'
+   * (PaDiM-style Mahalanobis distance of pooled features only: fastest, but no anomaly map).
+   */
+  kind?: 'combined' | 'patchcore' | 'gaussian';
   /** Backbone ONNX + manifest to use instead of the bundled one (a user backbone). */
   backboneManifestPath?: string;
   limits: DecodeLimits;

@@ -47,6 +47,8 @@ export interface FitModelRequest {
   overwrite?: boolean;
   calibrationFraction?: number;
   coresetRatio?: number;
+  /** See FitRequest.kind in the engine protocol; default 'combined'. */
+  kind?: 'combined' | 'patchcore' | 'gaussian';
   backboneManifestPath?: string;
   limits: DecodeLimits;
 }
@@ -126,6 +128,7 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
   if (!(typeof frac === 'number' && frac >= 0.05 && frac <= 0.5)) problems.push(`the calibration fraction must be between 0.05 and 0.5; got ${frac}`);
   const ratio = req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio;
   if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) problems.push(`the memory-bank (coreset) ratio must be in (0, 1], e.g. 0.01; got ${ratio}`);
+  if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind)) problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
   if (!req.limits || !(req.limits.maxFileBytes > 0) || !(req.limits.maxPixels > 0)) problems.push('decode limits must give positive maxFileBytes and maxPixels');
   return problems;
 }
@@ -146,7 +149,12 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       if (await io.files.exists(p)) throw new XrayError('MODEL_INVALID', `${basename(p)} already exists in ${req.outDir}; choose another model id or allow overwriting.`);
     }
   }
-  const base: DetectorRecipe = hooks.recipe ?? { ...DEFAULT_RECIPE, local: { ...DEFAULT_RECIPE.local, coresetRatio: req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio } };
+  const kind = req.kind ?? 'combined';
+  const base: DetectorRecipe = hooks.recipe ?? {
+    ...DEFAULT_RECIPE,
+    global: { ...DEFAULT_RECIPE.global, enabled: kind !== 'patchcore' },
+    local: { ...DEFAULT_RECIPE.local, enabled: kind !== 'gaussian', coresetRatio: req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio },
+  };
 
   const skipped: SkippedImage[] = [];
   let recipe = base;

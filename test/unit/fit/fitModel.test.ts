@@ -233,3 +233,21 @@ test('a write that fails half way removes what was written; an existing model is
   });
   await assert.rejects(fitModel(request({ outDir: join(work, 'no-such-dir') }), io()), /does not exist/);
 });
+
+test('detector kinds: gaussian writes a score-only model, patchcore a map without the Gaussian; a bad kind is refused', async () => {
+  const backbone = writeTinyBackbone(join(work, 'bb-kinds'), { tap: 'relu' });
+  const g = await fitModel(request({ outDir: outDir('kind-gaussian'), kind: 'gaussian', backboneManifestPath: backbone }), io());
+  const gs = await ort.InferenceSession.create(g.onnxPath);
+  assert.deepEqual([...gs.outputNames], ['pred_score']);
+  await gs.release();
+  assert.equal(JSON.parse(readFileSync(g.manifestPath, 'utf8')).outputs.anomalyMap, undefined);
+  const p = await fitModel(request({ outDir: outDir('kind-patchcore'), kind: 'patchcore', backboneManifestPath: backbone }), io());
+  const ps = await ort.InferenceSession.create(p.onnxPath);
+  assert.deepEqual([...ps.outputNames].sort(), ['anomaly_map', 'pred_score']);
+  await ps.release();
+  assert.ok(p.memoryBank.rows > 0);
+  await assert.rejects(
+    fitModel(request({ outDir: outDir('kind-bad'), kind: 'knn' as never, backboneManifestPath: backbone }), io()),
+    (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /detector kind/.test(e.message),
+  );
+});
