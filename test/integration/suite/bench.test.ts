@@ -57,7 +57,9 @@ describe('@bench viewer', function () {
     const tActivate = Date.now();
     const { activationMs } = (await ext.activate()) as { activationMs: number };
     const activateCallMs = wasActive ? undefined : Date.now() - tActivate;
-    await vscode.commands.executeCommand('xrayAnomaly.selectModel', 'pca-ae-chest');
+    // The default model, as a user gets it.
+    const MODEL = 'chest-patchcore';
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODEL);
     const root = vscode.workspace.workspaceFolders![0].uri;
     const rows: Record<string, unknown>[] = [];
     const reference = new EngineClient({ enginePath: ext.extensionUri.fsPath + '/dist/engine.js', log: () => undefined });
@@ -75,7 +77,7 @@ describe('@bench viewer', function () {
         }
         const stat = (xs: number[]) => ({ first: xs[0], median: median(xs.slice(1)) });
         // Reference: the same work in a bare engine process (file read + decode + load + analyse).
-        const manifestPath = ext.extensionUri.fsPath + '/models/pca-ae-chest.model.json';
+        const manifestPath = ext.extensionUri.fsPath + `/models/${MODEL}/${MODEL}.model.json`;
         const ref: number[] = [];
         for (let i = 0; i < RUNS; i++) {
           const t0 = Date.now();
@@ -114,7 +116,7 @@ describe('@bench viewer', function () {
     }
     const blankWebviewMs = { first: blank[0], median: median(blank.slice(1)) };
     for (const row of rows) row.ratioViewerToBlankWebview = +((row.openToHeatmapMs as { median: number }).median / blankWebviewMs.median).toFixed(2);
-    const result = { activationMs, activateCallMs, blankWebviewMs, runs: RUNS, provider: 'cpu', model: 'pca-ae-chest', rows, at: new Date().toISOString() };
+    const result = { activationMs, activateCallMs, blankWebviewMs, runs: RUNS, provider: 'cpu', model: MODEL, rows, at: new Date().toISOString() };
     const outDir = join(ext.extensionUri.fsPath, 'test-output', 'bench');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'viewer.json'), JSON.stringify(result, null, 2));
