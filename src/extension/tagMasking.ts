@@ -4,20 +4,12 @@
  * such an attribute) is replaced by a placeholder, until the user reveals patient data in that editor.
  * Pure, so the rule is unit-tested without VS Code.
  */
+import type { DicomTagEntry } from '../core/decode/dicom/tags';
 import type { TagsMessage, ViewerTag } from '../protocol/viewer';
 
 export const PHI_PLACEHOLDER = '•••• (hidden: identifies the patient)';
 
-/** The shape readDicomTags gives (core), restated structurally so this module needs no core import. */
-export interface TagEntryLike {
-  tag: string;
-  keyword: string;
-  vr: string;
-  value: string;
-  phi: boolean;
-  depth: number;
-  children?: TagEntryLike[];
-}
+export type TagEntryLike = DicomTagEntry;
 
 export function tagsForViewer(entries: readonly TagEntryLike[], revealed: boolean): TagsMessage {
   let phiCount = 0;

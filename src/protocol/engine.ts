@@ -8,6 +8,7 @@ import type { ErrorInfo } from '../core/errors';
 import type { DecodeLimits, XrayImage } from '../core/image/types';
 import type { PipelinePreview } from '../core/preprocess/preview';
 import type { AnalysisResult } from '../core/scoring/types';
+import type { FitModelRequest } from '../core/fit/fitModel';
 import type { NotificationOf, RequestOf } from './rpc';
 
 /** 'auto' tries the platform's GPU providers in order, then CPU. */
@@ -52,29 +53,8 @@ export type EngineMethods = {
   cancelFit: [{ jobId: string }, void];
 };
 
-export interface FitRequest {
-  jobId: string;
-  /** Absolute paths of the normal images (any format decodeImage reads). */
-  files: string[];
-  outDir: string;
-  /** Model id and file stem; must not clash with an existing model file in outDir unless `overwrite`. */
-  modelId: string;
-  name?: string;
-  overwrite?: boolean;
-  /** Fraction of the images held out to calibrate the threshold (default 0.15). */
-  calibrationFraction?: number;
-  /** Memory-bank size as a fraction of patch features (default from the recipe, 0.01). */
-  coresetRatio?: number;
-  /**
-   * Which detector: 'combined' (default: pooled-feature Gaussian + PatchCore memory bank, the best on
-   * the validation data), 'patchcore' (memory bank only: score = mean patch distance), or 'gaussian'
-   * (PaDiM-style Mahalanobis distance of pooled features only: fastest, but no anomaly map).
-   */
-  kind?: 'combined' | 'patchcore' | 'gaussian';
-  /** Backbone ONNX + manifest to use instead of the bundled one (a user backbone). */
-  backboneManifestPath?: string;
-  limits: DecodeLimits;
-}
+/** A fit request is the core's FitModelRequest: one definition for engine, CLI and extension. */
+export type FitRequest = FitModelRequest;
 
 export interface FitResult {
   manifestPath: string;

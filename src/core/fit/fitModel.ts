@@ -38,17 +38,27 @@ const BATCH = 8;
 export type FitStageName = 'reading' | 'features' | 'gaussian' | 'coreset' | 'calibrate' | 'export';
 
 /** Same shape as the engine protocol's FitRequest (core does not import the protocol). */
+/** What a fit needs (also the engine protocol's FitRequest). */
 export interface FitModelRequest {
   jobId: string;
+  /** Absolute paths of the normal images (any format decodeImage reads). */
   files: string[];
   outDir: string;
+  /** Model id and file stem; must not clash with an existing model file in outDir unless `overwrite`. */
   modelId: string;
   name?: string;
   overwrite?: boolean;
+  /** Fraction of the images held out to calibrate the threshold (default 0.15). */
   calibrationFraction?: number;
+  /** Memory-bank size as a fraction of patch features (default from the recipe, 0.01). */
   coresetRatio?: number;
-  /** See FitRequest.kind in the engine protocol; default 'combined'. */
+  /**
+   * Which detector: 'combined' (default: pooled-feature Gaussian + PatchCore memory bank, the best on
+   * the validation data), 'patchcore' (memory bank only: score = mean patch distance), or 'gaussian'
+   * (PaDiM-style Mahalanobis distance of pooled features only: fastest, but no anomaly map).
+   */
   kind?: 'combined' | 'patchcore' | 'gaussian';
+  /** Backbone ONNX + manifest to use instead of the bundled one (a user backbone). */
   backboneManifestPath?: string;
   limits: DecodeLimits;
 }
