@@ -9,9 +9,9 @@ import type { FitDetectorArgs, FitOutcome } from '../../../src/extension/fitComm
 import type { FitProgressEvent } from '../../../src/extension/fitPlan';
 import type { ViewStateReport } from '../../../src/protocol/viewer';
 import { screenshot } from './harness';
+import { EXTENSION_ID, extensionLog, waitForView } from './helpers';
 import { FIT, MODELS, fitLesion } from '../workspace';
 
-const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
 const RASTER = 'xrayAnomaly.viewer.raster';
 const FITTED_ID = 'it-hands';
 
@@ -33,35 +33,6 @@ function fit(args: FitDetectorArgs): Promise<FitOutcome> {
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
-}
-
-async function waitForView(uri: vscode.Uri, ready: (s: ViewStateReport) => boolean, what: string, timeoutMs = 45_000): Promise<ViewStateReport> {
-  const until = Date.now() + timeoutMs;
-  let last: ViewStateReport | undefined;
-  let lastErr: unknown;
-  while (Date.now() < until) {
-    try {
-      last = (await vscode.commands.executeCommand('xrayAnomaly.debug.getViewState', uri)) as ViewStateReport;
-      if (ready(last)) return last;
-    } catch (err) {
-      lastErr = err; // the webview may not be up yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`);
-}
-
-/** The text of the extension's log once it matches `until` (VS Code writes it asynchronously). */
-async function extensionLog(until: RegExp, timeoutMs = 10_000): Promise<string> {
-  const { logFolder } = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { logFolder: string };
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = existsSync(logFolder) ? readdirSync(logFolder).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(logFolder, f), 'utf8')).join('\n') : '';
-    if (until.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the extension log in ${logFolder} never showed ${until}`);
 }
 
 async function clearToasts(): Promise<void> {

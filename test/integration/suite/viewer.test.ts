@@ -13,41 +13,14 @@ import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer
 import { handPhantom, png16FromPixels } from '../../fixtures/images';
 import { writeAnomalyMapModel, writeReconstructionModel } from '../../fixtures/models';
 import { screenshot } from './harness';
+import { EXTENSION_ID, extensionLog, viewState, waitForView, wsUri } from './helpers';
 import { FILES, FRAMED_SPOT, MAP_CROP_ROTATE_STEPS, MAP_PAD_STEPS, MODELS, SPOT } from '../workspace';
 
-const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
 const RASTER = 'xrayAnomaly.viewer.raster';
-
-function wsUri(rel: string): vscode.Uri {
-  const root = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(root, 'the test workspace is not open');
-  return vscode.Uri.joinPath(root.uri, rel);
-}
-
-async function viewState(uri: vscode.Uri): Promise<ViewStateReport> {
-  return (await vscode.commands.executeCommand('xrayAnomaly.debug.getViewState', uri)) as ViewStateReport;
-}
 
 /** Runs an action in the webview through its own control code (then its messages go to the host as usual). */
 async function act(uri: vscode.Uri, action: ViewerAction): Promise<ViewStateReport> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.viewerAction', uri, action)) as ViewStateReport;
-}
-
-/** Polls the webview (not host state) until `ready` holds. */
-async function waitForView(uri: vscode.Uri, ready: (s: ViewStateReport) => boolean, what: string, timeoutMs = 30_000): Promise<ViewStateReport> {
-  const until = Date.now() + timeoutMs;
-  let last: ViewStateReport | undefined;
-  let lastErr: unknown;
-  while (Date.now() < until) {
-    try {
-      last = await viewState(uri);
-      if (ready(last)) return last;
-    } catch (err) {
-      lastErr = err; // the webview may not be up yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`);
 }
 
 /** The score the model must produce, computed from the file and the fixture's closed-form outputs. */
@@ -71,20 +44,6 @@ async function cleanScreenshot(name: string): Promise<string | undefined> {
   await vscode.commands.executeCommand('notifications.clearAll');
   await new Promise((r) => setTimeout(r, 300));
   return screenshot(name);
-}
-
-/** The text of the extension's log file once it contains `until` (VS Code writes it asynchronously). */
-async function extensionLog(until: RegExp, timeoutMs = 10_000): Promise<string> {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
-  const { logFolder } = (await ext!.activate()) as { logFolder: string };
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = existsSync(logFolder) ? readdirSync(logFolder).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(logFolder, f), 'utf8')).join('\n') : '';
-    if (until.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the extension log in ${logFolder} never showed ${until}`);
 }
 
 describe('X-ray viewer', function () {
