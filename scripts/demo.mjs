@@ -6,7 +6,7 @@
 //   --vsix   install a packaged VSIX into the demo's code-server instead of loading the repository
 //   --fresh  forget the demo's VS Code state (settings, open editors) from earlier runs
 //   --check  open the workbench in headless Chromium, open a DICOM, save test-output/screenshots/demo.png, exit
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -120,13 +120,21 @@ async function check(url) {
 async function openViewer(page, url) {
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench .explorer-folders-view', { timeout: 60000 });
-  // Quick Open the MONOCHROME2 DICOM: the custom editor is its default.
+  // Quick Open a real chest X-ray when the demo has some (the default model is a chest model; the demo's
+  // settings open JPEGs in the X-ray viewer), else the MONOCHROME2 DICOM (the custom editor is its default).
+  const target = demoTarget();
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget .quick-input-box input', { timeout: 15000 });
-  await page.keyboard.type('hand-mono2.dcm');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hand-mono2.dcm' }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.type(target);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: target }).first().waitFor({ timeout: 15000 });
   await page.keyboard.press('Enter');
   await page.waitForSelector('iframe.webview', { timeout: 30000 });
+}
+
+function demoTarget() {
+  const dir = join(DEMO, 'workspace', 'chest-xray', 'PNEUMONIA');
+  const first = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort()[0] : undefined;
+  return first ?? 'hand-mono2.dcm';
 }
 
 async function portFree(port, host) {
