@@ -184,7 +184,7 @@ export class ViewerSession implements vscode.Disposable {
       const frames = img.frame && img.frame.count > 1 ? `, frame ${img.frame.index + 1} of ${img.frame.count}` : '';
       log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`);
       for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
-      this.deps.log.info(`${this.fileName}: decoded ${Date.now() - this.openedAt} ms after open`);
+      this.deps.log.debug(`${this.fileName}: decoded ${Date.now() - this.openedAt} ms after open`);
       this.postImage();
     } catch (err) {
       const info = toErrorInfo(err);
@@ -427,7 +427,7 @@ export class ViewerSession implements vscode.Disposable {
     if (msg?.kind !== 'notify') return;
     switch (msg.type) {
       case 'ready':
-        this.deps.log.info(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
+        this.deps.log.debug(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
         this.webviewReady = true;
         this.replay();
         this.everReady = true;
