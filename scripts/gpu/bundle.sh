@@ -8,12 +8,25 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 full=0; [ "${1:-}" = "--full" ] && full=1
+# --bench: node + sharp + the preprocessing benchmark only, to time it on the lent machine's idle CPU cores.
+bench=0; [ "${1:-}" = "--bench" ] && bench=1
 out=.gpucheck
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 ext=(--external:onnxruntime-node --external:sharp '--external:@cornerstonejs/*' --external:jpeg-lossless-decoder-js --log-level=warning)
 npx esbuild scripts/gpu/check.ts --bundle --platform=node --format=cjs --outfile="$stage/gpu-check.js" "${ext[@]}"
 cp "$(command -v node)" "$stage/node" && strip "$stage/node"
+if [ $bench = 1 ]; then
+  rm -f "$stage/gpu-check.js"
+  npx esbuild scripts/bench/preprocess.ts --bundle --platform=node --format=cjs --outfile="$stage/bench-preprocess.js" "${ext[@]}"
+  mkdir -p "$stage/node_modules/@img"
+  cp -r node_modules/sharp node_modules/detect-libc node_modules/semver "$stage/node_modules/"
+  cp -r node_modules/@img/sharp-linux-x64 node_modules/@img/sharp-libvips-linux-x64 node_modules/@img/colour "$stage/node_modules/@img/"
+  cp -r node_modules/jpeg-lossless-decoder-js "$stage/node_modules/" && rm -rf "$stage/node_modules/jpeg-lossless-decoder-js/tests"
+  mkdir -p "$out" && tar -C "$stage" -cf - . | xz -T2 -6 > "$out/bench.tar.xz.tmp" && mv "$out/bench.tar.xz.tmp" "$out/bench.tar.xz"
+  echo "bench bundle: $(du -h "$out/bench.tar.xz" | cut -f1) in $out/bench.tar.xz"
+  exit 0
+fi
 mkdir -p "$stage/node_modules/onnxruntime-node/bin/napi-v6/linux"
 cp -r node_modules/onnxruntime-node/{package.json,dist,lib} "$stage/node_modules/onnxruntime-node/"
 cp -r node_modules/onnxruntime-node/bin/napi-v6/linux/x64 "$stage/node_modules/onnxruntime-node/bin/napi-v6/linux/"
