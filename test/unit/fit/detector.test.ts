@@ -2,33 +2,17 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_RECIPE, fitDetector, scoreWithDetector, type DetectorRecipe } from '../../../src/core/fit/detector';
-import type { FeatureMaps } from '../../../src/core/fit/features';
 import { rocAuc } from '../../../src/core/fit/metrics';
-import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { XrayError } from '../../../src/core/errors';
 import { ortBackend } from '../../../scripts/models/ort-backend';
+import { SYNTHETIC_MAP_DIMS, syntheticMaps } from './phantoms';
 
 const be = ortBackend(1);
 after(() => be.release());
 
-const C = 12;
-const H = 6;
-const W = 6;
+const { h: H, w: W } = SYNTHETIC_MAP_DIMS;
 
-/** Normal maps: ReLU-like activations with a smooth per-channel profile. Anomalies: a bright 2x2 blob. */
-function maps(n: number, seed: number, anomalous: boolean[] = []): FeatureMaps {
-  const g = gaussianRng(mulberry32(seed));
-  const data = new Float32Array(n * C * H * W);
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < C; c++)
-      for (let y = 0; y < H; y++)
-        for (let x = 0; x < W; x++) {
-          let v = Math.max(0, 1 + 0.5 * Math.sin(c + y / 2) + 0.3 * g());
-          if (anomalous[i] && y >= 2 && y < 4 && x >= 3 && x < 5 && c % 3 === 0) v += 4;
-          data[((i * C + c) * H + y) * W + x] = v;
-        }
-  return { data, n, c: C, h: H, w: W };
-}
+const maps = syntheticMaps;
 
 const recipe: DetectorRecipe = { ...DEFAULT_RECIPE, tap: 'synthetic', local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.2 } };
 

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { handPhantom, png16FromPixels, type HandPhantomOptions } from '../../fixtures/images';
 import { GraphBuilder } from '../../../src/core/onnx/builder';
 import type { BackboneManifest } from '../../../src/core/model/backbone';
+import type { FeatureMaps } from '../../../src/core/fit/features';
+import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 
 const ROOT = resolve(__dirname, '../../..');
 export const REAL_BACKBONE_ONNX = join(ROOT, 'models/backbones/mobilenetv2-nsfwjs.onnx');
@@ -117,4 +119,25 @@ export function writeTinyBackbone(dir: string, opts: { size?: number; tap?: stri
   const path = join(dir, 'tiny.backbone.json');
   writeFileSync(path, JSON.stringify(manifest));
   return path;
+}
+
+/**
+ * Synthetic backbone feature maps [n, 12, 6, 6]: ReLU-like activations with a smooth per-channel profile;
+ * an image flagged in `anomalous` gets a bright 2x2 blob (rows 2-3, columns 3-4, every third channel).
+ */
+export const SYNTHETIC_MAP_DIMS = { c: 12, h: 6, w: 6 } as const;
+
+export function syntheticMaps(n: number, seed: number, anomalous: boolean[] = []): FeatureMaps {
+  const { c: C, h: H, w: W } = SYNTHETIC_MAP_DIMS;
+  const g = gaussianRng(mulberry32(seed));
+  const data = new Float32Array(n * C * H * W);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          let v = Math.max(0, 1 + 0.5 * Math.sin(c + y / 2) + 0.3 * g());
+          if (anomalous[i] && y >= 2 && y < 4 && x >= 3 && x < 5 && c % 3 === 0) v += 4;
+          data[((i * C + c) * H + y) * W + x] = v;
+        }
+  return { data, n, c: C, h: H, w: W };
 }
