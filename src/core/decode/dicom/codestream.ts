@@ -15,6 +15,8 @@ export interface CodestreamHeader {
   components: number;
   /** JPEG family only. */
   process?: JpegProcess;
+  /** JPEG family only: the frame header's marker (0xC0 for SOF0 ... 0xF7 for JPEG-LS). */
+  marker?: number;
   /** JPEG family only: an EOI marker ends the data (trailing padding allowed). */
   hasEnd?: boolean;
   /** JPEG 2000 only: the first component is signed. */
@@ -72,7 +74,7 @@ export function readJpegHeader(data: Uint8Array, name: string): CodestreamHeader
       const width = (data[p + 5] << 8) | data[p + 6];
       const components = data[p + 7];
       if (length < 8 + 3 * components) throw corrupt(name, 'its JPEG frame header is shorter than its component list');
-      return { width, height, precision, components, process, hasEnd: hasJpegEnd(data) };
+      return { width, height, precision, components, process, marker, hasEnd: hasJpegEnd(data) };
     }
     p += length;
   }

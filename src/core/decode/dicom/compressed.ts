@@ -5,28 +5,26 @@
  * little-endian samples in the layout the shared grey step expects.
  *
  *  - RLE Lossless: rle.ts (PS3.5 Annex G, written here).
- *  - JPEG baseline/extended: libjpeg-turbo (WebAssembly) for 8-bit; jpeg-dct.ts for 12-bit, and for
- *    8-bit streams without an end marker, where it can tell a complete image from a cut one.
- *  - JPEG lossless (process 14, any predictor incl. SV1): jpeg-lossless-decoder-js.
+ *  - JPEG baseline/extended: libjpeg-turbo (WebAssembly) for 8-bit; jpeg-dct.ts for 12-bit, for 8-bit
+ *    streams without an end marker, where it can tell a complete image from a cut one, and for 8-bit
+ *    streams libjpeg-turbo refuses (its wrapper fails on any libjpeg warning, e.g. the all-zero scan
+ *    parameters the PVRG encoder writes).
+ *  - JPEG lossless (process 14, any predictor incl. SV1): jpeg-lossless.ts (jpeg-lossless-decoder-js
+ *    mispredicts around restart markers).
  *  - JPEG-LS lossless and near-lossless: CharLS (WebAssembly).
  *  - JPEG 2000 lossless and lossy: OpenJPEG (WebAssembly).
  *  - Explicit VR big endian and encapsulated uncompressed: byte order and fragments only.
  */
 import { XrayError } from '../../errors';
 import { DecodeBudget } from '../budget';
-import { libraryText } from '../failures';
 import { frameByteLength, nativeLittleEndianCodec, type DecodedFrame, type FrameRequest, type PixelCodec } from './codecs';
 import { checkAgainstLayout, readJ2kHeader, readJpegHeader, type CodestreamHeader } from './codestream';
 import { encapsulatedFrame } from './encapsulated';
 import { decodeJpegDct } from './jpeg-dct';
+import { unsupportedProcess } from './jpeg-entropy';
+import { decodeJpegLossless } from './jpeg-lossless';
 import { decodeRle } from './rle';
 import { wasmDecode } from './wasm';
-
-// The package ships no type declarations; this is the one member used.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Decoder: LosslessDecoder } = require('jpeg-lossless-decoder-js') as {
-  Decoder: new () => { decode(buffer: ArrayBuffer, offset: number, length: number, bytesPerSample: number): Uint8Array | Uint16Array };
-};
 
 const budgetOf = (req: FrameRequest) => req.budget ?? DecodeBudget.unlimited(req.name);
 
@@ -50,15 +48,6 @@ function colourAfterDecode(declared: string, components: number, decoderConverts
   return p.startsWith('YBR') ? 'YBR_FULL' : p;
 }
 
-function unsupportedProcess(h: CodestreamHeader, name: string): XrayError {
-  const what: Record<string, string> = {
-    arithmetic: 'arithmetic-coded JPEG',
-    hierarchical: 'hierarchical JPEG',
-    progressive: `${h.precision}-bit progressive JPEG`,
-  };
-  return new XrayError('UNSUPPORTED_FORMAT', `${name} stores its image as ${what[h.process ?? ''] ?? `JPEG (${h.process})`}, which this viewer cannot decode.`);
-}
-
 export const rleCodec: PixelCodec = {
   description: 'RLE',
   decodeFrame(req) {
@@ -66,34 +55,50 @@ export const rleCodec: PixelCodec = {
   },
 };
 
-/** JPEG baseline (process 1) and extended (processes 2 and 4), with the lossless processes accepted too. */
-export const jpegCodec: PixelCodec = {
-  description: 'JPEG',
-  async decodeFrame(req) {
-    const data = encapsulatedFrame(req, 'jpeg');
-    const h = readJpegHeader(data, req.name);
-    if (h.process === 'lossless') return losslessJpeg(req, data, h);
-    if (h.process === 'jpeg-ls') return jpegLs(req, data, h);
-    if (h.process === 'arithmetic' || h.process === 'hierarchical' || (h.process === 'progressive' && h.precision !== 8)) throw unsupportedProcess(h, req.name);
-    checkAgainstLayout(h, req.layout, 'JPEG', req.name);
-    const notices: string[] = [];
-    if (h.precision === 8 && (h.hasEnd || h.process === 'progressive')) {
+/**
+ * JPEG baseline (process 1) and extended (processes 2 and 4), with the lossless processes accepted too;
+ * with `progressiveSyntax`, for the retired progressive syntaxes, where a progressive frame is expected.
+ */
+function jpegFrameCodec(progressiveSyntax: boolean): PixelCodec {
+  return {
+    description: progressiveSyntax ? 'JPEG progressive' : 'JPEG',
+    decodeFrame: (req) => decodeJpegFrame(req, progressiveSyntax),
+  };
+}
+
+export const jpegCodec = jpegFrameCodec(false);
+export const jpegProgressiveCodec = jpegFrameCodec(true);
+
+async function decodeJpegFrame(req: FrameRequest, progressiveSyntax: boolean): Promise<DecodedFrame> {
+  const data = encapsulatedFrame(req, 'jpeg');
+  const h = readJpegHeader(data, req.name);
+  if (h.process === 'lossless') return losslessJpeg(req, data, h);
+  if (h.process === 'jpeg-ls') return jpegLs(req, data, h);
+  if (h.process === 'arithmetic' || h.process === 'hierarchical' || (h.process === 'progressive' && h.precision !== 8)) {
+    throw unsupportedProcess(h.marker!, req.name, h.precision);
+  }
+  checkAgainstLayout(h, req.layout, 'JPEG', req.name);
+  const notices: string[] = [];
+  const colour = (fromTurbo: boolean) => colourAfterDecode(req.layout.photometric, h.components, fromTurbo);
+  if (h.process === 'progressive') {
+    const r = await wasmDecode('jpeg8', data, req.name, undefined, budgetOf(req));
+    if (!progressiveSyntax) notices.push('The JPEG frame is progressive, which DICOM does not allow for this transfer syntax; it was decoded anyway.');
+    return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colour(true), notices, values: true };
+  }
+  if (h.precision === 8 && h.hasEnd) {
+    try {
       const r = await wasmDecode('jpeg8', data, req.name, undefined, budgetOf(req));
-      if (h.process === 'progressive') notices.push('The JPEG frame is progressive, which DICOM does not allow for this transfer syntax; it was decoded anyway.');
-      return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, true), notices, values: true };
+      return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colour(true), notices, values: true };
+    } catch (e) {
+      // libjpeg-turbo's wrapper fails on what libjpeg only warns about; the strict decoder here
+      // decides. Its own error is the one to report when it fails too.
+      if (!(e instanceof XrayError) || e.code !== 'CORRUPT') throw e;
     }
-    if (!h.hasEnd) notices.push('The JPEG frame has no end-of-image marker; its data was complete all the same.');
-    const img = decodeJpegDct(data, budgetOf(req), req.name);
-    return {
-      bytes: samplesToBytes(img.samples),
-      bitsAllocated: img.precision > 8 ? 16 : 8,
-      planarConfiguration: 0,
-      photometric: colourAfterDecode(req.layout.photometric, img.components, false),
-      notices,
-      values: true,
-    };
-  },
-};
+  }
+  if (!h.hasEnd) notices.push('The JPEG frame has no end-of-image marker; its data was complete all the same.');
+  const img = decodeJpegDct(data, budgetOf(req), req.name);
+  return { bytes: samplesToBytes(img.samples), bitsAllocated: img.precision > 8 ? 16 : 8, planarConfiguration: 0, photometric: colour(false), notices, values: true };
+}
 
 export const jpegLosslessCodec: PixelCodec = {
   description: 'JPEG lossless',
@@ -107,23 +112,16 @@ export const jpegLosslessCodec: PixelCodec = {
 
 function losslessJpeg(req: FrameRequest, data: Uint8Array, h: CodestreamHeader): DecodedFrame {
   checkAgainstLayout(h, req.layout, 'JPEG lossless', req.name);
-  // The decoder reads past a short buffer without noticing; an end marker is the evidence that it is whole.
-  if (!h.hasEnd) throw new XrayError('TRUNCATED', `${req.name} is truncated: its JPEG lossless frame has no end-of-image marker.`);
-  if (h.components !== 1 && !(h.components === 3 && h.precision <= 8)) {
-    throw new XrayError('UNSUPPORTED_FORMAT', `${req.name} has a ${h.precision}-bit JPEG lossless frame with ${h.components} components, which cannot be decoded.`);
-  }
-  const bytesPerSample = h.precision > 8 ? 2 : 1;
-  let out: Uint8Array | Uint16Array;
-  try {
-    // A plain copy with a buffer of its own: `data` may be a view into a Buffer (whose slice() is a view too).
-    const copy = new Uint8Array(data);
-    out = new LosslessDecoder().decode(copy.buffer, 0, copy.length, bytesPerSample) as Uint8Array | Uint16Array;
-  } catch (e) {
-    throw new XrayError('CORRUPT', `${req.name} is not readable: its JPEG lossless data is damaged.`, libraryText(e));
-  }
-  const expected = h.width * h.height * h.components;
-  if (!out || out.length < expected) throw new XrayError('CORRUPT', `${req.name} is not readable: its JPEG lossless data decodes to too few samples.`);
-  return { bytes: samplesToBytes(out), bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
+  const img = decodeJpegLossless(data, budgetOf(req), req.name);
+  const notices = h.hasEnd ? [] : ['The JPEG frame has no end-of-image marker; its data was complete all the same.'];
+  return {
+    bytes: samplesToBytes(img.samples),
+    bitsAllocated: img.precision > 8 ? 16 : 8,
+    planarConfiguration: 0,
+    photometric: colourAfterDecode(req.layout.photometric, img.components, false),
+    notices,
+    values: true,
+  };
 }
 
 export const jpegLsCodec: PixelCodec = {

@@ -7,10 +7,13 @@
  * Bounds: every marker length is checked against the data; planes are allocated from the frame header
  * only after the caller has checked it against the DICOM attributes and the pixel limit; the entropy
  * decoder never reads past the data (it feeds zero bits and reports the stream as cut short); every
- * coefficient index is range-checked; the time budget is checked every MCU.
+ * coefficient index is range-checked; the time budget is checked every MCU. Restart intervals are
+ * checked marker by marker (jpeg-entropy.ts). Progressive, hierarchical and arithmetic-coded frames are
+ * refused with a message that names the process (unsupportedProcess).
  */
 import { XrayError } from '../../errors';
 import type { DecodeBudget } from '../budget';
+import { EntropyReader, JpegTables, jpegFailures, unsupportedProcess, walkMarkers, type JpegFailures } from './jpeg-entropy';
 
 export interface DctImage {
   width: number;
@@ -26,17 +29,6 @@ const ZIGZAG = Int32Array.from([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
   50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
-
-const LOOKAHEAD = 9;
-
-interface Huffman {
-  /** For each 9-bit prefix: (code length << 8) | value, or 0 when the code is longer than 9 bits. */
-  fast: Uint16Array;
-  maxcode: Int32Array;
-  valptr: Int32Array;
-  mincode: Int32Array;
-  values: Uint8Array;
-}
 
 interface Component {
   id: number;
@@ -55,334 +47,179 @@ interface Component {
 }
 
 export function decodeJpegDct(data: Uint8Array, budget: DecodeBudget, name: string): DctImage {
-  const corrupt = (what: string) => new XrayError('CORRUPT', `${name} is not readable: ${what}.`);
-  const cutShort = () => new XrayError('TRUNCATED', `${name} is truncated: its JPEG data ends before the image does.`);
-  const qt: (Int32Array | undefined)[] = [];
-  const dcTables: (Huffman | undefined)[] = [];
-  const acTables: (Huffman | undefined)[] = [];
-  let restartInterval = 0;
-  let frame: { precision: number; width: number; height: number; comps: Component[]; hmax: number; vmax: number; mcusX: number; mcusY: number } | undefined;
+  const fail = jpegFailures(name);
+  const tables = new JpegTables(fail);
+  let frame: Frame | undefined;
   let scans = 0;
 
-  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) throw corrupt('its JPEG frame does not start with a start-of-image marker');
-  let p = 2;
-  for (;;) {
-    while (p < data.length && data[p] !== 0xff) p++;
-    while (p < data.length && data[p] === 0xff) p++;
-    if (p >= data.length) {
-      if (frame && scans > 0) break; // no EOI: tolerated once the image is complete
-      throw cutShort();
+  const ended = walkMarkers(data, fail, (marker, seg, next) => {
+    if (tables.read(marker, seg)) return;
+    if (marker === 0xc0 || marker === 0xc1) {
+      if (frame) throw fail.corrupt('its JPEG data holds more than one frame header');
+      frame = readFrame(seg, fail, name);
+    } else if (marker === 0xda) {
+      if (!frame) throw fail.corrupt('its JPEG scan starts before the frame header');
+      scans++;
+      return decodeScan(frame, tables, seg, data, next, budget, fail);
+    } else if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      throw unsupportedProcess(marker, name);
     }
-    const marker = data[p++];
-    if (marker === 0xd9) break;
-    // Standalone markers, and 0x00 (a stuffed byte left over from scan data), carry no length.
-    if (marker === 0xd8 || marker === 0x01 || marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7)) continue;
-    if (p + 2 > data.length) throw cutShort();
-    const length = (data[p] << 8) | data[p + 1];
-    if (length < 2 || p + length > data.length) {
-      if (p + length > data.length && length >= 2) throw cutShort();
-      throw corrupt(`a JPEG marker segment has an impossible length (${length})`);
-    }
-    const seg = data.subarray(p + 2, p + length);
-    p += length;
-    switch (marker) {
-      case 0xdb:
-        readQuantTables(seg);
-        break;
-      case 0xc4:
-        readHuffmanTables(seg);
-        break;
-      case 0xdd:
-        if (seg.length < 2) throw corrupt('its JPEG restart interval segment is too short');
-        restartInterval = (seg[0] << 8) | seg[1];
-        break;
-      case 0xc0:
-      case 0xc1:
-        if (frame) throw corrupt('its JPEG data holds more than one frame header');
-        frame = readFrame(seg);
-        break;
-      case 0xda:
-        if (!frame) throw corrupt('its JPEG scan starts before the frame header');
-        p = decodeScan(seg, p);
-        scans++;
-        break;
-      default:
-        if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-          throw new XrayError('UNSUPPORTED_FORMAT', `${name} uses a JPEG coding process (SOF${marker - 0xc0}) that this decoder does not handle.`);
-        }
-      // APPn, COM, DNL and others carry nothing needed here.
-    }
+    // APPn, COM, DNL and others carry nothing needed here.
+  });
+  if (!frame || scans === 0) throw ended ? fail.corrupt('its JPEG data holds no image scan') : fail.cutShort();
+  // No EOI: tolerated once the image is complete (every scan's data was checked to the end).
+  return assemble(frame, budget);
+}
+
+interface Frame {
+  precision: number;
+  width: number;
+  height: number;
+  comps: Component[];
+  hmax: number;
+  vmax: number;
+  mcusX: number;
+  mcusY: number;
+}
+
+function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
+  if (seg.length < 6) throw fail.corrupt('its JPEG frame header is too short');
+  const precision = seg[0];
+  const height = (seg[1] << 8) | seg[2];
+  const width = (seg[3] << 8) | seg[4];
+  const n = seg[5];
+  if (precision !== 8 && precision !== 12) throw fail.corrupt(`its JPEG frame claims ${precision}-bit samples (8 or 12 expected)`);
+  if (width === 0 || height === 0) throw fail.corrupt(`its JPEG frame is ${width} × ${height} pixels`);
+  if (n !== 1 && n !== 3) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a JPEG frame with ${n} components; only 1 or 3 can be read.`);
+  if (seg.length < 6 + 3 * n) throw fail.corrupt('its JPEG frame header is shorter than its component list');
+  const specs = [];
+  let hmax = 1;
+  let vmax = 1;
+  for (let c = 0; c < n; c++) {
+    const id = seg[6 + 3 * c];
+    const h = seg[7 + 3 * c] >> 4;
+    const v = seg[7 + 3 * c] & 15;
+    const tq = seg[8 + 3 * c];
+    if (h < 1 || h > 4 || v < 1 || v > 4 || tq > 3) throw fail.corrupt('its JPEG frame header has an invalid component');
+    hmax = Math.max(hmax, h);
+    vmax = Math.max(vmax, v);
+    specs.push({ id, h, v, tq });
   }
-  if (!frame || scans === 0) throw corrupt('its JPEG data holds no image scan');
-  return assemble(frame);
+  const mcusX = Math.ceil(width / (8 * hmax));
+  const mcusY = Math.ceil(height / (8 * vmax));
+  const comps: Component[] = specs.map(({ id, h, v, tq }) => {
+    const stride = mcusX * h * 8;
+    return {
+      id, h, v, tq,
+      blocksX: Math.ceil(Math.ceil((width * h) / hmax) / 8),
+      blocksY: Math.ceil(Math.ceil((height * v) / vmax) / 8),
+      stride,
+      plane: new Uint16Array(stride * mcusY * v * 8),
+      pred: 0, dc: 0, ac: 0,
+    };
+  });
+  return { precision, width, height, comps, hmax, vmax, mcusX, mcusY };
+}
 
-  function readQuantTables(seg: Uint8Array): void {
-    let i = 0;
-    while (i < seg.length) {
-      const pq = seg[i] >> 4;
-      const tq = seg[i] & 15;
-      i++;
-      if (tq > 3 || pq > 1) throw corrupt('its JPEG quantisation table header is invalid');
-      const size = pq ? 128 : 64;
-      if (i + size > seg.length) throw corrupt('its JPEG quantisation table is cut short');
-      const t = new Int32Array(64);
-      for (let k = 0; k < 64; k++) t[k] = pq ? (seg[i + 2 * k] << 8) | seg[i + 2 * k + 1] : seg[i + k];
-      qt[tq] = t;
-      i += size;
-    }
+/** Decodes one scan whose data starts at `start`; returns the offset after its entropy-coded data. */
+function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Array, start: number, budget: DecodeBudget, fail: JpegFailures): number {
+  const ns = seg[0];
+  if (!ns || ns > 4 || seg.length < 1 + 2 * ns + 3) throw fail.corrupt('its JPEG scan header is invalid');
+  const comps: Component[] = [];
+  for (let i = 0; i < ns; i++) {
+    const c = f.comps.find((x) => x.id === seg[1 + 2 * i]);
+    if (!c) throw fail.corrupt('its JPEG scan names a component the frame does not have');
+    c.dc = seg[2 + 2 * i] >> 4;
+    c.ac = seg[2 + 2 * i] & 15;
+    if (!tables.dc[c.dc] || !tables.ac[c.ac]) throw fail.corrupt('its JPEG scan uses a Huffman table that was never defined');
+    if (!tables.quant[c.tq]) throw fail.corrupt('its JPEG frame uses a quantisation table that was never defined');
+    c.pred = 0;
+    comps.push(c);
   }
+  // Ss, Se, Ah and Al (0, 63, 0, 0 in a sequential scan) are not checked: the Stanford PVRG encoder,
+  // which wrote many archived DICOM files, leaves them all zero, and libjpeg reads such scans as
+  // sequential with only a warning. The frame header alone says the process.
 
-  function readHuffmanTables(seg: Uint8Array): void {
-    let i = 0;
-    while (i < seg.length) {
-      if (i + 17 > seg.length) throw corrupt('its JPEG Huffman table is cut short');
-      const tc = seg[i] >> 4;
-      const th = seg[i] & 15;
-      if (tc > 1 || th > 3) throw corrupt('its JPEG Huffman table header is invalid');
-      const counts = seg.subarray(i + 1, i + 17);
-      let total = 0;
-      for (let l = 0; l < 16; l++) total += counts[l];
-      if (total > 256 || i + 17 + total > seg.length) throw corrupt('its JPEG Huffman table is invalid');
-      const table = buildHuffman(counts, seg.subarray(i + 17, i + 17 + total));
-      (tc === 0 ? dcTables : acTables)[th] = table;
-      i += 17 + total;
+  const total = ns === 1 ? comps[0].blocksX * comps[0].blocksY : f.mcusX * f.mcusY;
+  const reader = new EntropyReader(data, start, fail, tables.restartInterval, total);
+  const coef = new Float64Array(64);
+  const tmp = new Float64Array(64);
+  const shift = 1 << (f.precision - 1);
+  const maxSample = (1 << f.precision) - 1;
+  const maxCategory = f.precision + 4;
+
+  // Quantisation tables in natural order, pre-multiplied by the AAN scale factors the IDCT expects.
+  const scaled = tables.quant.map((t) => (t ? prescale(t) : undefined));
+  const decodeBlock = (c: Component, bx: number, by: number) => {
+    coef.fill(0);
+    const q = scaled[c.tq]!;
+    const dcT = tables.dc[c.dc]!;
+    const acT = tables.ac[c.ac]!;
+    const t = reader.decode(dcT);
+    if (t > maxCategory) throw fail.corrupt('its JPEG data holds an impossible DC difference');
+    c.pred += t ? reader.receiveExtend(t) : 0;
+    coef[0] = c.pred * q[0];
+    for (let k = 1; k < 64; ) {
+      const rs = reader.decode(acT);
+      const r = rs >> 4;
+      const s = rs & 15;
+      if (s === 0) {
+        if (r !== 15) break;
+        k += 16;
+        continue;
+      }
+      k += r;
+      if (k > 63) throw fail.corrupt('its JPEG data holds a coefficient outside its block');
+      const n = ZIGZAG[k];
+      coef[n] = reader.receiveExtend(s) * q[n];
+      k++;
     }
-  }
-
-  function buildHuffman(counts: Uint8Array, values: Uint8Array): Huffman {
-    const maxcode = new Int32Array(18).fill(-1);
-    const valptr = new Int32Array(17);
-    const mincode = new Int32Array(17);
-    const fast = new Uint16Array(1 << LOOKAHEAD);
-    let code = 0;
-    let k = 0;
-    for (let l = 1; l <= 16; l++) {
-      const n = counts[l - 1];
-      valptr[l] = k;
-      mincode[l] = code;
-      for (let j = 0; j < n; j++, k++, code++) {
-        if (l <= LOOKAHEAD) {
-          const shift = LOOKAHEAD - l;
-          for (let f = code << shift, e = (code + 1) << shift; f < e; f++) fast[f] = (l << 8) | values[k];
-        }
+    idct(coef, tmp);
+    const plane = c.plane;
+    const stride = c.stride;
+    let o = by * 8 * stride + bx * 8;
+    for (let y = 0; y < 8; y++, o += stride) {
+      for (let x = 0; x < 8; x++) {
+        const v = Math.round(tmp[y * 8 + x]) + shift;
+        plane[o + x] = v < 0 ? 0 : v > maxSample ? maxSample : v;
       }
-      maxcode[l] = n ? code - 1 : -1;
-      // More codes of a length than fit in it: the table is not a prefix code.
-      if (code > 1 << l) throw corrupt('its JPEG Huffman table is not a valid code');
-      code <<= 1;
     }
-    maxcode[17] = 0x7fffffff;
-    return { fast, maxcode, valptr, mincode, values: Uint8Array.from(values) };
-  }
+  };
 
-  function readFrame(seg: Uint8Array) {
-    if (seg.length < 6) throw corrupt('its JPEG frame header is too short');
-    const precision = seg[0];
-    const height = (seg[1] << 8) | seg[2];
-    const width = (seg[3] << 8) | seg[4];
-    const n = seg[5];
-    if (precision !== 8 && precision !== 12) throw corrupt(`its JPEG frame claims ${precision}-bit samples (8 or 12 expected)`);
-    if (width === 0 || height === 0) throw corrupt(`its JPEG frame is ${width} × ${height} pixels`);
-    if (n !== 1 && n !== 3) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a JPEG frame with ${n} components; only 1 or 3 can be read.`);
-    if (seg.length < 6 + 3 * n) throw corrupt('its JPEG frame header is shorter than its component list');
-    const specs = [];
-    let hmax = 1;
-    let vmax = 1;
-    for (let c = 0; c < n; c++) {
-      const id = seg[6 + 3 * c];
-      const h = seg[7 + 3 * c] >> 4;
-      const v = seg[7 + 3 * c] & 15;
-      const tq = seg[8 + 3 * c];
-      if (h < 1 || h > 4 || v < 1 || v > 4 || tq > 3) throw corrupt('its JPEG frame header has an invalid component');
-      hmax = Math.max(hmax, h);
-      vmax = Math.max(vmax, v);
-      specs.push({ id, h, v, tq });
-    }
-    const mcusX = Math.ceil(width / (8 * hmax));
-    const mcusY = Math.ceil(height / (8 * vmax));
-    const comps: Component[] = specs.map(({ id, h, v, tq }) => {
-      const stride = mcusX * h * 8;
-      return {
-        id, h, v, tq,
-        blocksX: Math.ceil(Math.ceil((width * h) / hmax) / 8),
-        blocksY: Math.ceil(Math.ceil((height * v) / vmax) / 8),
-        stride,
-        plane: new Uint16Array(stride * mcusY * v * 8),
-        pred: 0, dc: 0, ac: 0,
-      };
-    });
-    return { precision, width, height, comps, hmax, vmax, mcusX, mcusY };
-  }
-
-  /** Decodes one scan starting at `start`; returns the offset after its entropy-coded data. */
-  function decodeScan(seg: Uint8Array, start: number): number {
-    const f = frame!;
-    const ns = seg[0];
-    if (!ns || ns > 4 || seg.length < 1 + 2 * ns + 3) throw corrupt('its JPEG scan header is invalid');
-    const comps: Component[] = [];
-    for (let i = 0; i < ns; i++) {
-      const c = f.comps.find((x) => x.id === seg[1 + 2 * i]);
-      if (!c) throw corrupt('its JPEG scan names a component the frame does not have');
-      c.dc = seg[2 + 2 * i] >> 4;
-      c.ac = seg[2 + 2 * i] & 15;
-      if (!dcTables[c.dc] || !acTables[c.ac]) throw corrupt('its JPEG scan uses a Huffman table that was never defined');
-      if (!qt[c.tq]) throw corrupt('its JPEG frame uses a quantisation table that was never defined');
-      c.pred = 0;
-      comps.push(c);
-    }
-    const ss = seg[1 + 2 * ns];
-    const se = seg[2 + 2 * ns];
-    if (ss !== 0 || se !== 63) throw corrupt('its JPEG scan is not a sequential scan');
-
-    // Entropy decoder state.
-    let pos = start;
-    let buf = 0;
-    let bits = 0;
-    /** Zero bits fed because the data ended or a marker interrupted the scan. */
-    let padding = 0;
-    let hitEnd = false;
-    const fill = () => {
-      while (bits <= 16) {
-        let b = 0;
-        if (pos < data.length && !(data[pos] === 0xff && data[pos + 1] !== 0x00)) {
-          b = data[pos];
-          pos += b === 0xff ? 2 : 1;
-        } else {
-          padding += 8;
-          if (pos >= data.length || data[pos + 1] === 0xd9) hitEnd = true;
-        }
-        buf = ((buf << 8) | b) & 0xffffff;
-        bits += 8;
-      }
-    };
-    const getBits = (n: number) => {
-      if (bits < n) fill();
-      bits -= n;
-      return (buf >>> bits) & ((1 << n) - 1);
-    };
-    const decodeHuff = (t: Huffman): number => {
-      if (bits < 16) fill();
-      const look = (buf >>> (bits - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1);
-      const e = t.fast[look];
-      if (e) {
-        bits -= e >> 8;
-        return e & 0xff;
-      }
-      bits -= LOOKAHEAD;
-      let code = look;
-      for (let l = LOOKAHEAD + 1; l <= 16; l++) {
-        code = (code << 1) | getBits(1);
-        if (code <= t.maxcode[l]) return t.values[t.valptr[l] + code - t.mincode[l]];
-      }
-      throw corrupt('its JPEG data holds an invalid Huffman code');
-    };
-    const extend = (v: number, s: number) => (v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
-
-    const coef = new Float64Array(64);
-    const tmp = new Float64Array(64);
-    const shift = 1 << (f.precision - 1);
-    const maxSample = (1 << f.precision) - 1;
-    const maxCategory = f.precision + 4;
-
-    // Quantisation tables in natural order, pre-multiplied by the AAN scale factors the IDCT expects.
-    const scaled = qt.map((t) => (t ? prescale(t) : undefined));
-    const decodeBlock = (c: Component, bx: number, by: number) => {
-      coef.fill(0);
-      const q = scaled[c.tq]!;
-      const dcT = dcTables[c.dc]!;
-      const acT = acTables[c.ac]!;
-      const t = decodeHuff(dcT);
-      if (t > maxCategory) throw corrupt('its JPEG data holds an impossible DC difference');
-      c.pred += t ? extend(getBits(t), t) : 0;
-      coef[0] = c.pred * q[0];
-      for (let k = 1; k < 64; ) {
-        const rs = decodeHuff(acT);
-        const r = rs >> 4;
-        const s = rs & 15;
-        if (s === 0) {
-          if (r !== 15) break;
-          k += 16;
-          continue;
-        }
-        k += r;
-        if (k > 63) throw corrupt('its JPEG data holds a coefficient outside its block');
-        const n = ZIGZAG[k];
-        coef[n] = extend(getBits(s), s) * q[n];
-        k++;
-      }
-      idct(coef, tmp);
-      const plane = c.plane;
-      const stride = c.stride;
-      let o = by * 8 * stride + bx * 8;
-      for (let y = 0; y < 8; y++, o += stride) {
-        for (let x = 0; x < 8; x++) {
-          const v = Math.round(tmp[y * 8 + x]) + shift;
-          plane[o + x] = v < 0 ? 0 : v > maxSample ? maxSample : v;
-        }
-      }
-    };
-
-    // A few zero bits pad the last byte legitimately (and the reader prefetches up to three bytes);
-    // more means the data ran out, or a marker cut the interval short.
-    const endOfInterval = () => {
-      if (padding > 32) throw hitEnd ? cutShort() : corrupt('its JPEG scan data is interrupted by a marker');
-      padding = 0;
-    };
-    const restart = () => {
-      endOfInterval();
-      // Byte-align, then expect RSTn; a missing one is tolerated as libjpeg does.
-      bits = 0;
-      buf = 0;
-      while (pos + 1 < data.length && !(data[pos] === 0xff && data[pos + 1] >= 0xd0 && data[pos + 1] <= 0xd7)) {
-        if (data[pos] === 0xff && data[pos + 1] !== 0x00 && data[pos + 1] !== 0xff) break;
-        pos++;
-      }
-      if (pos + 1 < data.length && data[pos] === 0xff && data[pos + 1] >= 0xd0 && data[pos + 1] <= 0xd7) pos += 2;
-      for (const c of comps) c.pred = 0;
-    };
-
+  for (let n = 0; n < total; n++) {
+    if (reader.beforeMcu(n)) for (const c of comps) c.pred = 0;
+    budget.tick('decoding JPEG');
     if (ns === 1) {
       const c = comps[0];
-      const total = c.blocksX * c.blocksY;
-      for (let n = 0; n < total; n++) {
-        if (restartInterval && n > 0 && n % restartInterval === 0) restart();
-        budget.tick('decoding JPEG');
-        decodeBlock(c, n % c.blocksX, Math.floor(n / c.blocksX));
-      }
+      decodeBlock(c, n % c.blocksX, Math.floor(n / c.blocksX));
     } else {
-      const total = f.mcusX * f.mcusY;
-      for (let n = 0; n < total; n++) {
-        if (restartInterval && n > 0 && n % restartInterval === 0) restart();
-        budget.tick('decoding JPEG');
-        const mx = n % f.mcusX;
-        const my = Math.floor(n / f.mcusX);
-        for (const c of comps) {
-          for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) decodeBlock(c, mx * c.h + h, my * c.v + v);
-        }
+      const mx = n % f.mcusX;
+      const my = Math.floor(n / f.mcusX);
+      for (const c of comps) {
+        for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) decodeBlock(c, mx * c.h + h, my * c.v + v);
       }
     }
-    endOfInterval();
-    return pos;
   }
+  return reader.finish();
+}
 
-  function assemble(f: NonNullable<typeof frame>): DctImage {
-    const { width, height, precision } = f;
-    const n = f.comps.length;
-    const out = precision > 8 ? new Uint16Array(width * height * n) : new Uint8Array(width * height * n);
-    for (let ci = 0; ci < n; ci++) {
-      const c = f.comps[ci];
-      const sx = f.hmax / c.h;
-      const sy = f.vmax / c.v;
-      for (let y = 0; y < height; y++) {
-        budget.tick('assembling JPEG samples');
-        const row = Math.floor(y / sy) * c.stride;
-        let o = y * width * n + ci;
-        if (sx === 1) for (let x = 0; x < width; x++, o += n) out[o] = c.plane[row + x];
-        else for (let x = 0; x < width; x++, o += n) out[o] = c.plane[row + Math.floor(x / sx)];
-      }
+function assemble(f: Frame, budget: DecodeBudget): DctImage {
+  const { width, height, precision } = f;
+  const n = f.comps.length;
+  const out = precision > 8 ? new Uint16Array(width * height * n) : new Uint8Array(width * height * n);
+  for (let ci = 0; ci < n; ci++) {
+    const c = f.comps[ci];
+    const sx = f.hmax / c.h;
+    const sy = f.vmax / c.v;
+    for (let y = 0; y < height; y++) {
+      budget.tick('assembling JPEG samples');
+      const row = Math.floor(y / sy) * c.stride;
+      let o = y * width * n + ci;
+      if (sx === 1) for (let x = 0; x < width; x++, o += n) out[o] = c.plane[row + x];
+      else for (let x = 0; x < width; x++, o += n) out[o] = c.plane[row + Math.floor(x / sx)];
     }
-    return { width, height, precision, components: n, samples: out };
   }
+  return { width, height, precision, components: n, samples: out };
 }
 
 /** AAN scale factors: cos(k pi / 16) * sqrt(2) for k > 0, 1 for k = 0 (IJG's jidctflt.c). */
