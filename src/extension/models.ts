@@ -16,6 +16,9 @@ export interface ModelFolder {
 
 const SELECTED_KEY = 'xrayAnomaly.selectedModel';
 
+/** Logged by each model discovery in an untrusted workspace. */
+const RESTRICTED_NOTICE = `Restricted Mode: models from this workspace (folders in its xrayAnomaly.models.folders setting, and ${WORKSPACE_MODELS_DIR}) are not loaded until the workspace is trusted.`;
+
 const nodeFs: ModelFs = {
   readdir: (dir) => fsp.readdir(dir),
   readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
@@ -33,6 +36,8 @@ export class ModelService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private discovery?: Promise<void>;
+  /** Counts discoveries, so one overtaken by a newer one (e.g. trust granted, then settings reloaded) is dropped. */
+  private generation = 0;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -90,8 +95,14 @@ export class ModelService implements vscode.Disposable {
   }
 
   private async discover(): Promise<void> {
+    const generation = ++this.generation;
     const dirs = this.folders();
+    // VS Code withholds models.folders from workspace settings in Restricted Mode (restrictedConfigurations in
+    // package.json), so what is left out cannot be counted: say what Restricted Mode leaves out instead.
+    if (!vscode.workspace.isTrusted) this.log.warn(RESTRICTED_NOTICE);
     const { models, problems } = await discoverModels(dirs, nodeFs);
+    // Whoever awaits an overtaken discovery waits for the newest one instead.
+    if (generation !== this.generation) return this.discovery;
     // A workspace without fitted models has no .xray-anomaly/models folder: that is not worth a warning.
     const implicit = new Set(dirs.filter((d) => d.implicit).map((d) => d.path));
     for (const p of problems) {
@@ -110,10 +121,9 @@ export class ModelService implements vscode.Disposable {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const resolve = (p: string) => (path.isAbsolute(p) || !base ? p : path.join(base, p));
     const out: { path: string; origin: ModelInfo['origin'] }[] = userFolders.map((p) => ({ path: resolve(p), origin: 'configured' }));
-    if (workspaceFolders.length > 0) {
-      if (vscode.workspace.isTrusted) out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
-      else this.log.warn(`Restricted Mode: ${workspaceFolders.length} model folder(s) from workspace settings are not loaded until the workspace is trusted.`);
-    }
+    // VS Code already leaves these out while untrusted; checked again because, when trust is granted, the reloaded
+    // settings and the trust change reach the extension host as separate events.
+    if (vscode.workspace.isTrusted) out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
     return out;
   }
 

@@ -3,8 +3,12 @@
 //
 //   node test/integration/run.mjs [--grep <pattern>] [--timeout <seconds>] [--headed] [--keep] [--verbose]
 //                                 [--extension <dir>]   (default: this repository)
+//                                 [--sessions both|trusted|restricted]   (default: both)
 //
-// Streams mocha's output, serves the suite's screenshot requests, and exits with the suite's result.
+// Two sessions, one after the other, each its own code-server and browser on the same generated workspace:
+// "trusted" (workspace trust off, as before) runs every suite except those tagged @restricted; "restricted"
+// opens the workspace untrusted (Restricted Mode) and runs only the @restricted suites.
+// Streams mocha's output, serves the suite's screenshot requests, and exits with the suites' result.
 // Whatever happens (failure, hard timeout, Ctrl-C), code-server and Chromium are stopped.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -24,6 +28,7 @@ const { values: opts } = parseArgs({
     keep: { type: 'boolean', default: false },
     verbose: { type: 'boolean', short: 'v', default: false },
     extension: { type: 'string', default: ROOT },
+    sessions: { type: 'string', default: 'both' },
   },
   allowPositionals: false,
 });
@@ -31,7 +36,25 @@ const timeoutS = Number(opts.timeout);
 const TESTS_ENTRY = join(ROOT, 'dist/test/integration.js');
 const OUT = join(TEST_OUTPUT, 'integration');
 const SCREENSHOTS = join(TEST_OUTPUT, 'screenshots');
+/** A suite whose title carries this tag needs an untrusted workspace: it runs in the restricted session only. */
+const RESTRICTED_TAG = '@restricted';
+/**
+ * The sessions a run can hold. `files` names each one's logs in test-output/integration/ (the trusted
+ * session keeps the names runs had before there were two). The restricted session's user settings turn
+ * workspace trust on without the start-up prompt, so the workspace opens straight into Restricted Mode.
+ */
+const SESSIONS = {
+  trusted: { label: 'trusted', suffix: '', trust: false },
+  restricted: {
+    label: 'restricted (untrusted workspace)',
+    suffix: '-restricted',
+    trust: true,
+    settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' },
+  },
+};
+const SESSION_CHOICES = { both: ['trusted', 'restricted'], trusted: ['trusted'], restricted: ['restricted'] };
 const t0 = Date.now();
+const deadline = t0 + timeoutS * 1000;
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
 const say = (msg) => console.log(`[it ${secs()}s] ${msg}`);
 // Paths inside the repository print relative to it; temporary ones in full.
@@ -44,38 +67,91 @@ main().catch(async (err) => {
 
 async function main() {
   requireTools();
+  const kinds = SESSION_CHOICES[opts.sessions];
+  if (!kinds) throw new Error(`--sessions must be one of ${Object.keys(SESSION_CHOICES).join(', ')}, not '${opts.sessions}'`);
+  if (!(timeoutS > 0)) throw new Error(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
   if (!existsSync(TESTS_ENTRY)) throw new Error(`${rel(TESTS_ENTRY)} is missing: run \`node scripts/build.mjs\` first`);
   const extensionDir = resolve(opts.extension);
   if (extensionDir === ROOT && !existsSync(join(ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
 
   const tmp = makeRunDir('xray-it-');
   if (!opts.keep) onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
-  const channel = join(tmp, 'harness');
   const workspace = join(tmp, 'workspace');
-  for (const d of [join(channel, 'requests'), join(channel, 'responses'), workspace, OUT, SCREENSHOTS]) mkdirSync(d, { recursive: true });
-  const workbenchLog = join(OUT, 'workbench.log');
-  writeFileSync(workbenchLog, '');
-  writeFileSync(join(channel, 'config.json'), JSON.stringify({ grep: opts.grep, screenshotsDir: SCREENSHOTS }));
-
+  for (const d of [workspace, OUT, SCREENSHOTS]) mkdirSync(d, { recursive: true });
+  // One workspace for both sessions: trust belongs to a code-server's user data, not to the folder.
   await prepareWorkspace(workspace);
 
+  const results = [];
+  for (const kind of kinds) {
+    results.push(await runSession(SESSIONS[kind], { kind, tmp, workspace, extensionDir }));
+    if (results.at(-1).timedOut) break;
+  }
+
+  const passed = results.reduce((n, r) => n + (r.result?.passed ?? 0), 0);
+  const failed = results.reduce((n, r) => n + (r.result ? r.result.failed : 1), 0);
+  const ok = results.every((r) => r.ok) && passed > 0;
+  if (results.length > 1) {
+    console.log('');
+    for (const r of results) say(`${r.label}: ${r.result ? `${r.result.passed} passed, ${r.result.failed} failed` : 'no result'} in ${r.seconds.toFixed(1)} s`);
+    // CI reads the last line of this form: the total over both sessions.
+    console.log(`${passed} passed, ${failed} failed`);
+  }
+  if (passed === 0 && failed === 0) console.log(`[it] no test ran${opts.grep ? ` (nothing matched --grep ${opts.grep})` : ''}`);
+  say(`${ok ? 'PASSED' : 'FAILED'}; outputs in ${rel(TEST_OUTPUT)}/`);
+  if (opts.keep) say(`kept temporary folders in ${tmp}`);
+  await exitAfterCleanup(ok ? 0 : 1);
+}
+
+/**
+ * mocha's grep for one session: that session's suites, narrowed by --grep. mocha reads a string as a
+ * regular expression (`/source/flags` included), so the user's pattern is kept whole inside a lookahead.
+ */
+function sessionGrep(kind, userGrep) {
+  const own = kind === 'restricted' ? `(?=.*${RESTRICTED_TAG})` : `(?!.*${RESTRICTED_TAG})`;
+  if (!userGrep) return `^${own}`;
+  const m = /^\/(.*)\/([gimy]{0,4})$/.exec(userGrep);
+  const [source, flags] = m ? [m[1], m[2]] : [userGrep, ''];
+  const re = `^${own}(?=.*(?:${source}))`;
+  return flags ? `/${re}/${flags}` : re;
+}
+
+/**
+ * One code-server + Chromium running the suite on `workspace`, then stopped. Returns mocha's counts and
+ * whether this session passed (a session that ran nothing because nothing matched passes; the run as a
+ * whole still needs one passed test).
+ */
+async function runSession(session, { kind, tmp, workspace, extensionDir }) {
+  const started = Date.now();
+  const log = (msg) => say(`[${kind}] ${msg}`);
+  const channel = join(tmp, `harness${session.suffix}`);
+  for (const d of [join(channel, 'requests'), join(channel, 'responses')]) mkdirSync(d, { recursive: true });
+  const workbenchLog = join(OUT, `workbench${session.suffix}.log`);
+  const serverLog = join(OUT, `code-server${session.suffix}.log`);
+  writeFileSync(workbenchLog, '');
+  const grep = sessionGrep(kind, opts.grep);
+  writeFileSync(join(channel, 'config.json'), JSON.stringify({ grep, screenshotsDir: SCREENSHOTS, session: kind }));
+
   const server = await startCodeServer({
-    dataDir: join(tmp, 'code-server'),
+    dataDir: join(tmp, `code-server${session.suffix}`),
     // Test hooks let the suite crash the engine on purpose (see src/engine/testHooks.ts).
-    env: { XRAY_HARNESS_DIR: channel, XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1', ...(opts.grep ? { XRAY_TEST_GREP: opts.grep } : {}) },
-    onLine: opts.verbose ? (l) => console.log(`[code-server] ${l}`) : undefined,
+    env: { XRAY_HARNESS_DIR: channel, XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1', XRAY_TEST_GREP: grep },
+    settings: session.settings,
+    onLine: opts.verbose ? (l) => console.log(`[code-server${session.suffix}] ${l}`) : undefined,
   });
-  say(`code-server ${server.origin} ready (log: ${rel(join(OUT, 'code-server.log'))})`);
-  onCleanup(() => {
-    // Keep the server log with the other outputs; the temp folder goes away.
+  log(`code-server ${server.origin} ready (log: ${rel(serverLog)})`);
+  // Keep the server log with the other outputs; the temp folder goes away.
+  const saveServerLog = () => {
     try {
-      writeFileSync(join(OUT, 'code-server.log'), readFileSync(server.logFile));
+      writeFileSync(serverLog, readFileSync(server.logFile));
     } catch {
       // never started writing
     }
-  });
+  };
+  const unregisterLog = onCleanup(saveServerLog);
 
-  const { page } = await launchBrowser({ profileDir: join(tmp, 'chromium'), headless: !opts.headed });
+  const browser = await launchBrowser({ profileDir: join(tmp, `chromium${session.suffix}`), headless: !opts.headed });
+  const { page } = browser;
+  const trustTurnedOn = session.trust ? await turnOnWorkspaceTrust(page) : undefined;
   let exitCode;
   let resolveExit;
   const exited = new Promise((r) => (resolveExit = r));
@@ -86,17 +162,18 @@ async function main() {
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = `[${type}] ${(Array.isArray(args) ? args : [args]).map(fmt).join(' ')}`;
     appendFileSync(workbenchLog, line + '\n');
-    if (opts.verbose) console.log(`[workbench] ${line}`);
+    if (opts.verbose) console.log(`[workbench${session.suffix}] ${line}`);
   });
   page.on('pageerror', (e) => appendFileSync(workbenchLog, `[pageerror] ${e.stack ?? e}\n`));
   page.on('crash', () => {
-    say('the browser tab crashed');
+    log('the browser tab crashed');
     resolveExit();
   });
 
   const url = workbenchUrl({ origin: server.origin, folder: workspace, extensionDevelopmentPath: extensionDir, extensionTestsPath: TESTS_ENTRY });
-  say(`opening the workbench on ${rel(workspace)}${opts.grep ? ` (grep: ${opts.grep})` : ''}`);
+  log(`opening the workbench on ${rel(workspace)}${kind === 'restricted' ? ' in Restricted Mode' : ''}${opts.grep ? ` (grep: ${opts.grep})` : ''}`);
   await page.goto(url);
+  if (trustTurnedOn && !(await trustTurnedOn())) throw new Error('could not turn workspace trust on: the workbench never read its configuration element (see turnOnWorkspaceTrust in run.mjs)');
 
   const mochaLog = new Tail(join(channel, 'mocha.log'), (line) => console.log(line));
   const serving = serveRequests(channel, page);
@@ -104,20 +181,20 @@ async function main() {
   const timedOut = await Promise.race([
     exited.then(() => false),
     server.exited.then(() => {
-      if (!finished) say(`code-server exited unexpectedly:\n${tail(server.logFile)}`);
+      if (!finished) log(`code-server exited unexpectedly:\n${tail(server.logFile)}`);
       return false;
     }),
-    new Promise((r) => setTimeout(() => r(true), timeoutS * 1000).unref()),
+    new Promise((r) => setTimeout(() => r(true), Math.max(0, deadline - Date.now())).unref()),
   ]);
   finished = true;
   serving.stop();
-  mochaLog.poll();
+  mochaLog.stop();
 
   const result = readJson(join(channel, 'result.json'));
   if (timedOut) {
-    const shot = join(SCREENSHOTS, 'timeout.png');
+    const shot = join(SCREENSHOTS, `timeout${session.suffix}.png`);
     await page.screenshot({ path: shot }).catch(() => {});
-    console.log(`[it] TIMEOUT: the suite did not finish within ${timeoutS} s (raise with --timeout or XRAY_IT_TIMEOUT).`);
+    console.log(`[it] TIMEOUT: the suites did not finish within ${timeoutS} s (raise with --timeout or XRAY_IT_TIMEOUT).`);
     console.log(`[it] screenshot of the workbench at the timeout: ${rel(shot)}`);
     console.log(`[it] last workbench log lines (${rel(workbenchLog)}):\n${tail(workbenchLog, 25)}`);
   } else if (!result) {
@@ -125,12 +202,37 @@ async function main() {
     console.log(`[it] the suite ended (exit ${exitCode}) without mocha results; last workbench log lines (${rel(workbenchLog)}):`);
     console.log(tail(workbenchLog, 40));
   }
-  const ok = !timedOut && exitCode === 0 && result && result.failed === 0 && result.passed > 0;
   if (!result) console.log(`0 passed, 1 failed`);
-  else if (result.passed === 0 && result.failed === 0) console.log(`[it] no test ran${opts.grep ? ` (nothing matched --grep ${opts.grep})` : ''}`);
-  say(`${ok ? 'PASSED' : 'FAILED'} (exit code ${exitCode ?? 'none'}); outputs in ${rel(TEST_OUTPUT)}/`);
-  if (opts.keep) say(`kept temporary folders in ${tmp}`);
-  await exitAfterCleanup(ok ? 0 : 1);
+  const ok = !timedOut && exitCode === 0 && !!result && result.failed === 0;
+  const seconds = (Date.now() - started) / 1000;
+  log(`${ok ? 'passed' : 'FAILED'} (exit code ${exitCode ?? 'none'}) in ${seconds.toFixed(1)} s`);
+  // Free the two cores for the next session (cleanup would do it at exit anyway).
+  await browser.close();
+  await server.stop();
+  saveServerLog();
+  unregisterLog();
+  return { label: session.label, ok, result, timedOut, seconds };
+}
+
+/**
+ * Makes the workbench in `page` honour workspace trust. scripts/lib/code-server.mjs always starts code-server
+ * with --disable-workspace-trust, and code-server has no flag to undo it; the server acts on that flag only by
+ * writing `enableWorkspaceTrust: false` into the configuration the workbench page carries (the extension host
+ * learns trust from the workbench). So the page reads that configuration with `enableWorkspaceTrust: true`,
+ * which is what code-server serves without the flag. Returns a check, for after the page has loaded, that the
+ * workbench read it.
+ */
+async function turnOnWorkspaceTrust(page) {
+  await page.addInitScript(() => {
+    const getAttribute = Element.prototype.getAttribute;
+    Element.prototype.getAttribute = function (name) {
+      const value = getAttribute.call(this, name);
+      if (name !== 'data-settings' || this.id !== 'vscode-workbench-web-configuration' || !value) return value;
+      globalThis.__xrayWorkspaceTrust = true;
+      return JSON.stringify({ ...JSON.parse(value), enableWorkspaceTrust: true });
+    };
+  });
+  return () => page.evaluate(() => globalThis.__xrayWorkspaceTrust === true).catch(() => false);
 }
 
 /** Calls the lead's fixture generator, `createWorkspace(dir)` from test/integration/workspace.ts, if present. */
@@ -149,7 +251,7 @@ async function prepareWorkspace(dir) {
   say(`workspace fixtures generated in ${Date.now() - started} ms`);
 }
 
-/** Answers the suite's requests (see suite/harness.ts): currently `screenshot`. */
+/** Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`. */
 function serveRequests(channel, page) {
   const requests = join(channel, 'requests');
   const responses = join(channel, 'responses');
@@ -161,6 +263,12 @@ function serveRequests(channel, page) {
       await page.screenshot({ path });
       console.log(`[it] screenshot: ${rel(path)}`);
       return { path };
+    }
+    if (req.kind === 'click') {
+      // Workbench UI only (webviews are frames of their own); exactly one element must match.
+      await page.getByRole(req.role, { name: req.name, exact: req.exact !== false }).click({ timeout: req.timeoutMs ?? 10000 });
+      console.log(`[it] clicked ${req.role} '${req.name}'`);
+      return { clicked: true };
     }
     throw new Error(`unknown request kind '${req.kind}'`);
   };
@@ -198,7 +306,13 @@ class Tail {
     this.rest = '';
     this.decoder = new StringDecoder('utf8');
     this.timer = setInterval(() => this.poll(), 100);
-    onCleanup(() => clearInterval(this.timer));
+    this.unregister = onCleanup(() => clearInterval(this.timer));
+  }
+  /** Reads what is left, then stops following. */
+  stop() {
+    clearInterval(this.timer);
+    this.unregister();
+    this.poll();
   }
   poll() {
     if (!existsSync(this.file)) return;

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewStateReport } from '../../../src/protocol/viewer';
+import { harnessConfig, harnessRequest } from './harness';
 
 export const EXTENSION_ID = 'xray-anomaly-review.xray-anomaly-review';
 
@@ -46,4 +47,21 @@ export async function extensionLog(until: RegExp, timeoutMs = 10_000): Promise<s
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the extension log in ${logFolder} never showed ${until}`);
+}
+
+/**
+ * Which of run.mjs's sessions runs the suite: 'trusted' (workspace trust off) or 'restricted' (the workspace
+ * opened untrusted); undefined without the runner.
+ */
+export function harnessSession(): 'trusted' | 'restricted' | undefined {
+  return (harnessConfig() as { session?: 'trusted' | 'restricted' }).session;
+}
+
+/**
+ * Clicks, as a user would, the one workbench element with this ARIA role and accessible name (Playwright, in the
+ * runner; webview contents are out of reach). `exact: false` matches a case-insensitive substring of the name.
+ * Rejects when none or several match; false without the runner.
+ */
+export async function clickInWorkbench(role: string, name: string, { exact = true } = {}): Promise<boolean> {
+  return (await harnessRequest<{ clicked: boolean }>('click', { role, name, exact }))?.clicked ?? false;
 }

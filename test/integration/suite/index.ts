@@ -7,6 +7,7 @@ import './smoke.test';
 import './viewer.test';
 import './bench.test';
 import './fit.test';
+import './trust.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;
