@@ -5,7 +5,7 @@
 // native parser), while the bundled model still scores images; once the user trusts the folder (a click in the
 // Workspace Trust editor), the workspace's models appear without a reload and the open viewer re-scores.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FitOutcome } from '../../../src/extension/fitCommand';
@@ -18,6 +18,27 @@ import { FILES, FIT, MODELS } from '../workspace';
 const RASTER = 'xrayAnomaly.viewer.raster';
 /** Put where "Fit Detector" writes: listed without any setting, in trusted workspaces only. */
 const IMPLICIT_ID = 'trust-implicit';
+/**
+ * Added to the workspace settings by this suite: a workspace that raises the safety limits as far as they go
+ * (with a decompression bomb beside them) must not get them before it is trusted...
+ */
+const RAISED_LIMITS = { 'limits.maxMegapixels': 1000, 'limits.maxFileSizeMB': 4096 };
+/** ...while a setting that is not restricted applies at once (its default value: screenshots look the same). */
+const UNRESTRICTED = { key: 'viewer.heatmapOpacity', value: 0.45 };
+/** The settings package.json lists in capabilities.untrustedWorkspaces.restrictedConfigurations. */
+const RESTRICTED_KEYS = ['models.folders', ...Object.keys(RAISED_LIMITS)];
+
+function workspaceValue(key: string): unknown {
+  return vscode.workspace.getConfiguration('xrayAnomaly').inspect(key)?.workspaceValue;
+}
+
+async function until(ok: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function selectModel(id: string): Promise<unknown> {
   return Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.selectModel', id));
@@ -56,10 +77,16 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
       this.skip();
     }
     writeReconstructionModel(wsUri(WORKSPACE_MODELS_DIR).fsPath, { name: IMPLICIT_ID, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
+    settingsBefore = readFileSync(wsUri('.vscode/settings.json').fsPath, 'utf8');
+    const added = Object.fromEntries(Object.entries({ ...RAISED_LIMITS, [UNRESTRICTED.key]: UNRESTRICTED.value }).map(([k, v]) => [`xrayAnomaly.${k}`, v]));
+    writeFileSync(wsUri('.vscode/settings.json').fsPath, JSON.stringify({ ...JSON.parse(settingsBefore), ...added }, null, 2));
+    await until(() => workspaceValue(UNRESTRICTED.key) === UNRESTRICTED.value, 'VS Code to reload the workspace settings');
   });
+  let settingsBefore: string | undefined;
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     rmSync(wsUri(WORKSPACE_MODELS_DIR).fsPath, { recursive: true, force: true });
+    if (settingsBefore !== undefined) writeFileSync(wsUri('.vscode/settings.json').fsPath, settingsBefore);
   });
 
   it('opens the workspace untrusted, and the extension activates', async () => {
@@ -77,9 +104,8 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
     const list = await lastModelList();
     assert.doesNotMatch(list, /\[workspace\]/, list);
     assert.match(list, new RegExp(`${bundledDefaultId()}@\\S+ \\[bundled\\]`), list);
-    // VS Code itself withholds the restricted setting (package.json restrictedConfigurations)...
-    const inspected = vscode.workspace.getConfiguration('xrayAnomaly').inspect<string[]>('models.folders');
-    assert.equal(inspected?.workspaceValue, undefined, `VS Code passed the restricted workspace value ${JSON.stringify(inspected?.workspaceValue)}`);
+    // VS Code itself withholds the restricted settings (package.json restrictedConfigurations)...
+    for (const key of RESTRICTED_KEYS) assert.equal(workspaceValue(key), undefined, `VS Code passed the workspace value of ${key}: ${JSON.stringify(workspaceValue(key))}`);
     // ...so the extension cannot count what it skips; it says what Restricted Mode leaves out instead.
     await extensionLog(/Restricted Mode: models from this workspace \(.*models\.folders.*\.xray-anomaly\/models\) are not loaded until the workspace is trusted/);
   });
@@ -134,7 +160,8 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
     const list = await lastModelList();
     assert.match(list, new RegExp(`${MODELS.recon}@\\S+ \\[workspace\\]`), list);
     assert.match(list, new RegExp(`${IMPLICIT_ID}@\\S+ \\[workspace\\]`), list);
-    assert.deepEqual(vscode.workspace.getConfiguration('xrayAnomaly').inspect<string[]>('models.folders')?.workspaceValue, ['models']);
+    assert.deepEqual(workspaceValue('models.folders'), ['models']);
+    for (const [key, value] of Object.entries(RAISED_LIMITS)) assert.equal(workspaceValue(key), value, `${key} applies once trusted`);
     await selectModel(IMPLICIT_ID); // resolves now that .xray-anomaly/models is listed
     await waitForView(uri, (v) => v.analysis?.modelId === IMPLICIT_ID, 'a score with the model from .xray-anomaly/models');
     await clearToasts();
