@@ -39,9 +39,10 @@ const SCREENSHOTS = join(TEST_OUTPUT, 'screenshots');
 /** A suite whose title carries this tag needs an untrusted workspace: it runs in the restricted session only. */
 const RESTRICTED_TAG = '@restricted';
 /**
- * The sessions a run can hold. `files` names each one's logs in test-output/integration/ (the trusted
- * session keeps the names runs had before there were two). The restricted session's user settings turn
- * workspace trust on without the start-up prompt, so the workspace opens straight into Restricted Mode.
+ * The sessions a run can hold. `suffix` names each one's logs in test-output/integration/ and temp folders
+ * (the trusted session keeps the names runs had before there were two). The restricted session's user
+ * settings turn workspace trust on without the start-up prompt, so the workspace opens straight into
+ * Restricted Mode; `trust` makes the workbench honour them (turnOnWorkspaceTrust).
  */
 const SESSIONS = {
   trusted: { label: 'trusted', suffix: '', trust: false },
