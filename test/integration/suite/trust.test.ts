@@ -71,21 +71,26 @@ function within<T>(p: Thenable<T>, ms: number, what: string): Promise<T> {
 describe('workspace trust (Restricted Mode) @restricted', function () {
   this.timeout(60_000);
 
+  /** What before() changed in the workspace, for after() to undo (nothing when the suite is skipped). */
+  let written: string[] = [];
+  let settingsBefore: string | undefined;
+
   before(async function () {
     if (harnessSession() !== 'restricted') {
       console.log('needs an untrusted workspace: runs in test/integration/run.mjs\'s restricted session only');
       this.skip();
     }
-    writeReconstructionModel(wsUri(WORKSPACE_MODELS_DIR).fsPath, { name: IMPLICIT_ID, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
+    const implicit = writeReconstructionModel(wsUri(WORKSPACE_MODELS_DIR).fsPath, { name: IMPLICIT_ID, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
+    written = [implicit.onnxPath, implicit.manifestPath];
     settingsBefore = readFileSync(wsUri('.vscode/settings.json').fsPath, 'utf8');
     const added = Object.fromEntries(Object.entries({ ...RAISED_LIMITS, [UNRESTRICTED.key]: UNRESTRICTED.value }).map(([k, v]) => [`xrayAnomaly.${k}`, v]));
     writeFileSync(wsUri('.vscode/settings.json').fsPath, JSON.stringify({ ...JSON.parse(settingsBefore), ...added }, null, 2));
     await until(() => workspaceValue(UNRESTRICTED.key) === UNRESTRICTED.value, 'VS Code to reload the workspace settings');
   });
-  let settingsBefore: string | undefined;
   after(async () => {
+    if (written.length === 0 && settingsBefore === undefined) return;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    rmSync(wsUri(WORKSPACE_MODELS_DIR).fsPath, { recursive: true, force: true });
+    for (const f of written) rmSync(f, { force: true });
     if (settingsBefore !== undefined) writeFileSync(wsUri('.vscode/settings.json').fsPath, settingsBefore);
   });
 
