@@ -4,27 +4,34 @@
  * radiograph costs one pass to shrink and everything after it is cheap; the results are mapped back to
  * full resolution and refined there only where it matters (edges).
  *
- * Copies are integer-block means and maxima, made together in one pass and cached per raster object:
- * steps that do not change the raster share them, and a step that rewrites a few pixels (text marks)
- * hands them on with the touched blocks recomputed (carryAnalysis).
+ * The copies are block means and block maxima derived from per-cell statistics (cells.ts) that are
+ * computed once and carried through crops, quarter turns, table rewrites and pixel edits. For a
+ * lookup-table raster they are statistics of the samples, read through the current table:
+ * - block maximum: the table at the cell's largest (or, for a falling table, smallest) sample, which is
+ *   exactly the maximum of the cell's values for any monotone table (all of the pipeline's are);
+ * - block mean: the table at the cell's mean sample (linearly interpolated), which is the mean of the
+ *   values wherever the table is linear over the cell's samples (rescale, inversion, a window away
+ *   from its clamps), and within the cell's value spread otherwise.
+ * Rasters whose table is not monotone fall back to statistics of the values (a pass of their own).
  */
 import { materialize, type FloatImage, type Raster } from './raster';
+import { cachedKeys, cachedStats, cellCounts, coarsenStats, computeStats, cropStats, rewriteStats, storeStats, turnStats, type CellStats } from './cells';
 
 export interface Analysis {
   image: FloatImage;
   /** Full-resolution pixels per analysis pixel along x and y. */
   sx: number;
   sy: number;
+  /**
+   * Where the grid starts: analysis pixel i covers raster columns [i*sx - ox, (i+1)*sx - ox), clipped
+   * to the raster (likewise rows with oy). 0 for a grid made on this raster; a grid carried through a
+   * crop or a turn keeps its cells, so its first column or row can be partial.
+   */
+  ox: number;
+  oy: number;
 }
 
 export const ANALYSIS_SIDE = 512;
-
-interface Pair {
-  mean: Analysis;
-  max: Analysis;
-}
-
-const cache = new WeakMap<Raster, Map<number, Pair>>();
 
 /** Analysis size for a w x h raster: the longer side at most maxSide, aspect kept. */
 export function analysisSize(w: number, h: number, maxSide: number): { width: number; height: number } {
@@ -39,7 +46,7 @@ export function blockSize(w: number, h: number, maxSide: number): number {
 
 /** Block-mean copy: noise averages out, edges stay where they are. */
 export function areaAnalysis(r: Raster, maxSide = ANALYSIS_SIDE): Analysis {
-  return blocks(r, maxSide).mean;
+  return view(r, maxSide, 'mean');
 }
 
 /**
@@ -47,109 +54,91 @@ export function areaAnalysis(r: Raster, maxSide = ANALYSIS_SIDE): Analysis {
  * would dilute them into the background.
  */
 export function maxPoolAnalysis(r: Raster, maxSide = ANALYSIS_SIDE): Analysis {
-  return blocks(r, maxSide).max;
+  return view(r, maxSide, 'max');
 }
 
-/** Both copies in one pass over the raster (f x f blocks, partial blocks at the right and bottom). */
-function blocks(r: Raster, maxSide: number): Pair {
-  let m = cache.get(r);
-  if (!m) cache.set(r, (m = new Map()));
-  const hit = m.get(maxSide);
+const views = new WeakMap<Raster, Map<string, Analysis>>();
+/** Value-domain statistics of rasters whose table is not monotone, per raster. */
+const valueStats = new WeakMap<Raster, Map<number, CellStats>>();
+
+function view(r: Raster, maxSide: number, kind: 'mean' | 'max'): Analysis {
+  let m = views.get(r);
+  if (!m) views.set(r, (m = new Map()));
+  const key = `${kind}:${maxSide}`;
+  const hit = m.get(key);
   if (hit) return hit;
-  const f = blockSize(r.width, r.height, maxSide);
-  let pair: Pair | undefined = coarsen(r, m, f);
-  if (pair) {
-    // Derived from a finer copy already made for this raster: no pass over the pixels.
-  } else if (f === 1) {
-    const image = materialize(r);
-    pair = { mean: { image, sx: 1, sy: 1 }, max: { image, sx: 1, sy: 1 } };
-  } else {
-    const W = r.width;
-    const H = r.height;
-    const w = Math.ceil(W / f);
-    const h = Math.ceil(H / f);
-    const sum = new Float64Array(w * h);
-    const max = new Float32Array(w * h).fill(-Infinity);
-    for (let y = 0; y < H; y++) {
-      const o = ((y / f) | 0) * w;
-      const row = y * W;
-      if (r.kind === 'lut') {
-        const { samples, lut, lutOffset } = r;
-        for (let bx = 0, x = 0; bx < w; bx++) {
-          const end = Math.min(W, x + f);
-          let s = 0;
-          let mx = max[o + bx];
-          for (; x < end; x++) {
-            const v = lut[samples[row + x] + lutOffset];
-            s += v;
-            if (v > mx) mx = v;
-          }
-          sum[o + bx] += s;
-          max[o + bx] = mx;
-        }
-      } else {
-        const d = r.data;
-        for (let bx = 0, x = 0; bx < w; bx++) {
-          const end = Math.min(W, x + f);
-          let s = 0;
-          let mx = max[o + bx];
-          for (; x < end; x++) {
-            const v = d[row + x];
-            s += v;
-            if (v > mx) mx = v;
-          }
-          sum[o + bx] += s;
-          max[o + bx] = mx;
-        }
+  const direct = r.kind === 'float' || lutMonotone(r.lut);
+  const s = direct ? statsFor(r, maxSide) : valueStatsFor(r, maxSide);
+  const n = s.w * s.h;
+  const data = new Float32Array(n);
+  if (kind === 'mean') {
+    const count = cellCounts(s, r.width, r.height);
+    if (direct && r.kind === 'lut') {
+      const { lut, lutOffset } = r;
+      const last = lut.length - 1;
+      for (let i = 0; i < n; i++) {
+        const t = s.sum[i] / count[i] + lutOffset;
+        const k = Math.min(last, Math.floor(t));
+        data[i] = k >= last ? lut[last] : lut[k] + (t - k) * (lut[k + 1] - lut[k]);
       }
-    }
-    const mean = new Float32Array(w * h);
-    for (let by = 0; by < h; by++) {
-      const rows = Math.min(f, H - by * f);
-      for (let bx = 0; bx < w; bx++) mean[by * w + bx] = sum[by * w + bx] / (rows * Math.min(f, W - bx * f));
-    }
-    pair = { mean: { image: { width: w, height: h, data: mean }, sx: f, sy: f }, max: { image: { width: w, height: h, data: max }, sx: f, sy: f } };
-  }
-  m.set(maxSide, pair);
-  return pair;
+    } else for (let i = 0; i < n; i++) data[i] = s.sum[i] / count[i];
+  } else if (direct && r.kind === 'lut') {
+    const { lut, lutOffset } = r;
+    for (let i = 0; i < n; i++) data[i] = Math.max(lut[s.min[i] + lutOffset], lut[s.max[i] + lutOffset]);
+  } else data.set(s.max);
+  const a: Analysis = { image: { width: s.w, height: s.h, data }, sx: s.f, sy: s.f, ox: s.ox, oy: s.oy };
+  m.set(key, a);
+  return a;
 }
 
 /**
- * A block-f pair from a cached pair whose block size divides f: means weighted by the full-resolution
- * pixels each fine cell holds (edge cells are partial), maxima of maxima.
+ * The raster's cell statistics for maxSide: cached (or carried here by a geometric step) when
+ * available, else coarsened from finer cached ones, else computed in one pass.
  */
-function coarsen(r: Raster, m: Map<number, Pair>, f: number): Pair | undefined {
-  for (const fine of m.values()) {
-    const g = fine.mean.sx;
-    if (g >= f || f % g !== 0) continue;
-    const k = f / g;
-    const { width: fw, height: fh } = fine.mean.image;
-    const W = r.width;
-    const H = r.height;
-    const w = Math.ceil(W / f);
-    const h = Math.ceil(H / f);
-    const sum = new Float64Array(w * h);
-    const max = new Float32Array(w * h).fill(-Infinity);
-    const fm = fine.mean.image.data;
-    const fx = fine.max.image.data;
-    for (let y = 0; y < fh; y++) {
-      const rows = Math.min(g, H - y * g);
-      const o = Math.floor(y / k) * w;
-      for (let x = 0; x < fw; x++) {
-        const n = rows * Math.min(g, W - x * g);
-        const j = o + Math.floor(x / k);
-        sum[j] += fm[y * fw + x] * n;
-        if (fx[y * fw + x] > max[j]) max[j] = fx[y * fw + x];
-      }
-    }
-    const mean = new Float32Array(w * h);
-    for (let by = 0; by < h; by++) {
-      const rows = Math.min(f, H - by * f);
-      for (let bx = 0; bx < w; bx++) mean[by * w + bx] = sum[by * w + bx] / (rows * Math.min(f, W - bx * f));
-    }
-    return { mean: { image: { width: w, height: h, data: mean }, sx: f, sy: f }, max: { image: { width: w, height: h, data: max }, sx: f, sy: f } };
+function statsFor(r: Raster, maxSide: number): CellStats {
+  const hit = cachedStats(r, maxSide);
+  if (hit) return hit;
+  const f = blockSize(r.width, r.height, maxSide);
+  let s: CellStats | undefined;
+  for (const fine of cachedKeys(r)?.values() ?? []) {
+    if (fine.f <= f && (!s || fine.f > s.f)) s = fine;
   }
-  return undefined;
+  s = s ? (s.f === f ? s : coarsenStats(s, Math.max(1, Math.round(f / s.f)))) : computeStats(r, f);
+  storeStats(r, maxSide, s);
+  return s;
+}
+
+function valueStatsFor(r: Raster, maxSide: number): CellStats {
+  let m = valueStats.get(r);
+  if (!m) valueStats.set(r, (m = new Map()));
+  let s = m.get(maxSide);
+  if (!s) {
+    const values: Raster = { kind: 'float', width: r.width, height: r.height, data: materialize(r).data };
+    s = computeStats(values, blockSize(r.width, r.height, maxSide));
+    m.set(maxSide, s);
+  }
+  return s;
+}
+
+/** Hands the parent's cell statistics on to `child`, its crop to `rect` (cropRaster calls this). */
+export function carryCrop(parent: Raster, child: Raster, rect: { x: number; y: number }): void {
+  for (const [key, s] of cachedKeys(parent) ?? []) storeStats(child, key, cropStats(s, child, rect));
+}
+
+/** Hands the parent's cell statistics on to `child`, its quarter turn (rotateRaster calls this). */
+export function carryTurn(parent: Raster, child: Raster, turn: 'cw' | 'ccw'): void {
+  for (const [key, s] of cachedKeys(parent) ?? []) storeStats(child, key, turnStats(s, parent.width, parent.height, turn));
+}
+
+/**
+ * After a step rewrote a few pixels (inside `boxes`) of `from` to give `to`, hands `from`'s cell
+ * statistics on to `to` with the touched cells recomputed, so the next step does not pay a full pass.
+ */
+export function carryAnalysis(from: Raster, to: Raster, boxes: readonly { x: number; y: number; width: number; height: number }[]): void {
+  if (from.width !== to.width || from.height !== to.height) return;
+  const same = (from.kind === 'lut') === (to.kind === 'lut');
+  if (!same) return;
+  for (const [key, s] of cachedKeys(from) ?? []) storeStats(to, key, rewriteStats(s, to, boxes));
 }
 
 /** Point samples at block centres (no averaging): a few reads per block, for quick global statistics. */
@@ -164,44 +153,6 @@ export function subsample(r: Raster, maxSide: number): FloatImage {
     for (let x = 0; x < w; x++) data[y * w + x] = valueAt(r, sy * r.width + Math.min(r.width - 1, x * f + c));
   }
   return { width: w, height: h, data };
-}
-
-/**
- * After a step rewrote a few pixels (inside `boxes`) of `from` to give `to`, hands `from`'s analysis
- * copies on to `to` with the touched blocks recomputed, so the next step does not pay a full pass.
- */
-export function carryAnalysis(from: Raster, to: Raster, boxes: readonly { x: number; y: number; width: number; height: number }[]): void {
-  const m = cache.get(from);
-  if (!m || from.width !== to.width || from.height !== to.height) return;
-  const out = new Map<number, Pair>();
-  for (const [maxSide, pair] of m) {
-    const f = pair.mean.sx;
-    if (f === 1) continue;
-    const { width: w, height: h } = pair.mean.image;
-    const mean = pair.mean.image.data.slice();
-    const max = pair.max.image.data.slice();
-    for (const b of boxes) {
-      for (let by = Math.floor(b.y / f); by <= Math.min(h - 1, Math.floor((b.y + b.height - 1) / f)); by++) {
-        for (let bx = Math.floor(b.x / f); bx <= Math.min(w - 1, Math.floor((b.x + b.width - 1) / f)); bx++) {
-          let s = 0;
-          let n = 0;
-          let mx = -Infinity;
-          for (let y = by * f; y < Math.min(to.height, (by + 1) * f); y++) {
-            for (let x = bx * f; x < Math.min(to.width, (bx + 1) * f); x++) {
-              const v = valueAt(to, y * to.width + x);
-              s += v;
-              n++;
-              if (v > mx) mx = v;
-            }
-          }
-          mean[by * w + bx] = s / n;
-          max[by * w + bx] = mx;
-        }
-      }
-    }
-    out.set(maxSide, { mean: { ...pair.mean, image: { width: w, height: h, data: mean } }, max: { ...pair.max, image: { width: w, height: h, data: max } } });
-  }
-  if (out.size) cache.set(to, out);
 }
 
 const monotoneCache = new WeakMap<Float32Array, boolean>();

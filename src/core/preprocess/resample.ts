@@ -77,14 +77,6 @@ function bilinearTaps(n: number, m: number): Taps {
 }
 
 /**
- * Resamples `src` to dstW x dstH and writes it into `dst` (row stride `dstStride`) at (dstX, dstY);
- * resizePad uses the offset to write straight into the padded canvas.
- *
- * Rows first: each output row accumulates its few weighted source rows with contiguous loops (the
- * full-resolution image is read once, through the lookup table), then the now short image is
- * resampled along x.
- */
-/**
  * A source that produces its values one row at a time, never holding the whole image: a pointwise-
  * per-row step (CLAHE) feeding the resampling directly, so its full-resolution output is never stored.
  * `row(y, out)` writes row y (srcW values) into `out`; rows are requested in increasing order.
@@ -96,6 +88,16 @@ export interface RowSource {
   row(y: number, out: Float32Array): void;
 }
 
+/**
+ * Resamples `src` to dstW x dstH and writes it into `dst` (row stride `dstStride`) at (dstX, dstY);
+ * resizePad uses the offset to write straight into the padded canvas.
+ *
+ * Along x first: each source row is read once (through the lookup table when there is one) and
+ * shrunk to dstW values straight away, so the full-resolution row never leaves the L1 cache and the
+ * intermediate image is only dstW wide. Then each output row sums its few weighted shrunk rows, kept
+ * in a small ring (consecutive output rows share their boundary source rows). Every resize, joined
+ * with CLAHE or not, goes through here, so the joined and separate paths give identical values.
+ */
 export function resampleInto(
   src: Raster | RowSource,
   dstW: number,
@@ -106,42 +108,76 @@ export function resampleInto(
   dstY: number,
 ): void {
   const srcW = src.width;
-  const mid = new Float32Array(dstH * srcW);
+  const hz = buildTaps(srcW, dstW);
   const v = buildTaps(src.height, dstH);
-  // Row sources: one row buffer, kept while consecutive output rows share their boundary source row.
+  let window = 1;
+  for (let y = 0; y < dstH; y++) window = Math.max(window, v.count[y]);
+  // Source rows needed by one output row are consecutive, and both ends only move forward, so a ring
+  // one longer than the widest window never evicts a row that is still needed.
+  const slots = window + 1;
+  const ring = new Float32Array(slots * dstW);
+  const inSlot = new Int32Array(slots).fill(-1);
   const rowBuf = src.kind === 'rows' ? new Float32Array(srcW) : undefined;
-  let rowInBuf = -1;
+  const { start, count, offset, weight } = hz;
+  const shrinkRow = (sy: number, o: number): void => {
+    if (src.kind === 'rows') {
+      src.row(sy, rowBuf!);
+      reduceFloat(rowBuf!, 0, ring, o, dstW, start, count, offset, weight);
+    } else if (src.kind === 'lut') {
+      reduceLut(src.samples, sy * srcW, src.lut, src.lutOffset, ring, o, dstW, start, count, offset, weight);
+    } else {
+      reduceFloat(src.data, sy * srcW, ring, o, dstW, start, count, offset, weight);
+    }
+  };
+  const acc = new Float64Array(dstW);
   for (let y = 0; y < dstH; y++) {
-    const o = y * srcW;
+    acc.fill(0);
     for (let k = 0; k < v.count[y]; k++) {
-      const w = v.weight[v.offset[y] + k];
-      const base = (v.start[y] + k) * srcW;
-      if (src.kind === 'rows') {
-        const sy = v.start[y] + k;
-        if (sy !== rowInBuf) src.row((rowInBuf = sy), rowBuf!);
-        const d = rowBuf!;
-        for (let x = 0; x < srcW; x++) mid[o + x] += w * d[x];
-      } else if (src.kind === 'lut') {
-        const { samples, lut, lutOffset } = src;
-        if (lutOffset === 0) for (let x = 0; x < srcW; x++) mid[o + x] += w * lut[samples[base + x]];
-        else for (let x = 0; x < srcW; x++) mid[o + x] += w * lut[samples[base + x] + lutOffset];
-      } else {
-        const d = src.data;
-        for (let x = 0; x < srcW; x++) mid[o + x] += w * d[base + x];
+      const sy = v.start[y] + k;
+      const slot = sy % slots;
+      const o = slot * dstW;
+      if (inSlot[slot] !== sy) {
+        shrinkRow(sy, o);
+        inSlot[slot] = sy;
       }
+      const w = v.weight[v.offset[y] + k];
+      for (let x = 0; x < dstW; x++) acc[x] += w * ring[o + x];
     }
-  }
-  const { start, count, offset, weight } = buildTaps(srcW, dstW);
-  for (let y = 0; y < dstH; y++) {
-    const row = y * srcW;
     const o = (dstY + y) * dstStride + dstX;
-    for (let x = 0; x < dstW; x++) {
-      const s0 = row + start[x];
-      const w0 = offset[x];
-      const c = count[x];
-      let acc = 0;
-      for (let k = 0; k < c; k++) acc += weight[w0 + k] * mid[s0 + k];
-      dst[o + x] = acc;
-    }
+    for (let x = 0; x < dstW; x++) dst[o + x] = acc[x];
+  }
+}
+
+function reduceLut(
+  samples: Uint8Array | Uint16Array | Int16Array,
+  base: number,
+  lut: Float32Array,
+  lutOffset: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+  start: Int32Array,
+  count: Int32Array,
+  offset: Int32Array,
+  weight: Float32Array,
+): void {
+  for (let x = 0; x < n; x++) {
+    const s0 = base + start[x];
+    const w0 = offset[x];
+    const c = count[x];
+    let a = 0;
+    for (let k = 0; k < c; k++) a += weight[w0 + k] * lut[samples[s0 + k] + lutOffset];
+    out[o + x] = a;
+  }
+}
+
+function reduceFloat(data: Float32Array, base: number, out: Float32Array, o: number, n: number, start: Int32Array, count: Int32Array, offset: Int32Array, weight: Float32Array): void {
+  for (let x = 0; x < n; x++) {
+    const s0 = base + start[x];
+    const w0 = offset[x];
+    const c = count[x];
+    let a = 0;
+    for (let k = 0; k < c; k++) a += weight[w0 + k] * data[s0 + k];
+    out[o + x] = a;
   }
 }

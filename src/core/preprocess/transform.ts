@@ -4,7 +4,7 @@
  * bytes a pixel and later pointwise steps still cost one table rewrite.
  */
 import type { Affine } from '../image/types';
-import { lutMonotone } from './analysis';
+import { carryCrop, carryTurn, lutMonotone } from './analysis';
 import { materialize, type IntegerSamples, type Raster } from './raster';
 import type { Rect } from './state';
 
@@ -25,8 +25,12 @@ export function cropPixels<T extends Pixels>(src: T, w: number, rect: Rect): T {
 }
 
 export function cropRaster(r: Raster, rect: Rect): Raster {
-  if (r.kind === 'float') return { kind: 'float', width: rect.width, height: rect.height, data: cropPixels(r.data, r.width, rect) };
-  return { kind: 'lut', width: rect.width, height: rect.height, samples: cropPixels(r.samples, r.width, rect), lut: r.lut, lutOffset: r.lutOffset };
+  const out: Raster =
+    r.kind === 'float'
+      ? { kind: 'float', width: rect.width, height: rect.height, data: cropPixels(r.data, r.width, rect) }
+      : { kind: 'lut', width: rect.width, height: rect.height, samples: cropPixels(r.samples, r.width, rect), lut: r.lut, lutOffset: r.lutOffset };
+  carryCrop(r, out, rect);
+  return out;
 }
 
 export type Turn = 'cw' | 'ccw';
@@ -60,8 +64,13 @@ export function rotatePixels<T extends Pixels>(src: T, w: number, h: number, tur
 
 export function rotateRaster(r: Raster, turn: Turn): Raster {
   const { width: w, height: h } = r;
-  if (r.kind === 'float') return { kind: 'float', width: h, height: w, data: rotatePixels(r.data, w, h, turn) };
-  return { kind: 'lut', width: h, height: w, samples: rotatePixels(r.samples, w, h, turn), lut: r.lut, lutOffset: r.lutOffset };
+  const out: Raster =
+    r.kind === 'float'
+      ? { kind: 'float', width: h, height: w, data: rotatePixels(r.data, w, h, turn) }
+      : // The sample histogram does not depend on the orientation.
+        { kind: 'lut', width: h, height: w, samples: rotatePixels(r.samples, w, h, turn), lut: r.lut, lutOffset: r.lutOffset, ...(r.histogram ? { histogram: r.histogram } : {}) };
+  carryTurn(r, out, turn);
+  return out;
 }
 
 /** Output pixel coordinates -> input pixel coordinates of a quarter turn of a w x h image (continuous). */

@@ -82,7 +82,7 @@ export function findExposedField(r: Raster, params: Omit<CropStep, 'op'> = {}): 
   const maxBorder = params.maxBorder ?? CROP_DEFAULTS.maxBorder;
   const minSize = params.minSize ?? CROP_DEFAULTS.minSize;
   const margin = params.margin ?? CROP_DEFAULTS.margin;
-  const { image: a, sx, sy } = areaAnalysis(r);
+  const { image: a, sx, sy, ox, oy } = areaAnalysis(r);
   const lo = quantile(a.data, 0.01);
   const hi = quantile(a.data, 0.99);
   const tol = tolerance * (hi - lo);
@@ -112,14 +112,21 @@ export function findExposedField(r: Raster, params: Omit<CropStep, 'op'> = {}): 
   const W = r.width;
   const H = r.height;
   const scale = [sy, sy, sx, sx];
+  // Raster lines cut from a side when `d` analysis lines are (the grid may start with a partial cell).
+  const lines = (side: Side, d: number): number => {
+    if (side === 0) return Math.max(0, d * sy - oy);
+    if (side === 1) return H - Math.min(H, (a.height - d) * sy - oy);
+    if (side === 2) return Math.max(0, d * sx - ox);
+    return W - Math.min(W, (a.width - d) * sx - ox);
+  };
   const cut: [number, number, number, number] = [0, 0, 0, 0];
   for (const side of [0, 1, 2, 3] as Side[]) {
     if (depth[side] === 0) continue;
-    cut[side] = Math.round(depth[side] * scale[side]);
+    cut[side] = Math.round(lines(side, depth[side]));
   }
   for (const side of [0, 1, 2, 3] as Side[]) {
     if (depth[side] === 0) continue;
-    const floor = start[side] > 0 ? Math.ceil((start[side] + 1) * scale[side]) : 0;
+    const floor = start[side] > 0 ? Math.ceil(lines(side, start[side] + 1)) : 0;
     cut[side] = refineCut(r, side, cut, level[side], tol, Math.ceil(scale[side]) + 1, floor);
     const along = side < 2 ? H : W;
     cut[side] = Math.min(along - 1, cut[side] + Math.round(margin * along));

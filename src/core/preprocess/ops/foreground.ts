@@ -66,16 +66,16 @@ export interface SubjectMask {
 export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundStep, 'op' | 'zeroBackground'> = {}): SubjectMask {
   const keepCount = params.components ?? FOREGROUND_DEFAULTS.components;
   const minArea = params.minAreaFraction ?? FOREGROUND_DEFAULTS.minAreaFraction;
-  const { image: a, sx, sy } = areaAnalysis(r, FOREGROUND_SIDE);
+  const { image: a, sx, sy, ox, oy } = areaAnalysis(r, FOREGROUND_SIDE);
   const { width: w, height: h, data } = a;
   // Content in analysis cells (cells whose centre lies in the content).
   const inContent = new Uint8Array(w * h);
   let contentCells = 0;
   for (let y = 0; y < h; y++) {
-    const cy = (y + 0.5) * sy;
+    const cy = (y + 0.5) * sy - oy;
     if (cy < content.y || cy >= content.y + content.height) continue;
     for (let x = 0; x < w; x++) {
-      const cx = (x + 0.5) * sx;
+      const cx = (x + 0.5) * sx - ox;
       if (cx >= content.x && cx < content.x + content.width) {
         inContent[y * w + x] = 1;
         contentCells++;
@@ -111,7 +111,7 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
     for (let y = content.y; y < content.y + content.height; y++) mask.fill(1, y * W + content.x, y * W + content.x + content.width);
     return { mask, empty: true, threshold: t };
   }
-  return { mask: upsampleMask(r, keepLabels(labels, kept), w, h, sx, sy, t, content), empty: false, threshold: t };
+  return { mask: upsampleMask(r, keepLabels(labels, kept), w, h, { sx, sy, ox, oy }, t, content), empty: false, threshold: t };
 }
 
 /**
@@ -119,7 +119,7 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
  * outside) copy their label as a run of pixels; edge cells take `value >= t` for each pixel, limited to
  * the dilated mask.
  */
-function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, sx: number, sy: number, t: number, content: Rect): Uint8Array {
+function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, g: { sx: number; sy: number; ox: number; oy: number }, t: number, content: Rect): Uint8Array {
   const W = r.width;
   const grown = dilate(m, w, h, 1);
   const shrunk = erode(m, w, h, 1);
@@ -128,10 +128,10 @@ function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, sx: number
   for (let i = 0; i < cell.length; i++) cell[i] = shrunk[i] ? 1 : grown[i] ? 2 : 0;
   // Pixel columns of each cell column (pixel centre inside the cell), clipped to the content.
   const colStart = new Int32Array(w + 1);
-  for (let cx = 0; cx <= w; cx++) colStart[cx] = Math.max(content.x, Math.min(content.x + content.width, Math.ceil(cx * sx - 0.5)));
+  for (let cx = 0; cx <= w; cx++) colStart[cx] = Math.max(content.x, Math.min(content.x + content.width, Math.ceil(cx * g.sx - g.ox - 0.5)));
   const out = new Uint8Array(W * r.height);
   for (let y = content.y; y < content.y + content.height; y++) {
-    const rowCell = Math.min(h - 1, Math.floor((y + 0.5) / sy)) * w;
+    const rowCell = Math.min(h - 1, Math.floor((y + 0.5 + g.oy) / g.sy)) * w;
     const row = y * W;
     for (let cx = 0; cx < w; ) {
       const c = cell[rowCell + cx];

@@ -72,7 +72,7 @@ export function findTextMarks(r: Raster, params: Omit<TextStep, 'op' | 'mode'> =
   const maxSize = params.maxSize ?? TEXT_DEFAULTS.maxSize;
   const zone = params.borderZone ?? TEXT_DEFAULTS.borderZone;
   const dilateBy = params.dilate ?? TEXT_DEFAULTS.dilate;
-  const { image: a, sx, sy } = maxPoolAnalysis(r);
+  const { image: a, sx, sy, ox, oy } = maxPoolAnalysis(r);
   const { width: w, height: h, data } = a;
   let hi = -Infinity;
   for (let i = 0; i < data.length; i++) if (data[i] > hi) hi = data[i];
@@ -102,7 +102,7 @@ export function findTextMarks(r: Raster, params: Omit<TextStep, 'op' | 'mode'> =
     const nearEdge = c.x0 <= zone * w || w - c.x1 <= zone * w || c.y0 <= zone * h || h - c.y1 <= zone * h;
     if (!nearEdge) continue;
     if (ringMedian(data, labels, w, h, c, RING) > darkLevel) continue;
-    marks.push(fullResolutionMark(r, c, sx, sy, growLevel, dilateBy));
+    marks.push(fullResolutionMark(r, c, { sx, sy, ox, oy }, growLevel, dilateBy));
   }
   return marks;
 }
@@ -135,14 +135,14 @@ function ringMedian(data: Float32Array, labels: Int32Array, w: number, h: number
 }
 
 /** The mark's pixels at full resolution: above `level` inside its (slightly grown) box, dilated. */
-function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; y1: number }, sx: number, sy: number, level: number, grow: number): TextMark {
+function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; y1: number }, g: { sx: number; sy: number; ox: number; oy: number }, level: number, grow: number): TextMark {
   const W = r.width;
   const H = r.height;
   const pad = grow + 1;
-  const bx0 = Math.max(0, Math.floor(c.x0 * sx) - pad);
-  const by0 = Math.max(0, Math.floor(c.y0 * sy) - pad);
-  const bx1 = Math.min(W, Math.ceil(c.x1 * sx) + pad);
-  const by1 = Math.min(H, Math.ceil(c.y1 * sy) + pad);
+  const bx0 = Math.max(0, Math.floor(c.x0 * g.sx - g.ox) - pad);
+  const by0 = Math.max(0, Math.floor(c.y0 * g.sy - g.oy) - pad);
+  const bx1 = Math.min(W, Math.ceil(c.x1 * g.sx - g.ox) + pad);
+  const by1 = Math.min(H, Math.ceil(c.y1 * g.sy - g.oy) + pad);
   const bw = bx1 - bx0;
   const bh = by1 - by0;
   const core = new Uint8Array(bw * bh);
