@@ -18,7 +18,7 @@ import { XrayError } from '../../src/core/errors';
 import { DEFAULT_RECIPE, type DetectorRecipe, fitDetector, scoreWithDetector } from '../../src/core/fit/detector';
 import type { FeatureMaps } from '../../src/core/fit/features';
 import { buildDetectorHead } from '../../src/core/fit/head';
-import { averagePrecision, confusionAt, quantile, rocAuc } from '../../src/core/fit/metrics';
+import { averagePrecision, confusionAt, quantile, rocAuc } from '../../src/core/metrics/roc';
 import { composeModels } from '../../src/core/onnx/compose';
 import { groupedHoldout } from '../../src/core/fit/split';
 import { BACKBONE_FILE } from './backbone';

@@ -138,7 +138,7 @@ export async function evaluateFolder(run: ScoreRun, data: string, opts: EvalOpti
     rocAuc: +rocAuc(scores, labels).toFixed(4),
     averagePrecision: +averagePrecision(scores, labels).toFixed(4),
     threshold: cal.threshold,
-    confusion: confusionAt(cal.threshold, scores, labels),
+    confusion: confusionAt(scores, labels, cal.threshold),
     msPerImage: ms.length ? ms[Math.floor(ms.length / 2)] : NaN,
   };
 }

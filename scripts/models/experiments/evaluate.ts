@@ -1,5 +1,5 @@
 /** Shared bits of the experiment scripts: scoring a setting on a split and printing a result table. */
-import { averagePrecision, rocAuc } from '../../../src/core/fit/metrics';
+import { averagePrecision, rocAuc } from '../../../src/core/metrics/roc';
 import type { Split } from './dataset';
 
 export interface Result {

@@ -6,7 +6,7 @@
 import { combineScores, standardiser } from '../../../src/core/fit/combine';
 import { fitGaussian, gaussianScores } from '../../../src/core/fit/gaussian';
 import { type FeatureMaps, meanStdPool, patchRows } from '../../../src/core/fit/features';
-import { averagePrecision, rocAuc } from '../../../src/core/fit/metrics';
+import { averagePrecision, rocAuc } from '../../../src/core/metrics/roc';
 import { buildMemoryBank, meanPerImage, patchDistances } from '../../../src/core/fit/patchcore';
 import { groupedHoldout } from '../../../src/core/fit/split';
 import { listItems, makeSplit, type Item } from './dataset';

@@ -14,14 +14,27 @@ import { combineScores, type Standardiser, standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
-import { quantile } from './metrics';
+import { quantile } from '../metrics/roc';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 
 export interface DetectorRecipe {
   /** Backbone output the detector reads. */
   tap: string;
   global: { enabled: boolean; log1p: boolean; shrinkage: number | 'ledoit-wolf'; weight: number };
-  local: { enabled: boolean; coresetRatio: number; sampling: 'greedy' | 'random'; projectTo: number; selectionProjectTo: number; weight: number };
+  local: {
+    enabled: boolean;
+    coresetRatio: number;
+    /**
+     * Memory-bank rows kept at least, however small the ratio makes it (all rows when there are fewer).
+     * 1000 rows take ~2 ms per 196-patch image to search (one core), and change nothing for fits of
+     * more than 100k patches (about 500 images at 14x14), where the ratio already keeps more.
+     */
+    minBankRows: number;
+    sampling: 'greedy' | 'random';
+    projectTo: number;
+    selectionProjectTo: number;
+    weight: number;
+  };
   /** Calibration quantile of normal scores used as the decision threshold. */
   thresholdQuantile: number;
   seed: number;
@@ -30,7 +43,7 @@ export interface DetectorRecipe {
 export const DEFAULT_RECIPE: DetectorRecipe = {
   tap: 'block_10_expand_relu',
   global: { enabled: true, log1p: true, shrinkage: 'ledoit-wolf', weight: 1 },
-  local: { enabled: true, coresetRatio: 0.01, sampling: 'greedy', projectTo: 0, selectionProjectTo: 128, weight: 1 },
+  local: { enabled: true, coresetRatio: 0.01, minBankRows: 1000, sampling: 'greedy', projectTo: 0, selectionProjectTo: 128, weight: 1 },
   thresholdQuantile: 0.95,
   seed: 0,
 };
@@ -182,6 +195,31 @@ export async function scoreWithDetector(be: ComputeBackend, det: FittedDetector,
 }
 
 /**
+ * How far another runtime's score for the same image may be from `scores.score` (per image, in score
+ * units) and still be the same detector. The score is Σ w·(raw - mean)/sd over the parts, so float32
+ * differences in the features (another batch size, thread count or kernel) reach it as a RELATIVE error
+ * of each raw part, multiplied by that part's w·|raw|/sd: a part standardised on a few near-identical
+ * calibration images has a tiny sd and turns harmless rounding into a large score difference, which
+ * must not read as a broken export. So the budget is 1e-4 of each raw part: on the integration test's
+ * fit (12 phantoms, 1000-row bank) the parts agree to 4e-6 (global) and 6e-6 (local), while the
+ * single-stage distance search that nearest.ts replaced was off by 1.2e-2 there. The floor (1e-4 of a
+ * calibration standard deviation) is far below any decision the score drives.
+ */
+export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Float32Array {
+  const RELATIVE = 1e-4;
+  const out = new Float32Array(scores.score.length).fill(1e-4);
+  const parts: [Float32Array | undefined, Standardiser | undefined, number][] = [
+    [scores.global, det.globalStd, det.recipe.global.weight],
+    [scores.local, det.localStd, det.recipe.local.weight],
+  ];
+  for (const [raw, std, weight] of parts) {
+    if (!raw || !std) continue;
+    for (let i = 0; i < out.length; i++) out[i] += RELATIVE * Math.abs((weight * raw[i]) / std.sd);
+  }
+  return out;
+}
+
+/**
  * Fits on `train` feature maps and calibrates on `calibration` maps (held-out normals, at least 2 images;
  * more is better: the threshold is a quantile of their scores).
  */
@@ -219,6 +257,7 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
     progress('coreset', 0);
     det.bank = await buildMemoryBank(be, set.patches(), {
       coresetRatio: recipe.local.coresetRatio,
+      minRows: recipe.local.minBankRows,
       sampling: recipe.local.sampling,
       projectTo: recipe.local.projectTo,
       selectionProjectTo: recipe.local.selectionProjectTo,

@@ -97,6 +97,6 @@ function describeRecipe(det: FittedDetector): string {
   const r = det.recipe;
   const parts: string[] = [];
   if (det.gaussian) parts.push(`Gaussian of per-channel mean+std of ${r.global.log1p ? 'log(1+x)' : 'x'} (${det.gaussian.dim} dims)`);
-  if (det.bank) parts.push(`PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset ${+(r.local.coresetRatio * 100).toFixed(3)}%)`);
+  if (det.bank) parts.push(`PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset of ${+(r.local.coresetRatio * 100).toFixed(3)}%, at least ${r.local.minBankRows} rows)`);
   return parts.join(' + ') + (parts.length > 1 ? ', each standardised on the calibration images and summed' : '');
 }

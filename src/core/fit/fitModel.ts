@@ -24,9 +24,10 @@ import { parseManifest } from '../model/validate';
 import type { PipelineSpec } from '../preprocess/spec';
 import { FeatureExtractor } from './backbone';
 import { type ComputeBackend, f32 } from './compute';
-import { DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreWithDetector, TrainingSet } from './detector';
+import { DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreTolerances, scoreWithDetector, TrainingSet } from './detector';
 import { exportDetector } from './export';
 import type { FeatureMaps } from './features';
+import { bankRowCount } from './patchcore';
 import { ProgressTracker } from './progress';
 import { groupedHoldout, subjectKey } from './split';
 
@@ -293,7 +294,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   // 3. Detector.
   const stageMessage: Record<string, string> = {
     gaussian: `Fitting the Gaussian on ${set.images} images`,
-    coreset: `Selecting the memory bank (${(recipe.local.coresetRatio * 100).toFixed(2)}% of ${set.images * extractor.shape.h * extractor.shape.w} patches)`,
+    coreset: `Selecting the memory bank (${bankRowCount(set.images * extractor.shape.h * extractor.shape.w, { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows })} of ${set.images * extractor.shape.h * extractor.shape.w} patches)`,
     calibrate: `Calibrating on ${calImages} held-out images`,
   };
   const det = await fitTrainingSet(io.compute, set, calibration, {
@@ -339,7 +340,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
 /** Nominal coreset seconds: one pass over all (projected) rows per selected row. */
 function coresetSeconds(images: number, recipe: DetectorRecipe): number {
   const rows = images * 196;
-  const selected = rows * recipe.local.coresetRatio;
+  const selected = bankRowCount(rows, { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows });
   return recipe.local.sampling === 'greedy' ? 6.3e-10 * rows * selected * (recipe.local.selectionProjectTo || 384) + 1 : 1;
 }
 
@@ -386,7 +387,8 @@ function describeSource(files: string[]): string {
  */
 async function verifyExport(be: ComputeBackend, onnx: Uint8Array, backbone: BackboneManifest, sample: { input: Float32Array; maps: FeatureMaps }, det: FittedDetector, key: string): Promise<void> {
   const { channels, height, width, name } = backbone.input;
-  const expected = (await scoreWithDetector(be, det, [sample.maps])).score;
+  const scores = await scoreWithDetector(be, det, [sample.maps]);
+  const expected = scores.score;
   let got: Float32Array;
   try {
     const out = await be.run(key, () => onnx, { [name]: f32(sample.input, [sample.maps.n, channels, height, width]) });
@@ -394,16 +396,10 @@ async function verifyExport(be: ComputeBackend, onnx: Uint8Array, backbone: Back
   } catch (err) {
     throw new XrayError('INTERNAL', `The exported model does not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}. Nothing was written.`, String(err));
   }
-  // Float32 sums in another order differ by ~1e-6 relative; a standardised part amplifies its raw
-  // distance's error by mean/sd, so the tolerance follows each part's scale.
-  const parts = [
-    det.globalStd ? (det.recipe.global.weight * det.globalStd.mean) / det.globalStd.sd : 0,
-    det.localStd ? (det.recipe.local.weight * det.localStd.mean) / det.localStd.sd : 0,
-  ];
-  const tolerance = 1e-3 + 1e-4 * parts.reduce((a, b) => a + Math.abs(b), 0);
+  const tolerance = scoreTolerances(det, scores);
   for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(got[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])))) {
-      throw new XrayError('INTERNAL', `The exported model scores ${got[i]} where the fitted detector scores ${expected[i]}; nothing was written.`);
+    if (!(Math.abs(got[i] - expected[i]) <= tolerance[i])) {
+      throw new XrayError('INTERNAL', `The exported model scores ${got[i]} where the fitted detector scores ${expected[i]} (allowed difference ${tolerance[i].toPrecision(2)}); nothing was written.`);
     }
   }
 }

@@ -9,6 +9,7 @@
 import { XrayError } from '../errors';
 import { GraphBuilder } from '../onnx/builder';
 import { addMeanStdPool } from './features';
+import { addNearest, candidateCount } from './nearest';
 import type { FittedDetector } from './detector';
 
 export interface HeadOptions {
@@ -54,14 +55,18 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
     const slice = (a: bigint, b: bigint) => g.op('Slice', [shape, g.constant(new BigInt64Array([a]), [1]), g.constant(new BigInt64Array([b]), [1])]);
     const n = slice(0n, 1n);
     const hw = slice(2n, 4n);
-    const q = g.op('Reshape', [g.op('Transpose', [pooled], { perm: [0, 2, 3, 1] }), g.op('Concat', [n, g.constant(new BigInt64Array([-1n, BigInt(c)]), [2])], { axis: 0 })]);
-    const bankT = new Float32Array(c * m);
-    for (let r = 0; r < m; r++) for (let k = 0; k < c; k++) bankT[k * m + r] = det.bank.bank.data[r * c + k];
-    const qb = g.op('MatMul', [q, g.constant(bankT, [c, m], 'bank.transposed')]); // [N, hw, m]
-    const qsq = g.op('ReduceSum', [g.op('Mul', [q, q]), g.constant(new BigInt64Array([2n]), [1])], { keepdims: 1 }); // [N, hw, 1]
-    const d2 = g.op('Add', [g.op('Sub', [qsq, g.op('Mul', [qb, g.constant(new Float32Array([2]), [])])]), g.constant(det.bank.bankSq, [1, 1, m], 'bank.sq')]);
-    const nearest = g.op('ReduceMin', [d2], { axes: [2], keepdims: 0 }); // [N, hw]
-    const dist = g.op('Sqrt', [g.op('Max', [nearest, g.constant(new Float32Array([0]), [])])]);
+    const rowsOf = g.op('Reshape', [g.op('Transpose', [pooled], { perm: [0, 2, 3, 1] }), g.constant(new BigInt64Array([-1n, BigInt(c)]), [2])]); // [N*h*w, C]
+    // The fit-time search's own nodes (nearest.ts), so the file reproduces the fitted distances.
+    const nn = addNearest(g, {
+      queries: rowsOf,
+      bank: g.constant(det.bank.bank.data, [m, c], 'bank.rows'),
+      centre: g.constant(det.bank.centring.centre, [1, c], 'bank.centre'),
+      centredSq: g.constant(det.bank.centring.centredSq, [1, m], 'bank.centred_sq'),
+      k: g.constant(new BigInt64Array([1n]), [1]),
+      candidates: g.constant(new BigInt64Array([BigInt(candidateCount(1, m))]), [1]),
+    });
+    const nearest = g.op('Reshape', [nn.dist2, g.op('Concat', [n, g.constant(new BigInt64Array([-1n]), [1])], { axis: 0 })]); // [N, h*w]
+    const dist = g.op('Sqrt', [nearest]);
     const local = g.op('ReduceMean', [dist], { axes: [1], keepdims: 0 }, opts.partsOutputs ? 'local_score' : undefined);
     if (opts.partsOutputs) g.output('local_score', ['N']);
     const z = det.recipe.local.weight / det.localStd.sd;

@@ -5,6 +5,7 @@
  */
 import { GraphBuilder, OnnxDataType } from '../onnx/builder';
 import { type ComputeBackend, type Matrix, f32, matrix } from './compute';
+import { addNearest, candidateCount } from './nearest';
 
 function graph(build: (g: GraphBuilder) => void): () => Uint8Array {
   return () => {
@@ -66,14 +67,13 @@ export async function centeredGram(be: ComputeBackend, x: Matrix, mean: Float32A
 const KNN = graph((g) => {
   g.input('q', ['q', 'd']);
   g.input('bank', ['m', 'd']);
-  g.input('bank_sq', [1, 'm']);
+  g.input('centre', [1, 'd']);
+  g.input('centred_sq', [1, 'm']);
   g.input('k', [1], OnnxDataType.INT64);
-  const qb = g.op('MatMul', ['q', g.op('Transpose', ['bank'], { perm: [1, 0] })]);
-  const qsq = g.op('ReduceSum', [g.op('Mul', ['q', 'q']), g.constant(new BigInt64Array([1n]), [1])], { keepdims: 1 });
-  const two = g.constant(new Float32Array([2]), []);
-  const d2 = g.op('Add', [g.op('Sub', [qsq, g.op('Mul', [qb, two])]), 'bank_sq']);
-  const clamped = g.op('Max', [d2, g.constant(new Float32Array([0]), [])]);
-  g.node('TopK', [clamped, 'k'], { axis: 1, largest: 0, sorted: 1 }, ['dist2', 'index']);
+  g.input('candidates', [1], OnnxDataType.INT64);
+  const nn = addNearest(g, { queries: 'q', bank: 'bank', centre: 'centre', centredSq: 'centred_sq', k: 'k', candidates: 'candidates' });
+  g.op('Identity', [nn.dist2], {}, 'dist2');
+  g.op('Identity', [nn.index], {}, 'index');
   g.output('dist2', ['q', 'kk']);
   g.output('index', ['q', 'kk'], OnnxDataType.INT64);
 });
@@ -96,25 +96,42 @@ export interface Neighbours {
   k: number;
 }
 
+/** What a search needs besides the bank rows: their mean and the squared norms of the centred rows. */
+export interface BankCentring {
+  centre: Float32Array;
+  centredSq: Float32Array;
+}
+
+export function bankCentring(bank: Matrix): BankCentring {
+  const centre = columnMeans(bank);
+  const centred = matrix(bank.rows, bank.cols, Float32Array.from(bank.data, (v, i) => v - centre[i % bank.cols]));
+  return { centre, centredSq: rowSquaredNorms(centred) };
+}
+
 /**
- * k nearest bank rows for every query row (squared Euclidean). `chunkRows` bounds the
- * queries x bank distance block held at once (chunkRows * bank.rows floats).
+ * k nearest bank rows for every query row, with exact squared Euclidean distances (the two-stage search
+ * of nearest.ts). `centring` is the bank's, computed once by the caller that searches it often.
+ * `chunkRows` bounds the queries held at once: each needs a bank-wide row of screening distances and
+ * its candidates' rows (several temporaries of that size), so the default keeps each block near 8M floats.
  */
-export async function nearestNeighbours(be: ComputeBackend, queries: Matrix, bank: Matrix, k: number, opts: { bankSq?: Float32Array; chunkRows?: number } = {}): Promise<Neighbours> {
+export async function nearestNeighbours(be: ComputeBackend, queries: Matrix, bank: Matrix, k: number, opts: { centring?: BankCentring; chunkRows?: number } = {}): Promise<Neighbours> {
   if (queries.cols !== bank.cols) throw new Error(`knn: query dim ${queries.cols} != bank dim ${bank.cols}`);
-  if (k < 1 || k > bank.rows) throw new Error(`knn: k=${k} with a bank of ${bank.rows}`);
-  const bankSq = opts.bankSq ?? rowSquaredNorms(bank);
-  const chunk = opts.chunkRows ?? Math.max(1, Math.floor(16_000_000 / bank.rows));
+  if (!Number.isInteger(k) || k < 1 || k > bank.rows) throw new Error(`knn: k=${k} with a bank of ${bank.rows}`);
+  const { centre, centredSq } = opts.centring ?? bankCentring(bank);
+  const d = queries.cols;
+  const candidates = candidateCount(k, bank.rows);
+  const chunk = opts.chunkRows ?? Math.max(1, Math.floor(8_000_000 / (bank.rows + candidates * d)));
   const dist2 = new Float32Array(queries.rows * k);
   const index = new Int32Array(queries.rows * k);
-  const d = queries.cols;
   for (let r = 0; r < queries.rows; r += chunk) {
     const end = Math.min(queries.rows, r + chunk);
     const out = await be.run('knn', KNN, {
       q: f32(queries.data.subarray(r * d, end * d), [end - r, d]),
       bank: f32(bank.data, [bank.rows, d]),
-      bank_sq: f32(bankSq, [1, bank.rows]),
+      centre: f32(centre, [1, d]),
+      centred_sq: f32(centredSq, [1, bank.rows]),
       k: { data: new BigInt64Array([BigInt(k)]), dims: [1] },
+      candidates: { data: new BigInt64Array([BigInt(candidates)]), dims: [1] },
     });
     dist2.set(out.dist2.data as Float32Array, r * k);
     const idx = out.index.data as BigInt64Array;

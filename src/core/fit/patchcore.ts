@@ -7,12 +7,18 @@
 import { XrayError } from '../errors';
 import { type ComputeBackend, type Matrix, matrix, selectRows } from './compute';
 import { greedyCoreset } from './coreset';
-import { matmul, nearestNeighbours, rowSquaredNorms } from './ops';
+import { type BankCentring, bankCentring, matmul, nearestNeighbours } from './ops';
 import { gaussianRng, mulberry32, sampleIndices } from './random';
 
 export interface MemoryBankOptions {
   /** Fraction of patch rows kept, (0, 1]. */
   coresetRatio: number;
+  /**
+   * The bank keeps at least this many rows (all of them when there are fewer). The ratio is tuned for
+   * big fits; on a small one it leaves a bank too sparse to tell a lesion from an ordinary patch (every
+   * patch is far from a 20-row bank, so the map is flat).
+   */
+  minRows?: number;
   /** 'greedy' (k-center, PatchCore) or 'random' sampling. */
   sampling?: 'greedy' | 'random';
   /** Project rows to this many dimensions before everything (0 = keep full width). */
@@ -29,7 +35,8 @@ export interface MemoryBankOptions {
 export interface MemoryBank {
   /** [m, d] bank rows (projected when `projection` is set). */
   bank: Matrix;
-  bankSq: Float32Array;
+  /** Bank mean and centred squared norms, for the search (see nearest.ts). */
+  centring: BankCentring;
   /** [C, d] projection applied to patch rows before the search, or undefined. */
   projection?: Matrix;
 }
@@ -44,7 +51,7 @@ export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts:
   const seed = opts.seed ?? 0;
   const projection = opts.projectTo && opts.projectTo < patches.cols ? randomProjection(patches.cols, opts.projectTo, seed) : undefined;
   const rows = projection ? await matmul(be, patches, projection) : patches;
-  const count = Math.max(1, Math.round(rows.rows * opts.coresetRatio));
+  const count = bankRowCount(rows.rows, opts);
   const idx =
     count >= rows.rows
       ? Array.from({ length: rows.rows }, (_, i) => i)
@@ -52,13 +59,20 @@ export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts:
         ? sampleIndices(rows.rows, count, mulberry32(seed))
         : (await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed, signal: opts.signal, onProgress: opts.onProgress })).indices;
   const bank = selectRows(rows, idx);
-  return { bank, bankSq: rowSquaredNorms(bank), projection };
+  return { bank, centring: bankCentring(bank), projection };
 }
 
-/** Euclidean distance of every patch row to its nearest bank row. */
+/** Rows a bank built from `patches` rows keeps. */
+export function bankRowCount(patches: number, opts: Pick<MemoryBankOptions, 'coresetRatio' | 'minRows'>): number {
+  const minRows = opts.minRows ?? 0;
+  if (!(Number.isInteger(minRows) && minRows >= 0)) throw new XrayError('INTERNAL', `the minimum memory-bank size must be a whole number >= 0, got ${minRows}`);
+  return Math.min(patches, Math.max(1, Math.round(patches * opts.coresetRatio), minRows));
+}
+
+/** Euclidean distance of every patch row to its nearest bank row (the exported head computes the same). */
 export async function patchDistances(be: ComputeBackend, mb: MemoryBank, patches: Matrix): Promise<Float32Array> {
   const q = mb.projection ? await matmul(be, patches, mb.projection) : patches;
-  const nn = await nearestNeighbours(be, q, mb.bank, 1, { bankSq: mb.bankSq });
+  const nn = await nearestNeighbours(be, q, mb.bank, 1, { centring: mb.centring });
   return nn.dist2.map(Math.sqrt);
 }
 

@@ -173,6 +173,7 @@ describe('Fit detector on a folder', function () {
     // Viewers on a held-out normal phantom and on the same phantom with a dense lesion: both analysed by the
     // new model (asked of the webview), and the lesion scores higher.
     const scores: Record<string, number> = {};
+    const hot: Record<string, NonNullable<NonNullable<ViewStateReport['analysis']>['map']>['hot']> = {};
     for (const rel of [FIT.heldOutNormal, FIT.lesion]) {
       const uri = wsUri(rel);
       await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
@@ -181,12 +182,25 @@ describe('Fit detector on a folder', function () {
       assert.ok(Number.isFinite(s.analysis?.scoreRaw), 'a score');
       assert.ok((s.analysis?.map?.width ?? 0) > 1 && (s.analysis?.map?.sum ?? 0) > 0, `a heatmap: ${JSON.stringify(s.analysis?.map)}`);
       scores[rel] = s.analysis!.scoreRaw;
+      hot[rel] = s.analysis!.map!.hot;
       console.log(`fitted model on ${rel}: raw ${s.analysis!.scoreRaw.toFixed(4)} (threshold ${r.threshold.toFixed(4)}), normalised ${s.analysis!.scoreNormalized.toFixed(3)}, map ${JSON.stringify(s.analysis!.map)}`);
     }
     const { cx, cy, r: radius } = fitLesion();
     console.log(`lesion disc: centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), radius ${radius}`);
-    assert.ok(scores[FIT.lesion] > scores[FIT.heldOutNormal], `the lesion scores above the normal: ${JSON.stringify(scores)}`);
     console.log(`screenshot: ${await screenshot('fit-viewer-new-model')}`);
+    assert.ok(scores[FIT.lesion] > scores[FIT.heldOutNormal], `the lesion scores above the normal: ${JSON.stringify(scores)}`);
+    // The heatmap explains the score: the region drawn above threshold sits on the lesion (its centroid
+    // within the disc, its bounds around the disc's centre). The same phantom without the lesion may show
+    // a speck (the pixel threshold is a 99th percentile of only two calibration images' patches), but
+    // nothing comparable.
+    const lesionHot = hot[FIT.lesion];
+    assert.ok(lesionHot, 'the lesion image has a region above the map threshold');
+    const [hx, hy] = lesionHot.centroid;
+    const [bx0, by0, bx1, by1] = lesionHot.bounds;
+    assert.ok(Math.hypot(hx - cx, hy - cy) <= radius, `the hot region is centred at (${hx.toFixed(1)}, ${hy.toFixed(1)}), the lesion at (${cx.toFixed(1)}, ${cy.toFixed(1)}) r ${radius}`);
+    assert.ok(bx0 <= cx && cx <= bx1 && by0 <= cy && cy <= by1, `the hot region's bounds ${JSON.stringify(lesionHot.bounds)} contain the lesion's centre`);
+    const normalHot = hot[FIT.heldOutNormal]?.pixels ?? 0;
+    assert.ok(normalHot * 10 < lesionHot.pixels, `the normal phantom's hot region (${normalHot} map pixels) is far smaller than the lesion's (${lesionHot.pixels})`);
 
     // Again with the same id: refused without overwrite, before any work.
     const again = await fit({ folder: wsUri(FIT.normals), modelId: FITTED_ID });

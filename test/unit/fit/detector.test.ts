@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_RECIPE, fitDetector, scoreWithDetector, type DetectorRecipe } from '../../../src/core/fit/detector';
-import { rocAuc } from '../../../src/core/fit/metrics';
+import { rocAuc } from '../../../src/core/metrics/roc';
 import { XrayError } from '../../../src/core/errors';
 import { ortBackend } from '../../../scripts/models/ort-backend';
 import { SYNTHETIC_MAP_DIMS, syntheticMaps } from './phantoms';

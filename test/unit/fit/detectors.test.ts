@@ -3,7 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { combineScores, standardiser } from '../../../src/core/fit/combine';
 import { type FeatureMaps, meanStdPool, patchRows } from '../../../src/core/fit/features';
-import { buildMemoryBank, meanPerImage, patchDistances } from '../../../src/core/fit/patchcore';
+import { bankRowCount, buildMemoryBank, meanPerImage, patchDistances } from '../../../src/core/fit/patchcore';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { ortBackend } from '../../../scripts/models/ort-backend';
 
@@ -71,8 +71,27 @@ test('memory bank: a planted odd patch is the farthest from the bank; bank rows 
   }
   const full = await buildMemoryBank(be, bankSrc, { coresetRatio: 1 });
   const self = await patchDistances(be, full, bankSrc);
-  assert.ok(Math.max(...self) < 1e-2);
+  assert.equal(Math.max(...self), 0, "a bank row is at exactly 0 from itself");
   assert.deepEqual([...meanPerImage(new Float32Array([1, 2, 3, 4, 5, 6]), 3)], [2, 5]);
+});
+
+test('memory bank minimum size: all rows below it, the ratio above it, and the greedy selection is only extended', async () => {
+  const opts = { coresetRatio: 0.01, minRows: 1000 };
+  assert.equal(bankRowCount(640, opts), 640, 'a small fit keeps every patch');
+  assert.equal(bankRowCount(60_000, opts), 1000);
+  // The shipped chest model: 885 images x 196 patches at 1% is 1,735 rows, above the minimum: unchanged.
+  assert.equal(bankRowCount(885 * 196, opts), 1735);
+  assert.equal(bankRowCount(885 * 196, { coresetRatio: 0.01 }), 1735);
+  assert.throws(() => bankRowCount(10, { coresetRatio: 0.5, minRows: -1 }), /whole number/);
+
+  const rows = await patchRows(be, randomMaps(30, 16, 6, 6, 6)); // 1080 rows
+  const byRatio = await buildMemoryBank(be, rows, { coresetRatio: 0.05, seed: 2 });
+  const belowRatio = await buildMemoryBank(be, rows, { coresetRatio: 0.05, minRows: 20, seed: 2 });
+  const aboveRatio = await buildMemoryBank(be, rows, { coresetRatio: 0.05, minRows: 200, seed: 2 });
+  assert.equal(byRatio.bank.rows, 54);
+  assert.deepEqual(belowRatio.bank.data, byRatio.bank.data, 'a minimum under the ratio changes nothing');
+  assert.equal(aboveRatio.bank.rows, 200);
+  assert.deepEqual(aboveRatio.bank.data.subarray(0, 54 * 16), byRatio.bank.data, 'a larger minimum continues the same greedy sequence');
 });
 
 test('memory bank rejects a ratio outside (0, 1]', async () => {

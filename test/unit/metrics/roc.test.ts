@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { averagePrecision, confusionAt, rocAuc, rocCurve, type Label } from '../../../src/core/metrics/roc';
+import { XrayError } from '../../../src/core/errors';
+import { averagePrecision, confusionAt, quantile, rocAuc, rocCurve, type Label } from '../../../src/core/metrics/roc';
 
 /** P(score of a random positive > score of a random negative) + 0.5 P(equal), by counting every pair. */
 function mannWhitney(scores: number[], labels: Label[]): number {
@@ -56,23 +57,51 @@ test('averagePrecision matches scikit-learn on known cases', () => {
   assert.equal(rocAuc([1, 2, 3], [1, 1, 0]), 0);
 });
 
+test('boolean labels read as 0/1: the same AUC, AP and confusion', () => {
+  fc.assert(
+    fc.property(data, (xs) => {
+      const scores = xs.map(([s]) => s);
+      const labels = xs.map(([, l]) => l);
+      const flags = labels.map((l) => l === 1);
+      assert.equal(rocAuc(Float32Array.from(scores), flags), rocAuc(scores, labels));
+      assert.equal(averagePrecision(scores, flags), averagePrecision(scores, labels));
+      assert.deepEqual(confusionAt(scores, flags, 1.5), confusionAt(scores, labels, 1.5));
+    }),
+  );
+  // Ranked: 0.8+, 0.4+, 0.35-, 0.2+, 0.1-  ->  recall steps of 1/3 at precisions 1, 1, 3/4  ->  11/12
+  assert.ok(Math.abs(averagePrecision([0.1, 0.4, 0.35, 0.8, 0.2], [false, true, false, true, true]) - 11 / 12) < 1e-12);
+  assert.equal(rocAuc([0.1, 0.6, 0.5, 0.9], [false, false, true, true]), 0.75);
+});
+
 test('confusionAt counts score >= threshold as anomalous', () => {
-  const c = confusionAt(0.5, [0.1, 0.5, 0.7, 0.4, 0.9], [0, 0, 1, 1, 1]);
+  const c = confusionAt([0.1, 0.5, 0.7, 0.4, 0.9], [0, 0, 1, 1, 1], 0.5);
   assert.deepEqual(
     { tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn },
     { tp: 2, fp: 1, tn: 1, fn: 1 },
   );
   assert.equal(c.tpr, 2 / 3);
+  assert.equal(c.sensitivity, 2 / 3);
   assert.equal(c.fpr, 0.5);
+  assert.equal(c.specificity, 0.5);
   assert.equal(c.precision, 2 / 3);
   assert.equal(c.accuracy, 0.6);
-  assert.equal(confusionAt(10, [1, 2], [0, 1]).precision, 0);
+  assert.equal(confusionAt([1, 2], [0, 1], 10).precision, 0);
 });
 
-test('bad metric input is a clear RangeError', () => {
-  assert.throws(() => rocAuc([1, 2], [1, 1]), /both normal and anomalous/);
-  assert.throws(() => rocAuc([1, 2], [1]), /2 scores but 1 labels/);
-  assert.throws(() => rocAuc([1, Number.NaN], [1, 0]), /Score 1 is NaN/);
-  assert.throws(() => rocAuc([1, 2], [1, 2 as Label]), /labels must be 0/);
-  assert.throws(() => averagePrecision([1, 2], [0, 0]), /without positive/);
+test('quantile interpolates linearly, as numpy does', () => {
+  assert.equal(quantile([5, 1, 4, 2, 3], 0.5), 3);
+  assert.equal(quantile(Float32Array.from([1, 2, 3, 4]), 0.25), 1.75);
+  assert.equal(quantile([7], 0.95), 7);
+  assert.equal(quantile([1, 2], 2), 2);
+});
+
+test('bad metric input is a clear XrayError', () => {
+  const says = (re: RegExp) => (e: unknown) => e instanceof XrayError && re.test(e.message);
+  assert.throws(() => rocAuc([1, 2], [1, 1]), says(/both normal and anomalous/));
+  assert.throws(() => rocAuc([1, 2], [true, true]), says(/both normal and anomalous/));
+  assert.throws(() => rocAuc([1, 2], [1]), says(/2 scores but 1 labels/));
+  assert.throws(() => rocAuc([1, Number.NaN], [1, 0]), says(/Score 1 is NaN/));
+  assert.throws(() => rocAuc([1, 2], [1, 2 as Label]), says(/labels must be 0/));
+  assert.throws(() => averagePrecision([1, 2], [0, 0]), says(/without positive/));
+  assert.throws(() => quantile([], 0.5), says(/empty sample/));
 });
