@@ -16,7 +16,8 @@ LOGS=$TOOLS/logs
 CODE_SERVER_VERSION=4.99.4
 # Bump when the code-server install recipe below changes, so existing installs are redone.
 CODE_SERVER_RECIPE=1
-APT_PACKAGES=(chromium build-essential python3 libkrb5-dev ripgrep dcmtk libgdcm-tools)
+# libjpeg-turbo-progs (cjpeg) and pvrg-jpeg write the JPEG restart intervals dcmcjpeg cannot (test/fixtures/jpeg-streams.ts).
+APT_PACKAGES=(chromium build-essential python3 libkrb5-dev ripgrep dcmtk libgdcm-tools libjpeg-turbo-progs pvrg-jpeg)
 
 mkdir -p "$LOGS"
 exec 3>&1 # the terminal, for progress lines from inside logged commands

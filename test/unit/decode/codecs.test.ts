@@ -202,3 +202,36 @@ test('the in-house DCT decoder handles interleaved 4:2:0 colour like libjpeg-tur
   const lumaTheirs = Array.from({ length: w * h }, (_, i) => 0.299 * theirs.bytes[i * 3] + 0.587 * theirs.bytes[i * 3 + 1] + 0.114 * theirs.bytes[i * 3 + 2]);
   assert.ok(maxAbsError(lumaOurs, lumaTheirs) <= 3, `max difference ${maxAbsError(lumaOurs, lumaTheirs).toFixed(1)}`);
 });
+
+test('retired progressive syntaxes (dcmcjpeg +ep, +es): 8-bit decodes; 12-bit is refused naming SOF2 and dcmdjpeg, which does convert it', { skip: skipUnlessTools('jpegBaseline') }, async () => {
+  for (const [option, uid] of [['+ep', '1.2.840.10008.1.2.4.55'], ['+es', '1.2.840.10008.1.2.4.53']]) {
+    const eight = encodeDicom(await makeDicom(GREY8), 'jpegBaseline', { extra: [option] });
+    const img = await decodeImage(eight, 'progressive8.dcm');
+    assert.equal(img.source.transferSyntaxUid, uid);
+    assert.ok(psnr(img.data, expectedStored(GREY8), 8) > 34, option);
+    assert.deepEqual(img.source.notices.filter((n) => /progressive/.test(n)), [], 'progressive is what this syntax declares');
+
+    const twelve = encodeDicom(await makeDicom(GREY12), 'jpegBaseline', { extra: [option] });
+    await assert.rejects(decodeImage(twelve, 'progressive12.dcm'), (e: XrayError) => {
+      assert.equal(e.code, 'UNSUPPORTED_FORMAT');
+      assert.equal(e.message, "progressive12.dcm uses 12-bit JPEG progressive (SOF2) coding, which this viewer does not decode; convert it to an uncompressed transfer syntax first, e.g. with dcmtk's dcmdjpeg.");
+      return true;
+    });
+    const converted = await decodeImage(referenceDecode(twelve, 'jpeg'), 'converted.dcm');
+    assert.ok(psnr(converted.data, expectedStored(GREY12), 12) > 55, `${option}: the advice works`);
+  }
+});
+
+test('arithmetic-coded JPEG (cjpeg -arithmetic) is refused naming SOF9; a retired syntax without a codec is named in the refusal', async (t) => {
+  const { cjpeg, greyImage, jpegInDicom, skipUnlessInstalled } = await import('../../fixtures/jpeg-streams');
+  const skip = skipUnlessInstalled('cjpeg');
+  if (skip) return t.skip(skip);
+  const img = greyImage(40, 24, 8);
+  const stream = cjpeg(img, { extra: ['-arithmetic'] });
+  const message = /^arith\.dcm uses 8-bit JPEG arithmetic-coded \(SOF9\) coding, which this viewer does not decode\.$/;
+  await assert.rejects(decodeImage(await jpegInDicom(stream, img, 'jpegBaseline'), 'arith.dcm'), (e: XrayError) => e.code === 'UNSUPPORTED_FORMAT' && message.test(e.message));
+  assert.throws(() => decodeJpegDct(stream, DecodeBudget.unlimited(), 'arith.jpg'), /arith\.jpg uses JPEG arithmetic-coded \(SOF9\) coding/);
+  const { encapsulated, imageHeader, part10 } = await import('../../fixtures/hostile');
+  const retired = part10(new Uint8Array([...imageHeader(24, 40, 8), ...encapsulated([stream.length % 2 ? new Uint8Array([...stream, 0]) : stream])]), '1.2.840.10008.1.2.4.52');
+  await assert.rejects(decodeImage(retired, 'retired.dcm'), (e: XrayError) => e.code === 'UNSUPPORTED_TRANSFER_SYNTAX' && /JPEG Extended \(Process 3 & 5, retired\) \(1\.2\.840\.10008\.1\.2\.4\.52\)/.test(e.message));
+});

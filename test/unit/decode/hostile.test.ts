@@ -16,6 +16,7 @@ import {
   notDicomCases,
   oddLengthCases,
   pngCases,
+  restartCases,
   rleBombs,
   truncationCases,
   wrongLengthCases,
@@ -84,6 +85,12 @@ test('non-DICOM bytes named .dcm', async () => {
 
 test('PNG with bad CRCs or a huge IHDR; JPEG without EOI, with a 0 x 0 SOF, progressive (also inside DICOM)', async () => {
   await checkAll([...(await pngCases()), ...(await jpegCases())]);
+});
+
+test('JPEG restart markers missing, doubled, out of sequence, before the first interval; DRI 0, 65535 or malformed; cut mid-interval (8-bit, 12-bit, lossless)', async () => {
+  const cases = await restartCases();
+  assert.equal(cases.length, 36);
+  await checkAll(cases);
 });
 
 /** Growth of memory outside the collected heap plus heap, after the call, with garbage collected where possible. */

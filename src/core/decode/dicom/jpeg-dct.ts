@@ -156,7 +156,7 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
     const dcT = tables.dc[c.dc]!;
     const acT = tables.ac[c.ac]!;
     const t = reader.decode(dcT);
-    if (t > maxCategory) throw fail.corrupt('its JPEG data holds an impossible DC difference');
+    if (t > maxCategory) throw reader.damaged('its JPEG data holds an impossible DC difference');
     c.pred += t ? reader.receiveExtend(t) : 0;
     coef[0] = c.pred * q[0];
     for (let k = 1; k < 64; ) {
@@ -169,7 +169,7 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
         continue;
       }
       k += r;
-      if (k > 63) throw fail.corrupt('its JPEG data holds a coefficient outside its block');
+      if (k > 63) throw reader.damaged('its JPEG data holds a coefficient outside its block');
       const n = ZIGZAG[k];
       coef[n] = reader.receiveExtend(s) * q[n];
       k++;

@@ -190,10 +190,12 @@ export class EntropyReader {
   pos: number;
   private buf = 0;
   private bits = 0;
-  /** Zero bits fed since the interval began because the data ended or a marker stood in the way. */
+  /** Zero bits fed since the interval began because the data ended or a marker stood in the way (always the last bits fed). */
   private padding = 0;
   /** Restart markers crossed in this scan. */
   private restarts = 0;
+  /** First MCU of the current restart interval, counted from 0. */
+  private intervalStart = 0;
 
   constructor(
     private readonly data: Uint8Array,
@@ -250,7 +252,15 @@ export class EntropyReader {
       code = (code << 1) | this.receive(1);
       if (code <= t.maxcode[l]) return t.values[t.valptr[l] + code - t.mincode[l]];
     }
-    throw this.fail.corrupt('its JPEG data holds an invalid Huffman code');
+    throw this.damaged('its JPEG data holds an invalid Huffman code');
+  }
+
+  /**
+   * The error for data that makes no sense at this point: `what`, unless the reader has already
+   * consumed zero bits fed in place of missing data, in which case the real cause is that.
+   */
+  damaged(what: string): XrayError {
+    return this.padding > this.bits ? this.interrupted() : this.fail.corrupt(what);
   }
 
   /**
@@ -265,7 +275,7 @@ export class EntropyReader {
 
   /** Ends the scan (checking its last interval) and returns the offset after its entropy-coded data. */
   finish(): number {
-    this.endInterval(this.totalMcus);
+    this.endInterval();
     return this.pos;
   }
 
@@ -277,21 +287,27 @@ export class EntropyReader {
   }
 
   /**
-   * A few zero bits pad the last byte legitimately (and the reader prefetches up to three bytes);
-   * more means the data ran out, or a marker cut the interval short.
+   * Zero bits fed are harmless while they sit unread in the buffer (the reader prefetches up to three
+   * bytes); once any is consumed, the interval needed more data than it has: the data ran out, or a
+   * marker cut it short. Decoding consumes exactly the bits it codes, so a sound interval never does.
    */
-  private endInterval(end: number): void {
-    if (this.padding > 32) {
-      const marker = this.markerAt(this.pos);
-      if (marker === -1 || marker === 0xd9) throw this.fail.cutShort();
-      const first = end - (this.restartInterval ? ((end - 1) % this.restartInterval) + 1 : end) + 1;
-      throw this.fail.corrupt(`a ${markerName(marker)} marker cuts short the JPEG data of MCUs ${first} to ${end} (of ${this.totalMcus})`);
-    }
+  private endInterval(): void {
+    if (this.padding > this.bits) throw this.interrupted();
     this.padding = 0;
   }
 
+  /** The error for an interval whose data stops early: TRUNCATED at the end of the data, else the marker in the way. */
+  private interrupted(): XrayError {
+    const marker = this.markerAt(this.pos);
+    if (marker === -1 || marker === 0xd9) return this.fail.cutShort();
+    const first = this.intervalStart + 1;
+    const last = this.restartInterval ? Math.min(this.intervalStart + this.restartInterval, this.totalMcus) : this.totalMcus;
+    const mcus = first === last ? `MCU ${first}` : `MCUs ${first} to ${last}`;
+    return this.fail.corrupt(`marker ${markerName(marker)} cuts short the JPEG data of ${mcus} (of ${this.totalMcus})`);
+  }
+
   private restart(n: number): void {
-    this.endInterval(n);
+    this.endInterval();
     // The rest of the current byte is padding: drop whatever is buffered.
     this.bits = 0;
     this.buf = 0;
@@ -309,5 +325,6 @@ export class EntropyReader {
     }
     this.pos = p + 2;
     this.restarts++;
+    this.intervalStart = n;
   }
 }

@@ -124,7 +124,7 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
     const s = reader.decode(t);
     if (s === 0) return 0;
     if (s === 16) return 32768;
-    if (s > 16) throw fail.corrupt('its JPEG lossless data holds an impossible difference');
+    if (s > 16) throw reader.damaged('its JPEG lossless data holds an impossible difference');
     return reader.receiveExtend(s);
   };
 
