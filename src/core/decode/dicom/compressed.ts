@@ -10,7 +10,7 @@
  *    streams libjpeg-turbo refuses (its wrapper fails on any libjpeg warning, e.g. the all-zero scan
  *    parameters the PVRG encoder writes).
  *  - JPEG lossless (process 14, any predictor incl. SV1): jpeg-lossless.ts (jpeg-lossless-decoder-js
- *    mispredicts around restart markers).
+ *    decodes wrong samples next to restart markers).
  *  - JPEG-LS lossless and near-lossless: CharLS (WebAssembly).
  *  - JPEG 2000 lossless and lossy: OpenJPEG (WebAssembly).
  *  - Explicit VR big endian and encapsulated uncompressed: byte order and fragments only.

@@ -3,9 +3,9 @@
  * 2- to 16-bit samples, predictors 1 to 7 (selection value 1 is the SV1 syntax), point transform,
  * one or three components in one interleaved scan or one scan each, and restart intervals.
  *
- * Written here because jpeg-lossless-decoder-js 2.1.2 decodes frames with restart intervals into
- * silently wrong pixels (it mispredicts the sample before each restart marker), and cannot tell a frame
- * cut short from a complete one. The entropy reader, tables and marker walk are jpeg-dct.ts's
+ * Written here because jpeg-lossless-decoder-js 2.1.2 silently decodes wrong pixels around restart
+ * markers (the last sample before a marker, when the marker falls within its Huffman lookahead), and
+ * cannot tell a frame cut short from a complete one. The entropy reader, tables and marker walk are jpeg-dct.ts's
  * (jpeg-entropy.ts), with the same bounds: nothing is read past the data, the output is allocated from
  * a frame header the caller has checked, and the time budget is checked as rows go by.
  *
