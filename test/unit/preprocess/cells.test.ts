@@ -141,3 +141,18 @@ test('a table that is not monotone falls back to statistics of the values', () =
     }
   }
 });
+
+test('coarser statistics derived from finer ones (no pass over the pixels) equal a fresh computation, also on a carried grid', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 60, max: 400 }), fc.integer({ min: 60, max: 400 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), (w, h, cx, cy) => {
+      const base = noisy(w, h, w + h);
+      areaAnalysis(base, 48);
+      const r = cropRaster(base, { x: Math.min(cx, w - 10), y: Math.min(cy, h - 10), width: w - Math.min(cx, w - 10), height: h - Math.min(cy, h - 10) });
+      areaAnalysis(r, 20);
+      const fine = cachedStats(r, 48)!;
+      const coarse = assertMatches(r, 20);
+      assert.ok(coarse.f >= fine.f && coarse.f % fine.f === 0, `derived from the finer grid (${fine.f} -> ${coarse.f})`);
+    }),
+    { numRuns: 40 },
+  );
+});

@@ -98,7 +98,8 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   // the mapping pass's main cost; doing them once instead of twice saves about a pass.
   const binImg = bins <= 256 ? new Uint8Array(cw * ch) : new Uint16Array(cw * ch);
   if (r.kind === 'lut') {
-    const table = new Uint16Array(r.lut.length);
+    // One byte a sample when the bins allow: half the table, so more of it stays in cache.
+    const table = bins <= 256 ? new Uint8Array(r.lut.length) : new Uint16Array(r.lut.length);
     for (let s = 0; s < table.length; s++) table[s] = binOf(r.lut[s], domain.min, binScale, bins);
     for (let y = 0; y < ch; y++) binRowLut(r.samples, (content.y + y) * W + content.x, r.lutOffset, table, binImg, y * cw, cw);
   } else {
@@ -163,6 +164,12 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
     colA[x] = Math.max(t1, 0) * bins;
     colB[x] = Math.min(t1 + 1, tilesX - 1) * bins;
   }
+  const starts = [0];
+  for (let x = 1; x < cw; x++) if (colA[x] !== colA[x - 1] || colB[x] !== colB[x - 1]) starts.push(x);
+  const runA = Int32Array.from(starts, (x) => colA[x]);
+  const runB = Int32Array.from(starts, (x) => colB[x]);
+  starts.push(cw);
+  const runs = Int32Array.from(starts);
   // Per row, blend the two tile rows' tables once (tilesX * bins values) so each pixel reads two
   // entries instead of four; the arithmetic is the same bilinear interpolation.
   const rowStride = tilesX * bins;
@@ -180,16 +187,18 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
     if (cx0 + cw < dst.length) dst.fill(0, cx0 + cw);
     const out = cx0 === 0 ? dst : dst.subarray(cx0);
     const f = y / th - 0.5;
-    const t1 = Math.floor(f);
+    // `| 0`: Math.floor returns a double, and double offsets into the tables deoptimised blendTables
+    // into float index arithmetic (measured 2-3x slower per row).
+    const t1 = Math.floor(f) | 0;
     const ya = f - t1;
-    const r1 = Math.max(t1, 0) * rowStride;
-    const r2 = Math.min(t1 + 1, tilesY - 1) * rowStride;
+    const r1 = (Math.max(t1, 0) * rowStride) | 0;
+    const r2 = (Math.min(t1 + 1, tilesY - 1) * rowStride) | 0;
     if (r1 * 65 + r2 !== lastPair || ya !== lastYa) {
       blendTables(luts, r1, r2, ya, blended);
       lastPair = r1 * 65 + r2;
       lastYa = ya;
     }
-    mapRow(binImg, y * cw, blended, colA, colB, colW, out);
+    mapRow(binImg, y * cw, blended, runs, runA, runB, colW, out);
   };
 }
 
@@ -198,11 +207,11 @@ function binOf(v: number, min: number, scale: number, bins: number): number {
   return b < 0 ? 0 : b >= bins ? bins - 1 : b;
 }
 
-// The per-pixel loops below are top-level functions taking everything as arguments, one flat loop
-// each: written as closures over the same arrays (and looping over column runs) they measured 2-5x
-// slower, as V8 reloads captured arrays and bounds-checks the run ends on every iteration.
+// The per-pixel loops below are top-level functions taking everything as arguments: as closures over
+// the same arrays they measured 2-5x slower. (Beware microbenchmarks over module-level arrays: V8 then
+// folds the arrays into the code as constants and the loops look 3x faster than they run here.)
 
-function binRowLut(samples: Uint8Array | Uint16Array | Int16Array, from: number, lutOffset: number, table: Uint16Array, out: Uint8Array | Uint16Array, o: number, n: number): void {
+function binRowLut(samples: Uint8Array | Uint16Array | Int16Array, from: number, lutOffset: number, table: Uint8Array | Uint16Array, out: Uint8Array | Uint16Array, o: number, n: number): void {
   for (let x = 0; x < n; x++) out[o + x] = table[samples[from + x] + lutOffset];
 }
 
@@ -229,13 +238,21 @@ function countRow(bins: Uint8Array | Uint16Array, from: number, to: number, sub:
   for (; x < to; x++) sub[bins[x]]++;
 }
 
-/** One row of CLAHE output: two reads of the row's blended tables a pixel. */
-function mapRow(bins: Uint8Array | Uint16Array, from: number, blended: Float32Array, colA: Int32Array, colB: Int32Array, colW: Float32Array, out: Float32Array): void {
-  const n = colW.length;
-  for (let x = 0; x < n; x++) {
-    const b = bins[from + x];
-    const a = blended[colA[x] + b];
-    out[x] = a + colW[x] * (blended[colB[x] + b] - a);
+/**
+ * One row of CLAHE output: two reads of the row's blended tables a pixel. Column runs that share their
+ * two tile tables (about one tile wide) take them as constants, which measured 15% faster than reading
+ * both offsets per pixel.
+ */
+function mapRow(bins: Uint8Array | Uint16Array, from: number, blended: Float32Array, runs: Int32Array, runA: Int32Array, runB: Int32Array, colW: Float32Array, out: Float32Array): void {
+  for (let s = 0; s < runA.length; s++) {
+    const ca = runA[s];
+    const cb = runB[s];
+    const end = runs[s + 1];
+    for (let x = runs[s]; x < end; x++) {
+      const b = bins[from + x];
+      const a = blended[ca + b];
+      out[x] = a + colW[x] * (blended[cb + b] - a);
+    }
   }
 }
 

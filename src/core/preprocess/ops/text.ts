@@ -159,6 +159,11 @@ function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; 
   return { box: { x: bx0, y: by0, width: bw, height: bh }, pixels };
 }
 
+/** One sweep over the hole pixels (in the order given): each becomes the mean of its neighbours. */
+function relax(v: Float64Array, holes: Int32Array, nb: Int32Array, inv: Float64Array): void {
+  for (let j = 0, q = 0; j < holes.length; j++, q += 4) v[holes[j]] = (v[nb[q]] + v[nb[q + 1]] + v[nb[q + 2]] + v[nb[q + 3]]) * inv[j];
+}
+
 function markIndices(W: number, marks: TextMark[]): number[] {
   const idx: number[] = [];
   for (const m of marks) {
@@ -214,19 +219,24 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       }
     }
     const start = ring.length ? quantile(ring, 0.5) : state.black;
-    // Sweep only the hole, through a list of its pixels and their in-box neighbours.
-    const holes: number[] = [];
+    // Sweep only the hole, through a list of its pixels and their in-box neighbours, in red-black
+    // order: a pixel's four neighbours all have the other colour, so the updates within one colour do
+    // not wait on each other (a row-by-row Gauss-Seidel sweep chains every update to the one before it
+    // and measured ~5x slower), and it converges as fast.
+    const red: number[] = [];
+    const black: number[] = [];
     for (let k = 0; k < hole.length; k++) {
       if (!hole[k]) continue;
       v[k] = start;
-      holes.push(k);
+      (((k % bw) + Math.floor(k / bw)) % 2 ? black : red).push(k);
     }
+    const holes = red.concat(black);
     const n = holes.length;
     // Neighbours outside the box point at a slot past its end that stays 0, and each hole pixel keeps
-    // its count of real neighbours: the sweep is then branch-free, with the same sums (adding 0 is exact).
+    // the reciprocal of its count of real neighbours: the sweep is then branch-free and divide-free.
     const zero = bw * bh;
     const nb = new Int32Array(4 * n).fill(zero);
-    const count = new Float64Array(n);
+    const inv = new Float64Array(n);
     const hole32 = Int32Array.from(holes);
     for (let j = 0; j < n; j++) {
       const k = holes[j];
@@ -235,15 +245,11 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       if (x < bw - 1) nb[4 * j + 1] = k + 1;
       if (k >= bw) nb[4 * j + 2] = k - bw;
       if (k < (bh - 1) * bw) nb[4 * j + 3] = k + bw;
-      count[j] = (x > 0 ? 1 : 0) + (x < bw - 1 ? 1 : 0) + (k >= bw ? 1 : 0) + (k < (bh - 1) * bw ? 1 : 0);
+      inv[j] = 1 / ((x > 0 ? 1 : 0) + (x < bw - 1 ? 1 : 0) + (k >= bw ? 1 : 0) + (k < (bh - 1) * bw ? 1 : 0));
     }
     const vz = new Float64Array(zero + 1);
     vz.set(v);
-    for (let sweep = 0; sweep < INPAINT_SWEEPS; sweep++) {
-      for (let j = 0, q = 0; j < n; j++, q += 4) {
-        vz[hole32[j]] = (((0 + vz[nb[q]]) + vz[nb[q + 1]]) + vz[nb[q + 2]] + vz[nb[q + 3]]) / count[j];
-      }
-    }
+    for (let sweep = 0; sweep < INPAINT_SWEEPS; sweep++) relax(vz, hole32, nb, inv);
     v.set(vz.subarray(0, zero));
     for (const k of holes) {
       idx.push((y0 + Math.floor(k / bw)) * W + x0 + (k % bw));
