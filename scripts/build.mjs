@@ -15,7 +15,7 @@ const common = {
 };
 // Native modules and packages that load their own files at run time (WASM codecs) stay outside the
 // bundles; `dependencies` in package.json puts them into the VSIX.
-const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@cornerstonejs/*', 'jpeg-lossless-decoder-js'];
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@cornerstonejs/*'];
 
 const targets = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternal },

@@ -13,7 +13,7 @@ bench=0; [ "${1:-}" = "--bench" ] && bench=1
 out=.gpucheck
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-ext=(--external:onnxruntime-node --external:sharp '--external:@cornerstonejs/*' --external:jpeg-lossless-decoder-js --log-level=warning)
+ext=(--external:onnxruntime-node --external:sharp '--external:@cornerstonejs/*' --log-level=warning)
 npx esbuild scripts/gpu/check.ts --bundle --platform=node --format=cjs --outfile="$stage/gpu-check.js" "${ext[@]}"
 cp "$(command -v node)" "$stage/node" && strip "$stage/node"
 if [ $bench = 1 ]; then
@@ -22,7 +22,6 @@ if [ $bench = 1 ]; then
   mkdir -p "$stage/node_modules/@img"
   cp -r node_modules/sharp node_modules/detect-libc node_modules/semver "$stage/node_modules/"
   cp -r node_modules/@img/sharp-linux-x64 node_modules/@img/sharp-libvips-linux-x64 node_modules/@img/colour "$stage/node_modules/@img/"
-  cp -r node_modules/jpeg-lossless-decoder-js "$stage/node_modules/" && rm -rf "$stage/node_modules/jpeg-lossless-decoder-js/tests"
   mkdir -p "$out" && tar -C "$stage" -cf - . | xz -T2 -6 > "$out/bench.tar.xz.tmp" && mv "$out/bench.tar.xz.tmp" "$out/bench.tar.xz"
   echo "bench bundle: $(du -h "$out/bench.tar.xz" | cut -f1) in $out/bench.tar.xz"
   exit 0
@@ -38,7 +37,6 @@ if [ $full = 1 ]; then
   mkdir -p "$stage/node_modules/@img"
   cp -r node_modules/sharp node_modules/detect-libc node_modules/semver "$stage/node_modules/"
   cp -r node_modules/@img/sharp-linux-x64 node_modules/@img/sharp-libvips-linux-x64 node_modules/@img/colour "$stage/node_modules/@img/"
-  cp -r node_modules/jpeg-lossless-decoder-js "$stage/node_modules/" && rm -rf "$stage/node_modules/jpeg-lossless-decoder-js/tests"
 fi
 mkdir -p "$out"
 tar -C "$stage" -cf - . | xz -T2 -6 > "$out/bundle.tar.xz.tmp"
