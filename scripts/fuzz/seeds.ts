@@ -1,11 +1,14 @@
 /**
  * The fuzzer's seed corpus: the test fixtures, small. Uncompressed DICOM in every layout and sample
  * format makeDicom writes, with the LUT sequences and window attributes; compressed files from dcmtk
- * and GDCM when they are installed; a few structural oddities from the hostile corpus.
+ * and GDCM when they are installed; a few structural oddities from the hostile corpus; and the JPEG
+ * restart-interval streams of the hostile corpus (8-bit baseline, 12-bit extended, 12-bit lossless),
+ * intact and damaged, which dcmtk cannot write: without them the restart-marker code of the JPEG
+ * decoders is reached only if a mutation happens to build a DRI segment.
  */
 import { encodeDicom, hasTool, ENCODINGS, radiographLike, type EncodingName } from '../../test/fixtures/codecs';
 import { makeDicom, type DicomSpec } from '../../test/fixtures/dicom';
-import { deepSequences, oddLengthCases } from '../../test/fixtures/hostile';
+import { deepSequences, oddLengthCases, restartCases } from '../../test/fixtures/hostile';
 
 export interface Seed {
   name: string;
@@ -49,5 +52,6 @@ export async function seedCorpus(): Promise<Seed[]> {
   }
   seeds.push({ name: 'deep', bytes: deepSequences(20) });
   for (const c of oddLengthCases()) seeds.push({ name: c.name, bytes: c.bytes });
+  for (const c of await restartCases()) seeds.push({ name: c.name, bytes: c.bytes });
   return seeds;
 }
