@@ -79,13 +79,14 @@ function bilinearTaps(n: number, m: number): Taps {
 /**
  * A source that produces its values one row at a time, never holding the whole image: a pointwise-
  * per-row step (CLAHE) feeding the resampling directly, so its full-resolution output is never stored.
- * `row(y, out)` writes row y (srcW values) into `out`; rows are requested in increasing order.
+ * `row(y)` gives row y (srcW values) in a buffer the source may reuse: valid until its next call.
+ * Rows are requested in increasing order.
  */
 export interface RowSource {
   kind: 'rows';
   width: number;
   height: number;
-  row(y: number, out: Float32Array): void;
+  row(y: number): Float32Array;
 }
 
 /**
@@ -117,12 +118,10 @@ export function resampleInto(
   const slots = window + 1;
   const ring = new Float32Array(slots * dstW);
   const inSlot = new Int32Array(slots).fill(-1);
-  const rowBuf = src.kind === 'rows' ? new Float32Array(srcW) : undefined;
   const { start, count, offset, weight } = hz;
   const shrinkRow = (sy: number, o: number): void => {
     if (src.kind === 'rows') {
-      src.row(sy, rowBuf!);
-      reduceFloat(rowBuf!, 0, ring, o, dstW, start, count, offset, weight);
+      reduceFloat(src.row(sy), 0, ring, o, dstW, start, count, offset, weight);
     } else if (src.kind === 'lut') {
       reduceLut(src.samples, sy * srcW, src.lut, src.lutOffset, ring, o, dstW, start, count, offset, weight);
     } else {

@@ -1,0 +1,58 @@
+// AssemblyScript source of the CLAHE row kernels (compiled by `npm run kernels` into ../clahe.wasm.ts).
+// The JS side (../../ops/clahe.ts) owns the memory layout and passes byte addresses; every buffer is
+// 16-byte aligned. Arithmetic is f32, as the tables and outputs are.
+
+/** out[k] = luts[r1 + k] + ya * (luts[r2 + k] - luts[r1 + k]) for k < n (r1, r2, n in elements). */
+export function blendTables(luts: usize, r1: i32, r2: i32, ya: f32, out: usize, n: i32): void {
+  const a0 = luts + (<usize>r1 << 2);
+  const b0 = luts + (<usize>r2 << 2);
+  const vy = f32x4.splat(ya);
+  let k: i32 = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 2;
+    const a = v128.load(a0 + o);
+    const b = v128.load(b0 + o);
+    v128.store(out + o, f32x4.add(a, f32x4.mul(vy, f32x4.sub(b, a))));
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << 2;
+    const a = load<f32>(a0 + o);
+    store<f32>(out + o, a + ya * (load<f32>(b0 + o) - a));
+  }
+}
+
+/**
+ * One row of CLAHE output from one-byte bins: for each column run s (pixels runs[s]..runs[s+1] share
+ * their two tile tables at runA[s] and runB[s], offset by base), out[x] = a + colW[x] * (b - a) with a,
+ * b the two tables' entries for the pixel's bin.
+ */
+export function mapRow8(bins: usize, tables: usize, base: i32, runs: usize, runA: usize, runB: usize, nRuns: i32, colW: usize, out: usize): void {
+  for (let s: i32 = 0; s < nRuns; s++) {
+    const so = <usize>s << 2;
+    const ta = tables + (<usize>(base + load<i32>(runA + so)) << 2);
+    const tb = tables + (<usize>(base + load<i32>(runB + so)) << 2);
+    const x1 = load<i32>(runs + so + 4);
+    for (let x = load<i32>(runs + so); x < x1; x++) {
+      const b = <usize>load<u8>(bins + <usize>x) << 2;
+      const a = load<f32>(ta + b);
+      const xo = <usize>x << 2;
+      store<f32>(out + xo, a + load<f32>(colW + xo) * (load<f32>(tb + b) - a));
+    }
+  }
+}
+
+/** mapRow8 for two-byte bins (more than 256 bins). */
+export function mapRow16(bins: usize, tables: usize, base: i32, runs: usize, runA: usize, runB: usize, nRuns: i32, colW: usize, out: usize): void {
+  for (let s: i32 = 0; s < nRuns; s++) {
+    const so = <usize>s << 2;
+    const ta = tables + (<usize>(base + load<i32>(runA + so)) << 2);
+    const tb = tables + (<usize>(base + load<i32>(runB + so)) << 2);
+    const x1 = load<i32>(runs + so + 4);
+    for (let x = load<i32>(runs + so); x < x1; x++) {
+      const b = <usize>load<u16>(bins + (<usize>x << 1)) << 2;
+      const a = load<f32>(ta + b);
+      const xo = <usize>x << 2;
+      store<f32>(out + xo, a + load<f32>(colW + xo) * (load<f32>(tb + b) - a));
+    }
+  }
+}
