@@ -12,6 +12,7 @@ export interface ClaheKernels {
   blendTables(luts: number, r1: number, r2: number, ya: number, out: number, n: number): void;
   mapRow8(bins: number, tables: number, base: number, runs: number, runA: number, runB: number, nRuns: number, colW: number, out: number): void;
   mapRow16(bins: number, tables: number, base: number, runs: number, runA: number, runB: number, nRuns: number, colW: number, out: number): void;
+  binSamples16(samples: number, n: number, table: number, flip: number, out: number): void;
 }
 
 let claheModule: WebAssembly.Module | undefined;
@@ -28,7 +29,7 @@ export function claheKernels(bytes: number): ClaheKernels {
   claheModule ??= new WebAssembly.Module(bytesOf(CLAHE_WASM_BASE64));
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const exports = new WebAssembly.Instance(claheModule, { env: { memory } }).exports as unknown as Omit<ClaheKernels, 'memory'>;
-  return { memory, blendTables: exports.blendTables, mapRow8: exports.mapRow8, mapRow16: exports.mapRow16 };
+  return { memory, blendTables: exports.blendTables, mapRow8: exports.mapRow8, mapRow16: exports.mapRow16, binSamples16: exports.binSamples16 };
 }
 
 /** Bump allocation of 16-byte-aligned regions, for laying data out in a kernel's memory. */

@@ -132,6 +132,11 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   const pRunB = L.take(runB.length * 4);
   const pColW = L.take(cw * 4);
   const pRow = L.take(W * 4);
+  // 16-bit samples are binned by the kernel (the table lookups, scattered by noise, were the slowest
+  // loop left in JavaScript): the content's samples are copied in, and the 64 KB table.
+  const kernelBins = r.kind === 'lut' && !wide && !(r.samples instanceof Uint8Array);
+  const pSamples = kernelBins ? L.take(cw * ch * 2) : 0;
+  const pTable = kernelBins ? L.take(65536) : 0;
   const k = claheKernels(L.size);
   const mem = k.memory.buffer;
   const binImg = wide ? new Uint16Array(mem, pBins, cw * ch) : new Uint8Array(mem, pBins, cw * ch);
@@ -144,7 +149,15 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   // Every content pixel's bin, once: the tile histograms and the mapping then read it sequentially.
   const span = domain.max - domain.min;
   const binScale = span > 0 ? bins / span : 0;
-  if (r.kind === 'lut') {
+  if (r.kind === 'lut' && kernelBins) {
+    const table = new Uint8Array(mem, pTable, 65536);
+    for (let s = 0; s < 65536; s++) table[s] = binOf(r.lut[s], domain.min, binScale, bins);
+    const samples = new Uint16Array(mem, pSamples, cw * ch);
+    const src = r.samples instanceof Int16Array ? new Uint16Array(r.samples.buffer, r.samples.byteOffset, r.samples.length) : r.samples;
+    for (let y = 0; y < ch; y++) samples.set(src.subarray((content.y + y) * W + content.x, (content.y + y) * W + content.x + cw), y * cw);
+    // A signed sample's table index is the sample + 32768: its 16 bits with the top bit flipped.
+    k.binSamples16(pSamples, cw * ch, pTable, r.lutOffset ? 0x8000 : 0, pBins);
+  } else if (r.kind === 'lut') {
     // One byte a sample when the bins allow: half the table, so more of it stays in cache.
     const table = bins <= 256 ? new Uint8Array(r.lut.length) : new Uint16Array(r.lut.length);
     for (let s = 0; s < table.length; s++) table[s] = binOf(r.lut[s], domain.min, binScale, bins);

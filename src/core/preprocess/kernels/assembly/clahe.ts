@@ -56,3 +56,14 @@ export function mapRow16(bins: usize, tables: usize, base: i32, runs: usize, run
     }
   }
 }
+
+/**
+ * out[i] = table[samples[i] ^ flip] for i < n: 16-bit samples to one-byte bins through a 65536-entry
+ * byte table (flip 0x8000 reads signed samples, whose table index is the sample + 32768).
+ */
+export function binSamples16(samples: usize, n: i32, table: usize, flip: i32, out: usize): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const s = <usize>(<i32>load<u16>(samples + (<usize>i << 1)) ^ flip);
+    store<u8>(out + <usize>i, load<u8>(table + s));
+  }
+}
