@@ -49,3 +49,22 @@ test('blendTables and mapRow compute the blended tables and the per-pixel interp
     assert.ok(Math.abs(out[x] - (a + Math.fround(w[x]) * (b - a))) < 1e-6, `pixel ${x}`);
   }
 });
+
+test('binSamples16 bins unsigned and signed 16-bit samples through the byte table', () => {
+  const L = new Layout();
+  const samples = Uint16Array.from([0, 1, 255, 256, 40000, 65535, 32767]);
+  const pS = L.take(samples.length * 2);
+  const pT = L.take(65536);
+  const pO = L.take(samples.length);
+  const k = claheKernels(L.size);
+  const m = k.memory.buffer;
+  new Uint16Array(m, pS, samples.length).set(samples);
+  const table = new Uint8Array(m, pT, 65536);
+  for (let i = 0; i < 65536; i++) table[i] = (i * 31) & 255;
+  k.binSamples16(pS, samples.length, pT, 0, pO);
+  assert.deepEqual(Array.from(new Uint8Array(m, pO, samples.length)), Array.from(samples, (s) => table[s]));
+  // The same bits read as signed samples: the table is indexed by sample + 32768.
+  const signed = new Int16Array(samples.buffer);
+  k.binSamples16(pS, samples.length, pT, 0x8000, pO);
+  assert.deepEqual(Array.from(new Uint8Array(m, pO, samples.length)), Array.from(signed, (s) => table[s + 32768]));
+});
