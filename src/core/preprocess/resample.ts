@@ -87,6 +87,13 @@ export interface RowSource {
   width: number;
   height: number;
   row(y: number): Float32Array;
+  /**
+   * Optional: rows already shrunk along x with these taps, with reduceFloat's exact arithmetic (so the
+   * result is the same bit for bit); the function's buffer is valid until its next call.
+   */
+  shrunk?(taps: Taps): (y: number) => Float32Array;
+  /** Optional: called once the consumer is done with the source (it may release what it holds). */
+  done?(): void;
 }
 
 /**
@@ -119,8 +126,11 @@ export function resampleInto(
   const ring = new Float32Array(slots * dstW);
   const inSlot = new Int32Array(slots).fill(-1);
   const { start, count, offset, weight } = hz;
+  const shrunk = src.kind === 'rows' ? src.shrunk?.(hz) : undefined;
   const shrinkRow = (sy: number, o: number): void => {
-    if (src.kind === 'rows') {
+    if (shrunk) {
+      ring.set(shrunk(sy), o);
+    } else if (src.kind === 'rows') {
       reduceFloat(src.row(sy), 0, ring, o, dstW, start, count, offset, weight);
     } else if (src.kind === 'lut') {
       reduceLut(src.samples, sy * srcW, src.lut, src.lutOffset, ring, o, dstW, start, count, offset, weight);
@@ -145,6 +155,7 @@ export function resampleInto(
     const o = (dstY + y) * dstStride + dstX;
     for (let x = 0; x < dstW; x++) dst[o + x] = acc[x];
   }
+  if (src.kind === 'rows') src.done?.();
 }
 
 function reduceLut(

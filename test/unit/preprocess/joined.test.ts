@@ -57,3 +57,17 @@ test('joined CLAHE + resize in a multi-output run matches the separate steps per
     assert.deepEqual(joined[i].steps.map((s) => s.op), separate[i].steps.map((s) => s.op));
   }
 });
+
+test('the pooled CLAHE kernel carries nothing from one image to the next', () => {
+  // A large image with content offset (padding), then a small one, then the large one again: the
+  // kernel memory reused by the later runs holds the earlier runs' bytes.
+  const steps: PreprocessStep[] = [{ op: 'intensity', mode: 'percentile' }, { op: 'resizePad', size: 150 }, { op: 'clahe', tilesX: 3, tilesY: 5 }, { op: 'resizePad', size: 61 }];
+  const big = phantomImage(handPhantom({ width: 260, height: 180, border: 9, marker: true, seed: 21 }));
+  const small = phantomImage(handPhantom({ width: 90, height: 120, seed: 22 }));
+  const first = runPipeline(big, { steps }, { width: 61, height: 61 });
+  runPipeline(small, { steps }, { width: 61, height: 61 });
+  const again = runPipeline(big, { steps }, { width: 61, height: 61 });
+  assert.deepEqual(again.image.data, first.image.data);
+  const separate = runPipeline(big, { steps }, { width: 61, height: 61 }, { onStep: () => {} });
+  assert.deepEqual(first.image.data, separate.image.data);
+});

@@ -13,9 +13,12 @@ export interface ClaheKernels {
   mapRow8(bins: number, tables: number, base: number, runs: number, runA: number, runB: number, nRuns: number, colW: number, out: number): void;
   mapRow16(bins: number, tables: number, base: number, runs: number, runA: number, runB: number, nRuns: number, colW: number, out: number): void;
   binSamples16(samples: number, n: number, table: number, flip: number, out: number): void;
+  shrinkRow(row: number, start: number, count: number, offset: number, weight: number, nOut: number, out: number): void;
 }
 
 let claheModule: WebAssembly.Module | undefined;
+/** The last released instance, kept for the next user: its memory pages are already mapped. */
+let spare: ClaheKernels | undefined;
 
 function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
   const s = atob(base64);
@@ -24,12 +27,41 @@ function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** A fresh CLAHE kernel instance whose memory holds at least `bytes` bytes. */
-export function claheKernels(bytes: number): ClaheKernels {
+/**
+ * A CLAHE kernel instance whose memory holds at least `bytes` bytes, for the caller's sole use until it
+ * hands it back with releaseClaheKernels (then it serves the next caller: a fresh 15 MB memory costs
+ * its page faults again on every image). Not handing it back is safe, only slower. Its memory is not
+ * cleared: callers write every byte they read.
+ */
+export function acquireClaheKernels(bytes: number): ClaheKernels {
+  const k = spare ?? newInstance();
+  spare = undefined;
+  ensureBytes(k, bytes);
+  return k;
+}
+
+export function releaseClaheKernels(k: ClaheKernels): void {
+  spare = k;
+}
+
+/** Grows the instance's memory to at least `bytes` (views made before must then be made again). */
+export function ensureBytes(k: ClaheKernels, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+function newInstance(): ClaheKernels {
   claheModule ??= new WebAssembly.Module(bytesOf(CLAHE_WASM_BASE64));
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const exports = new WebAssembly.Instance(claheModule, { env: { memory } }).exports as unknown as Omit<ClaheKernels, 'memory'>;
-  return { memory, blendTables: exports.blendTables, mapRow8: exports.mapRow8, mapRow16: exports.mapRow16, binSamples16: exports.binSamples16 };
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const e = new WebAssembly.Instance(claheModule, { env: { memory } }).exports as unknown as Omit<ClaheKernels, 'memory'>;
+  return { memory, blendTables: e.blendTables, mapRow8: e.mapRow8, mapRow16: e.mapRow16, binSamples16: e.binSamples16, shrinkRow: e.shrinkRow };
+}
+
+/** A fresh instance (not pooled) whose memory holds at least `bytes` bytes. */
+export function claheKernels(bytes: number): ClaheKernels {
+  const k = newInstance();
+  ensureBytes(k, bytes);
+  return k;
 }
 
 /** Bump allocation of 16-byte-aligned regions, for laying data out in a kernel's memory. */

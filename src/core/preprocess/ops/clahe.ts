@@ -17,7 +17,8 @@
 import type { PreprocessStep } from '../spec';
 import { valueRange, type Raster } from '../raster';
 import { stepSchema, type OpDefinition } from '../state';
-import { claheKernels, Layout } from '../kernels';
+import { acquireClaheKernels, ensureBytes, Layout, releaseClaheKernels } from '../kernels';
+import type { RowSource } from '../resample';
 
 type ClaheStep = Extract<PreprocessStep, { op: 'clahe' }>;
 
@@ -44,10 +45,9 @@ export const clahe: OpDefinition<ClaheStep> = {
   },
   rows(state, step) {
     const domain = state.domain ?? valueRange(state.raster);
-    const row = claheRows(state.raster, state.content, domain, claheParams(step));
     return {
       state: { ...state, domain: { min: 0, max: 1 }, black: 0 },
-      source: { kind: 'rows', width: state.raster.width, height: state.raster.height, row },
+      source: claheRowSource(state.raster, state.content, domain, claheParams(step)),
     };
   },
 };
@@ -71,27 +71,29 @@ export interface ClaheParams {
 export function claheValues(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): Float32Array {
   const W = r.width;
   const out = new Float32Array(W * r.height);
-  const row = claheRows(r, content, domain, p);
-  for (let y = content.y; y < content.y + content.height; y++) out.set(row(y), y * W);
+  const rows = claheRowSource(r, content, domain, p);
+  for (let y = content.y; y < content.y + content.height; y++) out.set(rows.row(y), y * W);
+  rows.done?.();
   return out;
 }
 
 /**
- * CLAHE one row at a time: builds the tile tables (one pass over the content), then returns a function
- * giving row y of the result (W values, 0 outside the content) in a buffer it reuses: valid until its
- * next call. Rows are cheapest in increasing order (consecutive rows reuse the blended tables).
- * claheValues stores every row; the pipeline instead feeds the rows straight into a following resize
- * (clahe.rows), so the full-resolution float result is never stored and read back.
+ * CLAHE one row at a time: builds the tile tables (one pass over the content), then serves the rows as
+ * a RowSource: row y (W values, 0 outside the content) in a buffer reused by the next call, or, for a
+ * resize, row y already shrunk along x (`shrunk`). Rows are cheapest in increasing order (consecutive
+ * rows reuse the blended tables). claheValues stores every row; the pipeline instead feeds them straight
+ * into a following resize (clahe.rows), so the full-resolution float result is never stored.
  *
- * The bins, tables and row buffers live in the memory of a WebAssembly kernel instance (kernels/), which
- * maps the rows: the same arithmetic in f32, 3x faster than the JavaScript loop.
+ * The bins, tables and buffers live in the memory of a WebAssembly kernel instance (kernels/), which
+ * bins the samples, blends the tables and maps and shrinks the rows: the mapping is the same arithmetic
+ * in f32, 3x faster than the JavaScript loop was. `done` hands the instance on to the next image.
  */
-export function claheRows(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): (y: number) => Float32Array {
+export function claheRowSource(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): RowSource {
   const W = r.width;
   const cw = content.width;
   const ch = content.height;
   const zeros = new Float32Array(W);
-  if (cw === 0 || ch === 0) return () => zeros;
+  if (cw === 0 || ch === 0) return { kind: 'rows', width: W, height: r.height, row: () => zeros };
   const { bins } = p;
   // More tiles than pixels would leave empty tiles; OpenCV would fail. Fewer tiles instead.
   const tilesX = Math.min(p.tilesX, cw);
@@ -137,7 +139,7 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   const kernelBins = r.kind === 'lut' && !wide && !(r.samples instanceof Uint8Array);
   const pSamples = kernelBins ? L.take(cw * ch * 2) : 0;
   const pTable = kernelBins ? L.take(65536) : 0;
-  const k = claheKernels(L.size);
+  const k = acquireClaheKernels(L.size);
   const mem = k.memory.buffer;
   const binImg = wide ? new Uint16Array(mem, pBins, cw * ch) : new Uint8Array(mem, pBins, cw * ch);
   const luts = new Float32Array(mem, pLuts, tilesX * tilesY * bins);
@@ -145,7 +147,9 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   new Int32Array(mem, pRunA, runA.length).set(runA);
   new Int32Array(mem, pRunB, runB.length).set(runB);
   new Float32Array(mem, pColW, cw).set(colW);
-  const row = new Float32Array(mem, pRow, W);
+  let row = new Float32Array(mem, pRow, W);
+  // A pooled instance's memory holds its last user's bytes: outside the content the row must read 0.
+  row.fill(0);
   // Every content pixel's bin, once: the tile histograms and the mapping then read it sequentially.
   const span = domain.max - domain.min;
   const binScale = span > 0 ? bins / span : 0;
@@ -213,9 +217,12 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
   const pOut = pRow + content.x * 4;
   let lastPair = -1;
   let lastYa = -1;
-  return (outY) => {
+  let released = false;
+  /** Maps row y (relative to the raster) into the kernel's row buffer; false outside the content. */
+  const mapInto = (outY: number): boolean => {
+    if (released) throw new Error('CLAHE rows read after their source was released');
     const y = outY - content.y;
-    if (y < 0 || y >= ch) return zeros;
+    if (y < 0 || y >= ch) return false;
     const f = y / th - 0.5;
     const t1 = Math.floor(f);
     const ya = f - t1;
@@ -225,7 +232,7 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
     if (r1 === r2) {
       // The first and last half tile of rows read one tile row: nothing to blend.
       map(rowBins, pLuts, r1, pRuns, pRunA, pRunB, nRuns, pColW, pOut);
-      return row;
+      return true;
     }
     if (r1 * 65 + r2 !== lastPair || ya !== lastYa) {
       k.blendTables(pLuts, r1, r2, ya, pBlend, rowStride);
@@ -233,7 +240,41 @@ export function claheRows(r: Raster, content: { x: number; y: number; width: num
       lastYa = ya;
     }
     map(rowBins, pBlend, 0, pRuns, pRunA, pRunB, nRuns, pColW, pOut);
-    return row;
+    return true;
+  };
+  return {
+    kind: 'rows',
+    width: W,
+    height: r.height,
+    row: (outY) => (mapInto(outY) ? row : zeros),
+    shrunk: (taps) => {
+      // The taps and the shrunk row join the layout; growing the memory detaches the old views.
+      const n = taps.start.length;
+      const pStart = L.take(n * 4);
+      const pCount = L.take(n * 4);
+      const pOffset = L.take(n * 4);
+      const pWeight = L.take(taps.weight.length * 4);
+      const pShrunk = L.take(n * 4);
+      ensureBytes(k, L.size);
+      const m = k.memory.buffer;
+      row = new Float32Array(m, pRow, W);
+      new Int32Array(m, pStart, n).set(taps.start);
+      new Int32Array(m, pCount, n).set(taps.count);
+      new Int32Array(m, pOffset, n).set(taps.offset);
+      new Float32Array(m, pWeight, taps.weight.length).set(taps.weight);
+      const out = new Float32Array(m, pShrunk, n);
+      const zeroOut = new Float32Array(n);
+      return (outY) => {
+        if (!mapInto(outY)) return zeroOut;
+        k.shrinkRow(pRow, pStart, pCount, pOffset, pWeight, n, pShrunk);
+        return out;
+      };
+    },
+    done: () => {
+      if (released) return;
+      released = true;
+      releaseClaheKernels(k);
+    },
   };
 }
 

@@ -67,3 +67,23 @@ export function binSamples16(samples: usize, n: i32, table: usize, flip: i32, ou
     store<u8>(out + <usize>i, load<u8>(table + s));
   }
 }
+
+/**
+ * A row (n floats at row) shrunk along x with precomputed area/bilinear taps, as resample.ts's
+ * reduceFloat does it and with the same arithmetic (f64 sums of f32 products, in tap order, rounded
+ * to f32 once), so a resize fed by these rows gives bit for bit what it gives fed the rows themselves.
+ */
+export function shrinkRow(row: usize, start: usize, count: usize, offset: usize, weight: usize, nOut: i32, out: usize): void {
+  for (let x: i32 = 0; x < nOut; x++) {
+    const xo = <usize>x << 2;
+    const s0 = row + (<usize>load<i32>(start + xo) << 2);
+    const w0 = weight + (<usize>load<i32>(offset + xo) << 2);
+    const c = load<i32>(count + xo);
+    let a: f64 = 0;
+    for (let k: i32 = 0; k < c; k++) {
+      const ko = <usize>k << 2;
+      a += <f64>load<f32>(w0 + ko) * <f64>load<f32>(s0 + ko);
+    }
+    store<f32>(out + xo, <f32>a);
+  }
+}
