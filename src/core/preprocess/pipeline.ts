@@ -48,7 +48,8 @@ export const IMPLICIT_RESIZE_OP = 'resize (to model input)';
 /** One output, as prepared for the network. A spec with splitHands yields one per hand; see runPipelineMulti. */
 export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult {
   checkImage(image);
-  let state = initialState(image);
+  // Without an observer nothing keeps the intermediate states, so steps may reuse their arrays.
+  let state: PipelineState = { ...initialState(image), scratch: !options.onStep };
   const steps: StepTiming[] = [];
   for (let index = 0; index < spec.steps.length; index++) {
     const step = spec.steps[index];
@@ -93,7 +94,9 @@ function applyJoined(state: PipelineState, spec: PipelineSpec, index: number, st
  */
 export function runPipelineMulti(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult[] {
   checkImage(image);
-  let branches: { state: PipelineState; steps: StepTiming[] }[] = [{ state: initialState(image), steps: [] }];
+  // As runPipeline: no observer, no kept states. Forks (splitHands) give each branch its own cropped
+  // copy, so no array is shared between branches.
+  let branches: { state: PipelineState; steps: StepTiming[] }[] = [{ state: { ...initialState(image), scratch: !options.onStep }, steps: [] }];
   for (let index = 0; index < spec.steps.length; index++) {
     const step = spec.steps[index];
     const def = opDefinition(step);

@@ -34,6 +34,11 @@ export interface PipelineState {
   photometric: XrayImage['photometric'];
   /** Things the user should know about what the steps did (e.g. "no exposed field found"); append-only. */
   notices?: readonly string[];
+  /**
+   * Set by the pipeline when nothing keeps earlier states (no onStep observer): a step may then
+   * overwrite pixel arrays that an earlier step of this run made, instead of copying them.
+   */
+  scratch?: boolean;
   /** Set by a step that splits the image (splitHands): which of how many outputs this state is. */
   region?: { index: number; count: number };
 }

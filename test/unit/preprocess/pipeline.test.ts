@@ -178,3 +178,24 @@ test('a subject mask set by a step is carried through resizing into the foregrou
   for (const v of mask) ones += v;
   assert.equal(ones, 10 * 10);
 });
+
+test('steps that overwrite pixels in place never touch the decoded image or a state an observer kept', () => {
+  // maskText rewrites the marks' pixels: in place on the crop's own copy when nobody observes, on a
+  // copy otherwise. Either way the same result, and the caller's image is never written.
+  const { handPhantom } = require('../../fixtures/images') as typeof import('../../fixtures/images');
+  const { phantomImage } = require('./images') as typeof import('./images');
+  const img = phantomImage(handPhantom({ width: 260, height: 200, border: 14, marker: true, text: 'R 3', seed: 41 }));
+  const before = img.data.slice();
+  const steps: PreprocessStep[] = [{ op: 'cropExposed' }, { op: 'intensity', mode: 'percentile' }, { op: 'maskText', mode: 'mask' }, { op: 'foreground', zeroBackground: true }, { op: 'resizePad', size: 64 }];
+  const seen: { op: string; state: PipelineState; then: Float32Array }[] = [];
+  const observed = runPipeline(img, { steps }, { width: 64, height: 64 }, {
+    onStep: (_i, op, state) => seen.push({ op, state, then: materialize(state.raster).data }),
+  });
+  const unobserved = runPipeline(img, { steps }, { width: 64, height: 64 });
+  assert.ok(observed.notices.some((n) => /masked/.test(n)), 'marks were found (the test exercises the write)');
+  assert.deepEqual(unobserved.image.data, observed.image.data);
+  assert.deepEqual(img.data, before, 'the decoded image is untouched');
+  // Every observed state still holds the pixels the observer saw, after both runs.
+  assert.equal(seen.length, steps.length);
+  for (const s of seen) assert.deepEqual(materialize(s.state.raster).data, s.then, `${s.op} state unchanged`);
+});

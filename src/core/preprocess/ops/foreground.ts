@@ -48,7 +48,7 @@ export const foreground: OpDefinition<ForegroundStep> = {
     if (step.zeroBackground ?? FOREGROUND_DEFAULTS.zeroBackground) {
       const idx: number[] = [];
       for (let i = 0; i < mask.length; i++) if (!mask[i]) idx.push(i);
-      next = { ...next, raster: writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black)) };
+      next = { ...next, raster: writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black), false, state.scratch) };
     }
     return next;
   },

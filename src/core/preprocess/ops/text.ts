@@ -176,7 +176,7 @@ function markIndices(W: number, marks: TextMark[]): number[] {
 
 function blackenMarks(state: PipelineState, marks: TextMark[]): PipelineState {
   const idx = markIndices(state.raster.width, marks);
-  const raster = writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black), true);
+  const raster = writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black), true, state.scratch);
   let mask = state.mask;
   if (mask) {
     mask = mask.slice();
@@ -256,5 +256,5 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       vals.push(v[k]);
     }
   }
-  return { ...state, raster: writeValues(r, idx, vals) };
+  return { ...state, raster: writeValues(r, idx, vals, false, state.scratch) };
 }
