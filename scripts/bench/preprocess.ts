@@ -10,7 +10,9 @@
  * Side by side, in the same process, as references that scale with the machine: sharp's own decode +
  * resize to 256 of the same image's PNG with one libvips thread (sharp.concurrency(1)), and one plain pass
  * over the full-resolution pixels through a lookup table. The ratio to sharp is the figure to compare
- * across machines; run under `taskset -c 0` to pin everything (GC helpers included) to one core.
+ * across machines; run under `taskset -c 0` to pin everything (GC helpers included) to one core. The
+ * npm script runs Node with --single-threaded-gc, the flag the engine runs with (ENGINE_NODE_FLAGS);
+ * the report says which collector was used.
  *
  * The pipeline runs CLAHE followed by resizePad as one pass (the resize reads CLAHE's rows as they are
  * made; same output): the 'clahe' entry is then the tile tables and 'resizePad' the joined pass.
@@ -85,7 +87,8 @@ async function main(): Promise<void> {
     'PNG 16-bit': await handPhantomPng(phantom),
     'DICOM uncompressed': await handPhantomDicom(phantom),
   };
-  const report: Record<string, unknown> = { image: '2500x2048 16-bit hand phantom (frame, marker, text)', runs: RUNS, cpu: cpus()[0]?.model, node: process.version, spec: BENCH_SPEC };
+  const gc = process.execArgv.includes('--single-threaded-gc') ? 'single-threaded (as the engine)' : 'default (concurrent helper threads)';
+  const report: Record<string, unknown> = { image: '2500x2048 16-bit hand phantom (frame, marker, text)', runs: RUNS, cpu: cpus()[0]?.model, node: process.version, gc, spec: BENCH_SPEC };
   const lines: string[] = [];
   const passOut = new Float32Array(p.width * p.height);
   const cases = [
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'preprocess.json'), JSON.stringify(report, null, 2));
-  console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}\n`);
+  console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}, garbage collector ${gc}\n`);
   console.log(lines.join('\n'));
 }
 
