@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 full=0; [ "${1:-}" = "--full" ] && full=1
-# --bench: node + sharp + the preprocessing benchmark only, to time it on the lent machine's idle CPU cores.
+# --bench: node + sharp + the preprocessing benchmark only, to time it on the lent machine's idle CPU cores:
+#   taskset -c 2 /tmp/g/node --single-threaded-gc /tmp/g/bench-preprocess.js --runs 21 --out "$OUT"
+# (one process per physical core: a hyperthread sibling shares it; --single-threaded-gc as the engine runs).
 bench=0; [ "${1:-}" = "--bench" ] && bench=1
 out=.gpucheck
 stage=$(mktemp -d)
