@@ -68,3 +68,13 @@ test('binSamples16 bins unsigned and signed 16-bit samples through the byte tabl
   k.binSamples16(pS, samples.length, pT, 0x8000, pO);
   assert.deepEqual(Array.from(new Uint8Array(m, pO, samples.length)), Array.from(signed, (s) => table[s + 32768]));
 });
+
+test('a kernel memory that cannot grow gives a TOO_LARGE error, not an internal fault', async () => {
+  const { XrayError } = await import('../../../src/core/errors');
+  const { ensureBytes } = await import('../../../src/core/preprocess/kernels');
+  const k = claheKernels(16);
+  assert.throws(
+    () => ensureBytes(k, 5 * 2 ** 32),
+    (e: unknown) => e instanceof XrayError && e.code === 'TOO_LARGE' && /CLAHE/.test(e.message),
+  );
+});

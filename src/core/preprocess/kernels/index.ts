@@ -5,6 +5,7 @@
  * bundle, compiled synchronously once per process; each user gets its own instance and memory, sized
  * for its data, so nothing is shared between calls and the garbage collector frees it.
  */
+import { XrayError } from '../../errors';
 import { CLAHE_WASM_BASE64 } from './clahe.wasm';
 
 export interface ClaheKernels {
@@ -47,7 +48,14 @@ export function releaseClaheKernels(k: ClaheKernels): void {
 /** Grows the instance's memory to at least `bytes` (views made before must then be made again). */
 export function ensureBytes(k: ClaheKernels, bytes: number): void {
   const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (bytes <= have) return;
+  try {
+    k.memory.grow(Math.ceil((bytes - have) / 65536));
+  } catch (err) {
+    // WebAssembly memory stops at 4 GiB (less where the process cannot reserve it): an image that
+    // needs more is refused like any other too-large input, not reported as an internal fault.
+    throw new XrayError('TOO_LARGE', `The image is too large for CLAHE: it needs ${Math.ceil(bytes / 2 ** 20)} MB of working memory and only ${Math.floor(have / 2 ** 20)} MB could be had (${err instanceof Error ? err.message : String(err)}).`);
+  }
 }
 
 function newInstance(): ClaheKernels {
