@@ -4,14 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { IMAGE_EXTENSIONS, scanImages, type ScanFs } from '../core/dataset/scan';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
-import type { FitRequest, FitResult } from '../protocol/engine';
+import type { FitRequest } from '../protocol/engine';
 import { SECTION, type Settings } from './config';
 import type { FitEngineApi } from './engineApi';
 import {
+  calibrationWarning,
   clashMessage,
   emptyFolderMessage,
   findClash,
   type FitProgressEvent,
+  type FitResultWithCalibration,
   formatElapsed,
   modelIdProblem,
   ProgressTracker,
@@ -67,7 +69,8 @@ export type FitOutcome =
       modelId: string;
       manifestPath: string;
       selected: boolean;
-      result: FitResult;
+      /** What the engine returned, including how the threshold was calibrated. */
+      result: FitResultWithCalibration;
       /** The report (Markdown) as "Open Report" shows it, and its read-only document (for SHOW_REPORT_COMMAND). */
       report: string;
       reportUri: string;
@@ -309,7 +312,7 @@ class FitRunner {
     }
   }
 
-  private async succeeded(source: Source, target: { modelId: string; name?: string; outDir: string; replacing: boolean }, result: FitResult): Promise<FitOutcome> {
+  private async succeeded(source: Source, target: { modelId: string; name?: string; outDir: string; replacing: boolean }, result: FitResultWithCalibration): Promise<FitOutcome> {
     const { log, models } = this.deps;
     const { modelId } = target;
     const summary = { modelId, name: target.name, source: source.label, result, root: source.root };
@@ -322,13 +325,16 @@ class FitRunner {
     const used = result.images.used;
     const skipped = result.images.skipped.length;
     const skippedText = skipped ? ` ${skipped} image${skipped === 1 ? ' was' : 's were'} skipped (unreadable or unsupported; see the report).` : '';
+    // A threshold from too few images is shipped (it is the best these images allow), but never silently.
+    const warning = calibrationWarning(result);
+    const warningText = warning ? ` ${warning}` : '';
     const message = selected
-      ? `Detector "${modelId}" fitted on ${used} images in ${formatElapsed(result.fitMs)} and selected: open X-rays are scored with it now.${skippedText}`
-      : `Detector "${modelId}" fitted and written to ${target.outDir}, but that folder is not a model folder, so it is not listed. Add the folder to the setting ${SECTION}.models.folders to use it.${skippedText}`;
+      ? `Detector "${modelId}" fitted on ${used} images in ${formatElapsed(result.fitMs)} and selected: open X-rays are scored with it now.${warningText}${skippedText}`
+      : `Detector "${modelId}" fitted and written to ${target.outDir}, but that folder is not a model folder, so it is not listed. Add the folder to the setting ${SECTION}.models.folders to use it.${warningText}${skippedText}`;
     if (!selected) log.warn(`Fit "${modelId}": ${target.outDir} is not one of the model folders; the model is not listed.`);
     const report = reportMarkdown({ ...summary, finishedAt: new Date() });
     const reportUri = this.reports.add(modelId, report);
-    const show = skipped ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show = skipped || warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(message, 'Open Report', 'Show Log').then(async (action) => {
       if (action === 'Show Log') log.show();
       if (action === 'Open Report') await this.reports.show(reportUri);

@@ -4,6 +4,7 @@
  * notification says, and the summary that goes to the log and the report.
  */
 import * as path from 'node:path';
+import type { CalibrationInfo } from '../core/fit/calibrate';
 import type { ModelInfo } from '../core/model/manifest';
 import type { EngineNotifications, FitResult, FitStage } from '../protocol/engine';
 
@@ -160,24 +161,63 @@ export function displayPath(file: string, root: string | undefined): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
 }
 
+/**
+ * A fit result as the engine sends it: core's FitModelResult, which also says how the threshold was
+ * calibrated (absent from engines that predate cross-fitting, whose thresholds came from a hold-out).
+ */
+export type FitResultWithCalibration = FitResult & { calibration?: CalibrationInfo };
+
+/** "2 of them held out for calibration" / "threshold cross-fitted on all 12" */
+function calibrationPhrase(r: FitResultWithCalibration): string {
+  const c = r.calibration;
+  if (c?.method === 'cross-fit') return `threshold cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`}`;
+  return `${r.images.calibration} of them held out for calibration`;
+}
+
+/** The warning a fit on too few images carries (see core's smallCalibrationWarning), or undefined. */
+export function calibrationWarning(r: FitResultWithCalibration): string | undefined {
+  return r.calibration?.warning;
+}
+
 export interface FitSummaryInput {
   modelId: string;
   name?: string;
   source: string;
-  result: FitResult;
+  result: FitResultWithCalibration;
   /** Root the skipped paths are shown relative to. */
   root?: string;
 }
 
-/** One line for the log, then one line per skipped image. */
+/** One line for the log, the small-folder warning when there is one, then one line per skipped image. */
 export function summaryLines(s: FitSummaryInput): string[] {
   const r = s.result;
   const skipped = r.images.skipped;
   const head =
     `Fitted "${s.modelId}" on ${s.source} in ${formatElapsed(r.fitMs)}: ${r.images.used} image${r.images.used === 1 ? '' : 's'} used ` +
-    `(${r.images.calibration} of them held out for calibration), ${skipped.length} skipped; threshold ${formatNumber(r.threshold)}; ` +
+    `(${calibrationPhrase(r)}), ${skipped.length} skipped; threshold ${formatNumber(r.threshold)}; ` +
     `memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; written to ${r.manifestPath}`;
-  return [head, ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`)];
+  const warning = calibrationWarning(r);
+  return [head, ...(warning ? [`  warning: ${warning}`] : []), ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`)];
+}
+
+function percent(x: number): string {
+  const v = 100 * x;
+  return `${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)}%`;
+}
+
+/** The report's rows on the threshold: how it was found and what it promises. */
+function calibrationRows(r: FitResultWithCalibration): string[] {
+  const c = r.calibration;
+  if (!c) return [`| Images used | ${r.images.used} (${r.images.calibration} held out to calibrate the threshold) |`];
+  const how =
+    c.method === 'cross-fit'
+      ? `every one fitted on; the threshold is cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : c.images}: each scored by a detector fitted without its patient (${c.groups ?? c.images} patients)`
+      : `${r.images.calibration} held out to calibrate the threshold`;
+  const f = c.falseAlarm;
+  return [
+    `| Images used | ${r.images.used} (${escapeCell(how)}) |`,
+    `| Expected false alarms | ${percent(f.expected)} of normal images (90% range ${percent(f.low)} to ${percent(f.high)}; aimed at ${percent(f.nominal)}) |`,
+  ];
 }
 
 /** The "Open Report" document (Markdown). */
@@ -192,7 +232,7 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
     `| Fitted on | ${escapeCell(s.source)} |`,
     `| Finished | ${s.finishedAt.toISOString()} |`,
     `| Time | ${formatElapsed(r.fitMs)} |`,
-    `| Images used | ${r.images.used} (${r.images.calibration} held out to calibrate the threshold) |`,
+    ...calibrationRows(r),
     `| Images skipped | ${r.images.skipped.length} |`,
     `| Threshold (raw score) | ${formatNumber(r.threshold)} |`,
     `| Memory bank | ${r.memoryBank.rows} rows x ${r.memoryBank.dims} dims |`,
@@ -200,6 +240,8 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
     `| ONNX | ${escapeCell(r.onnxPath)} |`,
     '',
   ];
+  const warning = calibrationWarning(r);
+  if (warning) lines.splice(2, 0, `> **Too few images for a stable threshold.** ${warning}`, '');
   if (r.images.skipped.length) {
     lines.push('## Skipped images', '', '| Image | Code | Reason |', '|---|---|---|');
     for (const k of r.images.skipped) lines.push(`| ${escapeCell(displayPath(k.path, s.root))} | ${k.code} | ${escapeCell(k.message)} |`);

@@ -3,7 +3,10 @@
  * farthest from everything chosen so far. The whole loop runs inside ONE ONNX Loop, so each step is a
  * matrix-vector product in the runtime, not a JavaScript round trip. Distances use a random projection
  * of the rows (PatchCore's "approximate" greedy coreset) when `projectTo` is smaller than the row size;
- * the selected rows are returned as indices into the original matrix.
+ * the selected rows are returned as indices into the original matrix. The loop also keeps, for every
+ * row, the selected row nearest to it, so that a selection can later be repaired without some rows
+ * (cross-fitting: crossfit.ts) by re-covering only the rows that lost their nearest selected row and
+ * continuing the same farthest-first rule (extendGreedy).
  */
 import { XrayError } from '../errors';
 import { GraphBuilder, OnnxDataType } from '../onnx/builder';
@@ -18,6 +21,7 @@ const GREEDY = (): Uint8Array => {
   body.input('cond_in', [], OnnxDataType.BOOL);
   body.input('last', [], OnnxDataType.INT64);
   body.input('mind_in', ['n']);
+  body.input('assign_in', ['n'], OnnxDataType.INT64);
   // [n,d] x [d,1] as Gemm: ORT's MatMul with a 1-D right operand is ~4x slower than this GEMV.
   const axis0 = body.constant(new BigInt64Array([0n]), [1]);
   const xl = body.op('Gather', ['x', body.op('Unsqueeze', ['last', axis0])], { axis: 0 }); // [1,d]
@@ -26,12 +30,15 @@ const GREEDY = (): Uint8Array => {
   const two = body.constant(new Float32Array([2]), []);
   const dist = body.op('Add', [body.op('Sub', ['sq', body.op('Mul', [dots, two])]), nl]);
   body.op('Min', ['mind_in', dist], {}, 'mind_out');
+  // Rows now nearer to `last` than to any earlier selection are assigned to it.
+  body.op('Where', [body.op('Less', [dist, 'mind_in']), 'last', 'assign_in'], {}, 'assign_out');
   body.op('ArgMax', ['mind_out'], { axis: 0, keepdims: 0 }, 'next');
   body.op('Identity', ['cond_in'], {}, 'cond_out');
   body.op('Identity', ['last'], {}, 'chosen');
   body.output('cond_out', [], OnnxDataType.BOOL);
   body.output('next', [], OnnxDataType.INT64);
   body.output('mind_out', ['n']);
+  body.output('assign_out', ['n'], OnnxDataType.INT64);
   body.output('chosen', [], OnnxDataType.INT64);
 
   const g = new GraphBuilder('greedy_coreset');
@@ -40,9 +47,11 @@ const GREEDY = (): Uint8Array => {
   g.input('count', [], OnnxDataType.INT64);
   g.input('start', [], OnnxDataType.INT64);
   g.input('mind0', ['n']);
-  g.node('Loop', ['count', '', 'start', 'mind0'], { body: subgraphSlot('body') }, ['last_final', 'mind_final', 'selected']);
+  g.input('assign0', ['n'], OnnxDataType.INT64);
+  g.node('Loop', ['count', '', 'start', 'mind0', 'assign0'], { body: subgraphSlot('body') }, ['last_final', 'mind_final', 'assign_final', 'selected']);
   g.output('selected', ['m'], OnnxDataType.INT64);
   g.output('mind_final', ['n']);
+  g.output('assign_final', ['n'], OnnxDataType.INT64);
   return attachSubgraphs(g.toBytes({ opset: 17 }), { body });
 };
 
@@ -63,6 +72,10 @@ export interface Coreset {
   indices: Int32Array;
   /** After selection: each row's squared distance (projected space) to its nearest selected row. */
   coverage2: Float32Array;
+  /** After selection: the row index of each row's nearest selected row. */
+  assign: Int32Array;
+  /** The rows in the space distances were measured in (the projection, or `x` itself). */
+  space: Matrix;
 }
 
 export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number, opts: CoresetOptions = {}): Promise<Coreset> {
@@ -77,15 +90,36 @@ export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number
     y = await matmul(be, x, w);
   }
   const start = Math.floor(mulberry32(seed)() * x.rows);
+  const mind = new Float32Array(y.rows).fill(Number.MAX_VALUE);
+  const out = await extendGreedy(be, y, count, { ...opts, start, mind });
+  return { ...out, space: y };
+}
+
+/**
+ * Continues a farthest-first selection on rows `y` (already in the selection space) for `count` more
+ * rows: `mind` holds each row's squared distance to the rows selected so far (0 for those; -MAX_VALUE
+ * for rows that must never be selected), `assign` their nearest selected row (-1: none yet), `start`
+ * the first row to add (default: the farthest, as the loop itself would pick).
+ */
+export async function extendGreedy(
+  be: ComputeBackend,
+  y: Matrix,
+  count: number,
+  opts: Omit<CoresetOptions, 'projectTo' | 'seed'> & { mind: Float32Array; assign?: Int32Array; start?: number; squaredNorms?: Float32Array },
+): Promise<Omit<Coreset, 'space'>> {
+  if (!Number.isInteger(count) || count < 1 || count > y.rows) throw new XrayError('INTERNAL', `coreset of ${count} rows from ${y.rows}`);
+  if (opts.mind.length !== y.rows || (opts.assign && opts.assign.length !== y.rows)) throw new XrayError('INTERNAL', 'selection state does not match the rows');
   // The selection runs in chunks of Loop iterations: each call carries the min-distance vector on, and
   // the next start is its argmax (what the Loop itself would pick next), so the result equals one long
   // Loop while progress and cancellation get a say between chunks.
   const chunk = Math.max(1, Math.min(count, opts.chunk ?? Math.ceil(count / 40)));
   const xt = f32(y.data, [y.rows, y.cols]);
-  const sq = f32(rowSquaredNorms(y), [y.rows]);
+  const sq = f32(opts.squaredNorms ?? rowSquaredNorms(y), [y.rows]);
   const indices = new Int32Array(count);
-  let mind: Float32Array = new Float32Array(y.rows).fill(Number.MAX_VALUE);
-  let next = start;
+  let mind: Float32Array = opts.mind;
+  // Converting to and from int64 costs a BigInt per row: only at the ends, and not at all without a start state.
+  let assign: BigInt64Array = opts.assign ? BigInt64Array.from(opts.assign, (v) => BigInt(v)) : new BigInt64Array(y.rows).fill(-1n);
+  let next = opts.start ?? argmax(mind);
   for (let done = 0; done < count; ) {
     if (opts.signal?.aborted) throw new XrayError('CANCELLED', 'Fitting was cancelled.');
     const k = Math.min(chunk, count - done);
@@ -95,15 +129,17 @@ export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number
       count: { data: new BigInt64Array([BigInt(k)]), dims: [] },
       start: { data: new BigInt64Array([BigInt(next)]), dims: [] },
       mind0: f32(mind, [y.rows]),
+      assign0: { data: assign, dims: [y.rows] },
     });
     const sel = out.selected.data as BigInt64Array;
     for (let i = 0; i < k; i++) indices[done + i] = Number(sel[i]);
     mind = out.mind_final.data as Float32Array;
+    assign = out.assign_final.data as BigInt64Array;
     done += k;
     next = argmax(mind);
     opts.onProgress?.(done / count);
   }
-  return { indices, coverage2: mind };
+  return { indices, coverage2: mind, assign: Int32Array.from(assign, Number) };
 }
 
 function argmax(v: Float32Array): number {

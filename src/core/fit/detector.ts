@@ -5,16 +5,19 @@
  *    distance (the strongest single score on chest X-rays);
  *  - local: PatchCore memory bank (3x3-averaged patch rows, greedy coreset) -> nearest-neighbour distance
  *    map (explains the score; its mean is the local score);
- *  - the image score is the sum of both, each standardised on held-out normal (calibration) images, and
- *    the threshold is a quantile of the calibration scores.
+ *  - the image score is the sum of both, each standardised on the scores of normal images the detector
+ *    did not see, and the threshold is a high order statistic of those scores (calibrate.ts). The unseen
+ *    scores come from cross-fitting on the training images themselves (crossfit.ts: every image counts,
+ *    for fitting and for calibration) or from a held-out set of images.
  * Getting pixels to feature maps (preprocessing, backbone) and writing the ONNX file are the caller's.
  */
 import { XrayError } from '../errors';
-import { combineScores, type Standardiser, standardiser } from './combine';
+import { type CalibrationMethod, calibrateFromUnseen, type UnseenScores } from './calibrate';
+import { combineScores, type Standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
+import { type CrossFitOptions, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
-import { quantile } from '../metrics/roc';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 
 export interface DetectorRecipe {
@@ -35,7 +38,10 @@ export interface DetectorRecipe {
     selectionProjectTo: number;
     weight: number;
   };
-  /** Calibration quantile of normal scores used as the decision threshold. */
+  /**
+   * Share of normal images the threshold should let through (0.95: about 5% false alarms); the threshold
+   * is the ⌈(n + 1)·q⌉-th smallest of n unseen normal scores (calibrate.ts).
+   */
   thresholdQuantile: number;
   seed: number;
 }
@@ -55,15 +61,27 @@ export interface FittedDetector {
   globalStd?: Standardiser;
   localStd?: Standardiser;
   /**
-   * Mean and sd of the calibration images' patch distances: the exported anomaly map is standardised
-   * with them, so map values are "standard deviations above a normal patch" and compare across models.
+   * Mean and sd of the calibration images' (unseen) patch distances: the exported anomaly map is
+   * standardised with them, so map values are "standard deviations above a normal patch" and compare
+   * across models.
    */
   mapStd?: Standardiser;
   threshold: number;
   /** A high quantile (99th) of the calibration patch distances, standardised by mapStd. */
   pixelThreshold?: number;
-  /** Calibration score range, for anomalib-style normalisation (min/max). */
-  calibration: { min: number; max: number; count: number };
+  /** Calibration score range (anomalib-style min/max normalisation) and how the threshold was found. */
+  calibration: {
+    min: number;
+    max: number;
+    /** Unseen normal scores the threshold is an order statistic of. */
+    count: number;
+    method: CalibrationMethod;
+    /** 1-based rank of the threshold among them. */
+    rank: number;
+    /** Cross-fitting: Gaussian refits, and the groups (patients) among the scored images. */
+    folds?: number;
+    groups?: number;
+  };
 }
 
 export interface DetectorScores {
@@ -97,6 +115,7 @@ export class TrainingSet {
   private rowCount = 0;
   private imageCount = 0;
   private mapShape?: { c: number; h: number; w: number };
+  private groupLabels: string[] = [];
 
   /** `expectedImages` sizes the patch buffer up front (it grows when more arrive). */
   constructor(readonly recipe: DetectorRecipe, private readonly expectedImages = 0) {}
@@ -109,8 +128,14 @@ export class TrainingSet {
     return this.mapShape;
   }
 
-  async add(be: ComputeBackend, maps: FeatureMaps): Promise<void> {
+  /** The group (patient) of each image, for cross-fitting; an image added without one is its own group. */
+  get groups(): readonly string[] {
+    return this.groupLabels;
+  }
+
+  async add(be: ComputeBackend, maps: FeatureMaps, groups?: readonly string[]): Promise<void> {
     if (maps.n === 0) return;
+    if (groups && groups.length !== maps.n) throw new XrayError('INTERNAL', `${groups.length} group labels for ${maps.n} images`);
     const { c, h, w } = maps;
     if (!this.mapShape) this.mapShape = { c, h, w };
     else if (this.mapShape.c !== c || this.mapShape.h !== h || this.mapShape.w !== w) {
@@ -129,6 +154,7 @@ export class TrainingSet {
       this.patchData.set(rows.data, this.rowCount * c);
       this.rowCount += rows.rows;
     }
+    for (let i = 0; i < maps.n; i++) this.groupLabels.push(groups?.[i] ?? `\u0000image ${this.imageCount + i}`);
     this.imageCount += maps.n;
   }
 
@@ -220,36 +246,46 @@ export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Fl
 }
 
 /**
- * Fits on `train` feature maps and calibrates on `calibration` maps (held-out normals, at least 2 images;
- * more is better: the threshold is a quantile of their scores).
+ * How the threshold and standardisers are found: from held-out normal images' feature maps (at least 2;
+ * the threshold is an order statistic of their scores, so more is better), or by cross-fitting on the
+ * training images (crossfit.ts), which needs no images set aside.
  */
-export async function fitDetector(be: ComputeBackend, train: FeatureMaps[], calibration: FeatureMaps[], recipe: DetectorRecipe = DEFAULT_RECIPE, hooks: FitHooks = {}): Promise<FittedDetector> {
+export type CalibrationSource = FeatureMaps[] | ({ method: 'cross-fit' } & CrossFitOptions);
+
+/** Fits on `train` feature maps (one group per batch entry in `groups` when given) and calibrates. */
+export async function fitDetector(be: ComputeBackend, train: FeatureMaps[], calibration: CalibrationSource, recipe: DetectorRecipe = DEFAULT_RECIPE, hooks: FitHooks & { groups?: readonly string[][] } = {}): Promise<FittedDetector> {
   checkMaps(train, 'training');
   const set = new TrainingSet(recipe, train.reduce((a, b) => a + b.n, 0));
-  for (const b of train) {
+  for (let i = 0; i < train.length; i++) {
     checkAbort(hooks.signal);
-    await set.add(be, b);
+    await set.add(be, train[i], hooks.groups?.[i]);
   }
   return fitTrainingSet(be, set, calibration, hooks);
 }
 
-/** Fits on an accumulated TrainingSet (then cleared) and calibrates on `calibration` maps. */
-export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calibration: FeatureMaps[], hooks: FitHooks = {}): Promise<FittedDetector> {
+/** Fits on an accumulated TrainingSet (then cleared) and calibrates (see CalibrationSource). */
+export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calibration: CalibrationSource, hooks: FitHooks = {}): Promise<FittedDetector> {
   const recipe = set.recipe;
   if (!recipe.global.enabled && !recipe.local.enabled) throw new XrayError('INTERNAL', 'the recipe enables neither the global nor the local detector');
   if (set.images < 2) throw new XrayError('INTERNAL', `fitting needs at least 2 training images, got ${set.images}`);
-  checkMaps(calibration, 'calibration');
   const shape = set.shape!;
-  const cal0 = calibration.find((b) => b.n > 0)!;
-  if (cal0.c !== shape.c || cal0.h !== shape.h || cal0.w !== shape.w) {
-    throw new XrayError('MODEL_INPUT_MISMATCH', `calibration feature maps [${cal0.c},${cal0.h},${cal0.w}] differ from the training maps [${shape.c},${shape.h},${shape.w}]`);
+  const heldOut = Array.isArray(calibration) ? calibration : undefined;
+  if (heldOut) {
+    checkMaps(heldOut, 'calibration');
+    const cal0 = heldOut.find((b) => b.n > 0)!;
+    if (cal0.c !== shape.c || cal0.h !== shape.h || cal0.w !== shape.w) {
+      throw new XrayError('MODEL_INPUT_MISMATCH', `calibration feature maps [${cal0.c},${cal0.h},${cal0.w}] differ from the training maps [${shape.c},${shape.h},${shape.w}]`);
+    }
+  } else if (new Set(set.groups).size < 2) {
+    throw new XrayError('INTERNAL', 'cross-fitting needs training images of at least 2 groups');
   }
   const progress = (stage: FitProgress['stage'], fraction: number) => hooks.onProgress?.({ stage, fraction });
-  const det: FittedDetector = { recipe, threshold: 0, calibration: { min: 0, max: 0, count: 0 } };
+  const det: FittedDetector = { recipe, threshold: 0, calibration: { min: 0, max: 0, count: 0, method: heldOut ? 'held-out' : 'cross-fit', rank: 0 } };
 
-  if (recipe.global.enabled) {
+  const pooled = recipe.global.enabled ? set.pooled() : undefined;
+  if (pooled) {
     progress('gaussian', 0);
-    det.gaussian = await fitGaussian(be, set.pooled(), { shrinkage: recipe.global.shrinkage });
+    det.gaussian = await fitGaussian(be, pooled, { shrinkage: recipe.global.shrinkage });
     progress('gaussian', 1);
   }
   checkAbort(hooks.signal);
@@ -264,32 +300,61 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
       seed: recipe.seed,
       signal: hooks.signal,
       onProgress: (f) => progress('coreset', f),
+      keepSelection: !heldOut,
     });
   }
-  set.clear();
   checkAbort(hooks.signal);
   progress('calibrate', 0);
-  const cal = await scoreWithDetector(be, det, calibration, { keepMaps: true });
-  if (cal.score.length < 2) throw new XrayError('INTERNAL', 'calibration needs at least 2 normal images');
-  if (cal.global) det.globalStd = standardiser(cal.global);
-  if (cal.local) det.localStd = standardiser(cal.local);
-  if (cal.maps) {
-    det.mapStd = standardiser(cal.maps);
-    const { mean, sd } = det.mapStd;
-    det.pixelThreshold = (quantile(cal.maps, 0.99) - mean) / sd;
+  let unseen: UnseenScores;
+  if (heldOut) {
+    set.clear();
+    const cal = await scoreWithDetector(be, det, heldOut, { keepMaps: true });
+    unseen = { global: cal.global, local: cal.local, maps: cal.maps };
+  } else {
+    const { method: _method, ...opts } = calibration as { method: 'cross-fit' } & CrossFitOptions;
+    const cf = await crossFittedScores(
+      be,
+      {
+        pooled,
+        gaussian: { shrinkage: recipe.global.shrinkage },
+        patches: det.bank ? set.patches() : undefined,
+        bank: det.bank,
+        bankOptions: { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows },
+        patchesPerImage: shape.h * shape.w,
+        groups: set.groups,
+        seed: recipe.seed,
+        signal: hooks.signal,
+        onProgress: (f) => progress('calibrate', f),
+      },
+      opts,
+    ).catch((err: unknown) => {
+      throw err instanceof XrayError && err.code === 'CANCELLED' ? new XrayError('CANCELLED', 'Fitting was cancelled.') : err;
+    });
+    set.clear();
+    unseen = cf;
+    det.calibration.folds = cf.folds || undefined;
+    det.calibration.groups = cf.groups;
   }
-  const parts = [];
-  if (cal.global && det.globalStd) parts.push({ scores: cal.global, std: det.globalStd, weight: recipe.global.weight });
-  if (cal.local && det.localStd) parts.push({ scores: cal.local, std: det.localStd, weight: recipe.local.weight });
-  const combined = combineScores(parts);
-  det.threshold = quantile(combined, recipe.thresholdQuantile);
+  if (det.bank) {
+    // Fit-time state, no longer needed (and the selection space can be large).
+    delete det.bank.sourceRows;
+    delete det.bank.selection;
+  }
+  const c = calibrateFromUnseen(unseen, { global: recipe.global.weight, local: recipe.local.weight }, recipe.thresholdQuantile);
+  det.globalStd = c.globalStd;
+  det.localStd = c.localStd;
+  if (det.bank) {
+    det.mapStd = c.mapStd;
+    det.pixelThreshold = c.pixelThreshold;
+  }
+  det.threshold = c.threshold;
   let min = Infinity;
   let max = -Infinity;
-  for (const v of combined) {
+  for (const v of c.combined) {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  det.calibration = { min, max, count: combined.length };
+  det.calibration = { ...det.calibration, min, max, count: c.combined.length, rank: c.rank };
   progress('calibrate', 1);
   return det;
 }

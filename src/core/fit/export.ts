@@ -7,6 +7,7 @@
 import type { BackboneManifest } from '../model/backbone';
 import { MANIFEST_SCHEMA, type ModelManifest } from '../model/manifest';
 import { composeModels } from '../onnx/compose';
+import { type CalibrationInfo, describeFalseAlarm, falseAlarmRate, smallCalibrationWarning } from './calibrate';
 import type { FittedDetector } from './detector';
 import { buildDetectorHead } from './head';
 
@@ -15,6 +16,7 @@ export interface ExportInfo {
   name: string;
   /** Input pixels per feature-map cell of the tap. */
   stride: number;
+  /** training: images the detector learnt from; calibration: images held out (0 when cross-fitted). */
   images: { training: number; calibration: number; skipped: number };
   /** Where the images came from, in words (e.g. the folder), for provenance. */
   source: string;
@@ -55,14 +57,17 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
     // A degenerate calibration set (identical scores) still needs a range to normalise by.
     max: max > min ? max : min + 1,
     ...(det.pixelThreshold !== undefined && Number.isFinite(det.pixelThreshold) ? { pixelThreshold: det.pixelThreshold } : {}),
-    source: `${Math.round(r.thresholdQuantile * 1000) / 10}th percentile of the scores of ${det.calibration.count} held-out normal images (min/max: their range)${det.pixelThreshold !== undefined ? '; pixel threshold: 99th percentile of their standardised patch distances' : ''}`,
+    source: calibrationSource(det),
   };
+  const crossFit = det.calibration.method === 'cross-fit';
   const manifest: ModelManifest = {
     schema: MANIFEST_SCHEMA,
     id: info.id,
     name: info.name,
     version: `1.0.0+${contentStamp(onnx)}`,
-    description: `Fitted on ${info.images.training} normal images (${info.images.calibration} more held out to calibrate the threshold) from ${info.source}: ${parts}. Scores above the threshold are unlike those images.`,
+    description: crossFit
+      ? `Fitted on ${info.images.training} normal images from ${info.source}: ${parts}. The threshold is cross-fitted on ${det.calibration.count} of them (each scored by a detector fitted without it). Scores above the threshold are unlike those images.`
+      : `Fitted on ${info.images.training} normal images (${info.images.calibration} more held out to calibrate the threshold) from ${info.source}: ${parts}. Scores above the threshold are unlike those images.`,
     onnx: `${info.id}.onnx`,
     input: { ...backbone.input },
     preprocessing: backbone.preprocessing,
@@ -73,7 +78,9 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
     license: `Fitted model: a derivative of the backbone (${backbone.license ?? 'see its manifest'}) and of the images it was fitted on; their terms apply.`,
     provenance: [
       `Fitted by X-ray Anomaly Review (fit) on ${info.fittedAt} in ${info.fitSeconds.toFixed(1)} s.`,
-      `Images: ${info.source}; ${info.images.training} for fitting, ${info.images.calibration} held out (patient-grouped where file names tell the patient) for calibration, ${info.images.skipped} skipped as unreadable.`,
+      crossFit
+        ? `Images: ${info.source}; ${info.images.training} for fitting, ${det.calibration.count} of them cross-fitted (leaving out one patient at a time where file names tell the patient) for calibration, ${info.images.skipped} skipped as unreadable.`
+        : `Images: ${info.source}; ${info.images.training} for fitting, ${info.images.calibration} held out (patient-grouped where file names tell the patient) for calibration, ${info.images.skipped} skipped as unreadable.`,
       `Backbone: ${backbone.name} (${backbone.id}), tap ${r.tap} (stride ${info.stride}).${backbone.provenance ? ` ${backbone.provenance}` : ''}`,
     ].join('\n'),
     metadata: {
@@ -84,6 +91,7 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
         memoryBank: det.bank ? { rows: det.bank.bank.rows, dims: det.bank.bank.cols } : undefined,
         gaussian: det.gaussian ? { dims: det.gaussian.dim, shrinkage: det.gaussian.shrinkage } : undefined,
         standardisers: { global: det.globalStd, local: det.localStd, map: det.mapStd },
+        calibration: calibrationInfo(det),
         fitSeconds: Math.round(info.fitSeconds * 10) / 10,
         ...(info.stageSeconds ? { stageSeconds: info.stageSeconds } : {}),
         fittedAt: info.fittedAt,
@@ -93,10 +101,48 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
   return { onnx, manifest };
 }
 
+/** How the threshold was found and what it promises, for the fit result and the manifest. */
+export function calibrationInfo(det: FittedDetector): CalibrationInfo {
+  const c = det.calibration;
+  const q = det.recipe.thresholdQuantile;
+  return {
+    method: c.method,
+    images: c.count,
+    ...(c.folds ? { folds: c.folds } : {}),
+    ...(c.groups !== undefined ? { groups: c.groups } : {}),
+    rank: c.rank,
+    falseAlarm: falseAlarmRate(c.count, q),
+    ...(smallCalibrationWarning(c.count, q) ? { warning: smallCalibrationWarning(c.count, q) } : {}),
+  };
+}
+
+function ordinal(k: number): string {
+  const s = k % 100 >= 11 && k % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[k % 10] ?? 'th';
+  return `${k}${s}`;
+}
+
+/** The manifest's calibration.source: the rule, the scores it was applied to, what to expect, and any warning. */
+export function calibrationSource(det: FittedDetector): string {
+  const c = det.calibration;
+  const q = det.recipe.thresholdQuantile;
+  const which = c.rank === c.count ? `the highest of ${c.count}` : `the ${ordinal(c.rank)} lowest of ${c.count}`;
+  const scores =
+    c.method === 'cross-fit'
+      ? `cross-fitted scores of normal images, each scored by a detector fitted without its patient group (${c.groups ?? c.count} groups; Gaussian refitted ${c.folds ?? 0} times, memory bank searched without the group's rows)`
+      : 'scores of held-out normal images';
+  const warning = smallCalibrationWarning(c.count, q);
+  return [
+    `Threshold for ${Math.round(q * 1000) / 10}% specificity: ${which} ${scores} (rank ⌈(n+1)·${q}⌉, capped at n)`,
+    'min/max: their range',
+    ...(det.pixelThreshold !== undefined ? ['pixel threshold: 99th percentile of their standardised patch distances'] : []),
+    `expected false alarms: ${describeFalseAlarm(falseAlarmRate(c.count, q))}`,
+  ].join('; ') + `.${warning ? ` ${warning}` : ''}`;
+}
+
 function describeRecipe(det: FittedDetector): string {
   const r = det.recipe;
   const parts: string[] = [];
   if (det.gaussian) parts.push(`Gaussian of per-channel mean+std of ${r.global.log1p ? 'log(1+x)' : 'x'} (${det.gaussian.dim} dims)`);
   if (det.bank) parts.push(`PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset of ${+(r.local.coresetRatio * 100).toFixed(3)}%, at least ${r.local.minBankRows} rows)`);
-  return parts.join(' + ') + (parts.length > 1 ? ', each standardised on the calibration images and summed' : '');
+  return parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '');
 }

@@ -7,8 +7,10 @@
  *     the user can fix is reported before any long work;
  *  2. read, decode and preprocess each image with the pipeline the written model will carry, and run the
  *     backbone in small batches; only pooled statistics and patch rows are kept, not the feature maps
- *     (except the calibration images', which are few). Unreadable files are skipped and reported;
- *  3. fit the detector (Gaussian + coreset memory bank), calibrate on the held-out normals;
+ *     (except held-out calibration images', which are few). Unreadable files are skipped and reported;
+ *  3. fit the detector (Gaussian + coreset memory bank) on every image and calibrate by cross-fitting
+ *     (crossfit.ts: each image scored by a detector fitted without its patient), or, when the request
+ *     asks for a calibration fraction, fit on the rest and calibrate on that held-out share;
  *  4. export backbone + head as one ONNX file, check that it reproduces the in-memory scores, and write
  *     it with its manifest under temporary names, renamed only at the very end: a cancelled or failed
  *     fit leaves nothing behind.
@@ -23,9 +25,11 @@ import { safeRelativePath } from '../model/paths';
 import { parseManifest } from '../model/validate';
 import type { PipelineSpec } from '../preprocess/spec';
 import { FeatureExtractor } from './backbone';
+import type { CalibrationInfo } from './calibrate';
 import { type ComputeBackend, f32 } from './compute';
-import { DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreTolerances, scoreWithDetector, TrainingSet } from './detector';
-import { exportDetector } from './export';
+import { DEFAULT_CROSS_FIT } from './crossfit';
+import { type CalibrationSource, DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreTolerances, scoreWithDetector, TrainingSet } from './detector';
+import { calibrationInfo, exportDetector } from './export';
 import type { FeatureMaps } from './features';
 import { bankRowCount } from './patchcore';
 import { ProgressTracker } from './progress';
@@ -33,6 +37,7 @@ import { groupedHoldout, subjectKey } from './split';
 
 /** Fewer usable images than this cannot give a meaningful Gaussian, bank and threshold. */
 export const MIN_FIT_IMAGES = 10;
+/** The fraction suggested for a held-out calibration (research protocol; the default model was fitted so). */
 export const DEFAULT_CALIBRATION_FRACTION = 0.15;
 const BATCH = 8;
 
@@ -49,7 +54,12 @@ export interface FitModelRequest {
   modelId: string;
   name?: string;
   overwrite?: boolean;
-  /** Fraction of the images held out to calibrate the threshold (default 0.15). */
+  /**
+   * Hold out this fraction of the images (0.05-0.5, whole patients) to calibrate the threshold, and fit
+   * on the rest. Default: no hold-out — the detector is fitted on every image and the threshold is
+   * cross-fitted (each image scored by a detector fitted without its patient), which uses every image
+   * for both and gives a usable threshold from small folders, where a hold-out leaves a handful of scores.
+   */
   calibrationFraction?: number;
   /** Memory-bank size as a fraction of patch features (default from the recipe, 0.01). */
   coresetRatio?: number;
@@ -73,9 +83,11 @@ export interface SkippedImage {
 export interface FitModelResult {
   manifestPath: string;
   onnxPath: string;
-  /** used = every usable image (fitting + calibration); calibration = those held out to calibrate. */
+  /** used = every usable image (fitting + calibration); calibration = those held out to calibrate (0 when cross-fitted). */
   images: { used: number; calibration: number; skipped: SkippedImage[] };
   threshold: number;
+  /** How the threshold was found, what false-alarm rate to expect, and a warning when the folder is too small. */
+  calibration: CalibrationInfo;
   memoryBank: { rows: number; dims: number };
   fitMs: number;
 }
@@ -135,8 +147,8 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
   }
   if (!Array.isArray(req.files) || req.files.some((f) => typeof f !== 'string')) problems.push('files must be a list of file paths');
   if (typeof req.outDir !== 'string' || !req.outDir) problems.push('an output folder is needed');
-  const frac = req.calibrationFraction ?? DEFAULT_CALIBRATION_FRACTION;
-  if (!(typeof frac === 'number' && frac >= 0.05 && frac <= 0.5)) problems.push(`the calibration fraction must be between 0.05 and 0.5; got ${frac}`);
+  const frac = req.calibrationFraction;
+  if (frac !== undefined && !(typeof frac === 'number' && frac >= 0.05 && frac <= 0.5)) problems.push(`the calibration fraction must be between 0.05 and 0.5; got ${frac}`);
   const ratio = req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio;
   if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) problems.push(`the memory-bank (coreset) ratio must be in (0, 1], e.g. 0.01; got ${ratio}`);
   if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind)) problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
@@ -175,7 +187,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       { stage: 'features', expected: 0.03 * files.length },
       { stage: 'gaussian', expected: recipe.global.enabled ? 1 : 0 },
       { stage: 'coreset', expected: recipe.local.enabled ? coresetSeconds(files.length, recipe) : 0 },
-      { stage: 'calibrate', expected: 1 + 0.01 * files.length },
+      { stage: 'calibrate', expected: calibrateSeconds(files.length, recipe, req.calibrationFraction) },
       { stage: 'export', expected: 2 },
     ],
     now,
@@ -214,13 +226,20 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   if (extractor.shape.c === 0) throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' has no channels.`);
   checkAbort(signal);
 
-  // 2. Images -> features. Calibration files come first, so their maps are complete before training.
-  const calTarget = Math.max(2, Math.round(files.length * (req.calibrationFraction ?? DEFAULT_CALIBRATION_FRACTION)));
-  const { held, rest } = groupedHoldout(files, subjectKey, Math.min(calTarget, files.length), recipe.seed);
+  // 2. Images -> features. Held-out calibration files (if any) come first, so their maps are complete
+  // before training.
+  const heldOut = req.calibrationFraction !== undefined;
+  const { held, rest } = heldOut ? groupedHoldout(files, subjectKey, Math.min(files.length, Math.max(2, Math.round(files.length * req.calibrationFraction!))), recipe.seed) : { held: [], rest: files };
+  // Whole patients only, so possibly fewer than asked for: exactly the held files calibrate.
+  const calTarget = held.length;
+  if (heldOut && calTarget < 2) throw new XrayError('MODEL_INVALID', `Cannot hold out ${Math.round(files.length * req.calibrationFraction!)} of ${files.length} images without splitting a patient (file names tell patients apart); leave out the calibration fraction to cross-fit instead.`);
   const ordered = [...held, ...rest];
+  // Patients for cross-fitting; when the names tell none apart (one group), each file is its own.
+  const groupOf = new Set(files.map(subjectKey)).size >= 2 ? subjectKey : (f: string) => f;
   const prepManifest = { input: backbone.input, preprocessing: backbone.preprocessing };
   const set = new TrainingSet(recipe, rest.length);
   const calibration: FeatureMaps[] = [];
+  const groups: string[] = [];
   let calImages = 0;
   let calFiles = 0;
   let usedFiles = 0;
@@ -264,12 +283,17 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       for (const item of batch) {
         const n = item.tensors.length;
         const own: FeatureMaps = { ...maps, n, data: maps.data.slice(at * per, (at + n) * per) };
+        // The export is checked on the first image (a calibration one when there are any).
+        sample ??= { input: input.slice(at * tensorSize, (at + n) * tensorSize), maps: own };
         if (calFiles < calTarget) {
-          sample ??= { input: input.slice(at * tensorSize, (at + n) * tensorSize), maps: own };
           calibration.push(own);
           calImages += n;
           calFiles++;
-        } else training.push(own);
+        } else {
+          training.push(own);
+          // Every region of a file (e.g. two hands) belongs to that file's patient.
+          for (let r = 0; r < n; r++) groups.push(groupOf(item.path));
+        }
         at += n;
         usedFiles++;
       }
@@ -282,7 +306,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
           data.set(m.data, o);
           o += m.data.length;
         }
-        await set.add(io.compute, { ...maps, n, data });
+        await set.add(io.compute, { ...maps, n, data }, groups.splice(0));
       }
     }
     report('features', Math.min(1, (b + BATCH) / ordered.length), `Features of ${Math.min(ordered.length, b + BATCH)} of ${ordered.length} images${skipped.length ? ` (${skipped.length} skipped)` : ''}`);
@@ -295,9 +319,10 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const stageMessage: Record<string, string> = {
     gaussian: `Fitting the Gaussian on ${set.images} images`,
     coreset: `Selecting the memory bank (${bankRowCount(set.images * extractor.shape.h * extractor.shape.w, { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows })} of ${set.images * extractor.shape.h * extractor.shape.w} patches)`,
-    calibrate: `Calibrating on ${calImages} held-out images`,
+    calibrate: heldOut ? `Calibrating on ${calImages} held-out images` : `Cross-fitting the threshold on ${Math.min(set.images, DEFAULT_CROSS_FIT.maxImages)} images`,
   };
-  const det = await fitTrainingSet(io.compute, set, calibration, {
+  const source: CalibrationSource = heldOut ? calibration : { method: 'cross-fit' };
+  const det = await fitTrainingSet(io.compute, set, source, {
     signal,
     onProgress: (p) => report(p.stage === 'pool' ? 'gaussian' : p.stage, p.fraction, stageMessage[p.stage] ?? p.stage, p.fraction === 0),
   }).catch((err: unknown) => {
@@ -332,6 +357,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     onnxPath,
     images: { used: set.images + calImages, calibration: calImages, skipped },
     threshold: det.threshold,
+    calibration: calibrationInfo(det),
     memoryBank: { rows: det.bank?.bank.rows ?? 0, dims: det.bank?.bank.cols ?? 0 },
     fitMs: now() - t0,
   };
@@ -342,6 +368,18 @@ function coresetSeconds(images: number, recipe: DetectorRecipe): number {
   const rows = images * 196;
   const selected = bankRowCount(rows, { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows });
   return recipe.local.sampling === 'greedy' ? 6.3e-10 * rows * selected * (recipe.local.selectionProjectTo || 384) + 1 : 1;
+}
+
+/**
+ * Nominal calibration seconds: scoring the calibration images against the bank (~20 ms each at 14x14 and
+ * a 1000-2600-row bank on one busy core), plus, when cross-fitted, the Gaussian refits (~40 ms each
+ * below 768 images, where the dual form applies; ~0.6 s above).
+ */
+function calibrateSeconds(files: number, recipe: DetectorRecipe, fraction: number | undefined): number {
+  if (fraction !== undefined) return 1 + 0.02 * files * fraction;
+  const scored = Math.min(files, DEFAULT_CROSS_FIT.maxImages);
+  const refits = recipe.global.enabled ? Math.min(scored, DEFAULT_CROSS_FIT.maxFolds) * (files < 768 ? 0.04 : 0.6) : 0;
+  return 1 + (recipe.local.enabled ? 0.02 * scored : 0) + refits;
 }
 
 const FS_REASONS: Record<string, string> = { ENOENT: 'it does not exist', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a folder', EIO: 'an I/O error' };

@@ -7,7 +7,7 @@
 import { XrayError } from '../errors';
 import { type ComputeBackend, type Matrix, matrix, selectRows } from './compute';
 import { greedyCoreset } from './coreset';
-import { type BankCentring, bankCentring, matmul, nearestNeighbours } from './ops';
+import { type BankCentring, bankCentring, matmul, nearestNeighbours, rowSquaredNorms } from './ops';
 import { gaussianRng, mulberry32, sampleIndices } from './random';
 
 export interface MemoryBankOptions {
@@ -30,6 +30,8 @@ export interface MemoryBankOptions {
   signal?: AbortSignal;
   /** Coreset selection progress, 0..1. */
   onProgress?: (fraction: number) => void;
+  /** Keep the greedy selection's state on the bank (`selection`), for cross-fitting. */
+  keepSelection?: boolean;
 }
 
 export interface MemoryBank {
@@ -39,6 +41,17 @@ export interface MemoryBank {
   centring: BankCentring;
   /** [C, d] projection applied to patch rows before the search, or undefined. */
   projection?: Matrix;
+  /**
+   * For each bank row, the row of the fitted patch matrix it was taken from (so calibration can tell
+   * which image a row came from). Only at fit time: not exported.
+   */
+  sourceRows?: Int32Array;
+  /**
+   * Fit time only, when asked for (keepSelection) and the bank is a greedy coreset: the rows in the
+   * selection's space, each row's squared distance to its nearest bank row there, and that row's index
+   * (what crossfit.ts needs to repair the selection without one group's rows).
+   */
+  selection?: { space: Matrix; squaredNorms: Float32Array; coverage2: Float32Array; assign: Int32Array };
 }
 
 export function randomProjection(inDim: number, outDim: number, seed: number): Matrix {
@@ -52,14 +65,17 @@ export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts:
   const projection = opts.projectTo && opts.projectTo < patches.cols ? randomProjection(patches.cols, opts.projectTo, seed) : undefined;
   const rows = projection ? await matmul(be, patches, projection) : patches;
   const count = bankRowCount(rows.rows, opts);
-  const idx =
-    count >= rows.rows
-      ? Array.from({ length: rows.rows }, (_, i) => i)
-      : opts.sampling === 'random'
-        ? sampleIndices(rows.rows, count, mulberry32(seed))
-        : (await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed, signal: opts.signal, onProgress: opts.onProgress })).indices;
+  let idx: ArrayLike<number>;
+  let selection: MemoryBank['selection'];
+  if (count >= rows.rows) idx = Array.from({ length: rows.rows }, (_, i) => i);
+  else if (opts.sampling === 'random') idx = sampleIndices(rows.rows, count, mulberry32(seed));
+  else {
+    const c = await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed, signal: opts.signal, onProgress: opts.onProgress });
+    idx = c.indices;
+    if (opts.keepSelection) selection = { space: c.space, squaredNorms: rowSquaredNorms(c.space), coverage2: c.coverage2, assign: c.assign };
+  }
   const bank = selectRows(rows, idx);
-  return { bank, centring: bankCentring(bank), projection };
+  return { bank, centring: bankCentring(bank), projection, sourceRows: Int32Array.from(idx), ...(selection ? { selection } : {}) };
 }
 
 /** Rows a bank built from `patches` rows keeps. */

@@ -52,3 +52,32 @@ export function subjectKey(path: string): string {
   const m = /^((?:NORMAL2-)?IM-\d+)|^(person\d+)/.exec(base);
   return m ? (m[1] ?? m[2]) : base.replace(/\.[^.]*$/, '');
 }
+
+/**
+ * Assigns every item to one of `k` folds, whole groups at a time, for cross-fitting: a detector fitted
+ * without fold f scores the items of fold f, so no item is scored by a detector that saw its group.
+ * Groups go in a seeded random order to the fold with the fewest items so far, which keeps the folds
+ * within one group's size of each other. With k = the number of groups each group is its own fold
+ * (leave-one-group-out). Returns the fold of each item, in input order.
+ */
+export function groupFolds<T>(items: readonly T[], groupOf: (item: T) => string, k: number, seed: number): Int32Array {
+  const sizes = new Map<string, number>();
+  for (const it of items) {
+    const g = groupOf(it);
+    sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  }
+  if (!Number.isInteger(k) || k < 2 || k > sizes.size) {
+    throw new XrayError('INTERNAL', `cannot split ${sizes.size} groups into ${k} folds (2 to ${sizes.size})`);
+  }
+  // Larger groups first (then the seeded order) so that balancing by fewest-items-so-far works.
+  const order = shuffled([...sizes.keys()].sort(), mulberry32(seed)).sort((a, b) => sizes.get(b)! - sizes.get(a)!);
+  const load = new Array<number>(k).fill(0);
+  const foldOf = new Map<string, number>();
+  for (const g of order) {
+    let best = 0;
+    for (let f = 1; f < k; f++) if (load[f] < load[best]) best = f;
+    foldOf.set(g, best);
+    load[best] += sizes.get(g)!;
+  }
+  return Int32Array.from(items, (it) => foldOf.get(groupOf(it))!);
+}

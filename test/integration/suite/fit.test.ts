@@ -147,8 +147,15 @@ describe('Fit detector on a folder', function () {
     assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly', 'models')).sort(), [`${FITTED_ID}.model.json`, `${FITTED_ID}.onnx`], 'nothing else (no temporary files) is left');
     assert.equal(r.images.skipped.length, 1, `one unreadable file skipped: ${JSON.stringify(r.images.skipped)}`);
     assert.ok(r.images.skipped[0].path.endsWith('unreadable.png'));
-    assert.equal(r.images.used, FIT.normalsCount, `every normal image used (calibration ones included): ${JSON.stringify(r.images)}`);
-    assert.ok(r.images.calibration >= 1 && r.images.calibration < r.images.used, `some held out to calibrate: ${JSON.stringify(r.images)}`);
+    assert.equal(r.images.used, FIT.normalsCount, `every normal image used: ${JSON.stringify(r.images)}`);
+    // A dozen images: none held out; each scored by a detector fitted without it, and the user is told
+    // that a threshold from 12 images is shaky.
+    assert.equal(r.images.calibration, 0, `nothing held out: ${JSON.stringify(r.images)}`);
+    assert.equal(r.calibration?.method, 'cross-fit', JSON.stringify(r.calibration));
+    assert.equal(r.calibration?.images, FIT.normalsCount);
+    assert.match(r.calibration?.warning ?? '', /only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images/);
+    const manifest = JSON.parse(readFileSync(r.manifestPath, 'utf8')) as { calibration: { source: string } };
+    assert.match(manifest.calibration.source, /cross-fitted scores .* The threshold comes from only 12 images/);
     assert.ok(Number.isFinite(r.threshold) && r.memoryBank.rows > 0 && r.memoryBank.dims > 0, JSON.stringify(r));
     assert.ok(seen.some((p) => p.stage === 'features'), `stages reported: ${[...new Set(seen.map((p) => p.stage))].join(', ')}`);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i].fraction >= seen[i - 1].fraction - 1e-9, 'progress never goes backwards');
@@ -158,12 +165,16 @@ describe('Fit detector on a folder', function () {
     await vscode.commands.executeCommand('xrayAnomaly.selectModel', FITTED_ID);
     const log = await extensionLog(new RegExp(`Fitted "${FITTED_ID}"`));
     assert.match(log, /skipped unreadable\.png: \[[A-Z_]+\]/, 'the log names the skipped file and why');
+    assert.match(log, /12 images used \(threshold cross-fitted on all 12\)/);
+    assert.match(log, /warning: The threshold comes from only 12 images/);
 
     await new Promise((r) => setTimeout(r, 600)); // the toast slides in
     console.log(`screenshot: ${await screenshot('fit-success-notification')}`);
     await clearToasts();
     // The report behind "Open Report", rendered as the action renders it.
-    assert.match(out.report, /\| Images used \| 12 \(\d+ held out/);
+    assert.match(out.report, /\| Images used \| 12 \(every one fitted on; the threshold is cross-fitted on all 12/);
+    assert.match(out.report, /\| Expected false alarms \| 7\.7% of normal images \(90% range 0\.4% to 22%; aimed at 5%\) \|/);
+    assert.match(out.report, /> \*\*Too few images for a stable threshold\.\*\* The threshold comes from only 12 images/);
     assert.match(out.report, /\| unreadable\.png \| [A-Z_]+ \| .+ \|/);
     await vscode.commands.executeCommand('xrayAnomaly.showFitReport', out.reportUri);
     await new Promise((r) => setTimeout(r, 2000)); // the preview renders
@@ -189,10 +200,13 @@ describe('Fit detector on a folder', function () {
     console.log(`lesion disc: centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), radius ${radius}`);
     console.log(`screenshot: ${await screenshot('fit-viewer-new-model')}`);
     assert.ok(scores[FIT.lesion] > scores[FIT.heldOutNormal], `the lesion scores above the normal: ${JSON.stringify(scores)}`);
+    // The calibration is honest: the normal phantom (not fitted on) is not a false alarm, the lesion is caught.
+    assert.ok(scores[FIT.heldOutNormal] < r.threshold, `the normal phantom scores ${scores[FIT.heldOutNormal]}, below the threshold ${r.threshold}`);
+    assert.ok(scores[FIT.lesion] >= r.threshold, `the lesion scores ${scores[FIT.lesion]}, above the threshold ${r.threshold}`);
     // The heatmap explains the score: the region drawn above threshold sits on the lesion (its centroid
     // within the disc, its bounds around the disc's centre). The same phantom without the lesion may show
-    // a speck (the pixel threshold is a 99th percentile of only two calibration images' patches), but
-    // nothing comparable.
+    // a speck (the pixel threshold is the 99th percentile of the normal patches' cross-fitted distances,
+    // so about 1% of a normal map is above it), but nothing comparable.
     const lesionHot = hot[FIT.lesion];
     assert.ok(lesionHot, 'the lesion image has a region above the map threshold');
     const [hx, hy] = lesionHot.centroid;

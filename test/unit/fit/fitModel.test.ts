@@ -75,7 +75,13 @@ test('planted bright and dark blobs rank above every normal, and the map of the 
   const result = await fitModel(request({ outDir: out }), io(), { onProgress: (p) => progress.push(p) });
   assert.deepEqual(readdirSync(out).sort(), ['phantom-detector.model.json', 'phantom-detector.onnx']);
   assert.equal(result.images.used, 20);
-  assert.equal(result.images.calibration, 3);
+  // No hold-out: every image is fitted on, and every image calibrates by cross-fitting.
+  assert.equal(result.images.calibration, 0);
+  assert.equal(result.calibration.method, 'cross-fit');
+  assert.equal(result.calibration.images, 20);
+  assert.equal(result.calibration.rank, 20, '⌈21 x 0.95⌉');
+  assert.equal(result.calibration.warning, undefined, '20 images are enough not to be warned');
+  assert.ok(Math.abs(result.calibration.falseAlarm.expected - 1 / 21) < 1e-12);
   assert.ok(result.memoryBank.rows > 0 && result.memoryBank.dims === 384);
 
   // Progress: stages in order, fraction never decreasing, ending at 1, an ETA on the way.
@@ -92,6 +98,8 @@ test('planted bright and dark blobs rank above every normal, and the map of the 
   const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
   assert.deepEqual(manifest.outputs, { anomalyMap: 'anomaly_map', score: 'pred_score' });
   assert.equal(manifest.calibration.threshold, result.threshold);
+  assert.match(manifest.calibration.source ?? '', /^Threshold for 95% specificity: the highest of 20 cross-fitted scores of normal images, each scored by a detector fitted without its patient group \(20 groups; Gaussian refitted 20 times/);
+  assert.match(manifest.calibration.source ?? '', /expected false alarms: about 4\.8% of normal images \(90% range 0\.3-14%\)\.$/);
   const session = await ort.InferenceSession.create(join(out, manifest.onnx), { intraOpNumThreads: 1 });
   assert.deepEqual([...session.outputNames].sort(), ['anomaly_map', 'pred_score']);
   checkModelIO(manifest, { inputs: [{ name: session.inputNames[0], dims: ['N', 3, 'H', 'W'] }], outputs: [...session.outputNames] });
@@ -192,6 +200,39 @@ test('a tap on an intermediate tensor works (the backbone is cut there)', async 
   const s = await ort.InferenceSession.create(r.onnxPath);
   assert.deepEqual([...s.outputNames].sort(), ['anomaly_map', 'pred_score']);
   await s.release();
+});
+
+test('calibration: cross-fitted leaving out one patient at a time by default, a hold-out on request; a small folder is warned about', async () => {
+  // 12 images of 6 patients, named as the chest X-ray data names them (IM-<patient>-<study>-<image>).
+  const dir = join(work, 'patients');
+  require('node:fs').mkdirSync(dir, { recursive: true });
+  const files = normals.slice(0, 12).map((src, i) => {
+    const dst = join(dir, `IM-${String(100 + Math.floor(i / 2)).padStart(4, '0')}-0001-000${(i % 2) + 1}.png`);
+    writeFileSync(dst, readFileSync(src));
+    return dst;
+  });
+  const cf = await fitModel(request({ outDir: outDir('cal-cf'), files, backboneManifestPath: tinyBackbone }), io());
+  assert.deepEqual({ ...cf.calibration, falseAlarm: undefined, warning: undefined }, { method: 'cross-fit', images: 12, folds: 6, groups: 6, rank: 12, falseAlarm: undefined, warning: undefined });
+  assert.match(cf.calibration.warning ?? '', /^The threshold comes from only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images \(90% range 0\.4-22%\) instead of 5%\./);
+  const manifest = parseManifest(readFileSync(cf.manifestPath, 'utf8'), cf.manifestPath);
+  assert.match(manifest.calibration.source ?? '', /the highest of 12 cross-fitted scores .* \(6 groups; Gaussian refitted 6 times.*The threshold comes from only 12 images/);
+  assert.match(manifest.description ?? '', /threshold is cross-fitted on 12 of them/);
+
+  const ho = await fitModel(request({ outDir: outDir('cal-ho'), files, backboneManifestPath: tinyBackbone, calibrationFraction: 0.25 }), io());
+  assert.equal(ho.images.calibration, 2, 'whole patients: 3 of 12 rounds down to one patient of two images');
+  assert.equal(ho.calibration.method, 'held-out');
+  assert.equal(ho.calibration.images, 2);
+  assert.match(ho.calibration.warning ?? '', /only 2 images/);
+  assert.match(JSON.parse(readFileSync(ho.manifestPath, 'utf8')).calibration.source, /the highest of 2 scores of held-out normal images/);
+  // A hold-out that would have to split the only patient is refused, not taken from the fitted images.
+  const onePatient = files.map((f, i) => {
+    const dst = join(dir, `IM-0999-0001-${String(i).padStart(4, '0')}.png`);
+    writeFileSync(dst, readFileSync(f));
+    return dst;
+  });
+  await assert.rejects(fitModel(request({ outDir: outDir('cal-one'), files: onePatient, backboneManifestPath: tinyBackbone, calibrationFraction: 0.25 }), io()), (e: unknown) => isCode('MODEL_INVALID')(e) && /without splitting a patient/.test((e as Error).message));
+  const one = await fitModel(request({ outDir: outDir('cal-one-cf'), files: onePatient, backboneManifestPath: tinyBackbone }), io());
+  assert.equal(one.calibration.groups, 12, 'names that tell no patients apart: each image is its own group');
 });
 
 test('cancelling during features or during the coreset gives CANCELLED and leaves no file, not even a temporary one', async () => {

@@ -141,3 +141,34 @@ export function syntheticMaps(n: number, seed: number, anomalous: boolean[] = []
         }
   return { data, n, c: C, h: H, w: W };
 }
+
+/**
+ * Like syntheticMaps, but images differ from each other the way radiographs do, not only by pixel noise:
+ * each has its own gain (exposure), phase of the channel profile (pose) and left-right tilt, so the pooled
+ * statistics vary between images and the Gaussian part has something to model. `lesions[i]` plants the
+ * same bright 2x2 blob as syntheticMaps. Images are independent draws: any two seeds give exchangeable sets.
+ */
+export function variedMaps(n: number, seed: number, lesions: boolean[] = []): FeatureMaps {
+  const { c: C, h: H, w: W } = SYNTHETIC_MAP_DIMS;
+  const g = gaussianRng(mulberry32(seed));
+  const data = new Float32Array(n * C * H * W);
+  for (let i = 0; i < n; i++) {
+    const gain = 1 + 0.15 * g();
+    const phase = 0.5 * g();
+    const tilt = 0.2 * g();
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          let v = Math.max(0, gain * (1 + 0.5 * Math.sin(c + y / 2 + phase)) + (tilt * (x - W / 2)) / W + 0.3 * g());
+          if (lesions[i] && y >= 2 && y < 4 && x >= 3 && x < 5 && c % 3 === 0) v += 4;
+          data[((i * C + c) * H + y) * W + x] = v;
+        }
+  }
+  return { data, n, c: C, h: H, w: W };
+}
+
+/** Images [start, end) of a batch of maps. */
+export function sliceMaps(m: FeatureMaps, start: number, end: number): FeatureMaps {
+  const per = m.c * m.h * m.w;
+  return { ...m, n: end - start, data: m.data.slice(start * per, end * per) };
+}

@@ -82,7 +82,11 @@ test('12 phantoms with the default recipe: the bank keeps its minimum, and the m
       sy += hy;
     }
     assert.ok(hot > 0 && hot < 0.4 * map.data.length, `${p.path}: ${hot} of ${map.data.length} map pixels above threshold`);
-    assert.ok(Math.hypot(sx / hot - bx, sy / hot - by) <= r, `${p.path}: hot region centred at (${(sx / hot).toFixed(0)}, ${(sy / hot).toFixed(0)})`);
+    // The region is cut from a 3x3-smoothed 8x8 map, so its centroid is good to about half a cell (the
+    // map's peak, above, is held to the lesion itself). The pixel threshold is the 99th percentile of
+    // the normal patches' cross-fitted distances: on the normal phantoms ~1% of the map is above it.
+    const cell = Math.abs(applyAffine(map.toImage, 16, 0)[0] - applyAffine(map.toImage, 0, 0)[0]);
+    assert.ok(Math.hypot(sx / hot - bx, sy / hot - by) <= r + cell / 2, `${p.path}: hot region centred at (${(sx / hot).toFixed(0)}, ${(sy / hot).toFixed(0)}); cell ${cell.toFixed(0)} px`);
   }
   await session.release();
 });

@@ -1,0 +1,183 @@
+/**
+ * From scores of normal images the detector never saw (held out, or cross-fitted) to the numbers a model
+ * carries: the standardisers that put the global and local parts on one scale, the decision threshold,
+ * the map standardiser and pixel threshold, and what the threshold can promise.
+ *
+ * The threshold is an order statistic, chosen as split-conformal prediction chooses it: with n
+ * exchangeable normal scores, the k-th smallest is exceeded by a new normal image with probability
+ * exactly (n + 1 - k) / (n + 1), so k = ⌈(n + 1) q⌉ keeps the false-alarm rate at or below 1 - q
+ * (Vovk et al. 2005; Bates et al. 2023, "Testing for outliers with conformal p-values"). An interpolated
+ * sample quantile has no such guarantee and on few scores falls below it: the 95th percentile of 12
+ * scores lies between the 11th and 12th, which a new normal image exceeds about 1 time in 9. With fewer
+ * than q / (1 - q) scores (19 for q = 0.95) the rank would be n + 1: the 95th percentile is not in the
+ * sample at all, and the maximum is the best there is (false-alarm rate 1 / (n + 1)) — which is what the
+ * warning says.
+ *
+ * Given the calibration scores, the false-alarm rate of the threshold is itself random: it follows
+ * Beta(n + 1 - k, k) over fits (the coverage of an order statistic), and its spread is what "the
+ * threshold of a small folder is unstable" means in numbers.
+ */
+import { XrayError } from '../errors';
+import { quantile } from '../metrics/roc';
+import { combineScores, type Standardiser, standardiser } from './combine';
+
+/** Below this many calibration scores the user is warned: see calibrationNote. */
+export const MIN_STABLE_CALIBRATION = 20;
+
+/** 1-based rank of the order statistic used as threshold: ⌈(n + 1) q⌉, at most n. */
+export function thresholdRank(n: number, q: number): number {
+  if (!(Number.isInteger(n) && n >= 1)) throw new XrayError('INTERNAL', `a threshold needs at least 1 calibration score, got ${n}`);
+  if (!(q > 0 && q < 1)) throw new XrayError('INTERNAL', `the threshold quantile must be in (0, 1), got ${q}`);
+  // The epsilon keeps a product that is whole in exact arithmetic from rounding up when float error lands it just above.
+  return Math.min(n, Math.max(1, Math.ceil((n + 1) * q - 1e-9)));
+}
+
+/** The k-th smallest value (1-based). */
+export function orderStatistic(values: ArrayLike<number>, k: number): number {
+  const s = Float64Array.from(values).sort();
+  if (!(k >= 1 && k <= s.length)) throw new XrayError('INTERNAL', `order statistic ${k} of ${s.length} values`);
+  return s[k - 1];
+}
+
+export interface FalseAlarmRate {
+  /** 1 - q: what the threshold aims at. */
+  nominal: number;
+  /** Expected share of new normal images above the threshold, over fits: (n + 1 - k) / (n + 1). */
+  expected: number;
+  /** 5th and 95th percentiles of that share over fits (the Beta(n + 1 - k, k) law). */
+  low: number;
+  high: number;
+}
+
+/** What a threshold at rank thresholdRank(n, q) of n normal scores promises about new normal images. */
+export function falseAlarmRate(n: number, q: number): FalseAlarmRate {
+  const k = thresholdRank(n, q);
+  const a = n + 1 - k;
+  return { nominal: 1 - q, expected: a / (n + 1), low: betaQuantile(a, k, 0.05), high: betaQuantile(a, k, 0.95) };
+}
+
+/**
+ * Quantile of Beta(a, b) for positive integers a, b, by bisection on its CDF, which for integer
+ * parameters is a binomial tail: P(Beta(a, b) <= x) = P(Binomial(a + b - 1, x) >= a).
+ */
+export function betaQuantile(a: number, b: number, p: number): number {
+  if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= 1)) throw new XrayError('INTERNAL', `Beta(${a}, ${b}) needs positive integer parameters here`);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (binomialUpperTail(a + b - 1, mid, a) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** P(Binomial(n, x) >= a), summed in log space (n may be in the thousands). */
+function binomialUpperTail(n: number, x: number, a: number): number {
+  if (x <= 0) return a <= 0 ? 1 : 0;
+  if (x >= 1) return 1;
+  const lx = Math.log(x);
+  const l1x = Math.log1p(-x);
+  // log C(n, j), built up from j = 0.
+  let logC = 0;
+  let total = 0;
+  for (let j = 0; j <= n; j++) {
+    if (j > 0) logC += Math.log((n - j + 1) / j);
+    if (j >= a) total += Math.exp(logC + j * lx + (n - j) * l1x);
+  }
+  return Math.min(1, total);
+}
+
+export type CalibrationMethod = 'held-out' | 'cross-fit';
+
+export interface CalibrationInfo {
+  method: CalibrationMethod;
+  /** Normal images whose unseen scores set the threshold. */
+  images: number;
+  /** Cross-fitting: folds the Gaussian was refitted on (the memory bank always leaves one group out). */
+  folds?: number;
+  /** Cross-fitting: patient groups (file names that tell the patient), or undefined when each image is its own. */
+  groups?: number;
+  /** Rank of the threshold among the calibration scores (1-based, ascending). */
+  rank: number;
+  falseAlarm: FalseAlarmRate;
+  /** For the user: the threshold is from too few images (see MIN_STABLE_CALIBRATION); undefined otherwise. */
+  warning?: string;
+}
+
+const pct = (x: number): string => {
+  const v = 100 * x;
+  return `${v < 1 ? v.toFixed(1) : v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)}%`;
+};
+
+/** "about 7.7% (90% range 0.4-17%)" */
+export function describeFalseAlarm(f: FalseAlarmRate): string {
+  return `about ${pct(f.expected)} of normal images (90% range ${pct(f.low).replace('%', '')}-${pct(f.high)})`;
+}
+
+/**
+ * The warning for a threshold from `n` images, or undefined when there are enough. Says how many, what
+ * false-alarm rate to expect instead of the nominal one, and what would fix it.
+ */
+export function smallCalibrationWarning(n: number, q: number): string | undefined {
+  if (n >= MIN_STABLE_CALIBRATION) return undefined;
+  const f = falseAlarmRate(n, q);
+  const nominal = Math.round(q * 1000) / 10;
+  return (
+    `The threshold comes from only ${n} image${n === 1 ? '' : 's'}, too few for a stable ${nominal}th percentile: ` +
+    `expect false alarms on ${describeFalseAlarm(f)} instead of ${pct(f.nominal)}. ` +
+    `Fit on at least ${MIN_STABLE_CALIBRATION} normal images (50 or more for a steady threshold).`
+  );
+}
+
+/** Calibration scores of normal images the detector did not see, per part. */
+export interface UnseenScores {
+  global?: ArrayLike<number>;
+  local?: ArrayLike<number>;
+  /** Their patch distances (local part), all images concatenated. */
+  maps?: ArrayLike<number>;
+}
+
+export interface Calibrated {
+  globalStd?: Standardiser;
+  localStd?: Standardiser;
+  mapStd?: Standardiser;
+  pixelThreshold?: number;
+  threshold: number;
+  rank: number;
+  /** The combined scores of the calibration images (their range normalises displayed scores). */
+  combined: Float32Array;
+}
+
+/**
+ * Standardisers, threshold and map constants from unseen normal scores. The two parts are standardised
+ * by the mean and sd of the SAME unseen scores the threshold is taken from: in-sample scores would not
+ * do (the local part of a fitted image is ~0 when the bank holds its own patches, so its sd would be
+ * far too small and that part would dominate every new image's score). Estimating two scale factors
+ * from the scores that then set the quantile costs one degree of freedom (only the ratio of the sds
+ * changes the ranking; the means shift scores and threshold alike), which is negligible from about ten
+ * scores on; with the old two held-out images it was everything (each part's z-scores were ±0.71, so
+ * the threshold was always ~1.27 whatever the images).
+ */
+export function calibrateFromUnseen(s: UnseenScores, weights: { global: number; local: number }, q: number): Calibrated {
+  const n = (s.global ?? s.local)?.length ?? 0;
+  if (n < 2) throw new XrayError('INTERNAL', `calibration needs at least 2 normal images, got ${n}`);
+  if (s.global && s.local && s.global.length !== s.local.length) throw new XrayError('INTERNAL', 'global and local calibration scores differ in count');
+  const out: Partial<Calibrated> = {};
+  const parts = [];
+  if (s.global) {
+    out.globalStd = standardiser(s.global);
+    parts.push({ scores: s.global, std: out.globalStd, weight: weights.global });
+  }
+  if (s.local) {
+    out.localStd = standardiser(s.local);
+    parts.push({ scores: s.local, std: out.localStd, weight: weights.local });
+  }
+  if (s.maps && s.maps.length >= 2) {
+    out.mapStd = standardiser(s.maps);
+    out.pixelThreshold = (quantile(s.maps, 0.99) - out.mapStd.mean) / out.mapStd.sd;
+  }
+  const combined = combineScores(parts);
+  const rank = thresholdRank(n, q);
+  return { ...out, threshold: orderStatistic(combined, rank), rank, combined };
+}
