@@ -2,15 +2,18 @@
  * `npm run bench:accuracy -- --data <folder with NORMAL/ and PNEUMONIA/>`
  *   Scores every image of the folder with the DEFAULT model (the first in the model list) through the
  *   engine, and prints ROC-AUC, AP and the confusion matrix at the model's calibrated threshold.
- * `npm run bench:accuracy -- --data <folder> --refit [--seed 2] [--val-per-class 300] [--coreset 0.01] [--calibration 0.15]`
+ * `npm run bench:accuracy -- --data <folder> --refit [--seed 2] [--val-per-class 300] [--coreset 0.01] [--calibration 0.15] [--pipeline <name>]`
  *   The research protocol through the product: seeded patient-grouped split of the folder, fit on the
  *   remaining normals through the engine (as `xray-anomaly fit`), evaluate on the held-out images.
+ *   --pipeline fits with one of the named preprocessing pipelines of scripts/models/pipelines.ts (a
+ *   backbone manifest carrying it, as `xray-anomaly fit --backbone`); default: the bundled backbone's.
  * Options: --abnormal <subfolder> (PNEUMONIA)  --json <file> (write the figures)  --threads N (2)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverModels } from '../../src/core/model/registry';
 import { formatConfusion, type EvalReport } from '../../src/cli/scoring';
+import { backboneWithPipeline } from './pipelines';
 import { argValue, evaluateThroughEngine, fitThroughEngine, materialiseSplit, modelInfoOf, newEngine, ROOT } from './protocol';
 import { promises as fsp, existsSync } from 'node:fs';
 
@@ -36,9 +39,11 @@ async function main(argv: string[]): Promise<void> {
       console.error(`split seed ${seed}: fit on ${split.counts.fit} normals; validation ${split.counts.valNormal} normal + ${split.counts.valAbnormal} ${abnormal} (links under ${split.dir})`);
       const coreset = argValue(argv, '--coreset') ? Number(argValue(argv, '--coreset')) : undefined;
       const calibration = argValue(argv, '--calibration') ? Number(argValue(argv, '--calibration')) : undefined;
-      const fit = await fitThroughEngine(engine, split.fit, { id: `refit-seed${seed}`, out: join(split.dir, 'model'), coreset, calibration });
+      const pipeline = argValue(argv, '--pipeline');
+      const backbone = pipeline ? backboneWithPipeline(join(split.dir, 'backbone'), pipeline) : undefined;
+      const fit = await fitThroughEngine(engine, split.fit, { id: `refit-seed${seed}`, out: join(split.dir, 'model'), coreset, calibration, backbone });
       const ev = await evaluateThroughEngine(engine, modelInfoOf(fit.manifestPath), split.val, abnormal, join(split.dir, 'eval'));
-      report = { ...ev, protocol: { seed, counts: split.counts, coreset: coreset ?? 0.01, calibration: calibration ?? 0.15 }, fit: { ...fit, images: { ...fit.images, skipped: fit.images.skipped.length } } };
+      report = { ...ev, protocol: { seed, counts: split.counts, coreset: coreset ?? 0.01, calibration: calibration ?? 0.15, pipeline: pipeline ?? 'backbone default' }, fit: { ...fit, images: { ...fit.images, skipped: fit.images.skipped.length } } };
     } else {
       const { models } = await discoverModels([{ path: join(ROOT, 'models'), origin: 'bundled' }], {
         readdir: (d) => fsp.readdir(d),

@@ -5,16 +5,23 @@
  * through the engine (as `xray-anomaly fit`), an evaluation on the held-out images through the engine
  * (as `xray-anomaly eval`), and the figures written into the manifest, which is marked as the default.
  *
+ * The preprocessing is the named pipeline DEFAULT_PIPELINE of scripts/models/pipelines.ts, carried by a
+ * backbone manifest written next to a link to the bundled backbone (the fit copies it into the model);
+ * why that one: docs/experiments/heatmap-preprocessing.md.
+ *
  * Options: --data <train folder> (../shared/data/chest-xray-pneumonia/train)  --seed N (2)  --threads N (2)
+ *          --pipeline <name> (DEFAULT_PIPELINE)
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseManifest } from '../../src/core/model/validate';
 import type { ModelManifest } from '../../src/core/model/manifest';
 import { formatConfusion } from '../../src/cli/scoring';
+import { backboneWithPipeline, pipelineNamed } from './pipelines';
 import { argValue, evaluateThroughEngine, fitThroughEngine, materialiseSplit, modelInfoOf, newEngine, ROOT } from './protocol';
 
 export const DEFAULT_MODEL_ID = 'chest-patchcore';
+export const DEFAULT_PIPELINE = 'crop-inpaint-wide';
 const DATA = join(ROOT, '../shared/data/chest-xray-pneumonia/train');
 const ATTRIBUTION =
   'Fitted on chest X-ray images from Kermany, D., Zhang, K., Goldbaum, M. (2018), Labeled Optical Coherence Tomography (OCT) and Chest X-Ray Images for Classification, Mendeley Data, v2, doi:10.17632/rscbjbr9sj.2, licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). The backbone is MobileNetV2 from npm nsfwjs (MIT, (c) Infinite Red). This model is a derivative work of both and carries both attributions.';
@@ -23,8 +30,11 @@ async function main(argv: string[]): Promise<void> {
   const data = argValue(argv, '--data') ?? DATA;
   const seed = Number(argValue(argv, '--seed') ?? 2);
   const threads = Number(argValue(argv, '--threads') ?? 2);
+  const pipeline = argValue(argv, '--pipeline') ?? DEFAULT_PIPELINE;
   const out = join(ROOT, 'models', DEFAULT_MODEL_ID);
   const split = await materialiseSplit({ data, abnormal: 'PNEUMONIA', seed, valPerClass: 300 });
+  const backbone = backboneWithPipeline(join(split.dir, 'backbone'), pipeline);
+  console.error(`preprocessing: ${pipelineNamed(pipeline).label}`);
   console.error(`split seed ${seed}: fit on ${split.counts.fit} normals; validation ${split.counts.valNormal} normal + ${split.counts.valAbnormal} pneumonia`);
   const engine = newEngine(threads);
   try {
@@ -34,22 +44,24 @@ async function main(argv: string[]): Promise<void> {
       out,
       coreset: 0.01,
       calibration: 0.15,
+      backbone,
     });
     rmSync(join(split.dir, 'eval.NORMAL.jsonl'), { force: true });
     rmSync(join(split.dir, 'eval.PNEUMONIA.jsonl'), { force: true });
     const ev = await evaluateThroughEngine(engine, modelInfoOf(fit.manifestPath), split.val, 'PNEUMONIA', join(split.dir, 'eval'));
     const c = ev.confusion;
     const m = JSON.parse(readFileSync(fit.manifestPath, 'utf8')) as ModelManifest;
-    const figures = `Validation on held-out TRAIN images (patient-grouped split seed ${seed}: ${ev.images.normal} normal + ${ev.images.abnormal} pneumonia, never used for fitting): ROC-AUC ${ev.rocAuc.toFixed(3)}, AP ${ev.averagePrecision.toFixed(3)}; at the calibrated threshold (95th percentile of ${fit.images.calibration} held-out normals) sensitivity ${c.tpr.toFixed(3)}, specificity ${(1 - c.fpr).toFixed(3)}.`;
+    const figures = `Validation on held-out TRAIN images (patient-grouped split seed ${seed}: ${ev.images.normal} normal + ${ev.images.abnormal} pneumonia, never used for fitting): ROC-AUC ${ev.rocAuc.toFixed(3)}, AP ${ev.averagePrecision.toFixed(3)}; at the calibrated threshold (set for 95% specificity on ${fit.images.calibration} held-out normals) sensitivity ${c.tpr.toFixed(3)}, specificity ${(1 - c.fpr).toFixed(3)}.`;
     m.default = true;
     m.description =
       `Flags chest radiographs unlike normal ones. Fitted on ${fit.images.used - fit.images.calibration} normal paediatric frontal chest X-rays (Kermany et al. 2018, CC BY 4.0; ${fit.images.calibration} more held out to calibrate): ` +
-      `Gaussian of MobileNetV2 block-10 feature statistics + PatchCore memory bank (1% coreset), standardised and summed; the map shows patches unlike any normal patch. ${figures} ` +
+      `Gaussian of MobileNetV2 block-10 feature statistics + PatchCore memory bank (1% coreset), standardised and summed; the map shows patches unlike any normal patch. ${pipelineNamed(pipeline).describe ? pipelineNamed(pipeline).describe + ' ' : ''}${figures} ` +
       'Trained on one hospital\'s paediatric images: expect a shift on other populations and devices; not a diagnostic device.';
     m.license = 'CC BY 4.0 (fitted on the Kermany et al. 2018 chest X-ray data) and MIT (nsfwjs backbone); see the provenance.';
     m.provenance = `${m.provenance}\n${ATTRIBUTION}\nRegenerate: npm run models:default (scripts/models/default-model.ts).`;
     m.metadata = {
       ...m.metadata,
+      preprocessing: { pipeline, chosenIn: 'docs/experiments/heatmap-preprocessing.md', regenerate: `npm run models:default -- --pipeline ${pipeline}` },
       validation: {
         split: { seed, fit: split.counts.fit, validationNormal: ev.images.normal, validationPneumonia: ev.images.abnormal, grouping: 'patient (file name)', source: 'chest-xray-pneumonia/train' },
         rocAuc: ev.rocAuc,
