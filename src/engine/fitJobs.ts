@@ -77,7 +77,9 @@ export class FitJobs implements FitService {
           { files: this.files, decode: this.deps.decode, prepare: this.deps.prepare, compute, defaultBackbonePath: this.deps.defaultBackbonePath },
           { signal: abort.signal, onProgress: (p: FitModelProgress) => this.deps.notify({ jobId: req.jobId, ...p }) },
         );
-        this.deps.log('info', `Fit ${req.jobId} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.images.used} images, ${result.images.skipped.length} skipped, bank ${result.memoryBank.rows} rows`);
+        const c = result.calibration;
+        this.deps.log('info', `Fit ${req.jobId} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.images.used} images, ${result.images.skipped.length} skipped, bank ${result.memoryBank.rows} rows; threshold ${result.threshold.toFixed(4)} (${c.method}, rank ${c.rank} of ${c.images})`);
+        if (c.warning) this.deps.log('warn', `Fit ${req.jobId}: ${c.warning}`);
         return result;
       } finally {
         await compute.release().catch((err: unknown) => this.deps.log('warn', `Releasing fit sessions failed: ${String(err)}`));

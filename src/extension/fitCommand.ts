@@ -53,6 +53,7 @@ export interface FitDetectorArgs {
   outDir?: vscode.Uri | string;
   overwrite?: boolean;
   quiet?: boolean;
+  /** Hold out this share of the images to calibrate, instead of cross-fitting on all of them (see FitRequest). */
   calibrationFraction?: number;
   coresetRatio?: number;
   /** Detector kind (see FitRequest.kind); default 'combined'. */

@@ -72,11 +72,17 @@ export interface CrossFitted {
   groups: number;
 }
 
+/** Gaussian refits for `scored` of `images` images in `groups` groups (see the header: at most 5% left out). */
+export function foldCount(images: number, scored: number, groups: number, maxFolds = DEFAULT_CROSS_FIT.maxFolds): number {
+  return Math.min(groups, maxFolds, Math.max(10, Math.ceil(scored / (0.05 * images))));
+}
+
 /** Bank rows a group may own before its patches are searched against the bank without them. */
 const SHARED_SEARCH_K = 16;
 
 export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput, opts: CrossFitOptions = {}): Promise<CrossFitted> {
-  const { maxImages, maxFolds } = { ...DEFAULT_CROSS_FIT, ...opts };
+  const maxImages = opts.maxImages ?? DEFAULT_CROSS_FIT.maxImages;
+  const maxFolds = opts.maxFolds ?? DEFAULT_CROSS_FIT.maxFolds;
   const n = input.groups.length;
   const groupNames = [...new Set(input.groups)];
   if (groupNames.length < 2) throw new XrayError('INTERNAL', `cross-fitting needs images of at least 2 groups, got ${groupNames.length}`);
@@ -91,7 +97,7 @@ export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput
   const images = Int32Array.from(chosen);
   const scoredGroups = new Set(chosen.map(groupOf)).size;
   if (scoredGroups < 2) throw new XrayError('INTERNAL', 'cross-fitting needs at least 2 groups among the scored images');
-  const k = Math.min(scoredGroups, maxFolds, Math.max(10, Math.ceil(chosen.length / (0.05 * n))));
+  const k = foldCount(n, chosen.length, scoredGroups, maxFolds);
 
   // Progress: the Gaussian refits first, then the bank searches, each part its share of 0..1.
   const parts = (input.pooled ? 1 : 0) + (input.patches ? 1 : 0);
@@ -137,8 +143,9 @@ export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput
  *     where the bank holds every patch) is searched against the bank without its rows;
  *  2. plus the rows such a fit would have selected in their place. The bank less a group's rows has holes
  *     exactly where that group's patches were unusual (farthest-first selection picks them), and those
- *     holes are what makes its patches look far: on 100 chest X-rays the group-less bank put unseen
- *     patients 0.33 sd above truly unseen images, and the threshold at 99.3% specificity instead of 95%.
+ *     holes make its patches look far: on 100 chest X-rays (1000-row bank) the local scores of the left-out
+ *     patients averaged 4.719 against 4.659 for 300 new patients (sd 0.17), and 0.056 above a bank
+ *     selected afresh without the patient (25 patients checked); repaired, 4.671, and 0.008 above.
  *     So the selection is repaired: rows that had their nearest bank row in the group get their distance
  *     to the remaining rows, and the farthest-first rule continues over the other groups' rows until
  *     the bank has the size a fit without the group would have (bankRowCount). Random banks are refilled

@@ -311,7 +311,8 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
     const cal = await scoreWithDetector(be, det, heldOut, { keepMaps: true });
     unseen = { global: cal.global, local: cal.local, maps: cal.maps };
   } else {
-    const { method: _method, ...opts } = calibration as { method: 'cross-fit' } & CrossFitOptions;
+    const c = calibration as { method: 'cross-fit' } & CrossFitOptions;
+    const opts: CrossFitOptions = { maxImages: c.maxImages, maxFolds: c.maxFolds };
     const cf = await crossFittedScores(
       be,
       {

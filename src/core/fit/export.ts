@@ -126,10 +126,12 @@ export function calibrationSource(det: FittedDetector): string {
   const c = det.calibration;
   const q = det.recipe.thresholdQuantile;
   const which = c.rank === c.count ? `the highest of ${c.count}` : `the ${ordinal(c.rank)} lowest of ${c.count}`;
-  const scores =
-    c.method === 'cross-fit'
-      ? `cross-fitted scores of normal images, each scored by a detector fitted without its patient group (${c.groups ?? c.count} groups; Gaussian refitted ${c.folds ?? 0} times, memory bank searched without the group's rows)`
-      : 'scores of held-out normal images';
+  const how = [
+    `${c.groups ?? c.count} groups`,
+    ...(det.gaussian ? [`Gaussian refitted ${c.folds} times`] : []),
+    ...(det.bank ? ["memory bank without the group's rows, re-selected to full size"] : []),
+  ];
+  const scores = c.method === 'cross-fit' ? `cross-fitted scores of normal images, each scored by a detector fitted without its patient group (${how.join('; ')})` : 'scores of held-out normal images';
   const warning = smallCalibrationWarning(c.count, q);
   return [
     `Threshold for ${Math.round(q * 1000) / 10}% specificity: ${which} ${scores} (rank ⌈(n+1)·${q}⌉, capped at n)`,

@@ -27,7 +27,7 @@ import type { PipelineSpec } from '../preprocess/spec';
 import { FeatureExtractor } from './backbone';
 import type { CalibrationInfo } from './calibrate';
 import { type ComputeBackend, f32 } from './compute';
-import { DEFAULT_CROSS_FIT } from './crossfit';
+import { DEFAULT_CROSS_FIT, foldCount } from './crossfit';
 import { type CalibrationSource, DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreTolerances, scoreWithDetector, TrainingSet } from './detector';
 import { calibrationInfo, exportDetector } from './export';
 import type { FeatureMaps } from './features';
@@ -372,14 +372,15 @@ function coresetSeconds(images: number, recipe: DetectorRecipe): number {
 
 /**
  * Nominal calibration seconds: scoring the calibration images against the bank (~20 ms each at 14x14 and
- * a 1000-2600-row bank on one busy core), plus, when cross-fitted, the Gaussian refits (~40 ms each
- * below 768 images, where the dual form applies; ~0.6 s above).
+ * a 1000-2600-row bank on one busy core; cross-fitting's bank repair adds about as much again), plus,
+ * when cross-fitted, the Gaussian refits (~40-200 ms each below 768 images, where the dual form applies;
+ * ~0.6 s above).
  */
 function calibrateSeconds(files: number, recipe: DetectorRecipe, fraction: number | undefined): number {
   if (fraction !== undefined) return 1 + 0.02 * files * fraction;
   const scored = Math.min(files, DEFAULT_CROSS_FIT.maxImages);
-  const refits = recipe.global.enabled ? Math.min(scored, DEFAULT_CROSS_FIT.maxFolds) * (files < 768 ? 0.04 : 0.6) : 0;
-  return 1 + (recipe.local.enabled ? 0.02 * scored : 0) + refits;
+  const refits = recipe.global.enabled ? foldCount(files, scored, scored) * (files < 768 ? 0.04 + 2e-4 * files : 0.6) : 0;
+  return 1 + (recipe.local.enabled ? 0.03 * scored : 0) + refits;
 }
 
 const FS_REASONS: Record<string, string> = { ENOENT: 'it does not exist', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a folder', EIO: 'an I/O error' };

@@ -285,11 +285,14 @@ test('detector kinds: gaussian writes a score-only model, patchcore a map withou
   assert.deepEqual([...gs.outputNames], ['pred_score']);
   await gs.release();
   assert.equal(JSON.parse(readFileSync(g.manifestPath, 'utf8')).outputs.anomalyMap, undefined);
+  // The calibration source names the parts that were cross-fitted, and only those.
+  assert.match(JSON.parse(readFileSync(g.manifestPath, 'utf8')).calibration.source, /\(20 groups; Gaussian refitted 20 times\)/);
   const p = await fitModel(request({ outDir: outDir('kind-patchcore'), kind: 'patchcore', backboneManifestPath: backbone }), io());
   const ps = await ort.InferenceSession.create(p.onnxPath);
   assert.deepEqual([...ps.outputNames].sort(), ['anomaly_map', 'pred_score']);
   await ps.release();
   assert.ok(p.memoryBank.rows > 0);
+  assert.match(JSON.parse(readFileSync(p.manifestPath, 'utf8')).calibration.source, /\(20 groups; memory bank without the group's rows, re-selected to full size\)/);
   await assert.rejects(
     fitModel(request({ outDir: outDir('kind-bad'), kind: 'knn' as never, backboneManifestPath: backbone }), io()),
     (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /detector kind/.test(e.message),
