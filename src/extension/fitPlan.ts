@@ -4,7 +4,7 @@
  * notification says, and the summary that goes to the log and the report.
  */
 import * as path from 'node:path';
-import type { CalibrationInfo } from '../core/fit/calibrate';
+import { type CalibrationInfo, formatPercent } from '../core/fit/calibrate';
 import type { ModelInfo } from '../core/model/manifest';
 import type { EngineNotifications, FitResult, FitStage } from '../protocol/engine';
 
@@ -200,10 +200,6 @@ export function summaryLines(s: FitSummaryInput): string[] {
   return [head, ...(warning ? [`  warning: ${warning}`] : []), ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`)];
 }
 
-function percent(x: number): string {
-  const v = 100 * x;
-  return `${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)}%`;
-}
 
 /** The report's rows on the threshold: how it was found and what it promises. */
 function calibrationRows(r: FitResultWithCalibration): string[] {
@@ -216,7 +212,7 @@ function calibrationRows(r: FitResultWithCalibration): string[] {
   const f = c.falseAlarm;
   return [
     `| Images used | ${r.images.used} (${escapeCell(how)}) |`,
-    `| Expected false alarms | ${percent(f.expected)} of normal images (90% range ${percent(f.low)} to ${percent(f.high)}; aimed at ${percent(f.nominal)}) |`,
+    `| Expected false alarms | ${formatPercent(f.expected)} of normal images (between ${formatPercent(f.low)} and ${formatPercent(f.high)} in 9 fits out of 10; aimed at ${formatPercent(f.nominal)}) |`,
   ];
 }
 

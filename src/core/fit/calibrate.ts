@@ -105,14 +105,16 @@ export interface CalibrationInfo {
   warning?: string;
 }
 
-const pct = (x: number): string => {
+/** A share as a percentage with the digits that matter: "0.04%", "7.7%", "5%", "22%". */
+export function formatPercent(x: number): string {
   const v = 100 * x;
-  return `${v < 1 ? v.toFixed(1) : v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)}%`;
-};
+  return `${v < 1 ? Number(v.toPrecision(1)) : v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)}%`;
+}
+const pct = formatPercent;
 
-/** "about 7.7% (90% range 0.4-17%)" */
+/** "about 7.7% of normal images (between 0.4% and 22% in 9 fits out of 10)" */
 export function describeFalseAlarm(f: FalseAlarmRate): string {
-  return `about ${pct(f.expected)} of normal images (90% range ${pct(f.low).replace('%', '')}-${pct(f.high)})`;
+  return `about ${pct(f.expected)} of normal images (between ${pct(f.low)} and ${pct(f.high)} in 9 fits out of 10)`;
 }
 
 /**

@@ -322,7 +322,7 @@ async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, g
     const ext = await extendGreedy(be, selectRows(sel.space, cand), Math.min(count, candAvailable), { mind: Float32Array.from(candMind), chunk: count });
     let farthest = -Infinity;
     for (const v of ext.coverage2) if (v > farthest) farthest = v;
-    if (tau === -Infinity || farthest > tau) return Int32Array.from(ext.indices, (i) => cand[i]);
+    if (tau <= 0 || farthest > tau) return Int32Array.from(ext.indices, (i) => cand[i]);
   }
   const mind = Float32Array.from(sel.coverage2);
   for (let r = 0; r < total; r++) if (groupOfRow(r) === g) mind[r] = -Infinity; // never selected

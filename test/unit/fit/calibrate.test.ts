@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { betaQuantile, calibrateFromUnseen, falseAlarmRate, orderStatistic, smallCalibrationWarning, thresholdRank } from '../../../src/core/fit/calibrate';
+import { betaQuantile, calibrateFromUnseen, falseAlarmRate, formatPercent, orderStatistic, smallCalibrationWarning, thresholdRank } from '../../../src/core/fit/calibrate';
 import { mulberry32 } from '../../../src/core/fit/random';
 
 test('threshold rank is ⌈(n + 1) q⌉, capped at n: the 95th percentile exists from 19 scores on', () => {
@@ -55,9 +55,10 @@ test('small folders get a warning that says how many images and what false-alarm
   const w = smallCalibrationWarning(12, 0.95);
   assert.ok(w);
   assert.match(w, /only 12 images/);
-  assert.match(w, /about 7\.7% of normal images \(90% range 0\.4-22%\) instead of 5%/);
+  assert.match(w, /about 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10\) instead of 5%/);
   assert.match(w, /at least 20 normal images/);
   assert.equal(smallCalibrationWarning(20, 0.95), undefined);
+  assert.deepEqual([0.0004, 0.0043, 0.077, 0.05, 0.221].map(formatPercent), ['0.04%', '0.4%', '7.7%', '5%', '22%']);
   assert.equal(smallCalibrationWarning(300, 0.95), undefined);
 });
 
