@@ -74,8 +74,8 @@ export interface Coreset {
   coverage2: Float32Array;
   /** After selection: the row index of each row's nearest selected row. */
   assign: Int32Array;
-  /** The rows in the space distances were measured in (the projection, or `x` itself). */
-  space: Matrix;
+  /** The [cols, projectTo] projection distances were measured after, when there was one. */
+  projection?: Matrix;
 }
 
 export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number, opts: CoresetOptions = {}): Promise<Coreset> {
@@ -83,16 +83,17 @@ export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number
   const seed = opts.seed ?? 0;
   const proj = opts.projectTo ?? 128;
   let y = x;
+  let w: Matrix | undefined;
   if (proj > 0 && proj < x.cols) {
     // Gaussian random projection (Johnson-Lindenstrauss): distances are kept up to a small distortion.
     const g = gaussianRng(mulberry32(seed ^ 0x9e3779b9));
-    const w = matrix(x.cols, proj, Float32Array.from({ length: x.cols * proj }, () => g() / Math.sqrt(proj)));
+    w = matrix(x.cols, proj, Float32Array.from({ length: x.cols * proj }, () => g() / Math.sqrt(proj)));
     y = await matmul(be, x, w);
   }
   const start = Math.floor(mulberry32(seed)() * x.rows);
   const mind = new Float32Array(y.rows).fill(Number.MAX_VALUE);
   const out = await extendGreedy(be, y, count, { ...opts, start, mind });
-  return { ...out, space: y };
+  return { ...out, ...(w ? { projection: w } : {}) };
 }
 
 /**
@@ -105,8 +106,8 @@ export async function extendGreedy(
   be: ComputeBackend,
   y: Matrix,
   count: number,
-  opts: Omit<CoresetOptions, 'projectTo' | 'seed'> & { mind: Float32Array; assign?: Int32Array; start?: number; squaredNorms?: Float32Array },
-): Promise<Omit<Coreset, 'space'>> {
+  opts: Omit<CoresetOptions, 'projectTo' | 'seed'> & { mind: Float32Array; assign?: Int32Array; start?: number },
+): Promise<Omit<Coreset, 'projection'>> {
   if (!Number.isInteger(count) || count < 1 || count > y.rows) throw new XrayError('INTERNAL', `coreset of ${count} rows from ${y.rows}`);
   if (opts.mind.length !== y.rows || (opts.assign && opts.assign.length !== y.rows)) throw new XrayError('INTERNAL', 'selection state does not match the rows');
   // The selection runs in chunks of Loop iterations: each call carries the min-distance vector on, and
@@ -114,7 +115,7 @@ export async function extendGreedy(
   // Loop while progress and cancellation get a say between chunks.
   const chunk = Math.max(1, Math.min(count, opts.chunk ?? Math.ceil(count / 40)));
   const xt = f32(y.data, [y.rows, y.cols]);
-  const sq = f32(opts.squaredNorms ?? rowSquaredNorms(y), [y.rows]);
+  const sq = f32(rowSquaredNorms(y), [y.rows]);
   const indices = new Int32Array(count);
   let mind: Float32Array = opts.mind;
   // Converting to and from int64 costs a BigInt per row: only at the ends, and not at all without a start state.

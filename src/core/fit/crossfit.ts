@@ -219,7 +219,7 @@ async function leaveGroupOutDistances(be: ComputeBackend, input: CrossFitInput, 
 
   // 2. The rows a fit without the group would have selected instead of the group's own.
   const refills = owning.map((g) => ({ g, count: bankRowCount(patches.rows - imagesOf[g] * hw, input.bankOptions!) - (m - owned[g]) })).filter((r) => r.count > 0);
-  const orphans = mb.selection ? await orphanDistances(be, mb, refills.map((r) => r.g), groupOfRow, rowGroup, owned, k) : undefined;
+  const orphans = mb.selection ? await orphanDistances(be, input, refills.map((r) => r.g), groupOfRow, rowGroup, owned, k) : undefined;
   // Rows from the farthest from the bank to the nearest (the refill's candidates come from the top).
   const byCoverage = mb.selection ? Int32Array.from(mb.selection.coverage2.keys()).sort((a, b) => mb.selection!.coverage2[b] - mb.selection!.coverage2[a]) : new Int32Array(0);
   for (const g of owning) {
@@ -245,20 +245,22 @@ async function leaveGroupOutDistances(be: ComputeBackend, input: CrossFitInput, 
  * not. One search for all groups owning fewer than `k` rows (the first foreign of k neighbours is the
  * nearest foreign row), one per group owning more.
  */
-async function orphanDistances(be: ComputeBackend, mb: MemoryBank, groups: number[], groupOfRow: (r: number) => number, rowGroup: Int32Array, owned: Int32Array, k: number): Promise<Map<number, { rows: number[]; dist2: Float32Array }>> {
+async function orphanDistances(be: ComputeBackend, input: CrossFitInput, groups: number[], groupOfRow: (r: number) => number, rowGroup: Int32Array, owned: Int32Array, k: number): Promise<Map<number, { rows: number[]; dist2: Float32Array }>> {
+  const mb = input.bank!;
   const sel = mb.selection!;
+  const space = (rows: ArrayLike<number>) => selectionRows(be, input, rows);
   const wanted = new Set(groups);
   const rowsOf = new Map<number, number[]>(groups.map((g) => [g, []]));
   for (let r = 0; r < sel.assign.length; r++) {
     const g = groupOfRow(sel.assign[r]);
     if (wanted.has(g) && groupOfRow(r) !== g) rowsOf.get(g)!.push(r);
   }
-  const bank = selectRows(sel.space, mb.sourceRows!);
+  const bank = await space(mb.sourceRows!);
   const out = new Map<number, { rows: number[]; dist2: Float32Array }>();
   const few = groups.filter((g) => owned[g] < k && rowsOf.get(g)!.length);
   const all = few.flatMap((g) => rowsOf.get(g)!);
   if (all.length) {
-    const nn = await nearestNeighbours(be, selectRows(sel.space, all), bank, k);
+    const nn = await nearestNeighbours(be, await space(all), bank, k);
     let i = 0;
     for (const g of few) {
       const rows = rowsOf.get(g)!;
@@ -275,7 +277,7 @@ async function orphanDistances(be: ComputeBackend, mb: MemoryBank, groups: numbe
     const rows = rowsOf.get(g)!;
     if (owned[g] < k || rows.length === 0) continue;
     const kept = Int32Array.from(mb.sourceRows!.filter((_, i) => rowGroup[i] !== g));
-    const nn = await nearestNeighbours(be, selectRows(sel.space, rows), selectRows(sel.space, kept), 1);
+    const nn = await nearestNeighbours(be, await space(rows), await space(kept), 1);
     out.set(g, { rows, dist2: nn.dist2 });
   }
   return out;
@@ -319,7 +321,7 @@ async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, g
   const candAvailable = candMind.reduce((a, v) => a + (v > 0 ? 1 : 0), 0);
   if (candAvailable >= count || tau <= 0) {
     if (candAvailable === 0) return new Int32Array(0);
-    const ext = await extendGreedy(be, selectRows(sel.space, cand), Math.min(count, candAvailable), { mind: Float32Array.from(candMind), chunk: count });
+    const ext = await extendGreedy(be, await selectionRows(be, input, cand), Math.min(count, candAvailable), { mind: Float32Array.from(candMind), chunk: count });
     let farthest = -Infinity;
     for (const v of ext.coverage2) if (v > farthest) farthest = v;
     if (tau <= 0 || farthest > tau) return Int32Array.from(ext.indices, (i) => cand[i]);
@@ -330,8 +332,16 @@ async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, g
   let available = 0;
   for (const v of mind) if (v > 0) available++;
   if (available === 0) return new Int32Array(0);
-  const { indices } = await extendGreedy(be, sel.space, Math.min(count, available), { mind, chunk: count, squaredNorms: sel.squaredNorms });
+  const { indices } = await extendGreedy(be, await selectionRows(be, input, 'all'), Math.min(count, available), { mind, chunk: count });
   return indices;
+}
+
+/** Patch rows (by index) in the greedy selection's space: the bank's space, then the selection's projection. */
+async function selectionRows(be: ComputeBackend, input: CrossFitInput, rows: ArrayLike<number> | 'all'): Promise<Matrix> {
+  const mb = input.bank!;
+  const x = await projectRows(be, mb, rows === 'all' ? input.patches! : selectRows(input.patches!, rows));
+  const w = mb.selection?.projection;
+  return w ? matmul(be, x, w) : x;
 }
 
 /** The rows of the given images (each `hw` consecutive rows), in that order. */

@@ -7,7 +7,7 @@
 import { XrayError } from '../errors';
 import { type ComputeBackend, type Matrix, matrix, selectRows } from './compute';
 import { greedyCoreset } from './coreset';
-import { type BankCentring, bankCentring, matmul, nearestNeighbours, rowSquaredNorms } from './ops';
+import { type BankCentring, bankCentring, matmul, nearestNeighbours } from './ops';
 import { gaussianRng, mulberry32, sampleIndices } from './random';
 
 export interface MemoryBankOptions {
@@ -47,11 +47,13 @@ export interface MemoryBank {
    */
   sourceRows?: Int32Array;
   /**
-   * Fit time only, when asked for (keepSelection) and the bank is a greedy coreset: the rows in the
-   * selection's space, each row's squared distance to its nearest bank row there, and that row's index
-   * (what crossfit.ts needs to repair the selection without one group's rows).
+   * Fit time only, when asked for (keepSelection) and the bank is a greedy coreset: the projection the
+   * selection measured distances after (applied to bank-space rows; none: the rows themselves), each
+   * row's squared distance there to its nearest bank row, and that row's index — what crossfit.ts needs
+   * to repair the selection without one group's rows. The projected rows themselves are not kept (a
+   * third of the patch rows' memory): the repair projects the few rows it needs again.
    */
-  selection?: { space: Matrix; squaredNorms: Float32Array; coverage2: Float32Array; assign: Int32Array };
+  selection?: { projection?: Matrix; coverage2: Float32Array; assign: Int32Array };
 }
 
 export function randomProjection(inDim: number, outDim: number, seed: number): Matrix {
@@ -72,7 +74,7 @@ export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts:
   else {
     const c = await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed, signal: opts.signal, onProgress: opts.onProgress });
     idx = c.indices;
-    if (opts.keepSelection) selection = { space: c.space, squaredNorms: rowSquaredNorms(c.space), coverage2: c.coverage2, assign: c.assign };
+    if (opts.keepSelection) selection = { ...(c.projection ? { projection: c.projection } : {}), coverage2: c.coverage2, assign: c.assign };
   }
   const bank = selectRows(rows, idx);
   return { bank, centring: bankCentring(bank), projection, sourceRows: Int32Array.from(idx), ...(selection ? { selection } : {}) };

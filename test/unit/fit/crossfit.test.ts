@@ -64,18 +64,29 @@ test('local part, bank of every patch: the nearest patch of another group, exact
   assert.ok(Math.abs(cf.local![0] - mean0) < 1e-5);
 });
 
-for (const [label, groups, hw, ratio, minRows] of [
-  ['a small fit', GROUPS, HW, 0.25, 0],
+for (const [label, groups, hw, ratio, minRows, projectTo] of [
+  ['a small fit', GROUPS, HW, 0.25, 0, 0],
   // 640 rows and a 40-row bank (its minimum): the refill searches only the rows farthest from the bank
   // (and checks that it may).
-  ['a bigger fit', Array.from({ length: 40 }, (_, i) => `p${Math.floor(i / 2)}`), 16, 0.01, 40],
+  ['a bigger fit', Array.from({ length: 40 }, (_, i) => `p${Math.floor(i / 2)}`), 16, 0.01, 40, 0],
+  // The selection measures distances in a random projection (PatchCore's), the search in full width.
+  ['a projected selection', Array.from({ length: 40 }, (_, i) => `p${Math.floor(i / 2)}`), 16, 0.01, 40, 4],
 ] as const) {
   test(`local part, greedy coreset (${label}): the bank less the group's rows, repaired farthest-first to the size of a fit without it`, async () => {
     const patches = randomMatrix(groups.length * hw, 6, 3);
     const opts = { coresetRatio: ratio, minRows };
-    const bank = await buildMemoryBank(be, patches, { ...opts, selectionProjectTo: 0, seed: 4, keepSelection: true });
+    const bank = await buildMemoryBank(be, patches, { ...opts, selectionProjectTo: projectTo, seed: 4, keepSelection: true });
     assert.ok(bank.selection && bank.bank.rows === bankRowCount(patches.rows, opts));
+    assert.equal(bank.selection.projection?.cols, projectTo || undefined);
     const cf = await crossFittedScores(be, { patches, bank, bankOptions: opts, patchesPerImage: hw, groups, seed: 0 });
+    // The selection's space: the rows themselves, or their projection.
+    const w = bank.selection.projection;
+    const sel = w ? matrix(patches.rows, w.cols, Float32Array.from({ length: patches.rows * w.cols }, (_, i) => {
+      const [r, c] = [Math.floor(i / w.cols), i % w.cols];
+      let v = 0;
+      for (let k = 0; k < patches.cols; k++) v += patches.data[r * patches.cols + k] * w.data[k * w.cols + c];
+      return v;
+    })) : patches;
     const src = [...bank.sourceRows!];
     const groupOfRow = (r: number) => groups[Math.floor(r / hw)];
     let repaired = 0;
@@ -84,12 +95,12 @@ for (const [label, groups, hw, ratio, minRows] of [
       const groupRows = Array.from({ length: patches.rows }, (_, r) => r).filter((r) => groupOfRow(r) === g);
       const kept = src.filter((r) => groupOfRow(r) !== g);
       const target = bankRowCount(patches.rows - groupRows.length, opts);
-      const mind = Array.from({ length: patches.rows }, (_, r) => (groupOfRow(r) === g ? -Infinity : Math.min(...kept.map((k) => dist2(patches, r, patches, k)))));
+      const mind = Array.from({ length: patches.rows }, (_, r) => (groupOfRow(r) === g ? -Infinity : Math.min(...kept.map((k) => dist2(sel, r, sel, k)))));
       const added: number[] = [];
       while (kept.length + added.length < target) {
         const next = mind.indexOf(Math.max(...mind));
         added.push(next);
-        for (let r = 0; r < mind.length; r++) if (mind[r] !== -Infinity) mind[r] = Math.min(mind[r], dist2(patches, r, patches, next));
+        for (let r = 0; r < mind.length; r++) if (mind[r] !== -Infinity) mind[r] = Math.min(mind[r], dist2(sel, r, sel, next));
       }
       for (const r of groupRows) {
         const minus = Math.sqrt(Math.min(...kept.map((k) => dist2(patches, r, patches, k))));
