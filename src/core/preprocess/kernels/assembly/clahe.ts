@@ -22,18 +22,20 @@ export function blendTables(luts: usize, r1: i32, r2: i32, ya: f32, out: usize, 
 }
 
 /**
- * One row of CLAHE output from one-byte bins: for each column run s (pixels runs[s]..runs[s+1] share
- * their two tile tables at runA[s] and runB[s], offset by base), out[x] = a + colW[x] * (b - a) with a,
- * b the two tables' entries for the pixel's bin.
+ * One row of CLAHE output from bins of type B (u8 or u16): for each column run s (pixels
+ * runs[s]..runs[s+1] share their two tile tables at runA[s] and runB[s], offset by base),
+ * out[x] = a + colW[x] * (b - a) with a, b the two tables' entries for the pixel's bin.
  */
-export function mapRow8(bins: usize, tables: usize, base: i32, runs: usize, runA: usize, runB: usize, nRuns: i32, colW: usize, out: usize): void {
+// @ts-ignore: decorator
+@inline
+function mapRow<B>(bins: usize, tables: usize, base: i32, runs: usize, runA: usize, runB: usize, nRuns: i32, colW: usize, out: usize): void {
   for (let s: i32 = 0; s < nRuns; s++) {
     const so = <usize>s << 2;
     const ta = tables + (<usize>(base + load<i32>(runA + so)) << 2);
     const tb = tables + (<usize>(base + load<i32>(runB + so)) << 2);
     const x1 = load<i32>(runs + so + 4);
     for (let x = load<i32>(runs + so); x < x1; x++) {
-      const b = <usize>load<u8>(bins + <usize>x) << 2;
+      const b = <usize>load<B>(bins + (<usize>x << alignof<B>())) << 2;
       const a = load<f32>(ta + b);
       const xo = <usize>x << 2;
       store<f32>(out + xo, a + load<f32>(colW + xo) * (load<f32>(tb + b) - a));
@@ -41,20 +43,14 @@ export function mapRow8(bins: usize, tables: usize, base: i32, runs: usize, runA
   }
 }
 
-/** mapRow8 for two-byte bins (more than 256 bins). */
+/** mapRow for one-byte bins (up to 256 bins). */
+export function mapRow8(bins: usize, tables: usize, base: i32, runs: usize, runA: usize, runB: usize, nRuns: i32, colW: usize, out: usize): void {
+  mapRow<u8>(bins, tables, base, runs, runA, runB, nRuns, colW, out);
+}
+
+/** mapRow for two-byte bins (more than 256 bins). */
 export function mapRow16(bins: usize, tables: usize, base: i32, runs: usize, runA: usize, runB: usize, nRuns: i32, colW: usize, out: usize): void {
-  for (let s: i32 = 0; s < nRuns; s++) {
-    const so = <usize>s << 2;
-    const ta = tables + (<usize>(base + load<i32>(runA + so)) << 2);
-    const tb = tables + (<usize>(base + load<i32>(runB + so)) << 2);
-    const x1 = load<i32>(runs + so + 4);
-    for (let x = load<i32>(runs + so); x < x1; x++) {
-      const b = <usize>load<u16>(bins + (<usize>x << 1)) << 2;
-      const a = load<f32>(ta + b);
-      const xo = <usize>x << 2;
-      store<f32>(out + xo, a + load<f32>(colW + xo) * (load<f32>(tb + b) - a));
-    }
-  }
+  mapRow<u16>(bins, tables, base, runs, runA, runB, nRuns, colW, out);
 }
 
 /**
