@@ -328,16 +328,14 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
         onProgress: (f) => progress('calibrate', f),
       },
       opts,
-    ).catch((err: unknown) => {
-      throw err instanceof XrayError && err.code === 'CANCELLED' ? new XrayError('CANCELLED', 'Fitting was cancelled.') : err;
-    });
+    );
     set.clear();
     unseen = cf;
     det.calibration.folds = cf.folds || undefined;
     det.calibration.groups = cf.groups;
   }
   if (det.bank) {
-    // Fit-time state, no longer needed (and the selection space can be large).
+    // Fit-time state, no longer needed (the selection's is three arrays as long as the patch rows).
     delete det.bank.sourceRows;
     delete det.bank.selection;
   }

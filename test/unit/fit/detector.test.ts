@@ -55,6 +55,12 @@ test('cancellation stops the fit with CANCELLED; mismatched map shapes are refus
     (e: unknown) => e instanceof XrayError && e.code === 'CANCELLED',
   );
   assert.ok(stages.length >= 1);
+  // Cross-fitting checks too: cancelled as soon as the calibration starts.
+  const cf = new AbortController();
+  await assert.rejects(
+    fitDetector(be, [maps(10, 1)], { method: 'cross-fit' }, recipe, { signal: cf.signal, onProgress: (p) => p.stage === 'calibrate' && cf.abort() }),
+    (e: unknown) => e instanceof XrayError && e.code === 'CANCELLED',
+  );
   const odd = maps(3, 9);
   await assert.rejects(fitDetector(be, [maps(5, 1), { ...odd, h: 3, w: 12 }], [maps(5, 2)], recipe), (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INPUT_MISMATCH');
   await assert.rejects(fitDetector(be, [], [maps(5, 2)], recipe), XrayError);
