@@ -197,7 +197,13 @@ export function summaryLines(s: FitSummaryInput): string[] {
     `(${calibrationPhrase(r)}), ${skipped.length} skipped; threshold ${formatNumber(r.threshold)}; ` +
     `memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; written to ${r.manifestPath}`;
   const warning = calibrationWarning(r);
-  return [head, ...(warning ? [`  warning: ${warning}`] : []), ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`)];
+  const unusual = r.calibration?.mostUnusual ?? [];
+  return [
+    head,
+    ...(warning ? [`  warning: ${warning}`] : []),
+    ...(unusual.length ? [`  most unusual images (highest unseen scores): ${unusual.map((u) => `${displayPath(u.path, s.root)} ${formatNumber(u.score)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`] : []),
+    ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`),
+  ];
 }
 
 
@@ -238,6 +244,21 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
   ];
   const warning = calibrationWarning(r);
   if (warning) lines.splice(2, 0, `> **Too few images for a stable threshold.** ${warning}`, '');
+  const unusual = r.calibration?.mostUnusual ?? [];
+  if (unusual.length) {
+    const setsIt = unusual[0].score === r.threshold;
+    lines.push(
+      '## Most unusual images',
+      '',
+      `Each image was scored by a detector fitted without it; these scored highest.${setsIt ? ' The threshold is the first one\'s score, so it alone decides what counts as anomalous.' : ''} ` +
+        'If one of them is not a normal image (an abnormality, another view or body part, a damaged or mislabelled file), remove it and fit again.',
+      '',
+      '| Image | Score |',
+      '|---|---|',
+      ...unusual.map((u) => `| ${escapeCell(displayPath(u.path, s.root))} | ${formatNumber(u.score)}${u.score === r.threshold ? ' (the threshold)' : ''} |`),
+      '',
+    );
+  }
   if (r.images.skipped.length) {
     lines.push('## Skipped images', '', '| Image | Code | Reason |', '|---|---|---|');
     for (const k of r.images.skipped) lines.push(`| ${escapeCell(displayPath(k.path, s.root))} | ${k.code} | ${escapeCell(k.message)} |`);

@@ -96,8 +96,14 @@ export interface CalibrationInfo {
   images: number;
   /** Cross-fitting: folds the Gaussian was refitted on (the memory bank always leaves one group out). */
   folds?: number;
-  /** Cross-fitting: patient groups (file names that tell the patient), or undefined when each image is its own. */
+  /** Cross-fitting: patient groups among the scored images (file names that tell the patient; else one per image). */
   groups?: number;
+  /**
+   * Cross-fitting: the fitted images that look least like the others (highest unseen scores, highest
+   * first). With few images the highest IS the threshold, so one abnormal or odd image in the folder
+   * decides what counts as anomalous: these are the images to check.
+   */
+  mostUnusual?: { path: string; score: number }[];
   /** Rank of the threshold among the calibration scores (1-based, ascending). */
   rank: number;
   falseAlarm: FalseAlarmRate;

@@ -81,6 +81,8 @@ export interface FittedDetector {
     /** Cross-fitting: Gaussian refits, and the groups (patients) among the scored images. */
     folds?: number;
     groups?: number;
+    /** Cross-fitting: the highest calibration scores (at most 5), with the training image they belong to. */
+    highest?: { image: number; score: number }[];
   };
 }
 
@@ -306,6 +308,7 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
   checkAbort(hooks.signal);
   progress('calibrate', 0);
   let unseen: UnseenScores;
+  let scoredImages: Int32Array | undefined;
   if (heldOut) {
     set.clear();
     const cal = await scoreWithDetector(be, det, heldOut, { keepMaps: true });
@@ -333,6 +336,7 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
     unseen = cf;
     det.calibration.folds = cf.folds || undefined;
     det.calibration.groups = cf.groups;
+    scoredImages = cf.images;
   }
   if (det.bank) {
     // Fit-time state, no longer needed (the selection's is three arrays as long as the patch rows).
@@ -354,6 +358,12 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
     if (v > max) max = v;
   }
   det.calibration = { ...det.calibration, min, max, count: c.combined.length, rank: c.rank };
+  if (scoredImages) {
+    const ids = scoredImages;
+    det.calibration.highest = Array.from(c.combined, (score, j) => ({ image: ids[j], score }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 5);
+  }
   progress('calibrate', 1);
   return det;
 }

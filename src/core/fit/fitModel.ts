@@ -240,6 +240,8 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const set = new TrainingSet(recipe, rest.length);
   const calibration: FeatureMaps[] = [];
   const groups: string[] = [];
+  // The file of each training image (region), to name the most unusual ones.
+  const trainPaths: string[] = [];
   let calImages = 0;
   let calFiles = 0;
   let usedFiles = 0;
@@ -292,7 +294,10 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
         } else {
           training.push(own);
           // Every region of a file (e.g. two hands) belongs to that file's patient.
-          for (let r = 0; r < n; r++) groups.push(groupOf(item.path));
+          for (let r = 0; r < n; r++) {
+            groups.push(groupOf(item.path));
+            trainPaths.push(item.path);
+          }
         }
         at += n;
         usedFiles++;
@@ -357,7 +362,11 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     onnxPath,
     images: { used: set.images + calImages, calibration: calImages, skipped },
     threshold: det.threshold,
-    calibration: calibrationInfo(det),
+    calibration: {
+      ...calibrationInfo(det),
+      // Only here, for the user's report and log: file names can name patients, so never in the manifest.
+      ...(det.calibration.highest ? { mostUnusual: det.calibration.highest.slice(0, 3).map((h) => ({ path: trainPaths[h.image], score: h.score })) } : {}),
+    },
     memoryBank: { rows: det.bank?.bank.rows ?? 0, dims: det.bank?.bank.cols ?? 0 },
     fitMs: now() - t0,
   };

@@ -167,6 +167,7 @@ describe('Fit detector on a folder', function () {
     assert.match(log, /skipped unreadable\.png: \[[A-Z_]+\]/, 'the log names the skipped file and why');
     assert.match(log, /12 images used \(threshold cross-fitted on all 12\)/);
     assert.match(log, /warning: The threshold comes from only 12 images/);
+    assert.match(log, /most unusual images \(highest unseen scores\): hand-\d\d\.png [-\d.]+ = threshold, hand-\d\d\.png/);
 
     await new Promise((r) => setTimeout(r, 600)); // the toast slides in
     console.log(`screenshot: ${await screenshot('fit-success-notification')}`);
@@ -175,6 +176,8 @@ describe('Fit detector on a folder', function () {
     assert.match(out.report, /\| Images used \| 12 \(every one fitted on; the threshold is cross-fitted on all 12/);
     assert.match(out.report, /\| Expected false alarms \| 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10; aimed at 5%\) \|/);
     assert.match(out.report, /> \*\*Too few images for a stable threshold\.\*\* The threshold comes from only 12 images/);
+    assert.match(out.report, /## Most unusual images[\s\S]*\| hand-\d\d\.png \| [-\d.]+ \(the threshold\) \|/);
+    assert.equal(r.calibration?.mostUnusual?.[0].score, r.threshold);
     assert.match(out.report, /\| unreadable\.png \| [A-Z_]+ \| .+ \|/);
     await vscode.commands.executeCommand('xrayAnomaly.showFitReport', out.reportUri);
     await new Promise((r) => setTimeout(r, 2000)); // the preview renders

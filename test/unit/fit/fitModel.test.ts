@@ -212,7 +212,7 @@ test('calibration: cross-fitted leaving out one patient at a time by default, a 
     return dst;
   });
   const cf = await fitModel(request({ outDir: outDir('cal-cf'), files, backboneManifestPath: tinyBackbone }), io());
-  assert.deepEqual({ ...cf.calibration, falseAlarm: undefined, warning: undefined }, { method: 'cross-fit', images: 12, folds: 6, groups: 6, rank: 12, falseAlarm: undefined, warning: undefined });
+  assert.deepEqual({ ...cf.calibration, falseAlarm: undefined, warning: undefined, mostUnusual: undefined }, { method: 'cross-fit', images: 12, folds: 6, groups: 6, rank: 12, falseAlarm: undefined, warning: undefined, mostUnusual: undefined });
   assert.match(cf.calibration.warning ?? '', /^The threshold comes from only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10\) instead of 5%\./);
   const manifest = parseManifest(readFileSync(cf.manifestPath, 'utf8'), cf.manifestPath);
   assert.match(manifest.calibration.source ?? '', /the highest of 12 cross-fitted scores .* \(6 groups; Gaussian refitted 6 times.*The threshold comes from only 12 images/);
@@ -233,6 +233,20 @@ test('calibration: cross-fitted leaving out one patient at a time by default, a 
   await assert.rejects(fitModel(request({ outDir: outDir('cal-one'), files: onePatient, backboneManifestPath: tinyBackbone, calibrationFraction: 0.25 }), io()), (e: unknown) => isCode('MODEL_INVALID')(e) && /without splitting a patient/.test((e as Error).message));
   const one = await fitModel(request({ outDir: outDir('cal-one-cf'), files: onePatient, backboneManifestPath: tinyBackbone }), io());
   assert.equal(one.calibration.groups, 12, 'names that tell no patients apart: each image is its own group');
+});
+
+test('an abnormal image among the normals is named as the most unusual, and its score is the threshold of a small folder', async () => {
+  const [odd] = await writePhantoms(join(work, 'odd-in'), 1, () => ({ seed: 990, blob: { ...PALM_BLOB, kind: 'bright' } }), 'odd');
+  const files = [...normals.slice(0, 11), odd.path];
+  const r = await fitModel(request({ outDir: outDir('odd-out'), files }), io());
+  assert.equal(r.images.skipped.length, 0);
+  const unusual = r.calibration.mostUnusual ?? [];
+  assert.equal(unusual.length, 3);
+  assert.equal(unusual[0].path, odd.path, JSON.stringify(unusual));
+  assert.equal(unusual[0].score, r.threshold, 'with 12 images the threshold is the highest unseen score');
+  assert.ok(unusual[0].score > unusual[1].score && unusual[1].score >= unusual[2].score);
+  // File names can name patients: they stay out of the manifest.
+  assert.doesNotMatch(readFileSync(r.manifestPath, 'utf8'), /odd000/);
 });
 
 test('cancelling during features or during the coreset gives CANCELLED and leaves no file, not even a temporary one', async () => {
