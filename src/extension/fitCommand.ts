@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { IMAGE_EXTENSIONS, scanImages, type ScanFs } from '../core/dataset/scan';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
-import type { FitRequest } from '../protocol/engine';
+import type { FitRequest, FitResult } from '../protocol/engine';
 import { SECTION, type Settings } from './config';
 import type { FitEngineApi } from './engineApi';
 import {
@@ -13,7 +13,6 @@ import {
   emptyFolderMessage,
   findClash,
   type FitProgressEvent,
-  type FitResultWithCalibration,
   formatElapsed,
   modelIdProblem,
   ProgressTracker,
@@ -71,7 +70,7 @@ export type FitOutcome =
       manifestPath: string;
       selected: boolean;
       /** What the engine returned, including how the threshold was calibrated. */
-      result: FitResultWithCalibration;
+      result: FitResult;
       /** The report (Markdown) as "Open Report" shows it, and its read-only document (for SHOW_REPORT_COMMAND). */
       report: string;
       reportUri: string;
@@ -313,7 +312,7 @@ class FitRunner {
     }
   }
 
-  private async succeeded(source: Source, target: { modelId: string; name?: string; outDir: string; replacing: boolean }, result: FitResultWithCalibration): Promise<FitOutcome> {
+  private async succeeded(source: Source, target: { modelId: string; name?: string; outDir: string; replacing: boolean }, result: FitResult): Promise<FitOutcome> {
     const { log, models } = this.deps;
     const { modelId } = target;
     const summary = { modelId, name: target.name, source: source.label, result, root: source.root };

@@ -4,7 +4,7 @@
  * notification says, and the summary that goes to the log and the report.
  */
 import * as path from 'node:path';
-import { type CalibrationInfo, formatPercent } from '../core/fit/calibrate';
+import { formatPercent } from '../core/fit/calibrate';
 import type { ModelInfo } from '../core/model/manifest';
 import type { EngineNotifications, FitResult, FitStage } from '../protocol/engine';
 
@@ -161,29 +161,23 @@ export function displayPath(file: string, root: string | undefined): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
 }
 
-/**
- * A fit result as the engine sends it: core's FitModelResult, which also says how the threshold was
- * calibrated (absent from engines that predate cross-fitting, whose thresholds came from a hold-out).
- */
-export type FitResultWithCalibration = FitResult & { calibration?: CalibrationInfo };
-
 /** "2 of them held out for calibration" / "threshold cross-fitted on all 12" */
-function calibrationPhrase(r: FitResultWithCalibration): string {
+function calibrationPhrase(r: FitResult): string {
   const c = r.calibration;
-  if (c?.method === 'cross-fit') return `threshold cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`}`;
+  if (c.method === 'cross-fit') return `threshold cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`}`;
   return `${r.images.calibration} of them held out for calibration`;
 }
 
 /** The warning a fit on too few images carries (see core's smallCalibrationWarning), or undefined. */
-export function calibrationWarning(r: FitResultWithCalibration): string | undefined {
-  return r.calibration?.warning;
+export function calibrationWarning(r: FitResult): string | undefined {
+  return r.calibration.warning;
 }
 
 export interface FitSummaryInput {
   modelId: string;
   name?: string;
   source: string;
-  result: FitResultWithCalibration;
+  result: FitResult;
   /** Root the skipped paths are shown relative to. */
   root?: string;
 }
@@ -197,7 +191,7 @@ export function summaryLines(s: FitSummaryInput): string[] {
     `(${calibrationPhrase(r)}), ${skipped.length} skipped; threshold ${formatNumber(r.threshold)}; ` +
     `memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; written to ${r.manifestPath}`;
   const warning = calibrationWarning(r);
-  const unusual = r.calibration?.mostUnusual ?? [];
+  const unusual = r.calibration.mostUnusual ?? [];
   return [
     head,
     ...(warning ? [`  warning: ${warning}`] : []),
@@ -208,9 +202,8 @@ export function summaryLines(s: FitSummaryInput): string[] {
 
 
 /** The report's rows on the threshold: how it was found and what it promises. */
-function calibrationRows(r: FitResultWithCalibration): string[] {
+function calibrationRows(r: FitResult): string[] {
   const c = r.calibration;
-  if (!c) return [`| Images used | ${r.images.used} (${r.images.calibration} held out to calibrate the threshold) |`];
   const how =
     c.method === 'cross-fit'
       ? `every one fitted on; the threshold is cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : c.images}: each scored by a detector fitted without its patient (${c.groups ?? c.images} patients)`
@@ -244,7 +237,7 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
   ];
   const warning = calibrationWarning(r);
   if (warning) lines.splice(2, 0, `> **Too few images for a stable threshold.** ${warning}`, '');
-  const unusual = r.calibration?.mostUnusual ?? [];
+  const unusual = r.calibration.mostUnusual ?? [];
   if (unusual.length) {
     const setsIt = unusual[0].score === r.threshold;
     lines.push(

@@ -8,7 +8,7 @@ import type { ErrorInfo } from '../core/errors';
 import type { DecodeLimits, XrayImage } from '../core/image/types';
 import type { PipelinePreview } from '../core/preprocess/preview';
 import type { AnalysisResult } from '../core/scoring/types';
-import type { FitModelRequest } from '../core/fit/fitModel';
+import type { FitModelRequest, FitModelResult } from '../core/fit/fitModel';
 import type { NotificationOf, RequestOf } from './rpc';
 
 /** 'auto' tries the platform's GPU providers in order, then CPU. */
@@ -56,14 +56,12 @@ export type EngineMethods = {
 /** A fit request is the core's FitModelRequest: one definition for engine, CLI and extension. */
 export type FitRequest = FitModelRequest;
 
-export interface FitResult {
-  manifestPath: string;
-  onnxPath: string;
-  images: { used: number; calibration: number; skipped: { path: string; code: string; message: string }[] };
-  threshold: number;
-  memoryBank: { rows: number; dims: number };
-  fitMs: number;
-}
+/**
+ * A fit result is the core's FitModelResult, `calibration` included (how the threshold was found, the
+ * false-alarm rate to expect, the small-folder warning, the most unusual fitted images): one definition,
+ * so what the engine returns and what the CLI and extension read cannot drift apart.
+ */
+export type FitResult = FitModelResult;
 
 export type FitStage = 'reading' | 'features' | 'gaussian' | 'coreset' | 'calibrate' | 'export';
 

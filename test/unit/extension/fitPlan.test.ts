@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { falseAlarmRate, smallCalibrationWarning, thresholdRank } from '../../../src/core/fit/calibrate';
 import type { ModelInfo } from '../../../src/core/model/manifest';
 import type { FitResult } from '../../../src/protocol/engine';
 import {
@@ -91,6 +92,7 @@ test('summary and report: counts, skipped reasons with paths relative to the fol
     onnxPath: '/ws/.xray-anomaly/models/hands.onnx',
     images: { used: 10, calibration: 2, skipped: [{ path: path.join(root, 'sub', 'bad.png'), code: 'CORRUPT', message: 'The PNG data is damaged | cut.' }] },
     threshold: 1.23456,
+    calibration: { method: 'held-out', images: 2, rank: thresholdRank(2, 0.95), falseAlarm: falseAlarmRate(2, 0.95) },
     memoryBank: { rows: 512, dims: 160 },
     fitMs: 8400,
   };
@@ -103,4 +105,34 @@ test('summary and report: counts, skipped reasons with paths relative to the fol
   assert.match(md, /^# Fit report: Hands/);
   assert.match(md, /\| sub\/bad.png \| CORRUPT \| The PNG data is damaged \\\| cut. \|/);
   assert.equal(displayPath('/elsewhere/x.png', root), '/elsewhere/x.png');
+});
+
+test('summary and report of a cross-fitted fit on a small folder: how, the warning, the most unusual images', () => {
+  const root = path.resolve('/data/normals');
+  const result: FitResult = {
+    manifestPath: '/ws/.xray-anomaly/models/hands.model.json',
+    onnxPath: '/ws/.xray-anomaly/models/hands.onnx',
+    images: { used: 12, calibration: 0, skipped: [] },
+    threshold: 2.5,
+    calibration: {
+      method: 'cross-fit',
+      images: 12,
+      folds: 12,
+      groups: 12,
+      rank: thresholdRank(12, 0.95),
+      falseAlarm: falseAlarmRate(12, 0.95),
+      warning: smallCalibrationWarning(12, 0.95),
+      mostUnusual: [{ path: path.join(root, 'p07.png'), score: 2.5 }, { path: path.join(root, 'p02.png'), score: 1.75 }],
+    },
+    memoryBank: { rows: 512, dims: 160 },
+    fitMs: 8400,
+  };
+  const lines = summaryLines({ modelId: 'hands', source: root, result, root });
+  assert.match(lines[0], /12 images used \(threshold cross-fitted on all 12\), 0 skipped/);
+  assert.match(lines[1], /^ {2}warning: The threshold comes from only 12 images/);
+  assert.match(lines[2], /p07\.png 2\.5000 = threshold, p02\.png 1\.7500/);
+  const md = reportMarkdown({ modelId: 'hands', source: root, result, root, finishedAt: new Date(0) });
+  assert.match(md, /> \*\*Too few images for a stable threshold\.\*\*/);
+  assert.match(md, /cross-fitted on all 12: each scored by a detector fitted without its patient \(12 patients\)/);
+  assert.match(md, /\| Expected false alarms \| 7\.7% of normal images/);
 });
