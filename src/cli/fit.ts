@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, rmdirSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { XrayError } from '../core/errors';
+import { describeFalseAlarm, formatPercent } from '../core/fit/calibrate';
 import { DEFAULT_DECODE_LIMITS } from '../core/image/types';
 import { scanImages } from '../core/dataset/scan';
 import type { EngineClient } from '../engine/client';
@@ -102,12 +103,28 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
   }
 }
 
+/** "threshold cross-fitted on all 12 (12 patients, 12 folds)" / "2 held out for calibration" */
+export function calibrationPhrase(r: FitResult): string {
+  const c = r.calibration;
+  if (c.method === 'held-out') return `${r.images.calibration} held out for calibration`;
+  const on = c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`;
+  const detail = [c.groups !== undefined ? `${c.groups} patient${c.groups === 1 ? '' : 's'}` : '', c.folds !== undefined ? `${c.folds} fold${c.folds === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return `threshold cross-fitted on ${on}${detail.length ? ` (${detail.join(', ')})` : ''}`;
+}
+
 export function describeFitResult(r: FitResult): string {
+  const c = r.calibration;
   const lines = [
     `wrote ${r.manifestPath}`,
     `  ${r.onnxPath}`,
-    `  ${r.images.used} images used (${r.images.calibration} held out for calibration), ${r.images.skipped.length} skipped; memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; threshold ${r.threshold.toFixed(4)}; ${(r.fitMs / 1000).toFixed(1)} s`,
+    `  ${r.images.used} images used (${calibrationPhrase(r)}), ${r.images.skipped.length} skipped; memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; threshold ${r.threshold.toFixed(4)}; ${(r.fitMs / 1000).toFixed(1)} s`,
   ];
+  // On stdout with the rest, not only in the log: a threshold from too few images is shipped, but never
+  // silently. The warning already gives the false-alarm range, so it replaces the plain line.
+  if (c.warning) lines.push(`  warning: ${c.warning}`);
+  else lines.push(`  false alarms: ${describeFalseAlarm(c.falseAlarm)}; aimed at ${formatPercent(c.falseAlarm.nominal)} (threshold = rank ${c.rank} of ${c.images} unseen scores)`);
+  const unusual = c.mostUnusual ?? [];
+  if (unusual.length) lines.push(`  most unusual images (highest unseen scores; check they are normal): ${unusual.map((u) => `${u.path} ${u.score.toFixed(4)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`);
   for (const s of r.images.skipped.slice(0, 10)) lines.push(`  skipped ${s.path}: [${s.code}] ${s.message}`);
   if (r.images.skipped.length > 10) lines.push(`  ... and ${r.images.skipped.length - 10} more skipped`);
   return lines.join('\n');

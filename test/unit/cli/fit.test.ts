@@ -39,7 +39,8 @@ test('fit writes a model with progress on stderr; eval and models use it', () =>
   assert.match(r.stderr, /fit: +\d+% features/);
   assert.match(r.stderr, /fit: 100% export/);
   assert.match(r.stdout, /wrote .*phantoms\.model\.json/);
-  assert.match(r.stdout, /13 images used \(\d+ held out for calibration\), 1 skipped/);
+  assert.match(r.stdout, /13 images used \(threshold cross-fitted on all 13 \(\d+ patients, \d+ folds\)\), 1 skipped/);
+  assert.match(r.stdout, /warning: The threshold comes from only 13 images/);
   assert.match(r.stdout, /skipped .*readme\.png: \[UNSUPPORTED_FORMAT\]/);
   assert.deepEqual(readdirSync(out).sort(), ['phantoms.model.json', 'phantoms.onnx']);
 
