@@ -2,7 +2,7 @@
  * `npm run bench:accuracy -- --data <folder with NORMAL/ and PNEUMONIA/>`
  *   Scores every image of the folder with the DEFAULT model (the first in the model list) through the
  *   engine, and prints ROC-AUC, AP and the confusion matrix at the model's calibrated threshold.
- * `npm run bench:accuracy -- --data <folder> --refit [--seed 2] [--val-per-class 300] [--coreset 0.01] [--calibration 0.15] [--pipeline <name>]`
+ * `npm run bench:accuracy -- --data <folder> --refit [--seed 2] [--val-per-class 300] [--coreset 0.01] [--calibration 0.15 (a hold-out; default: cross-fitting)] [--pipeline <name>]`
  *   The research protocol through the product: seeded patient-grouped split of the folder, fit on the
  *   remaining normals through the engine (as `xray-anomaly fit`), evaluate on the held-out images.
  *   --pipeline fits with one of the named preprocessing pipelines of scripts/models/pipelines.ts (a
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
       const backbone = pipeline ? backboneWithPipeline(join(split.dir, 'backbone'), pipeline) : undefined;
       const fit = await fitThroughEngine(engine, split.fit, { id: `refit-seed${seed}`, out: join(split.dir, 'model'), coreset, calibration, backbone });
       const ev = await evaluateThroughEngine(engine, modelInfoOf(fit.manifestPath), split.val, abnormal, join(split.dir, 'eval'));
-      report = { ...ev, protocol: { seed, counts: split.counts, coreset: coreset ?? 0.01, calibration: calibration ?? 0.15, pipeline: pipeline ?? 'backbone default' }, fit: { ...fit, images: { ...fit.images, skipped: fit.images.skipped.length } } };
+      report = { ...ev, protocol: { seed, counts: split.counts, coreset: coreset ?? 0.01, calibration: calibration !== undefined ? `hold-out ${calibration}` : 'cross-fitted (the fit default)', pipeline: pipeline ?? 'backbone default' }, fit: { ...fit, images: { ...fit.images, skipped: fit.images.skipped.length } } };
     } else {
       const { models } = await discoverModels([{ path: join(ROOT, 'models'), origin: 'bundled' }], {
         readdir: (d) => fsp.readdir(d),
