@@ -144,12 +144,76 @@ export interface UnseenScores {
   local?: ArrayLike<number>;
   /** Their patch distances (local part), all images concatenated. */
   maps?: ArrayLike<number>;
+  /** Patches per image in `maps` (h*w); needed to centre the map per position (see mapCentring). */
+  patchesPerImage?: number;
+}
+
+/**
+ * Below this many unseen normal maps the map is not centred per position: the mean of a few images at
+ * one position is mostly those images' own content, and subtracting it would print their anatomy,
+ * negated, onto every new map.
+ */
+export const MIN_CENTRING_IMAGES = MIN_STABLE_CALIBRATION;
+
+/**
+ * Per-position centring of the map: raw patch distance -> (raw - offset[p]) / scale[p], a standard score
+ * for the position (then standardised as a whole by mapStd, so map units stay "sds of a normal patch").
+ */
+export interface MapCentring {
+  /** Mean unseen patch distance at each position. */
+  offset: Float32Array;
+  /** Sd of the unseen patch distances at each position over their mean over positions (floored, see below). */
+  scale: Float32Array;
+}
+
+/** A position's scale is at least this share of the median one, so a position where normals barely vary cannot blow up noise. */
+export const MIN_RELATIVE_SCALE = 0.5;
+
+/**
+ * Per-position centring from unseen normal maps. PatchCore matches a patch against every normal patch
+ * wherever it came from, so positions whose normal content varies most (the corners and borders of a
+ * chest film: arms, neck, marker, the background's extent; and border patches average fewer neighbours)
+ * are warmer on EVERY normal image, AND spread wider: subtracting the mean alone still leaves normal
+ * maps peaking there (the unit test's synthetic maps: 28 of 30), so each position is also divided by its
+ * own spread. The result reads "how unusual for this position", which is what a reviewer asks of the
+ * map (docs/experiments/heatmap-preprocessing.md). Undefined when there are too few images or no positions.
+ */
+export function mapCentring(maps: ArrayLike<number>, patchesPerImage: number | undefined): MapCentring | undefined {
+  const hw = patchesPerImage ?? 0;
+  if (!(Number.isInteger(hw) && hw >= 1) || maps.length % hw !== 0) return undefined;
+  const n = maps.length / hw;
+  if (n < MIN_CENTRING_IMAGES) return undefined;
+  const sum = new Float64Array(hw);
+  for (let i = 0; i < n; i++) for (let p = 0; p < hw; p++) sum[p] += maps[i * hw + p];
+  const mean = Float64Array.from(sum, (v) => v / n);
+  const sq = new Float64Array(hw);
+  for (let i = 0; i < n; i++) for (let p = 0; p < hw; p++) sq[p] += (maps[i * hw + p] - mean[p]) ** 2;
+  const sd = Float64Array.from(sq, (v) => Math.sqrt(v / (n - 1)));
+  const median = Float64Array.from(sd).sort()[Math.floor(hw / 2)];
+  const floor = MIN_RELATIVE_SCALE * median;
+  const floored = Float64Array.from(sd, (v) => Math.max(v, floor));
+  const meanSd = floored.reduce((a, b) => a + b, 0) / hw;
+  if (!(meanSd > 0)) return undefined;
+  return { offset: Float32Array.from(mean), scale: Float32Array.from(floored, (v) => v / meanSd) };
+}
+
+/** Raw patch distances centred per position (maps of any number of images; none: a copy). */
+export function centreMaps(maps: ArrayLike<number>, centring: MapCentring | undefined): Float32Array {
+  const out = Float32Array.from(maps);
+  if (!centring) return out;
+  const { offset, scale } = centring;
+  if (out.length % offset.length !== 0) throw new XrayError('INTERNAL', `${out.length} map values are not whole maps of ${offset.length} positions`);
+  // Float32 steps, as the exported graph's Sub and Div take them.
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.fround(out[i] - offset[i % offset.length]) / scale[i % offset.length]);
+  return out;
 }
 
 export interface Calibrated {
   globalStd?: Standardiser;
   localStd?: Standardiser;
   mapStd?: Standardiser;
+  /** Per-position centring applied to the raw map before mapStd (mapCentring); undefined: not centred. */
+  mapCentring?: MapCentring;
   pixelThreshold?: number;
   threshold: number;
   rank: number;
@@ -182,8 +246,12 @@ export function calibrateFromUnseen(s: UnseenScores, weights: { global: number; 
     parts.push({ scores: s.local, std: out.localStd, weight: weights.local });
   }
   if (s.maps && s.maps.length >= 2) {
-    out.mapStd = standardiser(s.maps);
-    out.pixelThreshold = (quantile(s.maps, 0.99) - out.mapStd.mean) / out.mapStd.sd;
+    // The map is centred per position, then standardised and thresholded on the centred values; the
+    // image score (the mean of the RAW distances) is untouched.
+    out.mapCentring = mapCentring(s.maps, s.patchesPerImage);
+    const centred = centreMaps(s.maps, out.mapCentring);
+    out.mapStd = standardiser(centred);
+    out.pixelThreshold = (quantile(centred, 0.99) - out.mapStd.mean) / out.mapStd.sd;
   }
   const combined = combineScores(parts);
   const rank = thresholdRank(n, q);

@@ -12,7 +12,7 @@
  * Getting pixels to feature maps (preprocessing, backbone) and writing the ONNX file are the caller's.
  */
 import { XrayError } from '../errors';
-import { type CalibrationMethod, calibrateFromUnseen, type UnseenScores } from './calibrate';
+import { type CalibrationMethod, calibrateFromUnseen, centreMaps, type MapCentring, type UnseenScores } from './calibrate';
 import { combineScores, type Standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type CrossFitOptions, crossFittedScores } from './crossfit';
@@ -66,8 +66,14 @@ export interface FittedDetector {
    * across models.
    */
   mapStd?: Standardiser;
+  /**
+   * Per-position centring of normal maps ([h*w] offset and scale; calibrate.ts mapCentring), applied to
+   * the patch distances before mapStd so the map shows what is unusual for each position, not the
+   * positions that are warm on every normal image. The image score does not use it.
+   */
+  mapCentring?: MapCentring;
   threshold: number;
-  /** A high quantile (99th) of the calibration patch distances, standardised by mapStd. */
+  /** A high quantile (99th) of the calibration patch distances, centred by mapCentring and standardised by mapStd. */
   pixelThreshold?: number;
   /** Calibration score range (anomalib-style min/max normalisation) and how the threshold was found. */
   calibration: {
@@ -223,6 +229,19 @@ export async function scoreWithDetector(be: ComputeBackend, det: FittedDetector,
 }
 
 /**
+ * The map the exported graph draws, before its upsampling and smoothing: patch distances (`scores.maps`,
+ * [n, h, w]) centred per position and standardised, i.e. "standard deviations above a normal patch at
+ * this position". Without a map standardiser (no calibration maps) the raw distances.
+ */
+export function standardisedMaps(det: FittedDetector, maps: ArrayLike<number>): Float32Array {
+  const out = centreMaps(maps, det.mapCentring);
+  if (!det.mapStd) return out;
+  const { mean, sd } = det.mapStd;
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] - mean) / sd;
+  return out;
+}
+
+/**
  * How far another runtime's score for the same image may be from `scores.score` (per image, in score
  * units) and still be the same detector. The score is Σ w·(raw - mean)/sd over the parts, so float32
  * differences in the features (another batch size, thread count or kernel) reach it as a RELATIVE error
@@ -312,7 +331,7 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
   if (heldOut) {
     set.clear();
     const cal = await scoreWithDetector(be, det, heldOut, { keepMaps: true });
-    unseen = { global: cal.global, local: cal.local, maps: cal.maps };
+    unseen = { global: cal.global, local: cal.local, maps: cal.maps, patchesPerImage: shape.h * shape.w };
   } else {
     const c = calibration as { method: 'cross-fit' } & CrossFitOptions;
     const opts: CrossFitOptions = { maxImages: c.maxImages, maxFolds: c.maxFolds };
@@ -333,7 +352,7 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
       opts,
     );
     set.clear();
-    unseen = cf;
+    unseen = { ...cf, patchesPerImage: shape.h * shape.w };
     det.calibration.folds = cf.folds || undefined;
     det.calibration.groups = cf.groups;
     scoredImages = cf.images;
@@ -348,6 +367,7 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
   det.localStd = c.localStd;
   if (det.bank) {
     det.mapStd = c.mapStd;
+    if (c.mapCentring) det.mapCentring = c.mapCentring;
     det.pixelThreshold = c.pixelThreshold;
   }
   det.threshold = c.threshold;

@@ -7,7 +7,7 @@
 import type { BackboneManifest } from '../model/backbone';
 import { MANIFEST_SCHEMA, type ModelManifest } from '../model/manifest';
 import { composeModels } from '../onnx/compose';
-import { type CalibrationInfo, describeFalseAlarm, falseAlarmRate, smallCalibrationWarning } from './calibrate';
+import { type CalibrationInfo, type MapCentring, describeFalseAlarm, falseAlarmRate, smallCalibrationWarning } from './calibrate';
 import type { FittedDetector } from './detector';
 import { buildDetectorHead } from './head';
 
@@ -91,6 +91,7 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
         memoryBank: det.bank ? { rows: det.bank.bank.rows, dims: det.bank.bank.cols } : undefined,
         gaussian: det.gaussian ? { dims: det.gaussian.dim, shrinkage: det.gaussian.shrinkage } : undefined,
         standardisers: { global: det.globalStd, local: det.localStd, map: det.mapStd },
+        ...(det.mapCentring ? { mapCentring: describeCentring(det.mapCentring) } : {}),
         calibration: calibrationInfo(det),
         fitSeconds: Math.round(info.fitSeconds * 10) / 10,
         ...(info.stageSeconds ? { stageSeconds: info.stageSeconds } : {}),
@@ -136,9 +137,16 @@ export function calibrationSource(det: FittedDetector): string {
   return [
     `Threshold for ${Math.round(q * 1000) / 10}% specificity: ${which} ${scores} (rank ⌈(n+1)·${q}⌉, capped at n)`,
     'min/max: their range',
-    ...(det.pixelThreshold !== undefined ? ['pixel threshold: 99th percentile of their standardised patch distances'] : []),
+    ...(det.pixelThreshold !== undefined ? [`pixel threshold: 99th percentile of their ${det.mapCentring ? 'per-position centred, ' : ''}standardised patch distances`] : []),
     `expected false alarms: ${describeFalseAlarm(falseAlarmRate(c.count, q))}`,
   ].join('; ') + `.${warning ? ` ${warning}` : ''}`;
+}
+
+/** The per-position centring in a few numbers (the arrays are in the ONNX file, as `map.offset` and `map.scale`). */
+function describeCentring(c: MapCentring): { positions: number; offset: [number, number]; scale: [number, number] } {
+  const r = (v: number) => Math.round(v * 1e4) / 1e4;
+  const range = (a: Float32Array): [number, number] => [r(Math.min(...a)), r(Math.max(...a))];
+  return { positions: c.offset.length, offset: range(c.offset), scale: range(c.scale) };
 }
 
 function describeRecipe(det: FittedDetector): string {

@@ -2,8 +2,8 @@
  * The fitted detector as an ONNX graph on top of backbone feature maps, so scoring runs anywhere ONNX
  * runs and gives exactly the in-memory scores: input `features` [N, C, h, w] (the recipe's tap);
  * outputs `pred_score` [N] (combined, standardised score; compare with the calibrated threshold) and
- * `anomaly_map` [N, 1, h*stride, w*stride] (patch distances, standardised by the calibration patches
- * when the detector has them, bilinearly upsampled to input pixels and Gaussian-smoothed, as anomalib
+ * `anomaly_map` [N, 1, h*stride, w*stride] (patch distances, centred per position and standardised by
+ * the calibration patches when the detector has them, bilinearly upsampled to input pixels and Gaussian-smoothed, as anomalib
  * does for PatchCore). Join it to a backbone with composeModels.
  */
 import { XrayError } from '../errors';
@@ -75,9 +75,14 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
     // Map: [N,1,h,w] -> bilinear x stride (half-pixel centres, as torch's interpolate) -> Gaussian blur.
     // Standardised by the calibration patches' mean and sd when known (both steps after it are linear
     // with unit gain, so standardising the coarse map equals standardising the final one).
-    const mapped = det.mapStd
-      ? g.op('Div', [g.op('Sub', [dist, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]), g.constant(new Float32Array([det.mapStd.sd]), [], 'map.sd')])
+    // First centred per position (detector.ts mapCentring): the image score above read the raw distances.
+    const pc = det.mapCentring;
+    const centred = pc
+      ? g.op('Div', [g.op('Sub', [dist, g.constant(pc.offset, [1, pc.offset.length], 'map.offset')]), g.constant(pc.scale, [1, pc.scale.length], 'map.scale')])
       : dist;
+    const mapped = det.mapStd
+      ? g.op('Div', [g.op('Sub', [centred, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]), g.constant(new Float32Array([det.mapStd.sd]), [], 'map.sd')])
+      : centred;
     const map = g.op('Reshape', [mapped, g.op('Concat', [n, g.constant(new BigInt64Array([1n]), [1]), hw], { axis: 0 })]);
     const s = opts.stride;
     let up = g.op('Resize', [map, '', g.constant(new Float32Array([1, 1, s, s]), [4])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
