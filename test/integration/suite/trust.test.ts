@@ -160,7 +160,8 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
     // The workspace settings name MODELS.recon the default: re-discovery selects it, and the viewer re-scores.
-    const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.recon, 'a re-score with the workspace default model');
+    // The score and the picker's model list reach the webview in separate messages: wait for both.
+    const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.recon && v.models?.selectedId === MODELS.recon, 'a re-score with the workspace default model, selected in the picker');
     assert.equal(s.models.selectedId, MODELS.recon);
     const list = await lastModelList();
     assert.match(list, new RegExp(`${MODELS.recon}@\\S+ \\[workspace\\]`), list);
