@@ -11,9 +11,8 @@
  * checked marker by marker (jpeg-entropy.ts). Progressive, hierarchical and arithmetic-coded frames are
  * refused with a message that names the process (unsupportedProcess).
  */
-import { XrayError } from '../../errors';
 import type { DecodeBudget } from '../budget';
-import { EntropyReader, JpegTables, jpegFailures, unsupportedProcess, walkMarkers, type JpegFailures } from './jpeg-entropy';
+import { EntropyReader, JpegTables, jpegFailures, readFrameHeader, unsupportedProcess, walkMarkers, type JpegFailures } from './jpeg-entropy';
 
 export interface DctImage {
   width: number;
@@ -83,15 +82,9 @@ interface Frame {
 }
 
 function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
-  if (seg.length < 6) throw fail.corrupt('its JPEG frame header is too short');
-  const precision = seg[0];
-  const height = (seg[1] << 8) | seg[2];
-  const width = (seg[3] << 8) | seg[4];
-  const n = seg[5];
-  if (precision !== 8 && precision !== 12) throw fail.corrupt(`its JPEG frame claims ${precision}-bit samples (8 or 12 expected)`);
-  if (width === 0 || height === 0) throw fail.corrupt(`its JPEG frame is ${width} × ${height} pixels`);
-  if (n !== 1 && n !== 3) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a JPEG frame with ${n} components; only 1 or 3 can be read.`);
-  if (seg.length < 6 + 3 * n) throw fail.corrupt('its JPEG frame header is shorter than its component list');
+  const { precision, width, height, components: n } = readFrameHeader(seg, fail, name, 'JPEG', (p) =>
+    p !== 8 && p !== 12 ? `its JPEG frame claims ${p}-bit samples (8 or 12 expected)` : undefined,
+  );
   const specs = [];
   let hmax = 1;
   let vmax = 1;

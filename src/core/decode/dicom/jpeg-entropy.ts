@@ -27,6 +27,26 @@ export function jpegFailures(name: string): JpegFailures {
   };
 }
 
+/**
+ * The fields of a start-of-frame segment both JPEG decoders check alike: sample precision (checked by
+ * `precisionError`, which differs per process), size, and 1 or 3 components whose specs the segment holds.
+ * `label` names the frame in the component-count refusal ("JPEG", "JPEG lossless").
+ */
+export function readFrameHeader(seg: Uint8Array, fail: JpegFailures, name: string, label: string, precisionError: (precision: number) => string | undefined): { precision: number; width: number; height: number; components: number } {
+  if (seg.length < 6) throw fail.corrupt('its JPEG frame header is too short');
+  const precision = seg[0];
+  const height = (seg[1] << 8) | seg[2];
+  const width = (seg[3] << 8) | seg[4];
+  const n = seg[5];
+  const bad = precisionError(precision);
+  if (bad) throw fail.corrupt(bad);
+  // Height 0 means "given later by a DNL marker", which DICOM encoders do not write.
+  if (width === 0 || height === 0) throw fail.corrupt(`its JPEG frame is ${width} × ${height} pixels`);
+  if (n !== 1 && n !== 3) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a ${label} frame with ${n} components; only 1 or 3 can be read.`);
+  if (seg.length < 6 + 3 * n) throw fail.corrupt('its JPEG frame header is shorter than its component list');
+  return { precision, width, height, components: n };
+}
+
 /** A marker's usual name, for messages: "RST3", "EOI", "SOF2", or its hex code. */
 export function markerName(marker: number): string {
   if (marker >= 0xd0 && marker <= 0xd7) return `RST${marker - 0xd0}`;

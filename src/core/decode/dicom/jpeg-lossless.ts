@@ -16,7 +16,7 @@
  */
 import { XrayError } from '../../errors';
 import type { DecodeBudget } from '../budget';
-import { EntropyReader, JpegTables, jpegFailures, unsupportedProcess, walkMarkers, type HuffmanTable, type JpegFailures } from './jpeg-entropy';
+import { EntropyReader, JpegTables, jpegFailures, readFrameHeader, unsupportedProcess, walkMarkers, type HuffmanTable, type JpegFailures } from './jpeg-entropy';
 
 export interface LosslessImage {
   width: number;
@@ -67,16 +67,9 @@ export function decodeJpegLossless(data: Uint8Array, budget: DecodeBudget, name:
 }
 
 function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
-  if (seg.length < 6) throw fail.corrupt('its JPEG frame header is too short');
-  const precision = seg[0];
-  const height = (seg[1] << 8) | seg[2];
-  const width = (seg[3] << 8) | seg[4];
-  const n = seg[5];
-  if (precision < 2 || precision > 16) throw fail.corrupt(`its JPEG lossless frame claims ${precision}-bit samples`);
-  // Height 0 means "given later by a DNL marker", which DICOM encoders do not write.
-  if (width === 0 || height === 0) throw fail.corrupt(`its JPEG frame is ${width} × ${height} pixels`);
-  if (n !== 1 && n !== 3) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a JPEG lossless frame with ${n} components; only 1 or 3 can be read.`);
-  if (seg.length < 6 + 3 * n) throw fail.corrupt('its JPEG frame header is shorter than its component list');
+  const { precision, width, height, components: n } = readFrameHeader(seg, fail, name, 'JPEG lossless', (p) =>
+    p < 2 || p > 16 ? `its JPEG lossless frame claims ${p}-bit samples` : undefined,
+  );
   const ids: number[] = [];
   for (let c = 0; c < n; c++) {
     if (seg[7 + 3 * c] !== 0x11) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a JPEG lossless frame with subsampled components, which cannot be decoded.`);
