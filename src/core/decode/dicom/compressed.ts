@@ -135,34 +135,39 @@ export const jpegLsCodec: PixelCodec = {
 };
 
 async function jpegLs(req: FrameRequest, data: Uint8Array, h: CodestreamHeader): Promise<DecodedFrame> {
-  checkAgainstLayout(h, req.layout, 'JPEG-LS', req.name);
+  // Interleave mode 0 (none) stores colour planes one after another.
+  return wasmFrame(req, data, h, 'jpegls', 'JPEG-LS', (r) => (h.components > 1 && r.interleaveMode === 0 ? 1 : 0));
+}
+
+/**
+ * A frame decoded by one of the WebAssembly codecs, its header checked against the DICOM layout before
+ * decoding and the codec's own report of the frame checked again as soon as it has read it.
+ */
+async function wasmFrame(
+  req: FrameRequest,
+  data: Uint8Array,
+  h: CodestreamHeader,
+  codec: 'jpegls' | 'jpeg2000',
+  label: string,
+  planarOf: (r: Awaited<ReturnType<typeof wasmDecode>>) => 0 | 1,
+): Promise<DecodedFrame> {
+  checkAgainstLayout(h, req.layout, label, req.name);
   const r = await wasmDecode(
-    'jpegls',
+    codec,
     data,
     req.name,
-    (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG-LS', req.name),
+    (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, label, req.name),
     budgetOf(req),
   );
   const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
-  const planar = h.components > 1 && r.interleaveMode === 0 ? 1 : 0;
-  return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: planar, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
+  return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: planarOf(r), photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
 }
 
 export const jpeg2000Codec: PixelCodec = {
   description: 'JPEG 2000',
   async decodeFrame(req) {
     const data = encapsulatedFrame(req, 'jpeg2000');
-    const h = readJ2kHeader(data, req.name);
-    checkAgainstLayout(h, req.layout, 'JPEG 2000', req.name);
-    const r = await wasmDecode(
-      'jpeg2000',
-      data,
-      req.name,
-      (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, 'JPEG 2000', req.name),
-      budgetOf(req),
-    );
-    const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
-    return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: 0, photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
+    return wasmFrame(req, data, readJ2kHeader(data, req.name), 'jpeg2000', 'JPEG 2000', () => 0);
   },
 };
 
