@@ -18,12 +18,46 @@ const common = {
 const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@cornerstonejs/*'];
 
 const targets = [
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternal },
-  { entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', external: nodeExternal },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal, banner: { js: '#!/usr/bin/env node' }, optional: true },
+  {
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    external: nodeExternal,
+  },
+  {
+    entryPoints: ['src/engine/main.ts'],
+    outfile: 'dist/engine.js',
+    platform: 'node',
+    format: 'cjs',
+    external: nodeExternal,
+  },
+  {
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    external: nodeExternal,
+    banner: { js: '#!/usr/bin/env node' },
+    optional: true,
+  },
   // The webview bundle is always minified: it loads through the webview resource path on every open.
-  { entryPoints: ['src/webview/viewer/main.ts'], outfile: 'dist/webview/viewer.js', platform: 'browser', format: 'iife', minify: true },
-  { entryPoints: ['test/integration/suite/index.ts'], outfile: 'dist/test/integration.js', platform: 'node', format: 'cjs', external: [...nodeExternal, 'mocha'], optional: true, devOnly: true },
+  {
+    entryPoints: ['src/webview/viewer/main.ts'],
+    outfile: 'dist/webview/viewer.js',
+    platform: 'browser',
+    format: 'iife',
+    minify: true,
+  },
+  {
+    entryPoints: ['test/integration/suite/index.ts'],
+    outfile: 'dist/test/integration.js',
+    platform: 'node',
+    format: 'cjs',
+    external: [...nodeExternal, 'mocha'],
+    optional: true,
+    devOnly: true,
+  },
 ].filter((t) => !(t.optional && !existsSync(t.entryPoints[0])) && !(production && t.devOnly));
 
 const started = Date.now();

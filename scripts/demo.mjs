@@ -35,7 +35,8 @@ main().catch(async (err) => {
 
 async function main() {
   requireTools({ chromium: opts.check });
-  if (!opts.vsix && !existsSync(join(ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
+  if (!opts.vsix && !existsSync(join(ROOT, 'dist/extension.js')))
+    throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
   // A demo killed without cleanup leaves its code-server running on the same profile: stop it first.
   const oldPid = join(DEMO, 'code-server', 'code-server.pid');
   if (existsSync(oldPid)) killOrphanCodeServer(Number(readFileSync(oldPid, 'utf8')));
@@ -47,21 +48,40 @@ async function main() {
   // The custom editor that offers itself for PNG ("option" priority) becomes the default in the demo.
   const editors = pkg.contributes?.customEditors ?? [];
   const viewType = editors.find((e) => e.selector?.some((s) => /\*\.png$/i.test(s.filenamePattern ?? '')))?.viewType;
-  const dataDir = [process.env.XRAY_DATA_DIR, '/work/shared/data', resolve(ROOT, '../shared/data')].find((d) => d && existsSync(d));
+  const dataDir = [process.env.XRAY_DATA_DIR, '/work/shared/data', resolve(ROOT, '../shared/data')].find(
+    (d) => d && existsSync(d),
+  );
   const started = Date.now();
   const { tsImport } = await import('tsx/esm/api');
-  const { createDemoWorkspace } = await tsImport(pathToFileURL(join(ROOT, 'scripts/lib/demo-workspace.ts')).href, import.meta.url);
+  const { createDemoWorkspace } = await tsImport(
+    pathToFileURL(join(ROOT, 'scripts/lib/demo-workspace.ts')).href,
+    import.meta.url,
+  );
   const summary = await createDemoWorkspace(WORKSPACE, { dataDir, viewType, perClass: 10 });
-  say(`workspace ${WORKSPACE}: ${summary.generated.length} generated files, ${summary.real} real chest X-rays${dataDir ? ` from ${dataDir}` : ' (no shared data folder found)'} (${Date.now() - started} ms)`);
+  say(
+    `workspace ${WORKSPACE}: ${summary.generated.length} generated files, ${summary.real} real chest X-rays${dataDir ? ` from ${dataDir}` : ' (no shared data folder found)'} (${Date.now() - started} ms)`,
+  );
 
   const dataDirCs = join(DEMO, 'code-server');
   if (opts.vsix) {
     const vsix = resolve(opts.vsix);
     say(`installing ${vsix}`);
-    execFileSync(CODE_SERVER_BIN, ['--extensions-dir', join(dataDirCs, 'extensions'), '--user-data-dir', join(dataDirCs, 'user-data'), '--install-extension', vsix, '--force'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: join(dataDirCs, 'home') },
-    });
+    execFileSync(
+      CODE_SERVER_BIN,
+      [
+        '--extensions-dir',
+        join(dataDirCs, 'extensions'),
+        '--user-data-dir',
+        join(dataDirCs, 'user-data'),
+        '--install-extension',
+        vsix,
+        '--force',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, HOME: join(dataDirCs, 'home') },
+      },
+    );
   }
 
   let port = Number(opts.port);
@@ -70,7 +90,8 @@ async function main() {
     say(`port ${port} is busy; using ${next}`);
     port = next;
   }
-  if (opts.host !== '127.0.0.1' && opts.host !== 'localhost') say(`WARNING: listening on ${opts.host} with no authentication`);
+  if (opts.host !== '127.0.0.1' && opts.host !== 'localhost')
+    say(`WARNING: listening on ${opts.host} with no authentication`);
   const server = await startCodeServer({
     dataDir: dataDirCs,
     port,
@@ -89,7 +110,9 @@ async function main() {
   }
   console.log('');
   console.log(`  Open in a browser:  ${url}`);
-  console.log(`  (${opts.vsix ? `installed ${opts.vsix}` : 'extension loaded from this repository'}; code-server log: ${server.logFile})`);
+  console.log(
+    `  (${opts.vsix ? `installed ${opts.vsix}` : 'extension loaded from this repository'}; code-server log: ${server.logFile})`,
+  );
   console.log('  Press Ctrl-C to stop.');
   console.log('');
   const code = await server.exited;
@@ -108,7 +131,7 @@ async function check(url) {
     await openViewer(page, url);
   } catch (err) {
     await page.screenshot({ path: join(shots, 'demo-failed.png') }).catch(() => {});
-    throw new Error(`demo check failed (screenshot ${join(shots, 'demo-failed.png')}): ${err.message}`);
+    throw new Error(`demo check failed (screenshot ${join(shots, 'demo-failed.png')}): ${err.message}`, { cause: err });
   }
   // The viewer decodes and scores asynchronously; give it time to draw before the picture.
   await page.waitForTimeout(Number(process.env.XRAY_DEMO_CHECK_WAIT_MS ?? 8000));
@@ -133,7 +156,11 @@ async function openViewer(page, url) {
 
 function demoTarget() {
   const dir = join(DEMO, 'workspace', 'chest-xray', 'PNEUMONIA');
-  const first = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort()[0] : undefined;
+  const first = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(jpe?g|png)$/i.test(f))
+        .sort()[0]
+    : undefined;
   return first ?? 'hand-mono2.dcm';
 }
 

@@ -29,30 +29,59 @@ const say = (msg) => console.log(`[package] ${msg}`);
 
 function main() {
   if (`${process.platform}-${process.arch}` !== TARGET) {
-    throw new Error(`this builds a ${TARGET} VSIX from the installed native modules; this machine is ${process.platform}-${process.arch}`);
+    throw new Error(
+      `this builds a ${TARGET} VSIX from the installed native modules; this machine is ${process.platform}-${process.arch}`,
+    );
   }
   for (const f of ['dist/extension.js', 'README.md', 'LICENSE']) {
-    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing${f.startsWith('dist') ? ': run `node scripts/build.mjs --production` first' : ''}`);
+    if (!existsSync(join(ROOT, f)))
+      throw new Error(
+        `${f} is missing${f.startsWith('dist') ? ': run `node scripts/build.mjs --production` first' : ''}`,
+      );
   }
   const { excluded, runtime } = installOnlyPackages();
-  say(`runtime packages: ${runtime.map((p) => relative(join(ROOT, 'node_modules'), p)).sort().join(', ')}`);
-  if (excluded.length) say(`left out (install-time only): ${excluded.map((p) => relative(join(ROOT, 'node_modules'), p)).sort().join(', ')}`);
+  say(
+    `runtime packages: ${runtime
+      .map((p) => relative(join(ROOT, 'node_modules'), p))
+      .sort()
+      .join(', ')}`,
+  );
+  if (excluded.length)
+    say(
+      `left out (install-time only): ${excluded
+        .map((p) => relative(join(ROOT, 'node_modules'), p))
+        .sort()
+        .join(', ')}`,
+    );
 
   const tmp = mkdtempSync(join(tmpdir(), 'xray-package-'));
   try {
     const ignoreFile = join(tmp, 'vscodeignore');
     const notShipped = readdirSync(ROOT).filter((n) => !TOP_LEVEL.includes(n));
-    writeFileSync(ignoreFile, [
-      readFileSync(join(ROOT, '.vscodeignore'), 'utf8'),
-      '# added by scripts/package.mjs: install-time-only packages, top-level entries not in its allowlist',
-      ...excluded.map((p) => `${relative(ROOT, p)}/**`),
-      ...notShipped,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      ignoreFile,
+      [
+        readFileSync(join(ROOT, '.vscodeignore'), 'utf8'),
+        '# added by scripts/package.mjs: install-time-only packages, top-level entries not in its allowlist',
+        ...excluded.map((p) => `${relative(ROOT, p)}/**`),
+        ...notShipped,
+        '',
+      ].join('\n'),
+    );
     rmSync(out, { force: true });
     const vsce = spawnSync(
       join(ROOT, 'node_modules/.bin/vsce'),
-      ['package', '--target', TARGET, '--allow-missing-repository', '--no-rewrite-relative-links', '--ignoreFile', ignoreFile, '--out', out],
+      [
+        'package',
+        '--target',
+        TARGET,
+        '--allow-missing-repository',
+        '--no-rewrite-relative-links',
+        '--ignoreFile',
+        ignoreFile,
+        '--out',
+        out,
+      ],
       { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
     );
     if (vsce.status !== 0) throw new Error(`vsce package exited with ${vsce.status}`);
@@ -68,7 +97,10 @@ function main() {
  * dependencies and those reachable only through INSTALL_ONLY edges.
  */
 function installOnlyPackages() {
-  const listed = execFileSync('npm', ['list', '--omit=dev', '--parseable', '--all', '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' })
+  const listed = execFileSync('npm', ['list', '--omit=dev', '--parseable', '--all', '--loglevel=error'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
     .split('\n')
     .filter((p) => p && p !== ROOT);
   const runtime = new Set();
@@ -107,28 +139,46 @@ function verify(tmp) {
     return;
   }
   const extensionsDir = join(tmp, 'extensions');
-  execFileSync(CODE_SERVER_BIN, ['--extensions-dir', extensionsDir, '--user-data-dir', join(tmp, 'user-data'), '--install-extension', out, '--force'], {
-    env: { ...process.env, HOME: join(tmp, 'home') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  execFileSync(
+    CODE_SERVER_BIN,
+    [
+      '--extensions-dir',
+      extensionsDir,
+      '--user-data-dir',
+      join(tmp, 'user-data'),
+      '--install-extension',
+      out,
+      '--force',
+    ],
+    {
+      env: { ...process.env, HOME: join(tmp, 'home') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const id = `${pkg.publisher}.${pkg.name}`.toLowerCase();
   const installed = readdirSync(extensionsDir).find((d) => d.toLowerCase().startsWith(`${id}-`));
   if (!installed) throw new Error(`code-server --install-extension did not create ${id}-* in ${extensionsDir}`);
   const dir = join(extensionsDir, installed);
   const ortBin = join(dir, 'node_modules/onnxruntime-node/bin/napi-v6');
   const platforms = readdirSync(ortBin).flatMap((os) => readdirSync(join(ortBin, os)).map((arch) => `${os}/${arch}`));
-  if (platforms.join() !== 'linux/x64') throw new Error(`onnxruntime-node binaries for ${platforms.join(', ')} in the VSIX; expected linux/x64 only`);
+  if (platforms.join() !== 'linux/x64')
+    throw new Error(`onnxruntime-node binaries for ${platforms.join(', ')} in the VSIX; expected linux/x64 only`);
   // vsce stores README.md as readme.md and LICENSE as LICENSE.txt.
   const names = readdirSync(dir).map((n) => n.toLowerCase());
   for (const f of ['package.json', 'dist/extension.js', 'dist/engine.js']) {
     if (!existsSync(join(dir, f))) throw new Error(`${f} is missing from the installed extension`);
   }
-  if (!names.includes('readme.md') || !names.some((n) => n.startsWith('license'))) throw new Error('README or LICENSE missing from the installed extension');
-  const stray = names.filter((n) => !TOP_LEVEL.map((t) => t.toLowerCase()).includes(n) && !/^(license\.txt|\.vsixmanifest|changelog\.md)$/.test(n));
+  if (!names.includes('readme.md') || !names.some((n) => n.startsWith('license')))
+    throw new Error('README or LICENSE missing from the installed extension');
+  const stray = names.filter(
+    (n) =>
+      !TOP_LEVEL.map((t) => t.toLowerCase()).includes(n) && !/^(license\.txt|\.vsixmanifest|changelog\.md)$/.test(n),
+  );
   if (stray.length) throw new Error(`unexpected top-level entries in the installed extension: ${stray.join(', ')}`);
   const model = smallestOnnx(join(dir, 'models'));
   const probe = spawnSync(process.execPath, ['-e', PROBE, model ?? ''], { cwd: dir, encoding: 'utf8', timeout: 60000 });
-  if (probe.status !== 0) throw new Error(`native modules do not load from the installed extension:\n${probe.stdout}${probe.stderr}`);
+  if (probe.status !== 0)
+    throw new Error(`native modules do not load from the installed extension:\n${probe.stdout}${probe.stderr}`);
   say(`installs into code-server (${installed}); from there: ${probe.stdout.trim()}`);
 }
 

@@ -58,7 +58,11 @@ export const BENCH_SPEC: PipelineSpec = {
 
 /** The same steps with CLAHE on the model-sized image (8x8 tiles of 32 pixels instead of 256): a spec choice, not the same output. */
 export const BENCH_SPEC_CLAHE_LAST: PipelineSpec = {
-  steps: [...BENCH_SPEC.steps.filter((s) => s.op !== 'clahe' && s.op !== 'resizePad'), { op: 'resizePad', size: 256 }, { op: 'clahe', clipLimit: 3, tilesX: 8, tilesY: 8 }],
+  steps: [
+    ...BENCH_SPEC.steps.filter((s) => s.op !== 'clahe' && s.op !== 'resizePad'),
+    { op: 'resizePad', size: 256 },
+    { op: 'clahe', clipLimit: 3, tilesX: 8, tilesY: 8 },
+  ],
 };
 
 const median = (xs: number[]) => {
@@ -87,8 +91,17 @@ async function main(): Promise<void> {
     'PNG 16-bit': await handPhantomPng(phantom),
     'DICOM uncompressed': await handPhantomDicom(phantom),
   };
-  const gc = process.execArgv.includes('--single-threaded-gc') ? 'single-threaded (as the engine)' : 'default (concurrent helper threads)';
-  const report: Record<string, unknown> = { image: '2500x2048 16-bit hand phantom (frame, marker, text)', runs: RUNS, cpu: cpus()[0]?.model, node: process.version, gc, spec: BENCH_SPEC };
+  const gc = process.execArgv.includes('--single-threaded-gc')
+    ? 'single-threaded (as the engine)'
+    : 'default (concurrent helper threads)';
+  const report: Record<string, unknown> = {
+    image: '2500x2048 16-bit hand phantom (frame, marker, text)',
+    runs: RUNS,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    gc,
+    spec: BENCH_SPEC,
+  };
   const lines: string[] = [];
   const passOut = new Float32Array(p.width * p.height);
   const cases = [
@@ -112,7 +125,10 @@ async function main(): Promise<void> {
       const result = runPipeline(image, spec, { width: 256, height: 256 });
       const t2 = performance.now();
       const s0 = performance.now();
-      await sharp(files['PNG 16-bit'].slice(), { limitInputPixels: false }).resize(256, 256, { fit: 'contain', background: '#000' }).raw().toBuffer();
+      await sharp(files['PNG 16-bit'].slice(), { limitInputPixels: false })
+        .resize(256, 256, { fit: 'contain', background: '#000' })
+        .raw()
+        .toBuffer();
       const s1 = performance.now();
       lutPass(rasterFromImage(image), passOut);
       const s2 = performance.now();
@@ -154,17 +170,24 @@ async function main(): Promise<void> {
     for (const r of table) lines.push(`| ${r.op} | ${r.ms.toFixed(1)} | ${median(passes.get(r.op)!).toFixed(2)} |`);
     lines.push(`| **decode + pipeline** | **${total.toFixed(1)}** (target ${TARGET_MS}) | ${totalPasses.toFixed(1)} |`);
     lines.push(`| idle-core estimate at ${QUIET_PASS_MS} ms a pass | ${(totalPasses * QUIET_PASS_MS).toFixed(0)} | |`);
-    lines.push(`| reference: sharp decode + resize 256 of the PNG, 1 thread | ${sharpMs.toFixed(1)} (ratio ${(total / sharpMs).toFixed(2)}) | |`);
-    lines.push(`| reference: one full-resolution pass through the lookup table | ${passMs.toFixed(1)} (pipeline = ${((total - (steps.get('decode') ? median(steps.get('decode')!) : 0)) / passMs).toFixed(1)} passes) | 1 |`);
+    lines.push(
+      `| reference: sharp decode + resize 256 of the PNG, 1 thread | ${sharpMs.toFixed(1)} (ratio ${(total / sharpMs).toFixed(2)}) | |`,
+    );
+    lines.push(
+      `| reference: one full-resolution pass through the lookup table | ${passMs.toFixed(1)} (pipeline = ${((total - (steps.get('decode') ? median(steps.get('decode')!) : 0)) / passMs).toFixed(1)} passes) | 1 |`,
+    );
     lines.push(`\nNotices: ${[...notices].join(' ') || 'none'}\n`);
   }
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'preprocess.json'), JSON.stringify(report, null, 2));
-  console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}, garbage collector ${gc}\n`);
+  console.log(
+    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}, garbage collector ${gc}\n`,
+  );
   console.log(lines.join('\n'));
 }
 
-if (require.main === module && !process.env.NO_BENCH_MAIN) main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module && !process.env.NO_BENCH_MAIN)
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

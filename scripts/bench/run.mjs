@@ -26,7 +26,10 @@ for (const [name, args] of plan) {
     continue;
   }
   console.log(`\n=== ${name} ${args.join(' ')}`);
-  const r = spawnSync('npm', ['run', '--silent', name, ...(args.length ? ['--', ...args] : [])], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync('npm', ['run', '--silent', name, ...(args.length ? ['--', ...args] : [])], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   results.push([name, r.status === 0 ? 'ok' : `failed (exit ${r.status})`]);
 }
 console.log('\n' + results.map(([n, s]) => `${n}: ${s}`).join('\n'));

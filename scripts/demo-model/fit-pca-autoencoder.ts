@@ -69,7 +69,13 @@ function stack(rows: Float32Array[], d: number): Float32Array {
   return m;
 }
 
-async function matmul(a: Float32Array, aDims: [number, number], b: Float32Array, bDims: [number, number], transB = false): Promise<Float32Array> {
+async function matmul(
+  a: Float32Array,
+  aDims: [number, number],
+  b: Float32Array,
+  bDims: [number, number],
+  transB = false,
+): Promise<Float32Array> {
   const g = new GraphBuilder('matmul');
   g.input('A', aDims);
   g.input('B', bDims);
@@ -83,7 +89,9 @@ async function matmul(a: Float32Array, aDims: [number, number], b: Float32Array,
 
 /** Top-k eigenpairs of a symmetric n x n matrix by orthogonal (subspace) iteration with Rayleigh-Ritz. */
 function topEigen(G: Float32Array, n: number, k: number, iters = 60): { values: number[]; vectors: Float64Array[] } {
-  let V: Float64Array[] = Array.from({ length: k }, (_, j) => Float64Array.from({ length: n }, (_, i) => Math.sin((i + 1) * (j + 1) * 12.9898) * 43758.5453 % 1));
+  let V: Float64Array[] = Array.from({ length: k }, (_, j) =>
+    Float64Array.from({ length: n }, (_, i) => (Math.sin((i + 1) * (j + 1) * 12.9898) * 43758.5453) % 1),
+  );
   const mult = (v: Float64Array) => {
     const r = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -131,19 +139,34 @@ function buildOnnx(mean: Float32Array, U: Float32Array, d: number, k: number): U
   const code = g.op('MatMul', [centred, basis]);
   const back = g.op('Gemm', [code, basis], { transB: 1 });
   const recon = g.op('Add', [back, 'mean']);
-  g.op('Reshape', [recon, g.constant(new BigInt64Array([BigInt(-1), 1n, BigInt(SIZE), BigInt(SIZE)]), [4])], {}, 'reconstruction');
+  g.op(
+    'Reshape',
+    [recon, g.constant(new BigInt64Array([BigInt(-1), 1n, BigInt(SIZE), BigInt(SIZE)]), [4])],
+    {},
+    'reconstruction',
+  );
   g.output('reconstruction', ['N', 1, SIZE, SIZE]);
-  return g.toBytes({ docString: `PCA autoencoder, ${k} components, fitted on normal chest X-rays (CC BY 4.0, Kermany et al. 2018).` });
+  return g.toBytes({
+    docString: `PCA autoencoder, ${k} components, fitted on normal chest X-rays (CC BY 4.0, Kermany et al. 2018).`,
+  });
 }
 
-async function scoreAll(session: ort.InferenceSession, tensors: Float32Array[], manifest: ModelManifest, files: string[]): Promise<number[]> {
+async function scoreAll(
+  session: ort.InferenceSession,
+  tensors: Float32Array[],
+  manifest: ModelManifest,
+  files: string[],
+): Promise<number[]> {
   const scores: number[] = [];
   for (let i = 0; i < tensors.length; i++) {
     const img = await decodeImage(new Uint8Array(readFileSync(files[i])), basename(files[i]));
     const prepared = prepareInput(img, manifest);
     const r = await session.run({ input: new ort.Tensor('float32', prepared.tensor, prepared.dims) });
     const rec = r.reconstruction;
-    scores.push(scoreOutputs({ reconstruction: { data: rec.data as Float32Array, dims: rec.dims } }, prepared, manifest).score.raw);
+    scores.push(
+      scoreOutputs({ reconstruction: { data: rec.data as Float32Array, dims: rec.dims } }, prepared, manifest).score
+        .raw,
+    );
   }
   return scores;
 }
@@ -158,22 +181,33 @@ async function main(): Promise<void> {
   const split = chestSplit(DATA);
   const manifest = manifestDraft();
   const d = SIZE * SIZE;
-  console.log(`fit ${split.fit.length}, calibrate ${split.calibrate.length}, validation ${split.validNormal.length} normal + ${split.validAbnormal.length} pneumonia`);
+  console.log(
+    `fit ${split.fit.length}, calibrate ${split.calibrate.length}, validation ${split.validNormal.length} normal + ${split.validAbnormal.length} pneumonia`,
+  );
   const fitT = await loadTensors(split.fit, manifest);
   const n = fitT.length;
   const mean = new Float32Array(d);
   for (const t of fitT) for (let i = 0; i < d; i++) mean[i] += t[i] / n;
-  const X = stack(fitT.map((t) => t.map((v, i) => v - mean[i])), d);
+  const X = stack(
+    fitT.map((t) => t.map((v, i) => v - mean[i])),
+    d,
+  );
   const G = await matmul(X, [n, d], X, [n, d], true);
   const { values, vectors } = topEigen(G, n, K);
   // Components: u_j = X^T v_j / sqrt(lambda_j); computed as one matmul (X^T V) then scaled.
   const Vm = new Float32Array(n * K);
-  for (let j = 0; j < K; j++) for (let i = 0; i < n; i++) Vm[i * K + j] = vectors[j][i] / Math.sqrt(Math.max(values[j], 1e-12));
+  for (let j = 0; j < K; j++)
+    for (let i = 0; i < n; i++) Vm[i * K + j] = vectors[j][i] / Math.sqrt(Math.max(values[j], 1e-12));
   const Xt = new Float32Array(d * n);
   for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) Xt[c * n + i] = X[i * d + c];
   const U = await matmul(Xt, [d, n], Vm, [n, K]);
   const total = values.reduce((a, b) => a + b, 0);
-  console.log(`PCA: ${K} components; top eigenvalues ${values.slice(0, 3).map((v) => v.toFixed(1)).join(', ')}; fitted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `PCA: ${K} components; top eigenvalues ${values
+      .slice(0, 3)
+      .map((v) => v.toFixed(1))
+      .join(', ')}; fitted in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   void total;
 
   const onnxBytes = buildOnnx(mean, U, d, K);
@@ -201,7 +235,19 @@ async function main(): Promise<void> {
   writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
   renameSync(`${onnxPath}.tmp`, onnxPath);
   renameSync(`${manifestPath}.tmp`, manifestPath);
-  console.log(JSON.stringify({ auc, ap, threshold: manifest.calibration.threshold, fitSeconds: (Date.now() - t0) / 1000, onnxBytes: onnxBytes.length }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        auc,
+        ap,
+        threshold: manifest.calibration.threshold,
+        fitSeconds: (Date.now() - t0) / 1000,
+        onnxBytes: onnxBytes.length,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 main().catch((e) => {

@@ -44,11 +44,20 @@ function take(groups: string[][], n: number): [string[], string[][]] {
 }
 
 /** Defaults: 300 normal + 300 pneumonia validation images, 150 normals for calibration, the rest for fitting. */
-export function chestSplit(root: string, opts = { validNormal: 300, validAbnormal: 300, calibrate: 150, seed: 20261126 }): Split {
+export function chestSplit(
+  root: string,
+  opts = { validNormal: 300, validAbnormal: 300, calibrate: 150, seed: 20261126 },
+): Split {
   const normalDir = join(root, 'NORMAL');
   const abnormalDir = join(root, 'PNEUMONIA');
-  const normals = groupShuffle(readdirSync(normalDir).filter((f) => /\.(jpe?g|png)$/i.test(f)), opts.seed);
-  const abnormals = groupShuffle(readdirSync(abnormalDir).filter((f) => /\.(jpe?g|png)$/i.test(f)), opts.seed + 1);
+  const normals = groupShuffle(
+    readdirSync(normalDir).filter((f) => /\.(jpe?g|png)$/i.test(f)),
+    opts.seed,
+  );
+  const abnormals = groupShuffle(
+    readdirSync(abnormalDir).filter((f) => /\.(jpe?g|png)$/i.test(f)),
+    opts.seed + 1,
+  );
   const [validNormal, rest1] = take(normals, opts.validNormal);
   const [calibrate, rest2] = take(rest1, opts.calibrate);
   const [validAbnormal] = take(abnormals, opts.validAbnormal);

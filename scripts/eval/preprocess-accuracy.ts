@@ -60,13 +60,25 @@ function fork(state: PipelineState, step: PreprocessStep): PipelineState[] {
 /** The state's raster rectangle, mapped back to the original image as a box. */
 function boxInImage(toImage: Affine, w: number, h: number): Box {
   const pts = [applyAffine(toImage, 0, 0), applyAffine(toImage, w, h)];
-  return { x0: Math.min(pts[0][0], pts[1][0]), y0: Math.min(pts[0][1], pts[1][1]), x1: Math.max(pts[0][0], pts[1][0]), y1: Math.max(pts[0][1], pts[1][1]) };
+  return {
+    x0: Math.min(pts[0][0], pts[1][0]),
+    y0: Math.min(pts[0][1], pts[1][1]),
+    x1: Math.max(pts[0][0], pts[1][0]),
+    y1: Math.max(pts[0][1], pts[1][1]),
+  };
 }
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))] : NaN);
-  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), min: s[0], p5: q(0.05), p50: q(0.5), p95: q(0.95) };
+  return {
+    n: s.length,
+    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
+    min: s[0],
+    p5: q(0.05),
+    p50: q(0.5),
+    p95: q(0.95),
+  };
 };
 const pct = (k: number, n: number) => `${((100 * k) / Math.max(1, n)).toFixed(1)}% (${k}/${n})`;
 
@@ -125,12 +137,21 @@ function evalPhantom(opts: HandPhantomOptions): { result: PhantomCase; p: HandPh
   const cropped = apply(start, [{ op: 'cropExposed' }]);
   const cropIoU = boxIoU(boxInImage(cropped.toImage, cropped.raster.width, cropped.raster.height), p.field);
   // Mask: the whole automatic chain, mapped back through crop and rotation.
-  const chain: PreprocessStep[] = [{ op: 'rotatePortrait' }, ...NORMALISE, { op: 'maskText', mode: 'inpaint' }, { op: 'foreground', components: opts.hands ?? 1 }];
+  const chain: PreprocessStep[] = [
+    { op: 'rotatePortrait' },
+    ...NORMALISE,
+    { op: 'maskText', mode: 'inpaint' },
+    { op: 'foreground', components: opts.hands ?? 1 },
+  ];
   const final = apply(cropped, chain);
   const mask = maskToImage(final.mask!, final.raster.width, final.raster.height, final.toImage, p.width, p.height);
   const m = maskIoU(mask, p.mask);
   // Split (hands unknown to the pipeline: two components allowed).
-  const beforeSplit = apply(cropped, [...NORMALISE, { op: 'maskText', mode: 'inpaint' }, { op: 'foreground', components: 2 }]);
+  const beforeSplit = apply(cropped, [
+    ...NORMALISE,
+    { op: 'maskText', mode: 'inpaint' },
+    { op: 'foreground', components: 2 },
+  ]);
   const regions = fork(beforeSplit, { op: 'splitHands' });
   const boxes = regions.map((s) => boxInImage(s.toImage, s.raster.width, s.raster.height));
   const handIoU = p.hands.map((h) => Math.max(0, ...boxes.map((b) => boxIoU(b, h))));
@@ -149,24 +170,40 @@ function evalPhantom(opts: HandPhantomOptions): { result: PhantomCase; p: HandPh
   const rotated = apply(cropped, [{ op: 'rotatePortrait', direction: 'upright' }]);
   const [vx, vy] = [-rotated.toImage[1], -rotated.toImage[4]];
   if ((opts.rotate ?? 0) === 0 && p.width > p.height) keptUpright = vx === 0 && vy < 0;
-  else if ((opts.rotate === 90 || opts.rotate === 270) && h0 > w0) keptUpright = opts.rotate === 90 ? vx > 0 && Math.abs(vy) < 1e-9 : vx < 0 && Math.abs(vy) < 1e-9;
+  else if ((opts.rotate === 90 || opts.rotate === 270) && h0 > w0)
+    keptUpright = opts.rotate === 90 ? vx > 0 && Math.abs(vy) < 1e-9 : vx < 0 && Math.abs(vy) < 1e-9;
   // Text: every drawn mark pixel is inside a found mark (after crop and normalisation, as in the pipeline).
   let textCovered: boolean | undefined;
   if (p.marker || p.text) {
     const norm = apply(cropped, NORMALISE);
     const marks = findTextMarks(norm.raster);
     const covered = new Uint8Array(norm.raster.width * norm.raster.height);
-    for (const mk of marks) for (let y = 0; y < mk.box.height; y++) for (let x = 0; x < mk.box.width; x++) if (mk.pixels[y * mk.box.width + x]) covered[(mk.box.y + y) * norm.raster.width + mk.box.x + x] = 1;
+    for (const mk of marks)
+      for (let y = 0; y < mk.box.height; y++)
+        for (let x = 0; x < mk.box.width; x++)
+          if (mk.pixels[y * mk.box.width + x]) covered[(mk.box.y + y) * norm.raster.width + mk.box.x + x] = 1;
     const inImage = maskToImage(covered, norm.raster.width, norm.raster.height, norm.toImage, p.width, p.height);
     const bright = Math.min(65535, Math.round((opts.peak ?? 40000) * 1.1));
     const drawn = opts.invert ? 65535 - bright : bright;
     textCovered = true;
     for (const b of [p.marker, p.text]) {
       if (!b) continue;
-      for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) if (p.data[y * p.width + x] === drawn && !inImage[y * p.width + x]) textCovered = false;
+      for (let y = b.y0; y < b.y1; y++)
+        for (let x = b.x0; x < b.x1; x++)
+          if (p.data[y * p.width + x] === drawn && !inImage[y * p.width + x]) textCovered = false;
     }
   }
-  const result: PhantomCase = { opts, cropIoU, maskIoU: m, regions: regions.length, handIoU, upright, keptUpright, textCovered, ms: performance.now() - t0 };
+  const result: PhantomCase = {
+    opts,
+    cropIoU,
+    maskIoU: m,
+    regions: regions.length,
+    handIoU,
+    upright,
+    keptUpright,
+    textCovered,
+    ms: performance.now() - t0,
+  };
   return { result, p, final };
 }
 
@@ -188,27 +225,46 @@ interface RealCase {
 
 function listImages(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? listImages(join(dir, d.name)) : /\.(jpe?g|png|dcm)$/i.test(d.name) ? [join(dir, d.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? listImages(join(dir, d.name)) : /\.(jpe?g|png|dcm)$/i.test(d.name) ? [join(dir, d.name)] : [],
+  );
 }
 
-async function evalReal(file: string): Promise<{ result: RealCase; image: XrayImage; final: PipelineState; cropped: PipelineState }> {
+async function evalReal(
+  file: string,
+): Promise<{ result: RealCase; image: XrayImage; final: PipelineState; cropped: PipelineState }> {
   const image = await decodeImage(new Uint8Array(readFileSync(file)), file);
   const cropped = apply(initialState(image), [{ op: 'cropExposed' }]);
   const rotated = apply(cropped, [{ op: 'rotatePortrait' }]);
   const norm = apply(rotated, NORMALISE);
   const marks = findTextMarks(norm.raster);
-  const final = apply(norm, [{ op: 'maskText', mode: 'inpaint' }, { op: 'foreground', ...(CHEST_CLOSE !== undefined ? { close: CHEST_CLOSE } : {}) }, { op: 'clahe' }]);
+  const final = apply(norm, [
+    { op: 'maskText', mode: 'inpaint' },
+    { op: 'foreground', ...(CHEST_CLOSE !== undefined ? { close: CHEST_CLOSE } : {}) },
+    { op: 'clahe' },
+  ]);
   const mask = final.mask!;
   const { width: w, height: h } = final.raster;
   let n = 0;
   let cx = 0;
   let cy = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (mask[y * w + x]) (n++, (cx += x), (cy += y));
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      if (mask[y * w + x]) {
+        n++;
+        cx += x;
+        cy += y;
+      }
   const maskArea = n / (w * h);
   const centroid: [number, number] = [n ? cx / n / w : 0.5, n ? cy / n / h : 0.5];
   // A chest mask is plausible when it is a large blob (25-95% of the field) centred left-right and
   // not hugging the top or bottom edge.
-  const plausibleMask = maskArea >= 0.25 && maskArea <= 0.95 && Math.abs(centroid[0] - 0.5) < 0.15 && centroid[1] > 0.3 && centroid[1] < 0.75;
+  const plausibleMask =
+    maskArea >= 0.25 &&
+    maskArea <= 0.95 &&
+    Math.abs(centroid[0] - 0.5) < 0.15 &&
+    centroid[1] > 0.3 &&
+    centroid[1] < 0.75;
   const result: RealCase = {
     file: file.split('/').slice(-2).join('/'),
     keptArea: (cropped.raster.width * cropped.raster.height) / (image.width * image.height),
@@ -266,13 +322,26 @@ function overlayTile(image: XrayImage, cropBox: Box, maskInImage: Uint8Array, ma
   for (let y = 0; y < image.height; y += step) {
     for (let x = 0; x < image.width; x += step) {
       const m = maskInImage[y * W + x];
-      const edge = m && (x < step || y < step || !maskInImage[y * W + Math.max(0, x - step)] || !maskInImage[Math.max(0, y - step) * W + x] || !maskInImage[y * W + Math.min(W - 1, x + step)] || !maskInImage[Math.min(image.height - 1, y + step) * W + x]);
+      const edge =
+        m &&
+        (x < step ||
+          y < step ||
+          !maskInImage[y * W + Math.max(0, x - step)] ||
+          !maskInImage[Math.max(0, y - step) * W + x] ||
+          !maskInImage[y * W + Math.min(W - 1, x + step)] ||
+          !maskInImage[Math.min(image.height - 1, y + step) * W + x]);
       if (edge) put(x, y, [255, 40, 40]);
     }
   }
   const rect = (b: Box, c: [number, number, number]) => {
-    for (let x = b.x0; x < b.x1; x += step) (put(x, b.y0, c), put(x, b.y1 - 1, c));
-    for (let y = b.y0; y < b.y1; y += step) (put(b.x0, y, c), put(b.x1 - 1, y, c));
+    for (let x = b.x0; x < b.x1; x += step) {
+      put(x, b.y0, c);
+      put(x, b.y1 - 1, c);
+    }
+    for (let y = b.y0; y < b.y1; y += step) {
+      put(b.x0, y, c);
+      put(b.x1 - 1, y, c);
+    }
   };
   rect(cropBox, [60, 220, 60]);
   for (const b of marks) rect(b, [80, 140, 255]);
@@ -289,7 +358,9 @@ async function sheet(tiles: Uint8Array[], perRow: number, file: string): Promise
     const Y = Math.floor(k / perRow) * TILE;
     for (let y = 0; y < TILE; y++) out.set(t.subarray(y * TILE * 3, (y + 1) * TILE * 3), ((Y + y) * W + X) * 3);
   });
-  await sharp(out, { raw: { width: W, height: rows * TILE, channels: 3 } }).png().toFile(file);
+  await sharp(out, { raw: { width: W, height: rows * TILE, channels: 3 } })
+    .png()
+    .toFile(file);
 }
 
 function finalTile(final: PipelineState): Uint8Array {
@@ -309,7 +380,10 @@ async function main(): Promise<void> {
       const img = phantomImage(p);
       const mask = maskToImage(final.mask!, final.raster.width, final.raster.height, final.toImage, p.width, p.height);
       const crop = apply(initialState(img), [{ op: 'cropExposed' }]);
-      phantomTiles.push(overlayTile(img, boxInImage(crop.toImage, crop.raster.width, crop.raster.height), mask, []), finalTile(final));
+      phantomTiles.push(
+        overlayTile(img, boxInImage(crop.toImage, crop.raster.width, crop.raster.height), mask, []),
+        finalTile(final),
+      );
     }
   }
   await sheet(phantomTiles, 8, join(OUT, 'phantoms.png'));
@@ -318,11 +392,17 @@ async function main(): Promise<void> {
   const framed = phantoms.filter((c) => (c.opts.border ?? 0) > 0);
   const orient = phantoms.filter((c) => c.upright !== undefined);
   const texted = phantoms.filter((c) => c.textCovered !== undefined);
-  const splitRight = (c: PhantomCase) => c.regions === (c.opts.hands ?? 1) && (c.regions === 1 || c.handIoU.every((v) => v >= 0.8));
+  const splitRight = (c: PhantomCase) =>
+    c.regions === (c.opts.hands ?? 1) && (c.regions === 1 || c.handIoU.every((v) => v >= 0.8));
   const summary = {
     phantoms: {
       n: phantoms.length,
-      crop: { right: phantoms.filter((c) => c.cropIoU >= 0.9).length, iou: stats(phantoms.map((c) => c.cropIoU)), framedRight: framed.filter((c) => c.cropIoU >= 0.9).length, framed: framed.length },
+      crop: {
+        right: phantoms.filter((c) => c.cropIoU >= 0.9).length,
+        iou: stats(phantoms.map((c) => c.cropIoU)),
+        framedRight: framed.filter((c) => c.cropIoU >= 0.9).length,
+        framed: framed.length,
+      },
       mask: { right: phantoms.filter((c) => c.maskIoU >= 0.8).length, iou: stats(phantoms.map((c) => c.maskIoU)) },
       split: {
         right: phantoms.filter(splitRight).length,
@@ -342,7 +422,11 @@ async function main(): Promise<void> {
       },
       text: { n: texted.length, right: texted.filter((c) => c.textCovered).length },
       msPerImage: stats(phantoms.map((c) => c.ms)),
-      failures: phantoms.filter((c) => c.cropIoU < 0.9 || c.maskIoU < 0.8 || !splitRight(c) || c.upright === false || c.textCovered === false).map((c) => ({ ...c, opts: c.opts })),
+      failures: phantoms
+        .filter(
+          (c) => c.cropIoU < 0.9 || c.maskIoU < 0.8 || !splitRight(c) || c.upright === false || c.textCovered === false,
+        )
+        .map((c) => ({ ...c, opts: c.opts })),
     },
     real: undefined as undefined | Record<string, unknown>,
   };
@@ -351,7 +435,12 @@ async function main(): Promise<void> {
   if (files.length > 0 && REAL > 0) {
     // A seeded sample across both classes.
     const r = mulberry32(7);
-    const pick = [...files].map((f) => ({ f, k: r() })).sort((a, b) => a.k - b.k).slice(0, REAL).map((x) => x.f).sort();
+    const pick = [...files]
+      .map((f) => ({ f, k: r() }))
+      .sort((a, b) => a.k - b.k)
+      .slice(0, REAL)
+      .map((x) => x.f)
+      .sort();
     const cases: RealCase[] = [];
     const tiles: Uint8Array[] = [];
     for (const f of pick) {
@@ -359,10 +448,25 @@ async function main(): Promise<void> {
         const { result, image, final, cropped } = await evalReal(f);
         cases.push(result);
         if (tiles.length < 48 && cases.length % Math.max(1, Math.floor(pick.length / 24)) === 0) {
-          const mask = maskToImage(final.mask!, final.raster.width, final.raster.height, final.toImage, image.width, image.height);
+          const mask = maskToImage(
+            final.mask!,
+            final.raster.width,
+            final.raster.height,
+            final.toImage,
+            image.width,
+            image.height,
+          );
           const norm = apply(initialState(image), NORMALISE);
-          const marks = findTextMarks(norm.raster).map((m) => ({ x0: m.box.x, y0: m.box.y, x1: m.box.x + m.box.width, y1: m.box.y + m.box.height }));
-          tiles.push(overlayTile(image, boxInImage(cropped.toImage, cropped.raster.width, cropped.raster.height), mask, marks), finalTile(final));
+          const marks = findTextMarks(norm.raster).map((m) => ({
+            x0: m.box.x,
+            y0: m.box.y,
+            x1: m.box.x + m.box.width,
+            y1: m.box.y + m.box.height,
+          }));
+          tiles.push(
+            overlayTile(image, boxInImage(cropped.toImage, cropped.raster.width, cropped.raster.height), mask, marks),
+            finalTile(final),
+          );
         }
       } catch (err) {
         console.error(`${f}: ${err instanceof Error ? err.message : String(err)}`);
@@ -380,7 +484,14 @@ async function main(): Promise<void> {
       withMarks: cases.filter((c) => c.marks > 0).length,
       marks: stats(cases.map((c) => c.marks)),
       fallbacks: cases.filter((c) => c.notices.some((n) => /kept the whole/.test(n))).length,
-      implausible: cases.filter((c) => !c.plausibleMask).slice(0, 30).map((c) => ({ file: c.file, maskArea: +c.maskArea.toFixed(3), centroid: c.centroid.map((v) => +v.toFixed(2)) })),
+      implausible: cases
+        .filter((c) => !c.plausibleMask)
+        .slice(0, 30)
+        .map((c) => ({
+          file: c.file,
+          maskArea: +c.maskArea.toFixed(3),
+          centroid: c.centroid.map((v) => +v.toFixed(2)),
+        })),
     };
   }
   writeFileSync(join(OUT, 'preprocess-accuracy.json'), JSON.stringify(summary, null, 2));
@@ -393,26 +504,41 @@ function printSummary(s: { phantoms: any; real?: any }): void {
     printReal(s.real);
     return;
   }
-  const f = (x: { mean: number; min: number; p5: number; p50: number }) => `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
+  const f = (x: { mean: number; min: number; p5: number; p50: number }) =>
+    `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
   console.log(`## Phantoms (n = ${p.n})\n`);
   console.log('| step | right | IoU |');
   console.log('|---|---|---|');
-  console.log(`| crop (IoU >= 0.9 with the exposed field) | ${pct(p.crop.right, p.n)}; framed: ${pct(p.crop.framedRight, p.crop.framed)} | ${f(p.crop.iou)} |`);
+  console.log(
+    `| crop (IoU >= 0.9 with the exposed field) | ${pct(p.crop.right, p.n)}; framed: ${pct(p.crop.framedRight, p.crop.framed)} | ${f(p.crop.iou)} |`,
+  );
   console.log(`| mask (IoU >= 0.8 with the hand mask) | ${pct(p.mask.right, p.n)} | ${f(p.mask.iou)} |`);
-  console.log(`| split, two hands (2 outputs, each IoU >= 0.8) | ${pct(p.split.twoHandsRight, p.split.twoHands)}; count right ${pct(p.split.twoHandsCountRight, p.split.twoHands)} | per hand: ${f(p.split.handIoU)} |`);
+  console.log(
+    `| split, two hands (2 outputs, each IoU >= 0.8) | ${pct(p.split.twoHandsRight, p.split.twoHands)}; count right ${pct(p.split.twoHandsCountRight, p.split.twoHands)} | per hand: ${f(p.split.handIoU)} |`,
+  );
   console.log(`| split, one hand (1 output) | ${pct(p.split.oneHandRight, p.split.oneHand)} | |`);
   console.log(`| orientation (quarter-turned, back fingers up) | ${pct(p.orientation.right, p.orientation.n)} | |`);
-  console.log(`| rotatePortrait 'upright': wide upright phantom left alone | ${pct(p.uprightMode.wideUprightKept, p.uprightMode.wideUpright)} | |`);
-  console.log(`| rotatePortrait 'upright': quarter-turned phantom back fingers up | ${pct(p.uprightMode.turnedBack, p.uprightMode.turned)} | |`);
+  console.log(
+    `| rotatePortrait 'upright': wide upright phantom left alone | ${pct(p.uprightMode.wideUprightKept, p.uprightMode.wideUpright)} | |`,
+  );
+  console.log(
+    `| rotatePortrait 'upright': quarter-turned phantom back fingers up | ${pct(p.uprightMode.turnedBack, p.uprightMode.turned)} | |`,
+  );
   console.log(`| text/marker fully masked | ${pct(p.text.right, p.text.n)} | |`);
-  console.log(`\nTime per phantom (all checks): median ${p.msPerImage.p50.toFixed(0)} ms. Failures: ${p.failures.length}.`);
-  for (const c of p.failures.slice(0, 10)) console.log(`- ${JSON.stringify(c.opts)}: crop ${c.cropIoU.toFixed(3)}, mask ${c.maskIoU.toFixed(3)}, regions ${c.regions}, hands ${c.handIoU.map((v: number) => v.toFixed(2)).join('/')}, upright ${c.upright}, text ${c.textCovered}`);
+  console.log(
+    `\nTime per phantom (all checks): median ${p.msPerImage.p50.toFixed(0)} ms. Failures: ${p.failures.length}.`,
+  );
+  for (const c of p.failures.slice(0, 10))
+    console.log(
+      `- ${JSON.stringify(c.opts)}: crop ${c.cropIoU.toFixed(3)}, mask ${c.maskIoU.toFixed(3)}, regions ${c.regions}, hands ${c.handIoU.map((v: number) => v.toFixed(2)).join('/')}, upright ${c.upright}, text ${c.textCovered}`,
+    );
   printReal(s.real);
   console.log(`\nContact sheets: ${join(OUT, 'phantoms.png')}, ${join(OUT, 'chest-xrays.png')}`);
 }
 
 function printReal(r: any): void {
-  const f = (x: { mean: number; min: number; p5: number; p50: number }) => `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
+  const f = (x: { mean: number; min: number; p5: number; p50: number }) =>
+    `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
   {
     if (!r) return;
     console.log(`\n## Real chest radiographs (n = ${r.n}, ${r.dir})\n`);

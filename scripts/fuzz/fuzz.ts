@@ -61,7 +61,9 @@ async function main(): Promise<void> {
   mkdirSync(findingsDir, { recursive: true });
   const seeds = (await seedCorpus()).map((s) => s.bytes);
   const saved = args.fresh ? [] : readdirSync(corpusDir).map((f) => new Uint8Array(readFileSync(join(corpusDir, f))));
-  say(`${seeds.length} seeds, ${saved.length} saved corpus inputs; ${seconds} s, seed ${seed}, findings in ${findingsDir}`);
+  say(
+    `${seeds.length} seeds, ${saved.length} saved corpus inputs; ${seconds} s, seed ${seed}, findings in ${findingsDir}`,
+  );
 
   const totals: Totals = { execs: 0, features: 0, blocks: 0, corpus: 0, crash: 0, hang: 0, slow: 0, restarts: 0 };
   const seen = new Set<string>();
@@ -73,7 +75,10 @@ async function main(): Promise<void> {
 
   const save = (kind: string, bytes: Uint8Array, detail: string) => {
     // One file per distinct failure: the kind plus the first stack frame inside the project.
-    const where = kind === 'crash' ? (detail.split('\n').find((l) => /\/(src|node_modules)\//.test(l)) ?? detail.split('\n')[0]).trim() : kind;
+    const where =
+      kind === 'crash'
+        ? (detail.split('\n').find((l) => /\/(src|node_modules)\//.test(l)) ?? detail.split('\n')[0]).trim()
+        : kind;
     const key = kind === 'hang' ? `hang:${hash(bytes)}` : `${kind}:${where}`;
     const name = `${kind}-${hash(bytes)}`;
     if (!seen.has(key)) {
@@ -97,7 +102,10 @@ async function main(): Promise<void> {
     const data: WorkerData = { seeds: corpus, seed: seed++, shared, maxLength, slowMs };
     // Workers do not inherit tsx's loader: register it in the worker before loading the TypeScript entry.
     const entry = join(__dirname, 'worker.ts');
-    worker = new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: data });
+    worker = new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, {
+      eval: true,
+      workerData: data,
+    });
     lastBeat = -1;
     lastBeatAt = Date.now();
     worker.on('message', (m: WorkerMessage) => {
@@ -129,7 +137,11 @@ async function main(): Promise<void> {
       } else if (now - lastBeatAt > hangMs && worker) {
         const length = Atomics.load(header, 1);
         const input = new Uint8Array(shared, 12, length).slice();
-        save('hang', input, `no result within ${hangMs} ms, in ${PHASES[Atomics.load(header, 2)] ?? 'an unknown phase'}`);
+        save(
+          'hang',
+          input,
+          `no result within ${hangMs} ms, in ${PHASES[Atomics.load(header, 2)] ?? 'an unknown phase'}`,
+        );
         carried = { execs: totals.execs };
         await worker.terminate();
         totals.restarts++;
@@ -138,7 +150,9 @@ async function main(): Promise<void> {
       if (now - lastPrint >= 5000) {
         lastPrint = now;
         const s = (now - started) / 1000;
-        say(`${formatTime(s)} execs ${totals.execs.toLocaleString('en-US')} (${Math.round(totals.execs / s)}/s) features ${totals.features.toLocaleString('en-US')} blocks ${totals.blocks.toLocaleString('en-US')} corpus ${totals.corpus} | crashes ${totals.crash} hangs ${totals.hang} slow ${totals.slow}`);
+        say(
+          `${formatTime(s)} execs ${totals.execs.toLocaleString('en-US')} (${Math.round(totals.execs / s)}/s) features ${totals.features.toLocaleString('en-US')} blocks ${totals.blocks.toLocaleString('en-US')} corpus ${totals.corpus} | crashes ${totals.crash} hangs ${totals.hang} slow ${totals.slow}`,
+        );
       }
       if (now >= deadline) {
         clearInterval(timer);
@@ -152,9 +166,15 @@ async function main(): Promise<void> {
   for (const f of [...hangsThisRun].map((n) => `${n}.bin`)) {
     const bytes = new Uint8Array(readFileSync(join(findingsDir, f)));
     const ms = await replay(bytes, hangMs);
-    const verdict = ms === undefined ? `confirmed: still no result after ${hangMs} ms alone` : `not reproduced: ${ms.toFixed(0)} ms when replayed alone`;
+    const verdict =
+      ms === undefined
+        ? `confirmed: still no result after ${hangMs} ms alone`
+        : `not reproduced: ${ms.toFixed(0)} ms when replayed alone`;
     say(`${f}: ${verdict}`);
-    writeFileSync(join(findingsDir, f.replace('.bin', '.txt')), `${readFileSync(join(findingsDir, f.replace('.bin', '.txt')), 'utf8')}replay: ${verdict}\n`);
+    writeFileSync(
+      join(findingsDir, f.replace('.bin', '.txt')),
+      `${readFileSync(join(findingsDir, f.replace('.bin', '.txt')), 'utf8')}replay: ${verdict}\n`,
+    );
     if (ms !== undefined) totals.hang--;
   }
 
@@ -163,7 +183,12 @@ async function main(): Promise<void> {
     seconds: Math.round(elapsed),
     executions: totals.execs,
     execsPerSecond: Math.round(totals.execs / elapsed),
-    coverage: { features: totals.features, blocks: totals.blocks, featuresAfterSeeds: totals.initialFeatures, blocksAfterSeeds: totals.initialBlocks },
+    coverage: {
+      features: totals.features,
+      blocks: totals.blocks,
+      featuresAfterSeeds: totals.initialFeatures,
+      blocksAfterSeeds: totals.initialBlocks,
+    },
     corpus: totals.corpus,
     findings: { crash: totals.crash, hang: totals.hang, slow: totals.slow },
     workerRestarts: totals.restarts,
@@ -177,8 +202,18 @@ async function main(): Promise<void> {
 /** Runs one input in a fresh worker; its duration in ms, or undefined when it did not finish within `limitMs`. */
 function replay(bytes: Uint8Array, limitMs: number): Promise<number | undefined> {
   const entry = join(__dirname, 'worker.ts');
-  const data: WorkerData = { replay: bytes, seeds: [], seed: 1, shared: new SharedArrayBuffer(12), maxLength: 0, slowMs: 0 };
-  const w = new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: data });
+  const data: WorkerData = {
+    replay: bytes,
+    seeds: [],
+    seed: 1,
+    shared: new SharedArrayBuffer(12),
+    maxLength: 0,
+    slowMs: 0,
+  };
+  const w = new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, {
+    eval: true,
+    workerData: data,
+  });
   return new Promise((resolvePromise) => {
     const timer = setTimeout(() => {
       void w.terminate();

@@ -27,17 +27,65 @@ const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];
 const INTERESTING_8 = [0, 1, 0x7f, 0x80, 0xff, 0x10, 0x0c, 0x08];
 const INTERESTING_16 = [0, 1, 2, 3, 7, 8, 12, 15, 16, 17, 255, 256, 0x7fff, 0x8000, 0xfffe, 0xffff];
 const INTERESTING_32 = [0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x10000, 0xffff];
-const VRS = ['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN', 'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV', 'ZZ', '\0\0'];
+const VRS = [
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
+  'ZZ',
+  '\0\0',
+];
 /** Tags whose values steer decoding. */
 const TAGS = [
-  0x00280002, 0x00280004, 0x00280006, 0x00280008, 0x00280010, 0x00280011, 0x00280100, 0x00280101, 0x00280102, 0x00280103,
-  0x00281050, 0x00281051, 0x00281052, 0x00281053, 0x00283000, 0x00283002, 0x00283006, 0x00283010, 0x7fe00010, 0x7fe00001,
-  0x7fe00002, 0x00080005, 0x00020010, 0xfffee000, 0xfffee00d, 0xfffee0dd, 0x00091010,
+  0x00280002, 0x00280004, 0x00280006, 0x00280008, 0x00280010, 0x00280011, 0x00280100, 0x00280101, 0x00280102,
+  0x00280103, 0x00281050, 0x00281051, 0x00281052, 0x00281053, 0x00283000, 0x00283002, 0x00283006, 0x00283010,
+  0x7fe00010, 0x7fe00001, 0x7fe00002, 0x00080005, 0x00020010, 0xfffee000, 0xfffee00d, 0xfffee0dd, 0x00091010,
 ];
 const TRANSFER_SYNTAXES = [
-  '1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.1.98',
-  '1.2.840.10008.1.2.5', '1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70',
-  '1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91',
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2.2',
+  '1.2.840.10008.1.2.1.99',
+  '1.2.840.10008.1.2.1.98',
+  '1.2.840.10008.1.2.5',
+  '1.2.840.10008.1.2.4.50',
+  '1.2.840.10008.1.2.4.51',
+  '1.2.840.10008.1.2.4.57',
+  '1.2.840.10008.1.2.4.70',
+  '1.2.840.10008.1.2.4.80',
+  '1.2.840.10008.1.2.4.81',
+  '1.2.840.10008.1.2.4.90',
+  '1.2.840.10008.1.2.4.91',
 ];
 
 interface Layout {
@@ -54,11 +102,17 @@ function layout(b: Uint8Array): Layout {
     try {
       // Sequence lengths are not checked against the data by the walk: clamp, or a mutator looping
       // over a value could run for 2^32 steps (the fuzzer's first hang was its own).
-      const keep = (e: WalkedElement) => elements.push({ ...e, length: Math.max(0, Math.min(e.length, b.length - e.valueOffset)) });
-      return walkDataSet(b, start, { explicitVr, littleEndian: true, name: 'fuzz', limits: { maxDepth: 64, maxElements: 5000 } }, {
-        element: keep,
-        sequenceStart: keep,
-      });
+      const keep = (e: WalkedElement) =>
+        elements.push({ ...e, length: Math.max(0, Math.min(e.length, b.length - e.valueOffset)) });
+      return walkDataSet(
+        b,
+        start,
+        { explicitVr, littleEndian: true, name: 'fuzz', limits: { maxDepth: 64, maxElements: 5000 } },
+        {
+          element: keep,
+          sequenceStart: keep,
+        },
+      );
     } catch {
       return undefined;
     }
@@ -74,7 +128,8 @@ function layout(b: Uint8Array): Layout {
       elements.length = firstData;
     }
   }
-  const explicit = b.length >= dataSetStart + 6 && /^[A-Z]{2}$/.test(String.fromCharCode(b[dataSetStart + 4], b[dataSetStart + 5]));
+  const explicit =
+    b.length >= dataSetStart + 6 && /^[A-Z]{2}$/.test(String.fromCharCode(b[dataSetStart + 4], b[dataSetStart + 5]));
   collect(dataSetStart, explicit);
   return { elements, explicit, dataSetStart };
 }
@@ -117,7 +172,13 @@ const BYTE_MUTATORS: Mutator[] = [
     setU32(b, int(r, b.length), pick(r, INTERESTING_32));
     return b;
   },
-  (b, r) => splice(b, int(r, b.length + 1), 0, Uint8Array.from({ length: 1 + int(r, 16) }, () => int(r, 256))),
+  (b, r) =>
+    splice(
+      b,
+      int(r, b.length + 1),
+      0,
+      Uint8Array.from({ length: 1 + int(r, 16) }, () => int(r, 256)),
+    ),
   (b, r) => {
     const at = int(r, b.length + 1);
     return splice(b, at, Math.min(b.length - at, 1 + int(r, 64)), new Uint8Array(0));
@@ -144,7 +205,18 @@ const DICOM_MUTATORS: ((b: Uint8Array, r: Rng, l: Layout) => Uint8Array)[] = [
   (b, r, l) => {
     const e = pick(r, l.elements);
     const long = e.valueOffset - e.headerOffset === 12 || (!l.explicit && e.tag >>> 16 !== 0x0002);
-    const candidates = [0, 1, e.length + 1, e.length - 1, e.length * 2, b.length - e.valueOffset, b.length, 0xffffffff, 0xfffffffe, 0x7fffffff];
+    const candidates = [
+      0,
+      1,
+      e.length + 1,
+      e.length - 1,
+      e.length * 2,
+      b.length - e.valueOffset,
+      b.length,
+      0xffffffff,
+      0xfffffffe,
+      0x7fffffff,
+    ];
     const v = pick(r, candidates) >>> 0;
     if (long) setU32(b, e.valueOffset - 4, v);
     else setU16(b, e.valueOffset - 2, v & 0xffff);

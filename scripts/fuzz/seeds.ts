@@ -17,7 +17,14 @@ export interface Seed {
 
 export async function seedCorpus(): Promise<Seed[]> {
   const seeds: Seed[] = [];
-  const base: DicomSpec = { width: 12, height: 9, bitsStored: 12, pixels: radiographLike(12), windows: [{ center: 2000, width: 4000, explanation: 'FULL' }], pixelSpacing: [0.1, 0.1] };
+  const base: DicomSpec = {
+    width: 12,
+    height: 9,
+    bitsStored: 12,
+    pixels: radiographLike(12),
+    windows: [{ center: 2000, width: 4000, explanation: 'FULL' }],
+    pixelSpacing: [0.1, 0.1],
+  };
   const specs: [string, DicomSpec][] = [
     ['explicit', base],
     ['implicit', { ...base, transferSyntax: 'implicit' }],
@@ -30,7 +37,15 @@ export async function seedCorpus(): Promise<Seed[]> {
     ['rgb', { width: 6, height: 5, bitsAllocated: 8, photometric: 'RGB' }],
     ['ybr', { width: 6, height: 5, bitsAllocated: 8, photometric: 'YBR_FULL', planarConfiguration: 1 }],
     ['mono1-8bit', { width: 7, height: 5, bitsAllocated: 8, photometric: 'MONOCHROME1' }],
-    ['luts', { ...base, rescale: { slope: 2, intercept: -5 }, modalityLut: { first: 0, bits: 16, data: [5, 9, 100, 4000] }, voiLuts: [{ first: 0, bits: 8, data: [0, 64, 200, 255], explanation: 'V' }] }],
+    [
+      'luts',
+      {
+        ...base,
+        rescale: { slope: 2, intercept: -5 },
+        modalityLut: { first: 0, bits: 16, data: [5, 9, 100, 4000] },
+        voiLuts: [{ first: 0, bits: 8, data: [0, 64, 200, 255], explanation: 'V' }],
+      },
+    ],
     ['multiframe', { ...base, frames: 3, transferSyntax: 'implicit' }],
   ];
   for (const [name, spec] of specs) seeds.push({ name, bytes: await makeDicom(spec) });

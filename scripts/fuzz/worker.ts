@@ -42,13 +42,18 @@ function bucket(count: number): number {
 }
 
 /** The target: every entry point that reads an untrusted file. Throws only what is not an XrayError. */
-async function target(input: Uint8Array, onCrash: (detail: string) => void, phase: (p: number) => void = () => {}): Promise<void> {
+async function target(
+  input: Uint8Array,
+  onCrash: (detail: string) => void,
+  phase: (p: number) => void = () => {},
+): Promise<void> {
   for (const [i, name] of ['fuzz.dcm', 'fuzz'].entries()) {
     phase(PHASE_DECODE_DCM + i);
     try {
       await decodeImage(input, name, LIMITS, { timeoutMs: 2000 });
     } catch (e) {
-      if (!(e instanceof XrayError)) onCrash(`decodeImage(${name}): ${e instanceof Error ? e.stack : typeof e} ${String(e)}`);
+      if (!(e instanceof XrayError))
+        onCrash(`decodeImage(${name}): ${e instanceof Error ? e.stack : typeof e} ${String(e)}`);
     }
   }
   phase(PHASE_TAGS);
@@ -74,7 +79,9 @@ async function main(): Promise<void> {
   const session = new inspector.Session();
   session.connect();
   const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+    new Promise<T>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
+    );
   await post('Profiler.enable');
   await post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
 
@@ -83,7 +90,9 @@ async function main(): Promise<void> {
   const corpus: Uint8Array[] = [];
   let execs = 0;
 
-  type Coverage = { result: { url: string; functions: { ranges: { startOffset: number; endOffset: number; count: number }[] }[] }[] };
+  type Coverage = {
+    result: { url: string; functions: { ranges: { startOffset: number; endOffset: number; count: number }[] }[] }[];
+  };
   const newFeatures = async (): Promise<number> => {
     const cov = await post<Coverage>('Profiler.takePreciseCoverage');
     let added = 0;
@@ -120,7 +129,8 @@ async function main(): Promise<void> {
     return added;
   };
 
-  const report = (kind: 'crash' | 'slow', bytes: Uint8Array, detail: string) => parentPort!.postMessage({ type: 'finding', kind, bytes, detail } satisfies WorkerMessage);
+  const report = (kind: 'crash' | 'slow', bytes: Uint8Array, detail: string) =>
+    parentPort!.postMessage({ type: 'finding', kind, bytes, detail } satisfies WorkerMessage);
 
   // Seeds first: each one that adds coverage joins the corpus.
   await newFeatures();
@@ -130,7 +140,10 @@ async function main(): Promise<void> {
   let lastStats = performance.now();
   for (;;) {
     // Favour recent finds a little: they sit at the frontier of coverage.
-    const parent = corpus[r() < 0.3 ? corpus.length - 1 - Math.floor(r() * Math.min(16, corpus.length)) : Math.floor(r() * corpus.length)];
+    const parent =
+      corpus[
+        r() < 0.3 ? corpus.length - 1 - Math.floor(r() * Math.min(16, corpus.length)) : Math.floor(r() * corpus.length)
+      ];
     const child = mutate(parent, r, () => corpus[Math.floor(r() * corpus.length)], data.maxLength);
     const added = await run(child);
     if (added > 0) {
@@ -139,12 +152,24 @@ async function main(): Promise<void> {
     }
     if (performance.now() - lastStats > 1000) {
       lastStats = performance.now();
-      parentPort!.postMessage({ type: 'stats', execs, features: features.size, blocks: blocks.size, corpus: corpus.length } satisfies WorkerMessage);
+      parentPort!.postMessage({
+        type: 'stats',
+        execs,
+        features: features.size,
+        blocks: blocks.size,
+        corpus: corpus.length,
+      } satisfies WorkerMessage);
     }
   }
 }
 
 // Imported by the supervisor for its types and PHASES: only a worker runs the loop.
-if (!isMainThread) main().catch((e) => {
-  parentPort!.postMessage({ type: 'finding', kind: 'crash', bytes: new Uint8Array(0), detail: `fuzzer worker failed: ${e instanceof Error ? e.stack : String(e)}` } satisfies WorkerMessage);
-});
+if (!isMainThread)
+  main().catch((e) => {
+    parentPort!.postMessage({
+      type: 'finding',
+      kind: 'crash',
+      bytes: new Uint8Array(0),
+      detail: `fuzzer worker failed: ${e instanceof Error ? e.stack : String(e)}`,
+    } satisfies WorkerMessage);
+  });

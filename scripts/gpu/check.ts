@@ -20,7 +20,15 @@ import { join, resolve } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { convAutoencoderBytes, writeConvAutoencoder } from '../../test/fixtures/models';
 import { encodePng, pattern16 } from '../../test/unit/engine/png';
-import { autoOrder, createSessionWithFallback, defaultThreads, ortFactory, sessionOptions, shortReason, type ProviderName } from '../../src/engine/providers';
+import {
+  autoOrder,
+  createSessionWithFallback,
+  defaultThreads,
+  ortFactory,
+  sessionOptions,
+  shortReason,
+  type ProviderName,
+} from '../../src/engine/providers';
 
 interface ProviderResult {
   provider: ProviderName;
@@ -51,13 +59,21 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-async function timeProvider(provider: ProviderName, model: Uint8Array, input: Record<string, ort.Tensor>, runs: number, threads: number): Promise<{ result: ProviderResult; output?: Float32Array }> {
+async function timeProvider(
+  provider: ProviderName,
+  model: Uint8Array,
+  input: Record<string, ort.Tensor>,
+  runs: number,
+  threads: number,
+): Promise<{ result: ProviderResult; output?: Float32Array }> {
   let session: ort.InferenceSession;
   const t0 = performance.now();
   try {
     session = await ort.InferenceSession.create(model, sessionOptions(provider, threads));
   } catch (err) {
-    return { result: { provider, started: false, reason: shortReason(err instanceof Error ? err.message : String(err)) } };
+    return {
+      result: { provider, started: false, reason: shortReason(err instanceof Error ? err.message : String(err)) },
+    };
   }
   const loadMs = performance.now() - t0;
   try {
@@ -71,9 +87,19 @@ async function timeProvider(provider: ProviderName, model: Uint8Array, input: Re
       await session.run(input);
       times.push(performance.now() - t);
     }
-    return { result: { provider, started: true, loadMs, firstRunMs, medianMs: median(times), minMs: Math.min(...times) }, output };
+    return {
+      result: { provider, started: true, loadMs, firstRunMs, medianMs: median(times), minMs: Math.min(...times) },
+      output,
+    };
   } catch (err) {
-    return { result: { provider, started: true, loadMs, reason: `started but failed to run: ${shortReason(err instanceof Error ? err.message : String(err))}` } };
+    return {
+      result: {
+        provider,
+        started: true,
+        loadMs,
+        reason: `started but failed to run: ${shortReason(err instanceof Error ? err.message : String(err))}`,
+      },
+    };
   } finally {
     await session.release();
   }
@@ -86,16 +112,25 @@ async function main(): Promise<number> {
   const jsonPath = arg('json', undefined);
   const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, process.env);
 
-  console.log(`gpu-check: ${process.platform}-${process.arch}, node ${process.versions.node}, onnxruntime-node ${ort.env.versions.node}, ${threads} CPU inference threads`);
+  console.log(
+    `gpu-check: ${process.platform}-${process.arch}, node ${process.versions.node}, onnxruntime-node ${ort.env.versions.node}, ${threads} CPU inference threads`,
+  );
   console.log('onnxruntime-node backends:');
-  for (const b of ort.listSupportedBackends()) console.log(`  ${b.name.padEnd(10)} ${b.bundled ? 'bundled' : 'not bundled (libraries must be installed separately)'}`);
+  for (const b of ort.listSupportedBackends())
+    console.log(
+      `  ${b.name.padEnd(10)} ${b.bundled ? 'bundled' : 'not bundled (libraries must be installed separately)'}`,
+    );
 
   const model = convAutoencoderBytes({ size, width, seed: 7 });
   const pixels = new Float32Array(size * size);
   // Smooth structure plus texture, so every layer sees varied values.
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels[y * size + x] = 0.5 + 0.3 * Math.sin(x / 17) * Math.cos(y / 23) + 0.1 * Math.sin((x * y) / 97);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      pixels[y * size + x] = 0.5 + 0.3 * Math.sin(x / 17) * Math.cos(y / 23) + 0.1 * Math.sin((x * y) / 97);
   const input = { input: new ort.Tensor('float32', pixels, [1, 1, size, size]) };
-  console.log(`model: conv autoencoder ${size}x${size}, widest layer ${width} channels, ${(model.length / 1024).toFixed(0)} KiB; ${runs} timed runs each\n`);
+  console.log(
+    `model: conv autoencoder ${size}x${size}, widest layer ${width} channels, ${(model.length / 1024).toFixed(0)} KiB; ${runs} timed runs each\n`,
+  );
 
   const cpu = await timeProvider('cpu', model, input, runs, threads);
   const results: ProviderResult[] = [cpu.result];
@@ -104,7 +139,9 @@ async function main(): Promise<number> {
     console.log('\nRESULT: the CPU provider does not work; nothing else was tried.');
     return 1;
   }
-  console.log(`cpu:    load ${cpu.result.loadMs!.toFixed(0)} ms, first run ${cpu.result.firstRunMs!.toFixed(1)} ms, median ${cpu.result.medianMs!.toFixed(1)} ms (min ${cpu.result.minMs!.toFixed(1)})`);
+  console.log(
+    `cpu:    load ${cpu.result.loadMs!.toFixed(0)} ms, first run ${cpu.result.firstRunMs!.toFixed(1)} ms, median ${cpu.result.medianMs!.toFixed(1)} ms (min ${cpu.result.minMs!.toFixed(1)})`,
+  );
 
   for (const provider of autoOrder(process.platform).filter((p) => p !== 'cpu')) {
     const supported = ort.listSupportedBackends().some((b) => b.name === provider);
@@ -116,7 +153,8 @@ async function main(): Promise<number> {
     const r = await timeProvider(provider, model, input, runs, threads);
     if (r.output) {
       let maxAbsDiff = 0;
-      for (let i = 0; i < r.output.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(r.output[i] - cpu.output[i]));
+      for (let i = 0; i < r.output.length; i++)
+        maxAbsDiff = Math.max(maxAbsDiff, Math.abs(r.output[i] - cpu.output[i]));
       r.result.maxAbsDiff = maxAbsDiff;
       r.result.matches = maxAbsDiff <= TOLERANCE;
       const speedup = cpu.result.medianMs! / r.result.medianMs!;
@@ -141,22 +179,37 @@ async function main(): Promise<number> {
     const bytes = new Uint8Array(readFileSync(onnxFile));
     console.log(`\nmodel file ${onnxFile} (${(bytes.length / 1048576).toFixed(1)} MiB), input [${shape.join(',')}]:`);
     const base = await timeProvider('cpu', bytes, feeds, runs, threads);
-    console.log(`  cpu: median ${base.result.medianMs?.toFixed(1)} ms (first ${base.result.firstRunMs?.toFixed(1)} ms)${base.result.reason ? ` ${base.result.reason}` : ''}`);
-    for (const provider of autoOrder(process.platform).filter((p) => p !== 'cpu' && ort.listSupportedBackends().some((b) => b.name === p))) {
+    console.log(
+      `  cpu: median ${base.result.medianMs?.toFixed(1)} ms (first ${base.result.firstRunMs?.toFixed(1)} ms)${base.result.reason ? ` ${base.result.reason}` : ''}`,
+    );
+    for (const provider of autoOrder(process.platform).filter(
+      (p) => p !== 'cpu' && ort.listSupportedBackends().some((b) => b.name === p),
+    )) {
       const r = await timeProvider(provider, bytes, feeds, runs, threads);
       let diff = NaN;
       if (r.output && base.output) {
         diff = 0;
-        for (let i = 0; i < r.output.length; i++) diff = Math.max(diff, Math.abs(r.output[i] - base.output[i]) / Math.max(1, Math.abs(base.output[i])));
+        for (let i = 0; i < r.output.length; i++)
+          diff = Math.max(diff, Math.abs(r.output[i] - base.output[i]) / Math.max(1, Math.abs(base.output[i])));
       }
-      console.log(`  ${provider}: ${r.output ? `median ${r.result.medianMs!.toFixed(1)} ms (first ${r.result.firstRunMs!.toFixed(1)} ms), ${(base.result.medianMs! / r.result.medianMs!).toFixed(1)}x the CPU, max relative |GPU - CPU| of the first output ${diff.toExponential(2)}` : `could not run: ${r.result.reason}`}`);
+      console.log(
+        `  ${provider}: ${r.output ? `median ${r.result.medianMs!.toFixed(1)} ms (first ${r.result.firstRunMs!.toFixed(1)} ms), ${(base.result.medianMs! / r.result.medianMs!).toFixed(1)}x the CPU, max relative |GPU - CPU| of the first output ${diff.toExponential(2)}` : `could not run: ${r.result.reason}`}`,
+      );
     }
   }
 
   // The engine's own path: 'auto' with fallback, as the extension loads models.
-  const auto = await createSessionWithFallback(model, 'auto', { factory: ortFactory(() => ort), platform: process.platform, threads, env: process.env, label: 'gpu-check model' });
+  const auto = await createSessionWithFallback(model, 'auto', {
+    factory: ortFactory(() => ort),
+    platform: process.platform,
+    threads,
+    env: process.env,
+    label: 'gpu-check model',
+  });
   await auto.session.release();
-  console.log(`\nengine 'auto' picks: ${auto.provider}${auto.fallbacks.length ? `; skipped: ${auto.fallbacks.join(' | ')}` : ''}`);
+  console.log(
+    `\nengine 'auto' picks: ${auto.provider}${auto.fallbacks.length ? `; skipped: ${auto.fallbacks.join(' | ')}` : ''}`,
+  );
 
   const enginePath = arg('engine', existsSync('dist/engine.js') ? 'dist/engine.js' : undefined);
   let engine: EngineCheck | undefined;
@@ -168,14 +221,32 @@ async function main(): Promise<number> {
   const gpu = results.find((r) => r.provider !== 'cpu' && r.medianMs !== undefined);
   const mismatch = results.some((r) => r.matches === false) || engine?.matches === false;
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ platform: `${process.platform}-${process.arch}`, size, width, runs, threads, results, auto: { provider: auto.provider, fallbacks: auto.fallbacks }, engine }, null, 2));
+    writeFileSync(
+      jsonPath,
+      JSON.stringify(
+        {
+          platform: `${process.platform}-${process.arch}`,
+          size,
+          width,
+          runs,
+          threads,
+          results,
+          auto: { provider: auto.provider, fallbacks: auto.fallbacks },
+          engine,
+        },
+        null,
+        2,
+      ),
+    );
   }
   if (gpu) {
     console.log(
       `RESULT: GPU provider used: ${gpu.provider} (median ${gpu.medianMs!.toFixed(1)} ms vs CPU ${cpu.result.medianMs!.toFixed(1)} ms at ${size}x${size}; output ${gpu.matches ? 'matches' : 'DOES NOT match'} the CPU).`,
     );
   } else {
-    console.log(`RESULT: no GPU provider could run here; CPU works (median ${cpu.result.medianMs!.toFixed(1)} ms at ${size}x${size}).`);
+    console.log(
+      `RESULT: no GPU provider could run here; CPU works (median ${cpu.result.medianMs!.toFixed(1)} ms at ${size}x${size}).`,
+    );
   }
   return mismatch ? 3 : 0;
 }
@@ -184,7 +255,15 @@ interface EngineCheck {
   startMs: number;
   decodeRoundTripMs: number;
   engineDecodeMs: number;
-  runs: { preference: string; provider: string; fallbacks: string[]; loadMs: number; analyzeMedianMs: number; inferenceMedianMs: number; score: number }[];
+  runs: {
+    preference: string;
+    provider: string;
+    fallbacks: string[];
+    loadMs: number;
+    analyzeMedianMs: number;
+    inferenceMedianMs: number;
+    score: number;
+  }[];
   scoreRelDiff?: number;
   matches?: boolean;
   error?: string;
@@ -206,10 +285,16 @@ async function engineCheck(enginePath: string, size: number, width: number): Pro
     await client.info();
     const startMs = performance.now() - t;
     t = performance.now();
-    const decoded = await client.decode({ bytes: png, fileName: 'phantom.png', limits: { maxFileBytes: 64 << 20, maxPixels: 50_000_000 } });
+    const decoded = await client.decode({
+      bytes: png,
+      fileName: 'phantom.png',
+      limits: { maxFileBytes: 64 << 20, maxPixels: 50_000_000 },
+    });
     const decodeRoundTripMs = performance.now() - t;
     const check: EngineCheck = { startMs, decodeRoundTripMs, engineDecodeMs: decoded.decodeMs, runs: [] };
-    console.log(`  engine start ${startMs.toFixed(0)} ms; 2048x2500 16-bit PNG decode round trip ${decodeRoundTripMs.toFixed(0)} ms (decode ${decoded.decodeMs.toFixed(0)} ms in the engine)`);
+    console.log(
+      `  engine start ${startMs.toFixed(0)} ms; 2048x2500 16-bit PNG decode round trip ${decodeRoundTripMs.toFixed(0)} ms (decode ${decoded.decodeMs.toFixed(0)} ms in the engine)`,
+    );
     for (const preference of ['auto', 'cpu'] as const) {
       const loaded = await client.loadModel({ manifestPath: model.manifestPath, provider: preference });
       const totals: number[] = [];
@@ -222,7 +307,15 @@ async function engineCheck(enginePath: string, size: number, width: number): Pro
         inference.push(r.timings.inferenceMs);
         score = r.score.raw;
       }
-      check.runs.push({ preference, provider: loaded.provider, fallbacks: loaded.fallbacks, loadMs: loaded.loadMs, analyzeMedianMs: median(totals), inferenceMedianMs: median(inference), score });
+      check.runs.push({
+        preference,
+        provider: loaded.provider,
+        fallbacks: loaded.fallbacks,
+        loadMs: loaded.loadMs,
+        analyzeMedianMs: median(totals),
+        inferenceMedianMs: median(inference),
+        score,
+      });
       console.log(
         `  '${preference}' -> ${loaded.provider}: load ${loaded.loadMs.toFixed(0)} ms, analyze median ${median(totals).toFixed(1)} ms (inference ${median(inference).toFixed(1)} ms), raw score ${score.toPrecision(6)}`,
       );
@@ -230,7 +323,9 @@ async function engineCheck(enginePath: string, size: number, width: number): Pro
     const [a, c] = check.runs;
     check.scoreRelDiff = Math.abs(a.score - c.score) / Math.max(1e-12, Math.abs(c.score));
     check.matches = check.scoreRelDiff <= 1e-3;
-    console.log(`  score '${a.provider}' vs cpu: relative difference ${check.scoreRelDiff.toExponential(2)} ${check.matches ? '(matches)' : '(MISMATCH)'}`);
+    console.log(
+      `  score '${a.provider}' vs cpu: relative difference ${check.scoreRelDiff.toExponential(2)} ${check.matches ? '(matches)' : '(MISMATCH)'}`,
+    );
     return check;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

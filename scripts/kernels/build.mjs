@@ -19,7 +19,11 @@ export function compileKernel(name) {
   const dir = mkdtempSync(join(tmpdir(), 'kernels-'));
   try {
     const out = join(dir, `${name}.wasm`);
-    execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', join(SRC, `${name}.ts`), ...FLAGS, '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      ['node_modules/assemblyscript/bin/asc.js', join(SRC, `${name}.ts`), ...FLAGS, '-o', out],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -48,7 +52,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     let current = '';
     try {
       current = readFileSync(target, 'utf8');
-    } catch {}
+    } catch {
+      // not written yet
+    }
     if (current === text) continue;
     if (check) {
       console.error(`${target} is out of date with ${SRC}/${file}: run npm run kernels`);

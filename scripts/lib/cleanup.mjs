@@ -23,7 +23,9 @@ export async function cleanupAll(timeoutMs = 8000) {
   tasks.clear();
   for (const fn of list) {
     await Promise.race([
-      Promise.resolve().then(fn).catch((e) => console.error(`[cleanup] ${e?.message ?? e}`)),
+      Promise.resolve()
+        .then(fn)
+        .catch((e) => console.error(`[cleanup] ${e?.message ?? e}`)),
       new Promise((r) => setTimeout(r, timeoutMs).unref()),
     ]);
   }

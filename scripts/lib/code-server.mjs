@@ -51,7 +51,16 @@ const BASE_SETTINGS = {
  * @returns {Promise<{ port: number, origin: string, logFile: string, userDataDir: string, extensionsDir: string,
  *   home: string, pid: number, exited: Promise<number|null>, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ dataDir, port, host = '127.0.0.1', env = {}, settings = {}, onLine, readyTimeoutMs = 60000, extraArgs = [] }) {
+export async function startCodeServer({
+  dataDir,
+  port,
+  host = '127.0.0.1',
+  env = {},
+  settings = {},
+  onLine,
+  readyTimeoutMs = 60000,
+  extraArgs = [],
+}) {
   port ??= await freePort();
   const home = join(dataDir, 'home');
   const userDataDir = join(dataDir, 'user-data');
@@ -62,10 +71,14 @@ export async function startCodeServer({ dataDir, port, host = '127.0.0.1', env =
   const log = createWriteStream(logFile);
 
   const args = [
-    '--auth', 'none',
-    '--bind-addr', `${host}:${port}`,
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `${host}:${port}`,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -146,12 +159,19 @@ async function waitUntilReady(origin, exited, timeoutMs, logFile) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`code-server did not answer ${origin}/healthz within ${timeoutMs / 1000} s; its log (${logFile}):\n${tail(logFile)}`);
+  throw new Error(
+    `code-server did not answer ${origin}/healthz within ${timeoutMs / 1000} s; its log (${logFile}):\n${tail(logFile)}`,
+  );
 }
 
 export function tail(file, lines = 20) {
   if (!existsSync(file)) return '  (no log)';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${l}`).join('\n');
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 /**

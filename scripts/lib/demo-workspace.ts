@@ -43,7 +43,8 @@ export async function createDemoWorkspace(dir: string, opts: DemoWorkspaceOption
   for (let y = cy - r; y <= cy + r; y++) {
     for (let x = cx - r; x <= cx + r; x++) {
       const d2 = (x - cx) ** 2 + (y - cy) ** 2;
-      if (d2 <= r * r) lesion[y * hands.width + x] = Math.min(65535, lesion[y * hands.width + x] + 18000 * (1 - d2 / (r * r)));
+      if (d2 <= r * r)
+        lesion[y * hands.width + x] = Math.min(65535, lesion[y * hands.width + x] + 18000 * (1 - d2 / (r * r)));
     }
   }
   put('generated/hands-with-lesion-16bit.png', await png16FromPixels(hands.width, hands.height, lesion));
@@ -51,27 +52,36 @@ export async function createDemoWorkspace(dir: string, opts: DemoWorkspaceOption
   // DICOM: MONOCHROME2 with window tags, and MONOCHROME1 (inverted) with a rescale, as CR/DX files come.
   const single = handPhantom({ width: 768, height: 960, hands: 1, marker: true, seed: 3 });
   const px = (x: number, y: number) => single.data[y * single.width + x];
-  put('generated/hand-mono2.dcm', await makeDicom({
-    width: single.width,
-    height: single.height,
-    bitsAllocated: 16,
-    bitsStored: 16,
-    photometric: 'MONOCHROME2',
-    windows: [{ center: 20000, width: 36000, explanation: 'HAND' }, { center: 30000, width: 20000, explanation: 'BONE' }],
-    patientName: 'Demo^Hand',
-    pixels: px,
-  }));
-  put('generated/hand-mono1-implicit.dcm', await makeDicom({
-    width: single.width,
-    height: single.height,
-    bitsAllocated: 16,
-    bitsStored: 12,
-    photometric: 'MONOCHROME1',
-    transferSyntax: 'implicit',
-    rescale: { slope: 1, intercept: -1024 },
-    patientName: 'Demo^Hand^Inverted',
-    pixels: (x, y) => 4095 - (px(x, y) >> 4),
-  }));
+  put(
+    'generated/hand-mono2.dcm',
+    await makeDicom({
+      width: single.width,
+      height: single.height,
+      bitsAllocated: 16,
+      bitsStored: 16,
+      photometric: 'MONOCHROME2',
+      windows: [
+        { center: 20000, width: 36000, explanation: 'HAND' },
+        { center: 30000, width: 20000, explanation: 'BONE' },
+      ],
+      patientName: 'Demo^Hand',
+      pixels: px,
+    }),
+  );
+  put(
+    'generated/hand-mono1-implicit.dcm',
+    await makeDicom({
+      width: single.width,
+      height: single.height,
+      bitsAllocated: 16,
+      bitsStored: 12,
+      photometric: 'MONOCHROME1',
+      transferSyntax: 'implicit',
+      rescale: { slope: 1, intercept: -1024 },
+      patientName: 'Demo^Hand^Inverted',
+      pixels: (x, y) => 4095 - (px(x, y) >> 4),
+    }),
+  );
   put('generated/hand-8bit.jpg', await jpeg8(single.width, single.height, (x, y) => px(x, y) >> 8));
   put('generated/hand-16bit.tif', await tiff16(single.width, single.height, px));
   put('generated/hand-small-16bit.png', await handPhantomPng({ width: 256, height: 320, seed: 11 }));
@@ -98,7 +108,9 @@ function copyRealImages(dataDir: string, dest: string, perClass: number): number
   for (const cls of ['NORMAL', 'PNEUMONIA']) {
     const src = join(dataDir, 'chest-xray-pneumonia', 'train', cls);
     if (!existsSync(src)) continue;
-    const files = readdirSync(src).filter((f) => /\.(jpe?g|png|dcm)$/i.test(f)).sort();
+    const files = readdirSync(src)
+      .filter((f) => /\.(jpe?g|png|dcm)$/i.test(f))
+      .sort();
     const step = Math.max(1, Math.floor(files.length / perClass));
     mkdirSync(join(dest, cls), { recursive: true });
     for (let i = 0; i < files.length && i / step < perClass; i += step) {
@@ -107,14 +119,17 @@ function copyRealImages(dataDir: string, dest: string, perClass: number): number
     }
   }
   if (n) {
-    writeFileSync(join(dest, 'ATTRIBUTION.md'), [
-      '# Chest X-rays (copied for the demo, not part of the project)',
-      '',
-      'Kermany, Zhang, Goldbaum et al., "Identifying Medical Diagnoses and Treatable Diseases by Image-Based',
-      'Deep Learning", Cell 2018; data: Mendeley Data, doi:10.17632/rscbjbr9sj.2. Licence: CC BY 4.0.',
-      'These copies were resized to 224x224 8-bit JPEG by the repository they came from.',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dest, 'ATTRIBUTION.md'),
+      [
+        '# Chest X-rays (copied for the demo, not part of the project)',
+        '',
+        'Kermany, Zhang, Goldbaum et al., "Identifying Medical Diagnoses and Treatable Diseases by Image-Based',
+        'Deep Learning", Cell 2018; data: Mendeley Data, doi:10.17632/rscbjbr9sj.2. Licence: CC BY 4.0.',
+        'These copies were resized to 224x224 8-bit JPEG by the repository they came from.',
+        '',
+      ].join('\n'),
+    );
   }
   return n;
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-export const CODE_SERVER_BIN = process.env.XRAY_CODE_SERVER ?? join(ROOT, '.tools/code-server/node_modules/.bin/code-server');
+export const CODE_SERVER_BIN =
+  process.env.XRAY_CODE_SERVER ?? join(ROOT, '.tools/code-server/node_modules/.bin/code-server');
 export const CHROMIUM_BIN = process.env.XRAY_CHROMIUM ?? '/usr/bin/chromium';
 export const TEST_OUTPUT = join(ROOT, 'test-output');
 
@@ -31,7 +32,9 @@ export function makeRunDir(prefix) {
     const dir = join(base, name);
     try {
       const pidFile = join(dir, 'owner.pid');
-      const stale = existsSync(pidFile) ? !alive(Number(readFileSync(pidFile, 'utf8'))) : Date.now() - statSync(dir).mtimeMs > 3600e3;
+      const stale = existsSync(pidFile)
+        ? !alive(Number(readFileSync(pidFile, 'utf8')))
+        : Date.now() - statSync(dir).mtimeMs > 3600e3;
       if (!stale) continue;
       for (const f of findFiles(dir, 'code-server.pid', 2)) killOrphanCodeServer(Number(readFileSync(f, 'utf8')));
       rmSync(dir, { recursive: true, force: true });
@@ -55,7 +58,7 @@ function alive(pid) {
 
 export function killOrphanCodeServer(pid) {
   // Only if that pid is still a code-server (pids are reused).
-  let cmd = '';
+  let cmd;
   try {
     cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {

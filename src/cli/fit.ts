@@ -48,9 +48,14 @@ export function numberOption(v: string | undefined, name: string): number | unde
 /** Runs the fit; resolves with the result, rejects with the engine's XrayError (CANCELLED after Ctrl-C). */
 export async function runFit(engine: EngineClient, o: FitCommandOptions): Promise<FitResult> {
   const folder = resolve(o.folder);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new XrayError('MODEL_INVALID', `${o.folder} is not a folder.`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new XrayError('MODEL_INVALID', `${o.folder} is not a folder.`);
   const rel = await scanImages(folder, nodeScanFs);
-  if (rel.length === 0) throw new XrayError('EMPTY_FILE', `There are no images (.dcm .png .jpg .tif) under ${folder}: fitting needs a folder of normal images.`);
+  if (rel.length === 0)
+    throw new XrayError(
+      'EMPTY_FILE',
+      `There are no images (.dcm .png .jpg .tif) under ${folder}: fitting needs a folder of normal images.`,
+    );
   const outDir = resolve(o.out);
   const created = !existsSync(outDir);
   if (created) mkdirSync(outDir, { recursive: true });
@@ -108,7 +113,10 @@ export function calibrationPhrase(r: FitResult): string {
   const c = r.calibration;
   if (c.method === 'held-out') return `${r.images.calibration} held out for calibration`;
   const on = c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`;
-  const detail = [c.groups !== undefined ? `${c.groups} patient${c.groups === 1 ? '' : 's'}` : '', c.folds !== undefined ? `${c.folds} fold${c.folds === 1 ? '' : 's'}` : ''].filter(Boolean);
+  const detail = [
+    c.groups !== undefined ? `${c.groups} patient${c.groups === 1 ? '' : 's'}` : '',
+    c.folds !== undefined ? `${c.folds} fold${c.folds === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
   return `threshold cross-fitted on ${on}${detail.length ? ` (${detail.join(', ')})` : ''}`;
 }
 
@@ -122,9 +130,15 @@ export function describeFitResult(r: FitResult): string {
   // On stdout with the rest, not only in the log: a threshold from too few images is shipped, but never
   // silently. The warning already gives the false-alarm range, so it replaces the plain line.
   if (c.warning) lines.push(`  warning: ${c.warning}`);
-  else lines.push(`  false alarms: ${describeFalseAlarm(c.falseAlarm)}; aimed at ${formatPercent(c.falseAlarm.nominal)} (threshold = rank ${c.rank} of ${c.images} unseen scores)`);
+  else
+    lines.push(
+      `  false alarms: ${describeFalseAlarm(c.falseAlarm)}; aimed at ${formatPercent(c.falseAlarm.nominal)} (threshold = rank ${c.rank} of ${c.images} unseen scores)`,
+    );
   const unusual = c.mostUnusual ?? [];
-  if (unusual.length) lines.push(`  most unusual images (highest unseen scores; check they are normal): ${unusual.map((u) => `${u.path} ${u.score.toFixed(4)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`);
+  if (unusual.length)
+    lines.push(
+      `  most unusual images (highest unseen scores; check they are normal): ${unusual.map((u) => `${u.path} ${u.score.toFixed(4)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`,
+    );
   for (const s of r.images.skipped.slice(0, 10)) lines.push(`  skipped ${s.path}: [${s.code}] ${s.message}`);
   if (r.images.skipped.length > 10) lines.push(`  ... and ${r.images.skipped.length - 10} more skipped`);
   return lines.join('\n');

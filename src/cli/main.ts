@@ -45,20 +45,34 @@ function fail(message: string, code = 1): never {
 }
 
 function modelDirsOf(extra: string[]) {
-  return [{ path: join(__dirname, '..', 'models'), origin: 'bundled' as const }, ...extra.map((p) => ({ path: resolve(p), origin: 'configured' as const }))];
+  return [
+    { path: join(__dirname, '..', 'models'), origin: 'bundled' as const },
+    ...extra.map((p) => ({ path: resolve(p), origin: 'configured' as const })),
+  ];
 }
 
 /** A model by id or manifest path; without a spec, the default (first listed) model. */
 async function findModel(spec: string | undefined, extraDirs: string[]): Promise<ModelInfo> {
   if (spec?.endsWith('.model.json')) {
-    const { models, problems } = await discoverModels([{ path: resolve(spec, '..'), origin: 'configured' }], nodeModelFs);
+    const { models, problems } = await discoverModels(
+      [{ path: resolve(spec, '..'), origin: 'configured' }],
+      nodeModelFs,
+    );
     const m = models.find((x) => resolve(x.manifestPath) === resolve(spec));
-    if (!m) fail(`cannot use ${spec}: ${problems.find((p) => resolve(p.path) === resolve(spec))?.message ?? 'not a valid model manifest'}`);
+    if (!m)
+      fail(
+        `cannot use ${spec}: ${problems.find((p) => resolve(p.path) === resolve(spec))?.message ?? 'not a valid model manifest'}`,
+      );
     return m;
   }
   const { models } = await discoverModels(modelDirsOf(extraDirs), nodeModelFs);
   const m = spec === undefined ? models[0] : models.find((x) => x.id === spec);
-  if (!m) fail(spec === undefined ? 'no models found' : `no model with id "${spec}". Available: ${models.map((x) => x.id).join(', ') || 'none'}`);
+  if (!m)
+    fail(
+      spec === undefined
+        ? 'no models found'
+        : `no model with id "${spec}". Available: ${models.map((x) => x.id).join(', ') || 'none'}`,
+    );
   return m;
 }
 
@@ -150,27 +164,37 @@ async function main(argv: string[]): Promise<void> {
   if (command !== 'score' && command !== 'eval') fail(`unknown command "${command}"\n${USAGE}`);
   if (command === 'score' && !values.model) fail(`--model is required\n${USAGE}`);
   const provider = values.provider as ProviderPreference;
-  if (!['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'].includes(provider)) fail(`--provider ${provider} is not one of auto, cpu, cuda, webgpu, dml, coreml`);
+  if (!['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'].includes(provider))
+    fail(`--provider ${provider} is not one of auto, cpu, cuda, webgpu, dml, coreml`);
   const model = await findModel(values.model, modelDirs);
   const engine = newEngine(values.verbose as boolean);
   const run: ScoreRun = { engine, model, provider };
   try {
     const loaded = await engine.loadModel({ manifestPath: model.manifestPath, provider });
-    process.stderr.write(`model ${model.id} ${model.version} on ${loaded.provider}${loaded.fallbacks.length ? ` (skipped: ${loaded.fallbacks.join('; ')})` : ''}\n`);
+    process.stderr.write(
+      `model ${model.id} ${model.version} on ${loaded.provider}${loaded.fallbacks.length ? ` (skipped: ${loaded.fallbacks.join('; ')})` : ''}\n`,
+    );
     const shard: Shard | undefined = values.shard ? parseShard(values.shard) : undefined;
     const out = values.out ? resolve(values.out) : undefined;
     if (command === 'score') {
       const root = resolve(positionals[0] ?? fail(`score needs a folder\n${USAGE}`));
       const files = (await scanImages(root, nodeScanFs)).filter((f) => inShard(f, shard));
-      if (files.length === 0) fail(`no images (${'.dcm .png .jpg .tif'}) under ${root}${shard ? ` in shard ${values.shard}` : ''}`);
-      const records = await scoreFiles(run, root, files, out, { rescoreErrors: values['rescore-errors'] as boolean, label: 'score' });
+      if (files.length === 0)
+        fail(`no images (${'.dcm .png .jpg .tif'}) under ${root}${shard ? ` in shard ${values.shard}` : ''}`);
+      const records = await scoreFiles(run, root, files, out, {
+        rescoreErrors: values['rescore-errors'] as boolean,
+        label: 'score',
+      });
       process.stdout.write(`${summarize(records)}${out ? `; results in ${relativeOrAbs(out)}` : ''}\n`);
       if (!out) for (const r of records) process.stdout.write(formatRecord(r));
       return;
     }
     // eval
-    const data = resolve(values.data ?? fail(`eval needs --data <folder with ${values.normal}/ and ${values.abnormal}/>`));
-    for (const sub of [values.normal as string, values.abnormal as string]) if (!existsSync(join(data, sub))) fail(`${join(data, sub)} does not exist`);
+    const data = resolve(
+      values.data ?? fail(`eval needs --data <folder with ${values.normal}/ and ${values.abnormal}/>`),
+    );
+    for (const sub of [values.normal as string, values.abnormal as string])
+      if (!existsSync(join(data, sub))) fail(`${join(data, sub)} does not exist`);
     const report = await evaluateFolder(run, data, {
       normal: values.normal as string,
       abnormal: values.abnormal as string,

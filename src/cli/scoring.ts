@@ -45,25 +45,45 @@ async function scoreOne(run: ScoreRun, root: string, rel: string): Promise<Resul
     try {
       const m = await run.engine.loadModel({ manifestPath: run.model.manifestPath, provider: run.provider });
       const a = await run.engine.analyze({ imageId: d.imageId, modelKey: m.modelKey });
-      return { ...base, score: { raw: a.score.raw, normalized: a.score.normalized, aboveThreshold: a.score.aboveThreshold }, provider: a.provider, ms: Math.round(performance.now() - t0), at: new Date().toISOString() };
+      return {
+        ...base,
+        score: { raw: a.score.raw, normalized: a.score.normalized, aboveThreshold: a.score.aboveThreshold },
+        provider: a.provider,
+        ms: Math.round(performance.now() - t0),
+        at: new Date().toISOString(),
+      };
     } finally {
       await run.engine.releaseImage({ imageId: d.imageId }).catch(() => undefined);
     }
   } catch (err) {
     const info = toErrorInfo(err);
-    return { ...base, error: { code: info.code, message: info.message }, ms: Math.round(performance.now() - t0), at: new Date().toISOString() };
+    return {
+      ...base,
+      error: { code: info.code, message: info.message },
+      ms: Math.round(performance.now() - t0),
+      at: new Date().toISOString(),
+    };
   }
 }
 
 /** Scores `files` (relative to root), appending to `out`; skips what `out` already holds. Returns all records for these files. */
-export async function scoreFiles(run: ScoreRun, root: string, files: string[], out: string | undefined, opts: { rescoreErrors: boolean; label: string }): Promise<ResultRecord[]> {
+export async function scoreFiles(
+  run: ScoreRun,
+  root: string,
+  files: string[],
+  out: string | undefined,
+  opts: { rescoreErrors: boolean; label: string },
+): Promise<ResultRecord[]> {
   const done = new Map<string, ResultRecord>();
   if (out && existsSync(out)) {
     const text = readFileSync(out, 'utf8');
     // A crash can leave a torn last line without its newline: close it, or the next record would be glued to it.
     if (text.length > 0 && !text.endsWith('\n')) appendFileSync(out, '\n');
     const parsed = parseResults(text);
-    if (parsed.badLines.length) process.stderr.write(`note: ${out}: ignored ${parsed.badLines.length} damaged line(s) (e.g. torn by a crash): ${parsed.badLines.slice(0, 5).join(', ')}\n`);
+    if (parsed.badLines.length)
+      process.stderr.write(
+        `note: ${out}: ignored ${parsed.badLines.length} damaged line(s) (e.g. torn by a crash): ${parsed.badLines.slice(0, 5).join(', ')}\n`,
+      );
     for (const [k, r] of latestByKey(parsed.records)) if (!(opts.rescoreErrors && r.error)) done.set(k, r);
   }
   const results: ResultRecord[] = [];
@@ -72,7 +92,8 @@ export async function scoreFiles(run: ScoreRun, root: string, files: string[], o
     if (prev) results.push(prev);
     return !prev;
   });
-  if (results.length) process.stderr.write(`${opts.label}: ${results.length} already scored in ${out}, ${todo.length} to go\n`);
+  if (results.length)
+    process.stderr.write(`${opts.label}: ${results.length} already scored in ${out}, ${todo.length} to go\n`);
   const started = Date.now();
   let lastReport = 0;
   for (let i = 0; i < todo.length; i++) {
@@ -85,7 +106,9 @@ export async function scoreFiles(run: ScoreRun, root: string, files: string[], o
       lastReport = now;
       const rate = (i + 1) / ((now - started) / 1000);
       const eta = (todo.length - i - 1) / rate;
-      process.stderr.write(`${opts.label}: ${i + 1}/${todo.length} (${rate.toFixed(1)} img/s, ETA ${eta.toFixed(0)} s)\n`);
+      process.stderr.write(
+        `${opts.label}: ${i + 1}/${todo.length} (${rate.toFixed(1)} img/s, ETA ${eta.toFixed(0)} s)\n`,
+      );
     }
   }
   return results;
@@ -113,15 +136,23 @@ export interface EvalOptions {
 
 /** Scores <data>/<normal> (label 0) and <data>/<abnormal> (label 1); ROC-AUC, AP and the confusion matrix at the manifest's threshold. */
 export async function evaluateFolder(run: ScoreRun, data: string, opts: EvalOptions): Promise<EvalReport> {
-  const sets: [string, Label][] = [[opts.normal, 0], [opts.abnormal, 1]];
+  const sets: [string, Label][] = [
+    [opts.normal, 0],
+    [opts.abnormal, 1],
+  ];
   const scores: number[] = [];
   const labels: Label[] = [];
   const all: ResultRecord[] = [];
   for (const [sub, label] of sets) {
     const dir = join(data, sub);
     if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
-    const files = (await scanImages(dir, nodeScanFs)).filter((f) => inShard(f, opts.shard)).slice(0, opts.limit ?? Infinity);
-    const records = await scoreFiles(run, dir, files, opts.out ? `${opts.out}.${sub}.jsonl` : undefined, { rescoreErrors: false, label: sub });
+    const files = (await scanImages(dir, nodeScanFs))
+      .filter((f) => inShard(f, opts.shard))
+      .slice(0, opts.limit ?? Infinity);
+    const records = await scoreFiles(run, dir, files, opts.out ? `${opts.out}.${sub}.jsonl` : undefined, {
+      rescoreErrors: false,
+      label: sub,
+    });
     all.push(...records);
     for (const r of records) {
       if (r.score) {
@@ -131,10 +162,17 @@ export async function evaluateFolder(run: ScoreRun, data: string, opts: EvalOpti
     }
   }
   const cal = JSON.parse(readFileSync(run.model.manifestPath, 'utf8')).calibration as { threshold: number };
-  const ms = all.filter((r) => r.score).map((r) => r.ms).sort((a, b) => a - b);
+  const ms = all
+    .filter((r) => r.score)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   return {
     model: `${run.model.id}@${run.model.version}`,
-    images: { normal: labels.filter((l) => l === 0).length, abnormal: labels.filter((l) => l === 1).length, failed: all.filter((r) => r.error).length },
+    images: {
+      normal: labels.filter((l) => l === 0).length,
+      abnormal: labels.filter((l) => l === 1).length,
+      failed: all.filter((r) => r.error).length,
+    },
     rocAuc: +rocAuc(scores, labels).toFixed(4),
     averagePrecision: +averagePrecision(scores, labels).toFixed(4),
     threshold: cal.threshold,

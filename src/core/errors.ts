@@ -45,7 +45,11 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof XrayError) return { code: err.code, message: err.message, detail: err.detail };
   if (isErrorInfo(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return { code: 'INTERNAL', message: `Unexpected error: ${message}`, detail: err instanceof Error ? err.stack : undefined };
+  return {
+    code: 'INTERNAL',
+    message: `Unexpected error: ${message}`,
+    detail: err instanceof Error ? err.stack : undefined,
+  };
 }
 
 export function fromErrorInfo(info: ErrorInfo): XrayError {
@@ -53,5 +57,10 @@ export function fromErrorInfo(info: ErrorInfo): XrayError {
 }
 
 function isErrorInfo(v: unknown): v is ErrorInfo {
-  return typeof v === 'object' && v !== null && typeof (v as ErrorInfo).code === 'string' && typeof (v as ErrorInfo).message === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ErrorInfo).code === 'string' &&
+    typeof (v as ErrorInfo).message === 'string'
+  );
 }

@@ -141,8 +141,12 @@ export class EngineClient {
    * notifications until the promise settles. A crash or restart of the engine fails the fit with
    * ENGINE_CRASHED / CANCELLED; the engine writes nothing half-done in either case.
    */
-  async fit(params: EngineMethods['fit'][0], onProgress: FitProgressListener = () => undefined): Promise<EngineMethods['fit'][1]> {
-    if (this.fitListeners.has(params.jobId)) throw new XrayError('MODEL_INVALID', `A fit with job id "${params.jobId}" is already running.`);
+  async fit(
+    params: EngineMethods['fit'][0],
+    onProgress: FitProgressListener = () => undefined,
+  ): Promise<EngineMethods['fit'][1]> {
+    if (this.fitListeners.has(params.jobId))
+      throw new XrayError('MODEL_INVALID', `A fit with job id "${params.jobId}" is already running.`);
     this.fitListeners.set(params.jobId, onProgress);
     try {
       return await this.request('fit', params, this.timeouts.fit);
@@ -163,7 +167,11 @@ export class EngineClient {
    * XRAY_ANOMALY_ENGINE_TEST_HOOKS=1 in `env`. `__crash` never answers: its promise rejects with
    * ENGINE_CRASHED when the engine dies.
    */
-  debugRequest<K extends keyof EngineTestMethods>(method: K, params: EngineTestMethods[K][0], timeoutMs = 10_000): Promise<EngineTestMethods[K][1]> {
+  debugRequest<K extends keyof EngineTestMethods>(
+    method: K,
+    params: EngineTestMethods[K][0],
+    timeoutMs = 10_000,
+  ): Promise<EngineTestMethods[K][1]> {
     return this.request(method, params, timeoutMs);
   }
 
@@ -200,7 +208,11 @@ export class EngineClient {
     this.crashListeners.clear();
   }
 
-  private async request<K extends keyof AllMethods & string>(method: K, params: AllMethods[K][0], timeoutMs: number): Promise<AllMethods[K][1]> {
+  private async request<K extends keyof AllMethods & string>(
+    method: K,
+    params: AllMethods[K][0],
+    timeoutMs: number,
+  ): Promise<AllMethods[K][1]> {
     if (this.disposed) throw new XrayError('CANCELLED', 'The inference engine has been shut down.');
     const running = this.running ?? this.start();
     await running.ready;
@@ -235,7 +247,11 @@ export class EngineClient {
       stderrTail: [],
       ready: undefined as unknown as Promise<void>,
       rpc: new RpcClient<AllMethods & MethodMap>((msg) => {
-        if (!child.connected) throw new XrayError('ENGINE_CRASHED', 'The inference engine is not running; the next request starts it again.');
+        if (!child.connected)
+          throw new XrayError(
+            'ENGINE_CRASHED',
+            'The inference engine is not running; the next request starts it again.',
+          );
         child.send(msg);
       }),
     };
@@ -255,7 +271,12 @@ export class EngineClient {
         if (settled) return;
         settled = true;
         this.stop('timeout', `The inference engine did not start within ${Math.round(startTimeoutMs / 1000)} s.`);
-        reject(new XrayError('ENGINE_TIMEOUT', `The inference engine did not start within ${Math.round(startTimeoutMs / 1000)} s.`));
+        reject(
+          new XrayError(
+            'ENGINE_TIMEOUT',
+            `The inference engine did not start within ${Math.round(startTimeoutMs / 1000)} s.`,
+          ),
+        );
       }, startTimeoutMs);
 
       child.on('message', (msg: unknown) => {
@@ -294,7 +315,10 @@ export class EngineClient {
           reject(fromErrorInfo(stop.info));
         }
         if (stop.event) {
-          this.opts.log('error', `${stop.event.message}${stop.event.stderrTail.length ? `\n${stop.event.stderrTail.join('\n')}` : ''}`);
+          this.opts.log(
+            'error',
+            `${stop.event.message}${stop.event.stderrTail.length ? `\n${stop.event.stderrTail.join('\n')}` : ''}`,
+          );
           for (const l of this.crashListeners) l(stop.event);
         }
       };
@@ -327,7 +351,13 @@ export class EngineClient {
   ): { info: ErrorInfo; event?: EngineStop } {
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     const detail = [spawnError?.message, ...running.stderrTail].filter(Boolean).join('\n') || undefined;
-    const base = { generation: running.generation, pid: running.child.pid, code, signal, stderrTail: [...running.stderrTail] };
+    const base = {
+      generation: running.generation,
+      pid: running.child.pid,
+      code,
+      signal,
+      stderrTail: [...running.stderrTail],
+    };
     if (running.stopReason?.reason === 'dispose') {
       return { info: { code: 'CANCELLED', message: running.stopReason.message } };
     }
@@ -359,7 +389,12 @@ export class EngineClient {
 
   /** An idle engine must not keep a CLI process alive; a busy one must. */
   private setRef(running: Running, ref: boolean): void {
-    const handles: unknown[] = [running.child, running.child.stdout, running.child.stderr, (running.child as unknown as { channel?: unknown }).channel];
+    const handles: unknown[] = [
+      running.child,
+      running.child.stdout,
+      running.child.stderr,
+      (running.child as unknown as { channel?: unknown }).channel,
+    ];
     for (const h of handles) {
       const handle = h as { ref?: () => void; unref?: () => void } | undefined | null;
       if (ref) handle?.ref?.();
@@ -373,9 +408,17 @@ function toXrayError(err: unknown): XrayError {
   if (err instanceof RpcError) return fromErrorInfo(err.info);
   const message = err instanceof Error ? err.message : String(err);
   if (/channel closed|ERR_IPC/i.test(message)) {
-    return new XrayError('ENGINE_CRASHED', 'The inference engine is not running; the next request starts it again.', message);
+    return new XrayError(
+      'ENGINE_CRASHED',
+      'The inference engine is not running; the next request starts it again.',
+      message,
+    );
   }
-  return new XrayError('INTERNAL', `Unexpected engine client error: ${message}`, err instanceof Error ? err.stack : undefined);
+  return new XrayError(
+    'INTERNAL',
+    `Unexpected engine client error: ${message}`,
+    err instanceof Error ? err.stack : undefined,
+  );
 }
 
 function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
@@ -387,6 +430,7 @@ function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) 
     const lines = buffered.split(/\r?\n/);
     buffered = lines.pop() ?? '';
     // Strip ANSI colour codes ORT puts around its log lines.
+    // eslint-disable-next-line no-control-regex -- ESC starts the colour codes
     for (const line of lines) if (line.trim()) onLine(line.replace(/\x1b\[[0-9;]*m/g, ''));
   });
   stream.on('end', () => {

@@ -38,8 +38,16 @@ export interface CoreOps<P extends PreparedLike = PreparedLike> {
   prepareInput(image: XrayImage, manifest: ModelManifest): P;
   /** One input per region (several when the spec splits the image, e.g. two hands). */
   prepareInputs(image: XrayImage, manifest: ModelManifest): P[];
-  combineRegionResults(results: Pick<AnalysisResult, 'score' | 'map'>[], imageWidth: number, imageHeight: number): Pick<AnalysisResult, 'score' | 'map'>;
-  scoreOutputs(outputs: Record<string, OutputTensor>, prepared: P, manifest: ModelManifest): Pick<AnalysisResult, 'score' | 'map'>;
+  combineRegionResults(
+    results: Pick<AnalysisResult, 'score' | 'map'>[],
+    imageWidth: number,
+    imageHeight: number,
+  ): Pick<AnalysisResult, 'score' | 'map'>;
+  scoreOutputs(
+    outputs: Record<string, OutputTensor>,
+    prepared: P,
+    manifest: ModelManifest,
+  ): Pick<AnalysisResult, 'score' | 'map'>;
   /** The attributes of a DICOM file, for display; throws XrayError for files that are not DICOM. */
   readDicomTags(bytes: Uint8Array, opts?: ReadTagsOptions): DicomTagEntry[];
   previewPipeline(image: XrayImage, spec: PipelineSpec, options?: PreviewOptions): PipelinePreview;

@@ -62,27 +62,41 @@ export class FitJobs implements FitService {
   }
 
   fit(req: EngineMethods['fit'][0]): Promise<EngineMethods['fit'][1]> {
-    if (typeof req?.jobId !== 'string' || !JOB_ID.test(req.jobId)) throw new XrayError('MODEL_INVALID', 'A fit needs a job id of letters, digits and . _ : - (at most 200).');
-    if (this.jobs.has(req.jobId)) throw new XrayError('MODEL_INVALID', `A fit with job id "${req.jobId}" is already running.`);
+    if (typeof req?.jobId !== 'string' || !JOB_ID.test(req.jobId))
+      throw new XrayError('MODEL_INVALID', 'A fit needs a job id of letters, digits and . _ : - (at most 200).');
+    if (this.jobs.has(req.jobId))
+      throw new XrayError('MODEL_INVALID', `A fit with job id "${req.jobId}" is already running.`);
     const abort = new AbortController();
     this.jobs.set(req.jobId, abort);
     const job = this.deps.queue.run('fit', async () => {
-      if (abort.signal.aborted) throw new XrayError('CANCELLED', 'Fitting was cancelled before it started; nothing was written.');
+      if (abort.signal.aborted)
+        throw new XrayError('CANCELLED', 'Fitting was cancelled before it started; nothing was written.');
       const compute = this.deps.compute();
       const started = performance.now();
       this.deps.log('info', `Fit ${req.jobId}: ${req.files?.length ?? 0} files -> ${req.outDir}/${req.modelId}`);
       try {
         const result = await fitModel(
           req,
-          { files: this.files, decode: this.deps.decode, prepare: this.deps.prepare, compute, defaultBackbonePath: this.deps.defaultBackbonePath },
+          {
+            files: this.files,
+            decode: this.deps.decode,
+            prepare: this.deps.prepare,
+            compute,
+            defaultBackbonePath: this.deps.defaultBackbonePath,
+          },
           { signal: abort.signal, onProgress: (p: FitModelProgress) => this.deps.notify({ jobId: req.jobId, ...p }) },
         );
         const c = result.calibration;
-        this.deps.log('info', `Fit ${req.jobId} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.images.used} images, ${result.images.skipped.length} skipped, bank ${result.memoryBank.rows} rows; threshold ${result.threshold.toFixed(4)} (${c.method}, rank ${c.rank} of ${c.images})`);
+        this.deps.log(
+          'info',
+          `Fit ${req.jobId} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.images.used} images, ${result.images.skipped.length} skipped, bank ${result.memoryBank.rows} rows; threshold ${result.threshold.toFixed(4)} (${c.method}, rank ${c.rank} of ${c.images})`,
+        );
         if (c.warning) this.deps.log('warn', `Fit ${req.jobId}: ${c.warning}`);
         return result;
       } finally {
-        await compute.release().catch((err: unknown) => this.deps.log('warn', `Releasing fit sessions failed: ${String(err)}`));
+        await compute
+          .release()
+          .catch((err: unknown) => this.deps.log('warn', `Releasing fit sessions failed: ${String(err)}`));
       }
     });
     return job.finally(() => this.jobs.delete(req.jobId));
@@ -108,13 +122,18 @@ export function nodeFitFiles(): FitFiles {
     async readFile(p, maxBytes) {
       const st = await fsp.stat(p);
       if (!st.isFile()) throw new XrayError('UNSUPPORTED_FORMAT', `${p} is not a file.`);
-      if (st.size > maxBytes) throw new XrayError('TOO_LARGE', `${p} is ${(st.size / 1048576).toFixed(0)} MB, over the ${(maxBytes / 1048576).toFixed(0)} MB limit.`);
+      if (st.size > maxBytes)
+        throw new XrayError(
+          'TOO_LARGE',
+          `${p} is ${(st.size / 1048576).toFixed(0)} MB, over the ${(maxBytes / 1048576).toFixed(0)} MB limit.`,
+        );
       return new Uint8Array(await fsp.readFile(p));
     },
-    exists: (p) => fsp.stat(p).then(
-      () => true,
-      () => false,
-    ),
+    exists: (p) =>
+      fsp.stat(p).then(
+        () => true,
+        () => false,
+      ),
     isDirectory: (p) => fsp.stat(p).then((s) => s.isDirectory()),
     writeFile: (p, bytes) => fsp.writeFile(p, bytes),
     rename: (a, b) => fsp.rename(a, b),

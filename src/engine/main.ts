@@ -35,7 +35,12 @@ function send(msg: ResponseMsg | EngineNotification | ReadyMsg, done?: () => voi
   process.send!(msg, undefined, {}, (err) => {
     // A message that cannot cross (e.g. a value the serializer rejects) must not leave the caller waiting.
     if (err && 'id' in msg && msg.kind === 'response' && msg.ok) {
-      send({ kind: 'response', id: msg.id, ok: false, error: { code: 'INTERNAL', message: `The engine could not send its answer: ${err.message}` } });
+      send({
+        kind: 'response',
+        id: msg.id,
+        ok: false,
+        error: { code: 'INTERNAL', message: `The engine could not send its answer: ${err.message}` },
+      });
     }
     done?.();
   });
@@ -75,13 +80,27 @@ function versions(): Record<string, string> {
 
 function main(): void {
   if (!process.send) {
-    console.error('The X-ray anomaly engine is started by its client over IPC (child_process.fork); it cannot run on its own.');
+    console.error(
+      'The X-ray anomaly engine is started by its client over IPC (child_process.fork); it cannot run on its own.',
+    );
     process.exit(2);
   }
   const env = process.env;
-  const core: CoreOps<ReturnType<typeof prepareInput>> = { decodeImage, parseManifest, checkModelIO, prepareInput, prepareInputs, combineRegionResults, scoreOutputs, readDicomTags, previewPipeline };
+  const core: CoreOps<ReturnType<typeof prepareInput>> = {
+    decodeImage,
+    parseManifest,
+    checkModelIO,
+    prepareInput,
+    prepareInputs,
+    combineRegionResults,
+    scoreOutputs,
+    readDicomTags,
+    previewPipeline,
+  };
   const queue = new KeyedQueue();
-  const images = new ImageStore(imageCacheBytes(env), (id) => log('debug', `Evicted image ${id} to stay within the cache budget`));
+  const images = new ImageStore(imageCacheBytes(env), (id) =>
+    log('debug', `Evicted image ${id} to stay within the cache budget`),
+  );
   const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, env);
   const models = new ModelRegistry({
     core,
@@ -100,7 +119,8 @@ function main(): void {
     prepare: (image, manifest) => prepareInputs(image, manifest as Parameters<typeof prepareInputs>[1]),
     compute: () => ortCompute({ threads, ort: loadOrt() }),
     // dist/engine.js -> <extension>/models/backbones/...
-    defaultBackbonePath: env[BACKBONE_ENV] || path.join(__dirname, '..', 'models', 'backbones', 'mobilenetv2-nsfwjs.backbone.json'),
+    defaultBackbonePath:
+      env[BACKBONE_ENV] || path.join(__dirname, '..', 'models', 'backbones', 'mobilenetv2-nsfwjs.backbone.json'),
     queue,
     notify: (params) => send({ kind: 'notify', type: 'fitProgress', params }),
     log,
@@ -122,14 +142,24 @@ function main(): void {
   process.on('uncaughtException', (err) => {
     log('error', `Engine error: ${err.stack ?? err.message}`);
     // State may be inconsistent after an uncaught exception: leave, and let the client restart us.
-    send({ kind: 'notify', type: 'log', params: { level: 'error', message: 'The engine is stopping after an unexpected error.' } }, () => process.exit(70));
+    send(
+      {
+        kind: 'notify',
+        type: 'log',
+        params: { level: 'error', message: 'The engine is stopping after an unexpected error.' },
+      },
+      () => process.exit(70),
+    );
     setTimeout(() => process.exit(70), 500).unref();
   });
   process.on('unhandledRejection', (reason) => log('warn', `Unhandled rejection in the engine: ${String(reason)}`));
 
   // performance.now() counts from process start, so this includes loading the bundle and its modules.
   send({ kind: 'ready', pid: process.pid, bootMs: performance.now() });
-  log('debug', `Engine ${process.pid} ready: ${threads} inference thread(s), image cache ${(imageCacheBytes(env) / 1048576).toFixed(0)} MB${hooks ? ', TEST HOOKS ON' : ''}`);
+  log(
+    'debug',
+    `Engine ${process.pid} ready: ${threads} inference thread(s), image cache ${(imageCacheBytes(env) / 1048576).toFixed(0)} MB${hooks ? ', TEST HOOKS ON' : ''}`,
+  );
 }
 
 main();

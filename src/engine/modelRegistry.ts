@@ -49,7 +49,8 @@ export class ModelRegistry {
   constructor(private readonly deps: RegistryDeps) {}
 
   async load(manifestPath: string, pref: ProviderPreference): Promise<LoadedModel> {
-    if (typeof manifestPath !== 'string' || !manifestPath) throw new XrayError('MODEL_NOT_FOUND', 'No model manifest path was given.');
+    if (typeof manifestPath !== 'string' || !manifestPath)
+      throw new XrayError('MODEL_NOT_FOUND', 'No model manifest path was given.');
     const manifestStat = await this.stat(manifestPath, 'model manifest');
     const text = await this.readManifest(manifestPath, manifestStat.size);
     const manifest = this.deps.core.parseManifest(text, manifestPath);
@@ -74,7 +75,11 @@ export class ModelRegistry {
   get(modelKey: string): LoadedEntry {
     const entry = this.loaded.get(modelKey);
     if (!entry) {
-      throw new XrayError('MODEL_NOT_FOUND', 'This model is not loaded in the engine (it restarted, or the model files changed). Load the model again.', `modelKey ${modelKey}`);
+      throw new XrayError(
+        'MODEL_NOT_FOUND',
+        'This model is not loaded in the engine (it restarted, or the model files changed). Load the model again.',
+        `modelKey ${modelKey}`,
+      );
     }
     return entry;
   }
@@ -83,10 +88,19 @@ export class ModelRegistry {
     return this.loaded.size;
   }
 
-  private async create(key: string, manifest: ModelManifest, onnxPath: string, pref: ProviderPreference): Promise<LoadedEntry> {
+  private async create(
+    key: string,
+    manifest: ModelManifest,
+    onnxPath: string,
+    pref: ProviderPreference,
+  ): Promise<LoadedEntry> {
     const started = performance.now();
     const bytes = await this.deps.files.readFile(onnxPath).catch((err: unknown) => {
-      throw new XrayError('MODEL_NOT_FOUND', `The ONNX file of model "${manifest.id}" cannot be read: ${path.basename(onnxPath)}.`, String(err));
+      throw new XrayError(
+        'MODEL_NOT_FOUND',
+        `The ONNX file of model "${manifest.id}" cannot be read: ${path.basename(onnxPath)}.`,
+        String(err),
+      );
     });
     const label = `Model "${manifest.id}" (${path.basename(onnxPath)})`;
     const { session, provider, fallbacks } = await createSessionWithFallback(bytes, pref, {
@@ -133,10 +147,12 @@ export class ModelRegistry {
     if (!old) return;
     this.loaded.delete(previous);
     // Released on the old key's queue: after any analysis already running on it.
-    void this.deps.queue.run(previous, async () => {
-      await old.session.release();
-      this.deps.log('debug', `Released superseded session ${previous}`);
-    }).catch((err: unknown) => this.deps.log('warn', `Releasing ${previous} failed: ${String(err)}`));
+    void this.deps.queue
+      .run(previous, async () => {
+        await old.session.release();
+        this.deps.log('debug', `Released superseded session ${previous}`);
+      })
+      .catch((err: unknown) => this.deps.log('warn', `Releasing ${previous} failed: ${String(err)}`));
   }
 
   private async stat(p: string, what: string): Promise<{ mtimeMs: number; size: number }> {
@@ -148,7 +164,11 @@ export class ModelRegistry {
   }
 
   private async readManifest(p: string, size: number): Promise<string> {
-    if (size > MAX_MANIFEST_BYTES) throw new XrayError('MODEL_INVALID', `${path.basename(p)} is ${(size / 1048576).toFixed(1)} MB: too large to be a model manifest.`);
+    if (size > MAX_MANIFEST_BYTES)
+      throw new XrayError(
+        'MODEL_INVALID',
+        `${path.basename(p)} is ${(size / 1048576).toFixed(1)} MB: too large to be a model manifest.`,
+      );
     try {
       return new TextDecoder('utf-8', { fatal: false }).decode(await this.deps.files.readFile(p));
     } catch (err) {
@@ -157,7 +177,12 @@ export class ModelRegistry {
   }
 }
 
-function metaOf(meta: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]): TensorMeta[] {
+function metaOf(
+  meta: readonly ort.InferenceSession.ValueMetadata[] | undefined,
+  names: readonly string[],
+): TensorMeta[] {
   if (!meta || meta.length !== names.length) return names.map((name) => ({ name, dims: [] }));
-  return meta.map((m) => (m.isTensor ? { name: m.name, dims: [...m.shape], type: m.type } : { name: m.name, dims: [] }));
+  return meta.map((m) =>
+    m.isTensor ? { name: m.name, dims: [...m.shape], type: m.type } : { name: m.name, dims: [] },
+  );
 }

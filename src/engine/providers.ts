@@ -43,12 +43,19 @@ export function providerOrder(
   warn: (msg: string) => void = () => undefined,
 ): ProviderName[] {
   if (pref !== 'auto') {
-    if (!PROVIDER_NAMES.includes(pref)) throw new XrayError('MODEL_LOAD_FAILED', `Unknown execution provider "${String(pref)}". Use one of: auto, ${PROVIDER_NAMES.join(', ')}.`);
+    if (!PROVIDER_NAMES.includes(pref))
+      throw new XrayError(
+        'MODEL_LOAD_FAILED',
+        `Unknown execution provider "${String(pref)}". Use one of: auto, ${PROVIDER_NAMES.join(', ')}.`,
+      );
     return [pref];
   }
   const override = env[PROVIDER_ORDER_ENV]?.trim();
   if (!override) return autoOrder(platform);
-  const names = override.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = override
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const valid = names.filter((n): n is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(n));
   const unknown = names.filter((n) => !valid.includes(n as ProviderName));
   if (unknown.length) warn(`${PROVIDER_ORDER_ENV}: ignoring unknown provider(s) ${unknown.join(', ')}`);
@@ -103,8 +110,12 @@ export function isModelFault(message: string): boolean {
 
 /** First meaningful line of an ORT message, without the source-path prefix ORT puts before C++ errors. */
 export function shortReason(message: string): string {
-  const line = message.split('\n').map((l) => l.trim()).find(Boolean) ?? message;
-  const stripped = line.replace(/^\/?[\w/.\-]+\.(cc|cpp|h):\d+\s+[^ ]*\s*/, '').replace(/^.*?was false\.\s*/, '');
+  const line =
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? message;
+  const stripped = line.replace(/^\/?[\w/.-]+\.(cc|cpp|h):\d+\s+[^ ]*\s*/, '').replace(/^.*?was false\.\s*/, '');
   return stripped.length > 240 ? `${stripped.slice(0, 237)}...` : stripped;
 }
 
@@ -139,7 +150,11 @@ export interface CreateOptions {
  * Creates a session on the first provider of the preference's order that starts. A model fault stops
  * the walk at once (another provider would fail the same way and bury the real reason).
  */
-export async function createSessionWithFallback(model: Uint8Array, pref: ProviderPreference, o: CreateOptions): Promise<CreatedSession> {
+export async function createSessionWithFallback(
+  model: Uint8Array,
+  pref: ProviderPreference,
+  o: CreateOptions,
+): Promise<CreatedSession> {
   const log = o.log ?? (() => undefined);
   const order = providerOrder(pref, o.platform, o.env, (m) => log('warn', m));
   const supported = new Set(o.factory.supported());
@@ -166,7 +181,11 @@ export async function createSessionWithFallback(model: Uint8Array, pref: Provide
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (isModelFault(message)) {
-        throw new XrayError('MODEL_LOAD_FAILED', `${o.label} is not a usable ONNX model: ${shortReason(message)}`, message);
+        throw new XrayError(
+          'MODEL_LOAD_FAILED',
+          `${o.label} is not a usable ONNX model: ${shortReason(message)}`,
+          message,
+        );
       }
       const reason = `${provider}: ${shortReason(message)}`;
       o.knownFailures?.set(provider, reason);
@@ -194,6 +213,9 @@ function forcedFailure(provider: ProviderName, reason: string, detail?: string):
 export function ortFactory(load: () => typeof ort): SessionFactory {
   return {
     create: (model, options) => load().InferenceSession.create(model, options),
-    supported: () => load().listSupportedBackends().map((b) => b.name),
+    supported: () =>
+      load()
+        .listSupportedBackends()
+        .map((b) => b.name),
   };
 }

@@ -23,9 +23,14 @@ export interface ReducedImage {
  * undefined when the image is already that small (factor 1: nothing to gain).
  */
 export function reduceImage(image: XrayImage, maxSide: number): ReducedImage | undefined {
-  if (!(maxSide >= 1)) throw new XrayError('INTERNAL', `A reduced image needs a size of at least 1 pixel, not ${maxSide}.`);
+  if (!(maxSide >= 1))
+    throw new XrayError('INTERNAL', `A reduced image needs a size of at least 1 pixel, not ${maxSide}.`);
   const { width, height, data } = image;
-  if (data.length !== width * height) throw new XrayError('CORRUPT', `The image's pixel data holds ${data.length} samples for ${width} x ${height} pixels.`);
+  if (data.length !== width * height)
+    throw new XrayError(
+      'CORRUPT',
+      `The image's pixel data holds ${data.length} samples for ${width} x ${height} pixels.`,
+    );
   const factor = Math.ceil(Math.max(width, height) / Math.floor(maxSide));
   if (factor < 2) return undefined;
   const w = Math.ceil(width / factor);
@@ -56,7 +61,8 @@ function blockMeans(data: PixelData, width: number, height: number, f: number, w
       }
     }
     const o = by * w;
-    for (let bx = 0; bx < w; bx++) out[o + bx] = counts[bx] ? (round ? Math.round(sums[bx] / counts[bx]) : sums[bx] / counts[bx]) : NaN;
+    for (let bx = 0; bx < w; bx++)
+      out[o + bx] = counts[bx] ? (round ? Math.round(sums[bx] / counts[bx]) : sums[bx] / counts[bx]) : NaN;
   }
   return out;
 }

@@ -72,18 +72,25 @@ export class EngineServer<P extends PreparedLike> {
       return { kind: 'response', id: req.id, ok: true, result };
     } catch (err) {
       const error = toErrorInfo(err);
-      this.deps.log(error.code === 'INTERNAL' ? 'error' : 'debug', `${req.method} #${req.id} failed: [${error.code}] ${error.message}`);
+      this.deps.log(
+        error.code === 'INTERNAL' ? 'error' : 'debug',
+        `${req.method} #${req.id} failed: [${error.code}] ${error.message}`,
+      );
       return { kind: 'response', id: req.id, ok: false, error };
     }
   }
 
   private dispatch(method: string, params: unknown): Promise<unknown> {
     if (Object.hasOwn(this.handlers, method)) {
-      if (typeof params !== 'object' || params === null) throw new XrayError('INTERNAL', `Engine request "${method}" had no parameters.`);
+      if (typeof params !== 'object' || params === null)
+        throw new XrayError('INTERNAL', `Engine request "${method}" had no parameters.`);
       return (this.handlers[method as keyof Handlers] as (p: unknown) => Promise<unknown>)(params);
     }
     if (this.deps.hooks?.handles(method)) return this.deps.hooks.handle(method, params);
-    throw new XrayError('INTERNAL', `The engine does not know the request "${method}" (client and engine from different versions?).`);
+    throw new XrayError(
+      'INTERNAL',
+      `The engine does not know the request "${method}" (client and engine from different versions?).`,
+    );
   }
 
   private fitService(): FitService {
@@ -92,10 +99,16 @@ export class EngineServer<P extends PreparedLike> {
   }
 
   private async decode(p: EngineMethods['decode'][0]): Promise<EngineMethods['decode'][1]> {
-    if (!(p.bytes instanceof Uint8Array)) throw new XrayError('INTERNAL', 'decode: bytes must be a Uint8Array (is the IPC channel using advanced serialization?).');
+    if (!(p.bytes instanceof Uint8Array))
+      throw new XrayError(
+        'INTERNAL',
+        'decode: bytes must be a Uint8Array (is the IPC channel using advanced serialization?).',
+      );
     await this.deps.hooks?.checkpoint('decode');
     const started = performance.now();
-    const image = await this.deps.core.decodeImage(p.bytes, String(p.fileName ?? ''), validLimits(p.limits), { frame: p.frame });
+    const image = await this.deps.core.decodeImage(p.bytes, String(p.fileName ?? ''), validLimits(p.limits), {
+      frame: p.frame,
+    });
     const decodeMs = performance.now() - started;
     const imageId = this.deps.images.add(image);
     const result: EngineMethods['decode'][1] = { imageId, image, decodeMs };
@@ -106,7 +119,10 @@ export class EngineServer<P extends PreparedLike> {
         result.tags = this.deps.core.readDicomTags(p.bytes);
       } catch (err) {
         result.tagsError = toErrorInfo(err);
-        this.deps.log('debug', `Attributes of ${String(p.fileName ?? '')} could not be listed: [${result.tagsError.code}] ${result.tagsError.message}`);
+        this.deps.log(
+          'debug',
+          `Attributes of ${String(p.fileName ?? '')} could not be listed: [${result.tagsError.code}] ${result.tagsError.message}`,
+        );
       }
     }
     return result;
@@ -163,7 +179,12 @@ export class EngineServer<P extends PreparedLike> {
     });
   }
 
-  private async run(session: ort.InferenceSession, inputName: string, prepared: P, modelId: string): Promise<Record<string, OutputTensor>> {
+  private async run(
+    session: ort.InferenceSession,
+    inputName: string,
+    prepared: P,
+    modelId: string,
+  ): Promise<Record<string, OutputTensor>> {
     const { Tensor } = this.deps.ort();
     const feeds = { [inputName]: new Tensor('float32', prepared.tensor, [...prepared.dims]) };
     let results: ort.InferenceSession.ReturnType;
@@ -184,7 +205,10 @@ export class EngineServer<P extends PreparedLike> {
   private info(): EngineMethods['info'][1] {
     let providersAvailable: string[] = [];
     try {
-      providersAvailable = this.deps.ort().listSupportedBackends().map((b) => b.name);
+      providersAvailable = this.deps
+        .ort()
+        .listSupportedBackends()
+        .map((b) => b.name);
     } catch (err) {
       this.deps.log('error', `onnxruntime-node cannot be loaded: ${String(err)}`);
     }
@@ -195,10 +219,20 @@ export class EngineServer<P extends PreparedLike> {
 function toFloat32(tensor: ort.Tensor, name: string, modelId: string): Float32Array {
   const data = tensor.data;
   if (data instanceof Float32Array) return data;
-  if (data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array || data instanceof Int8Array || data instanceof Uint16Array || data instanceof Int16Array) {
+  if (
+    data instanceof Float64Array ||
+    data instanceof Int32Array ||
+    data instanceof Uint8Array ||
+    data instanceof Int8Array ||
+    data instanceof Uint16Array ||
+    data instanceof Int16Array
+  ) {
     return Float32Array.from(data);
   }
-  throw new XrayError('INFERENCE_FAILED', `Model "${modelId}" output "${name}" has element type ${tensor.type}; a numeric tensor was expected.`);
+  throw new XrayError(
+    'INFERENCE_FAILED',
+    `Model "${modelId}" output "${name}" has element type ${tensor.type}; a numeric tensor was expected.`,
+  );
 }
 
 function validLimits(limits: DecodeLimits | undefined): DecodeLimits {

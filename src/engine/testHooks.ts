@@ -37,7 +37,8 @@ export class TestHooks {
       setImmediate(() => act(p.action!));
       return new Promise<void>(() => undefined);
     }
-    if (p.stage !== 'decode' && p.stage !== 'analyze') throw new XrayError('INTERNAL', '__arm: stage must be decode or analyze.');
+    if (p.stage !== 'decode' && p.stage !== 'analyze')
+      throw new XrayError('INTERNAL', '__arm: stage must be decode or analyze.');
     this.armed.set(p.stage, p.action);
   }
 

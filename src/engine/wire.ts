@@ -10,5 +10,10 @@ export interface ReadyMsg {
 }
 
 export function isReady(msg: unknown): msg is ReadyMsg {
-  return typeof msg === 'object' && msg !== null && (msg as ReadyMsg).kind === 'ready' && typeof (msg as ReadyMsg).pid === 'number';
+  return (
+    typeof msg === 'object' &&
+    msg !== null &&
+    (msg as ReadyMsg).kind === 'ready' &&
+    typeof (msg as ReadyMsg).pid === 'number'
+  );
 }

@@ -25,13 +25,20 @@ export function readSettings(warn: (message: string) => void): Settings {
     warn(`Setting ${SECTION}.${key} has an invalid value ${JSON.stringify(v)}; using ${JSON.stringify(fallback)}.`);
     return fallback;
   };
-  const isNum = (lo: number, hi: number) => (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
+  const isNum =
+    (lo: number, hi: number) =>
+    (v: unknown): v is number =>
+      typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
   const isStr = (v: unknown): v is string => typeof v === 'string';
   const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
   return {
     defaultModel: pick('model.default', isStr, ''),
     modelFolders: pick('models.folders', isStrArray, []),
-    provider: pick('inference.executionProvider', (v): v is ProviderPreference => PROVIDERS.includes(v as ProviderPreference), 'auto'),
+    provider: pick(
+      'inference.executionProvider',
+      (v): v is ProviderPreference => PROVIDERS.includes(v as ProviderPreference),
+      'auto',
+    ),
     viewer: {
       heatmapOpacity: pick('viewer.heatmapOpacity', isNum(0, 1), 0.45),
       colormap: pick('viewer.colormap', (v): v is Colormap => COLORMAPS.includes(v as Colormap), 'inferno'),

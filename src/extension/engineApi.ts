@@ -2,7 +2,9 @@ import type { EngineMethods, EngineNotifications, FitRequest, FitResult } from '
 
 /** What the extension needs from the engine; implemented by EngineClient (src/engine/client.ts). */
 export type EngineApi = {
-  [K in 'decode' | 'loadModel' | 'analyze' | 'releaseImage' | 'preview']: (params: EngineMethods[K][0]) => Promise<EngineMethods[K][1]>;
+  [K in 'decode' | 'loadModel' | 'analyze' | 'releaseImage' | 'preview']: (
+    params: EngineMethods[K][0],
+  ) => Promise<EngineMethods[K][1]>;
 };
 
 /** Fitting, as EngineClient exposes it: progress arrives through `onProgress` until the promise settles. */

@@ -37,15 +37,18 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     onProvider: (p) => {
       statusBar.setProvider(p);
       refreshStatus();
-      if (p.fallbacks.length) log.info(`${p.modelName} runs on ${providerLabel(p.provider)}; skipped: ${p.fallbacks.join('; ')}`);
+      if (p.fallbacks.length)
+        log.info(`${p.modelName} runs on ${providerLabel(p.provider)}; skipped: ${p.fallbacks.join('; ')}`);
     },
     pickModel: () => pickModel(),
     rememberViewerSettings: (s) => {
       const c = vscode.workspace.getConfiguration(SECTION);
-      if (s.heatmapOpacity !== undefined) void c.update('viewer.heatmapOpacity', s.heatmapOpacity, vscode.ConfigurationTarget.Global);
+      if (s.heatmapOpacity !== undefined)
+        void c.update('viewer.heatmapOpacity', s.heatmapOpacity, vscode.ConfigurationTarget.Global);
       if (s.colormap !== undefined) void c.update('viewer.colormap', s.colormap, vscode.ConfigurationTarget.Global);
       if (s.threshold !== undefined) void c.update('viewer.threshold', s.threshold, vscode.ConfigurationTarget.Global);
-      if (s.heatmapFloor !== undefined) void c.update('viewer.heatmapFloor', s.heatmapFloor, vscode.ConfigurationTarget.Global);
+      if (s.heatmapFloor !== undefined)
+        void c.update('viewer.heatmapFloor', s.heatmapFloor, vscode.ConfigurationTarget.Global);
     },
   });
   context.subscriptions.push(provider);
@@ -82,12 +85,25 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       description: `${m.version} · ${m.origin}`,
       detail: m.description,
     }));
-    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-library) Configure model folders...', action: 'settings' }, { label: '$(refresh) Refresh model list', action: 'refresh' });
+    items.push(
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(folder-library) Configure model folders...', action: 'settings' },
+      { label: '$(refresh) Refresh model list', action: 'refresh' },
+    );
     // Where a user looks for a workspace model that Restricted Mode leaves out.
-    if (!vscode.workspace.isTrusted) items.push({ label: '$(shield) Manage Workspace Trust...', detail: "Restricted Mode: this workspace's own models load once you trust it", action: 'trust' });
-    const pick = await vscode.window.showQuickPick(items, { title: 'Anomaly model', placeHolder: models.models.length ? 'Choose the model that scores X-rays' : 'No models found' });
+    if (!vscode.workspace.isTrusted)
+      items.push({
+        label: '$(shield) Manage Workspace Trust...',
+        detail: "Restricted Mode: this workspace's own models load once you trust it",
+        action: 'trust',
+      });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Anomaly model',
+      placeHolder: models.models.length ? 'Choose the model that scores X-rays' : 'No models found',
+    });
     if (!pick) return;
-    if (pick.action === 'settings') await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.models.folders`);
+    if (pick.action === 'settings')
+      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.models.folders`);
     else if (pick.action === 'refresh') await models.refresh();
     else if (pick.action === 'trust') await vscode.commands.executeCommand('workbench.trust.manage');
     else if (pick.id) await models.select(pick.id);
@@ -109,7 +125,9 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
         if (!(await models.select(id))) throw new Error(`No model with id "${id}".`);
       } else await pickModel();
     }),
-    vscode.commands.registerCommand('xrayAnomaly.reanalyze', (uri?: vscode.Uri) => provider.sessionFor(uri)?.reanalyze()),
+    vscode.commands.registerCommand('xrayAnomaly.reanalyze', (uri?: vscode.Uri) =>
+      provider.sessionFor(uri)?.reanalyze(),
+    ),
     vscode.commands.registerCommand('xrayAnomaly.openInViewer', (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (!target) return;
@@ -131,14 +149,21 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       return s.getViewState();
     }),
     // Diagnostics and integration tests: a viewer action run by the webview itself, as its controls would.
-    vscode.commands.registerCommand('xrayAnomaly.debug.viewerAction', (uri: vscode.Uri | undefined, action: ViewerAction) => {
-      const s = provider.sessionFor(uri);
-      if (!s) throw new Error('No X-ray viewer is open.');
-      return s.act(action);
-    }),
+    vscode.commands.registerCommand(
+      'xrayAnomaly.debug.viewerAction',
+      (uri: vscode.Uri | undefined, action: ViewerAction) => {
+        const s = provider.sessionFor(uri);
+        if (!s) throw new Error('No X-ray viewer is open.');
+        return s.act(action);
+      },
+    ),
     ...(process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS === '1'
       ? // Lets integration tests crash the engine like a native fault in the middle of an analysis.
-        [vscode.commands.registerCommand('xrayAnomaly.debug.armEngineCrash', () => engine.debugRequest('__arm', { stage: 'analyze', action: 'segv' }))]
+        [
+          vscode.commands.registerCommand('xrayAnomaly.debug.armEngineCrash', () =>
+            engine.debugRequest('__arm', { stage: 'analyze', action: 'segv' }),
+          ),
+        ]
       : []),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;

@@ -101,13 +101,21 @@ export function registerFitCommands(deps: FitCommandDeps): vscode.Disposable[] {
   const runner = new FitRunner(deps, reports);
   return [
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
-    vscode.commands.registerCommand(SHOW_REPORT_COMMAND, (uri: vscode.Uri | string) => reports.show(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri)),
+    vscode.commands.registerCommand(SHOW_REPORT_COMMAND, (uri: vscode.Uri | string) =>
+      reports.show(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri),
+    ),
     // Explorer passes (clicked, selection); the palette passes nothing; code passes FitDetectorArgs.
     vscode.commands.registerCommand(FIT_COMMAND, (first?: vscode.Uri | FitDetectorArgs, selection?: vscode.Uri[]) =>
-      runner.run(first instanceof vscode.Uri ? { folder: first, images: selection && selection.length > 1 ? selection : undefined } : (first ?? {})),
+      runner.run(
+        first instanceof vscode.Uri
+          ? { folder: first, images: selection && selection.length > 1 ? selection : undefined }
+          : (first ?? {}),
+      ),
     ),
-    vscode.commands.registerCommand(FIT_IMAGES_COMMAND, (first?: vscode.Uri | FitDetectorArgs, selection?: vscode.Uri[]) =>
-      runner.run(first instanceof vscode.Uri ? { images: selection?.length ? selection : [first] } : (first ?? {})),
+    vscode.commands.registerCommand(
+      FIT_IMAGES_COMMAND,
+      (first?: vscode.Uri | FitDetectorArgs, selection?: vscode.Uri[]) =>
+        runner.run(first instanceof vscode.Uri ? { images: selection?.length ? selection : [first] } : (first ?? {})),
     ),
   ];
 }
@@ -161,7 +169,9 @@ class FitRunner {
         return { status: 'refused', message: err.message };
       }
       const error = toErrorInfo(err);
-      log.error(`Fit detector: [${error.code}] ${error.message}${error.detail ? ` (${error.detail.split('\n')[0]})` : ''}`);
+      log.error(
+        `Fit detector: [${error.code}] ${error.message}${error.detail ? ` (${error.detail.split('\n')[0]})` : ''}`,
+      );
       void showError(this.deps.log, error.message);
       return { status: 'failed', error, leftovers: [] };
     } finally {
@@ -177,7 +187,12 @@ class FitRunner {
     const source = await this.resolveSource(args, quiet);
     if (!source) return { status: 'dismissed' };
 
-    const outDir = args.outDir !== undefined ? toPath(args.outDir, 'outDir') : quiet ? defaultOutDir() : await this.pickDestination();
+    const outDir =
+      args.outDir !== undefined
+        ? toPath(args.outDir, 'outDir')
+        : quiet
+          ? defaultOutDir()
+          : await this.pickDestination();
     if (!outDir) return { status: 'dismissed' };
     const inOutDir = await listNames(outDir);
 
@@ -195,7 +210,11 @@ class FitRunner {
           if (problem) return problem;
           const clash = findClash(v, outDir, models.models, inOutDir);
           if (clash.kind === 'hidden') return clashMessage(v, clash);
-          if (clash.kind === 'replace') return { message: `${clashMessage(v, clash)} You will be asked before it is replaced.`, severity: vscode.InputBoxValidationSeverity.Warning };
+          if (clash.kind === 'replace')
+            return {
+              message: `${clashMessage(v, clash)} You will be asked before it is replaced.`,
+              severity: vscode.InputBoxValidationSeverity.Warning,
+            };
           return undefined;
         },
       });
@@ -221,7 +240,11 @@ class FitRunner {
     if (clash.kind === 'hidden') throw new Refusal(clashMessage(modelId, clash));
     if (clash.kind === 'replace' && !overwrite) {
       if (quiet) throw new Refusal(`${clashMessage(modelId, clash)} Pass overwrite: true to replace it.`);
-      const yes = await vscode.window.showWarningMessage(`${clashMessage(modelId, clash)} Replace it?`, { modal: true, detail: 'The old files are replaced only when the new model is complete.' }, 'Replace');
+      const yes = await vscode.window.showWarningMessage(
+        `${clashMessage(modelId, clash)} Replace it?`,
+        { modal: true, detail: 'The old files are replaced only when the new model is complete.' },
+        'Replace',
+      );
       if (yes !== 'Replace') return { status: 'dismissed' };
       overwrite = true;
     }
@@ -234,7 +257,7 @@ class FitRunner {
     source: Source,
     target: { modelId: string; name?: string; outDir: string; overwrite: boolean; replacing: boolean },
   ): Promise<FitOutcome> {
-    const { engine, log, models } = this.deps;
+    const { engine, log } = this.deps;
     const { modelId, outDir } = target;
     const jobId = `fit-${randomUUID()}`;
     const createdDir = await fsp.mkdir(outDir, { recursive: true }).catch((err: unknown) => {
@@ -253,13 +276,19 @@ class FitRunner {
       kind: args.kind,
       limits: this.deps.settings().limits,
     };
-    log.info(`Fitting "${modelId}" on ${source.files.length} image(s) from ${source.label} into ${outDir} (job ${jobId})`);
+    log.info(
+      `Fitting "${modelId}" on ${source.files.length} image(s) from ${source.label} into ${outDir} (job ${jobId})`,
+    );
 
     this.running = modelId;
     let cancelRequested = false;
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Fitting "${modelId}" on ${source.files.length} images`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Fitting "${modelId}" on ${source.files.length} images`,
+          cancellable: true,
+        },
         async (progress, token) => {
           const tracker = new ProgressTracker();
           let lastCancelSent = 0;
@@ -268,7 +297,11 @@ class FitRunner {
             cancelRequested = true;
             lastCancelSent = Date.now();
             progress.report({ message: 'Cancelling...' });
-            engine.cancelFit(jobId).catch((err: unknown) => log.warn(`Fit "${modelId}": cancel request failed: ${toErrorInfo(err).message}`));
+            engine
+              .cancelFit(jobId)
+              .catch((err: unknown) =>
+                log.warn(`Fit "${modelId}": cancel request failed: ${toErrorInfo(err).message}`),
+              );
           };
           const subs = [token.onCancellationRequested(cancel), args.cancellation?.onCancellationRequested(cancel)];
           progress.report({ message: 'Starting the inference engine...' });
@@ -300,19 +333,32 @@ class FitRunner {
       const leftText = leftovers.length ? ` Files left in ${outDir}: ${leftovers.join(', ')}.` : '';
       if (leftovers.length) log.warn(`Fit "${modelId}": files left behind in ${outDir}: ${leftovers.join(', ')}`);
       if (error.code === 'CANCELLED' && cancelRequested) {
-        log.info(`Fit "${modelId}" cancelled; ${leftovers.length ? 'see the files listed above' : 'nothing was written'}.`);
-        void vscode.window.showInformationMessage(leftovers.length ? `Fitting "${modelId}" was cancelled.${leftText}` : `Fitting "${modelId}" was cancelled; nothing was written.`);
+        log.info(
+          `Fit "${modelId}" cancelled; ${leftovers.length ? 'see the files listed above' : 'nothing was written'}.`,
+        );
+        void vscode.window.showInformationMessage(
+          leftovers.length
+            ? `Fitting "${modelId}" was cancelled.${leftText}`
+            : `Fitting "${modelId}" was cancelled; nothing was written.`,
+        );
         return { status: 'cancelled', modelId, leftovers };
       }
       log.error(`Fit "${modelId}" failed: [${error.code}] ${error.message}${error.detail ? `\n${error.detail}` : ''}`);
-      void showError(log, `Fitting "${modelId}" failed: ${error.message}${leftovers.length ? leftText : ' Nothing was written.'}`);
+      void showError(
+        log,
+        `Fitting "${modelId}" failed: ${error.message}${leftovers.length ? leftText : ' Nothing was written.'}`,
+      );
       return { status: 'failed', error, leftovers };
     } finally {
       this.running = undefined;
     }
   }
 
-  private async succeeded(source: Source, target: { modelId: string; name?: string; outDir: string; replacing: boolean }, result: FitResult): Promise<FitOutcome> {
+  private async succeeded(
+    source: Source,
+    target: { modelId: string; name?: string; outDir: string; replacing: boolean },
+    result: FitResult,
+  ): Promise<FitOutcome> {
     const { log, models } = this.deps;
     const { modelId } = target;
     const summary = { modelId, name: target.name, source: source.label, result, root: source.root };
@@ -324,14 +370,17 @@ class FitRunner {
 
     const used = result.images.used;
     const skipped = result.images.skipped.length;
-    const skippedText = skipped ? ` ${skipped} image${skipped === 1 ? ' was' : 's were'} skipped (unreadable or unsupported; see the report).` : '';
+    const skippedText = skipped
+      ? ` ${skipped} image${skipped === 1 ? ' was' : 's were'} skipped (unreadable or unsupported; see the report).`
+      : '';
     // A threshold from too few images is shipped (it is the best these images allow), but never silently.
     const warning = calibrationWarning(result);
     const warningText = warning ? ` ${warning}` : '';
     const message = selected
       ? `Detector "${modelId}" fitted on ${used} images in ${formatElapsed(result.fitMs)} and selected: open X-rays are scored with it now.${warningText}${skippedText}`
       : `Detector "${modelId}" fitted and written to ${target.outDir}, but that folder is not a model folder, so it is not listed. Add the folder to the setting ${SECTION}.models.folders to use it.${warningText}${skippedText}`;
-    if (!selected) log.warn(`Fit "${modelId}": ${target.outDir} is not one of the model folders; the model is not listed.`);
+    if (!selected)
+      log.warn(`Fit "${modelId}": ${target.outDir} is not one of the model folders; the model is not listed.`);
     const report = reportMarkdown({ ...summary, finishedAt: new Date() });
     const reportUri = this.reports.add(modelId, report);
     const show = skipped || warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
@@ -339,7 +388,15 @@ class FitRunner {
       if (action === 'Show Log') log.show();
       if (action === 'Open Report') await this.reports.show(reportUri);
     });
-    return { status: 'fitted', modelId, manifestPath: result.manifestPath, selected, result, report, reportUri: reportUri.toString() };
+    return {
+      status: 'fitted',
+      modelId,
+      manifestPath: result.manifestPath,
+      selected,
+      result,
+      report,
+      reportUri: reportUri.toString(),
+    };
   }
 
   /** Removes destination folders this fit created if they stayed empty; returns entries that appeared in outDir. */
@@ -347,7 +404,13 @@ class FitRunner {
     const leftovers = (await listNames(outDir)).filter((n) => !before.has(n));
     if (createdDir && leftovers.length === 0) {
       for (let dir = outDir; dir.length >= createdDir.length; dir = path.dirname(dir)) {
-        if (!(await fsp.rmdir(dir).then(() => true, () => false))) break;
+        if (
+          !(await fsp.rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
         if (dir === createdDir) break;
       }
     }
@@ -355,7 +418,11 @@ class FitRunner {
   }
 
   private async resolveSource(args: FitDetectorArgs, quiet: boolean): Promise<Source | undefined> {
-    let paths = args.images?.length ? args.images.map((u) => toPath(u, 'images')) : args.folder !== undefined ? [toPath(args.folder, 'folder')] : undefined;
+    let paths = args.images?.length
+      ? args.images.map((u) => toPath(u, 'images'))
+      : args.folder !== undefined
+        ? [toPath(args.folder, 'folder')]
+        : undefined;
     if (!paths) {
       if (quiet) throw new Refusal('A folder (or images) is required when fitting without prompts (quiet).');
       const picked = await vscode.window.showOpenDialog({
@@ -370,7 +437,10 @@ class FitRunner {
       paths = [toPath(picked[0], 'folder')];
     }
     const chosen = paths;
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Looking for X-ray images...' }, () => collectImages(chosen));
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Looking for X-ray images...' },
+      () => collectImages(chosen),
+    );
   }
 
   /** Quick pick of the folders the model list reads, default first; or any folder (then offers to list it). */
@@ -386,15 +456,34 @@ class FitRunner {
         const shown = ws ? `${ws.name}/${path.relative(ws.uri.fsPath, f.path).split(path.sep).join('/')}` : f.path;
         return {
           label: `$(folder) ${shown}`,
-          description: f.implicit ? (i === 0 ? 'workspace models (default)' : 'workspace models') : f.origin === 'configured' ? 'user model folder' : 'workspace model folder',
+          description: f.implicit
+            ? i === 0
+              ? 'workspace models (default)'
+              : 'workspace models'
+            : f.origin === 'configured'
+              ? 'user model folder'
+              : 'workspace model folder',
           dir: f.path,
         };
       });
-    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Choose Another Folder...', browse: true });
-    const pick = await vscode.window.showQuickPick(items, { title: 'Fit Detector: where to write the model', placeHolder: 'The model list reads these folders', ignoreFocusOut: true });
+    items.push(
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(folder-opened) Choose Another Folder...', browse: true },
+    );
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Fit Detector: where to write the model',
+      placeHolder: 'The model list reads these folders',
+      ignoreFocusOut: true,
+    });
     if (!pick) return undefined;
     if (pick.dir) return pick.dir;
-    const chosen = await vscode.window.showOpenDialog({ title: 'Fit Detector: folder to write the model into', canSelectFolders: true, canSelectFiles: false, openLabel: 'Write Model Here', defaultUri: wsFolders[0]?.uri });
+    const chosen = await vscode.window.showOpenDialog({
+      title: 'Fit Detector: folder to write the model into',
+      canSelectFolders: true,
+      canSelectFiles: false,
+      openLabel: 'Write Model Here',
+      defaultUri: wsFolders[0]?.uri,
+    });
     if (!chosen?.[0]) return undefined;
     const dir = toPath(chosen[0], 'outDir');
     if (!this.deps.models.folders().some((f) => path.resolve(f.path) === path.resolve(dir))) {
@@ -440,13 +529,19 @@ async function collectImages(paths: string[]): Promise<Source> {
   }
   const single = paths.length === 1 ? paths[0] : undefined;
   const label = single ? shortPath(single) : `the ${paths.length} selected items`;
-  if (files.length === 0) throw new Refusal(emptyFolderMessage(label, counting.filesSeen() + looseFiles, single && looseFiles === 0 ? 'folder' : 'selection'));
+  if (files.length === 0)
+    throw new Refusal(
+      emptyFolderMessage(label, counting.filesSeen() + looseFiles, single && looseFiles === 0 ? 'folder' : 'selection'),
+    );
   const unique = [...new Set(files)];
   const root = single && looseFiles === 0 ? single : commonDir(unique);
   return {
     files: unique,
     root,
-    label: single && looseFiles === 0 ? shortPath(single) : `${unique.length} selected image${unique.length === 1 ? '' : 's'}${root ? ` in ${shortPath(root)}` : ''}`,
+    label:
+      single && looseFiles === 0
+        ? shortPath(single)
+        : `${unique.length} selected image${unique.length === 1 ? '' : 's'}${root ? ` in ${shortPath(root)}` : ''}`,
     baseName: root ? path.basename(root) : 'images',
   };
 }
@@ -458,14 +553,18 @@ function shortPath(p: string): string {
 
 function defaultOutDir(): string {
   const ws = vscode.workspace.workspaceFolders?.[0];
-  if (!ws || ws.uri.scheme !== 'file') throw new Refusal('Open a folder first: fitted models are written into the workspace by default (or pass outDir).');
+  if (!ws || ws.uri.scheme !== 'file')
+    throw new Refusal('Open a folder first: fitted models are written into the workspace by default (or pass outDir).');
   return path.join(ws.uri.fsPath, ...WORKSPACE_MODELS_DIR.split('/'));
 }
 
 /** The engine reads files by path, so only the local file system will do. */
 function toPath(u: vscode.Uri | string, what: string): string {
   if (typeof u === 'string') return path.resolve(u);
-  if (u.scheme !== 'file') throw new Refusal(`Only files on this machine's disk can be used for fitting (${what} is a ${u.scheme}: resource).`);
+  if (u.scheme !== 'file')
+    throw new Refusal(
+      `Only files on this machine's disk can be used for fitting (${what} is a ${u.scheme}: resource).`,
+    );
   return u.fsPath;
 }
 
@@ -509,13 +608,20 @@ class ReportDocuments implements vscode.TextDocumentContentProvider {
   private seq = 0;
 
   add(modelId: string, markdown: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${modelId} fit report.md`, query: String(++this.seq) });
+    const uri = vscode.Uri.from({
+      scheme: REPORT_SCHEME,
+      path: `/${modelId} fit report.md`,
+      query: String(++this.seq),
+    });
     this.texts.set(uri.toString(), markdown);
     return uri;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '# Fit report\n\nThis report is from an earlier session and is no longer available; the log has its summary.\n';
+    return (
+      this.texts.get(uri.toString()) ??
+      '# Fit report\n\nThis report is from an earlier session and is no longer available; the log has its summary.\n'
+    );
   }
 
   /** Rendered when the built-in Markdown extension is there, else as text. */

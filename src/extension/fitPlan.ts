@@ -24,7 +24,8 @@ export function modelIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'Enter a model id.';
   if (id.length > MAX_ID_LENGTH) return `At most ${MAX_ID_LENGTH} characters (this has ${id.length}).`;
   if (!ID_RE.test(id)) {
-    if (/[A-Z]/.test(id)) return 'Use lowercase letters: ids become file names, which some file systems do not tell apart by case.';
+    if (/[A-Z]/.test(id))
+      return 'Use lowercase letters: ids become file names, which some file systems do not tell apart by case.';
     if (/^-|-$|--/.test(id)) return 'Dashes go between letters or digits: no leading, trailing or double dash.';
     return 'Use lowercase letters, digits and dashes only (e.g. "hand-normals").';
   }
@@ -33,15 +34,14 @@ export function modelIdProblem(id: string): string | undefined {
 
 /** A valid id from a folder name ("Normal Hands 2024" -> "normal-hands-2024"), unique among `taken`. */
 export function suggestModelId(folderName: string, taken: ReadonlySet<string>): string {
-  const slug =
-    folderName
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, MAX_ID_LENGTH - 12)
-      .replace(/-+$/, '');
+  const slug = folderName
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_ID_LENGTH - 12)
+    .replace(/-+$/, '');
   const base = slug ? `${slug}-detector` : 'detector';
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
@@ -58,7 +58,12 @@ export type Clash =
  * How `id` relates to the models already listed and the files already in `outDir`
  * (`filesInOutDir`: names in that folder).
  */
-export function findClash(id: string, outDir: string, models: readonly ModelInfo[], filesInOutDir: readonly string[]): Clash {
+export function findClash(
+  id: string,
+  outDir: string,
+  models: readonly ModelInfo[],
+  filesInOutDir: readonly string[],
+): Clash {
   const existing = models.find((m) => m.id === id);
   if (existing && !samePath(path.dirname(existing.manifestPath), outDir)) return { kind: 'hidden', existing };
   if (existing) return { kind: 'replace', existing };
@@ -98,7 +103,8 @@ export function stageLabel(stage: FitStage | string): string {
 /** "Extracting features · 42% · about 1 min left · 2 skipped" */
 export function progressMessage(p: Pick<FitProgressEvent, 'stage' | 'fraction' | 'etaS' | 'skipped'>): string {
   const parts = [stageLabel(p.stage), `${Math.floor(clamp01(p.fraction) * 100)}%`];
-  if (p.etaS !== undefined && Number.isFinite(p.etaS) && p.etaS >= 0) parts.push(p.etaS < 10 ? 'almost done' : `about ${formatDuration(p.etaS)} left`);
+  if (p.etaS !== undefined && Number.isFinite(p.etaS) && p.etaS >= 0)
+    parts.push(p.etaS < 10 ? 'almost done' : `about ${formatDuration(p.etaS)} left`);
   if (p.skipped > 0) parts.push(`${p.skipped} skipped`);
   return parts.join(' · ');
 }
@@ -164,7 +170,8 @@ export function displayPath(file: string, root: string | undefined): string {
 /** "2 of them held out for calibration" / "threshold cross-fitted on all 12" */
 function calibrationPhrase(r: FitResult): string {
   const c = r.calibration;
-  if (c.method === 'cross-fit') return `threshold cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`}`;
+  if (c.method === 'cross-fit')
+    return `threshold cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : `${c.images} of them`}`;
   return `${r.images.calibration} of them held out for calibration`;
 }
 
@@ -195,11 +202,14 @@ export function summaryLines(s: FitSummaryInput): string[] {
   return [
     head,
     ...(warning ? [`  warning: ${warning}`] : []),
-    ...(unusual.length ? [`  most unusual images (highest unseen scores): ${unusual.map((u) => `${displayPath(u.path, s.root)} ${formatNumber(u.score)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`] : []),
+    ...(unusual.length
+      ? [
+          `  most unusual images (highest unseen scores): ${unusual.map((u) => `${displayPath(u.path, s.root)} ${formatNumber(u.score)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`,
+        ]
+      : []),
     ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`),
   ];
 }
-
 
 /** The report's rows on the threshold: how it was found and what it promises. */
 function calibrationRows(r: FitResult): string[] {
@@ -243,18 +253,22 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
     lines.push(
       '## Most unusual images',
       '',
-      `Each image was scored by a detector fitted without it; these scored highest.${setsIt ? ' The threshold is the first one\'s score, so it alone decides what counts as anomalous.' : ''} ` +
+      `Each image was scored by a detector fitted without it; these scored highest.${setsIt ? " The threshold is the first one's score, so it alone decides what counts as anomalous." : ''} ` +
         'If one of them is not a normal image (an abnormality, another view or body part, a damaged or mislabelled file), remove it and fit again.',
       '',
       '| Image | Score |',
       '|---|---|',
-      ...unusual.map((u) => `| ${escapeCell(displayPath(u.path, s.root))} | ${formatNumber(u.score)}${u.score === r.threshold ? ' (the threshold)' : ''} |`),
+      ...unusual.map(
+        (u) =>
+          `| ${escapeCell(displayPath(u.path, s.root))} | ${formatNumber(u.score)}${u.score === r.threshold ? ' (the threshold)' : ''} |`,
+      ),
       '',
     );
   }
   if (r.images.skipped.length) {
     lines.push('## Skipped images', '', '| Image | Code | Reason |', '|---|---|---|');
-    for (const k of r.images.skipped) lines.push(`| ${escapeCell(displayPath(k.path, s.root))} | ${k.code} | ${escapeCell(k.message)} |`);
+    for (const k of r.images.skipped)
+      lines.push(`| ${escapeCell(displayPath(k.path, s.root))} | ${k.code} | ${escapeCell(k.message)} |`);
     lines.push('');
   }
   lines.push(

@@ -22,7 +22,11 @@ const RESTRICTED_NOTICE = `Restricted Mode: models from this workspace (folders 
 const nodeFs: ModelFs = {
   readdir: (dir) => fsp.readdir(dir),
   readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-  exists: async (p) => fsp.access(p).then(() => true, () => false),
+  exists: async (p) =>
+    fsp.access(p).then(
+      () => true,
+      () => false,
+    ),
 };
 
 /**
@@ -88,7 +92,12 @@ export class ModelService implements vscode.Disposable {
     dirs.push(...this.configuredFolders());
     if (vscode.workspace.isTrusted) {
       for (const f of vscode.workspace.workspaceFolders ?? []) {
-        if (f.uri.scheme === 'file') dirs.push({ path: path.join(f.uri.fsPath, ...WORKSPACE_MODELS_DIR.split('/')), origin: 'workspace', implicit: true });
+        if (f.uri.scheme === 'file')
+          dirs.push({
+            path: path.join(f.uri.fsPath, ...WORKSPACE_MODELS_DIR.split('/')),
+            origin: 'workspace',
+            implicit: true,
+          });
       }
     }
     return dirs;
@@ -120,10 +129,14 @@ export class ModelService implements vscode.Disposable {
     const workspaceFolders = [...(inspected?.workspaceValue ?? []), ...(inspected?.workspaceFolderValue ?? [])];
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const resolve = (p: string) => (path.isAbsolute(p) || !base ? p : path.join(base, p));
-    const out: { path: string; origin: ModelInfo['origin'] }[] = userFolders.map((p) => ({ path: resolve(p), origin: 'configured' }));
+    const out: { path: string; origin: ModelInfo['origin'] }[] = userFolders.map((p) => ({
+      path: resolve(p),
+      origin: 'configured',
+    }));
     // VS Code already leaves these out while untrusted; checked again because, when trust is granted, the reloaded
     // settings and the trust change reach the extension host as separate events.
-    if (vscode.workspace.isTrusted) out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
+    if (vscode.workspace.isTrusted)
+      out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
     return out;
   }
 

@@ -18,9 +18,12 @@ export class ModelStatusBar implements vscode.Disposable {
     const provider = this.provider ? providerLabel(this.provider.provider) : 'not loaded';
     this.item.text = `$(pulse) ${state.modelName ?? 'No model'} · ${provider}`;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**Anomaly model:** ${state.modelName ?? 'none'}${state.modelVersion ? ` ${state.modelVersion}` : ''}\n\n`);
+    md.appendMarkdown(
+      `**Anomaly model:** ${state.modelName ?? 'none'}${state.modelVersion ? ` ${state.modelVersion}` : ''}\n\n`,
+    );
     md.appendMarkdown(`**Runs on:** ${provider}\n\n`);
-    if (this.provider?.fallbacks.length) md.appendMarkdown(`Skipped: ${this.provider.fallbacks.map((f) => `\n- ${f}`).join('')}\n\n`);
+    if (this.provider?.fallbacks.length)
+      md.appendMarkdown(`Skipped: ${this.provider.fallbacks.map((f) => `\n- ${f}`).join('')}\n\n`);
     md.appendMarkdown('Click to choose another model.');
     this.item.tooltip = md;
     this.item.show();
@@ -36,6 +39,12 @@ export class ModelStatusBar implements vscode.Disposable {
 }
 
 export function providerLabel(p: string): string {
-  const names: Record<string, string> = { cpu: 'CPU', cuda: 'GPU (CUDA)', webgpu: 'GPU (WebGPU)', dml: 'GPU (DirectML)', coreml: 'CoreML' };
+  const names: Record<string, string> = {
+    cpu: 'CPU',
+    cuda: 'GPU (CUDA)',
+    webgpu: 'GPU (WebGPU)',
+    dml: 'GPU (DirectML)',
+    coreml: 'CoreML',
+  };
   return names[p] ?? p;
 }

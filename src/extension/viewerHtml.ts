@@ -16,9 +16,12 @@ export interface ViewerHtmlOptions {
 }
 
 export function viewerHtml(o: ViewerHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=_-]{8,}$/.test(o.nonce)) throw new Error('viewerHtml: the nonce must be at least 8 base64/hex characters.');
+  if (!/^[A-Za-z0-9+/=_-]{8,}$/.test(o.nonce))
+    throw new Error('viewerHtml: the nonce must be at least 8 base64/hex characters.');
   // The CSP source goes into the policy itself: refuse anything that could end the directive or the attribute.
-  if (!o.cspSource.trim() || /[;,"<>\u0000-\u001f]/.test(o.cspSource)) throw new Error(`viewerHtml: unexpected characters in cspSource ${JSON.stringify(o.cspSource)}.`);
+  // eslint-disable-next-line no-control-regex -- control characters must not reach the policy
+  if (!o.cspSource.trim() || /[;,"<>\u0000-\u001f]/.test(o.cspSource))
+    throw new Error(`viewerHtml: unexpected characters in cspSource ${JSON.stringify(o.cspSource)}.`);
   const csp = [
     "default-src 'none'",
     `img-src ${o.cspSource} blob: data:`,
@@ -44,5 +47,10 @@ export function viewerHtml(o: ViewerHtmlOptions): string {
 }
 
 function attr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }

@@ -5,14 +5,23 @@ import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import { RpcClient, isResponse } from '../protocol/rpc';
-import type { EarlyPosted, HostToViewerMessage, HostToViewerMethods, HostToViewerNotifications, PreviewMessage, TagsMessage, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../protocol/viewer';
+import type {
+  EarlyPosted,
+  HostToViewerMessage,
+  HostToViewerMethods,
+  HostToViewerNotifications,
+  PreviewMessage,
+  TagsMessage,
+  ViewerAction,
+  ViewerToHostMessage,
+  ViewStateReport,
+} from '../protocol/viewer';
 import { reduceImage, type ReducedImage } from '../engine/reducedImage';
 import type { EngineApi } from './engineApi';
 import type { Logger } from './log';
 import type { ModelService } from './models';
 import type { Settings } from './config';
 import { tagsForViewer } from './tagMasking';
-
 
 /** Longer side of the preprocessing thumbnails sent to the webview (the step view shows them up to 3x). */
 const PREVIEW_THUMB = 256;
@@ -171,25 +180,38 @@ export class ViewerSession implements vscode.Disposable {
     try {
       const stat = await vscode.workspace.fs.stat(this.uri);
       if (stat.size > limits.maxFileBytes) {
-        throw new XrayError('TOO_LARGE', `${this.fileName} is ${(stat.size / 1048576).toFixed(0)} MB, over the ${(limits.maxFileBytes / 1048576).toFixed(0)} MB limit (setting xrayAnomaly.limits.maxFileSizeMB).`);
+        throw new XrayError(
+          'TOO_LARGE',
+          `${this.fileName} is ${(stat.size / 1048576).toFixed(0)} MB, over the ${(limits.maxFileBytes / 1048576).toFixed(0)} MB limit (setting xrayAnomaly.limits.maxFileSizeMB).`,
+        );
       }
       const bytes = await vscode.workspace.fs.readFile(this.uri);
       const wantTags = !this.tags;
-      const r = await engine.decode({ bytes, fileName: this.fileName, limits, frame: frame || undefined, tags: wantTags || undefined });
+      const r = await engine.decode({
+        bytes,
+        fileName: this.fileName,
+        limits,
+        frame: frame || undefined,
+        tags: wantTags || undefined,
+      });
       if (this.disposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
       this.image = this.hold(r);
       this.imageError = undefined;
       const img = r.image;
       if (wantTags && img.source.format === 'dicom') this.setTags(r.tags, r.tagsError);
       const frames = img.frame && img.frame.count > 1 ? `, frame ${img.frame.index + 1} of ${img.frame.count}` : '';
-      log.info(`Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`);
+      log.info(
+        `Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`,
+      );
       for (const n of img.source.notices) log.info(`${this.fileName}: ${n}`);
       this.deps.log.debug(`${this.fileName}: decoded ${Date.now() - this.openedAt} ms after open`);
       this.postImage();
     } catch (err) {
       const info = toErrorInfo(err);
       this.imageError = info;
-      log.error(`Cannot open ${this.fileName}: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`);
+      log.error(
+        `Cannot open ${this.fileName}: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`,
+      );
       this.post('error', { scope: 'image', error: info });
     }
   }
@@ -201,7 +223,11 @@ export class ViewerSession implements vscode.Disposable {
     const gen = ++this.generation;
     this.requestedModel = model?.id;
     if (!model) {
-      this.setAnalysisError({ code: 'MODEL_NOT_FOUND', message: 'No anomaly model is available. Add a model folder in the setting xrayAnomaly.models.folders, or reinstall the extension to restore the bundled models.' });
+      this.setAnalysisError({
+        code: 'MODEL_NOT_FOUND',
+        message:
+          'No anomaly model is available. Add a model folder in the setting xrayAnomaly.models.folders, or reinstall the extension to restore the bundled models.',
+      });
       return;
     }
     this.analysisRunning = model.id;
@@ -210,7 +236,10 @@ export class ViewerSession implements vscode.Disposable {
       if (!this.image) return;
       // An empty id: the engine restarted since this image was decoded.
       if (!this.image.imageId && !(await this.redecode())) return;
-      const loaded = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
+      const loaded = await engine.loadModel({
+        manifestPath: model.manifestPath,
+        provider: this.deps.settings().provider,
+      });
       this.deps.onProvider({ modelName: model.name, provider: loaded.provider, fallbacks: loaded.fallbacks });
       let result;
       try {
@@ -220,7 +249,10 @@ export class ViewerSession implements vscode.Disposable {
         if (toErrorInfo(err).code !== 'IMAGE_NOT_FOUND') throw err;
         const imageId = await this.redecode();
         if (!imageId) return;
-        const reloaded = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
+        const reloaded = await engine.loadModel({
+          manifestPath: model.manifestPath,
+          provider: this.deps.settings().provider,
+        });
         result = await engine.analyze({ imageId, modelKey: reloaded.modelKey });
       }
       if (gen !== this.generation || this.disposed) return;
@@ -255,10 +287,14 @@ export class ViewerSession implements vscode.Disposable {
       };
       walk(entries);
       // Counts only: tag values may identify the patient and never go to the log.
-      this.deps.log.info(`${this.fileName}: ${n} DICOM attributes listed, ${phi} identifying the patient (masked in the viewer until revealed)`);
+      this.deps.log.info(
+        `${this.fileName}: ${n} DICOM attributes listed, ${phi} identifying the patient (masked in the viewer until revealed)`,
+      );
     } else {
       this.tags = { error: error?.message ?? 'The attributes could not be read.' };
-      this.deps.log.warn(`${this.fileName}: DICOM attributes could not be listed: [${error?.code ?? 'INTERNAL'}] ${error?.message ?? ''}`);
+      this.deps.log.warn(
+        `${this.fileName}: DICOM attributes could not be listed: [${error?.code ?? 'INTERNAL'}] ${error?.message ?? ''}`,
+      );
     }
     this.postTags();
   }
@@ -266,7 +302,10 @@ export class ViewerSession implements vscode.Disposable {
   private postTags(): void {
     const t = this.tags;
     if (!t) return;
-    const msg: TagsMessage = 'entries' in t ? tagsForViewer(t.entries, this.phiRevealed) : { tags: [], revealed: false, phiCount: 0, error: t.error };
+    const msg: TagsMessage =
+      'entries' in t
+        ? tagsForViewer(t.entries, this.phiRevealed)
+        : { tags: [], revealed: false, phiCount: 0, error: t.error };
     this.post('tags', msg);
   }
 
@@ -289,7 +328,10 @@ export class ViewerSession implements vscode.Disposable {
     const frame = image.image.frame && image.image.frame.count > 1 ? image.image.frame.index : undefined;
     let key = '';
     try {
-      const { modelKey } = await engine.loadModel({ manifestPath: model.manifestPath, provider: this.deps.settings().provider });
+      const { modelKey } = await engine.loadModel({
+        manifestPath: model.manifestPath,
+        provider: this.deps.settings().provider,
+      });
       key = `${image.imageId}|${modelKey}`;
       if (this.preview?.key === key) return this.post('preview', this.preview.message);
       if (this.previewInFlight === key) return;
@@ -300,13 +342,17 @@ export class ViewerSession implements vscode.Disposable {
       if (this.disposed || this.image?.imageId !== image.imageId || models.selected?.id !== model.id) return;
       const message: PreviewMessage = { modelId: model.id, frame, steps: p.steps, regions: p.regions };
       this.preview = { key, message };
-      this.deps.log.info(`${this.fileName}: preprocessing preview for ${model.id}: ${p.steps.length} steps in ${Date.now() - t0} ms`);
+      this.deps.log.info(
+        `${this.fileName}: preprocessing preview for ${model.id}: ${p.steps.length} steps in ${Date.now() - t0} ms`,
+      );
       this.post('preview', message);
     } catch (err) {
       const info = toErrorInfo(err);
       // The image left the engine (restart, eviction): the analysis path decodes again and asks anew.
       if (info.code === 'IMAGE_NOT_FOUND' || this.disposed || models.selected?.id !== model.id) return;
-      this.deps.log.warn(`${this.fileName}: preprocessing preview for ${model.id} failed: [${info.code}] ${info.message}`);
+      this.deps.log.warn(
+        `${this.fileName}: preprocessing preview for ${model.id} failed: [${info.code}] ${info.message}`,
+      );
       this.post('preview', { modelId: model.id, frame, error: info });
     } finally {
       if (key && this.previewInFlight === key) this.previewInFlight = undefined;
@@ -344,11 +390,16 @@ export class ViewerSession implements vscode.Disposable {
         void this.analyze();
       } catch (err) {
         const info = toErrorInfo(err);
-        this.deps.log.error(`${this.fileName}: frame ${target + 1} could not be decoded: [${info.code}] ${info.message}`);
-        void vscode.window.showWarningMessage(`${this.fileName}: frame ${target + 1} could not be decoded: ${info.message}`);
+        this.deps.log.error(
+          `${this.fileName}: frame ${target + 1} could not be decoded: [${info.code}] ${info.message}`,
+        );
+        void vscode.window.showWarningMessage(
+          `${this.fileName}: frame ${target + 1} could not be decoded: ${info.message}`,
+        );
         // The current frame stays; tell the webview it is not waiting any more.
         this.frameWanted = undefined;
-        if (this.image?.image.frame) this.post('frameLoading', { frame: this.frame, count: this.image.image.frame.count });
+        if (this.image?.image.frame)
+          this.post('frameLoading', { frame: this.frame, count: this.image.image.frame.count });
       }
     }
     this.frameWanted = undefined;
@@ -384,8 +435,15 @@ export class ViewerSession implements vscode.Disposable {
     if (!held || (!this.webviewReady && this.everReady) || this.disposed) return;
     const { image, decodeMs, seq, reduced } = held;
     if (!reduced) return this.post('image', { image, decodeMs, seq });
-    this.post('image', { image: reduced.image, decodeMs, seq, reducedFrom: { width: image.width, height: image.height, factor: reduced.factor } });
-    this.deps.log.info(`${this.fileName}: the viewer gets a ${reduced.image.width}x${reduced.image.height} copy first (${mb(reduced.image.data.byteLength)}), then the full resolution (${mb(image.data.byteLength)})`);
+    this.post('image', {
+      image: reduced.image,
+      decodeMs,
+      seq,
+      reducedFrom: { width: image.width, height: image.height, factor: reduced.factor },
+    });
+    this.deps.log.info(
+      `${this.fileName}: the viewer gets a ${reduced.image.width}x${reduced.image.height} copy first (${mb(reduced.image.data.byteLength)}), then the full resolution (${mb(image.data.byteLength)})`,
+    );
     this.fullPending = { seq, timer: setTimeout(() => this.postFullImage(), FULL_IMAGE_WAIT_MS) };
   }
 
@@ -414,7 +472,9 @@ export class ViewerSession implements vscode.Disposable {
   private setAnalysisError(info: ErrorInfo, modelId?: string): void {
     this.analysis = undefined;
     this.analysisError = info;
-    this.deps.log.error(`${this.fileName}: analysis${modelId ? ` with ${modelId}` : ''} failed: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`);
+    this.deps.log.error(
+      `${this.fileName}: analysis${modelId ? ` with ${modelId}` : ''} failed: [${info.code}] ${info.message}${info.detail ? ` (${firstLine(info.detail)})` : ''}`,
+    );
     this.post('error', { scope: 'analysis', error: info });
     this.postFullImage();
   }
@@ -473,13 +533,17 @@ export class ViewerSession implements vscode.Disposable {
    * webview asks for anything that did not arrive.
    */
   private replay(): void {
-    const early = !this.everReady && this.early.imageSeq !== undefined && this.early.imageSeq === this.image?.seq ? this.early : undefined;
+    const early =
+      !this.everReady && this.early.imageSeq !== undefined && this.early.imageSeq === this.image?.seq
+        ? this.early
+        : undefined;
     this.post('init', { fileName: this.fileName, settings: this.deps.settings().viewer, early });
     this.postModels();
     this.postTags();
     if (this.imageError) this.post('error', { scope: 'image', error: this.imageError });
     if (!early) this.postImage();
-    if (this.image && this.preview?.key.startsWith(`${this.image.imageId}|`) && !this.analysisRunning) this.post('preview', this.preview.message);
+    if (this.image && this.preview?.key.startsWith(`${this.image.imageId}|`) && !this.analysisRunning)
+      this.post('preview', this.preview.message);
     if (this.analysisRunning) this.post('analysisStarted', { modelId: this.analysisRunning });
     else if (this.analysis && !early?.analysis) this.post('analysis', { result: this.analysis });
     else if (this.analysisError) this.post('error', { scope: 'analysis', error: this.analysisError });
@@ -493,7 +557,9 @@ export class ViewerSession implements vscode.Disposable {
    * A resent image is a new picture to the webview, so its analysis follows it again.
    */
   private resendEarly(image: boolean, analysis: boolean): void {
-    this.deps.log.info(`${this.fileName}: the viewer missed the ${[image && 'image', analysis && 'analysis'].filter(Boolean).join(' and ')} sent while it loaded; sending again`);
+    this.deps.log.info(
+      `${this.fileName}: the viewer missed the ${[image && 'image', analysis && 'analysis'].filter(Boolean).join(' and ')} sent while it loaded; sending again`,
+    );
     if (image) this.postImage();
     if (this.analysisRunning) return;
     if ((image || analysis) && this.analysis) this.post('analysis', { result: this.analysis });
@@ -508,7 +574,11 @@ export class ViewerSession implements vscode.Disposable {
 
   private postModels(): void {
     const { models } = this.deps;
-    this.post('models', { models: models.choices(), selectedId: models.selected?.id, provider: this.analysis?.provider });
+    this.post('models', {
+      models: models.choices(),
+      selectedId: models.selected?.id,
+      provider: this.analysis?.provider,
+    });
   }
 
   private post<K extends keyof HostToViewerNotifications>(type: K, params: HostToViewerNotifications[K]): void {

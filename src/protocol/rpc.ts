@@ -13,8 +13,7 @@ export interface RequestMsg<M extends string = string, P = unknown> {
 }
 
 export type ResponseMsg<R = unknown> =
-  | { kind: 'response'; id: number; ok: true; result: R }
-  | { kind: 'response'; id: number; ok: false; error: ErrorInfo };
+  { kind: 'response'; id: number; ok: true; result: R } | { kind: 'response'; id: number; ok: false; error: ErrorInfo };
 
 export interface NotificationMsg<T extends string = string, P = unknown> {
   kind: 'notify';
@@ -43,11 +42,18 @@ export class RpcError extends Error {
  */
 export class RpcClient<M extends MethodMap> {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer?: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(v: unknown): void; reject(e: unknown): void; timer?: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(private readonly send: (msg: RequestOf<M>, transfer?: ArrayBuffer[]) => void) {}
 
-  request<K extends keyof M & string>(method: K, params: M[K][0], opts: { timeoutMs?: number; transfer?: ArrayBuffer[] } = {}): Promise<M[K][1]> {
+  request<K extends keyof M & string>(
+    method: K,
+    params: M[K][0],
+    opts: { timeoutMs?: number; transfer?: ArrayBuffer[] } = {},
+  ): Promise<M[K][1]> {
     const id = this.nextId++;
     return new Promise<M[K][1]>((resolve, reject) => {
       const entry: { resolve(v: unknown): void; reject(e: unknown): void; timer?: ReturnType<typeof setTimeout> } = {
@@ -57,7 +63,12 @@ export class RpcClient<M extends MethodMap> {
       if (opts.timeoutMs !== undefined) {
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
-          reject(new RpcError({ code: 'ENGINE_TIMEOUT', message: `"${method}" did not answer within ${Math.round(opts.timeoutMs! / 1000)} s.` }));
+          reject(
+            new RpcError({
+              code: 'ENGINE_TIMEOUT',
+              message: `"${method}" did not answer within ${Math.round(opts.timeoutMs! / 1000)} s.`,
+            }),
+          );
         }, opts.timeoutMs);
       }
       this.pending.set(id, entry);
@@ -98,11 +109,21 @@ export class RpcClient<M extends MethodMap> {
 }
 
 export function isRequest(msg: unknown): msg is RequestMsg {
-  return typeof msg === 'object' && msg !== null && (msg as RequestMsg).kind === 'request' && typeof (msg as RequestMsg).id === 'number';
+  return (
+    typeof msg === 'object' &&
+    msg !== null &&
+    (msg as RequestMsg).kind === 'request' &&
+    typeof (msg as RequestMsg).id === 'number'
+  );
 }
 
 export function isResponse(msg: unknown): msg is ResponseMsg {
-  return typeof msg === 'object' && msg !== null && (msg as ResponseMsg).kind === 'response' && typeof (msg as ResponseMsg).id === 'number';
+  return (
+    typeof msg === 'object' &&
+    msg !== null &&
+    (msg as ResponseMsg).kind === 'response' &&
+    typeof (msg as ResponseMsg).id === 'number'
+  );
 }
 
 export function isNotification(msg: unknown): msg is NotificationMsg {

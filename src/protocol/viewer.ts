@@ -200,7 +200,17 @@ export interface ViewStateReport {
     };
   };
   error?: { scope: 'image' | 'analysis'; code: string; message: string };
-  view: { zoom: number; window: { center: number; width: number }; invert: boolean; overlayVisible: boolean; opacity: number; threshold: number; colormap: Colormap; heatmapFloor?: number; tool?: string };
+  view: {
+    zoom: number;
+    window: { center: number; width: number };
+    invert: boolean;
+    overlayVisible: boolean;
+    opacity: number;
+    threshold: number;
+    colormap: Colormap;
+    heatmapFloor?: number;
+    tool?: string;
+  };
   models: { selectedId?: string; count: number };
   /**
    * Number of frames the canvas has drawn with the current image (proves rendering happened); counts

@@ -29,7 +29,9 @@ if (!existsSync(testsEntry)) {
 }
 const executable = process.env.VSCODE_EXECUTABLE;
 if (!executable && !(await reachable('https://update.code.visualstudio.com/api/releases/stable'))) {
-  console.error('[electron] cannot reach update.code.visualstudio.com to download VS Code. Set VSCODE_EXECUTABLE to an installed');
+  console.error(
+    '[electron] cannot reach update.code.visualstudio.com to download VS Code. Set VSCODE_EXECUTABLE to an installed',
+  );
   console.error('[electron] VS Code, or run the same suite offline in code-server: npm run test:integration');
   process.exit(1);
 }
@@ -37,7 +39,7 @@ if (!executable && !(await reachable('https://update.code.visualstudio.com/api/r
 const tmp = mkdtempSync(join(tmpdir(), 'xray-electron-'));
 const workspace = join(tmp, 'workspace');
 mkdirSync(workspace);
-let code = 1;
+let code;
 try {
   const file = join(ROOT, 'test/integration/workspace.ts');
   if (existsSync(file)) {
@@ -58,8 +60,10 @@ try {
       '--disable-workspace-trust',
       '--skip-welcome',
       '--skip-release-notes',
-      '--user-data-dir', join(tmp, 'user-data'),
-      '--extensions-dir', join(tmp, 'extensions'),
+      '--user-data-dir',
+      join(tmp, 'user-data'),
+      '--extensions-dir',
+      join(tmp, 'extensions'),
     ],
   });
 } catch (err) {

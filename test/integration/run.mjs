@@ -10,7 +10,20 @@
 // opens the workspace untrusted (Restricted Mode) and runs only the @restricted suites.
 // Streams mocha's output, serves the suite's screenshot requests, and exits with the suites' result.
 // Whatever happens (failure, hard timeout, Ctrl-C), code-server and Chromium are stopped.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+  renameSync,
+  openSync,
+  readSync,
+  closeSync,
+} from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StringDecoder } from 'node:string_decoder';
@@ -69,11 +82,13 @@ main().catch(async (err) => {
 async function main() {
   requireTools();
   const kinds = SESSION_CHOICES[opts.sessions];
-  if (!kinds) throw new Error(`--sessions must be one of ${Object.keys(SESSION_CHOICES).join(', ')}, not '${opts.sessions}'`);
+  if (!kinds)
+    throw new Error(`--sessions must be one of ${Object.keys(SESSION_CHOICES).join(', ')}, not '${opts.sessions}'`);
   if (!(timeoutS > 0)) throw new Error(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
   if (!existsSync(TESTS_ENTRY)) throw new Error(`${rel(TESTS_ENTRY)} is missing: run \`node scripts/build.mjs\` first`);
   const extensionDir = resolve(opts.extension);
-  if (extensionDir === ROOT && !existsSync(join(ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
+  if (extensionDir === ROOT && !existsSync(join(ROOT, 'dist/extension.js')))
+    throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
 
   const tmp = makeRunDir('xray-it-');
   if (!opts.keep) onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
@@ -93,11 +108,15 @@ async function main() {
   const ok = results.every((r) => r.ok) && passed > 0;
   if (results.length > 1) {
     console.log('');
-    for (const r of results) say(`${r.label}: ${r.result ? `${r.result.passed} passed, ${r.result.failed} failed` : 'no result'} in ${r.seconds.toFixed(1)} s`);
+    for (const r of results)
+      say(
+        `${r.label}: ${r.result ? `${r.result.passed} passed, ${r.result.failed} failed` : 'no result'} in ${r.seconds.toFixed(1)} s`,
+      );
     // CI reads the last line of this form: the total over both sessions.
     console.log(`${passed} passed, ${failed} failed`);
   }
-  if (passed === 0 && failed === 0) console.log(`[it] no test ran${opts.grep ? ` (nothing matched --grep ${opts.grep})` : ''}`);
+  if (passed === 0 && failed === 0)
+    console.log(`[it] no test ran${opts.grep ? ` (nothing matched --grep ${opts.grep})` : ''}`);
   say(`${ok ? 'PASSED' : 'FAILED'}; outputs in ${rel(TEST_OUTPUT)}/`);
   if (opts.keep) say(`kept temporary folders in ${tmp}`);
   await exitAfterCleanup(ok ? 0 : 1);
@@ -171,10 +190,20 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     resolveExit();
   });
 
-  const url = workbenchUrl({ origin: server.origin, folder: workspace, extensionDevelopmentPath: extensionDir, extensionTestsPath: TESTS_ENTRY });
-  log(`opening the workbench on ${rel(workspace)}${kind === 'restricted' ? ' in Restricted Mode' : ''}${opts.grep ? ` (grep: ${opts.grep})` : ''}`);
+  const url = workbenchUrl({
+    origin: server.origin,
+    folder: workspace,
+    extensionDevelopmentPath: extensionDir,
+    extensionTestsPath: TESTS_ENTRY,
+  });
+  log(
+    `opening the workbench on ${rel(workspace)}${kind === 'restricted' ? ' in Restricted Mode' : ''}${opts.grep ? ` (grep: ${opts.grep})` : ''}`,
+  );
   await page.goto(url);
-  if (trustTurnedOn && !(await trustTurnedOn())) throw new Error('could not turn workspace trust on: the workbench never read its configuration element (see turnOnWorkspaceTrust in run.mjs)');
+  if (trustTurnedOn && !(await trustTurnedOn()))
+    throw new Error(
+      'could not turn workspace trust on: the workbench never read its configuration element (see turnOnWorkspaceTrust in run.mjs)',
+    );
 
   const mochaLog = new Tail(join(channel, 'mocha.log'), (line) => console.log(line));
   const serving = serveRequests(channel, page);
@@ -195,12 +224,16 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   if (timedOut) {
     const shot = join(SCREENSHOTS, `timeout${session.suffix}.png`);
     await page.screenshot({ path: shot }).catch(() => {});
-    console.log(`[it] TIMEOUT: the suites did not finish within ${timeoutS} s (raise with --timeout or XRAY_IT_TIMEOUT).`);
+    console.log(
+      `[it] TIMEOUT: the suites did not finish within ${timeoutS} s (raise with --timeout or XRAY_IT_TIMEOUT).`,
+    );
     console.log(`[it] screenshot of the workbench at the timeout: ${rel(shot)}`);
     console.log(`[it] last workbench log lines (${rel(workbenchLog)}):\n${tail(workbenchLog, 25)}`);
   } else if (!result) {
     // The bundle failed to load or run() threw before mocha started: the reason is in the workbench log.
-    console.log(`[it] the suite ended (exit ${exitCode}) without mocha results; last workbench log lines (${rel(workbenchLog)}):`);
+    console.log(
+      `[it] the suite ended (exit ${exitCode}) without mocha results; last workbench log lines (${rel(workbenchLog)}):`,
+    );
     console.log(tail(workbenchLog, 40));
   }
   if (!result) console.log(`0 passed, 1 failed`);
@@ -223,6 +256,7 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
  * which is what code-server serves without the flag. Returns a check, for after the page has loaded, that the
  * workbench read it.
  */
+/* global Element -- the init script runs in the page */
 async function turnOnWorkspaceTrust(page) {
   await page.addInitScript(() => {
     const getAttribute = Element.prototype.getAttribute;
@@ -246,7 +280,8 @@ async function prepareWorkspace(dir) {
   const { tsImport } = await import('tsx/esm/api');
   const mod = await tsImport(pathToFileURL(file).href, import.meta.url);
   const fn = mod.createWorkspace ?? mod.default?.createWorkspace ?? mod.default;
-  if (typeof fn !== 'function') throw new Error('test/integration/workspace.ts must export `async function createWorkspace(dir: string)`');
+  if (typeof fn !== 'function')
+    throw new Error('test/integration/workspace.ts must export `async function createWorkspace(dir: string)`');
   const started = Date.now();
   await fn(dir);
   say(`workspace fixtures generated in ${Date.now() - started} ms`);
@@ -267,7 +302,9 @@ function serveRequests(channel, page) {
     }
     if (req.kind === 'click') {
       // Workbench UI only (webviews are frames of their own); exactly one element must match.
-      await page.getByRole(req.role, { name: req.name, exact: req.exact !== false }).click({ timeout: req.timeoutMs ?? 10000 });
+      await page
+        .getByRole(req.role, { name: req.name, exact: req.exact !== false })
+        .click({ timeout: req.timeoutMs ?? 10000 });
       console.log(`[it] clicked ${req.role} '${req.name}'`);
       return { clicked: true };
     }
@@ -277,7 +314,9 @@ function serveRequests(channel, page) {
     if (busy) return;
     busy = true;
     try {
-      for (const f of readdirSync(requests).filter((n) => n.endsWith('.json') && !done.has(n)).sort()) {
+      for (const f of readdirSync(requests)
+        .filter((n) => n.endsWith('.json') && !done.has(n))
+        .sort()) {
         done.add(f);
         const req = readJson(join(requests, f));
         let res;

@@ -4,7 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handPhantom, handPhantomPng, png16, png16FromPixels } from '../fixtures/images';
 import { handPhantomDicom, hugeDimensionsDicom, makeDicom, textBytes, truncated, zeroBytes } from '../fixtures/dicom';
-import { writeAnomalyMapModel, writeMismatchedModel, writeReconstructionModel, writeBrokenModel } from '../fixtures/models';
+import {
+  writeAnomalyMapModel,
+  writeMismatchedModel,
+  writeReconstructionModel,
+  writeBrokenModel,
+} from '../fixtures/models';
 
 export const FILES = {
   png16: 'images/hand-16bit.png',
@@ -25,9 +30,19 @@ export const FILES = {
 } as const;
 
 /** Full-size radiograph-like files, generated only for `npm run bench:viewer` (XRAY_BENCH=1). */
-export const BENCH_FILES = { 'png16-2048x2500': 'bench/hand-2048x2500-16bit.png', 'dicom16-2048x2500': 'bench/hand-2048x2500-16bit.dcm' } as const;
+export const BENCH_FILES = {
+  'png16-2048x2500': 'bench/hand-2048x2500-16bit.png',
+  'dicom16-2048x2500': 'bench/hand-2048x2500-16bit.dcm',
+} as const;
 
-export const MODELS = { recon: 'recon-affine', map: 'map-pool', mapPad: 'map-resizepad', mapCropRotate: 'map-crop-rotate', mismatch: 'mismatch', broken: 'broken-model' } as const;
+export const MODELS = {
+  recon: 'recon-affine',
+  map: 'map-pool',
+  mapPad: 'map-resizepad',
+  mapCropRotate: 'map-crop-rotate',
+  mismatch: 'mismatch',
+  broken: 'broken-model',
+} as const;
 
 /**
  * Fitting a detector from the editor (fit.test.ts): FIT.normalsCount small normal hand phantoms (seconds to
@@ -58,10 +73,18 @@ export function fitLesion(): { phantom: ReturnType<typeof handPhantom>; cx: numb
 export const SPOT = { x0: 300, y0: 120, x1: 340, y1: 160 } as const;
 
 /** Preprocessing of MODELS.mapPad: aspect-preserving resize with padding, so the map must be placed back. */
-export const MAP_PAD_STEPS = [{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 64 }] as const;
+export const MAP_PAD_STEPS = [
+  { op: 'intensity', mode: 'minmax' },
+  { op: 'resizePad', size: 64 },
+] as const;
 
 /** MODELS.mapCropRotate: crop off the collimation frame, turn to portrait, then resize and pad. */
-export const MAP_CROP_ROTATE_STEPS = [{ op: 'intensity', mode: 'minmax' }, { op: 'cropExposed' }, { op: 'rotatePortrait' }, { op: 'resizePad', size: 64 }] as const;
+export const MAP_CROP_ROTATE_STEPS = [
+  { op: 'intensity', mode: 'minmax' },
+  { op: 'cropExposed' },
+  { op: 'rotatePortrait' },
+  { op: 'resizePad', size: 64 },
+] as const;
 
 /** The saturated square in FILES.framedHand (image pixels, x1/y1 exclusive), inside the exposed field. */
 export const FRAMED_SPOT = { x0: 300, y0: 70, x1: 348, y1: 118 } as const;
@@ -80,7 +103,10 @@ export async function createWorkspace(dir: string): Promise<void> {
       bitsAllocated: 16,
       bitsStored: 12,
       transferSyntax: 'explicit',
-      windows: [{ center: 1800, width: 1600, explanation: 'BONE' }, { center: 1200, width: 3000, explanation: 'SOFT' }],
+      windows: [
+        { center: 1800, width: 1600, explanation: 'BONE' },
+        { center: 1200, width: 3000, explanation: 'SOFT' },
+      ],
       pixelSpacing: [0.15, 0.15],
       patientName: 'Test^Patient',
       pixels: (x, y) => Math.round(600 + 2400 * Math.exp(-(((x - 128) / 60) ** 2 + ((y - 160) / 90) ** 2))),
@@ -88,7 +114,15 @@ export async function createWorkspace(dir: string): Promise<void> {
   );
   put(
     FILES.dicomMono1,
-    await makeDicom({ width: 200, height: 240, bitsAllocated: 16, bitsStored: 16, transferSyntax: 'implicit', photometric: 'MONOCHROME1', rescale: { slope: 2, intercept: -1000 } }),
+    await makeDicom({
+      width: 200,
+      height: 240,
+      bitsAllocated: 16,
+      bitsStored: 16,
+      transferSyntax: 'implicit',
+      photometric: 'MONOCHROME1',
+      rescale: { slope: 2, intercept: -1000 },
+    }),
   );
   put(
     FILES.dicomFrames,
@@ -104,11 +138,17 @@ export async function createWorkspace(dir: string): Promise<void> {
       pixels: (x, y, f) => 1000 * (f + 1) + x * 4 + y * 2 + (Math.hypot(x - 30 - 15 * f, y - 40) < 10 ? 1500 : 0),
     }),
   );
-  put(FILES.wideSpot, await png16(400, 200, (x, y) => (x >= SPOT.x0 && x < SPOT.x1 && y >= SPOT.y0 && y < SPOT.y1 ? 60000 : 1000 + ((x * 7 + y * 13) % 50))));
+  put(
+    FILES.wideSpot,
+    await png16(400, 200, (x, y) =>
+      x >= SPOT.x0 && x < SPOT.x1 && y >= SPOT.y0 && y < SPOT.y1 ? 60000 : 1000 + ((x * 7 + y * 13) % 50),
+    ),
+  );
   // 480 x 360 after the quarter turn; field 24..456 x 24..336. Bone stays under half the range, so
   // only the square is above the map model's threshold.
   const framed = handPhantom({ width: 360, height: 480, border: 24, peak: 25000, rotate: 90, seed: 5 });
-  for (let y = FRAMED_SPOT.y0; y < FRAMED_SPOT.y1; y++) for (let x = FRAMED_SPOT.x0; x < FRAMED_SPOT.x1; x++) framed.data[y * framed.width + x] = 65535;
+  for (let y = FRAMED_SPOT.y0; y < FRAMED_SPOT.y1; y++)
+    for (let x = FRAMED_SPOT.x0; x < FRAMED_SPOT.x1; x++) framed.data[y * framed.width + x] = 65535;
   put(FILES.framedHand, await png16FromPixels(framed.width, framed.height, framed.data));
   put(FILES.broken.notAnImage, textBytes());
   put(FILES.broken.empty, zeroBytes());
@@ -116,12 +156,16 @@ export async function createWorkspace(dir: string): Promise<void> {
   put(FILES.broken.huge, await hugeDimensionsDicom());
 
   for (let i = 0; i < FIT.normalsCount; i++) {
-    put(`${FIT.normals}/hand-${String(i + 1).padStart(2, '0')}.png`, await handPhantomPng({ ...FIT_PHANTOM, seed: 100 + i, peak: FIT_PHANTOM.peak + 1000 * ((i % 5) - 2) }));
+    put(
+      `${FIT.normals}/hand-${String(i + 1).padStart(2, '0')}.png`,
+      await handPhantomPng({ ...FIT_PHANTOM, seed: 100 + i, peak: FIT_PHANTOM.peak + 1000 * ((i % 5) - 2) }),
+    );
   }
   put(FIT.heldOutNormal, await handPhantomPng({ ...FIT_PHANTOM, seed: 300 }));
   const { phantom: lesion, cx, cy, r } = fitLesion();
   for (let y = 0; y < lesion.height; y++) {
-    for (let x = 0; x < lesion.width; x++) if (Math.hypot(x - cx, y - cy) <= r) lesion.data[y * lesion.width + x] = FIT_PHANTOM.peak;
+    for (let x = 0; x < lesion.width; x++)
+      if (Math.hypot(x - cx, y - cy) <= r) lesion.data[y * lesion.width + x] = FIT_PHANTOM.peak;
   }
   put(FIT.lesion, await png16FromPixels(lesion.width, lesion.height, lesion.data));
   put(FIT.unreadable, textBytes());
@@ -136,8 +180,20 @@ export async function createWorkspace(dir: string): Promise<void> {
   const models = join(dir, 'models');
   writeReconstructionModel(models, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
   writeAnomalyMapModel(models, { name: MODELS.map, height: 64, width: 64, pool: 4 });
-  writeAnomalyMapModel(models, { name: MODELS.mapPad, height: 64, width: 64, pool: 4, manifest: { preprocessing: { steps: MAP_PAD_STEPS.map((s) => ({ ...s })) } } });
-  writeAnomalyMapModel(models, { name: MODELS.mapCropRotate, height: 64, width: 64, pool: 4, manifest: { preprocessing: { steps: MAP_CROP_ROTATE_STEPS.map((s) => ({ ...s })) } } });
+  writeAnomalyMapModel(models, {
+    name: MODELS.mapPad,
+    height: 64,
+    width: 64,
+    pool: 4,
+    manifest: { preprocessing: { steps: MAP_PAD_STEPS.map((s) => ({ ...s })) } },
+  });
+  writeAnomalyMapModel(models, {
+    name: MODELS.mapCropRotate,
+    height: 64,
+    width: 64,
+    pool: 4,
+    manifest: { preprocessing: { steps: MAP_CROP_ROTATE_STEPS.map((s) => ({ ...s })) } },
+  });
   writeMismatchedModel(models, { name: MODELS.mismatch });
   writeBrokenModel(models, { name: MODELS.broken });
   mkdirSync(join(dir, '.vscode'), { recursive: true });

@@ -22,7 +22,14 @@ const FILES = {
 
 /** viewerHtml() from the TypeScript source, bundled in memory so this plain .mjs can call it. */
 async function loadViewerHtml() {
-  const out = await esbuild.build({ entryPoints: [join(ROOT, 'src/extension/viewerHtml.ts')], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'silent' });
+  const out = await esbuild.build({
+    entryPoints: [join(ROOT, 'src/extension/viewerHtml.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'silent',
+  });
   const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
   return mod.viewerHtml;
 }
@@ -43,7 +50,10 @@ export async function startHarness({ port = 0 } = {}) {
           settingsJson: JSON.stringify({ heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 }),
         });
         html = html.replace('</head>', `<link rel="stylesheet" href="${origin}/test/webview/themes.css">\n</head>`);
-        html = html.replace('<script nonce=', `<script nonce="${nonce}" src="${origin}/test/webview/stub.js"></script>\n<script nonce=`);
+        html = html.replace(
+          '<script nonce=',
+          `<script nonce="${nonce}" src="${origin}/test/webview/stub.js"></script>\n<script nonce=`,
+        );
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(html);
         return;
@@ -58,7 +68,10 @@ export async function startHarness({ port = 0 } = {}) {
         return;
       }
       const body = await readFile(join(ROOT, rel));
-      res.writeHead(200, { 'content-type': TYPES[rel.slice(rel.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': TYPES[rel.slice(rel.lastIndexOf('.'))] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
       res.end(body);
     } catch (err) {
       res.writeHead(500).end(String(err));
@@ -71,5 +84,7 @@ export async function startHarness({ port = 0 } = {}) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const h = await startHarness({ port: Number(process.env.PORT ?? 8765) });
-  console.log(`viewer harness at ${h.url}?scenario=full&theme=dark (scenarios: full running analysisError imageError noMap mono1 float u8 multiframe; themes: dark light hc)`);
+  console.log(
+    `viewer harness at ${h.url}?scenario=full&theme=dark (scenarios: full running analysisError imageError noMap mono1 float u8 multiframe; themes: dark light hc)`,
+  );
 }

@@ -29,14 +29,31 @@ async function main() {
   if (!args.includes('--no-build')) {
     // Same options as scripts/build.mjs's webview target; built alone so a half-edited other bundle
     // cannot stop the viewer harness.
-    await esbuild.build({ entryPoints: [join(ROOT, 'src/webview/viewer/main.ts')], outfile: join(ROOT, 'dist/webview/viewer.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', logLevel: 'warning' });
+    await esbuild.build({
+      entryPoints: [join(ROOT, 'src/webview/viewer/main.ts')],
+      outfile: join(ROOT, 'dist/webview/viewer.js'),
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+    });
   }
   await waitFor(async () => existsSync(CHROMIUM), `${CHROMIUM} (apt install chromium)`, 600000);
   await mkdir(OUT, { recursive: true });
   const harness = await startHarness();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const failures = [];
   const check = (ok, what) => {
@@ -64,7 +81,8 @@ async function main() {
     } else {
       await waitFor(async () => (await v.report()).renders > 0, 'first render');
       if (want === 'analysis') await waitFor(async () => Boolean((await v.report()).analysis), 'analysis');
-      if (want === 'analysisError') await waitFor(async () => (await v.report()).error?.scope === 'analysis', 'analysis error');
+      if (want === 'analysisError')
+        await waitFor(async () => (await v.report()).error?.scope === 'analysis', 'analysis error');
     }
     await v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   }
@@ -100,11 +118,17 @@ async function main() {
         await v.page.waitForTimeout(100);
       }
       await v.page.screenshot({ path: join(OUT, `${s.name}.png`) });
-      check(v.problems.length === 0, `${s.name}: no console errors or CSP violations${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      check(
+        v.problems.length === 0,
+        `${s.name}: no console errors or CSP violations${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`,
+      );
       if (s.want === 'imageError') check(await v.page.isVisible('.error-card'), `${s.name}: error card shown`);
       if (s.want === 'analysisError') {
         const r = await v.report();
-        check(r.analysis === undefined && r.renders > 0 && r.error?.code === 'ENGINE_CRASHED', `${s.name}: image stays, error reported, no stale score`);
+        check(
+          r.analysis === undefined && r.renders > 0 && r.error?.code === 'ENGINE_CRASHED',
+          `${s.name}: image stays, error reported, no stale score`,
+        );
       }
       await v.context.close();
     }
@@ -114,9 +138,18 @@ async function main() {
       await settle(v, 'analysis');
       const { page } = v;
       let r = await v.report();
-      check(r.image?.width === 2048 && r.image?.height === 2500 && r.image?.bitsStored === 16, 'report: image 2048x2500 16-bit');
-      check(r.image.min >= 0 && r.image.max === 60000, `report: image min/max computed from pixels (${r.image.min}..${r.image.max})`);
-      check(r.analysis?.map?.width === 128 && r.analysis.map.sum > 0 && r.analysis.map.max <= 1, `report: map 128x128 received (sum ${r.analysis?.map?.sum?.toFixed(1)}, max ${r.analysis?.map?.max?.toFixed(3)})`);
+      check(
+        r.image?.width === 2048 && r.image?.height === 2500 && r.image?.bitsStored === 16,
+        'report: image 2048x2500 16-bit',
+      );
+      check(
+        r.image.min >= 0 && r.image.max === 60000,
+        `report: image min/max computed from pixels (${r.image.min}..${r.image.max})`,
+      );
+      check(
+        r.analysis?.map?.width === 128 && r.analysis.map.sum > 0 && r.analysis.map.max <= 1,
+        `report: map 128x128 received (sum ${r.analysis?.map?.sum?.toFixed(1)}, max ${r.analysis?.map?.max?.toFixed(3)})`,
+      );
       check(r.view.window.center === 22000 && r.view.window.width === 34000, 'default window = first file preset');
       check(r.models.count === 2 && r.models.selectedId === 'patchcore-mnv2', 'models received');
 
@@ -140,7 +173,10 @@ async function main() {
       const xy = (t) => (t.match(/x (\d+)\s+y (\d+)/) ?? []).slice(1).map(Number);
       const [bx, by] = xy(before);
       const [ax, ay] = xy(after);
-      check(Math.abs(ax - bx) <= 2 && Math.abs(ay - by) <= 2, `wheel zoom keeps the image point under the cursor (${bx},${by} -> ${ax},${ay})`);
+      check(
+        Math.abs(ax - bx) <= 2 && Math.abs(ay - by) <= 2,
+        `wheel zoom keeps the image point under the cursor (${bx},${by} -> ${ax},${ay})`,
+      );
       check(/heat \d\.\d\d/.test(after), `readout shows the heat value over the map (${after.trim()})`);
 
       // Window/level by right-drag: measure re-render per step.
@@ -161,9 +197,18 @@ async function main() {
       check(wl.length >= steps * 0.8, `each drag step re-rendered (${wl.length} of ${steps})`);
       const stat = (xs) => {
         const s = [...xs].sort((a, b) => a - b);
-        return { n: s.length, median: +s[Math.floor(s.length / 2)].toFixed(1), p95: +s[Math.floor(s.length * 0.95)].toFixed(1), max: +s[s.length - 1].toFixed(1) };
+        return {
+          n: s.length,
+          median: +s[Math.floor(s.length / 2)].toFixed(1),
+          p95: +s[Math.floor(s.length * 0.95)].toFixed(1),
+          max: +s[s.length - 1].toFixed(1),
+        };
       };
-      timings.windowLevelDragViaPlaywrightMs = { roundTrip: stat(stepTimes), jsPerFrame: stat(wl), note: 'real mouse through the test driver: move -> next animation frame (includes driver latency)' };
+      timings.windowLevelDragViaPlaywrightMs = {
+        roundTrip: stat(stepTimes),
+        jsPerFrame: stat(wl),
+        note: 'real mouse through the test driver: move -> next animation frame (includes driver latency)',
+      };
       await page.screenshot({ path: join(OUT, 'dark-after-wl-drag.png') });
 
       // The same drag measured inside the page, without the test driver's latency: synthetic pointer
@@ -173,7 +218,16 @@ async function main() {
         const r = c.getBoundingClientRect();
         const x0 = r.left + r.width / 2;
         const y0 = r.top + r.height / 2;
-        const ev = (type, x, y, buttons) => new PointerEvent(type, { pointerId: 7, clientX: x, clientY: y, button: 2, buttons, bubbles: true, cancelable: true });
+        const ev = (type, x, y, buttons) =>
+          new PointerEvent(type, {
+            pointerId: 7,
+            clientX: x,
+            clientY: y,
+            button: 2,
+            buttons,
+            bubbles: true,
+            cancelable: true,
+          });
         const renders = () => window.xrayViewer.report().renders;
         const nextTask = () => new Promise((res) => setTimeout(res, 0));
         c.dispatchEvent(ev('pointerdown', x0, y0, 2));
@@ -214,7 +268,10 @@ async function main() {
       await page.keyboard.press('w');
       await page.waitForTimeout(50);
       r = await v.report();
-      check(r.view.window.center === 22000 && r.view.window.width === 34000, 'W after a custom window goes to the first preset');
+      check(
+        r.view.window.center === 22000 && r.view.window.width === 34000,
+        'W after a custom window goes to the first preset',
+      );
       await page.keyboard.press('w');
       await page.waitForTimeout(50);
       r = await v.report();
@@ -266,18 +323,30 @@ async function main() {
       await page.selectOption('#colormap-select', 'jet');
       await page.waitForTimeout(50);
       let sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
-      check(sent.some((m) => m.type === 'settingsChanged' && m.params.colormap === 'jet'), 'colormap change posts settingsChanged');
+      check(
+        sent.some((m) => m.type === 'settingsChanged' && m.params.colormap === 'jet'),
+        'colormap change posts settingsChanged',
+      );
       await page.fill('#opacity-range', '0.7');
       await page.dispatchEvent('#opacity-range', 'change');
       sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
-      check(sent.some((m) => m.type === 'settingsChanged' && m.params.heatmapOpacity === 0.7), 'opacity change posts settingsChanged');
+      check(
+        sent.some((m) => m.type === 'settingsChanged' && m.params.heatmapOpacity === 0.7),
+        'opacity change posts settingsChanged',
+      );
       await page.selectOption('#model-select', 'ae-hand');
       await waitFor(async () => (await v.report()).analysis?.modelId === 'ae-hand', 'analysis of the second model');
       sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
-      check(sent.some((m) => m.type === 'selectModel' && m.params.modelId === 'ae-hand'), 'model selector posts selectModel');
+      check(
+        sent.some((m) => m.type === 'selectModel' && m.params.modelId === 'ae-hand'),
+        'model selector posts selectModel',
+      );
       await page.click('text=More models…');
       sent = await page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
-      check(sent.some((m) => m.type === 'pickModel'), '"More models…" posts pickModel');
+      check(
+        sent.some((m) => m.type === 'pickModel'),
+        '"More models…" posts pickModel',
+      );
       await page.waitForTimeout(100);
       await page.screenshot({ path: join(OUT, 'dark-second-model-jet.png') });
 
@@ -298,14 +367,28 @@ async function main() {
       await page.reload();
       await settle(v, 'analysis');
       const restored = await v.report();
-      check(Math.abs(restored.view.zoom - saved.view.zoom) < 1e-9 && restored.view.invert === saved.view.invert && restored.view.colormap === 'jet' && restored.view.opacity === 0.7, `view state restored after reload (zoom ${saved.view.zoom} -> ${restored.view.zoom})`);
-      check(v.problems.length === 0, `interaction: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      check(
+        Math.abs(restored.view.zoom - saved.view.zoom) < 1e-9 &&
+          restored.view.invert === saved.view.invert &&
+          restored.view.colormap === 'jet' &&
+          restored.view.opacity === 0.7,
+        `view state restored after reload (zoom ${saved.view.zoom} -> ${restored.view.zoom})`,
+      );
+      check(
+        v.problems.length === 0,
+        `interaction: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`,
+      );
 
       // Tab-key reachability: every control can take focus.
       const unfocusable = await page.evaluate(() =>
-        [...document.querySelectorAll('button, select, input')].filter((el) => !el.hidden && !el.disabled && el.offsetParent !== null && el.tabIndex < 0).map((el) => el.outerHTML.slice(0, 60)),
+        [...document.querySelectorAll('button, select, input')]
+          .filter((el) => !el.hidden && !el.disabled && el.offsetParent !== null && el.tabIndex < 0)
+          .map((el) => el.outerHTML.slice(0, 60)),
       );
-      check(unfocusable.length === 0, `all visible controls focusable${unfocusable.length ? `: ${unfocusable.join(', ')}` : ''}`);
+      check(
+        unfocusable.length === 0,
+        `all visible controls focusable${unfocusable.length ? `: ${unfocusable.join(', ')}` : ''}`,
+      );
       await v.context.close();
     }
 
@@ -316,7 +399,10 @@ async function main() {
       const { page } = v;
       const sent = () => page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
       let r = await v.report();
-      check(r.tags?.count === 30 && r.tags.phiCount === 6 && r.tags.masked === 6 && r.tags.revealed === false, `tags received with ${r.tags?.masked} masked values`);
+      check(
+        r.tags?.count === 30 && r.tags.phiCount === 6 && r.tags.masked === 6 && r.tags.revealed === false,
+        `tags received with ${r.tags?.masked} masked values`,
+      );
       check(r.tags?.sample?.value.startsWith('••••') === true, `patient name masked (${r.tags?.sample?.value})`);
       await page.keyboard.press('t');
       await page.waitForTimeout(50);
@@ -327,15 +413,24 @@ async function main() {
       await page.click('text=Reveal patient data');
       await waitFor(async () => (await v.report()).tags?.revealed === true, 'reveal');
       r = await v.report();
-      check(r.tags?.sample?.value === 'Doe^Jane' && r.tags.masked === 0 && r.tags.matches === 1, `after reveal the name shows and is found (${r.tags?.sample?.value}, ${r.tags?.matches} match)`);
+      check(
+        r.tags?.sample?.value === 'Doe^Jane' && r.tags.masked === 0 && r.tags.matches === 1,
+        `after reveal the name shows and is found (${r.tags?.sample?.value}, ${r.tags?.matches} match)`,
+      );
       await page.screenshot({ path: join(OUT, 'dark-tags-revealed.png') });
       await page.fill('#tag-search', '0008,1155');
       await page.waitForTimeout(50);
-      check((await page.$$('.tag-row.match')).length === 2, 'tag-number search finds both nested ReferencedSOPInstanceUIDs');
+      check(
+        (await page.$$('.tag-row.match')).length === 2,
+        'tag-number search finds both nested ReferencedSOPInstanceUIDs',
+      );
       await page.fill('#tag-search', 'modality');
       await page.hover('.tag-row.match');
       await page.click('.tag-row.match .copy');
-      check((await sent()).some((m) => m.type === 'copyText' && m.params.text === 'DX'), 'Copy posts the value to the host');
+      check(
+        (await sent()).some((m) => m.type === 'copyText' && m.params.text === 'DX'),
+        'Copy posts the value to the host',
+      );
       await page.click('text=Hide again');
       await waitFor(async () => (await v.report()).tags?.revealed === false, 'hide again');
       check((await v.report()).tags?.masked === 6, 'Hide again masks the values again');
@@ -353,7 +448,11 @@ async function main() {
       await page.focus('canvas.view');
       await page.keyboard.press('p');
       await page.waitForTimeout(50);
-      check(!(await page.isVisible('.strip-body')) && (await sent()).some((m) => m.type === 'previewWanted' && m.params.open === false), 'P collapses the strip and tells the host');
+      check(
+        !(await page.isVisible('.strip-body')) &&
+          (await sent()).some((m) => m.type === 'previewWanted' && m.params.open === false),
+        'P collapses the strip and tells the host',
+      );
       await page.keyboard.press('p');
 
       // Ruler: M, drag, label in mm; Delete removes it.
@@ -364,13 +463,19 @@ async function main() {
       await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 5 });
       await page.mouse.up();
       r = await v.report();
-      check(r.measurements?.length === 1 && /mm$/.test(r.measurements[0].label) && r.view.tool === 'measure', `drag in measure mode draws a ruler (${r.measurements?.[0]?.label})`);
+      check(
+        r.measurements?.length === 1 && /mm$/.test(r.measurements[0].label) && r.view.tool === 'measure',
+        `drag in measure mode draws a ruler (${r.measurements?.[0]?.label})`,
+      );
       await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
       await page.mouse.down();
       await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
       await page.mouse.up();
       const r2 = await v.report();
-      check(r2.measurements?.length === 1 && r2.measurements[0].lengthPx > r.measurements[0].lengthPx, 'dragging an end adjusts the ruler instead of drawing another');
+      check(
+        r2.measurements?.length === 1 && r2.measurements[0].lengthPx > r.measurements[0].lengthPx,
+        'dragging an end adjusts the ruler instead of drawing another',
+      );
       await page.screenshot({ path: join(OUT, 'dark-ruler.png') });
       await page.keyboard.press('Delete');
       check((await v.report()).measurements?.length === 0, 'Delete removes it');
@@ -379,8 +484,14 @@ async function main() {
       await page.click('#tab-analysis');
       await page.fill('#floor-range', '0');
       await page.dispatchEvent('#floor-range', 'change');
-      check((await sent()).some((m) => m.type === 'settingsChanged' && m.params.heatmapFloor === 0), 'floor change posts settingsChanged');
-      check(v.problems.length === 0, `features: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      check(
+        (await sent()).some((m) => m.type === 'settingsChanged' && m.params.heatmapFloor === 0),
+        'floor change posts settingsChanged',
+      );
+      check(
+        v.problems.length === 0,
+        `features: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`,
+      );
       await v.context.close();
 
       // Frames: , and . ask the host for the neighbouring frame.
@@ -394,9 +505,17 @@ async function main() {
       await f.page.keyboard.press('.');
       await f.page.keyboard.press(',');
       await waitFor(async () => (await f.report()).image?.frame?.index === 1, 'back to frame 2');
-      const fs = await f.page.evaluate(() => window.harness.sent.filter((m) => m.type === 'selectFrame').map((m) => m.params.frame));
-      check(JSON.stringify(fs) === '[1,2,1]', `. and , step frames without running past the last (${JSON.stringify(fs)})`);
-      check(f.problems.length === 0, `frames: no console errors${f.problems.length ? `: ${f.problems.join(' | ')}` : ''}`);
+      const fs = await f.page.evaluate(() =>
+        window.harness.sent.filter((m) => m.type === 'selectFrame').map((m) => m.params.frame),
+      );
+      check(
+        JSON.stringify(fs) === '[1,2,1]',
+        `. and , step frames without running past the last (${JSON.stringify(fs)})`,
+      );
+      check(
+        f.problems.length === 0,
+        `frames: no console errors${f.problems.length ? `: ${f.problems.join(' | ')}` : ''}`,
+      );
       await f.context.close();
     }
 
@@ -407,15 +526,30 @@ async function main() {
       const { page } = v;
       const sent = () => page.evaluate(() => window.harness.sent.filter((m) => m.kind === 'notify'));
       const asked = (await sent()).filter((m) => m.type === 'resendEarly');
-      check(asked.length === 1 && asked[0].params.image === true && asked[0].params.analysis === true, `init listing a lost head start makes the viewer ask again (${JSON.stringify(asked.map((m) => m.params))})`);
+      check(
+        asked.length === 1 && asked[0].params.image === true && asked[0].params.analysis === true,
+        `init listing a lost head start makes the viewer ask again (${JSON.stringify(asked.map((m) => m.params))})`,
+      );
       let r = await v.report();
-      check(r.image?.width === 2048 && r.image.height === 2500 && r.image.reduced?.width === 683 && r.image.reduced.height === 834, `reduced copy shown in full-resolution coordinates (${JSON.stringify(r.image)})`);
-      check(r.image?.max === 60000, `its values are block means: the single 65000 pixel is averaged away (max ${r.image?.max})`);
+      check(
+        r.image?.width === 2048 &&
+          r.image.height === 2500 &&
+          r.image.reduced?.width === 683 &&
+          r.image.reduced.height === 834,
+        `reduced copy shown in full-resolution coordinates (${JSON.stringify(r.image)})`,
+      );
+      check(
+        r.image?.max === 60000,
+        `its values are block means: the single 65000 pixel is averaged away (max ${r.image?.max})`,
+      );
       const fitZoom = r.view.zoom;
       const box = await (await page.$('canvas.view')).boundingBox();
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       const readout = await page.textContent('.statusbar .cursor');
-      check(/value ≈ \d+ .*mean of 3×3/.test(readout ?? ''), `readout says the value is a block mean (${readout?.trim()})`);
+      check(
+        /value ≈ \d+ .*mean of 3×3/.test(readout ?? ''),
+        `readout says the value is a block mean (${readout?.trim()})`,
+      );
       await page.screenshot({ path: join(OUT, 'dark-progressive-reduced.png') });
       // Zoom, a custom window and a ruler on the copy: all must survive the upgrade.
       await page.focus('canvas.view');
@@ -425,7 +559,9 @@ async function main() {
       await page.mouse.down({ button: 'right' });
       await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 + 10, { steps: 4 });
       await page.mouse.up({ button: 'right' });
-      await page.evaluate(() => window.harness.request('act', { action: 'measure', from: [900, 900], to: [1100, 900] }));
+      await page.evaluate(() =>
+        window.harness.request('act', { action: 'measure', from: [900, 900], to: [1100, 900] }),
+      );
       const before = await v.report();
       await page.evaluate(() => window.harness.sendFull());
       await waitFor(async () => {
@@ -433,9 +569,20 @@ async function main() {
         return !x.image?.reduced && x.renders > 0;
       }, 'full-resolution pixels drawn');
       r = await v.report();
-      check(r.image?.width === 2048 && r.image.height === 2500 && r.image.max === 65000, `full-resolution pixels replace the copy (max ${r.image?.max})`);
-      check(r.view.zoom === before.view.zoom && before.view.zoom > fitZoom, `zoom kept (${fitZoom} zoomed to ${before.view.zoom} -> ${r.view.zoom})`);
-      check(r.view.window.center === before.view.window.center && r.view.window.width === before.view.window.width && before.view.window.width !== 34000, `custom window kept (${JSON.stringify(r.view.window)})`);
+      check(
+        r.image?.width === 2048 && r.image.height === 2500 && r.image.max === 65000,
+        `full-resolution pixels replace the copy (max ${r.image?.max})`,
+      );
+      check(
+        r.view.zoom === before.view.zoom && before.view.zoom > fitZoom,
+        `zoom kept (${fitZoom} zoomed to ${before.view.zoom} -> ${r.view.zoom})`,
+      );
+      check(
+        r.view.window.center === before.view.window.center &&
+          r.view.window.width === before.view.window.width &&
+          before.view.window.width !== 34000,
+        `custom window kept (${JSON.stringify(r.view.window)})`,
+      );
       check(r.measurements?.length === 1 && r.measurements[0].lengthPx === 200, 'ruler kept');
       check(r.analysis?.scoreRaw === before.analysis?.scoreRaw && r.analysis?.map?.width === 128, 'analysis kept');
       await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2);
@@ -446,8 +593,14 @@ async function main() {
       await page.evaluate(() => window.harness.sendNewImage());
       await waitFor(async () => (await v.report()).image?.max === 60000, 'the new picture');
       r = await v.report();
-      check(r.analysis === undefined && r.measurements?.length === 0 && r.view.zoom === fitZoom, 'another picture clears score and rulers and fits the view');
-      check(v.problems.length === 0, `progressive: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`);
+      check(
+        r.analysis === undefined && r.measurements?.length === 0 && r.view.zoom === fitZoom,
+        'another picture clears score and rulers and fits the view',
+      );
+      check(
+        v.problems.length === 0,
+        `progressive: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`,
+      );
       await v.context.close();
     }
 
@@ -458,7 +611,10 @@ async function main() {
       for (let i = 0; i < 5; i++) {
         const v = await open('timing', { scenario: 'running' });
         await settle(v, 'render');
-        await waitFor(() => v.page.evaluate(() => window.harness.timings.imageToPixelsMs !== undefined), 'first-pixels timing');
+        await waitFor(
+          () => v.page.evaluate(() => window.harness.timings.imageToPixelsMs !== undefined),
+          'first-pixels timing',
+        );
         inApp.push(await v.page.evaluate(() => window.xrayViewer.perf.firstPaintMs));
         toPixels.push(await v.page.evaluate(() => window.harness.timings.imageToPixelsMs));
         await v.context.close();
@@ -473,7 +629,8 @@ async function main() {
     await browser.close();
     await harness.close();
   }
-  timings.environment = 'headless Debian Chromium, --disable-gpu (software canvas), 1400x900 viewport, DPR 1, 2-core machine';
+  timings.environment =
+    'headless Debian Chromium, --disable-gpu (software canvas), 1400x900 viewport, DPR 1, 2-core machine';
   await writeFile(join(OUT, 'timings.json'), JSON.stringify(timings, null, 2));
   console.log(JSON.stringify(timings, null, 2));
   console.log(`screenshots in ${OUT}`);

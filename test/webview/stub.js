@@ -14,7 +14,12 @@
   const q = new URLSearchParams(location.search);
   const scenario = q.get('scenario') || 'full';
   const theme = q.get('theme') || 'dark';
-  const THEME_CLASS = { dark: 'vscode-dark', light: 'vscode-light', hc: 'vscode-high-contrast', hcLight: 'vscode-high-contrast-light' };
+  const THEME_CLASS = {
+    dark: 'vscode-dark',
+    light: 'vscode-light',
+    hc: 'vscode-high-contrast',
+    hcLight: 'vscode-high-contrast-light',
+  };
   const setBodyClass = () => {
     document.body.className = THEME_CLASS[theme] || 'vscode-dark';
     document.body.dataset.vscodeThemeKind = document.body.className;
@@ -29,7 +34,12 @@
   const STATE_KEY = 'xray-harness-state';
 
   const models = [
-    { id: 'patchcore-mnv2', name: 'PatchCore MobileNetV2', version: '1.0.0', description: 'Memory bank on MobileNetV2 features' },
+    {
+      id: 'patchcore-mnv2',
+      name: 'PatchCore MobileNetV2',
+      version: '1.0.0',
+      description: 'Memory bank on MobileNetV2 features',
+    },
     { id: 'ae-hand', name: 'Conv autoencoder (hands)', version: '0.3.1', description: 'Reconstruction error' },
   ];
 
@@ -92,8 +102,21 @@
     // Bones: radius and ulna, carpals, metacarpals, three phalanges per finger, two in the thumb.
     capsule(bone, 1140, 2600, 1110, 2130, 105, true);
     capsule(bone, 890, 2600, 900, 2160, 80, true);
-    for (const [cx, cy] of [[900, 2030], [1010, 2010], [1120, 2030], [950, 1930], [1070, 1925], [1180, 1960]]) capsule(bone, cx, cy, cx + 5, cy + 5, 52, false);
-    const mc = [[880, 1880, 720, 1430], [980, 1860, 905, 1320], [1090, 1860, 1100, 1300], [1180, 1880, 1285, 1370]];
+    for (const [cx, cy] of [
+      [900, 2030],
+      [1010, 2010],
+      [1120, 2030],
+      [950, 1930],
+      [1070, 1925],
+      [1180, 1960],
+    ])
+      capsule(bone, cx, cy, cx + 5, cy + 5, 52, false);
+    const mc = [
+      [880, 1880, 720, 1430],
+      [980, 1860, 905, 1320],
+      [1090, 1860, 1100, 1300],
+      [1180, 1880, 1285, 1370],
+    ];
     for (const [x0, y0, x1, y1] of mc) capsule(bone, x0, y0, x1, y1, 46, true);
     fingers.forEach((f) => {
       const [bx, by] = f.base;
@@ -102,7 +125,15 @@
       for (let k = 0; k < 3; k++) {
         const a = segs[k] + 0.03;
         const b = segs[k + 1] - 0.03;
-        capsule(bone, bx + (tx - bx) * a, by + (ty - by) * a, bx + (tx - bx) * b, by + (ty - by) * b, f.r * (0.5 - k * 0.06), true);
+        capsule(
+          bone,
+          bx + (tx - bx) * a,
+          by + (ty - by) * a,
+          bx + (tx - bx) * b,
+          by + (ty - by) * b,
+          f.r * (0.5 - k * 0.06),
+          true,
+        );
       }
     });
     capsule(bone, 1270, 1930, 1450, 1700, 50, true);
@@ -111,7 +142,7 @@
 
     const data = new Uint16Array(W * H);
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+    const rnd = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296;
     for (let y = 0; y < H; y++) {
       // Heel effect: exposure falls off along the anode-cathode axis.
       const heel = 1 - 0.12 * (y / H);
@@ -162,27 +193,59 @@
     const data = makeHand();
     timings.generateMs = performance.now() - t0;
     if (kind === 'multiframe') {
-      return { ...base, data, frame: { index: frameIndex, count: 3 }, source: { format: 'dicom', encoding: 'DICOM Explicit VR Little Endian, 16-bit MONOCHROME2', notices: [] }, pixelSpacing: [0.143, 0.143], range: { min: 0, max: 65535 } };
+      return {
+        ...base,
+        data,
+        frame: { index: frameIndex, count: 3 },
+        source: { format: 'dicom', encoding: 'DICOM Explicit VR Little Endian, 16-bit MONOCHROME2', notices: [] },
+        pixelSpacing: [0.143, 0.143],
+        range: { min: 0, max: 65535 },
+      };
     }
     if (kind === 'mono1') {
       for (let i = 0; i < data.length; i++) data[i] = 65535 - data[i];
       return {
-        ...base, data, photometric: 'MONOCHROME1', bitsStored: 16,
+        ...base,
+        data,
+        photometric: 'MONOCHROME1',
+        bitsStored: 16,
         rescale: { slope: 1, intercept: 0, unit: '' },
         windows: [{ center: 65535 - 22000, width: 34000, label: 'WINDOW1' }],
-        source: { format: 'dicom', encoding: 'DICOM Explicit VR Little Endian', transferSyntaxUid: '1.2.840.10008.1.2.1', notices: ['MONOCHROME1: larger values are darker; shown inverted.'] },
-        pixelSpacing: [0.143, 0.143], range: { min: 0, max: 65535 },
+        source: {
+          format: 'dicom',
+          encoding: 'DICOM Explicit VR Little Endian',
+          transferSyntaxUid: '1.2.840.10008.1.2.1',
+          notices: ['MONOCHROME1: larger values are darker; shown inverted.'],
+        },
+        pixelSpacing: [0.143, 0.143],
+        range: { min: 0, max: 65535 },
       };
     }
     if (kind === 'float') {
       const f = new Float32Array(data.length);
       for (let i = 0; i < data.length; i++) f[i] = data[i] / 65535;
-      return { ...base, data: f, bitsStored: 32, windows: [], source: { format: 'tiff', encoding: 'TIFF 32-bit float', notices: [] }, pixelSpacing: undefined, range: { min: 0, max: 1 } };
+      return {
+        ...base,
+        data: f,
+        bitsStored: 32,
+        windows: [],
+        source: { format: 'tiff', encoding: 'TIFF 32-bit float', notices: [] },
+        pixelSpacing: undefined,
+        range: { min: 0, max: 1 },
+      };
     }
     if (kind === 'u8') {
       const b = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) b[i] = data[i] >> 8;
-      return { ...base, data: b, bitsStored: 8, windows: [], source: { format: 'jpeg', encoding: 'JPEG baseline 8-bit', notices: ['Colour converted to grey.'] }, pixelSpacing: undefined, range: { min: 0, max: 255 } };
+      return {
+        ...base,
+        data: b,
+        bitsStored: 8,
+        windows: [],
+        source: { format: 'jpeg', encoding: 'JPEG baseline 8-bit', notices: ['Colour converted to grey.'] },
+        pixelSpacing: undefined,
+        range: { min: 0, max: 255 },
+      };
     }
     let min = 65535;
     let max = 0;
@@ -197,7 +260,15 @@
   const MASK = '•••• (hidden: identifies the patient)';
   let revealed = false;
   function tagList() {
-    const t = (tag, keyword, vr, value, phi = false, children) => ({ tag, keyword, vr, value, phi, depth: 0, children });
+    const t = (tag, keyword, vr, value, phi = false, children) => ({
+      tag,
+      keyword,
+      vr,
+      value,
+      phi,
+      depth: 0,
+      children,
+    });
     const list = [
       t('(0008,0005)', 'SpecificCharacterSet', 'CS', 'ISO_IR 100'),
       t('(0008,0008)', 'ImageType', 'CS', 'ORIGINAL\\PRIMARY'),
@@ -206,8 +277,14 @@
       t('(0008,0060)', 'Modality', 'CS', 'DX'),
       t('(0008,0080)', 'InstitutionName', 'LO', 'St. Example Hospital', true),
       t('(0008,1140)', 'ReferencedImageSequence', 'SQ', '2 items', false, [
-        t('(FFFE,E000)', 'Item', '', 'Item 1', false, [t('(0008,1150)', 'ReferencedSOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'), t('(0008,1155)', 'ReferencedSOPInstanceUID', 'UI', '1.2.826.0.1.3680043.8.498.1')]),
-        t('(FFFE,E000)', 'Item', '', 'Item 2', false, [t('(0008,1150)', 'ReferencedSOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'), t('(0008,1155)', 'ReferencedSOPInstanceUID', 'UI', '1.2.826.0.1.3680043.8.498.2')]),
+        t('(FFFE,E000)', 'Item', '', 'Item 1', false, [
+          t('(0008,1150)', 'ReferencedSOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'),
+          t('(0008,1155)', 'ReferencedSOPInstanceUID', 'UI', '1.2.826.0.1.3680043.8.498.1'),
+        ]),
+        t('(FFFE,E000)', 'Item', '', 'Item 2', false, [
+          t('(0008,1150)', 'ReferencedSOPClassUID', 'UI', '1.2.840.10008.5.1.4.1.1.1.1'),
+          t('(0008,1155)', 'ReferencedSOPInstanceUID', 'UI', '1.2.826.0.1.3680043.8.498.2'),
+        ]),
       ]),
       t('(0010,0010)', 'PatientName', 'PN', 'Doe^Jane', true),
       t('(0010,0020)', 'PatientID', 'LO', 'MRN-0042', true),
@@ -227,13 +304,23 @@
       t('(0028,1051)', 'WindowWidth', 'DS', '34000'),
       t('(7FE0,0010)', 'PixelData', 'OW', `${W * H * 2} bytes`),
     ];
-    const setDepth = (l, d) => l.forEach((x) => { x.depth = d; if (x.children) setDepth(x.children, d + 1); });
+    const setDepth = (l, d) =>
+      l.forEach((x) => {
+        x.depth = d;
+        if (x.children) setDepth(x.children, d + 1);
+      });
     setDepth(list, 0);
     let phiCount = 0;
-    const mask = (l) => l.map((x) => {
-      if (x.phi) phiCount++;
-      return { ...x, masked: x.phi && !revealed, value: x.phi && !revealed ? MASK : x.value, children: x.children && mask(x.children) };
-    });
+    const mask = (l) =>
+      l.map((x) => {
+        if (x.phi) phiCount++;
+        return {
+          ...x,
+          masked: x.phi && !revealed,
+          value: x.phi && !revealed ? MASK : x.value,
+          children: x.children && mask(x.children),
+        };
+      });
     const tags = mask(list);
     return { tags, revealed, phiCount };
   }
@@ -266,21 +353,78 @@
     const win = thumbOf(img.data, W, H, 0, 0, W, H, size, 3000, 40000, false);
     const crop = [300, 380, 1500, 2120];
     const cropped = thumbOf(img.data, W, H, crop[0], crop[1], crop[2], crop[3], size, 3000, 40000, false);
-    const mask = { width: cropped.width, height: cropped.height, data: cropped.data.map((g) => (g > 70 && g < 250 ? 1 : 0)) };
+    const mask = {
+      width: cropped.width,
+      height: cropped.height,
+      data: cropped.data.map((g) => (g > 70 && g < 250 ? 1 : 0)),
+    };
     const pad = new Uint8Array(size * size);
     const off = Math.floor((size - cropped.width) / 2);
     const padMask = new Uint8Array(size * size);
-    for (let y = 0; y < cropped.height; y++) for (let x = 0; x < cropped.width; x++) {
-      pad[y * size + x + off] = cropped.data[y * cropped.width + x];
-      padMask[y * size + x + off] = mask.data[y * cropped.width + x];
-    }
+    for (let y = 0; y < cropped.height; y++)
+      for (let x = 0; x < cropped.width; x++) {
+        pad[y * size + x + off] = cropped.data[y * cropped.width + x];
+        padMask[y * size + x + off] = mask.data[y * cropped.width + x];
+      }
     const steps = [
-      { op: 'intensity', label: 'Window to 0–1', width: W, height: H, thumb: win, toImage: [1, 0, 0, 0, 1, 0], ms: 21.4 },
-      { op: 'photometric', label: 'Dark background', width: W, height: H, thumb: win, toImage: [1, 0, 0, 0, 1, 0], ms: 3.1, notice: scenario === 'mono1' ? 'MONOCHROME1 inverted' : undefined },
-      { op: 'cropExposed', label: 'Crop to exposed region', width: crop[2], height: crop[3], thumb: cropped, toImage: [1, 0, crop[0], 0, 1, crop[1]], ms: 9.8 },
-      { op: 'maskText', label: 'Mask burned-in text', width: crop[2], height: crop[3], thumb: cropped, toImage: [1, 0, crop[0], 0, 1, crop[1]], ms: 14.2, notice: '1 marker masked ("L")' },
-      { op: 'foreground', label: 'Foreground mask', width: crop[2], height: crop[3], thumb: cropped, mask, toImage: [1, 0, crop[0], 0, 1, crop[1]], ms: 18.9 },
-      { op: 'resizePad', label: 'Resize and pad to 256', width: 256, height: 256, thumb: { width: size, height: size, data: pad }, mask: { width: size, height: size, data: padMask }, toImage: [8.28, 0, crop[0] - off * 8.28, 0, 8.28, crop[1]], ms: 6.3 },
+      {
+        op: 'intensity',
+        label: 'Window to 0–1',
+        width: W,
+        height: H,
+        thumb: win,
+        toImage: [1, 0, 0, 0, 1, 0],
+        ms: 21.4,
+      },
+      {
+        op: 'photometric',
+        label: 'Dark background',
+        width: W,
+        height: H,
+        thumb: win,
+        toImage: [1, 0, 0, 0, 1, 0],
+        ms: 3.1,
+        notice: scenario === 'mono1' ? 'MONOCHROME1 inverted' : undefined,
+      },
+      {
+        op: 'cropExposed',
+        label: 'Crop to exposed region',
+        width: crop[2],
+        height: crop[3],
+        thumb: cropped,
+        toImage: [1, 0, crop[0], 0, 1, crop[1]],
+        ms: 9.8,
+      },
+      {
+        op: 'maskText',
+        label: 'Mask burned-in text',
+        width: crop[2],
+        height: crop[3],
+        thumb: cropped,
+        toImage: [1, 0, crop[0], 0, 1, crop[1]],
+        ms: 14.2,
+        notice: '1 marker masked ("L")',
+      },
+      {
+        op: 'foreground',
+        label: 'Foreground mask',
+        width: crop[2],
+        height: crop[3],
+        thumb: cropped,
+        mask,
+        toImage: [1, 0, crop[0], 0, 1, crop[1]],
+        ms: 18.9,
+      },
+      {
+        op: 'resizePad',
+        label: 'Resize and pad to 256',
+        width: 256,
+        height: 256,
+        thumb: { width: size, height: size, data: pad },
+        mask: { width: size, height: size, data: padMask },
+        toImage: [8.28, 0, crop[0] - off * 8.28, 0, 8.28, crop[1]],
+        ms: 6.3,
+      },
     ];
     void full;
     return { modelId, frame: scenario === 'multiframe' ? frameIndex : undefined, steps, regions: 1 };
@@ -297,7 +441,9 @@
       modelId,
       modelVersion: models.find((m) => m.id === modelId)?.version ?? '1.0.0',
       provider: 'cpu',
-      score: other ? { raw: 0.0318, normalized: 0.38, threshold: 0.0452, aboveThreshold: false } : { raw: 0.0734, normalized: 0.71, threshold: 0.0521, aboveThreshold: true },
+      score: other
+        ? { raw: 0.0318, normalized: 0.38, threshold: 0.0452, aboveThreshold: false }
+        : { raw: 0.0734, normalized: 0.71, threshold: 0.0521, aboveThreshold: true },
       map: withMap ? makeMap() : undefined,
       timings: { preprocessMs: 38.2, inferenceMs: 142.7, postprocessMs: 11.4 },
     };
@@ -317,7 +463,14 @@
     if (scenario === 'running') return;
     later(250, () => {
       if (scenario === 'analysisError') {
-        notify('error', { scope: 'analysis', error: { code: 'ENGINE_CRASHED', message: 'The inference engine exited unexpectedly (signal SIGSEGV) while running "PatchCore MobileNetV2".', detail: 'engine pid 4242 exited with signal SIGSEGV' } });
+        notify('error', {
+          scope: 'analysis',
+          error: {
+            code: 'ENGINE_CRASHED',
+            message: 'The inference engine exited unexpectedly (signal SIGSEGV) while running "PatchCore MobileNetV2".',
+            detail: 'engine pid 4242 exited with signal SIGSEGV',
+          },
+        });
       } else {
         notify('analysis', { result: analysis(modelId, scenario !== 'noMap') });
       }
@@ -378,13 +531,23 @@
   function resendEarly(p) {
     const image = progressiveFull();
     lastImage = image;
-    if (p.image) notify('image', { image: reduced(image), decodeMs: 84.5, seq: SEQ, reducedFrom: { width: W, height: H, factor: FACTOR } });
+    if (p.image)
+      notify('image', {
+        image: reduced(image),
+        decodeMs: 84.5,
+        seq: SEQ,
+        reducedFrom: { width: W, height: H, factor: FACTOR },
+      });
     if (p.image || p.analysis) notify('analysis', { result: analysis(currentModel, true) });
   }
 
   function onReady() {
     const early = scenario === 'progressive' ? { imageSeq: SEQ, fullResolution: true, analysis: true } : undefined;
-    notify('init', { fileName: scenario === 'mono1' ? 'hand-cr-0042.dcm' : 'hand-phantom-16bit.png', settings: { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 }, early });
+    notify('init', {
+      fileName: scenario === 'mono1' ? 'hand-cr-0042.dcm' : 'hand-phantom-16bit.png',
+      settings: { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 },
+      early,
+    });
     if (scenario === 'progressive') {
       // What a lost head start leaves: models and init, no image, no analysis.
       notify('models', { models, selectedId: models[0].id, provider: 'cpu' });
@@ -394,7 +557,11 @@
       later(20, () =>
         notify('error', {
           scope: 'image',
-          error: { code: 'TRUNCATED', message: 'The file ends after 1,048,576 of the 10,240,000 bytes its header announces for the pixel data.', detail: 'PixelData (7FE0,0010) length 10240000 at offset 1324; file size 1049900' },
+          error: {
+            code: 'TRUNCATED',
+            message: 'The file ends after 1,048,576 of the 10,240,000 bytes its header announces for the pixel data.',
+            detail: 'PixelData (7FE0,0010) length 10240000 at offset 1324; file size 1049900',
+          },
         }),
       );
       return;
@@ -419,7 +586,8 @@
         const p = pending.get(msg.id);
         if (p) {
           pending.delete(msg.id);
-          msg.ok ? p.resolve(msg.result) : p.reject(new Error(msg.error.message));
+          if (msg.ok) p.resolve(msg.result);
+          else p.reject(new Error(msg.error.message));
         }
         return;
       }

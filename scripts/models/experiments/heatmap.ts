@@ -185,7 +185,10 @@ export function heatOf(values: Float32Array, zones: Partial<Record<Zone, Uint8Ar
     if (v !== v) continue;
     if (peakAt < 0 || v > values[peakAt]) peakAt = i;
     if (v >= cut) mass += v;
-    if (v > FLOOR) (excess += v - FLOOR), tinted++;
+    if (v > FLOOR) {
+      excess += v - FLOOR;
+      tinted++;
+    }
   }
   const out: Partial<Record<Zone, ZoneHeat>> = {};
   for (const z of ZONES) {
@@ -328,7 +331,11 @@ function meanMap(records: MapRecord[]): Float32Array {
   const count = new Uint32Array(n);
   for (const r of records) {
     if (r.values.length !== n) throw new Error('meanMap needs images of one size');
-    for (let i = 0; i < n; i++) if (r.values[i] === r.values[i]) (sum[i] += r.values[i]), count[i]++;
+    for (let i = 0; i < n; i++) {
+      if (r.values[i] !== r.values[i]) continue; // NaN: no value at this position
+      sum[i] += r.values[i];
+      count[i]++;
+    }
   }
   return Float32Array.from(sum, (s, i) => (count[i] ? s / count[i] : NaN));
 }
@@ -348,7 +355,11 @@ function centred(records: MapRecord[]): MapRecord[] {
   const means = [meanMap(normals.filter((r) => half(r) === 0)), meanMap(normals.filter((r) => half(r) === 1)), meanMap(normals)];
   const level = means.map((m) => {
     let s = 0, k = 0;
-    for (const v of m) if (v === v) (s += v), k++;
+    for (const v of m) {
+      if (v !== v) continue;
+      s += v;
+      k++;
+    }
     return s / k;
   });
   return records.map((r) => {
@@ -438,8 +449,13 @@ async function writeMeanMaps(file: string, records: MapRecord[]): Promise<void> 
       if (v !== v) continue;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
-      if (band[i]) (sb += v), nb++;
-      else (si += v), ni++;
+      if (band[i]) {
+        sb += v;
+        nb++;
+      } else {
+        si += v;
+        ni++;
+      }
     }
     notes.push(`${label}: border ${(sb / nb).toFixed(3)}, inside ${(si / ni).toFixed(3)}, range ${lo.toFixed(3)}..${hi.toFixed(3)}`);
     const rgb = new Uint8Array(w * h * 3);

@@ -36,7 +36,8 @@ export async function scanImages(root: string, fs: ScanFs, opts: ScanOptions = {
         const ext = dot >= 0 ? e.name.slice(dot).toLowerCase() : '';
         if (exts.has(ext)) {
           out.push(child);
-          if (out.length > max) throw new Error(`More than ${max} images under ${root}; narrow the folder or raise the limit.`);
+          if (out.length > max)
+            throw new Error(`More than ${max} images under ${root}; narrow the folder or raise the limit.`);
         }
       }
     }

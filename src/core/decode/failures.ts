@@ -28,7 +28,9 @@ export function formatBytes(n: number): string {
 }
 
 export function formatPixels(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} megapixels` : `${n.toLocaleString('en-US')} pixels`;
+  return n >= 1e6
+    ? `${(n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} megapixels`
+    : `${n.toLocaleString('en-US')} pixels`;
 }
 
 export function emptyFile(name: string): XrayError {
@@ -64,6 +66,7 @@ export function frameOutOfRange(name: string, frame: number, count: number): Xra
 /** Frame option validated to a non-negative integer. */
 export function requestedFrame(frame: number | undefined): number {
   if (frame === undefined) return 0;
-  if (!Number.isInteger(frame) || frame < 0) throw new XrayError('INTERNAL', `Frame index must be a non-negative integer, not ${frame}.`);
+  if (!Number.isInteger(frame) || frame < 0)
+    throw new XrayError('INTERNAL', `Frame index must be a non-negative integer, not ${frame}.`);
   return frame;
 }

@@ -12,7 +12,12 @@ import { rasterDecoder } from './raster/decoder';
 import { DecoderRegistry, type DecodeOptions } from './registry';
 import { baseName, describeContent, extensionOf } from './sniff';
 
-export { DecoderRegistry, DEFAULT_DECODE_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_SEQUENCE_DEPTH } from './registry';
+export {
+  DecoderRegistry,
+  DEFAULT_DECODE_TIMEOUT_MS,
+  DEFAULT_MAX_ELEMENTS,
+  DEFAULT_MAX_SEQUENCE_DEPTH,
+} from './registry';
 export { DecodeBudget } from './budget';
 export type { DecodeContext, DecodeOptions, ImageDecoder } from './registry';
 export { createDicomDecoder } from './dicom/decoder';
@@ -31,10 +36,24 @@ export function defaultDecoders(): DecoderRegistry {
 const DEFAULT_REGISTRY = defaultDecoders();
 
 const FORMAT_BY_EXTENSION: Record<string, ImageFormat> = {
-  png: 'png', jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', jfif: 'jpeg', tif: 'tiff', tiff: 'tiff',
-  dcm: 'dicom', dicom: 'dicom', dic: 'dicom', dc3: 'dicom',
+  png: 'png',
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  jpe: 'jpeg',
+  jfif: 'jpeg',
+  tif: 'tiff',
+  tiff: 'tiff',
+  dcm: 'dicom',
+  dicom: 'dicom',
+  dic: 'dicom',
+  dc3: 'dicom',
 };
-const FORMAT_LABEL: Record<ImageFormat, string> = { png: 'a PNG image', jpeg: 'a JPEG image', tiff: 'a TIFF image', dicom: 'DICOM' };
+const FORMAT_LABEL: Record<ImageFormat, string> = {
+  png: 'a PNG image',
+  jpeg: 'a JPEG image',
+  tiff: 'a TIFF image',
+  dicom: 'DICOM',
+};
 
 /**
  * Decodes one frame of an X-ray file. `fileName` is used for messages (directories stripped) and as a
@@ -60,7 +79,10 @@ export async function decodeImage(
   if (!decoder) {
     const claimed = registry.byExtension(ext);
     if (claimed) throw claimed.unrecognised(bytes, ctx);
-    const kinds = registry.list().map((d) => d.description).join(' or ');
+    const kinds = registry
+      .list()
+      .map((d) => d.description)
+      .join(' or ');
     throw new XrayError('UNSUPPORTED_FORMAT', `${name} is not a ${kinds} (${describeContent(bytes)}).`);
   }
   let image: XrayImage;

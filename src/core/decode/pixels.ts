@@ -31,7 +31,10 @@ export function minMax(data: PixelData): { min: number; max: number } {
 
 // The four bodies are identical on purpose (see minMax); two accumulators and no branches per sample.
 function minMaxU16(d: Uint16Array): { min: number; max: number } {
-  let m0 = d[0], x0 = m0, m1 = m0, x1 = m0;
+  let m0 = d[0],
+    x0 = m0,
+    m1 = m0,
+    x1 = m0;
   const n = d.length;
   for (let i = 1; i < n; i += 2) {
     const v = d[i];
@@ -45,7 +48,10 @@ function minMaxU16(d: Uint16Array): { min: number; max: number } {
 }
 
 function minMaxI16(d: Int16Array): { min: number; max: number } {
-  let m0 = d[0], x0 = m0, m1 = m0, x1 = m0;
+  let m0 = d[0],
+    x0 = m0,
+    m1 = m0,
+    x1 = m0;
   const n = d.length;
   for (let i = 1; i < n; i += 2) {
     const v = d[i];
@@ -59,7 +65,10 @@ function minMaxI16(d: Int16Array): { min: number; max: number } {
 }
 
 function minMaxU8(d: Uint8Array): { min: number; max: number } {
-  let m0 = d[0], x0 = m0, m1 = m0, x1 = m0;
+  let m0 = d[0],
+    x0 = m0,
+    m1 = m0,
+    x1 = m0;
   const n = d.length;
   for (let i = 1; i < n; i += 2) {
     const v = d[i];
@@ -85,7 +94,11 @@ function minMaxF32(d: Float32Array): { min: number; max: number } {
 }
 
 /** Stored-value range mapped through the rescale; a negative slope swaps the ends. */
-export function modalityRange(stored: { min: number; max: number }, slope: number, intercept: number): { min: number; max: number } {
+export function modalityRange(
+  stored: { min: number; max: number },
+  slope: number,
+  intercept: number,
+): { min: number; max: number } {
   const a = stored.min * slope + intercept;
   const b = stored.max * slope + intercept;
   return a <= b ? { min: a, max: b } : { min: b, max: a };
@@ -102,7 +115,13 @@ export interface GreyResult<T extends IntSamples> {
  * `planar` is DICOM Planar Configuration 1 (all R, then all G, then all B); otherwise interleaved with
  * `stride` samples per pixel (extra samples such as alpha are ignored).
  */
-export function colourToGrey<T extends IntSamples>(src: T, pixels: number, stride: number, planar: boolean, make: (n: number) => T): GreyResult<T> {
+export function colourToGrey<T extends IntSamples>(
+  src: T,
+  pixels: number,
+  stride: number,
+  planar: boolean,
+  make: (n: number) => T,
+): GreyResult<T> {
   const grey = make(pixels);
   const gOff = planar ? pixels : 1;
   const bOff = planar ? 2 * pixels : 2;
@@ -124,14 +143,26 @@ export function colourToGrey<T extends IntSamples>(src: T, pixels: number, strid
 }
 
 /** Every `stride`-th sample starting at `offset` (one channel out of interleaved samples). */
-export function takeChannel<T extends IntSamples>(src: T, pixels: number, stride: number, offset: number, make: (n: number) => T): T {
+export function takeChannel<T extends IntSamples>(
+  src: T,
+  pixels: number,
+  stride: number,
+  offset: number,
+  make: (n: number) => T,
+): T {
   const out = make(pixels);
   for (let i = 0, p = offset; i < pixels; i++, p += stride) out[i] = src[p];
   return out;
 }
 
 /** Whether any pixel of an interleaved alpha channel is less than fully opaque. */
-export function hasTransparency(src: IntSamples, pixels: number, stride: number, alphaOffset: number, opaque: number): boolean {
+export function hasTransparency(
+  src: IntSamples,
+  pixels: number,
+  stride: number,
+  alphaOffset: number,
+  opaque: number,
+): boolean {
   for (let i = 0, p = alphaOffset; i < pixels; i++, p += stride) if (src[p] !== opaque) return true;
   return false;
 }

@@ -56,14 +56,22 @@ export function baseName(fileName: string): string {
  * document)". Only common confusions are named.
  */
 export function describeContent(bytes: Uint8Array): string {
-  const ascii = (s: string, at = 0) => startsWith(bytes, Array.from(s, (c) => c.charCodeAt(0)), at);
+  const ascii = (s: string, at = 0) =>
+    startsWith(
+      bytes,
+      Array.from(s, (c) => c.charCodeAt(0)),
+      at,
+    );
   if (ascii('%PDF')) return 'it is a PDF document';
   if (ascii('PK\u0003\u0004')) return 'it is a ZIP archive';
   if (ascii('GIF8')) return 'it is a GIF image, which is not supported';
   if (ascii('BM')) return 'it looks like a BMP image, which is not supported';
   if (ascii('RIFF') && ascii('WEBP', 8)) return 'it is a WebP image, which is not supported';
   if (startsWith(bytes, [0x1f, 0x8b])) return 'it is gzip-compressed';
-  if (startsWith(bytes, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20]) || startsWith(bytes, [0xff, 0x4f, 0xff, 0x51])) {
+  if (
+    startsWith(bytes, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20]) ||
+    startsWith(bytes, [0xff, 0x4f, 0xff, 0x51])
+  ) {
     return 'it is a JPEG 2000 image, which is not supported outside DICOM';
   }
   const head = bytes.subarray(0, 512);

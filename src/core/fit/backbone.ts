@@ -23,18 +23,31 @@ export function backboneIOProblems(b: BackboneManifest, info: OnnxGraphInfo): st
   const problems: string[] = [];
   const names = (l: string[]) => (l.length ? l.map((n) => `'${n}'`).join(', ') : 'none');
   const input = info.inputs.find((i) => i.name === b.input.name);
-  if (!input) problems.push(`input '${b.input.name}' is not an input of the ONNX file (its inputs: ${names(info.inputs.map((i) => i.name))})`);
+  if (!input)
+    problems.push(
+      `input '${b.input.name}' is not an input of the ONNX file (its inputs: ${names(info.inputs.map((i) => i.name))})`,
+    );
   else {
     const others = info.inputs.filter((i) => i !== input);
-    if (others.length) problems.push(`the ONNX file has other inputs (${names(others.map((i) => i.name))}); a backbone takes one image input`);
+    if (others.length)
+      problems.push(
+        `the ONNX file has other inputs (${names(others.map((i) => i.name))}); a backbone takes one image input`,
+      );
     const d = input.dims;
-    if (d.length && d.length !== 4) problems.push(`input '${input.name}' has ${d.length} dimensions; expected 4 (batch, channels, height, width)`);
+    if (d.length && d.length !== 4)
+      problems.push(`input '${input.name}' has ${d.length} dimensions; expected 4 (batch, channels, height, width)`);
     else if (d.length === 4) {
       const fixed = (v: number | string): v is number => typeof v === 'number';
-      if (fixed(d[0]) && d[0] !== 1) problems.push(`input '${input.name}' has a fixed batch size of ${d[0]}; it must be 1 or dynamic`);
-      if (fixed(d[1]) && d[1] !== b.input.channels) problems.push(`the network expects ${d[1]} channel(s) but the manifest says input.channels = ${b.input.channels}`);
+      if (fixed(d[0]) && d[0] !== 1)
+        problems.push(`input '${input.name}' has a fixed batch size of ${d[0]}; it must be 1 or dynamic`);
+      if (fixed(d[1]) && d[1] !== b.input.channels)
+        problems.push(
+          `the network expects ${d[1]} channel(s) but the manifest says input.channels = ${b.input.channels}`,
+        );
       if ((fixed(d[2]) && d[2] !== b.input.height) || (fixed(d[3]) && d[3] !== b.input.width)) {
-        problems.push(`the network expects ${fixed(d[3]) ? d[3] : 'any'}x${fixed(d[2]) ? d[2] : 'any'} pixels (width x height) but the manifest says ${b.input.width}x${b.input.height}`);
+        problems.push(
+          `the network expects ${fixed(d[3]) ? d[3] : 'any'}x${fixed(d[2]) ? d[2] : 'any'} pixels (width x height) but the manifest says ${b.input.width}x${b.input.height}`,
+        );
       }
     }
   }
@@ -57,27 +70,49 @@ export class FeatureExtractor {
    * Checks the backbone and runs one blank image through it. Throws MODEL_INPUT_MISMATCH (what does
    * not fit, all at once) or MODEL_LOAD_FAILED (not a loadable ONNX model).
    */
-  static async open(be: ComputeBackend, backbone: BackboneManifest, onnxBytes: Uint8Array, key: string): Promise<FeatureExtractor> {
+  static async open(
+    be: ComputeBackend,
+    backbone: BackboneManifest,
+    onnxBytes: Uint8Array,
+    key: string,
+  ): Promise<FeatureExtractor> {
     let info: OnnxGraphInfo;
     try {
       info = inspectModel(onnxBytes);
     } catch (err) {
-      throw new XrayError('MODEL_LOAD_FAILED', `The backbone '${backbone.name}' (${backbone.onnx}) is not a readable ONNX file.`, String(err));
+      throw new XrayError(
+        'MODEL_LOAD_FAILED',
+        `The backbone '${backbone.name}' (${backbone.onnx}) is not a readable ONNX file.`,
+        String(err),
+      );
     }
     const problems = backboneIOProblems(backbone, info);
-    if (problems.length) throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone '${backbone.name}' does not match its manifest: ${problems.join('; ')}.`);
+    if (problems.length)
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `The backbone '${backbone.name}' does not match its manifest: ${problems.join('; ')}.`,
+      );
     const model = extractSubmodel(onnxBytes, [backbone.tap]);
     const { channels, height, width } = backbone.input;
     let out;
     try {
-      out = await be.run(key, () => model, { [backbone.input.name]: f32(new Float32Array(channels * height * width), [1, channels, height, width]) });
+      out = await be.run(key, () => model, {
+        [backbone.input.name]: f32(new Float32Array(channels * height * width), [1, channels, height, width]),
+      });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone '${backbone.name}' cannot run on a ${channels}x${height}x${width} input: ${message.split('\n')[0]}`, message);
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `The backbone '${backbone.name}' cannot run on a ${channels}x${height}x${width} input: ${message.split('\n')[0]}`,
+        message,
+      );
     }
     const dims = out[backbone.tap]?.dims ?? [];
     if (dims.length !== 4 || dims[0] !== 1) {
-      throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' gives shape [${dims.join(', ')}]; feature maps [N, C, h, w] are needed.`);
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `The backbone's tap '${backbone.tap}' gives shape [${dims.join(', ')}]; feature maps [N, C, h, w] are needed.`,
+      );
     }
     const [, c, h, w] = dims;
     const stride = height / h;
@@ -96,7 +131,8 @@ export class FeatureExtractor {
     const out = await this.be.run(this.key, () => this.model, { [name]: f32(inputs, [n, channels, height, width]) });
     const t = out[this.backbone.tap];
     const { c, h, w } = this.shape;
-    if (t.dims.join() !== [n, c, h, w].join()) throw new XrayError('INTERNAL', `backbone gave [${t.dims}] for a batch of ${n}; expected [${[n, c, h, w]}]`);
+    if (t.dims.join() !== [n, c, h, w].join())
+      throw new XrayError('INTERNAL', `backbone gave [${t.dims}] for a batch of ${n}; expected [${[n, c, h, w]}]`);
     return { data: t.data as Float32Array, n, c, h, w };
   }
 }

@@ -26,7 +26,8 @@ export const MIN_STABLE_CALIBRATION = 20;
 
 /** 1-based rank of the order statistic used as threshold: ⌈(n + 1) q⌉, at most n. */
 export function thresholdRank(n: number, q: number): number {
-  if (!(Number.isInteger(n) && n >= 1)) throw new XrayError('INTERNAL', `a threshold needs at least 1 calibration score, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new XrayError('INTERNAL', `a threshold needs at least 1 calibration score, got ${n}`);
   if (!(q > 0 && q < 1)) throw new XrayError('INTERNAL', `the threshold quantile must be in (0, 1), got ${q}`);
   // The epsilon keeps a product that is whole in exact arithmetic from rounding up when float error lands it just above.
   return Math.min(n, Math.max(1, Math.ceil((n + 1) * q - 1e-9)));
@@ -61,7 +62,8 @@ export function falseAlarmRate(n: number, q: number): FalseAlarmRate {
  * parameters is a binomial tail: P(Beta(a, b) <= x) = P(Binomial(a + b - 1, x) >= a).
  */
 export function betaQuantile(a: number, b: number, p: number): number {
-  if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= 1)) throw new XrayError('INTERNAL', `Beta(${a}, ${b}) needs positive integer parameters here`);
+  if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= 1))
+    throw new XrayError('INTERNAL', `Beta(${a}, ${b}) needs positive integer parameters here`);
   let lo = 0;
   let hi = 1;
   for (let i = 0; i < 60; i++) {
@@ -202,9 +204,11 @@ export function centreMaps(maps: ArrayLike<number>, centring: MapCentring | unde
   const out = Float32Array.from(maps);
   if (!centring) return out;
   const { offset, scale } = centring;
-  if (out.length % offset.length !== 0) throw new XrayError('INTERNAL', `${out.length} map values are not whole maps of ${offset.length} positions`);
+  if (out.length % offset.length !== 0)
+    throw new XrayError('INTERNAL', `${out.length} map values are not whole maps of ${offset.length} positions`);
   // Float32 steps, as the exported graph's Sub and Div take them.
-  for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.fround(out[i] - offset[i % offset.length]) / scale[i % offset.length]);
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.fround(Math.fround(out[i] - offset[i % offset.length]) / scale[i % offset.length]);
   return out;
 }
 
@@ -231,10 +235,15 @@ export interface Calibrated {
  * scores on; with the old two held-out images it was everything (each part's z-scores were ±0.71, so
  * the threshold was always ~1.27 whatever the images).
  */
-export function calibrateFromUnseen(s: UnseenScores, weights: { global: number; local: number }, q: number): Calibrated {
+export function calibrateFromUnseen(
+  s: UnseenScores,
+  weights: { global: number; local: number },
+  q: number,
+): Calibrated {
   const n = (s.global ?? s.local)?.length ?? 0;
   if (n < 2) throw new XrayError('INTERNAL', `calibration needs at least 2 normal images, got ${n}`);
-  if (s.global && s.local && s.global.length !== s.local.length) throw new XrayError('INTERNAL', 'global and local calibration scores differ in count');
+  if (s.global && s.local && s.global.length !== s.local.length)
+    throw new XrayError('INTERNAL', 'global and local calibration scores differ in count');
   const out: Partial<Calibrated> = {};
   const parts = [];
   if (s.global) {

@@ -23,7 +23,9 @@ export function standardiser(calibrationScores: ArrayLike<number>): Standardiser
 }
 
 /** Σ weight_i (score_i − mean_i) / sd_i for every image. */
-export function combineScores(parts: { scores: ArrayLike<number>; std: Standardiser; weight?: number }[]): Float32Array {
+export function combineScores(
+  parts: { scores: ArrayLike<number>; std: Standardiser; weight?: number }[],
+): Float32Array {
   if (parts.length === 0) throw new XrayError('INTERNAL', 'nothing to combine');
   const n = parts[0].scores.length;
   const out = new Float32Array(n);

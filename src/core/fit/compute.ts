@@ -33,7 +33,8 @@ export interface Matrix {
 }
 
 export function matrix(rows: number, cols: number, data: Float32Array = new Float32Array(rows * cols)): Matrix {
-  if (data.length !== rows * cols) throw new Error(`matrix ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
+  if (data.length !== rows * cols)
+    throw new Error(`matrix ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
   return { rows, cols, data };
 }
 
@@ -75,6 +76,7 @@ export function hstack(parts: Matrix[]): Matrix {
 
 export function selectRows(m: Matrix, idx: ArrayLike<number>): Matrix {
   const out = matrix(idx.length, m.cols);
-  for (let i = 0; i < idx.length; i++) out.data.set(m.data.subarray(idx[i] * m.cols, (idx[i] + 1) * m.cols), i * m.cols);
+  for (let i = 0; i < idx.length; i++)
+    out.data.set(m.data.subarray(idx[i] * m.cols, (idx[i] + 1) * m.cols), i * m.cols);
   return out;
 }

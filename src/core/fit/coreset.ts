@@ -25,7 +25,10 @@ const GREEDY = (): Uint8Array => {
   // [n,d] x [d,1] as Gemm: ORT's MatMul with a 1-D right operand is ~4x slower than this GEMV.
   const axis0 = body.constant(new BigInt64Array([0n]), [1]);
   const xl = body.op('Gather', ['x', body.op('Unsqueeze', ['last', axis0])], { axis: 0 }); // [1,d]
-  const dots = body.op('Squeeze', [body.op('Gemm', ['x', xl], { transB: 1 }), body.constant(new BigInt64Array([1n]), [1])]); // [n]
+  const dots = body.op('Squeeze', [
+    body.op('Gemm', ['x', xl], { transB: 1 }),
+    body.constant(new BigInt64Array([1n]), [1]),
+  ]); // [n]
   const nl = body.op('Gather', ['sq', 'last'], { axis: 0 });
   const two = body.constant(new Float32Array([2]), []);
   const dist = body.op('Add', [body.op('Sub', ['sq', body.op('Mul', [dots, two])]), nl]);
@@ -48,7 +51,12 @@ const GREEDY = (): Uint8Array => {
   g.input('start', [], OnnxDataType.INT64);
   g.input('mind0', ['n']);
   g.input('assign0', ['n'], OnnxDataType.INT64);
-  g.node('Loop', ['count', '', 'start', 'mind0', 'assign0'], { body: subgraphSlot('body') }, ['last_final', 'mind_final', 'assign_final', 'selected']);
+  g.node('Loop', ['count', '', 'start', 'mind0', 'assign0'], { body: subgraphSlot('body') }, [
+    'last_final',
+    'mind_final',
+    'assign_final',
+    'selected',
+  ]);
   g.output('selected', ['m'], OnnxDataType.INT64);
   g.output('mind_final', ['n']);
   g.output('assign_final', ['n'], OnnxDataType.INT64);
@@ -78,8 +86,14 @@ export interface Coreset {
   projection?: Matrix;
 }
 
-export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number, opts: CoresetOptions = {}): Promise<Coreset> {
-  if (!Number.isInteger(count) || count < 1 || count > x.rows) throw new XrayError('INTERNAL', `coreset of ${count} rows from ${x.rows}`);
+export async function greedyCoreset(
+  be: ComputeBackend,
+  x: Matrix,
+  count: number,
+  opts: CoresetOptions = {},
+): Promise<Coreset> {
+  if (!Number.isInteger(count) || count < 1 || count > x.rows)
+    throw new XrayError('INTERNAL', `coreset of ${count} rows from ${x.rows}`);
   const seed = opts.seed ?? 0;
   const proj = opts.projectTo ?? 128;
   let y = x;
@@ -87,7 +101,11 @@ export async function greedyCoreset(be: ComputeBackend, x: Matrix, count: number
   if (proj > 0 && proj < x.cols) {
     // Gaussian random projection (Johnson-Lindenstrauss): distances are kept up to a small distortion.
     const g = gaussianRng(mulberry32(seed ^ 0x9e3779b9));
-    w = matrix(x.cols, proj, Float32Array.from({ length: x.cols * proj }, () => g() / Math.sqrt(proj)));
+    w = matrix(
+      x.cols,
+      proj,
+      Float32Array.from({ length: x.cols * proj }, () => g() / Math.sqrt(proj)),
+    );
     y = await matmul(be, x, w);
   }
   const start = Math.floor(mulberry32(seed)() * x.rows);
@@ -108,8 +126,10 @@ export async function extendGreedy(
   count: number,
   opts: Omit<CoresetOptions, 'projectTo' | 'seed'> & { mind: Float32Array; assign?: Int32Array; start?: number },
 ): Promise<Omit<Coreset, 'projection'>> {
-  if (!Number.isInteger(count) || count < 1 || count > y.rows) throw new XrayError('INTERNAL', `coreset of ${count} rows from ${y.rows}`);
-  if (opts.mind.length !== y.rows || (opts.assign && opts.assign.length !== y.rows)) throw new XrayError('INTERNAL', 'selection state does not match the rows');
+  if (!Number.isInteger(count) || count < 1 || count > y.rows)
+    throw new XrayError('INTERNAL', `coreset of ${count} rows from ${y.rows}`);
+  if (opts.mind.length !== y.rows || (opts.assign && opts.assign.length !== y.rows))
+    throw new XrayError('INTERNAL', 'selection state does not match the rows');
   // The selection runs in chunks of Loop iterations: each call carries the min-distance vector on, and
   // the next start is its argmax (what the Loop itself would pick next), so the result equals one long
   // Loop while progress and cancellation get a say between chunks.
@@ -119,9 +139,11 @@ export async function extendGreedy(
   const indices = new Int32Array(count);
   let mind: Float32Array = opts.mind;
   // Converting to and from int64 costs a BigInt per row: only at the ends, and not at all without a start state.
-  let assign: BigInt64Array = opts.assign ? BigInt64Array.from(opts.assign, (v) => BigInt(v)) : new BigInt64Array(y.rows).fill(-1n);
+  let assign: BigInt64Array = opts.assign
+    ? BigInt64Array.from(opts.assign, (v) => BigInt(v))
+    : new BigInt64Array(y.rows).fill(-1n);
   let next = opts.start ?? argmax(mind);
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     if (opts.signal?.aborted) throw new XrayError('CANCELLED', 'Fitting was cancelled.');
     const k = Math.min(chunk, count - done);
     const out = await be.run('greedy_coreset', GREEDY, {

@@ -73,22 +73,35 @@ export interface CrossFitted {
 }
 
 /** Gaussian refits for `scored` of `images` images in `groups` groups (see the header: at most 5% left out). */
-export function foldCount(images: number, scored: number, groups: number, maxFolds = DEFAULT_CROSS_FIT.maxFolds): number {
+export function foldCount(
+  images: number,
+  scored: number,
+  groups: number,
+  maxFolds = DEFAULT_CROSS_FIT.maxFolds,
+): number {
   return Math.min(groups, maxFolds, Math.max(10, Math.ceil(scored / (0.05 * images))));
 }
 
 /** Bank rows a group may own before its patches are searched against the bank without them. */
 const SHARED_SEARCH_K = 16;
 
-export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput, opts: CrossFitOptions = {}): Promise<CrossFitted> {
+export async function crossFittedScores(
+  be: ComputeBackend,
+  input: CrossFitInput,
+  opts: CrossFitOptions = {},
+): Promise<CrossFitted> {
   const maxImages = opts.maxImages ?? DEFAULT_CROSS_FIT.maxImages;
   const maxFolds = opts.maxFolds ?? DEFAULT_CROSS_FIT.maxFolds;
   const n = input.groups.length;
   const groupNames = [...new Set(input.groups)];
-  if (groupNames.length < 2) throw new XrayError('INTERNAL', `cross-fitting needs images of at least 2 groups, got ${groupNames.length}`);
-  if (input.pooled && input.pooled.rows !== n) throw new XrayError('INTERNAL', `${input.pooled.rows} pooled rows for ${n} images`);
-  if (input.patches && input.patches.rows !== n * input.patchesPerImage) throw new XrayError('INTERNAL', `${input.patches.rows} patch rows for ${n} images`);
-  if (input.patches && (!input.bank?.sourceRows || !input.bankOptions)) throw new XrayError('INTERNAL', 'cross-fitting the local part needs the bank rows\' sources and the bank options');
+  if (groupNames.length < 2)
+    throw new XrayError('INTERNAL', `cross-fitting needs images of at least 2 groups, got ${groupNames.length}`);
+  if (input.pooled && input.pooled.rows !== n)
+    throw new XrayError('INTERNAL', `${input.pooled.rows} pooled rows for ${n} images`);
+  if (input.patches && input.patches.rows !== n * input.patchesPerImage)
+    throw new XrayError('INTERNAL', `${input.patches.rows} patch rows for ${n} images`);
+  if (input.patches && (!input.bank?.sourceRows || !input.bankOptions))
+    throw new XrayError('INTERNAL', "cross-fitting the local part needs the bank rows' sources and the bank options");
 
   const all = Array.from({ length: n }, (_, i) => i);
   const groupOf = (i: number) => input.groups[i];
@@ -96,7 +109,8 @@ export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput
   const chosen = n <= maxImages ? all : groupedHoldout(all, groupOf, maxImages, input.seed ^ 0x3c6ef372).held;
   const images = Int32Array.from(chosen);
   const scoredGroups = new Set(chosen.map(groupOf)).size;
-  if (scoredGroups < 2) throw new XrayError('INTERNAL', 'cross-fitting needs at least 2 groups among the scored images');
+  if (scoredGroups < 2)
+    throw new XrayError('INTERNAL', 'cross-fitting needs at least 2 groups among the scored images');
   const k = foldCount(n, chosen.length, scoredGroups, maxFolds);
 
   // Progress: the Gaussian refits first, then the bank searches, each part its share of 0..1.
@@ -117,9 +131,17 @@ export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput
       checkAbort();
       const train = all.filter((i) => inFold[i] !== f);
       const test = chosen.map((img, j) => ({ img, j })).filter(({ j }) => folds[j] === f);
-      if (train.length < 2) throw new XrayError('INTERNAL', `a cross-fitting fold leaves ${train.length} images to fit the Gaussian on`);
+      if (train.length < 2)
+        throw new XrayError('INTERNAL', `a cross-fitting fold leaves ${train.length} images to fit the Gaussian on`);
       const g = await fitGaussian(be, selectRows(input.pooled, train), input.gaussian);
-      const s = await gaussianScores(be, g, selectRows(input.pooled, test.map((t) => t.img)));
+      const s = await gaussianScores(
+        be,
+        g,
+        selectRows(
+          input.pooled,
+          test.map((t) => t.img),
+        ),
+      );
       test.forEach((t, i) => (global[t.j] = s[i]));
       progress((f + 1) / k);
     }
@@ -151,7 +173,13 @@ export async function crossFittedScores(be: ComputeBackend, input: CrossFitInput
  *     the bank has the size a fit without the group would have (bankRowCount). Random banks are refilled
  *     at random; a bank that holds every patch needs nothing (it is then exactly the fit without it).
  */
-async function leaveGroupOutDistances(be: ComputeBackend, input: CrossFitInput, chosen: number[], checkAbort: () => void, progress: (fraction: number) => void): Promise<Float32Array> {
+async function leaveGroupOutDistances(
+  be: ComputeBackend,
+  input: CrossFitInput,
+  chosen: number[],
+  checkAbort: () => void,
+  progress: (fraction: number) => void,
+): Promise<Float32Array> {
   const mb = input.bank!;
   const patches = input.patches!;
   const hw = input.patchesPerImage;
@@ -207,10 +235,13 @@ async function leaveGroupOutDistances(be: ComputeBackend, input: CrossFitInput, 
     checkAbort();
     const keep: number[] = [];
     for (let r = 0; r < m; r++) if (rowGroup[r] !== g) keep.push(r);
-    if (keep.length === 0) throw new XrayError('INTERNAL', 'every memory-bank row comes from one group: nothing to cross-fit against');
+    if (keep.length === 0)
+      throw new XrayError('INTERNAL', 'every memory-bank row comes from one group: nothing to cross-fit against');
     // Same centre as the full bank (distances do not depend on it; only rounding does).
     const centredSq = Float32Array.from(keep, (r) => mb.centring.centredSq[r]);
-    const nn = await nearestNeighbours(be, selectImageRows(q, js, hw), selectRows(mb.bank, keep), 1, { centring: { centre: mb.centring.centre, centredSq } });
+    const nn = await nearestNeighbours(be, selectImageRows(q, js, hw), selectRows(mb.bank, keep), 1, {
+      centring: { centre: mb.centring.centre, centredSq },
+    });
     js.forEach((j, s) => {
       for (let p = 0; p < hw; p++) maps[j * hw + p] = Math.sqrt(nn.dist2[s * hw + p]);
     });
@@ -218,15 +249,32 @@ async function leaveGroupOutDistances(be: ComputeBackend, input: CrossFitInput, 
   }
 
   // 2. The rows a fit without the group would have selected instead of the group's own.
-  const refills = owning.map((g) => ({ g, count: bankRowCount(patches.rows - imagesOf[g] * hw, input.bankOptions!) - (m - owned[g]) })).filter((r) => r.count > 0);
-  const orphans = mb.selection ? await orphanDistances(be, input, refills.map((r) => r.g), groupOfRow, rowGroup, owned, k) : undefined;
+  const refills = owning
+    .map((g) => ({ g, count: bankRowCount(patches.rows - imagesOf[g] * hw, input.bankOptions!) - (m - owned[g]) }))
+    .filter((r) => r.count > 0);
+  const orphans = mb.selection
+    ? await orphanDistances(
+        be,
+        input,
+        refills.map((r) => r.g),
+        groupOfRow,
+        rowGroup,
+        owned,
+        k,
+      )
+    : undefined;
   // Rows from the farthest from the bank to the nearest (the refill's candidates come from the top).
-  const byCoverage = mb.selection ? Int32Array.from(mb.selection.coverage2.keys()).sort((a, b) => mb.selection!.coverage2[b] - mb.selection!.coverage2[a]) : new Int32Array(0);
+  const byCoverage = mb.selection
+    ? Int32Array.from(mb.selection.coverage2.keys()).sort(
+        (a, b) => mb.selection!.coverage2[b] - mb.selection!.coverage2[a],
+      )
+    : new Int32Array(0);
   for (const g of owning) {
     checkAbort();
     const js = byGroup.get(g)!;
     const count = refills.find((r) => r.g === g)?.count ?? 0;
-    const added = count > 0 ? await refillRows(be, input, g, groupOfRow, count, orphans?.get(g), byCoverage) : new Int32Array(0);
+    const added =
+      count > 0 ? await refillRows(be, input, g, groupOfRow, count, orphans?.get(g), byCoverage) : new Int32Array(0);
     if (added.length) {
       const rows = await projectRows(be, mb, selectRows(patches, added));
       const nn = await nearestNeighbours(be, selectImageRows(q, js, hw), rows, 1);
@@ -245,7 +293,15 @@ async function leaveGroupOutDistances(be: ComputeBackend, input: CrossFitInput, 
  * not. One search for all groups owning fewer than `k` rows (the first foreign of k neighbours is the
  * nearest foreign row), one per group owning more.
  */
-async function orphanDistances(be: ComputeBackend, input: CrossFitInput, groups: number[], groupOfRow: (r: number) => number, rowGroup: Int32Array, owned: Int32Array, k: number): Promise<Map<number, { rows: number[]; dist2: Float32Array }>> {
+async function orphanDistances(
+  be: ComputeBackend,
+  input: CrossFitInput,
+  groups: number[],
+  groupOfRow: (r: number) => number,
+  rowGroup: Int32Array,
+  owned: Int32Array,
+  k: number,
+): Promise<Map<number, { rows: number[]; dist2: Float32Array }>> {
   const mb = input.bank!;
   const sel = mb.selection!;
   const space = (rows: ArrayLike<number>) => selectionRows(be, input, rows);
@@ -284,7 +340,15 @@ async function orphanDistances(be: ComputeBackend, input: CrossFitInput, groups:
 }
 
 /** Rows (patch-matrix indices, none of group g's, none in the bank) that replace g's bank rows. */
-async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, groupOfRow: (r: number) => number, count: number, orphans: { rows: number[]; dist2: Float32Array } | undefined, byCoverage: Int32Array): Promise<Int32Array> {
+async function refillRows(
+  be: ComputeBackend,
+  input: CrossFitInput,
+  g: number,
+  groupOfRow: (r: number) => number,
+  count: number,
+  orphans: { rows: number[]; dist2: Float32Array } | undefined,
+  byCoverage: Int32Array,
+): Promise<Int32Array> {
   const mb = input.bank!;
   const sel = mb.selection;
   const total = input.patches!.rows;
@@ -294,7 +358,10 @@ async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, g
     for (const r of mb.sourceRows!) inBank[r] = 1;
     const pool: number[] = [];
     for (let r = 0; r < total; r++) if (!inBank[r] && groupOfRow(r) !== g) pool.push(r);
-    return Int32Array.from(sampleIndices(pool.length, Math.min(count, pool.length), mulberry32(input.seed ^ (g + 1))), (i) => pool[i]);
+    return Int32Array.from(
+      sampleIndices(pool.length, Math.min(count, pool.length), mulberry32(input.seed ^ (g + 1))),
+      (i) => pool[i],
+    );
   }
   const orphanRows = orphans?.rows ?? [];
   const isOrphan = new Uint8Array(total);
@@ -321,7 +388,10 @@ async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, g
   const candAvailable = candMind.reduce((a, v) => a + (v > 0 ? 1 : 0), 0);
   if (candAvailable >= count || tau <= 0) {
     if (candAvailable === 0) return new Int32Array(0);
-    const ext = await extendGreedy(be, await selectionRows(be, input, cand), Math.min(count, candAvailable), { mind: Float32Array.from(candMind), chunk: count });
+    const ext = await extendGreedy(be, await selectionRows(be, input, cand), Math.min(count, candAvailable), {
+      mind: Float32Array.from(candMind),
+      chunk: count,
+    });
     let farthest = -Infinity;
     for (const v of ext.coverage2) if (v > farthest) farthest = v;
     if (tau <= 0 || farthest > tau) return Int32Array.from(ext.indices, (i) => cand[i]);
@@ -332,12 +402,19 @@ async function refillRows(be: ComputeBackend, input: CrossFitInput, g: number, g
   let available = 0;
   for (const v of mind) if (v > 0) available++;
   if (available === 0) return new Int32Array(0);
-  const { indices } = await extendGreedy(be, await selectionRows(be, input, 'all'), Math.min(count, available), { mind, chunk: count });
+  const { indices } = await extendGreedy(be, await selectionRows(be, input, 'all'), Math.min(count, available), {
+    mind,
+    chunk: count,
+  });
   return indices;
 }
 
 /** Patch rows (by index) in the greedy selection's space: the bank's space, then the selection's projection. */
-async function selectionRows(be: ComputeBackend, input: CrossFitInput, rows: ArrayLike<number> | 'all'): Promise<Matrix> {
+async function selectionRows(
+  be: ComputeBackend,
+  input: CrossFitInput,
+  rows: ArrayLike<number> | 'all',
+): Promise<Matrix> {
   const mb = input.bank!;
   const x = await projectRows(be, mb, rows === 'all' ? input.patches! : selectRows(input.patches!, rows));
   const w = mb.selection?.projection;
@@ -347,7 +424,8 @@ async function selectionRows(be: ComputeBackend, input: CrossFitInput, rows: Arr
 /** The rows of the given images (each `hw` consecutive rows), in that order. */
 function selectImageRows(x: Matrix, images: ArrayLike<number>, hw: number): Matrix {
   const out = matrix(images.length * hw, x.cols);
-  for (let j = 0; j < images.length; j++) out.data.set(x.data.subarray(images[j] * hw * x.cols, (images[j] + 1) * hw * x.cols), j * hw * x.cols);
+  for (let j = 0; j < images.length; j++)
+    out.data.set(x.data.subarray(images[j] * hw * x.cols, (images[j] + 1) * hw * x.cols), j * hw * x.cols);
   return out;
 }
 

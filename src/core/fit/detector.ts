@@ -12,7 +12,13 @@
  * Getting pixels to feature maps (preprocessing, backbone) and writing the ONNX file are the caller's.
  */
 import { XrayError } from '../errors';
-import { type CalibrationMethod, calibrateFromUnseen, centreMaps, type MapCentring, type UnseenScores } from './calibrate';
+import {
+  type CalibrationMethod,
+  calibrateFromUnseen,
+  centreMaps,
+  type MapCentring,
+  type UnseenScores,
+} from './calibrate';
 import { combineScores, type Standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type CrossFitOptions, crossFittedScores } from './crossfit';
@@ -49,7 +55,15 @@ export interface DetectorRecipe {
 export const DEFAULT_RECIPE: DetectorRecipe = {
   tap: 'block_10_expand_relu',
   global: { enabled: true, log1p: true, shrinkage: 'ledoit-wolf', weight: 1 },
-  local: { enabled: true, coresetRatio: 0.01, minBankRows: 1000, sampling: 'greedy', projectTo: 0, selectionProjectTo: 128, weight: 1 },
+  local: {
+    enabled: true,
+    coresetRatio: 0.01,
+    minBankRows: 1000,
+    sampling: 'greedy',
+    projectTo: 0,
+    selectionProjectTo: 128,
+    weight: 1,
+  },
   thresholdQuantile: 0.95,
   seed: 0,
 };
@@ -126,7 +140,10 @@ export class TrainingSet {
   private groupLabels: string[] = [];
 
   /** `expectedImages` sizes the patch buffer up front (it grows when more arrive). */
-  constructor(readonly recipe: DetectorRecipe, private readonly expectedImages = 0) {}
+  constructor(
+    readonly recipe: DetectorRecipe,
+    private readonly expectedImages = 0,
+  ) {}
 
   get images(): number {
     return this.imageCount;
@@ -143,19 +160,26 @@ export class TrainingSet {
 
   async add(be: ComputeBackend, maps: FeatureMaps, groups?: readonly string[]): Promise<void> {
     if (maps.n === 0) return;
-    if (groups && groups.length !== maps.n) throw new XrayError('INTERNAL', `${groups.length} group labels for ${maps.n} images`);
+    if (groups && groups.length !== maps.n)
+      throw new XrayError('INTERNAL', `${groups.length} group labels for ${maps.n} images`);
     const { c, h, w } = maps;
     if (!this.mapShape) this.mapShape = { c, h, w };
     else if (this.mapShape.c !== c || this.mapShape.h !== h || this.mapShape.w !== w) {
       const s = this.mapShape;
-      throw new XrayError('MODEL_INPUT_MISMATCH', `training feature maps differ in shape: [${s.c},${s.h},${s.w}] vs [${c},${h},${w}]`);
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `training feature maps differ in shape: [${s.c},${s.h},${s.w}] vs [${c},${h},${w}]`,
+      );
     }
-    if (this.recipe.global.enabled) this.pooledParts.push(await meanStdPool(be, maps, { log1p: this.recipe.global.log1p }));
+    if (this.recipe.global.enabled)
+      this.pooledParts.push(await meanStdPool(be, maps, { log1p: this.recipe.global.log1p }));
     if (this.recipe.local.enabled) {
       const rows = await patchRows(be, maps);
       const need = (this.rowCount + rows.rows) * c;
       if (!this.patchData || this.patchData.length < need) {
-        const grown = new Float32Array(Math.max(need, Math.ceil(this.expectedImages * h * w * c), this.patchData ? 2 * this.patchData.length : 0));
+        const grown = new Float32Array(
+          Math.max(need, Math.ceil(this.expectedImages * h * w * c), this.patchData ? 2 * this.patchData.length : 0),
+        );
         if (this.patchData) grown.set(this.patchData.subarray(0, this.rowCount * c));
         this.patchData = grown;
       }
@@ -188,22 +212,33 @@ function checkAbort(signal?: AbortSignal): void {
 }
 
 function checkMaps(batches: FeatureMaps[], what: string): void {
-  if (batches.length === 0 || batches.every((b) => b.n === 0)) throw new XrayError('INTERNAL', `no ${what} feature maps`);
+  if (batches.length === 0 || batches.every((b) => b.n === 0))
+    throw new XrayError('INTERNAL', `no ${what} feature maps`);
   const { c, h, w } = batches[0];
   for (const b of batches) {
-    if (b.c !== c || b.h !== h || b.w !== w) throw new XrayError('MODEL_INPUT_MISMATCH', `${what} feature maps differ in shape: [${c},${h},${w}] vs [${b.c},${b.h},${b.w}]`);
+    if (b.c !== c || b.h !== h || b.w !== w)
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `${what} feature maps differ in shape: [${c},${h},${w}] vs [${b.c},${b.h},${b.w}]`,
+      );
   }
 }
 
 /** Scores images given as batches of feature maps of the recipe's tap. */
-export async function scoreWithDetector(be: ComputeBackend, det: FittedDetector, batches: FeatureMaps[], opts: { keepMaps?: boolean } = {}): Promise<DetectorScores> {
+export async function scoreWithDetector(
+  be: ComputeBackend,
+  det: FittedDetector,
+  batches: FeatureMaps[],
+  opts: { keepMaps?: boolean } = {},
+): Promise<DetectorScores> {
   checkMaps(batches, 'scored');
   const r = det.recipe;
   const global: number[] = [];
   const local: number[] = [];
   const maps: Float32Array[] = [];
   for (const b of batches) {
-    if (det.gaussian) global.push(...(await gaussianScores(be, det.gaussian, await meanStdPool(be, b, { log1p: r.global.log1p }))));
+    if (det.gaussian)
+      global.push(...(await gaussianScores(be, det.gaussian, await meanStdPool(be, b, { log1p: r.global.log1p }))));
     if (det.bank) {
       const d = await patchDistances(be, det.bank, await patchRows(be, b));
       local.push(...meanPerImage(d, b.h * b.w));
@@ -213,7 +248,9 @@ export async function scoreWithDetector(be: ComputeBackend, det: FittedDetector,
   const parts = [];
   if (det.gaussian && det.globalStd) parts.push({ scores: global, std: det.globalStd, weight: r.global.weight });
   if (det.bank && det.localStd) parts.push({ scores: local, std: det.localStd, weight: r.local.weight });
-  const out: DetectorScores = { score: parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local) };
+  const out: DetectorScores = {
+    score: parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local),
+  };
   if (det.gaussian) out.global = Float32Array.from(global);
   if (det.bank) out.local = Float32Array.from(local);
   if (opts.keepMaps && maps.length) {
@@ -274,9 +311,18 @@ export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Fl
 export type CalibrationSource = FeatureMaps[] | ({ method: 'cross-fit' } & CrossFitOptions);
 
 /** Fits on `train` feature maps (one group per batch entry in `groups` when given) and calibrates. */
-export async function fitDetector(be: ComputeBackend, train: FeatureMaps[], calibration: CalibrationSource, recipe: DetectorRecipe = DEFAULT_RECIPE, hooks: FitHooks & { groups?: readonly string[][] } = {}): Promise<FittedDetector> {
+export async function fitDetector(
+  be: ComputeBackend,
+  train: FeatureMaps[],
+  calibration: CalibrationSource,
+  recipe: DetectorRecipe = DEFAULT_RECIPE,
+  hooks: FitHooks & { groups?: readonly string[][] } = {},
+): Promise<FittedDetector> {
   checkMaps(train, 'training');
-  const set = new TrainingSet(recipe, train.reduce((a, b) => a + b.n, 0));
+  const set = new TrainingSet(
+    recipe,
+    train.reduce((a, b) => a + b.n, 0),
+  );
   for (let i = 0; i < train.length; i++) {
     checkAbort(hooks.signal);
     await set.add(be, train[i], hooks.groups?.[i]);
@@ -285,9 +331,15 @@ export async function fitDetector(be: ComputeBackend, train: FeatureMaps[], cali
 }
 
 /** Fits on an accumulated TrainingSet (then cleared) and calibrates (see CalibrationSource). */
-export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calibration: CalibrationSource, hooks: FitHooks = {}): Promise<FittedDetector> {
+export async function fitTrainingSet(
+  be: ComputeBackend,
+  set: TrainingSet,
+  calibration: CalibrationSource,
+  hooks: FitHooks = {},
+): Promise<FittedDetector> {
   const recipe = set.recipe;
-  if (!recipe.global.enabled && !recipe.local.enabled) throw new XrayError('INTERNAL', 'the recipe enables neither the global nor the local detector');
+  if (!recipe.global.enabled && !recipe.local.enabled)
+    throw new XrayError('INTERNAL', 'the recipe enables neither the global nor the local detector');
   if (set.images < 2) throw new XrayError('INTERNAL', `fitting needs at least 2 training images, got ${set.images}`);
   const shape = set.shape!;
   const heldOut = Array.isArray(calibration) ? calibration : undefined;
@@ -295,13 +347,20 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
     checkMaps(heldOut, 'calibration');
     const cal0 = heldOut.find((b) => b.n > 0)!;
     if (cal0.c !== shape.c || cal0.h !== shape.h || cal0.w !== shape.w) {
-      throw new XrayError('MODEL_INPUT_MISMATCH', `calibration feature maps [${cal0.c},${cal0.h},${cal0.w}] differ from the training maps [${shape.c},${shape.h},${shape.w}]`);
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `calibration feature maps [${cal0.c},${cal0.h},${cal0.w}] differ from the training maps [${shape.c},${shape.h},${shape.w}]`,
+      );
     }
   } else if (new Set(set.groups).size < 2) {
     throw new XrayError('INTERNAL', 'cross-fitting needs training images of at least 2 groups');
   }
   const progress = (stage: FitProgress['stage'], fraction: number) => hooks.onProgress?.({ stage, fraction });
-  const det: FittedDetector = { recipe, threshold: 0, calibration: { min: 0, max: 0, count: 0, method: heldOut ? 'held-out' : 'cross-fit', rank: 0 } };
+  const det: FittedDetector = {
+    recipe,
+    threshold: 0,
+    calibration: { min: 0, max: 0, count: 0, method: heldOut ? 'held-out' : 'cross-fit', rank: 0 },
+  };
 
   const pooled = recipe.global.enabled ? set.pooled() : undefined;
   if (pooled) {
@@ -362,7 +421,11 @@ export async function fitTrainingSet(be: ComputeBackend, set: TrainingSet, calib
     delete det.bank.sourceRows;
     delete det.bank.selection;
   }
-  const c = calibrateFromUnseen(unseen, { global: recipe.global.weight, local: recipe.local.weight }, recipe.thresholdQuantile);
+  const c = calibrateFromUnseen(
+    unseen,
+    { global: recipe.global.weight, local: recipe.local.weight },
+    recipe.thresholdQuantile,
+  );
   det.globalStd = c.globalStd;
   det.localStd = c.localStd;
   if (det.bank) {

@@ -7,7 +7,13 @@
 import type { BackboneManifest } from '../model/backbone';
 import { MANIFEST_SCHEMA, type ModelManifest } from '../model/manifest';
 import { composeModels } from '../onnx/compose';
-import { type CalibrationInfo, type MapCentring, describeFalseAlarm, falseAlarmRate, smallCalibrationWarning } from './calibrate';
+import {
+  type CalibrationInfo,
+  type MapCentring,
+  describeFalseAlarm,
+  falseAlarmRate,
+  smallCalibrationWarning,
+} from './calibrate';
 import type { FittedDetector } from './detector';
 import { buildDetectorHead } from './head';
 
@@ -39,7 +45,12 @@ export function contentStamp(bytes: Uint8Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-export function exportDetector(det: FittedDetector, backbone: BackboneManifest & { preprocessing: ModelManifest['preprocessing'] }, backboneBytes: Uint8Array, info: ExportInfo): ExportedModel {
+export function exportDetector(
+  det: FittedDetector,
+  backbone: BackboneManifest & { preprocessing: ModelManifest['preprocessing'] },
+  backboneBytes: Uint8Array,
+  info: ExportInfo,
+): ExportedModel {
   const r = det.recipe;
   const head = buildDetectorHead(det, { stride: info.stride, blurSigma: 4 });
   const outputs = ['pred_score', ...(det.bank ? ['anomaly_map'] : [])];
@@ -56,7 +67,9 @@ export function exportDetector(det: FittedDetector, backbone: BackboneManifest &
     min,
     // A degenerate calibration set (identical scores) still needs a range to normalise by.
     max: max > min ? max : min + 1,
-    ...(det.pixelThreshold !== undefined && Number.isFinite(det.pixelThreshold) ? { pixelThreshold: det.pixelThreshold } : {}),
+    ...(det.pixelThreshold !== undefined && Number.isFinite(det.pixelThreshold)
+      ? { pixelThreshold: det.pixelThreshold }
+      : {}),
     source: calibrationSource(det),
   };
   const crossFit = det.calibration.method === 'cross-fit';
@@ -118,7 +131,8 @@ export function calibrationInfo(det: FittedDetector): CalibrationInfo {
 }
 
 function ordinal(k: number): string {
-  const s = k % 100 >= 11 && k % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[k % 10] ?? 'th';
+  const s =
+    k % 100 >= 11 && k % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[k % 10] ?? 'th');
   return `${k}${s}`;
 }
 
@@ -132,14 +146,23 @@ export function calibrationSource(det: FittedDetector): string {
     ...(det.gaussian ? [`Gaussian refitted ${c.folds} times`] : []),
     ...(det.bank ? ["memory bank without the group's rows, re-selected to full size"] : []),
   ];
-  const scores = c.method === 'cross-fit' ? `cross-fitted scores of normal images, each scored by a detector fitted without its patient group (${how.join('; ')})` : 'scores of held-out normal images';
+  const scores =
+    c.method === 'cross-fit'
+      ? `cross-fitted scores of normal images, each scored by a detector fitted without its patient group (${how.join('; ')})`
+      : 'scores of held-out normal images';
   const warning = smallCalibrationWarning(c.count, q);
-  return [
-    `Threshold for ${Math.round(q * 1000) / 10}% specificity: ${which} ${scores} (rank ⌈(n+1)·${q}⌉, capped at n)`,
-    'min/max: their range',
-    ...(det.pixelThreshold !== undefined ? [`pixel threshold: 99th percentile of their ${det.mapCentring ? 'per-position centred, ' : ''}standardised patch distances`] : []),
-    `expected false alarms: ${describeFalseAlarm(falseAlarmRate(c.count, q))}`,
-  ].join('; ') + `.${warning ? ` ${warning}` : ''}`;
+  return (
+    [
+      `Threshold for ${Math.round(q * 1000) / 10}% specificity: ${which} ${scores} (rank ⌈(n+1)·${q}⌉, capped at n)`,
+      'min/max: their range',
+      ...(det.pixelThreshold !== undefined
+        ? [
+            `pixel threshold: 99th percentile of their ${det.mapCentring ? 'per-position centred, ' : ''}standardised patch distances`,
+          ]
+        : []),
+      `expected false alarms: ${describeFalseAlarm(falseAlarmRate(c.count, q))}`,
+    ].join('; ') + `.${warning ? ` ${warning}` : ''}`
+  );
 }
 
 /** The per-position centring in a few numbers (the arrays are in the ONNX file, as `map.offset` and `map.scale`). */
@@ -152,7 +175,13 @@ function describeCentring(c: MapCentring): { positions: number; offset: [number,
 function describeRecipe(det: FittedDetector): string {
   const r = det.recipe;
   const parts: string[] = [];
-  if (det.gaussian) parts.push(`Gaussian of per-channel mean+std of ${r.global.log1p ? 'log(1+x)' : 'x'} (${det.gaussian.dim} dims)`);
-  if (det.bank) parts.push(`PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset of ${+(r.local.coresetRatio * 100).toFixed(3)}%, at least ${r.local.minBankRows} rows)`);
-  return parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '');
+  if (det.gaussian)
+    parts.push(`Gaussian of per-channel mean+std of ${r.global.log1p ? 'log(1+x)' : 'x'} (${det.gaussian.dim} dims)`);
+  if (det.bank)
+    parts.push(
+      `PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset of ${+(r.local.coresetRatio * 100).toFixed(3)}%, at least ${r.local.minBankRows} rows)`,
+    );
+  return (
+    parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '')
+  );
 }

@@ -24,13 +24,19 @@ export function addMeanStdPool(g: GraphBuilder, x: string, opts: { log1p?: boole
   const v = opts.log1p ? g.op('Log', [g.op('Add', [x, g.constant(new Float32Array([1]), [])])]) : x;
   const mean = g.op('ReduceMean', [v], axes);
   const meanSq = g.op('ReduceMean', [g.op('Mul', [v, v])], axes);
-  const variance = g.op('Max', [g.op('Sub', [meanSq, g.op('Mul', [mean, mean])]), g.constant(new Float32Array([0]), [])]);
+  const variance = g.op('Max', [
+    g.op('Sub', [meanSq, g.op('Mul', [mean, mean])]),
+    g.constant(new Float32Array([0]), []),
+  ]);
   return g.op('Concat', [mean, g.op('Sqrt', [variance])], { axis: 1 });
 }
 
 /** Appends 3x3-averaged patch rows of `x` ([N,C,H,W]) to a graph; returns the [N*H*W, C] output name. */
 export function addPatchRows(g: GraphBuilder, x: string, opts: { aggregate?: boolean } = {}): string {
-  const agg = opts.aggregate === false ? x : g.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 });
+  const agg =
+    opts.aggregate === false
+      ? x
+      : g.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 });
   const nhwc = g.op('Transpose', [agg], { perm: [0, 2, 3, 1] });
   const shape = g.op('Shape', [x]);
   const c = g.op('Slice', [shape, g.constant(new BigInt64Array([1n]), [1]), g.constant(new BigInt64Array([2n]), [1])]);
@@ -64,7 +70,11 @@ function batches(maps: FeatureMaps, step: number): { start: number; end: number;
 }
 
 /** [n, 2C]: per-channel mean then per-channel standard deviation over all positions. */
-export async function meanStdPool(be: ComputeBackend, maps: FeatureMaps, opts: { log1p?: boolean } = {}): Promise<Matrix> {
+export async function meanStdPool(
+  be: ComputeBackend,
+  maps: FeatureMaps,
+  opts: { log1p?: boolean } = {},
+): Promise<Matrix> {
   const log1p = opts.log1p ?? false;
   const out = matrix(maps.n, 2 * maps.c);
   for (const b of batches(maps, 64)) {
@@ -75,7 +85,11 @@ export async function meanStdPool(be: ComputeBackend, maps: FeatureMaps, opts: {
 }
 
 /** [n*h*w, C] patch rows, image-major then row-major positions. */
-export async function patchRows(be: ComputeBackend, maps: FeatureMaps, opts: { aggregate?: boolean } = {}): Promise<Matrix> {
+export async function patchRows(
+  be: ComputeBackend,
+  maps: FeatureMaps,
+  opts: { aggregate?: boolean } = {},
+): Promise<Matrix> {
   const aggregate = opts.aggregate ?? true;
   const hw = maps.h * maps.w;
   const out = matrix(maps.n * hw, maps.c);

@@ -28,7 +28,16 @@ import { FeatureExtractor } from './backbone';
 import type { CalibrationInfo } from './calibrate';
 import { type ComputeBackend, f32 } from './compute';
 import { DEFAULT_CROSS_FIT, foldCount } from './crossfit';
-import { type CalibrationSource, DEFAULT_RECIPE, type DetectorRecipe, type FittedDetector, fitTrainingSet, scoreTolerances, scoreWithDetector, TrainingSet } from './detector';
+import {
+  type CalibrationSource,
+  DEFAULT_RECIPE,
+  type DetectorRecipe,
+  type FittedDetector,
+  fitTrainingSet,
+  scoreTolerances,
+  scoreWithDetector,
+  TrainingSet,
+} from './detector';
 import { calibrationInfo, exportDetector } from './export';
 import type { FeatureMaps } from './features';
 import { bankRowCount } from './patchcore';
@@ -143,16 +152,23 @@ function checkAbort(signal?: AbortSignal): void {
 export function fitRequestProblems(req: FitModelRequest): string[] {
   const problems: string[] = [];
   if (typeof req.modelId !== 'string' || !new RegExp(MODEL_ID_PATTERN).test(req.modelId)) {
-    problems.push(`the model id must be letters, digits, '.', '_' or '-' (at most 100, starting with a letter or digit); got ${JSON.stringify(req.modelId)}`);
+    problems.push(
+      `the model id must be letters, digits, '.', '_' or '-' (at most 100, starting with a letter or digit); got ${JSON.stringify(req.modelId)}`,
+    );
   }
-  if (!Array.isArray(req.files) || req.files.some((f) => typeof f !== 'string')) problems.push('files must be a list of file paths');
+  if (!Array.isArray(req.files) || req.files.some((f) => typeof f !== 'string'))
+    problems.push('files must be a list of file paths');
   if (typeof req.outDir !== 'string' || !req.outDir) problems.push('an output folder is needed');
   const frac = req.calibrationFraction;
-  if (frac !== undefined && !(typeof frac === 'number' && frac >= 0.05 && frac <= 0.5)) problems.push(`the calibration fraction must be between 0.05 and 0.5; got ${frac}`);
+  if (frac !== undefined && !(typeof frac === 'number' && frac >= 0.05 && frac <= 0.5))
+    problems.push(`the calibration fraction must be between 0.05 and 0.5; got ${frac}`);
   const ratio = req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio;
-  if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) problems.push(`the memory-bank (coreset) ratio must be in (0, 1], e.g. 0.01; got ${ratio}`);
-  if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind)) problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
-  if (!req.limits || !(req.limits.maxFileBytes > 0) || !(req.limits.maxPixels > 0)) problems.push('decode limits must give positive maxFileBytes and maxPixels');
+  if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1))
+    problems.push(`the memory-bank (coreset) ratio must be in (0, 1], e.g. 0.01; got ${ratio}`);
+  if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind))
+    problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
+  if (!req.limits || !(req.limits.maxFileBytes > 0) || !(req.limits.maxPixels > 0))
+    problems.push('decode limits must give positive maxFileBytes and maxPixels');
   return problems;
 }
 
@@ -163,20 +179,33 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const problems = fitRequestProblems(req);
   if (problems.length) throw new XrayError('MODEL_INVALID', `Cannot fit: ${problems.join('; ')}.`);
   const files = [...new Set(req.files)];
-  if (files.length === 0) throw new XrayError('EMPTY_FILE', `There are no images to fit on: fitting needs at least ${MIN_FIT_IMAGES} normal images.`);
-  if (!(await io.files.isDirectory(req.outDir).catch(() => false))) throw new XrayError('MODEL_INVALID', `The output folder ${req.outDir} does not exist.`);
+  if (files.length === 0)
+    throw new XrayError(
+      'EMPTY_FILE',
+      `There are no images to fit on: fitting needs at least ${MIN_FIT_IMAGES} normal images.`,
+    );
+  if (!(await io.files.isDirectory(req.outDir).catch(() => false)))
+    throw new XrayError('MODEL_INVALID', `The output folder ${req.outDir} does not exist.`);
   const onnxPath = join(req.outDir, `${req.modelId}.onnx`);
   const manifestPath = join(req.outDir, `${req.modelId}${MANIFEST_SUFFIX}`);
   if (!req.overwrite) {
     for (const p of [onnxPath, manifestPath]) {
-      if (await io.files.exists(p)) throw new XrayError('MODEL_INVALID', `${basename(p)} already exists in ${req.outDir}; choose another model id or allow overwriting.`);
+      if (await io.files.exists(p))
+        throw new XrayError(
+          'MODEL_INVALID',
+          `${basename(p)} already exists in ${req.outDir}; choose another model id or allow overwriting.`,
+        );
     }
   }
   const kind = req.kind ?? 'combined';
   const base: DetectorRecipe = hooks.recipe ?? {
     ...DEFAULT_RECIPE,
     global: { ...DEFAULT_RECIPE.global, enabled: kind !== 'patchcore' },
-    local: { ...DEFAULT_RECIPE.local, enabled: kind !== 'gaussian', coresetRatio: req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio },
+    local: {
+      ...DEFAULT_RECIPE.local,
+      enabled: kind !== 'gaussian',
+      coresetRatio: req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio,
+    },
   };
 
   const skipped: SkippedImage[] = [];
@@ -217,22 +246,41 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const backbone = await readBackbone(io, backbonePath);
   const backboneOnnx = safeRelativePath(backbone.onnx);
   if (!backboneOnnx.ok) throw new XrayError('MODEL_INVALID', `The backbone manifest's onnx ${backboneOnnx.reason}.`);
-  const backboneBytes = await io.files.readFile(join(dirname(backbonePath), ...backboneOnnx.path.split('/')), Number.MAX_SAFE_INTEGER).catch((err: unknown) => {
-    throw new XrayError('MODEL_NOT_FOUND', `The backbone's ONNX file ${backbone.onnx} cannot be read.`, String(err));
-  });
+  const backboneBytes = await io.files
+    .readFile(join(dirname(backbonePath), ...backboneOnnx.path.split('/')), Number.MAX_SAFE_INTEGER)
+    .catch((err: unknown) => {
+      throw new XrayError('MODEL_NOT_FOUND', `The backbone's ONNX file ${backbone.onnx} cannot be read.`, String(err));
+    });
   // The detector reads the tap the backbone manifest names.
   recipe = { ...base, tap: backbone.tap };
-  const extractor = await FeatureExtractor.open(io.compute, backbone, backboneBytes, `backbone:${backbone.id}:${req.jobId}`);
-  if (extractor.shape.c === 0) throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' has no channels.`);
+  const extractor = await FeatureExtractor.open(
+    io.compute,
+    backbone,
+    backboneBytes,
+    `backbone:${backbone.id}:${req.jobId}`,
+  );
+  if (extractor.shape.c === 0)
+    throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' has no channels.`);
   checkAbort(signal);
 
   // 2. Images -> features. Held-out calibration files (if any) come first, so their maps are complete
   // before training.
   const heldOut = req.calibrationFraction !== undefined;
-  const { held, rest } = heldOut ? groupedHoldout(files, subjectKey, Math.min(files.length, Math.max(2, Math.round(files.length * req.calibrationFraction!))), recipe.seed) : { held: [], rest: files };
+  const { held, rest } = heldOut
+    ? groupedHoldout(
+        files,
+        subjectKey,
+        Math.min(files.length, Math.max(2, Math.round(files.length * req.calibrationFraction!))),
+        recipe.seed,
+      )
+    : { held: [], rest: files };
   // Whole patients only, so possibly fewer than asked for: exactly the held files calibrate.
   const calTarget = held.length;
-  if (heldOut && calTarget < 2) throw new XrayError('MODEL_INVALID', `Cannot hold out ${Math.round(files.length * req.calibrationFraction!)} of ${files.length} images without splitting a patient (file names tell patients apart); leave out the calibration fraction to cross-fit instead.`);
+  if (heldOut && calTarget < 2)
+    throw new XrayError(
+      'MODEL_INVALID',
+      `Cannot hold out ${Math.round(files.length * req.calibrationFraction!)} of ${files.length} images without splitting a patient (file names tell patients apart); leave out the calibration fraction to cross-fit instead.`,
+    );
   const ordered = [...held, ...rest];
   // Patients for cross-fitting; when the names tell none apart (one group), each file is its own.
   const groupOf = new Set(files.map(subjectKey)).size >= 2 ? subjectKey : (f: string) => f;
@@ -314,7 +362,11 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
         await set.add(io.compute, { ...maps, n, data }, groups.splice(0));
       }
     }
-    report('features', Math.min(1, (b + BATCH) / ordered.length), `Features of ${Math.min(ordered.length, b + BATCH)} of ${ordered.length} images${skipped.length ? ` (${skipped.length} skipped)` : ''}`);
+    report(
+      'features',
+      Math.min(1, (b + BATCH) / ordered.length),
+      `Features of ${Math.min(ordered.length, b + BATCH)} of ${ordered.length} images${skipped.length ? ` (${skipped.length} skipped)` : ''}`,
+    );
   }
   await pending;
   if (usedFiles < MIN_FIT_IMAGES) throw tooFew(files.length, skipped);
@@ -324,12 +376,15 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const stageMessage: Record<string, string> = {
     gaussian: `Fitting the Gaussian on ${set.images} images`,
     coreset: `Selecting the memory bank (${bankRowCount(set.images * extractor.shape.h * extractor.shape.w, { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows })} of ${set.images * extractor.shape.h * extractor.shape.w} patches)`,
-    calibrate: heldOut ? `Calibrating on ${calImages} held-out images` : `Cross-fitting the threshold on ${Math.min(set.images, DEFAULT_CROSS_FIT.maxImages)} images`,
+    calibrate: heldOut
+      ? `Calibrating on ${calImages} held-out images`
+      : `Cross-fitting the threshold on ${Math.min(set.images, DEFAULT_CROSS_FIT.maxImages)} images`,
   };
   const source: CalibrationSource = heldOut ? calibration : { method: 'cross-fit' };
   const det = await fitTrainingSet(io.compute, set, source, {
     signal,
-    onProgress: (p) => report(p.stage === 'pool' ? 'gaussian' : p.stage, p.fraction, stageMessage[p.stage] ?? p.stage, p.fraction === 0),
+    onProgress: (p) =>
+      report(p.stage === 'pool' ? 'gaussian' : p.stage, p.fraction, stageMessage[p.stage] ?? p.stage, p.fraction === 0),
   }).catch((err: unknown) => {
     throw err instanceof XrayError && err.code === 'CANCELLED' ? cancelled() : err;
   });
@@ -352,10 +407,14 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   // Our own manifest must pass the validation every loader applies.
   parseManifest(JSON.stringify(model.manifest), manifestPath);
   checkAbort(signal);
-  await writeAtomically(io.files, [
-    { path: onnxPath, bytes: model.onnx },
-    { path: manifestPath, bytes: JSON.stringify(model.manifest, null, 2) + '\n' },
-  ], signal);
+  await writeAtomically(
+    io.files,
+    [
+      { path: onnxPath, bytes: model.onnx },
+      { path: manifestPath, bytes: JSON.stringify(model.manifest, null, 2) + '\n' },
+    ],
+    signal,
+  );
   report('export', 1, `Wrote ${basename(onnxPath)}`, true);
   return {
     manifestPath,
@@ -365,7 +424,13 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     calibration: {
       ...calibrationInfo(det),
       // Only here, for the user's report and log: file names can name patients, so never in the manifest.
-      ...(det.calibration.highest ? { mostUnusual: det.calibration.highest.slice(0, 3).map((h) => ({ path: trainPaths[h.image], score: h.score })) } : {}),
+      ...(det.calibration.highest
+        ? {
+            mostUnusual: det.calibration.highest
+              .slice(0, 3)
+              .map((h) => ({ path: trainPaths[h.image], score: h.score })),
+          }
+        : {}),
     },
     memoryBank: { rows: det.bank?.bank.rows ?? 0, dims: det.bank?.bank.cols ?? 0 },
     fitMs: now() - t0,
@@ -376,7 +441,9 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
 function coresetSeconds(images: number, recipe: DetectorRecipe): number {
   const rows = images * 196;
   const selected = bankRowCount(rows, { coresetRatio: recipe.local.coresetRatio, minRows: recipe.local.minBankRows });
-  return recipe.local.sampling === 'greedy' ? 6.3e-10 * rows * selected * (recipe.local.selectionProjectTo || 384) + 1 : 1;
+  return recipe.local.sampling === 'greedy'
+    ? 6.3e-10 * rows * selected * (recipe.local.selectionProjectTo || 384) + 1
+    : 1;
 }
 
 /**
@@ -388,25 +455,39 @@ function coresetSeconds(images: number, recipe: DetectorRecipe): number {
 function calibrateSeconds(files: number, recipe: DetectorRecipe, fraction: number | undefined): number {
   if (fraction !== undefined) return 1 + 0.02 * files * fraction;
   const scored = Math.min(files, DEFAULT_CROSS_FIT.maxImages);
-  const refits = recipe.global.enabled ? foldCount(files, scored, scored) * (files < 768 ? 0.04 + 2e-4 * files : 0.6) : 0;
+  const refits = recipe.global.enabled
+    ? foldCount(files, scored, scored) * (files < 768 ? 0.04 + 2e-4 * files : 0.6)
+    : 0;
   return 1 + (recipe.local.enabled ? 0.03 * scored : 0) + refits;
 }
 
-const FS_REASONS: Record<string, string> = { ENOENT: 'it does not exist', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a folder', EIO: 'an I/O error' };
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  EIO: 'an I/O error',
+};
 
 /** Why a file was skipped: the XrayError of decoding or preprocessing, or the file-system error of reading. */
 function skipRecord(path: string, err: unknown): SkippedImage {
   if (err instanceof XrayError) return { path, code: err.code, message: err.message };
   const errno = (err as { code?: unknown })?.code;
-  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { path, code: errno, message: `${basename(path)} cannot be read: ${FS_REASONS[errno] ?? errno}.` };
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))
+    return { path, code: errno, message: `${basename(path)} cannot be read: ${FS_REASONS[errno] ?? errno}.` };
   const info = toErrorInfo(err);
   return { path, code: info.code, message: info.message };
 }
 
 /** `soFar`: reading stopped early, once too many files had failed for the rest to make up the minimum. */
 function tooFew(total: number, skipped: SkippedImage[], soFar = false): XrayError {
-  const examples = skipped.slice(0, 2).map((s) => s.message.replace(/\.$/, '')).join('; ');
-  const usable = soFar ? `fewer than ${MIN_FIT_IMAGES} of ${total} can be read` : `only ${total - skipped.length} of ${total} can be used`;
+  const examples = skipped
+    .slice(0, 2)
+    .map((s) => s.message.replace(/\.$/, ''))
+    .join('; ');
+  const usable = soFar
+    ? `fewer than ${MIN_FIT_IMAGES} of ${total} can be read`
+    : `only ${total - skipped.length} of ${total} can be used`;
   return new XrayError(
     'EMPTY_FILE',
     `Fitting needs at least ${MIN_FIT_IMAGES} readable normal images, but ${usable}${skipped.length ? ` (${skipped.length} unreadable${soFar ? ' so far' : ''}, e.g. ${examples})` : ''}. Nothing was written.`,
@@ -426,14 +507,26 @@ async function readBackbone(io: FitIO, path: string): Promise<BackboneManifest &
 
 function describeSource(files: string[]): string {
   const dirs = [...new Set(files.map((f) => dirname(f)))];
-  return dirs.length === 1 ? `the folder ${basename(dirs[0])}` : `${dirs.length} folders (${dirs.slice(0, 3).map((d) => basename(d)).join(', ')}${dirs.length > 3 ? ', ...' : ''})`;
+  return dirs.length === 1
+    ? `the folder ${basename(dirs[0])}`
+    : `${dirs.length} folders (${dirs
+        .slice(0, 3)
+        .map((d) => basename(d))
+        .join(', ')}${dirs.length > 3 ? ', ...' : ''})`;
 }
 
 /**
  * Runs the written bytes on the first calibration images and compares with the in-memory scores: a
  * model that would not reproduce what was fitted is never written.
  */
-async function verifyExport(be: ComputeBackend, onnx: Uint8Array, backbone: BackboneManifest, sample: { input: Float32Array; maps: FeatureMaps }, det: FittedDetector, key: string): Promise<void> {
+async function verifyExport(
+  be: ComputeBackend,
+  onnx: Uint8Array,
+  backbone: BackboneManifest,
+  sample: { input: Float32Array; maps: FeatureMaps },
+  det: FittedDetector,
+  key: string,
+): Promise<void> {
   const { channels, height, width, name } = backbone.input;
   const scores = await scoreWithDetector(be, det, [sample.maps]);
   const expected = scores.score;
@@ -442,12 +535,19 @@ async function verifyExport(be: ComputeBackend, onnx: Uint8Array, backbone: Back
     const out = await be.run(key, () => onnx, { [name]: f32(sample.input, [sample.maps.n, channels, height, width]) });
     got = out.pred_score.data as Float32Array;
   } catch (err) {
-    throw new XrayError('INTERNAL', `The exported model does not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}. Nothing was written.`, String(err));
+    throw new XrayError(
+      'INTERNAL',
+      `The exported model does not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}. Nothing was written.`,
+      String(err),
+    );
   }
   const tolerance = scoreTolerances(det, scores);
   for (let i = 0; i < expected.length; i++) {
     if (!(Math.abs(got[i] - expected[i]) <= tolerance[i])) {
-      throw new XrayError('INTERNAL', `The exported model scores ${got[i]} where the fitted detector scores ${expected[i]} (allowed difference ${tolerance[i].toPrecision(2)}); nothing was written.`);
+      throw new XrayError(
+        'INTERNAL',
+        `The exported model scores ${got[i]} where the fitted detector scores ${expected[i]} (allowed difference ${tolerance[i].toPrecision(2)}); nothing was written.`,
+      );
     }
   }
 }

@@ -52,13 +52,18 @@ export async function fitGaussian(be: ComputeBackend, x: Matrix, opts: GaussianO
   }
   const dual = d > n;
   // S = Xcᵀ Xc / n (primal, d x d) shares its non-zero spectrum with K = Xc Xcᵀ / n (dual, n x n).
-  const gram = dual ? Float64Array.from((await matmul(be, xc, transpose(xc))).data) : await centeredGram(be, xc, new Float32Array(d));
+  const gram = dual
+    ? Float64Array.from((await matmul(be, xc, transpose(xc))).data)
+    : await centeredGram(be, xc, new Float32Array(d));
   const m = dual ? n : d;
   let trace = 0;
   let frob2 = 0;
   for (let i = 0; i < m; i++) trace += gram[i * m + i] / n;
   for (let i = 0; i < gram.length; i++) frob2 += (gram[i] / n) ** 2;
-  const s = opts.shrinkage === undefined || opts.shrinkage === 'ledoit-wolf' ? ledoitWolf(n, d, trace, frob2, sumNorm4) : opts.shrinkage;
+  const s =
+    opts.shrinkage === undefined || opts.shrinkage === 'ledoit-wolf'
+      ? ledoitWolf(n, d, trace, frob2, sumNorm4)
+      : opts.shrinkage;
   if (!(s >= 0 && s <= 1)) throw new XrayError('INTERNAL', `shrinkage must be in [0, 1], got ${s}`);
   const mu = trace / d;
   const a = (1 - s) / n;
@@ -74,7 +79,8 @@ export async function fitGaussian(be: ComputeBackend, x: Matrix, opts: GaussianO
     precision = new Float32Array(d * d);
     for (let i = 0; i < d; i++) precision[i * d + i] = 1 / beta;
   } else {
-    if (!(beta > 0)) throw new XrayError('INTERNAL', `with ${n} samples in ${d} dimensions the covariance needs shrinkage > 0`);
+    if (!(beta > 0))
+      throw new XrayError('INTERNAL', `with ${n} samples in ${d} dimensions the covariance needs shrinkage > 0`);
     // Σ = a XcᵀXc + βI  =>  Σ⁻¹ = (I − Xcᵀ (β/a I + Xc Xcᵀ)⁻¹ Xc) / β
     const k = Float64Array.from(gram);
     for (let i = 0; i < n; i++) k[i * n + i] += beta / a;
@@ -90,7 +96,8 @@ export async function fitGaussian(be: ComputeBackend, x: Matrix, opts: GaussianO
 
 /** Mahalanobis distance (not squared) of every row. */
 export async function gaussianScores(be: ComputeBackend, model: GaussianModel, x: Matrix): Promise<Float32Array> {
-  if (x.cols !== model.dim) throw new XrayError('MODEL_INPUT_MISMATCH', `features have ${x.cols} dimensions, the Gaussian ${model.dim}`);
+  if (x.cols !== model.dim)
+    throw new XrayError('MODEL_INPUT_MISMATCH', `features have ${x.cols} dimensions, the Gaussian ${model.dim}`);
   const d2 = await mahalanobis2(be, x, model.mean, model.precision);
   return d2.map((v) => Math.sqrt(Math.max(0, v)));
 }

@@ -23,7 +23,9 @@ export interface HeadOptions {
 
 function gaussianKernel(sigma: number): Float32Array {
   const radius = Math.max(1, Math.round(4 * sigma));
-  const k = Float32Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const k = Float32Array.from({ length: 2 * radius + 1 }, (_, i) =>
+    Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)),
+  );
   const sum = k.reduce((a, b) => a + b, 0);
   return k.map((v) => v / sum);
 }
@@ -40,22 +42,42 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
     const xc = g.op('Sub', [pooled, g.constant(det.gaussian.mean, [1, d], 'gaussian.mean')]);
     const y = g.op('MatMul', [xc, g.constant(det.gaussian.precision, [d, d], 'gaussian.precision')]);
     const d2 = g.op('ReduceSum', [g.op('Mul', [y, xc]), g.constant(new BigInt64Array([1n]), [1])], { keepdims: 0 });
-    const dist = g.op('Sqrt', [g.op('Max', [d2, g.constant(new Float32Array([0]), [])])], {}, opts.partsOutputs ? 'global_score' : undefined);
-    const z = (det.recipe.global.weight / det.globalStd.sd);
-    parts.push(g.op('Mul', [g.op('Sub', [dist, g.constant(new Float32Array([det.globalStd.mean]), [])]), g.constant(new Float32Array([z]), [])]));
+    const dist = g.op(
+      'Sqrt',
+      [g.op('Max', [d2, g.constant(new Float32Array([0]), [])])],
+      {},
+      opts.partsOutputs ? 'global_score' : undefined,
+    );
+    const z = det.recipe.global.weight / det.globalStd.sd;
+    parts.push(
+      g.op('Mul', [
+        g.op('Sub', [dist, g.constant(new Float32Array([det.globalStd.mean]), [])]),
+        g.constant(new Float32Array([z]), []),
+      ]),
+    );
     if (opts.partsOutputs) g.output('global_score', ['N']);
   }
 
   if (det.bank && det.localStd) {
-    if (det.bank.projection) throw new XrayError('INTERNAL', 'exporting a projected memory bank is not supported; fit with projectTo 0');
+    if (det.bank.projection)
+      throw new XrayError('INTERNAL', 'exporting a projected memory bank is not supported; fit with projectTo 0');
     const { rows: m, cols: c } = det.bank.bank;
-    const pooled = g.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 });
+    const pooled = g.op('AveragePool', [x], {
+      kernel_shape: [3, 3],
+      strides: [1, 1],
+      pads: [1, 1, 1, 1],
+      count_include_pad: 0,
+    });
     // [N,C,h,w] -> [N,h*w,C]
     const shape = g.op('Shape', [x]);
-    const slice = (a: bigint, b: bigint) => g.op('Slice', [shape, g.constant(new BigInt64Array([a]), [1]), g.constant(new BigInt64Array([b]), [1])]);
+    const slice = (a: bigint, b: bigint) =>
+      g.op('Slice', [shape, g.constant(new BigInt64Array([a]), [1]), g.constant(new BigInt64Array([b]), [1])]);
     const n = slice(0n, 1n);
     const hw = slice(2n, 4n);
-    const rowsOf = g.op('Reshape', [g.op('Transpose', [pooled], { perm: [0, 2, 3, 1] }), g.constant(new BigInt64Array([-1n, BigInt(c)]), [2])]); // [N*h*w, C]
+    const rowsOf = g.op('Reshape', [
+      g.op('Transpose', [pooled], { perm: [0, 2, 3, 1] }),
+      g.constant(new BigInt64Array([-1n, BigInt(c)]), [2]),
+    ]); // [N*h*w, C]
     // The fit-time search's own nodes (nearest.ts), so the file reproduces the fitted distances.
     const nn = addNearest(g, {
       queries: rowsOf,
@@ -65,12 +87,20 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
       k: g.constant(new BigInt64Array([1n]), [1]),
       candidates: g.constant(new BigInt64Array([BigInt(candidateCount(1, m))]), [1]),
     });
-    const nearest = g.op('Reshape', [nn.dist2, g.op('Concat', [n, g.constant(new BigInt64Array([-1n]), [1])], { axis: 0 })]); // [N, h*w]
+    const nearest = g.op('Reshape', [
+      nn.dist2,
+      g.op('Concat', [n, g.constant(new BigInt64Array([-1n]), [1])], { axis: 0 }),
+    ]); // [N, h*w]
     const dist = g.op('Sqrt', [nearest]);
     const local = g.op('ReduceMean', [dist], { axes: [1], keepdims: 0 }, opts.partsOutputs ? 'local_score' : undefined);
     if (opts.partsOutputs) g.output('local_score', ['N']);
     const z = det.recipe.local.weight / det.localStd.sd;
-    parts.push(g.op('Mul', [g.op('Sub', [local, g.constant(new Float32Array([det.localStd.mean]), [])]), g.constant(new Float32Array([z]), [])]));
+    parts.push(
+      g.op('Mul', [
+        g.op('Sub', [local, g.constant(new Float32Array([det.localStd.mean]), [])]),
+        g.constant(new Float32Array([z]), []),
+      ]),
+    );
 
     // Map: [N,1,h,w] -> bilinear x stride (half-pixel centres, as torch's interpolate) -> Gaussian blur.
     // Standardised by the calibration patches' mean and sd when known (both steps after it are linear
@@ -78,20 +108,34 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
     // First centred per position (detector.ts mapCentring): the image score above read the raw distances.
     const pc = det.mapCentring;
     const centred = pc
-      ? g.op('Div', [g.op('Sub', [dist, g.constant(pc.offset, [1, pc.offset.length], 'map.offset')]), g.constant(pc.scale, [1, pc.scale.length], 'map.scale')])
+      ? g.op('Div', [
+          g.op('Sub', [dist, g.constant(pc.offset, [1, pc.offset.length], 'map.offset')]),
+          g.constant(pc.scale, [1, pc.scale.length], 'map.scale'),
+        ])
       : dist;
     const mapped = det.mapStd
-      ? g.op('Div', [g.op('Sub', [centred, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]), g.constant(new Float32Array([det.mapStd.sd]), [], 'map.sd')])
+      ? g.op('Div', [
+          g.op('Sub', [centred, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]),
+          g.constant(new Float32Array([det.mapStd.sd]), [], 'map.sd'),
+        ])
       : centred;
-    const map = g.op('Reshape', [mapped, g.op('Concat', [n, g.constant(new BigInt64Array([1n]), [1]), hw], { axis: 0 })]);
+    const map = g.op('Reshape', [
+      mapped,
+      g.op('Concat', [n, g.constant(new BigInt64Array([1n]), [1]), hw], { axis: 0 }),
+    ]);
     const s = opts.stride;
-    let up = g.op('Resize', [map, '', g.constant(new Float32Array([1, 1, s, s]), [4])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+    let up = g.op('Resize', [map, '', g.constant(new Float32Array([1, 1, s, s]), [4])], {
+      mode: 'linear',
+      coordinate_transformation_mode: 'half_pixel',
+    });
     const sigma = opts.blurSigma ?? 4;
     if (sigma > 0) {
       const k = gaussianKernel(sigma);
       const r = (k.length - 1) / 2;
       // Separable blur with reflected borders (anomalib's GaussianBlur2d uses reflect padding).
-      const padded = g.op('Pad', [up, g.constant(new BigInt64Array([0, 0, r, r, 0, 0, r, r].map(BigInt)), [8])], { mode: 'reflect' });
+      const padded = g.op('Pad', [up, g.constant(new BigInt64Array([0, 0, r, r, 0, 0, r, r].map(BigInt)), [8])], {
+        mode: 'reflect',
+      });
       const h1 = g.op('Conv', [padded, g.constant(k, [1, 1, 1, k.length], 'blur.row')]);
       up = g.op('Conv', [h1, g.constant(k, [1, 1, k.length, 1], 'blur.col')]);
     }

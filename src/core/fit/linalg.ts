@@ -11,7 +11,8 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
     const rj = j * n;
     let s = a[rj + j];
     for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
-    if (!(s > 0)) throw new XrayError('INTERNAL', `matrix is not positive definite (pivot ${j} = ${s}); increase shrinkage`);
+    if (!(s > 0))
+      throw new XrayError('INTERNAL', `matrix is not positive definite (pivot ${j} = ${s}); increase shrinkage`);
     const d = Math.sqrt(s);
     a[rj + j] = d;
     for (let i = j + 1; i < n; i++) {

@@ -57,7 +57,9 @@ export function addNearest(g: GraphBuilder, x: NearestNames): { dist2: string; i
   const [, screened] = g.node('TopK', [fast, x.candidates], { axis: 1, largest: 0, sorted: 1 }, 2); // [n, c]
   const rows = g.op('Gather', [b, screened], { axis: 0 }); // [n, c, d]
   const diff = g.op('Sub', [rows, g.op('Unsqueeze', [q, axis1])]);
-  const exact = g.op('ReduceSum', [g.op('Mul', [diff, diff]), g.constant(new BigInt64Array([2n]), [1])], { keepdims: 0 }); // [n, c]
+  const exact = g.op('ReduceSum', [g.op('Mul', [diff, diff]), g.constant(new BigInt64Array([2n]), [1])], {
+    keepdims: 0,
+  }); // [n, c]
   const [dist2, order] = g.node('TopK', [exact, x.k], { axis: 1, largest: 0, sorted: 1 }, 2);
   const index = g.op('GatherElements', [screened, order], { axis: 1 });
   return { dist2, index };

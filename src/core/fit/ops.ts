@@ -49,7 +49,12 @@ const CENTERED_GRAM = graph((g) => {
 });
 
 /** Σ (x - mean)(x - mean)ᵀ over the rows, accumulated in float64 across row chunks. */
-export async function centeredGram(be: ComputeBackend, x: Matrix, mean: Float32Array, chunkRows = 2048): Promise<Float64Array> {
+export async function centeredGram(
+  be: ComputeBackend,
+  x: Matrix,
+  mean: Float32Array,
+  chunkRows = 2048,
+): Promise<Float64Array> {
   const d = x.cols;
   const acc = new Float64Array(d * d);
   for (let r = 0; r < x.rows; r += chunkRows) {
@@ -71,7 +76,14 @@ const KNN = graph((g) => {
   g.input('centred_sq', [1, 'm']);
   g.input('k', [1], OnnxDataType.INT64);
   g.input('candidates', [1], OnnxDataType.INT64);
-  const nn = addNearest(g, { queries: 'q', bank: 'bank', centre: 'centre', centredSq: 'centred_sq', k: 'k', candidates: 'candidates' });
+  const nn = addNearest(g, {
+    queries: 'q',
+    bank: 'bank',
+    centre: 'centre',
+    centredSq: 'centred_sq',
+    k: 'k',
+    candidates: 'candidates',
+  });
   g.op('Identity', [nn.dist2], {}, 'dist2');
   g.op('Identity', [nn.index], {}, 'index');
   g.output('dist2', ['q', 'kk']);
@@ -104,7 +116,11 @@ export interface BankCentring {
 
 export function bankCentring(bank: Matrix): BankCentring {
   const centre = columnMeans(bank);
-  const centred = matrix(bank.rows, bank.cols, Float32Array.from(bank.data, (v, i) => v - centre[i % bank.cols]));
+  const centred = matrix(
+    bank.rows,
+    bank.cols,
+    Float32Array.from(bank.data, (v, i) => v - centre[i % bank.cols]),
+  );
   return { centre, centredSq: rowSquaredNorms(centred) };
 }
 
@@ -114,7 +130,13 @@ export function bankCentring(bank: Matrix): BankCentring {
  * `chunkRows` bounds the queries held at once: each needs a bank-wide row of screening distances and
  * its candidates' rows (several temporaries of that size), so the default keeps each block near 8M floats.
  */
-export async function nearestNeighbours(be: ComputeBackend, queries: Matrix, bank: Matrix, k: number, opts: { centring?: BankCentring; chunkRows?: number } = {}): Promise<Neighbours> {
+export async function nearestNeighbours(
+  be: ComputeBackend,
+  queries: Matrix,
+  bank: Matrix,
+  k: number,
+  opts: { centring?: BankCentring; chunkRows?: number } = {},
+): Promise<Neighbours> {
   if (queries.cols !== bank.cols) throw new Error(`knn: query dim ${queries.cols} != bank dim ${bank.cols}`);
   if (!Number.isInteger(k) || k < 1 || k > bank.rows) throw new Error(`knn: k=${k} with a bank of ${bank.rows}`);
   const { centre, centredSq } = opts.centring ?? bankCentring(bank);
@@ -151,9 +173,16 @@ const MAHALANOBIS = graph((g) => {
 });
 
 /** Squared Mahalanobis distance (x - mean)ᵀ P (x - mean) of every row. */
-export async function mahalanobis2(be: ComputeBackend, x: Matrix, mean: Float32Array, precision: Float32Array, chunkRows = 4096): Promise<Float32Array> {
+export async function mahalanobis2(
+  be: ComputeBackend,
+  x: Matrix,
+  mean: Float32Array,
+  precision: Float32Array,
+  chunkRows = 4096,
+): Promise<Float32Array> {
   const d = x.cols;
-  if (mean.length !== d || precision.length !== d * d) throw new Error(`mahalanobis: dims ${d}, mean ${mean.length}, precision ${precision.length}`);
+  if (mean.length !== d || precision.length !== d * d)
+    throw new Error(`mahalanobis: dims ${d}, mean ${mean.length}, precision ${precision.length}`);
   const out = new Float32Array(x.rows);
   for (let r = 0; r < x.rows; r += chunkRows) {
     const end = Math.min(x.rows, r + chunkRows);

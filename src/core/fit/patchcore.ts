@@ -58,13 +58,23 @@ export interface MemoryBank {
 
 export function randomProjection(inDim: number, outDim: number, seed: number): Matrix {
   const g = gaussianRng(mulberry32(seed ^ 0x5bd1e995));
-  return matrix(inDim, outDim, Float32Array.from({ length: inDim * outDim }, () => g() / Math.sqrt(outDim)));
+  return matrix(
+    inDim,
+    outDim,
+    Float32Array.from({ length: inDim * outDim }, () => g() / Math.sqrt(outDim)),
+  );
 }
 
-export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts: MemoryBankOptions): Promise<MemoryBank> {
-  if (!(opts.coresetRatio > 0 && opts.coresetRatio <= 1)) throw new XrayError('INTERNAL', `coreset ratio must be in (0, 1], got ${opts.coresetRatio}`);
+export async function buildMemoryBank(
+  be: ComputeBackend,
+  patches: Matrix,
+  opts: MemoryBankOptions,
+): Promise<MemoryBank> {
+  if (!(opts.coresetRatio > 0 && opts.coresetRatio <= 1))
+    throw new XrayError('INTERNAL', `coreset ratio must be in (0, 1], got ${opts.coresetRatio}`);
   const seed = opts.seed ?? 0;
-  const projection = opts.projectTo && opts.projectTo < patches.cols ? randomProjection(patches.cols, opts.projectTo, seed) : undefined;
+  const projection =
+    opts.projectTo && opts.projectTo < patches.cols ? randomProjection(patches.cols, opts.projectTo, seed) : undefined;
   const rows = projection ? await matmul(be, patches, projection) : patches;
   const count = bankRowCount(rows.rows, opts);
   let idx: ArrayLike<number>;
@@ -72,18 +82,31 @@ export async function buildMemoryBank(be: ComputeBackend, patches: Matrix, opts:
   if (count >= rows.rows) idx = Array.from({ length: rows.rows }, (_, i) => i);
   else if (opts.sampling === 'random') idx = sampleIndices(rows.rows, count, mulberry32(seed));
   else {
-    const c = await greedyCoreset(be, rows, count, { projectTo: opts.selectionProjectTo ?? 128, seed, signal: opts.signal, onProgress: opts.onProgress });
+    const c = await greedyCoreset(be, rows, count, {
+      projectTo: opts.selectionProjectTo ?? 128,
+      seed,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
     idx = c.indices;
-    if (opts.keepSelection) selection = { ...(c.projection ? { projection: c.projection } : {}), coverage2: c.coverage2, assign: c.assign };
+    if (opts.keepSelection)
+      selection = { ...(c.projection ? { projection: c.projection } : {}), coverage2: c.coverage2, assign: c.assign };
   }
   const bank = selectRows(rows, idx);
-  return { bank, centring: bankCentring(bank), projection, sourceRows: Int32Array.from(idx), ...(selection ? { selection } : {}) };
+  return {
+    bank,
+    centring: bankCentring(bank),
+    projection,
+    sourceRows: Int32Array.from(idx),
+    ...(selection ? { selection } : {}),
+  };
 }
 
 /** Rows a bank built from `patches` rows keeps. */
 export function bankRowCount(patches: number, opts: Pick<MemoryBankOptions, 'coresetRatio' | 'minRows'>): number {
   const minRows = opts.minRows ?? 0;
-  if (!(Number.isInteger(minRows) && minRows >= 0)) throw new XrayError('INTERNAL', `the minimum memory-bank size must be a whole number >= 0, got ${minRows}`);
+  if (!(Number.isInteger(minRows) && minRows >= 0))
+    throw new XrayError('INTERNAL', `the minimum memory-bank size must be a whole number >= 0, got ${minRows}`);
   return Math.min(patches, Math.max(1, Math.round(patches * opts.coresetRatio), minRows));
 }
 

@@ -27,7 +27,10 @@ export class ProgressTracker<S extends string> {
   private readonly startedAt: number;
   private lastFraction = 0;
 
-  constructor(stages: StageEstimate<S>[], private readonly now: () => number = () => performance.now()) {
+  constructor(
+    stages: StageEstimate<S>[],
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.order = stages.map((s) => s.stage);
     for (const s of stages) this.expected.set(s.stage, Math.max(0, s.expected));
     this.startedAt = now();

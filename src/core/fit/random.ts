@@ -46,7 +46,10 @@ export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
 /** k distinct indices from [0, n), in increasing order. */
 export function sampleIndices(n: number, k: number, rng: Rng): number[] {
   if (k >= n) return Array.from({ length: n }, (_, i) => i);
-  return shuffled(Array.from({ length: n }, (_, i) => i), rng)
+  return shuffled(
+    Array.from({ length: n }, (_, i) => i),
+    rng,
+  )
     .slice(0, k)
     .sort((x, y) => x - y);
 }

@@ -14,7 +14,12 @@ export interface Holdout<T> {
  * Holds out exactly `count` items (when group sizes allow; otherwise as close below as possible),
  * whole groups at a time, chosen in a seeded random order. Output order follows the input order.
  */
-export function groupedHoldout<T>(items: readonly T[], groupOf: (item: T) => string, count: number, seed: number): Holdout<T> {
+export function groupedHoldout<T>(
+  items: readonly T[],
+  groupOf: (item: T) => string,
+  count: number,
+  seed: number,
+): Holdout<T> {
   if (!Number.isInteger(count) || count < 0 || count > items.length) {
     throw new XrayError('INTERNAL', `cannot hold out ${count} of ${items.length} items`);
   }

@@ -40,7 +40,7 @@ export function rocAuc(scores: ArrayLike<number>, labels: Labels): number {
   const { pos, neg, positive } = checkInputs(scores, labels, true);
   const order = sortedIndices(scores, 1);
   let rankSumPos = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     // Tied block i..j shares the mean of ranks i+1..j+1.
@@ -73,8 +73,11 @@ export function confusionAt(scores: ArrayLike<number>, labels: Labels, threshold
   let fn = 0;
   for (let i = 0; i < scores.length; i++) {
     const predicted = scores[i] >= threshold;
-    if (positive[i]) predicted ? tp++ : fn++;
-    else predicted ? fp++ : tn++;
+    if (positive[i]) {
+      if (predicted) tp++;
+      else fn++;
+    } else if (predicted) fp++;
+    else tn++;
   }
   const tpr = tp + fn > 0 ? tp / (tp + fn) : 0;
   const fpr = fp + tn > 0 ? fp / (fp + tn) : 0;
@@ -97,7 +100,8 @@ export function confusionAt(scores: ArrayLike<number>, labels: Labels, threshold
 export function rocCurve(scores: ArrayLike<number>, labels: Labels): RocPoint[] {
   const { pos, neg, positive } = checkInputs(scores, labels, true);
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
-  for (const { threshold, tp, fp } of cumulativeByThreshold(scores, positive)) points.push({ threshold, fpr: fp / neg, tpr: tp / pos });
+  for (const { threshold, tp, fp } of cumulativeByThreshold(scores, positive))
+    points.push({ threshold, fpr: fp / neg, tpr: tp / pos });
   return points;
 }
 
@@ -116,12 +120,15 @@ function sortedIndices(scores: ArrayLike<number>, direction: 1 | -1): number[] {
 }
 
 /** Counts of positives and negatives scoring >= each distinct score, highest score first. */
-function cumulativeByThreshold(scores: ArrayLike<number>, positive: Uint8Array): { threshold: number; tp: number; fp: number }[] {
+function cumulativeByThreshold(
+  scores: ArrayLike<number>,
+  positive: Uint8Array,
+): { threshold: number; tp: number; fp: number }[] {
   const order = sortedIndices(scores, -1);
   const out: { threshold: number; tp: number; fp: number }[] = [];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     const s = scores[order[i]];
     while (i < order.length && scores[order[i]] === s) {
       if (positive[order[i]]) tp++;
@@ -133,20 +140,36 @@ function cumulativeByThreshold(scores: ArrayLike<number>, positive: Uint8Array):
   return out;
 }
 
-function checkInputs(scores: ArrayLike<number>, labels: Labels, needBoth: boolean): { pos: number; neg: number; positive: Uint8Array } {
-  if (scores.length !== labels.length) throw new XrayError('INTERNAL', `Metrics need one label per score: ${scores.length} scores but ${labels.length} labels.`);
+function checkInputs(
+  scores: ArrayLike<number>,
+  labels: Labels,
+  needBoth: boolean,
+): { pos: number; neg: number; positive: Uint8Array } {
+  if (scores.length !== labels.length)
+    throw new XrayError(
+      'INTERNAL',
+      `Metrics need one label per score: ${scores.length} scores but ${labels.length} labels.`,
+    );
   const positive = new Uint8Array(scores.length);
   let pos = 0;
   for (let i = 0; i < scores.length; i++) {
-    if (!Number.isFinite(scores[i])) throw new XrayError('INTERNAL', `Score ${i} is ${scores[i]}; metrics need finite scores.`);
+    if (!Number.isFinite(scores[i]))
+      throw new XrayError('INTERNAL', `Score ${i} is ${scores[i]}; metrics need finite scores.`);
     const l: unknown = labels[i];
-    if (l !== 0 && l !== 1 && l !== true && l !== false) throw new XrayError('INTERNAL', `Label ${i} is ${String(l)}; labels must be 0 or false (normal), 1 or true (anomalous).`);
+    if (l !== 0 && l !== 1 && l !== true && l !== false)
+      throw new XrayError(
+        'INTERNAL',
+        `Label ${i} is ${String(l)}; labels must be 0 or false (normal), 1 or true (anomalous).`,
+      );
     positive[i] = l === 1 || l === true ? 1 : 0;
     pos += positive[i];
   }
   const neg = scores.length - pos;
   if (needBoth && (pos === 0 || neg === 0)) {
-    throw new XrayError('INTERNAL', `ROC needs both normal and anomalous examples (got ${pos} anomalous, ${neg} normal).`);
+    throw new XrayError(
+      'INTERNAL',
+      `ROC needs both normal and anomalous examples (got ${pos} anomalous, ${neg} normal).`,
+    );
   }
   return { pos, neg, positive };
 }

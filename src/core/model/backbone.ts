@@ -50,7 +50,12 @@ export function defaultBackbonePreprocessing(input: { width: number; height: num
 
 export function backboneJsonSchema(): JsonSchema {
   const manifest = buildManifestJsonSchema();
-  const text = (description: string, maxLength = 1000): JsonSchema => ({ type: 'string', minLength: 1, maxLength, description });
+  const text = (description: string, maxLength = 1000): JsonSchema => ({
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    description,
+  });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'X-ray Anomaly Review backbone manifest',
@@ -65,7 +70,10 @@ export function backboneJsonSchema(): JsonSchema {
       onnx: text('ONNX file, relative to this manifest, inside its folder.'),
       input: manifest.properties!.input,
       preprocessing: pipelineSchema(),
-      tap: text('Name of the ONNX tensor [N, C, h, w] the detector reads (a graph output or any intermediate tensor).', 300),
+      tap: text(
+        'Name of the ONNX tensor [N, C, h, w] the detector reads (a graph output or any intermediate tensor).',
+        300,
+      ),
       license: { type: 'string', maxLength: 1000 },
       provenance: { type: 'string', maxLength: 10000 },
     },
@@ -88,31 +96,45 @@ export function backboneProblems(value: unknown): string[] {
   if (!onnx.ok) problems.push(`onnx ${onnx.reason} (got ${JSON.stringify(b.onnx)})`);
   for (const key of ['mean', 'std'] as const) {
     const arr = b.input.normalize?.[key] ?? [];
-    if (arr.length > 1 && arr.length !== b.input.channels) problems.push(`input.normalize.${key} has ${arr.length} values; give 1 or ${b.input.channels}`);
+    if (arr.length > 1 && arr.length !== b.input.channels)
+      problems.push(`input.normalize.${key} has ${arr.length} values; give 1 or ${b.input.channels}`);
   }
   if (b.preprocessing) {
     problems.push(...stepRuleProblems(b.preprocessing, 'preprocessing'));
     const size = pipelineOutputSize(b.preprocessing);
     if (size && (size.width !== b.input.width || size.height !== b.input.height)) {
-      problems.push(`preprocessing produces ${size.width}x${size.height} images but input is ${b.input.width}x${b.input.height}`);
+      problems.push(
+        `preprocessing produces ${size.width}x${size.height} images but input is ${b.input.width}x${b.input.height}`,
+      );
     }
   }
   return problems;
 }
 
 /** Parses and validates a backbone manifest's text; throws MODEL_INVALID naming the file and each bad field. */
-export function parseBackboneManifest(text: string, manifestPath: string): BackboneManifest & { preprocessing: PipelineSpec } {
+export function parseBackboneManifest(
+  text: string,
+  manifestPath: string,
+): BackboneManifest & { preprocessing: PipelineSpec } {
   const file = manifestPath.split(/[\\/]/).pop() || manifestPath;
   let value: unknown;
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new XrayError('MODEL_INVALID', `Backbone manifest ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}.`, manifestPath);
+    throw new XrayError(
+      'MODEL_INVALID',
+      `Backbone manifest ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}.`,
+      manifestPath,
+    );
   }
   const problems = backboneProblems(value);
   if (problems.length) {
     const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
-    throw new XrayError('MODEL_INVALID', `Backbone manifest ${file} is invalid: ${problems.slice(0, 5).join('; ')}${more}.`, `${manifestPath}\n${problems.join('\n')}`);
+    throw new XrayError(
+      'MODEL_INVALID',
+      `Backbone manifest ${file} is invalid: ${problems.slice(0, 5).join('; ')}${more}.`,
+      `${manifestPath}\n${problems.join('\n')}`,
+    );
   }
   const b = value as BackboneManifest;
   return { ...b, preprocessing: b.preprocessing ?? defaultBackbonePreprocessing(b.input) };

@@ -39,7 +39,8 @@ export function validateAgainst(schema: JsonSchema, value: unknown, path: string
     return;
   }
   if (schema.enum) {
-    if (!schema.enum.includes(value as string)) problems.push(`${path} must be ${orList(schema.enum.map(show))}${got(value)}`);
+    if (!schema.enum.includes(value as string))
+      problems.push(`${path} must be ${orList(schema.enum.map(show))}${got(value)}`);
     return;
   }
   switch (schema.type) {
@@ -48,7 +49,11 @@ export function validateAgainst(schema: JsonSchema, value: unknown, path: string
     case 'array':
       return validateArray(schema, value, path, problems);
     case 'string':
-      if (typeof value !== 'string' || value.length < (schema.minLength ?? 0) || (schema.maxLength !== undefined && value.length > schema.maxLength)) {
+      if (
+        typeof value !== 'string' ||
+        value.length < (schema.minLength ?? 0) ||
+        (schema.maxLength !== undefined && value.length > schema.maxLength)
+      ) {
         problems.push(`${path} must be ${describe(schema)}${got(value)}`);
       } else if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
         problems.push(`${path} must be ${describe(schema)}${got(value)}`);
@@ -100,8 +105,10 @@ function validateArray(schema: JsonSchema, value: unknown, path: string, problem
     problems.push(`${path} must be an array${got(value)}`);
     return;
   }
-  if (schema.minItems !== undefined && value.length < schema.minItems) problems.push(`${path} must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
-  if (schema.maxItems !== undefined && value.length > schema.maxItems) problems.push(`${path} must have at most ${schema.maxItems} items`);
+  if (schema.minItems !== undefined && value.length < schema.minItems)
+    problems.push(`${path} must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+  if (schema.maxItems !== undefined && value.length > schema.maxItems)
+    problems.push(`${path} must have at most ${schema.maxItems} items`);
   if (schema.items) value.forEach((v, i) => validateAgainst(schema.items!, v, `${path}[${i}]`, problems));
 }
 
@@ -125,7 +132,8 @@ function validateOneOf(schema: JsonSchema, value: unknown, path: string, problem
     validateAgainst(b, value, path, p);
     return p.length === 0;
   });
-  if (passing.length !== 1) problems.push(`${path} must be ${schema['x-expected'] ?? orList(branches.map(describe))}${got(value)}`);
+  if (passing.length !== 1)
+    problems.push(`${path} must be ${schema['x-expected'] ?? orList(branches.map(describe))}${got(value)}`);
 }
 
 /** The property every branch pins with `const`, if any: that makes the oneOf a tagged union. */
@@ -205,7 +213,9 @@ function got(v: unknown): string {
 }
 
 function suggest(key: string, known: string[]): string {
-  const close = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)));
+  const close = known.filter(
+    (k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)),
+  );
   if (close.length > 0) return `; did you mean '${close[0]}'?`;
   return known.length > 0 ? `; known fields: ${known.join(', ')}` : '';
 }

@@ -8,13 +8,16 @@
 export function safeRelativePath(p: string): { ok: true; path: string } | { ok: false; reason: string } {
   if (p.includes('\0')) return { ok: false, reason: 'contains a NUL character' };
   const slashed = p.replace(/\\/g, '/');
-  if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) return { ok: false, reason: 'must be relative to the manifest, not absolute' };
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(slashed)) return { ok: false, reason: 'must be a file next to the manifest, not a URL' };
+  if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed))
+    return { ok: false, reason: 'must be relative to the manifest, not absolute' };
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(slashed))
+    return { ok: false, reason: 'must be a file next to the manifest, not a URL' };
   const parts: string[] = [];
   for (const seg of slashed.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
-      if (parts.length === 0) return { ok: false, reason: "must stay inside the manifest's folder ('..' leads out of it)" };
+      if (parts.length === 0)
+        return { ok: false, reason: "must stay inside the manifest's folder ('..' leads out of it)" };
       parts.pop();
     } else parts.push(seg);
   }

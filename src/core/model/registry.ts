@@ -46,13 +46,19 @@ export async function discoverModels(
       if (seenManifests.has(manifestPath)) continue;
       seenManifests.add(manifestPath);
       const info = await loadInfo(manifestPath, dir.origin, fs).catch((err: unknown) => {
-        problems.push({ path: manifestPath, message: err instanceof XrayError ? err.message : `Manifest cannot be read: ${reason(err)}` });
+        problems.push({
+          path: manifestPath,
+          message: err instanceof XrayError ? err.message : `Manifest cannot be read: ${reason(err)}`,
+        });
         return undefined;
       });
       if (!info) continue;
       const first = byId.get(info.id);
       if (first) {
-        problems.push({ path: manifestPath, message: `Duplicate model id '${info.id}': already provided by ${first.manifestPath} (${first.origin}), which is used.` });
+        problems.push({
+          path: manifestPath,
+          message: `Duplicate model id '${info.id}': already provided by ${first.manifestPath} (${first.origin}), which is used.`,
+        });
         continue;
       }
       byId.set(info.id, info);
@@ -103,7 +109,10 @@ async function loadInfo(manifestPath: string, origin: ModelInfo['origin'], fs: M
   const manifest = parseManifest(text, manifestPath);
   const onnxPath = join(dirname(manifestPath), ...manifestOnnxRelativePath(manifest).split('/'));
   if (!(await fs.exists(onnxPath))) {
-    throw new XrayError('MODEL_NOT_FOUND', `The ONNX file '${manifest.onnx}' named by this manifest does not exist (looked for ${onnxPath}).`);
+    throw new XrayError(
+      'MODEL_NOT_FOUND',
+      `The ONNX file '${manifest.onnx}' named by this manifest does not exist (looked for ${onnxPath}).`,
+    );
   }
   return {
     id: manifest.id,

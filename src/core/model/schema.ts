@@ -9,7 +9,12 @@ import type { JsonSchema } from './jsonschema';
 import { MANIFEST_SCHEMA } from './manifest';
 import { MAX_MODEL_SIDE } from '../preprocess/ops/geometry';
 
-const text = (description: string, maxLength = 1000): JsonSchema => ({ type: 'string', minLength: 1, maxLength, description });
+const text = (description: string, maxLength = 1000): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength,
+  description,
+});
 const finite = (description: string): JsonSchema => ({ type: 'number', description });
 
 export const MODEL_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
@@ -68,12 +73,25 @@ export function buildManifestJsonSchema(): JsonSchema {
       postprocess: {
         type: 'object',
         properties: {
-          smoothingSigma: { type: 'number', minimum: 0, maximum: 64, description: 'Gaussian sigma in model pixels; default 4, 0 = none.' },
-          maskForeground: { type: 'boolean', description: 'Keep the map to foreground pixels; default true for reconstruction models.' },
+          smoothingSigma: {
+            type: 'number',
+            minimum: 0,
+            maximum: 64,
+            description: 'Gaussian sigma in model pixels; default 4, 0 = none.',
+          },
+          maskForeground: {
+            type: 'boolean',
+            description: 'Keep the map to foreground pixels; default true for reconstruction models.',
+          },
           reduce: {
             oneOf: [
               { enum: ['mean', 'max'] },
-              { type: 'object', properties: { topK: { type: 'integer', minimum: 1 } }, required: ['topK'], additionalProperties: false },
+              {
+                type: 'object',
+                properties: { topK: { type: 'integer', minimum: 1 } },
+                required: ['topK'],
+                additionalProperties: false,
+              },
             ],
             'x-expected': `'mean', 'max' or {"topK": positive integer}`,
             description: 'Image score from the (unsmoothed) map when the model has no score output; default mean.',
@@ -96,7 +114,10 @@ export function buildManifestJsonSchema(): JsonSchema {
       },
       license: { type: 'string', maxLength: 1000 },
       provenance: { type: 'string', maxLength: 10000 },
-      default: { type: 'boolean', description: 'Offer this model first: model lists put default models before the others.' },
+      default: {
+        type: 'boolean',
+        description: 'Offer this model first: model lists put default models before the others.',
+      },
       metadata: { type: 'object', description: 'Free-form information (fit settings, metrics); not interpreted.' },
     },
     required: ['schema', 'id', 'name', 'version', 'onnx', 'input', 'preprocessing', 'outputs', 'calibration'],

@@ -6,7 +6,14 @@
 import { onnx } from 'onnx-proto';
 
 export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
-export type AttrValue = number | number[] | string | Float32Array | { floats: number[] } | { ints: number[] } | { tensor: { data: TensorData; dims: number[] } };
+export type AttrValue =
+  | number
+  | number[]
+  | string
+  | Float32Array
+  | { floats: number[] }
+  | { ints: number[] }
+  | { tensor: { data: TensorData; dims: number[] } };
 
 const DT = onnx.TensorProto.DataType;
 
@@ -75,8 +82,14 @@ export class GraphBuilder {
   }
 
   /** Adds a node; returns its output names (fresh names unless given). */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: string[] | number = 1): string[] {
-    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs: string[] | number = 1,
+  ): string[] {
+    const outs =
+      typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
     this.nodes.push({
       opType,
       input: inputs,
@@ -96,7 +109,9 @@ export class GraphBuilder {
     return `${prefix}_${this.counter++}`;
   }
 
-  toBytes(opts: { opset?: number; producer?: string; docString?: string; metadata?: Record<string, string> } = {}): Uint8Array {
+  toBytes(
+    opts: { opset?: number; producer?: string; docString?: string; metadata?: Record<string, string> } = {},
+  ): Uint8Array {
     const model: onnx.IModelProto = {
       irVersion: 8,
       producerName: opts.producer ?? 'xray-anomaly-review',

@@ -22,13 +22,19 @@ export function composeModels(backboneBytes: Uint8Array, headBytes: Uint8Array, 
   const bg = base.graph!;
   const hg = head.graph!;
   const prefix = opts.prefix ?? 'head/';
-  const known = new Set<string>([...(bg.node ?? []).flatMap((n) => n.output ?? []), ...(bg.input ?? []).map((i) => i.name!), ...(bg.initializer ?? []).map((t) => t.name!)]);
+  const known = new Set<string>([
+    ...(bg.node ?? []).flatMap((n) => n.output ?? []),
+    ...(bg.input ?? []).map((i) => i.name!),
+    ...(bg.initializer ?? []).map((t) => t.name!),
+  ]);
   for (const [hin, bout] of Object.entries(opts.connect)) {
     if (!(hg.input ?? []).some((i) => i.name === hin)) throw new Error(`head has no input '${hin}'`);
     if (!known.has(bout)) throw new Error(`backbone has no tensor '${bout}'`);
   }
-  for (const i of hg.input ?? []) if (!(i.name! in opts.connect)) throw new Error(`head input '${i.name}' is not connected`);
-  for (const o of opts.outputs) if (!(hg.output ?? []).some((x) => x.name === o)) throw new Error(`head has no output '${o}'`);
+  for (const i of hg.input ?? [])
+    if (!(i.name! in opts.connect)) throw new Error(`head input '${i.name}' is not connected`);
+  for (const o of opts.outputs)
+    if (!(hg.output ?? []).some((x) => x.name === o)) throw new Error(`head has no output '${o}'`);
   for (const o of opts.outputs) if (known.has(o)) throw new Error(`output name '${o}' already exists in the backbone`);
 
   const rename = (name: string): string => {
@@ -56,7 +62,8 @@ export function composeModels(backboneBytes: Uint8Array, headBytes: Uint8Array, 
   bg.initializer = [...(bg.initializer ?? []), ...(hg.initializer ?? [])];
   bg.output = (hg.output ?? []).filter((o) => opts.outputs.includes(o.name!));
   pruneToOutputs(bg);
-  const version = (m: onnx.IModelProto) => Math.max(0, ...(m.opsetImport ?? []).filter((o) => !o.domain).map((o) => Number(o.version)));
+  const version = (m: onnx.IModelProto) =>
+    Math.max(0, ...(m.opsetImport ?? []).filter((o) => !o.domain).map((o) => Number(o.version)));
   base.opsetImport = [{ domain: '', version: Math.max(version(base), version(head)) }];
   if (opts.docString !== undefined) base.docString = opts.docString;
   if (opts.metadata) base.metadataProps = Object.entries(opts.metadata).map(([key, value]) => ({ key, value }));
@@ -97,7 +104,11 @@ export function extractSubmodel(modelBytes: Uint8Array, outputs: string[]): Uint
   const produced = new Set([...(g.node ?? []).flatMap((n) => n.output ?? []), ...(g.input ?? []).map((i) => i.name!)]);
   for (const o of outputs) if (!produced.has(o) && !declared.has(o)) throw new Error(`model has no tensor '${o}'`);
   // An intermediate tensor needs a declared type to become an output; float is what feature maps are.
-  g.output = outputs.map((o) => declared.get(o) ?? valueInfo.get(o) ?? { name: o, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+  g.output = outputs.map(
+    (o) =>
+      declared.get(o) ??
+      valueInfo.get(o) ?? { name: o, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } },
+  );
   pruneToOutputs(g);
   const used = new Set((g.node ?? []).flatMap((n) => reads(n)));
   g.input = (g.input ?? []).filter((i) => used.has(i.name!) || outputs.includes(i.name!));
@@ -116,10 +127,21 @@ export function inspectModel(modelBytes: Uint8Array): OnnxGraphInfo {
   const model = onnx.ModelProto.decode(modelBytes);
   const g = model.graph ?? {};
   const init = new Set((g.initializer ?? []).map((t) => t.name!));
-  const dims = (v: onnx.IValueInfoProto) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : (d.dimParam ?? '?')));
+  const dims = (v: onnx.IValueInfoProto) =>
+    (v.type?.tensorType?.shape?.dim ?? []).map((d) =>
+      d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0
+        ? Number(d.dimValue)
+        : (d.dimParam ?? '?'),
+    );
   return {
     // Initializers listed as inputs (older exporters) are weights, not inputs a caller feeds.
-    inputs: (g.input ?? []).filter((i) => !init.has(i.name!)).map((i) => ({ name: i.name!, dims: i.type?.tensorType?.shape ? dims(i) : [], elemType: i.type?.tensorType?.elemType ?? undefined })),
+    inputs: (g.input ?? [])
+      .filter((i) => !init.has(i.name!))
+      .map((i) => ({
+        name: i.name!,
+        dims: i.type?.tensorType?.shape ? dims(i) : [],
+        elemType: i.type?.tensorType?.elemType ?? undefined,
+      })),
     outputs: (g.output ?? []).map((o) => o.name!),
     tensors: new Set((g.node ?? []).flatMap((n) => n.output ?? [])),
   };

@@ -35,6 +35,7 @@ export function attachSubgraphs(modelBytes: Uint8Array, bodies: Record<string, G
     }
   };
   visit(model.graph);
-  for (const id of Object.keys(bodies)) if (!used.has(id)) throw new Error(`subgraph '${id}' was given but no node uses it`);
+  for (const id of Object.keys(bodies))
+    if (!used.has(id)) throw new Error(`subgraph '${id}' was given but no node uses it`);
   return onnx.ModelProto.encode(model).finish();
 }

@@ -15,7 +15,18 @@
  * Rasters whose table is not monotone fall back to statistics of the values (a pass of their own).
  */
 import { materialize, type FloatImage, type Raster } from './raster';
-import { cachedKeys, cachedStats, cellCounts, coarsenStats, computeStats, cropStats, rewriteStats, storeStats, turnStats, type CellStats } from './cells';
+import {
+  cachedKeys,
+  cachedStats,
+  cellCounts,
+  coarsenStats,
+  computeStats,
+  cropStats,
+  rewriteStats,
+  storeStats,
+  turnStats,
+  type CellStats,
+} from './cells';
 
 export interface Analysis {
   image: FloatImage;
@@ -127,14 +138,19 @@ export function carryCrop(parent: Raster, child: Raster, rect: { x: number; y: n
 
 /** Hands the parent's cell statistics on to `child`, its quarter turn (rotateRaster calls this). */
 export function carryTurn(parent: Raster, child: Raster, turn: 'cw' | 'ccw'): void {
-  for (const [key, s] of cachedKeys(parent) ?? []) storeStats(child, key, turnStats(s, parent.width, parent.height, turn));
+  for (const [key, s] of cachedKeys(parent) ?? [])
+    storeStats(child, key, turnStats(s, parent.width, parent.height, turn));
 }
 
 /**
  * After a step rewrote a few pixels (inside `boxes`) of `from` to give `to`, hands `from`'s cell
  * statistics on to `to` with the touched cells recomputed, so the next step does not pay a full pass.
  */
-export function carryAnalysis(from: Raster, to: Raster, boxes: readonly { x: number; y: number; width: number; height: number }[]): void {
+export function carryAnalysis(
+  from: Raster,
+  to: Raster,
+  boxes: readonly { x: number; y: number; width: number; height: number }[],
+): void {
   if (from.width !== to.width || from.height !== to.height) return;
   const same = (from.kind === 'lut') === (to.kind === 'lut');
   if (!same) return;

@@ -57,13 +57,23 @@ export function computeStats(r: Raster, f: number): CellStats {
   const H = r.height;
   const w = Math.ceil(W / f);
   const h = Math.ceil(H / f);
-  const s: CellStats = { f, ox: 0, oy: 0, w, h, sum: new Float64Array(w * h), min: new Float32Array(w * h).fill(Infinity), max: new Float32Array(w * h).fill(-Infinity) };
+  const s: CellStats = {
+    f,
+    ox: 0,
+    oy: 0,
+    w,
+    h,
+    sum: new Float64Array(w * h),
+    min: new Float32Array(w * h).fill(Infinity),
+    max: new Float32Array(w * h).fill(-Infinity),
+  };
   const px = pixelsOf(r);
   // int32 sums hold f x f samples of 16 bits up to f = 181 (cells that large only on absurdly long images).
   if (px instanceof Float32Array || f > 181) {
     for (let y = 0; y < H; y++) accumulateRow(px, y * W, W, f, s.sum, s.min, s.max, ((y / f) | 0) * w);
   } else {
-    for (let cy = 0; cy < h; cy++) accumulateCellsInt(px, W, f, cy * f, Math.min(H, cy * f + f), s.sum, s.min, s.max, cy * w, w);
+    for (let cy = 0; cy < h; cy++)
+      accumulateCellsInt(px, W, f, cy * f, Math.min(H, cy * f + f), s.sum, s.min, s.max, cy * w, w);
   }
   return s;
 }
@@ -74,7 +84,18 @@ export function computeStats(r: Raster, f: number): CellStats {
  * unpredictable branches, and this loop measured 2.7x faster than the branching one. Sums are int32
  * (computeStats sends larger cells to the float path).
  */
-function accumulateCellsInt(px: Uint8Array | Uint16Array | Int16Array, W: number, f: number, y0: number, y1: number, sum: Float64Array, min: Float32Array, max: Float32Array, o: number, w: number): void {
+function accumulateCellsInt(
+  px: Uint8Array | Uint16Array | Int16Array,
+  W: number,
+  f: number,
+  y0: number,
+  y1: number,
+  sum: Float64Array,
+  min: Float32Array,
+  max: Float32Array,
+  o: number,
+  w: number,
+): void {
   for (let cx = 0; cx < w; cx++) {
     const x0 = cx * f;
     const x1 = Math.min(W, x0 + f);
@@ -103,7 +124,16 @@ function accumulateCellsInt(px: Uint8Array | Uint16Array | Int16Array, W: number
  * Adds one raster row into its row of cells. A top-level loop over plain arguments: V8 keeps the typed
  * arrays in registers (as a closure over them it ran several times slower).
  */
-function accumulateRow(px: Pixels, row: number, W: number, f: number, sum: Float64Array, min: Float32Array, max: Float32Array, o: number): void {
+function accumulateRow(
+  px: Pixels,
+  row: number,
+  W: number,
+  f: number,
+  sum: Float64Array,
+  min: Float32Array,
+  max: Float32Array,
+  o: number,
+): void {
   for (let x = 0, c = o; x < W; c++) {
     const end = Math.min(W, x + f);
     let sm = 0;
@@ -168,7 +198,16 @@ export function cropStats(s: CellStats, child: Raster, rect: { x: number; y: num
   const oy = rect.y + s.oy - j0 * f;
   const w = Math.ceil((child.width + ox) / f);
   const h = Math.ceil((child.height + oy) / f);
-  const out: CellStats = { f, ox, oy, w, h, sum: new Float64Array(w * h), min: new Float32Array(w * h), max: new Float32Array(w * h) };
+  const out: CellStats = {
+    f,
+    ox,
+    oy,
+    w,
+    h,
+    sum: new Float64Array(w * h),
+    min: new Float32Array(w * h),
+    max: new Float32Array(w * h),
+  };
   for (let j = 0; j < h; j++) {
     const from = (j0 + j) * s.w + i0;
     out.sum.set(s.sum.subarray(from, from + w), j * w);
@@ -210,7 +249,18 @@ export function turnStats(s: CellStats, W: number, H: number, turn: 'cw' | 'ccw'
   return out;
 }
 
-function turnRow(sum: Float64Array, min: Float32Array, max: Float32Array, tSum: Float64Array, tMin: Float32Array, tMax: Float32Array, from: number, n: number, base: number, stride: number): void {
+function turnRow(
+  sum: Float64Array,
+  min: Float32Array,
+  max: Float32Array,
+  tSum: Float64Array,
+  tMin: Float32Array,
+  tMax: Float32Array,
+  from: number,
+  n: number,
+  base: number,
+  stride: number,
+): void {
   for (let i = 0, to = base; i < n; i++, to += stride) {
     tSum[to] = sum[from + i];
     tMin[to] = min[from + i];
@@ -219,7 +269,11 @@ function turnRow(sum: Float64Array, min: Float32Array, max: Float32Array, tSum: 
 }
 
 /** The statistics of `to`, a copy of the raster they describe with the pixels inside `boxes` rewritten. */
-export function rewriteStats(s: CellStats, to: Raster, boxes: readonly { x: number; y: number; width: number; height: number }[]): CellStats {
+export function rewriteStats(
+  s: CellStats,
+  to: Raster,
+  boxes: readonly { x: number; y: number; width: number; height: number }[],
+): CellStats {
   const out: CellStats = { ...s, sum: s.sum.slice(), min: s.min.slice(), max: s.max.slice() };
   const { f } = s;
   for (const b of boxes) {
@@ -236,12 +290,33 @@ export function rewriteStats(s: CellStats, to: Raster, boxes: readonly { x: numb
 export function coarsenStats(s: CellStats, k: number): CellStats {
   const w = Math.ceil(s.w / k);
   const h = Math.ceil(s.h / k);
-  const out: CellStats = { f: s.f * k, ox: s.ox, oy: s.oy, w, h, sum: new Float64Array(w * h), min: new Float32Array(w * h).fill(Infinity), max: new Float32Array(w * h).fill(-Infinity) };
-  for (let j = 0; j < s.h; j++) coarsenRow(s.sum, s.min, s.max, out.sum, out.min, out.max, j * s.w, s.w, Math.floor(j / k) * w, k);
+  const out: CellStats = {
+    f: s.f * k,
+    ox: s.ox,
+    oy: s.oy,
+    w,
+    h,
+    sum: new Float64Array(w * h),
+    min: new Float32Array(w * h).fill(Infinity),
+    max: new Float32Array(w * h).fill(-Infinity),
+  };
+  for (let j = 0; j < s.h; j++)
+    coarsenRow(s.sum, s.min, s.max, out.sum, out.min, out.max, j * s.w, s.w, Math.floor(j / k) * w, k);
   return out;
 }
 
-function coarsenRow(sum: Float64Array, min: Float32Array, max: Float32Array, cSum: Float64Array, cMin: Float32Array, cMax: Float32Array, from: number, n: number, o: number, k: number): void {
+function coarsenRow(
+  sum: Float64Array,
+  min: Float32Array,
+  max: Float32Array,
+  cSum: Float64Array,
+  cMin: Float32Array,
+  cMax: Float32Array,
+  from: number,
+  n: number,
+  o: number,
+  k: number,
+): void {
   for (let i = 0; i < n; i += k) {
     const end = Math.min(n, i + k);
     let sm = cSum[o];

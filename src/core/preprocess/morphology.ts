@@ -21,7 +21,17 @@ function squareFilter(m: Uint8Array, w: number, h: number, r: number, erode: boo
  * One direction of the square filter over `count` lines of n pixels (running sums). Top-level, not a
  * closure over the buffers: V8 runs such loops several times faster with the arrays as arguments.
  */
-function boxPass(src: Uint8Array, dst: Uint8Array, n: number, count: number, stride: number, step: number, r: number, erode: boolean, line: Int32Array): void {
+function boxPass(
+  src: Uint8Array,
+  dst: Uint8Array,
+  n: number,
+  count: number,
+  stride: number,
+  step: number,
+  r: number,
+  erode: boolean,
+  line: Int32Array,
+): void {
   for (let k = 0; k < count; k++) {
     const base = k * stride;
     line[0] = 0;

@@ -46,7 +46,12 @@ export interface PipelineOptions {
 export const IMPLICIT_RESIZE_OP = 'resize (to model input)';
 
 /** One output, as prepared for the network. A spec with splitHands yields one per hand; see runPipelineMulti. */
-export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult {
+export function runPipeline(
+  image: XrayImage,
+  spec: PipelineSpec,
+  target: { width: number; height: number },
+  options: PipelineOptions = {},
+): PipelineResult {
   checkImage(image);
   // Without an observer nothing keeps the intermediate states, so steps may reuse their arrays.
   let state: PipelineState = { ...initialState(image), scratch: !options.onStep };
@@ -73,7 +78,12 @@ export function runPipeline(image: XrayImage, spec: PipelineSpec, target: { widt
  * without onStep, which must see the intermediate raster. Timings: the first step's entry is its set-up
  * (CLAHE: the tile tables), the resize's entry includes computing the rows it reads.
  */
-function applyJoined(state: PipelineState, spec: PipelineSpec, index: number, steps: StepTiming[]): PipelineState | undefined {
+function applyJoined(
+  state: PipelineState,
+  spec: PipelineSpec,
+  index: number,
+  steps: StepTiming[],
+): PipelineState | undefined {
   const step = spec.steps[index];
   const next = spec.steps[index + 1];
   if (!next) return undefined;
@@ -92,15 +102,28 @@ function applyJoined(state: PipelineState, spec: PipelineSpec, index: number, st
  * Every output of the pipeline: one, or one per region when a step splits the image (splitHands). Each
  * result has its own affine to the original image; timings of the steps before the split are shared.
  */
-export function runPipelineMulti(image: XrayImage, spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions = {}): PipelineResult[] {
+export function runPipelineMulti(
+  image: XrayImage,
+  spec: PipelineSpec,
+  target: { width: number; height: number },
+  options: PipelineOptions = {},
+): PipelineResult[] {
   checkImage(image);
   // As runPipeline: no observer, no kept states. Forks (splitHands) give each branch its own cropped
   // copy, so no array is shared between branches.
-  let branches: { state: PipelineState; steps: StepTiming[] }[] = [{ state: { ...initialState(image), scratch: !options.onStep }, steps: [] }];
+  let branches: { state: PipelineState; steps: StepTiming[] }[] = [
+    { state: { ...initialState(image), scratch: !options.onStep }, steps: [] },
+  ];
   for (let index = 0; index < spec.steps.length; index++) {
     const step = spec.steps[index];
     const def = opDefinition(step);
-    if (!options.onStep && !def.fork && def.rows && spec.steps[index + 1] && opDefinition(spec.steps[index + 1]).applyRows) {
+    if (
+      !options.onStep &&
+      !def.fork &&
+      def.rows &&
+      spec.steps[index + 1] &&
+      opDefinition(spec.steps[index + 1]).applyRows
+    ) {
       branches = branches.map((b) => {
         const steps = [...b.steps];
         return { state: applyJoined(b.state, spec, index, steps)!, steps };
@@ -121,7 +144,13 @@ export function runPipelineMulti(image: XrayImage, spec: PipelineSpec, target: {
   return branches.map((b) => finish(b.state, b.steps, spec, target, options));
 }
 
-function finish(state: PipelineState, steps: StepTiming[], spec: PipelineSpec, target: { width: number; height: number }, options: PipelineOptions): PipelineResult {
+function finish(
+  state: PipelineState,
+  steps: StepTiming[],
+  spec: PipelineSpec,
+  target: { width: number; height: number },
+  options: PipelineOptions,
+): PipelineResult {
   if (state.raster.width !== target.width || state.raster.height !== target.height) {
     // Manifest validation rejects specs whose fixed output size differs from the input size, so this
     // only happens for specs without a resizing step: plain resize, as a network without one would need.
@@ -173,10 +202,16 @@ export function checkImage(image: XrayImage): void {
     throw new XrayError('CORRUPT', `Image has no pixels to analyse (${width}x${height}).`);
   }
   if (data.length < width * height) {
-    throw new XrayError('CORRUPT', `Image data is shorter than its size says (${data.length} samples for ${width}x${height}).`);
+    throw new XrayError(
+      'CORRUPT',
+      `Image data is shorter than its size says (${data.length} samples for ${width}x${height}).`,
+    );
   }
   if (!Number.isFinite(image.rescale.slope) || !Number.isFinite(image.rescale.intercept) || image.rescale.slope === 0) {
-    throw new XrayError('CORRUPT', `Image has an unusable rescale (slope ${image.rescale.slope}, intercept ${image.rescale.intercept}).`);
+    throw new XrayError(
+      'CORRUPT',
+      `Image has an unusable rescale (slope ${image.rescale.slope}, intercept ${image.rescale.intercept}).`,
+    );
   }
 }
 

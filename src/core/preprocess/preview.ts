@@ -41,7 +41,9 @@ export function previewPipeline(image: XrayImage, spec: PipelineSpec, options: P
   checkImage(image);
   const t0 = performance.now();
   const first = initialState(image);
-  const steps: PipelinePreview['steps'] = [entry('input', 'Original', first, performance.now() - t0, undefined, thumbSize)];
+  const steps: PipelinePreview['steps'] = [
+    entry('input', 'Original', first, performance.now() - t0, undefined, thumbSize),
+  ];
   let branches: PipelineState[] = [first];
   for (const step of spec.steps) {
     const def = opDefinition(step);
@@ -55,7 +57,9 @@ export function previewPipeline(image: XrayImage, spec: PipelineSpec, options: P
       for (const out of outs) {
         const added = (out.notices ?? []).slice(before);
         const suffix = out.region ? ` (hand ${out.region.index + 1} of ${out.region.count})` : '';
-        steps.push(entry(step.op, label + suffix, out, ms / outs.length, added.length ? added.join(' ') : undefined, thumbSize));
+        steps.push(
+          entry(step.op, label + suffix, out, ms / outs.length, added.length ? added.join(' ') : undefined, thumbSize),
+        );
         next.push(out);
       }
     }
@@ -64,7 +68,14 @@ export function previewPipeline(image: XrayImage, spec: PipelineSpec, options: P
   return { steps, regions: branches.length };
 }
 
-function entry(op: string, label: string, state: PipelineState, ms: number, notice: string | undefined, thumbSize: number): PipelinePreview['steps'][number] {
+function entry(
+  op: string,
+  label: string,
+  state: PipelineState,
+  ms: number,
+  notice: string | undefined,
+  thumbSize: number,
+): PipelinePreview['steps'][number] {
   const { width, height } = state.raster;
   const s = Math.min(1, thumbSize / Math.max(width, height));
   const tw = Math.max(1, Math.round(width * s));
@@ -78,7 +89,15 @@ function entry(op: string, label: string, state: PipelineState, ms: number, noti
     const v = span > 0 ? ((values[i] - min) / span) * 255 : 0;
     data[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
   }
-  const out: PipelinePreview['steps'][number] = { op, label, width, height, thumb: { width: tw, height: th, data }, toImage: state.toImage, ms };
+  const out: PipelinePreview['steps'][number] = {
+    op,
+    label,
+    width,
+    height,
+    thumb: { width: tw, height: th, data },
+    toImage: state.toImage,
+    ms,
+  };
   if (state.mask) out.mask = { width: tw, height: th, data: thumbMask(state.mask, width, height, tw, th) };
   if (notice) out.notice = notice;
   return out;

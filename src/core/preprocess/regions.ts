@@ -20,7 +20,12 @@ export interface RegionMap {
  * pixels no region covers are 0. The result's toImage is a plain scale, so it drops in where a single
  * map went.
  */
-export function composeRegionMaps(maps: readonly RegionMap[], imageWidth: number, imageHeight: number, maxSide = 512): RegionMap {
+export function composeRegionMaps(
+  maps: readonly RegionMap[],
+  imageWidth: number,
+  imageHeight: number,
+  maxSide = 512,
+): RegionMap {
   const s = Math.min(1, maxSide / Math.max(imageWidth, imageHeight));
   const width = Math.max(1, Math.round(imageWidth * s));
   const height = Math.max(1, Math.round(imageHeight * s));
@@ -66,7 +71,15 @@ export function combineRegionScores(scores: readonly number[]): number {
  * A mask in some working space (width x height, with its affine to the image) drawn onto the original
  * image grid: each image pixel takes the mask value at its centre (0 outside the mask's raster).
  */
-export function maskToImage(mask: Uint8Array, width: number, height: number, toImage: Affine, imageWidth: number, imageHeight: number, into?: Uint8Array): Uint8Array {
+export function maskToImage(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  toImage: Affine,
+  imageWidth: number,
+  imageHeight: number,
+  into?: Uint8Array,
+): Uint8Array {
   const out = into ?? new Uint8Array(imageWidth * imageHeight);
   const toMask = invertAffine(toImage);
   const [a, b, c, d, e, f] = toMask;

@@ -181,7 +181,17 @@ function reduceLut(
   }
 }
 
-function reduceFloat(data: Float32Array, base: number, out: Float32Array, o: number, n: number, start: Int32Array, count: Int32Array, offset: Int32Array, weight: Float32Array): void {
+function reduceFloat(
+  data: Float32Array,
+  base: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+  start: Int32Array,
+  count: Int32Array,
+  offset: Int32Array,
+  weight: Float32Array,
+): void {
   for (let x = 0; x < n; x++) {
     const s0 = base + start[x];
     const w0 = offset[x];

@@ -27,13 +27,28 @@ export type PreprocessStep =
    * borders, on darker surroundings) and set them to the black level ('mask') or fill them from their
    * surroundings ('inpaint'). Run after 'photometric' (text is bright).
    */
-  | { op: 'maskText'; mode: 'mask' | 'inpaint'; saturation?: number; maxSize?: number; borderZone?: number; dilate?: number }
+  | {
+      op: 'maskText';
+      mode: 'mask' | 'inpaint';
+      saturation?: number;
+      maxSize?: number;
+      borderZone?: number;
+      dilate?: number;
+    }
   /**
    * Subject mask: Otsu threshold, opening and closing, hole filling, then the largest `components`
    * components of at least `minAreaFraction` of the image. Refines any mask already set. Run after
    * 'photometric' (the subject is bright).
    */
-  | { op: 'foreground'; components?: 1 | 2; minAreaFraction?: number; open?: number; close?: number; fillHoles?: boolean; zeroBackground?: boolean }
+  | {
+      op: 'foreground';
+      components?: 1 | 2;
+      minAreaFraction?: number;
+      open?: number;
+      close?: number;
+      fillHoles?: boolean;
+      zeroBackground?: boolean;
+    }
   /**
    * Two hands side by side (or one above the other): one output per hand, each cropped to its hand with
    * `margin`. A single-output run (runPipeline, prepareInput) keeps the whole image; runPipelineMulti

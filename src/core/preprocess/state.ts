@@ -81,7 +81,12 @@ export interface OpDefinition<S extends PreprocessStep = PreprocessStep> {
 }
 
 /** Builds a step's JSON Schema: an object with `op` pinned and no unknown fields. */
-export function stepSchema(op: string, description: string, properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
+export function stepSchema(
+  op: string,
+  description: string,
+  properties: Record<string, JsonSchema>,
+  required: string[] = [],
+): JsonSchema {
   return {
     type: 'object',
     description,

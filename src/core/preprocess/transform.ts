@@ -35,7 +35,14 @@ export function cropRaster(r: Raster, rect: Rect): Raster {
   const out: Raster =
     r.kind === 'float'
       ? { kind: 'float', width: rect.width, height: rect.height, data: cropPixels(r.data, r.width, rect) }
-      : { kind: 'lut', width: rect.width, height: rect.height, samples: cropPixels(r.samples, r.width, rect), lut: r.lut, lutOffset: r.lutOffset };
+      : {
+          kind: 'lut',
+          width: rect.width,
+          height: rect.height,
+          samples: cropPixels(r.samples, r.width, rect),
+          lut: r.lut,
+          lutOffset: r.lutOffset,
+        };
   carryCrop(r, out, rect);
   return out;
 }
@@ -63,7 +70,18 @@ export function rotatePixels<T extends Pixels>(src: T, w: number, h: number, tur
   return out;
 }
 
-function turnTile(src: Pixels, out: Pixels, w: number, x0: number, x1: number, y0: number, y1: number, base: number, colStep: number, rowStep: number): void {
+function turnTile(
+  src: Pixels,
+  out: Pixels,
+  w: number,
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+  base: number,
+  colStep: number,
+  rowStep: number,
+): void {
   let x = x0;
   for (; x + 3 < x1; x += 4) {
     const o0 = base + x * colStep;
@@ -91,7 +109,15 @@ export function rotateRaster(r: Raster, turn: Turn): Raster {
     r.kind === 'float'
       ? { kind: 'float', width: h, height: w, data: rotatePixels(r.data, w, h, turn) }
       : // The sample histogram does not depend on the orientation.
-        { kind: 'lut', width: h, height: w, samples: rotatePixels(r.samples, w, h, turn), lut: r.lut, lutOffset: r.lutOffset, ...(r.histogram ? { histogram: r.histogram } : {}) };
+        {
+          kind: 'lut',
+          width: h,
+          height: w,
+          samples: rotatePixels(r.samples, w, h, turn),
+          lut: r.lut,
+          lutOffset: r.lutOffset,
+          ...(r.histogram ? { histogram: r.histogram } : {}),
+        };
   carryTurn(r, out, turn);
   return out;
 }
@@ -118,7 +144,13 @@ export function turnRect(r: Rect, w: number, h: number, turn: Turn): Rect {
  * A copy, never touching its input, unless `inPlace` (the pipeline keeps no earlier state) and the
  * samples are a copy this module made: then they are overwritten (saves a 10 MB copy per image).
  */
-export function writeValues(r: Raster, index: ArrayLike<number>, values: ArrayLike<number>, exact = false, inPlace = false): Raster {
+export function writeValues(
+  r: Raster,
+  index: ArrayLike<number>,
+  values: ArrayLike<number>,
+  exact = false,
+  inPlace = false,
+): Raster {
   if (r.kind === 'lut' && lutMonotone(r.lut)) {
     const { lut, lutOffset } = r;
     const inverse = nearestSample(lut);

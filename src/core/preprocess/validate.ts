@@ -32,7 +32,9 @@ export function validatePipeline(value: unknown, path: string, problems: string[
 
 /** Rules beyond the schema (e.g. low < high), for a spec that already matches the schema. */
 export function stepRuleProblems(spec: PipelineSpec, path: string): string[] {
-  return spec.steps.flatMap((step, i) => (opDefinition(step).check?.(step) ?? []).map((p) => `${path}.steps[${i}] (${step.op}): ${p}`));
+  return spec.steps.flatMap((step, i) =>
+    (opDefinition(step).check?.(step) ?? []).map((p) => `${path}.steps[${i}] (${step.op}): ${p}`),
+  );
 }
 
 /** The size the pipeline always produces (its last fixed-size geometric step), or undefined when it depends on the image. */

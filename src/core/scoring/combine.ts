@@ -8,7 +8,11 @@ import type { AnalysisResult } from './types';
 
 export type RegionResult = Pick<AnalysisResult, 'score' | 'map'>;
 
-export function combineRegionResults(results: readonly RegionResult[], imageWidth: number, imageHeight: number): RegionResult {
+export function combineRegionResults(
+  results: readonly RegionResult[],
+  imageWidth: number,
+  imageHeight: number,
+): RegionResult {
   if (results.length === 0) throw new Error('combineRegionResults: no regions');
   if (results.length === 1) return results[0];
   const top = results.reduce((a, b) => (b.score.raw > a.score.raw ? b : a));

@@ -36,17 +36,35 @@ interface RawMap {
   sigma: number;
 }
 
-export function scoreOutputs(outputs: OutputTensors, prepared: Prepared, manifest: ModelManifest): { score: ImageScore; map?: AnomalyMap } {
+export function scoreOutputs(
+  outputs: OutputTensors,
+  prepared: Prepared,
+  manifest: ModelManifest,
+): { score: ImageScore; map?: AnomalyMap } {
   const names = manifest.outputs;
   const post = manifest.postprocess ?? {};
   let raw: RawMap | undefined;
-  if (names.reconstruction) raw = reconstructionError(asImage(requireOutput(outputs, names.reconstruction, 'reconstruction'), names.reconstruction, 'reconstruction'), prepared, manifest);
-  else if (names.anomalyMap) raw = modelMap(asImage(requireOutput(outputs, names.anomalyMap, 'anomaly map'), names.anomalyMap, 'anomaly map'), prepared, manifest);
+  if (names.reconstruction)
+    raw = reconstructionError(
+      asImage(requireOutput(outputs, names.reconstruction, 'reconstruction'), names.reconstruction, 'reconstruction'),
+      prepared,
+      manifest,
+    );
+  else if (names.anomalyMap)
+    raw = modelMap(
+      asImage(requireOutput(outputs, names.anomalyMap, 'anomaly map'), names.anomalyMap, 'anomaly map'),
+      prepared,
+      manifest,
+    );
 
   let rawScore: number;
   if (names.score) rawScore = asScalar(requireOutput(outputs, names.score, 'score'), names.score);
   else if (raw) rawScore = reduceMap(raw.data, raw.mask, post.reduce ?? 'mean');
-  else throw new XrayError('MODEL_INVALID', `Model '${manifest.id}' names no score, reconstruction or anomaly map output.`);
+  else
+    throw new XrayError(
+      'MODEL_INVALID',
+      `Model '${manifest.id}' names no score, reconstruction or anomaly map output.`,
+    );
 
   const score = imageScore(rawScore, manifest.calibration);
   if (!raw) return { score };
@@ -85,21 +103,26 @@ function reconstructionError(rec: ImageTensor, prepared: Prepared, manifest: Mod
     }
   }
   const post = manifest.postprocess ?? {};
-  const mask = post.maskForeground ?? true ? prepared.foreground : undefined;
+  const mask = (post.maskForeground ?? true) ? prepared.foreground : undefined;
   if (mask) applyMask(err, mask);
   return { width, height, data: err, toModel: IDENTITY, mask, sigma: post.smoothingSigma ?? DEFAULT_SMOOTHING_SIGMA };
 }
 
 function modelMap(map: ImageTensor, prepared: Prepared, manifest: ModelManifest): RawMap {
   if (map.channels !== 1) {
-    throw new XrayError('INFERENCE_FAILED', `The model's anomaly map has ${map.channels} channels; expected one ([1,1,H,W], [1,H,W] or [H,W]).`);
+    throw new XrayError(
+      'INFERENCE_FAILED',
+      `The model's anomaly map has ${map.channels} channels; expected one ([1,1,H,W], [1,H,W] or [H,W]).`,
+    );
   }
   const [, , height, width] = prepared.dims;
   const sx = width / map.width;
   const sy = height / map.height;
   const post = manifest.postprocess ?? {};
   const data = map.data.slice();
-  const mask = post.maskForeground ? resampleMaskNearest(prepared.foreground, width, height, map.width, map.height) : undefined;
+  const mask = post.maskForeground
+    ? resampleMaskNearest(prepared.foreground, width, height, map.width, map.height)
+    : undefined;
   if (mask) applyMask(data, mask);
   // Sigma is given in model pixels; the map may be coarser.
   const sigma = (post.smoothingSigma ?? 0) / Math.sqrt(sx * sy);
@@ -122,7 +145,14 @@ function displayMap(raw: RawMap, prepared: Prepared, manifest: ModelManifest): A
     if (v > rawMax) rawMax = v;
     data[i] = normalizeWith(v, t, span);
   }
-  return { width: raw.width, height: raw.height, data, toImage: composeAffine(prepared.toImage, raw.toModel), rawMin, rawMax };
+  return {
+    width: raw.width,
+    height: raw.height,
+    data,
+    toImage: composeAffine(prepared.toImage, raw.toModel),
+    rawMin,
+    rawMax,
+  };
 }
 
 function applyMask(data: Float32Array, mask: Uint8Array): void {

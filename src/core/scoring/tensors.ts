@@ -23,11 +23,17 @@ export function requireOutput(outputs: OutputTensors, name: string, meaning: str
   const t = outputs[name];
   if (!t) {
     const have = Object.keys(outputs);
-    throw new XrayError('INFERENCE_FAILED', `The model did not return its ${meaning} output '${name}' (it returned ${have.length ? have.map((n) => `'${n}'`).join(', ') : 'nothing'}).`);
+    throw new XrayError(
+      'INFERENCE_FAILED',
+      `The model did not return its ${meaning} output '${name}' (it returned ${have.length ? have.map((n) => `'${n}'`).join(', ') : 'nothing'}).`,
+    );
   }
   const expected = t.dims.reduce((a, b) => a * b, 1);
   if (t.dims.some((d) => !Number.isInteger(d) || d < 0) || expected !== t.data.length) {
-    throw new XrayError('INFERENCE_FAILED', `The model's ${meaning} output '${name}' has shape [${t.dims.join(', ')}] but ${t.data.length} values.`);
+    throw new XrayError(
+      'INFERENCE_FAILED',
+      `The model's ${meaning} output '${name}' has shape [${t.dims.join(', ')}] but ${t.data.length} values.`,
+    );
   }
   requireFinite(t.data, name, meaning);
   return t;
@@ -37,7 +43,10 @@ export function requireFinite(data: Float32Array, name: string, meaning: string)
   let bad = 0;
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
   if (bad > 0) {
-    throw new XrayError('INFERENCE_FAILED', `The model's ${meaning} output '${name}' contains ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (of ${data.length}); the model or its input is broken.`);
+    throw new XrayError(
+      'INFERENCE_FAILED',
+      `The model's ${meaning} output '${name}' contains ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (of ${data.length}); the model or its input is broken.`,
+    );
   }
 }
 
@@ -49,14 +58,20 @@ export function asImage(t: OutputTensor, name: string, meaning: string): ImageTe
   else if (d.length === 3) shape = [d[0], d[1], d[2]];
   else if (d.length === 2) shape = [1, d[0], d[1]];
   if (!shape || shape.some((v) => v < 1)) {
-    throw new XrayError('INFERENCE_FAILED', `The model's ${meaning} output '${name}' has shape [${d.join(', ')}]; expected [1, C, H, W], [C, H, W] or [H, W].`);
+    throw new XrayError(
+      'INFERENCE_FAILED',
+      `The model's ${meaning} output '${name}' has shape [${d.join(', ')}]; expected [1, C, H, W], [C, H, W] or [H, W].`,
+    );
   }
   return { channels: shape[0], height: shape[1], width: shape[2], data: t.data };
 }
 
 export function asScalar(t: OutputTensor, name: string): number {
   if (t.data.length !== 1) {
-    throw new XrayError('INFERENCE_FAILED', `The model's score output '${name}' has ${t.data.length} values (shape [${t.dims.join(', ')}]); expected one per image.`);
+    throw new XrayError(
+      'INFERENCE_FAILED',
+      `The model's score output '${name}' has ${t.data.length} values (shape [${t.dims.join(', ')}]); expected one per image.`,
+    );
   }
   return t.data[0];
 }

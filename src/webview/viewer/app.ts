@@ -24,7 +24,7 @@ import { renderErrorCard, renderHeat, renderInfo, renderScore, renderToolbar } f
 import { renderStepView, renderStrip } from './ui/previewStrip';
 import { renderTabs, renderTags } from './ui/tagsPanel';
 import { constrain, fitView, imageFromScreen, panBy, screenFromImage, stepScale, zoomAt, type View } from './viewport';
-import { adjusted, defaultOption, imageStats, windowOptions, type WindowLevel } from './windowing';
+import { adjusted, defaultOption, imageStats, windowOptions } from './windowing';
 
 /** Timings kept for the dev harness and the log. */
 export interface ViewerPerf {
@@ -51,7 +51,11 @@ export class ViewerApp implements Actions {
   /** When each part of the current image and analysis was first on screen (see ViewStateReport). */
   private timeline: NonNullable<ViewStateReport['timeline']> = {};
 
-  constructor(root: HTMLElement, private readonly host: HostChannel, initialSettings: unknown) {
+  constructor(
+    root: HTMLElement,
+    private readonly host: HostChannel,
+    initialSettings: unknown,
+  ) {
     const settings = sanitizeSettings(initialSettings);
     this.restored = readPersisted(host.getState(), settings);
     const r = this.restored;
@@ -87,13 +91,21 @@ export class ViewerApp implements Actions {
       dragEnd: () => this.save(),
       measure: (phase, sx, sy) => this.measureGesture(phase, sx, sy),
     });
-    attachKeys(this, (dx, dy, big) => this.panByFraction(dx, dy, big), () => this.closeHelp() || this.closeStepView());
+    attachKeys(
+      this,
+      (dx, dy, big) => this.panByFraction(dx, dy, big),
+      () => this.closeHelp() || this.closeStepView(),
+    );
     document.addEventListener('pointerdown', (e) => {
-      if (!this.L.help.hidden && !this.L.help.contains(e.target as Node) && e.target !== this.L.helpBtn) this.closeHelp();
+      if (!this.L.help.hidden && !this.L.help.contains(e.target as Node) && e.target !== this.L.helpBtn)
+        this.closeHelp();
     });
     new ResizeObserver(() => this.onResize()).observe(this.L.viewport);
     // VS Code swaps body classes when the colour theme changes; the canvas reads theme colours itself.
-    new MutationObserver(() => this.readThemeColors()).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+    new MutationObserver(() => this.readThemeColors()).observe(document.body, {
+      attributes: true,
+      attributeFilter: ['class', 'data-vscode-theme-kind'],
+    });
     this.readThemeColors();
     this.invalidate('all');
   }
@@ -116,9 +128,16 @@ export class ViewerApp implements Actions {
           else if (req.method === 'act') {
             this.act(req.params as ViewerAction);
             this.host.respond(req.id, this.report());
-          } else this.host.respondError(req.id, { code: 'INTERNAL', message: `The viewer does not know the request "${String(req.method)}".` });
+          } else
+            this.host.respondError(req.id, {
+              code: 'INTERNAL',
+              message: `The viewer does not know the request "${String(req.method)}".`,
+            });
         } catch (err) {
-          this.host.respondError(req.id, { code: 'INTERNAL', message: `The viewer could not answer "${req.method}": ${err instanceof Error ? err.message : String(err)}` });
+          this.host.respondError(req.id, {
+            code: 'INTERNAL',
+            message: `The viewer could not answer "${req.method}": ${err instanceof Error ? err.message : String(err)}`,
+          });
         }
         return;
       }
@@ -164,7 +183,10 @@ export class ViewerApp implements Actions {
       }
     } catch (err) {
       // A bad message must never take the viewer down; say what happened and keep going.
-      this.host.log('error', `Viewer could not handle "${msg.kind === 'notify' ? msg.type : msg.method}": ${err instanceof Error ? err.message : String(err)}`);
+      this.host.log(
+        'error',
+        `Viewer could not handle "${msg.kind === 'notify' ? msg.type : msg.method}": ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     this.invalidate('all');
   }
@@ -192,7 +214,10 @@ export class ViewerApp implements Actions {
       return;
     }
     const image = checked.image;
-    const full = p.reducedFrom === undefined ? { width: image.width, height: image.height, factor: 1 } : checkReducedFrom(p.reducedFrom, image);
+    const full =
+      p.reducedFrom === undefined
+        ? { width: image.width, height: image.height, factor: 1 }
+        : checkReducedFrom(p.reducedFrom, image);
     if ('problem' in full) {
       this.onError('image', { code: 'CORRUPT', message: `The viewer received an unusable image: ${full.problem}.` });
       return;
@@ -202,7 +227,11 @@ export class ViewerApp implements Actions {
       layer = new ImageLayer(image);
     } catch (err) {
       // The browser may refuse a canvas this large (memory, or its own size limit).
-      this.onError('image', { code: 'TOO_LARGE', message: `The viewer could not allocate a ${image.width} × ${image.height} canvas.`, detail: err instanceof Error ? err.message : String(err) });
+      this.onError('image', {
+        code: 'TOO_LARGE',
+        message: `The viewer could not allocate a ${image.width} × ${image.height} canvas.`,
+        detail: err instanceof Error ? err.message : String(err),
+      });
       return;
     }
     const stats = imageStats(image);
@@ -222,15 +251,28 @@ export class ViewerApp implements Actions {
       receivedAt,
     };
     const previous = this.s.loaded;
-    if (previous && seq !== undefined && previous.seq === seq && previous.width === loaded.width && previous.height === loaded.height) {
+    if (
+      previous &&
+      seq !== undefined &&
+      previous.seq === seq &&
+      previous.width === loaded.width &&
+      previous.height === loaded.height
+    ) {
       this.replacePixels(previous, loaded);
       return;
     }
     // Another frame of the same multi-frame file: keep the window, zoom and rulers the user set.
     const before = previous?.image;
-    const sameSeries = Boolean(before?.frame && image.frame && before.frame.count === image.frame.count && previous!.width === loaded.width && previous!.height === loaded.height);
+    const sameSeries = Boolean(
+      before?.frame &&
+      image.frame &&
+      before.frame.count === image.frame.count &&
+      previous!.width === loaded.width &&
+      previous!.height === loaded.height,
+    );
     this.s.loaded = loaded;
-    if (this.s.frameLoading === undefined || this.s.frameLoading === image.frame?.index) this.s.frameLoading = undefined;
+    if (this.s.frameLoading === undefined || this.s.frameLoading === image.frame?.index)
+      this.s.frameLoading = undefined;
     // The preview belongs to the image it was computed on; the host sends the new one.
     this.s.preview = undefined;
     this.s.imageError = undefined;
@@ -280,7 +322,10 @@ export class ViewerApp implements Actions {
       if (preset) this.s.window = preset.window;
     }
     this.perf.firstPaintMs = undefined;
-    this.host.log('info', `Viewer: ${next.image.width}x${next.image.height} pixels replace the ${previous.image.width}x${previous.image.height} ${previous.reduced ? 'reduced copy' : 'pixels'} (view, window and analysis kept).`);
+    this.host.log(
+      'info',
+      `Viewer: ${next.image.width}x${next.image.height} pixels replace the ${previous.image.width}x${previous.image.height} ${previous.reduced ? 'reduced copy' : 'pixels'} (view, window and analysis kept).`,
+    );
   }
 
   private onAnalysis(result: AnalysisResult): void {
@@ -289,11 +334,15 @@ export class ViewerApp implements Actions {
     // Like the image, a map whose array lost its type on the way is rebuilt rather than refused.
     if (m && Array.isArray(m.data)) m = { ...m, data: Float32Array.from(m.data as ArrayLike<number>) };
     if (m) {
-      const problem =
-        !(m.data instanceof Float32Array) ? 'its data is not a Float32Array' :
-        !(Number.isInteger(m.width) && Number.isInteger(m.height) && m.width > 0 && m.height > 0) ? `invalid size ${m.width} x ${m.height}` :
-        m.data.length !== m.width * m.height ? `it holds ${m.data.length} values for ${m.width} x ${m.height}` :
-        !isAffine(m.toImage) || !invertAffine(m.toImage) ? 'its placement on the image (toImage) is not a valid affine' : undefined;
+      const problem = !(m.data instanceof Float32Array)
+        ? 'its data is not a Float32Array'
+        : !(Number.isInteger(m.width) && Number.isInteger(m.height) && m.width > 0 && m.height > 0)
+          ? `invalid size ${m.width} x ${m.height}`
+          : m.data.length !== m.width * m.height
+            ? `it holds ${m.data.length} values for ${m.width} x ${m.height}`
+            : !isAffine(m.toImage) || !invertAffine(m.toImage)
+              ? 'its placement on the image (toImage) is not a valid affine'
+              : undefined;
       if (problem) {
         a.mapProblem = problem;
         this.host.log('warn', `Anomaly map from ${result.modelId} not shown: ${problem}.`);
@@ -313,7 +362,11 @@ export class ViewerApp implements Actions {
   }
 
   private onError(scope: 'image' | 'analysis', error: ErrorInfo): void {
-    const info: ErrorInfo = { code: error?.code ?? 'INTERNAL', message: error?.message ?? 'Unknown error.', detail: error?.detail };
+    const info: ErrorInfo = {
+      code: error?.code ?? 'INTERNAL',
+      message: error?.message ?? 'Unknown error.',
+      detail: error?.detail,
+    };
     this.s.lastError = { scope, code: info.code, message: info.message };
     if (scope === 'image') {
       this.s.imageError = info;
@@ -343,9 +396,20 @@ export class ViewerApp implements Actions {
 
   private onPreview(p: PreviewMessage): void {
     // Like the image, pixel arrays that lost their type on the way are rebuilt rather than refused.
-    const bytes = (d: unknown): Uint8Array | undefined => (d instanceof Uint8Array ? d : Array.isArray(d) ? Uint8Array.from(d) : d instanceof ArrayBuffer ? new Uint8Array(d) : undefined);
+    const bytes = (d: unknown): Uint8Array | undefined =>
+      d instanceof Uint8Array
+        ? d
+        : Array.isArray(d)
+          ? Uint8Array.from(d)
+          : d instanceof ArrayBuffer
+            ? new Uint8Array(d)
+            : undefined;
     const steps = Array.isArray(p.steps)
-      ? p.steps.map((st) => ({ ...st, thumb: { ...st.thumb, data: bytes(st.thumb?.data) ?? new Uint8Array(0) }, mask: st.mask && { ...st.mask, data: bytes(st.mask.data) ?? new Uint8Array(0) } }))
+      ? p.steps.map((st) => ({
+          ...st,
+          thumb: { ...st.thumb, data: bytes(st.thumb?.data) ?? new Uint8Array(0) },
+          mask: st.mask && { ...st.mask, data: bytes(st.mask.data) ?? new Uint8Array(0) },
+        }))
       : undefined;
     this.s.preview = { ...p, steps };
     const n = p.steps?.length ?? 0;
@@ -572,7 +636,10 @@ export class ViewerApp implements Actions {
     this.invalidate('all');
     // The list is rebuilt: keep keyboard focus on the row's toggle (runs after the redraw's frame callback).
     const hadFocus = document.activeElement?.classList.contains('twisty');
-    if (hadFocus) requestAnimationFrame(() => this.L.tagList.querySelector<HTMLElement>(`.tag-row[data-id="${id}"] .twisty`)?.focus());
+    if (hadFocus)
+      requestAnimationFrame(() =>
+        this.L.tagList.querySelector<HTMLElement>(`.tag-row[data-id="${id}"] .twisty`)?.focus(),
+      );
   };
 
   revealPatientData = (reveal: boolean): void => {
@@ -627,7 +694,8 @@ export class ViewerApp implements Actions {
     const img = this.s.loaded;
     if (!img) return undefined;
     const c = this.L.canvas;
-    if (this.s.fitted || !this.s.view) return fitView(img.width, img.height, Math.max(1, c.width), Math.max(1, c.height));
+    if (this.s.fitted || !this.s.view)
+      return fitView(img.width, img.height, Math.max(1, c.width), Math.max(1, c.height));
     return this.s.view;
   }
 
@@ -717,7 +785,17 @@ export class ViewerApp implements Actions {
     if (this.s.tool === 'measure') {
       const v = this.currentView();
       const c = this.L.canvas;
-      const over = Boolean(p && v && handleAt(this.s.measurements, screenFromImage(v, c.width, c.height), p[0], p[1], 8 * (window.devicePixelRatio || 1)));
+      const over = Boolean(
+        p &&
+        v &&
+        handleAt(
+          this.s.measurements,
+          screenFromImage(v, c.width, c.height),
+          p[0],
+          p[1],
+          8 * (window.devicePixelRatio || 1),
+        ),
+      );
       c.classList.toggle('over-handle', over);
     }
     this.renderReadout();
@@ -743,16 +821,19 @@ export class ViewerApp implements Actions {
     }
     // A reduced copy has the mean of the pixel's block, not the pixel's own value: say so.
     const f = lo.reduced?.factor ?? 1;
-    const value = img.data[Math.floor(y / f) * img.width + Math.floor(x / f)] * img.rescale.slope + img.rescale.intercept;
+    const value =
+      img.data[Math.floor(y / f) * img.width + Math.floor(x / f)] * img.rescale.slope + img.rescale.intercept;
     let text = `x ${x}  y ${y}   value ${f > 1 ? '≈ ' : ''}${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}${f > 1 ? ` (mean of ${f}×${f}, full resolution loading)` : ''}`;
     const active = this.s.activeMeasurement !== undefined ? this.s.measurements[this.s.activeMeasurement] : undefined;
-    if (active) text += `   ruler ${measurementLabel(active, img.pixelSpacing)}${img.pixelSpacing ? '' : ' (no pixel spacing in the file)'}`;
+    if (active)
+      text += `   ruler ${measurementLabel(active, img.pixelSpacing)}${img.pixelSpacing ? '' : ' (no pixel spacing in the file)'}`;
     const map = this.s.analysis?.heat?.map;
     if (map) {
       const inv = invertAffine(map.toImage);
       const [mx, my] = inv ? apply(inv, ix, iy) : [NaN, NaN];
       const h = sampleMap(map, mx, my);
-      if (h !== undefined && Number.isFinite(h)) text += `   heat ${h.toFixed(2)}${h >= this.s.settings.threshold ? ' (above)' : ''}`;
+      if (h !== undefined && Number.isFinite(h))
+        text += `   heat ${h.toFixed(2)}${h >= this.s.settings.threshold ? ' (above)' : ''}`;
     }
     out.textContent = text;
   }
@@ -867,7 +948,14 @@ export class ViewerApp implements Actions {
       image: lo.layer,
       size: [lo.width, lo.height],
       reducedBy: lo.reduced?.factor,
-      heat: heat && { layer: heat, toImage: heat.map.toImage, opacity: s.settings.heatmapOpacity, threshold: s.settings.threshold, outline: s.outline, outlineColor: outlineColor(s.settings.colormap) },
+      heat: heat && {
+        layer: heat,
+        toImage: heat.map.toImage,
+        opacity: s.settings.heatmapOpacity,
+        threshold: s.settings.threshold,
+        outline: s.outline,
+        outlineColor: outlineColor(s.settings.colormap),
+      },
       pixelSpacing: lo.image.pixelSpacing,
       frameColor: this.frameColor,
       dpr: window.devicePixelRatio || 1,
@@ -886,8 +974,13 @@ export class ViewerApp implements Actions {
     if (lo.firstPaintMs === undefined) {
       lo.firstPaintMs = performance.now() - lo.receivedAt;
       this.perf.firstPaintMs = lo.firstPaintMs;
-      const what = lo.reduced ? `reduced copy (${lo.image.width}x${lo.image.height}) of the ${lo.width}x${lo.height} image` : `${lo.width}x${lo.height} image`;
-      this.host.log('info', `Viewer: ${what} drawn ${Math.round(lo.firstPaintMs)} ms after it arrived (windowing ${Math.round(windowMs)} ms).`);
+      const what = lo.reduced
+        ? `reduced copy (${lo.image.width}x${lo.image.height}) of the ${lo.width}x${lo.height} image`
+        : `${lo.width}x${lo.height} image`;
+      this.host.log(
+        'info',
+        `Viewer: ${what} drawn ${Math.round(lo.firstPaintMs)} ms after it arrived (windowing ${Math.round(windowMs)} ms).`,
+      );
     }
     this.renderReadout();
   }
@@ -898,7 +991,8 @@ export class ViewerApp implements Actions {
     if (!img) return 'X-ray image (not loaded)';
     let d = `X-ray ${s.fileName ?? ''}, ${img.width} by ${img.height} pixels${img.reduced ? ' (reduced copy shown, full resolution loading)' : ''}`;
     const r = s.analysis?.result;
-    if (r) d += `; anomaly score ${r.score.normalized.toFixed(2)}, ${r.score.aboveThreshold ? 'above' : 'below'} threshold (${modelName(s, r.modelId)})`;
+    if (r)
+      d += `; anomaly score ${r.score.normalized.toFixed(2)}, ${r.score.aboveThreshold ? 'above' : 'below'} threshold (${modelName(s, r.modelId)})`;
     return d;
   }
 
@@ -930,7 +1024,15 @@ export class ViewerApp implements Actions {
         scoreRaw: r.score.raw,
         scoreNormalized: r.score.normalized,
         aboveThreshold: r.score.aboveThreshold,
-        map: s.analysis?.heat && s.analysis.mapStats ? { width: s.analysis.heat.map.width, height: s.analysis.heat.map.height, ...s.analysis.mapStats, hot: this.hotRegion() } : undefined,
+        map:
+          s.analysis?.heat && s.analysis.mapStats
+            ? {
+                width: s.analysis.heat.map.width,
+                height: s.analysis.heat.map.height,
+                ...s.analysis.mapStats,
+                hot: this.hotRegion(),
+              }
+            : undefined,
       },
       error: s.lastError,
       view: {
@@ -955,7 +1057,11 @@ export class ViewerApp implements Actions {
         open: s.stripOpen,
         error: s.preview.error?.message,
       },
-      measurements: s.measurements.map((m) => ({ lengthPx: lengthPx(m), lengthMm: lengthMm(m, img?.pixelSpacing), label: measurementLabel(m, img?.pixelSpacing) })),
+      measurements: s.measurements.map((m) => ({
+        lengthPx: lengthPx(m),
+        lengthMm: lengthMm(m, img?.pixelSpacing),
+        label: measurementLabel(m, img?.pixelSpacing),
+      })),
       frameLoading: s.frameLoading,
       timeline: { ...this.timeline },
     };

@@ -8,13 +8,28 @@
 // Edges of a cell: 0 top, 1 right, 2 bottom, 3 left. Corner bits: top-left 8, top-right 4,
 // bottom-right 2, bottom-left 1 (set when the corner is at or above the threshold).
 const CASES: ReadonlyArray<ReadonlyArray<[number, number]>> = [
-  [], [[3, 2]], [[2, 1]], [[3, 1]], [[0, 1]], [], [[0, 2]], [[0, 3]],
-  [[0, 3]], [[0, 2]], [], [[0, 1]], [[3, 1]], [[2, 1]], [[3, 2]], [],
+  [],
+  [[3, 2]],
+  [[2, 1]],
+  [[3, 1]],
+  [[0, 1]],
+  [],
+  [[0, 2]],
+  [[0, 3]],
+  [[0, 3]],
+  [[0, 2]],
+  [],
+  [[0, 1]],
+  [[3, 1]],
+  [[2, 1]],
+  [[3, 2]],
+  [],
 ];
 
 export function isolines(data: ArrayLike<number>, w: number, h: number, t: number): Float32Array {
   const out: number[] = [];
-  const at = (k: number, l: number): number => (k >= 1 && k <= w && l >= 1 && l <= h ? data[(l - 1) * w + (k - 1)] : -Infinity);
+  const at = (k: number, l: number): number =>
+    k >= 1 && k <= w && l >= 1 && l <= h ? data[(l - 1) * w + (k - 1)] : -Infinity;
   // Crossing between two corners along one axis: corner coordinates are k - 0.5; a crossing next to
   // the padding lies on the map border (half a pixel from the inside centre).
   const cross = (k: number, va: number, vb: number): number => {
@@ -32,18 +47,28 @@ export function isolines(data: ArrayLike<number>, w: number, h: number, t: numbe
       if (code === 0 || code === 15) continue;
       const point = (edge: number): [number, number] => {
         switch (edge) {
-          case 0: return [cross(k, tl, tr), l - 0.5];
-          case 1: return [k + 0.5, cross(l, tr, br)];
-          case 2: return [cross(k, bl, br), l + 0.5];
-          default: return [k - 0.5, cross(l, tl, bl)];
+          case 0:
+            return [cross(k, tl, tr), l - 0.5];
+          case 1:
+            return [k + 0.5, cross(l, tr, br)];
+          case 2:
+            return [cross(k, bl, br), l + 0.5];
+          default:
+            return [k - 0.5, cross(l, tl, bl)];
         }
       };
       let pairs = CASES[code];
       if (code === 5 || code === 10) {
         // Saddle: the cell centre (mean of the corners) decides which diagonal is connected.
         const centreAbove = (tl + tr + br + bl) / 4 >= t;
-        const tlBrSeparated: [number, number][] = [[0, 3], [2, 1]];
-        const trBlSeparated: [number, number][] = [[0, 1], [3, 2]];
+        const tlBrSeparated: [number, number][] = [
+          [0, 3],
+          [2, 1],
+        ];
+        const trBlSeparated: [number, number][] = [
+          [0, 1],
+          [3, 2],
+        ];
         pairs = (code === 5) === centreAbove ? tlBrSeparated : trBlSeparated;
       }
       for (const [e0, e1] of pairs) {

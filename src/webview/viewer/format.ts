@@ -34,28 +34,74 @@ export function fmtPercent(scale: number): string {
 }
 
 export function providerLabel(p: string): string {
-  const known: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA (GPU)', webgpu: 'WebGPU (GPU)', dml: 'DirectML (GPU)', coreml: 'Core ML', tensorrt: 'TensorRT (GPU)' };
+  const known: Record<string, string> = {
+    cpu: 'CPU',
+    cuda: 'CUDA (GPU)',
+    webgpu: 'WebGPU (GPU)',
+    dml: 'DirectML (GPU)',
+    coreml: 'Core ML',
+    tensorrt: 'TensorRT (GPU)',
+  };
   return known[p.toLowerCase()] ?? p;
 }
 
 // Partial on purpose: a code added to the core later falls back to a generic text instead of breaking the build.
 export const ERROR_TEXT: Partial<Record<ErrorCode, { title: string; hint: string }>> = {
-  EMPTY_FILE: { title: 'The file is empty', hint: 'The file has zero bytes. It may still be copying, or the download failed.' },
-  TRUNCATED: { title: 'The file is cut short', hint: 'The file ends before its image data does. Copy or export it again.' },
-  CORRUPT: { title: 'The file is damaged', hint: 'Its structure could not be read. Check that it opens in another viewer.' },
-  UNSUPPORTED_FORMAT: { title: 'Not a supported image', hint: 'Supported: DICOM, PNG (8/16-bit), JPEG and TIFF. The extension may not match the content.' },
-  UNSUPPORTED_TRANSFER_SYNTAX: { title: 'This DICOM encoding is not supported yet', hint: 'Uncompressed DICOM opens now; convert the file (e.g. with dcmdjpeg or gdcmconv --raw) to view it.' },
-  TOO_LARGE: { title: 'The image is too large', hint: 'The limits can be raised in the settings (X-ray Anomaly Review: limits).' },
-  DECODE_TIMEOUT: { title: 'Reading the image took too long', hint: 'Decoding was stopped to keep the editor responsive. Try again, or convert the file.' },
+  EMPTY_FILE: {
+    title: 'The file is empty',
+    hint: 'The file has zero bytes. It may still be copying, or the download failed.',
+  },
+  TRUNCATED: {
+    title: 'The file is cut short',
+    hint: 'The file ends before its image data does. Copy or export it again.',
+  },
+  CORRUPT: {
+    title: 'The file is damaged',
+    hint: 'Its structure could not be read. Check that it opens in another viewer.',
+  },
+  UNSUPPORTED_FORMAT: {
+    title: 'Not a supported image',
+    hint: 'Supported: DICOM, PNG (8/16-bit), JPEG and TIFF. The extension may not match the content.',
+  },
+  UNSUPPORTED_TRANSFER_SYNTAX: {
+    title: 'This DICOM encoding is not supported yet',
+    hint: 'Uncompressed DICOM opens now; convert the file (e.g. with dcmdjpeg or gdcmconv --raw) to view it.',
+  },
+  TOO_LARGE: {
+    title: 'The image is too large',
+    hint: 'The limits can be raised in the settings (X-ray Anomaly Review: limits).',
+  },
+  DECODE_TIMEOUT: {
+    title: 'Reading the image took too long',
+    hint: 'Decoding was stopped to keep the editor responsive. Try again, or convert the file.',
+  },
   MODEL_INVALID: { title: 'The model is not valid', hint: 'Its manifest has a problem; see the message and the log.' },
-  MODEL_LOAD_FAILED: { title: 'The model could not be loaded', hint: 'See the log (Output: X-ray Anomaly Review) for details.' },
-  MODEL_INPUT_MISMATCH: { title: 'The model does not fit this image', hint: 'Choose another model for this kind of image.' },
-  MODEL_NOT_FOUND: { title: 'The model was not found', hint: 'Pick a model with "More models…" or check the model folders setting.' },
-  INFERENCE_FAILED: { title: 'The analysis failed', hint: 'See the log for details; try again or choose another model.' },
+  MODEL_LOAD_FAILED: {
+    title: 'The model could not be loaded',
+    hint: 'See the log (Output: X-ray Anomaly Review) for details.',
+  },
+  MODEL_INPUT_MISMATCH: {
+    title: 'The model does not fit this image',
+    hint: 'Choose another model for this kind of image.',
+  },
+  MODEL_NOT_FOUND: {
+    title: 'The model was not found',
+    hint: 'Pick a model with "More models…" or check the model folders setting.',
+  },
+  INFERENCE_FAILED: {
+    title: 'The analysis failed',
+    hint: 'See the log for details; try again or choose another model.',
+  },
   ENGINE_CRASHED: { title: 'The inference engine stopped', hint: 'It restarts on the next request: press Retry.' },
-  ENGINE_TIMEOUT: { title: 'The analysis took too long', hint: 'Retry, or choose a smaller model or the CPU provider.' },
+  ENGINE_TIMEOUT: {
+    title: 'The analysis took too long',
+    hint: 'Retry, or choose a smaller model or the CPU provider.',
+  },
   CANCELLED: { title: 'Cancelled', hint: 'Run the analysis again when you are ready.' },
-  IMAGE_NOT_FOUND: { title: 'The image is no longer loaded', hint: 'Run the analysis again; the image is decoded anew.' },
+  IMAGE_NOT_FOUND: {
+    title: 'The image is no longer loaded',
+    hint: 'Run the analysis again; the image is decoded anew.',
+  },
   INTERNAL: { title: 'Something went wrong', hint: 'This is a bug; the log has the details.' },
 };
 

@@ -52,7 +52,9 @@ export class HostChannel {
 export function asHostMessage(data: unknown): HostToViewerMessage | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const m = data as { kind?: unknown; type?: unknown; id?: unknown; method?: unknown; params?: unknown };
-  if (m.kind === 'notify' && typeof m.type === 'string' && typeof m.params === 'object' && m.params !== null) return data as HostToViewerMessage;
-  if (m.kind === 'request' && typeof m.id === 'number' && typeof m.method === 'string') return data as HostToViewerMessage;
+  if (m.kind === 'notify' && typeof m.type === 'string' && typeof m.params === 'object' && m.params !== null)
+    return data as HostToViewerMessage;
+  if (m.kind === 'request' && typeof m.id === 'number' && typeof m.method === 'string')
+    return data as HostToViewerMessage;
   return undefined;
 }

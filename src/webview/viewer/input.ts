@@ -97,7 +97,11 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
   );
 }
 
-export function attachKeys(a: Actions, pan: (dxCss: number, dyCss: number, big: boolean) => void, closeHelp: () => boolean): void {
+export function attachKeys(
+  a: Actions,
+  pan: (dxCss: number, dyCss: number, big: boolean) => void,
+  closeHelp: () => boolean,
+): void {
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && closeHelp()) {
       e.preventDefault();
@@ -105,7 +109,8 @@ export function attachKeys(a: Actions, pan: (dxCss: number, dyCss: number, big: 
     }
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     const t = e.target as HTMLElement | null;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable))
+      return;
     const act: Record<string, () => void> = {
       f: a.fit,
       F: a.fit,

@@ -21,5 +21,8 @@ const host = new HostChannel(acquireVsCodeApi());
 const app = new ViewerApp(root, host, initialSettings());
 window.addEventListener('message', (e: MessageEvent) => app.handle(e.data));
 // Diagnostics for the dev harness and for anyone poking at the webview's developer tools.
-(window as unknown as { xrayViewer: { perf: ViewerApp['perf']; report(): unknown } }).xrayViewer = { perf: app.perf, report: () => app.report() };
+(window as unknown as { xrayViewer: { perf: ViewerApp['perf']; report(): unknown } }).xrayViewer = {
+  perf: app.perf,
+  report: () => app.report(),
+};
 app.start();

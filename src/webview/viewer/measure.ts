@@ -38,7 +38,13 @@ export function clampToImage(x: number, y: number, width: number, height: number
  * The endpoint within `radius` screen pixels of (sx, sy), nearest first; the newest ruler wins ties so
  * the one just drawn can be adjusted even where rulers share an end.
  */
-export function handleAt(list: readonly Measurement[], screenFromImage: Affine, sx: number, sy: number, radius: number): { index: number; end: 0 | 1 } | undefined {
+export function handleAt(
+  list: readonly Measurement[],
+  screenFromImage: Affine,
+  sx: number,
+  sy: number,
+  radius: number,
+): { index: number; end: 0 | 1 } | undefined {
   const m = screenFromImage;
   let best: { index: number; end: 0 | 1; d: number } | undefined;
   for (let i = list.length - 1; i >= 0; i--) {

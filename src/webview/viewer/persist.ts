@@ -33,7 +33,12 @@ export interface PersistedState {
   panelTab?: PanelTab;
 }
 
-export const DEFAULT_SETTINGS: ViewerSettings = { heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5, heatmapFloor: DEFAULT_FLOOR };
+export const DEFAULT_SETTINGS: ViewerSettings = {
+  heatmapOpacity: 0.45,
+  colormap: 'inferno',
+  threshold: 0.5,
+  heatmapFloor: DEFAULT_FLOOR,
+};
 const MAX_MEASUREMENTS = 50;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -61,13 +66,17 @@ function readMeasurements(v: unknown): Measurement[] | undefined {
 
 function readView(v: unknown): View | undefined {
   const o = v as Partial<View> | undefined;
-  return o && num(o.scale) && o.scale > 0 && num(o.cx) && num(o.cy) ? { scale: o.scale, cx: o.cx, cy: o.cy } : undefined;
+  return o && num(o.scale) && o.scale > 0 && num(o.cx) && num(o.cy)
+    ? { scale: o.scale, cx: o.cx, cy: o.cy }
+    : undefined;
 }
 
 function readWindow(v: unknown): WindowLevel | undefined {
   const o = v as Partial<WindowLevel> | undefined;
   const fns: VoiFunction[] = ['LINEAR', 'LINEAR_EXACT', 'SIGMOID'];
-  return o && num(o.center) && num(o.width) && o.width > 0 && fns.includes(o.fn as VoiFunction) ? { center: o.center, width: o.width, fn: o.fn as VoiFunction } : undefined;
+  return o && num(o.center) && num(o.width) && o.width > 0 && fns.includes(o.fn as VoiFunction)
+    ? { center: o.center, width: o.width, fn: o.fn as VoiFunction }
+    : undefined;
 }
 
 export function readPersisted(raw: unknown, fallbackSettings: ViewerSettings): PersistedState | undefined {

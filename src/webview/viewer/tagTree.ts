@@ -47,7 +47,14 @@ export function parseQuery(raw: string): TagQuery | undefined {
 }
 
 export function tagMatches(t: ViewerTag, q: TagQuery): boolean {
-  if (q.hex && t.tag.replace(/[^0-9a-f]/gi, '').toLowerCase().includes(q.hex)) return true;
+  if (
+    q.hex &&
+    t.tag
+      .replace(/[^0-9a-f]/gi, '')
+      .toLowerCase()
+      .includes(q.hex)
+  )
+    return true;
   const kw = t.keyword.toLowerCase();
   if (kw.includes(q.text) || kw.includes(q.compact)) return true;
   if (t.vr.toLowerCase() === q.text) return true;
@@ -59,7 +66,12 @@ export function tagMatches(t: ViewerTag, q: TagQuery): boolean {
  * every matching attribute and the sequences that lead to it (opened), and below a matching sequence
  * only what the user expands.
  */
-export function visibleRows(tags: readonly ViewerTag[], expanded: ReadonlySet<string>, rawQuery: string, limit = 1500): VisibleRows {
+export function visibleRows(
+  tags: readonly ViewerTag[],
+  expanded: ReadonlySet<string>,
+  rawQuery: string,
+  limit = 1500,
+): VisibleRows {
   const q = parseQuery(rawQuery);
   if (!q) {
     const rows: TagRow[] = [];

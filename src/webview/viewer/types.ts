@@ -13,4 +13,11 @@ export type Affine = AnomalyMap['toImage'];
 export type ErrorInfo = HostToViewerNotifications['error']['error'];
 export type ErrorCode = ErrorInfo['code'];
 export type ErrorScope = HostToViewerNotifications['error']['scope'];
-export type { PreviewImage, PreviewMessage, PreviewStep, TagsMessage, ViewerAction, ViewerTag } from '../../protocol/viewer';
+export type {
+  PreviewImage,
+  PreviewMessage,
+  PreviewStep,
+  TagsMessage,
+  ViewerAction,
+  ViewerTag,
+} from '../../protocol/viewer';

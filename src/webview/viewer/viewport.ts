@@ -14,7 +14,33 @@ export interface View {
 export const MIN_SCALE = 1 / 64;
 export const MAX_SCALE = 64;
 /** Steps for the +/- keys and buttons, like an image editor's zoom menu. */
-const LEVELS = [1 / 64, 1 / 48, 1 / 32, 1 / 24, 1 / 16, 1 / 12, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+const LEVELS = [
+  1 / 64,
+  1 / 48,
+  1 / 32,
+  1 / 24,
+  1 / 16,
+  1 / 12,
+  1 / 8,
+  1 / 6,
+  1 / 4,
+  1 / 3,
+  1 / 2,
+  2 / 3,
+  1,
+  1.5,
+  2,
+  3,
+  4,
+  6,
+  8,
+  12,
+  16,
+  24,
+  32,
+  48,
+  64,
+];
 
 export function clampScale(s: number): number {
   return Math.min(MAX_SCALE, Math.max(MIN_SCALE, s));

@@ -76,7 +76,12 @@ function grey32(g: number): number {
 }
 
 /** Stored value -> opaque RGBA grey (as Uint32) for integer images. */
-export function buildLut(layout: { size: number; offset: number }, rescale: { slope: number; intercept: number }, w: WindowLevel, invert: boolean): Uint32Array {
+export function buildLut(
+  layout: { size: number; offset: number },
+  rescale: { slope: number; intercept: number },
+  w: WindowLevel,
+  invert: boolean,
+): Uint32Array {
   const lut = new Uint32Array(layout.size);
   const { slope, intercept } = rescale;
   for (let i = 0; i < layout.size; i++) {
@@ -214,26 +219,43 @@ export function windowOptions(img: XrayImage, stats: ImageStats): WindowOption[]
     .map((w, i) => ({
       id: `file-${i}`,
       label: w.label?.trim() ? w.label.trim() : `File window ${i + 1}`,
-      window: validTable(w.lut) ? { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR', table: w.lut } : { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR' },
+      window: validTable(w.lut)
+        ? { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR', table: w.lut }
+        : { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR' },
     }));
   if (img.source.format !== 'dicom' && lutLayout(img.data) && img.bitsStored >= 1 && img.bitsStored <= 16) {
     const top = img.signed ? 2 ** (img.bitsStored - 1) - 1 : 2 ** img.bitsStored - 1;
     const bottom = img.signed ? -(2 ** (img.bitsStored - 1)) : 0;
     const { slope, intercept } = img.rescale;
-    options.push({ id: 'stored', label: `As stored (${img.bitsStored}-bit)`, window: windowFromRange(bottom * slope + intercept, top * slope + intercept) });
+    options.push({
+      id: 'stored',
+      label: `As stored (${img.bitsStored}-bit)`,
+      window: windowFromRange(bottom * slope + intercept, top * slope + intercept),
+    });
   }
   if (Number.isFinite(stats.min) && Number.isFinite(stats.max)) {
     options.push({ id: 'full', label: 'Full range', window: windowFromRange(stats.min, stats.max) });
-    options.push({ id: 'auto', label: 'Auto (0.5–99.5 percentile)', window: windowFromRange(stats.percentile(0.5), stats.percentile(99.5)) });
+    options.push({
+      id: 'auto',
+      label: 'Auto (0.5–99.5 percentile)',
+      window: windowFromRange(stats.percentile(0.5), stats.percentile(99.5)),
+    });
   }
   return options;
 }
 
 function validTable(t: { first: number; bits: number; data: ArrayLike<number> } | undefined): t is VoiTable {
-  return Boolean(t && Number.isFinite(t.first) && Number.isInteger(t.bits) && t.bits > 0 && t.data && t.data.length > 0);
+  return Boolean(
+    t && Number.isFinite(t.first) && Number.isInteger(t.bits) && t.bits > 0 && t.data && t.data.length > 0,
+  );
 }
 
 /** The file's first window; else 8-bit raster files as stored; else the automatic window. */
 export function defaultOption(img: XrayImage, options: WindowOption[]): WindowOption | undefined {
-  return options.find((o) => o.id === 'file-0') ?? (img.bitsStored <= 8 ? options.find((o) => o.id === 'stored') : undefined) ?? options.find((o) => o.id === 'auto') ?? options[0];
+  return (
+    options.find((o) => o.id === 'file-0') ??
+    (img.bitsStored <= 8 ? options.find((o) => o.id === 'stored') : undefined) ??
+    options.find((o) => o.id === 'auto') ??
+    options[0]
+  );
 }

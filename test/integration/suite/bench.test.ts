@@ -62,12 +62,20 @@ describe('@bench viewer', function () {
     await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODEL);
     const root = vscode.workspace.workspaceFolders![0].uri;
     const rows: Record<string, unknown>[] = [];
-    const reference = new EngineClient({ enginePath: ext.extensionUri.fsPath + '/dist/engine.js', log: () => undefined });
+    const reference = new EngineClient({
+      enginePath: ext.extensionUri.fsPath + '/dist/engine.js',
+      log: () => undefined,
+    });
     try {
       for (const [label, rel] of Object.entries(BENCH_FILES)) {
         const uri = vscode.Uri.joinPath(root, rel);
         const viewType = rel.endsWith('.dcm') ? 'xrayAnomaly.viewer' : 'xrayAnomaly.viewer.raster';
-        const times: Record<Moment, number[]> = { imageDrawn: [], scoreShown: [], heatmapDrawn: [], fullResolutionDrawn: [] };
+        const times: Record<Moment, number[]> = {
+          imageDrawn: [],
+          scoreShown: [],
+          heatmapDrawn: [],
+          fullResolutionDrawn: [],
+        };
         for (let i = 0; i < RUNS; i++) {
           const t0 = Date.now();
           await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
@@ -107,7 +115,9 @@ describe('@bench viewer', function () {
     const blank: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const t0 = Date.now();
-      const panel = vscode.window.createWebviewPanel('xrayBench.blank', 'blank', vscode.ViewColumn.One, { enableScripts: true });
+      const panel = vscode.window.createWebviewPanel('xrayBench.blank', 'blank', vscode.ViewColumn.One, {
+        enableScripts: true,
+      });
       const ready = new Promise<void>((resolve) => panel.webview.onDidReceiveMessage(() => resolve()));
       panel.webview.html = `<!DOCTYPE html><html><body><script>acquireVsCodeApi().postMessage('ready')</script></body></html>`;
       await ready;
@@ -115,8 +125,20 @@ describe('@bench viewer', function () {
       panel.dispose();
     }
     const blankWebviewMs = { first: blank[0], median: median(blank.slice(1)) };
-    for (const row of rows) row.ratioViewerToBlankWebview = +((row.openToHeatmapMs as { median: number }).median / blankWebviewMs.median).toFixed(2);
-    const result = { activationMs, activateCallMs, blankWebviewMs, runs: RUNS, provider: 'cpu', model: MODEL, rows, at: new Date().toISOString() };
+    for (const row of rows)
+      row.ratioViewerToBlankWebview = +(
+        (row.openToHeatmapMs as { median: number }).median / blankWebviewMs.median
+      ).toFixed(2);
+    const result = {
+      activationMs,
+      activateCallMs,
+      blankWebviewMs,
+      runs: RUNS,
+      provider: 'cpu',
+      model: MODEL,
+      rows,
+      at: new Date().toISOString(),
+    };
     const outDir = join(ext.extensionUri.fsPath, 'test-output', 'bench');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'viewer.json'), JSON.stringify(result, null, 2));

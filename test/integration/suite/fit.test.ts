@@ -32,7 +32,9 @@ function fit(args: FitDetectorArgs): Promise<FitOutcome> {
 /** Files (recursively) under `dir`, relative; [] when it does not exist. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name],
+  );
 }
 
 async function clearToasts(): Promise<void> {
@@ -58,9 +60,17 @@ describe('Fit detector on a folder', function () {
     const out = await fit({ folder: wsUri(FIT.empty), modelId: 'it-empty' });
     assert.equal(out.status, 'refused', JSON.stringify(out));
     if (out.status !== 'refused') return;
-    assert.match(out.message, new RegExp(`Cannot fit a detector on ${FIT.empty}: it holds ${FIT.emptyFiles.length} files, and none is an image`));
+    assert.match(
+      out.message,
+      new RegExp(
+        `Cannot fit a detector on ${FIT.empty}: it holds ${FIT.emptyFiles.length} files, and none is an image`,
+      ),
+    );
     assert.match(out.message, /DICOM.*PNG.*JPEG.*TIFF/);
-    assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly')).filter((f) => f.includes('it-empty')), []);
+    assert.deepEqual(
+      filesUnder(join(wsRoot(), '.xray-anomaly')).filter((f) => f.includes('it-empty')),
+      [],
+    );
     await new Promise((r) => setTimeout(r, 600)); // the toast slides in
     console.log(`screenshot: ${await screenshot('fit-empty-folder-error')}`);
   });
@@ -68,7 +78,11 @@ describe('Fit detector on a folder', function () {
   it('from the Explorer: asks where to write (workspace default first) and the id (suggested from the folder); Escape stops it', async () => {
     await clearToasts();
     // As the Explorer's context menu calls it: the clicked folder, then the selection.
-    const pending = Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.fitDetector', wsUri(FIT.normals), [wsUri(FIT.normals)]) as Thenable<FitOutcome>);
+    const pending = Promise.resolve(
+      vscode.commands.executeCommand('xrayAnomaly.fitDetector', wsUri(FIT.normals), [
+        wsUri(FIT.normals),
+      ]) as Thenable<FitOutcome>,
+    );
     let settled = false;
     void pending.finally(() => (settled = true));
     const step = async (shot?: string) => {
@@ -94,7 +108,10 @@ describe('Fit detector on a folder', function () {
     // MODELS.recon lives in the workspace's configured `models` folder: a new one in .xray-anomaly/models would be hidden by it.
     const taken = await fit({ folder: wsUri(FIT.normals), modelId: MODELS.recon });
     assert.equal(taken.status, 'refused');
-    assert.match(taken.status === 'refused' ? taken.message : '', /already used by the workspace model .*choose another id/);
+    assert.match(
+      taken.status === 'refused' ? taken.message : '',
+      /already used by the workspace model .*choose another id/,
+    );
   });
 
   it('cancels a running fit: the user is told, and no file or folder is left', async () => {
@@ -116,8 +133,15 @@ describe('Fit detector on a folder', function () {
     assert.equal(out.status, 'cancelled', JSON.stringify(out));
     assert.ok(seen.length >= 1, 'the fit reported progress before it was cancelled');
     assert.deepEqual(out.status === 'cancelled' ? out.leftovers : ['?'], []);
-    assert.equal(existsSync(join(wsRoot(), 'fit-out')), false, `the folders the fit created are gone: ${filesUnder(join(wsRoot(), 'fit-out')).join(', ')}`);
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.selectModel', 'it-cancelled')), /No model with id/);
+    assert.equal(
+      existsSync(join(wsRoot(), 'fit-out')),
+      false,
+      `the folders the fit created are gone: ${filesUnder(join(wsRoot(), 'fit-out')).join(', ')}`,
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.selectModel', 'it-cancelled')),
+      /No model with id/,
+    );
     await extensionLog(/Fit "it-cancelled" cancelled; nothing was written/);
   });
 
@@ -142,9 +166,17 @@ describe('Fit detector on a folder', function () {
     console.log(`progress screenshot: ${await progressShot}`);
 
     const r = out.result;
-    assert.equal(dirname(out.manifestPath), join(wsRoot(), '.xray-anomaly', 'models'), 'written to the workspace default');
+    assert.equal(
+      dirname(out.manifestPath),
+      join(wsRoot(), '.xray-anomaly', 'models'),
+      'written to the workspace default',
+    );
     assert.ok(existsSync(r.manifestPath) && existsSync(r.onnxPath), 'manifest and ONNX file exist');
-    assert.deepEqual(filesUnder(join(wsRoot(), '.xray-anomaly', 'models')).sort(), [`${FITTED_ID}.model.json`, `${FITTED_ID}.onnx`], 'nothing else (no temporary files) is left');
+    assert.deepEqual(
+      filesUnder(join(wsRoot(), '.xray-anomaly', 'models')).sort(),
+      [`${FITTED_ID}.model.json`, `${FITTED_ID}.onnx`],
+      'nothing else (no temporary files) is left',
+    );
     assert.equal(r.images.skipped.length, 1, `one unreadable file skipped: ${JSON.stringify(r.images.skipped)}`);
     assert.ok(r.images.skipped[0].path.endsWith('unreadable.png'));
     assert.equal(r.images.used, FIT.normalsCount, `every normal image used: ${JSON.stringify(r.images)}`);
@@ -153,12 +185,19 @@ describe('Fit detector on a folder', function () {
     assert.equal(r.images.calibration, 0, `nothing held out: ${JSON.stringify(r.images)}`);
     assert.equal(r.calibration?.method, 'cross-fit', JSON.stringify(r.calibration));
     assert.equal(r.calibration?.images, FIT.normalsCount);
-    assert.match(r.calibration?.warning ?? '', /only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images/);
+    assert.match(
+      r.calibration?.warning ?? '',
+      /only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images/,
+    );
     const manifest = JSON.parse(readFileSync(r.manifestPath, 'utf8')) as { calibration: { source: string } };
     assert.match(manifest.calibration.source, /cross-fitted scores .* The threshold comes from only 12 images/);
     assert.ok(Number.isFinite(r.threshold) && r.memoryBank.rows > 0 && r.memoryBank.dims > 0, JSON.stringify(r));
-    assert.ok(seen.some((p) => p.stage === 'features'), `stages reported: ${[...new Set(seen.map((p) => p.stage))].join(', ')}`);
-    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].fraction >= seen[i - 1].fraction - 1e-9, 'progress never goes backwards');
+    assert.ok(
+      seen.some((p) => p.stage === 'features'),
+      `stages reported: ${[...new Set(seen.map((p) => p.stage))].join(', ')}`,
+    );
+    for (let i = 1; i < seen.length; i++)
+      assert.ok(seen[i].fraction >= seen[i - 1].fraction - 1e-9, 'progress never goes backwards');
     assert.equal(out.selected, true);
 
     // Listed: selecting it by id works (the command throws for unknown ids).
@@ -167,15 +206,24 @@ describe('Fit detector on a folder', function () {
     assert.match(log, /skipped unreadable\.png: \[[A-Z_]+\]/, 'the log names the skipped file and why');
     assert.match(log, /12 images used \(threshold cross-fitted on all 12\)/);
     assert.match(log, /warning: The threshold comes from only 12 images/);
-    assert.match(log, /most unusual images \(highest unseen scores\): hand-\d\d\.png [-\d.]+ = threshold, hand-\d\d\.png/);
+    assert.match(
+      log,
+      /most unusual images \(highest unseen scores\): hand-\d\d\.png [-\d.]+ = threshold, hand-\d\d\.png/,
+    );
 
     await new Promise((r) => setTimeout(r, 600)); // the toast slides in
     console.log(`screenshot: ${await screenshot('fit-success-notification')}`);
     await clearToasts();
     // The report behind "Open Report", rendered as the action renders it.
     assert.match(out.report, /\| Images used \| 12 \(every one fitted on; the threshold is cross-fitted on all 12/);
-    assert.match(out.report, /\| Expected false alarms \| 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10; aimed at 5%\) \|/);
-    assert.match(out.report, /> \*\*Too few images for a stable threshold\.\*\* The threshold comes from only 12 images/);
+    assert.match(
+      out.report,
+      /\| Expected false alarms \| 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10; aimed at 5%\) \|/,
+    );
+    assert.match(
+      out.report,
+      /> \*\*Too few images for a stable threshold\.\*\* The threshold comes from only 12 images/,
+    );
     assert.match(out.report, /## Most unusual images[\s\S]*\| hand-\d\d\.png \| [-\d.]+ \(the threshold\) \|/);
     assert.equal(r.calibration?.mostUnusual?.[0].score, r.threshold);
     assert.match(out.report, /\| unreadable\.png \| [A-Z_]+ \| .+ \|/);
@@ -191,21 +239,39 @@ describe('Fit detector on a folder', function () {
     for (const rel of [FIT.heldOutNormal, FIT.lesion]) {
       const uri = wsUri(rel);
       await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-      const s = await waitForView(uri, (v) => v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0, `analysis of ${rel} by the fitted model`);
+      const s = await waitForView(
+        uri,
+        (v) => v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0,
+        `analysis of ${rel} by the fitted model`,
+      );
       assert.equal(s.models.selectedId, FITTED_ID);
       assert.ok(Number.isFinite(s.analysis?.scoreRaw), 'a score');
-      assert.ok((s.analysis?.map?.width ?? 0) > 1 && (s.analysis?.map?.sum ?? 0) > 0, `a heatmap: ${JSON.stringify(s.analysis?.map)}`);
+      assert.ok(
+        (s.analysis?.map?.width ?? 0) > 1 && (s.analysis?.map?.sum ?? 0) > 0,
+        `a heatmap: ${JSON.stringify(s.analysis?.map)}`,
+      );
       scores[rel] = s.analysis!.scoreRaw;
       hot[rel] = s.analysis!.map!.hot;
-      console.log(`fitted model on ${rel}: raw ${s.analysis!.scoreRaw.toFixed(4)} (threshold ${r.threshold.toFixed(4)}), normalised ${s.analysis!.scoreNormalized.toFixed(3)}, map ${JSON.stringify(s.analysis!.map)}`);
+      console.log(
+        `fitted model on ${rel}: raw ${s.analysis!.scoreRaw.toFixed(4)} (threshold ${r.threshold.toFixed(4)}), normalised ${s.analysis!.scoreNormalized.toFixed(3)}, map ${JSON.stringify(s.analysis!.map)}`,
+      );
     }
     const { cx, cy, r: radius } = fitLesion();
     console.log(`lesion disc: centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), radius ${radius}`);
     console.log(`screenshot: ${await screenshot('fit-viewer-new-model')}`);
-    assert.ok(scores[FIT.lesion] > scores[FIT.heldOutNormal], `the lesion scores above the normal: ${JSON.stringify(scores)}`);
+    assert.ok(
+      scores[FIT.lesion] > scores[FIT.heldOutNormal],
+      `the lesion scores above the normal: ${JSON.stringify(scores)}`,
+    );
     // The calibration is honest: the normal phantom (not fitted on) is not a false alarm, the lesion is caught.
-    assert.ok(scores[FIT.heldOutNormal] < r.threshold, `the normal phantom scores ${scores[FIT.heldOutNormal]}, below the threshold ${r.threshold}`);
-    assert.ok(scores[FIT.lesion] >= r.threshold, `the lesion scores ${scores[FIT.lesion]}, above the threshold ${r.threshold}`);
+    assert.ok(
+      scores[FIT.heldOutNormal] < r.threshold,
+      `the normal phantom scores ${scores[FIT.heldOutNormal]}, below the threshold ${r.threshold}`,
+    );
+    assert.ok(
+      scores[FIT.lesion] >= r.threshold,
+      `the lesion scores ${scores[FIT.lesion]}, above the threshold ${r.threshold}`,
+    );
     // The heatmap explains the score: the region drawn above threshold sits on the lesion (its centroid
     // within the disc, its bounds around the disc's centre). The same phantom without the lesion may show
     // a speck (the pixel threshold is the 99th percentile of the normal patches' cross-fitted distances,
@@ -214,10 +280,19 @@ describe('Fit detector on a folder', function () {
     assert.ok(lesionHot, 'the lesion image has a region above the map threshold');
     const [hx, hy] = lesionHot.centroid;
     const [bx0, by0, bx1, by1] = lesionHot.bounds;
-    assert.ok(Math.hypot(hx - cx, hy - cy) <= radius, `the hot region is centred at (${hx.toFixed(1)}, ${hy.toFixed(1)}), the lesion at (${cx.toFixed(1)}, ${cy.toFixed(1)}) r ${radius}`);
-    assert.ok(bx0 <= cx && cx <= bx1 && by0 <= cy && cy <= by1, `the hot region's bounds ${JSON.stringify(lesionHot.bounds)} contain the lesion's centre`);
+    assert.ok(
+      Math.hypot(hx - cx, hy - cy) <= radius,
+      `the hot region is centred at (${hx.toFixed(1)}, ${hy.toFixed(1)}), the lesion at (${cx.toFixed(1)}, ${cy.toFixed(1)}) r ${radius}`,
+    );
+    assert.ok(
+      bx0 <= cx && cx <= bx1 && by0 <= cy && cy <= by1,
+      `the hot region's bounds ${JSON.stringify(lesionHot.bounds)} contain the lesion's centre`,
+    );
     const normalHot = hot[FIT.heldOutNormal]?.pixels ?? 0;
-    assert.ok(normalHot * 10 < lesionHot.pixels, `the normal phantom's hot region (${normalHot} map pixels) is far smaller than the lesion's (${lesionHot.pixels})`);
+    assert.ok(
+      normalHot * 10 < lesionHot.pixels,
+      `the normal phantom's hot region (${normalHot} map pixels) is far smaller than the lesion's (${lesionHot.pixels})`,
+    );
 
     // Again with the same id: refused without overwrite, before any work.
     const again = await fit({ folder: wsUri(FIT.normals), modelId: FITTED_ID });

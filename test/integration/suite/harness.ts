@@ -32,10 +32,15 @@ let warned = false;
  * Asks the runner for something only the browser side can do and waits for its answer.
  * Rejects with the runner's error message, or after `timeoutMs`.
  */
-export async function harnessRequest<T>(kind: string, args: Record<string, unknown>, timeoutMs = 20000): Promise<T | undefined> {
+export async function harnessRequest<T>(
+  kind: string,
+  args: Record<string, unknown>,
+  timeoutMs = 20000,
+): Promise<T | undefined> {
   const dir = harnessDir();
   if (!dir) {
-    if (!warned) console.log(`[harness] no XRAY_HARNESS_DIR: '${kind}' requests are skipped outside test/integration/run.mjs`);
+    if (!warned)
+      console.log(`[harness] no XRAY_HARNESS_DIR: '${kind}' requests are skipped outside test/integration/run.mjs`);
     warned = true;
     return undefined;
   }

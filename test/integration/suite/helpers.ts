@@ -20,7 +20,12 @@ export async function viewState(uri: vscode.Uri): Promise<ViewStateReport> {
 }
 
 /** Polls the webview (not host state) until `ready` holds. */
-export async function waitForView(uri: vscode.Uri, ready: (s: ViewStateReport) => boolean, what: string, timeoutMs = 45_000): Promise<ViewStateReport> {
+export async function waitForView(
+  uri: vscode.Uri,
+  ready: (s: ViewStateReport) => boolean,
+  what: string,
+  timeoutMs = 45_000,
+): Promise<ViewStateReport> {
   const until = Date.now() + timeoutMs;
   let last: ViewStateReport | undefined;
   let lastErr: unknown;
@@ -33,16 +38,23 @@ export async function waitForView(uri: vscode.Uri, ready: (s: ViewStateReport) =
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`);
+  throw new Error(
+    `timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`,
+  );
 }
 
 /** The text of the extension's log file once it contains `until` (VS Code writes it asynchronously). */
 export async function extensionLog(until: RegExp, timeoutMs = 10_000): Promise<string> {
   const { logFolder } = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { logFolder: string };
   const deadline = Date.now() + timeoutMs;
-  let text = '';
+  let text: string;
   while (Date.now() < deadline) {
-    text = existsSync(logFolder) ? readdirSync(logFolder).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(logFolder, f), 'utf8')).join('\n') : '';
+    text = existsSync(logFolder)
+      ? readdirSync(logFolder)
+          .filter((f) => f.endsWith('.log'))
+          .map((f) => readFileSync(join(logFolder, f), 'utf8'))
+          .join('\n')
+      : '';
     if (until.test(text)) return text;
     await new Promise((r) => setTimeout(r, 200));
   }

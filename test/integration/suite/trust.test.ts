@@ -48,7 +48,10 @@ function selectModel(id: string): Promise<unknown> {
 function bundledDefaultId(): string {
   const dir = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'models');
   const manifests = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.model.json'));
-  const ids = manifests.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; default?: boolean }).filter((m) => m.default === true).map((m) => m.id);
+  const ids = manifests
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; default?: boolean })
+    .filter((m) => m.default === true)
+    .map((m) => m.id);
   assert.equal(ids.length, 1, `one bundled default model expected, found: ${ids.join(', ') || 'none'}`);
   return ids[0];
 }
@@ -65,7 +68,12 @@ async function clearToasts(): Promise<void> {
 }
 
 function within<T>(p: Thenable<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([Promise.resolve(p), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms))]);
+  return Promise.race([
+    Promise.resolve(p),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms),
+    ),
+  ]);
 }
 
 describe('workspace trust (Restricted Mode) @restricted', function () {
@@ -77,15 +85,33 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
 
   before(async function () {
     if (harnessSession() !== 'restricted') {
-      console.log('needs an untrusted workspace: runs in test/integration/run.mjs\'s restricted session only');
+      console.log("needs an untrusted workspace: runs in test/integration/run.mjs's restricted session only");
       this.skip();
     }
-    const implicit = writeReconstructionModel(wsUri(WORKSPACE_MODELS_DIR).fsPath, { name: IMPLICIT_ID, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 });
+    const implicit = writeReconstructionModel(wsUri(WORKSPACE_MODELS_DIR).fsPath, {
+      name: IMPLICIT_ID,
+      kind: 'affine',
+      k: 0.5,
+      b: 0.1,
+      height: 64,
+      width: 64,
+    });
     written = [implicit.onnxPath, implicit.manifestPath];
     settingsBefore = readFileSync(wsUri('.vscode/settings.json').fsPath, 'utf8');
-    const added = Object.fromEntries(Object.entries({ ...RAISED_LIMITS, [UNRESTRICTED.key]: UNRESTRICTED.value }).map(([k, v]) => [`xrayAnomaly.${k}`, v]));
-    writeFileSync(wsUri('.vscode/settings.json').fsPath, JSON.stringify({ ...JSON.parse(settingsBefore), ...added }, null, 2));
-    await until(() => workspaceValue(UNRESTRICTED.key) === UNRESTRICTED.value, 'VS Code to reload the workspace settings');
+    const added = Object.fromEntries(
+      Object.entries({ ...RAISED_LIMITS, [UNRESTRICTED.key]: UNRESTRICTED.value }).map(([k, v]) => [
+        `xrayAnomaly.${k}`,
+        v,
+      ]),
+    );
+    writeFileSync(
+      wsUri('.vscode/settings.json').fsPath,
+      JSON.stringify({ ...JSON.parse(settingsBefore), ...added }, null, 2),
+    );
+    await until(
+      () => workspaceValue(UNRESTRICTED.key) === UNRESTRICTED.value,
+      'VS Code to reload the workspace settings',
+    );
   });
   after(async () => {
     if (written.length === 0 && settingsBefore === undefined) return;
@@ -102,23 +128,42 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
     assert.equal(ext.isActive, true);
   });
 
-  it('loads neither the model folder from workspace settings nor the workspace\'s own models, and logs why', async () => {
+  it("loads neither the model folder from workspace settings nor the workspace's own models, and logs why", async () => {
     await vscode.commands.executeCommand('xrayAnomaly.refreshModels'); // after IMPLICIT_ID was written
-    await assert.rejects(selectModel(MODELS.recon), /No model with id/, 'a model from the folder in workspace settings was loaded');
-    await assert.rejects(selectModel(IMPLICIT_ID), new RegExp('No model with id'), `a model from ${WORKSPACE_MODELS_DIR} was loaded`);
+    await assert.rejects(
+      selectModel(MODELS.recon),
+      /No model with id/,
+      'a model from the folder in workspace settings was loaded',
+    );
+    await assert.rejects(
+      selectModel(IMPLICIT_ID),
+      new RegExp('No model with id'),
+      `a model from ${WORKSPACE_MODELS_DIR} was loaded`,
+    );
     const list = await lastModelList();
     assert.doesNotMatch(list, /\[workspace\]/, list);
     assert.match(list, new RegExp(`${bundledDefaultId()}@\\S+ \\[bundled\\]`), list);
     // VS Code itself withholds the restricted settings (package.json restrictedConfigurations)...
-    for (const key of RESTRICTED_KEYS) assert.equal(workspaceValue(key), undefined, `VS Code passed the workspace value of ${key}: ${JSON.stringify(workspaceValue(key))}`);
+    for (const key of RESTRICTED_KEYS)
+      assert.equal(
+        workspaceValue(key),
+        undefined,
+        `VS Code passed the workspace value of ${key}: ${JSON.stringify(workspaceValue(key))}`,
+      );
     // ...so the extension cannot count what it skips; it says what Restricted Mode leaves out instead.
-    await extensionLog(/Restricted Mode: models from this workspace \(.*models\.folders.*\.xray-anomaly\/models\) are not loaded until the workspace is trusted/);
+    await extensionLog(
+      /Restricted Mode: models from this workspace \(.*models\.folders.*\.xray-anomaly\/models\) are not loaded until the workspace is trusted/,
+    );
   });
 
   it('scores an image with the bundled default model in the custom editor', async () => {
     const uri = wsUri(FILES.png16);
     await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-    const s = await waitForView(uri, (v) => !!v.analysis?.map && v.renders > 0, 'score and heatmap from the bundled model');
+    const s = await waitForView(
+      uri,
+      (v) => !!v.analysis?.map && v.renders > 0,
+      'score and heatmap from the bundled model',
+    );
     assert.equal(s.analysis?.modelId, bundledDefaultId());
     assert.equal(s.models.selectedId, bundledDefaultId());
     assert.equal(s.error, undefined, JSON.stringify(s.error));
@@ -130,17 +175,24 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
   });
 
   it('refuses to fit a detector (it would write and load a workspace model)', async () => {
-    const out = (await vscode.commands.executeCommand('xrayAnomaly.fitDetector', { quiet: true, folder: wsUri(FIT.normals), modelId: 'trust-fit' })) as FitOutcome;
+    const out = (await vscode.commands.executeCommand('xrayAnomaly.fitDetector', {
+      quiet: true,
+      folder: wsUri(FIT.normals),
+      modelId: 'trust-fit',
+    })) as FitOutcome;
     assert.equal(out.status, 'unavailable', JSON.stringify(out));
     assert.match(out.status === 'unavailable' ? out.reason : '', /Restricted Mode/);
-    assert.deepEqual(readdirSync(wsUri(WORKSPACE_MODELS_DIR).fsPath).filter((f) => f.includes('trust-fit')), []);
+    assert.deepEqual(
+      readdirSync(wsUri(WORKSPACE_MODELS_DIR).fsPath).filter((f) => f.includes('trust-fit')),
+      [],
+    );
     await clearToasts();
   });
 
   it('loads the workspace models once the user trusts the folder; the open viewer re-scores with the workspace default', async () => {
     const uri = wsUri(FILES.png16);
     await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-    await waitForView(uri, (v) => v.analysis?.modelId === bundledDefaultId(), 'the bundled model\'s score');
+    await waitForView(uri, (v) => v.analysis?.modelId === bundledDefaultId(), "the bundled model's score");
     const granted = new Promise<void>((r) => vscode.workspace.onDidGrantWorkspaceTrust(() => r()));
 
     // What a user looking for a workspace model does (isTrusted has no setter in the API): the model picker
@@ -161,15 +213,24 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
 
     // The workspace settings name MODELS.recon the default: re-discovery selects it, and the viewer re-scores.
     // The score and the picker's model list reach the webview in separate messages: wait for both.
-    const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.recon && v.models?.selectedId === MODELS.recon, 'a re-score with the workspace default model, selected in the picker');
+    const s = await waitForView(
+      uri,
+      (v) => v.analysis?.modelId === MODELS.recon && v.models?.selectedId === MODELS.recon,
+      'a re-score with the workspace default model, selected in the picker',
+    );
     assert.equal(s.models.selectedId, MODELS.recon);
     const list = await lastModelList();
     assert.match(list, new RegExp(`${MODELS.recon}@\\S+ \\[workspace\\]`), list);
     assert.match(list, new RegExp(`${IMPLICIT_ID}@\\S+ \\[workspace\\]`), list);
     assert.deepEqual(workspaceValue('models.folders'), ['models']);
-    for (const [key, value] of Object.entries(RAISED_LIMITS)) assert.equal(workspaceValue(key), value, `${key} applies once trusted`);
+    for (const [key, value] of Object.entries(RAISED_LIMITS))
+      assert.equal(workspaceValue(key), value, `${key} applies once trusted`);
     await selectModel(IMPLICIT_ID); // resolves now that .xray-anomaly/models is listed
-    await waitForView(uri, (v) => v.analysis?.modelId === IMPLICIT_ID, 'a score with the model from .xray-anomaly/models');
+    await waitForView(
+      uri,
+      (v) => v.analysis?.modelId === IMPLICIT_ID,
+      'a score with the model from .xray-anomaly/models',
+    );
     await clearToasts();
     console.log(`screenshot: ${await screenshot('restricted-mode-trusted-viewer')}`);
   });

@@ -2,8 +2,7 @@
 // score and the heatmap (checked by asking the webview itself, a message round trip), models switch,
 // and broken input shows an error in the editor without breaking anything else.
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { decodeImage } from '../../../src/core/decode';
 import { parseManifest } from '../../../src/core/model/validate';
@@ -13,7 +12,7 @@ import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer
 import { handPhantom, png16FromPixels } from '../../fixtures/images';
 import { writeAnomalyMapModel, writeReconstructionModel } from '../../fixtures/models';
 import { screenshot } from './harness';
-import { EXTENSION_ID, extensionLog, viewState, waitForView, wsUri } from './helpers';
+import { EXTENSION_ID, extensionLog, waitForView, wsUri } from './helpers';
 import { FILES, FRAMED_SPOT, MAP_CROP_ROTATE_STEPS, MAP_PAD_STEPS, MODELS, SPOT } from '../workspace';
 
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -26,9 +25,17 @@ async function act(uri: vscode.Uri, action: ViewerAction): Promise<ViewStateRepo
 /** The score the model must produce, computed from the file and the fixture's closed-form outputs. */
 async function expectedScore(rel: string, model: 'recon' | 'map'): Promise<number> {
   const dir = wsUri('models').fsPath;
-  const known = model === 'recon'
-    ? writeReconstructionModel(`${dir}-expected`, { name: MODELS.recon, kind: 'affine', k: 0.5, b: 0.1, height: 64, width: 64 })
-    : writeAnomalyMapModel(`${dir}-expected`, { name: MODELS.map, height: 64, width: 64, pool: 4 });
+  const known =
+    model === 'recon'
+      ? writeReconstructionModel(`${dir}-expected`, {
+          name: MODELS.recon,
+          kind: 'affine',
+          k: 0.5,
+          b: 0.1,
+          height: 64,
+          width: 64,
+        })
+      : writeAnomalyMapModel(`${dir}-expected`, { name: MODELS.map, height: 64, width: 64, pool: 4 });
   const manifest = parseManifest(readFileSync(known.manifestPath, 'utf8'), known.manifestPath);
   const image = await decodeImage(new Uint8Array(readFileSync(wsUri(rel).fsPath)), rel);
   const prepared = prepareInput(image, manifest);
@@ -71,7 +78,10 @@ describe('X-ray viewer', function () {
     assert.equal(s.analysis?.modelId, MODELS.recon);
     assert.equal(s.analysis?.provider, 'cpu');
     const expected = await expectedScore(FILES.png16, 'recon');
-    assert.ok(Math.abs((s.analysis?.scoreRaw ?? NaN) - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `score ${s.analysis?.scoreRaw} != expected ${expected}`);
+    assert.ok(
+      Math.abs((s.analysis?.scoreRaw ?? NaN) - expected) <= 1e-5 * Math.max(1, Math.abs(expected)),
+      `score ${s.analysis?.scoreRaw} != expected ${expected}`,
+    );
     assert.equal(s.analysis?.map?.width, 64);
     assert.equal(s.analysis?.map?.height, 64);
     assert.ok((s.analysis?.map?.sum ?? 0) > 0, 'heatmap arrived empty');
@@ -104,9 +114,16 @@ describe('X-ray viewer', function () {
     await waitForView(uri, (v) => v.analysis?.modelId === MODELS.recon, 'first analysis');
     await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.map);
     try {
-      const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.map && v.models.selectedId === MODELS.map, 'analysis with the second model');
+      const s = await waitForView(
+        uri,
+        (v) => v.analysis?.modelId === MODELS.map && v.models.selectedId === MODELS.map,
+        'analysis with the second model',
+      );
       const expected = await expectedScore(FILES.png16, 'map');
-      assert.ok(Math.abs((s.analysis?.scoreRaw ?? NaN) - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `score ${s.analysis?.scoreRaw} != expected ${expected}`);
+      assert.ok(
+        Math.abs((s.analysis?.scoreRaw ?? NaN) - expected) <= 1e-5 * Math.max(1, Math.abs(expected)),
+        `score ${s.analysis?.scoreRaw} != expected ${expected}`,
+      );
       assert.equal(s.analysis?.map?.width, 16, 'the map model outputs a 16x16 map');
     } finally {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
@@ -117,9 +134,16 @@ describe('X-ray viewer', function () {
     const uri = wsUri(FILES.png16);
     await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
     await waitForView(uri, (v) => !!v.analysis, 'first analysis');
-    for (const [id, code] of [[MODELS.mismatch, 'MODEL_INPUT_MISMATCH'], [MODELS.broken, 'MODEL_LOAD_FAILED']] as const) {
+    for (const [id, code] of [
+      [MODELS.mismatch, 'MODEL_INPUT_MISMATCH'],
+      [MODELS.broken, 'MODEL_LOAD_FAILED'],
+    ] as const) {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', id);
-      const s = await waitForView(uri, (v) => v.error?.scope === 'analysis' && v.models.selectedId === id, `analysis error for ${id}`);
+      const s = await waitForView(
+        uri,
+        (v) => v.error?.scope === 'analysis' && v.models.selectedId === id,
+        `analysis error for ${id}`,
+      );
       assert.equal(s.error?.code, code);
       assert.ok(s.image && s.renders > 0, 'the image stays visible');
       assert.equal(s.analysis, undefined, 'no stale score is shown');
@@ -137,12 +161,17 @@ describe('X-ray viewer', function () {
   ] as const) {
     it(`shows a readable error in the editor for ${name}`, async () => {
       const uri = wsUri(rel);
-      await vscode.commands.executeCommand(rel.endsWith('.png') ? 'vscode.openWith' : 'vscode.open', uri, ...(rel.endsWith('.png') ? [RASTER] : []));
+      await vscode.commands.executeCommand(
+        rel.endsWith('.png') ? 'vscode.openWith' : 'vscode.open',
+        uri,
+        ...(rel.endsWith('.png') ? [RASTER] : []),
+      );
       const s = await waitForView(uri, (v) => v.error?.scope === 'image', `image error for ${rel}`);
       assert.match(s.error?.code ?? '', code);
       assert.ok((s.error?.message.length ?? 0) > 10, 'a readable message');
       assert.equal(s.image, undefined);
-      if (rel === FILES.broken.truncated) console.log(`screenshot: ${await screenshot('viewer-truncated-dicom-error')}`);
+      if (rel === FILES.broken.truncated)
+        console.log(`screenshot: ${await screenshot('viewer-truncated-dicom-error')}`);
     });
   }
 
@@ -155,12 +184,19 @@ describe('X-ray viewer', function () {
     writeFileSync(wsUri(rel).fsPath, await png16FromPixels(p.width, p.height, p.data));
     const uri = wsUri(rel);
     await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-    const s = await waitForView(uri, (v) => !!v.image && !v.image.reduced && !!v.analysis?.map && v.renders > 0, 'full-resolution pixels with the analysis');
+    const s = await waitForView(
+      uri,
+      (v) => !!v.image && !v.image.reduced && !!v.analysis?.map && v.renders > 0,
+      'full-resolution pixels with the analysis',
+    );
     assert.equal(s.image?.width, 1200);
     assert.equal(s.image?.height, 1500);
-    assert.equal(s.image?.max, 65535, 'the max is the full image\'s single brightest pixel');
+    assert.equal(s.image?.max, 65535, "the max is the full image's single brightest pixel");
     assert.equal(s.analysis?.modelId, MODELS.recon, 'the analysis survived the pixels being replaced');
-    assert.ok(s.timeline?.fullResolutionDrawn && s.timeline.heatmapDrawn && s.timeline.scoreShown, `every moment stamped: ${JSON.stringify(s.timeline)}`);
+    assert.ok(
+      s.timeline?.fullResolutionDrawn && s.timeline.heatmapDrawn && s.timeline.scoreShown,
+      `every moment stamped: ${JSON.stringify(s.timeline)}`,
+    );
     // The host did send the copy first (the webview may never draw it when the full pixels follow at once).
     await extensionLog(/large-progressive\.png: the viewer gets a 600x750 copy first/);
     // Hidden behind another editor, the webview is gone; shown again, a new one boots (no head start
@@ -168,7 +204,11 @@ describe('X-ray viewer', function () {
     await vscode.commands.executeCommand('vscode.openWith', wsUri(FILES.png16), RASTER, { preview: false });
     await waitForView(wsUri(FILES.png16), (v) => !!v.image && v.renders > 0, 'the other editor');
     await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-    const again = await waitForView(uri, (v) => !!v.image && !v.image.reduced && !!v.analysis?.map && v.renders > 0, 'the reloaded webview with full pixels and analysis');
+    const again = await waitForView(
+      uri,
+      (v) => !!v.image && !v.image.reduced && !!v.analysis?.map && v.renders > 0,
+      'the reloaded webview with full pixels and analysis',
+    );
     assert.equal(again.image?.max, 65535);
     assert.equal(again.image?.width, 1200);
   });
@@ -216,7 +256,11 @@ describe('X-ray viewer: frames, rulers and heatmap registration', function () {
     await act(uri, { action: 'measure', from: [10, 10], to: [60, 10] });
     s = await act(uri, { action: 'selectFrame', frame: 2 });
     assert.equal(s.frameLoading, 2, 'the webview waits for frame 3');
-    s = await waitForView(uri, (v) => v.image?.frame?.index === 2 && !!v.analysis && v.frameLoading === undefined, 'frame 3 decoded and analysed');
+    s = await waitForView(
+      uri,
+      (v) => v.image?.frame?.index === 2 && !!v.analysis && v.frameLoading === undefined,
+      'frame 3 decoded and analysed',
+    );
     assert.equal(s.image?.min, 3000, 'the pixels are frame 3');
     assert.notEqual(s.analysis?.scoreRaw, firstScore, 'the analysis is of frame 3');
     assert.equal(s.measurements?.length, 1);
@@ -226,8 +270,12 @@ describe('X-ray viewer: frames, rulers and heatmap registration', function () {
     // Out-of-range requests change nothing.
     s = await act(uri, { action: 'selectFrame', frame: 3 });
     assert.equal(s.frameLoading, undefined);
-    s = await act(uri, { action: 'selectFrame', frame: 0 });
-    await waitForView(uri, (v) => v.image?.frame?.index === 0 && v.image.min === 1000 && !!v.analysis, 'back to frame 1');
+    await act(uri, { action: 'selectFrame', frame: 0 });
+    await waitForView(
+      uri,
+      (v) => v.image?.frame?.index === 0 && v.image.min === 1000 && !!v.analysis,
+      'back to frame 1',
+    );
   });
 
   it('places the heatmap back on the original pixels through resize-and-pad (non-square image)', async () => {
@@ -235,16 +283,28 @@ describe('X-ray viewer: frames, rulers and heatmap registration', function () {
     try {
       const uri = wsUri(FILES.wideSpot);
       await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-      const s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.mapPad && !!v.analysis.map && v.renders > 0, 'analysis with the resize-and-pad model');
+      const s = await waitForView(
+        uri,
+        (v) => v.analysis?.modelId === MODELS.mapPad && !!v.analysis.map && v.renders > 0,
+        'analysis with the resize-and-pad model',
+      );
       const hot = s.analysis?.map?.hot;
       assert.ok(hot, `an above-threshold region: ${JSON.stringify(s.analysis?.map)}`);
       const [cx, cy] = hot.centroid;
       // The map is 16 x 16 over a 64 x 64 input holding the image at 0.16 scale, padded top and bottom.
-      assert.ok(cx >= SPOT.x0 && cx < SPOT.x1 && cy >= SPOT.y0 && cy < SPOT.y1, `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}) lies on the bright square ${JSON.stringify(SPOT)}`);
+      assert.ok(
+        cx >= SPOT.x0 && cx < SPOT.x1 && cy >= SPOT.y0 && cy < SPOT.y1,
+        `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}) lies on the bright square ${JSON.stringify(SPOT)}`,
+      );
       const [x0, y0, x1, y1] = hot.bounds;
-      assert.ok(x0 >= SPOT.x0 - 25 && x1 <= SPOT.x1 + 25 && y0 >= SPOT.y0 - 25 && y1 <= SPOT.y1 + 25, `hot region ${hot.bounds.map((v) => v.toFixed(0)).join(',')} stays near the square (one map cell is 25 image px)`);
+      assert.ok(
+        x0 >= SPOT.x0 - 25 && x1 <= SPOT.x1 + 25 && y0 >= SPOT.y0 - 25 && y1 <= SPOT.y1 + 25,
+        `hot region ${hot.bounds.map((v) => v.toFixed(0)).join(',')} stays near the square (one map cell is 25 image px)`,
+      );
       assert.ok((s.view.heatmapFloor ?? 0) > 0, 'low map values are not drawn by default');
-      console.log(`hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(SPOT.x0 + SPOT.x1) / 2}, ${(SPOT.y0 + SPOT.y1) / 2})`);
+      console.log(
+        `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(SPOT.x0 + SPOT.x1) / 2}, ${(SPOT.y0 + SPOT.y1) / 2})`,
+      );
       console.log(`screenshot: ${await cleanScreenshot('viewer-registration-resizepad')}`);
     } finally {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
@@ -263,7 +323,10 @@ describe('X-ray viewer: DICOM tags, preprocessing strip, registration through cr
     const t = s.tags!;
     assert.ok(t.count > 20, `attributes listed: ${t.count}`);
     assert.equal(t.revealed, false);
-    assert.ok(t.phiCount >= 2 && t.masked === t.phiCount, `every patient-identifying value is masked (${t.masked} of ${t.phiCount})`);
+    assert.ok(
+      t.phiCount >= 2 && t.masked === t.phiCount,
+      `every patient-identifying value is masked (${t.masked} of ${t.phiCount})`,
+    );
     assert.equal(t.sample?.keyword, 'PatientName');
     assert.equal(t.sample?.value, '•••• (hidden: identifies the patient)');
     // The name is nowhere in the webview: searching for it finds nothing.
@@ -300,11 +363,19 @@ describe('X-ray viewer: DICOM tags, preprocessing strip, registration through cr
       await waitForView(uri, (v) => v.analysis?.modelId === MODELS.mapPad, 'analysis');
       await act(uri, { action: 'setStripOpen', open: true });
       let s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapPad && v.preview.steps > 0, 'the preview');
-      assert.equal(s.preview?.steps, MAP_PAD_STEPS.length + 1, `input + ${MAP_PAD_STEPS.length} steps: ${s.preview?.labels.join(' | ')}`);
+      assert.equal(
+        s.preview?.steps,
+        MAP_PAD_STEPS.length + 1,
+        `input + ${MAP_PAD_STEPS.length} steps: ${s.preview?.labels.join(' | ')}`,
+      );
       assert.equal(s.preview?.open, true);
       // Another model: the strip follows it.
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.mapCropRotate);
-      s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0, 'the preview of the second model');
+      s = await waitForView(
+        uri,
+        (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0,
+        'the preview of the second model',
+      );
       assert.equal(s.preview?.steps, MAP_CROP_ROTATE_STEPS.length + 1);
     } finally {
       await vscode.commands.executeCommand('xrayAnomaly.selectModel', MODELS.recon);
@@ -316,15 +387,31 @@ describe('X-ray viewer: DICOM tags, preprocessing strip, registration through cr
     try {
       const uri = wsUri(FILES.framedHand);
       await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
-      let s = await waitForView(uri, (v) => v.analysis?.modelId === MODELS.mapCropRotate && !!v.analysis.map && v.renders > 0, 'analysis with the crop-and-rotate model');
+      let s = await waitForView(
+        uri,
+        (v) => v.analysis?.modelId === MODELS.mapCropRotate && !!v.analysis.map && v.renders > 0,
+        'analysis with the crop-and-rotate model',
+      );
       const hot = s.analysis?.map?.hot;
       assert.ok(hot, `an above-threshold region: ${JSON.stringify(s.analysis?.map)}`);
       const [cx, cy] = hot.centroid;
       const S = FRAMED_SPOT;
-      console.log(`hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(S.x0 + S.x1) / 2}, ${(S.y0 + S.y1) / 2})`);
-      assert.ok(cx >= S.x0 && cx < S.x1 && cy >= S.y0 && cy < S.y1, `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}) lies on the saturated square ${JSON.stringify(S)}`);
-      s = await waitForView(uri, (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0, 'the preview');
-      assert.ok(s.preview?.labels.some((l) => /crop/i.test(l)) && s.preview.labels.some((l) => /rotat|portrait/i.test(l)), `crop and rotation steps listed: ${s.preview?.labels.join(' | ')}`);
+      console.log(
+        `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}), square centre (${(S.x0 + S.x1) / 2}, ${(S.y0 + S.y1) / 2})`,
+      );
+      assert.ok(
+        cx >= S.x0 && cx < S.x1 && cy >= S.y0 && cy < S.y1,
+        `hot region centre (${cx.toFixed(1)}, ${cy.toFixed(1)}) lies on the saturated square ${JSON.stringify(S)}`,
+      );
+      s = await waitForView(
+        uri,
+        (v) => v.preview?.modelId === MODELS.mapCropRotate && v.preview.steps > 0,
+        'the preview',
+      );
+      assert.ok(
+        s.preview?.labels.some((l) => /crop/i.test(l)) && s.preview.labels.some((l) => /rotat|portrait/i.test(l)),
+        `crop and rotation steps listed: ${s.preview?.labels.join(' | ')}`,
+      );
       await act(uri, { action: 'openPreviewStep', index: 3 });
       console.log(`screenshot: ${await cleanScreenshot('viewer-registration-crop-rotate')}`);
       await act(uri, { action: 'openPreviewStep', index: null });

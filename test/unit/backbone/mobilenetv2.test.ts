@@ -19,7 +19,7 @@ const MODEL = resolve(ROOT, BACKBONE_FILE);
 function syntheticImage(h: number, w: number): Float32Array {
   const img = new Float32Array(h * w * 3);
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const disc = (x - w * 0.6) ** 2 + (y - h * 0.4) ** 2 < (h * 0.2) ** 2 ? 0.4 : 0;
@@ -33,7 +33,8 @@ function syntheticImage(h: number, w: number): Float32Array {
 
 function hwcToChw(src: Float32Array, h: number, w: number, c: number): Float32Array {
   const out = new Float32Array(src.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = src[(y * w + x) * c + k];
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = src[(y * w + x) * c + k];
   return out;
 }
 
@@ -49,14 +50,22 @@ async function runOnnx(chw: Float32Array, h: number, w: number): Promise<ort.Inf
 test('ONNX backbone taps match tfjs within 1e-3', async () => {
   await tf.setBackend('cpu');
   const art = readNsfwjsArtifacts();
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: art.modelTopology, weightSpecs: art.weightSpecs as tf.io.WeightsManifestEntry[], weightData: art.weightData }));
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: art.modelTopology,
+      weightSpecs: art.weightSpecs as tf.io.WeightsManifestEntry[],
+      weightData: art.weightData,
+    }),
+  );
   const layerOutputs = BACKBONE_TAPS.map((t) => model.getLayer(t).output as tf.SymbolicTensor);
   const taps = tf.model({ inputs: model.inputs, outputs: layerOutputs });
 
   const H = 224;
   const W = 224;
   const hwc = syntheticImage(H, W);
-  const expected = tf.tidy(() => (taps.predict(tf.tensor4d(hwc, [1, H, W, 3])) as tf.Tensor[]).map((t) => t.arraySync() as number[][][][]));
+  const expected = tf.tidy(() =>
+    (taps.predict(tf.tensor4d(hwc, [1, H, W, 3])) as tf.Tensor[]).map((t) => t.arraySync() as number[][][][]),
+  );
   const got = await runOnnx(hwcToChw(hwc, H, W, 3), H, W);
 
   const report: string[] = [];
@@ -99,7 +108,9 @@ test('backbone accepts other sizes and batches (dynamic N, H, W)', async () => {
   const session = await ort.InferenceSession.create(MODEL, { intraOpNumThreads: 1 });
   try {
     const [N, H, W] = [2, 96, 160];
-    const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(N * 3 * H * W).fill(0.5), [N, 3, H, W]) });
+    const out = await session.run({
+      input: new ort.Tensor('float32', new Float32Array(N * 3 * H * W).fill(0.5), [N, 3, H, W]),
+    });
     assert.deepEqual(out.block_6_expand_relu.dims, [N, 192, H / 8, W / 8]);
     assert.deepEqual(out.block_13_expand_relu.dims, [N, 576, H / 16, W / 16]);
     assert.deepEqual(out.out_relu.dims, [N, 1280, H / 32, W / 32]);
@@ -111,5 +122,9 @@ test('backbone accepts other sizes and batches (dynamic N, H, W)', async () => {
 
 test('committed backbone is byte-identical to a fresh conversion (reproducible converter)', () => {
   const fresh = convertNsfwjsBackbone();
-  assert.equal(Buffer.compare(readFileSync(MODEL), Buffer.from(fresh.bytes)), 0, 'run npm run models:backbone and commit the result');
+  assert.equal(
+    Buffer.compare(readFileSync(MODEL), Buffer.from(fresh.bytes)),
+    0,
+    'run npm run models:backbone and commit the result',
+  );
 });

@@ -25,8 +25,13 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'cli-'));
   mkdirSync(join(work, 'data/NORMAL'), { recursive: true });
   mkdirSync(join(work, 'data/PNEUMONIA'), { recursive: true });
-  for (let i = 0; i < 4; i++) writeFileSync(join(work, `data/NORMAL/n${i}.png`), await png16(64, 64, (x, y) => 20000 + ((x + y + i) % 7) * 10));
-  for (let i = 0; i < 4; i++) writeFileSync(join(work, `data/PNEUMONIA/p${i}.png`), await png16(64, 64, (x, y) => ((x * 7919 + y * 104729 + i * 31) % 65536)));
+  for (let i = 0; i < 4; i++)
+    writeFileSync(join(work, `data/NORMAL/n${i}.png`), await png16(64, 64, (x, y) => 20000 + ((x + y + i) % 7) * 10));
+  for (let i = 0; i < 4; i++)
+    writeFileSync(
+      join(work, `data/PNEUMONIA/p${i}.png`),
+      await png16(64, 64, (x, y) => (x * 7919 + y * 104729 + i * 31) % 65536),
+    );
   writeFileSync(join(work, 'data/NORMAL/broken.png'), textBytes());
   manifest = writeReconstructionModel(join(work, 'models'), { name: 'recon', kind: 'blur' }).manifestPath;
 });
@@ -38,7 +43,7 @@ test('score: every image gets a record, a broken file is recorded and the batch 
   assert.match(r.stdout, /8 scored .* on cpu; 1 failed \((UNSUPPORTED_FORMAT|CORRUPT): 1\)/);
   const { records } = parseResults(readFileSync(out, 'utf8'));
   assert.equal(records.length, 9);
-  assert.equal(records.find((x) => x.path === 'NORMAL/broken.png')?.error?.code.length! > 0, true);
+  assert.ok((records.find((x) => x.path === 'NORMAL/broken.png')?.error?.code.length ?? 0) > 0);
 });
 
 test('score resumes after a crash: a torn last line is re-scored, finished ones are not', () => {

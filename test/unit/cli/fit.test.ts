@@ -26,14 +26,30 @@ before(async () => {
   await writePhantoms(join(work, 'normals/sub'), 12, (i) => ({ seed: 10 + i }));
   writeFileSync(join(work, 'normals/readme.png'), 'not an image');
   await writePhantoms(join(work, 'val/NORMAL'), 4, (i) => ({ seed: 60 + i }));
-  await writePhantoms(join(work, 'val/PNEUMONIA'), 4, (i) => ({ seed: 70 + i, blob: { ...PALM_BLOB, kind: i % 2 ? 'dark' : 'bright' } }));
+  await writePhantoms(join(work, 'val/PNEUMONIA'), 4, (i) => ({
+    seed: 70 + i,
+    blob: { ...PALM_BLOB, kind: i % 2 ? 'dark' : 'bright' },
+  }));
   // A linked file scans like the file itself.
   symlinkSync(join(work, 'normals/sub/p000.png'), join(work, 'normals/link.png'));
 });
 
 test('fit writes a model with progress on stderr; eval and models use it', () => {
   const out = join(work, 'models');
-  const r = cli(['fit', join(work, 'normals'), '--out', out, '--id', 'phantoms', '--coreset', '0.05', '--backbone', tiny, '--name', 'Phantom hands']);
+  const r = cli([
+    'fit',
+    join(work, 'normals'),
+    '--out',
+    out,
+    '--id',
+    'phantoms',
+    '--coreset',
+    '0.05',
+    '--backbone',
+    tiny,
+    '--name',
+    'Phantom hands',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /fit: 14 images under/);
   assert.match(r.stderr, /fit: +\d+% features/);
@@ -65,7 +81,10 @@ test('Ctrl-C cancels the fit: exit code 130, no model and no temporary file left
   const real = writeRealBackbone(join(work, 'real'), 224);
   const out = join(work, 'cancelled');
   mkdirSync(out);
-  const child = spawn(process.execPath, [CLI, 'fit', many, '--out', out, '--id', 'never', '--backbone', real], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'fit', many, '--out', out, '--id', 'never', '--backbone', real], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let sent = false;
   child.stderr.on('data', (d: Buffer) => {
@@ -94,5 +113,8 @@ test('fit usage errors', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no images/);
   assert.equal(existsSync(join(work, 'y')), false, 'an output folder made for a failed fit is removed again');
-  assert.match(cli(['fit', join(work, 'normals'), '--out', join(work, 'z'), '--id', 'z', '--coreset', 'lots']).stderr, /--coreset must be a number/);
+  assert.match(
+    cli(['fit', join(work, 'normals'), '--out', join(work, 'z'), '--id', 'z', '--coreset', 'lots']).stderr,
+    /--coreset must be a number/,
+  );
 });

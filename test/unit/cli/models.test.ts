@@ -18,21 +18,39 @@ const fs: ModelFs = {
 
 function manifest(id: string, extra: Record<string, unknown> = {}) {
   return {
-    schema: 'xray-anomaly-model/1', id, name: id, version: '1', onnx: `${id}.onnx`,
-    input: { name: 'x', channels: 1, height: 8, width: 8 }, preprocessing: { steps: [] }, outputs: { score: 's' }, calibration: { threshold: 0, min: 0, max: 1 },
+    schema: 'xray-anomaly-model/1',
+    id,
+    name: id,
+    version: '1',
+    onnx: `${id}.onnx`,
+    input: { name: 'x', channels: 1, height: 8, width: 8 },
+    preprocessing: { steps: [] },
+    outputs: { score: 's' },
+    calibration: { threshold: 0, min: 0, max: 1 },
     ...extra,
   };
 }
 
 test('a manifest with "default": true comes first; the others keep their folder order', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'models-'));
-  for (const [id, extra] of [['aaa', {}], ['mmm', { default: true }], ['zzz', {}]] as const) {
+  for (const [id, extra] of [
+    ['aaa', {}],
+    ['mmm', { default: true }],
+    ['zzz', {}],
+  ] as const) {
     writeFileSync(join(dir, `${id}.model.json`), JSON.stringify(manifest(id, extra)));
     writeFileSync(join(dir, `${id}.onnx`), 'x');
   }
   const { models, problems } = await discoverModels([{ path: dir, origin: 'configured' }], fs);
   assert.deepEqual(problems, []);
-  assert.deepEqual(models.map((m) => [m.id, m.isDefault ?? false]), [['mmm', true], ['aaa', false], ['zzz', false]]);
+  assert.deepEqual(
+    models.map((m) => [m.id, m.isDefault ?? false]),
+    [
+      ['mmm', true],
+      ['aaa', false],
+      ['zzz', false],
+    ],
+  );
   mkdirSync(join(dir, 'bad'));
   writeFileSync(join(dir, 'bad', 'b.model.json'), JSON.stringify(manifest('b', { default: 'yes' })));
   const again = await discoverModels([{ path: dir, origin: 'configured' }], fs);

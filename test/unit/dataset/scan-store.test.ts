@@ -8,7 +8,12 @@ import { inShard, parseShard, scanImages, stableHash, type ScanFs } from '../../
 import { formatRecord, latestByKey, parseResults, type ResultRecord } from '../../../src/core/results/store';
 
 const fs: ScanFs = {
-  readdir: async (d) => (await fsp.readdir(d, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory(), isFile: e.isFile() })),
+  readdir: async (d) =>
+    (await fsp.readdir(d, { withFileTypes: true })).map((e) => ({
+      name: e.name,
+      isDirectory: e.isDirectory(),
+      isFile: e.isFile(),
+    })),
 };
 
 test('scanImages lists images recursively, sorted, skipping hidden folders and other files', async () => {
@@ -23,10 +28,16 @@ test('scanImages lists images recursively, sorted, skipping hidden folders and o
 
 test('shards partition any path set exactly', () => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 30 }), { maxLength: 200 }), fc.integer({ min: 1, max: 9 }), (paths, n) => {
-      const counts = paths.map((p) => Array.from({ length: n }, (_, i) => inShard(p, { index: i, count: n })).filter(Boolean).length);
-      return counts.every((c) => c === 1);
-    }),
+    fc.property(
+      fc.uniqueArray(fc.string({ minLength: 1, maxLength: 30 }), { maxLength: 200 }),
+      fc.integer({ min: 1, max: 9 }),
+      (paths, n) => {
+        const counts = paths.map(
+          (p) => Array.from({ length: n }, (_, i) => inShard(p, { index: i, count: n })).filter(Boolean).length,
+        );
+        return counts.every((c) => c === 1);
+      },
+    ),
   );
   assert.equal(stableHash('images/a.dcm'), stableHash('images/a.dcm'));
   assert.deepEqual(parseShard('1/4'), { index: 1, count: 4 });
@@ -35,8 +46,19 @@ test('shards partition any path set exactly', () => {
 });
 
 test('results survive a torn last line and the latest record per image wins', () => {
-  const rec = (path: string, raw: number): ResultRecord => ({ path, modelId: 'm', modelVersion: '1', score: { raw, normalized: 0.5, aboveThreshold: false }, ms: 1, at: 't' });
-  const text = formatRecord(rec('a', 1)) + formatRecord(rec('b', 2)) + formatRecord(rec('a', 3)) + formatRecord(rec('c', 4)).slice(0, 20);
+  const rec = (path: string, raw: number): ResultRecord => ({
+    path,
+    modelId: 'm',
+    modelVersion: '1',
+    score: { raw, normalized: 0.5, aboveThreshold: false },
+    ms: 1,
+    at: 't',
+  });
+  const text =
+    formatRecord(rec('a', 1)) +
+    formatRecord(rec('b', 2)) +
+    formatRecord(rec('a', 3)) +
+    formatRecord(rec('c', 4)).slice(0, 20);
   const parsed = parseResults(text);
   assert.deepEqual(parsed.badLines, [4]);
   const latest = latestByKey(parsed.records);

@@ -10,7 +10,9 @@ import { DICTIONARY_GROUPS, lookupTag } from '../../../src/core/decode/dicom/dic
 import { isPhi, PHI_KEYWORDS } from '../../../src/core/decode/dicom/phi';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dcmjs = require('dcmjs') as { data: { DicomMetaDictionary: { nameMap: Record<string, { tag: string; vr: string; name: string }> } } };
+const dcmjs = require('dcmjs') as {
+  data: { DicomMetaDictionary: { nameMap: Record<string, { tag: string; vr: string; name: string }> } };
+};
 const NAME_MAP = dcmjs.data.DicomMetaDictionary.nameMap;
 /** Multi-VR attributes ("US or SS", "OB or OW"...) get their usual VR. */
 const VR_FIX: Record<string, string> = { up: 'UL', ox: 'OW', xs: 'US', lt: 'OW', na: 'UN' };
@@ -27,7 +29,10 @@ const FILE = join(__dirname, '../../../src/core/decode/dicom/dictionary.ts');
 
 test('the packed dictionary is exactly dcmjs for its groups', () => {
   const src = readFileSync(FILE, 'utf8');
-  const packed = src.slice(src.indexOf('const PACKED = `') + 16, src.indexOf('`;', src.indexOf('const PACKED = `'))).trim().split('\n');
+  const packed = src
+    .slice(src.indexOf('const PACKED = `') + 16, src.indexOf('`;', src.indexOf('const PACKED = `')))
+    .trim()
+    .split('\n');
   const expected = expectedTable();
   if (process.env.XRAY_WRITE_DICTIONARY === '1') {
     writeFileSync(FILE, src.replace(packed.join('\n'), expected.join('\n')));
@@ -46,7 +51,10 @@ test('every PHI keyword is a real attribute inside the dictionary, so it can be 
     const entry = NAME_MAP[k] ?? NAME_MAP[`RETIRED_${k}`];
     assert.ok(entry, `${k} is not a DICOM keyword`);
     const tag = entry.tag;
-    assert.ok(lookupTag(parseInt(tag.slice(1, 5) + tag.slice(6, 10), 16))?.keyword === k, `${k} (${tag}) is outside the packed dictionary`);
+    assert.ok(
+      lookupTag(parseInt(tag.slice(1, 5) + tag.slice(6, 10), 16))?.keyword === k,
+      `${k} (${tag}) is outside the packed dictionary`,
+    );
   }
 });
 

@@ -34,15 +34,22 @@ async function check(c: HostileCase): Promise<void> {
     await decodeImage(c.bytes, c.name, undefined, c.options ?? {});
     outcome = 'ok';
   } catch (e) {
-    if (!(e instanceof XrayError)) assert.fail(`${c.what}: threw a non-XrayError: ${e instanceof Error ? e.stack : String(e)}`);
+    if (!(e instanceof XrayError))
+      assert.fail(`${c.what}: threw a non-XrayError: ${e instanceof Error ? e.stack : String(e)}`);
     outcome = e;
   }
   const ms = performance.now() - t0;
   assert.ok(ms < PER_FILE_MS, `${c.what}: took ${ms.toFixed(0)} ms`);
   const code = outcome === 'ok' ? 'ok' : outcome.code;
-  assert.ok(c.expect.includes(code), `${c.what}: got ${code}${outcome === 'ok' ? '' : `: ${outcome.message}`}; expected ${c.expect.join(' or ')}`);
+  assert.ok(
+    c.expect.includes(code),
+    `${c.what}: got ${code}${outcome === 'ok' ? '' : `: ${outcome.message}`}; expected ${c.expect.join(' or ')}`,
+  );
   if (outcome !== 'ok') {
-    assert.ok(outcome.message.includes(c.name) || /^Decoding /.test(outcome.message), `${c.what}: message does not name the file: ${outcome.message}`);
+    assert.ok(
+      outcome.message.includes(c.name) || /^Decoding /.test(outcome.message),
+      `${c.what}: message does not name the file: ${outcome.message}`,
+    );
   }
   // The tags panel reads the same bytes: it may refuse non-DICOM, never crash or hang.
   if (c.name.endsWith('.dcm')) {
@@ -146,7 +153,12 @@ test('RLE bombs: runs past the frame are cut off; a huge frame from a tiny segme
 test('10,000 nested sequences: CORRUPT at the depth cap, no stack overflow; the tags list stops at its depth', async () => {
   for (const explicit of [true, false]) {
     const file = deepSequences(10_000, explicit);
-    await check({ name: 'deep.dcm', bytes: file, expect: ['CORRUPT'], what: `10,000 nested sequences (${explicit ? 'explicit' : 'implicit'})` });
+    await check({
+      name: 'deep.dcm',
+      bytes: file,
+      expect: ['CORRUPT'],
+      what: `10,000 nested sequences (${explicit ? 'explicit' : 'implicit'})`,
+    });
     await assert.rejects(decodeImage(file, 'deep.dcm'), (e: XrayError) => /nested more than 128 deep/.test(e.message));
     const rows = readDicomTags(file, { maxDepth: 6 });
     let depth = 0;
@@ -161,7 +173,10 @@ test('the element cap: a data set of a million empty elements is TOO_LARGE befor
   const one = element(0x0009, 0x0010, 'LO', new Uint8Array(0));
   const many = new Uint8Array(one.length * 1_000_000);
   for (let i = 0; i < 1_000_000; i++) many.set(one, i * one.length);
-  await assert.rejects(decodeImage(part10(many), 'many.dcm'), (e: XrayError) => e.code === 'TOO_LARGE' && /250,000 DICOM elements/.test(e.message));
+  await assert.rejects(
+    decodeImage(part10(many), 'many.dcm'),
+    (e: XrayError) => e.code === 'TOO_LARGE' && /250,000 DICOM elements/.test(e.message),
+  );
   const capped = await decodeImage(part10(many), 'many.dcm', undefined, { maxElements: 10 }).catch((e: XrayError) => e);
   assert.ok(capped instanceof XrayError && /more than 10 DICOM elements/.test(capped.message));
 });
@@ -170,11 +185,17 @@ test('fuzz findings: a JPEG-LS frame that makes CharLS spin is stopped by the ti
   await checkAll(fuzzFindings());
   // The stopped worker is replaced: the same frame again meets a fresh codec and the same budget.
   const [spin] = fuzzFindings();
-  await assert.rejects(decodeImage(spin.bytes, spin.name, undefined, { timeoutMs: 300 }), (e: XrayError) => e.code === 'DECODE_TIMEOUT' && /CharLS/.test(e.detail ?? ''));
+  await assert.rejects(
+    decodeImage(spin.bytes, spin.name, undefined, { timeoutMs: 300 }),
+    (e: XrayError) => e.code === 'DECODE_TIMEOUT' && /CharLS/.test(e.detail ?? ''),
+  );
 });
 
 test('the time budget ends a long decode with DECODE_TIMEOUT', async () => {
   const { makeDicom } = await import('../../fixtures/dicom');
   const file = await makeDicom({ width: 512, height: 512, transferSyntax: 'deflated' });
-  await assert.rejects(decodeImage(file, 'slow.dcm', undefined, { timeoutMs: 0 }), (e: XrayError) => e.code === 'DECODE_TIMEOUT' && /slow\.dcm took longer than 0 ms/.test(e.message));
+  await assert.rejects(
+    decodeImage(file, 'slow.dcm', undefined, { timeoutMs: 0 }),
+    (e: XrayError) => e.code === 'DECODE_TIMEOUT' && /slow\.dcm took longer than 0 ms/.test(e.message),
+  );
 });

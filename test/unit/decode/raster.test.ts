@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeImage } from '../../../src/core/decode';
-import { XrayError } from '../../../src/core/errors';
+import { type XrayError } from '../../../src/core/errors';
 import {
   grid,
   handPhantom,
@@ -30,7 +30,10 @@ test('16-bit grey PNG keeps every bit (values above 255 survive)', async () => {
   assert.ok(img.data instanceof Uint16Array);
   assert.equal(img.width, 73);
   assert.equal(img.height, 41);
-  assertSamples(img.data, grid(73, 41, pattern16, (n) => new Uint16Array(n)));
+  assertSamples(
+    img.data,
+    grid(73, 41, pattern16, (n) => new Uint16Array(n)),
+  );
   assert.ok(img.range.max > 255 * 100, `max ${img.range.max}`);
   assert.equal(img.bitsStored, 16);
   assert.equal(img.signed, false);
@@ -61,7 +64,10 @@ test('8-bit grey PNG decodes exactly to Uint8Array', async () => {
   const img = await decodeImage(await png8(31, 17), 'a.png');
   assert.ok(img.data instanceof Uint8Array);
   assert.equal(img.bitsStored, 8);
-  assertSamples(img.data, grid(31, 17, pattern8, (n) => new Uint8Array(n)));
+  assertSamples(
+    img.data,
+    grid(31, 17, pattern8, (n) => new Uint8Array(n)),
+  );
   assert.equal(img.source.encoding, 'PNG 8-bit grey');
 });
 
@@ -93,11 +99,21 @@ test('16-bit TIFF decodes exactly', async () => {
   assert.ok(img.data instanceof Uint16Array);
   assert.equal(img.source.format, 'tiff');
   assert.equal(img.bitsStored, 16);
-  assertSamples(img.data, grid(50, 30, pattern16, (n) => new Uint16Array(n)));
+  assertSamples(
+    img.data,
+    grid(50, 30, pattern16, (n) => new Uint16Array(n)),
+  );
 });
 
 test('multi-page TIFF: frame option picks the page and the count is reported', async () => {
-  const pages = [0, 1, 2].map((p) => grid(12, 9, (x, y) => p * 10000 + x * 100 + y, (n) => new Uint16Array(n)));
+  const pages = [0, 1, 2].map((p) =>
+    grid(
+      12,
+      9,
+      (x, y) => p * 10000 + x * 100 + y,
+      (n) => new Uint16Array(n),
+    ),
+  );
   const file = tiffRaw(12, 9, pages);
   const first = await decodeImage(file, 'pages.tiff');
   assert.deepEqual(first.frame, { index: 0, count: 3 });
@@ -105,11 +121,18 @@ test('multi-page TIFF: frame option picks the page and the count is reported', a
   const third = await decodeImage(file, 'pages.tiff', undefined, { frame: 2 });
   assert.deepEqual(third.frame, { index: 2, count: 3 });
   assertSamples(third.data, pages[2]);
-  await assert.rejects(decodeImage(file, 'pages.tiff', undefined, { frame: 3 }), (e: XrayError) => /has 3 frames/.test(e.message));
+  await assert.rejects(decodeImage(file, 'pages.tiff', undefined, { frame: 3 }), (e: XrayError) =>
+    /has 3 frames/.test(e.message),
+  );
 });
 
 test('floating-point TIFF decodes to Float32Array', async () => {
-  const values = grid(6, 4, (x, y) => x * 0.5 - y * 2.25, (n) => new Float32Array(n));
+  const values = grid(
+    6,
+    4,
+    (x, y) => x * 0.5 - y * 2.25,
+    (n) => new Float32Array(n),
+  );
   const img = await decodeImage(tiffRaw(6, 4, [values]), 'f.tif');
   assert.ok(img.data instanceof Float32Array);
   assert.equal(img.bitsStored, 32);
@@ -120,27 +143,50 @@ test('floating-point TIFF decodes to Float32Array', async () => {
 
 test('signed 16-bit TIFF is refused rather than clamped', async () => {
   const file = tiffRaw(4, 4, [new Int16Array(16).map((_, i) => i - 8)]);
-  await assert.rejects(decodeImage(file, 's.tif'), (e: XrayError) => e.code === 'UNSUPPORTED_FORMAT' && /signed 16-bit/.test(e.message));
+  await assert.rejects(
+    decodeImage(file, 's.tif'),
+    (e: XrayError) => e.code === 'UNSUPPORTED_FORMAT' && /signed 16-bit/.test(e.message),
+  );
 });
 
 test('RGB PNG is converted to grey with luma weights and a notice', async () => {
   const rgb = (x: number, y: number): [number, number, number] => [x * 8, y * 8, 200];
   const img = await decodeImage(await rgbPng(20, 20, rgb), 'c.png');
   assert.ok(img.data instanceof Uint8Array);
-  const expected = grid(20, 20, (x, y) => Math.round(0.299 * x * 8 + 0.587 * y * 8 + 0.114 * 200), (n) => new Uint8Array(n));
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(img.data[i] - expected[i]) <= 1, `pixel ${i}: ${img.data[i]} vs ${expected[i]}`);
+  const expected = grid(
+    20,
+    20,
+    (x, y) => Math.round(0.299 * x * 8 + 0.587 * y * 8 + 0.114 * 200),
+    (n) => new Uint8Array(n),
+  );
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(img.data[i] - expected[i]) <= 1, `pixel ${i}: ${img.data[i]} vs ${expected[i]}`);
   assert.equal(img.source.encoding, 'PNG 8-bit RGB');
   assert.ok(img.source.notices.some((n) => /converted to grey/.test(n)));
 });
 
 test('RGB PNG with equal channels is read as grey without loss or notice', async () => {
-  const img = await decodeImage(await rgbPng(20, 10, (x, y) => [x * 12, x * 12, x * 12].map((v) => v + y) as [number, number, number]), 'g.png');
-  assertSamples(img.data, grid(20, 10, (x, y) => x * 12 + y, (n) => new Uint8Array(n)));
+  const img = await decodeImage(
+    await rgbPng(20, 10, (x, y) => [x * 12, x * 12, x * 12].map((v) => v + y) as [number, number, number]),
+    'g.png',
+  );
+  assertSamples(
+    img.data,
+    grid(
+      20,
+      10,
+      (x, y) => x * 12 + y,
+      (n) => new Uint8Array(n),
+    ),
+  );
   assert.deepEqual(img.source.notices, []);
 });
 
 test('16-bit RGBA PNG stays 16-bit and the alpha is noted', async () => {
-  const img = await decodeImage(await rgbPng(8, 8, (x) => [x * 5000, x * 5000, x * 5000], { bits: 16, alpha: (x) => (x < 4 ? 65535 : 1000) }), 'a.png');
+  const img = await decodeImage(
+    await rgbPng(8, 8, (x) => [x * 5000, x * 5000, x * 5000], { bits: 16, alpha: (x) => (x < 4 ? 65535 : 1000) }),
+    'a.png',
+  );
   assert.ok(img.data instanceof Uint16Array);
   assert.equal(img.data[7], 35000);
   assert.ok(img.source.notices.some((n) => /alpha/i.test(n)));

@@ -25,8 +25,15 @@ function fakeDecoder(id: string, sniff: (b: Uint8Array) => boolean, extensions: 
     async decode(bytes) {
       const data = new Uint8Array([bytes[0]]);
       return {
-        width: 1, height: 1, data, bitsStored: 8, signed: false, rescale: { slope: 1, intercept: 0 },
-        photometric: 'MONOCHROME2', windows: [], range: { min: data[0], max: data[0] },
+        width: 1,
+        height: 1,
+        data,
+        bitsStored: 8,
+        signed: false,
+        rescale: { slope: 1, intercept: 0 },
+        photometric: 'MONOCHROME2',
+        windows: [],
+        range: { min: data[0], max: data[0] },
         source: { format: 'png', encoding: id, notices: [] },
       } satisfies XrayImage;
     },
@@ -43,7 +50,10 @@ test('a new decoder slots into a registry; content wins over extension', async (
   assert.equal((await decodeImage(magic, 'x.mg', undefined, {}, registry)).source.encoding, 'magic');
   assert.equal((await decodeImage(magic, 'x.png', undefined, {}, registry)).source.encoding, 'magic');
   // Not sniffed: the decoder that owns the extension gives the message.
-  await assert.rejects(decodeImage(Uint8Array.from([1, 2, 3]), 'y.mg', undefined, {}, registry), /y\.mg is not a magic file/);
+  await assert.rejects(
+    decodeImage(Uint8Array.from([1, 2, 3]), 'y.mg', undefined, {}, registry),
+    /y\.mg is not a magic file/,
+  );
   assert.throws(() => registry.register(rasterDecoder), /already registered/);
 });
 
@@ -58,7 +68,12 @@ test('when two decoders claim the bytes the extension breaks the tie, then regis
 });
 
 test('a decoder throwing a plain error still reaches the caller as an XrayError', async () => {
-  const broken: ImageDecoder = { ...fakeDecoder('broken', () => true, []), decode: async () => { throw new TypeError('boom'); } };
+  const broken: ImageDecoder = {
+    ...fakeDecoder('broken', () => true, []),
+    decode: async () => {
+      throw new TypeError('boom');
+    },
+  };
   const registry = new DecoderRegistry().register(broken);
   await assert.rejects(decodeImage(Uint8Array.from([1]), 'a.bin', undefined, {}, registry), (e: XrayError) => {
     assert.ok(e instanceof XrayError);
@@ -82,7 +97,15 @@ test('a file that is both DICOM and TIFF (TIFF header in the preamble) follows i
 
 test('pixel codecs are looked up by transfer syntax; registering one enables a syntax', async () => {
   const codecs = defaultPixelCodecs();
-  for (const uid of ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.5', '1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.91']) {
+  for (const uid of [
+    '1.2.840.10008.1.2',
+    '1.2.840.10008.1.2.1',
+    '1.2.840.10008.1.2.2',
+    '1.2.840.10008.1.2.1.99',
+    '1.2.840.10008.1.2.5',
+    '1.2.840.10008.1.2.4.50',
+    '1.2.840.10008.1.2.4.91',
+  ]) {
     assert.ok(codecs.get(uid), uid);
   }
   assert.equal(codecs.get('1.2.840.10008.1.2.4.112'), undefined);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeImage } from '../../../src/core/decode';
 import { XrayError } from '../../../src/core/errors';
-import { makeDicom, pixelDataOffset } from '../../fixtures/dicom';
+import { makeDicom } from '../../fixtures/dicom';
 import { png16 } from '../../fixtures/images';
 
 const NAMES = ['a.dcm', 'a.png', 'a.jpg', 'a.tif', 'noext', 'a.txt'];
@@ -75,14 +75,30 @@ test('every truncation of a valid DICOM is a clean error, TRUNCATED once past th
 });
 
 test('a DICOM object that is not an image says so', async () => {
-  const report = await makeDicom({ override: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.22', PixelData: undefined, Rows: undefined, Columns: undefined } });
+  const report = await makeDicom({
+    override: {
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.22',
+      PixelData: undefined,
+      Rows: undefined,
+      Columns: undefined,
+    },
+  });
   const r = await outcome(report, 'report.dcm');
   assert.ok(r !== 'ok' && r.code === 'UNSUPPORTED_FORMAT' && /no image/.test(r.message));
 });
 
 test('random truncations and byte flips of valid files never escape as non-XrayErrors', async () => {
   const files = [
-    ['e.dcm', await makeDicom({ width: 40, height: 30, frames: 2, windows: [{ center: 10, width: 20 }], pixelSpacing: [0.1, 0.1] })],
+    [
+      'e.dcm',
+      await makeDicom({
+        width: 40,
+        height: 30,
+        frames: 2,
+        windows: [{ center: 10, width: 20 }],
+        pixelSpacing: [0.1, 0.1],
+      }),
+    ],
     ['i.dcm', await makeDicom({ width: 40, height: 30, transferSyntax: 'implicit', bitsStored: 12, signed: true })],
     ['n.dcm', await makeDicom({ width: 40, height: 30, preamble: false, bitsAllocated: 8, photometric: 'RGB' })],
     ['p.png', await png16(40, 30)],

@@ -1,9 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readDicomTags, type DicomTagEntry } from '../../../src/core/decode';
-import { XrayError } from '../../../src/core/errors';
+import { type XrayError } from '../../../src/core/errors';
 import { makeDicom } from '../../fixtures/dicom';
-import { concat, element, item, itemEnd, part10, sequenceEnd, u16, u32, UNDEFINED, ascii } from '../../fixtures/hostile';
+import {
+  concat,
+  element,
+  item,
+  itemEnd,
+  part10,
+  sequenceEnd,
+  u16,
+  u32,
+  UNDEFINED,
+  ascii,
+} from '../../fixtures/hostile';
 
 function flat(rows: DicomTagEntry[]): DicomTagEntry[] {
   return rows.flatMap((r) => [r, ...flat(r.children ?? [])]);
@@ -23,7 +34,13 @@ const SPEC = {
   windows: [{ center: 100, width: 200, explanation: 'SOFT' }],
   pixelSpacing: [0.1, 0.12] as [number, number],
   modalityLut: { first: 0, bits: 16, data: [1, 2, 3] },
-  override: { InstitutionName: 'St. Elsewhere', StudyDate: '20240102', PatientBirthDate: '19700101', Manufacturer: 'ACME', '00091010': undefined },
+  override: {
+    InstitutionName: 'St. Elsewhere',
+    StudyDate: '20240102',
+    PatientBirthDate: '19700101',
+    Manufacturer: 'ACME',
+    '00091010': undefined,
+  },
 };
 
 for (const transferSyntax of ['explicit', 'implicit', 'bigEndian', 'deflated'] as const) {
@@ -51,10 +68,30 @@ for (const transferSyntax of ['explicit', 'implicit', 'bigEndian', 'deflated'] a
 
 test('identifying attributes are flagged; image attributes are not', async () => {
   const rows = readDicomTags(await makeDicom(SPEC));
-  for (const k of ['PatientName', 'PatientID', 'PatientBirthDate', 'InstitutionName', 'StudyDate', 'SOPInstanceUID', 'MediaStorageSOPInstanceUID']) {
+  for (const k of [
+    'PatientName',
+    'PatientID',
+    'PatientBirthDate',
+    'InstitutionName',
+    'StudyDate',
+    'SOPInstanceUID',
+    'MediaStorageSOPInstanceUID',
+  ]) {
     assert.equal(byKeyword(rows, k).phi, true, k);
   }
-  for (const k of ['Rows', 'Columns', 'BitsStored', 'PhotometricInterpretation', 'WindowCenter', 'PixelSpacing', 'SOPClassUID', 'TransferSyntaxUID', 'Modality', 'Manufacturer', 'PixelData']) {
+  for (const k of [
+    'Rows',
+    'Columns',
+    'BitsStored',
+    'PhotometricInterpretation',
+    'WindowCenter',
+    'PixelSpacing',
+    'SOPClassUID',
+    'TransferSyntaxUID',
+    'Modality',
+    'Manufacturer',
+    'PixelData',
+  ]) {
     assert.equal(byKeyword(rows, k).phi, false, k);
   }
 });
@@ -120,13 +157,22 @@ test('truncated and capped lists end with a note row (tag "")', async () => {
 });
 
 test('not DICOM: UNSUPPORTED_FORMAT', () => {
-  assert.throws(() => readDicomTags(ascii('hello, world')), (e: XrayError) => e.code === 'UNSUPPORTED_FORMAT');
+  assert.throws(
+    () => readDicomTags(ascii('hello, world')),
+    (e: XrayError) => e.code === 'UNSUPPORTED_FORMAT',
+  );
 });
 
 test('readDicomTags never writes to the console', async () => {
   const file = await makeDicom(SPEC);
   const calls: unknown[] = [];
-  const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info, debug: console.debug };
+  const saved = {
+    log: console.log,
+    warn: console.warn,
+    error: console.error,
+    info: console.info,
+    debug: console.debug,
+  };
   for (const k of Object.keys(saved) as (keyof typeof saved)[]) console[k] = (...a: unknown[]) => void calls.push(a);
   try {
     readDicomTags(file);

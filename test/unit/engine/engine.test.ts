@@ -69,7 +69,10 @@ function minMax(a: Float32Array): [number, number] {
 }
 
 function closeTo(actual: number, expected: number, tol: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs expected ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} vs expected ${expected}`,
+  );
 }
 
 /** Model outputs for the engine's own decoded image, computed here from the model's closed form. */
@@ -131,7 +134,8 @@ describe('engine: decode and analyze with models of known output', () => {
     closeTo(result.map.rawMin, lo, 1e-5, 'map min');
     closeTo(result.map.rawMax, hi, 1e-5, 'map max');
     const pixelThreshold = cal.pixelThreshold ?? cal.threshold;
-    for (const i of [0, 100, 2000, W * H - 1]) closeTo(result.map.data[i], normalized(err[i], pixelThreshold, cal), 1e-5, `map[${i}]`);
+    for (const i of [0, 100, 2000, W * H - 1])
+      closeTo(result.map.data[i], normalized(err[i], pixelThreshold, cal), 1e-5, `map[${i}]`);
     for (const k of ['preprocessMs', 'inferenceMs', 'postprocessMs'] as const) assert.ok(result.timings[k] >= 0);
   });
 
@@ -189,7 +193,10 @@ describe('engine: decode and analyze with models of known output', () => {
     const edited = await client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' });
     assert.notEqual(edited.modelKey, first.modelKey);
     await client.analyze({ imageId, modelKey: edited.modelKey });
-    await assert.rejects(client.analyze({ imageId, modelKey: first.modelKey }), code('MODEL_NOT_FOUND', /Load the model again/));
+    await assert.rejects(
+      client.analyze({ imageId, modelKey: first.modelKey }),
+      code('MODEL_NOT_FOUND', /Load the model again/),
+    );
   });
 
   test('a released image is gone: IMAGE_NOT_FOUND tells the caller to decode again', async () => {
@@ -198,16 +205,25 @@ describe('engine: decode and analyze with models of known output', () => {
     const r = await client.decode({ bytes: png, fileName: 'again.png', limits: LIMITS });
     assert.notEqual(r.imageId, imageId);
     await client.releaseImage({ imageId: r.imageId });
-    await assert.rejects(client.analyze({ imageId: r.imageId, modelKey: loaded.modelKey }), code('IMAGE_NOT_FOUND', /Decode the file again/));
+    await assert.rejects(
+      client.analyze({ imageId: r.imageId, modelKey: loaded.modelKey }),
+      code('IMAGE_NOT_FOUND', /Decode the file again/),
+    );
   });
 
   test('a file that is not an image fails with a decode error code, and the engine keeps serving', async () => {
-    await assert.rejects(client.decode({ bytes: new TextEncoder().encode('hello, not an image'), fileName: 'fake.png', limits: LIMITS }), (e: unknown) => {
-      assert.ok(e instanceof XrayError);
-      assert.ok(['CORRUPT', 'UNSUPPORTED_FORMAT', 'TRUNCATED'].includes(e.code), e.code);
-      return true;
-    });
-    await assert.rejects(client.decode({ bytes: new Uint8Array(0), fileName: 'empty.png', limits: LIMITS }), code('EMPTY_FILE'));
+    await assert.rejects(
+      client.decode({ bytes: new TextEncoder().encode('hello, not an image'), fileName: 'fake.png', limits: LIMITS }),
+      (e: unknown) => {
+        assert.ok(e instanceof XrayError);
+        assert.ok(['CORRUPT', 'UNSUPPORTED_FORMAT', 'TRUNCATED'].includes(e.code), e.code);
+        return true;
+      },
+    );
+    await assert.rejects(
+      client.decode({ bytes: new Uint8Array(0), fileName: 'empty.png', limits: LIMITS }),
+      code('EMPTY_FILE'),
+    );
     const ok = await client.decode({ bytes: png, fileName: 'pattern.png', limits: LIMITS });
     assert.equal(ok.image.width, W);
   });
@@ -233,26 +249,44 @@ describe('engine: providers and model errors', () => {
     const model = writeReconstructionModel(dir, { name: 'recon-cuda' });
     const auto = await client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' });
     if (auto.provider === 'cuda') return t.skip('CUDA works on this machine');
-    await assert.rejects(client.loadModel({ manifestPath: model.manifestPath, provider: 'cuda' }), code('MODEL_LOAD_FAILED', /"cuda" could not start.*"auto"/s));
+    await assert.rejects(
+      client.loadModel({ manifestPath: model.manifestPath, provider: 'cuda' }),
+      code('MODEL_LOAD_FAILED', /"cuda" could not start.*"auto"/s),
+    );
   });
 
   test('a file that is not ONNX, or a truncated one, is MODEL_LOAD_FAILED with a readable reason', async () => {
     const garbage = writeBrokenModel(dir, { name: 'broken-garbage' });
-    await assert.rejects(client.loadModel({ manifestPath: garbage.manifestPath, provider: 'auto' }), code('MODEL_LOAD_FAILED', /broken-garbage\.onnx\) is not a usable ONNX model: .*[Pp]rotobuf/));
+    await assert.rejects(
+      client.loadModel({ manifestPath: garbage.manifestPath, provider: 'auto' }),
+      code('MODEL_LOAD_FAILED', /broken-garbage\.onnx\) is not a usable ONNX model: .*[Pp]rotobuf/),
+    );
     const truncated = writeBrokenModel(dir, { name: 'broken-truncated', content: 'truncated' });
-    await assert.rejects(client.loadModel({ manifestPath: truncated.manifestPath, provider: 'cpu' }), code('MODEL_LOAD_FAILED'));
+    await assert.rejects(
+      client.loadModel({ manifestPath: truncated.manifestPath, provider: 'cpu' }),
+      code('MODEL_LOAD_FAILED'),
+    );
   });
 
   test('a model whose input does not fit its manifest is MODEL_INPUT_MISMATCH', async () => {
     const model = writeMismatchedModel(dir, { name: 'mismatch' });
-    await assert.rejects(client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' }), code('MODEL_INPUT_MISMATCH'));
+    await assert.rejects(
+      client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' }),
+      code('MODEL_INPUT_MISMATCH'),
+    );
   });
 
   test('missing files and invalid manifests have their own codes', async () => {
-    await assert.rejects(client.loadModel({ manifestPath: join(dir, 'nope.model.json'), provider: 'auto' }), code('MODEL_NOT_FOUND'));
+    await assert.rejects(
+      client.loadModel({ manifestPath: join(dir, 'nope.model.json'), provider: 'auto' }),
+      code('MODEL_NOT_FOUND'),
+    );
     const model = writeReconstructionModel(dir, { name: 'no-onnx', manifest: { onnx: 'missing.onnx' } });
     rmSync(model.onnxPath);
-    await assert.rejects(client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' }), code('MODEL_NOT_FOUND', /missing\.onnx/));
+    await assert.rejects(
+      client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' }),
+      code('MODEL_NOT_FOUND', /missing\.onnx/),
+    );
     const bad = join(dir, 'bad.model.json');
     writeFileSync(bad, '{ "schema": "xray-anomaly-model/1", "id": ');
     await assert.rejects(client.loadModel({ manifestPath: bad, provider: 'auto' }), code('MODEL_INVALID'));
@@ -288,7 +322,10 @@ describe('engine: crash isolation, restart, timeouts, shutdown', () => {
         () => 'ok',
         (e: unknown) => (e as XrayError).code,
       );
-      await assert.rejects(client.analyze({ imageId, modelKey: loaded.modelKey }), code('ENGINE_CRASHED', /stopped unexpectedly \(signal SIGABRT\).*next request restarts it/));
+      await assert.rejects(
+        client.analyze({ imageId, modelKey: loaded.modelKey }),
+        code('ENGINE_CRASHED', /stopped unexpectedly \(signal SIGABRT\).*next request restarts it/),
+      );
       // The decode sent alongside either finished first or failed the same way; it never hangs.
       assert.ok(['ok', 'ENGINE_CRASHED'].includes(await decodeDuring));
       assert.equal(stops.length, 1);
@@ -336,7 +373,10 @@ describe('engine: crash isolation, restart, timeouts, shutdown', () => {
       const pid = client.startInfo!.pid;
       await client.debugRequest('__arm', { stage: 'analyze', action: 'hang' });
       const started = Date.now();
-      await assert.rejects(client.analyze({ imageId, modelKey: loaded.modelKey }), code('ENGINE_TIMEOUT', /within 2 s/));
+      await assert.rejects(
+        client.analyze({ imageId, modelKey: loaded.modelKey }),
+        code('ENGINE_TIMEOUT', /within 2 s/),
+      );
       assert.ok(Date.now() - started < 5000);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(isAlive(pid), false, 'the hung engine was killed');
@@ -351,7 +391,10 @@ describe('engine: crash isolation, restart, timeouts, shutdown', () => {
   test('test hooks are off unless the env enables them', async () => {
     const { client } = newClient(enginePath);
     try {
-      await assert.rejects(client.debugRequest('__crash', { action: 'abort' }), code('INTERNAL', /does not know the request "__crash"/));
+      await assert.rejects(
+        client.debugRequest('__crash', { action: 'abort' }),
+        code('INTERNAL', /does not know the request "__crash"/),
+      );
       assert.ok((await client.info()).pid > 0);
     } finally {
       client.dispose();
@@ -378,7 +421,10 @@ describe('engine: crash isolation, restart, timeouts, shutdown', () => {
     const pending = client.decode({ bytes: png, fileName: 'p.png', limits: LIMITS }).catch((e: unknown) => e);
     client.dispose();
     const outcome = await pending;
-    assert.ok(!(outcome instanceof Error) || (outcome instanceof XrayError && outcome.code === 'CANCELLED'), String(outcome));
+    assert.ok(
+      !(outcome instanceof Error) || (outcome instanceof XrayError && outcome.code === 'CANCELLED'),
+      String(outcome),
+    );
     await assert.rejects(client.info(), code('CANCELLED'));
     for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(isAlive(pid), false);

@@ -2,7 +2,7 @@
 // and analyses in the same engine, cancellation leaves nothing, and bad requests fail clearly.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XrayError } from '../../../src/core/errors';
 import type { EngineClient } from '../../../src/engine/client';
@@ -26,7 +26,9 @@ before(async () => {
   // The engine's default backbone is the tiny one here; tests that need the real one name it.
   client = newClient(bundle.enginePath, { env: { [BACKBONE_ENV]: writeTinyBackbone(join(dir, 'tiny')) } }).client;
   normals = (await writePhantoms(join(dir, 'normal'), 16, (i) => ({ seed: 300 + i }))).map((p) => p.path);
-  many = (await writePhantoms(join(dir, 'many'), 48, (i) => ({ seed: 400 + i, width: 256, height: 320 }))).map((p) => p.path);
+  many = (await writePhantoms(join(dir, 'many'), 48, (i) => ({ seed: 400 + i, width: 256, height: 320 }))).map(
+    (p) => p.path,
+  );
   realBackbone = writeRealBackbone(join(dir, 'real'), 224);
 });
 
@@ -36,12 +38,20 @@ after(() => {
 });
 
 function req(over: Partial<FitRequest>): FitRequest {
-  return { jobId: `job-${Math.random().toString(36).slice(2)}`, files: normals, outDir: dir, modelId: 'fitted', limits: LIMITS, coresetRatio: 0.05, ...over };
+  return {
+    jobId: `job-${Math.random().toString(36).slice(2)}`,
+    files: normals,
+    outDir: dir,
+    modelId: 'fitted',
+    limits: LIMITS,
+    coresetRatio: 0.05,
+    ...over,
+  };
 }
 
 test('fit streams progress for its job, writes one model that the same engine then loads and analyses', async () => {
   const out = join(dir, 'out1');
-  require('node:fs').mkdirSync(out);
+  mkdirSync(out);
   const seen: EngineNotifications['fitProgress'][] = [];
   const result = await client.fit(req({ jobId: 'job-1', outDir: out, name: 'Phantom detector' }), (p) => seen.push(p));
   assert.ok(seen.length >= 4 && seen.every((p) => p.jobId === 'job-1'));
@@ -54,7 +64,10 @@ test('fit streams progress for its job, writes one model that the same engine th
 
   const loaded = await client.loadModel({ manifestPath: result.manifestPath, provider: 'cpu' });
   assert.deepEqual([...loaded.outputs].sort(), ['anomaly_map', 'pred_score']);
-  const [blob] = await writePhantoms(join(dir, 'probe'), 1, () => ({ seed: 999, blob: { ...PALM_BLOB, kind: 'bright' } }));
+  const [blob] = await writePhantoms(join(dir, 'probe'), 1, () => ({
+    seed: 999,
+    blob: { ...PALM_BLOB, kind: 'bright' },
+  }));
   const d = await client.decode({ bytes: readFileSync(blob.path), fileName: 'blob.png', limits: LIMITS });
   const a = await client.analyze({ imageId: d.imageId, modelKey: loaded.modelKey });
   assert.ok(a.score.aboveThreshold, `planted blob ${a.score.raw} vs threshold ${a.score.threshold}`);
@@ -63,7 +76,7 @@ test('fit streams progress for its job, writes one model that the same engine th
 
 test('cancelFit stops a running fit with CANCELLED and nothing is written; the engine keeps serving', async () => {
   const out = join(dir, 'out2');
-  require('node:fs').mkdirSync(out);
+  mkdirSync(out);
   let asked = false;
   await assert.rejects(
     client.fit(req({ jobId: 'job-cancel', outDir: out, files: many, backboneManifestPath: realBackbone }), (p) => {
@@ -83,14 +96,23 @@ test('cancelFit stops a running fit with CANCELLED and nothing is written; the e
 
 test('a second fit waits for the first; a duplicate job id and bad requests are refused clearly', async () => {
   const out = join(dir, 'out3');
-  require('node:fs').mkdirSync(out);
+  mkdirSync(out);
   const first = client.fit(req({ jobId: 'job-a', outDir: out, modelId: 'a' }));
   await assert.rejects(client.fit(req({ jobId: 'job-a', outDir: out, modelId: 'a2' })), /already running/);
   const second = client.fit(req({ jobId: 'job-b', outDir: out, modelId: 'b' }));
   const [ra, rb] = await Promise.all([first, second]);
   assert.ok(ra.fitMs > 0 && rb.fitMs > 0);
   assert.deepEqual(readdirSync(out).sort(), ['a.model.json', 'a.onnx', 'b.model.json', 'b.onnx']);
-  await assert.rejects(client.fit(req({ jobId: 'job-c', outDir: out, files: [] })), (e: unknown) => e instanceof XrayError && e.code === 'EMPTY_FILE');
-  await assert.rejects(client.fit(req({ jobId: 'job-d', outDir: out, modelId: 'a' })), (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /already exists/.test(e.message));
-  await assert.rejects(client.fit(req({ jobId: 'job-e', outDir: out, backboneManifestPath: join(dir, 'missing.backbone.json') })), (e: unknown) => e instanceof XrayError && e.code === 'MODEL_NOT_FOUND');
+  await assert.rejects(
+    client.fit(req({ jobId: 'job-c', outDir: out, files: [] })),
+    (e: unknown) => e instanceof XrayError && e.code === 'EMPTY_FILE',
+  );
+  await assert.rejects(
+    client.fit(req({ jobId: 'job-d', outDir: out, modelId: 'a' })),
+    (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /already exists/.test(e.message),
+  );
+  await assert.rejects(
+    client.fit(req({ jobId: 'job-e', outDir: out, backboneManifestPath: join(dir, 'missing.backbone.json') })),
+    (e: unknown) => e instanceof XrayError && e.code === 'MODEL_NOT_FOUND',
+  );
 });

@@ -32,7 +32,10 @@ export interface LogLine {
   message: string;
 }
 
-export function newClient(enginePath: string, opts: Partial<EngineClientOptions> = {}): { client: EngineClient; logs: LogLine[] } {
+export function newClient(
+  enginePath: string,
+  opts: Partial<EngineClientOptions> = {},
+): { client: EngineClient; logs: LogLine[] } {
   const logs: LogLine[] = [];
   const client = new EngineClient({
     enginePath,

@@ -2,7 +2,12 @@
 import { crc32, deflateSync } from 'node:zlib';
 
 /** A greyscale PNG (8 or 16 bit) of the given samples; filter type 0 on every row. */
-export function encodePng(width: number, height: number, samples: Uint16Array | Uint8Array, bitDepth: 8 | 16 = 16): Uint8Array {
+export function encodePng(
+  width: number,
+  height: number,
+  samples: Uint16Array | Uint8Array,
+  bitDepth: 8 | 16 = 16,
+): Uint8Array {
   const bpp = bitDepth / 8;
   const raw = Buffer.alloc((width * bpp + 1) * height);
   for (let y = 0; y < height; y++) {
@@ -28,7 +33,12 @@ export function encodePng(width: number, height: number, samples: Uint16Array | 
     return Buffer.concat([len, body, crc]);
   };
   return new Uint8Array(
-    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]),
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(raw)),
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
   );
 }
 

@@ -40,10 +40,19 @@ test('a forced provider is tried alone; the env override applies to auto only', 
   assert.deepEqual(providerOrder('cuda', 'linux', env), ['cuda']);
   assert.deepEqual(providerOrder('auto', 'linux', env), ['webgpu', 'cpu']);
   const warnings: string[] = [];
-  assert.deepEqual(providerOrder('auto', 'linux', { [PROVIDER_ORDER_ENV]: 'tpu,cpu' }, (w) => warnings.push(w)), ['cpu']);
+  assert.deepEqual(
+    providerOrder('auto', 'linux', { [PROVIDER_ORDER_ENV]: 'tpu,cpu' }, (w) => warnings.push(w)),
+    ['cpu'],
+  );
   assert.match(warnings[0], /tpu/);
-  assert.deepEqual(providerOrder('auto', 'linux', { [PROVIDER_ORDER_ENV]: 'nonsense' }, () => undefined), ['cuda', 'webgpu', 'cpu']);
-  assert.throws(() => providerOrder('tpu' as never, 'linux'), (e: unknown) => e instanceof XrayError && e.code === 'MODEL_LOAD_FAILED');
+  assert.deepEqual(
+    providerOrder('auto', 'linux', { [PROVIDER_ORDER_ENV]: 'nonsense' }, () => undefined),
+    ['cuda', 'webgpu', 'cpu'],
+  );
+  assert.throws(
+    () => providerOrder('tpu' as never, 'linux'),
+    (e: unknown) => e instanceof XrayError && e.code === 'MODEL_LOAD_FAILED',
+  );
 });
 
 test('threads stay modest and the env can set them', () => {
@@ -64,14 +73,20 @@ test('ORT messages are classified and shortened for people', () => {
   assert.ok(isModelFault('Node (Add_node_1) Op (Add) [ShapeInferenceError] Incompatible dimensions'));
   assert.ok(!isModelFault('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'));
   const webgpu =
-    "/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n";
+    '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n';
   assert.equal(shortReason(webgpu), 'Failed to get a WebGPU adapter: No supported adapters');
   assert.ok(shortReason('x'.repeat(1000)).length <= 240);
 });
 
 test('auto on this machine falls back to CPU and says why each GPU provider was skipped', async (t) => {
   const supported = factory.supported();
-  const r = await createSessionWithFallback(doubleModel(), 'auto', { factory, platform: 'linux', threads: 1, env: {}, label: 'double' });
+  const r = await createSessionWithFallback(doubleModel(), 'auto', {
+    factory,
+    platform: 'linux',
+    threads: 1,
+    env: {},
+    label: 'double',
+  });
   t.after(() => r.session.release());
   if (r.provider !== 'cpu') return t.skip(`a GPU provider (${r.provider}) works here`);
   assert.equal(r.fallbacks.length, 2);
@@ -96,12 +111,21 @@ test('a provider missing from the build is skipped without asking ORT (which cou
 });
 
 test('a forced provider that cannot start is an error that names the provider and the way out', async (t) => {
-  const r = await createSessionWithFallback(doubleModel(), 'cpu', { factory, platform: 'linux', threads: 1, label: 'double' });
+  const r = await createSessionWithFallback(doubleModel(), 'cpu', {
+    factory,
+    platform: 'linux',
+    threads: 1,
+    label: 'double',
+  });
   await r.session.release();
   if (factory.supported().includes('cuda')) {
     await assert.rejects(
       createSessionWithFallback(doubleModel(), 'cuda', { factory, platform: 'linux', threads: 1, label: 'double' }),
-      (e: unknown) => e instanceof XrayError && e.code === 'MODEL_LOAD_FAILED' && /"cuda" could not start/.test(e.message) && /"auto"/.test(e.message),
+      (e: unknown) =>
+        e instanceof XrayError &&
+        e.code === 'MODEL_LOAD_FAILED' &&
+        /"cuda" could not start/.test(e.message) &&
+        /"auto"/.test(e.message),
     );
   } else t.diagnostic('cuda not listed by this onnxruntime-node build');
   await assert.rejects(
@@ -120,8 +144,18 @@ test('an unparseable model stops the walk at once with MODEL_LOAD_FAILED', async
     },
   };
   await assert.rejects(
-    createSessionWithFallback(new TextEncoder().encode('not a model'), 'auto', { factory: counting, platform: 'linux', threads: 1, env: { [PROVIDER_ORDER_ENV]: 'cpu,webgpu' }, label: 'junk.onnx' }),
-    (e: unknown) => e instanceof XrayError && e.code === 'MODEL_LOAD_FAILED' && /junk\.onnx is not a usable ONNX model/.test(e.message) && /[Pp]rotobuf/.test(e.message),
+    createSessionWithFallback(new TextEncoder().encode('not a model'), 'auto', {
+      factory: counting,
+      platform: 'linux',
+      threads: 1,
+      env: { [PROVIDER_ORDER_ENV]: 'cpu,webgpu' },
+      label: 'junk.onnx',
+    }),
+    (e: unknown) =>
+      e instanceof XrayError &&
+      e.code === 'MODEL_LOAD_FAILED' &&
+      /junk\.onnx is not a usable ONNX model/.test(e.message) &&
+      /[Pp]rotobuf/.test(e.message),
   );
   assert.deepEqual(attempts, ['cpu']);
 });
@@ -136,7 +170,14 @@ test('a provider that failed to start is not tried again in the same process', a
     },
   };
   const knownFailures = new Map();
-  const opts = { factory: counting, platform: 'linux' as const, threads: 1, env: { [PROVIDER_ORDER_ENV]: 'webgpu,cpu' }, label: 'double', knownFailures };
+  const opts = {
+    factory: counting,
+    platform: 'linux' as const,
+    threads: 1,
+    env: { [PROVIDER_ORDER_ENV]: 'webgpu,cpu' },
+    label: 'double',
+    knownFailures,
+  };
   const first = await createSessionWithFallback(doubleModel(), 'auto', opts);
   t.after(() => first.session.release());
   if (first.provider !== 'cpu') return t.skip('WebGPU works here');
@@ -144,6 +185,9 @@ test('a provider that failed to start is not tried again in the same process', a
   t.after(() => second.session.release());
   assert.deepEqual(attempts, ['webgpu', 'cpu', 'cpu']);
   assert.deepEqual(second.fallbacks, first.fallbacks);
-  await assert.rejects(createSessionWithFallback(doubleModel(), 'webgpu', opts), (e: unknown) => e instanceof XrayError && /"webgpu" could not start/.test(e.message));
+  await assert.rejects(
+    createSessionWithFallback(doubleModel(), 'webgpu', opts),
+    (e: unknown) => e instanceof XrayError && /"webgpu" could not start/.test(e.message),
+  );
   assert.equal(attempts.length, 3);
 });

@@ -40,11 +40,7 @@ test('the smallest integer factor that fits: 2048 x 2500 at 1024 is reduced 3x t
 
 test('each sample is the mean of its block, rounded, edge blocks partial; metadata is kept', () => {
   // 5 x 3, factor 2 -> 3 x 2; values chosen so each block's mean is known.
-  const data = new Uint16Array([
-    10, 20, 100, 101, 7,
-    30, 40, 102, 103, 9,
-    1000, 1001, 5, 5, 65535,
-  ]);
+  const data = new Uint16Array([10, 20, 100, 101, 7, 30, 40, 102, 103, 9, 1000, 1001, 5, 5, 65535]);
   const src = image(5, 3, data, { slope: 2, intercept: -10 });
   const r = reduceImage(src, 3)!;
   assert.equal(r.factor, 2);
@@ -73,7 +69,10 @@ test('signed, 8-bit and float samples keep their type; NaN counts as absent in f
   assert.ok(f.image.data instanceof Float32Array);
   assert.equal(f.image.data[0], Math.fround((1.5 + 2.5 + 0.25) / 3));
   assert.ok(Number.isNaN(f.image.data[1]));
-  assert.deepEqual(f.image.range, { min: Math.fround((1.5 + 2.5 + 0.25) / 3), max: Math.fround((1.5 + 2.5 + 0.25) / 3) });
+  assert.deepEqual(f.image.range, {
+    min: Math.fround((1.5 + 2.5 + 0.25) / 3),
+    max: Math.fround((1.5 + 2.5 + 0.25) / 3),
+  });
 });
 
 test('a 2048 x 2500 image is reduced in well under a frame budget of the webview boot', () => {
@@ -89,6 +88,12 @@ test('a 2048 x 2500 image is reduced in well under a frame budget of the webview
 });
 
 test('bad arguments are refused with a clear message', () => {
-  assert.throws(() => reduceImage(image(2, 2, new Uint16Array(3)), 1), (e: unknown) => e instanceof XrayError && e.code === 'CORRUPT' && /3 samples for 2 x 2 pixels/.test(e.message));
-  assert.throws(() => reduceImage(image(2, 2, new Uint16Array(4)), 0), (e: unknown) => e instanceof XrayError && /at least 1 pixel, not 0/.test(e.message));
+  assert.throws(
+    () => reduceImage(image(2, 2, new Uint16Array(3)), 1),
+    (e: unknown) => e instanceof XrayError && e.code === 'CORRUPT' && /3 samples for 2 x 2 pixels/.test(e.message),
+  );
+  assert.throws(
+    () => reduceImage(image(2, 2, new Uint16Array(4)), 0),
+    (e: unknown) => e instanceof XrayError && /at least 1 pixel, not 0/.test(e.message),
+  );
 });

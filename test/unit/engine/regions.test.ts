@@ -29,7 +29,9 @@ test('two hands: scored per hand, image score is the highest, one map over the w
     name: 'split',
     kind: 'blur',
     manifest: {
-      preprocessing: { steps: [{ op: 'intensity', mode: 'minmax' }, { op: 'splitHands' }, { op: 'resizePad', size: 64 }] },
+      preprocessing: {
+        steps: [{ op: 'intensity', mode: 'minmax' }, { op: 'splitHands' }, { op: 'resizePad', size: 64 }],
+      },
     },
   });
   const png = await handPhantomPng({ width: 640, height: 400, hands: 2, seed: 5 });

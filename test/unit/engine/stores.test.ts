@@ -33,7 +33,10 @@ test('images are evicted least recently used first to stay within the byte budge
   assert.equal(store.totalBytes, 300);
   assert.equal(store.get(c).data.length, 100);
   assert.equal(store.get(d).data.length, 100);
-  assert.throws(() => store.get(b), (e: unknown) => e instanceof XrayError && e.code === 'IMAGE_NOT_FOUND' && /Decode the file again/.test(e.message));
+  assert.throws(
+    () => store.get(b),
+    (e: unknown) => e instanceof XrayError && e.code === 'IMAGE_NOT_FOUND' && /Decode the file again/.test(e.message),
+  );
 });
 
 test('an image larger than the whole budget is still kept (alone) because the caller is about to use it', () => {
@@ -63,13 +66,15 @@ test('the cache size comes from the env in MB, with a sane default', () => {
 test('tasks run one at a time per key, keys independently, and a failure does not block the next task', async () => {
   const q = new KeyedQueue();
   const log: string[] = [];
-  const task = (name: string, ms: number, fail = false) => async () => {
-    log.push(`${name}+`);
-    await new Promise((r) => setTimeout(r, ms));
-    log.push(`${name}-`);
-    if (fail) throw new Error(name);
-    return name;
-  };
+  const task =
+    (name: string, ms: number, fail = false) =>
+    async () => {
+      log.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, ms));
+      log.push(`${name}-`);
+      if (fail) throw new Error(name);
+      return name;
+    };
   const a1 = q.run('a', task('a1', 30, true));
   const a2 = q.run('a', task('a2', 5));
   const b1 = q.run('b', task('b1', 5));

@@ -24,7 +24,7 @@ before(async () => {
 
 after(() => cleanups.reverse().forEach((c) => c()));
 
-test('decode with tags lists a DICOM file\'s attributes, patient data flagged', async () => {
+test("decode with tags lists a DICOM file's attributes, patient data flagged", async () => {
   const bytes = await makeDicom({ width: 32, height: 24, patientName: 'Doe^Jane', patientId: 'MRN-7' });
   const r = await client.decode({ bytes, fileName: 'x.dcm', limits: LIMITS, tags: true });
   assert.equal(r.image.width, 32);
@@ -45,28 +45,47 @@ test('decode with tags of a non-DICOM image gives the image and no tags', async 
   assert.equal(r.image.source.format, 'png');
   assert.equal(r.tags, undefined);
   assert.equal(r.tagsError, undefined);
-  await assert.rejects(client.decode({ bytes: textBytes(), fileName: 'x.dcm', limits: LIMITS, tags: true }), (e: unknown) => e instanceof XrayError);
+  await assert.rejects(
+    client.decode({ bytes: textBytes(), fileName: 'x.dcm', limits: LIMITS, tags: true }),
+    (e: unknown) => e instanceof XrayError,
+  );
 });
 
-test('preview runs the model\'s own pipeline on the held image, one entry per step after the input', async () => {
+test("preview runs the model's own pipeline on the held image, one entry per step after the input", async () => {
   const m = writeAnomalyMapModel(dir, {
     name: 'pad',
     height: 32,
     width: 32,
     pool: 4,
-    manifest: { preprocessing: { steps: [{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 32 }] } },
+    manifest: {
+      preprocessing: {
+        steps: [
+          { op: 'intensity', mode: 'minmax' },
+          { op: 'resizePad', size: 32 },
+        ],
+      },
+    },
   });
   const png = encodePng(80, 40, pattern16(80, 40));
   const { imageId } = await client.decode({ bytes: png, fileName: 'wide.png', limits: LIMITS });
   const { modelKey } = await client.loadModel({ manifestPath: m.manifestPath, provider: 'cpu' });
   const p = await client.preview({ imageId, modelKey, thumbSize: 64 });
-  assert.deepEqual(p.steps.map((s) => s.op), ['input', 'intensity', 'resizePad']);
+  assert.deepEqual(
+    p.steps.map((s) => s.op),
+    ['input', 'intensity', 'resizePad'],
+  );
   const last = p.steps[2];
   assert.deepEqual([last.width, last.height], [32, 32]);
   assert.ok(last.thumb.data instanceof Uint8Array && last.thumb.data.length === last.thumb.width * last.thumb.height);
   assert.deepEqual([p.steps[0].thumb.width, p.steps[0].thumb.height], [64, 32]);
   // Output (0, 8) of the padded 32 x 32 is the image's top-left corner (80 x 40 scaled by 0.4, padded by 8).
   const [a, , c, , e, f] = last.toImage;
-  assert.ok(Math.abs(a - 2.5) < 1e-9 && Math.abs(c) < 1e-9 && Math.abs(e - 2.5) < 1e-9 && Math.abs(f + 20) < 1e-9, `toImage ${last.toImage}`);
-  await assert.rejects(client.preview({ imageId: 'nope', modelKey }), (e: unknown) => e instanceof XrayError && e.code === 'IMAGE_NOT_FOUND');
+  assert.ok(
+    Math.abs(a - 2.5) < 1e-9 && Math.abs(c) < 1e-9 && Math.abs(e - 2.5) < 1e-9 && Math.abs(f + 20) < 1e-9,
+    `toImage ${last.toImage}`,
+  );
+  await assert.rejects(
+    client.preview({ imageId: 'nope', modelKey }),
+    (e: unknown) => e instanceof XrayError && e.code === 'IMAGE_NOT_FOUND',
+  );
 });

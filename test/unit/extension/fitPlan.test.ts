@@ -35,7 +35,8 @@ test('suggested ids are valid and avoid taken ones', () => {
   assert.equal(suggestModelId('Röntgen_Bilder', new Set()), 'rontgen-bilder-detector');
   assert.equal(suggestModelId('___', new Set()), 'detector');
   assert.equal(suggestModelId('hands', new Set(['hands-detector', 'hands-detector-2'])), 'hands-detector-3');
-  for (const name of ['x'.repeat(200), '--a--', 'ÀÉÎ', '日本']) assert.equal(modelIdProblem(suggestModelId(name, new Set())), undefined, name);
+  for (const name of ['x'.repeat(200), '--a--', 'ÀÉÎ', '日本'])
+    assert.equal(modelIdProblem(suggestModelId(name, new Set())), undefined, name);
 });
 
 const model = (id: string, dir: string, origin: ModelInfo['origin'] = 'workspace'): ModelInfo => ({
@@ -53,7 +54,10 @@ test('clash: same id elsewhere would be hidden; in the destination it is a repla
   assert.deepEqual(findClash('new', out, models, []), { kind: 'none' });
   const hidden = findClash('pca', out, models, []);
   assert.equal(hidden.kind, 'hidden');
-  assert.match(clashMessage('pca', hidden as Exclude<typeof hidden, { kind: 'none' }>), /bundled model "Model pca".*choose another id/);
+  assert.match(
+    clashMessage('pca', hidden as Exclude<typeof hidden, { kind: 'none' }>),
+    /bundled model "Model pca".*choose another id/,
+  );
   const replace = findClash('mine', out + path.sep, models, ['mine.onnx', 'mine.model.json']);
   assert.equal(replace.kind, 'replace');
   // Stray files of an unlisted model (e.g. an invalid manifest) still need a yes before they are replaced.
@@ -63,9 +67,18 @@ test('clash: same id elsewhere would be hidden; in the destination it is a repla
 
 test('progress message: stage, whole percent, coarse ETA, skipped count', () => {
   assert.equal(progressMessage({ stage: 'features', fraction: 0.427, skipped: 0 }), 'Extracting features · 42%');
-  assert.equal(progressMessage({ stage: 'features', fraction: 0.5, etaS: 95, skipped: 2 }), 'Extracting features · 50% · about 2 min left · 2 skipped');
-  assert.equal(progressMessage({ stage: 'export', fraction: 1.2, etaS: 3, skipped: 0 }), 'Writing the model · 100% · almost done');
-  assert.equal(progressMessage({ stage: 'coreset', fraction: Number.NaN, etaS: Number.POSITIVE_INFINITY, skipped: 0 }), 'Building the memory bank · 0%');
+  assert.equal(
+    progressMessage({ stage: 'features', fraction: 0.5, etaS: 95, skipped: 2 }),
+    'Extracting features · 50% · about 2 min left · 2 skipped',
+  );
+  assert.equal(
+    progressMessage({ stage: 'export', fraction: 1.2, etaS: 3, skipped: 0 }),
+    'Writing the model · 100% · almost done',
+  );
+  assert.equal(
+    progressMessage({ stage: 'coreset', fraction: Number.NaN, etaS: Number.POSITIVE_INFINITY, skipped: 0 }),
+    'Building the memory bank · 0%',
+  );
   assert.equal(formatDuration(42), '40 s');
   assert.equal(formatDuration(3 * 3600 + 20 * 60), '3 h 20 min');
 });
@@ -73,7 +86,10 @@ test('progress message: stage, whole percent, coarse ETA, skipped count', () => 
 test('progress increments add up to the fraction and never go backwards', () => {
   const t = new ProgressTracker();
   const incs = [0.1, 0.05, 0.3, 0.3, 1, 1.5].map((f) => t.step(f));
-  assert.deepEqual(incs.map((x) => Math.round(x * 1000) / 1000), [10, 0, 20, 0, 70, 0]);
+  assert.deepEqual(
+    incs.map((x) => Math.round(x * 1000) / 1000),
+    [10, 0, 20, 0, 70, 0],
+  );
 });
 
 test('empty folder message says how many files were seen and what is supported', () => {
@@ -90,7 +106,13 @@ test('summary and report: counts, skipped reasons with paths relative to the fol
   const result: FitResult = {
     manifestPath: '/ws/.xray-anomaly/models/hands.model.json',
     onnxPath: '/ws/.xray-anomaly/models/hands.onnx',
-    images: { used: 10, calibration: 2, skipped: [{ path: path.join(root, 'sub', 'bad.png'), code: 'CORRUPT', message: 'The PNG data is damaged | cut.' }] },
+    images: {
+      used: 10,
+      calibration: 2,
+      skipped: [
+        { path: path.join(root, 'sub', 'bad.png'), code: 'CORRUPT', message: 'The PNG data is damaged | cut.' },
+      ],
+    },
     threshold: 1.23456,
     calibration: { method: 'held-out', images: 2, rank: thresholdRank(2, 0.95), falseAlarm: falseAlarmRate(2, 0.95) },
     memoryBank: { rows: 512, dims: 160 },
@@ -98,7 +120,10 @@ test('summary and report: counts, skipped reasons with paths relative to the fol
   };
   const lines = summaryLines({ modelId: 'hands', source: root, result, root });
   assert.equal(lines.length, 2);
-  assert.match(lines[0], /10 images used \(2 of them held out for calibration\), 1 skipped; threshold 1\.2346; memory bank 512 x 160/);
+  assert.match(
+    lines[0],
+    /10 images used \(2 of them held out for calibration\), 1 skipped; threshold 1\.2346; memory bank 512 x 160/,
+  );
   assert.match(lines[0], /in 8\.4 s/);
   assert.equal(lines[1], '  skipped sub/bad.png: [CORRUPT] The PNG data is damaged | cut.');
   const md = reportMarkdown({ modelId: 'hands', name: 'Hands', source: root, result, root, finishedAt: new Date(0) });
@@ -122,7 +147,10 @@ test('summary and report of a cross-fitted fit on a small folder: how, the warni
       rank: thresholdRank(12, 0.95),
       falseAlarm: falseAlarmRate(12, 0.95),
       warning: smallCalibrationWarning(12, 0.95),
-      mostUnusual: [{ path: path.join(root, 'p07.png'), score: 2.5 }, { path: path.join(root, 'p02.png'), score: 1.75 }],
+      mostUnusual: [
+        { path: path.join(root, 'p07.png'), score: 2.5 },
+        { path: path.join(root, 'p02.png'), score: 1.75 },
+      ],
     },
     memoryBank: { rows: 512, dims: 160 },
     fitMs: 8400,

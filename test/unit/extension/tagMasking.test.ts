@@ -22,7 +22,9 @@ const entries: TagEntryLike[] = [
     value: '1 item',
     phi: false,
     depth: 0,
-    children: [{ tag: '(0008,1155)', keyword: 'ReferencedSOPInstanceUID', vr: 'UI', value: '1.2.3', phi: false, depth: 1 }],
+    children: [
+      { tag: '(0008,1155)', keyword: 'ReferencedSOPInstanceUID', vr: 'UI', value: '1.2.3', phi: false, depth: 1 },
+    ],
   },
 ];
 
@@ -61,8 +63,25 @@ test('the source entries are not modified', () => {
 test('items of a flagged sequence keep their structure, their attributes are masked', () => {
   const seq: TagEntryLike[] = [
     {
-      tag: '0008,1140', keyword: 'ReferencedImageSequence', vr: 'SQ', value: '1 item', phi: true, depth: 0,
-      children: [{ tag: 'FFFE,E000', keyword: 'Item', vr: '', value: 'Item 1', phi: true, depth: 1, children: [{ tag: '0008,1155', keyword: 'ReferencedSOPInstanceUID', vr: 'UI', value: '1.2.3.4', phi: true, depth: 2 }] }],
+      tag: '0008,1140',
+      keyword: 'ReferencedImageSequence',
+      vr: 'SQ',
+      value: '1 item',
+      phi: true,
+      depth: 0,
+      children: [
+        {
+          tag: 'FFFE,E000',
+          keyword: 'Item',
+          vr: '',
+          value: 'Item 1',
+          phi: true,
+          depth: 1,
+          children: [
+            { tag: '0008,1155', keyword: 'ReferencedSOPInstanceUID', vr: 'UI', value: '1.2.3.4', phi: true, depth: 2 },
+          ],
+        },
+      ],
     },
   ];
   const m = tagsForViewer(seq, false);

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { betaQuantile, calibrateFromUnseen, falseAlarmRate, formatPercent, orderStatistic, smallCalibrationWarning, thresholdRank } from '../../../src/core/fit/calibrate';
+import {
+  betaQuantile,
+  calibrateFromUnseen,
+  falseAlarmRate,
+  formatPercent,
+  orderStatistic,
+  smallCalibrationWarning,
+  thresholdRank,
+} from '../../../src/core/fit/calibrate';
 import { mulberry32 } from '../../../src/core/fit/random';
 
 test('threshold rank is ⌈(n + 1) q⌉, capped at n: the 95th percentile exists from 19 scores on', () => {
@@ -41,10 +49,18 @@ test('a new exchangeable score exceeds the threshold with probability (n + 1 - k
 
 test('the spread of the false-alarm rate over fits: Beta quantiles match the closed forms', () => {
   // Beta(1, b): F(x) = 1 - (1 - x)^b; Beta(a, 1): F(x) = x^a.
-  for (const [b, p] of [[12, 0.05], [12, 0.95], [30, 0.5]] as const) assert.ok(Math.abs(betaQuantile(1, b, p) - (1 - (1 - p) ** (1 / b))) < 1e-12);
+  for (const [b, p] of [
+    [12, 0.05],
+    [12, 0.95],
+    [30, 0.5],
+  ] as const)
+    assert.ok(Math.abs(betaQuantile(1, b, p) - (1 - (1 - p) ** (1 / b))) < 1e-12);
   assert.ok(Math.abs(betaQuantile(4, 1, 0.3) - 0.3 ** (1 / 4)) < 1e-12);
   const f = falseAlarmRate(12, 0.95);
-  assert.ok(Math.abs(f.low - (1 - 0.95 ** (1 / 12))) < 1e-12 && Math.abs(f.high - (1 - 0.05 ** (1 / 12))) < 1e-12, JSON.stringify(f));
+  assert.ok(
+    Math.abs(f.low - (1 - 0.95 ** (1 / 12))) < 1e-12 && Math.abs(f.high - (1 - 0.05 ** (1 / 12))) < 1e-12,
+    JSON.stringify(f),
+  );
   // With 200 scores the rate is pinned down far better than with 12.
   const big = falseAlarmRate(200, 0.95);
   assert.ok(big.high - big.low < 0.06 && f.high - f.low > 0.2, `${JSON.stringify(big)} vs ${JSON.stringify(f)}`);
@@ -67,7 +83,9 @@ test('calibrateFromUnseen: standardisers from the unseen scores, threshold at th
   const local = [1, 1.2, 0.9, 1.1, 1, 1.3, 1.05, 0.95, 1, 1.1];
   const maps = Array.from({ length: 200 }, (_, i) => (i % 17) / 10);
   const c = calibrateFromUnseen({ global, local, maps }, { global: 1, local: 1 }, 0.95);
-  const z = global.map((g, i) => (g - c.globalStd!.mean) / c.globalStd!.sd + (local[i] - c.localStd!.mean) / c.localStd!.sd);
+  const z = global.map(
+    (g, i) => (g - c.globalStd!.mean) / c.globalStd!.sd + (local[i] - c.localStd!.mean) / c.localStd!.sd,
+  );
   assert.equal(c.globalStd!.mean, 13.2);
   assert.equal(c.rank, 10);
   assert.ok(Math.abs(c.threshold - Math.max(...z)) < 1e-5, `${c.threshold} vs ${Math.max(...z)}`);

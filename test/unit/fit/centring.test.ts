@@ -6,7 +6,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { DEFAULT_RECIPE, fitDetector, scoreWithDetector, standardisedMaps, type DetectorRecipe, type FittedDetector } from '../../../src/core/fit/detector';
+import {
+  DEFAULT_RECIPE,
+  fitDetector,
+  scoreWithDetector,
+  standardisedMaps,
+  type DetectorRecipe,
+  type FittedDetector,
+} from '../../../src/core/fit/detector';
 import { buildDetectorHead } from '../../../src/core/fit/head';
 import { MIN_CENTRING_IMAGES, calibrateFromUnseen, centreMaps, mapCentring } from '../../../src/core/fit/calibrate';
 import type { FeatureMaps } from '../../../src/core/fit/features';
@@ -46,7 +53,11 @@ function hotBorderMaps(n: number, seed: number, lesion: boolean[] = []): Feature
   return { n, c: C, h: H, w: W, data };
 }
 
-const recipe: DetectorRecipe = { ...DEFAULT_RECIPE, tap: 'synthetic', local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.2, minBankRows: 0 } };
+const recipe: DetectorRecipe = {
+  ...DEFAULT_RECIPE,
+  tap: 'synthetic',
+  local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.2, minBankRows: 0 },
+};
 
 function argmax(a: ArrayLike<number>): number {
   let k = 0;
@@ -71,15 +82,24 @@ function borderExcess(maps: Float32Array): number {
   return border / nb - inside / (H * W - nb);
 }
 
-test('centring moves normals\' heat off the hot border, keeps a central lesion the peak, and leaves the score alone', async () => {
+test("centring moves normals' heat off the hot border, keeps a central lesion the peak, and leaves the score alone", async () => {
   const det = await fitDetector(be, [hotBorderMaps(48, 1)], { method: 'cross-fit' }, recipe);
   const pc = det.mapCentring;
-  assert.ok(pc && pc.offset.length === H * W && pc.scale.length === H * W, 'cross-fitting gives enough unseen maps to centre');
+  assert.ok(
+    pc && pc.offset.length === H * W && pc.scale.length === H * W,
+    'cross-fitting gives enough unseen maps to centre',
+  );
   const border = (a: Float32Array) => [...a].filter((_, p) => onBorder(p));
   const inside = (a: Float32Array) => [...a].filter((_, p) => !onBorder(p));
-  assert.ok(Math.min(...border(pc.offset)) > Math.max(...inside(pc.offset)), 'the offset is higher on every border position than anywhere inside');
+  assert.ok(
+    Math.min(...border(pc.offset)) > Math.max(...inside(pc.offset)),
+    'the offset is higher on every border position than anywhere inside',
+  );
   const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-  assert.ok(avg(border(pc.scale)) > 1.5 * avg(inside(pc.scale)), `and the border spreads wider: scale ${avg(border(pc.scale))} vs ${avg(inside(pc.scale))}`);
+  assert.ok(
+    avg(border(pc.scale)) > 1.5 * avg(inside(pc.scale)),
+    `and the border spreads wider: scale ${avg(border(pc.scale))} vs ${avg(inside(pc.scale))}`,
+  );
   const uncentred: FittedDetector = { ...det, mapCentring: undefined };
 
   const normals = await scoreWithDetector(be, det, [hotBorderMaps(30, 2)], { keepMaps: true });
@@ -99,7 +119,10 @@ test('centring moves normals\' heat off the hot border, keeps a central lesion t
   assert.ok(rawExcess > 1, `uncentred, the mean normal map is ${rawExcess.toFixed(2)} sd warmer on the border`);
   // Not exactly 0: the centring comes from cross-fitted maps (banks short of one image: a little farther
   // on the sparse border) and is applied to maps scored against the full bank.
-  assert.ok(Math.abs(centredExcess) < 0.25 * rawExcess, `centred, the mean normal map is flat: border excess ${centredExcess.toFixed(3)} vs ${rawExcess.toFixed(3)}`);
+  assert.ok(
+    Math.abs(centredExcess) < 0.25 * rawExcess,
+    `centred, the mean normal map is flat: border excess ${centredExcess.toFixed(3)} vs ${rawExcess.toFixed(3)}`,
+  );
 
   const lesion = Array.from({ length: 10 }, (_, i) => i % 2 === 0);
   const probe = hotBorderMaps(10, 3, lesion);
@@ -115,7 +138,9 @@ test('centring moves normals\' heat off the hot border, keeps a central lesion t
   // in-memory centred, standardised map.
   const features = new ort.Tensor('float32', probe.data, [10, C, H, W]);
   const run = async (d: FittedDetector) => {
-    const s = await ort.InferenceSession.create(buildDetectorHead(d, { stride: 1, blurSigma: 0 }).toBytes(), { intraOpNumThreads: 1 });
+    const s = await ort.InferenceSession.create(buildDetectorHead(d, { stride: 1, blurSigma: 0 }).toBytes(), {
+      intraOpNumThreads: 1,
+    });
     const out = await s.run({ features });
     await s.release();
     return { score: out.pred_score.data as Float32Array, map: out.anomaly_map.data as Float32Array };
@@ -123,7 +148,11 @@ test('centring moves normals\' heat off the hot border, keeps a central lesion t
   const withCentring = await run(det);
   const without = await run(uncentred);
   assert.deepEqual(withCentring.score, without.score, 'the exported score does not depend on the centring');
-  for (let i = 0; i < 10; i++) assert.ok(Math.abs(withCentring.score[i] - mem.score[i]) <= 1e-4 * Math.max(1, Math.abs(mem.score[i])), `image ${i}: exported ${withCentring.score[i]} vs in-memory ${mem.score[i]}`);
+  for (let i = 0; i < 10; i++)
+    assert.ok(
+      Math.abs(withCentring.score[i] - mem.score[i]) <= 1e-4 * Math.max(1, Math.abs(mem.score[i])),
+      `image ${i}: exported ${withCentring.score[i]} vs in-memory ${mem.score[i]}`,
+    );
   let worst = 0;
   for (let p = 0; p < probeMaps.length; p++) worst = Math.max(worst, Math.abs(withCentring.map[p] - probeMaps[p]));
   assert.ok(worst < 1e-3, `exported vs in-memory centred map differ by up to ${worst}`);
@@ -145,19 +174,36 @@ test('centring: per-position offset and scale, a floor on the scale, the pixel t
   const sd = Math.sqrt((4 * 0.02 * 4) / (n - 1)); // the levels 0, .1, .2, .3, .4, four times each: Σ(e - .2)² = 4 · 0.1
   const floored = [sd, 2 * sd, 0.5 * sd];
   const meanSd = (floored[0] + floored[1] + floored[2]) / 3;
-  const close = (a: ArrayLike<number>, b: number[], what: string) => b.forEach((v, p) => assert.ok(Math.abs(a[p] - v) < 1e-5, `${what}[${p}]: ${a[p]} vs ${v}`));
+  const close = (a: ArrayLike<number>, b: number[], what: string) =>
+    b.forEach((v, p) => assert.ok(Math.abs(a[p] - v) < 1e-5, `${what}[${p}]: ${a[p]} vs ${v}`));
   close(pc.offset, [1.2, 2.4, 1.2], 'offset');
-  close(pc.scale, floored.map((v) => v / meanSd), 'scale');
+  close(
+    pc.scale,
+    floored.map((v) => v / meanSd),
+    'scale',
+  );
   const centred = centreMaps(maps, pc);
-  for (let i = 0; i < n; i++) assert.ok(Math.abs(centred[3 * i] - centred[3 * i + 1]) < 1e-5, `image ${i}: positions 0 and 1 read alike once centred: ${centred[3 * i]} vs ${centred[3 * i + 1]}`);
-  const c = calibrateFromUnseen({ local: Array.from({ length: n }, (_, i) => i), maps, patchesPerImage: 3 }, { global: 1, local: 1 }, 0.95);
+  for (let i = 0; i < n; i++)
+    assert.ok(
+      Math.abs(centred[3 * i] - centred[3 * i + 1]) < 1e-5,
+      `image ${i}: positions 0 and 1 read alike once centred: ${centred[3 * i]} vs ${centred[3 * i + 1]}`,
+    );
+  const c = calibrateFromUnseen(
+    { local: Array.from({ length: n }, (_, i) => i), maps, patchesPerImage: 3 },
+    { global: 1, local: 1 },
+    0.95,
+  );
   assert.deepEqual(c.mapCentring, pc);
   const top = Math.max(...centred);
   const mean = centred.reduce((a, b) => a + b, 0) / centred.length;
   assert.ok(Math.abs(c.mapStd!.mean - mean) < 1e-5, `${c.mapStd!.mean} vs ${mean}`);
   // The 99th percentile of 60 values lies between the two highest, both the top level.
   assert.ok(Math.abs(c.pixelThreshold! - (top - mean) / c.mapStd!.sd) < 1e-4, `${c.pixelThreshold}`);
-  const few = calibrateFromUnseen({ local: [0, 1, 2], maps: maps.subarray(0, 9), patchesPerImage: 3 }, { global: 1, local: 1 }, 0.95);
+  const few = calibrateFromUnseen(
+    { local: [0, 1, 2], maps: maps.subarray(0, 9), patchesPerImage: 3 },
+    { global: 1, local: 1 },
+    0.95,
+  );
   assert.equal(few.mapCentring, undefined, `fewer than ${MIN_CENTRING_IMAGES} maps: not centred`);
   assert.equal(mapCentring(maps, 7), undefined, 'maps that are not whole images: not centred');
   assert.throws(() => centreMaps(new Float32Array(4), pc), /whole maps/);

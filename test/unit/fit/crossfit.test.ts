@@ -19,7 +19,11 @@ after(() => be.release());
 
 function randomMatrix(rows: number, cols: number, seed: number): Matrix {
   const g = gaussianRng(mulberry32(seed));
-  return matrix(rows, cols, Float32Array.from({ length: rows * cols }, () => g()));
+  return matrix(
+    rows,
+    cols,
+    Float32Array.from({ length: rows * cols }, () => g()),
+  );
 }
 
 function dist2(x: Matrix, a: number, y: Matrix, b: number): number {
@@ -37,7 +41,10 @@ test('global part, one fold per group: each image scored by the Gaussian fitted 
   const cf = await crossFittedScores(be, { pooled, patchesPerImage: HW, groups: GROUPS, seed: 0 });
   assert.equal(cf.folds, 7);
   assert.equal(cf.groups, 7);
-  assert.deepEqual([...cf.images], GROUPS.map((_, i) => i));
+  assert.deepEqual(
+    [...cf.images],
+    GROUPS.map((_, i) => i),
+  );
   for (let i = 0; i < GROUPS.length; i++) {
     const others = GROUPS.map((g, j) => (g === GROUPS[i] ? -1 : j)).filter((j) => j >= 0);
     const model = await fitGaussian(be, selectRows(pooled, others));
@@ -46,7 +53,10 @@ test('global part, one fold per group: each image scored by the Gaussian fitted 
   }
   const three = await crossFittedScores(be, { pooled, patchesPerImage: HW, groups: GROUPS, seed: 0 }, { maxFolds: 3 });
   assert.equal(three.folds, 3);
-  await assert.rejects(crossFittedScores(be, { pooled, patchesPerImage: HW, groups: GROUPS.map(() => 'one'), seed: 0 }), /at least 2 groups/);
+  await assert.rejects(
+    crossFittedScores(be, { pooled, patchesPerImage: HW, groups: GROUPS.map(() => 'one'), seed: 0 }),
+    /at least 2 groups/,
+  );
 });
 
 test('local part, bank of every patch: the nearest patch of another group, exactly', async () => {
@@ -54,10 +64,19 @@ test('local part, bank of every patch: the nearest patch of another group, exact
   const opts = { coresetRatio: 0.1, minRows: 1000 };
   const bank = await buildMemoryBank(be, patches, { ...opts, keepSelection: true });
   assert.equal(bank.bank.rows, patches.rows);
-  const cf = await crossFittedScores(be, { patches, bank, bankOptions: opts, patchesPerImage: HW, groups: GROUPS, seed: 0 });
+  const cf = await crossFittedScores(be, {
+    patches,
+    bank,
+    bankOptions: opts,
+    patchesPerImage: HW,
+    groups: GROUPS,
+    seed: 0,
+  });
   for (let r = 0; r < patches.rows; r++) {
     let best = Infinity;
-    for (let o = 0; o < patches.rows; o++) if (GROUPS[Math.floor(o / HW)] !== GROUPS[Math.floor(r / HW)]) best = Math.min(best, dist2(patches, r, patches, o));
+    for (let o = 0; o < patches.rows; o++)
+      if (GROUPS[Math.floor(o / HW)] !== GROUPS[Math.floor(r / HW)])
+        best = Math.min(best, dist2(patches, r, patches, o));
     assert.ok(Math.abs(cf.maps![r] - Math.sqrt(best)) < 1e-4, `patch ${r}: ${cf.maps![r]} vs ${Math.sqrt(best)}`);
   }
   const mean0 = cf.maps!.subarray(0, HW).reduce((a, b) => a + b, 0) / HW;
@@ -75,18 +94,29 @@ for (const [label, groups, hw, ratio, minRows, projectTo] of [
   test(`local part, greedy coreset (${label}): the bank less the group's rows, repaired farthest-first to the size of a fit without it`, async () => {
     const patches = randomMatrix(groups.length * hw, 6, 3);
     const opts = { coresetRatio: ratio, minRows };
-    const bank = await buildMemoryBank(be, patches, { ...opts, selectionProjectTo: projectTo, seed: 4, keepSelection: true });
+    const bank = await buildMemoryBank(be, patches, {
+      ...opts,
+      selectionProjectTo: projectTo,
+      seed: 4,
+      keepSelection: true,
+    });
     assert.ok(bank.selection && bank.bank.rows === bankRowCount(patches.rows, opts));
     assert.equal(bank.selection.projection?.cols, projectTo || undefined);
     const cf = await crossFittedScores(be, { patches, bank, bankOptions: opts, patchesPerImage: hw, groups, seed: 0 });
     // The selection's space: the rows themselves, or their projection.
     const w = bank.selection.projection;
-    const sel = w ? matrix(patches.rows, w.cols, Float32Array.from({ length: patches.rows * w.cols }, (_, i) => {
-      const [r, c] = [Math.floor(i / w.cols), i % w.cols];
-      let v = 0;
-      for (let k = 0; k < patches.cols; k++) v += patches.data[r * patches.cols + k] * w.data[k * w.cols + c];
-      return v;
-    })) : patches;
+    const sel = w
+      ? matrix(
+          patches.rows,
+          w.cols,
+          Float32Array.from({ length: patches.rows * w.cols }, (_, i) => {
+            const [r, c] = [Math.floor(i / w.cols), i % w.cols];
+            let v = 0;
+            for (let k = 0; k < patches.cols; k++) v += patches.data[r * patches.cols + k] * w.data[k * w.cols + c];
+            return v;
+          }),
+        )
+      : patches;
     const src = [...bank.sourceRows!];
     const groupOfRow = (r: number) => groups[Math.floor(r / hw)];
     let repaired = 0;
@@ -95,17 +125,23 @@ for (const [label, groups, hw, ratio, minRows, projectTo] of [
       const groupRows = Array.from({ length: patches.rows }, (_, r) => r).filter((r) => groupOfRow(r) === g);
       const kept = src.filter((r) => groupOfRow(r) !== g);
       const target = bankRowCount(patches.rows - groupRows.length, opts);
-      const mind = Array.from({ length: patches.rows }, (_, r) => (groupOfRow(r) === g ? -Infinity : Math.min(...kept.map((k) => dist2(sel, r, sel, k)))));
+      const mind = Array.from({ length: patches.rows }, (_, r) =>
+        groupOfRow(r) === g ? -Infinity : Math.min(...kept.map((k) => dist2(sel, r, sel, k))),
+      );
       const added: number[] = [];
       while (kept.length + added.length < target) {
         const next = mind.indexOf(Math.max(...mind));
         added.push(next);
-        for (let r = 0; r < mind.length; r++) if (mind[r] !== -Infinity) mind[r] = Math.min(mind[r], dist2(sel, r, sel, next));
+        for (let r = 0; r < mind.length; r++)
+          if (mind[r] !== -Infinity) mind[r] = Math.min(mind[r], dist2(sel, r, sel, next));
       }
       for (const r of groupRows) {
         const minus = Math.sqrt(Math.min(...kept.map((k) => dist2(patches, r, patches, k))));
         const ref = Math.sqrt(Math.min(...[...kept, ...added].map((k) => dist2(patches, r, patches, k))));
-        assert.ok(Math.abs(cf.maps![r] - ref) < 1e-4, `group ${g}, patch ${r}: ${cf.maps![r]} vs ${ref} (bank less the group: ${minus})`);
+        assert.ok(
+          Math.abs(cf.maps![r] - ref) < 1e-4,
+          `group ${g}, patch ${r}: ${cf.maps![r]} vs ${ref} (bank less the group: ${minus})`,
+        );
         if (ref < minus - 1e-3) repaired++;
       }
     }
@@ -113,7 +149,7 @@ for (const [label, groups, hw, ratio, minRows, projectTo] of [
   });
 }
 
-test('the greedy selection keeps each row\'s nearest selected row', async () => {
+test("the greedy selection keeps each row's nearest selected row", async () => {
   const x = randomMatrix(120, 5, 6);
   const cs = await greedyCoreset(be, x, 15, { projectTo: 0, seed: 2 });
   for (let r = 0; r < x.rows; r++) {
@@ -127,7 +163,11 @@ test('the greedy selection keeps each row\'s nearest selected row', async () => 
 test('big folders: at most maxImages images are scored, whole groups, the model still fitted on all', async () => {
   const groups = Array.from({ length: 40 }, (_, i) => `p${Math.floor(i / 2)}`);
   const pooled = randomMatrix(40, 4, 7);
-  const cf = await crossFittedScores(be, { pooled, patchesPerImage: HW, groups, seed: 0 }, { maxImages: 10, maxFolds: 4 });
+  const cf = await crossFittedScores(
+    be,
+    { pooled, patchesPerImage: HW, groups, seed: 0 },
+    { maxImages: 10, maxFolds: 4 },
+  );
   assert.equal(cf.images.length, 10);
   assert.equal(cf.global!.length, 10);
   const chosen = new Set([...cf.images].map((i) => groups[i]));

@@ -24,7 +24,8 @@ test('meanStdPool: per-channel mean then std over positions (optionally of log1p
     for (let i = 0; i < 3; i++)
       for (let c = 0; c < 4; c++) {
         const vals: number[] = [];
-        for (let y = 0; y < 5; y++) for (let x = 0; x < 6; x++) vals.push(log1p ? Math.log1p(at(m, i, c, y, x)) : at(m, i, c, y, x));
+        for (let y = 0; y < 5; y++)
+          for (let x = 0; x < 6; x++) vals.push(log1p ? Math.log1p(at(m, i, c, y, x)) : at(m, i, c, y, x));
         const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
         const sd = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
         assert.ok(Math.abs(p.data[i * 8 + c] - mean) < 1e-5);
@@ -37,7 +38,11 @@ test('patchRows: image-major, row-major positions, 3x3 average without padding',
   const m = randomMaps(2, 3, 4, 5, 2);
   const rows = await patchRows(be, m);
   assert.deepEqual([rows.rows, rows.cols], [2 * 4 * 5, 3]);
-  for (const [i, y, x] of [[0, 0, 0], [1, 2, 3], [1, 3, 4]]) {
+  for (const [i, y, x] of [
+    [0, 0, 0],
+    [1, 2, 3],
+    [1, 3, 4],
+  ]) {
     for (let c = 0; c < 3; c++) {
       let s = 0;
       let k = 0;
@@ -60,7 +65,11 @@ test('patchRows: image-major, row-major positions, 3x3 average without padding',
 test('memory bank: a planted odd patch is the farthest from the bank; bank rows score ~0', async () => {
   const normal = randomMaps(20, 16, 6, 6, 3);
   const bankSrc = await patchRows(be, normal);
-  for (const [sampling, projectTo] of [['greedy', 0], ['greedy', 8], ['random', 0]] as const) {
+  for (const [sampling, projectTo] of [
+    ['greedy', 0],
+    ['greedy', 8],
+    ['random', 0],
+  ] as const) {
     const mb = await buildMemoryBank(be, bankSrc, { coresetRatio: 0.25, sampling, projectTo, seed: 1 });
     assert.equal(mb.bank.rows, Math.round(bankSrc.rows * 0.25));
     const test = randomMaps(1, 16, 6, 6, 4);
@@ -71,7 +80,7 @@ test('memory bank: a planted odd patch is the farthest from the bank; bank rows 
   }
   const full = await buildMemoryBank(be, bankSrc, { coresetRatio: 1 });
   const self = await patchDistances(be, full, bankSrc);
-  assert.equal(Math.max(...self), 0, "a bank row is at exactly 0 from itself");
+  assert.equal(Math.max(...self), 0, 'a bank row is at exactly 0 from itself');
   assert.deepEqual([...meanPerImage(new Float32Array([1, 2, 3, 4, 5, 6]), 3)], [2, 5]);
 });
 
@@ -91,7 +100,11 @@ test('memory bank minimum size: all rows below it, the ratio above it, and the g
   assert.equal(byRatio.bank.rows, 54);
   assert.deepEqual(belowRatio.bank.data, byRatio.bank.data, 'a minimum under the ratio changes nothing');
   assert.equal(aboveRatio.bank.rows, 200);
-  assert.deepEqual(aboveRatio.bank.data.subarray(0, 54 * 16), byRatio.bank.data, 'a larger minimum continues the same greedy sequence');
+  assert.deepEqual(
+    aboveRatio.bank.data.subarray(0, 54 * 16),
+    byRatio.bank.data,
+    'a larger minimum continues the same greedy sequence',
+  );
 });
 
 test('memory bank rejects a ratio outside (0, 1]', async () => {
@@ -104,5 +117,13 @@ test('combineScores: calibration-standardised weighted sum', () => {
   const b = standardiser([10, 10, 10]); // constant: sd falls back to 1
   assert.deepEqual(a, { mean: 2, sd: 1 });
   assert.deepEqual(b, { mean: 10, sd: 1 });
-  assert.deepEqual([...combineScores([{ scores: [3, 1], std: a }, { scores: [12, 10], std: b, weight: 0.5 }])], [2, -1]);
+  assert.deepEqual(
+    [
+      ...combineScores([
+        { scores: [3, 1], std: a },
+        { scores: [12, 10], std: b, weight: 0.5 },
+      ]),
+    ],
+    [2, -1],
+  );
 });

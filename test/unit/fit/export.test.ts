@@ -33,12 +33,19 @@ test('pred_score of the exported file equals the in-memory score within 1e-4; th
   const inputs = async (files: { path: string }[]) => {
     const size = 3 * 128 * 128;
     const x = new Float32Array(files.length * size);
-    for (let i = 0; i < files.length; i++) x.set(prepareInput(await decodeImage(readFileSync(files[i].path), files[i].path), manifestLike as never).tensor, i * size);
+    for (let i = 0; i < files.length; i++)
+      x.set(
+        prepareInput(await decodeImage(readFileSync(files[i].path), files[i].path), manifestLike as never).tensor,
+        i * size,
+      );
     return x;
   };
   const train = await writePhantoms(join(work, 'train'), 16, (i) => ({ seed: 10 + i }));
   const cal = await writePhantoms(join(work, 'cal'), 4, (i) => ({ seed: 50 + i }));
-  const probe = await writePhantoms(join(work, 'probe'), 4, (i) => ({ seed: 70 + i, blob: i % 2 ? { ...PALM_BLOB, kind: 'bright' } : undefined }));
+  const probe = await writePhantoms(join(work, 'probe'), 4, (i) => ({
+    seed: 70 + i,
+    blob: i % 2 ? { ...PALM_BLOB, kind: 'bright' } : undefined,
+  }));
   const recipe = { ...DEFAULT_RECIPE, local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.05 } };
   const set = new TrainingSet(recipe, 16);
   await set.add(be, await fx.run(await inputs(train), train.length));
@@ -48,14 +55,26 @@ test('pred_score of the exported file equals the in-memory score within 1e-4; th
   const probeMaps = await fx.run(probeInput, probe.length);
   const mem = await scoreWithDetector(be, det, [probeMaps], { keepMaps: true });
 
-  const model = exportDetector(det, backbone, bytes, { id: 'x', name: 'x', stride: 16, images: { training: 16, calibration: 4, skipped: 0 }, source: 'phantoms', fitSeconds: 1, fittedAt: '2025-01-01T00:00:00.000Z' });
+  const model = exportDetector(det, backbone, bytes, {
+    id: 'x',
+    name: 'x',
+    stride: 16,
+    images: { training: 16, calibration: 4, skipped: 0 },
+    source: 'phantoms',
+    fitSeconds: 1,
+    fittedAt: '2025-01-01T00:00:00.000Z',
+  });
   parseManifest(JSON.stringify(model.manifest), 'x.model.json');
   const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1 });
   assert.deepEqual([...session.outputNames].sort(), ['anomaly_map', 'pred_score']);
   assert.deepEqual([...session.inputNames], ['input']);
   const out = await session.run({ input: new ort.Tensor('float32', probeInput, [4, 3, 128, 128]) });
   const score = out.pred_score.data as Float32Array;
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(score[i] - mem.score[i]) <= 1e-4 * Math.max(1, Math.abs(mem.score[i])), `image ${i}: exported ${score[i]} vs in-memory ${mem.score[i]}`);
+  for (let i = 0; i < 4; i++)
+    assert.ok(
+      Math.abs(score[i] - mem.score[i]) <= 1e-4 * Math.max(1, Math.abs(mem.score[i])),
+      `image ${i}: exported ${score[i]} vs in-memory ${mem.score[i]}`,
+    );
   assert.ok(score[1] > score[0] && score[3] > score[2], 'the planted blobs score higher');
   assert.deepEqual(out.anomaly_map.dims, [4, 1, 128, 128]);
 
@@ -68,6 +87,9 @@ test('pred_score of the exported file equals the in-memory score within 1e-4; th
   const cy = Math.floor(peakCell / 8) * 16 + 8;
   const cx = (peakCell % 8) * 16 + 8;
   const atPeak = map[img * 128 * 128 + cy * 128 + cx];
-  assert.ok(Math.abs(atPeak - (cells[peakCell] - mean) / sd) < 0.5 * Math.abs((cells[peakCell] - mean) / sd), `map ${atPeak} at the peak cell vs ${(cells[peakCell] - mean) / sd}`);
+  assert.ok(
+    Math.abs(atPeak - (cells[peakCell] - mean) / sd) < 0.5 * Math.abs((cells[peakCell] - mean) / sd),
+    `map ${atPeak} at the peak cell vs ${(cells[peakCell] - mean) / sd}`,
+  );
   await session.release();
 });

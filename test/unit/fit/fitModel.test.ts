@@ -5,13 +5,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { decodeImage } from '../../../src/core/decode/index';
 import { XrayError } from '../../../src/core/errors';
-import { fitModel, MIN_FIT_IMAGES, type FitFiles, type FitIO, type FitModelProgress, type FitModelRequest } from '../../../src/core/fit/fitModel';
+import {
+  fitModel,
+  MIN_FIT_IMAGES,
+  type FitFiles,
+  type FitIO,
+  type FitModelProgress,
+  type FitModelRequest,
+} from '../../../src/core/fit/fitModel';
 import { rocAuc } from '../../../src/core/metrics/roc';
 import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
 import { applyAffine } from '../../../src/core/image/types';
@@ -40,7 +47,16 @@ function io(files: FitFiles = nodeFitFiles(), defaultBackbonePath = realBackbone
 }
 
 function request(over: Partial<FitModelRequest> = {}): FitModelRequest {
-  return { jobId: `t${Math.random().toString(36).slice(2)}`, files: normals, outDir: join(work, 'out'), modelId: 'phantom-detector', overwrite: true, coresetRatio: 0.05, limits: DEFAULT_DECODE_LIMITS, ...over };
+  return {
+    jobId: `t${Math.random().toString(36).slice(2)}`,
+    files: normals,
+    outDir: join(work, 'out'),
+    modelId: 'phantom-detector',
+    overwrite: true,
+    coresetRatio: 0.05,
+    limits: DEFAULT_DECODE_LIMITS,
+    ...over,
+  };
 }
 
 const isCode = (code: string) => (e: unknown) => e instanceof XrayError && e.code === code;
@@ -50,8 +66,19 @@ before(async () => {
   realBackbone = writeRealBackbone(join(work, 'bb-real'), 128);
   tinyBackbone = writeTinyBackbone(join(work, 'bb-tiny'));
   // Mixed sizes: the pipeline resizes every phantom to the backbone's input.
-  const sizes = [[128, 160], [160, 200], [112, 140], [144, 144]];
-  normals = (await writePhantoms(join(work, 'normal'), 20, (i) => ({ seed: 100 + i, width: sizes[i % 4][0], height: sizes[i % 4][1] }))).map((x) => x.path);
+  const sizes = [
+    [128, 160],
+    [160, 200],
+    [112, 140],
+    [144, 144],
+  ];
+  normals = (
+    await writePhantoms(join(work, 'normal'), 20, (i) => ({
+      seed: 100 + i,
+      width: sizes[i % 4][0],
+      height: sizes[i % 4][1],
+    }))
+  ).map((x) => x.path);
   writeFileSync(join(work, 'out-placeholder'), '');
   rmSync(join(work, 'out-placeholder'));
   readdirSync(work);
@@ -65,7 +92,7 @@ after(async () => {
 function outDir(name: string): string {
   const d = join(work, name);
   rmSync(d, { recursive: true, force: true });
-  require('node:fs').mkdirSync(d, { recursive: true });
+  mkdirSync(d, { recursive: true });
   return d;
 }
 
@@ -87,7 +114,10 @@ test('planted bright and dark blobs rank above every normal, and the map of the 
   // Progress: stages in order, fraction never decreasing, ending at 1, an ETA on the way.
   const order = ['reading', 'features', 'gaussian', 'coreset', 'calibrate', 'export'];
   for (let i = 1; i < progress.length; i++) {
-    assert.ok(order.indexOf(progress[i].stage) >= order.indexOf(progress[i - 1].stage), `${progress[i - 1].stage} -> ${progress[i].stage}`);
+    assert.ok(
+      order.indexOf(progress[i].stage) >= order.indexOf(progress[i - 1].stage),
+      `${progress[i - 1].stage} -> ${progress[i].stage}`,
+    );
     assert.ok(progress[i].fraction >= progress[i - 1].fraction);
   }
   assert.equal(progress.at(-1)!.fraction, 1);
@@ -98,11 +128,20 @@ test('planted bright and dark blobs rank above every normal, and the map of the 
   const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
   assert.deepEqual(manifest.outputs, { anomalyMap: 'anomaly_map', score: 'pred_score' });
   assert.equal(manifest.calibration.threshold, result.threshold);
-  assert.match(manifest.calibration.source ?? '', /^Threshold for 95% specificity: the highest of 20 cross-fitted scores of normal images, each scored by a detector fitted without its patient group \(20 groups; Gaussian refitted 20 times/);
-  assert.match(manifest.calibration.source ?? '', /expected false alarms: about 4\.8% of normal images \(between 0\.3% and 14% in 9 fits out of 10\)\.$/);
+  assert.match(
+    manifest.calibration.source ?? '',
+    /^Threshold for 95% specificity: the highest of 20 cross-fitted scores of normal images, each scored by a detector fitted without its patient group \(20 groups; Gaussian refitted 20 times/,
+  );
+  assert.match(
+    manifest.calibration.source ?? '',
+    /expected false alarms: about 4\.8% of normal images \(between 0\.3% and 14% in 9 fits out of 10\)\.$/,
+  );
   const session = await ort.InferenceSession.create(join(out, manifest.onnx), { intraOpNumThreads: 1 });
   assert.deepEqual([...session.outputNames].sort(), ['anomaly_map', 'pred_score']);
-  checkModelIO(manifest, { inputs: [{ name: session.inputNames[0], dims: ['N', 3, 'H', 'W'] }], outputs: [...session.outputNames] });
+  checkModelIO(manifest, {
+    inputs: [{ name: session.inputNames[0], dims: ['N', 3, 'H', 'W'] }],
+    outputs: [...session.outputNames],
+  });
 
   // Score unseen phantoms as the extension does: decode -> manifest pipeline -> session -> scoreOutputs.
   const testDir = join(work, 'test-planted');
@@ -116,13 +155,20 @@ test('planted bright and dark blobs rank above every normal, and the map of the 
   for (const t of tests) {
     const image = await decodeImage(readFileSync(t.path), t.path);
     const prepared = prepareInput(image, manifest);
-    const res = await session.run({ [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]) });
-    const outputs = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, { data: v.data as Float32Array, dims: v.dims.map(Number) }]));
+    const res = await session.run({
+      [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]),
+    });
+    const outputs = Object.fromEntries(
+      Object.entries(res).map(([k, v]) => [k, { data: v.data as Float32Array, dims: v.dims.map(Number) }]),
+    );
     const scored = scoreOutputs(outputs, prepared, manifest);
     scores.push(scored.score.raw);
     labels.push(t.phantom.blob !== undefined);
     if (t.phantom.blob) {
-      assert.ok(scored.score.aboveThreshold, `${t.path}: planted blob scores ${scored.score.raw} above threshold ${manifest.calibration.threshold}`);
+      assert.ok(
+        scored.score.aboveThreshold,
+        `${t.path}: planted blob scores ${scored.score.raw} above threshold ${manifest.calibration.threshold}`,
+      );
       // The peak of the raw map: the displayed one is clamped at 1, so its first maximum is just the
       // first saturated pixel.
       const map = scored.map!;
@@ -130,7 +176,10 @@ test('planted bright and dark blobs rank above every normal, and the map of the 
       const peak = raw.indexOf(Math.max(...raw));
       const [x, y] = applyAffine(map.toImage, (peak % map.width) + 0.5, Math.floor(peak / map.width) + 0.5);
       const { x: bx, y: by, r } = t.phantom.blob;
-      assert.ok(Math.hypot(x - bx, y - by) <= 2 * r, `${t.path}: map peak at (${x.toFixed(0)}, ${y.toFixed(0)}), blob at (${bx.toFixed(0)}, ${by.toFixed(0)}) r ${r.toFixed(0)}`);
+      assert.ok(
+        Math.hypot(x - bx, y - by) <= 2 * r,
+        `${t.path}: map peak at (${x.toFixed(0)}, ${y.toFixed(0)}), blob at (${bx.toFixed(0)}, ${by.toFixed(0)}) r ${r.toFixed(0)}`,
+      );
     }
   }
   assert.equal(rocAuc(scores, labels), 1, `scores ${scores.map((s) => s.toFixed(2))}`);
@@ -144,7 +193,10 @@ test('unreadable files are skipped and reported with path, code and message; the
   const empty = join(work, 'empty.jpg');
   writeFileSync(empty, '');
   const missing = join(work, 'gone.png');
-  const r = await fitModel(request({ outDir: out, files: [...normals, text, empty, missing], backboneManifestPath: tinyBackbone }), io());
+  const r = await fitModel(
+    request({ outDir: out, files: [...normals, text, empty, missing], backboneManifestPath: tinyBackbone }),
+    io(),
+  );
   assert.equal(r.images.used, 20);
   assert.deepEqual(r.images.skipped.map((s) => s.path).sort(), [empty, missing, text].sort());
   const byPath = new Map(r.images.skipped.map((s) => [s.path, s]));
@@ -158,44 +210,95 @@ test('unreadable files are skipped and reported with path, code and message; the
 
 test('an empty list, too few images and an all-unreadable folder fail clearly, and nothing is written', async () => {
   const out = outDir('empty');
-  await assert.rejects(fitModel(request({ outDir: out, files: [] }), io()), (e: unknown) => isCode('EMPTY_FILE')(e) && /no images/.test((e as Error).message));
-  await assert.rejects(fitModel(request({ outDir: out, files: normals.slice(0, MIN_FIT_IMAGES - 1) }), io()), /at least 10 readable/);
+  await assert.rejects(
+    fitModel(request({ outDir: out, files: [] }), io()),
+    (e: unknown) => isCode('EMPTY_FILE')(e) && /no images/.test((e as Error).message),
+  );
+  await assert.rejects(
+    fitModel(request({ outDir: out, files: normals.slice(0, MIN_FIT_IMAGES - 1) }), io()),
+    /at least 10 readable/,
+  );
   const junk = Array.from({ length: 12 }, (_, i) => {
     const p = join(work, `junk${i}.dcm`);
     writeFileSync(p, `junk ${i}`);
     return p;
   });
-  await assert.rejects(fitModel(request({ outDir: out, files: [...junk, ...normals.slice(0, 3)] }), io()), (e: unknown) => isCode('EMPTY_FILE')(e) && /fewer than 10 of 15 can be read \(\d+ unreadable so far, e\.g\. junk\d+\.dcm is not a readable DICOM file/.test((e as Error).message));
+  await assert.rejects(
+    fitModel(request({ outDir: out, files: [...junk, ...normals.slice(0, 3)] }), io()),
+    (e: unknown) =>
+      isCode('EMPTY_FILE')(e) &&
+      /fewer than 10 of 15 can be read \(\d+ unreadable so far, e\.g\. junk\d+\.dcm is not a readable DICOM file/.test(
+        (e as Error).message,
+      ),
+  );
   assert.deepEqual(readdirSync(out), []);
 });
 
 test('a backbone that does not fit its manifest is refused before any image is read, with every reason', async () => {
   const out = outDir('bad-backbone');
   let imageReads = 0;
-  const counting: FitFiles = { ...nodeFitFiles(), readFile: (p, max) => ((imageReads += p.endsWith('.png') ? 1 : 0), nodeFitFiles().readFile(p, max)) };
+  const counting: FitFiles = {
+    ...nodeFitFiles(),
+    readFile: (p, max) => ((imageReads += p.endsWith('.png') ? 1 : 0), nodeFitFiles().readFile(p, max)),
+  };
   const cases: [string, RegExp][] = [
-    [writeTinyBackbone(join(work, 'bb-notap'), { tap: 'block_99' }), /tap 'block_99' is not a tensor of the ONNX file \(its outputs: 'feat'\)/],
-    [writeTinyBackbone(join(work, 'bb-name'), { inputName: 'pixels' }), /input 'pixels' is not an input of the ONNX file \(its inputs: 'image'\)/],
-    [writeTinyBackbone(join(work, 'bb-fixed'), { fixedInput: 96, size: 64 }), /expects 96x96 pixels \(width x height\) but the manifest says 64x64/],
-    [writeTinyBackbone(join(work, 'bb-chan'), { channels: 1 }), /the network expects 3 channel\(s\) but the manifest says input.channels = 1/],
+    [
+      writeTinyBackbone(join(work, 'bb-notap'), { tap: 'block_99' }),
+      /tap 'block_99' is not a tensor of the ONNX file \(its outputs: 'feat'\)/,
+    ],
+    [
+      writeTinyBackbone(join(work, 'bb-name'), { inputName: 'pixels' }),
+      /input 'pixels' is not an input of the ONNX file \(its inputs: 'image'\)/,
+    ],
+    [
+      writeTinyBackbone(join(work, 'bb-fixed'), { fixedInput: 96, size: 64 }),
+      /expects 96x96 pixels \(width x height\) but the manifest says 64x64/,
+    ],
+    [
+      writeTinyBackbone(join(work, 'bb-chan'), { channels: 1 }),
+      /the network expects 3 channel\(s\) but the manifest says input.channels = 1/,
+    ],
     [writeTinyBackbone(join(work, 'bb-stride'), { size: 60 }), /input size must be the same whole multiple/],
   ];
   for (const [manifest, reason] of cases) {
-    await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: manifest }), io(counting)), (e: unknown) => isCode('MODEL_INPUT_MISMATCH')(e) && reason.test((e as Error).message), String(reason));
+    await assert.rejects(
+      fitModel(request({ outDir: out, backboneManifestPath: manifest }), io(counting)),
+      (e: unknown) => isCode('MODEL_INPUT_MISMATCH')(e) && reason.test((e as Error).message),
+      String(reason),
+    );
   }
   const garbage = join(work, 'bb-garbage');
-  require('node:fs').mkdirSync(garbage);
+  mkdirSync(garbage);
   writeFileSync(join(garbage, 'x.onnx'), 'not onnx');
-  writeFileSync(join(garbage, 'x.backbone.json'), JSON.stringify({ schema: 'xray-anomaly-backbone/1', id: 'x', name: 'x', onnx: 'x.onnx', input: { name: 'image', channels: 3, height: 64, width: 64 }, tap: 'feat' }));
-  await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: join(garbage, 'x.backbone.json') }), io(counting)), isCode('MODEL_LOAD_FAILED'));
-  await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: join(work, 'nope.backbone.json') }), io(counting)), isCode('MODEL_NOT_FOUND'));
+  writeFileSync(
+    join(garbage, 'x.backbone.json'),
+    JSON.stringify({
+      schema: 'xray-anomaly-backbone/1',
+      id: 'x',
+      name: 'x',
+      onnx: 'x.onnx',
+      input: { name: 'image', channels: 3, height: 64, width: 64 },
+      tap: 'feat',
+    }),
+  );
+  await assert.rejects(
+    fitModel(request({ outDir: out, backboneManifestPath: join(garbage, 'x.backbone.json') }), io(counting)),
+    isCode('MODEL_LOAD_FAILED'),
+  );
+  await assert.rejects(
+    fitModel(request({ outDir: out, backboneManifestPath: join(work, 'nope.backbone.json') }), io(counting)),
+    isCode('MODEL_NOT_FOUND'),
+  );
   assert.equal(imageReads, 0, 'no image was read');
   assert.deepEqual(readdirSync(out), []);
 });
 
 test('a tap on an intermediate tensor works (the backbone is cut there)', async () => {
   const out = outDir('intermediate');
-  const r = await fitModel(request({ outDir: out, backboneManifestPath: writeTinyBackbone(join(work, 'bb-relu'), { tap: 'relu' }) }), io());
+  const r = await fitModel(
+    request({ outDir: out, backboneManifestPath: writeTinyBackbone(join(work, 'bb-relu'), { tap: 'relu' }) }),
+    io(),
+  );
   assert.equal(r.memoryBank.dims, 16);
   const s = await ort.InferenceSession.create(r.onnxPath);
   assert.deepEqual([...s.outputNames].sort(), ['anomaly_map', 'pred_score']);
@@ -205,38 +308,81 @@ test('a tap on an intermediate tensor works (the backbone is cut there)', async 
 test('calibration: cross-fitted leaving out one patient at a time by default, a hold-out on request; a small folder is warned about', async () => {
   // 12 images of 6 patients, named as the chest X-ray data names them (IM-<patient>-<study>-<image>).
   const dir = join(work, 'patients');
-  require('node:fs').mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const files = normals.slice(0, 12).map((src, i) => {
     const dst = join(dir, `IM-${String(100 + Math.floor(i / 2)).padStart(4, '0')}-0001-000${(i % 2) + 1}.png`);
     writeFileSync(dst, readFileSync(src));
     return dst;
   });
   const cf = await fitModel(request({ outDir: outDir('cal-cf'), files, backboneManifestPath: tinyBackbone }), io());
-  assert.deepEqual({ ...cf.calibration, falseAlarm: undefined, warning: undefined, mostUnusual: undefined }, { method: 'cross-fit', images: 12, folds: 6, groups: 6, rank: 12, falseAlarm: undefined, warning: undefined, mostUnusual: undefined });
-  assert.match(cf.calibration.warning ?? '', /^The threshold comes from only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10\) instead of 5%\./);
+  assert.deepEqual(
+    { ...cf.calibration, falseAlarm: undefined, warning: undefined, mostUnusual: undefined },
+    {
+      method: 'cross-fit',
+      images: 12,
+      folds: 6,
+      groups: 6,
+      rank: 12,
+      falseAlarm: undefined,
+      warning: undefined,
+      mostUnusual: undefined,
+    },
+  );
+  assert.match(
+    cf.calibration.warning ?? '',
+    /^The threshold comes from only 12 images, too few for a stable 95th percentile: expect false alarms on about 7\.7% of normal images \(between 0\.4% and 22% in 9 fits out of 10\) instead of 5%\./,
+  );
   const manifest = parseManifest(readFileSync(cf.manifestPath, 'utf8'), cf.manifestPath);
-  assert.match(manifest.calibration.source ?? '', /the highest of 12 cross-fitted scores .* \(6 groups; Gaussian refitted 6 times.*The threshold comes from only 12 images/);
+  assert.match(
+    manifest.calibration.source ?? '',
+    /the highest of 12 cross-fitted scores .* \(6 groups; Gaussian refitted 6 times.*The threshold comes from only 12 images/,
+  );
   assert.match(manifest.description ?? '', /threshold is cross-fitted on 12 of them/);
 
-  const ho = await fitModel(request({ outDir: outDir('cal-ho'), files, backboneManifestPath: tinyBackbone, calibrationFraction: 0.25 }), io());
+  const ho = await fitModel(
+    request({ outDir: outDir('cal-ho'), files, backboneManifestPath: tinyBackbone, calibrationFraction: 0.25 }),
+    io(),
+  );
   assert.equal(ho.images.calibration, 2, 'whole patients: 3 of 12 rounds down to one patient of two images');
   assert.equal(ho.calibration.method, 'held-out');
   assert.equal(ho.calibration.images, 2);
   assert.match(ho.calibration.warning ?? '', /only 2 images/);
-  assert.match(JSON.parse(readFileSync(ho.manifestPath, 'utf8')).calibration.source, /the highest of 2 scores of held-out normal images/);
+  assert.match(
+    JSON.parse(readFileSync(ho.manifestPath, 'utf8')).calibration.source,
+    /the highest of 2 scores of held-out normal images/,
+  );
   // A hold-out that would have to split the only patient is refused, not taken from the fitted images.
   const onePatient = files.map((f, i) => {
     const dst = join(dir, `IM-0999-0001-${String(i).padStart(4, '0')}.png`);
     writeFileSync(dst, readFileSync(f));
     return dst;
   });
-  await assert.rejects(fitModel(request({ outDir: outDir('cal-one'), files: onePatient, backboneManifestPath: tinyBackbone, calibrationFraction: 0.25 }), io()), (e: unknown) => isCode('MODEL_INVALID')(e) && /without splitting a patient/.test((e as Error).message));
-  const one = await fitModel(request({ outDir: outDir('cal-one-cf'), files: onePatient, backboneManifestPath: tinyBackbone }), io());
+  await assert.rejects(
+    fitModel(
+      request({
+        outDir: outDir('cal-one'),
+        files: onePatient,
+        backboneManifestPath: tinyBackbone,
+        calibrationFraction: 0.25,
+      }),
+      io(),
+    ),
+    (e: unknown) => isCode('MODEL_INVALID')(e) && /without splitting a patient/.test((e as Error).message),
+  );
+  const one = await fitModel(
+    request({ outDir: outDir('cal-one-cf'), files: onePatient, backboneManifestPath: tinyBackbone }),
+    io(),
+  );
   assert.equal(one.calibration.groups, 12, 'names that tell no patients apart: each image is its own group');
 });
 
 test('an abnormal image among the normals is named as the most unusual, and its score is the threshold of a small folder', async () => {
-  const [odd] = await writePhantoms(join(work, 'odd-in'), 1, () => ({ seed: 990, blob: { ...PALM_BLOB, kind: 'bright' } }), 'odd');
+  const [odd] = await writePhantoms(
+    join(work, 'odd-in'),
+    1,
+    () => ({ seed: 990, blob: { ...PALM_BLOB, kind: 'bright' } }),
+    'odd',
+  );
   const files = [...normals.slice(0, 11), odd.path];
   const r = await fitModel(request({ outDir: outDir('odd-out'), files }), io());
   assert.equal(r.images.skipped.length, 0);
@@ -278,35 +424,56 @@ test('a write that fails half way removes what was written; an existing model is
       return base.rename(a, b);
     },
   };
-  await assert.rejects(fitModel(request({ outDir: out, backboneManifestPath: tinyBackbone }), io(failing)), /disk full/);
+  await assert.rejects(
+    fitModel(request({ outDir: out, backboneManifestPath: tinyBackbone }), io(failing)),
+    /disk full/,
+  );
   assert.deepEqual(readdirSync(out), []);
 
   await fitModel(request({ outDir: out, backboneManifestPath: tinyBackbone }), io());
   const before = readdirSync(out).sort();
-  await assert.rejects(fitModel(request({ outDir: out, overwrite: false, backboneManifestPath: tinyBackbone }), io()), (e: unknown) => isCode('MODEL_INVALID')(e) && /already exists/.test((e as Error).message));
+  await assert.rejects(
+    fitModel(request({ outDir: out, overwrite: false, backboneManifestPath: tinyBackbone }), io()),
+    (e: unknown) => isCode('MODEL_INVALID')(e) && /already exists/.test((e as Error).message),
+  );
   assert.deepEqual(readdirSync(out).sort(), before);
-  await assert.rejects(fitModel(request({ outDir: out, modelId: '../evil', coresetRatio: 2, calibrationFraction: 0.9 }), io()), (e: unknown) => {
-    const m = (e as Error).message;
-    return isCode('MODEL_INVALID')(e) && /model id/.test(m) && /coreset/.test(m) && /calibration fraction/.test(m);
-  });
+  await assert.rejects(
+    fitModel(request({ outDir: out, modelId: '../evil', coresetRatio: 2, calibrationFraction: 0.9 }), io()),
+    (e: unknown) => {
+      const m = (e as Error).message;
+      return isCode('MODEL_INVALID')(e) && /model id/.test(m) && /coreset/.test(m) && /calibration fraction/.test(m);
+    },
+  );
   await assert.rejects(fitModel(request({ outDir: join(work, 'no-such-dir') }), io()), /does not exist/);
 });
 
 test('detector kinds: gaussian writes a score-only model, patchcore a map without the Gaussian; a bad kind is refused', async () => {
   const backbone = writeTinyBackbone(join(work, 'bb-kinds'), { tap: 'relu' });
-  const g = await fitModel(request({ outDir: outDir('kind-gaussian'), kind: 'gaussian', backboneManifestPath: backbone }), io());
+  const g = await fitModel(
+    request({ outDir: outDir('kind-gaussian'), kind: 'gaussian', backboneManifestPath: backbone }),
+    io(),
+  );
   const gs = await ort.InferenceSession.create(g.onnxPath);
   assert.deepEqual([...gs.outputNames], ['pred_score']);
   await gs.release();
   assert.equal(JSON.parse(readFileSync(g.manifestPath, 'utf8')).outputs.anomalyMap, undefined);
   // The calibration source names the parts that were cross-fitted, and only those.
-  assert.match(JSON.parse(readFileSync(g.manifestPath, 'utf8')).calibration.source, /\(20 groups; Gaussian refitted 20 times\)/);
-  const p = await fitModel(request({ outDir: outDir('kind-patchcore'), kind: 'patchcore', backboneManifestPath: backbone }), io());
+  assert.match(
+    JSON.parse(readFileSync(g.manifestPath, 'utf8')).calibration.source,
+    /\(20 groups; Gaussian refitted 20 times\)/,
+  );
+  const p = await fitModel(
+    request({ outDir: outDir('kind-patchcore'), kind: 'patchcore', backboneManifestPath: backbone }),
+    io(),
+  );
   const ps = await ort.InferenceSession.create(p.onnxPath);
   assert.deepEqual([...ps.outputNames].sort(), ['anomaly_map', 'pred_score']);
   await ps.release();
   assert.ok(p.memoryBank.rows > 0);
-  assert.match(JSON.parse(readFileSync(p.manifestPath, 'utf8')).calibration.source, /\(20 groups; memory bank without the group's rows, re-selected to full size\)/);
+  assert.match(
+    JSON.parse(readFileSync(p.manifestPath, 'utf8')).calibration.source,
+    /\(20 groups; memory bank without the group's rows, re-selected to full size\)/,
+  );
   await assert.rejects(
     fitModel(request({ outDir: outDir('kind-bad'), kind: 'knn' as never, backboneManifestPath: backbone }), io()),
     (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /detector kind/.test(e.message),

@@ -17,7 +17,11 @@ const { c: C, h: H, w: W } = SYNTHETIC_MAP_DIMS;
 
 const maps = syntheticMaps;
 
-const recipe: DetectorRecipe = { ...DEFAULT_RECIPE, tap: 'features', local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.2 } };
+const recipe: DetectorRecipe = {
+  ...DEFAULT_RECIPE,
+  tap: 'features',
+  local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.2 },
+};
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b));
 
 test('head outputs equal in-memory scores; the map is upsampled, smoothed and peaks at the planted blob', async () => {
@@ -25,7 +29,10 @@ test('head outputs equal in-memory scores; the map is upsampled, smoothed and pe
   const labels = [true, false, false, true, false];
   const val = maps(5, 3, labels);
   const mem = await scoreWithDetector(be, det, [val]);
-  const session = await ort.InferenceSession.create(buildDetectorHead(det, { stride: 16, partsOutputs: true }).toBytes(), { intraOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(
+    buildDetectorHead(det, { stride: 16, partsOutputs: true }).toBytes(),
+    { intraOpNumThreads: 1 },
+  );
   const out = await session.run({ features: new ort.Tensor('float32', val.data, [5, C, H, W]) });
   const score = out.pred_score.data as Float32Array;
   for (let i = 0; i < 5; i++) {
@@ -37,7 +44,10 @@ test('head outputs equal in-memory scores; the map is upsampled, smoothed and pe
   const map = (out.anomaly_map.data as Float32Array).subarray(0, 96 * 96);
   const peak = map.indexOf(Math.max(...map));
   const [py, px] = [Math.floor(peak / 96), peak % 96];
-  assert.ok(py >= 24 && py < 72 && px >= 40 && px < 88, `peak (${py},${px}) lies on the planted cells (rows 32..63, cols 48..79)`);
+  assert.ok(
+    py >= 24 && py < 72 && px >= 40 && px < 88,
+    `peak (${py},${px}) lies on the planted cells (rows 32..63, cols 48..79)`,
+  );
   await session.release();
 });
 
@@ -55,7 +65,11 @@ test('composeModels joins a backbone and the head into one file with the head ou
   const bbSession = await ort.InferenceSession.create(bb.toBytes(), { intraOpNumThreads: 1 });
   const images = (n: number, seed: number) => {
     const r = mulberry32(seed);
-    return new ort.Tensor('float32', Float32Array.from({ length: n * 3 * 96 * 96 }, () => r()), [n, 3, 96, 96]);
+    return new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: n * 3 * 96 * 96 }, () => r()),
+      [n, 3, 96, 96],
+    );
   };
   const feats = async (t: ort.Tensor): Promise<FeatureMaps> => {
     const f = (await bbSession.run({ input: t })).feat;
@@ -64,13 +78,23 @@ test('composeModels joins a backbone and the head into one file with the head ou
   const det = await fitDetector(be, [await feats(images(30, 1))], [await feats(images(10, 2))], recipe);
   const test = images(3, 3);
   const mem = await scoreWithDetector(be, det, [await feats(test)]);
-  const bytes = composeModels(bb.toBytes(), buildDetectorHead(det, { stride: 16 }).toBytes(), { connect: { features: 'feat' }, outputs: ['pred_score', 'anomaly_map'] });
+  const bytes = composeModels(bb.toBytes(), buildDetectorHead(det, { stride: 16 }).toBytes(), {
+    connect: { features: 'feat' },
+    outputs: ['pred_score', 'anomaly_map'],
+  });
   const one = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
   assert.deepEqual([...one.outputNames].sort(), ['anomaly_map', 'pred_score']);
   const out = await one.run({ input: test });
   for (let i = 0; i < 3; i++) assert.ok(close((out.pred_score.data as Float32Array)[i], mem.score[i]));
   assert.deepEqual(out.anomaly_map.dims, [3, 1, 96, 96]);
-  assert.throws(() => composeModels(bb.toBytes(), buildDetectorHead(det, { stride: 16 }).toBytes(), { connect: { features: 'nope' }, outputs: ['pred_score'] }), /no tensor 'nope'/);
+  assert.throws(
+    () =>
+      composeModels(bb.toBytes(), buildDetectorHead(det, { stride: 16 }).toBytes(), {
+        connect: { features: 'nope' },
+        outputs: ['pred_score'],
+      }),
+    /no tensor 'nope'/,
+  );
   await one.release();
   await bbSession.release();
 });

@@ -7,11 +7,12 @@ function randomSpd(n: number, seed: number): Float64Array {
   const g = gaussianRng(mulberry32(seed));
   const b = Float64Array.from({ length: n * n }, () => g());
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = i === j ? 0.5 : 0;
-    for (let k = 0; k < n; k++) s += b[i * n + k] * b[j * n + k];
-    a[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? 0.5 : 0;
+      for (let k = 0; k < n; k++) s += b[i * n + k] * b[j * n + k];
+      a[i * n + j] = s;
+    }
   return a;
 }
 
@@ -19,11 +20,12 @@ test('invertSpd: A · inv(A) = I', () => {
   const n = 40;
   const a = randomSpd(n, 1);
   const inv = invertSpd(a, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k] * inv[k * n + j];
-    assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-8, `(${i},${j}) = ${s}`);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k] * inv[k * n + j];
+      assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-8, `(${i},${j}) = ${s}`);
+    }
 });
 
 test('invertSpd rejects a singular matrix', () => {

@@ -7,7 +7,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { DEFAULT_RECIPE, fitDetector, scoreTolerances, scoreWithDetector, type DetectorRecipe } from '../../../src/core/fit/detector';
+import {
+  DEFAULT_RECIPE,
+  fitDetector,
+  scoreTolerances,
+  scoreWithDetector,
+  type DetectorRecipe,
+} from '../../../src/core/fit/detector';
 import { patchRows, type FeatureMaps } from '../../../src/core/fit/features';
 import { buildDetectorHead } from '../../../src/core/fit/head';
 import { buildMemoryBank, patchDistances } from '../../../src/core/fit/patchcore';
@@ -32,7 +38,9 @@ function nearDuplicateMaps(n: number, seed: number): FeatureMaps {
   const data = new Float32Array(n * C * H * W);
   for (let i = 0; i < n; i++)
     for (let c = 0; c < C; c++)
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[((i * C + c) * H + y) * W + x] = 30 + 2 * Math.sin(c + y / 3 + x / 5) + 0.01 * g();
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          data[((i * C + c) * H + y) * W + x] = 30 + 2 * Math.sin(c + y / 3 + x / 5) + 0.01 * g();
   return { data, n, c: C, h: H, w: W };
 }
 
@@ -66,12 +74,19 @@ test('patch distances to a bank of near-duplicates are exact (float64 reference)
 });
 
 test('the exported head reproduces the in-memory local score and map on near-duplicate patches', async () => {
-  const recipe: DetectorRecipe = { ...DEFAULT_RECIPE, tap: 'features', local: { ...DEFAULT_RECIPE.local, minBankRows: 100_000 } };
+  const recipe: DetectorRecipe = {
+    ...DEFAULT_RECIPE,
+    tap: 'features',
+    local: { ...DEFAULT_RECIPE.local, minBankRows: 100_000 },
+  };
   const det = await fitDetector(be, [nearDuplicateMaps(12, 3)], [nearDuplicateMaps(4, 4)], recipe);
   assert.equal(det.bank!.bank.rows, 12 * H * W, 'the whole training set is the bank');
   const val = nearDuplicateMaps(5, 5);
   const mem = await scoreWithDetector(be, det, [val], { keepMaps: true });
-  const session = await ort.InferenceSession.create(buildDetectorHead(det, { stride: 1, blurSigma: 0, partsOutputs: true }).toBytes(), { intraOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(
+    buildDetectorHead(det, { stride: 1, blurSigma: 0, partsOutputs: true }).toBytes(),
+    { intraOpNumThreads: 1 },
+  );
   const out = await session.run({ features: new ort.Tensor('float32', val.data, [5, C, H, W]) });
   const local = out.local_score.data as Float32Array;
   const score = out.pred_score.data as Float32Array;
@@ -88,11 +103,20 @@ test('the exported head reproduces the in-memory local score and map on near-dup
   const { mean, sd } = det.mapStd!;
   let worst = 0;
   for (let p = 0; p < map.length; p++) worst = Math.max(worst, Math.abs(map[p] * sd + mean - mem.maps![p]));
-  assert.ok(worst <= allowed, `per-patch distance: head vs in-memory differ by up to ${worst} (allowed ${allowed}; distances ~${mean.toFixed(3)})`);
+  assert.ok(
+    worst <= allowed,
+    `per-patch distance: head vs in-memory differ by up to ${worst} (allowed ${allowed}; distances ~${mean.toFixed(3)})`,
+  );
   const tolerance = scoreTolerances(det, mem);
   for (let i = 0; i < 5; i++) {
-    assert.ok(Math.abs(local[i] - mem.local![i]) <= allowed, `image ${i}: head local ${local[i]} vs in-memory ${mem.local![i]}`);
-    assert.ok(Math.abs(score[i] - mem.score[i]) <= tolerance[i], `image ${i}: head score ${score[i]} vs in-memory ${mem.score[i]} (tolerance ${tolerance[i]})`);
+    assert.ok(
+      Math.abs(local[i] - mem.local![i]) <= allowed,
+      `image ${i}: head local ${local[i]} vs in-memory ${mem.local![i]}`,
+    );
+    assert.ok(
+      Math.abs(score[i] - mem.score[i]) <= tolerance[i],
+      `image ${i}: head score ${score[i]} vs in-memory ${mem.score[i]} (tolerance ${tolerance[i]})`,
+    );
   }
   await session.release();
 });

@@ -53,7 +53,12 @@ export function phantom(opts: HandPhantomOptions & { blob?: Blob } = {}): Phanto
 /** Where a blob goes: on the palm of the default one-hand phantom. */
 export const PALM_BLOB: Omit<Blob, 'kind'> = { cx: 0.45, cy: 0.55, r: 0.11 };
 
-export async function writePhantoms(dir: string, count: number, opts: (i: number) => HandPhantomOptions & { blob?: Blob }, prefix = 'p'): Promise<{ path: string; phantom: Phantom }[]> {
+export async function writePhantoms(
+  dir: string,
+  count: number,
+  opts: (i: number) => HandPhantomOptions & { blob?: Blob },
+  prefix = 'p',
+): Promise<{ path: string; phantom: Phantom }[]> {
   mkdirSync(dir, { recursive: true });
   const out = [];
   for (let i = 0; i < count; i++) {
@@ -97,14 +102,20 @@ export function tinyBackboneBytes(opts: { channels?: number; inputSize?: number 
   const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
   const w = Float32Array.from({ length: C * 3 * 16 }, rnd);
   const bias = Float32Array.from({ length: C }, () => 0.1 * rnd());
-  const conv = g.op('Conv', ['image', g.constant(w, [C, 3, 4, 4]), g.constant(bias, [C])], { kernel_shape: [4, 4], strides: [4, 4] });
+  const conv = g.op('Conv', ['image', g.constant(w, [C, 3, 4, 4]), g.constant(bias, [C])], {
+    kernel_shape: [4, 4],
+    strides: [4, 4],
+  });
   const relu = g.op('Relu', [conv], {}, 'relu');
   g.op('AveragePool', [relu], { kernel_shape: [2, 2], strides: [2, 2] }, 'feat');
   g.output('feat', ['N', C, 'h', 'w']);
   return g.toBytes({ opset: 17 });
 }
 
-export function writeTinyBackbone(dir: string, opts: { size?: number; tap?: string; inputName?: string; fixedInput?: number; channels?: 1 | 3 } = {}): string {
+export function writeTinyBackbone(
+  dir: string,
+  opts: { size?: number; tap?: string; inputName?: string; fixedInput?: number; channels?: 1 | 3 } = {},
+): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'tiny.onnx'), tinyBackboneBytes({ inputSize: opts.fixedInput }));
   const size = opts.size ?? 64;

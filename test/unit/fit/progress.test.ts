@@ -14,7 +14,13 @@ after(() => be.release());
 
 test('progress: time-weighted fraction, ETA from the measured speed, never decreasing', () => {
   let t = 0;
-  const p = new ProgressTracker([{ stage: 'a', expected: 10 }, { stage: 'b', expected: 30 }], () => t * 1000);
+  const p = new ProgressTracker(
+    [
+      { stage: 'a', expected: 10 },
+      { stage: 'b', expected: 30 },
+    ],
+    () => t * 1000,
+  );
   assert.equal(p.update('a', 0).etaS, undefined, 'no ETA before anything ran');
   t = 5;
   let r = p.update('a', 0.5);
@@ -39,10 +45,19 @@ test('progress: time-weighted fraction, ETA from the measured speed, never decre
 
 test('coreset in chunks equals one long selection; it reports progress and stops on abort', async () => {
   const g = gaussianRng(mulberry32(5));
-  const x = matrix(400, 16, Float32Array.from({ length: 400 * 16 }, () => g()));
+  const x = matrix(
+    400,
+    16,
+    Float32Array.from({ length: 400 * 16 }, () => g()),
+  );
   const one = await greedyCoreset(be, x, 30, { projectTo: 8, seed: 2, chunk: 30 });
   const fractions: number[] = [];
-  const chunked = await greedyCoreset(be, x, 30, { projectTo: 8, seed: 2, chunk: 7, onProgress: (f) => fractions.push(f) });
+  const chunked = await greedyCoreset(be, x, 30, {
+    projectTo: 8,
+    seed: 2,
+    chunk: 7,
+    onProgress: (f) => fractions.push(f),
+  });
   assert.deepEqual([...chunked.indices], [...one.indices]);
   assert.deepEqual(fractions, [7 / 30, 14 / 30, 21 / 30, 28 / 30, 1]);
   const ac = new AbortController();

@@ -30,9 +30,15 @@ const FRESH = 10;
 const LESIONS = 3;
 // A coreset bank (108 of 432 patches), as in real fits, where a dozen images give ~2,400 patches for a
 // 1,000-row bank: the calibration must handle a bank that is not every patch.
-const recipe: DetectorRecipe = { ...DEFAULT_RECIPE, tap: 'synthetic', local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.25, minBankRows: 0 } };
+const recipe: DetectorRecipe = {
+  ...DEFAULT_RECIPE,
+  tap: 'synthetic',
+  local: { ...DEFAULT_RECIPE.local, coresetRatio: 0.25, minBankRows: 0 },
+};
 
-async function falseAlarms(calibrate: 'cross-fit' | 'hold-out-2'): Promise<{ rate: number; sensitivity: number; warned: number }> {
+async function falseAlarms(
+  calibrate: 'cross-fit' | 'hold-out-2',
+): Promise<{ rate: number; sensitivity: number; warned: number }> {
   let above = 0;
   let caught = 0;
   let warned = 0;
@@ -58,11 +64,20 @@ test('a dozen normals: fresh normals exceed the cross-fitted threshold at about 
   const lower = 1 / (4 * (N + 1));
   const upper = 2 / (N + 1);
   const cf = await falseAlarms('cross-fit');
-  assert.ok(cf.rate >= lower && cf.rate <= upper, `cross-fitted: ${(100 * cf.rate).toFixed(1)}% of fresh normals above the threshold; allowed ${(100 * lower).toFixed(1)}-${(100 * upper).toFixed(1)}%`);
+  assert.ok(
+    cf.rate >= lower && cf.rate <= upper,
+    `cross-fitted: ${(100 * cf.rate).toFixed(1)}% of fresh normals above the threshold; allowed ${(100 * lower).toFixed(1)}-${(100 * upper).toFixed(1)}%`,
+  );
   // The lesion (a bright 2x2 blob in a third of the channels) is far outside normal variation; the few
   // misses are fits whose threshold landed at the top of its range.
-  assert.ok(cf.sensitivity >= 0.97, `cross-fitted: ${(100 * cf.sensitivity).toFixed(1)}% of planted lesions above the threshold`);
+  assert.ok(
+    cf.sensitivity >= 0.97,
+    `cross-fitted: ${(100 * cf.sensitivity).toFixed(1)}% of planted lesions above the threshold`,
+  );
   assert.equal(cf.warned, FITS, 'every 12-image calibration warns that it is too small');
   const old = await falseAlarms('hold-out-2');
-  assert.ok(old.rate > upper, `the two-image hold-out flags ${(100 * old.rate).toFixed(1)}% of fresh normals: the bound must reject it`);
+  assert.ok(
+    old.rate > upper,
+    `the two-image hold-out flags ${(100 * old.rate).toFixed(1)}% of fresh normals: the bound must reject it`,
+  );
 });

@@ -47,20 +47,41 @@ test('12 phantoms with the default recipe: the bank keeps its minimum, and the m
   const out = join(work, 'out');
   mkdirSync(out);
   // No coreset ratio in the request: the default 1% of 10 x 64 patches would be 6 rows.
-  const result = await fitModel({ jobId: 'tiny', files: normals.map((n) => n.path), outDir: out, modelId: 'tiny', limits: DEFAULT_DECODE_LIMITS }, io());
+  const result = await fitModel(
+    { jobId: 'tiny', files: normals.map((n) => n.path), outDir: out, modelId: 'tiny', limits: DEFAULT_DECODE_LIMITS },
+    io(),
+  );
   const patches = (result.images.used - result.images.calibration) * 64;
-  assert.equal(result.memoryBank.rows, Math.min(patches, DEFAULT_RECIPE.local.minBankRows), 'every training patch is kept when there are fewer than the minimum');
+  assert.equal(
+    result.memoryBank.rows,
+    Math.min(patches, DEFAULT_RECIPE.local.minBankRows),
+    'every training patch is kept when there are fewer than the minimum',
+  );
 
   const manifest = parseManifest(readFileSync(result.manifestPath, 'utf8'), result.manifestPath);
   const session = await ort.InferenceSession.create(result.onnxPath, { intraOpNumThreads: 1 });
   const probes = [
-    ...(await writePhantoms(join(work, 'probe'), 3, (i) => ({ seed: 700 + i, blob: { ...PALM_BLOB, kind: 'bright' } }), 'b')),
-    ...(await writePhantoms(join(work, 'probe'), 3, (i) => ({ seed: 710 + i, blob: { ...PALM_BLOB, kind: 'dark' } }), 'd')),
+    ...(await writePhantoms(
+      join(work, 'probe'),
+      3,
+      (i) => ({ seed: 700 + i, blob: { ...PALM_BLOB, kind: 'bright' } }),
+      'b',
+    )),
+    ...(await writePhantoms(
+      join(work, 'probe'),
+      3,
+      (i) => ({ seed: 710 + i, blob: { ...PALM_BLOB, kind: 'dark' } }),
+      'd',
+    )),
   ];
   for (const p of probes) {
     const prepared = prepareInput(await decodeImage(readFileSync(p.path), p.path), manifest);
-    const res = await session.run({ [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]) });
-    const outputs = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, { data: v.data as Float32Array, dims: v.dims.map(Number) }]));
+    const res = await session.run({
+      [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]),
+    });
+    const outputs = Object.fromEntries(
+      Object.entries(res).map(([k, v]) => [k, { data: v.data as Float32Array, dims: v.dims.map(Number) }]),
+    );
     const scored = scoreOutputs(outputs, prepared, manifest);
     assert.ok(scored.score.aboveThreshold, `${p.path}: ${scored.score.raw} above ${manifest.calibration.threshold}`);
     // The peak of the raw map (the displayed one is clamped at 1, so its first maximum says little).
@@ -69,7 +90,10 @@ test('12 phantoms with the default recipe: the bank keeps its minimum, and the m
     const map = scored.map!;
     const [x, y] = applyAffine(map.toImage, (peak % map.width) + 0.5, Math.floor(peak / map.width) + 0.5);
     const { x: bx, y: by, r } = p.phantom.blob!;
-    assert.ok(Math.hypot(x - bx, y - by) <= r, `${p.path}: map peak at (${x.toFixed(0)}, ${y.toFixed(0)}), lesion at (${bx.toFixed(0)}, ${by.toFixed(0)}) r ${r.toFixed(0)}`);
+    assert.ok(
+      Math.hypot(x - bx, y - by) <= r,
+      `${p.path}: map peak at (${x.toFixed(0)}, ${y.toFixed(0)}), lesion at (${bx.toFixed(0)}, ${by.toFixed(0)}) r ${r.toFixed(0)}`,
+    );
     // And the region drawn as above threshold is around the lesion, not the whole hand.
     let hot = 0;
     let sx = 0;
@@ -81,12 +105,18 @@ test('12 phantoms with the default recipe: the bank keeps its minimum, and the m
       sx += hx;
       sy += hy;
     }
-    assert.ok(hot > 0 && hot < 0.4 * map.data.length, `${p.path}: ${hot} of ${map.data.length} map pixels above threshold`);
+    assert.ok(
+      hot > 0 && hot < 0.4 * map.data.length,
+      `${p.path}: ${hot} of ${map.data.length} map pixels above threshold`,
+    );
     // The region is cut from a 3x3-smoothed 8x8 map, so its centroid is good to about half a cell (the
     // map's peak, above, is held to the lesion itself). The pixel threshold is the 99th percentile of
     // the normal patches' cross-fitted distances: on the normal phantoms ~1% of the map is above it.
     const cell = Math.abs(applyAffine(map.toImage, 16, 0)[0] - applyAffine(map.toImage, 0, 0)[0]);
-    assert.ok(Math.hypot(sx / hot - bx, sy / hot - by) <= r + cell / 2, `${p.path}: hot region centred at (${(sx / hot).toFixed(0)}, ${(sy / hot).toFixed(0)}); cell ${cell.toFixed(0)} px`);
+    assert.ok(
+      Math.hypot(sx / hot - bx, sy / hot - by) <= r + cell / 2,
+      `${p.path}: hot region centred at (${(sx / hot).toFixed(0)}, ${(sy / hot).toFixed(0)}); cell ${cell.toFixed(0)} px`,
+    );
   }
   await session.release();
 });

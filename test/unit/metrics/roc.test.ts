@@ -20,7 +20,13 @@ function mannWhitney(scores: number[], labels: Label[]): number {
 }
 
 const data = fc
-  .array(fc.tuple(fc.integer({ min: 0, max: 6 }).map((v) => v / 2), fc.constantFrom<Label>(0, 1)), { minLength: 2, maxLength: 120 })
+  .array(
+    fc.tuple(
+      fc.integer({ min: 0, max: 6 }).map((v) => v / 2),
+      fc.constantFrom<Label>(0, 1),
+    ),
+    { minLength: 2, maxLength: 120 },
+  )
   .filter((xs) => xs.some(([, l]) => l === 1) && xs.some(([, l]) => l === 0));
 
 test('rocAuc equals the Mann-Whitney statistic on random data with ties', () => {
@@ -75,10 +81,7 @@ test('boolean labels read as 0/1: the same AUC, AP and confusion', () => {
 
 test('confusionAt counts score >= threshold as anomalous', () => {
   const c = confusionAt([0.1, 0.5, 0.7, 0.4, 0.9], [0, 0, 1, 1, 1], 0.5);
-  assert.deepEqual(
-    { tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn },
-    { tp: 2, fp: 1, tn: 1, fn: 1 },
-  );
+  assert.deepEqual({ tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn }, { tp: 2, fp: 1, tn: 1, fn: 1 });
   assert.equal(c.tpr, 2 / 3);
   assert.equal(c.sensitivity, 2 / 3);
   assert.equal(c.fpr, 0.5);

@@ -11,12 +11,19 @@ import { makeManifest } from '../preprocess/images';
 const nodeFs: ModelFs = {
   readdir: (dir) => fsp.readdir(dir),
   readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-  exists: async (p) => fsp.access(p).then(() => true, () => false),
+  exists: async (p) =>
+    fsp.access(p).then(
+      () => true,
+      () => false,
+    ),
 };
 
 function writeModel(dir: string, base: string, over: Record<string, unknown> = {}, withOnnx = true): void {
   mkdirSync(dir, { recursive: true });
-  const m = { ...makeManifest([{ op: 'resizePad', size: 64 }], { id: base, name: `Model ${base}`, onnx: `${base}.onnx` }), ...over };
+  const m = {
+    ...makeManifest([{ op: 'resizePad', size: 64 }], { id: base, name: `Model ${base}`, onnx: `${base}.onnx` }),
+    ...over,
+  };
   writeFileSync(join(dir, `${base}.model.json`), JSON.stringify(m));
   if (withOnnx) writeFileSync(join(dir, String(m.onnx)), 'onnx bytes');
 }
@@ -56,8 +63,14 @@ test('discovers manifests in folders and one level of subfolders, reporting ever
   );
   assert.equal(models[0].manifestPath, join(bundled, 'alpha.model.json'));
   const byPath = new Map(problems.map((p) => [p.path, p.message]));
-  assert.match(byPath.get(join(user, 'alpha.model.json'))!, /Duplicate model id 'alpha': already provided by .*bundled.*alpha\.model\.json \(bundled\)/);
-  assert.match(byPath.get(join(user, 'no-onnx.model.json'))!, /ONNX file 'no-onnx\.onnx' named by this manifest does not exist/);
+  assert.match(
+    byPath.get(join(user, 'alpha.model.json'))!,
+    /Duplicate model id 'alpha': already provided by .*bundled.*alpha\.model\.json \(bundled\)/,
+  );
+  assert.match(
+    byPath.get(join(user, 'no-onnx.model.json'))!,
+    /ONNX file 'no-onnx\.onnx' named by this manifest does not exist/,
+  );
   assert.match(byPath.get(join(user, 'escape.model.json'))!, /onnx must stay inside the manifest's folder/);
   assert.match(byPath.get(join(user, 'bad.model.json'))!, /not valid JSON/);
   assert.match(byPath.get(join(root, 'missing'))!, /Model folder cannot be read: it does not exist/);

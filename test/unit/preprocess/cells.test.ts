@@ -41,8 +41,14 @@ function assertMatches(r: Raster, key = 512): CellStats {
   const s = cachedStats(r, key);
   assert.ok(s, 'statistics were carried');
   assert.ok(s.ox >= 0 && s.ox < s.f && s.oy >= 0 && s.oy < s.f, `offsets in range: ${s.ox}, ${s.oy}, f ${s.f}`);
-  assert.ok(cellStart(s.w - 1, s.f, s.ox) < r.width && cellEnd(s.w - 1, s.f, s.ox, r.width) === r.width, 'cells cover the width exactly');
-  assert.ok(cellStart(s.h - 1, s.f, s.oy) < r.height && cellEnd(s.h - 1, s.f, s.oy, r.height) === r.height, 'cells cover the height exactly');
+  assert.ok(
+    cellStart(s.w - 1, s.f, s.ox) < r.width && cellEnd(s.w - 1, s.f, s.ox, r.width) === r.width,
+    'cells cover the width exactly',
+  );
+  assert.ok(
+    cellStart(s.h - 1, s.f, s.oy) < r.height && cellEnd(s.h - 1, s.f, s.oy, r.height) === r.height,
+    'cells cover the height exactly',
+  );
   const b = bruteForce(r, s);
   assert.deepEqual(Array.from(s.sum), b.sum);
   assert.deepEqual(Array.from(s.min), b.min);
@@ -50,7 +56,8 @@ function assertMatches(r: Raster, key = 512): CellStats {
   return s;
 }
 
-const noisy = (w: number, h: number, seed: number) => rasterFromImage(makeImage(w, h, (x, y) => (x * 131 + y * 71 + seed * 17 + ((x * y) % 13) * 97) % 4096));
+const noisy = (w: number, h: number, seed: number) =>
+  rasterFromImage(makeImage(w, h, (x, y) => (x * 131 + y * 71 + seed * 17 + ((x * y) % 13) * 97) % 4096));
 
 test('cell statistics carried through crops and quarter turns equal statistics computed afresh on the same grid', () => {
   fc.assert(
@@ -58,7 +65,19 @@ test('cell statistics carried through crops and quarter turns equal statistics c
       fc.integer({ min: 40, max: 300 }),
       fc.integer({ min: 40, max: 300 }),
       fc.integer({ min: 0, max: 1000 }),
-      fc.array(fc.oneof(fc.constant('cw' as const), fc.constant('ccw' as const), fc.tuple(fc.double({ min: 0, max: 0.4, noNaN: true }), fc.double({ min: 0, max: 0.4, noNaN: true }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.double({ min: 0.5, max: 1, noNaN: true }))), { minLength: 1, maxLength: 4 }),
+      fc.array(
+        fc.oneof(
+          fc.constant('cw' as const),
+          fc.constant('ccw' as const),
+          fc.tuple(
+            fc.double({ min: 0, max: 0.4, noNaN: true }),
+            fc.double({ min: 0, max: 0.4, noNaN: true }),
+            fc.double({ min: 0.5, max: 1, noNaN: true }),
+            fc.double({ min: 0.5, max: 1, noNaN: true }),
+          ),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
       (w, h, seed, edits) => {
         let r = noisy(w, h, seed);
         // Small maxSide so that cells are several pixels wide even on small rasters.
@@ -68,7 +87,12 @@ test('cell statistics carried through crops and quarter turns equal statistics c
           else {
             const x = Math.floor(e[0] * r.width);
             const y = Math.floor(e[1] * r.height);
-            const rect = { x, y, width: Math.max(1, Math.floor((r.width - x) * e[2])), height: Math.max(1, Math.floor((r.height - y) * e[3])) };
+            const rect = {
+              x,
+              y,
+              width: Math.max(1, Math.floor((r.width - x) * e[2])),
+              height: Math.max(1, Math.floor((r.height - y) * e[3])),
+            };
             r = cropRaster(r, rect);
           }
           assertMatches(r, 16);
@@ -135,7 +159,8 @@ test('a table that is not monotone falls back to statistics of the values', () =
     for (let i = 0; i < max.image.width; i++) {
       let hi = -Infinity;
       for (let y = cellStart(j, max.sy, max.oy); y < cellEnd(j, max.sy, max.oy, odd.height); y++) {
-        for (let x = cellStart(i, max.sx, max.ox); x < cellEnd(i, max.sx, max.ox, odd.width); x++) hi = Math.max(hi, values[y * odd.width + x]);
+        for (let x = cellStart(i, max.sx, max.ox); x < cellEnd(i, max.sx, max.ox, odd.width); x++)
+          hi = Math.max(hi, values[y * odd.width + x]);
       }
       assert.equal(max.image.data[j * max.image.width + i], hi);
     }
@@ -144,15 +169,29 @@ test('a table that is not monotone falls back to statistics of the values', () =
 
 test('coarser statistics derived from finer ones (no pass over the pixels) equal a fresh computation, also on a carried grid', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 60, max: 400 }), fc.integer({ min: 60, max: 400 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), (w, h, cx, cy) => {
-      const base = noisy(w, h, w + h);
-      areaAnalysis(base, 48);
-      const r = cropRaster(base, { x: Math.min(cx, w - 10), y: Math.min(cy, h - 10), width: w - Math.min(cx, w - 10), height: h - Math.min(cy, h - 10) });
-      areaAnalysis(r, 20);
-      const fine = cachedStats(r, 48)!;
-      const coarse = assertMatches(r, 20);
-      assert.ok(coarse.f >= fine.f && coarse.f % fine.f === 0, `derived from the finer grid (${fine.f} -> ${coarse.f})`);
-    }),
+    fc.property(
+      fc.integer({ min: 60, max: 400 }),
+      fc.integer({ min: 60, max: 400 }),
+      fc.integer({ min: 0, max: 50 }),
+      fc.integer({ min: 0, max: 50 }),
+      (w, h, cx, cy) => {
+        const base = noisy(w, h, w + h);
+        areaAnalysis(base, 48);
+        const r = cropRaster(base, {
+          x: Math.min(cx, w - 10),
+          y: Math.min(cy, h - 10),
+          width: w - Math.min(cx, w - 10),
+          height: h - Math.min(cy, h - 10),
+        });
+        areaAnalysis(r, 20);
+        const fine = cachedStats(r, 48)!;
+        const coarse = assertMatches(r, 20);
+        assert.ok(
+          coarse.f >= fine.f && coarse.f % fine.f === 0,
+          `derived from the finer grid (${fine.f} -> ${coarse.f})`,
+        );
+      },
+    ),
     { numRuns: 40 },
   );
 });

@@ -12,7 +12,14 @@ import { claheValues } from '../../../src/core/preprocess/ops/clahe';
 import { materialize, rasterFromImage, type Raster } from '../../../src/core/preprocess/raster';
 import { makeImage } from './images';
 
-function referenceClahe(values: Float32Array, W: number, H: number, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: { clipLimit: number; tilesX: number; tilesY: number; bins: number }): Float64Array {
+function referenceClahe(
+  values: Float32Array,
+  W: number,
+  H: number,
+  content: { x: number; y: number; width: number; height: number },
+  domain: { min: number; max: number },
+  p: { clipLimit: number; tilesX: number; tilesY: number; bins: number },
+): Float64Array {
   const { width: cw, height: ch } = content;
   const tilesX = Math.min(p.tilesX, cw);
   const tilesY = Math.min(p.tilesY, ch);
@@ -33,14 +40,25 @@ function referenceClahe(values: Float32Array, W: number, H: number, content: { x
   for (let ty = 0; ty < tilesY; ty++) {
     for (let tx = 0; tx < tilesX; tx++) {
       const hist = new Array<number>(bins).fill(0);
-      for (let y = ty * th; y < (ty + 1) * th; y++) for (let x = tx * tw; x < (tx + 1) * tw; x++) hist[at(reflect(x, cw), reflect(y, ch))]++;
+      for (let y = ty * th; y < (ty + 1) * th; y++)
+        for (let x = tx * tw; x < (tx + 1) * tw; x++) hist[at(reflect(x, cw), reflect(y, ch))]++;
       if (clip > 0) {
         let clipped = 0;
-        for (let i = 0; i < bins; i++) if (hist[i] > clip) (clipped += hist[i] - clip), (hist[i] = clip);
+        for (let i = 0; i < bins; i++)
+          if (hist[i] > clip) {
+            clipped += hist[i] - clip;
+            hist[i] = clip;
+          }
         const batch = Math.floor(clipped / bins);
         let residual = clipped - batch * bins;
         for (let i = 0; i < bins; i++) hist[i] += batch;
-        if (residual > 0) for (let i = 0, step = Math.max(Math.floor(bins / residual), 1); i < bins && residual > 0; i += step, residual--) hist[i]++;
+        if (residual > 0)
+          for (
+            let i = 0, step = Math.max(Math.floor(bins / residual), 1);
+            i < bins && residual > 0;
+            i += step, residual--
+          )
+            hist[i]++;
       }
       const t: number[] = [];
       let sum = 0;
@@ -87,7 +105,12 @@ test('CLAHE equals a per-pixel transcription of its definition for every sample 
       ({ w, h, type, bins, tilesX, tilesY, clipLimit, seed, pad }) => {
         const hi = type === 'u8' ? 255 : 4000;
         const lo = type === 'i16' ? -2000 : 0;
-        const img = makeImage(w, h, (x, y) => lo + ((x * 37 + y * 91 + seed * 13 + ((x * y * seed) % 17) * 29) % (hi - lo)), { type });
+        const img = makeImage(
+          w,
+          h,
+          (x, y) => lo + ((x * 37 + y * 91 + seed * 13 + ((x * y * seed) % 17) * 29) % (hi - lo)),
+          { type },
+        );
         const r: Raster = rasterFromImage(img);
         const cx = Math.min(pad, Math.floor((w - 1) / 2));
         const cy = Math.min(pad, Math.floor((h - 1) / 2));
@@ -95,12 +118,16 @@ test('CLAHE equals a per-pixel transcription of its definition for every sample 
         const values = materialize(r).data;
         let min = Infinity;
         let max = -Infinity;
-        for (const v of values) (min = Math.min(min, v)), (max = Math.max(max, v));
+        for (const v of values) {
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
         const domain = { min, max };
         const p = { clipLimit, tilesX, tilesY, bins };
         const got = claheValues(r, content, domain, p);
         const want = referenceClahe(values, w, h, content, domain, p);
-        for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 2e-6, `pixel ${i}: ${got[i]} vs ${want[i]}`);
+        for (let i = 0; i < got.length; i++)
+          assert.ok(Math.abs(got[i] - want[i]) < 2e-6, `pixel ${i}: ${got[i]} vs ${want[i]}`);
       },
     ),
     { numRuns: 150 },

@@ -7,11 +7,24 @@ export function makeImage(
   width: number,
   height: number,
   pixel: (x: number, y: number) => number,
-  opts: { type?: 'u8' | 'u16' | 'i16' | 'f32'; slope?: number; intercept?: number; photometric?: XrayImage['photometric']; windows?: WindowPreset[] } = {},
+  opts: {
+    type?: 'u8' | 'u16' | 'i16' | 'f32';
+    slope?: number;
+    intercept?: number;
+    photometric?: XrayImage['photometric'];
+    windows?: WindowPreset[];
+  } = {},
 ): XrayImage {
   const type = opts.type ?? 'u16';
   const n = width * height;
-  const data: PixelData = type === 'u8' ? new Uint8Array(n) : type === 'i16' ? new Int16Array(n) : type === 'f32' ? new Float32Array(n) : new Uint16Array(n);
+  const data: PixelData =
+    type === 'u8'
+      ? new Uint8Array(n)
+      : type === 'i16'
+        ? new Int16Array(n)
+        : type === 'f32'
+          ? new Float32Array(n)
+          : new Uint16Array(n);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = pixel(x, y);
   const slope = opts.slope ?? 1;
   const intercept = opts.intercept ?? 0;
@@ -53,11 +66,16 @@ export function makeManifest(steps: PreprocessStep[], over: Partial<ModelManifes
 
 /** A hand-like phantom: dark background, bright blob, noise-free. */
 export function phantom(width: number, height: number, opts: Parameters<typeof makeImage>[3] = {}): XrayImage {
-  return makeImage(width, height, (x, y) => {
-    const dx = (x - width / 2) / (width / 4);
-    const dy = (y - height / 2) / (height / 3);
-    return dx * dx + dy * dy < 1 ? 3000 + ((x * 31 + y * 17) % 200) : 100;
-  }, opts);
+  return makeImage(
+    width,
+    height,
+    (x, y) => {
+      const dx = (x - width / 2) / (width / 4);
+      const dy = (y - height / 2) / (height / 3);
+      return dx * dx + dy * dy < 1 ? 3000 + ((x * 31 + y * 17) % 200) : 100;
+    },
+    opts,
+  );
 }
 
 /** A generated hand phantom (test/fixtures/images.ts) as a decoded 16-bit MONOCHROME2 image. */
@@ -94,7 +112,10 @@ export function maskIoU(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Intersection over union of two boxes given as {x0, y0, x1, y1} (exclusive ends). */
-export function boxIoU(a: { x0: number; y0: number; x1: number; y1: number }, b: { x0: number; y0: number; x1: number; y1: number }): number {
+export function boxIoU(
+  a: { x0: number; y0: number; x1: number; y1: number },
+  b: { x0: number; y0: number; x1: number; y1: number },
+): number {
   const iw = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
   const ih = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
   const inter = iw * ih;

@@ -14,7 +14,7 @@ test('the generated kernel modules are up to date with their AssemblyScript sour
 
 test('blendTables and mapRow compute the blended tables and the per-pixel interpolation', () => {
   const bins = 4;
-  const tables = Float32Array.from({ length: 4 * bins }, (_, i) => (i * 7919) % 101 / 100);
+  const tables = Float32Array.from({ length: 4 * bins }, (_, i) => ((i * 7919) % 101) / 100);
   const L = new Layout();
   const pT = L.take(tables.length * 4);
   const pB = L.take(tables.length * 4);
@@ -30,7 +30,8 @@ test('blendTables and mapRow compute the blended tables and the per-pixel interp
   // Odd length: the SIMD loop and its scalar tail both run.
   k.blendTables(pT, 0, 2 * bins, 0.25, pB, 2 * bins - 1);
   const blended = new Float32Array(m, pB, 2 * bins);
-  for (let i = 0; i < 2 * bins - 1; i++) assert.ok(Math.abs(blended[i] - (tables[i] + 0.25 * (tables[2 * bins + i] - tables[i]))) < 1e-6);
+  for (let i = 0; i < 2 * bins - 1; i++)
+    assert.ok(Math.abs(blended[i] - (tables[i] + 0.25 * (tables[2 * bins + i] - tables[i]))) < 1e-6);
   assert.equal(blended[2 * bins - 1], 0, 'nothing written past n');
   // Two runs: pixels 0-2 between tables 0 and 1, pixels 3-5 between tables 1 and 2.
   const px = [0, 3, 1, 2, 2, 0];
@@ -62,11 +63,17 @@ test('binSamples16 bins unsigned and signed 16-bit samples through the byte tabl
   const table = new Uint8Array(m, pT, 65536);
   for (let i = 0; i < 65536; i++) table[i] = (i * 31) & 255;
   k.binSamples16(pS, samples.length, pT, 0, pO);
-  assert.deepEqual(Array.from(new Uint8Array(m, pO, samples.length)), Array.from(samples, (s) => table[s]));
+  assert.deepEqual(
+    Array.from(new Uint8Array(m, pO, samples.length)),
+    Array.from(samples, (s) => table[s]),
+  );
   // The same bits read as signed samples: the table is indexed by sample + 32768.
   const signed = new Int16Array(samples.buffer);
   k.binSamples16(pS, samples.length, pT, 0x8000, pO);
-  assert.deepEqual(Array.from(new Uint8Array(m, pO, samples.length)), Array.from(signed, (s) => table[s + 32768]));
+  assert.deepEqual(
+    Array.from(new Uint8Array(m, pO, samples.length)),
+    Array.from(signed, (s) => table[s + 32768]),
+  );
 });
 
 test('a kernel memory that cannot grow gives a TOO_LARGE error, not an internal fault', async () => {

@@ -20,7 +20,14 @@ const close = (a: number, b: number, eps = 1e-6) => assert.ok(Math.abs(a - b) <=
 
 test('window mode applies the DICOM LINEAR function of the first preset in modality units', () => {
   // Stored 0..4095, modality = stored * 2 - 1024; window centre 0, width 2001 in modality units.
-  const img = makeImage(4096, 1, (x) => x, { slope: 2, intercept: -1024, windows: [{ center: 0, width: 2001, label: 'a' }, { center: 9999, width: 1, label: 'b' }] });
+  const img = makeImage(4096, 1, (x) => x, {
+    slope: 2,
+    intercept: -1024,
+    windows: [
+      { center: 0, width: 2001, label: 'a' },
+      { center: 9999, width: 1, label: 'b' },
+    ],
+  });
   const { values } = run(img, [{ op: 'intensity', mode: 'window' }]);
   const at = (modality: number) => values[(modality + 1024) / 2];
   close(at(0), (0 - (0 - 0.5)) / 2000 + 0.5);
@@ -30,7 +37,8 @@ test('window mode applies the DICOM LINEAR function of the first preset in modal
 });
 
 test('window mode honours LINEAR_EXACT and SIGMOID', () => {
-  const img = (fn: 'LINEAR_EXACT' | 'SIGMOID') => makeImage(201, 1, (x) => x, { windows: [{ center: 100, width: 50, label: 'w', fn }] });
+  const img = (fn: 'LINEAR_EXACT' | 'SIGMOID') =>
+    makeImage(201, 1, (x) => x, { windows: [{ center: 100, width: 50, label: 'w', fn }] });
   const exact = run(img('LINEAR_EXACT'), [{ op: 'intensity', mode: 'window' }]).values;
   close(exact[100], 0.5);
   close(exact[75], 0);
@@ -41,7 +49,10 @@ test('window mode honours LINEAR_EXACT and SIGMOID', () => {
 });
 
 test('window mode falls back to min/max when the image has no preset', () => {
-  const { values } = run(makeImage(11, 1, (x) => 100 + x * 10), [{ op: 'intensity', mode: 'window' }]);
+  const { values } = run(
+    makeImage(11, 1, (x) => 100 + x * 10),
+    [{ op: 'intensity', mode: 'window' }],
+  );
   close(values[0], 0);
   close(values[10], 1);
   close(values[5], 0.5);
@@ -49,14 +60,20 @@ test('window mode falls back to min/max when the image has no preset', () => {
 
 test('an unusable window preset falls back to min/max instead of producing NaN', () => {
   for (const fn of ['LINEAR', 'LINEAR_EXACT', 'SIGMOID'] as const) {
-    const { values } = run(makeImage(3, 1, (x) => x * 10, { windows: [{ center: 10, width: 0, label: 'broken', fn }] }), [{ op: 'intensity', mode: 'window' }]);
+    const { values } = run(
+      makeImage(3, 1, (x) => x * 10, { windows: [{ center: 10, width: 0, label: 'broken', fn }] }),
+      [{ op: 'intensity', mode: 'window' }],
+    );
     assert.deepEqual(Array.from(values), [0, 0.5, 1]);
   }
 });
 
 test('percentile mode clips to the 0.5th and 99.5th percentiles by default', () => {
   // 1000 pixels 0..999: numpy.percentile gives 4.995 and 994.005.
-  const { values, state } = run(makeImage(1000, 1, (x) => x), [{ op: 'intensity', mode: 'percentile' }]);
+  const { values, state } = run(
+    makeImage(1000, 1, (x) => x),
+    [{ op: 'intensity', mode: 'percentile' }],
+  );
   close(values[0], 0);
   close(values[4], 0);
   close(values[500], (500 - 4.995) / (994.005 - 4.995), 1e-5);
@@ -65,14 +82,22 @@ test('percentile mode clips to the 0.5th and 99.5th percentiles by default', () 
 });
 
 test('signed 16-bit samples and a flat image are handled', () => {
-  const signed = run(makeImage(3, 1, (x) => [-1000, 0, 1000][x], { type: 'i16' }), [{ op: 'intensity', mode: 'minmax' }]).values;
+  const signed = run(
+    makeImage(3, 1, (x) => [-1000, 0, 1000][x], { type: 'i16' }),
+    [{ op: 'intensity', mode: 'minmax' }],
+  ).values;
   assert.deepEqual(Array.from(signed), [0, 0.5, 1]);
-  const flat = run(makeImage(4, 4, () => 77), [{ op: 'intensity', mode: 'percentile' }]).values;
+  const flat = run(
+    makeImage(4, 4, () => 77),
+    [{ op: 'intensity', mode: 'percentile' }],
+  ).values;
   assert.ok(flat.every((v) => v === 0));
 });
 
 function framed(background: number, subject: number, photometric: XrayImage['photometric'] = 'MONOCHROME2'): XrayImage {
-  return makeImage(200, 160, (x, y) => (x > 60 && x < 140 && y > 40 && y < 120 ? subject : background), { photometric });
+  return makeImage(200, 160, (x, y) => (x > 60 && x < 140 && y > 40 && y < 120 ? subject : background), {
+    photometric,
+  });
 }
 
 test('photometric inverts MONOCHROME1 always, and a bright background only when asked', () => {
@@ -93,11 +118,17 @@ test('photometric inverts MONOCHROME1 always, and a bright background only when 
 
 test('photometric corner squares are clamped to tiny images', () => {
   // 5x5 with cornerSize 50: each corner square is the whole image, mostly bright, so it is inverted.
-  const { values } = run(makeImage(5, 5, (x, y) => (x === 2 && y === 2 ? 0 : 100)), [
-    { op: 'intensity', mode: 'minmax' },
-    { op: 'photometric', invertBrightBackground: true, cornerSize: 50 },
-  ]);
-  assert.deepEqual(Array.from(values), Array.from({ length: 25 }, (_, i) => (i === 12 ? 1 : 0)));
+  const { values } = run(
+    makeImage(5, 5, (x, y) => (x === 2 && y === 2 ? 0 : 100)),
+    [
+      { op: 'intensity', mode: 'minmax' },
+      { op: 'photometric', invertBrightBackground: true, cornerSize: 50 },
+    ],
+  );
+  assert.deepEqual(
+    Array.from(values),
+    Array.from({ length: 25 }, (_, i) => (i === 12 ? 1 : 0)),
+  );
 });
 
 test('photometric is idempotent: a normalised image is not flipped back', () => {
@@ -121,7 +152,9 @@ test('inverting values twice is the identity (within float32 rounding)', () => {
         const r = rasterFromImage(makeImage(values.length, 1, (x) => domain.min + values[x] * span, { type: 'f32' }));
         const back = materialize(invertValues(invertValues(r, domain), domain)).data;
         const orig = materialize(r).data;
-        orig.forEach((v, i) => assert.ok(Math.abs(back[i] - v) <= 1e-6 * Math.max(1, Math.abs(lo) + span), `${back[i]} vs ${v}`));
+        orig.forEach((v, i) =>
+          assert.ok(Math.abs(back[i] - v) <= 1e-6 * Math.max(1, Math.abs(lo) + span), `${back[i]} vs ${v}`),
+        );
       },
     ),
   );
@@ -143,8 +176,16 @@ test('histogram equalisation is monotonic, spans [0,1] and flattens a skewed his
 
 test('histogram equalisation ignores padding', () => {
   const img = makeImage(40, 10, (x) => 100 + x);
-  const direct = run(img, [{ op: 'intensity', mode: 'minmax' }, { op: 'resize', width: 40, height: 10 }, { op: 'histogramEqualize' }]).values;
-  const padded = run(img, [{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 40 }, { op: 'histogramEqualize' }]);
+  const direct = run(img, [
+    { op: 'intensity', mode: 'minmax' },
+    { op: 'resize', width: 40, height: 10 },
+    { op: 'histogramEqualize' },
+  ]).values;
+  const padded = run(img, [
+    { op: 'intensity', mode: 'minmax' },
+    { op: 'resizePad', size: 40 },
+    { op: 'histogramEqualize' },
+  ]);
   // The content rows of the padded result equal the unpadded result; padding stays black.
   const { content } = padded.state;
   assert.deepEqual(content, { x: 0, y: 15, width: 40, height: 10 });
@@ -153,10 +194,13 @@ test('histogram equalisation ignores padding', () => {
 });
 
 test('scale maps values, the domain and the black level', () => {
-  const { values, state } = run(makeImage(3, 1, (x) => x), [
-    { op: 'intensity', mode: 'minmax' },
-    { op: 'scale', scale: 2, offset: -1 },
-  ]);
+  const { values, state } = run(
+    makeImage(3, 1, (x) => x),
+    [
+      { op: 'intensity', mode: 'minmax' },
+      { op: 'scale', scale: 2, offset: -1 },
+    ],
+  );
   assert.deepEqual(Array.from(values), [-1, 0, 1]);
   assert.deepEqual(state.domain, { min: -1, max: 1 });
   assert.equal(state.black, -1);

@@ -23,7 +23,10 @@ const FULL: PreprocessStep[] = [
 test('previewPipeline shows the input and every step: thumbnails, mask, affine, label, notice', () => {
   const p = handPhantom({ width: 500, height: 400, border: 30, marker: true, seed: 3 });
   const preview = previewPipeline(phantomImage(p), { steps: FULL }, { thumbSize: 64 });
-  assert.deepEqual(preview.steps.map((s) => s.op), ['input', ...FULL.map((s) => s.op)]);
+  assert.deepEqual(
+    preview.steps.map((s) => s.op),
+    ['input', ...FULL.map((s) => s.op)],
+  );
   assert.equal(preview.regions, 1);
   for (const s of preview.steps) {
     assert.ok(Math.max(s.thumb.width, s.thumb.height) <= 64 && s.thumb.width >= 1);
@@ -50,12 +53,25 @@ test('previewPipeline shows the input and every step: thumbnails, mask, affine, 
 
 test('previewPipeline follows each hand after a split', () => {
   const p = handPhantom({ hands: 2, seed: 2, width: 480, height: 400 });
-  const steps: PreprocessStep[] = [{ op: 'intensity', mode: 'percentile' }, { op: 'foreground', components: 2 }, { op: 'splitHands' }, { op: 'resizePad', size: 48 }];
+  const steps: PreprocessStep[] = [
+    { op: 'intensity', mode: 'percentile' },
+    { op: 'foreground', components: 2 },
+    { op: 'splitHands' },
+    { op: 'resizePad', size: 48 },
+  ];
   const preview = previewPipeline(phantomImage(p), { steps });
   assert.equal(preview.regions, 2);
   assert.deepEqual(
     preview.steps.map((s) => s.label),
-    ['Original', 'intensity', 'Foreground mask (2 components)', 'Split hands (hand 1 of 2)', 'Split hands (hand 2 of 2)', 'resizePad (hand 1 of 2)', 'resizePad (hand 2 of 2)'],
+    [
+      'Original',
+      'intensity',
+      'Foreground mask (2 components)',
+      'Split hands (hand 1 of 2)',
+      'Split hands (hand 2 of 2)',
+      'resizePad (hand 1 of 2)',
+      'resizePad (hand 2 of 2)',
+    ],
   );
 });
 
@@ -66,8 +82,18 @@ test('previewPipeline rejects broken images like the pipeline does', () => {
 
 test('composeRegionMaps puts each region map back where its affine says, taking the maximum where they overlap', () => {
   // Image 100x50; two 10x10 maps covering the left and right halves (5 image pixels per map pixel).
-  const left = { width: 10, height: 10, data: new Float32Array(100).fill(0.2), toImage: [5, 0, 0, 0, 5, 0] as [number, number, number, number, number, number] };
-  const right = { width: 10, height: 10, data: new Float32Array(100).fill(0.7), toImage: [5, 0, 50, 0, 5, 0] as [number, number, number, number, number, number] };
+  const left = {
+    width: 10,
+    height: 10,
+    data: new Float32Array(100).fill(0.2),
+    toImage: [5, 0, 0, 0, 5, 0] as [number, number, number, number, number, number],
+  };
+  const right = {
+    width: 10,
+    height: 10,
+    data: new Float32Array(100).fill(0.7),
+    toImage: [5, 0, 50, 0, 5, 0] as [number, number, number, number, number, number],
+  };
   right.data[0] = 0.9;
   const out = composeRegionMaps([left, right], 100, 50, 100);
   assert.deepEqual([out.width, out.height], [100, 50]);
@@ -97,12 +123,34 @@ test('new steps are validated with clear messages', () => {
     return p;
   };
   assert.deepEqual(problems(FULL), []);
-  assert.deepEqual(problems([{ op: 'splitHands', axis: 'x', margin: 0.05 }, { op: 'clahe', clipLimit: 2, tilesX: 4, tilesY: 6, bins: 128 }]), []);
+  assert.deepEqual(
+    problems([
+      { op: 'splitHands', axis: 'x', margin: 0.05 },
+      { op: 'clahe', clipLimit: 2, tilesX: 4, tilesY: 6, bins: 128 },
+    ]),
+    [],
+  );
   assert.deepEqual(problems([{ op: 'maskText' }]), ['preprocessing.steps[0].mode is required']);
-  assert.deepEqual(problems([{ op: 'foreground', components: 3 }]), ['preprocessing.steps[0].components must be 1 or 2 (got 3)']);
-  assert.deepEqual(problems([{ op: 'rotatePortrait', direction: 'left' }]), [`preprocessing.steps[0].direction must be 'cw', 'ccw', 'auto' or 'upright' (got "left")`]);
-  assert.match(problems([{ op: 'cropExposed', tolerance: 2 }])[0], /tolerance must be a number from 0\.001 to 0\.5 \(got 2\)/);
-  assert.match(problems([{ op: 'clahe', clip: 3 }])[0], /clip is not a known field; known fields: op, clipLimit, tilesX, tilesY, bins/);
-  assert.match(problems([{ op: 'clahe', tilesX: 64, tilesY: 64, bins: 65536 }])[0], /\(clahe\): tilesX \* tilesY \* bins is 268435456; at most 16777216/);
-  assert.match(problems([{ op: 'deskew' }])[0], /'deskew' is not known; known: cropExposed, rotatePortrait, intensity, photometric, maskText, foreground, splitHands, histogramEqualize, clahe/);
+  assert.deepEqual(problems([{ op: 'foreground', components: 3 }]), [
+    'preprocessing.steps[0].components must be 1 or 2 (got 3)',
+  ]);
+  assert.deepEqual(problems([{ op: 'rotatePortrait', direction: 'left' }]), [
+    `preprocessing.steps[0].direction must be 'cw', 'ccw', 'auto' or 'upright' (got "left")`,
+  ]);
+  assert.match(
+    problems([{ op: 'cropExposed', tolerance: 2 }])[0],
+    /tolerance must be a number from 0\.001 to 0\.5 \(got 2\)/,
+  );
+  assert.match(
+    problems([{ op: 'clahe', clip: 3 }])[0],
+    /clip is not a known field; known fields: op, clipLimit, tilesX, tilesY, bins/,
+  );
+  assert.match(
+    problems([{ op: 'clahe', tilesX: 64, tilesY: 64, bins: 65536 }])[0],
+    /\(clahe\): tilesX \* tilesY \* bins is 268435456; at most 16777216/,
+  );
+  assert.match(
+    problems([{ op: 'deskew' }])[0],
+    /'deskew' is not known; known: cropExposed, rotatePortrait, intensity, photometric, maskText, foreground, splitHands, histogramEqualize, clahe/,
+  );
 });

@@ -20,17 +20,27 @@ function rasterOf(values: number[], type: 'u16' | 'f32' | 'i16'): Raster {
 
 test('percentiles of integer images match numpy (lut path, many ties)', () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 100, noNaN: true }), (values, p) => {
-      const [got] = percentiles(rasterOf(values, 'u16'), [p]);
-      assert.equal(got, numpyPercentile(values, p));
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }),
+      fc.double({ min: 0, max: 100, noNaN: true }),
+      (values, p) => {
+        const [got] = percentiles(rasterOf(values, 'u16'), [p]);
+        assert.equal(got, numpyPercentile(values, p));
+      },
+    ),
   );
 });
 
 test('percentiles of float images match numpy (coarse histogram + exact refinement)', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.oneof(fc.float({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, 1, 1e-7)), { minLength: 1, maxLength: 400 }),
+      fc.array(
+        fc.oneof(
+          fc.float({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }),
+          fc.constantFrom(0, 1, 1e-7),
+        ),
+        { minLength: 1, maxLength: 400 },
+      ),
       fc.double({ min: 0, max: 100, noNaN: true }),
       (values, p) => {
         const r = rasterOf(values, 'f32');

@@ -11,7 +11,8 @@ function resample(src: Raster, w: number, h: number): Float32Array {
   return out;
 }
 
-const raster = (w: number, h: number, f: (x: number, y: number) => number, type: 'u16' | 'f32' = 'f32') => rasterFromImage(makeImage(w, h, f, { type }));
+const raster = (w: number, h: number, f: (x: number, y: number) => number, type: 'u16' | 'f32' = 'f32') =>
+  rasterFromImage(makeImage(w, h, f, { type }));
 
 test('taps of every destination pixel sum to one', () => {
   fc.assert(
@@ -34,20 +35,28 @@ test('shrinking by an integer factor is the block mean', () => {
   const out = resample(src, 4, 3);
   for (let y = 0; y < 3; y++)
     for (let x = 0; x < 4; x++) {
-      const mean = [0, 1].flatMap((dy) => [0, 1].map((dx) => (2 * x + dx) * 10 + 2 * y + dy)).reduce((a, b) => a + b) / 4;
+      const mean =
+        [0, 1].flatMap((dy) => [0, 1].map((dx) => (2 * x + dx) * 10 + 2 * y + dy)).reduce((a, b) => a + b) / 4;
       assert.ok(Math.abs(out[y * 4 + x] - mean) < 1e-4);
     }
 });
 
 test('area shrinking preserves the image mean for any size', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 2, max: 60 }), fc.integer({ min: 2, max: 60 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 60 }), fc.integer(), (w, h, dw, dh, seed) => {
-      fc.pre(dw <= w && dh <= h);
-      const src = raster(w, h, (x, y) => ((x * 7919 + y * 104729 + seed) >>> 0) % 1000);
-      const data = (src as { data: Float32Array }).data;
-      const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
-      assert.ok(Math.abs(mean(resample(src, dw, dh)) - mean(data)) < 1e-2);
-    }),
+    fc.property(
+      fc.integer({ min: 2, max: 60 }),
+      fc.integer({ min: 2, max: 60 }),
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer(),
+      (w, h, dw, dh, seed) => {
+        fc.pre(dw <= w && dh <= h);
+        const src = raster(w, h, (x, y) => ((x * 7919 + y * 104729 + seed) >>> 0) % 1000);
+        const data = (src as { data: Float32Array }).data;
+        const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
+        assert.ok(Math.abs(mean(resample(src, dw, dh)) - mean(data)) < 1e-2);
+      },
+    ),
   );
 });
 
@@ -69,7 +78,11 @@ test('constant images stay constant whatever the size change', () => {
     [1, 1],
     [500, 400],
   ]) {
-    const out = resample(raster(97, 53, () => 42), w, h);
+    const out = resample(
+      raster(97, 53, () => 42),
+      w,
+      h,
+    );
     assert.ok(out.every((v) => Math.abs(v - 42) < 1e-3));
   }
 });

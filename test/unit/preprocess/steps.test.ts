@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { applyAffine, type XrayImage } from '../../../src/core/image/types';
-import { initialState, prepareInputs, prepareInput, runPipeline, runPipelineMulti } from '../../../src/core/preprocess/pipeline';
+import {
+  initialState,
+  prepareInputs,
+  prepareInput,
+  runPipeline,
+  runPipelineMulti,
+} from '../../../src/core/preprocess/pipeline';
 import { opDefinition } from '../../../src/core/preprocess/ops';
 import { findExposedField } from '../../../src/core/preprocess/ops/crop';
 import { findTextMarks } from '../../../src/core/preprocess/ops/text';
@@ -22,7 +28,12 @@ function run(image: XrayImage, steps: PreprocessStep[]): PipelineState {
   return state;
 }
 
-const rectBox = (r: { x: number; y: number; width: number; height: number }) => ({ x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height });
+const rectBox = (r: { x: number; y: number; width: number; height: number }) => ({
+  x0: r.x,
+  y0: r.y,
+  x1: r.x + r.width,
+  y1: r.y + r.height,
+});
 const NORMALISE: PreprocessStep[] = [
   { op: 'intensity', mode: 'percentile' },
   { op: 'photometric', invertBrightBackground: true },
@@ -41,7 +52,10 @@ test('cropExposed finds the exposed field inside a collimation frame, scanner pa
     const f = findExposedField(rasterFromImage(phantomImage(p)));
     assert.ok(f.rect, `${JSON.stringify(o)}: ${f.why}`);
     const iou = boxIoU(rectBox(f.rect), p.field);
-    assert.ok(iou > 0.98, `${JSON.stringify(o)}: IoU ${iou.toFixed(3)} for ${JSON.stringify(f.rect)} vs ${JSON.stringify(p.field)}`);
+    assert.ok(
+      iou > 0.98,
+      `${JSON.stringify(o)}: IoU ${iou.toFixed(3)} for ${JSON.stringify(f.rect)} vs ${JSON.stringify(p.field)}`,
+    );
   }
 });
 
@@ -63,7 +77,7 @@ test('cropExposed is never empty, and falls back to the whole image with a notic
       fc.constantFrom('noise', 'flat', 'frame', 'stripes'),
       (w, h, seed, kind) => {
         let s = seed;
-        const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+        const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
         const bx = Math.floor(rnd() * w * 0.45);
         const by = Math.floor(rnd() * h * 0.45);
         const img = makeImage(w, h, (x, y) => {
@@ -89,26 +103,46 @@ test('cropExposed is never empty, and falls back to the whole image with a notic
 
 test('rotatePortrait: output is portrait, pixels move exactly, and the affine maps corners to corners', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 60 }), fc.constantFrom('cw', 'ccw', 'auto'), (w, h, direction) => {
-      const f = (x: number, y: number) => x * 61 + y;
-      const img = makeImage(w, h, f);
-      const state = run(img, [{ op: 'rotatePortrait', direction: direction as 'cw' | 'ccw' | 'auto' }]);
-      const { width: W, height: H } = state.raster;
-      assert.ok(W <= H, `${W}x${H}`);
-      assert.equal(W * H, w * h);
-      const values = materialize(state.raster).data;
-      // Every output pixel centre maps to the centre of the input pixel it holds.
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const [ix, iy] = applyAffine(state.toImage, x + 0.5, y + 0.5);
-          assert.equal(values[y * W + x], f(Math.floor(ix), Math.floor(iy)));
+    fc.property(
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 1, max: 60 }),
+      fc.constantFrom('cw', 'ccw', 'auto'),
+      (w, h, direction) => {
+        const f = (x: number, y: number) => x * 61 + y;
+        const img = makeImage(w, h, f);
+        const state = run(img, [{ op: 'rotatePortrait', direction: direction as 'cw' | 'ccw' | 'auto' }]);
+        const { width: W, height: H } = state.raster;
+        assert.ok(W <= H, `${W}x${H}`);
+        assert.equal(W * H, w * h);
+        const values = materialize(state.raster).data;
+        // Every output pixel centre maps to the centre of the input pixel it holds.
+        for (let y = 0; y < H; y++) {
+          for (let x = 0; x < W; x++) {
+            const [ix, iy] = applyAffine(state.toImage, x + 0.5, y + 0.5);
+            assert.equal(values[y * W + x], f(Math.floor(ix), Math.floor(iy)));
+          }
         }
-      }
-      const corners = [applyAffine(state.toImage, 0, 0), applyAffine(state.toImage, W, 0), applyAffine(state.toImage, 0, H), applyAffine(state.toImage, W, H)];
-      const key = (p: number[]) => `${Math.round(p[0])},${Math.round(p[1])}`;
-      assert.deepEqual(new Set(corners.map(key)), new Set([[0, 0], [w, 0], [0, h], [w, h]].map(key)));
-      assert.deepEqual(state.content, { x: 0, y: 0, width: W, height: H });
-    }),
+        const corners = [
+          applyAffine(state.toImage, 0, 0),
+          applyAffine(state.toImage, W, 0),
+          applyAffine(state.toImage, 0, H),
+          applyAffine(state.toImage, W, H),
+        ];
+        const key = (p: number[]) => `${Math.round(p[0])},${Math.round(p[1])}`;
+        assert.deepEqual(
+          new Set(corners.map(key)),
+          new Set(
+            [
+              [0, 0],
+              [w, 0],
+              [0, h],
+              [w, h],
+            ].map(key),
+          ),
+        );
+        assert.deepEqual(state.content, { x: 0, y: 0, width: W, height: H });
+      },
+    ),
     { numRuns: 120 },
   );
 });
@@ -119,7 +153,14 @@ test("rotatePortrait 'auto' turns the forearm to the bottom", () => {
     const state = run(phantomImage(p), [{ op: 'rotatePortrait' }]);
     // Upright again: the phantom's ground-truth mask, rotated back, matches the original orientation.
     const upright = handPhantom({ seed: 4 });
-    const back = maskToImage(upright.mask, upright.width, upright.height, [1, 0, 0, 0, 1, 0], upright.width, upright.height);
+    const back = maskToImage(
+      upright.mask,
+      upright.width,
+      upright.height,
+      [1, 0, 0, 0, 1, 0],
+      upright.width,
+      upright.height,
+    );
     const values = materialize(state.raster).data;
     const original = phantomImage(upright).data;
     let same = 0;
@@ -146,24 +187,44 @@ test("rotatePortrait 'upright' leaves a wide upright hand alone and turns a quar
 
 test('a bright spot lands where the affine says through crop, rotation and resize+pad', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 80, max: 300 }), fc.integer({ min: 40, max: 200 }), fc.double({ min: 0.3, max: 0.7, noNaN: true }), fc.double({ min: 0.3, max: 0.7, noNaN: true }), (w, h, fx, fy) => {
-      const border = Math.round(Math.min(w, h) * 0.1);
-      const sx = Math.floor(fx * w);
-      const sy = Math.floor(fy * h);
-      const img = makeImage(w, h, (x, y) => {
-        if (x < border || y < border || x >= w - border || y >= h - border) return 60000;
-        if (Math.abs(x - sx) <= 2 && Math.abs(y - sy) <= 2) return 20000;
-        return 1000 + ((x * 7 + y * 3) % 50);
-      });
-      const out = runPipeline(img, { steps: [{ op: 'cropExposed' }, { op: 'rotatePortrait', direction: 'cw' }, { op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 64 }] }, { width: 64, height: 64 });
-      let best = 0;
-      out.image.data.forEach((v, i) => {
-        if (v > out.image.data[best]) best = i;
-      });
-      const [ix, iy] = applyAffine(out.toImage, (best % 64) + 0.5, Math.floor(best / 64) + 0.5);
-      const px = Math.max(w, h) / 64;
-      assert.ok(Math.abs(ix - (sx + 0.5)) <= 2.5 + px && Math.abs(iy - (sy + 0.5)) <= 2.5 + px, `spot ${sx},${sy}; found ${ix.toFixed(1)},${iy.toFixed(1)}`);
-    }),
+    fc.property(
+      fc.integer({ min: 80, max: 300 }),
+      fc.integer({ min: 40, max: 200 }),
+      fc.double({ min: 0.3, max: 0.7, noNaN: true }),
+      fc.double({ min: 0.3, max: 0.7, noNaN: true }),
+      (w, h, fx, fy) => {
+        const border = Math.round(Math.min(w, h) * 0.1);
+        const sx = Math.floor(fx * w);
+        const sy = Math.floor(fy * h);
+        const img = makeImage(w, h, (x, y) => {
+          if (x < border || y < border || x >= w - border || y >= h - border) return 60000;
+          if (Math.abs(x - sx) <= 2 && Math.abs(y - sy) <= 2) return 20000;
+          return 1000 + ((x * 7 + y * 3) % 50);
+        });
+        const out = runPipeline(
+          img,
+          {
+            steps: [
+              { op: 'cropExposed' },
+              { op: 'rotatePortrait', direction: 'cw' },
+              { op: 'intensity', mode: 'minmax' },
+              { op: 'resizePad', size: 64 },
+            ],
+          },
+          { width: 64, height: 64 },
+        );
+        let best = 0;
+        out.image.data.forEach((v, i) => {
+          if (v > out.image.data[best]) best = i;
+        });
+        const [ix, iy] = applyAffine(out.toImage, (best % 64) + 0.5, Math.floor(best / 64) + 0.5);
+        const px = Math.max(w, h) / 64;
+        assert.ok(
+          Math.abs(ix - (sx + 0.5)) <= 2.5 + px && Math.abs(iy - (sy + 0.5)) <= 2.5 + px,
+          `spot ${sx},${sy}; found ${ix.toFixed(1)},${iy.toFixed(1)}`,
+        );
+      },
+    ),
     { numRuns: 40 },
   );
 });
@@ -178,16 +239,24 @@ test('maskText finds the "L" marker and burned-in text, and nothing on a phantom
       boxes.some((r) => r.x <= b.x0 && r.y <= b.y0 && r.x + r.width >= b.x1 && r.y + r.height >= b.y1);
     assert.ok(covers(p.marker!), `seed ${seed}: marker ${JSON.stringify(p.marker)} not in ${JSON.stringify(boxes)}`);
     // Each glyph of the text is its own mark; together they cover the text box.
-    const inText = boxes.filter((r) => r.x >= p.text!.x0 - 6 && r.x + r.width <= p.text!.x1 + 6 && r.y >= p.text!.y0 - 6 && r.y + r.height <= p.text!.y1 + 6);
+    const inText = boxes.filter(
+      (r) =>
+        r.x >= p.text!.x0 - 6 &&
+        r.x + r.width <= p.text!.x1 + 6 &&
+        r.y >= p.text!.y0 - 6 &&
+        r.y + r.height <= p.text!.y1 + 6,
+    );
     assert.ok(inText.length >= 3, `seed ${seed}: ${inText.length} marks in the text`);
     // Marks touch a hand only where a drawn mark (plus its dilation) does: never bone or tissue alone.
-    const near = (x: number, y: number) => [p.marker!, p.text!].some((b) => x >= b.x0 - 3 && x < b.x1 + 3 && y >= b.y0 - 3 && y < b.y1 + 3);
+    const near = (x: number, y: number) =>
+      [p.marker!, p.text!].some((b) => x >= b.x0 - 3 && x < b.x1 + 3 && y >= b.y0 - 3 && y < b.y1 + 3);
     for (const m of marks) {
       for (let y = 0; y < m.box.height; y++) {
         for (let x = 0; x < m.box.width; x++) {
           const X = m.box.x + x;
           const Y = m.box.y + y;
-          if (m.pixels[y * m.box.width + x] && p.mask[Y * p.width + X]) assert.ok(near(X, Y), `seed ${seed}: mark on the hand at ${X},${Y}`);
+          if (m.pixels[y * m.box.width + x] && p.mask[Y * p.width + X])
+            assert.ok(near(X, Y), `seed ${seed}: mark on the hand at ${X},${Y}`);
         }
       }
     }
@@ -207,8 +276,16 @@ test("maskText 'mask' blackens the marks (they leave the foreground); 'inpaint' 
     const y = Math.floor(i / p.width);
     return x >= m.x0 && x < m.x1 && y >= m.y0 && y < m.y1;
   };
-  const masked = runPipeline(phantomImage(p), { steps: [...NORMALISE, { op: 'maskText', mode: 'mask' }] }, { width: p.width, height: p.height });
-  const inpainted = runPipeline(phantomImage(p), { steps: [...NORMALISE, { op: 'maskText', mode: 'inpaint' }] }, { width: p.width, height: p.height });
+  const masked = runPipeline(
+    phantomImage(p),
+    { steps: [...NORMALISE, { op: 'maskText', mode: 'mask' }] },
+    { width: p.width, height: p.height },
+  );
+  const inpainted = runPipeline(
+    phantomImage(p),
+    { steps: [...NORMALISE, { op: 'maskText', mode: 'inpaint' }] },
+    { width: p.width, height: p.height },
+  );
   const plain = runPipeline(phantomImage(p), { steps: NORMALISE }, { width: p.width, height: p.height });
   let background = 0;
   let n = 0;
@@ -229,7 +306,8 @@ test("maskText 'mask' blackens the marks (they leave the foreground); 'inpaint' 
   for (let i = 0; i < plain.image.data.length; i += 97) {
     const x = i % p.width;
     const y = Math.floor(i / p.width);
-    if (x < m.x0 - 4 || x >= m.x1 + 4 || y < m.y0 - 4 || y >= m.y1 + 4) assert.equal(inpainted.image.data[i], plain.image.data[i]);
+    if (x < m.x0 - 4 || x >= m.x1 + 4 || y < m.y0 - 4 || y >= m.y1 + 4)
+      assert.equal(inpainted.image.data[i], plain.image.data[i]);
   }
 });
 
@@ -247,7 +325,11 @@ test('the foreground mask matches the phantom hand mask (IoU > 0.85) on random p
       }),
       (o) => {
         const p = handPhantom(o);
-        const state = run(phantomImage(p), [...NORMALISE, { op: 'maskText', mode: 'inpaint' }, { op: 'foreground', components: o.hands }]);
+        const state = run(phantomImage(p), [
+          ...NORMALISE,
+          { op: 'maskText', mode: 'inpaint' },
+          { op: 'foreground', components: o.hands },
+        ]);
         const iou = maskIoU(state.mask!, p.mask);
         assert.ok(iou > 0.85, `${JSON.stringify(o)}: IoU ${iou.toFixed(3)}`);
       },
@@ -257,13 +339,23 @@ test('the foreground mask matches the phantom hand mask (IoU > 0.85) on random p
 });
 
 test('foreground keeps the whole content, with a notice, when there is no subject', () => {
-  const state = run(makeImage(40, 30, () => 7), [{ op: 'foreground' }]);
+  const state = run(
+    makeImage(40, 30, () => 7),
+    [{ op: 'foreground' }],
+  );
   assert.ok(state.mask!.every((v) => v === 1));
   assert.match((state.notices ?? []).join(' '), /no subject found/);
 });
 
 test('splitHands gives one output per hand, each cropped to its hand; a single hand passes through', () => {
-  const spec = { steps: [...NORMALISE, { op: 'foreground', components: 2 } as PreprocessStep, { op: 'splitHands' } as PreprocessStep, { op: 'resizePad', size: 64 } as PreprocessStep] };
+  const spec = {
+    steps: [
+      ...NORMALISE,
+      { op: 'foreground', components: 2 } as PreprocessStep,
+      { op: 'splitHands' } as PreprocessStep,
+      { op: 'resizePad', size: 64 } as PreprocessStep,
+    ],
+  };
   for (const o of [{ seed: 1 }, { seed: 7, width: 640, height: 420 }, { seed: 9, rotate: 90 as const }]) {
     const p = handPhantom({ ...o, hands: 2 });
     const results = runPipelineMulti(phantomImage(p), spec, { width: 64, height: 64 });
@@ -292,7 +384,13 @@ test('a single-output run keeps the whole two-hand image and says so; prepareInp
   assert.ok(Math.max(x1, y1) >= Math.max(p.width, p.height) - 1);
   const many = prepareInputs(phantomImage(p), makeManifest(steps));
   assert.equal(many.length, 2);
-  assert.deepEqual(many.map((m) => m.region), [{ index: 0, count: 2 }, { index: 1, count: 2 }]);
+  assert.deepEqual(
+    many.map((m) => m.region),
+    [
+      { index: 0, count: 2 },
+      { index: 1, count: 2 },
+    ],
+  );
   assert.ok(many.every((m) => m.tensor.length === 64 * 64 && m.steps.at(-1)?.op === 'tensor'));
 });
 
@@ -308,8 +406,16 @@ test('CLAHE output stays in [0,1] for any image and parameters', () => {
       fc.integer({ min: 0, max: 1000 }),
       (w, h, tilesX, tilesY, clipLimit, bins, seed) => {
         const img = makeImage(w, h, (x, y) => ((x * 131 + y * 71 + seed) * 2654435761) % 5000);
-        const v = materialize(run(img, [{ op: 'intensity', mode: 'minmax' }, { op: 'clahe', clipLimit, tilesX, tilesY, bins }]).raster).data;
-        assert.ok(v.every((x) => x >= 0 && x <= 1 + 1e-6), 'range');
+        const v = materialize(
+          run(img, [
+            { op: 'intensity', mode: 'minmax' },
+            { op: 'clahe', clipLimit, tilesX, tilesY, bins },
+          ]).raster,
+        ).data;
+        assert.ok(
+          v.every((x) => x >= 0 && x <= 1 + 1e-6),
+          'range',
+        );
       },
     ),
     { numRuns: 150 },
@@ -319,7 +425,12 @@ test('CLAHE output stays in [0,1] for any image and parameters', () => {
 test('CLAHE with one tile and no clipping is the cumulative histogram, and is monotone in the input value', () => {
   const img = makeImage(64, 48, (x, y) => (x * 37 + y * 11) % 200);
   const state = run(img, [{ op: 'intensity', mode: 'minmax' }]);
-  const v = claheValues(state.raster, state.content, { min: 0, max: 1 }, { clipLimit: 0, tilesX: 1, tilesY: 1, bins: 256 });
+  const v = claheValues(
+    state.raster,
+    state.content,
+    { min: 0, max: 1 },
+    { clipLimit: 0, tilesX: 1, tilesY: 1, bins: 256 },
+  );
   const stored = img.data;
   const bin = (s: number) => Math.min(255, Math.floor((s / 199) * 256));
   const counts = new Array(256).fill(0);
@@ -334,10 +445,17 @@ test('CLAHE with one tile and no clipping is the cumulative histogram, and is mo
 test('CLAHE is monotone-ish on ramps: strongly correlated with the input and never falling tile over tile', () => {
   // Tile interpolation with clipping makes a saw-tooth on a pure ramp (OpenCV does the same), so exact
   // monotonicity is not a property of CLAHE; the trend is.
-  for (const [w, h] of [[256, 64], [300, 300]]) {
+  for (const [w, h] of [
+    [256, 64],
+    [300, 300],
+  ]) {
     const img = makeImage(w, h, (x) => x * 50);
     const v = materialize(run(img, [{ op: 'intensity', mode: 'minmax' }, { op: 'clahe' }]).raster).data;
-    let sx = 0, sv = 0, sxx = 0, svv = 0, sxv = 0;
+    let sx = 0,
+      sv = 0,
+      sxx = 0,
+      svv = 0,
+      sxv = 0;
     const n = w * h;
     for (let i = 0; i < n; i++) {
       const x = i % w;
@@ -354,14 +472,19 @@ test('CLAHE is monotone-ish on ramps: strongly correlated with the input and nev
       for (let y = 0; y < h; y++) s += v[y * w + x];
       return s / h;
     };
-    for (let x = w / 8; x < w; x += w / 8) assert.ok(col(Math.floor(x)) >= col(Math.floor(x - w / 8)) - 1e-6, `column ${x}`);
+    for (let x = w / 8; x < w; x += w / 8)
+      assert.ok(col(Math.floor(x)) >= col(Math.floor(x - w / 8)) - 1e-6, `column ${x}`);
     assert.ok(col(w - 1) - col(0) > 0.5);
   }
 });
 
 test('CLAHE leaves padding black and equalises only the content', () => {
   const img = makeImage(40, 20, (x, y) => 100 + ((x * 13 + y * 7) % 50));
-  const state = run(img, [{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 40 }, { op: 'clahe', tilesX: 2, tilesY: 2 }]);
+  const state = run(img, [
+    { op: 'intensity', mode: 'minmax' },
+    { op: 'resizePad', size: 40 },
+    { op: 'clahe', tilesX: 2, tilesY: 2 },
+  ]);
   const v = materialize(state.raster).data;
   assert.deepEqual(state.content, { x: 0, y: 10, width: 40, height: 20 });
   for (let x = 0; x < 40; x++) {

@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import { imageScore, normalizeScore } from '../../../src/core/scoring/calibration';
 
 const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true });
-const calibration = fc.tuple(finite, finite, fc.double({ min: 1e-6, max: 1e6, noNaN: true })).map(([threshold, min, span]) => ({ threshold, min, max: min + span }));
+const calibration = fc
+  .tuple(finite, finite, fc.double({ min: 1e-6, max: 1e6, noNaN: true }))
+  .map(([threshold, min, span]) => ({ threshold, min, max: min + span }));
 
 test('normalizeScore is exactly 0.5 at the threshold', () => {
   fc.assert(

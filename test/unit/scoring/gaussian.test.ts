@@ -12,8 +12,14 @@ test('kernel: scipy radius (truncate 4) and unit sum', () => {
 
 test("reflection is scipy's 'reflect' mode (d c b a | a b c d | d c b a)", () => {
   const n = 4;
-  assert.deepEqual([-5, -4, -3, -2, -1, 0, 3, 4, 5, 8, 9].map((i) => reflectIndex(i, n)), [3, 3, 2, 1, 0, 0, 3, 3, 2, 0, 1]);
-  assert.deepEqual([-2, -1, 0, 1, 2].map((i) => reflectIndex(i, 1)), [0, 0, 0, 0, 0]);
+  assert.deepEqual(
+    [-5, -4, -3, -2, -1, 0, 3, 4, 5, 8, 9].map((i) => reflectIndex(i, n)),
+    [3, 3, 2, 1, 0, 0, 3, 3, 2, 0, 1],
+  );
+  assert.deepEqual(
+    [-2, -1, 0, 1, 2].map((i) => reflectIndex(i, 1)),
+    [0, 0, 0, 0, 0],
+  );
 });
 
 /** Direct 2D convolution with the separable kernel and reflected borders. */
@@ -24,7 +30,9 @@ function bruteForce(data: number[], w: number, h: number, sigma: number): number
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       let acc = 0;
-      for (let j = -r; j <= r; j++) for (let i = -r; i <= r; i++) acc += k[j + r] * k[i + r] * data[reflectIndex(y + j, h) * w + reflectIndex(x + i, w)];
+      for (let j = -r; j <= r; j++)
+        for (let i = -r; i <= r; i++)
+          acc += k[j + r] * k[i + r] * data[reflectIndex(y + j, h) * w + reflectIndex(x + i, w)];
       out.push(acc);
     }
   return out;
@@ -32,12 +40,18 @@ function bruteForce(data: number[], w: number, h: number, sigma: number): number
 
 test('the separable blur equals direct convolution, including kernels wider than the image', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.double({ min: 0.2, max: 5, noNaN: true }), fc.integer(), (w, h, sigma, seed) => {
-      const data = Array.from({ length: w * h }, (_, i) => ((i * 7919 + seed) >>> 0) % 17);
-      const got = gaussianBlur(Float32Array.from(data), w, h, sigma);
-      const want = bruteForce(data, w, h, sigma);
-      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-4, `${v} vs ${want[i]}`));
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+      fc.integer(),
+      (w, h, sigma, seed) => {
+        const data = Array.from({ length: w * h }, (_, i) => ((i * 7919 + seed) >>> 0) % 17);
+        const got = gaussianBlur(Float32Array.from(data), w, h, sigma);
+        const want = bruteForce(data, w, h, sigma);
+        got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-4, `${v} vs ${want[i]}`));
+      },
+    ),
     { numRuns: 60 },
   );
 });

@@ -11,12 +11,21 @@ import { makeImage, makeManifest } from '../preprocess/images';
 // 64x32 image -> 64x64 model input: content rows 16..47, left 8 columns black (background).
 const image = makeImage(64, 32, (x, y) => (x < 8 ? 0 : 100 + ((x * 5 + y * 3) % 50)));
 
-function setup(over: Partial<ModelManifest> = {}, channels: 1 | 3 = 1): { manifest: ModelManifest; prepared: PreparedInput } {
-  const manifest = makeManifest([{ op: 'intensity', mode: 'minmax' }, { op: 'resizePad', size: 64 }], {
-    input: { name: 'input', channels, height: 64, width: 64 },
-    calibration: { threshold: 0.04, min: 0, max: 0.08 },
-    ...over,
-  });
+function setup(
+  over: Partial<ModelManifest> = {},
+  channels: 1 | 3 = 1,
+): { manifest: ModelManifest; prepared: PreparedInput } {
+  const manifest = makeManifest(
+    [
+      { op: 'intensity', mode: 'minmax' },
+      { op: 'resizePad', size: 64 },
+    ],
+    {
+      input: { name: 'input', channels, height: 64, width: 64 },
+      calibration: { threshold: 0.04, min: 0, max: 0.08 },
+      ...over,
+    },
+  );
   return { manifest, prepared: prepareInput(image, manifest) };
 }
 
@@ -75,18 +84,37 @@ test('reconstruction with 3-channel input: per-channel error, or a 1-channel rec
   const rec3 = prepared.tensor.slice();
   rec3[i] += 0.3;
   rec3[2 * plane + i] -= 0.6;
-  assert.ok(Math.abs(scoreOutputs({ reconstruction: { data: rec3, dims: [1, 3, 64, 64] } }, prepared, manifest).score.raw - (0.09 + 0.36) / 3) < 1e-6);
+  assert.ok(
+    Math.abs(
+      scoreOutputs({ reconstruction: { data: rec3, dims: [1, 3, 64, 64] } }, prepared, manifest).score.raw -
+        (0.09 + 0.36) / 3,
+    ) < 1e-6,
+  );
   const rec1 = prepared.tensor.slice(0, plane);
   rec1[i] += 0.5;
-  assert.ok(Math.abs(scoreOutputs({ reconstruction: { data: rec1, dims: [64, 64] } }, prepared, manifest).score.raw - 0.25) < 1e-6);
+  assert.ok(
+    Math.abs(scoreOutputs({ reconstruction: { data: rec1, dims: [64, 64] } }, prepared, manifest).score.raw - 0.25) <
+      1e-6,
+  );
 });
 
 test('anomaly map at a coarser resolution registers with the original image', () => {
-  const { manifest, prepared } = setup({ outputs: { anomalyMap: 'anomaly_map', score: 'pred_score' }, calibration: { threshold: 0.5, min: 0, max: 1, pixelThreshold: 0.2 } });
+  const { manifest, prepared } = setup({
+    outputs: { anomalyMap: 'anomaly_map', score: 'pred_score' },
+    calibration: { threshold: 0.5, min: 0, max: 1, pixelThreshold: 0.2 },
+  });
   const map16 = new Float32Array(16 * 16).fill(0.2);
   map16[0] = 5;
-  for (const dims of [[1, 1, 16, 16], [1, 16, 16], [16, 16]]) {
-    const r = scoreOutputs({ anomaly_map: { data: map16, dims }, pred_score: { data: Float32Array.of(0.7), dims: [1] } }, prepared, manifest);
+  for (const dims of [
+    [1, 1, 16, 16],
+    [1, 16, 16],
+    [16, 16],
+  ]) {
+    const r = scoreOutputs(
+      { anomaly_map: { data: map16, dims }, pred_score: { data: Float32Array.of(0.7), dims: [1] } },
+      prepared,
+      manifest,
+    );
     assert.equal(r.score.raw, Math.fround(0.7));
     assert.ok(Math.abs(r.score.normalized - 0.7) < 1e-7);
     const m = r.map!;
@@ -102,17 +130,29 @@ test('anomaly map at a coarser resolution registers with the original image', ()
 });
 
 test('anomaly map: masking and smoothing only when the manifest asks, sigma in model pixels', () => {
-  const { manifest, prepared } = setup({ outputs: { anomalyMap: 'm' }, calibration: { threshold: 0.5, min: 0, max: 1 } });
+  const { manifest, prepared } = setup({
+    outputs: { anomalyMap: 'm' },
+    calibration: { threshold: 0.5, min: 0, max: 1 },
+  });
   const data = new Float32Array(32 * 32).fill(1);
   const raw = (m: ModelManifest) => scoreOutputs({ m: { data, dims: [1, 1, 32, 32] } }, prepared, m).map!;
   assert.equal(raw(manifest).data[0], 1, 'padding kept without maskForeground');
   const masked = raw({ ...manifest, postprocess: { maskForeground: true, reduce: 'mean' } });
   assert.equal(masked.data[0], 0);
   assert.equal(masked.data[16 * 32 + 16], 1);
-  assert.equal(scoreOutputs({ m: { data, dims: [1, 1, 32, 32] } }, prepared, { ...manifest, postprocess: { maskForeground: true } }).score.raw, 1);
+  assert.equal(
+    scoreOutputs({ m: { data, dims: [1, 1, 32, 32] } }, prepared, {
+      ...manifest,
+      postprocess: { maskForeground: true },
+    }).score.raw,
+    1,
+  );
   const impulse = new Float32Array(32 * 32);
   impulse[16 * 32 + 16] = 1;
-  const smooth = scoreOutputs({ m: { data: impulse, dims: [32, 32] } }, prepared, { ...manifest, postprocess: { smoothingSigma: 4 } }).map!;
+  const smooth = scoreOutputs({ m: { data: impulse, dims: [32, 32] } }, prepared, {
+    ...manifest,
+    postprocess: { smoothingSigma: 4 },
+  }).map!;
   // Sigma 4 model pixels = 2 map pixels: compare with a direct blur.
   const want = gaussianBlur(impulse, 32, 32, 2);
   assert.ok(Math.abs(smooth.rawMax - want[16 * 32 + 16]) < 1e-7);
@@ -124,12 +164,30 @@ test('broken outputs are INFERENCE_FAILED with the output named', () => {
   const bad = good.slice();
   bad[100] = Number.NaN;
   bad[101] = Infinity;
-  expectFailure(() => scoreOutputs({ reconstruction: { data: bad, dims: [1, 1, 64, 64] } }, prepared, manifest), /'reconstruction' contains 2 NaN or infinite values/);
-  expectFailure(() => scoreOutputs({ other: { data: good, dims: [1, 1, 64, 64] } }, prepared, manifest), /did not return its reconstruction output 'reconstruction' \(it returned 'other'\)/);
-  expectFailure(() => scoreOutputs({ reconstruction: { data: good.slice(0, 32 * 32), dims: [1, 1, 32, 32] } }, prepared, manifest), /reconstruction is 1x32x32 .* input is 1x64x64/);
-  expectFailure(() => scoreOutputs({ reconstruction: { data: good, dims: [1, 1, 64, 32] } }, prepared, manifest), /shape \[1, 1, 64, 32\] but 4096 values/);
-  expectFailure(() => scoreOutputs({ reconstruction: { data: good, dims: [4096] } }, prepared, manifest), /expected \[1, C, H, W\]/);
+  expectFailure(
+    () => scoreOutputs({ reconstruction: { data: bad, dims: [1, 1, 64, 64] } }, prepared, manifest),
+    /'reconstruction' contains 2 NaN or infinite values/,
+  );
+  expectFailure(
+    () => scoreOutputs({ other: { data: good, dims: [1, 1, 64, 64] } }, prepared, manifest),
+    /did not return its reconstruction output 'reconstruction' \(it returned 'other'\)/,
+  );
+  expectFailure(
+    () => scoreOutputs({ reconstruction: { data: good.slice(0, 32 * 32), dims: [1, 1, 32, 32] } }, prepared, manifest),
+    /reconstruction is 1x32x32 .* input is 1x64x64/,
+  );
+  expectFailure(
+    () => scoreOutputs({ reconstruction: { data: good, dims: [1, 1, 64, 32] } }, prepared, manifest),
+    /shape \[1, 1, 64, 32\] but 4096 values/,
+  );
+  expectFailure(
+    () => scoreOutputs({ reconstruction: { data: good, dims: [4096] } }, prepared, manifest),
+    /expected \[1, C, H, W\]/,
+  );
   const scoreOnly = { ...manifest, outputs: { score: 's' } };
-  expectFailure(() => scoreOutputs({ s: { data: Float32Array.of(1, 2), dims: [2] } }, prepared, scoreOnly), /score output 's' has 2 values/);
+  expectFailure(
+    () => scoreOutputs({ s: { data: Float32Array.of(1, 2), dims: [2] } }, prepared, scoreOnly),
+    /score output 's' has 2 values/,
+  );
   assert.equal(scoreOutputs({ s: { data: Float32Array.of(0.01), dims: [] } }, prepared, scoreOnly).map, undefined);
 });

@@ -5,12 +5,16 @@ import { reduceMap, topKMean } from '../../../src/core/scoring/reduce';
 
 test('top-K mean equals the mean of the K largest after sorting, with ties', () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 400 }), (values, k) => {
-      const sorted = [...values].sort((a, b) => b - a);
-      const kk = Math.min(k, values.length);
-      const want = sorted.slice(0, kk).reduce((a, b) => a + b, 0) / kk;
-      assert.ok(Math.abs(topKMean(Float32Array.from(values), k) - want) < 1e-9);
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 300 }),
+      fc.integer({ min: 1, max: 400 }),
+      (values, k) => {
+        const sorted = [...values].sort((a, b) => b - a);
+        const kk = Math.min(k, values.length);
+        const want = sorted.slice(0, kk).reduce((a, b) => a + b, 0) / kk;
+        assert.ok(Math.abs(topKMean(Float32Array.from(values), k) - want) < 1e-9);
+      },
+    ),
   );
 });
 

@@ -52,14 +52,21 @@ test('nothing above the threshold gives no outline; everything above gives the m
   assert.equal(isolines(d, 4, 3, 0.5).length, 0);
   const border = isolines(d, 4, 3, 0.2);
   assertClosed(border);
-  for (let i = 0; i < border.length; i += 2) assert.ok(border[i] === 0 || border[i] === 4 || border[i + 1] === 0 || border[i + 1] === 3);
+  for (let i = 0; i < border.length; i += 2)
+    assert.ok(border[i] === 0 || border[i] === 4 || border[i + 1] === 0 || border[i + 1] === 3);
 });
 
 test('outlines are always closed, saddles included (random maps)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: 81, maxLength: 81 }), fc.float({ min: Math.fround(0.05), max: Math.fround(0.95), noNaN: true }), (w, h, vals, t) => {
-      const d = Float32Array.from(vals.slice(0, w * h));
-      assertClosed(isolines(d, w, h, t));
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: 81, maxLength: 81 }),
+      fc.float({ min: Math.fround(0.05), max: Math.fround(0.95), noNaN: true }),
+      (w, h, vals, t) => {
+        const d = Float32Array.from(vals.slice(0, w * h));
+        assertClosed(isolines(d, w, h, t));
+      },
+    ),
   );
 });

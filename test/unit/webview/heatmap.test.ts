@@ -2,10 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apply, compose, invert } from '../../../src/webview/viewer/affine';
 import { hotRegion, mapStats, sampleMap } from '../../../src/webview/viewer/render/heatmapLayer';
-import { colorAt, colormapLut, COLORMAPS, FADE, floorAlpha, isColormap, overlayColorAt } from '../../../src/webview/viewer/render/colormaps';
+import {
+  colorAt,
+  colormapLut,
+  COLORMAPS,
+  FADE,
+  floorAlpha,
+  isColormap,
+  overlayColorAt,
+} from '../../../src/webview/viewer/render/colormaps';
 import type { AnomalyMap } from '../../../src/webview/viewer/types';
 
-const map: AnomalyMap = { width: 2, height: 2, data: Float32Array.from([0, 1, 0.5, NaN]), toImage: [10, 0, 400, 0, 10, 700], rawMin: 0, rawMax: 1 };
+const map: AnomalyMap = {
+  width: 2,
+  height: 2,
+  data: Float32Array.from([0, 1, 0.5, NaN]),
+  toImage: [10, 0, 400, 0, 10, 700],
+  rawMin: 0,
+  rawMax: 1,
+};
 
 test('map statistics skip NaN', () => {
   assert.deepEqual(mapStats(map), { sum: 1.5, max: 1 });
@@ -25,7 +40,10 @@ test('sampling is exact at pixel centres, bilinear between them, undefined outsi
 test('an image point maps back into the map through the inverse of toImage', () => {
   const inv = invert(map.toImage)!;
   assert.deepEqual(apply(inv, 415, 705), [1.5, 0.5]);
-  assert.deepEqual(compose(map.toImage, inv).map((v) => +v.toFixed(12)), [1, 0, 0, 0, 1, 0]);
+  assert.deepEqual(
+    compose(map.toImage, inv).map((v) => +v.toFixed(12)),
+    [1, 0, 0, 0, 1, 0],
+  );
   assert.equal(invert([0, 0, 0, 0, 0, 0]), undefined);
 });
 
@@ -71,7 +89,14 @@ test('the floor makes low values transparent and fades in over FADE above it', (
 
 test('the hot region is found in map pixels and placed on the image through toImage', () => {
   // 4x2 map, 10 image px per map px, offset (100, 200); pixels (2,0) and (3,1) are hot.
-  const m: AnomalyMap = { width: 4, height: 2, data: Float32Array.from([0, 0.2, 0.9, 0.1, 0, 0.1, 0.4, 0.6]), toImage: [10, 0, 100, 0, 10, 200], rawMin: 0, rawMax: 1 };
+  const m: AnomalyMap = {
+    width: 4,
+    height: 2,
+    data: Float32Array.from([0, 0.2, 0.9, 0.1, 0, 0.1, 0.4, 0.6]),
+    toImage: [10, 0, 100, 0, 10, 200],
+    rawMin: 0,
+    rawMax: 1,
+  };
   const r = hotRegion(m, 0.5)!;
   assert.equal(r.pixels, 2);
   // Centres (2.5, 0.5) and (3.5, 1.5) -> mean (3, 1) -> image (130, 210).

@@ -2,12 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { viewerHtml } from '../../../src/extension/viewerHtml';
 
-const opts = { cspSource: 'https://*.vscode-cdn.net', nonce: 'abcDEF123+/=', scriptUri: 'https://x.vscode-cdn.net/dist/webview/viewer.js', styleUri: 'https://x.vscode-cdn.net/media/viewer.css', settingsJson: JSON.stringify({ heatmapOpacity: 0.4, colormap: 'jet', threshold: 0.5 }) };
+const opts = {
+  cspSource: 'https://*.vscode-cdn.net',
+  nonce: 'abcDEF123+/=',
+  scriptUri: 'https://x.vscode-cdn.net/dist/webview/viewer.js',
+  styleUri: 'https://x.vscode-cdn.net/media/viewer.css',
+  settingsJson: JSON.stringify({ heatmapOpacity: 0.4, colormap: 'jet', threshold: 0.5 }),
+};
 
 test('the page has a strict CSP: own script by nonce, own styles, no inline, nothing remote', () => {
   const html = viewerHtml(opts);
   const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]*)"/)?.[1].replace(/&#39;/g, "'");
-  assert.equal(csp, "default-src 'none'; img-src https://*.vscode-cdn.net blob: data:; style-src https://*.vscode-cdn.net; script-src 'nonce-abcDEF123+/='");
+  assert.equal(
+    csp,
+    "default-src 'none'; img-src https://*.vscode-cdn.net blob: data:; style-src https://*.vscode-cdn.net; script-src 'nonce-abcDEF123+/='",
+  );
   assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
   assert.doesNotMatch(html, /\sstyle=/);
   assert.doesNotMatch(html, /<style/);
@@ -22,7 +31,12 @@ test('settings round-trip through the data attribute, escaped', () => {
   const html = viewerHtml({ ...opts, settingsJson });
   const raw = html.match(/data-settings="([^"]*)"/)?.[1] ?? '';
   assert.doesNotMatch(raw, /[<>"]/);
-  const decoded = raw.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const decoded = raw
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   assert.equal(decoded, settingsJson);
 });
 

@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { constrain, fitView, imageFromScreen, MAX_SCALE, MIN_SCALE, panBy, screenFromImage, stepScale, wheelFactor, zoomAt } from '../../../src/webview/viewer/viewport';
+import {
+  constrain,
+  fitView,
+  imageFromScreen,
+  MAX_SCALE,
+  MIN_SCALE,
+  panBy,
+  screenFromImage,
+  stepScale,
+  wheelFactor,
+  zoomAt,
+} from '../../../src/webview/viewer/viewport';
 
 test('fit centres the whole image with a margin', () => {
   const v = fitView(2048, 2500, 1000, 800);

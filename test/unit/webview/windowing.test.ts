@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { adjusted, applyWindow, buildLut, defaultOption, imageStats, voi, windowFromRange, windowOptions, type WindowLevel } from '../../../src/webview/viewer/windowing';
+import {
+  adjusted,
+  applyWindow,
+  buildLut,
+  defaultOption,
+  imageStats,
+  voi,
+  windowFromRange,
+  windowOptions,
+  type WindowLevel,
+} from '../../../src/webview/viewer/windowing';
 import type { XrayImage } from '../../../src/webview/viewer/types';
 
 function image(data: XrayImage['data'], over: Partial<XrayImage> = {}): XrayImage {
@@ -46,15 +56,21 @@ test('LINEAR_EXACT and SIGMOID follow their definitions', () => {
 
 test('the 16-bit lookup table equals the formula for every stored value, inverted too', () => {
   fc.assert(
-    fc.property(fc.integer({ min: -5000, max: 70000 }), fc.integer({ min: 2, max: 70000 }), fc.boolean(), fc.constantFrom('LINEAR', 'LINEAR_EXACT', 'SIGMOID'), (c, w, inv, fn) => {
-      const win: WindowLevel = { center: c, width: w, fn: fn as WindowLevel['fn'] };
-      const lut = buildLut({ size: 65536, offset: 0 }, { slope: 1, intercept: 0 }, win, inv);
-      for (const v of [0, 1, 1000, 32767, 40000, 65535]) {
-        const g = Math.round(voi(v, win) * 255);
-        assert.equal(grey(lut[v]), inv ? 255 - g : g);
-        assert.equal(lut[v] >>> 24, 255, 'opaque');
-      }
-    }),
+    fc.property(
+      fc.integer({ min: -5000, max: 70000 }),
+      fc.integer({ min: 2, max: 70000 }),
+      fc.boolean(),
+      fc.constantFrom('LINEAR', 'LINEAR_EXACT', 'SIGMOID'),
+      (c, w, inv, fn) => {
+        const win: WindowLevel = { center: c, width: w, fn: fn as WindowLevel['fn'] };
+        const lut = buildLut({ size: 65536, offset: 0 }, { slope: 1, intercept: 0 }, win, inv);
+        for (const v of [0, 1, 1000, 32767, 40000, 65535]) {
+          const g = Math.round(voi(v, win) * 255);
+          assert.equal(grey(lut[v]), inv ? 255 - g : g);
+          assert.equal(lut[v] >>> 24, 255, 'opaque');
+        }
+      },
+    ),
     { numRuns: 60 },
   );
 });
@@ -112,16 +128,28 @@ test('float statistics ignore NaN', () => {
 
 test('presets: file windows first, "as stored" only for raster files, and the right default', () => {
   const data = new Uint16Array([100, 200, 300, 4000]);
-  const dicom = image(data, { source: { format: 'dicom', encoding: '', notices: [] }, windows: [{ center: 300, width: 400, label: 'BONE' }, { center: 1, width: 0, label: 'bad' }] });
+  const dicom = image(data, {
+    source: { format: 'dicom', encoding: '', notices: [] },
+    windows: [
+      { center: 300, width: 400, label: 'BONE' },
+      { center: 1, width: 0, label: 'bad' },
+    ],
+  });
   const opts = windowOptions(dicom, imageStats(dicom));
-  assert.deepEqual(opts.map((o) => o.id), ['file-0', 'full', 'auto']);
+  assert.deepEqual(
+    opts.map((o) => o.id),
+    ['file-0', 'full', 'auto'],
+  );
   assert.equal(opts[0].label, 'BONE');
   assert.equal(opts[0].window.fn, 'LINEAR');
   assert.equal(defaultOption(dicom, opts)?.id, 'file-0');
 
   const png16 = image(data);
   const o16 = windowOptions(png16, imageStats(png16));
-  assert.deepEqual(o16.map((o) => o.id), ['stored', 'full', 'auto']);
+  assert.deepEqual(
+    o16.map((o) => o.id),
+    ['stored', 'full', 'auto'],
+  );
   assert.equal(defaultOption(png16, o16)?.id, 'auto');
   assert.deepEqual(o16[0].window, windowFromRange(0, 65535));
 
@@ -144,10 +172,16 @@ test('a VOI LUT preset shows through its table, clamped at both ends; adjusting 
   assert.equal(voi(101, w), 1);
   assert.equal(voi(102, w), 0.2);
   assert.equal(voi(5000, w), 0.2, 'above: the last output');
-  const img = image(new Uint16Array([100, 101, 102, 400]), { source: { format: 'dicom', encoding: 'test', notices: [] }, windows: [{ center: 101, width: 3, label: 'LUT', lut: table }] });
+  const img = image(new Uint16Array([100, 101, 102, 400]), {
+    source: { format: 'dicom', encoding: 'test', notices: [] },
+    windows: [{ center: 101, width: 3, label: 'LUT', lut: table }],
+  });
   const out = new Uint32Array(4);
   applyWindow(img, windowOptions(img, imageStats(img))[0].window, false, out);
-  assert.deepEqual([...out].map((p) => p & 0xff), [0, 255, 51, 51]);
+  assert.deepEqual(
+    [...out].map((p) => p & 0xff),
+    [0, 255, 51, 51],
+  );
   const a = adjusted(w, 150, 10);
   assert.equal(a.table, undefined);
   assert.deepEqual(a, { center: 150, width: 10, fn: 'LINEAR' });

@@ -86,21 +86,33 @@ export function readImageAttributes(ds: DataSet, name: string): ImageAttributes 
   const rows = us(ds, TAG.rows);
   const columns = us(ds, TAG.columns);
   if (!rows || !columns) {
-    throw new XrayError('CORRUPT', `${name} does not say how many rows and columns its image has.`, `Rows ${rows} Columns ${columns}`);
+    throw new XrayError(
+      'CORRUPT',
+      `${name} does not say how many rows and columns its image has.`,
+      `Rows ${rows} Columns ${columns}`,
+    );
   }
   const samplesPerPixel = us(ds, TAG.samplesPerPixel) ?? 1;
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
-    throw new XrayError('UNSUPPORTED_FORMAT', `${name} has ${samplesPerPixel} samples per pixel; only 1 (grey) and 3 (colour) can be shown.`);
+    throw new XrayError(
+      'UNSUPPORTED_FORMAT',
+      `${name} has ${samplesPerPixel} samples per pixel; only 1 (grey) and 3 (colour) can be shown.`,
+    );
   }
   const photometric = (text(ds, TAG.photometric) ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).toUpperCase();
   const bitsAllocated = us(ds, TAG.bitsAllocated);
   if (bitsAllocated !== 8 && bitsAllocated !== 16) {
-    throw new XrayError('UNSUPPORTED_FORMAT', `${name} stores ${bitsAllocated ?? 'an unstated number of'} bits per sample; only 8 and 16 are supported.`);
+    throw new XrayError(
+      'UNSUPPORTED_FORMAT',
+      `${name} stores ${bitsAllocated ?? 'an unstated number of'} bits per sample; only 8 and 16 are supported.`,
+    );
   }
   let bitsStored = us(ds, TAG.bitsStored) ?? bitsAllocated;
   let highBit = us(ds, TAG.highBit) ?? bitsStored - 1;
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
-    notices.push(`Bits Stored ${bitsStored} / High Bit ${highBit} do not fit ${bitsAllocated}-bit samples; all ${bitsAllocated} bits were used.`);
+    notices.push(
+      `Bits Stored ${bitsStored} / High Bit ${highBit} do not fit ${bitsAllocated}-bit samples; all ${bitsAllocated} bits were used.`,
+    );
     bitsStored = bitsAllocated;
     highBit = bitsAllocated - 1;
   }
@@ -161,9 +173,17 @@ export function readPresentation(ds: DataSet): Presentation {
   let pixelSpacing = spacing(ds, TAG.pixelSpacing);
   if (!pixelSpacing) {
     pixelSpacing = spacing(ds, TAG.imagerPixelSpacing);
-    if (pixelSpacing) notices.push('Pixel size is from Imager Pixel Spacing: measured at the detector, not corrected for magnification.');
+    if (pixelSpacing)
+      notices.push(
+        'Pixel size is from Imager Pixel Spacing: measured at the detector, not corrected for magnification.',
+      );
   }
-  return { rescale: { slope, intercept, ...(unit ? { unit } : {}) }, windows, ...(pixelSpacing ? { pixelSpacing } : {}), notices };
+  return {
+    rescale: { slope, intercept, ...(unit ? { unit } : {}) },
+    windows,
+    ...(pixelSpacing ? { pixelSpacing } : {}),
+    notices,
+  };
 }
 
 function spacing(ds: DataSet, tag: string): [number, number] | undefined {

@@ -72,11 +72,16 @@ export class PixelCodecRegistry {
 
 /** Samples in one uncompressed frame; YBR_FULL_422 stores two luminance and two chroma samples per pixel pair. */
 export function samplesPerFrame(photometric: string, rows: number, columns: number, samplesPerPixel: number): number {
-  return photometric.toUpperCase() === 'YBR_FULL_422' && samplesPerPixel === 3 ? rows * Math.ceil(columns / 2) * 4 : rows * columns * samplesPerPixel;
+  return photometric.toUpperCase() === 'YBR_FULL_422' && samplesPerPixel === 3
+    ? rows * Math.ceil(columns / 2) * 4
+    : rows * columns * samplesPerPixel;
 }
 
 export function frameByteLength(layout: FrameLayout): number {
-  return samplesPerFrame(layout.photometric, layout.rows, layout.columns, layout.samplesPerPixel) * (layout.bitsAllocated / 8);
+  return (
+    samplesPerFrame(layout.photometric, layout.rows, layout.columns, layout.samplesPerPixel) *
+    (layout.bitsAllocated / 8)
+  );
 }
 
 /** Native (uncompressed) little-endian pixel data: frames are back to back in one element. */
@@ -84,7 +89,10 @@ export const nativeLittleEndianCodec: PixelCodec = {
   description: 'uncompressed',
   decodeFrame({ dataSet, pixelData, layout, frameIndex, name }) {
     if (pixelData.hadUndefinedLength || pixelData.encapsulatedPixelData) {
-      throw new XrayError('CORRUPT', `${name} declares uncompressed pixel data but stores it encapsulated (compressed).`);
+      throw new XrayError(
+        'CORRUPT',
+        `${name} declares uncompressed pixel data but stores it encapsulated (compressed).`,
+      );
     }
     const frameBytes = frameByteLength(layout);
     const needed = frameBytes * layout.frames;

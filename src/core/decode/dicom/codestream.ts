@@ -6,7 +6,8 @@
  */
 import { XrayError } from '../../errors';
 
-export type JpegProcess = 'baseline' | 'extended' | 'progressive' | 'lossless' | 'jpeg-ls' | 'arithmetic' | 'hierarchical';
+export type JpegProcess =
+  'baseline' | 'extended' | 'progressive' | 'lossless' | 'jpeg-ls' | 'arithmetic' | 'hierarchical';
 
 export interface CodestreamHeader {
   width: number;
@@ -51,7 +52,8 @@ const SOF_PROCESS: Record<number, JpegProcess> = {
 /** Reads markers from SOI up to the frame header (SOFn, or SOF55 for JPEG-LS). */
 export function readJpegHeader(data: Uint8Array, name: string): CodestreamHeader {
   if (data.length < 4) throw truncated(name, `its JPEG data is only ${data.length} bytes`);
-  if (data[0] !== 0xff || data[1] !== 0xd8) throw corrupt(name, 'its compressed frame does not start with a JPEG start-of-image marker');
+  if (data[0] !== 0xff || data[1] !== 0xd8)
+    throw corrupt(name, 'its compressed frame does not start with a JPEG start-of-image marker');
   let p = 2;
   for (;;) {
     // Markers may be preceded by any number of 0xFF fill bytes.
@@ -82,7 +84,8 @@ export function readJpegHeader(data: Uint8Array, name: string): CodestreamHeader
 
 /** EOI within the last few bytes (fragments are padded to even length, sometimes more). */
 function hasJpegEnd(data: Uint8Array): boolean {
-  for (let i = data.length - 2; i >= Math.max(0, data.length - 16); i--) if (data[i] === 0xff && data[i + 1] === 0xd9) return true;
+  for (let i = data.length - 2; i >= Math.max(0, data.length - 16); i--)
+    if (data[i] === 0xff && data[i + 1] === 0xd9) return true;
   return false;
 }
 
@@ -93,8 +96,10 @@ export function readJ2kHeader(data: Uint8Array, name: string): CodestreamHeader 
   let p = 0;
   if (JP2_SIGNATURE.every((b, i) => data[i] === b)) p = jp2Codestream(data, name);
   if (p + 4 > data.length) throw truncated(name, 'its JPEG 2000 data ends before its header');
-  if (data[p] !== 0xff || data[p + 1] !== 0x4f) throw corrupt(name, 'its compressed frame does not start with a JPEG 2000 codestream marker');
-  if (data[p + 2] !== 0xff || data[p + 3] !== 0x51) throw corrupt(name, 'its JPEG 2000 codestream has no image size header (SIZ) where one must be');
+  if (data[p] !== 0xff || data[p + 1] !== 0x4f)
+    throw corrupt(name, 'its compressed frame does not start with a JPEG 2000 codestream marker');
+  if (data[p + 2] !== 0xff || data[p + 3] !== 0x51)
+    throw corrupt(name, 'its JPEG 2000 codestream has no image size header (SIZ) where one must be');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const s = p + 4;
   if (s + 38 + 3 > data.length) throw truncated(name, 'its JPEG 2000 data ends inside the image size header');
@@ -105,7 +110,8 @@ export function readJ2kHeader(data: Uint8Array, name: string): CodestreamHeader 
   const yo = view.getUint32(s + 16);
   const components = view.getUint16(s + 36);
   if (xo >= xsiz || yo >= ysiz) throw corrupt(name, 'its JPEG 2000 image offset lies outside the image');
-  if (lsiz !== 38 + 3 * components || s + lsiz > data.length) throw corrupt(name, 'its JPEG 2000 image size header is inconsistent');
+  if (lsiz !== 38 + 3 * components || s + lsiz > data.length)
+    throw corrupt(name, 'its JPEG 2000 image size header is inconsistent');
   const ssiz = data[s + 38];
   return { width: xsiz - xo, height: ysiz - yo, precision: (ssiz & 0x7f) + 1, components, signed: (ssiz & 0x80) !== 0 };
 }

@@ -17,7 +17,13 @@
  */
 import { XrayError } from '../../errors';
 import { DecodeBudget } from '../budget';
-import { frameByteLength, nativeLittleEndianCodec, type DecodedFrame, type FrameRequest, type PixelCodec } from './codecs';
+import {
+  frameByteLength,
+  nativeLittleEndianCodec,
+  type DecodedFrame,
+  type FrameRequest,
+  type PixelCodec,
+} from './codecs';
 import { checkAgainstLayout, readJ2kHeader, readJpegHeader, type CodestreamHeader } from './codestream';
 import { encapsulatedFrame } from './encapsulated';
 import { decodeJpegDct } from './jpeg-dct';
@@ -74,7 +80,11 @@ async function decodeJpegFrame(req: FrameRequest, progressiveSyntax: boolean): P
   const h = readJpegHeader(data, req.name);
   if (h.process === 'lossless') return losslessJpeg(req, data, h);
   if (h.process === 'jpeg-ls') return jpegLs(req, data, h);
-  if (h.process === 'arithmetic' || h.process === 'hierarchical' || (h.process === 'progressive' && h.precision !== 8)) {
+  if (
+    h.process === 'arithmetic' ||
+    h.process === 'hierarchical' ||
+    (h.process === 'progressive' && h.precision !== 8)
+  ) {
     throw unsupportedProcess(h.marker!, req.name, h.precision);
   }
   checkAgainstLayout(h, req.layout, 'JPEG', req.name);
@@ -82,13 +92,30 @@ async function decodeJpegFrame(req: FrameRequest, progressiveSyntax: boolean): P
   const colour = (fromTurbo: boolean) => colourAfterDecode(req.layout.photometric, h.components, fromTurbo);
   if (h.process === 'progressive') {
     const r = await wasmDecode('jpeg8', data, req.name, undefined, budgetOf(req));
-    if (!progressiveSyntax) notices.push('The JPEG frame is progressive, which DICOM does not allow for this transfer syntax; it was decoded anyway.');
-    return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colour(true), notices, values: true };
+    if (!progressiveSyntax)
+      notices.push(
+        'The JPEG frame is progressive, which DICOM does not allow for this transfer syntax; it was decoded anyway.',
+      );
+    return {
+      bytes: r.bytes,
+      bitsAllocated: 8,
+      planarConfiguration: 0,
+      photometric: colour(true),
+      notices,
+      values: true,
+    };
   }
   if (h.precision === 8 && h.hasEnd) {
     try {
       const r = await wasmDecode('jpeg8', data, req.name, undefined, budgetOf(req));
-      return { bytes: r.bytes, bitsAllocated: 8, planarConfiguration: 0, photometric: colour(true), notices, values: true };
+      return {
+        bytes: r.bytes,
+        bitsAllocated: 8,
+        planarConfiguration: 0,
+        photometric: colour(true),
+        notices,
+        values: true,
+      };
     } catch (e) {
       // libjpeg-turbo's wrapper fails on what libjpeg only warns about; the strict decoder here
       // decides. Its own error is the one to report when it fails too.
@@ -97,7 +124,14 @@ async function decodeJpegFrame(req: FrameRequest, progressiveSyntax: boolean): P
   }
   if (!h.hasEnd) notices.push('The JPEG frame has no end-of-image marker; its data was complete all the same.');
   const img = decodeJpegDct(data, budgetOf(req), req.name);
-  return { bytes: samplesToBytes(img.samples), bitsAllocated: img.precision > 8 ? 16 : 8, planarConfiguration: 0, photometric: colour(false), notices, values: true };
+  return {
+    bytes: samplesToBytes(img.samples),
+    bitsAllocated: img.precision > 8 ? 16 : 8,
+    planarConfiguration: 0,
+    photometric: colour(false),
+    notices,
+    values: true,
+  };
 }
 
 export const jpegLosslessCodec: PixelCodec = {
@@ -129,7 +163,11 @@ export const jpegLsCodec: PixelCodec = {
   decodeFrame(req) {
     const data = encapsulatedFrame(req, 'jpeg-ls');
     const h = readJpegHeader(data, req.name);
-    if (h.process !== 'jpeg-ls') throw new XrayError('CORRUPT', `${req.name} is not readable: its JPEG-LS transfer syntax holds a ${h.process} JPEG frame.`);
+    if (h.process !== 'jpeg-ls')
+      throw new XrayError(
+        'CORRUPT',
+        `${req.name} is not readable: its JPEG-LS transfer syntax holds a ${h.process} JPEG frame.`,
+      );
     return jpegLs(req, data, h);
   },
 };
@@ -156,11 +194,23 @@ async function wasmFrame(
     codec,
     data,
     req.name,
-    (info) => checkAgainstLayout({ ...info, precision: info.bitsPerSample, components: info.componentCount }, req.layout, label, req.name),
+    (info) =>
+      checkAgainstLayout(
+        { ...info, precision: info.bitsPerSample, components: info.componentCount },
+        req.layout,
+        label,
+        req.name,
+      ),
     budgetOf(req),
   );
   const bytesPerSample = r.info.bitsPerSample > 8 ? 2 : 1;
-  return { bytes: r.bytes, bitsAllocated: bytesPerSample * 8, planarConfiguration: planarOf(r), photometric: colourAfterDecode(req.layout.photometric, h.components, false), values: true };
+  return {
+    bytes: r.bytes,
+    bitsAllocated: bytesPerSample * 8,
+    planarConfiguration: planarOf(r),
+    photometric: colourAfterDecode(req.layout.photometric, h.components, false),
+    values: true,
+  };
 }
 
 export const jpeg2000Codec: PixelCodec = {
@@ -196,7 +246,10 @@ export const encapsulatedUncompressedCodec: PixelCodec = {
     const bytes = encapsulatedFrame(req, 'rle');
     const need = frameByteLength(req.layout);
     if (bytes.length < need) {
-      throw new XrayError('TRUNCATED', `${req.name} has too little pixel data for frame ${req.frameIndex + 1} (${bytes.length} of ${need} bytes).`);
+      throw new XrayError(
+        'TRUNCATED',
+        `${req.name} has too little pixel data for frame ${req.frameIndex + 1} (${bytes.length} of ${need} bytes).`,
+      );
     }
     return { bytes };
   },

@@ -10,10 +10,16 @@ import { XrayError } from '../../errors';
 import { libraryText } from '../failures';
 import type { DecodeBudget } from '../budget';
 import { inflateDataSet, type InflateContext } from './deflate';
-import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntax, type TransferSyntax } from './transfer-syntax';
+import {
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  transferSyntax,
+  type TransferSyntax,
+} from './transfer-syntax';
 import { walkDataSet, type WalkLimits } from './walk';
 
-export type DicomLayout = 'part10' | 'dicm-without-preamble' | 'meta-without-preamble' | 'bare-explicit' | 'bare-implicit';
+export type DicomLayout =
+  'part10' | 'dicm-without-preamble' | 'meta-without-preamble' | 'bare-explicit' | 'bare-implicit';
 
 const VRS = new Set(
   'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
@@ -32,7 +38,8 @@ function asciiAt(bytes: Uint8Array, at: number, s: string): boolean {
 /** How the bytes hold a DICOM data set, or undefined when they do not look like DICOM at all. */
 export function dicomLayout(bytes: Uint8Array): DicomLayout | undefined {
   if (asciiAt(bytes, 128, 'DICM')) return 'part10';
-  if (asciiAt(bytes, 0, 'DICM') && bytes[4] === 0x02 && bytes[5] === 0x00 && validVrAt(bytes, 8)) return 'dicm-without-preamble';
+  if (asciiAt(bytes, 0, 'DICM') && bytes[4] === 0x02 && bytes[5] === 0x00 && validVrAt(bytes, 8))
+    return 'dicm-without-preamble';
   // The file meta header is always explicit VR little endian, group 0002.
   if (bytes[0] === 0x02 && bytes[1] === 0x00 && validVrAt(bytes, 4)) return 'meta-without-preamble';
   // A bare data set starts with group 0008 (Identifying) in practice.
@@ -72,14 +79,32 @@ export function openContainer(input: Uint8Array, name: string): DicomContainer {
   const meta = run(name, () => dicomParser.readPart10Header(bytes)) as DataSet & { position: number };
   const dataSetStart = meta.position;
   if (dataSetStart >= bytes.length) {
-    throw new XrayError('TRUNCATED', `${name} is truncated: it ends after the file meta header, before any image data.`);
+    throw new XrayError(
+      'TRUNCATED',
+      `${name} is truncated: it ends after the file meta header, before any image data.`,
+    );
   }
   const mediaStorageSopClass = meta.string('x00020002') || undefined;
   const stated = meta.string('x00020010');
-  if (stated) return { layout, transferSyntax: transferSyntax(stated), transferSyntaxGuessed: false, bytes, dataSetStart, mediaStorageSopClass };
+  if (stated)
+    return {
+      layout,
+      transferSyntax: transferSyntax(stated),
+      transferSyntaxGuessed: false,
+      bytes,
+      dataSetStart,
+      mediaStorageSopClass,
+    };
   // No Transfer Syntax UID in the meta header: tell the two uncompressed ones apart by whether a VR follows the first tag.
   const uid = validVrAt(bytes, dataSetStart + 4) ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN;
-  return { layout, transferSyntax: transferSyntax(uid), transferSyntaxGuessed: true, bytes, dataSetStart, mediaStorageSopClass };
+  return {
+    layout,
+    transferSyntax: transferSyntax(uid),
+    transferSyntaxGuessed: true,
+    bytes,
+    dataSetStart,
+    mediaStorageSopClass,
+  };
 }
 
 /**
@@ -105,14 +130,24 @@ const NEWER_LONG_VRS = new Set(['OV', 'SV', 'UV']);
  * a copy in which they are relabelled UN, which has the same header layout and which dicom-parser
  * reads correctly. Their values are read from the bytes, never through the VR.
  */
-export function checkStructure(c: DicomContainer, name: string, limits: WalkLimits, budget: DecodeBudget): DicomContainer {
+export function checkStructure(
+  c: DicomContainer,
+  name: string,
+  limits: WalkLimits,
+  budget: DecodeBudget,
+): DicomContainer {
   const ts = c.transferSyntax;
   const relabel: number[] = [];
-  walkDataSet(c.bytes, c.dataSetStart, { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian, limits, budget, name }, {
-    element(e) {
-      if (e.vr && NEWER_LONG_VRS.has(e.vr)) relabel.push(e.headerOffset + 4);
+  walkDataSet(
+    c.bytes,
+    c.dataSetStart,
+    { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian, limits, budget, name },
+    {
+      element(e) {
+        if (e.vr && NEWER_LONG_VRS.has(e.vr)) relabel.push(e.headerOffset + 4);
+      },
     },
-  });
+  );
   if (relabel.length === 0) return c;
   const copy = new Uint8Array(c.bytes.length);
   copy.set(c.bytes);
@@ -126,9 +161,12 @@ export function checkStructure(c: DicomContainer, name: string, limits: WalkLimi
 /** Parses the data set proper (the caller has checked its transfer syntax can be decoded). */
 export function parseDataSet(c: DicomContainer, name: string): DataSet {
   const ts = c.transferSyntax;
-  if (ts.deflated && !c.inflated) throw new XrayError('INTERNAL', `${name}: the deflated data set was not inflated before parsing.`);
+  if (ts.deflated && !c.inflated)
+    throw new XrayError('INTERNAL', `${name}: the deflated data set was not inflated before parsing.`);
   const parser = ts.littleEndian ? dicomParser.littleEndianByteArrayParser : dicomParser.bigEndianByteArrayParser;
-  const DataSetCtor = (dicomParser as unknown as { DataSet: new (p: unknown, b: Uint8Array, e: Record<string, Element>) => DataSet }).DataSet;
+  const DataSetCtor = (
+    dicomParser as unknown as { DataSet: new (p: unknown, b: Uint8Array, e: Record<string, Element>) => DataSet }
+  ).DataSet;
   const dataSet = new DataSetCtor(parser, c.bytes, {});
   dataSet.warnings = [];
   run(name, () => {
@@ -139,7 +177,11 @@ export function parseDataSet(c: DicomContainer, name: string): DataSet {
   // Implicit VR parsing stops quietly at the end of the buffer even if the last element was cut short.
   for (const el of Object.values(dataSet.elements)) {
     if (!el.hadUndefinedLength && el.dataOffset + el.length > c.bytes.length) {
-      throw new XrayError('TRUNCATED', `${name} is truncated: the file ends inside element (${tagText(el.tag)}).`, `element ${el.tag} offset ${el.dataOffset} length ${el.length} file ${c.bytes.length}`);
+      throw new XrayError(
+        'TRUNCATED',
+        `${name} is truncated: the file ends inside element (${tagText(el.tag)}).`,
+        `element ${el.tag} offset ${el.dataOffset} length ${el.length} file ${c.bytes.length}`,
+      );
     }
   }
   return dataSet;
@@ -168,7 +210,11 @@ function run<T>(name: string, fn: () => T): T {
       throw new XrayError('TRUNCATED', `${name} is truncated: the file ends in the middle of its DICOM data.`, text);
     }
     if (err instanceof RangeError) {
-      throw new XrayError('CORRUPT', `${name} is not a readable DICOM file (its structure is nested too deeply).`, text);
+      throw new XrayError(
+        'CORRUPT',
+        `${name} is not a readable DICOM file (its structure is nested too deeply).`,
+        text,
+      );
     }
     throw new XrayError('CORRUPT', `${name} is not a readable DICOM file (its structure is damaged).`, text);
   }
@@ -176,7 +222,9 @@ function run<T>(name: string, fn: () => T): T {
 
 const STORAGE = '1.2.840.10008.5.1.4.1.1.';
 /** Storage SOP classes whose instances are images (PS3.4 B.5), as prefixes: "1" covers CR and DX/MG/IO (1.1.x). */
-const IMAGE_CLASSES = ['1', '2', '3.1', '4', '6', '7', '12', '13.1', '20', '128', '481.1', '77.1'].map((s) => STORAGE + s);
+const IMAGE_CLASSES = ['1', '2', '3.1', '4', '6', '7', '12', '13.1', '20', '128', '481.1', '77.1'].map(
+  (s) => STORAGE + s,
+);
 
 /** Whether a SOP Class UID names an image storage class, so that an instance without Pixel Data is damaged. */
 export function isImageSopClass(uid: string | undefined): boolean {

@@ -34,30 +34,42 @@ export interface InflateContext {
 
 /** Some writers wrap the stream in a zlib header (non-standard); accept both. */
 function isZlibWrapped(b: Uint8Array): boolean {
-  return b.length >= 2 && (b[0] & 0x0f) === 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
+  return b.length >= 2 && (b[0] & 0x0f) === 8 && b[0] >> 4 <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
 }
 
 /**
  * Where the inflated bytes would have to stop: once the top-level Pixel Data header is visible, its
  * offset plus the declared pixel bytes and the slack; undefined while the header has not come out yet.
  */
-export function declaredEnd(inflated: Uint8Array, ctx: Pick<InflateContext, 'name' | 'walkLimits'>): number | undefined {
+export function declaredEnd(
+  inflated: Uint8Array,
+  ctx: Pick<InflateContext, 'name' | 'walkLimits'>,
+): number | undefined {
   const us: Record<number, number> = {};
   let frames = 1;
   const view = new DataView(inflated.buffer, inflated.byteOffset, inflated.byteLength);
-  const r = walkDataSet(inflated, 0, { explicitVr: true, littleEndian: true, limits: ctx.walkLimits, name: ctx.name }, {
-    element(e) {
-      if (e.depth !== 0) return;
-      if ((e.tag === ROWS || e.tag === COLUMNS || e.tag === SAMPLES || e.tag === BITS_ALLOCATED) && e.length >= 2) us[e.tag] = view.getUint16(e.valueOffset, true);
-      if (e.tag === FRAMES) {
-        const n = parseInt(new TextDecoder('latin1').decode(inflated.subarray(e.valueOffset, e.valueOffset + Math.min(e.length, 16))), 10);
-        if (Number.isInteger(n) && n > 0) frames = n;
-      }
+  const r = walkDataSet(
+    inflated,
+    0,
+    { explicitVr: true, littleEndian: true, limits: ctx.walkLimits, name: ctx.name },
+    {
+      element(e) {
+        if (e.depth !== 0) return;
+        if ((e.tag === ROWS || e.tag === COLUMNS || e.tag === SAMPLES || e.tag === BITS_ALLOCATED) && e.length >= 2)
+          us[e.tag] = view.getUint16(e.valueOffset, true);
+        if (e.tag === FRAMES) {
+          const n = parseInt(
+            new TextDecoder('latin1').decode(inflated.subarray(e.valueOffset, e.valueOffset + Math.min(e.length, 16))),
+            10,
+          );
+          if (Number.isInteger(n) && n > 0) frames = n;
+        }
+      },
+      stopAt(tag, depth) {
+        return depth === 0 && tag === PIXEL_DATA;
+      },
     },
-    stopAt(tag, depth) {
-      return depth === 0 && tag === PIXEL_DATA;
-    },
-  });
+  );
   if (r.stoppedAt === undefined) return r.truncated ? undefined : inflated.length;
   const pixelAt = r.stoppedAt;
   const rows = us[ROWS] ?? 0;
@@ -78,7 +90,8 @@ function tooLarge(name: string, produced: number, cap: number, why: string): Xra
 
 function inflateError(name: string, err: unknown): XrayError {
   const text = libraryText(err);
-  if (/unexpected end/i.test(text)) return new XrayError('TRUNCATED', `${name} is truncated: its deflated data ends early.`, text);
+  if (/unexpected end/i.test(text))
+    return new XrayError('TRUNCATED', `${name} is truncated: its deflated data ends early.`, text);
   return new XrayError('CORRUPT', `${name} is not a readable DICOM file: its deflated data is damaged.`, text);
 }
 
@@ -86,7 +99,9 @@ function inflateError(name: string, err: unknown): XrayError {
 export function inflateDataSet(compressed: Uint8Array, ctx: InflateContext): Promise<Uint8Array> {
   const hardCap = ctx.limits.maxFileBytes;
   return new Promise((resolve, reject) => {
-    const inflater = isZlibWrapped(compressed) ? zlib.createInflate({ chunkSize: 256 * 1024 }) : zlib.createInflateRaw({ chunkSize: 256 * 1024 });
+    const inflater = isZlibWrapped(compressed)
+      ? zlib.createInflate({ chunkSize: 256 * 1024 })
+      : zlib.createInflateRaw({ chunkSize: 256 * 1024 });
     const chunks: Buffer[] = [];
     let total = 0;
     let cap = Math.min(HEADER_CAP, hardCap);
@@ -139,7 +154,11 @@ export function inflateDataSet(compressed: Uint8Array, ctx: InflateContext): Pro
  * until the data set is complete, `maxBytes` have come out, or the stream ends. Returns what came out
  * (possibly a prefix of the data set, cut inside Pixel Data) and whether that is the whole data set.
  */
-export function inflatePrefixSync(compressed: Uint8Array, maxBytes: number, name: string): { bytes: Uint8Array; complete: boolean } {
+export function inflatePrefixSync(
+  compressed: Uint8Array,
+  maxBytes: number,
+  name: string,
+): { bytes: Uint8Array; complete: boolean } {
   const wrapped = isZlibWrapped(compressed);
   const inflate = (input: Uint8Array, max: number) =>
     wrapped
@@ -160,4 +179,3 @@ export function inflatePrefixSync(compressed: Uint8Array, maxBytes: number, name
     if (whole) return { bytes: best, complete: true };
   }
 }
-

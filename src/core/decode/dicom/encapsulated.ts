@@ -28,14 +28,23 @@ export function encapsulatedFrame(req: FrameRequest, kind: StreamKind): Uint8Arr
   const { dataSet, pixelData, layout, frameIndex, name } = req;
   const budget = req.budget ?? DecodeBudget.unlimited(name);
   if (!pixelData.encapsulatedPixelData) {
-    throw new XrayError('CORRUPT', `${name} declares compressed pixel data but stores it uncompressed (no fragments).`, `pixel data length ${pixelData.length}`);
+    throw new XrayError(
+      'CORRUPT',
+      `${name} declares compressed pixel data but stores it uncompressed (no fragments).`,
+      `pixel data length ${pixelData.length}`,
+    );
   }
   // dicom-parser leaves the length undefined when the pixel data's sequence delimiter never came.
   if (pixelData.length === 0xffffffff) {
-    throw new XrayError('TRUNCATED', `${name} is truncated: the file ends inside its compressed pixel data.`, 'no sequence delimiter after the fragments');
+    throw new XrayError(
+      'TRUNCATED',
+      `${name} is truncated: the file ends inside its compressed pixel data.`,
+      'no sequence delimiter after the fragments',
+    );
   }
   const fragments = checkedFragments(dataSet, pixelData, name);
-  if (fragments.length === 0) throw new XrayError('TRUNCATED', `${name} has no compressed image data: its Pixel Data holds no fragments.`);
+  if (fragments.length === 0)
+    throw new XrayError('TRUNCATED', `${name} has no compressed image data: its Pixel Data holds no fragments.`);
   const frames = layout.frames;
 
   const eot = extendedOffsetTable(dataSet, frames);
@@ -47,9 +56,10 @@ export function encapsulatedFrame(req: FrameRequest, kind: StreamKind): Uint8Arr
   }
   if (frames === 1) return join(dataSet, fragments, budget);
 
-  const groups = framesFromOffsetTable(pixelData.basicOffsetTable ?? [], fragments, frames)
-    ?? (fragments.length === frames ? fragments.map((f) => [f]) : undefined)
-    ?? (kind !== 'rle' ? framesFromMarkers(dataSet, fragments, frames, kind) : undefined);
+  const groups =
+    framesFromOffsetTable(pixelData.basicOffsetTable ?? [], fragments, frames) ??
+    (fragments.length === frames ? fragments.map((f) => [f]) : undefined) ??
+    (kind !== 'rle' ? framesFromMarkers(dataSet, fragments, frames, kind) : undefined);
   if (!groups) {
     throw new XrayError(
       'CORRUPT',
@@ -83,7 +93,8 @@ function extendedOffsetTable(dataSet: DataSet, frames: number): { offsets: numbe
   const b = dataSet.byteArray;
   if (o.dataOffset + o.length > b.length || l.dataOffset + l.length > b.length) return undefined;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const read = (el: Element) => Array.from({ length: frames }, (_, i) => Number(view.getBigUint64(el.dataOffset + 8 * i, true)));
+  const read = (el: Element) =>
+    Array.from({ length: frames }, (_, i) => Number(view.getBigUint64(el.dataOffset + 8 * i, true)));
   return { offsets: read(o), lengths: read(l) };
 }
 
@@ -103,12 +114,20 @@ function framesFromOffsetTable(table: number[], fragments: Fragment[], frames: n
 }
 
 /** JPEG, JPEG-LS and JPEG 2000 frames each begin with a start marker; fragments that do not start a frame continue one. */
-function framesFromMarkers(dataSet: DataSet, fragments: Fragment[], frames: number, kind: StreamKind): Fragment[][] | undefined {
+function framesFromMarkers(
+  dataSet: DataSet,
+  fragments: Fragment[],
+  frames: number,
+  kind: StreamKind,
+): Fragment[][] | undefined {
   const b = dataSet.byteArray;
   const starts = (f: Fragment) => {
     if (f.length < 4) return false;
     const p = f.position;
-    if (kind === 'jpeg2000') return (b[p] === 0xff && b[p + 1] === 0x4f) || (b[p] === 0 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0x0c);
+    if (kind === 'jpeg2000')
+      return (
+        (b[p] === 0xff && b[p + 1] === 0x4f) || (b[p] === 0 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0x0c)
+      );
     return b[p] === 0xff && b[p + 1] === 0xd8;
   };
   const groups: Fragment[][] = [];

@@ -12,7 +12,15 @@
  * refused with a message that names the process (unsupportedProcess).
  */
 import type { DecodeBudget } from '../budget';
-import { EntropyReader, JpegTables, jpegFailures, readFrameHeader, unsupportedProcess, walkMarkers, type JpegFailures } from './jpeg-entropy';
+import {
+  EntropyReader,
+  JpegTables,
+  jpegFailures,
+  readFrameHeader,
+  unsupportedProcess,
+  walkMarkers,
+  type JpegFailures,
+} from './jpeg-entropy';
 
 export interface DctImage {
   width: number;
@@ -25,8 +33,9 @@ export interface DctImage {
 
 /** Zig-zag index -> natural (row-major) index within an 8x8 block. */
 const ZIGZAG = Int32Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
-  50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47,
+  55, 62, 63,
 ]);
 
 interface Component {
@@ -82,7 +91,12 @@ interface Frame {
 }
 
 function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
-  const { precision, width, height, components: n } = readFrameHeader(seg, fail, name, 'JPEG', (p) =>
+  const {
+    precision,
+    width,
+    height,
+    components: n,
+  } = readFrameHeader(seg, fail, name, 'JPEG', (p) =>
     p !== 8 && p !== 12 ? `its JPEG frame claims ${p}-bit samples (8 or 12 expected)` : undefined,
   );
   const specs = [];
@@ -93,7 +107,8 @@ function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
     const h = seg[7 + 3 * c] >> 4;
     const v = seg[7 + 3 * c] & 15;
     const tq = seg[8 + 3 * c];
-    if (h < 1 || h > 4 || v < 1 || v > 4 || tq > 3) throw fail.corrupt('its JPEG frame header has an invalid component');
+    if (h < 1 || h > 4 || v < 1 || v > 4 || tq > 3)
+      throw fail.corrupt('its JPEG frame header has an invalid component');
     hmax = Math.max(hmax, h);
     vmax = Math.max(vmax, v);
     specs.push({ id, h, v, tq });
@@ -103,19 +118,32 @@ function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
   const comps: Component[] = specs.map(({ id, h, v, tq }) => {
     const stride = mcusX * h * 8;
     return {
-      id, h, v, tq,
+      id,
+      h,
+      v,
+      tq,
       blocksX: Math.ceil(Math.ceil((width * h) / hmax) / 8),
       blocksY: Math.ceil(Math.ceil((height * v) / vmax) / 8),
       stride,
       plane: new Uint16Array(stride * mcusY * v * 8),
-      pred: 0, dc: 0, ac: 0,
+      pred: 0,
+      dc: 0,
+      ac: 0,
     };
   });
   return { precision, width, height, comps, hmax, vmax, mcusX, mcusY };
 }
 
 /** Decodes one scan whose data starts at `start`; returns the offset after its entropy-coded data. */
-function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Array, start: number, budget: DecodeBudget, fail: JpegFailures): number {
+function decodeScan(
+  f: Frame,
+  tables: JpegTables,
+  seg: Uint8Array,
+  data: Uint8Array,
+  start: number,
+  budget: DecodeBudget,
+  fail: JpegFailures,
+): number {
   const ns = seg[0];
   if (!ns || ns > 4 || seg.length < 1 + 2 * ns + 3) throw fail.corrupt('its JPEG scan header is invalid');
   const comps: Component[] = [];
@@ -124,7 +152,8 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
     if (!c) throw fail.corrupt('its JPEG scan names a component the frame does not have');
     c.dc = seg[2 + 2 * i] >> 4;
     c.ac = seg[2 + 2 * i] & 15;
-    if (!tables.dc[c.dc] || !tables.ac[c.ac]) throw fail.corrupt('its JPEG scan uses a Huffman table that was never defined');
+    if (!tables.dc[c.dc] || !tables.ac[c.ac])
+      throw fail.corrupt('its JPEG scan uses a Huffman table that was never defined');
     if (!tables.quant[c.tq]) throw fail.corrupt('its JPEG frame uses a quantisation table that was never defined');
     c.pred = 0;
     comps.push(c);
@@ -152,7 +181,7 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
     if (t > maxCategory) throw reader.damaged('its JPEG data holds an impossible DC difference');
     c.pred += t ? reader.receiveExtend(t) : 0;
     coef[0] = c.pred * q[0];
-    for (let k = 1; k < 64; ) {
+    for (let k = 1; k < 64;) {
       const rs = reader.decode(acT);
       const r = rs >> 4;
       const s = rs & 15;
@@ -216,7 +245,7 @@ function assemble(f: Frame, budget: DecodeBudget): DctImage {
 }
 
 /** AAN scale factors: cos(k pi / 16) * sqrt(2) for k > 0, 1 for k = 0 (IJG's jidctflt.c). */
-const AAN = [1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.541196100, 0.275899379];
+const AAN = [1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.5411961, 0.275899379];
 
 /** A zig-zag quantisation table as natural-order factors that fold in the AAN prescaling. */
 function prescale(zigzag: Int32Array): Float64Array {
@@ -238,7 +267,15 @@ const WORK = new Float64Array(64);
 function idct(coef: Float64Array, out: Float64Array): void {
   const ws = WORK;
   for (let c = 0; c < 8; c++) {
-    if (coef[8 + c] === 0 && coef[16 + c] === 0 && coef[24 + c] === 0 && coef[32 + c] === 0 && coef[40 + c] === 0 && coef[48 + c] === 0 && coef[56 + c] === 0) {
+    if (
+      coef[8 + c] === 0 &&
+      coef[16 + c] === 0 &&
+      coef[24 + c] === 0 &&
+      coef[32 + c] === 0 &&
+      coef[40 + c] === 0 &&
+      coef[48 + c] === 0 &&
+      coef[56 + c] === 0
+    ) {
       const dc = coef[c];
       for (let r = 0; r < 8; r++) ws[r * 8 + c] = dc;
       continue;

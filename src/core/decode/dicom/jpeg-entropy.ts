@@ -32,7 +32,13 @@ export function jpegFailures(name: string): JpegFailures {
  * `precisionError`, which differs per process), size, and 1 or 3 components whose specs the segment holds.
  * `label` names the frame in the component-count refusal ("JPEG", "JPEG lossless").
  */
-export function readFrameHeader(seg: Uint8Array, fail: JpegFailures, name: string, label: string, precisionError: (precision: number) => string | undefined): { precision: number; width: number; height: number; components: number } {
+export function readFrameHeader(
+  seg: Uint8Array,
+  fail: JpegFailures,
+  name: string,
+  label: string,
+  precisionError: (precision: number) => string | undefined,
+): { precision: number; width: number; height: number; components: number } {
   if (seg.length < 6) throw fail.corrupt('its JPEG frame header is too short');
   const precision = seg[0];
   const height = (seg[1] << 8) | seg[2];
@@ -42,7 +48,11 @@ export function readFrameHeader(seg: Uint8Array, fail: JpegFailures, name: strin
   if (bad) throw fail.corrupt(bad);
   // Height 0 means "given later by a DNL marker", which DICOM encoders do not write.
   if (width === 0 || height === 0) throw fail.corrupt(`its JPEG frame is ${width} × ${height} pixels`);
-  if (n !== 1 && n !== 3) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a ${label} frame with ${n} components; only 1 or 3 can be read.`);
+  if (n !== 1 && n !== 3)
+    throw new XrayError(
+      'UNSUPPORTED_FORMAT',
+      `${name} has a ${label} frame with ${n} components; only 1 or 3 can be read.`,
+    );
   if (seg.length < 6 + 3 * n) throw fail.corrupt('its JPEG frame header is shorter than its component list');
   return { precision, width, height, components: n };
 }
@@ -50,7 +60,16 @@ export function readFrameHeader(seg: Uint8Array, fail: JpegFailures, name: strin
 /** A marker's usual name, for messages: "RST3", "EOI", "SOF2", or its hex code. */
 export function markerName(marker: number): string {
   if (marker >= 0xd0 && marker <= 0xd7) return `RST${marker - 0xd0}`;
-  const named: Record<number, string> = { 0xd8: 'SOI', 0xd9: 'EOI', 0xda: 'SOS', 0xc4: 'DHT', 0xdb: 'DQT', 0xdd: 'DRI', 0xdc: 'DNL', 0xfe: 'COM' };
+  const named: Record<number, string> = {
+    0xd8: 'SOI',
+    0xd9: 'EOI',
+    0xda: 'SOS',
+    0xc4: 'DHT',
+    0xdb: 'DQT',
+    0xdd: 'DRI',
+    0xdc: 'DNL',
+    0xfe: 'COM',
+  };
   if (named[marker]) return named[marker];
   if (marker >= 0xc0 && marker <= 0xcf) return `SOF${marker - 0xc0}`;
   if (marker >= 0xe0 && marker <= 0xef) return `APP${marker - 0xe0}`;
@@ -72,7 +91,10 @@ export function unsupportedProcess(marker: number, name: string, precision?: num
   }
   const processes: Record<number, string> = { 0xc3: 'lossless', 0xc5: 'hierarchical', 0xc7: 'hierarchical lossless' };
   const what = processes[marker] ?? 'arithmetic-coded';
-  return new XrayError('UNSUPPORTED_FORMAT', `${name} uses ${bits}JPEG ${what} (${markerName(marker)}) coding, which this viewer does not decode.`);
+  return new XrayError(
+    'UNSUPPORTED_FORMAT',
+    `${name} uses ${bits}JPEG ${what} (${markerName(marker)}) coding, which this viewer does not decode.`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -131,7 +153,8 @@ export class JpegTables {
     if (marker === 0xdb) this.readQuant(seg);
     else if (marker === 0xc4) this.readHuffman(seg);
     else if (marker === 0xdd) {
-      if (seg.length !== 2) throw this.fail.corrupt(`its JPEG restart interval segment (DRI) is ${seg.length + 2} bytes long instead of 4`);
+      if (seg.length !== 2)
+        throw this.fail.corrupt(`its JPEG restart interval segment (DRI) is ${seg.length + 2} bytes long instead of 4`);
       this.restartInterval = (seg[0] << 8) | seg[1];
     } else return false;
     return true;
@@ -178,8 +201,13 @@ export class JpegTables {
  * returns the offset to go on from when it consumed entropy-coded data after the segment (a scan).
  * Returns true at EOI, false when the data ends without one; lengths are checked against the data.
  */
-export function walkMarkers(data: Uint8Array, fail: JpegFailures, segment: (marker: number, seg: Uint8Array, next: number) => number | void): boolean {
-  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) throw fail.corrupt('its JPEG frame does not start with a start-of-image marker');
+export function walkMarkers(
+  data: Uint8Array,
+  fail: JpegFailures,
+  segment: (marker: number, seg: Uint8Array, next: number) => number | void,
+): boolean {
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8)
+    throw fail.corrupt('its JPEG frame does not start with a start-of-image marker');
   let p = 2;
   for (;;) {
     while (p < data.length && data[p] !== 0xff) p++;
@@ -321,7 +349,9 @@ export class EntropyReader {
     const marker = this.markerAt(this.pos);
     if (marker === -1 || marker === 0xd9) return this.fail.cutShort();
     const first = this.intervalStart + 1;
-    const last = this.restartInterval ? Math.min(this.intervalStart + this.restartInterval, this.totalMcus) : this.totalMcus;
+    const last = this.restartInterval
+      ? Math.min(this.intervalStart + this.restartInterval, this.totalMcus)
+      : this.totalMcus;
     const mcus = first === last ? `MCU ${first}` : `MCUs ${first} to ${last}`;
     return this.fail.corrupt(`marker ${markerName(marker)} cuts short the JPEG data of ${mcus} (of ${this.totalMcus})`);
   }
@@ -337,11 +367,17 @@ export class EntropyReader {
     const due = this.restarts & 7;
     const where = `after MCU ${n} of ${this.totalMcus}`;
     if (p + 1 >= data.length || (data[p] === 0xff && data[p + 1] === 0xd9)) throw this.fail.cutShort();
-    if (data[p] !== 0xff || data[p + 1] === 0x00) throw this.fail.corrupt(`its JPEG restart marker RST${due} is missing ${where} (the data goes on without it)`);
+    if (data[p] !== 0xff || data[p + 1] === 0x00)
+      throw this.fail.corrupt(`its JPEG restart marker RST${due} is missing ${where} (the data goes on without it)`);
     const marker = data[p + 1];
     if (marker !== 0xd0 + due) {
-      if (marker >= 0xd0 && marker <= 0xd7) throw this.fail.corrupt(`its JPEG restart markers are out of sequence: ${markerName(marker)} stands where RST${due} is due, ${where}`);
-      throw this.fail.corrupt(`its JPEG restart marker RST${due} is missing ${where} (a ${markerName(marker)} marker stands in its place)`);
+      if (marker >= 0xd0 && marker <= 0xd7)
+        throw this.fail.corrupt(
+          `its JPEG restart markers are out of sequence: ${markerName(marker)} stands where RST${due} is due, ${where}`,
+        );
+      throw this.fail.corrupt(
+        `its JPEG restart marker RST${due} is missing ${where} (a ${markerName(marker)} marker stands in its place)`,
+      );
     }
     this.pos = p + 2;
     this.restarts++;

@@ -16,7 +16,16 @@
  */
 import { XrayError } from '../../errors';
 import type { DecodeBudget } from '../budget';
-import { EntropyReader, JpegTables, jpegFailures, readFrameHeader, unsupportedProcess, walkMarkers, type HuffmanTable, type JpegFailures } from './jpeg-entropy';
+import {
+  EntropyReader,
+  JpegTables,
+  jpegFailures,
+  readFrameHeader,
+  unsupportedProcess,
+  walkMarkers,
+  type HuffmanTable,
+  type JpegFailures,
+} from './jpeg-entropy';
 
 export interface LosslessImage {
   width: number;
@@ -54,32 +63,55 @@ export function decodeJpegLossless(data: Uint8Array, budget: DecodeBudget, name:
     } else if (marker === 0xda) {
       if (!frame) throw fail.corrupt('its JPEG scan starts before the frame header');
       return decodeScan(frame, tables, seg, data, next, budget, fail, name);
-    } else if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7) {
+    } else if (
+      (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) ||
+      marker === 0xf7
+    ) {
       throw marker === 0xc0 || marker === 0xc1 || marker === 0xf7
         ? fail.corrupt(`its JPEG lossless data holds a ${marker === 0xf7 ? 'JPEG-LS' : 'DCT'} frame header`)
         : unsupportedProcess(marker, name);
     }
   });
-  if (!frame || frame.done.size === 0) throw ended ? fail.corrupt('its JPEG data holds no image scan') : fail.cutShort();
-  if (frame.done.size < frame.ids.length) throw fail.corrupt('its JPEG lossless data has no scan for one of its components');
+  if (!frame || frame.done.size === 0)
+    throw ended ? fail.corrupt('its JPEG data holds no image scan') : fail.cutShort();
+  if (frame.done.size < frame.ids.length)
+    throw fail.corrupt('its JPEG lossless data has no scan for one of its components');
   const { width, height, precision, ids, out } = frame;
   return { width, height, precision, components: ids.length, samples: precision > 8 ? out : Uint8Array.from(out) };
 }
 
 function readFrame(seg: Uint8Array, fail: JpegFailures, name: string): Frame {
-  const { precision, width, height, components: n } = readFrameHeader(seg, fail, name, 'JPEG lossless', (p) =>
+  const {
+    precision,
+    width,
+    height,
+    components: n,
+  } = readFrameHeader(seg, fail, name, 'JPEG lossless', (p) =>
     p < 2 || p > 16 ? `its JPEG lossless frame claims ${p}-bit samples` : undefined,
   );
   const ids: number[] = [];
   for (let c = 0; c < n; c++) {
-    if (seg[7 + 3 * c] !== 0x11) throw new XrayError('UNSUPPORTED_FORMAT', `${name} has a JPEG lossless frame with subsampled components, which cannot be decoded.`);
+    if (seg[7 + 3 * c] !== 0x11)
+      throw new XrayError(
+        'UNSUPPORTED_FORMAT',
+        `${name} has a JPEG lossless frame with subsampled components, which cannot be decoded.`,
+      );
     ids.push(seg[6 + 3 * c]);
   }
   return { precision, width, height, ids, out: new Uint16Array(width * height * n), done: new Set() };
 }
 
 /** Decodes one scan whose data starts at `start`; returns the offset after its entropy-coded data. */
-function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Array, start: number, budget: DecodeBudget, fail: JpegFailures, name: string): number {
+function decodeScan(
+  f: Frame,
+  tables: JpegTables,
+  seg: Uint8Array,
+  data: Uint8Array,
+  start: number,
+  budget: DecodeBudget,
+  fail: JpegFailures,
+  name: string,
+): number {
   const ns = seg[0];
   if (!ns || ns > f.ids.length || seg.length < 1 + 2 * ns + 3) throw fail.corrupt('its JPEG scan header is invalid');
   const offsets: number[] = [];
@@ -96,15 +128,19 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
   }
   const predictor = seg[1 + 2 * ns];
   const pt = seg[3 + 2 * ns] & 15;
-  if (predictor < 1 || predictor > 7) throw new XrayError('UNSUPPORTED_FORMAT', `${name} uses JPEG lossless predictor ${predictor}; only 1 to 7 exist.`);
-  if (pt >= f.precision) throw fail.corrupt(`its JPEG lossless point transform (${pt}) leaves no bits of its ${f.precision}-bit samples`);
+  if (predictor < 1 || predictor > 7)
+    throw new XrayError('UNSUPPORTED_FORMAT', `${name} uses JPEG lossless predictor ${predictor}; only 1 to 7 exist.`);
+  if (pt >= f.precision)
+    throw fail.corrupt(`its JPEG lossless point transform (${pt}) leaves no bits of its ${f.precision}-bit samples`);
 
   const { width, height } = f;
   const n = f.ids.length;
   const restartInterval = tables.restartInterval;
   // Every MCU is one sample of each scan component, so a row is `width` MCUs.
   if (restartInterval % width !== 0) {
-    throw fail.corrupt(`its JPEG lossless restart interval (${restartInterval} pixels) is not a whole number of rows (${width} pixels), as the standard requires`);
+    throw fail.corrupt(
+      `its JPEG lossless restart interval (${restartInterval} pixels) is not a whole number of rows (${width} pixels), as the standard requires`,
+    );
   }
   const reader = new EntropyReader(data, start, fail, restartInterval, width * height);
   const out = f.out;
@@ -126,7 +162,7 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
     const row = y * stride;
     for (let i = 0; i < ns; i++) {
       const o = row + offsets[i];
-      out[o] = (((firstRow ? initial : out[o - stride]) + diff(dc[i])) & 0xffff);
+      out[o] = ((firstRow ? initial : out[o - stride]) + diff(dc[i])) & 0xffff;
     }
     for (let x = 1; x < width; x++) {
       for (let i = 0; i < ns; i++) {
@@ -138,13 +174,26 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
           const rb = out[o - stride];
           const rc = out[o - stride - n];
           switch (predictor) {
-            case 1: p = ra; break;
-            case 2: p = rb; break;
-            case 3: p = rc; break;
-            case 4: p = ra + rb - rc; break;
-            case 5: p = ra + ((rb - rc) >> 1); break;
-            case 6: p = rb + ((ra - rc) >> 1); break;
-            default: p = (ra + rb) >> 1;
+            case 1:
+              p = ra;
+              break;
+            case 2:
+              p = rb;
+              break;
+            case 3:
+              p = rc;
+              break;
+            case 4:
+              p = ra + rb - rc;
+              break;
+            case 5:
+              p = ra + ((rb - rc) >> 1);
+              break;
+            case 6:
+              p = rb + ((ra - rc) >> 1);
+              break;
+            default:
+              p = (ra + rb) >> 1;
           }
         }
         out[o] = (p + diff(dc[i])) & 0xffff;
@@ -157,6 +206,8 @@ function decodeScan(f: Frame, tables: JpegTables, seg: Uint8Array, data: Uint8Ar
     }
   }
   const end = reader.finish();
-  if (pt) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (const c of offsets) out[y * stride + x * n + c] <<= pt;
+  if (pt)
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) for (const c of offsets) out[y * stride + x * n + c] <<= pt;
   return end;
 }

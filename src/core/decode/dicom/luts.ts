@@ -117,6 +117,7 @@ export function readVoiLutPresets(ds: DataSet): { presets: WindowPreset[]; notic
       lut: { first: lut.first, bits: lut.bits, data: Array.from(lut.data) },
     });
   });
-  if (all.length > MAX_VOI_LUTS) notices.push(`Only the first ${MAX_VOI_LUTS} of ${all.length} VOI LUTs are offered as presets.`);
+  if (all.length > MAX_VOI_LUTS)
+    notices.push(`Only the first ${MAX_VOI_LUTS} of ${all.length} VOI LUTs are offered as presets.`);
   return { presets, notices };
 }

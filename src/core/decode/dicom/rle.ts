@@ -14,7 +14,10 @@ export function decodeRle(data: Uint8Array, layout: FrameLayout, budget: DecodeB
   const spp = layout.samplesPerPixel;
   const expected = spp * bytesPerSample;
   if (data.length < 64) {
-    throw new XrayError('TRUNCATED', `${name} is truncated: its RLE frame is ${data.length} bytes, shorter than the 64-byte RLE header.`);
+    throw new XrayError(
+      'TRUNCATED',
+      `${name} is truncated: its RLE frame is ${data.length} bytes, shorter than the 64-byte RLE header.`,
+    );
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const segments = view.getUint32(0, true);
@@ -30,7 +33,11 @@ export function decodeRle(data: Uint8Array, layout: FrameLayout, budget: DecodeB
     const lo = offsets[s];
     const hi = s + 1 < segments ? offsets[s + 1] : data.length;
     if (lo < 64 || lo > hi || hi > data.length) {
-      throw new XrayError('CORRUPT', `${name} is not readable: RLE segment ${s + 1} has an impossible offset (${lo}).`, `offsets ${offsets.join(',')} frame ${data.length}`);
+      throw new XrayError(
+        'CORRUPT',
+        `${name} is not readable: RLE segment ${s + 1} has an impossible offset (${lo}).`,
+        `offsets ${offsets.join(',')} frame ${data.length}`,
+      );
     }
   }
 
@@ -68,7 +75,16 @@ export function decodeRle(data: Uint8Array, layout: FrameLayout, budget: DecodeB
  * 1 - n times; -128 does nothing. Writes at most `count` bytes to out[first + k * stride]; returns how
  * many were written. Input past `end` is never read.
  */
-function unpackSegment(src: Uint8Array, start: number, end: number, out: Uint8Array, first: number, stride: number, count: number, budget: DecodeBudget): number {
+function unpackSegment(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  first: number,
+  stride: number,
+  count: number,
+  budget: DecodeBudget,
+): number {
   let i = start;
   let k = 0;
   let o = first;

@@ -29,7 +29,12 @@ export function toGreyFrame(frame: DecodedFrame, layout: FrameLayout, sample: Sa
   const planar = (frame.planarConfiguration ?? layout.planarConfiguration) === 1;
   const pixels = layout.rows * layout.columns;
   const spp = layout.samplesPerPixel;
-  const samples = copySamples(frame.bytes, bitsAllocated, samplesPerFrame(photometric, layout.rows, layout.columns, spp), name);
+  const samples = copySamples(
+    frame.bytes,
+    bitsAllocated,
+    samplesPerFrame(photometric, layout.rows, layout.columns, spp),
+    name,
+  );
   const fmt: SampleFormat = { ...sample, bitsAllocated };
   if (fmt.bitsStored > bitsAllocated) fmt.bitsStored = bitsAllocated;
   if (fmt.highBit >= bitsAllocated) fmt.highBit = bitsAllocated - 1;
@@ -41,7 +46,10 @@ export function toGreyFrame(frame: DecodedFrame, layout: FrameLayout, sample: Sa
   }
 
   if (!COLOUR.has(photometric)) {
-    throw new XrayError('UNSUPPORTED_FORMAT', `${name} uses the ${photometric} photometric interpretation, which cannot be shown.`);
+    throw new XrayError(
+      'UNSUPPORTED_FORMAT',
+      `${name} uses the ${photometric} photometric interpretation, which cannot be shown.`,
+    );
   }
   if (spp !== 3) throw new XrayError('CORRUPT', `${name} is ${photometric} but has ${spp} sample(s) per pixel.`);
   const make = bitsAllocated === 16 ? (n: number) => new Uint16Array(n) : (n: number) => new Uint8Array(n);
@@ -75,7 +83,10 @@ export function toGreyFrame(frame: DecodedFrame, layout: FrameLayout, sample: Sa
 function copySamples(bytes: Uint8Array, bitsAllocated: number, count: number, name: string): Uint8Array | Uint16Array {
   const need = count * (bitsAllocated / 8);
   if (bytes.length < need) {
-    throw new XrayError('TRUNCATED', `${name} has too little pixel data for its frame (${bytes.length} of ${need} bytes).`);
+    throw new XrayError(
+      'TRUNCATED',
+      `${name} has too little pixel data for its frame (${bytes.length} of ${need} bytes).`,
+    );
   }
   const copy = exactCopy(bytes.subarray(0, need));
   if (bitsAllocated === 8) return copy;
@@ -88,7 +99,10 @@ function copySamples(bytes: Uint8Array, bitsAllocated: number, count: number, na
  * Keeps bits [highBit - bitsStored + 1, highBit] (PS3.5 8.1.1: other bits may hold overlays or junk)
  * and sign-extends when Pixel Representation is 1. Works in place where the sample width allows.
  */
-export function applySampleFormat(samples: Uint8Array | Uint16Array, f: SampleFormat): { data: PixelData; bitsStored: number; signed: boolean } {
+export function applySampleFormat(
+  samples: Uint8Array | Uint16Array,
+  f: SampleFormat,
+): { data: PixelData; bitsStored: number; signed: boolean } {
   const shift = f.highBit + 1 - f.bitsStored;
   const bs = f.bitsStored;
   const full = shift === 0 && bs === f.bitsAllocated;
@@ -116,14 +130,20 @@ export function applySampleFormat(samples: Uint8Array | Uint16Array, f: SampleFo
  * range, so a lossy codec's overshoot past the top stays white instead of wrapping round to black.
  * Signed values may come as 16-bit two's complement or as Bits Stored two's complement; both are read.
  */
-export function clampToSampleFormat(samples: Uint8Array | Uint16Array, f: SampleFormat): { data: PixelData; bitsStored: number; signed: boolean } {
+export function clampToSampleFormat(
+  samples: Uint8Array | Uint16Array,
+  f: SampleFormat,
+): { data: PixelData; bitsStored: number; signed: boolean } {
   const bs = f.bitsStored;
   if (!f.signed) {
     const max = 2 ** bs - 1;
     for (let i = 0; i < samples.length; i++) if (samples[i] > max) samples[i] = max;
     return { data: samples, bitsStored: bs, signed: false };
   }
-  const out = samples instanceof Uint16Array ? new Int16Array(samples.buffer, samples.byteOffset, samples.length) : new Int16Array(samples.length);
+  const out =
+    samples instanceof Uint16Array
+      ? new Int16Array(samples.buffer, samples.byteOffset, samples.length)
+      : new Int16Array(samples.length);
   const lo = -(2 ** (bs - 1));
   const hi = 2 ** (bs - 1) - 1;
   const width = samples instanceof Uint16Array ? 16 : 8;
@@ -161,7 +181,12 @@ function signExtend8(s: Uint8Array, out: Int16Array, shift: number, bits: number
 }
 
 /** YBR_FULL_422 uncompressed: each pair of pixels is stored Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2). */
-function luminance422<T extends Uint8Array | Uint16Array>(src: T, columns: number, rows: number, make: (n: number) => T): T {
+function luminance422<T extends Uint8Array | Uint16Array>(
+  src: T,
+  columns: number,
+  rows: number,
+  make: (n: number) => T,
+): T {
   const out = make(columns * rows);
   const pairsPerRow = Math.ceil(columns / 2);
   for (let y = 0; y < rows; y++) {

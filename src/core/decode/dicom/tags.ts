@@ -51,12 +51,31 @@ const NUMBER_SIZES: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4
 
 /** Specific Character Set terms -> WHATWG encoding labels (PS3.3 C.12.1.1.2); the rest read as Latin-1. */
 const CHARSETS: Record<string, string> = {
-  ISO_IR_100: 'latin1', ISO_IR_101: 'iso-8859-2', ISO_IR_109: 'iso-8859-3', ISO_IR_110: 'iso-8859-4', ISO_IR_144: 'iso-8859-5',
-  ISO_IR_127: 'iso-8859-6', ISO_IR_126: 'iso-8859-7', ISO_IR_138: 'iso-8859-8', ISO_IR_148: 'iso-8859-9', ISO_IR_203: 'iso-8859-15',
-  ISO_IR_166: 'windows-874', ISO_IR_13: 'shift_jis', ISO_IR_192: 'utf-8', GB18030: 'gb18030', GBK: 'gbk',
-  'ISO_2022_IR_100': 'latin1', 'ISO_2022_IR_101': 'iso-8859-2', 'ISO_2022_IR_144': 'iso-8859-5', 'ISO_2022_IR_126': 'iso-8859-7',
-  'ISO_2022_IR_138': 'iso-8859-8', 'ISO_2022_IR_148': 'iso-8859-9', 'ISO_2022_IR_13': 'shift_jis', 'ISO_2022_IR_149': 'euc-kr',
-  'ISO_2022_IR_58': 'gb18030', 'ISO_2022_IR_87': 'iso-2022-jp',
+  ISO_IR_100: 'latin1',
+  ISO_IR_101: 'iso-8859-2',
+  ISO_IR_109: 'iso-8859-3',
+  ISO_IR_110: 'iso-8859-4',
+  ISO_IR_144: 'iso-8859-5',
+  ISO_IR_127: 'iso-8859-6',
+  ISO_IR_126: 'iso-8859-7',
+  ISO_IR_138: 'iso-8859-8',
+  ISO_IR_148: 'iso-8859-9',
+  ISO_IR_203: 'iso-8859-15',
+  ISO_IR_166: 'windows-874',
+  ISO_IR_13: 'shift_jis',
+  ISO_IR_192: 'utf-8',
+  GB18030: 'gb18030',
+  GBK: 'gbk',
+  ISO_2022_IR_100: 'latin1',
+  ISO_2022_IR_101: 'iso-8859-2',
+  ISO_2022_IR_144: 'iso-8859-5',
+  ISO_2022_IR_126: 'iso-8859-7',
+  ISO_2022_IR_138: 'iso-8859-8',
+  ISO_2022_IR_148: 'iso-8859-9',
+  ISO_2022_IR_13: 'shift_jis',
+  ISO_2022_IR_149: 'euc-kr',
+  ISO_2022_IR_58: 'gb18030',
+  ISO_2022_IR_87: 'iso-2022-jp',
 };
 
 /**
@@ -90,20 +109,35 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
     partial = !inflated.complete;
   }
   const r = walk(data, start, ts.explicitVr, ts.littleEndian);
-  if (partial && r.truncated) rows.push(noteRow(`Only the first ${Math.round(DEFLATED_TAGS_CAP / 1048576)} MB of the deflated data set were read.`));
+  if (partial && r.truncated)
+    rows.push(
+      noteRow(`Only the first ${Math.round(DEFLATED_TAGS_CAP / 1048576)} MB of the deflated data set were read.`),
+    );
   else note(r, 'the data set');
   return rows;
 
   function note(r: WalkResult & { stopped?: string }, where: string): void {
     if (r.stopped) rows.push(noteRow(r.stopped));
-    else if (r.truncated) rows.push(noteRow(`The file ends inside ${r.truncated.tag !== undefined ? `element (${tagText(r.truncated.tag)})` : where}; later attributes are missing.`));
+    else if (r.truncated)
+      rows.push(
+        noteRow(
+          `The file ends inside ${r.truncated.tag !== undefined ? `element (${tagText(r.truncated.tag)})` : where}; later attributes are missing.`,
+        ),
+      );
     else if (r.malformed) rows.push(noteRow(`The rest of ${where} cannot be read: ${r.malformed.what}.`));
   }
 
-  function walk(b: Uint8Array, from: number, explicitVr: boolean, littleEndian: boolean): WalkResult & { stopped?: string } {
+  function walk(
+    b: Uint8Array,
+    from: number,
+    explicitVr: boolean,
+    littleEndian: boolean,
+  ): WalkResult & { stopped?: string } {
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     // Parents of the rows being read: the top-level list, then sequence rows and item rows.
-    const stack: { list: DicomTagEntry[]; phi: boolean; depth: number; hidden: boolean }[] = [{ list: rows, phi: false, depth: 0, hidden: false }];
+    const stack: { list: DicomTagEntry[]; phi: boolean; depth: number; hidden: boolean }[] = [
+      { list: rows, phi: false, depth: 0, hidden: false },
+    ];
     let stopped: string | undefined;
     const add = (entry: DicomTagEntry) => {
       const top = stack[stack.length - 1];
@@ -121,7 +155,13 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
       const result = walkDataSet(
         b,
         from,
-        { explicitVr, littleEndian, budget, name: FILE, limits: { maxDepth: Number.MAX_SAFE_INTEGER, maxElements: DEFAULT_MAX_ELEMENTS * 4 } },
+        {
+          explicitVr,
+          littleEndian,
+          budget,
+          name: FILE,
+          limits: { maxDepth: Number.MAX_SAFE_INTEGER, maxElements: DEFAULT_MAX_ELEMENTS * 4 },
+        },
         {
           stopAt: () => visible() && full(),
           element(e) {
@@ -139,7 +179,12 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
               else entry.children = [];
               add(entry);
             }
-            stack.push({ list: entry?.children ?? [], phi: entry?.phi ?? parent.phi, depth: parent.depth + 1, hidden: !entry || tooDeep });
+            stack.push({
+              list: entry?.children ?? [],
+              phi: entry?.phi ?? parent.phi,
+              depth: parent.depth + 1,
+              hidden: !entry || tooDeep,
+            });
           },
           sequenceEnd() {
             const seq = stack.pop()!;
@@ -150,7 +195,15 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
           itemStart(index) {
             const seq = stack[stack.length - 1];
             const hidden = seq.hidden || full();
-            const item: DicomTagEntry = { tag: 'FFFE,E000', keyword: 'Item', vr: '', value: `Item ${index + 1}`, phi: seq.phi, depth: seq.depth, children: [] };
+            const item: DicomTagEntry = {
+              tag: 'FFFE,E000',
+              keyword: 'Item',
+              vr: '',
+              value: `Item ${index + 1}`,
+              phi: seq.phi,
+              depth: seq.depth,
+              children: [],
+            };
             if (!hidden) {
               state.count++;
               seq.list.push(item);
@@ -165,17 +218,31 @@ export function readDicomTags(bytes: Uint8Array, opts: ReadTagsOptions = {}): Di
       return { ...result, stopped };
     } catch (e) {
       if (!(e instanceof XrayError)) throw e;
-      return { elements: state.count, maxDepth: 0, end: 0, stopped: e.code === 'DECODE_TIMEOUT' ? 'Reading the attributes took too long and was stopped.' : e.message };
+      return {
+        elements: state.count,
+        maxDepth: 0,
+        end: 0,
+        stopped: e.code === 'DECODE_TIMEOUT' ? 'Reading the attributes took too long and was stopped.' : e.message,
+      };
     }
   }
 
-  function elementRow(e: WalkedElement, b: Uint8Array, view: DataView, le: boolean, parent: { phi: boolean; depth: number }): DicomTagEntry {
+  function elementRow(
+    e: WalkedElement,
+    b: Uint8Array,
+    view: DataView,
+    le: boolean,
+    parent: { phi: boolean; depth: number },
+  ): DicomTagEntry {
     const dict = lookupTag(e.tag);
     const isPrivate = ((e.tag >>> 16) & 1) === 1;
     const privateCreator = isPrivate && (e.tag & 0xffff) >= 0x0010 && (e.tag & 0xffff) <= 0x00ff;
-    const keyword = dict?.keyword ?? (privateCreator ? 'PrivateCreator' : isPrivate ? 'Private' : (e.tag & 0xffff) === 0 ? 'GroupLength' : '');
+    const keyword =
+      dict?.keyword ??
+      (privateCreator ? 'PrivateCreator' : isPrivate ? 'Private' : (e.tag & 0xffff) === 0 ? 'GroupLength' : '');
     const vr = e.vr ?? dict?.vr ?? (privateCreator ? 'LO' : (e.tag & 0xffff) === 0 ? 'UL' : 'UN');
-    if (e.tag === 0x00080005 && e.depth === 0) state.decoder = decoderFor(text(b, e.valueOffset, e.length, new TextDecoder('latin1')));
+    if (e.tag === 0x00080005 && e.depth === 0)
+      state.decoder = decoderFor(text(b, e.valueOffset, e.length, new TextDecoder('latin1')));
     return {
       tag: tagText(e.tag),
       keyword,
@@ -205,7 +272,10 @@ const ASCII = new TextDecoder('latin1');
 
 function decoderFor(charset: string): TextDecoder {
   // Multi-valued with ISO 2022 code extensions: the last term names the extension most values use.
-  const terms = charset.split('\\').map((t) => t.trim().replace(/ /g, '_')).filter(Boolean);
+  const terms = charset
+    .split('\\')
+    .map((t) => t.trim().replace(/ /g, '_'))
+    .filter(Boolean);
   const label = CHARSETS[terms[terms.length - 1] ?? ''] ?? 'latin1';
   try {
     return new TextDecoder(label);
@@ -219,6 +289,7 @@ function text(b: Uint8Array, at: number, length: number, decoder: TextDecoder): 
   const raw = b.subarray(at, at + Math.min(length, MAX_VALUE_CHARS * 4));
   let s = decoder.decode(raw).replace(/[\0\s]+$/, '');
   // Control characters would break a one-line display; show them as spaces.
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   s = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
   return clip(s, length > raw.length);
 }
@@ -233,15 +304,33 @@ function numbers(vr: string, size: number, at: number, length: number, view: Dat
   for (let i = 0; i < Math.min(n, MAX_LISTED_VALUES); i++) {
     const p = at + i * size;
     switch (vr) {
-      case 'US': out.push(String(view.getUint16(p, le))); break;
-      case 'SS': out.push(String(view.getInt16(p, le))); break;
-      case 'UL': out.push(String(view.getUint32(p, le))); break;
-      case 'SL': out.push(String(view.getInt32(p, le))); break;
-      case 'FL': out.push(String(Math.fround(view.getFloat32(p, le)))); break;
-      case 'FD': out.push(String(view.getFloat64(p, le))); break;
-      case 'SV': out.push(String(view.getBigInt64(p, le))); break;
-      case 'UV': out.push(String(view.getBigUint64(p, le))); break;
-      case 'AT': out.push(`(${tagText(((view.getUint16(p, le) << 16) | view.getUint16(p + 2, le)) >>> 0)})`); break;
+      case 'US':
+        out.push(String(view.getUint16(p, le)));
+        break;
+      case 'SS':
+        out.push(String(view.getInt16(p, le)));
+        break;
+      case 'UL':
+        out.push(String(view.getUint32(p, le)));
+        break;
+      case 'SL':
+        out.push(String(view.getInt32(p, le)));
+        break;
+      case 'FL':
+        out.push(String(Math.fround(view.getFloat32(p, le))));
+        break;
+      case 'FD':
+        out.push(String(view.getFloat64(p, le)));
+        break;
+      case 'SV':
+        out.push(String(view.getBigInt64(p, le)));
+        break;
+      case 'UV':
+        out.push(String(view.getBigUint64(p, le)));
+        break;
+      case 'AT':
+        out.push(`(${tagText(((view.getUint16(p, le) << 16) | view.getUint16(p + 2, le)) >>> 0)})`);
+        break;
     }
   }
   const s = out.join('\\') + (n > MAX_LISTED_VALUES ? `\\… (${n.toLocaleString('en-US')} values)` : '');

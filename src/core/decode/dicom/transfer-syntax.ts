@@ -72,7 +72,12 @@ const NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.5': 'RLE Lossless',
 };
 
-const NATIVE = new Set([IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN]);
+const NATIVE = new Set([
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+  EXPLICIT_VR_BIG_ENDIAN,
+]);
 
 /** Properties of a transfer syntax UID; unknown UIDs are assumed encapsulated explicit VR little endian (PS3.5 10.1). */
 export function transferSyntax(uid: string): TransferSyntax {

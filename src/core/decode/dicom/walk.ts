@@ -82,7 +82,12 @@ export interface WalkOptions {
   name: string;
 }
 
-export function walkDataSet(bytes: Uint8Array, start: number, opts: WalkOptions, visitor: WalkVisitor = {}): WalkResult {
+export function walkDataSet(
+  bytes: Uint8Array,
+  start: number,
+  opts: WalkOptions,
+  visitor: WalkVisitor = {},
+): WalkResult {
   const le = opts.littleEndian;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
@@ -134,11 +139,19 @@ export function walkDataSet(bytes: Uint8Array, start: number, opts: WalkOptions,
         closeFrame(stack.pop()!);
         continue;
       }
-      if (tag !== ITEM) return result({ malformed: { at: pos, what: `a sequence holds (${tagText(tag)}) where an item was expected` } });
+      if (tag !== ITEM)
+        return result({
+          malformed: { at: pos, what: `a sequence holds (${tagText(tag)}) where an item was expected` },
+        });
       count();
       pos += 8;
       visitor.itemStart?.(top.items++, depth);
-      stack.push({ kind: 'item', end: length === UNDEFINED_LENGTH ? Infinity : pos + length, explicit: top.explicit, items: 0 });
+      stack.push({
+        kind: 'item',
+        end: length === UNDEFINED_LENGTH ? Infinity : pos + length,
+        explicit: top.explicit,
+        items: 0,
+      });
       continue;
     }
 
@@ -177,7 +190,12 @@ export function walkDataSet(bytes: Uint8Array, start: number, opts: WalkOptions,
       // An undefined-length UN is a sequence written in implicit VR (PS3.5 6.2.2), as dicom-parser reads it.
       visitor.sequenceStart?.({ ...base, length: undefinedLength ? 0 : length, undefinedLength });
       enterSequence();
-      stack.push({ kind: 'sequence', end: undefinedLength ? Infinity : valueOffset + length, explicit: isSequence ? explicit : false, items: 0 });
+      stack.push({
+        kind: 'sequence',
+        end: undefinedLength ? Infinity : valueOffset + length,
+        explicit: isSequence ? explicit : false,
+        items: 0,
+      });
       pos = valueOffset;
       continue;
     }
@@ -219,7 +237,9 @@ export function walkDataSet(bytes: Uint8Array, start: number, opts: WalkOptions,
     return !isPrivate || length === UNDEFINED_LENGTH;
   }
 
-  function walkFragments(at: number): { end: number; fragments: NonNullable<WalkedElement['fragments']> } | { truncated: number } {
+  function walkFragments(
+    at: number,
+  ): { end: number; fragments: NonNullable<WalkedElement['fragments']> } | { truncated: number } {
     let p = at;
     let count_ = 0;
     let bytes_ = 0;
@@ -228,7 +248,11 @@ export function walkDataSet(bytes: Uint8Array, start: number, opts: WalkOptions,
       opts.budget?.tick('reading encapsulated pixel data');
       const t = tagAt(p);
       const len = u32(p + 4);
-      if (t === SEQUENCE_END) return { end: p + 8, fragments: { count: count_, bytes: bytes_, offsetTableBytes: Math.max(0, offsetTableBytes) } };
+      if (t === SEQUENCE_END)
+        return {
+          end: p + 8,
+          fragments: { count: count_, bytes: bytes_, offsetTableBytes: Math.max(0, offsetTableBytes) },
+        };
       if (t !== ITEM || p + 8 + len > n) return { truncated: p };
       count();
       if (offsetTableBytes < 0) offsetTableBytes = len;

@@ -91,7 +91,11 @@ const pendingByWorker = new WeakMap<Worker, Map<number, Pending>>();
 function codecPaths(): Record<string, { js: string; wasm: string; className: string }> {
   const out: Record<string, { js: string; wasm: string; className: string }> = {};
   for (const [name, c] of Object.entries(CODECS)) {
-    out[name] = { js: require.resolve(`${c.pkg}/decodewasmjs`), wasm: require.resolve(`${c.pkg}/decodewasm`), className: c.className };
+    out[name] = {
+      js: require.resolve(`${c.pkg}/decodewasmjs`),
+      wasm: require.resolve(`${c.pkg}/decodewasm`),
+      className: c.className,
+    };
   }
   return out;
 }
@@ -101,14 +105,17 @@ function getWorker(): Worker {
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { codecs: codecPaths() } });
   const pending = new Map<number, Pending>();
   pendingByWorker.set(w, pending);
-  w.on('message', (m: { id: number; bytes?: Uint8Array; info?: FrameInfo; interleaveMode?: number; error?: string }) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (pending.size === 0) w.unref();
-    if (m.error !== undefined) p.reject(new Error(m.error));
-    else p.resolve({ bytes: m.bytes!, info: m.info!, interleaveMode: m.interleaveMode });
-  });
+  w.on(
+    'message',
+    (m: { id: number; bytes?: Uint8Array; info?: FrameInfo; interleaveMode?: number; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (pending.size === 0) w.unref();
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve({ bytes: m.bytes!, info: m.info!, interleaveMode: m.interleaveMode });
+    },
+  );
   const failAll = (err: Error) => {
     if (worker === w) worker = undefined;
     for (const p of pending.values()) p.reject(err);
@@ -158,19 +165,26 @@ export async function wasmDecode(
   const remaining = Math.max(0, budget.remainingMs());
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      pending.delete(id);
-      if (worker === w) worker = undefined;
-      void w.terminate();
-      reject(budget.timeoutError(`${label} decoding`));
-    }, Math.min(remaining, 2 ** 31 - 1));
+    timer = setTimeout(
+      () => {
+        pending.delete(id);
+        if (worker === w) worker = undefined;
+        void w.terminate();
+        reject(budget.timeoutError(`${label} decoding`));
+      },
+      Math.min(remaining, 2 ** 31 - 1),
+    );
   });
   let r: WasmDecodeResult;
   try {
     r = await Promise.race([result, timeout]);
   } catch (e) {
     if (e instanceof XrayError) throw e;
-    throw new XrayError('CORRUPT', `${fileName} is not readable: its compressed image data is damaged (${label} could not decode it).`, `${label}: ${libraryText(e)}`);
+    throw new XrayError(
+      'CORRUPT',
+      `${fileName} is not readable: its compressed image data is damaged (${label} could not decode it).`,
+      `${label}: ${libraryText(e)}`,
+    );
   } finally {
     clearTimeout(timer);
   }

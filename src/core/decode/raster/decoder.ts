@@ -13,7 +13,15 @@ import { describeContent, rasterKind, type RasterKind } from '../sniff';
 import { jpegComplete, pngStructure, tiffComplete } from './structure';
 
 const LABEL: Record<RasterKind, string> = { png: 'PNG', jpeg: 'JPEG', tiff: 'TIFF' };
-const EXTENSIONS: Record<string, RasterKind> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', jfif: 'jpeg', tif: 'tiff', tiff: 'tiff' };
+const EXTENSIONS: Record<string, RasterKind> = {
+  png: 'png',
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  jpe: 'jpeg',
+  jfif: 'jpeg',
+  tif: 'tiff',
+  tiff: 'tiff',
+};
 
 /** What libvips holds the samples as, collapsed to the three shapes we return. */
 type Depth = 'uchar' | 'ushort' | 'float';
@@ -24,7 +32,14 @@ function depthOf(vipsDepth: string): Depth | undefined {
   return undefined;
 }
 
-const SAMPLE_NAMES: Record<string, string> = { char: 'signed 8-bit', short: 'signed 16-bit', int: 'signed 32-bit', uint: 'unsigned 32-bit', complex: 'complex', dpcomplex: 'complex' };
+const SAMPLE_NAMES: Record<string, string> = {
+  char: 'signed 8-bit',
+  short: 'signed 16-bit',
+  int: 'signed 32-bit',
+  uint: 'unsigned 32-bit',
+  complex: 'complex',
+  dpcomplex: 'complex',
+};
 
 export const rasterDecoder: ImageDecoder = {
   id: 'raster',
@@ -35,7 +50,10 @@ export const rasterDecoder: ImageDecoder = {
   unrecognised(bytes, ctx) {
     const ext = ctx.name.slice(ctx.name.lastIndexOf('.') + 1).toLowerCase();
     const label = LABEL[EXTENSIONS[ext] ?? 'png'];
-    return new XrayError('UNSUPPORTED_FORMAT', `${ctx.name} is not a readable ${label} image (${describeContent(bytes)}).`);
+    return new XrayError(
+      'UNSUPPORTED_FORMAT',
+      `${ctx.name} is not a readable ${label} image (${describeContent(bytes)}).`,
+    );
   },
 };
 
@@ -47,8 +65,11 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   const notices: string[] = [];
 
   // Header only: no pixel is decoded until the size is known to be within limits.
-  const header = () => guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error', page: frame }).metadata());
-  const first = await guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata());
+  const header = () =>
+    guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error', page: frame }).metadata());
+  const first = await guard(kind, bytes, ctx, () =>
+    sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata(),
+  );
   const pages = first.pages ?? 1;
   if (frame >= pages) throw frameOutOfRange(ctx.name, frame, pages);
   // Pages of a TIFF may differ in size and depth.
@@ -58,13 +79,21 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   const depth = depthOf(meta.depth);
   if (!depth) {
     // libvips casts 16-bit grey to unsigned on output, so signed samples would silently lose their negatives.
-    throw new XrayError('UNSUPPORTED_FORMAT', `${ctx.name} stores ${SAMPLE_NAMES[meta.depth] ?? meta.depth} samples; ${label} images must be 8- or 16-bit unsigned or floating point.`);
+    throw new XrayError(
+      'UNSUPPORTED_FORMAT',
+      `${ctx.name} stores ${SAMPLE_NAMES[meta.depth] ?? meta.depth} samples; ${label} images must be 8- or 16-bit unsigned or floating point.`,
+    );
   }
   const colour = meta.channels >= 3;
   const orient = meta.orientation !== undefined && meta.orientation !== 1;
   if (orient) notices.push(`Rotated/flipped upright as the file's EXIF orientation (${meta.orientation}) asks.`);
 
-  let pipeline = sharp(bytes, { limitInputPixels: ctx.limits.maxPixels, failOn: 'error', page: frame, autoOrient: orient });
+  let pipeline = sharp(bytes, {
+    limitInputPixels: ctx.limits.maxPixels,
+    failOn: 'error',
+    page: frame,
+    autoOrient: orient,
+  });
   // Both the colourspace and the raw depth are needed; either alone silently drops 16-bit data to 8.
   if (depth === 'ushort') pipeline = pipeline.toColourspace(colour ? 'rgb16' : 'grey16').raw({ depth: 'ushort' });
   else if (depth === 'uchar') pipeline = pipeline.toColourspace(colour ? 'srgb' : 'b-w').raw();
@@ -85,13 +114,15 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
     const all: IntSamples = depth === 'ushort' ? new Uint16Array(exactBuffer(raw)) : new Uint8Array(exactBuffer(raw));
     const opaque = depth === 'ushort' ? 0xffff : 0xff;
     const alphaAt = channels === 2 || channels === 4 ? channels - 1 : -1;
-    if (alphaAt >= 0 && hasTransparency(all, pixels, channels, alphaAt, opaque)) notices.push('Transparency (alpha channel) ignored.');
+    if (alphaAt >= 0 && hasTransparency(all, pixels, channels, alphaAt, opaque))
+      notices.push('Transparency (alpha channel) ignored.');
     if (channels === 1) data = all;
     else if (channels === 2) data = takeChannel(all, pixels, 2, 0, make);
     else {
       const g = colourToGrey(all, pixels, channels, false, make);
       data = g.grey;
-      if (!g.channelsIdentical) notices.push('Colour image converted to grey (0.299 R + 0.587 G + 0.114 B); the colour channels differed.');
+      if (!g.channelsIdentical)
+        notices.push('Colour image converted to grey (0.299 R + 0.587 G + 0.114 B); the colour channels differed.');
     }
   }
 
@@ -109,7 +140,11 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
     photometric: 'MONOCHROME2',
     windows: [],
     range,
-    source: { format, encoding: `${label} ${bits === 32 ? 'floating-point' : `${bits}-bit`} ${describeChannels(meta.channels, meta.space, meta.isPalette)}`, notices },
+    source: {
+      format,
+      encoding: `${label} ${bits === 32 ? 'floating-point' : `${bits}-bit`} ${describeChannels(meta.channels, meta.space, meta.isPalette)}`,
+      notices,
+    },
     ...(pages > 1 ? { frame: { index: frame, count: pages } } : {}),
   };
 }
@@ -159,14 +194,23 @@ function classify(kind: RasterKind, bytes: Uint8Array, ctx: DecodeContext, err: 
   const text = libraryText(err);
   const label = LABEL[kind];
   if (/exceeds pixel limit/i.test(text)) {
-    return new XrayError('TOO_LARGE', `${ctx.name} has more pixels than the limit of ${ctx.limits.maxPixels.toLocaleString('en-US')}.`, text);
+    return new XrayError(
+      'TOO_LARGE',
+      `${ctx.name} has more pixels than the limit of ${ctx.limits.maxPixels.toLocaleString('en-US')}.`,
+      text,
+    );
   }
   if (/timeout/i.test(text)) {
     return new XrayError('DECODE_TIMEOUT', `Decoding ${ctx.name} took too long and was stopped.`, text);
   }
-  const complete = kind === 'png' ? pngStructure(bytes).complete : kind === 'jpeg' ? jpegComplete(bytes) : tiffComplete(bytes);
+  const complete =
+    kind === 'png' ? pngStructure(bytes).complete : kind === 'jpeg' ? jpegComplete(bytes) : tiffComplete(bytes);
   if (!complete || /premature end|truncat|unexpected end|end of (file|stream)/i.test(text)) {
-    return new XrayError('TRUNCATED', `${ctx.name} is truncated: the file ends before the ${label} image data does.`, text);
+    return new XrayError(
+      'TRUNCATED',
+      `${ctx.name} is truncated: the file ends before the ${label} image data does.`,
+      text,
+    );
   }
   return new XrayError('CORRUPT', `${ctx.name} is not a readable ${label} image (its data is damaged).`, text);
 }

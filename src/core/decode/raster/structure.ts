@@ -19,7 +19,8 @@ export function pngStructure(bytes: Uint8Array): PngStructure {
     const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
     const end = at + 12 + length;
     if (end > bytes.length) return { complete: false, significantBits };
-    if (type === 'sBIT' && length >= 1 && length <= 4) significantBits = Array.from(bytes.subarray(at + 8, at + 8 + length));
+    if (type === 'sBIT' && length >= 1 && length <= 4)
+      significantBits = Array.from(bytes.subarray(at + 8, at + 8 + length));
     if (type === 'IEND') return { complete: true, significantBits };
     at = end;
   }
@@ -65,7 +66,10 @@ export function tiffComplete(bytes: Uint8Array): boolean {
   };
   const tags = new Map<number, number>();
   for (let i = 0; i < count; i++) tags.set(u16(ifd + 2 + i * 12), ifd + 2 + i * 12);
-  for (const [offTag, lenTag] of [[273, 279], [324, 325]]) {
+  for (const [offTag, lenTag] of [
+    [273, 279],
+    [324, 325],
+  ]) {
     const offEntry = tags.get(offTag);
     const lenEntry = tags.get(lenTag);
     if (offEntry === undefined || lenEntry === undefined) continue;

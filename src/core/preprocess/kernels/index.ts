@@ -11,8 +11,28 @@ import { CLAHE_WASM_BASE64 } from './clahe.wasm';
 export interface ClaheKernels {
   memory: WebAssembly.Memory;
   blendTables(luts: number, r1: number, r2: number, ya: number, out: number, n: number): void;
-  mapRow8(bins: number, tables: number, base: number, runs: number, runA: number, runB: number, nRuns: number, colW: number, out: number): void;
-  mapRow16(bins: number, tables: number, base: number, runs: number, runA: number, runB: number, nRuns: number, colW: number, out: number): void;
+  mapRow8(
+    bins: number,
+    tables: number,
+    base: number,
+    runs: number,
+    runA: number,
+    runB: number,
+    nRuns: number,
+    colW: number,
+    out: number,
+  ): void;
+  mapRow16(
+    bins: number,
+    tables: number,
+    base: number,
+    runs: number,
+    runA: number,
+    runB: number,
+    nRuns: number,
+    colW: number,
+    out: number,
+  ): void;
   binSamples16(samples: number, n: number, table: number, flip: number, out: number): void;
   shrinkRow(row: number, start: number, count: number, offset: number, weight: number, nOut: number, out: number): void;
 }
@@ -54,15 +74,28 @@ export function ensureBytes(k: ClaheKernels, bytes: number): void {
   } catch (err) {
     // WebAssembly memory stops at 4 GiB (less where the process cannot reserve it): an image that
     // needs more is refused like any other too-large input, not reported as an internal fault.
-    throw new XrayError('TOO_LARGE', `The image is too large for CLAHE: it needs ${Math.ceil(bytes / 2 ** 20)} MB of working memory and only ${Math.floor(have / 2 ** 20)} MB could be had (${err instanceof Error ? err.message : String(err)}).`);
+    throw new XrayError(
+      'TOO_LARGE',
+      `The image is too large for CLAHE: it needs ${Math.ceil(bytes / 2 ** 20)} MB of working memory and only ${Math.floor(have / 2 ** 20)} MB could be had (${err instanceof Error ? err.message : String(err)}).`,
+    );
   }
 }
 
 function newInstance(): ClaheKernels {
   claheModule ??= new WebAssembly.Module(bytesOf(CLAHE_WASM_BASE64));
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const e = new WebAssembly.Instance(claheModule, { env: { memory } }).exports as unknown as Omit<ClaheKernels, 'memory'>;
-  return { memory, blendTables: e.blendTables, mapRow8: e.mapRow8, mapRow16: e.mapRow16, binSamples16: e.binSamples16, shrinkRow: e.shrinkRow };
+  const e = new WebAssembly.Instance(claheModule, { env: { memory } }).exports as unknown as Omit<
+    ClaheKernels,
+    'memory'
+  >;
+  return {
+    memory,
+    blendTables: e.blendTables,
+    mapRow8: e.mapRow8,
+    mapRow16: e.mapRow16,
+    binSamples16: e.binSamples16,
+    shrinkRow: e.shrinkRow,
+  };
 }
 
 /** A fresh instance (not pooled) whose memory holds at least `bytes` bytes. */

@@ -26,22 +26,54 @@ export const CLAHE_DEFAULTS = { clipLimit: 3, tilesX: 8, tilesY: 8, bins: 256 } 
 
 export const clahe: OpDefinition<ClaheStep> = {
   op: 'clahe',
-  params: stepSchema('clahe', 'Contrast-limited adaptive histogram equalisation (OpenCV createCLAHE); output in [0,1].', {
-    clipLimit: { type: 'number', minimum: 0, maximum: 1000, description: `Contrast limit (OpenCV clipLimit; 0 = no clipping); default ${CLAHE_DEFAULTS.clipLimit}, as the paper.` },
-    tilesX: { type: 'integer', minimum: 1, maximum: 64, description: `Tiles across; default ${CLAHE_DEFAULTS.tilesX}.` },
-    tilesY: { type: 'integer', minimum: 1, maximum: 64, description: `Tiles down; default ${CLAHE_DEFAULTS.tilesY}.` },
-    bins: { type: 'integer', minimum: 2, maximum: 65536, description: `Histogram bins; default ${CLAHE_DEFAULTS.bins}.` },
-  }),
+  params: stepSchema(
+    'clahe',
+    'Contrast-limited adaptive histogram equalisation (OpenCV createCLAHE); output in [0,1].',
+    {
+      clipLimit: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1000,
+        description: `Contrast limit (OpenCV clipLimit; 0 = no clipping); default ${CLAHE_DEFAULTS.clipLimit}, as the paper.`,
+      },
+      tilesX: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 64,
+        description: `Tiles across; default ${CLAHE_DEFAULTS.tilesX}.`,
+      },
+      tilesY: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 64,
+        description: `Tiles down; default ${CLAHE_DEFAULTS.tilesY}.`,
+      },
+      bins: {
+        type: 'integer',
+        minimum: 2,
+        maximum: 65536,
+        description: `Histogram bins; default ${CLAHE_DEFAULTS.bins}.`,
+      },
+    },
+  ),
   check(step) {
     const bins = step.bins ?? CLAHE_DEFAULTS.bins;
     const tiles = (step.tilesX ?? CLAHE_DEFAULTS.tilesX) * (step.tilesY ?? CLAHE_DEFAULTS.tilesY);
-    return tiles * bins > 16_777_216 ? [`tilesX * tilesY * bins is ${tiles * bins}; at most 16777216 (the tile tables would not fit in memory)`] : [];
+    return tiles * bins > 16_777_216
+      ? [`tilesX * tilesY * bins is ${tiles * bins}; at most 16777216 (the tile tables would not fit in memory)`]
+      : [];
   },
-  label: (step) => `CLAHE (clip ${step.clipLimit ?? CLAHE_DEFAULTS.clipLimit}, ${step.tilesX ?? CLAHE_DEFAULTS.tilesX}x${step.tilesY ?? CLAHE_DEFAULTS.tilesY} tiles)`,
+  label: (step) =>
+    `CLAHE (clip ${step.clipLimit ?? CLAHE_DEFAULTS.clipLimit}, ${step.tilesX ?? CLAHE_DEFAULTS.tilesX}x${step.tilesY ?? CLAHE_DEFAULTS.tilesY} tiles)`,
   apply(state, step) {
     const domain = state.domain ?? valueRange(state.raster);
     const data = claheValues(state.raster, state.content, domain, claheParams(step));
-    return { ...state, raster: { kind: 'float', width: state.raster.width, height: state.raster.height, data }, domain: { min: 0, max: 1 }, black: 0 };
+    return {
+      ...state,
+      raster: { kind: 'float', width: state.raster.width, height: state.raster.height, data },
+      domain: { min: 0, max: 1 },
+      black: 0,
+    };
   },
   rows(state, step) {
     const domain = state.domain ?? valueRange(state.raster);
@@ -68,7 +100,12 @@ export interface ClaheParams {
   bins: number;
 }
 
-export function claheValues(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): Float32Array {
+export function claheValues(
+  r: Raster,
+  content: { x: number; y: number; width: number; height: number },
+  domain: { min: number; max: number },
+  p: ClaheParams,
+): Float32Array {
   const W = r.width;
   const out = new Float32Array(W * r.height);
   const rows = claheRowSource(r, content, domain, p);
@@ -88,7 +125,12 @@ export function claheValues(r: Raster, content: { x: number; y: number; width: n
  * bins the samples, blends the tables and maps and shrinks the rows: the mapping is the same arithmetic
  * in f32, 3x faster than the JavaScript loop was. `done` hands the instance on to the next image.
  */
-export function claheRowSource(r: Raster, content: { x: number; y: number; width: number; height: number }, domain: { min: number; max: number }, p: ClaheParams): RowSource {
+export function claheRowSource(
+  r: Raster,
+  content: { x: number; y: number; width: number; height: number },
+  domain: { min: number; max: number },
+  p: ClaheParams,
+): RowSource {
   const W = r.width;
   const cw = content.width;
   const ch = content.height;
@@ -157,17 +199,23 @@ export function claheRowSource(r: Raster, content: { x: number; y: number; width
     const table = new Uint8Array(mem, pTable, 65536);
     for (let s = 0; s < 65536; s++) table[s] = binOf(r.lut[s], domain.min, binScale, bins);
     const samples = new Uint16Array(mem, pSamples, cw * ch);
-    const src = r.samples instanceof Int16Array ? new Uint16Array(r.samples.buffer, r.samples.byteOffset, r.samples.length) : r.samples;
-    for (let y = 0; y < ch; y++) samples.set(src.subarray((content.y + y) * W + content.x, (content.y + y) * W + content.x + cw), y * cw);
+    const src =
+      r.samples instanceof Int16Array
+        ? new Uint16Array(r.samples.buffer, r.samples.byteOffset, r.samples.length)
+        : r.samples;
+    for (let y = 0; y < ch; y++)
+      samples.set(src.subarray((content.y + y) * W + content.x, (content.y + y) * W + content.x + cw), y * cw);
     // A signed sample's table index is the sample + 32768: its 16 bits with the top bit flipped.
     k.binSamples16(pSamples, cw * ch, pTable, r.lutOffset ? 0x8000 : 0, pBins);
   } else if (r.kind === 'lut') {
     // One byte a sample when the bins allow: half the table, so more of it stays in cache.
     const table = bins <= 256 ? new Uint8Array(r.lut.length) : new Uint16Array(r.lut.length);
     for (let s = 0; s < table.length; s++) table[s] = binOf(r.lut[s], domain.min, binScale, bins);
-    for (let y = 0; y < ch; y++) binRowLut(r.samples, (content.y + y) * W + content.x, r.lutOffset, table, binImg, y * cw, cw);
+    for (let y = 0; y < ch; y++)
+      binRowLut(r.samples, (content.y + y) * W + content.x, r.lutOffset, table, binImg, y * cw, cw);
   } else {
-    for (let y = 0; y < ch; y++) binRowFloat(r.data, (content.y + y) * W + content.x, domain.min, binScale, bins, binImg, y * cw, cw);
+    for (let y = 0; y < ch; y++)
+      binRowFloat(r.data, (content.y + y) * W + content.x, domain.min, binScale, bins, binImg, y * cw, cw);
   }
   const reflect = (i: number, n: number) => (i < n ? i : Math.max(0, 2 * n - 2 - i));
   const hist = new Int32Array(bins);
@@ -287,11 +335,28 @@ function binOf(v: number, min: number, scale: number, bins: number): number {
 // the same arrays they measured 2-5x slower. (Beware microbenchmarks over module-level arrays: V8 then
 // folds the arrays into the code as constants and the loops look 3x faster than they run here.)
 
-function binRowLut(samples: Uint8Array | Uint16Array | Int16Array, from: number, lutOffset: number, table: Uint8Array | Uint16Array, out: Uint8Array | Uint16Array, o: number, n: number): void {
+function binRowLut(
+  samples: Uint8Array | Uint16Array | Int16Array,
+  from: number,
+  lutOffset: number,
+  table: Uint8Array | Uint16Array,
+  out: Uint8Array | Uint16Array,
+  o: number,
+  n: number,
+): void {
   for (let x = 0; x < n; x++) out[o + x] = table[samples[from + x] + lutOffset];
 }
 
-function binRowFloat(data: Float32Array, from: number, min: number, scale: number, bins: number, out: Uint8Array | Uint16Array, o: number, n: number): void {
+function binRowFloat(
+  data: Float32Array,
+  from: number,
+  min: number,
+  scale: number,
+  bins: number,
+  out: Uint8Array | Uint16Array,
+  o: number,
+  n: number,
+): void {
   const last = bins - 1;
   for (let x = 0; x < n; x++) {
     const b = Math.floor((data[from + x] - min) * scale);
@@ -313,4 +378,3 @@ function countRow(bins: Uint8Array | Uint16Array, from: number, to: number, sub:
   }
   for (; x < to; x++) sub[bins[x]]++;
 }
-

@@ -33,10 +33,30 @@ export const cropExposed: OpDefinition<CropStep> = {
     'cropExposed',
     'Crop to the exposed field: remove uniform borders, the collimation frame and bright film edges. Keeps the whole image (with a notice) when no plausible field is found.',
     {
-      tolerance: { type: 'number', minimum: 0.001, maximum: 0.5, description: `Values within this fraction of the image's value range count as one layer; default ${CROP_DEFAULTS.tolerance}.` },
-      maxBorder: { type: 'number', minimum: 0.01, maximum: 0.49, description: `Largest layer, as a fraction of the side it is cut from; default ${CROP_DEFAULTS.maxBorder}.` },
-      minSize: { type: 'number', minimum: 0.01, maximum: 1, description: `Smallest plausible field, as a fraction of the width and of the height; default ${CROP_DEFAULTS.minSize}.` },
-      margin: { type: 'number', minimum: 0, maximum: 0.2, description: `Extra inset on each cut side (fraction of that dimension), e.g. for a blurred collimator edge; default ${CROP_DEFAULTS.margin}.` },
+      tolerance: {
+        type: 'number',
+        minimum: 0.001,
+        maximum: 0.5,
+        description: `Values within this fraction of the image's value range count as one layer; default ${CROP_DEFAULTS.tolerance}.`,
+      },
+      maxBorder: {
+        type: 'number',
+        minimum: 0.01,
+        maximum: 0.49,
+        description: `Largest layer, as a fraction of the side it is cut from; default ${CROP_DEFAULTS.maxBorder}.`,
+      },
+      minSize: {
+        type: 'number',
+        minimum: 0.01,
+        maximum: 1,
+        description: `Smallest plausible field, as a fraction of the width and of the height; default ${CROP_DEFAULTS.minSize}.`,
+      },
+      margin: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.2,
+        description: `Extra inset on each cut side (fraction of that dimension), e.g. for a blurred collimator edge; default ${CROP_DEFAULTS.margin}.`,
+      },
     },
   ),
   geometric: true,
@@ -164,7 +184,13 @@ function share(values: Float32Array, level: number, tol: number): number {
 }
 
 /** One uniform layer ending at a sharp step, or undefined. */
-function peelLayer(a: FloatImage, side: Side, depth: readonly number[], tol: number, limit: number): { lines: number; level: number } | undefined {
+function peelLayer(
+  a: FloatImage,
+  side: Side,
+  depth: readonly number[],
+  tol: number,
+  limit: number,
+): { lines: number; level: number } | undefined {
   const buf = new Float32Array(Math.max(a.width, a.height));
   const left = (side < 2 ? a.height - depth[0] - depth[1] : a.width - depth[2] - depth[3]) - 2;
   const max = Math.min(limit, left);
@@ -187,7 +213,15 @@ function peelLayer(a: FloatImage, side: Side, depth: readonly number[], tol: num
  * coarse cut) where at most half of the pixels are near the layer value. Lines are sampled sparsely
  * along their length; the other sides' coarse cuts bound them.
  */
-function refineCut(r: Raster, side: Side, cut: readonly number[], level: number, tol: number, radius: number, floor: number): number {
+function refineCut(
+  r: Raster,
+  side: Side,
+  cut: readonly number[],
+  level: number,
+  tol: number,
+  radius: number,
+  floor: number,
+): number {
   const W = r.width;
   const H = r.height;
   const along = side < 2 ? H : W;

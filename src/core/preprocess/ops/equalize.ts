@@ -20,7 +20,8 @@ export const histogramEqualize: OpDefinition<EqualizeStep> = {
     const bins = step.bins ?? DEFAULT_BINS;
     const domain = state.domain ?? valueRange(state.raster);
     const span = domain.max - domain.min;
-    const binOf = (v: number) => (span > 0 ? Math.max(0, Math.min(bins - 1, Math.floor(((v - domain.min) / span) * bins))) : 0);
+    const binOf = (v: number) =>
+      span > 0 ? Math.max(0, Math.min(bins - 1, Math.floor(((v - domain.min) / span) * bins))) : 0;
     const counts = contentHistogram(state, bins, binOf);
     const table = new Float32Array(bins);
     let n = 0;

@@ -19,7 +19,14 @@ type ForegroundStep = Extract<PreprocessStep, { op: 'foreground' }>;
 /** Working size: the mask's shape is settled at 256 pixels a side; its outline is refined at full resolution. */
 const FOREGROUND_SIDE = 256;
 
-export const FOREGROUND_DEFAULTS = { components: 1, minAreaFraction: 0.02, open: 0.005, close: 0.01, fillHoles: true, zeroBackground: false } as const;
+export const FOREGROUND_DEFAULTS = {
+  components: 1,
+  minAreaFraction: 0.02,
+  open: 0.005,
+  close: 0.01,
+  fillHoles: true,
+  zeroBackground: false,
+} as const;
 
 export const foreground: OpDefinition<ForegroundStep> = {
   op: 'foreground',
@@ -27,12 +34,36 @@ export const foreground: OpDefinition<ForegroundStep> = {
     'foreground',
     'Subject mask: Otsu threshold, opening, closing, hole filling, largest components. The mask restricts the foreground used for scoring.',
     {
-      components: { enum: [1, 2], description: `How many of the largest components to keep (2 for two hands); default ${FOREGROUND_DEFAULTS.components}.` },
-      minAreaFraction: { type: 'number', minimum: 0, maximum: 1, description: `Smallest component kept, as a fraction of the image content; default ${FOREGROUND_DEFAULTS.minAreaFraction}.` },
-      open: { type: 'number', minimum: 0, maximum: 0.1, description: `Opening radius, as a fraction of the shorter side; default ${FOREGROUND_DEFAULTS.open}.` },
-      close: { type: 'number', minimum: 0, maximum: 0.1, description: `Closing radius, as a fraction of the shorter side; default ${FOREGROUND_DEFAULTS.close}.` },
-      fillHoles: { type: 'boolean', description: `Fill holes inside the subject; default ${FOREGROUND_DEFAULTS.fillHoles}.` },
-      zeroBackground: { type: 'boolean', description: `Also set pixels outside the mask to the black level; default ${FOREGROUND_DEFAULTS.zeroBackground}.` },
+      components: {
+        enum: [1, 2],
+        description: `How many of the largest components to keep (2 for two hands); default ${FOREGROUND_DEFAULTS.components}.`,
+      },
+      minAreaFraction: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        description: `Smallest component kept, as a fraction of the image content; default ${FOREGROUND_DEFAULTS.minAreaFraction}.`,
+      },
+      open: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.1,
+        description: `Opening radius, as a fraction of the shorter side; default ${FOREGROUND_DEFAULTS.open}.`,
+      },
+      close: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.1,
+        description: `Closing radius, as a fraction of the shorter side; default ${FOREGROUND_DEFAULTS.close}.`,
+      },
+      fillHoles: {
+        type: 'boolean',
+        description: `Fill holes inside the subject; default ${FOREGROUND_DEFAULTS.fillHoles}.`,
+      },
+      zeroBackground: {
+        type: 'boolean',
+        description: `Also set pixels outside the mask to the black level; default ${FOREGROUND_DEFAULTS.zeroBackground}.`,
+      },
     },
   ),
   label: (step) => `Foreground mask${(step.components ?? 1) === 2 ? ' (2 components)' : ''}`,
@@ -48,7 +79,10 @@ export const foreground: OpDefinition<ForegroundStep> = {
     if (step.zeroBackground ?? FOREGROUND_DEFAULTS.zeroBackground) {
       const idx: number[] = [];
       for (let i = 0; i < mask.length; i++) if (!mask[i]) idx.push(i);
-      next = { ...next, raster: writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black), false, state.scratch) };
+      next = {
+        ...next,
+        raster: writeValues(state.raster, idx, new Float32Array(idx.length).fill(state.black), false, state.scratch),
+      };
     }
     return next;
   },
@@ -63,7 +97,11 @@ export interface SubjectMask {
 }
 
 /** The subject mask of a raster (bright subject), restricted to `content`. */
-export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundStep, 'op' | 'zeroBackground'> = {}): SubjectMask {
+export function subjectMask(
+  r: Raster,
+  content: Rect,
+  params: Omit<ForegroundStep, 'op' | 'zeroBackground'> = {},
+): SubjectMask {
   const keepCount = params.components ?? FOREGROUND_DEFAULTS.components;
   const minArea = params.minAreaFraction ?? FOREGROUND_DEFAULTS.minAreaFraction;
   const { image: a, sx, sy, ox, oy } = areaAnalysis(r, FOREGROUND_SIDE);
@@ -99,19 +137,26 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
   for (let i = 0; i < m.length; i++) m[i] &= inContent[i];
   const { labels, list } = components(m, w, h);
   // A flat image has no subject to find: every pixel would pass any threshold.
-  const kept = !(hi > lo) ? [] : list
-    .filter((c) => c.area >= minArea * contentCells && c.area > 0)
-    .sort((p, q) => q.area - p.area)
-    .slice(0, keepCount)
-    .map((c) => c.label);
+  const kept = !(hi > lo)
+    ? []
+    : list
+        .filter((c) => c.area >= minArea * contentCells && c.area > 0)
+        .sort((p, q) => q.area - p.area)
+        .slice(0, keepCount)
+        .map((c) => c.label);
   const W = r.width;
   const H = r.height;
   if (kept.length === 0) {
     const mask = new Uint8Array(W * H);
-    for (let y = content.y; y < content.y + content.height; y++) mask.fill(1, y * W + content.x, y * W + content.x + content.width);
+    for (let y = content.y; y < content.y + content.height; y++)
+      mask.fill(1, y * W + content.x, y * W + content.x + content.width);
     return { mask, empty: true, threshold: t };
   }
-  return { mask: upsampleMask(r, keepLabels(labels, kept), w, h, { sx, sy, ox, oy }, t, content), empty: false, threshold: t };
+  return {
+    mask: upsampleMask(r, keepLabels(labels, kept), w, h, { sx, sy, ox, oy }, t, content),
+    empty: false,
+    threshold: t,
+  };
 }
 
 /**
@@ -119,7 +164,15 @@ export function subjectMask(r: Raster, content: Rect, params: Omit<ForegroundSte
  * outside) copy their label as a run of pixels; edge cells take `value >= t` for each pixel, limited to
  * the dilated mask.
  */
-function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, g: { sx: number; sy: number; ox: number; oy: number }, t: number, content: Rect): Uint8Array {
+function upsampleMask(
+  r: Raster,
+  m: Uint8Array,
+  w: number,
+  h: number,
+  g: { sx: number; sy: number; ox: number; oy: number },
+  t: number,
+  content: Rect,
+): Uint8Array {
   const W = r.width;
   const grown = dilate(m, w, h, 1);
   const shrunk = erode(m, w, h, 1);
@@ -128,12 +181,13 @@ function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, g: { sx: n
   for (let i = 0; i < cell.length; i++) cell[i] = shrunk[i] ? 1 : grown[i] ? 2 : 0;
   // Pixel columns of each cell column (pixel centre inside the cell), clipped to the content.
   const colStart = new Int32Array(w + 1);
-  for (let cx = 0; cx <= w; cx++) colStart[cx] = Math.max(content.x, Math.min(content.x + content.width, Math.ceil(cx * g.sx - g.ox - 0.5)));
+  for (let cx = 0; cx <= w; cx++)
+    colStart[cx] = Math.max(content.x, Math.min(content.x + content.width, Math.ceil(cx * g.sx - g.ox - 0.5)));
   const out = new Uint8Array(W * r.height);
   for (let y = content.y; y < content.y + content.height; y++) {
     const rowCell = Math.min(h - 1, Math.floor((y + 0.5 + g.oy) / g.sy)) * w;
     const row = y * W;
-    for (let cx = 0; cx < w; ) {
+    for (let cx = 0; cx < w;) {
       const c = cell[rowCell + cx];
       if (c === 1) {
         // One fill for a run of inside cells.
@@ -143,7 +197,8 @@ function upsampleMask(r: Raster, m: Uint8Array, w: number, h: number, g: { sx: n
         cx = end;
         continue;
       }
-      if (c === 2) for (let x = colStart[cx]; x < colStart[cx + 1]; x++) out[row + x] = valueAt(r, row + x) >= t ? 1 : 0;
+      if (c === 2)
+        for (let x = colStart[cx]; x < colStart[cx + 1]; x++) out[row + x] = valueAt(r, row + x) >= t ? 1 : 0;
       cx++;
     }
   }

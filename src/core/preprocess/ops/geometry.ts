@@ -14,7 +14,11 @@ type ResizeStep = Extract<PreprocessStep, { op: 'resize' }>;
 export const MAX_MODEL_SIDE = 8192;
 
 /** Where resizePad puts an image of w x h in a size x size square. */
-export function resizePadGeometry(w: number, h: number, size: number): { width: number; height: number; x: number; y: number } {
+export function resizePadGeometry(
+  w: number,
+  h: number,
+  size: number,
+): { width: number; height: number; x: number; y: number } {
   const s = size / Math.max(w, h);
   const width = Math.max(1, Math.min(size, Math.round(w * s)));
   const height = Math.max(1, Math.min(size, Math.round(h * s)));
@@ -69,7 +73,12 @@ export const resize: OpDefinition<ResizeStep> = {
   applyRows: (state, step, source) => resizeTo(state, step.width, step.height, source),
 };
 
-export function resizeTo(state: PipelineState, width: number, height: number, source: Raster | RowSource = state.raster): PipelineState {
+export function resizeTo(
+  state: PipelineState,
+  width: number,
+  height: number,
+  source: Raster | RowSource = state.raster,
+): PipelineState {
   const { width: w, height: h } = state.raster;
   const out = new Float32Array(width * height);
   resampleInto(source, width, height, out, width, 0, 0);
@@ -77,7 +86,13 @@ export function resizeTo(state: PipelineState, width: number, height: number, so
 }
 
 /** New float raster plus bookkeeping; `toInput` maps output pixels to the step's input pixels. */
-function placed(state: PipelineState, data: Float32Array, width: number, height: number, toInput: Affine): PipelineState {
+function placed(
+  state: PipelineState,
+  data: Float32Array,
+  width: number,
+  height: number,
+  toInput: Affine,
+): PipelineState {
   return {
     ...state,
     raster: { kind: 'float', width, height, data },
@@ -88,7 +103,14 @@ function placed(state: PipelineState, data: Float32Array, width: number, height:
 }
 
 /** Nearest-neighbour mask at each output pixel centre; outside the input is background. */
-export function resampleMask(mask: Uint8Array, w: number, h: number, width: number, height: number, toInput: Affine): Uint8Array {
+export function resampleMask(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  width: number,
+  height: number,
+  toInput: Affine,
+): Uint8Array {
   const [a, , c, , e, f] = toInput;
   const out = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {

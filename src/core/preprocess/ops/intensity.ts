@@ -21,14 +21,25 @@ export const intensity: OpDefinition<IntensityStep> = {
     "Map modality values to [0,1]: by the image's first window preset (min/max when it has none), by min/max, between two percentiles, or by the stored bit depth ('bits': v / (2^bitsStored - 1) for unsigned samples).",
     {
       mode: { enum: ['window', 'minmax', 'percentile', 'bits'] },
-      low: { type: 'number', minimum: 0, maximum: 100, description: `Lower percentile (mode 'percentile'); default ${DEFAULT_PERCENTILES.low}.` },
-      high: { type: 'number', minimum: 0, maximum: 100, description: `Upper percentile (mode 'percentile'); default ${DEFAULT_PERCENTILES.high}.` },
+      low: {
+        type: 'number',
+        minimum: 0,
+        maximum: 100,
+        description: `Lower percentile (mode 'percentile'); default ${DEFAULT_PERCENTILES.low}.`,
+      },
+      high: {
+        type: 'number',
+        minimum: 0,
+        maximum: 100,
+        description: `Upper percentile (mode 'percentile'); default ${DEFAULT_PERCENTILES.high}.`,
+      },
     },
     ['mode'],
   ),
   check(step) {
     const problems: string[] = [];
-    if (step.mode !== 'percentile' && (step.low !== undefined || step.high !== undefined)) problems.push(`low/high apply only to mode 'percentile'`);
+    if (step.mode !== 'percentile' && (step.low !== undefined || step.high !== undefined))
+      problems.push(`low/high apply only to mode 'percentile'`);
     const low = step.low ?? DEFAULT_PERCENTILES.low;
     const high = step.high ?? DEFAULT_PERCENTILES.high;
     if (step.mode === 'percentile' && !(low < high)) problems.push(`low (${low}) must be below high (${high})`);
@@ -37,14 +48,18 @@ export const intensity: OpDefinition<IntensityStep> = {
   apply(state, step) {
     // A preset with a non-positive or non-finite width is unusable (DICOM requires width > 0): use min/max.
     const first = step.mode === 'window' ? state.source.windows[0] : undefined;
-    const window = first && first.width > 0 && Number.isFinite(first.width) && Number.isFinite(first.center) ? first : undefined;
+    const window =
+      first && first.width > 0 && Number.isFinite(first.width) && Number.isFinite(first.center) ? first : undefined;
     let raster: Raster;
     if (window) raster = applyWindow(state.raster, window.center, window.width, window.fn ?? 'LINEAR');
     else if (step.mode === 'bits') {
       const range = storedRange(state.source);
       if (!range) {
         const [lo, hi] = minMax(state.raster);
-        return withNotice({ ...state, raster: stretch(state.raster, lo, hi), domain: { min: 0, max: 1 }, black: 0 }, 'Floating-point samples have no bit depth to scale by; scaled by min/max instead.');
+        return withNotice(
+          { ...state, raster: stretch(state.raster, lo, hi), domain: { min: 0, max: 1 }, black: 0 },
+          'Floating-point samples have no bit depth to scale by; scaled by min/max instead.',
+        );
       }
       raster = stretch(state.raster, range[0], range[1]);
     } else {
@@ -62,7 +77,9 @@ export const intensity: OpDefinition<IntensityStep> = {
  * The modality values of the smallest and largest sample `bitsStored` bits can hold (signed samples are
  * two's complement), in increasing order; undefined for floating-point data, which has no such range.
  */
-export function storedRange(image: Pick<XrayImage, 'bitsStored' | 'signed' | 'rescale' | 'data'>): [number, number] | undefined {
+export function storedRange(
+  image: Pick<XrayImage, 'bitsStored' | 'signed' | 'rescale' | 'data'>,
+): [number, number] | undefined {
   const bits = image.bitsStored;
   if (image.data instanceof Float32Array || !(Number.isInteger(bits) && bits >= 1 && bits <= 16)) return undefined;
   const lo = image.signed ? -(2 ** (bits - 1)) : 0;

@@ -18,7 +18,12 @@ export const photometric: OpDefinition<PhotometricStep> = {
     'Make the background dark: MONOCHROME1 is always inverted; with invertBrightBackground, also invert when the mean of the four corners is above mid-range.',
     {
       invertBrightBackground: { type: 'boolean' },
-      cornerSize: { type: 'integer', minimum: 1, maximum: 4096, description: `Side of each corner square in pixels (clamped to the image); default ${DEFAULT_CORNER_SIZE}.` },
+      cornerSize: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 4096,
+        description: `Side of each corner square in pixels (clamped to the image); default ${DEFAULT_CORNER_SIZE}.`,
+      },
     },
     ['invertBrightBackground'],
   ),
@@ -26,7 +31,10 @@ export const photometric: OpDefinition<PhotometricStep> = {
     const domain = state.domain ?? valueRange(state.raster);
     let raster = state.raster;
     if (state.photometric === 'MONOCHROME1') raster = invertValues(raster, domain);
-    if (step.invertBrightBackground && hasBrightBackground({ ...state, raster }, domain, step.cornerSize ?? DEFAULT_CORNER_SIZE)) {
+    if (
+      step.invertBrightBackground &&
+      hasBrightBackground({ ...state, raster }, domain, step.cornerSize ?? DEFAULT_CORNER_SIZE)
+    ) {
       raster = invertValues(raster, domain);
     }
     return { ...state, raster, domain, photometric: 'MONOCHROME2' };
@@ -51,7 +59,11 @@ export function cornerMean(state: Pick<PipelineState, 'raster' | 'content'>, cor
   );
 }
 
-function hasBrightBackground(state: Pick<PipelineState, 'raster' | 'content'>, domain: { min: number; max: number }, cornerSize: number): boolean {
+function hasBrightBackground(
+  state: Pick<PipelineState, 'raster' | 'content'>,
+  domain: { min: number; max: number },
+  cornerSize: number,
+): boolean {
   const span = domain.max - domain.min;
   if (!(span > 0)) return false;
   return (cornerMean(state, cornerSize) - domain.min) / span > 0.5;

@@ -30,7 +30,8 @@ export const rotatePortrait: OpDefinition<RotateStep> = {
   params: stepSchema('rotatePortrait', 'Rotate a quarter turn when wider than tall.', {
     direction: {
       enum: ['cw', 'ccw', 'auto', 'upright'],
-      description: "Turn clockwise, counter-clockwise, 'auto' (the side the subject leaves by goes to the bottom; default), or 'upright' ('auto', but a wide image whose subject already leaves by the bottom edge is left alone).",
+      description:
+        "Turn clockwise, counter-clockwise, 'auto' (the side the subject leaves by goes to the bottom; default), or 'upright' ('auto', but a wide image whose subject already leaves by the bottom edge is left alone).",
     },
   }),
   geometric: true,
@@ -40,8 +41,15 @@ export const rotatePortrait: OpDefinition<RotateStep> = {
     if (width <= height) return state;
     const dir = step.direction ?? 'auto';
     const turn = dir === 'auto' || dir === 'upright' ? autoTurn(state, dir === 'upright') : dir;
-    if (!turn) return withNotice(state, 'Wider than tall but already upright (the subject leaves by the bottom edge); not rotated.');
-    return withNotice(rotateState(state, turn), `Rotated a quarter turn ${turn === 'cw' ? 'clockwise' : 'counter-clockwise'} to portrait.`);
+    if (!turn)
+      return withNotice(
+        state,
+        'Wider than tall but already upright (the subject leaves by the bottom edge); not rotated.',
+      );
+    return withNotice(
+      rotateState(state, turn),
+      `Rotated a quarter turn ${turn === 'cw' ? 'clockwise' : 'counter-clockwise'} to portrait.`,
+    );
   },
 };
 
@@ -64,7 +72,7 @@ export function autoTurn(state: PipelineState, keepUpright = false): Turn | unde
   const t = otsuThreshold(a.data);
   const { width: w, height: h, data } = a;
   const cornerBright = (data[0] + data[w - 1] + data[(h - 1) * w] + data[h * w - 1]) / 4 >= t;
-  const subject = (v: number) => (v >= t) !== cornerBright;
+  const subject = (v: number) => v >= t !== cornerBright;
   const edge = (x0: number) => {
     let n = 0;
     for (let y = 0; y < h; y++) for (let x = x0; x < x0 + Math.min(2, w); x++) if (subject(data[y * w + x])) n++;
@@ -113,7 +121,8 @@ export function autoTurn(state: PipelineState, keepUpright = false): Turn | unde
   const qy = Math.max(1, Math.floor((y1 - y0 + 1) / 4));
   const fingersLeft = runs(x0, x0 + qx, true);
   const fingersRight = runs(x1 + 1 - qx, x1 + 1, true);
-  if (keepUpright && runs(y0, y0 + qy, false) > Math.max(fingersLeft, fingersRight) * (1 + RUN_MARGIN)) return undefined;
+  if (keepUpright && runs(y0, y0 + qy, false) > Math.max(fingersLeft, fingersRight) * (1 + RUN_MARGIN))
+    return undefined;
   // Fingers on the right go up with a counter-clockwise turn, fingers on the left with a clockwise one.
   return fingersRight > fingersLeft * (1 + RUN_MARGIN) ? 'ccw' : 'cw';
 }

@@ -26,9 +26,23 @@ export const splitHands: OpDefinition<SplitStep> = {
     'splitHands',
     'Split an image holding two hands into one output per hand (runPipelineMulti / prepareInputs); a single-output run keeps the whole image.',
     {
-      margin: { type: 'number', minimum: 0, maximum: 0.5, description: `Space around each hand, as a fraction of the image's shorter side; default ${SPLIT_DEFAULTS.margin}.` },
-      minAreaFraction: { type: 'number', minimum: 0, maximum: 0.5, description: `Least subject on each side, as a fraction of the content; default ${SPLIT_DEFAULTS.minAreaFraction}.` },
-      axis: { enum: ['auto', 'x', 'y'], description: "Hands side by side ('x'), one above the other ('y'), or whichever splits more cleanly ('auto', default)." },
+      margin: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.5,
+        description: `Space around each hand, as a fraction of the image's shorter side; default ${SPLIT_DEFAULTS.margin}.`,
+      },
+      minAreaFraction: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.5,
+        description: `Least subject on each side, as a fraction of the content; default ${SPLIT_DEFAULTS.minAreaFraction}.`,
+      },
+      axis: {
+        enum: ['auto', 'x', 'y'],
+        description:
+          "Hands side by side ('x'), one above the other ('y'), or whichever splits more cleanly ('auto', default).",
+      },
     },
   ),
   geometric: true,
@@ -36,7 +50,10 @@ export const splitHands: OpDefinition<SplitStep> = {
   apply(state, step) {
     const regions = findHands(state, step);
     if (regions.length < 2) return state;
-    return withNotice(state, `Two hands found; a single-output run keeps the whole image (prepareInputs scores each hand).`);
+    return withNotice(
+      state,
+      `Two hands found; a single-output run keeps the whole image (prepareInputs scores each hand).`,
+    );
   },
   fork(state, step) {
     const regions = findHands(state, step);
@@ -58,7 +75,8 @@ export interface HandRegion {
 export function findHands(state: PipelineState, params: Omit<SplitStep, 'op'> = {}): HandRegion[] {
   const { width: W, height: H } = state.raster;
   const mask = state.mask ?? subjectMask(state.raster, state.content, { components: 2 }).mask;
-  const minArea = (params.minAreaFraction ?? SPLIT_DEFAULTS.minAreaFraction) * state.content.width * state.content.height;
+  const minArea =
+    (params.minAreaFraction ?? SPLIT_DEFAULTS.minAreaFraction) * state.content.width * state.content.height;
   const axis = params.axis ?? SPLIT_DEFAULTS.axis;
   // Profiles on a coarse grid are enough to find a valley and cheap on a full-resolution mask.
   const { width: w, height: h } = analysisSize(W, H, 512);
@@ -97,7 +115,9 @@ function valley(p: Float64Array): { at: number; depth: number } | undefined {
   const a = Math.floor(SEARCH[0] * n);
   const b = Math.ceil(SEARCH[1] * n);
   // Typical extent of the subject: the 90th percentile of the non-empty bins.
-  const nonEmpty = Array.from(p).filter((v) => v > 0).sort((x, y) => x - y);
+  const nonEmpty = Array.from(p)
+    .filter((v) => v > 0)
+    .sort((x, y) => x - y);
   if (nonEmpty.length < 4) return undefined;
   const typical = nonEmpty[Math.floor(0.9 * (nonEmpty.length - 1))];
   let best = -1;
@@ -114,7 +134,10 @@ function valley(p: Float64Array): { at: number; depth: number } | undefined {
 function sideRegion(mask: Uint8Array, W: number, H: number, ax: 'x' | 'y', at: number, first: boolean) {
   const out = new Uint8Array(W * H);
   let area = 0;
-  let x0 = W, y0 = H, x1 = 0, y1 = 0;
+  let x0 = W,
+    y0 = H,
+    x1 = 0,
+    y1 = 0;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const i = y * W + x;

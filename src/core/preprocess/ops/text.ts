@@ -43,10 +43,30 @@ export const maskText: OpDefinition<TextStep> = {
     "Find burned-in text and markers and set them to the black level ('mask') or fill them from their surroundings ('inpaint').",
     {
       mode: { enum: ['mask', 'inpaint'] },
-      saturation: { type: 'number', minimum: 0.001, maximum: 0.5, description: `A mark is flat-topped: most of it within this fraction of the value range below its brightest pixel; default ${TEXT_DEFAULTS.saturation}.` },
-      maxSize: { type: 'number', minimum: 0.005, maximum: 0.5, description: `Longest side of one mark, as a fraction of the image's shorter side; default ${TEXT_DEFAULTS.maxSize}.` },
-      borderZone: { type: 'number', minimum: 0.01, maximum: 0.5, description: `Marks lie within this fraction of the width or height from an edge (0.5: anywhere); default ${TEXT_DEFAULTS.borderZone}.` },
-      dilate: { type: 'integer', minimum: 0, maximum: 64, description: `Pixels added around each mark at full resolution; default ${TEXT_DEFAULTS.dilate}.` },
+      saturation: {
+        type: 'number',
+        minimum: 0.001,
+        maximum: 0.5,
+        description: `A mark is flat-topped: most of it within this fraction of the value range below its brightest pixel; default ${TEXT_DEFAULTS.saturation}.`,
+      },
+      maxSize: {
+        type: 'number',
+        minimum: 0.005,
+        maximum: 0.5,
+        description: `Longest side of one mark, as a fraction of the image's shorter side; default ${TEXT_DEFAULTS.maxSize}.`,
+      },
+      borderZone: {
+        type: 'number',
+        minimum: 0.01,
+        maximum: 0.5,
+        description: `Marks lie within this fraction of the width or height from an edge (0.5: anywhere); default ${TEXT_DEFAULTS.borderZone}.`,
+      },
+      dilate: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 64,
+        description: `Pixels added around each mark at full resolution; default ${TEXT_DEFAULTS.dilate}.`,
+      },
     },
     ['mode'],
   ),
@@ -55,8 +75,15 @@ export const maskText: OpDefinition<TextStep> = {
     const marks = findTextMarks(state.raster, step);
     if (marks.length === 0) return state;
     const next = step.mode === 'inpaint' ? inpaintMarks(state, marks) : blackenMarks(state, marks);
-    carryAnalysis(state.raster, next.raster, marks.map((m) => m.box));
-    return withNotice(next, `${marks.length} text/marker mark${marks.length === 1 ? '' : 's'} ${step.mode === 'inpaint' ? 'inpainted' : 'masked'}.`);
+    carryAnalysis(
+      state.raster,
+      next.raster,
+      marks.map((m) => m.box),
+    );
+    return withNotice(
+      next,
+      `${marks.length} text/marker mark${marks.length === 1 ? '' : 's'} ${step.mode === 'inpaint' ? 'inpainted' : 'masked'}.`,
+    );
   },
 };
 
@@ -108,7 +135,14 @@ export function findTextMarks(r: Raster, params: Omit<TextStep, 'op' | 'mode'> =
 }
 
 /** Median of the pixels within `pad` of the component (box distance) that belong to no bright component. */
-function ringMedian(data: Float32Array, labels: Int32Array, w: number, h: number, c: { label: number; x0: number; y0: number; x1: number; y1: number }, pad: number): number {
+function ringMedian(
+  data: Float32Array,
+  labels: Int32Array,
+  w: number,
+  h: number,
+  c: { label: number; x0: number; y0: number; x1: number; y1: number },
+  pad: number,
+): number {
   const vals: number[] = [];
   const x0 = Math.max(0, c.x0 - pad);
   const x1 = Math.min(w, c.x1 + pad);
@@ -135,7 +169,13 @@ function ringMedian(data: Float32Array, labels: Int32Array, w: number, h: number
 }
 
 /** The mark's pixels at full resolution: above `level` inside its (slightly grown) box, dilated. */
-function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; y1: number }, g: { sx: number; sy: number; ox: number; oy: number }, level: number, grow: number): TextMark {
+function fullResolutionMark(
+  r: Raster,
+  c: { x0: number; y0: number; x1: number; y1: number },
+  g: { sx: number; sy: number; ox: number; oy: number },
+  level: number,
+  grow: number,
+): TextMark {
   const W = r.width;
   const H = r.height;
   const pad = grow + 1;
@@ -146,7 +186,8 @@ function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; 
   const bw = bx1 - bx0;
   const bh = by1 - by0;
   const core = new Uint8Array(bw * bh);
-  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) core[y * bw + x] = valueAt(r, (by0 + y) * W + bx0 + x) >= level ? 1 : 0;
+  for (let y = 0; y < bh; y++)
+    for (let x = 0; x < bw; x++) core[y * bw + x] = valueAt(r, (by0 + y) * W + bx0 + x) >= level ? 1 : 0;
   const pixels = new Uint8Array(bw * bh);
   for (let y = 0; y < bh; y++) {
     for (let x = 0; x < bw; x++) {
@@ -161,14 +202,16 @@ function fullResolutionMark(r: Raster, c: { x0: number; y0: number; x1: number; 
 
 /** One sweep over the hole pixels (in the order given): each becomes the mean of its neighbours. */
 function relax(v: Float64Array, holes: Int32Array, nb: Int32Array, inv: Float64Array): void {
-  for (let j = 0, q = 0; j < holes.length; j++, q += 4) v[holes[j]] = (v[nb[q]] + v[nb[q + 1]] + v[nb[q + 2]] + v[nb[q + 3]]) * inv[j];
+  for (let j = 0, q = 0; j < holes.length; j++, q += 4)
+    v[holes[j]] = (v[nb[q]] + v[nb[q + 1]] + v[nb[q + 2]] + v[nb[q + 3]]) * inv[j];
 }
 
 function markIndices(W: number, marks: TextMark[]): number[] {
   const idx: number[] = [];
   for (const m of marks) {
     for (let y = 0; y < m.box.height; y++) {
-      for (let x = 0; x < m.box.width; x++) if (m.pixels[y * m.box.width + x]) idx.push((m.box.y + y) * W + m.box.x + x);
+      for (let x = 0; x < m.box.width; x++)
+        if (m.pixels[y * m.box.width + x]) idx.push((m.box.y + y) * W + m.box.x + x);
     }
   }
   return idx;
@@ -211,7 +254,8 @@ function inpaintMarks(state: PipelineState, marks: TextMark[]): PipelineState {
       for (let x = 0; x < bw; x++) {
         const mx = x0 + x - m.box.x;
         const my = y0 + y - m.box.y;
-        const inMark = mx >= 0 && my >= 0 && mx < m.box.width && my < m.box.height && m.pixels[my * m.box.width + mx] === 1;
+        const inMark =
+          mx >= 0 && my >= 0 && mx < m.box.width && my < m.box.height && m.pixels[my * m.box.width + mx] === 1;
         const k = y * bw + x;
         hole[k] = inMark ? 1 : 0;
         v[k] = valueAt(r, (y0 + y) * W + x0 + x);

@@ -15,8 +15,32 @@ export const COLORMAPS: ReadonlyArray<{ id: Colormap; label: string }> = [
 ];
 
 const STOPS: Record<'viridis' | 'inferno', string[]> = {
-  viridis: ['440154', '482475', '414487', '355f8d', '2a788e', '21918c', '22a884', '44bf70', '7ad151', 'bddf26', 'fde725'],
-  inferno: ['000004', '160b39', '420a68', '6a176e', '932667', 'bc3754', 'dd513a', 'f37819', 'fca50a', 'f6d746', 'fcffa4'],
+  viridis: [
+    '440154',
+    '482475',
+    '414487',
+    '355f8d',
+    '2a788e',
+    '21918c',
+    '22a884',
+    '44bf70',
+    '7ad151',
+    'bddf26',
+    'fde725',
+  ],
+  inferno: [
+    '000004',
+    '160b39',
+    '420a68',
+    '6a176e',
+    '932667',
+    'bc3754',
+    'dd513a',
+    'f37819',
+    'fca50a',
+    'f6d746',
+    'fcffa4',
+  ],
 };
 
 /** RGBA bytes (0..255) for value v in [0, 1]. */
@@ -38,7 +62,12 @@ export function colorAt(map: Colormap, v: number): [number, number, number, numb
       const f = pos - i;
       const a = hex(stops[i]);
       const b = hex(stops[i + 1]);
-      return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f), 255];
+      return [
+        Math.round(a[0] + (b[0] - a[0]) * f),
+        Math.round(a[1] + (b[1] - a[1]) * f),
+        Math.round(a[2] + (b[2] - a[2]) * f),
+        255,
+      ];
     }
   }
 }

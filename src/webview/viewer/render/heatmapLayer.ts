@@ -123,7 +123,12 @@ export function hotRegion(map: AnomalyMap, threshold: number): HotRegion | undef
   if (n === 0) return undefined;
   const cx = sx / n;
   const cy = sy / n;
-  const corners = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]].map(([x, y]) => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]]);
+  const corners = [
+    [x0, y0],
+    [x1, y0],
+    [x0, y1],
+    [x1, y1],
+  ].map(([x, y]) => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]]);
   const xs = corners.map((c) => c[0]);
   const ys = corners.map((c) => c[1]);
   return {

@@ -17,7 +17,14 @@ export interface Scene {
   size: [number, number];
   /** The layer holds a reduced copy: each of its pixels covers factor x factor image pixels. */
   reducedBy?: number;
-  heat?: { layer: HeatmapLayer; toImage: Affine; opacity: number; threshold: number; outline: boolean; outlineColor: string };
+  heat?: {
+    layer: HeatmapLayer;
+    toImage: Affine;
+    opacity: number;
+    threshold: number;
+    outline: boolean;
+    outlineColor: string;
+  };
   /** [row, column] spacing in mm. */
   pixelSpacing?: [number, number];
   /** CSS colour of the thin frame around the image (theme-dependent). */
@@ -70,7 +77,8 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   ctx.lineWidth = 1;
   ctx.strokeRect(Math.round(x0) - 0.5, Math.round(y0) - 0.5, Math.round(x1 - x0) + 1, Math.round(y1 - y0) + 1);
 
-  if (s.heat?.outline) drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.segments(s.heat.threshold), s.heat.outlineColor, s.dpr);
+  if (s.heat?.outline)
+    drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.segments(s.heat.threshold), s.heat.outlineColor, s.dpr);
   if (s.pixelSpacing) {
     // Bottom left of the visible part of the image: over the image's (usually dark) border, not over
     // the theme background where white would vanish in a light theme.
@@ -79,14 +87,23 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     const visibleW = Math.min(width, Math.max(x0, x1)) - left;
     drawScaleBar(ctx, left, bottom, visibleW, s.view.scale, s.pixelSpacing[1], s.dpr);
   }
-  s.measurements?.forEach((r, i) => drawRuler(ctx, m, r, measurementLabel(r, s.pixelSpacing), i === s.activeMeasurement, s.dpr));
+  s.measurements?.forEach((r, i) =>
+    drawRuler(ctx, m, r, measurementLabel(r, s.pixelSpacing), i === s.activeMeasurement, s.dpr),
+  );
 }
 
 const RULER = '#ffd23f';
 const RULER_ACTIVE = '#ffffff';
 
 /** A ruler: line with end ticks across it, dark halo underneath, length label beside its middle. */
-function drawRuler(ctx: CanvasRenderingContext2D, m: Affine, r: Measurement, label: string, active: boolean, dpr: number): void {
+function drawRuler(
+  ctx: CanvasRenderingContext2D,
+  m: Affine,
+  r: Measurement,
+  label: string,
+  active: boolean,
+  dpr: number,
+): void {
   const [ax, ay] = apply(m, r.x0, r.y0);
   const [bx, by] = apply(m, r.x1, r.y1);
   const len = Math.hypot(bx - ax, by - ay);
@@ -98,7 +115,10 @@ function drawRuler(ctx: CanvasRenderingContext2D, m: Affine, r: Measurement, lab
     ctx.beginPath();
     ctx.moveTo(ax, ay);
     ctx.lineTo(bx, by);
-    for (const [x, y] of [[ax, ay], [bx, by]]) {
+    for (const [x, y] of [
+      [ax, ay],
+      [bx, by],
+    ]) {
       ctx.moveTo(x - nx * tick, y - ny * tick);
       ctx.lineTo(x + nx * tick, y + ny * tick);
     }
@@ -163,7 +183,15 @@ export function formatLength(mm: number): string {
   return `${+(mm * 1000).toPrecision(3)} µm`;
 }
 
-function drawScaleBar(ctx: CanvasRenderingContext2D, left: number, bottom: number, visibleW: number, scale: number, spacingMm: number, dpr: number): void {
+function drawScaleBar(
+  ctx: CanvasRenderingContext2D,
+  left: number,
+  bottom: number,
+  visibleW: number,
+  scale: number,
+  spacingMm: number,
+  dpr: number,
+): void {
   if (!(spacingMm > 0)) return;
   const mmPerPx = spacingMm / scale;
   const target = Math.min(110 * dpr, visibleW * 0.4);

@@ -5,7 +5,11 @@
 type Child = Node | string | null | undefined | false;
 type AttrValue = string | number | boolean | undefined | null | ((ev: Event) => void);
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, AttrValue> | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Record<string, AttrValue> | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
@@ -36,7 +40,11 @@ export function fillRows(dl: HTMLElement, rows: Array<[string, string | Node] | 
 
 /** A toggle button (aria-pressed) with a visible shortcut hint in its tooltip. */
 export function toggleButton(label: string, title: string, onClick: () => void, extraClass = ''): HTMLButtonElement {
-  return h('button', { type: 'button', class: `btn ${extraClass}`.trim(), title, 'aria-pressed': 'false', onclick: onClick }, label);
+  return h(
+    'button',
+    { type: 'button', class: `btn ${extraClass}`.trim(), title, 'aria-pressed': 'false', onclick: onClick },
+    label,
+  );
 }
 
 export function button(label: string, title: string, onClick: () => void, extraClass = ''): HTMLButtonElement {

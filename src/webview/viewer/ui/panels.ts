@@ -11,7 +11,21 @@ import type { Layout } from './layout';
 export function renderToolbar(L: Layout, s: ViewerState): void {
   const zoom = s.view ? fmtPercent(s.view.scale) : '';
   const hasImage = Boolean(s.loaded);
-  for (const el of [L.fitBtn, L.oneBtn, L.zoomIn, L.zoomOut, L.presetSelect, L.wInput, L.lInput, L.invertBtn, L.resetBtn, L.panTool, L.wlTool, L.measureTool]) (el as HTMLButtonElement).disabled = !hasImage;
+  for (const el of [
+    L.fitBtn,
+    L.oneBtn,
+    L.zoomIn,
+    L.zoomOut,
+    L.presetSelect,
+    L.wInput,
+    L.lInput,
+    L.invertBtn,
+    L.resetBtn,
+    L.panTool,
+    L.wlTool,
+    L.measureTool,
+  ])
+    (el as HTMLButtonElement).disabled = !hasImage;
   setText(L.zoomLabel, zoom || '—');
   setPressed(L.panTool, s.tool === 'pan');
   setPressed(L.wlTool, s.tool === 'window');
@@ -26,7 +40,8 @@ export function renderToolbar(L: Layout, s: ViewerState): void {
   L.app.classList.toggle('panel-closed', !s.panelOpen);
 
   const options = s.loaded?.options ?? [];
-  const wanted = options.map((o) => `${o.id}\u0000${o.label}`).join('\u0001') + (s.windowId === 'custom' ? '\u0001custom' : '');
+  const wanted =
+    options.map((o) => `${o.id}\u0000${o.label}`).join('\u0001') + (s.windowId === 'custom' ? '\u0001custom' : '');
   if (L.presetSelect.dataset.key !== wanted) {
     L.presetSelect.replaceChildren(...options.map((o) => h('option', { value: o.id }, o.label)));
     if (s.windowId === 'custom') L.presetSelect.append(h('option', { value: 'custom' }, 'Custom'));
@@ -36,7 +51,16 @@ export function renderToolbar(L: Layout, s: ViewerState): void {
   if (s.window) {
     if (document.activeElement !== L.wInput) L.wInput.value = fmtWindow(s.window.width, s.window.width);
     if (document.activeElement !== L.lInput) L.lInput.value = fmtWindow(s.window.center, s.window.width);
-    setText(L.wlReadout, [`W ${fmtWindow(s.window.width, s.window.width)}  L ${fmtWindow(s.window.center, s.window.width)}`, s.invert && 'inverted', zoom].filter(Boolean).join('  ·  '));
+    setText(
+      L.wlReadout,
+      [
+        `W ${fmtWindow(s.window.width, s.window.width)}  L ${fmtWindow(s.window.center, s.window.width)}`,
+        s.invert && 'inverted',
+        zoom,
+      ]
+        .filter(Boolean)
+        .join('  ·  '),
+    );
   } else {
     setText(L.wlReadout, '');
   }
@@ -47,12 +71,21 @@ const scoreSig = new WeakMap<Layout, unknown[]>();
 export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
   const modelsKey = s.models.map((m) => `${m.id}\u0000${m.name}\u0000${m.version}`).join('\u0001');
   if (L.modelSelect.dataset.key !== modelsKey) {
-    L.modelSelect.replaceChildren(...s.models.map((m) => h('option', { value: m.id, title: [m.version && `v${m.version}`, m.description].filter(Boolean).join(' — ') }, m.name)));
+    L.modelSelect.replaceChildren(
+      ...s.models.map((m) =>
+        h(
+          'option',
+          { value: m.id, title: [m.version && `v${m.version}`, m.description].filter(Boolean).join(' — ') },
+          m.name,
+        ),
+      ),
+    );
     if (s.models.length === 0) L.modelSelect.append(h('option', { value: '' }, 'No models found'));
     L.modelSelect.dataset.key = modelsKey;
   }
   L.modelSelect.disabled = s.models.length === 0;
-  L.modelSelect.value = s.selectedId && s.models.some((m) => m.id === s.selectedId) ? s.selectedId : (s.models[0]?.id ?? '');
+  L.modelSelect.value =
+    s.selectedId && s.models.some((m) => m.id === s.selectedId) ? s.selectedId : (s.models[0]?.id ?? '');
 
   // Rebuild the score body only when what it shows changed: slider drags must not recreate its
   // buttons (that would also drop their keyboard focus).
@@ -62,7 +95,14 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
   scoreSig.set(L, sig);
   const body: Node[] = [];
   if (s.running) {
-    body.push(h('div', { class: 'running', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Analysing with ${modelName(s, s.running.modelId)}…`));
+    body.push(
+      h(
+        'div',
+        { class: 'running', role: 'status' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        `Analysing with ${modelName(s, s.running.modelId)}…`,
+      ),
+    );
   } else if (s.analysisError) {
     const t = errorText(s.analysisError.code);
     body.push(
@@ -88,23 +128,41 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
     const facts = h('dl', { class: 'facts' });
     fillRows(facts, [
       // The selector above names the model; repeat the name only when the result is from another one.
-      r.modelId === s.selectedId ? ['Version', r.modelVersion || '—'] : ['Model', `${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`],
+      r.modelId === s.selectedId
+        ? ['Version', r.modelVersion || '—']
+        : ['Model', `${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`],
       ['Provider', providerLabel(r.provider)],
       ['Raw score', fmtScore(r.score.raw)],
       ['Threshold', `${fmtScore(r.score.threshold)} (raw)`],
       ['Normalised', `${fmtScore(n)} (0.5 = threshold)`],
-      ['Time', `${fmtMs(total)}: prepare ${fmtMs(t.preprocessMs)}, model ${fmtMs(t.inferenceMs)}, map ${fmtMs(t.postprocessMs)}`],
+      [
+        'Time',
+        `${fmtMs(total)}: prepare ${fmtMs(t.preprocessMs)}, model ${fmtMs(t.inferenceMs)}, map ${fmtMs(t.postprocessMs)}`,
+      ],
     ]);
     body.push(
       h(
         'div',
         { class: `verdict ${above ? 'above' : 'below'}` },
         h('span', { class: 'score-big' }, fmtScore(n)),
-        h('span', { class: 'verdict-text' }, h('strong', null, above ? 'Above threshold' : 'Below threshold'), h('span', null, above ? 'anomalous' : 'looks normal')),
+        h(
+          'span',
+          { class: 'verdict-text' },
+          h('strong', null, above ? 'Above threshold' : 'Below threshold'),
+          h('span', null, above ? 'anomalous' : 'looks normal'),
+        ),
       ),
       h(
         'div',
-        { class: `scorebar ${above ? 'above' : 'below'}`, role: 'meter', 'aria-label': 'Normalised anomaly score', 'aria-valuemin': '0', 'aria-valuemax': '1', 'aria-valuenow': String(n), 'aria-valuetext': `${fmtScore(n)}, ${above ? 'above' : 'below'} the threshold of 0.5` },
+        {
+          class: `scorebar ${above ? 'above' : 'below'}`,
+          role: 'meter',
+          'aria-label': 'Normalised anomaly score',
+          'aria-valuemin': '0',
+          'aria-valuemax': '1',
+          'aria-valuenow': String(n),
+          'aria-valuetext': `${fmtScore(n)}, ${above ? 'above' : 'below'} the threshold of 0.5`,
+        },
         fill,
         h('div', { class: 'mark', title: 'Threshold (0.5)' }),
       ),
@@ -115,7 +173,9 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
   } else if (s.models.length === 0) {
     body.push(h('p', { class: 'note' }, 'No model is available. Use “More models…” to choose an ONNX model.'));
   } else {
-    body.push(h('p', { class: 'note' }, s.loaded ? 'Waiting for the analysis…' : 'The score appears once the image is loaded.'));
+    body.push(
+      h('p', { class: 'note' }, s.loaded ? 'Waiting for the analysis…' : 'The score appears once the image is loaded.'),
+    );
   }
   L.scoreBody.replaceChildren(...body);
 }
@@ -134,14 +194,20 @@ function renderFrame(L: Layout, s: ViewerState): void {
   L.prevFrame.disabled = shown <= 1;
   L.nextFrame.disabled = shown >= f.count;
   show(L.frameBusy, s.frameLoading !== undefined);
-  L.frameGroup.title = s.frameLoading !== undefined ? `Loading frame ${s.frameLoading + 1}…` : `Frame ${f.index + 1} of ${f.count}`;
+  L.frameGroup.title =
+    s.frameLoading !== undefined ? `Loading frame ${s.frameLoading + 1}…` : `Frame ${f.index + 1} of ${f.count}`;
 }
 
 export function renderHeat(L: Layout, s: ViewerState): void {
   const an = s.analysis;
   const map = an?.heat?.map;
   let note = '';
-  if (!an) note = s.running ? 'The heatmap appears when the analysis finishes.' : s.analysisError ? 'No heatmap: the analysis failed.' : 'No analysis yet.';
+  if (!an)
+    note = s.running
+      ? 'The heatmap appears when the analysis finishes.'
+      : s.analysisError
+        ? 'No heatmap: the analysis failed.'
+        : 'No analysis yet.';
   else if (an.mapProblem) note = `The map could not be shown: ${an.mapProblem}.`;
   else if (!map) note = 'This model gives an image score only, no map.';
   setText(L.heatNote, note);
@@ -168,11 +234,15 @@ export function renderHeat(L: Layout, s: ViewerState): void {
       : 'Every map value is drawn.',
   );
   drawLegend(L.legend, s.settings.colormap, floor);
-  if (map) L.legend.title = `Map ${map.width} × ${map.height}, raw values ${fmtScore(map.rawMin)} to ${fmtScore(map.rawMax)}`;
+  if (map)
+    L.legend.title = `Map ${map.width} × ${map.height}, raw values ${fmtScore(map.rawMin)} to ${fmtScore(map.rawMax)}`;
 }
 
 /** Where the map lies on the image, in words ("whole image" or the pixel rectangle it covers). */
-export function mapCoverage(map: NonNullable<ViewerState['analysis']>['result']['map'], img: { width: number; height: number } | undefined): string {
+export function mapCoverage(
+  map: NonNullable<ViewerState['analysis']>['result']['map'],
+  img: { width: number; height: number } | undefined,
+): string {
   if (!map) return '';
   const c = [apply(map.toImage, 0, 0), apply(map.toImage, map.width, map.height)];
   const x0 = Math.round(Math.min(c[0][0], c[1][0]));
@@ -226,9 +296,15 @@ export function renderInfo(L: Layout, s: ViewerState): void {
     ps && ['Physical size', `${formatLength(lo.width * ps[1])} × ${formatLength(lo.height * ps[0])}`],
     ps && ['Pixel spacing', `${fmtValue(ps[0])} × ${fmtValue(ps[1])} mm`],
     ['Format', img.source.encoding || img.source.format.toUpperCase()],
-    ['Bits', img.bitsStored === 32 ? '32-bit float' : `${img.bitsStored} stored, ${img.signed ? 'signed' : 'unsigned'}`],
+    [
+      'Bits',
+      img.bitsStored === 32 ? '32-bit float' : `${img.bitsStored} stored, ${img.signed ? 'signed' : 'unsigned'}`,
+    ],
     ['Photometric', img.photometric === 'MONOCHROME1' ? 'MONOCHROME1 (shown inverted)' : 'MONOCHROME2'],
-    (!identity || unit !== '') && ['Rescale', `× ${fmtValue(img.rescale.slope)} ${img.rescale.intercept < 0 ? '−' : '+'} ${fmtValue(Math.abs(img.rescale.intercept))}${unit}`],
+    (!identity || unit !== '') && [
+      'Rescale',
+      `× ${fmtValue(img.rescale.slope)} ${img.rescale.intercept < 0 ? '−' : '+'} ${fmtValue(Math.abs(img.rescale.intercept))}${unit}`,
+    ],
     ['Values', `${fmtValue(lo.stats.min)} to ${fmtValue(lo.stats.max)}${unit}`],
     img.frame && img.frame.count > 1 && ['Frame', `${img.frame.index + 1} of ${img.frame.count}`],
     map && ['Heatmap', `${map.width} × ${map.height} over ${mapCoverage(map, lo)}`],

@@ -52,8 +52,13 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
   else if (!s.stripOpen) summary = `for ${modelName(s, s.selectedId)}`;
   else if (!p || p.modelId !== s.selectedId) summary = `for ${modelName(s, s.selectedId)}: computing…`;
   else if (p.error) summary = `for ${modelName(s, p.modelId)}: not available`;
-  else summary = `for ${modelName(s, p.modelId)}: ${p.steps?.length ?? 0} step${p.steps?.length === 1 ? '' : 's'}, ${fmtMs(total)}${p.regions !== undefined && p.regions > 1 ? `, ${p.regions} regions (one model input each)` : ''}`;
-  L.stripToggle.replaceChildren(h('span', { class: 'chev', 'aria-hidden': 'true' }, s.stripOpen ? '▾' : '▸'), h('span', { class: 'strip-title' }, 'Preprocessing'), h('span', { class: 'strip-summary' }, summary));
+  else
+    summary = `for ${modelName(s, p.modelId)}: ${p.steps?.length ?? 0} step${p.steps?.length === 1 ? '' : 's'}, ${fmtMs(total)}${p.regions !== undefined && p.regions > 1 ? `, ${p.regions} regions (one model input each)` : ''}`;
+  L.stripToggle.replaceChildren(
+    h('span', { class: 'chev', 'aria-hidden': 'true' }, s.stripOpen ? '▾' : '▸'),
+    h('span', { class: 'strip-title' }, 'Preprocessing'),
+    h('span', { class: 'strip-summary' }, summary),
+  );
 
   show(L.stripBody, s.stripOpen);
   if (!s.stripOpen) return;
@@ -62,7 +67,14 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
     return;
   }
   if (!p?.steps || p.modelId !== s.selectedId) {
-    L.stripBody.replaceChildren(h('p', { class: 'note strip-note' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' Running the pipeline on this image…'));
+    L.stripBody.replaceChildren(
+      h(
+        'p',
+        { class: 'note strip-note' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        ' Running the pipeline on this image…',
+      ),
+    );
     return;
   }
   const dpr = window.devicePixelRatio || 1;
@@ -73,7 +85,17 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
     return h(
       'div',
       { class: `step-card${selected ? ' selected' : ''}${st.notice ? ' has-notice' : ''}`, role: 'listitem' },
-      h('button', { type: 'button', class: 'step-thumb', title: `Show “${title}” larger`, 'aria-pressed': String(selected), onclick: () => a.openPreviewStep(selected ? null : i) }, canvas),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'step-thumb',
+          title: `Show “${title}” larger`,
+          'aria-pressed': String(selected),
+          onclick: () => a.openPreviewStep(selected ? null : i),
+        },
+        canvas,
+      ),
       h('div', { class: 'step-label', title }, `${i + 1}. ${title}`),
       h('div', { class: 'step-meta' }, `${st.width} × ${st.height} · ${fmtMs(st.ms)}`),
       st.notice ? h('div', { class: 'step-notice', title: st.notice }, st.notice) : null,
@@ -105,7 +127,15 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
     h(
       'div',
       { class: 'step-card-large' },
-      h('div', { class: 'step-head' }, h('strong', null, `Step ${i + 1} of ${steps.length}: ${stepTitle(st)}`), h('span', { class: 'spacer' }), prev, next, close),
+      h(
+        'div',
+        { class: 'step-head' },
+        h('strong', null, `Step ${i + 1} of ${steps.length}: ${stepTitle(st)}`),
+        h('span', { class: 'spacer' }),
+        prev,
+        next,
+        close,
+      ),
       canvas,
       h(
         'p',
@@ -121,9 +151,19 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
  * A canvas showing the step's 8-bit thumbnail within maxW x maxH CSS pixels (never enlarged more than
  * `maxUpscale` times), with the mask's outline stroked at screen resolution.
  */
-export function stepCanvas(st: PreviewStep, maxW: number, maxH: number, dpr: number, maxUpscale = 8): HTMLCanvasElement {
+export function stepCanvas(
+  st: PreviewStep,
+  maxW: number,
+  maxH: number,
+  dpr: number,
+  maxUpscale = 8,
+): HTMLCanvasElement {
   const t = st.thumb;
-  const canvas = h('canvas', { class: 'step-canvas', role: 'img', 'aria-label': `${stepTitle(st)}, ${st.width} by ${st.height} pixels` });
+  const canvas = h('canvas', {
+    class: 'step-canvas',
+    role: 'img',
+    'aria-label': `${stepTitle(st)}, ${st.width} by ${st.height} pixels`,
+  });
   if (!validImage(t)) {
     canvas.width = 1;
     canvas.height = 1;
@@ -174,5 +214,13 @@ export function stepCanvas(st: PreviewStep, maxW: number, maxH: number, dpr: num
 }
 
 function validImage(p: PreviewImage | undefined): p is PreviewImage {
-  return Boolean(p && Number.isInteger(p.width) && Number.isInteger(p.height) && p.width > 0 && p.height > 0 && p.data && p.data.length === p.width * p.height);
+  return Boolean(
+    p &&
+    Number.isInteger(p.width) &&
+    Number.isInteger(p.height) &&
+    p.width > 0 &&
+    p.height > 0 &&
+    p.data &&
+    p.data.length === p.width * p.height,
+  );
 }

@@ -36,10 +36,26 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
 
   if (t.phiCount > 0) {
     L.revealBar.replaceChildren(
-      h('span', { class: `phi-state ${t.revealed ? 'shown' : 'hidden'}` }, t.revealed ? `Patient data shown (${t.phiCount} values) in this editor` : `Patient data hidden (${t.phiCount} values)`),
+      h(
+        'span',
+        { class: `phi-state ${t.revealed ? 'shown' : 'hidden'}` },
+        t.revealed
+          ? `Patient data shown (${t.phiCount} values) in this editor`
+          : `Patient data hidden (${t.phiCount} values)`,
+      ),
       t.revealed
-        ? button('Hide again', 'Mask the patient-identifying values again', () => a.revealPatientData(false), 'secondary small')
-        : button('Reveal patient data', 'Show the values that identify the patient, in this editor only (not saved, never logged)', () => a.revealPatientData(true), 'small'),
+        ? button(
+            'Hide again',
+            'Mask the patient-identifying values again',
+            () => a.revealPatientData(false),
+            'secondary small',
+          )
+        : button(
+            'Reveal patient data',
+            'Show the values that identify the patient, in this editor only (not saved, never logged)',
+            () => a.revealPatientData(true),
+            'small',
+          ),
     );
     L.revealBar.classList.toggle('revealed', t.revealed);
     show(L.revealBar, true);
@@ -57,18 +73,42 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
   const q = s.tagQuery.trim();
   setText(
     L.tagSummary,
-    q ? (v.matches ? `${v.matches} of ${t.count} attributes match` : `No attribute matches “${q}”`) : `${t.count} attributes${v.hidden ? `; showing the first ${v.rows.length}` : ''}`,
+    q
+      ? v.matches
+        ? `${v.matches} of ${t.count} attributes match`
+        : `No attribute matches “${q}”`
+      : `${t.count} attributes${v.hidden ? `; showing the first ${v.rows.length}` : ''}`,
   );
   const items = v.rows.map((r) => {
     const tg = r.tag;
     // A row without a tag is the reader's note (list cut short, and why), not an attribute.
     if (!tg.tag) return h('li', { class: 'tag-note', role: 'treeitem', 'aria-level': String(r.depth + 1) }, tg.value);
     const twisty = r.hasChildren
-      ? h('button', { type: 'button', class: 'twisty', 'aria-label': `${r.expanded ? 'Collapse' : 'Expand'} ${tg.keyword || tg.tag}`, onclick: () => a.toggleTagRow(r.id) }, r.expanded ? '▾' : '▸')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'twisty',
+            'aria-label': `${r.expanded ? 'Collapse' : 'Expand'} ${tg.keyword || tg.tag}`,
+            onclick: () => a.toggleTagRow(r.id),
+          },
+          r.expanded ? '▾' : '▸',
+        )
       : h('span', { class: 'twisty none', 'aria-hidden': 'true' });
-    const copy = tg.masked || tg.vr === 'SQ' || tg.tag === 'FFFE,E000'
-      ? null
-      : h('button', { type: 'button', class: 'copy', title: `Copy the value of ${tg.keyword || tg.tag}`, 'aria-label': `Copy value of ${tg.keyword || tg.tag}`, onclick: () => a.copyText(tg.value, tg.keyword || tg.tag) }, 'Copy');
+    const copy =
+      tg.masked || tg.vr === 'SQ' || tg.tag === 'FFFE,E000'
+        ? null
+        : h(
+            'button',
+            {
+              type: 'button',
+              class: 'copy',
+              title: `Copy the value of ${tg.keyword || tg.tag}`,
+              'aria-label': `Copy value of ${tg.keyword || tg.tag}`,
+              onclick: () => a.copyText(tg.value, tg.keyword || tg.tag),
+            },
+            'Copy',
+          );
     const li = h(
       'li',
       {
@@ -87,7 +127,13 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
         h('span', { class: 'tag-vr', title: `Value representation ${tg.vr}` }, tg.vr),
         copy,
       ),
-      tg.vr === 'SQ' ? h('div', { class: 'tag-val seq' }, tg.value || `${tg.children?.length ?? 0} item(s)`) : h('div', { class: 'tag-val', title: tg.masked ? 'Hidden: this value identifies the patient' : undefined }, tg.value === '' ? '(empty)' : tg.value),
+      tg.vr === 'SQ'
+        ? h('div', { class: 'tag-val seq' }, tg.value || `${tg.children?.length ?? 0} item(s)`)
+        : h(
+            'div',
+            { class: 'tag-val', title: tg.masked ? 'Hidden: this value identifies the patient' : undefined },
+            tg.value === '' ? '(empty)' : tg.value,
+          ),
     );
     li.style.setProperty('--depth', String(r.depth));
     if (r.hasChildren) li.querySelector('.tag-head')!.addEventListener('dblclick', () => a.toggleTagRow(r.id));
