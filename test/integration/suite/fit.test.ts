@@ -241,7 +241,10 @@ describe('Fit detector on a folder', function () {
       await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
       const s = await waitForView(
         uri,
-        (v) => v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0,
+        // The picker's selection and the analysis are separate messages: wait for both (a loaded run saw the
+        // analysis first).
+        (v) =>
+          v.analysis?.modelId === FITTED_ID && !!v.analysis.map && v.renders > 0 && v.models.selectedId === FITTED_ID,
         `analysis of ${rel} by the fitted model`,
       );
       assert.equal(s.models.selectedId, FITTED_ID);
