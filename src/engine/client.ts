@@ -16,6 +16,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fromErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
 import type { EngineMethods, EngineNotifications } from '../protocol/engine';
+import { toDisposable, type IDisposable } from '../protocol/dispose';
 import { isNotification, isResponse, RpcClient, RpcError, type MethodMap } from '../protocol/rpc';
 import type { EngineTestMethods } from './testHooks';
 import { isReady } from './wire';
@@ -76,10 +77,6 @@ export interface EngineStop {
   message: string;
   /** Last lines the engine wrote to stderr (native crashes print there). */
   stderrTail: string[];
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 type AllMethods = EngineMethods & EngineTestMethods;
@@ -176,9 +173,9 @@ export class EngineClient {
   }
 
   /** Fires when the engine stops without being asked to (crash, kill, failed start) or is stopped after a timeout. */
-  onDidCrash(listener: (e: EngineStop) => void): Disposable {
+  onDidCrash(listener: (e: EngineStop) => void): IDisposable {
     this.crashListeners.add(listener);
-    return { dispose: () => this.crashListeners.delete(listener) };
+    return toDisposable(() => this.crashListeners.delete(listener));
   }
 
   /** Increments on every engine start: ids obtained under an older generation are no longer valid. */

@@ -1,53 +1,61 @@
 import * as vscode from 'vscode';
 import type { DecodeLimits } from '../core/image/types';
 import type { ProviderPreference } from '../protocol/engine';
-import type { Colormap, ViewerSettings } from '../protocol/viewer';
+import {
+  isValidSetting,
+  settingDefault,
+  SETTINGS_SECTION,
+  type SettingKey,
+  type SettingValue,
+} from '../protocol/settings';
+import type { ViewerSettings } from '../protocol/viewer';
 
-/** Every setting the extension reads, in one place, validated: a wrong value falls back and is reported once. */
-export const SECTION = 'xrayAnomaly';
-
-const PROVIDERS: ProviderPreference[] = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'];
-const COLORMAPS: Colormap[] = ['jet', 'inferno', 'viridis', 'hot', 'red'];
+/** Every setting the extension reads, validated: a wrong value falls back to its default and is reported. */
+export const SECTION = SETTINGS_SECTION;
 
 export interface Settings {
   defaultModel: string;
   modelFolders: string[];
   provider: ProviderPreference;
-  viewer: ViewerSettings;
+  viewer: Required<ViewerSettings>;
   limits: DecodeLimits;
 }
 
 export function readSettings(warn: (message: string) => void): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
-  const pick = <T>(key: string, ok: (v: unknown) => v is T, fallback: T): T => {
+  const pick = <K extends SettingKey>(key: K): SettingValue<K> => {
     const v = c.get<unknown>(key);
-    if (v === undefined || ok(v)) return (v ?? fallback) as T;
-    warn(`Setting ${SECTION}.${key} has an invalid value ${JSON.stringify(v)}; using ${JSON.stringify(fallback)}.`);
+    if (v !== undefined && isValidSetting(key, v)) return v;
+    const fallback = settingDefault(key);
+    // Log text, not UI: stays English like the rest of the log.
+    if (v !== undefined)
+      warn(`Setting ${SECTION}.${key} has an invalid value ${JSON.stringify(v)}; using ${JSON.stringify(fallback)}.`);
     return fallback;
   };
-  const isNum =
-    (lo: number, hi: number) =>
-    (v: unknown): v is number =>
-      typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
-  const isStr = (v: unknown): v is string => typeof v === 'string';
-  const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
   return {
-    defaultModel: pick('model.default', isStr, ''),
-    modelFolders: pick('models.folders', isStrArray, []),
-    provider: pick(
-      'inference.executionProvider',
-      (v): v is ProviderPreference => PROVIDERS.includes(v as ProviderPreference),
-      'auto',
-    ),
+    defaultModel: pick('model.default'),
+    modelFolders: pick('models.folders'),
+    provider: pick('inference.executionProvider'),
     viewer: {
-      heatmapOpacity: pick('viewer.heatmapOpacity', isNum(0, 1), 0.45),
-      colormap: pick('viewer.colormap', (v): v is Colormap => COLORMAPS.includes(v as Colormap), 'inferno'),
-      threshold: pick('viewer.threshold', isNum(0, 1), 0.5),
-      heatmapFloor: pick('viewer.heatmapFloor', isNum(0, 1), 0.3),
+      heatmapOpacity: pick('viewer.heatmapOpacity'),
+      colormap: pick('viewer.colormap'),
+      threshold: pick('viewer.threshold'),
+      heatmapFloor: pick('viewer.heatmapFloor'),
     },
     limits: {
-      maxPixels: Math.round(pick('limits.maxMegapixels', isNum(1, 1000), 100) * 1e6),
-      maxFileBytes: Math.round(pick('limits.maxFileSizeMB', isNum(1, 4096), 512) * 1024 * 1024),
+      maxPixels: Math.round(pick('limits.maxMegapixels') * 1e6),
+      maxFileBytes: Math.round(pick('limits.maxFileSizeMB') * 1024 * 1024),
     },
   };
+}
+
+/** Remembers what the user chose in a viewer as the user-level defaults for the next one. */
+export function rememberViewerSettings(s: Partial<ViewerSettings>): void {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const keys = ['heatmapOpacity', 'colormap', 'threshold', 'heatmapFloor'] as const;
+  for (const k of keys) {
+    const key = `viewer.${k}` as const;
+    // The webview's values are checked like any input; a bad one is not written.
+    if (s[k] !== undefined && isValidSetting(key, s[k])) void c.update(key, s[k], vscode.ConfigurationTarget.Global);
+  }
 }

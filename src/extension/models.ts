@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import type { ModelInfo } from '../core/model/manifest';
 import { discoverModels, type ModelFs } from '../core/model/registry';
+import { Disposable } from '../protocol/dispose';
 import type { ModelChoice } from '../protocol/viewer';
-import { WORKSPACE_MODELS_DIR } from './fitPlan';
+import { WORKSPACE_MODELS_DIR } from './fit/plan';
 import type { Logger } from './log';
 
 export interface ModelFolder {
@@ -35,9 +36,9 @@ const nodeFs: ModelFs = {
  * (a crafted ONNX file exercises a native parser), so Restricted Mode views images but loads bundled
  * and user-level models only.
  */
-export class ModelService implements vscode.Disposable {
+export class ModelService extends Disposable {
   private list: ModelInfo[] = [];
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   private discovery?: Promise<void>;
   /** Counts discoveries, so one overtaken by a newer one (e.g. trust granted, then settings reloaded) is dropped. */
@@ -47,7 +48,9 @@ export class ModelService implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: Logger,
     private readonly defaultModel: () => string,
-  ) {}
+  ) {
+    super();
+  }
 
   get models(): readonly ModelInfo[] {
     return this.list;
@@ -138,9 +141,5 @@ export class ModelService implements vscode.Disposable {
     if (vscode.workspace.isTrusted)
       out.push(...workspaceFolders.map((p) => ({ path: resolve(p), origin: 'workspace' as const })));
     return out;
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }

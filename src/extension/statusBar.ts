@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
+import { Disposable } from '../protocol/dispose';
 
 /** "model · provider" for the active X-ray viewer; click to switch model. */
-export class ModelStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('xrayAnomaly.model', vscode.StatusBarAlignment.Right, 100);
+export class ModelStatusBar extends Disposable {
+  private readonly item = this._register(
+    vscode.window.createStatusBarItem('xrayAnomaly.model', vscode.StatusBarAlignment.Right, 100),
+  );
   private provider?: { provider: string; fallbacks: string[] };
 
   constructor() {
+    super();
     this.item.name = 'X-ray Anomaly Model';
     this.item.command = 'xrayAnomaly.selectModel';
   }
@@ -31,10 +35,6 @@ export class ModelStatusBar implements vscode.Disposable {
 
   setProvider(p: { provider: string; fallbacks: string[] }): void {
     this.provider = p;
-  }
-
-  dispose(): void {
-    this.item.dispose();
   }
 }
 

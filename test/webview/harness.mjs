@@ -23,7 +23,7 @@ const FILES = {
 /** viewerHtml() from the TypeScript source, bundled in memory so this plain .mjs can call it. */
 async function loadViewerHtml() {
   const out = await esbuild.build({
-    entryPoints: [join(ROOT, 'src/extension/viewerHtml.ts')],
+    entryPoints: [join(ROOT, 'src/extension/viewer/html.ts')],
     bundle: true,
     write: false,
     format: 'esm',

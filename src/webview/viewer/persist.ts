@@ -5,7 +5,7 @@
  */
 import type { Colormap, ViewerSettings } from '../../protocol/viewer';
 import type { Measurement } from './measure';
-import { DEFAULT_FLOOR, isColormap } from './render/colormaps';
+import { isColormap, VIEWER_DEFAULTS } from '../../protocol/settings';
 import type { View } from './viewport';
 import type { VoiFunction, WindowLevel } from './windowing';
 
@@ -33,12 +33,8 @@ export interface PersistedState {
   panelTab?: PanelTab;
 }
 
-export const DEFAULT_SETTINGS: ViewerSettings = {
-  heatmapOpacity: 0.45,
-  colormap: 'inferno',
-  threshold: 0.5,
-  heatmapFloor: DEFAULT_FLOOR,
-};
+/** The settings' defaults (one source: src/protocol/settings.ts). */
+export const DEFAULT_SETTINGS: ViewerSettings = VIEWER_DEFAULTS;
 const MAX_MEASUREMENTS = 50;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -50,7 +46,9 @@ export function sanitizeSettings(raw: unknown, fallback: ViewerSettings = DEFAUL
     heatmapOpacity: num(r.heatmapOpacity) ? clamp01(r.heatmapOpacity) : fallback.heatmapOpacity,
     colormap: isColormap(r.colormap) ? (r.colormap as Colormap) : fallback.colormap,
     threshold: num(r.threshold) ? clamp01(r.threshold) : fallback.threshold,
-    heatmapFloor: num(r.heatmapFloor) ? clamp01(r.heatmapFloor) : (fallback.heatmapFloor ?? DEFAULT_FLOOR),
+    heatmapFloor: num(r.heatmapFloor)
+      ? clamp01(r.heatmapFloor)
+      : (fallback.heatmapFloor ?? VIEWER_DEFAULTS.heatmapFloor),
   };
 }
 

@@ -16,7 +16,7 @@ import {
   reportMarkdown,
   suggestModelId,
   summaryLines,
-} from '../../../src/extension/fitPlan';
+} from '../../../src/extension/fit/plan';
 
 test('model ids: lowercase letters, digits and single inner dashes', () => {
   for (const ok of ['hands', 'hand-normals', 'chest-2024', 'a', '0-1']) assert.equal(modelIdProblem(ok), undefined, ok);

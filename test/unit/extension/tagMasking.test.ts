@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PHI_PLACEHOLDER, tagsForViewer, type TagEntryLike } from '../../../src/extension/tagMasking';
+import { PHI_PLACEHOLDER, tagsForViewer, type TagEntryLike } from '../../../src/extension/viewer/tagMasking';
 
 const entries: TagEntryLike[] = [
   { tag: '(0008,0060)', keyword: 'Modality', vr: 'CS', value: 'DX', phi: false, depth: 0 },

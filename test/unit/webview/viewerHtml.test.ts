@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { viewerHtml } from '../../../src/extension/viewerHtml';
+import { viewerHtml } from '../../../src/extension/viewer/html';
 
 const opts = {
   cspSource: 'https://*.vscode-cdn.net',

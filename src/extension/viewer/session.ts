@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { DicomTagEntry } from '../core/decode/dicom/tags';
-import { toErrorInfo, XrayError, type ErrorInfo } from '../core/errors';
-import type { XrayImage } from '../core/image/types';
-import type { AnalysisResult } from '../core/scoring/types';
-import { RpcClient, isResponse } from '../protocol/rpc';
+import type { DicomTagEntry } from '../../core/decode/dicom/tags';
+import { toErrorInfo, XrayError, type ErrorInfo } from '../../core/errors';
+import type { XrayImage } from '../../core/image/types';
+import type { AnalysisResult } from '../../core/scoring/types';
+import { Disposable, type IDisposable } from '../../protocol/dispose';
+import { RpcClient, isResponse } from '../../protocol/rpc';
 import type {
   EarlyPosted,
   HostToViewerMessage,
@@ -15,12 +16,12 @@ import type {
   ViewerAction,
   ViewerToHostMessage,
   ViewStateReport,
-} from '../protocol/viewer';
-import { reduceImage, type ReducedImage } from '../engine/reducedImage';
-import type { EngineApi } from './engineApi';
-import type { Logger } from './log';
-import type { ModelService } from './models';
-import type { Settings } from './config';
+} from '../../protocol/viewer';
+import { reduceImage, type ReducedImage } from '../../engine/reducedImage';
+import type { EngineApi } from '../engineApi';
+import type { Logger } from '../log';
+import type { ModelService } from '../models';
+import type { Settings } from '../config';
 import { tagsForViewer } from './tagMasking';
 
 /** Longer side of the preprocessing thumbnails sent to the webview (the step view shows them up to 3x). */
@@ -71,8 +72,7 @@ export interface ViewerDeps {
  * user reveals them in this editor (not saved anywhere), and no value is ever logged. While the webview's
  * preprocessing strip is open, each image and model also gets a step-by-step preview from the engine.
  */
-export class ViewerSession implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export class ViewerSession extends Disposable {
   private readonly rpc: RpcClient<HostToViewerMethods>;
   private webviewReady = false;
   /** A webview of this editor has said `ready` before: only the first boot gets the head start. */
@@ -104,7 +104,6 @@ export class ViewerSession implements vscode.Disposable {
   /** Last preview, for `${imageId}|${modelKey}`. */
   private preview?: { key: string; message: PreviewMessage };
   private previewInFlight?: string;
-  private disposed = false;
   /** When the editor was opened, for the timing lines in the log. */
   private readonly openedAt = Date.now();
 
@@ -113,9 +112,10 @@ export class ViewerSession implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly deps: ViewerDeps,
   ) {
+    super();
     this.rpc = new RpcClient<HostToViewerMethods>((msg) => void this.panel.webview.postMessage(msg));
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: ViewerToHostMessage) => this.onMessage(m)),
+    this._register(panel.webview.onDidReceiveMessage((m: ViewerToHostMessage) => this.onMessage(m)));
+    this._register(
       deps.models.onDidChange(() => {
         this.postModels();
         // Only a different selection re-scores; a refreshed list with the same model does not.
@@ -125,6 +125,11 @@ export class ViewerSession implements vscode.Disposable {
     );
     // Decoding starts before the webview has booted: the two overlap, which is most of "open to image".
     void this.loadAndAnalyze();
+  }
+
+  /** Ties `value` (e.g. a listener on this session's panel) to this session's lifetime. */
+  own<T extends IDisposable>(value: T): T {
+    return this._register(value);
   }
 
   get fileName(): string {
@@ -194,7 +199,7 @@ export class ViewerSession implements vscode.Disposable {
         frame: frame || undefined,
         tags: wantTags || undefined,
       });
-      if (this.disposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
+      if (this.isDisposed) return void engine.releaseImage({ imageId: r.imageId }).catch(() => undefined);
       this.image = this.hold(r);
       this.imageError = undefined;
       const img = r.image;
@@ -255,7 +260,7 @@ export class ViewerSession implements vscode.Disposable {
         });
         result = await engine.analyze({ imageId, modelKey: reloaded.modelKey });
       }
-      if (gen !== this.generation || this.disposed) return;
+      if (gen !== this.generation || this.isDisposed) return;
       this.analysis = result;
       this.analysisError = undefined;
       const t = result.timings;
@@ -265,7 +270,7 @@ export class ViewerSession implements vscode.Disposable {
       this.post('analysis', { result });
       this.postFullImage();
     } catch (err) {
-      if (gen !== this.generation || this.disposed) return;
+      if (gen !== this.generation || this.isDisposed) return;
       this.setAnalysisError(toErrorInfo(err), model.id);
     } finally {
       if (gen === this.generation) this.analysisRunning = undefined;
@@ -324,7 +329,7 @@ export class ViewerSession implements vscode.Disposable {
     const { engine, models } = this.deps;
     const image = this.image;
     const model = models.selected;
-    if (!this.previewOpen || !image?.imageId || !model || this.disposed) return;
+    if (!this.previewOpen || !image?.imageId || !model || this.isDisposed) return;
     const frame = image.image.frame && image.image.frame.count > 1 ? image.image.frame.index : undefined;
     let key = '';
     try {
@@ -339,7 +344,7 @@ export class ViewerSession implements vscode.Disposable {
       const t0 = Date.now();
       const p = await engine.preview({ imageId: image.imageId, modelKey, thumbSize: PREVIEW_THUMB });
       // Dropped when the image or the model changed meanwhile; the newer one asks again.
-      if (this.disposed || this.image?.imageId !== image.imageId || models.selected?.id !== model.id) return;
+      if (this.isDisposed || this.image?.imageId !== image.imageId || models.selected?.id !== model.id) return;
       const message: PreviewMessage = { modelId: model.id, frame, steps: p.steps, regions: p.regions };
       this.preview = { key, message };
       this.deps.log.info(
@@ -349,7 +354,7 @@ export class ViewerSession implements vscode.Disposable {
     } catch (err) {
       const info = toErrorInfo(err);
       // The image left the engine (restart, eviction): the analysis path decodes again and asks anew.
-      if (info.code === 'IMAGE_NOT_FOUND' || this.disposed || models.selected?.id !== model.id) return;
+      if (info.code === 'IMAGE_NOT_FOUND' || this.isDisposed || models.selected?.id !== model.id) return;
       this.deps.log.warn(
         `${this.fileName}: preprocessing preview for ${model.id} failed: [${info.code}] ${info.message}`,
       );
@@ -372,13 +377,13 @@ export class ViewerSession implements vscode.Disposable {
   }
 
   private async runFrameLoop(): Promise<void> {
-    while (!this.disposed && this.frameWanted !== undefined && this.frameWanted !== this.frame) {
+    while (!this.isDisposed && this.frameWanted !== undefined && this.frameWanted !== this.frame) {
       const target = this.frameWanted;
       const previous = this.image;
       if (this.imageLoad) await this.imageLoad.catch(() => undefined);
       try {
         const next = await this.decodeFrame(target);
-        if (this.disposed) {
+        if (this.isDisposed) {
           void this.deps.engine.releaseImage({ imageId: next.imageId }).catch(() => undefined);
           return;
         }
@@ -432,7 +437,7 @@ export class ViewerSession implements vscode.Disposable {
   private postImage(): void {
     const held = this.image;
     this.cancelFullImage();
-    if (!held || (!this.webviewReady && this.everReady) || this.disposed) return;
+    if (!held || (!this.webviewReady && this.everReady) || this.isDisposed) return;
     const { image, decodeMs, seq, reduced } = held;
     if (!reduced) return this.post('image', { image, decodeMs, seq });
     this.post('image', {
@@ -582,7 +587,7 @@ export class ViewerSession implements vscode.Disposable {
   }
 
   private post<K extends keyof HostToViewerNotifications>(type: K, params: HostToViewerNotifications[K]): void {
-    if (this.disposed || (!this.webviewReady && !this.headStart(type, params))) return;
+    if (this.isDisposed || (!this.webviewReady && !this.headStart(type, params))) return;
     const msg = { kind: 'notify', type, params } as HostToViewerMessage;
     void this.panel.webview.postMessage(msg);
   }
@@ -607,12 +612,12 @@ export class ViewerSession implements vscode.Disposable {
     return false;
   }
 
-  dispose(): void {
-    this.disposed = true;
+  override dispose(): void {
+    if (this.isDisposed) return;
     this.cancelFullImage();
     this.rpc.failAll({ code: 'CANCELLED', message: 'The viewer was closed.' });
     if (this.image?.imageId) void this.deps.engine.releaseImage({ imageId: this.image.imageId }).catch(() => undefined);
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }
 

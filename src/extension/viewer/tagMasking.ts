@@ -4,8 +4,8 @@
  * such an attribute) is replaced by a placeholder, until the user reveals patient data in that editor.
  * Pure, so the rule is unit-tested without VS Code.
  */
-import type { DicomTagEntry } from '../core/decode/dicom/tags';
-import type { TagsMessage, ViewerTag } from '../protocol/viewer';
+import type { DicomTagEntry } from '../../core/decode/dicom/tags';
+import type { TagsMessage, ViewerTag } from '../../protocol/viewer';
 
 export const PHI_PLACEHOLDER = '•••• (hidden: identifies the patient)';
 

@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { IMAGE_EXTENSIONS, scanImages, type ScanFs } from '../core/dataset/scan';
-import { toErrorInfo, type ErrorInfo } from '../core/errors';
-import type { FitRequest, FitResult } from '../protocol/engine';
-import { SECTION, type Settings } from './config';
-import type { FitEngineApi } from './engineApi';
+import { IMAGE_EXTENSIONS, scanImages, type ScanFs } from '../../core/dataset/scan';
+import { toErrorInfo, type ErrorInfo } from '../../core/errors';
+import type { FitRequest, FitResult } from '../../protocol/engine';
+import { SECTION, type Settings } from '../config';
+import type { FitEngineApi } from '../engineApi';
 import {
   calibrationWarning,
   clashMessage,
@@ -21,9 +21,9 @@ import {
   suggestModelId,
   summaryLines,
   WORKSPACE_MODELS_DIR,
-} from './fitPlan';
-import type { Logger } from './log';
-import type { ModelService } from './models';
+} from './plan';
+import type { Logger } from '../log';
+import type { ModelService } from '../models';
 
 /**
  * "Fit Detector on Folder..." (and "...on These Images"): pick the normal images, a model id and a

@@ -4,9 +4,9 @@
  * notification says, and the summary that goes to the log and the report.
  */
 import * as path from 'node:path';
-import { formatPercent } from '../core/fit/calibrate';
-import type { ModelInfo } from '../core/model/manifest';
-import type { EngineNotifications, FitResult, FitStage } from '../protocol/engine';
+import { formatPercent } from '../../core/fit/calibrate';
+import type { ModelInfo } from '../../core/model/manifest';
+import type { EngineNotifications, FitResult, FitStage } from '../../protocol/engine';
 
 export type FitProgressEvent = EngineNotifications['fitProgress'];
 

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { viewerHtml } from './viewerHtml';
-import { ViewerSession, type ViewerDeps } from './viewerSession';
+import { Disposable, toDisposable } from '../../protocol/dispose';
+import { viewerHtml } from './html';
+import { ViewerSession, type ViewerDeps } from './session';
 
 export const VIEW_TYPES = ['xrayAnomaly.viewer', 'xrayAnomaly.viewer.raster'] as const;
 
@@ -10,16 +11,20 @@ export const VIEW_TYPES = ['xrayAnomaly.viewer', 'xrayAnomaly.viewer.raster'] as
  * panel does the work, so the same file open in two editor groups is decoded per panel (each panel
  * may show a different model later).
  */
-export class ViewerProvider implements vscode.CustomReadonlyEditorProvider, vscode.Disposable {
+export class ViewerProvider extends Disposable implements vscode.CustomReadonlyEditorProvider {
   private readonly sessions = new Set<ViewerSession>();
   private active?: ViewerSession;
-  private readonly activeChanged = new vscode.EventEmitter<ViewerSession | undefined>();
+  private readonly activeChanged = this._register(new vscode.EventEmitter<ViewerSession | undefined>());
   readonly onDidChangeActive = this.activeChanged.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly deps: ViewerDeps,
-  ) {}
+  ) {
+    super();
+    // Sessions still open when the extension stops (window closing) release their engine images too.
+    this._register(toDisposable(() => [...this.sessions].forEach((s) => s.dispose())));
+  }
 
   get activeSession(): ViewerSession | undefined {
     return this.active;
@@ -51,12 +56,15 @@ export class ViewerProvider implements vscode.CustomReadonlyEditorProvider, vsco
       else if (this.active === session) this.setActive(undefined);
     };
     setActive();
-    panel.onDidChangeViewState(setActive);
-    panel.onDidDispose(() => {
-      this.sessions.delete(session);
-      if (this.active === session) this.setActive(undefined);
-      session.dispose();
-    });
+    // The panel's listeners live as long as its session.
+    session.own(panel.onDidChangeViewState(setActive));
+    session.own(
+      panel.onDidDispose(() => {
+        this.sessions.delete(session);
+        if (this.active === session) this.setActive(undefined);
+        session.dispose();
+      }),
+    );
   }
 
   sessionFor(uri?: vscode.Uri): ViewerSession | undefined {
@@ -66,12 +74,6 @@ export class ViewerProvider implements vscode.CustomReadonlyEditorProvider, vsco
 
   private setActive(s: ViewerSession | undefined): void {
     this.active = s;
-    this.activeChanged.fire(s);
-  }
-
-  dispose(): void {
-    for (const s of this.sessions) s.dispose();
-    this.sessions.clear();
-    this.activeChanged.dispose();
+    if (!this.isDisposed) this.activeChanged.fire(s);
   }
 }
