@@ -18,6 +18,9 @@ CODE_SERVER_VERSION=4.99.4
 CODE_SERVER_RECIPE=1
 # libjpeg-turbo-progs (cjpeg) and pvrg-jpeg write the JPEG restart intervals dcmcjpeg cannot (test/fixtures/jpeg-streams.ts).
 APT_PACKAGES=(chromium build-essential python3 libkrb5-dev ripgrep dcmtk libgdcm-tools libjpeg-turbo-progs pvrg-jpeg)
+# training/ (the paper's models, PyTorch CPU build) and its tests; OpenBLAS so numpy/torch do not fall back
+# to the reference BLAS (bench:vs-pytorch reports which one ran); PIL for the paper-style pipeline.
+APT_PACKAGES+=(python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread)
 
 mkdir -p "$LOGS"
 exec 3>&1 # the terminal, for progress lines from inside logged commands

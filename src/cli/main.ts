@@ -5,6 +5,7 @@
  *   xray-anomaly score <folder> --model <id|manifest>    score every image into a resumable JSONL file
  *   xray-anomaly eval --data <folder> --model <id|...>   ROC-AUC / AP / confusion for NORMAL/ vs ABNORMAL/
  *   xray-anomaly fit <folder> --out <dir> --id <id>      fit a detector on a folder of normal images
+ *   xray-anomaly preprocess <folder> --spec <s> --out <d> the pipeline's output as .npy, for training/
  *
  * Runs shard across machines with --shard i/n (stable hash of the relative path), and a killed run
  * resumes where it stopped: records are appended one line per image.
@@ -21,6 +22,7 @@ import { EngineClient } from '../engine/client';
 import type { ProviderPreference } from '../protocol/engine';
 import { describeFitResult, numberOption, runFit } from './fit';
 import { evaluateFolder, formatConfusion, nodeScanFs, scoreFiles, type ScoreRun } from './scoring';
+import { PREPROCESS_USAGE, runPreprocess } from './preprocess';
 
 const USAGE = `Usage:
   xray-anomaly models [--models-dir <dir>...]
@@ -30,6 +32,7 @@ const USAGE = `Usage:
                     [--out results.jsonl] [--limit N] [--provider ...]      (default model: the first listed)
   xray-anomaly fit <folder> --out <dir> --id <model-id> [--name <text>] [--coreset 0.01] [--calibration 0.15]
                    [--kind combined|patchcore|gaussian] [--backbone <file.backbone.json>] [--overwrite]
+${PREPROCESS_USAGE}
 Exit codes: 0 done (per-image failures are recorded, not fatal), 1 usage or setup error, 130 fit cancelled.`;
 
 const nodeModelFs: ModelFs = {
@@ -99,6 +102,11 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h') {
     process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (command === 'preprocess') {
+    const r = await runPreprocess(rest);
+    process.stdout.write(`${r.done} images preprocessed into ${r.out} (${r.failed} failed, listed in index.jsonl)\n`);
     return;
   }
   const { values, positionals } = parseArgs({
