@@ -1,6 +1,7 @@
 """End-to-end runs: preprocess through the product, train per seed, score every paper score, report, and
 export ONNX + manifest. `mura` reproduces the paper on a MURA download; `chest` runs the same models on the
 chest X-ray data with the default detector's held-out split."""
+import copy
 import json
 import os
 import time
@@ -109,14 +110,33 @@ def run_chest(kind, data_dir, out, size=64, epochs=20, seeds=(0,), batch=32, equ
     dev_labels = np.array([1 if r["path"].startswith("PNEUMONIA/") else 0 for r in dev_recs])
     log(f"fit {n_fit} normals, calibration {n_cal}, held-out TRAIN {n_val}, test-dev {len(dev_recs)} ({size}x{size}, {dev})")
 
-    per_seed, models = [], []
+    per_seed, models, curves = [], [], []
     for seed in seeds:
         torch.manual_seed(seed)
         model = build(kind, size, **(model_options or {})).to(dev)
+        # Early stopping on held-out TRAIN (never test-dev): every epoch's ROC-AUC per score is recorded, and
+        # the epoch with the best one is the model kept. test-dev is recorded too, for the report only.
+        kept = {"auc": -1.0}
+
+        def on_epoch(epoch, m):
+            m.eval()
+            v = per_record(score_outputs(m, val_x, black, dev), val_owner, n_val)
+            t = per_record(score_outputs(m, dev_x, black, dev), dev_owner, len(dev_recs))
+            aucs = {k: roc_auc(v[k], val_labels) for k in v}
+            top = max(aucs, key=aucs.get)
+            if aucs[top] > kept["auc"]:
+                kept.update(auc=aucs[top], epoch=epoch, score=top, state=copy.deepcopy(m.state_dict()))
+            log(f"  epoch {epoch}: held-out TRAIN ROC-AUC " + ", ".join(f"{k} {a:.3f}" for k, a in aucs.items()))
+            return {f"val_auc_{k}": a for k, a in aucs.items()} | {
+                f"testdev_auc_{k}": roc_auc(t[k], dev_labels) for k in t}
+
         t0 = time.time()
         history = fit(model, fit_x, fit_m, epochs=epochs, black=black, top=top, batch=batch, lr=lr, seed=seed,
-                      checkpoint=os.path.join(out, f"{kind}-seed{seed}.pt"), log=log, device=dev)
+                      checkpoint=os.path.join(out, f"{kind}-seed{seed}.pt"), log=log, device=dev, on_epoch=on_epoch)
         secs = time.time() - t0
+        if "state" in kept:
+            model.load_state_dict(kept.pop("state"))
+            log(f"kept epoch {kept['epoch']} (best held-out TRAIN ROC-AUC {kept['auc']:.3f}, {kept['score']})")
         model.eval()
         val = per_record(score_outputs(model, val_x, black, dev), val_owner, n_val)
         tdev = per_record(score_outputs(model, dev_x, black, dev), dev_owner, len(dev_recs))
@@ -126,11 +146,12 @@ def run_chest(kind, data_dir, out, size=64, epochs=20, seeds=(0,), batch=32, equ
             res[k] = {"heldout": ev_val[k], "testdev": ev_dev[k]}
         per_seed.append(res)
         models.append(model)
+        curves.append({"history": history, "kept": {k: v for k, v in kept.items()}})
         log(f"seed {seed}: trained {secs:.0f}s; " + "; ".join(
             f"{k} held-out {res[k]['heldout']['auc']:.3f} test-dev {res[k]['testdev']['auc']:.3f}" for k in res))
         with open(os.path.join(out, "results.json"), "w") as f:
             json.dump({"kind": kind, "size": size, "epochs": epochs, "seeds": list(seeds), "per_seed": per_seed,
-                       "history": history, "spec": spec}, f, indent=1)
+                       "curves": curves, "spec": spec}, f, indent=1)
 
     # The score to ship: best mean held-out TRAIN ROC-AUC (test-dev is for reporting, never for choosing).
     best = max(SCORES[kind], key=lambda k: np.mean([s[k]["heldout"]["auc"] for s in per_seed]))
@@ -139,7 +160,7 @@ def run_chest(kind, data_dir, out, size=64, epochs=20, seeds=(0,), batch=32, equ
     model_id = f"paper-{kind}-chest"
     s0 = per_seed[0][best]
     figures = (
-        f"held-out TRAIN ({len(split['valNormal'])} normal + {len(split['valAbnormal'])} pneumonia, the default "
+        f"Held-out TRAIN ({len(split['valNormal'])} normal + {len(split['valAbnormal'])} pneumonia, the default "
         f"detector's split) ROC-AUC {with_interval(s0['heldout']['auc'], *s0['heldout']['auc_ci'])}; test-dev "
         f"({int((dev_labels == 0).sum())} + {int(dev_labels.sum())}) ROC-AUC "
         f"{with_interval(s0['testdev']['auc'], *s0['testdev']['auc_ci'])} (95% bootstrap intervals)"
@@ -157,11 +178,14 @@ def run_chest(kind, data_dir, out, size=64, epochs=20, seeds=(0,), batch=32, equ
         pixel_threshold=pixel_threshold(model, cal_x, black, "cpu", best),
         description=(
             f"The reference paper's {MODEL_NAMES[kind]} (Davletshina et al. 2020) trained on {n_fit} normal "
-            f"paediatric chest X-rays at {size}x{size} for {epochs} epochs; score {SCORE_NAMES[best]}. {figures}."
+            f"paediatric chest X-rays at {size}x{size} (epoch {curves[0]['kept'].get('epoch', epochs)} of {epochs}, "
+            f"kept by held-out TRAIN ROC-AUC); score {SCORE_NAMES[best]}. {figures}."
         ),
         license=CHEST_LICENSE,
-        provenance=f"training/: python3 -m paper chest --model {kind} --size {size} --epochs {epochs} (seed {seeds[0]})",
-        metadata={"seeds": list(seeds), "epochs": epochs, "fitImages": n_fit, "score": best,
+        provenance=f"npm run paper -- chest --data <chest-xray-pneumonia> --model {kind} --size {size} --epochs {epochs} "
+        f"--seeds {seeds[0]} (training/paper/experiment.py)",
+        metadata={"seeds": list(seeds), "epochs": epochs, "keptEpoch": curves[0]["kept"].get("epoch"),
+                  "fitImages": n_fit, "score": best,
                   "results": {k: per_seed[0][k] for k in per_seed[0]}},
     )
     with open(os.path.join(out, "results.md"), "w") as f:

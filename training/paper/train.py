@@ -125,8 +125,10 @@ def fit(
     log=print,
     max_steps=None,
     device="cpu",
+    on_epoch=None,
 ):
-    """Trains on x/mask ([N,1,H,W] tensors). Returns the per-epoch mean losses. Resumes from `checkpoint`."""
+    """Trains on x/mask ([N,1,H,W] tensors). Returns the per-epoch mean losses. Resumes from `checkpoint`.
+    on_epoch(epoch, model) may return a dict that is stored with that epoch's losses (e.g. validation AUC)."""
     torch.manual_seed(seed)
     trainer = Trainer(model, lr=lr)
     history, start = [], 0
@@ -156,6 +158,9 @@ def fit(
             if max_steps and steps >= max_steps:
                 break
         means = {k: v / max(count, 1) for k, v in sums.items()}
+        if on_epoch:
+            means.update(on_epoch(epoch + 1, model) or {})
+            model.train()
         history.append(means)
         log(f"epoch {epoch + 1}/{epochs} {json.dumps({k: round(v, 5) for k, v in means.items()})} {time.time() - t0:.1f}s")
         if checkpoint:
