@@ -33,6 +33,13 @@ const targets = [
     external: nodeExternal,
   },
   {
+    entryPoints: ['src/engine/batch/worker.ts'],
+    outfile: 'dist/batchWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    external: nodeExternal,
+  },
+  {
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     platform: 'node',

@@ -2,38 +2,48 @@
  * Headless front end on the same core and engine as the extension:
  *
  *   xray-anomaly models                                  list the models it can find
- *   xray-anomaly score <folder> --model <id|manifest>    score every image into a resumable JSONL file
+ *   xray-anomaly score <folder> --model <id|manifest>    score every image into a resumable results store
+ *   xray-anomaly merge --out <all.jsonl> <shard.jsonl>... merge shard outputs (latest row per file and model)
  *   xray-anomaly eval --data <folder> --model <id|...>   ROC-AUC / AP / confusion for NORMAL/ vs ABNORMAL/
  *   xray-anomaly fit <folder> --out <dir> --id <id>      fit a detector on a folder of normal images
  *   xray-anomaly preprocess <folder> --spec <s> --out <d> the pipeline's output as .npy, for training/
  *
- * Runs shard across machines with --shard i/n (stable hash of the relative path), and a killed run
- * resumes where it stopped: records are appended one line per image.
+ * Runs shard across machines with --shard i/n (stable hash of the relative path; also from a Kubernetes
+ * Indexed Job's or a Slurm array's environment, see docs/cluster.md), and a killed run resumes where it
+ * stopped: scoring is the batch service (src/engine/batch/service.ts), the store is docs/results-store.md.
  */
 import { existsSync, promises as fsp } from 'node:fs';
-import { join, resolve, relative, isAbsolute } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../core/errors';
 import type { ModelInfo } from '../core/model/manifest';
 import { discoverModels, type ModelFs } from '../core/model/registry';
-import { inShard, parseShard, scanImages, type Shard } from '../core/dataset/scan';
-import { formatRecord, type ResultRecord } from '../core/results/store';
+import { parseShard, type Shard } from '../core/dataset/scan';
+import { resolveShard } from '../core/batch/shard';
 import { EngineClient } from '../engine/client';
 import type { ProviderPreference } from '../protocol/engine';
 import { describeFitResult, numberOption, runFit } from './fit';
-import { evaluateFolder, formatConfusion, nodeScanFs, scoreFiles, type ScoreRun } from './scoring';
+import { evaluateFolder, formatConfusion, type ScoreRun } from './scoring';
 import { PREPROCESS_USAGE, runPreprocess } from './preprocess';
+import { EXIT, EXIT_CODES_TEXT } from './exitCodes';
+import { runMerge } from './merge';
+import { runScore } from './score';
 
 const USAGE = `Usage:
   xray-anomaly models [--models-dir <dir>...]
-  xray-anomaly score <folder> --model <id|file.model.json> [--out results.jsonl] [--shard i/n]
+  xray-anomaly score <folder> --model <id|file.model.json> [--model ...] [--out results.jsonl] [--shard i/n]
+                     [--include <glob>...] [--exclude <glob>...] [--media <thumbnail dir>] [--json]
                      [--provider auto|cpu|cuda|webgpu|dml|coreml] [--models-dir <dir>...] [--rescore-errors]
+                     (--out may hold {shard}; without --shard, JOB_COMPLETION_INDEX/JOB_COMPLETIONS or
+                     SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT give the shard)
+  xray-anomaly merge --out <merged.jsonl> <results.jsonl>...
   xray-anomaly eval --data <folder> [--model <id|file.model.json>] [--normal NORMAL] [--abnormal PNEUMONIA]
                     [--out results.jsonl] [--limit N] [--provider ...]      (default model: the first listed)
   xray-anomaly fit <folder> --out <dir> --id <model-id> [--name <text>] [--coreset 0.01] [--calibration 0.15]
                    [--kind combined|patchcore|gaussian] [--backbone <file.backbone.json>] [--overwrite]
 ${PREPROCESS_USAGE}
-Exit codes: 0 done (per-image failures are recorded, not fatal), 1 usage or setup error, 130 fit cancelled.`;
+${EXIT_CODES_TEXT}
+fit, eval and preprocess: 0 done, 1 error, 130 fit cancelled.`;
 
 const nodeModelFs: ModelFs = {
   readdir: (d) => fsp.readdir(d),
@@ -42,7 +52,7 @@ const nodeModelFs: ModelFs = {
   isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
 };
 
-function fail(message: string, code = 1): never {
+function fail(message: string, code: number = EXIT.USAGE): never {
   process.stderr.write(`xray-anomaly: ${message}\n`);
   process.exit(code);
 }
@@ -79,16 +89,6 @@ async function findModel(spec: string | undefined, extraDirs: string[]): Promise
   return m;
 }
 
-function summarize(records: ResultRecord[]): string {
-  const ok = records.filter((r) => r.score);
-  const failed = records.filter((r) => r.error);
-  const byCode = new Map<string, number>();
-  for (const r of failed) byCode.set(r.error!.code, (byCode.get(r.error!.code) ?? 0) + 1);
-  const above = ok.filter((r) => r.score!.aboveThreshold).length;
-  const providers = [...new Set(ok.map((r) => r.provider))].join(', ');
-  return `${ok.length} scored (${above} above threshold) on ${providers || '-'}; ${failed.length} failed${failed.length ? ` (${[...byCode].map(([c, n]) => `${c}: ${n}`).join(', ')})` : ''}`;
-}
-
 function newEngine(verbose: boolean): EngineClient {
   return new EngineClient({
     enginePath: join(__dirname, 'engine.js'),
@@ -113,7 +113,10 @@ async function main(argv: string[]): Promise<void> {
     args: rest,
     allowPositionals: true,
     options: {
-      model: { type: 'string' },
+      model: { type: 'string', multiple: true, default: [] },
+      include: { type: 'string', multiple: true, default: [] },
+      exclude: { type: 'string', multiple: true, default: [] },
+      media: { type: 'string' },
       out: { type: 'string' },
       shard: { type: 'string' },
       provider: { type: 'string', default: 'auto' },
@@ -169,12 +172,52 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
+  if (command === 'merge') {
+    if (!values.out) fail(`merge needs --out <merged.jsonl>\n${USAGE}`);
+    if (positionals.length === 0) fail(`merge needs the result files to merge\n${USAGE}`);
+    process.exitCode = await runMerge(positionals, values.out, (line) => process.stderr.write(`${line}\n`));
+    return;
+  }
   if (command !== 'score' && command !== 'eval') fail(`unknown command "${command}"\n${USAGE}`);
-  if (command === 'score' && !values.model) fail(`--model is required\n${USAGE}`);
+  const modelSpecs = values.model as string[];
+  if (command === 'score' && modelSpecs.length === 0) fail(`--model is required\n${USAGE}`);
   const provider = values.provider as ProviderPreference;
   if (!['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'].includes(provider))
     fail(`--provider ${provider} is not one of auto, cpu, cuda, webgpu, dml, coreml`);
-  const model = await findModel(values.model, modelDirs);
+  if (command === 'score') {
+    const root = resolve(positionals[0] ?? fail(`score needs a folder\n${USAGE}`));
+    if (!existsSync(root)) fail(`${root} does not exist`);
+    let shard: Shard | undefined;
+    try {
+      const s = resolveShard(values.shard, process.env);
+      shard = s.shard;
+      if (s.shard && s.from !== '--shard')
+        process.stderr.write(`shard ${s.shard.index}/${s.shard.count} from the ${s.from} environment\n`);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+    const models = [];
+    for (const spec of modelSpecs) models.push(await findModel(spec, modelDirs));
+    const engine = newEngine(values.verbose as boolean);
+    try {
+      process.exitCode = await runScore(engine, {
+        root,
+        manifests: models.map((m) => m.manifestPath),
+        out: values.out,
+        shard,
+        provider,
+        include: (values.include as string[]).length ? (values.include as string[]) : undefined,
+        exclude: values.exclude as string[],
+        rescoreErrors: values['rescore-errors'] as boolean,
+        media: values.media,
+        json: values.json as boolean,
+      });
+    } finally {
+      engine.dispose();
+    }
+    return;
+  }
+  const model = await findModel(modelSpecs[0], modelDirs);
   const engine = newEngine(values.verbose as boolean);
   const run: ScoreRun = { engine, model, provider };
   try {
@@ -184,19 +227,6 @@ async function main(argv: string[]): Promise<void> {
     );
     const shard: Shard | undefined = values.shard ? parseShard(values.shard) : undefined;
     const out = values.out ? resolve(values.out) : undefined;
-    if (command === 'score') {
-      const root = resolve(positionals[0] ?? fail(`score needs a folder\n${USAGE}`));
-      const files = (await scanImages(root, nodeScanFs)).filter((f) => inShard(f, shard));
-      if (files.length === 0)
-        fail(`no images (${'.dcm .png .jpg .tif'}) under ${root}${shard ? ` in shard ${values.shard}` : ''}`);
-      const records = await scoreFiles(run, root, files, out, {
-        rescoreErrors: values['rescore-errors'] as boolean,
-        label: 'score',
-      });
-      process.stdout.write(`${summarize(records)}${out ? `; results in ${relativeOrAbs(out)}` : ''}\n`);
-      if (!out) for (const r of records) process.stdout.write(formatRecord(r));
-      return;
-    }
     // eval
     const data = resolve(
       values.data ?? fail(`eval needs --data <folder with ${values.normal}/ and ${values.abnormal}/>`),
@@ -215,11 +245,6 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     engine.dispose();
   }
-}
-
-function relativeOrAbs(p: string): string {
-  const r = relative(process.cwd(), p);
-  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -1,15 +1,17 @@
 /**
- * Scoring files through the engine into a resumable JSONL file, and evaluating a labelled folder
- * (NORMAL/ vs ABNORMAL/): shared by `xray-anomaly score|eval` and the accuracy benchmark.
+ * Evaluating a labelled folder (NORMAL/ vs ABNORMAL/) on the batch service: shared by `xray-anomaly
+ * eval` and the accuracy benchmark. Scoring and resuming are the service's (src/engine/batch/service.ts).
  */
-import { appendFileSync, existsSync, readFileSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toErrorInfo } from '../core/errors';
-import { DEFAULT_DECODE_LIMITS } from '../core/image/types';
+import type { ScannedFile } from '../core/batch/plan';
+import type { BatchRow } from '../core/batch/types';
 import type { ModelInfo } from '../core/model/manifest';
 import { averagePrecision, confusionAt, rocAuc, type Confusion, type Label } from '../core/metrics/roc';
 import { inShard, scanImages, type ScanFs, type Shard } from '../core/dataset/scan';
-import { formatRecord, latestByKey, parseResults, recordKey, type ResultRecord } from '../core/results/store';
+import { BatchService } from '../engine/batch/service';
+import { loadResults } from '../engine/batch/store';
 import type { EngineClient } from '../engine/client';
 import type { ProviderPreference } from '../protocol/engine';
 
@@ -36,82 +38,56 @@ export interface ScoreRun {
   provider: ProviderPreference;
 }
 
-async function scoreOne(run: ScoreRun, root: string, rel: string): Promise<ResultRecord> {
-  const t0 = performance.now();
-  const base = { path: rel, modelId: run.model.id, modelVersion: run.model.version };
-  try {
-    const bytes = new Uint8Array(await fsp.readFile(join(root, rel)));
-    const d = await run.engine.decode({ bytes, fileName: rel, limits: DEFAULT_DECODE_LIMITS });
-    try {
-      const m = await run.engine.loadModel({ manifestPath: run.model.manifestPath, provider: run.provider });
-      const a = await run.engine.analyze({ imageId: d.imageId, modelKey: m.modelKey });
-      return {
-        ...base,
-        score: { raw: a.score.raw, normalized: a.score.normalized, aboveThreshold: a.score.aboveThreshold },
-        provider: a.provider,
-        ms: Math.round(performance.now() - t0),
-        at: new Date().toISOString(),
-      };
-    } finally {
-      await run.engine.releaseImage({ imageId: d.imageId }).catch(() => undefined);
-    }
-  } catch (err) {
-    const info = toErrorInfo(err);
-    return {
-      ...base,
-      error: { code: info.code, message: info.message },
-      ms: Math.round(performance.now() - t0),
-      at: new Date().toISOString(),
-    };
-  }
-}
-
-/** Scores `files` (relative to root), appending to `out`; skips what `out` already holds. Returns all records for these files. */
+/**
+ * Scores `files` (relative to root) through the batch service into `out` (a results store; resumable),
+ * or a temporary store when `out` is undefined. Returns the row of each file for this model.
+ */
 export async function scoreFiles(
   run: ScoreRun,
   root: string,
   files: string[],
   out: string | undefined,
   opts: { rescoreErrors: boolean; label: string },
-): Promise<ResultRecord[]> {
-  const done = new Map<string, ResultRecord>();
-  if (out && existsSync(out)) {
-    const text = readFileSync(out, 'utf8');
-    // A crash can leave a torn last line without its newline: close it, or the next record would be glued to it.
-    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(out, '\n');
-    const parsed = parseResults(text);
-    if (parsed.badLines.length)
+): Promise<BatchRow[]> {
+  const temp = out ? undefined : mkdtempSync(join(tmpdir(), 'xray-anomaly-eval-'));
+  const store = out ?? join(temp!, 'results.jsonl');
+  try {
+    const scanned: ScannedFile[] = await Promise.all(
+      files.map(async (path) => {
+        const st = await fsp.stat(join(root, path));
+        return { path, size: st.size, mtimeMs: st.mtimeMs };
+      }),
+    );
+    let last = 0;
+    const summary = await new BatchService(run.engine).run(
+      {
+        root,
+        models: [{ manifestPath: run.model.manifestPath }],
+        store,
+        files: scanned,
+        provider: run.provider,
+        rescoreErrors: opts.rescoreErrors,
+      },
+      {
+        onProgress: (p) => {
+          if (p.phase !== 'scoring' || Date.now() - last < 2000) return;
+          last = Date.now();
+          process.stderr.write(
+            `${opts.label}: ${p.done}/${p.total}${p.rate ? ` (${p.rate.toFixed(1)} img/s${p.etaS !== undefined ? `, ETA ${p.etaS.toFixed(0)} s` : ''})` : ''}\n`,
+          );
+        },
+      },
+    );
+    if (summary.upToDate)
       process.stderr.write(
-        `note: ${out}: ignored ${parsed.badLines.length} damaged line(s) (e.g. torn by a crash): ${parsed.badLines.slice(0, 5).join(', ')}\n`,
+        `${opts.label}: ${summary.upToDate} already scored in ${out}, ${summary.processed} scored now\n`,
       );
-    for (const [k, r] of latestByKey(parsed.records)) if (!(opts.rescoreErrors && r.error)) done.set(k, r);
+    const { table } = await loadResults(store);
+    const model = summary.models[0];
+    return files.flatMap((f) => table.get(f, model) ?? []);
+  } finally {
+    if (temp) rmSync(temp, { recursive: true, force: true });
   }
-  const results: ResultRecord[] = [];
-  const todo = files.filter((rel) => {
-    const prev = done.get(recordKey({ path: rel, modelId: run.model.id, modelVersion: run.model.version }));
-    if (prev) results.push(prev);
-    return !prev;
-  });
-  if (results.length)
-    process.stderr.write(`${opts.label}: ${results.length} already scored in ${out}, ${todo.length} to go\n`);
-  const started = Date.now();
-  let lastReport = 0;
-  for (let i = 0; i < todo.length; i++) {
-    const rec = await scoreOne(run, root, todo[i]);
-    if (out) appendFileSync(out, formatRecord(rec));
-    results.push(rec);
-    if (rec.error) process.stderr.write(`  ${rec.path}: [${rec.error.code}] ${rec.error.message}\n`);
-    const now = Date.now();
-    if (now - lastReport > 2000 || i === todo.length - 1) {
-      lastReport = now;
-      const rate = (i + 1) / ((now - started) / 1000);
-      const eta = (todo.length - i - 1) / rate;
-      process.stderr.write(
-        `${opts.label}: ${i + 1}/${todo.length} (${rate.toFixed(1)} img/s, ETA ${eta.toFixed(0)} s)\n`,
-      );
-    }
-  }
-  return results;
 }
 
 export interface EvalReport {
@@ -142,7 +118,7 @@ export async function evaluateFolder(run: ScoreRun, data: string, opts: EvalOpti
   ];
   const scores: number[] = [];
   const labels: Label[] = [];
-  const all: ResultRecord[] = [];
+  const all: BatchRow[] = [];
   for (const [sub, label] of sets) {
     const dir = join(data, sub);
     if (!existsSync(dir)) throw new Error(`${dir} does not exist`);

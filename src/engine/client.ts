@@ -35,6 +35,8 @@ export const DEFAULT_TIMEOUTS: Record<Method, number> = {
   // notifications show it is alive, and cancelFit stops it.
   fit: 12 * 3600_000,
   cancelFit: 10_000,
+  // A request holds a few files; generous, since a busy pipeline queues them behind others.
+  batchScore: 300_000,
 };
 
 export type FitProgressListener = (p: EngineNotifications['fitProgress']) => void;
@@ -150,6 +152,11 @@ export class EngineClient {
     } finally {
       this.fitListeners.delete(params.jobId);
     }
+  }
+
+  /** Scores a group of files for a batch (see EngineMethods.batchScore); src/engine/batch/service.ts drives it. */
+  batchScore(params: EngineMethods['batchScore'][0]): Promise<EngineMethods['batchScore'][1]> {
+    return this.request('batchScore', params, this.timeouts.batchScore);
   }
 
   /** Asks the engine to stop a fit; its `fit` promise then rejects with CANCELLED. Unknown or finished jobs are ignored. */

@@ -25,6 +25,8 @@ import { EngineServer, type LogLevel } from './server';
 import { BACKBONE_ENV, FitJobs } from './fitJobs';
 import { ortCompute } from './ortCompute';
 import { TestHooks, testHooksEnabled } from './testHooks';
+import { BatchScorer } from './batch/scorer';
+import { batchWorkers, createPrepPool } from './batch/setup';
 import type { ReadyMsg } from './wire';
 
 const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -125,7 +127,33 @@ function main(): void {
     notify: (params) => send({ kind: 'notify', type: 'fitProgress', params }),
     log,
   });
-  const server = new EngineServer({ core, images, models, queue, ort: loadOrt, versions, log, hooks, fits });
+  let batch: BatchScorer | undefined;
+  const batchScorer = {
+    // Worker threads start on the first batch request: an engine that only serves viewers never pays for them.
+    score: (req: Parameters<BatchScorer['score']>[0]) => {
+      batch ??= new BatchScorer({
+        models,
+        queue,
+        pool: createPrepPool(batchWorkers(os.availableParallelism?.() ?? os.cpus().length, env), __dirname, log),
+        ort: loadOrt,
+        core,
+        hooks,
+      });
+      return batch.score(req);
+    },
+  };
+  const server = new EngineServer({
+    core,
+    images,
+    models,
+    queue,
+    ort: loadOrt,
+    versions,
+    log,
+    hooks,
+    fits,
+    batch: batchScorer,
+  });
 
   process.on('message', (msg: unknown) => {
     if (!isRequest(msg)) return;

@@ -31,6 +31,13 @@ export interface ServerDeps<P extends PreparedLike> {
   hooks?: TestHooks;
   /** Fitting jobs (absent: the engine refuses fit requests). */
   fits?: FitService;
+  /** Batch scoring (absent: the engine refuses batchScore requests). */
+  batch?: BatchScoreService;
+}
+
+/** What the server needs from batch scoring (src/engine/batch/scorer.ts). */
+export interface BatchScoreService {
+  score(request: EngineMethods['batchScore'][0]): Promise<EngineMethods['batchScore'][1]>;
 }
 
 /** What the server needs from the fitting jobs (src/engine/fitJobs.ts). */
@@ -60,6 +67,12 @@ export class EngineServer<P extends PreparedLike> {
       cancelFit: async (p) => {
         if (typeof p.jobId !== 'string') throw new XrayError('INTERNAL', 'cancelFit: jobId must be a string.');
         this.fitService().cancel(p.jobId);
+      },
+      batchScore: (p) => {
+        if (!this.deps.batch) throw new XrayError('INTERNAL', 'This engine was started without batch scoring.');
+        if (!Array.isArray(p.items) || !Array.isArray(p.models))
+          throw new XrayError('INTERNAL', 'batchScore: items and models must be arrays.');
+        return this.deps.batch.score({ ...p, limits: validLimits(p.limits) });
       },
     };
   }

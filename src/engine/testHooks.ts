@@ -14,8 +14,12 @@ export type HookAction = 'abort' | 'segv' | 'exit' | 'hang';
 export type EngineTestMethods = {
   /** Crash now (the response never comes). */
   __crash: [{ action: HookAction }, void];
-  /** Crash or hang at the given stage of the next request of that kind (mid-analyze: after preprocessing, before inference). */
-  __arm: [{ stage: HookStage; action: HookAction }, void];
+  /**
+   * Crash or hang at the given stage of the next request of that kind (mid-analyze: after preprocessing,
+   * before inference; batch scoring passes the same stages: 'decode' per file, 'analyze' per session run).
+   * `after` lets that many pass first (crash at the (after+1)-th).
+   */
+  __arm: [{ stage: HookStage; action: HookAction; after?: number }, void];
 };
 
 export function testHooksEnabled(env: Record<string, string | undefined>): boolean {
@@ -23,7 +27,7 @@ export function testHooksEnabled(env: Record<string, string | undefined>): boole
 }
 
 export class TestHooks {
-  private readonly armed = new Map<HookStage, HookAction>();
+  private readonly armed = new Map<HookStage, { action: HookAction; after: number }>();
 
   handles(method: string): method is keyof EngineTestMethods {
     return method === '__crash' || method === '__arm';
@@ -39,14 +43,22 @@ export class TestHooks {
     }
     if (p.stage !== 'decode' && p.stage !== 'analyze')
       throw new XrayError('INTERNAL', '__arm: stage must be decode or analyze.');
-    this.armed.set(p.stage, p.action);
+    const after = (p as { after?: unknown }).after;
+    this.armed.set(p.stage, {
+      action: p.action,
+      after: typeof after === 'number' && Number.isInteger(after) && after > 0 ? after : 0,
+    });
   }
 
   async checkpoint(stage: HookStage): Promise<void> {
-    const action = this.armed.get(stage);
-    if (!action) return;
+    const armed = this.armed.get(stage);
+    if (!armed) return;
+    if (armed.after > 0) {
+      armed.after--;
+      return;
+    }
     this.armed.delete(stage);
-    act(action);
+    act(armed.action);
   }
 }
 

@@ -9,6 +9,7 @@ import type { DecodeLimits, XrayImage } from '../core/image/types';
 import type { PipelinePreview } from '../core/preprocess/preview';
 import type { AnalysisResult } from '../core/scoring/types';
 import type { FitModelRequest, FitModelResult } from '../core/fit/fitModel';
+import type { RowError, RowScore } from '../core/batch/types';
 import type { NotificationOf, RequestOf } from './rpc';
 
 /** 'auto' tries the platform's GPU providers in order, then CPU. */
@@ -51,7 +52,77 @@ export type EngineMethods = {
   fit: [FitRequest, FitResult];
   /** Stops a running fit; its `fit` request then fails with CANCELLED. Unknown ids are ignored. */
   cancelFit: [{ jobId: string }, void];
+  /**
+   * Scores files for a batch (src/engine/batch/service.ts drives it). The engine reads each file itself,
+   * hashes it, decodes and preprocesses it in worker threads, and runs the models on batches of ready
+   * tensors; several requests in flight share one pipeline. Per-file failures come back as outcomes,
+   * never as a failed request.
+   */
+  batchScore: [BatchScoreRequest, BatchScoreResult];
 };
+
+export interface BatchModelSpec {
+  manifestPath: string;
+  provider: ProviderPreference;
+}
+
+export interface BatchItemSpec {
+  /** Absolute path of the file. */
+  path: string;
+  /** Indexes into the request's models: the models this file needs. */
+  models: number[];
+  /** When the file's content hash equals this, it is not decoded (`unchanged` comes back). */
+  knownHash?: string;
+}
+
+export interface BatchMediaSpec {
+  /** Cache folder (thumbnails by content hash, heatmaps by model and content hash). */
+  dir: string;
+  /** Longest side of thumbnails and heatmaps in pixels (default 128). */
+  size?: number;
+  heatmaps?: boolean;
+}
+
+export interface BatchScoreRequest {
+  models: BatchModelSpec[];
+  items: BatchItemSpec[];
+  limits: DecodeLimits;
+  media?: BatchMediaSpec;
+}
+
+export interface BatchModelOutcome {
+  score?: RowScore;
+  error?: RowError;
+  provider?: string;
+  /** Heatmap image relative to the media folder. */
+  heatmap?: string;
+  /** This model's inference + postprocessing share for the file. */
+  ms: number;
+}
+
+export interface BatchItemOutcome {
+  path: string;
+  /** SHA-256 hex of the bytes read ('' when unreadable). */
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  /** The content matched knownHash: nothing was decoded or scored. */
+  unchanged?: boolean;
+  /** Failure before any model ran (read, decode, preprocessing): every model's row carries it. */
+  error?: RowError;
+  /** One per entry of the item's `models`, same order (empty when `error` or `unchanged`). */
+  models: BatchModelOutcome[];
+  /** Thumbnail image relative to the media folder. */
+  thumb?: string;
+  /** Read + hash + decode + preprocessing milliseconds (worker time). */
+  prepMs: number;
+}
+
+export interface BatchScoreResult {
+  items: BatchItemOutcome[];
+  /** The sessions used (provider, fallbacks), by request model index. */
+  models: LoadedModel[];
+}
 
 /** A fit request is the core's FitModelRequest: one definition for engine, CLI and extension. */
 export type FitRequest = FitModelRequest;

@@ -36,25 +36,33 @@ before(async () => {
   manifest = writeReconstructionModel(join(work, 'models'), { name: 'recon', kind: 'blur' }).manifestPath;
 });
 
-test('score: every image gets a record, a broken file is recorded and the batch goes on', () => {
+test('score: every image gets a record, a broken file is recorded and the batch goes on (exit 2)', () => {
   const out = join(work, 'r1.jsonl');
   const r = cli(['score', join(work, 'data'), '--model', manifest, '--out', out, '--provider', 'cpu']);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /8 scored .* on cpu; 1 failed \((UNSUPPORTED_FORMAT|CORRUPT): 1\)/);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stdout, /9 processed .*: 8 rows scored, 1 failed \((UNSUPPORTED_FORMAT|CORRUPT): 1\)/);
+  assert.match(r.stderr, /model recon 1\.0\.0 on cpu/);
   const { records } = parseResults(readFileSync(out, 'utf8'));
   assert.equal(records.length, 9);
   assert.ok((records.find((x) => x.path === 'NORMAL/broken.png')?.error?.code.length ?? 0) > 0);
+  // Nothing left to do: exit 0 only when no file failed, so the failed one keeps it at 2.
+  const again = cli(['score', join(work, 'data'), '--model', manifest, '--out', out]);
+  assert.equal(again.status, 2);
+  assert.match(again.stdout, /0 processed .* 9 already up to date/);
 });
 
 test('score resumes after a crash: a torn last line is re-scored, finished ones are not', () => {
   const out = join(work, 'r2.jsonl');
-  assert.equal(cli(['score', join(work, 'data'), '--model', manifest, '--out', out, '--shard', '0/2']).status, 0);
+  assert.ok(
+    [0, 2].includes(cli(['score', join(work, 'data'), '--model', manifest, '--out', out, '--shard', '0/2']).status!),
+  );
   const before = parseResults(readFileSync(out, 'utf8')).records.length;
   appendFileSync(out, '{"path":"NORMAL/n'); // what a kill mid-write leaves
   const r = cli(['score', join(work, 'data'), '--model', manifest, '--out', out]);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /ignored 1 damaged line/);
-  assert.match(r.stderr, new RegExp(`${before} already scored`));
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /repaired a torn last line \(truncate\)/);
+  assert.match(r.stderr, new RegExp(`${before} rows from earlier runs`));
+  assert.match(r.stdout, new RegExp(`${9 - before} processed`));
   const { records } = parseResults(readFileSync(out, 'utf8'));
   assert.equal(new Set(records.map((x) => x.path)).size, 9);
 });
@@ -71,9 +79,12 @@ test('eval prints ROC-AUC, AP and the confusion matrix at the calibrated thresho
 });
 
 test('clear errors for a bad model id and a missing folder', () => {
-  const r = cli(['score', join(work, 'nope'), '--model', 'no-such-model']);
+  const r = cli(['score', join(work, 'data'), '--model', 'no-such-model']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no model with id "no-such-model"/);
+  const r1 = cli(['score', join(work, 'nope'), '--model', manifest]);
+  assert.equal(r1.status, 1);
+  assert.match(r1.stderr, /nope does not exist/);
   const r2 = cli(['frobnicate']);
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /unknown command/);

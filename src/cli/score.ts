@@ -1,0 +1,145 @@
+/**
+ * `xray-anomaly score`: the batch service (src/engine/batch/service.ts) with a progress bar, signals
+ * and exit codes. Without --out, rows go to a temporary store and are printed as JSON Lines.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BatchRow } from '../core/batch/types';
+import { toErrorInfo } from '../core/errors';
+import type { EngineClient } from '../engine/client';
+import { BatchService, type BatchSummary } from '../engine/batch/service';
+import { StoreBusyError, StoreWriteError } from '../engine/batch/store';
+import type { Shard } from '../core/dataset/scan';
+import type { ProviderPreference } from '../protocol/engine';
+import { EXIT } from './exitCodes';
+import { ProgressBar } from './progressBar';
+
+export interface ScoreArgs {
+  root: string;
+  manifests: string[];
+  out?: string;
+  shard?: Shard;
+  provider: ProviderPreference;
+  include?: string[];
+  exclude?: string[];
+  rescoreErrors: boolean;
+  /** Thumbnail/heatmap cache folder. */
+  media?: string;
+  json: boolean;
+}
+
+export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<number> {
+  const temp = a.out ? undefined : mkdtempSync(join(tmpdir(), 'xray-anomaly-score-'));
+  const store = a.out ? resolve(a.out.replace('{shard}', String(a.shard?.index ?? 0))) : join(temp!, 'results.jsonl');
+  const ac = new AbortController();
+  let signalled: string | undefined;
+  const onSignal = (sig: string) => {
+    if (signalled) return;
+    signalled = sig;
+    process.stderr.write(`\n${sig}: finishing the files in flight, then stopping (run again to continue)\n`);
+    ac.abort();
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+  const bar = new ProgressBar({
+    write: (s) => process.stderr.write(s),
+    isTTY: process.stderr.isTTY,
+    columns: process.stderr.columns,
+  });
+  let failedPaths = 0;
+  try {
+    const summary = await new BatchService(engine).run(
+      {
+        root: resolve(a.root),
+        models: a.manifests.map((manifestPath) => ({ manifestPath })),
+        store,
+        media: a.media ? { dir: resolve(a.media) } : undefined,
+        scan: { include: a.include, exclude: a.exclude },
+        shard: a.shard,
+        provider: a.provider,
+        rescoreErrors: a.rescoreErrors,
+        signal: ac.signal,
+      },
+      {
+        onOpen: (table, info) => {
+          if (info.repaired !== 'none')
+            process.stderr.write(`note: ${store}: repaired a torn last line (${info.repaired})\n`);
+          if (info.badLines.length)
+            process.stderr.write(`note: ${store}: ignored ${info.badLines.length} damaged line(s)\n`);
+          if (table.size) process.stderr.write(`${store}: ${table.size} rows from earlier runs\n`);
+        },
+        onModels: (models) => {
+          for (const m of models)
+            process.stderr.write(
+              `model ${m.modelId} ${m.version} on ${m.provider}${m.fallbacks.length ? ` (skipped: ${m.fallbacks.join('; ')})` : ''}\n`,
+            );
+        },
+        onPlan: (p) => {
+          const why = Object.entries(p.reasons)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ');
+          process.stderr.write(
+            `${p.files} files${a.shard ? ` in shard ${a.shard.index}/${a.shard.count}` : ''}: ${p.toScore} to score${why ? ` (${why})` : ''}, ${p.upToDate} up to date\n`,
+          );
+        },
+        onRows: (rows) => {
+          bar.finish();
+          for (const r of rows)
+            if (r.error) {
+              failedPaths++;
+              if (failedPaths <= 20) process.stderr.write(`  ${r.path}: [${r.error.code}] ${r.error.message}\n`);
+              else if (failedPaths === 21) process.stderr.write('  (more failures: see the results)\n');
+            }
+        },
+        onProgress: (p) => bar.update(p),
+        onEngineRestart: (e) => {
+          bar.finish();
+          process.stderr.write(`engine restarted (${e.restarts}): ${e.message}\n`);
+        },
+      },
+    );
+    bar.finish();
+    process.stdout.write(describe(summary, a.out ? store : undefined) + '\n');
+    if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    if (!a.out) process.stdout.write(readFileSync(store, 'utf8'));
+    if (summary.cancelled) return EXIT.INTERRUPTED;
+    return summary.filesWithErrors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  } catch (err) {
+    bar.finish();
+    if (err instanceof StoreWriteError || err instanceof StoreBusyError) {
+      process.stderr.write(`xray-anomaly: ${err.message}\n`);
+      return EXIT.STORE;
+    }
+    const info = toErrorInfo(err);
+    if (info.code.startsWith('MODEL_') || info.code.startsWith('ENGINE_')) {
+      process.stderr.write(`xray-anomaly: ${info.message}\n`);
+      return EXIT.ENGINE;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+    if (temp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+function describe(s: BatchSummary, out: string | undefined): string {
+  const failures = Object.entries(s.failuresByCode)
+    .map(([c, n]) => `${c}: ${n}`)
+    .join(', ');
+  return [
+    `${s.processed} processed in ${(s.ms / 1000).toFixed(1)} s: ${s.scored} rows scored, ${s.failed} failed${failures ? ` (${failures})` : ''}`,
+    s.refreshed ? `, ${s.refreshed} unchanged (touched only)` : '',
+    `; ${s.upToDate} already up to date`,
+    s.restarts ? `; engine restarted ${s.restarts} time(s)` : '',
+    s.filesWithErrors ? `; ${s.filesWithErrors} file(s) without a score` : '',
+    s.cancelled ? '; INTERRUPTED (run again to continue)' : '',
+    out ? `; results in ${out}` : '',
+  ].join('');
+}
+
+export type { BatchRow };

@@ -1,0 +1,152 @@
+/**
+ * Dynamic batching for one loaded model: tensors wait in a queue; whenever the model's session is idle
+ * it takes up to `maxBatch` of them (same shape) and runs them as one [n, C, H, W] input. No timer: while
+ * a run is going, the next inputs gather, so the batch size follows the pipeline's pace. Models whose
+ * input has a fixed batch dimension of 1 run one tensor at a time. A failed batch is retried item by
+ * item, so one bad input cannot fail the others.
+ */
+import type * as ort from 'onnxruntime-node';
+import { XrayError } from '../../core/errors';
+import type { OutputTensor } from '../coreOps';
+import type { KeyedQueue } from '../keyedQueue';
+
+interface Waiting {
+  tensor: Float32Array;
+  dims: readonly number[];
+  resolve(out: Record<string, OutputTensor>): void;
+  reject(err: unknown): void;
+}
+
+export interface BatcherDeps {
+  session: ort.InferenceSession;
+  inputName: string;
+  modelId: string;
+  modelKey: string;
+  queue: KeyedQueue;
+  ort(): typeof ort;
+  maxBatch: number;
+  /** Before every run (test hooks: crash mid-batch). */
+  beforeRun?(): Promise<void>;
+}
+
+export class ModelBatcher {
+  private readonly waiting: Waiting[] = [];
+  private running = false;
+  private batchable: boolean;
+  /** Runs done and items through them, for the log and the benchmark. */
+  readonly stats = { runs: 0, items: 0 };
+
+  constructor(private readonly deps: BatcherDeps) {
+    const meta = deps.session.inputMetadata?.find?.((m) => m.name === deps.inputName);
+    const first = meta && meta.isTensor ? meta.shape[0] : undefined;
+    this.batchable = deps.maxBatch > 1 && (typeof first === 'string' || (typeof first === 'number' && first < 0));
+  }
+
+  run(tensor: Float32Array, dims: readonly number[]): Promise<Record<string, OutputTensor>> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ tensor, dims, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running || this.waiting.length === 0) return;
+    const first = this.waiting[0];
+    const take: Waiting[] = [];
+    const max = this.batchable ? this.deps.maxBatch : 1;
+    for (let i = 0; i < this.waiting.length && take.length < max; i++)
+      if (sameDims(this.waiting[i].dims, first.dims)) take.push(this.waiting[i]);
+    for (const t of take) this.waiting.splice(this.waiting.indexOf(t), 1);
+    this.running = true;
+    void this.deps.queue
+      .run(this.deps.modelKey, () => this.runGroup(take))
+      .finally(() => {
+        this.running = false;
+        this.pump();
+      });
+  }
+
+  private async runGroup(group: Waiting[]): Promise<void> {
+    await this.deps.beforeRun?.();
+    if (group.length === 1) {
+      await this.runOne(group[0]);
+      return;
+    }
+    let outs: Record<string, OutputTensor>[] | undefined;
+    try {
+      outs = await this.infer(group);
+    } catch {
+      outs = undefined;
+    }
+    if (!outs) {
+      for (const w of group) await this.runOne(w);
+      return;
+    }
+    group.forEach((w, i) => w.resolve(outs![i]));
+  }
+
+  private async runOne(w: Waiting): Promise<void> {
+    try {
+      w.resolve((await this.infer([w]))[0]);
+    } catch (err) {
+      w.reject(err);
+    }
+  }
+
+  /** One session run over the group; outputs split back per item along the first dimension. */
+  private async infer(group: Waiting[]): Promise<Record<string, OutputTensor>[]> {
+    const n = group.length;
+    const per = group[0].tensor.length;
+    let data: Float32Array;
+    if (n === 1) data = group[0].tensor;
+    else {
+      data = new Float32Array(per * n);
+      group.forEach((w, i) => data.set(w.tensor, i * per));
+    }
+    const dims = [n, ...group[0].dims.slice(1)];
+    const { Tensor } = this.deps.ort();
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.deps.session.run({ [this.deps.inputName]: new Tensor('float32', data, dims) });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new XrayError(
+        'INFERENCE_FAILED',
+        `Model "${this.deps.modelId}" failed to run: ${message.split('\n')[0]}`,
+        message,
+      );
+    }
+    this.stats.runs++;
+    this.stats.items += n;
+    const out: Record<string, OutputTensor>[] = group.map(() => ({}));
+    for (const [name, t] of Object.entries(results)) {
+      const all = toFloat32(t.data, name, this.deps.modelId);
+      const tdims = t.dims.map(Number);
+      t.dispose?.();
+      if (n === 1) {
+        out[0][name] = { data: all, dims: tdims };
+        continue;
+      }
+      if (tdims[0] !== n || all.length % n !== 0) {
+        // This model does not batch along the first dimension after all: one at a time from now on.
+        this.batchable = false;
+        throw new XrayError('INFERENCE_FAILED', `Output ${name} of ${this.deps.modelId} is not batched.`);
+      }
+      const size = all.length / n;
+      for (let i = 0; i < n; i++)
+        out[i][name] = { data: all.slice(i * size, (i + 1) * size), dims: [1, ...tdims.slice(1)] };
+    }
+    return out;
+  }
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function toFloat32(data: unknown, name: string, modelId: string): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array))
+    return Float32Array.from(data as unknown as ArrayLike<number>);
+  throw new XrayError('INFERENCE_FAILED', `Model "${modelId}" output "${name}" is not a numeric tensor.`);
+}

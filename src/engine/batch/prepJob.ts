@@ -1,0 +1,121 @@
+/**
+ * The CPU half of scoring one file: read, hash, decode, preprocess for each distinct preprocessing the
+ * file's models need, and the thumbnail. Runs in a worker thread (worker.ts) or, without workers, in the
+ * engine's main thread; the same function either way, so results cannot differ.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { toErrorInfo } from '../../core/errors';
+import type { DecodeLimits, XrayImage } from '../../core/image/types';
+import type { ModelManifest } from '../../core/model/manifest';
+import type { RowError, RowStage } from '../../core/batch/types';
+import type { PreparedInput } from '../../core/preprocess/pipeline';
+
+export interface PrepJob {
+  path: string;
+  knownHash?: string;
+  limits: DecodeLimits;
+  /** One entry per distinct preprocessing (the manifest's input and preprocessing are all it reads). */
+  preps: Pick<ModelManifest, 'input' | 'preprocessing'>[];
+  thumb?: { dir: string; size: number };
+}
+
+export interface PrepResult {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  unchanged?: boolean;
+  error?: RowError;
+  /** Per prep: one input per region. */
+  prepared?: PreparedInput[][];
+  thumb?: string;
+  /** Decoded image size (region maps are composed on it). */
+  width?: number;
+  height?: number;
+  ms: number;
+}
+
+export interface PrepCore {
+  decodeImage(bytes: Uint8Array, fileName: string, limits: DecodeLimits): Promise<XrayImage>;
+  prepareInputs(image: XrayImage, manifest: Pick<ModelManifest, 'input' | 'preprocessing'>): PreparedInput[];
+  writeThumb?(image: XrayImage, dir: string, hash: string, size: number): Promise<string | undefined>;
+}
+
+export async function runPrepJob(job: PrepJob, core: PrepCore): Promise<PrepResult> {
+  const t0 = performance.now();
+  const done = (r: Omit<PrepResult, 'ms'>): PrepResult => ({ ...r, ms: performance.now() - t0 });
+  let bytes: Uint8Array;
+  let size = -1;
+  let mtimeMs = -1;
+  try {
+    const fh = await fsp.open(job.path, 'r');
+    try {
+      const st = await fh.stat();
+      size = st.size;
+      mtimeMs = st.mtimeMs;
+      if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+      if (st.size > job.limits.maxFileBytes)
+        return done({
+          hash: '',
+          size,
+          mtimeMs,
+          error: {
+            code: 'TOO_LARGE',
+            message: `The file is ${(st.size / 1048576).toFixed(0)} MB, over the ${(job.limits.maxFileBytes / 1048576).toFixed(0)} MB limit.`,
+            stage: 'read',
+          },
+        });
+      const buf = await fh.readFile();
+      bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return done({
+      hash: '',
+      size,
+      mtimeMs,
+      error: {
+        code: 'READ_FAILED',
+        message: `The file cannot be read${code ? ` (${code})` : ''}: ${err instanceof Error ? err.message.replace(/^[A-Z]+: /, '') : String(err)}`,
+        stage: 'read',
+      },
+    });
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  if (job.knownHash && hash === job.knownHash) return done({ hash, size, mtimeMs, unchanged: true });
+  let image: XrayImage;
+  try {
+    image = await core.decodeImage(bytes, job.path, job.limits);
+  } catch (err) {
+    return done({ hash, size, mtimeMs, error: rowError(err, 'decode') });
+  }
+  let thumb: string | undefined;
+  if (job.thumb && core.writeThumb)
+    // A thumbnail that cannot be written (cache full, odd pixels) must not fail the row.
+    thumb = await core.writeThumb(image, job.thumb.dir, hash, job.thumb.size).catch(() => undefined);
+  const prepared: PreparedInput[][] = [];
+  try {
+    for (const p of job.preps) prepared.push(core.prepareInputs(image, p));
+  } catch (err) {
+    return done({ hash, size, mtimeMs, error: rowError(err, 'preprocess'), thumb });
+  }
+  return done({ hash, size, mtimeMs, prepared, thumb, width: image.width, height: image.height });
+}
+
+export function rowError(err: unknown, stage: RowStage): RowError {
+  const info = toErrorInfo(err);
+  return { code: info.code, message: info.message, stage };
+}
+
+/** The buffers a PrepResult can hand over to another thread without copying. */
+export function transferables(r: PrepResult): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const regions of r.prepared ?? [])
+    for (const p of regions) {
+      out.add(p.tensor.buffer as ArrayBuffer);
+      out.add(p.foreground.buffer as ArrayBuffer);
+    }
+  return [...out];
+}

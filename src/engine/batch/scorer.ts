@@ -1,0 +1,142 @@
+/**
+ * The engine's side of a batch (the `batchScore` request): files go to the prep pool (read, hash,
+ * decode, preprocess in worker threads) while earlier files' tensors run through each model's batcher,
+ * then postprocessing and the heatmap. Requests in flight share the pool and the batchers, so the host
+ * keeps the pipeline full by keeping a few requests outstanding.
+ */
+import type * as ort from 'onnxruntime-node';
+import { fnv64, modelKey, preprocessingHash } from '../../core/batch/keys';
+import type { ModelManifest } from '../../core/model/manifest';
+import type { PreparedInput } from '../../core/preprocess/pipeline';
+import type {
+  BatchItemOutcome,
+  BatchItemSpec,
+  BatchModelOutcome,
+  BatchScoreRequest,
+  BatchScoreResult,
+} from '../../protocol/engine';
+import type { CoreOps } from '../coreOps';
+import type { KeyedQueue } from '../keyedQueue';
+import type { LoadedEntry, ModelRegistry } from '../modelRegistry';
+import type { TestHooks } from '../testHooks';
+import { ModelBatcher } from './batcher';
+import { heatmapPath, writeHeatmap } from './media';
+import type { PrepPool } from './prepPool';
+import { rowError } from './prepJob';
+
+export interface ScorerDeps {
+  models: Pick<ModelRegistry, 'load' | 'get'>;
+  queue: KeyedQueue;
+  pool: PrepPool;
+  ort(): typeof ort;
+  core: Pick<CoreOps<PreparedInput>, 'scoreOutputs' | 'combineRegionResults'>;
+  hooks?: TestHooks;
+  /** Largest session batch (default 16). */
+  maxBatch?: number;
+}
+
+interface ModelUse {
+  entry: LoadedEntry;
+  batcher: ModelBatcher;
+  prep: string;
+  /** Folder name of this model's heatmaps. */
+  mediaDir: string;
+}
+
+export class BatchScorer {
+  private readonly batchers = new Map<string, ModelBatcher>();
+
+  constructor(private readonly deps: ScorerDeps) {}
+
+  async score(req: BatchScoreRequest): Promise<BatchScoreResult> {
+    const loaded = await Promise.all(req.models.map((m) => this.deps.models.load(m.manifestPath, m.provider)));
+    const uses = loaded.map((l): ModelUse => {
+      const entry = this.deps.models.get(l.modelKey);
+      const prep = preprocessingHash(entry.manifest);
+      return {
+        entry,
+        prep,
+        batcher: this.batcherFor(entry),
+        mediaDir: fnv64(modelKey({ id: entry.manifest.id, version: entry.manifest.version, prep })),
+      };
+    });
+    const items = await Promise.all(req.items.map((item) => this.scoreItem(item, uses, req)));
+    return { items, models: loaded };
+  }
+
+  private batcherFor(entry: LoadedEntry): ModelBatcher {
+    const key = entry.info.modelKey;
+    let b = this.batchers.get(key);
+    if (!b) {
+      // Sessions superseded by an edited model are dropped with their batchers.
+      for (const k of this.batchers.keys()) if (k.split('#')[0] === key.split('#')[0]) this.batchers.delete(k);
+      b = new ModelBatcher({
+        session: entry.session,
+        inputName: entry.manifest.input.name,
+        modelId: entry.manifest.id,
+        modelKey: key,
+        queue: this.deps.queue,
+        ort: this.deps.ort,
+        maxBatch: this.deps.maxBatch ?? 16,
+        beforeRun: this.deps.hooks ? () => this.deps.hooks!.checkpoint('analyze') : undefined,
+      });
+      this.batchers.set(key, b);
+    }
+    return b;
+  }
+
+  private async scoreItem(item: BatchItemSpec, uses: ModelUse[], req: BatchScoreRequest): Promise<BatchItemOutcome> {
+    const mine = item.models.map((i) => uses[i]).filter(Boolean);
+    // Models with the same preprocessing share one pass.
+    const preps: ModelUse[] = [];
+    for (const u of mine) if (!preps.some((p) => p.prep === u.prep)) preps.push(u);
+    await this.deps.hooks?.checkpoint('decode');
+    const media = req.media;
+    const size = media?.size ?? 128;
+    const r = await this.deps.pool.run({
+      path: item.path,
+      knownHash: item.knownHash,
+      limits: req.limits,
+      preps: preps.map((p) => ({ input: p.entry.manifest.input, preprocessing: p.entry.manifest.preprocessing })),
+      thumb: media ? { dir: media.dir, size } : undefined,
+    });
+    const base = { path: item.path, hash: r.hash, size: r.size, mtimeMs: r.mtimeMs, prepMs: r.ms, thumb: r.thumb };
+    if (r.unchanged) return { ...base, unchanged: true, models: [] };
+    if (r.error || !r.prepared) return { ...base, error: r.error, models: [] };
+    const models = await Promise.all(
+      mine.map(async (u): Promise<BatchModelOutcome> => {
+        const t0 = performance.now();
+        const regions = r.prepared![preps.findIndex((p) => p.prep === u.prep)];
+        try {
+          const scored = await this.scoreRegions(u, regions, u.entry.manifest, r.width ?? 0, r.height ?? 0);
+          const out: BatchModelOutcome = {
+            score: {
+              raw: scored.score.raw,
+              normalized: scored.score.normalized,
+              threshold: scored.score.threshold,
+              aboveThreshold: scored.score.aboveThreshold,
+              span: u.entry.manifest.calibration.max - u.entry.manifest.calibration.min,
+            },
+            provider: u.entry.info.provider,
+            ms: performance.now() - t0,
+          };
+          if (media?.heatmaps && scored.map && r.hash)
+            out.heatmap = await writeHeatmap(scored.map, media.dir, heatmapPath(u.mediaDir, r.hash), size).catch(
+              () => undefined,
+            );
+          return out;
+        } catch (err) {
+          return { error: rowError(err, 'inference'), ms: performance.now() - t0 };
+        }
+      }),
+    );
+    return { ...base, models };
+  }
+
+  private async scoreRegions(u: ModelUse, regions: PreparedInput[], manifest: ModelManifest, w: number, h: number) {
+    const per = await Promise.all(
+      regions.map(async (p) => this.deps.core.scoreOutputs(await u.batcher.run(p.tensor, p.dims), p, manifest)),
+    );
+    return this.deps.core.combineRegionResults(per, w, h);
+  }
+}

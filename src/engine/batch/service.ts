@@ -1,0 +1,476 @@
+/**
+ * The batch service: scan a folder, plan against the store, score what is new or changed through the
+ * engine's pipelined `batchScore`, append rows durably, and keep going through bad files and engine
+ * crashes. The CLI (`xray-anomaly score`) and the extension's "Score Folder..." both drive it; it has no
+ * `vscode` import. See docs/results-store.md for the store and the README section "Batch service API".
+ *
+ *   const service = new BatchService(engineClient);
+ *   const summary = await service.run(
+ *     { root, models: [modelInfo], store: '<ws>/.xray-anomaly/batch/x/results.jsonl', media: { dir }, signal },
+ *     { onOpen: (table) => ..., onRows: (rows) => ..., onProgress: (p) => ..., onEngineRestart: (e) => ... },
+ *   );
+ *
+ * Rows reach `onRows` only after they are on disk (fsync). Cancelling (`signal`) stops sending files,
+ * writes the rows of files already in flight, and resolves with `cancelled: true`; re-running continues.
+ * Fatal problems reject: StoreWriteError (disk full, read-only), StoreBusyError (another run writes the
+ * store), XrayError MODEL_* (a model cannot load) or ENGINE_CRASHED (the engine keeps crashing).
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { preprocessingHash } from '../../core/batch/keys';
+import { planBatch, type BatchPlan, type PlanItem, type ScannedFile } from '../../core/batch/plan';
+import { RateMeter, type BatchProgress } from '../../core/batch/progress';
+import type { ResultTable } from '../../core/batch/table';
+import type { BatchRow, ModelRef, RowError } from '../../core/batch/types';
+import { inShard, scanDataset, type DatasetScanOptions, type Shard } from '../../core/dataset/scan';
+import { toErrorInfo, XrayError } from '../../core/errors';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../core/image/types';
+import { parseManifest } from '../../core/model/validate';
+import type {
+  BatchItemOutcome,
+  BatchItemSpec,
+  BatchScoreRequest,
+  BatchScoreResult,
+  LoadedModel,
+  ProviderPreference,
+} from '../../protocol/engine';
+import type { EngineClient } from '../client';
+import { DEFAULT_MEDIA_CAP_BYTES, evictMedia } from './mediaCache';
+import { nodeDatasetFs } from './nodeFs';
+import { ResultStore, type LoadInfo } from './store';
+
+export interface BatchModelInput {
+  /** The model's manifest (`<name>.model.json`); id, version and preprocessing are read from it. */
+  manifestPath: string;
+}
+
+export interface BatchRunOptions {
+  /** Absolute folder to score; row paths are relative to it. */
+  root: string;
+  models: BatchModelInput[];
+  /** The store's JSON Lines file (index, lock beside it). */
+  store: string;
+  /** Thumbnails and heatmaps: folder, size cap (default 256 MB), longest side (default 128), heatmaps (default true). */
+  media?: { dir: string; maxBytes?: number; size?: number; heatmaps?: boolean };
+  /** Include/exclude globs, files.exclude, DICOM sniffing (src/core/dataset/scan.ts). */
+  scan?: DatasetScanOptions;
+  /** A ready file list instead of scanning (paths relative to root, with size and mtime). */
+  files?: ScannedFile[];
+  shard?: Shard;
+  provider?: ProviderPreference;
+  /** Also retry files that failed for their own reasons (corrupt...) last time. */
+  rescoreErrors?: boolean;
+  limits?: DecodeLimits;
+  signal?: AbortSignal;
+  tuning?: BatchTuning;
+}
+
+export interface BatchTuning {
+  /** Files per engine request (default 8) and requests in flight (default 4): the bound on files in the engine. */
+  chunk?: number;
+  inFlight?: number;
+  /** Engine restarts tolerated in one run before giving up (default 20). */
+  maxRestarts?: number;
+  /** Rows are written at least this often (ms, default 200) or every 256 rows. */
+  flushMs?: number;
+  /** Progress events at most this often (ms, default 250). */
+  progressMs?: number;
+}
+
+export interface BatchListener {
+  /** The store is open: rows from earlier runs (the panel can show them at once) and how it loaded. */
+  onOpen?(table: ResultTable, info: LoadInfo): void;
+  onPlan?(plan: Omit<BatchPlan, 'items'> & { toScore: number; models: ModelRef[] }): void;
+  /** Rows now durable in the store, in write order. */
+  onRows?(rows: BatchRow[]): void;
+  onProgress?(p: BatchProgress): void;
+  /** The engine stopped mid-batch and was restarted; the batch goes on. */
+  onEngineRestart?(e: { restarts: number; message: string }): void;
+  /** The sessions in use (provider, fallbacks), once known. */
+  onModels?(models: LoadedModel[]): void;
+}
+
+export interface BatchSummary {
+  root: string;
+  store: string;
+  models: ModelRef[];
+  /** Files scanned (after shard and filters), already up to date, and processed in this run. */
+  files: number;
+  upToDate: number;
+  processed: number;
+  /** Rows written with a score, with an error, or refreshed (content unchanged, only stat). */
+  scored: number;
+  failed: number;
+  refreshed: number;
+  failuresByCode: Record<string, number>;
+  restarts: number;
+  cancelled: boolean;
+  ms: number;
+  /** Rows in the store after the run (all files, all models). */
+  tableRows: number;
+  /** Scanned files that, after the run, have an error row (this run's or an earlier one's) for some model. */
+  filesWithErrors: number;
+}
+
+interface Work extends PlanItem {
+  crashes: number;
+}
+
+const CRASH_CODES = new Set(['ENGINE_CRASHED', 'ENGINE_TIMEOUT']);
+
+export class BatchService {
+  constructor(private readonly engine: EngineClient) {}
+
+  async run(opts: BatchRunOptions, listener: BatchListener = {}): Promise<BatchSummary> {
+    const t0 = performance.now();
+    const models = await Promise.all(opts.models.map((m) => modelRefOf(m.manifestPath)));
+    const progress: BatchProgress = {
+      phase: 'scanning',
+      total: 0,
+      done: 0,
+      scored: 0,
+      failed: 0,
+      skipped: 0,
+      restarts: 0,
+    };
+    const emit = () => listener.onProgress?.({ ...progress });
+    const store = await ResultStore.open(opts.store);
+    try {
+      listener.onOpen?.(store.table, store.loadInfo);
+      emit();
+      let files =
+        opts.files ?? (await scanDataset(opts.root, nodeDatasetFs, { ...opts.scan }).catch(scanError(opts.root)));
+      if (opts.shard) files = files.filter((f) => inShard(f.path, opts.shard));
+      progress.phase = 'planning';
+      emit();
+      const plan = planBatch(files, store.table, models, { rescoreErrors: opts.rescoreErrors });
+      progress.total = plan.items.length;
+      progress.skipped = files.length - plan.items.length;
+      listener.onPlan?.({
+        files: plan.files,
+        upToDate: plan.upToDate,
+        reasons: plan.reasons,
+        toScore: plan.items.length,
+        models,
+      });
+      progress.phase = 'scoring';
+      emit();
+      const run = new Run(this.engine, opts, models, store, plan, progress, listener);
+      await run.go();
+      progress.phase = 'done';
+      emit();
+      if (opts.media) {
+        await evictMedia(opts.media.dir, opts.media.maxBytes ?? DEFAULT_MEDIA_CAP_BYTES).catch(() => undefined);
+      }
+      return {
+        root: opts.root,
+        store: opts.store,
+        models,
+        files: files.length,
+        upToDate: plan.upToDate,
+        processed: progress.done,
+        scored: run.scored,
+        failed: run.failed,
+        refreshed: run.refreshed,
+        failuresByCode: run.failuresByCode,
+        restarts: progress.restarts,
+        cancelled: run.cancelled,
+        ms: performance.now() - t0,
+        tableRows: store.table.size,
+        filesWithErrors: files.filter((f) => models.some((m) => store.table.get(f.path, m)?.error)).length,
+      };
+    } finally {
+      await store.close();
+    }
+  }
+}
+
+/** id, version and preprocessing hash of a model, from its manifest. */
+export async function modelRefOf(manifestPath: string): Promise<ModelRef> {
+  let text: string;
+  try {
+    text = await fsp.readFile(manifestPath, 'utf8');
+  } catch (err) {
+    throw new XrayError('MODEL_NOT_FOUND', `The model manifest ${manifestPath} cannot be read.`, String(err));
+  }
+  const m = parseManifest(text, manifestPath);
+  return { id: m.id, version: m.version, prep: preprocessingHash(m) };
+}
+
+function scanError(root: string) {
+  return (err: unknown): never => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new XrayError('CORRUPT', `The folder ${root} does not exist.`);
+    throw err;
+  };
+}
+
+/** One run's scheduling state: a queue of files, a few engine requests in flight, a write buffer. */
+class Run {
+  scored = 0;
+  failed = 0;
+  refreshed = 0;
+  cancelled = false;
+  readonly failuresByCode: Record<string, number> = {};
+  private readonly queue: Work[];
+  private cursor = 0;
+  /** Files whose request failed with an engine crash: sent one at a time until cleared. */
+  private readonly suspects: Work[] = [];
+  private inFlight = 0;
+  private buffer: BatchRow[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private lastFlush = 0;
+  private fatal?: unknown;
+  private lastCrashGeneration = -1;
+  private lastProgress = 0;
+  private readonly meter = new RateMeter(() => performance.now());
+  private readonly chunk: number;
+  private readonly maxInFlight: number;
+  private readonly request: Omit<BatchScoreRequest, 'items'>;
+  private wake?: () => void;
+  private modelsReported = false;
+
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly opts: BatchRunOptions,
+    private readonly models: ModelRef[],
+    private readonly store: ResultStore,
+    plan: BatchPlan,
+    private readonly progress: BatchProgress,
+    private readonly listener: BatchListener,
+  ) {
+    this.queue = plan.items.map((i) => ({ ...i, crashes: 0 }));
+    this.chunk = Math.max(1, opts.tuning?.chunk ?? 8);
+    this.maxInFlight = Math.max(1, opts.tuning?.inFlight ?? 4);
+    this.request = {
+      models: opts.models.map((m) => ({ manifestPath: m.manifestPath, provider: opts.provider ?? 'auto' })),
+      limits: opts.limits ?? DEFAULT_DECODE_LIMITS,
+      media: opts.media
+        ? { dir: opts.media.dir, size: opts.media.size ?? 128, heatmaps: opts.media.heatmaps ?? true }
+        : undefined,
+    };
+  }
+
+  async go(): Promise<void> {
+    const onAbort = () => {
+      this.cancelled = true;
+      this.wake?.();
+    };
+    this.opts.signal?.addEventListener('abort', onAbort);
+    if (this.opts.signal?.aborted) this.cancelled = true;
+    const timer = setInterval(() => void this.flush(false), this.opts.tuning?.flushMs ?? 200);
+    try {
+      for (;;) {
+        if (this.fatal) break;
+        const next = this.cancelled ? undefined : this.nextChunk();
+        if (next) {
+          this.send(next);
+          continue;
+        }
+        if (this.inFlight === 0 && (this.cancelled || this.remaining() === 0)) break;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      }
+    } finally {
+      clearInterval(timer);
+      this.opts.signal?.removeEventListener('abort', onAbort);
+    }
+    await this.flush(true);
+    if (this.fatal) throw this.fatal;
+  }
+
+  private remaining(): number {
+    return this.queue.length - this.cursor + this.suspects.length;
+  }
+
+  /** The next files to send, or undefined when the window is full or nothing is left. */
+  private nextChunk(): Work[] | undefined {
+    if (this.suspects.length > 0) {
+      // Isolation: one suspect alone, after everything else in flight has settled.
+      return this.inFlight === 0 ? [this.suspects.shift()!] : undefined;
+    }
+    if (this.inFlight >= this.maxInFlight || this.cursor >= this.queue.length) return undefined;
+    const out = this.queue.slice(this.cursor, this.cursor + this.chunk);
+    this.cursor += out.length;
+    // Plan items are not needed once sent: a 100,000-file run does not keep them all.
+    return out;
+  }
+
+  private send(items: Work[]): void {
+    this.inFlight++;
+    const specs: BatchItemSpec[] = items.map((w) => ({
+      path: join(this.opts.root, w.path),
+      models: w.models.map((m) => this.models.indexOf(m)),
+      ...(w.knownHash ? { knownHash: w.knownHash } : {}),
+    }));
+    const generation = this.engine.generation;
+    void this.engine
+      .batchScore({ ...this.request, items: specs })
+      .then(
+        (res) => this.accept(items, res),
+        (err) => this.reject(items, err, generation),
+      )
+      .catch((err) => (this.fatal ??= err))
+      .finally(() => {
+        this.inFlight--;
+        this.wake?.();
+      });
+  }
+
+  private accept(items: Work[], res: BatchScoreResult): void {
+    if (!this.modelsReported) {
+      this.modelsReported = true;
+      this.listener.onModels?.(res.models);
+    }
+    const at = new Date().toISOString();
+    res.items.forEach((o, i) => this.rowsOf(items[i], o, at));
+    this.progress.done += items.length;
+    this.tick();
+  }
+
+  private reject(items: Work[], err: unknown, generation: number): void {
+    const info = toErrorInfo(err);
+    if (!CRASH_CODES.has(info.code)) {
+      // Not about the files: a model that cannot load, an engine that cannot start. Stop the batch.
+      this.fatal ??= err;
+      return;
+    }
+    // Every request in flight fails with the same crash: count it once.
+    if (generation !== this.lastCrashGeneration) {
+      this.lastCrashGeneration = generation;
+      this.progress.restarts++;
+      this.listener.onEngineRestart?.({ restarts: this.progress.restarts, message: info.message });
+      if (this.progress.restarts > (this.opts.tuning?.maxRestarts ?? 20)) {
+        this.fatal ??= new XrayError(
+          'ENGINE_CRASHED',
+          `The inference engine stopped ${this.progress.restarts} times in this batch; giving up. Last: ${info.message}`,
+        );
+        return;
+      }
+    }
+    const alone = items.length === 1 && items[0].crashes > 0;
+    for (const w of items) {
+      w.crashes++;
+      if (alone && w.crashes >= 2) {
+        // This file alone stopped the engine twice: record it and go on without it.
+        const error: RowError = {
+          code: info.code,
+          message: `The inference engine stopped twice while scoring this file, so it was skipped (${info.message})`,
+          stage: 'engine',
+        };
+        const at = new Date().toISOString();
+        for (const m of w.models) this.push(this.errorRow(w, m, error, '', w.size, w.mtimeMs, 0, at));
+        this.progress.done++;
+      } else this.suspects.push(w);
+    }
+    this.tick();
+  }
+
+  private rowsOf(w: Work, o: BatchItemOutcome, at: string): void {
+    const ms = Math.round(o.prepMs);
+    if (o.unchanged) {
+      for (const m of w.models) {
+        const prev = this.store.table.get(w.path, m);
+        if (prev) this.push({ ...prev, size: o.size, mtimeMs: o.mtimeMs, at }, true);
+      }
+      return;
+    }
+    w.models.forEach((m, i) => {
+      const mo = o.models[i];
+      const error = o.error ?? mo?.error ?? (mo?.score ? undefined : { code: 'INTERNAL', message: 'No result.' });
+      if (error) {
+        this.push(this.errorRow(w, m, error, o.hash, o.size, o.mtimeMs, ms + Math.round(mo?.ms ?? 0), at, o.thumb));
+        return;
+      }
+      const row: BatchRow = {
+        path: w.path,
+        modelId: m.id,
+        modelVersion: m.version,
+        prep: m.prep,
+        hash: o.hash,
+        size: o.size,
+        mtimeMs: o.mtimeMs,
+        score: mo.score,
+        provider: mo.provider,
+        ms: ms + Math.round(mo.ms),
+        at,
+      };
+      if (o.thumb) row.thumb = o.thumb;
+      if (mo.heatmap) row.heatmap = mo.heatmap;
+      this.push(row);
+    });
+  }
+
+  private errorRow(
+    w: Work,
+    m: ModelRef,
+    error: RowError,
+    hash: string,
+    size: number,
+    mtimeMs: number,
+    ms: number,
+    at: string,
+    thumb?: string,
+  ): BatchRow {
+    const row: BatchRow = {
+      path: w.path,
+      modelId: m.id,
+      modelVersion: m.version,
+      prep: m.prep,
+      hash,
+      size,
+      mtimeMs,
+      error,
+      ms,
+      at,
+    };
+    if (thumb) row.thumb = thumb;
+    return row;
+  }
+
+  private push(row: BatchRow, refreshed = false): void {
+    if (refreshed) {
+      this.refreshed++;
+    } else if (row.error) {
+      this.failed++;
+      this.failuresByCode[row.error.code] = (this.failuresByCode[row.error.code] ?? 0) + 1;
+      this.progress.failed++;
+    } else {
+      this.scored++;
+      this.progress.scored++;
+    }
+    this.buffer.push(row);
+    if (this.buffer.length >= 256) void this.flush(false);
+  }
+
+  /** Appends the buffered rows (one write + fdatasync), then tells the listener. Serialised. */
+  private flush(final: boolean): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.buffer.length === 0) return;
+      const rows = this.buffer;
+      this.buffer = [];
+      try {
+        await this.store.append(rows);
+      } catch (err) {
+        // Disk full / read-only: stop sending; rows already written stay, these are scored again next time.
+        this.fatal ??= err;
+        this.wake?.();
+        return;
+      }
+      this.lastFlush = performance.now();
+      this.listener.onRows?.(rows);
+    });
+    if (final) this.tick(true);
+    return this.flushing;
+  }
+
+  private tick(force = false): void {
+    const now = performance.now();
+    this.meter.mark(this.progress.done);
+    if (!force && now - this.lastProgress < (this.opts.tuning?.progressMs ?? 250)) return;
+    this.lastProgress = now;
+    this.progress.rate = this.meter.rate();
+    this.progress.etaS = this.meter.eta(this.progress.total - this.progress.done);
+    this.listener.onProgress?.({ ...this.progress });
+  }
+}

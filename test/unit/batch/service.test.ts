@@ -1,0 +1,203 @@
+// The batch service end to end on the real engine (worker threads, batched sessions) and a real store:
+// rows for every file, bad files recorded, unchanged files skipped, touched ones refreshed without
+// inference, changed ones re-scored, a new model version adding only its rows, cancellation, an engine
+// crash mid-batch.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchService, type BatchListener } from '../../../src/engine/batch/service';
+import { loadResults } from '../../../src/engine/batch/store';
+import { parseRows } from '../../../src/core/batch/jsonl';
+import type { BatchRow } from '../../../src/core/batch/types';
+import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
+import type { EngineClient } from '../../../src/engine/client';
+import { png16 } from '../../fixtures/images';
+import { batchModel, buildOnce, imagePixel, makeDataset, newEngine, workDir } from './helpers';
+
+let work: string;
+let data: string;
+let engine: EngineClient;
+let model: ReturnType<typeof batchModel>;
+const scan = { filesExclude: { '**/skipme': true, '**/other': false } };
+
+before(async () => {
+  buildOnce();
+  work = workDir('batch-service');
+  data = await makeDataset(work);
+  model = batchModel(join(work, 'models'));
+  engine = newEngine();
+});
+after(() => engine.dispose());
+
+function collect(): { rows: BatchRow[]; listener: BatchListener } {
+  const rows: BatchRow[] = [];
+  return { rows, listener: { onRows: (r) => rows.push(...r) } };
+}
+
+test('scores every file once; bad files become rows; excluded folders and non-images are left out', async () => {
+  const store = join(work, 's1/results.jsonl');
+  const { rows, listener } = collect();
+  const s = await new BatchService(engine).run(
+    {
+      root: data,
+      scan,
+      models: [{ manifestPath: model.manifestPath }],
+      store,
+      media: { dir: join(work, 's1/media') },
+      tuning: { chunk: 3, inFlight: 3 },
+    },
+    listener,
+  );
+  const paths = rows.map((r) => r.path).sort();
+  assert.equal(paths.length, 14);
+  assert.ok(paths.includes('b/IM0001'), 'extension-less DICOM found by its preamble');
+  assert.ok(!paths.some((p) => p.startsWith('skipme/') || p.endsWith('.txt')));
+  assert.equal(s.failed, 1);
+  assert.equal(rows.find((r) => r.path === 'a/broken.png')?.error?.stage, 'decode');
+  assert.equal(s.scored, 13);
+  for (const r of rows.filter((x) => x.score)) {
+    assert.match(r.hash, /^[0-9a-f]{64}$/);
+    assert.ok(r.thumb && r.heatmap, 'thumbnail and heatmap cached');
+    assert.ok(
+      readFileSync(join(work, 's1/media', r.thumb))
+        .subarray(8, 12)
+        .toString() === 'WEBP',
+    );
+  }
+  // What is on disk is what the listener saw, and the index loads to the same table.
+  const onDisk = parseRows(readFileSync(store, 'utf8')).rows;
+  assert.deepEqual(onDisk, rows);
+  const loaded = await loadResults(store);
+  assert.equal(loaded.info.rebuilt, false);
+  assert.equal(loaded.info.indexRows, 14);
+  assert.deepEqual(
+    [...loaded.table.rows].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    [...rows].sort((a, b) => (a.path < b.path ? -1 : 1)),
+  );
+});
+
+test('batched scores equal the one-image path (decode + analyze) of the viewer', async () => {
+  const store = join(work, 's2/results.jsonl');
+  const { rows, listener } = collect();
+  await new BatchService(engine).run(
+    { root: data, scan, models: [{ manifestPath: model.manifestPath }], store, tuning: { chunk: 6, inFlight: 2 } },
+    listener,
+  );
+  const m = await engine.loadModel({ manifestPath: model.manifestPath, provider: 'cpu' });
+  for (const r of rows.filter((x) => x.score).slice(0, 6)) {
+    const bytes = new Uint8Array(readFileSync(join(data, r.path)));
+    const d = await engine.decode({ bytes, fileName: r.path, limits: DEFAULT_DECODE_LIMITS });
+    const a = await engine.analyze({ imageId: d.imageId, modelKey: m.modelKey });
+    await engine.releaseImage({ imageId: d.imageId });
+    assert.equal(r.score!.raw, a.score.raw, r.path);
+    assert.equal(r.score!.normalized, a.score.normalized);
+  }
+});
+
+test('re-runs: unchanged skipped, touched refreshed without inference, changed re-scored, new version adds rows', async () => {
+  const store = join(work, 's3/results.jsonl');
+  const run = (manifests: string[], l: BatchListener = {}) =>
+    new BatchService(engine).run(
+      { root: data, scan, models: manifests.map((manifestPath) => ({ manifestPath })), store },
+      l,
+    );
+  await run([model.manifestPath]);
+  const again = await run([model.manifestPath]);
+  assert.equal(again.processed, 0);
+  assert.equal(again.upToDate, 14);
+
+  const touched = join(data, 'a/img001.png');
+  const changed = join(data, 'b/img002.png');
+  utimesSync(touched, new Date(), new Date(Date.now() + 5000));
+  const before = (await loadResults(store)).table;
+  const oldChanged = before.rows.find((r) => r.path === 'b/img002.png')!;
+  writeFileSync(changed, await png16(48, 40, imagePixel(3)));
+  const c = collect();
+  const s = await run([model.manifestPath], c.listener);
+  assert.equal(s.processed, 2);
+  assert.equal(s.refreshed, 1);
+  assert.equal(s.scored, 1);
+  const refreshed = c.rows.find((r) => r.path === 'a/img001.png')!;
+  const prev = before.rows.find((r) => r.path === 'a/img001.png')!;
+  assert.deepEqual(refreshed.score, prev.score);
+  assert.notEqual(refreshed.mtimeMs, prev.mtimeMs);
+  const rescored = c.rows.find((r) => r.path === 'b/img002.png')!;
+  assert.notEqual(rescored.hash, oldChanged.hash);
+  assert.notEqual(rescored.score!.raw, oldChanged.score!.raw);
+
+  // A new model version: its own 14 rows; version 1's rows untouched.
+  const v2 = batchModel(join(work, 'models-v2'), '2.0.0');
+  const c2 = collect();
+  const s2 = await run([model.manifestPath, v2.manifestPath], c2.listener);
+  assert.equal(s2.upToDate, 14);
+  assert.equal(c2.rows.length, 14);
+  assert.ok(c2.rows.every((r) => r.modelVersion === '2.0.0'));
+  const table = (await loadResults(store)).table;
+  assert.equal(table.size, 28);
+  assert.equal(parseRows(readFileSync(store, 'utf8')).rows.length, 14 + 2 + 14);
+});
+
+test('cancelling stops sending files, writes what was in flight; a re-run completes without duplicates', async () => {
+  const store = join(work, 's4/results.jsonl');
+  const ac = new AbortController();
+  const s = await new BatchService(engine).run(
+    {
+      root: data,
+      scan,
+      models: [{ manifestPath: model.manifestPath }],
+      store,
+      signal: ac.signal,
+      tuning: { chunk: 1, inFlight: 1, flushMs: 10 },
+    },
+    { onRows: () => ac.abort() },
+  );
+  assert.equal(s.cancelled, true);
+  assert.ok(s.processed < 14, `stopped early (${s.processed})`);
+  const s2 = await new BatchService(engine).run({
+    root: data,
+    scan,
+    models: [{ manifestPath: model.manifestPath }],
+    store,
+  });
+  assert.equal(s2.processed + s.processed, 14);
+  const rows = parseRows(readFileSync(store, 'utf8')).rows;
+  assert.equal(new Set(rows.map((r) => r.path)).size, rows.length);
+  assert.equal(rows.length, 14);
+});
+
+test('an engine crash mid-batch restarts the engine and the batch finishes with every file scored', async () => {
+  const crashy = newEngine({ XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1' });
+  try {
+    const store = join(work, 's5/results.jsonl');
+    let armed = false;
+    const restarts: string[] = [];
+    const s = await new BatchService(crashy).run(
+      {
+        root: data,
+        scan,
+        models: [{ manifestPath: model.manifestPath }],
+        store,
+        tuning: { chunk: 2, inFlight: 2, flushMs: 10 },
+      },
+      {
+        onRows: () => {
+          if (armed) return;
+          armed = true;
+          // The next session run dies the way a native crash does (SIGABRT).
+          void crashy.debugRequest('__arm', { stage: 'analyze', action: 'abort' });
+        },
+        onEngineRestart: (e) => restarts.push(e.message),
+      },
+    );
+    assert.ok(s.restarts >= 1, 'the engine was restarted');
+    assert.match(restarts[0], /stopped unexpectedly/);
+    assert.equal(s.scored, 13);
+    assert.equal(s.failed, 1); // the broken file, as without a crash
+    const rows = parseRows(readFileSync(store, 'utf8')).rows;
+    assert.equal(rows.length, 14);
+    assert.equal(new Set(rows.map((r) => r.path)).size, 14);
+  } finally {
+    crashy.dispose();
+  }
+});
