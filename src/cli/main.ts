@@ -34,6 +34,7 @@ const USAGE = `Usage:
   xray-anomaly score <folder> --model <id|file.model.json> [--model ...] [--out results.jsonl] [--shard i/n]
                      [--include <glob>...] [--exclude <glob>...] [--media <thumbnail dir>] [--json]
                      [--provider auto|cpu|cuda|webgpu|dml|coreml] [--models-dir <dir>...] [--rescore-errors]
+                     [--failed-ok] (exit 0, not 2, when only some files failed)
                      (--out may hold {shard}; without --shard, JOB_COMPLETION_INDEX/JOB_COMPLETIONS or
                      SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT give the shard)
   xray-anomaly merge --out <merged.jsonl> <results.jsonl>...
@@ -122,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
       provider: { type: 'string', default: 'auto' },
       'models-dir': { type: 'string', multiple: true, default: [] },
       'rescore-errors': { type: 'boolean', default: false },
+      'failed-ok': { type: 'boolean', default: false },
       data: { type: 'string' },
       normal: { type: 'string', default: 'NORMAL' },
       abnormal: { type: 'string', default: 'PNEUMONIA' },
@@ -211,6 +213,7 @@ async function main(argv: string[]): Promise<void> {
         rescoreErrors: values['rescore-errors'] as boolean,
         media: values.media,
         json: values.json as boolean,
+        failedOk: values['failed-ok'] as boolean,
       });
     } finally {
       engine.dispose();

@@ -27,6 +27,8 @@ export interface ScoreArgs {
   /** Thumbnail/heatmap cache folder. */
   media?: string;
   json: boolean;
+  /** Exit 0 instead of 2 when the only problem is files without a score (cluster jobs: not worth a retry). */
+  failedOk?: boolean;
 }
 
 export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<number> {
@@ -107,7 +109,7 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
     if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
     if (!a.out) process.stdout.write(readFileSync(store, 'utf8'));
     if (summary.cancelled) return EXIT.INTERRUPTED;
-    return summary.filesWithErrors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+    return summary.filesWithErrors > 0 && !a.failedOk ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     bar.finish();
     if (err instanceof StoreWriteError || err instanceof StoreBusyError) {

@@ -137,7 +137,15 @@ export class ResultStore {
     private fh: fsp.FileHandle,
     private bytes: number,
     private readonly lockPath: string,
-  ) {}
+  ) {
+    this.heartbeat = setInterval(() => {
+      const now = new Date();
+      void fsp.utimes(this.lockPath, now, now).catch(() => undefined);
+    }, LOCK_REFRESH_MS);
+    this.heartbeat.unref();
+  }
+
+  private readonly heartbeat: NodeJS.Timeout;
 
   static async open(jsonl: string, _opts: StoreOptions = {}): Promise<ResultStore> {
     await fsp.mkdir(dirname(jsonl), { recursive: true }).catch((err) => {
@@ -213,6 +221,7 @@ export class ResultStore {
     try {
       if (opts.index !== false) await this.writeIndex().catch(() => undefined);
     } finally {
+      clearInterval(this.heartbeat);
       await this.fh.close().catch(() => undefined);
       await fsp.unlink(this.lockPath).catch(() => undefined);
     }
@@ -278,7 +287,14 @@ async function repairTail(jsonl: string): Promise<'none' | 'close' | 'truncate'>
   }
 }
 
-/** O_EXCL lock file with pid and host; a lock left by a dead process on this host is taken over. */
+/** A lock not refreshed for this long belongs to a run that is gone (see ResultStore's heartbeat). */
+const LOCK_STALE_MS = 60_000;
+const LOCK_REFRESH_MS = 10_000;
+
+/**
+ * O_EXCL lock file with pid and host. A lock left by a dead process on this host is taken over at once;
+ * one from another host once it has not been refreshed for LOCK_STALE_MS.
+ */
 async function takeLock(lockPath: string): Promise<void> {
   const me = `${process.pid}@${hostname()}`;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -294,10 +310,14 @@ async function takeLock(lockPath: string): Promise<void> {
       throw new StoreBusyError(
         `Another run (process ${pid}) is writing ${lockPath.replace(/\.lock$/, '')}; wait for it or stop it.`,
       );
-    if (host && host !== hostname())
-      throw new StoreBusyError(
-        `${lockPath} says a run on ${host} is writing this store; if none is, delete the lock file.`,
-      );
+    if (host && host !== hostname()) {
+      // Another machine (a retried pod, another array task): its run refreshes the lock while alive.
+      const age = Date.now() - ((await fsp.stat(lockPath).catch(() => undefined))?.mtimeMs ?? 0);
+      if (age < LOCK_STALE_MS)
+        throw new StoreBusyError(
+          `${lockPath} says a run on ${host} is writing this store (lock refreshed ${Math.round(age / 1000)} s ago); wait for it, or delete the lock if no run is there.`,
+        );
+    }
     await fsp.unlink(lockPath).catch(() => undefined);
   }
   throw new StoreBusyError(`Could not take the lock ${lockPath}.`);

@@ -1,0 +1,87 @@
+// The store on disk: torn tails repaired on open, the index used only while it matches the log, rows
+// appended after the index read from the log, one writer at a time (locks across processes and hosts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatRow } from '../../../src/core/batch/jsonl';
+import type { BatchRow } from '../../../src/core/batch/types';
+import { loadResults, ResultStore, StoreBusyError } from '../../../src/engine/batch/store';
+
+const row = (path: string, raw = 1): BatchRow => ({
+  path,
+  modelId: 'm',
+  modelVersion: '1',
+  prep: '0123456789abcdef',
+  hash: 'ab'.repeat(32),
+  size: 10,
+  mtimeMs: 5,
+  score: { raw, normalized: 0.5, threshold: 1, aboveThreshold: raw >= 1, span: 2 },
+  ms: 3,
+  at: '2026-12-06T00:00:00.000Z',
+});
+
+const dir = () => mkdtempSync(join(tmpdir(), 'store-'));
+
+test('a torn last row is cut off on open, a complete one without newline is closed', async () => {
+  const d = dir();
+  const f = join(d, 'r.jsonl');
+  writeFileSync(f, formatRow(row('a')) + formatRow(row('b')).slice(0, 30));
+  const s = await ResultStore.open(f);
+  assert.equal(s.loadInfo.repaired, 'truncate');
+  assert.deepEqual(
+    s.table.rows.map((r) => r.path),
+    ['a'],
+  );
+  await s.append([row('c')]);
+  await s.close();
+  assert.equal(readFileSync(f, 'utf8'), formatRow(row('a')) + formatRow(row('c')));
+
+  writeFileSync(f, formatRow(row('a')) + formatRow(row('b')).trimEnd());
+  const s2 = await ResultStore.open(f);
+  assert.equal(s2.loadInfo.repaired, 'close');
+  assert.equal(s2.table.size, 2);
+  await s2.close();
+});
+
+test('the index is used while it matches the log; rows appended after it are read; a replaced log rebuilds', async () => {
+  const d = dir();
+  const f = join(d, 'r.jsonl');
+  const s = await ResultStore.open(f);
+  await s.append([row('a'), row('b')]);
+  await s.close(); // writes the index
+  appendFileSync(f, formatRow(row('a', 7)) + formatRow(row('c'))); // another tool appended
+  const l = await loadResults(f);
+  assert.equal(l.info.indexRows, 2);
+  assert.equal(l.info.tailRows, 2);
+  assert.equal(l.info.rebuilt, false);
+  assert.equal(l.table.get('a', { id: 'm', version: '1', prep: '0123456789abcdef' })?.score?.raw, 7);
+  assert.equal(l.table.size, 3);
+  // The same length, other content: the head hash notices.
+  writeFileSync(f, readFileSync(f, 'utf8').replace('"path":"a"', '"path":"x"'));
+  const l2 = await loadResults(f);
+  assert.equal(l2.info.rebuilt, true);
+  assert.ok(l2.table.rows.some((r) => r.path === 'x'));
+  // Damaged index bytes: rebuilt from the log, never trusted.
+  writeFileSync(`${f}.idx`, 'XAIDX001garbage');
+  assert.equal((await loadResults(f)).info.rebuilt, true);
+  assert.equal((await loadResults(join(d, 'none.jsonl'))).table.size, 0);
+});
+
+test('one writer: a live run holds the lock; a dead one on this host, or a stale one elsewhere, is taken over', async () => {
+  const d = dir();
+  const f = join(d, 'r.jsonl');
+  const s = await ResultStore.open(f);
+  await assert.rejects(ResultStore.open(f), StoreBusyError);
+  await s.close();
+  // Left by a process that no longer exists on this host (pid 2^22 + 1 is beyond Linux's pid range).
+  writeFileSync(`${f}.lock`, `4194305@${hostname()}`);
+  await (await ResultStore.open(f)).close();
+  // Another host, refreshed just now: refused; not refreshed for two minutes: taken over.
+  writeFileSync(`${f}.lock`, '77@other-node');
+  await assert.rejects(ResultStore.open(f), /run on other-node is writing/);
+  const old = new Date(Date.now() - 120_000);
+  utimesSync(`${f}.lock`, old, old);
+  await (await ResultStore.open(f)).close();
+});
