@@ -37,9 +37,11 @@ after(() => {
   cleanups.forEach((c) => c());
 });
 
+/** Distinct job ids without randomness (a counter per test process). */
+let jobs = 0;
 function req(over: Partial<FitRequest>): FitRequest {
   return {
-    jobId: `job-${Math.random().toString(36).slice(2)}`,
+    jobId: `job-auto-${++jobs}`,
     files: normals,
     outDir: dir,
     modelId: 'fitted',
