@@ -24,7 +24,7 @@ function files(dir: string): string[] {
   });
 }
 
-/** Calls to fast-check's runners, with their options argument if any. */
+/** Calls to fast-check's runners (assert, check, sample, statistics), with their options argument if any. */
 function propertyRuns(file: string): { line: number; options?: ts.Expression }[] {
   const text = readFileSync(file, 'utf8');
   if (!/from ['"]fast-check['"]/.test(text)) return [];
@@ -34,7 +34,7 @@ function propertyRuns(file: string): { line: number; options?: ts.Expression }[]
     if (
       ts.isCallExpression(n) &&
       ts.isPropertyAccessExpression(n.expression) &&
-      ['assert', 'check'].includes(n.expression.name.text) &&
+      ['assert', 'check', 'sample', 'statistics'].includes(n.expression.name.text) &&
       n.expression.expression.getText(sf) === 'fc'
     )
       out.push({ line: sf.getLineAndCharacterOfPosition(n.getStart()).line + 1, options: n.arguments[1] });
@@ -52,6 +52,7 @@ test('no fast-check property in the tests sets its own seed', () => {
       runs++;
       const where = `${relative(ROOT, file)}:${line}`;
       if (!options) continue;
+      if (ts.isNumericLiteral(options)) continue; // fc.sample(arb, n)
       if (!ts.isObjectLiteralExpression(options)) bad.push(`${where}: options are not a literal object`);
       else if (options.properties.some((p) => p.name && ['seed', 'path', 'randomType'].includes(p.name.getText())))
         bad.push(`${where}: sets its own seed, path or random generator`);

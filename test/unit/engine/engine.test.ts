@@ -22,6 +22,7 @@ import {
   type KnownModel,
 } from '../../fixtures/models';
 import { bundleEngine, encodePng, isAlive, LIMITS, newClient, pattern16, tempDir, waitUntil } from './helpers';
+import { EXPECT_PROVIDER_ENV, expectedProvider, unmetExpectation } from '../../../src/engine/providers';
 
 const W = 64;
 const H = 64;
@@ -236,9 +237,11 @@ describe('engine: providers and model errors', () => {
   });
   after(() => client.dispose());
 
-  test("'auto' runs on CPU here and lists why CUDA and WebGPU were skipped", async (t) => {
+  test("'auto' runs on the expected provider (XRAY_EXPECT_PROVIDER); on CPU it lists why CUDA and WebGPU were skipped", async (t) => {
     const model = writeReconstructionModel(dir, { name: 'recon-auto' });
     const loaded = await client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' });
+    const unmet = unmetExpectation(loaded, process.env);
+    assert.equal(unmet, undefined, unmet);
     if (loaded.provider !== 'cpu') return t.skip(`this machine has a working ${loaded.provider}`);
     assert.equal(loaded.fallbacks.length, 2, loaded.fallbacks.join('\n'));
     assert.match(loaded.fallbacks[0], /^cuda: .*(shared library|not available)/);
@@ -247,8 +250,13 @@ describe('engine: providers and model errors', () => {
 
   test("a forced 'cuda' that cannot start is MODEL_LOAD_FAILED naming the provider and 'auto'", async (t) => {
     const model = writeReconstructionModel(dir, { name: 'recon-cuda' });
+    if (expectedProvider(process.env) === 'cuda') {
+      const forced = await client.loadModel({ manifestPath: model.manifestPath, provider: 'cuda' });
+      assert.equal(forced.provider, 'cuda');
+      return;
+    }
     const auto = await client.loadModel({ manifestPath: model.manifestPath, provider: 'auto' });
-    if (auto.provider === 'cuda') return t.skip('CUDA works on this machine');
+    if (auto.provider === 'cuda') return t.skip(`CUDA works on this machine (run with ${EXPECT_PROVIDER_ENV}=cuda)`);
     await assert.rejects(
       client.loadModel({ manifestPath: model.manifestPath, provider: 'cuda' }),
       code('MODEL_LOAD_FAILED', /"cuda" could not start.*"auto"/s),
