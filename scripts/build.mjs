@@ -56,6 +56,14 @@ const targets = [
     format: 'iife',
     minify: true,
   },
+  // The results panel: its CSS (uPlot's and the panel's own) comes out beside it as results.css.
+  {
+    entryPoints: ['src/webview/results/main.ts'],
+    outfile: 'dist/webview/results.js',
+    platform: 'browser',
+    format: 'iife',
+    minify: true,
+  },
   {
     entryPoints: ['test/integration/suite/index.ts'],
     outfile: 'dist/test/integration.js',

@@ -8,6 +8,8 @@ import { createLogger } from './log';
 import { pickModel } from './modelPicker';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
+import { ResultsController } from './results/controller';
+import { InterimBackend } from './results/interimBackend';
 import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
 
 /**
@@ -87,6 +89,20 @@ class XrayExtension extends Disposable {
       },
     }))
       this._register(d);
+    this._register(
+      new ResultsController({
+        extensionUri: context.extensionUri,
+        log,
+        models: this.models,
+        backend: new InterimBackend(
+          this.engine,
+          () => this.settings.provider,
+          () => true,
+        ),
+        openInViewer: (uri) => vscode.commands.executeCommand('xrayAnomaly.openInViewer', uri),
+        enginePid: () => (this.engine.isRunning ? this.engine.startInfo?.pid : undefined),
+      }),
+    );
     this.registerCommands();
     this._register(vscode.workspace.onDidChangeConfiguration((e) => this.configurationChanged(e)));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.models.refresh()));

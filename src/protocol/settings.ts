@@ -49,6 +49,8 @@ export const SETTINGS = {
   'viewer.heatmapFloor': { type: 'number', minimum: 0, maximum: 1, default: 0.3 },
   'limits.maxMegapixels': { type: 'number', minimum: 1, maximum: 1000, default: 100 },
   'limits.maxFileSizeMB': { type: 'number', minimum: 1, maximum: 4096, default: 512 },
+  'batch.include': { type: 'array', items: 'string', default: [] },
+  'batch.exclude': { type: 'array', items: 'string', default: [] },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -652,12 +652,11 @@
       notify('image', { image: progressiveFull(), decodeMs: 84.5, seq: SEQ });
     },
     /** progressive: another picture of the same size (a new seq), as after the file changed on disk. */
-    /** Another picture; its analysis follows unless `{ analyse: false }` (a test looking at the state in between). */
-    sendNewImage({ analyse: andAnalyse = true } = {}) {
+    sendNewImage() {
       const image = imageFor('full');
       lastImage = image;
       notify('image', { image, decodeMs: 70, seq: SEQ + 1 });
-      if (andAnalyse) analyse(currentModel);
+      analyse(currentModel);
     },
   };
 })();

@@ -8,6 +8,7 @@ import './viewer.test';
 import './bench.test';
 import './fit.test';
 import './trust.test';
+import './results.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

@@ -1,0 +1,55 @@
+/**
+ * What the results panel needs from the batch service: the rows a folder's store already holds, and a
+ * run that streams new rows as they are written. The panel and the command depend on this port only,
+ * so the store format and the scoring pipeline can change behind it.
+ */
+import type { ModelInfo } from '../../core/model/manifest';
+
+/** One file x model result, as stored (a structural subset of the batch store's row). */
+export interface PanelRow {
+  /** Relative to the scored root, '/' separators. */
+  path: string;
+  modelId: string;
+  modelVersion: string;
+  score?: { raw: number };
+  error?: { code: string; message: string };
+  /** Thumbnail file relative to `mediaDir` (may have been evicted). */
+  thumb?: string;
+}
+
+export interface RunProgressInfo {
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  imagesPerS?: number;
+  etaS?: number;
+}
+
+export interface RunRequest {
+  root: string;
+  models: ModelInfo[];
+  signal: AbortSignal;
+  /** Rows as they are written to the store (never before: a row shown is a row kept). */
+  onRows(rows: PanelRow[]): void;
+  /** Files the run will cover, in order, as soon as they are known (so the table can show them pending). */
+  onPlanned?(paths: string[]): void;
+  onProgress(p: RunProgressInfo): void;
+}
+
+export interface RunSummary {
+  ended: 'finished' | 'cancelled';
+  scored: number;
+  failed: number;
+  skipped: number;
+  /** Engine restarts the run survived. */
+  restarts: number;
+}
+
+export interface ResultsBackend {
+  /** Latest rows of the folder's store for these models (empty when it was never scored). */
+  load(root: string, models: readonly { id: string; version: string }[]): Promise<PanelRow[]>;
+  run(req: RunRequest): Promise<RunSummary>;
+  /** Folder the rows' thumbnails are relative to, if any. */
+  mediaDir(root: string): string | undefined;
+}

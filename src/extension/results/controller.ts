@@ -1,0 +1,355 @@
+/**
+ * The results feature's extension side: the "Score Folder..." command (folder and models chosen, a
+ * cancellable progress notification with count, rate and ETA, rows streaming into the panel), one panel
+ * per scored folder, the serializer that restores panels after a reload, and next/previous commands
+ * that step the X-ray viewer through a panel's order.
+ */
+import * as vscode from 'vscode';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ModelInfo } from '../../core/model/manifest';
+import { parseManifest } from '../../core/model/validate';
+import { Disposable } from '../../protocol/dispose';
+import type { ResultsAction, ResultsModel, ResultsSource } from '../../protocol/results';
+import type { Logger } from '../log';
+import type { ModelService } from '../models';
+import type { ResultsBackend, RunProgressInfo } from './backend';
+import { progressMessage } from './progressText';
+import { ResultsPanel, RESULTS_VIEW_TYPE } from './panel';
+import type { ColumnCalibration } from './rowIndex';
+
+export const NAV_CONTEXT = 'xrayAnomaly.resultsNavigation';
+
+export interface ResultsDeps {
+  extensionUri: vscode.Uri;
+  log: Logger;
+  models: ModelService;
+  backend: ResultsBackend;
+  /** Opens a file in the X-ray viewer (the viewer picks the selected model). */
+  openInViewer(uri: vscode.Uri): Thenable<unknown>;
+  /** The engine process's pid, for tests that kill it mid-run (registered only with the engine test hooks). */
+  enginePid?(): number | undefined;
+}
+
+interface Run {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class ResultsController extends Disposable {
+  private readonly panels = new Map<string, ResultsPanel>();
+  private readonly runs = new Map<ResultsPanel, Run>();
+  /** The panel the viewer was last opened from: next/previous follow its order. */
+  private navigating?: ResultsPanel;
+  private killAfter?: { root: string; rows: number; seen: number; killed?: number };
+
+  constructor(private readonly deps: ResultsDeps) {
+    super();
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
+        deserializeWebviewPanel: (panel, state) => this.restore(panel, state),
+      }),
+    );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.scoreFolder',
+        (uri?: vscode.Uri, _all?: vscode.Uri[], models?: string[]) => this.scoreFolder(uri, models),
+      ),
+    );
+    this._register(vscode.commands.registerCommand('xrayAnomaly.results.next', () => this.step(1)));
+    this._register(vscode.commands.registerCommand('xrayAnomaly.results.previous', () => this.step(-1)));
+    // Diagnostics and integration tests: ask the webview itself, or act through its own controls.
+    this._register(
+      vscode.commands.registerCommand('xrayAnomaly.debug.resultsReport', (root?: string) =>
+        this.panelFor(root)?.request('getReport', {}),
+      ),
+    );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.debug.resultsAction',
+        (root: string | undefined, action: ResultsAction) => this.panelFor(root)?.request('act', action),
+      ),
+    );
+    // Tests: SIGKILL the engine (as a native crash or the OOM killer would) once a run has written N rows.
+    if (deps.enginePid && process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS === '1')
+      this._register(
+        vscode.commands.registerCommand('xrayAnomaly.debug.killEngineAfterRows', (root: string, rows: number) => {
+          this.killAfter = { root, rows, seen: 0 };
+        }),
+      );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.debug.resultsRun',
+        async (root?: string) => this.runs.get(this.panelFor(root)!)?.done,
+      ),
+    );
+  }
+
+  panelFor(root?: string): ResultsPanel | undefined {
+    if (root) return this.panels.get(root);
+    return [...this.panels.values()].find((p) => p.panel.active) ?? [...this.panels.values()].at(-1);
+  }
+
+  async scoreFolder(uri: vscode.Uri | undefined, modelIds?: string[]): Promise<void> {
+    const folder = uri ?? (await this.pickFolder());
+    if (!folder) return;
+    if (folder.scheme !== 'file') {
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Only folders on this machine can be scored (not {0}).', folder.scheme),
+      );
+      return;
+    }
+    const models = modelIds ? await this.modelsById(modelIds) : await this.pickModels();
+    if (!models?.length) return;
+    const panel = await this.open(folder.fsPath, models);
+    if (panel) this.start(panel, models);
+  }
+
+  private async pickFolder(): Promise<vscode.Uri | undefined> {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      openLabel: vscode.l10n.t('Score Folder'),
+    });
+    return picked?.[0];
+  }
+
+  private async modelsById(ids: string[]): Promise<ModelInfo[]> {
+    await this.deps.models.ready();
+    const out = ids.map((id) => this.deps.models.models.find((m) => m.id === id));
+    const missing = ids.filter((_, i) => !out[i]);
+    if (missing.length) throw new Error(`No model with id ${missing.map((m) => `"${m}"`).join(', ')}.`);
+    return out as ModelInfo[];
+  }
+
+  private async pickModels(): Promise<ModelInfo[] | undefined> {
+    await this.deps.models.ready();
+    const all = this.deps.models.models;
+    if (!all.length) {
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('No anomaly model is available. Add a model folder in the setting xrayAnomaly.models.folders.'),
+      );
+      return undefined;
+    }
+    if (all.length === 1) return [...all];
+    const selected = this.deps.models.selected?.id;
+    const items = all.map((m) => ({
+      label: m.name,
+      description: `${m.version} · ${m.origin}`,
+      detail: m.description,
+      picked: m.id === selected,
+      model: m,
+    }));
+    const picks = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: vscode.l10n.t('Score with which models?'),
+      placeHolder: vscode.l10n.t('Each model becomes a score column; unchanged files already scored are skipped'),
+    });
+    return picks?.map((p) => p.model);
+  }
+
+  /** The panel of this folder and models, created or revealed, its stored rows loaded. */
+  private async open(
+    root: string,
+    models: ModelInfo[],
+    existing?: vscode.WebviewPanel,
+    labelsCsv?: string,
+  ): Promise<ResultsPanel | undefined> {
+    const keys = models.map((m) => `${m.id}@${m.version}`);
+    const old = this.panels.get(root);
+    if (old && old.source.models.join('\n') === keys.join('\n') && !existing) {
+      old.panel.reveal();
+      return old;
+    }
+    if (old && !existing) {
+      this.cancelRun(old);
+      old.panel.dispose();
+    }
+    const columns: ResultsModel[] = models.map((m) => ({
+      key: `${m.id}@${m.version}`,
+      id: m.id,
+      name: m.name,
+      version: m.version,
+    }));
+    const calibration = models.map((m) => this.calibrationOf(m));
+    const source: ResultsSource = { root, models: keys, labelsCsv };
+    const webviewPanel =
+      existing ??
+      vscode.window.createWebviewPanel(
+        RESULTS_VIEW_TYPE,
+        vscode.l10n.t('Results: {0}', basename(root)),
+        vscode.ViewColumn.Active,
+        {
+          enableScripts: true,
+          // 100,000 rows are cheap to keep; rebuilding them on every tab switch is not.
+          retainContextWhenHidden: true,
+        },
+      );
+    const panel: ResultsPanel = new ResultsPanel(
+      webviewPanel,
+      source,
+      columns,
+      calibration,
+      {
+        extensionUri: this.deps.extensionUri,
+        log: this.deps.log,
+        open: (uri, modelId) => this.openInViewer(panel, uri, modelId),
+        rescore: (p) => this.start(p, models),
+        cancel: (p) => this.cancelRun(p),
+      },
+      this.deps.backend.mediaDir(root),
+    );
+    this.panels.set(root, panel);
+    panel.onDidDispose(() => {
+      this.cancelRun(panel);
+      if (this.panels.get(root) === panel) this.panels.delete(root);
+      if (this.navigating === panel) this.setNavigating(undefined);
+    });
+    try {
+      const t0 = Date.now();
+      const rows = await this.deps.backend.load(root, models);
+      panel.addRows(rows);
+      this.deps.log.info(`Results of ${basename(root)}: ${rows.length} stored rows loaded in ${Date.now() - t0} ms`);
+    } catch (err) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not read the stored results: {0}', String(err)));
+    }
+    return panel;
+  }
+
+  private calibrationOf(m: ModelInfo): ColumnCalibration {
+    try {
+      const c = parseManifest(readFileSync(m.manifestPath, 'utf8'), m.manifestPath).calibration;
+      return { threshold: c.threshold, span: c.max - c.min };
+    } catch (err) {
+      this.deps.log.warn(
+        `Model ${m.id}: calibration unreadable (${String(err)}); scores are shown unnormalised around 0.`,
+      );
+      return { threshold: 0, span: 1 };
+    }
+  }
+
+  private start(panel: ResultsPanel, models: ModelInfo[]): void {
+    if (this.runs.has(panel)) {
+      panel.panel.reveal();
+      return;
+    }
+    const abort = new AbortController();
+    const root = panel.source.root;
+    const done = vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Scoring {0}', basename(root)),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        token.onCancellationRequested(() => abort.abort());
+        panel.setProgress({ running: true, done: 0, total: 0, skipped: 0, failed: 0 });
+        let reported = 0;
+        let last: RunProgressInfo | undefined;
+        try {
+          const summary = await this.deps.backend.run({
+            root,
+            models,
+            signal: abort.signal,
+            onPlanned: (paths) => panel.plan(paths),
+            onRows: (rows) => {
+              panel.addRows(rows);
+              this.maybeKillEngine(root, rows.length);
+            },
+            onProgress: (p) => {
+              last = p;
+              panel.setProgress({ running: true, ...p });
+              const fraction = p.total ? p.done / p.total : 0;
+              progress.report({ message: progressMessage(p), increment: (fraction - reported) * 100 });
+              reported = fraction;
+            },
+          });
+          const ended = summary.ended;
+          panel.setProgress({
+            running: false,
+            ended,
+            // Files, as the run counted them (a file scored by two models is one).
+            done: last?.done ?? 0,
+            total: last?.total ?? 0,
+            skipped: summary.skipped,
+            failed: summary.failed,
+            message: summary.restarts ? vscode.l10n.t('the engine restarted {0} times', summary.restarts) : undefined,
+          });
+          this.deps.log.info(
+            `Scored ${basename(root)}: ${summary.scored} scored, ${summary.failed} failed, ${summary.skipped} unchanged (${ended}${summary.restarts ? `, ${summary.restarts} engine restarts` : ''})`,
+          );
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          panel.setProgress({ running: false, ended: 'failed', done: 0, total: 0, skipped: 0, failed: 0, message });
+          this.deps.log.error(`Scoring ${basename(root)} stopped: ${message}`);
+          void vscode.window.showErrorMessage(vscode.l10n.t('Scoring {0} stopped: {1}', basename(root), message));
+        }
+      },
+    );
+    const run: Run = { abort, done: Promise.resolve(done).finally(() => this.runs.delete(panel)) };
+    this.runs.set(panel, run);
+  }
+
+  private maybeKillEngine(root: string, rows: number): void {
+    const k = this.killAfter;
+    if (!k || k.root !== root || k.killed) return;
+    k.seen += rows;
+    const pid = k.seen >= k.rows ? this.deps.enginePid?.() : undefined;
+    if (!pid) return;
+    k.killed = pid;
+    this.deps.log.warn(`Test hook: killing the engine (pid ${pid}) after ${k.seen} rows.`);
+    process.kill(pid, 'SIGKILL');
+  }
+
+  private cancelRun(panel: ResultsPanel): void {
+    this.runs.get(panel)?.abort.abort();
+  }
+
+  private async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const s = (state as { source?: ResultsSource } | undefined)?.source;
+    await this.deps.models.ready();
+    const models = s?.models.map((k) => this.deps.models.models.find((m) => `${m.id}@${m.version}` === k));
+    if (!s || !models?.length || models.some((m) => !m)) {
+      webviewPanel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(
+        vscode.l10n.t(
+          'These results cannot be shown again: a model they were scored with is no longer available. Score the folder again.',
+        ),
+      )}</p></body></html>`;
+      return;
+    }
+    await this.open(s.root, models as ModelInfo[], webviewPanel, s.labelsCsv);
+  }
+
+  private async openInViewer(panel: ResultsPanel, uri: vscode.Uri, modelId: string): Promise<void> {
+    if (this.deps.models.selected?.id !== modelId) await this.deps.models.select(modelId);
+    this.setNavigating(panel);
+    await this.deps.openInViewer(uri);
+  }
+
+  private setNavigating(panel: ResultsPanel | undefined): void {
+    this.navigating = panel;
+    void vscode.commands.executeCommand('setContext', NAV_CONTEXT, panel !== undefined);
+  }
+
+  private async step(delta: 1 | -1): Promise<boolean> {
+    const p = this.navigating;
+    if (!p) return false;
+    const moved = await p.step(delta);
+    if (!moved)
+      void vscode.window.setStatusBarMessage(
+        delta > 0 ? vscode.l10n.t('Last image of the results') : vscode.l10n.t('First image of the results'),
+        2500,
+      );
+    return moved;
+  }
+
+  override dispose(): void {
+    for (const p of this.panels.values()) this.cancelRun(p);
+    super.dispose();
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,308 @@
+/**
+ * One results panel: a webview panel over one scored folder and its model columns. It numbers rows
+ * (RowIndex), sends them to the webview in chunks (a flush at most every 100 ms while a run streams),
+ * replays everything to a webview that reloads, computes ROC/PR with core/metrics when the rows have
+ * ground truth, and answers the webview's requests (open a row in the viewer, thumbnails, copy paths).
+ */
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseLabelsCsv } from '../../core/dataset/labels';
+import { curves } from '../../core/metrics/curves';
+import { Disposable } from '../../protocol/dispose';
+import { isNotification, isResponse, RpcClient } from '../../protocol/rpc';
+import type {
+  HostToResultsMethods,
+  HostToResultsNotifications,
+  ModelMetrics,
+  ResultsSource,
+  ResultsToHostMessage,
+  RunProgress,
+} from '../../protocol/results';
+import type { Logger } from '../log';
+import type { PanelRow } from './backend';
+import { resultsHtml } from './html';
+import { RowIndex, type ColumnCalibration } from './rowIndex';
+import type { ResultsModel } from '../../protocol/results';
+
+export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
+const CHUNK = 20_000;
+
+export interface PanelDeps {
+  extensionUri: vscode.Uri;
+  log: Logger;
+  /** Open a row's file in the X-ray viewer with this model. */
+  open(uri: vscode.Uri, modelId: string): Promise<void>;
+  rescore(panel: ResultsPanel): void;
+  cancel(panel: ResultsPanel): void;
+}
+
+export class ResultsPanel extends Disposable {
+  readonly index: RowIndex;
+  private readonly rpc: RpcClient<HostToResultsMethods>;
+  private ready = false;
+  private flushTimer?: ReturnType<typeof setTimeout>;
+  private metricsTimer?: ReturnType<typeof setTimeout>;
+  private progress?: RunProgress;
+  private labelsFrom?: string;
+  /** The row last opened in the viewer from this panel (next/previous start there). */
+  current?: number;
+  private readonly disposedEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidDispose = this.disposedEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly source: ResultsSource,
+    readonly models: ResultsModel[],
+    calibration: ColumnCalibration[],
+    private readonly deps: PanelDeps,
+    readonly mediaDir: string | undefined,
+  ) {
+    super();
+    this.index = new RowIndex(models, calibration);
+    if (source.labelsCsv) this.loadLabels(source.labelsCsv, false);
+    this.labelsFrom = source.labelsCsv ? basename(source.labelsCsv) : undefined;
+    this.rpc = new RpcClient<HostToResultsMethods>((msg) => void panel.webview.postMessage(msg));
+    const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
+    const roots = [dist];
+    if (mediaDir) roots.push(vscode.Uri.file(mediaDir));
+    panel.webview.options = { enableScripts: true, localResourceRoots: roots };
+    panel.title = vscode.l10n.t('Results: {0}', basename(source.root));
+    panel.webview.html = resultsHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.css')).toString(),
+      title: panel.title,
+    });
+    this._register(panel.webview.onDidReceiveMessage((m) => this.onMessage(m as ResultsToHostMessage)));
+    this._register(
+      panel.onDidDispose(() => {
+        this.disposedEmitter.fire();
+        this.dispose();
+      }),
+    );
+  }
+
+  /** Files known to the run before they are scored: they show as pending rows. */
+  plan(paths: string[]): void {
+    this.index.plan(paths);
+    this.scheduleFlush();
+  }
+
+  addRows(rows: PanelRow[]): void {
+    this.index.add(rows);
+    this.thumbs(rows);
+    this.scheduleFlush();
+    this.scheduleMetrics();
+  }
+
+  setProgress(p: RunProgress): void {
+    this.progress = p;
+    if (this.ready) this.notify('progress', p);
+    if (!p.running) {
+      // The end of a run: everything now, not in 100 ms.
+      this.flushNow();
+      this.computeMetrics();
+    }
+  }
+
+  /** Asks the webview (not host state) for a report or an action's result: tests and diagnostics. */
+  request<K extends keyof HostToResultsMethods & string>(
+    method: K,
+    params: HostToResultsMethods[K][0],
+  ): Promise<HostToResultsMethods[K][1]> {
+    return this.rpc.request(method, params, { timeoutMs: 20_000 });
+  }
+
+  /** Opens the row `delta` steps from the current one in the panel's order; false at either end. */
+  async step(delta: 1 | -1): Promise<boolean> {
+    if (this.current === undefined) return false;
+    const next = await this.request('neighbour', { row: this.current, delta });
+    if (!next) return false;
+    await this.openRow(next.row, undefined);
+    return true;
+  }
+
+  async openRow(row: number, model: number | undefined): Promise<void> {
+    const path = this.index.paths[row];
+    if (path === undefined) return;
+    this.current = row;
+    const m = this.models[model ?? 0] ?? this.models[0];
+    await this.deps.open(vscode.Uri.file(join(this.source.root, ...path.split('/'))), m.id);
+  }
+
+  private onMessage(msg: ResultsToHostMessage): void {
+    if (isResponse(msg)) {
+      this.rpc.handle(msg);
+      return;
+    }
+    if (!isNotification(msg)) return;
+    const p = msg.params as never;
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendAll();
+        return;
+      case 'open': {
+        const { row, model } = p as { row: number; model: number };
+        void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`));
+        return;
+      }
+      case 'wantThumbnails':
+        return;
+      case 'copyPaths': {
+        const rows = (p as { rows: number[] }).rows;
+        const text = rows
+          .map((r) => this.index.paths[r])
+          .filter(Boolean)
+          .join('\n');
+        void vscode.env.clipboard.writeText(text);
+        void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} paths', rows.length), 3000);
+        return;
+      }
+      case 'chooseLabels':
+        void this.chooseLabels();
+        return;
+      case 'rescore':
+        this.deps.rescore(this);
+        return;
+      case 'cancel':
+        this.deps.cancel(this);
+        return;
+      case 'log': {
+        const { level, message } = p as { level: 'info' | 'warn' | 'error'; message: string };
+        this.deps.log[level](`[results] ${message}`);
+        return;
+      }
+    }
+  }
+
+  private sendAll(): void {
+    this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel reloaded.' });
+    this.notify('init', {
+      source: this.source,
+      title: `${basename(this.source.root)}`,
+      models: this.models,
+      labelsFrom: this.labelsFrom ?? (this.index.labels.some((l) => l !== -1) ? 'folders' : undefined),
+      reset: true,
+      thumbnails: this.mediaDir !== undefined,
+    });
+    this.send(this.index.replayAll());
+    if (this.progress) this.notify('progress', this.progress);
+    this.computeMetrics();
+    this.thumbs(undefined);
+  }
+
+  private scheduleFlush(): void {
+    if (!this.ready || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flushNow(), 100);
+  }
+
+  private flushNow(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.ready) this.send(this.index.flush());
+  }
+
+  private send(f: ReturnType<RowIndex['flush']>): void {
+    if (f.rows) {
+      const { first, paths, labels } = f.rows;
+      for (let i = 0; i < paths.length; i += CHUNK)
+        this.notify('rows', { first: first + i, paths: paths.slice(i, i + CHUNK), labels: labels.slice(i, i + CHUNK) });
+    }
+    for (let i = 0; i < f.cells.length; i += CHUNK) this.notify('cells', { cells: f.cells.slice(i, i + CHUNK) });
+  }
+
+  private scheduleMetrics(): void {
+    if (this.metricsTimer) return;
+    this.metricsTimer = setTimeout(() => {
+      this.metricsTimer = undefined;
+      this.computeMetrics();
+    }, 1500);
+  }
+
+  private computeMetrics(): void {
+    if (!this.ready) return;
+    const out: ModelMetrics[] = [];
+    this.models.forEach((_, col) => {
+      const { scores, labels } = this.index.scored(col);
+      if (!labels.length) return;
+      const c = curves(scores, labels);
+      out.push({ model: col, ...c });
+    });
+    if (out.length || this.labelsFrom) this.notify('metrics', { labelsFrom: this.labelsFrom, models: out });
+  }
+
+  private thumbs(rows: PanelRow[] | undefined): void {
+    if (!this.mediaDir || !this.ready) return;
+    const items: { row: number; src: string }[] = [];
+    const all = rows ?? [];
+    for (const r of all) {
+      if (!r.thumb) continue;
+      const row = this.index.rowOf(r.path);
+      if (row === undefined) continue;
+      items.push({
+        row,
+        src: this.panel.webview.asWebviewUri(vscode.Uri.file(join(this.mediaDir, r.thumb))).toString(),
+      });
+    }
+    if (items.length) this.notify('thumbnails', { items });
+  }
+
+  private async chooseLabels(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(this.source.root),
+      filters: { [vscode.l10n.t('Labels CSV')]: ['csv', 'txt'] },
+      openLabel: vscode.l10n.t('Use Labels'),
+    });
+    if (!picked?.[0]) return;
+    this.loadLabels(picked[0].fsPath, true);
+  }
+
+  /** Ground truth from a CSV: every row re-labelled, the webview reloaded with the new labels. */
+  loadLabels(file: string, announce: boolean): void {
+    try {
+      const csv = parseLabelsCsv(readFileSync(file, 'utf8'));
+      if (csv.problems.length)
+        this.deps.log.warn(
+          `Labels ${basename(file)}: ${csv.problems.length} line(s) skipped, e.g. line ${csv.problems[0].line}: ${csv.problems[0].message}`,
+        );
+      if (!csv.byPath.size) throw new Error(csv.problems[0]?.message ?? 'no labelled rows');
+      const any = this.index.relabel(csv);
+      this.source.labelsCsv = file;
+      this.labelsFrom = basename(file);
+      if (announce) {
+        if (!any)
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t('No image of this folder is named in {0}.', basename(file)),
+          );
+        if (this.ready) this.sendAll();
+      }
+    } catch (err) {
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t(
+          'Could not read the labels from {0}: {1}',
+          basename(file),
+          err instanceof Error ? err.message : String(err),
+        ),
+      );
+    }
+  }
+
+  private notify<K extends keyof HostToResultsNotifications & string>(
+    type: K,
+    params: HostToResultsNotifications[K],
+  ): void {
+    void this.panel.webview.postMessage({ kind: 'notify', type, params });
+  }
+
+  override dispose(): void {
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.metricsTimer);
+    this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel was closed.' });
+    super.dispose();
+  }
+}

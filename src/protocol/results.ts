@@ -1,0 +1,190 @@
+/**
+ * Extension host <-> results panel webview (the ranked table of a batch-scored folder).
+ * Handshake: the webview posts `ready`; the host answers with `init` (the folder, the model columns, what
+ * the webview saved last time), then `rows` (new rows, in the host's numbering) and `cells` (scores and
+ * errors for rows and models) in chunks as the store loads and the run streams, `progress` while a run goes
+ * on, and `metrics` (ROC/PR per model) when the rows carry ground truth. Rows are numbered by the host in the
+ * order it first sent them and never renumbered, so a cell names its row by that number. The webview owns
+ * sorting, filtering, the threshold and the selection; the host asks it (`neighbour`) which row comes
+ * next in its order when the viewer steps through the panel's images.
+ */
+import type { ErrorInfo } from '../core/errors';
+import type { NotificationOf, RequestOf, ResponseMsg } from './rpc';
+
+/** A model column: one per model chosen for the run. */
+export interface ResultsModel {
+  /** `${id}@${version}`: results of another version of the same model are another column. */
+  key: string;
+  id: string;
+  name: string;
+  version: string;
+}
+
+/** Where the rows come from; the webview saves it so that the panel can be rebuilt after a reload. */
+export interface ResultsSource {
+  /** Absolute path of the scored folder (file system path of a workspace folder or below). */
+  root: string;
+  /** ResultsModel.key of each column, in order. */
+  models: string[];
+  /** Labels CSV the user pointed to, if any. */
+  labelsCsv?: string;
+}
+
+/** Ground truth of a row: 1 anomalous, 0 normal, -1 unknown. */
+export type RowLabel = -1 | 0 | 1;
+
+/**
+ * One result cell, positional to keep 100,000 rows small on the wire:
+ * [row, model column, raw score | null, normalised score | null, error message | null].
+ * The normalised score keeps the order of the raw one (0.5 at the model's calibrated threshold).
+ */
+export type ResultCell = [
+  row: number,
+  model: number,
+  raw: number | null,
+  normalized: number | null,
+  error: string | null,
+];
+
+export interface RunProgress {
+  running: boolean;
+  done: number;
+  total: number;
+  /** Already in the store (unchanged files). */
+  skipped: number;
+  failed: number;
+  imagesPerS?: number;
+  etaS?: number;
+  /** Set when a run ended: finished, cancelled, or failed as a whole (with the reason). */
+  ended?: 'finished' | 'cancelled' | 'failed';
+  message?: string;
+}
+
+export interface CurvePoints {
+  x: number[];
+  y: number[];
+}
+
+export interface ModelMetrics {
+  model: number;
+  positives: number;
+  negatives: number;
+  /** Undefined when one class is missing. */
+  rocAuc?: number;
+  averagePrecision?: number;
+  /** ROC: x = false-positive rate, y = true-positive rate (thinned to a few hundred points). */
+  roc?: CurvePoints;
+  /** PR: x = recall, y = precision. */
+  pr?: CurvePoints;
+}
+
+/** Host -> webview one-way messages. */
+export type HostToResultsNotifications = {
+  init: {
+    source: ResultsSource;
+    /** Folder name for the title. */
+    title: string;
+    models: ResultsModel[];
+    /** Where ground truth comes from ('folders' for NORMAL/ and PNEUMONIA/ or MURA names, or the CSV's name). */
+    labelsFrom?: string;
+    /** Rows and cells follow; drop whatever an earlier init showed. */
+    reset: boolean;
+    /** Rows may come with thumbnails (the table keeps a column for them). */
+    thumbnails: boolean;
+  };
+  /** New rows, numbered from `first`: paths relative to the root with '/' separators, and their labels. */
+  rows: { first: number; paths: string[]; labels: RowLabel[] };
+  cells: { cells: ResultCell[] };
+  progress: RunProgress;
+  metrics: { labelsFrom?: string; models: ModelMetrics[] };
+  /** Thumbnails as data the page may show (webview resource URIs), by row. */
+  thumbnails: { items: { row: number; src: string }[] };
+};
+
+export type SortKey = 'path' | 'raw' | 'normalized' | 'flag' | 'error' | 'label';
+export type FlagFilter = 'all' | 'flagged' | 'unflagged' | 'errors';
+
+/** The webview's view of the rows; saved with the panel and reported to tests. */
+export interface ResultsQuery {
+  /** Model column the score, flag and histogram refer to. */
+  model: number;
+  sort: { key: SortKey; descending: boolean };
+  text: string;
+  /** Folder prefix ('' for all). */
+  folder: string;
+  flag: FlagFilter;
+  /** Normalised score range, inclusive; undefined: open. */
+  min?: number;
+  max?: number;
+}
+
+/** What a diagnostic `act` request asks the webview to do, as if through its own controls. */
+/** A change to the query: absent fields stay; `null` clears the score range (JSON has no undefined). */
+export type QueryPatch = Partial<Omit<ResultsQuery, 'min' | 'max'>> & { min?: number | null; max?: number | null };
+
+export type ResultsAction =
+  | { action: 'setQuery'; query: QueryPatch }
+  | { action: 'setThreshold'; model: number; threshold: number }
+  /** The histogram's threshold line dragged from one normalised score to another (pointer events in the chart). */
+  | { action: 'dragThreshold'; from: number; to: number }
+  | { action: 'select'; rows: number[] }
+  | { action: 'openRow'; row: number };
+
+export interface ResultsReport {
+  rows: number;
+  /** Rows the filters let through, in the table's order. */
+  visible: number;
+  /** First visible rows' paths, in order (at most 50). */
+  top: {
+    row: number;
+    path: string;
+    raw: number | null;
+    normalized: number | null;
+    flagged: boolean;
+    error: string | null;
+  }[];
+  query: ResultsQuery;
+  thresholds: number[];
+  /** Rows at or above the threshold of the query's model, among all rows. */
+  flagged: number;
+  errors: number;
+  selected: string[];
+  histogram: { bins: number; total: number };
+  metrics?: { model: number; rocAuc?: number; averagePrecision?: number }[];
+  progress?: RunProgress;
+  /** Rows the table has in the DOM now (proves virtualisation). */
+  rendered: number;
+  /** Date.now() when the table first showed rows, and when it showed all rows of the last chunk. */
+  timeline: { firstRows?: number; lastRows?: number };
+}
+
+/** Host -> webview requests (the webview answers). */
+export type HostToResultsMethods = {
+  getReport: [Record<string, never>, ResultsReport];
+  act: [ResultsAction, ResultsReport];
+  /** The row `delta` steps from `row` in the webview's current order (undefined at either end); it becomes the selection. */
+  neighbour: [{ row: number; delta: 1 | -1 }, { row: number } | undefined];
+};
+
+/** Webview -> host one-way messages. */
+export type ResultsToHostNotifications = {
+  ready: Record<string, never>;
+  /** Open a row's image in the X-ray viewer, scored with that model column. */
+  open: { row: number; model: number };
+  /** Thumbnails wanted for these rows (the visible ones). */
+  wantThumbnails: { rows: number[] };
+  /** Copy the paths of these rows (the selection) to the clipboard. */
+  copyPaths: { rows: number[] };
+  /** Ask for a labels CSV (open dialog on the host). */
+  chooseLabels: Record<string, never>;
+  /** Run the scoring again on the same folder and models (unchanged files are skipped). */
+  rescore: Record<string, never>;
+  cancel: Record<string, never>;
+  log: { level: 'info' | 'warn' | 'error'; message: string };
+};
+
+/** Webview -> host requests: none yet; the envelope exists so the panel answers with RPC responses. */
+export type HostToResultsMessage = NotificationOf<HostToResultsNotifications> | RequestOf<HostToResultsMethods>;
+export type ResultsToHostMessage = NotificationOf<ResultsToHostNotifications> | ResponseMsg;
+
+export type { ErrorInfo };

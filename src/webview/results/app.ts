@@ -1,0 +1,140 @@
+/**
+ * The results panel: builds the views, routes host messages through the handler into the state, and
+ * redraws what each state change touches (at most once per frame while rows stream in).
+ */
+import { asHostMessage, type ResultsChannel } from './channel';
+import { handleMessage, type ViewHooks } from './handler';
+import { PanelState, readPersisted, type Change } from './state';
+import { CurvesView } from './views/curves';
+import { HistogramChart } from './views/histogramChart';
+import { TableView } from './views/table';
+import { onThemeChange } from './views/theme';
+import { Toolbar } from './views/toolbar';
+
+export class ResultsApp {
+  readonly state: PanelState;
+  readonly table: TableView;
+  private readonly toolbar: Toolbar;
+  private readonly histogram: HistogramChart;
+  private readonly curves: CurvesView;
+  private readonly hooks: ViewHooks;
+  private dirty = new Set<Change>();
+  private frame = 0;
+  private saveTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: ResultsChannel,
+  ) {
+    this.state = new PanelState(readPersisted(host.getState()));
+    const open = (row: number, model = this.state.query.model) => {
+      this.state.select(row, 'replace');
+      host.notify('open', { row, model });
+    };
+    this.table = new TableView(this.state, {
+      open: (row) => open(row),
+      wantThumbnails: (rows) => host.notify('wantThumbnails', { rows }),
+      scrolled: (top) => {
+        this.state.scrollTop = top;
+        this.save();
+      },
+    });
+    this.toolbar = new Toolbar(this.state, {
+      cancel: () => host.notify('cancel', {}),
+      rescore: () => host.notify('rescore', {}),
+      chooseLabels: () => host.notify('chooseLabels', {}),
+      copyPaths: () => host.notify('copyPaths', { rows: this.selectedInOrder() }),
+      openSelected: () => {
+        const rows = this.selectedInOrder();
+        if (rows.length) open(rows[0]);
+      },
+    });
+    this.histogram = new HistogramChart(this.state);
+    this.curves = new CurvesView(this.state);
+    this.hooks = {
+      rendered: () => this.table.rendered,
+      dragThreshold: (from, to) => this.histogram.simulateDrag(from, to),
+      open: (row, model) => open(row, model),
+      reveal: (row) => this.table.scrollToRow(row),
+    };
+    this.state.on((c) => this.changed(c));
+  }
+
+  start(): void {
+    const side = document.createElement('aside');
+    side.className = 'side';
+    side.append(this.histogram.element, this.curves.element);
+    const main = document.createElement('div');
+    main.className = 'main';
+    main.append(this.table.element, side);
+    this.root.replaceChildren(this.toolbar.header, this.toolbar.filters, main);
+    this.table.mount();
+    this.toolbar.sync();
+    new ResizeObserver(() => {
+      this.histogram.resize();
+      this.curves.resize();
+    }).observe(side);
+    onThemeChange(() => {
+      this.histogram.themeChanged();
+      this.curves.themeChanged();
+    });
+    window.addEventListener('message', (e: MessageEvent) => {
+      const msg = asHostMessage(e.data);
+      if (msg) handleMessage(this.state, msg, this.hooks, this.host);
+    });
+    this.host.notify('ready', {});
+  }
+
+  private selectedInOrder(): number[] {
+    const sel = this.state.selection;
+    return [...this.state.view].filter((r) => sel.has(r));
+  }
+
+  private changed(c: Change): void {
+    this.dirty.add(c);
+    // A drag must feel immediate: the line and the count redraw in the same frame as the pointer.
+    if (c === 'threshold') this.histogram.thresholdChanged();
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+    if (c === 'query' || c === 'threshold' || c === 'init') this.save();
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    const d = this.dirty;
+    this.dirty = new Set();
+    if (d.has('init')) {
+      this.table.rebuildColumns();
+      this.toolbar.sync();
+    }
+    if (d.has('rows') && this.state.table.hasLabels() && !this.table.element.querySelector('[data-sort="label"]'))
+      this.table.rebuildColumns();
+    if (
+      d.has('init') ||
+      d.has('rows') ||
+      d.has('query') ||
+      d.has('threshold') ||
+      d.has('selection') ||
+      d.has('thumbnails')
+    )
+      this.table.refresh();
+    if (d.has('query')) this.table.updateSortMarks();
+    if (d.has('rows')) {
+      this.toolbar.syncFolders();
+      this.state.timeline.lastRows = Date.now();
+    }
+    if (d.has('init') || d.has('rows') || d.has('query') || d.has('selection')) this.toolbar.updateCounts();
+    if (d.has('init') || d.has('rows') || d.has('query')) this.histogram.update();
+    if (d.has('progress')) {
+      this.toolbar.updateProgress();
+      if (!this.state.table.size) this.table.refresh();
+    }
+    if (d.has('metrics') || d.has('query') || d.has('init')) this.curves.update();
+    if (d.has('threshold')) this.curves.thresholdChanged();
+    if (d.has('query') || d.has('init')) this.toolbar.sync();
+  }
+
+  private save(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.host.setState(this.state.persisted()), 200);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Entry point of the results panel webview (bundled to dist/webview/results.js and results.css). Starts
+ * the app, which says `ready` once it listens, so no host message can be missed.
+ */
+import 'uplot/dist/uPlot.min.css';
+import './results.css';
+import { ResultsApp } from './app';
+import { ResultsChannel, type VsCodeApi } from './channel';
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const root = document.getElementById('root') ?? document.body;
+const app = new ResultsApp(root, new ResultsChannel(acquireVsCodeApi()));
+// Diagnostics for the bench and for anyone poking at the webview's developer tools.
+(window as unknown as { xrayResults: unknown }).xrayResults = { state: app.state, frameTimes: app.table.frameTimes };
+app.start();

@@ -1,0 +1,117 @@
+/**
+ * The panel's rows, column by column: a path and a label per row, and per model column a raw score, a
+ * normalised score and an error. Typed arrays that grow by doubling keep 100,000 rows compact and quick to
+ * sort; NaN marks "no score yet". Rows are only ever added or updated, never removed, so a row number
+ * given by the host stays valid for the panel's life.
+ */
+import type { ResultCell, RowLabel } from '../../protocol/results';
+
+export class RowTable {
+  private capacity = 0;
+  private count = 0;
+  readonly paths: string[] = [];
+  /** Folder of each row ('' at the root), shared strings. */
+  readonly folders: string[] = [];
+  labels = new Int8Array(0);
+  raw: Float64Array[] = [];
+  normalized: Float64Array[] = [];
+  /** Error message per model column, by row (few rows have one). */
+  readonly errors: Map<number, string>[] = [];
+  private readonly folderSet = new Map<string, number>();
+
+  constructor(readonly modelCount: number) {
+    for (let m = 0; m < modelCount; m++) this.errors.push(new Map());
+    this.grow(1024);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Folders that hold rows, with their row counts, sorted by name. */
+  folderCounts(): [string, number][] {
+    return [...this.folderSet.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** Adds rows `first..first+paths.length-1`; rows already held are left as they are (a replayed chunk). */
+  addRows(first: number, paths: string[], labels: RowLabel[]): void {
+    if (first > this.count) throw new Error(`rows arrive out of order: expected row ${this.count}, got ${first}`);
+    const end = first + paths.length;
+    if (end <= this.count) return;
+    this.grow(end);
+    for (let i = this.count - first; i < paths.length; i++) {
+      const row = first + i;
+      const p = paths[i];
+      this.paths[row] = p;
+      const slash = p.lastIndexOf('/');
+      const folder = slash < 0 ? '' : p.slice(0, slash);
+      this.folders[row] = folder;
+      this.folderSet.set(folder, (this.folderSet.get(folder) ?? 0) + 1);
+      this.labels[row] = labels[i] ?? -1;
+    }
+    this.count = end;
+  }
+
+  /** Applies result cells; a cell for a row or model the table does not hold is ignored and counted. */
+  applyCells(cells: ResultCell[]): number {
+    let ignored = 0;
+    for (const [row, model, raw, normalized, error] of cells) {
+      if (row < 0 || row >= this.count || model < 0 || model >= this.modelCount) {
+        ignored++;
+        continue;
+      }
+      this.raw[model][row] = raw ?? NaN;
+      this.normalized[model][row] = normalized ?? NaN;
+      if (error) this.errors[model].set(row, error);
+      else this.errors[model].delete(row);
+    }
+    return ignored;
+  }
+
+  hasScore(row: number, model: number): boolean {
+    return !Number.isNaN(this.normalized[model][row]);
+  }
+
+  error(row: number, model: number): string | undefined {
+    return this.errors[model].get(row);
+  }
+
+  /** Any model column's error for the row (the first), for the errors column. */
+  anyError(row: number): string | undefined {
+    for (const e of this.errors) {
+      const v = e.get(row);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  errorCount(): number {
+    const rows = new Set<number>();
+    for (const e of this.errors) for (const r of e.keys()) rows.add(r);
+    return rows.size;
+  }
+
+  hasLabels(): boolean {
+    for (let i = 0; i < this.count; i++) if (this.labels[i] !== -1) return true;
+    return false;
+  }
+
+  private grow(min: number): void {
+    if (min <= this.capacity) return;
+    let cap = Math.max(this.capacity, 1024);
+    while (cap < min) cap *= 2;
+    const labels = new Int8Array(cap).fill(-1);
+    labels.set(this.labels.subarray(0, this.count));
+    this.labels = labels;
+    const widen = (a: Float64Array | undefined) => {
+      const b = new Float64Array(cap).fill(NaN);
+      if (a) b.set(a.subarray(0, this.count));
+      return b;
+    };
+    for (let m = 0; m < this.modelCount; m++) {
+      this.raw[m] = widen(this.raw[m]);
+      this.normalized[m] = widen(this.normalized[m]);
+    }
+    this.capacity = cap;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The panel's state and the one place that changes it. Views subscribe and redraw what a change touches;
+ * the table's order is recomputed lazily (at most once per frame while a run streams rows in).
+ */
+import type {
+  HostToResultsNotifications,
+  QueryPatch,
+  ModelMetrics,
+  ResultCell,
+  ResultsModel,
+  ResultsQuery,
+  ResultsSource,
+  RowLabel,
+  RunProgress,
+} from '../../protocol/results';
+import { PathRanks, runQuery, sanitizeQuery, DEFAULT_QUERY } from './query';
+import { RowTable } from './rows';
+
+export type Change = 'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails';
+
+export interface Persisted {
+  v: 1;
+  source?: ResultsSource;
+  query: ResultsQuery;
+  thresholds: number[];
+  scrollTop: number;
+}
+
+export class PanelState {
+  table = new RowTable(1);
+  models: ResultsModel[] = [];
+  source?: ResultsSource;
+  title = '';
+  labelsFrom?: string;
+  query: ResultsQuery = { ...DEFAULT_QUERY };
+  thresholds: number[] = [0.5];
+  /** Selected rows; `anchor` is where a shift-click range starts. */
+  selection = new Set<number>();
+  anchor?: number;
+  progress?: RunProgress;
+  metrics: ModelMetrics[] = [];
+  thumbnails = new Map<number, string>();
+  scrollTop = 0;
+  hasThumbnails = false;
+  readonly timeline: { firstRows?: number; lastRows?: number } = {};
+  private order?: Uint32Array;
+  private readonly ranks = new PathRanks();
+  private readonly listeners = new Set<(c: Change) => void>();
+
+  constructor(saved?: Persisted) {
+    if (saved) {
+      this.query = saved.query;
+      this.thresholds = saved.thresholds;
+      this.scrollTop = saved.scrollTop;
+      this.source = saved.source;
+    }
+  }
+
+  on(listener: (c: Change) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Rows in the table's order (the filters applied). */
+  get view(): Uint32Array {
+    return (this.order ??= runQuery(this.table, this.query, this.thresholds, this.ranks));
+  }
+
+  init(p: HostToResultsNotifications['init']): void {
+    const sameSource =
+      this.source?.root === p.source.root && this.source.models.join('\n') === p.source.models.join('\n');
+    if (p.reset || this.table.modelCount !== p.models.length) {
+      this.table = new RowTable(Math.max(1, p.models.length));
+      this.selection.clear();
+      this.thumbnails.clear();
+      this.metrics = [];
+    }
+    this.models = p.models;
+    this.title = p.title;
+    this.labelsFrom = p.labelsFrom;
+    this.hasThumbnails = p.thumbnails;
+    // A saved query and thresholds belong to the folder and models they were made for.
+    if (!sameSource) {
+      this.query = { ...DEFAULT_QUERY };
+      this.thresholds = p.models.map(() => 0.5);
+      this.scrollTop = 0;
+    } else {
+      this.query = sanitizeQuery(this.query, p.models.length);
+      this.thresholds = p.models.map((_, i) => this.thresholds[i] ?? 0.5);
+    }
+    this.source = p.source;
+    this.order = undefined;
+    this.emit('init');
+  }
+
+  addRows(first: number, paths: string[], labels: RowLabel[]): void {
+    this.table.addRows(first, paths, labels);
+    this.order = undefined;
+    this.emit('rows');
+  }
+
+  applyCells(cells: ResultCell[]): void {
+    this.table.applyCells(cells);
+    this.order = undefined;
+    this.emit('rows');
+  }
+
+  setQuery(patch: QueryPatch): void {
+    // null clears a bound: sanitizeQuery turns anything but a number into "open".
+    this.query = sanitizeQuery(
+      { ...this.query, ...patch, sort: { ...this.query.sort, ...patch.sort } },
+      this.models.length,
+    );
+    this.order = undefined;
+    this.emit('query');
+  }
+
+  setThreshold(model: number, value: number): void {
+    if (model < 0 || model >= this.thresholds.length || !Number.isFinite(value)) return;
+    this.thresholds[model] = Math.min(1, Math.max(0, value));
+    // Only the flag filter and the flag sort depend on the threshold.
+    if (
+      model === this.query.model &&
+      (this.query.flag === 'flagged' || this.query.flag === 'unflagged' || this.query.sort.key === 'flag')
+    )
+      this.order = undefined;
+    this.emit('threshold');
+  }
+
+  /** Click semantics: plain replaces, toggle adds/removes one row, range extends from the anchor in view order. */
+  select(row: number, mode: 'replace' | 'toggle' | 'range'): void {
+    if (mode === 'range' && this.anchor !== undefined) {
+      const view = this.view;
+      const a = view.indexOf(this.anchor);
+      const b = view.indexOf(row);
+      if (a >= 0 && b >= 0) {
+        this.selection.clear();
+        for (let i = Math.min(a, b); i <= Math.max(a, b); i++) this.selection.add(view[i]);
+        this.emit('selection');
+        return;
+      }
+    }
+    if (mode === 'toggle') {
+      if (this.selection.has(row)) this.selection.delete(row);
+      else this.selection.add(row);
+    } else {
+      this.selection.clear();
+      this.selection.add(row);
+    }
+    this.anchor = row;
+    this.emit('selection');
+  }
+
+  selectRows(rows: number[]): void {
+    this.selection = new Set(rows.filter((r) => r >= 0 && r < this.table.size));
+    this.anchor = rows[0];
+    this.emit('selection');
+  }
+
+  /** The row `delta` places from `row` in the current order; undefined at either end or when it is filtered out. */
+  neighbour(row: number, delta: 1 | -1): number | undefined {
+    const view = this.view;
+    const i = view.indexOf(row);
+    if (i < 0) return undefined;
+    const j = i + delta;
+    return j >= 0 && j < view.length ? view[j] : undefined;
+  }
+
+  setProgress(p: RunProgress): void {
+    this.progress = p;
+    this.emit('progress');
+  }
+
+  setMetrics(labelsFrom: string | undefined, models: ModelMetrics[]): void {
+    this.labelsFrom = labelsFrom ?? this.labelsFrom;
+    this.metrics = models;
+    this.emit('metrics');
+  }
+
+  setThumbnails(items: { row: number; src: string }[]): void {
+    for (const { row, src } of items) this.thumbnails.set(row, src);
+    this.emit('thumbnails');
+  }
+
+  persisted(): Persisted {
+    return {
+      v: 1,
+      source: this.source,
+      query: this.query,
+      thresholds: [...this.thresholds],
+      scrollTop: this.scrollTop,
+    };
+  }
+
+  private emit(c: Change): void {
+    for (const l of this.listeners) l(c);
+  }
+}
+
+/** Saved state read back, every field checked (a panel saved by an older version must not break this one). */
+export function readPersisted(raw: unknown): Persisted | undefined {
+  if (typeof raw !== 'object' || raw === null || (raw as { v?: unknown }).v !== 1) return undefined;
+  const r = raw as Record<string, unknown>;
+  const s = r.source as Partial<ResultsSource> | undefined;
+  const source =
+    s && typeof s.root === 'string' && Array.isArray(s.models) && s.models.every((m) => typeof m === 'string')
+      ? { root: s.root, models: s.models, labelsCsv: typeof s.labelsCsv === 'string' ? s.labelsCsv : undefined }
+      : undefined;
+  const models = source?.models.length ?? 1;
+  const thresholds = Array.isArray(r.thresholds)
+    ? r.thresholds.map((t) => (typeof t === 'number' && t >= 0 && t <= 1 ? t : 0.5))
+    : [];
+  return {
+    v: 1,
+    source,
+    query: sanitizeQuery(r.query, models),
+    thresholds: Array.from({ length: models }, (_, i) => thresholds[i] ?? 0.5),
+    scrollTop: typeof r.scrollTop === 'number' && r.scrollTop >= 0 ? r.scrollTop : 0,
+  };
+}

@@ -1,0 +1,282 @@
+// "Score Folder..." and the results panel in a real VS Code: a fixture folder is scored with two models
+// through the real engine, rows reach the webview (asked through its own message channel, never host state),
+// sorting, filtering and the histogram's threshold drag work in the webview, a row opens in the viewer and
+// next/previous follow the panel's order, a killed engine does not stop the batch, and a re-run skips
+// unchanged files and re-scores a changed one. Screenshots of real radiographs in light and dark themes.
+import * as assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
+import { handPhantomPng } from '../../fixtures/images';
+import { screenshot } from './harness';
+import { EXTENSION_ID, extensionLog } from './helpers';
+import { MODELS } from '../workspace';
+
+const FIXTURE = 'results-fixture';
+const NORMALS = 5;
+const ANOMALOUS = 5;
+const BROKEN = 'NORMAL/zz-broken.png';
+const TOTAL = NORMALS + ANOMALOUS + 1;
+
+function wsRoot(): string {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(root, 'the test workspace is not open');
+  return root.uri.fsPath;
+}
+
+const fixtureRoot = () => join(wsRoot(), FIXTURE);
+
+async function report(root = fixtureRoot()): Promise<ResultsReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport;
+}
+
+async function act(action: ResultsAction, root = fixtureRoot()): Promise<ResultsReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, action)) as ResultsReport;
+}
+
+/** Polls the webview until `ok` holds. */
+async function waitReport(what: string, ok: (r: ResultsReport) => boolean, root = fixtureRoot(), ms = 45_000) {
+  const until = Date.now() + ms;
+  let last: ResultsReport | undefined;
+  let lastErr: unknown;
+  while (Date.now() < until) {
+    try {
+      last = await report(root);
+      if (last && ok(last)) return last;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(
+    `timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 2000)}; ${String(lastErr)}`,
+  );
+}
+
+/** The last lines of the fixture's store (diagnostics for a failed assertion). */
+function storeTail(): string {
+  const f = join(fixtureRoot(), '.xray-anomaly', 'results.jsonl');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').slice(-6).join('\n') : '(no store)';
+}
+
+async function score(root: string, models: string[]): Promise<void> {
+  await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, models);
+  await vscode.commands.executeCommand('xrayAnomaly.debug.resultsRun', root);
+}
+
+function activeViewerPath(): string | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputCustom ? input.uri.fsPath : undefined;
+}
+
+async function waitFor<T>(what: string, get: () => T | undefined, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const v = get();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('Results panel', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    rmSync(fixtureRoot(), { recursive: true, force: true });
+    for (let i = 0; i < NORMALS; i++) {
+      mkdirSync(join(fixtureRoot(), 'NORMAL'), { recursive: true });
+      writeFileSync(
+        join(fixtureRoot(), 'NORMAL', `n${i}.png`),
+        await handPhantomPng({ width: 96, height: 120, seed: 10 + i, peak: 30000 + i * 3000 }),
+      );
+    }
+    for (let i = 0; i < ANOMALOUS; i++) {
+      mkdirSync(join(fixtureRoot(), 'PNEUMONIA'), { recursive: true });
+      writeFileSync(
+        join(fixtureRoot(), 'PNEUMONIA', `p${i}.png`),
+        await handPhantomPng({ width: 96, height: 120, seed: 50 + i, peak: 52000 + i * 2000 }),
+      );
+    }
+    writeFileSync(join(fixtureRoot(), BROKEN), new TextEncoder().encode('this is not a PNG'));
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('scores a folder with two models: every file is a row, the broken one with its error, labels from the folders', async () => {
+    await score(fixtureRoot(), [MODELS.recon, MODELS.map]);
+    const r = await waitReport('all rows scored', (x) => x.rows === TOTAL && x.progress?.running === false);
+    assert.equal(r.progress?.ended, 'finished');
+    assert.equal(r.errors, 1, 'the broken file is a row with its error');
+    const broken = r.top.find((t) => t.path === BROKEN);
+    assert.ok(broken?.error, `the broken file's row: ${JSON.stringify(broken)}`);
+    assert.equal(r.top.filter((t) => t.raw !== null).length, TOTAL - 1);
+    // The default order: highest score first, the row without a score last.
+    const raws = r.top.filter((t) => t.raw !== null).map((t) => t.raw!);
+    assert.deepEqual(
+      raws,
+      [...raws].sort((a, b) => b - a),
+    );
+    assert.equal(r.top.at(-1)!.path, BROKEN);
+    // NORMAL/ and PNEUMONIA/ are ground truth: ROC-AUC and AP for both models.
+    const m = await waitReport('metrics', (x) => (x.metrics?.length ?? 0) === 2);
+    for (const x of m.metrics!)
+      assert.ok(x.rocAuc! >= 0 && x.rocAuc! <= 1 && x.averagePrecision! > 0, JSON.stringify(x));
+    assert.ok(r.rendered > 0 && r.rendered <= TOTAL);
+  });
+
+  it('sorts and filters in the webview', async () => {
+    let r = await act({ action: 'setQuery', query: { sort: { key: 'path', descending: false } } });
+    const paths = r.top.map((t) => t.path);
+    assert.deepEqual(paths, [...paths].sort());
+    r = await act({ action: 'setQuery', query: { text: 'pneu' } });
+    assert.equal(r.visible, ANOMALOUS);
+    assert.ok(r.top.every((t) => t.path.startsWith('PNEUMONIA/')));
+    r = await act({ action: 'setQuery', query: { text: '', folder: 'NORMAL' } });
+    assert.equal(r.visible, NORMALS + 1);
+    r = await act({ action: 'setQuery', query: { folder: '', flag: 'errors' } });
+    assert.deepEqual(
+      r.top.map((t) => t.path),
+      [BROKEN],
+    );
+    r = await act({ action: 'setQuery', query: { flag: 'all', min: 0.5 } });
+    assert.ok(r.top.every((t) => t.normalized! >= 0.5));
+    r = await act({ action: 'setQuery', query: { min: null, sort: { key: 'raw', descending: true } } });
+    assert.equal(r.visible, TOTAL);
+  });
+
+  it('dragging the threshold line changes the flagged count', async () => {
+    const before = await act({ action: 'setThreshold', model: 0, threshold: 0.5 });
+    const scores = before.top
+      .filter((t) => t.normalized !== null)
+      .map((t) => t.normalized!)
+      .sort((a, b) => a - b);
+    // Drag to just below the middle score: half the images (or so) flagged, a count the scores predict.
+    const to = Math.round((scores[Math.floor(scores.length / 2)] - 0.0005) * 1000) / 1000;
+    const after = await act({ action: 'dragThreshold', from: 0.5, to });
+    assert.ok(Math.abs(after.thresholds[0] - to) <= 0.011, `threshold ${after.thresholds[0]} after a drag to ${to}`);
+    const expected = scores.filter((s) => s >= after.thresholds[0]).length;
+    assert.equal(after.flagged, expected);
+    assert.notEqual(after.flagged, before.flagged);
+    const flaggedRows = (await act({ action: 'setQuery', query: { flag: 'flagged' } })).visible;
+    assert.equal(flaggedRows, expected);
+    await act({ action: 'setQuery', query: { flag: 'all' } });
+    await act({ action: 'setThreshold', model: 0, threshold: 0.5 });
+  });
+
+  it('a row opens in the viewer; next and previous follow the panel order', async () => {
+    const r = await act({ action: 'setQuery', query: { sort: { key: 'raw', descending: true }, folder: 'PNEUMONIA' } });
+    const [first, second] = r.top.map((t) => t.path);
+    // Open the first row through the webview's own open path.
+    await act({ action: 'openRow', row: r.top[0].row });
+    await waitFor('the first row in the viewer', () =>
+      activeViewerPath() === join(fixtureRoot(), first) ? true : undefined,
+    );
+    assert.equal(await vscode.commands.executeCommand('xrayAnomaly.results.next'), true);
+    await waitFor('the second row in the viewer', () =>
+      activeViewerPath() === join(fixtureRoot(), second) ? true : undefined,
+    );
+    const sel = await report();
+    assert.deepEqual(sel.selected, [second], 'the panel selects the image the viewer shows');
+    assert.equal(await vscode.commands.executeCommand('xrayAnomaly.results.previous'), true);
+    await waitFor('the first row again', () => (activeViewerPath() === join(fixtureRoot(), first) ? true : undefined));
+    assert.equal(
+      await vscode.commands.executeCommand('xrayAnomaly.results.previous'),
+      false,
+      'nothing before the first row',
+    );
+    await act({ action: 'setQuery', query: { folder: '' } });
+  });
+
+  it('a re-run skips unchanged files and re-scores a changed one', async () => {
+    const changed = 'NORMAL/n0.png';
+    const before = (await report()).top.find((t) => t.path === changed)!;
+    writeFileSync(
+      join(fixtureRoot(), changed),
+      await handPhantomPng({ width: 96, height: 120, seed: 999, peak: 61000 }),
+    );
+    await score(fixtureRoot(), [MODELS.recon, MODELS.map]);
+    const r = await waitReport('the re-run', (x) => x.progress?.running === false);
+    assert.equal(r.progress?.ended, 'finished');
+    assert.equal(r.progress?.skipped, TOTAL - 1, JSON.stringify(r.progress));
+    assert.equal(r.progress?.done, 1, `re-scored: ${JSON.stringify(r.progress)}; store: ${storeTail()}`);
+    assert.equal(r.rows, TOTAL, 'no row duplicated');
+    const after = r.top.find((t) => t.path === changed)!;
+    assert.notEqual(after.raw, before.raw, 'the changed file was scored again');
+  });
+
+  it('the batch finishes when the engine is killed in the middle', async () => {
+    const root = join(wsRoot(), 'results-crash');
+    const n = 40;
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    for (let i = 0; i < n; i++)
+      writeFileSync(
+        join(root, `c${String(i).padStart(2, '0')}.png`),
+        await handPhantomPng({ width: 96, height: 120, seed: 200 + i }),
+      );
+    // SIGKILL the engine once 10 rows are written (a deterministic point in the middle of the run).
+    await vscode.commands.executeCommand('xrayAnomaly.debug.killEngineAfterRows', root, 10);
+    await score(root, [MODELS.recon]);
+    const log = await extensionLog(/Test hook: killing the engine/);
+    assert.match(log, /after \d+ rows/);
+    const r = await waitReport('the batch after the kill', (x) => x.progress?.running === false, root);
+    assert.equal(r.progress?.ended, 'finished');
+    assert.equal(r.rows, n);
+    assert.equal(r.errors, 0, `no row failed for the kill: ${JSON.stringify(r.top.filter((t) => t.error))}`);
+    assert.equal(r.top.filter((t) => t.raw !== null).length, n);
+    assert.match(r.progress?.message ?? '', /restarted/);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('screenshots of real radiographs in light and dark themes', async function () {
+    const data = ['/work/shared/data', join(wsRoot(), '..', '..', 'shared', 'data'), process.env.XRAY_DATA_DIR ?? '']
+      .map((d) => join(d, 'chest-xray-pneumonia', 'test-dev'))
+      .find((d) => d && existsSync(d));
+    const root = join(wsRoot(), 'results-real');
+    rmSync(root, { recursive: true, force: true });
+    let model: string;
+    if (data) {
+      // Real chest X-rays, copied at test time (never committed), scored by the bundled chest model.
+      for (const cls of ['NORMAL', 'PNEUMONIA']) {
+        mkdirSync(join(root, cls), { recursive: true });
+        for (const f of readdirSync(join(data, cls)).sort().slice(0, 18))
+          copyFileSync(join(data, cls, f), join(root, cls, f));
+      }
+      model = 'chest-patchcore';
+    } else {
+      for (const [cls, seed] of [
+        ['NORMAL', 300],
+        ['PNEUMONIA', 400],
+      ] as const) {
+        mkdirSync(join(root, cls), { recursive: true });
+        for (let i = 0; i < 12; i++)
+          writeFileSync(
+            join(root, cls, `${cls.toLowerCase()}-${i}.png`),
+            await handPhantomPng({ width: 160, height: 200, seed: seed + i }),
+          );
+      }
+      model = MODELS.recon;
+    }
+    writeFileSync(join(root, 'NORMAL', 'unreadable.jpeg'), new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2]));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await score(root, [model]);
+    await waitReport('real rows', (x) => x.progress?.running === false && (x.metrics?.length ?? 0) > 0, root, 90_000);
+    await act({ action: 'select', rows: [0] }, root);
+    const config = vscode.workspace.getConfiguration('workbench');
+    for (const [theme, name] of [
+      ['Default Dark Modern', 'results-dark'],
+      ['Default Light Modern', 'results-light'],
+    ]) {
+      await config.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await new Promise((r) => setTimeout(r, 1200));
+      await screenshot(name);
+    }
+    await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+  });
+});

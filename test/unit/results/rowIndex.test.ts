@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseLabelsCsv } from '../../../src/core/dataset/labels';
+import { orderedScore } from '../../../src/core/scoring/ordered';
+import { resultsHtml } from '../../../src/extension/results/html';
+import { progressMessage } from '../../../src/extension/results/progressText';
+import { RowIndex } from '../../../src/extension/results/rowIndex';
+
+const models = [
+  { key: 'a@1', id: 'a', name: 'A', version: '1' },
+  { key: 'b@2', id: 'b', name: 'B', version: '2' },
+];
+const cal = [
+  { threshold: 1, span: 2 },
+  { threshold: 10, span: 5 },
+];
+
+test('rows numbered in first-seen order; cells queued, flushed once, replayed in full', () => {
+  const ix = new RowIndex(models, cal);
+  ix.plan(['NORMAL/x.png', 'PNEUMONIA/y.png']);
+  ix.add([
+    { path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', score: { raw: 3 } },
+    { path: 'z.png', modelId: 'b', modelVersion: '2', error: { code: 'CORRUPT', message: 'Not an image.' } },
+    // Another version of a model is not a column of this panel.
+    { path: 'NORMAL/x.png', modelId: 'a', modelVersion: '0.9', score: { raw: 1 } },
+  ]);
+  const f = ix.flush();
+  assert.deepEqual(f.rows, { first: 0, paths: ['NORMAL/x.png', 'PNEUMONIA/y.png', 'z.png'], labels: [0, 1, -1] });
+  assert.deepEqual(f.cells, [
+    [1, 0, 3, orderedScore(3, 1, 2), null],
+    [2, 1, null, null, 'Not an image.'],
+  ]);
+  assert.deepEqual(ix.flush(), { cells: [] });
+  ix.add([{ path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', score: { raw: 4 } }]);
+  assert.deepEqual(ix.flush().cells, [[1, 0, 4, orderedScore(4, 1, 2), null]]);
+  const again = ix.replayAll();
+  assert.equal(again.rows?.paths.length, 3);
+  assert.equal(again.cells.length, 2, 'the latest cell per row and column');
+  assert.deepEqual(ix.scored(0), { scores: [4], labels: [1] });
+});
+
+test('a labels CSV replaces the folder labels', () => {
+  const ix = new RowIndex(models, cal);
+  ix.plan(['NORMAL/x.png', 'other/q.png']);
+  assert.equal(ix.relabel(parseLabelsCsv('path,label\nother/q.png,1\n')), true);
+  assert.deepEqual(ix.labels, [-1, 1]);
+});
+
+test('html: strict CSP with the nonce; hostile values refused or escaped', () => {
+  const html = resultsHtml({
+    cspSource: 'vscode-resource:',
+    nonce: 'abcdefgh12',
+    scriptUri: 'x.js',
+    styleUri: 'x.css',
+    title: '<b>',
+  });
+  assert.match(html, /default-src &#39;none&#39;/);
+  assert.match(html, /script-src &#39;nonce-abcdefgh12&#39;/);
+  assert.ok(!html.includes('<b>'));
+  assert.throws(() =>
+    resultsHtml({
+      cspSource: "x; script-src 'unsafe-inline'",
+      nonce: 'abcdefgh12',
+      scriptUri: '',
+      styleUri: '',
+      title: '',
+    }),
+  );
+  assert.throws(() => resultsHtml({ cspSource: 'x', nonce: 'short', scriptUri: '', styleUri: '', title: '' }));
+});
+
+test('progress line: count, rate, time left, failures, skipped', () => {
+  assert.equal(
+    progressMessage({ done: 120, total: 1624, skipped: 3000, failed: 2, imagesPerS: 41.23, etaS: 95 }),
+    '120 of 1,624 · 41.2 images/s · about 1 min 35 s left · 2 unreadable · 3,000 unchanged',
+  );
+  assert.equal(progressMessage({ done: 0, total: 5, skipped: 0, failed: 0 }), '0 of 5');
+});
