@@ -429,10 +429,14 @@ async function main(): Promise<void> {
         .map((c) => ({ ...c, opts: c.opts })),
     },
     real: undefined as undefined | Record<string, unknown>,
+    /** Why the real-chest part did not run (no images, or --real 0); undefined when it ran. */
+    realSkipped: undefined as undefined | string,
   };
 
   const files = listImages(DATA);
-  if (files.length > 0 && REAL > 0) {
+  if (files.length === 0) summary.realSkipped = `no images at ${DATA}; pass --data`;
+  else if (REAL <= 0) summary.realSkipped = '--real 0';
+  else {
     // A seeded sample across both classes.
     const r = mulberry32(7);
     const pick = [...files]
@@ -498,10 +502,10 @@ async function main(): Promise<void> {
   printSummary(summary);
 }
 
-function printSummary(s: { phantoms: any; real?: any }): void {
+function printSummary(s: { phantoms: any; real?: any; realSkipped?: string }): void {
   const p = s.phantoms;
   if (p.n === 0) {
-    printReal(s.real);
+    printReal(s.real, s.realSkipped);
     return;
   }
   const f = (x: { mean: number; min: number; p5: number; p50: number }) =>
@@ -532,14 +536,18 @@ function printSummary(s: { phantoms: any; real?: any }): void {
     console.log(
       `- ${JSON.stringify(c.opts)}: crop ${c.cropIoU.toFixed(3)}, mask ${c.maskIoU.toFixed(3)}, regions ${c.regions}, hands ${c.handIoU.map((v: number) => v.toFixed(2)).join('/')}, upright ${c.upright}, text ${c.textCovered}`,
     );
-  printReal(s.real);
-  console.log(`\nContact sheets: ${join(OUT, 'phantoms.png')}, ${join(OUT, 'chest-xrays.png')}`);
+  printReal(s.real, s.realSkipped);
+  console.log(
+    `\nContact sheets: ${[join(OUT, 'phantoms.png'), ...(s.real ? [join(OUT, 'chest-xrays.png')] : [])].join(', ')}`,
+  );
 }
 
-function printReal(r: any): void {
+function printReal(r: any, skipped: string | undefined): void {
   const f = (x: { mean: number; min: number; p5: number; p50: number }) =>
     `mean ${x.mean.toFixed(3)}, median ${x.p50.toFixed(3)}, 5th pct ${x.p5.toFixed(3)}, min ${x.min.toFixed(3)}`;
   {
+    // Nothing ran: say so, rather than print nothing (or "ok") for a part that did not happen.
+    if (skipped) console.log(`\n## Real chest radiographs: skipped (${skipped})`);
     if (!r) return;
     console.log(`\n## Real chest radiographs (n = ${r.n}, ${r.dir})\n`);
     console.log(`- cropped: ${pct(r.cropped, r.n)}; kept area when cropped: ${r.keptArea.n ? f(r.keptArea) : '-'}`);

@@ -12,7 +12,10 @@
 //          --onnx FILE --shape 1,3,224,224 [--input NAME] (also time a real model file on every provider),
 //          --json FILE (also write the results as JSON), --engine FILE (default dist/engine.js if built).
 // Exit: 0 when the CPU works (whether or not a GPU provider did: the summary line says which);
-//       1 when even the CPU fails; 3 when a GPU provider ran but its output differs from the CPU's.
+//       1 when even the CPU fails; 3 when a GPU provider ran but its output differs from the CPU's;
+//       4 when XRAY_EXPECT_PROVIDER names a provider (cuda, webgpu, cpu) and 'auto' (here or in the
+//       engine) ended on another: on a GPU machine, `XRAY_EXPECT_PROVIDER=webgpu npm run gpu-check`
+//       fails on a fallback to CPU instead of reporting it.
 import * as ort from 'onnxruntime-node';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -24,9 +27,11 @@ import {
   autoOrder,
   createSessionWithFallback,
   defaultThreads,
+  expectedProvider,
   ortFactory,
   sessionOptions,
   shortReason,
+  unmetExpectation,
   type ProviderName,
 } from '../../src/engine/providers';
 
@@ -111,9 +116,10 @@ async function main(): Promise<number> {
   const runs = arg('runs', 10);
   const jsonPath = arg('json', undefined);
   const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, process.env);
+  const expected = expectedProvider(process.env); // throws on an unknown name before any work
 
   console.log(
-    `gpu-check: ${process.platform}-${process.arch}, node ${process.versions.node}, onnxruntime-node ${ort.env.versions.node}, ${threads} CPU inference threads`,
+    `gpu-check: ${process.platform}-${process.arch}, node ${process.versions.node}, onnxruntime-node ${ort.env.versions.node}, ${threads} CPU inference threads${expected ? `; expects ${expected}` : ''}`,
   );
   console.log('onnxruntime-node backends:');
   for (const b of ort.listSupportedBackends())
@@ -218,6 +224,16 @@ async function main(): Promise<number> {
     engine = await engineCheck(resolve(enginePath), size, width);
   } else console.log('\n(no dist/engine.js: run `node scripts/build.mjs` to include the engine check)');
 
+  // The expected-provider mode: the engine's own choice, here and in the engine process, must be it.
+  const unmet = [
+    unmetExpectation(auto, process.env),
+    ...(engine?.runs ?? [])
+      .filter((r) => r.preference === 'auto')
+      .map((r) => unmetExpectation(r, process.env))
+      .map((u) => u && `engine: ${u}`),
+    ...(expected && enginePath && !engine?.runs.length ? ['engine: the engine check did not run'] : []),
+  ].filter((u): u is string => Boolean(u));
+
   const gpu = results.find((r) => r.provider !== 'cpu' && r.medianMs !== undefined);
   const mismatch = results.some((r) => r.matches === false) || engine?.matches === false;
   if (jsonPath) {
@@ -239,6 +255,10 @@ async function main(): Promise<number> {
       ),
     );
   }
+  if (unmet.length) {
+    console.log(`RESULT: FAILED: ${unmet.join('; ')}`);
+    return 4;
+  }
   if (gpu) {
     console.log(
       `RESULT: GPU provider used: ${gpu.provider} (median ${gpu.medianMs!.toFixed(1)} ms vs CPU ${cpu.result.medianMs!.toFixed(1)} ms at ${size}x${size}; output ${gpu.matches ? 'matches' : 'DOES NOT match'} the CPU).`,
@@ -248,6 +268,7 @@ async function main(): Promise<number> {
       `RESULT: no GPU provider could run here; CPU works (median ${cpu.result.medianMs!.toFixed(1)} ms at ${size}x${size}).`,
     );
   }
+  if (expected) console.log(`expected provider ${expected}: ok`);
   return mismatch ? 3 : 0;
 }
 

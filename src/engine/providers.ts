@@ -66,6 +66,36 @@ export function providerOrder(
   return [...new Set(valid)];
 }
 
+/**
+ * Env var for test and check runs on a machine whose GPU is known to work: the provider 'auto' must end
+ * up on (e.g. `XRAY_EXPECT_PROVIDER=webgpu npm run gpu-check`). Without it, a GPU provider that falls
+ * back to CPU is a skipped check; with it, the fallback is a failure. Not read by the product.
+ */
+export const EXPECT_PROVIDER_ENV = 'XRAY_EXPECT_PROVIDER';
+
+/** The provider the run expects (see EXPECT_PROVIDER_ENV), undefined when unset; an unknown name throws. */
+export function expectedProvider(env: Record<string, string | undefined> = {}): ProviderName | undefined {
+  const v = env[EXPECT_PROVIDER_ENV]?.trim().toLowerCase();
+  if (!v) return undefined;
+  if (!(PROVIDER_NAMES as readonly string[]).includes(v))
+    throw new Error(`${EXPECT_PROVIDER_ENV}="${v}" is not a provider; use one of ${PROVIDER_NAMES.join(', ')}.`);
+  return v as ProviderName;
+}
+
+/**
+ * Why a load does not meet the expectation, or undefined when it does (or nothing is expected): the
+ * provider that ran and the reasons the others were skipped.
+ */
+export function unmetExpectation(
+  got: { provider: string; fallbacks: readonly string[] },
+  env: Record<string, string | undefined> = {},
+): string | undefined {
+  const want = expectedProvider(env);
+  if (!want || got.provider === want) return undefined;
+  const skipped = got.fallbacks.length ? `; skipped: ${got.fallbacks.join(' | ')}` : '';
+  return `${EXPECT_PROVIDER_ENV}=${want} but the session runs on ${got.provider}${skipped}`;
+}
+
 export function defaultThreads(cores: number, env: Record<string, string | undefined> = {}): number {
   const fromEnv = Number(env[THREADS_ENV]);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;

@@ -32,6 +32,7 @@ import { ROOT, TEST_OUTPUT, makeRunDir, requireTools } from '../../scripts/lib/p
 import { startCodeServer, workbenchUrl, tail } from '../../scripts/lib/code-server.mjs';
 import { launchBrowser } from '../../scripts/lib/browser.mjs';
 import { exitAfterCleanup, onCleanup } from '../../scripts/lib/cleanup.mjs';
+import { runPassed, sessionPassed } from './verdict.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -105,7 +106,7 @@ async function main() {
 
   const passed = results.reduce((n, r) => n + (r.result?.passed ?? 0), 0);
   const failed = results.reduce((n, r) => n + (r.result ? r.result.failed : 1), 0);
-  const ok = results.every((r) => r.ok) && passed > 0;
+  const ok = runPassed(results);
   if (results.length > 1) {
     console.log('');
     for (const r of results)
@@ -137,8 +138,8 @@ function sessionGrep(kind, userGrep) {
 
 /**
  * One code-server + Chromium running the suite on `workspace`, then stopped. Returns mocha's counts and
- * whether this session passed (a session that ran nothing because nothing matched passes; the run as a
- * whole still needs one passed test).
+ * whether this session passed: with --grep, a session that ran nothing because nothing matched passes
+ * (the run as a whole still needs one passed test); without it, a session that ran nothing fails.
  */
 async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   const started = Date.now();
@@ -237,7 +238,8 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     console.log(tail(workbenchLog, 40));
   }
   if (!result) console.log(`0 passed, 1 failed`);
-  const ok = !timedOut && exitCode === 0 && !!result && result.failed === 0;
+  if (result && result.passed === 0 && !opts.grep) log('ran 0 tests: the session found no suite to run');
+  const ok = sessionPassed({ timedOut, exitCode, result, grep: opts.grep });
   const seconds = (Date.now() - started) / 1000;
   log(`${ok ? 'passed' : 'FAILED'} (exit code ${exitCode ?? 'none'}) in ${seconds.toFixed(1)} s`);
   // Free the two cores for the next session (cleanup would do it at exit anyway).

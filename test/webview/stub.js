@@ -652,11 +652,12 @@
       notify('image', { image: progressiveFull(), decodeMs: 84.5, seq: SEQ });
     },
     /** progressive: another picture of the same size (a new seq), as after the file changed on disk. */
-    sendNewImage() {
+    /** Another picture; its analysis follows unless `{ analyse: false }` (a test looking at the state in between). */
+    sendNewImage({ analyse: andAnalyse = true } = {}) {
       const image = imageFor('full');
       lastImage = image;
       notify('image', { image, decodeMs: 70, seq: SEQ + 1 });
-      analyse(currentModel);
+      if (andAnalyse) analyse(currentModel);
     },
   };
 })();

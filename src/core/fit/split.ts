@@ -11,8 +11,9 @@ export interface Holdout<T> {
 }
 
 /**
- * Holds out exactly `count` items (when group sizes allow; otherwise as close below as possible),
- * whole groups at a time, chosen in a seeded random order. Output order follows the input order.
+ * Holds out up to `count` items, whole groups at a time: groups in a seeded random order are taken while
+ * they fit, so the count is missed by less than the largest group (met exactly when every group is one
+ * item). Output order follows the input order.
  */
 export function groupedHoldout<T>(
   items: readonly T[],

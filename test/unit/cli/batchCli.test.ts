@@ -11,6 +11,7 @@ import type { BatchRow } from '../../../src/core/batch/types';
 import { batchModel, buildOnce, DIST, makeDataset, workDir } from '../batch/helpers';
 import { png16 } from '../../fixtures/images';
 import { writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 
 const CLI = join(DIST, 'cli.js');
 let work: string;
@@ -108,6 +109,8 @@ test('kill -9 at random points, then re-runs: no row lost, none duplicated, scor
   assert.equal(cli(['score', big, '--model', manifest, '--out', reference]).status, 0);
   const out = join(work, 'kill.jsonl');
   const kills: number[] = [];
+  // Random kill points from the run's seed (scripts/test-unit.mjs prints it; --seed N replays them).
+  const killDelays = fc.sample(fc.integer({ min: 0, max: 150 }), 4);
   for (let attempt = 0; attempt < 4; attempt++) {
     const before = existsSync(out) ? statSync(out).size : 0;
     const p = spawn(process.execPath, [CLI, 'score', big, '--model', manifest, '--out', out], {
@@ -118,7 +121,7 @@ test('kill -9 at random points, then re-runs: no row lost, none duplicated, scor
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && (!existsSync(out) || statSync(out).size <= before + 200 * (attempt + 1)))
       await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, Math.random() * 150));
+    await new Promise((r) => setTimeout(r, killDelays[attempt]));
     try {
       process.kill(-p.pid!, 'SIGKILL');
     } catch {

@@ -56,7 +56,9 @@ test('score resumes after a crash: a torn last line is re-scored, finished ones 
   assert.ok(
     [0, 2].includes(cli(['score', join(work, 'data'), '--model', manifest, '--out', out, '--shard', '0/2']).status!),
   );
-  const before = parseResults(readFileSync(out, 'utf8')).records.length;
+  const first = parseResults(readFileSync(out, 'utf8')).records;
+  const before = first.length;
+  assert.ok(before > 0 && before < 9, `shard 0/2 scored ${before} of 9`);
   appendFileSync(out, '{"path":"NORMAL/n'); // what a kill mid-write leaves
   const r = cli(['score', join(work, 'data'), '--model', manifest, '--out', out]);
   assert.equal(r.status, 2, r.stderr);
@@ -64,7 +66,11 @@ test('score resumes after a crash: a torn last line is re-scored, finished ones 
   assert.match(r.stderr, new RegExp(`${before} rows from earlier runs`));
   assert.match(r.stdout, new RegExp(`${9 - before} processed`));
   const { records } = parseResults(readFileSync(out, 'utf8'));
+  // One record per image: the finished ones were kept as they were and not scored again (a duplicate
+  // record would leave the path count at 9 but the record count above it).
+  assert.equal(records.length, 9, records.map((x) => x.path).join(', '));
   assert.equal(new Set(records.map((x) => x.path)).size, 9);
+  assert.deepEqual(records.slice(0, before), first);
 });
 
 test('eval prints ROC-AUC, AP and the confusion matrix at the calibrated threshold', () => {

@@ -37,9 +37,11 @@ after(() => {
   cleanups.forEach((c) => c());
 });
 
+/** Distinct job ids without randomness (a counter per test process). */
+let jobs = 0;
 function req(over: Partial<FitRequest>): FitRequest {
   return {
-    jobId: `job-${Math.random().toString(36).slice(2)}`,
+    jobId: `job-auto-${++jobs}`,
     files: normals,
     outDir: dir,
     modelId: 'fitted',
@@ -97,11 +99,20 @@ test('cancelFit stops a running fit with CANCELLED and nothing is written; the e
 test('a second fit waits for the first; a duplicate job id and bad requests are refused clearly', async () => {
   const out = join(dir, 'out3');
   mkdirSync(out);
-  const first = client.fit(req({ jobId: 'job-a', outDir: out, modelId: 'a' }));
+  // One log of both fits' progress, in arrival order: if the second ran alongside the first, their
+  // events would interleave.
+  const events: string[] = [];
+  const log = (p: EngineNotifications['fitProgress']) => events.push(`${p.jobId} ${p.stage} ${p.fraction}`);
+  const first = client.fit(req({ jobId: 'job-a', outDir: out, modelId: 'a' }), log);
   await assert.rejects(client.fit(req({ jobId: 'job-a', outDir: out, modelId: 'a2' })), /already running/);
-  const second = client.fit(req({ jobId: 'job-b', outDir: out, modelId: 'b' }));
+  const second = client.fit(req({ jobId: 'job-b', outDir: out, modelId: 'b' }), log);
   const [ra, rb] = await Promise.all([first, second]);
   assert.ok(ra.fitMs > 0 && rb.fitMs > 0);
+  const lastOfA = events.map((e) => e.startsWith('job-a ')).lastIndexOf(true);
+  const firstOfB = events.findIndex((e) => e.startsWith('job-b '));
+  assert.ok(lastOfA >= 0 && firstOfB >= 0, `both fits reported progress:\n${events.join('\n')}`);
+  assert.ok(lastOfA < firstOfB, `the fits overlapped:\n${events.join('\n')}`);
+  assert.ok(events[lastOfA].endsWith(' 1'), `the first fit had finished when the second began: ${events[lastOfA]}`);
   assert.deepEqual(readdirSync(out).sort(), ['a.model.json', 'a.onnx', 'b.model.json', 'b.onnx']);
   await assert.rejects(
     client.fit(req({ jobId: 'job-c', outDir: out, files: [] })),

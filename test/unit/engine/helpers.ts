@@ -60,3 +60,15 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Waits until `condition` holds, polling: tests wait on what they need, never a fixed sleep. The deadline
+ * only turns a hang into a failure; on a loaded machine the wait is simply longer.
+ */
+export async function waitUntil(condition: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`gave up waiting (${deadlineMs / 1000} s): ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

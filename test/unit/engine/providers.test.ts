@@ -1,6 +1,8 @@
 // Provider choice without a GPU in sight: the order per platform, the env override, and how session
 // creation failures turn into fallbacks or errors. Session creation uses the real onnxruntime-node
-// (CUDA libraries and a WebGPU adapter are absent on this machine, so those really fail).
+// (CUDA libraries and a WebGPU adapter are absent on this machine, so those really fail). On a machine
+// with a GPU, run with XRAY_EXPECT_PROVIDER=cuda|webgpu: the GPU branches then fail on a CPU fallback
+// instead of skipping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -10,12 +12,15 @@ import {
   autoOrder,
   createSessionWithFallback,
   defaultThreads,
+  EXPECT_PROVIDER_ENV,
+  expectedProvider,
   isModelFault,
   ortFactory,
   providerOrder,
   PROVIDER_ORDER_ENV,
   sessionOptions,
   shortReason,
+  unmetExpectation,
 } from '../../../src/engine/providers';
 
 const factory = ortFactory(() => ort);
@@ -78,7 +83,7 @@ test('ORT messages are classified and shortened for people', () => {
   assert.ok(shortReason('x'.repeat(1000)).length <= 240);
 });
 
-test('auto on this machine falls back to CPU and says why each GPU provider was skipped', async (t) => {
+test('auto ends on the expected provider (XRAY_EXPECT_PROVIDER); without a GPU it falls back to CPU and says why each GPU provider was skipped', async (t) => {
   const supported = factory.supported();
   const r = await createSessionWithFallback(doubleModel(), 'auto', {
     factory,
@@ -88,13 +93,37 @@ test('auto on this machine falls back to CPU and says why each GPU provider was 
     label: 'double',
   });
   t.after(() => r.session.release());
-  if (r.provider !== 'cpu') return t.skip(`a GPU provider (${r.provider}) works here`);
+  // On a machine whose GPU must work, a fallback to CPU is a failure, not a skip.
+  const unmet = unmetExpectation(r, process.env);
+  assert.equal(unmet, undefined, unmet);
+  const out = await r.session.run({ input: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 1, 2, 2]) });
+  assert.deepEqual(Array.from(out.out.data as Float32Array), [2, 4, 6, 8]);
+  if (r.provider !== 'cpu') return t.skip(`a GPU provider (${r.provider}) works here: no fallback to check`);
   assert.equal(r.fallbacks.length, 2);
   assert.match(r.fallbacks[0], /^cuda: /);
   assert.match(r.fallbacks[1], /^webgpu: /);
   assert.ok(supported.includes('cpu'));
-  const out = await r.session.run({ input: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 1, 2, 2]) });
-  assert.deepEqual(Array.from(out.out.data as Float32Array), [2, 4, 6, 8]);
+});
+
+test('the expected-provider mode: unset expects nothing, a name must match, an unknown name is refused', () => {
+  const cpuRun = {
+    provider: 'cpu',
+    fallbacks: ['cuda: Failed to load shared library', 'webgpu: No supported adapters'],
+  };
+  assert.equal(expectedProvider({}), undefined);
+  assert.equal(unmetExpectation(cpuRun, {}), undefined);
+  assert.equal(expectedProvider({ [EXPECT_PROVIDER_ENV]: ' WebGPU ' }), 'webgpu');
+  assert.equal(unmetExpectation(cpuRun, { [EXPECT_PROVIDER_ENV]: 'cpu' }), undefined);
+  assert.equal(
+    unmetExpectation(cpuRun, { [EXPECT_PROVIDER_ENV]: 'webgpu' }),
+    'XRAY_EXPECT_PROVIDER=webgpu but the session runs on cpu; skipped: cuda: Failed to load shared library | webgpu: No supported adapters',
+  );
+  assert.equal(unmetExpectation({ provider: 'webgpu', fallbacks: [] }, { [EXPECT_PROVIDER_ENV]: 'webgpu' }), undefined);
+  assert.match(
+    unmetExpectation({ provider: 'webgpu', fallbacks: [] }, { [EXPECT_PROVIDER_ENV]: 'cpu' })!,
+    /runs on webgpu/,
+  );
+  assert.throws(() => expectedProvider({ [EXPECT_PROVIDER_ENV]: 'gpu' }), /not a provider/);
 });
 
 test('a provider missing from the build is skipped without asking ORT (which could ignore it silently)', async (t) => {
@@ -118,7 +147,17 @@ test('a forced provider that cannot start is an error that names the provider an
     label: 'double',
   });
   await r.session.release();
-  if (factory.supported().includes('cuda')) {
+  if (expectedProvider(process.env) === 'cuda') {
+    // A CUDA machine: the forced provider must start (the failure branch cannot be shown here).
+    const cuda = await createSessionWithFallback(doubleModel(), 'cuda', {
+      factory,
+      platform: 'linux',
+      threads: 1,
+      label: 'double',
+    });
+    assert.equal(cuda.provider, 'cuda');
+    await cuda.session.release();
+  } else if (factory.supported().includes('cuda')) {
     await assert.rejects(
       createSessionWithFallback(doubleModel(), 'cuda', { factory, platform: 'linux', threads: 1, label: 'double' }),
       (e: unknown) =>
@@ -126,6 +165,7 @@ test('a forced provider that cannot start is an error that names the provider an
         e.code === 'MODEL_LOAD_FAILED' &&
         /"cuda" could not start/.test(e.message) &&
         /"auto"/.test(e.message),
+      `forced cuda started: on a CUDA machine run with ${EXPECT_PROVIDER_ENV}=cuda`,
     );
   } else t.diagnostic('cuda not listed by this onnxruntime-node build');
   await assert.rejects(

@@ -66,24 +66,37 @@ test('the cache size comes from the env in MB, with a sane default', () => {
 test('tasks run one at a time per key, keys independently, and a failure does not block the next task', async () => {
   const q = new KeyedQueue();
   const log: string[] = [];
+  // Each task runs until the test releases it: the order is decided by the test, not by timers.
+  const release = new Map<string, () => void>();
   const task =
-    (name: string, ms: number, fail = false) =>
+    (name: string, fail = false) =>
     async () => {
       log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise<void>((r) => release.set(name, r));
       log.push(`${name}-`);
       if (fail) throw new Error(name);
       return name;
     };
-  const a1 = q.run('a', task('a1', 30, true));
-  const a2 = q.run('a', task('a2', 5));
-  const b1 = q.run('b', task('b1', 5));
-  await assert.rejects(a1, /a1/);
-  assert.equal(await a2, 'a2');
+  const until = async (name: string) => {
+    while (!release.has(name)) await new Promise((r) => setImmediate(r));
+  };
+  const a1 = q.run('a', task('a1', true));
+  const a2 = q.run('a', task('a2'));
+  const b1 = q.run('b', task('b1'));
+  // b1 starts while a1 is running; a2 waits for a1.
+  await until('a1');
+  await until('b1');
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(log, ['a1+', 'b1+']);
+  release.get('b1')!();
   assert.equal(await b1, 'b1');
-  // b1 ran while a1 was running; a2 started only after a1 ended.
-  assert.ok(log.indexOf('b1+') < log.indexOf('a1-'));
-  assert.ok(log.indexOf('a2+') > log.indexOf('a1-'));
+  assert.ok(!log.includes('a2+'), 'a2 waits for a1, not for b1');
+  release.get('a1')!();
+  await assert.rejects(a1, /a1/);
+  await until('a2');
+  release.get('a2')!();
+  assert.equal(await a2, 'a2');
+  assert.deepEqual(log, ['a1+', 'b1+', 'b1-', 'a1-', 'a2+', 'a2-']);
   await new Promise((r) => setImmediate(r));
   assert.equal(q.activeKeys, 0);
 });

@@ -46,9 +46,11 @@ function io(files: FitFiles = nodeFitFiles(), defaultBackbonePath = realBackbone
   };
 }
 
+/** Distinct job ids without randomness (a counter per test process). */
+let jobs = 0;
 function request(over: Partial<FitModelRequest> = {}): FitModelRequest {
   return {
-    jobId: `t${Math.random().toString(36).slice(2)}`,
+    jobId: `t${++jobs}`,
     files: normals,
     outDir: join(work, 'out'),
     modelId: 'phantom-detector',

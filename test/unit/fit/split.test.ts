@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { groupFolds, groupedHoldout } from '../../../src/core/fit/split';
 
-test('grouped hold-out: exact count, no group on both sides, deterministic, order-independent', () => {
+test('grouped hold-out: never over the count and short of it by less than one group, no group on both sides, deterministic, order-independent', () => {
   fc.assert(
     fc.property(
       fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 200 }),
@@ -13,8 +13,16 @@ test('grouped hold-out: exact count, no group on both sides, deterministic, orde
         const count = Math.floor(items.length / 3);
         const a = groupedHoldout(items, (x) => x.g, count, seed);
         assert.equal(a.held.length + a.rest.length, items.length);
-        assert.ok(a.held.length <= count);
+        assert.ok(a.held.length <= count, `held ${a.held.length} > ${count}`);
+        // Whole groups are taken while they fit, so every group left out is larger than the room left:
+        // the count is missed by less than the largest group (exactly met when every group is one item).
+        const sizes = new Map<string, number>();
+        for (const it of items) sizes.set(it.g, (sizes.get(it.g) ?? 0) + 1);
+        const room = count - a.held.length;
         const heldGroups = new Set(a.held.map((x) => x.g));
+        for (const [g, n] of sizes)
+          if (!heldGroups.has(g)) assert.ok(n > room, `group ${g} (${n}) fits the room ${room}`);
+        assert.ok(room < Math.max(...sizes.values()));
         assert.ok(a.rest.every((x) => !heldGroups.has(x.g)));
         const b = groupedHoldout([...items].reverse(), (x) => x.g, count, seed);
         assert.deepEqual(new Set(b.held.map((x) => x.i)), new Set(a.held.map((x) => x.i)));
@@ -23,7 +31,19 @@ test('grouped hold-out: exact count, no group on both sides, deterministic, orde
   );
 });
 
-test('grouped hold-out of singleton groups is exact', () => {
+test('grouped hold-out of single-item groups holds out exactly the count', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 300 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.integer(),
+      (n, f, seed) => {
+        const items = Array.from({ length: n }, (_, i) => `x${i}`);
+        const count = Math.floor(f * n);
+        assert.equal(groupedHoldout(items, (x) => x, count, seed).held.length, count);
+      },
+    ),
+  );
   const items = Array.from({ length: 100 }, (_, i) => `x${i}`);
   const h = groupedHoldout(items, (x) => x, 30, 7);
   assert.equal(h.held.length, 30);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { areaAnalysis, carryAnalysis, maxPoolAnalysis } from '../../../src/core/preprocess/analysis';
+import { areaAnalysis, blockSize, carryAnalysis, maxPoolAnalysis } from '../../../src/core/preprocess/analysis';
 import { cachedStats, cellEnd, cellStart, type CellStats } from '../../../src/core/preprocess/cells';
 import { materialize, rasterFromImage, type Raster } from '../../../src/core/preprocess/raster';
 import { cropRaster, rotateRaster, writeValues } from '../../../src/core/preprocess/transform';
@@ -167,6 +167,40 @@ test('a table that is not monotone falls back to statistics of the values', () =
   }
 });
 
+/**
+ * Statistics for maxSide 20 on a crop of a raster analysed at maxSide 48. statsFor derives them from the
+ * carried 48 grid when its cells are no larger than the block size maxSide 20 asks for (then the cell
+ * side is a multiple of the carried one and the grid keeps its offsets); when the crop is so small that
+ * maxSide 20 needs smaller cells than the carried grid has (a 20 x 20 crop of a 60 x 60 raster: cells
+ * of 1 against carried cells of 2), no coarsening can give them and they are computed afresh. Either
+ * way they must equal a brute-force computation on their grid.
+ */
+function checkDerived(w: number, h: number, cx: number, cy: number): void {
+  const base = noisy(w, h, w + h);
+  areaAnalysis(base, 48);
+  const r = cropRaster(base, {
+    x: Math.min(cx, w - 10),
+    y: Math.min(cy, h - 10),
+    width: w - Math.min(cx, w - 10),
+    height: h - Math.min(cy, h - 10),
+  });
+  areaAnalysis(r, 20);
+  const fine = cachedStats(r, 48)!;
+  const coarse = assertMatches(r, 20);
+  const need = blockSize(r.width, r.height, 20);
+  if (fine.f <= need) {
+    assert.equal(
+      coarse.f,
+      fine.f * Math.max(1, Math.round(need / fine.f)),
+      `derived from the finer grid (${fine.f} -> ${coarse.f})`,
+    );
+    assert.deepEqual([coarse.ox, coarse.oy], [fine.ox, fine.oy], 'a derived grid keeps the carried offsets');
+  } else {
+    assert.equal(coarse.f, need, `carried cells (${fine.f}) larger than needed (${need}): computed afresh`);
+    assert.deepEqual([coarse.ox, coarse.oy], [0, 0], 'a fresh grid starts at the corner');
+  }
+}
+
 test('coarser statistics derived from finer ones (no pass over the pixels) equal a fresh computation, also on a carried grid', () => {
   fc.assert(
     fc.property(
@@ -174,24 +208,22 @@ test('coarser statistics derived from finer ones (no pass over the pixels) equal
       fc.integer({ min: 60, max: 400 }),
       fc.integer({ min: 0, max: 50 }),
       fc.integer({ min: 0, max: 50 }),
-      (w, h, cx, cy) => {
-        const base = noisy(w, h, w + h);
-        areaAnalysis(base, 48);
-        const r = cropRaster(base, {
-          x: Math.min(cx, w - 10),
-          y: Math.min(cy, h - 10),
-          width: w - Math.min(cx, w - 10),
-          height: h - Math.min(cy, h - 10),
-        });
-        areaAnalysis(r, 20);
-        const fine = cachedStats(r, 48)!;
-        const coarse = assertMatches(r, 20);
-        assert.ok(
-          coarse.f >= fine.f && coarse.f % fine.f === 0,
-          `derived from the finer grid (${fine.f} -> ${coarse.f})`,
-        );
-      },
+      checkDerived,
     ),
     { numRuns: 40 },
   );
+});
+
+test('regression: a 20 x 20 crop of a 60 x 60 raster gets fresh 1-pixel cells, not the carried 2-pixel ones', () => {
+  // fast-check's counterexample [60, 60, 40, 40] (seed -684466407): the carried maxSide-48 grid has cells of 2,
+  // maxSide 20 on the 20 x 20 crop needs cells of 1.
+  checkDerived(60, 60, 40, 40);
+  const base = noisy(60, 60, 120);
+  areaAnalysis(base, 48);
+  const r = cropRaster(base, { x: 40, y: 40, width: 20, height: 20 });
+  assert.equal(cachedStats(r, 48)!.f, 2);
+  const a = areaAnalysis(r, 20);
+  assert.deepEqual([a.sx, a.image.width, a.image.height], [1, 20, 20]);
+  // Cells of one pixel: the block means are the pixels themselves.
+  assert.deepEqual(Array.from(a.image.data), Array.from(materialize(r).data));
 });

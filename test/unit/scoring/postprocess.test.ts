@@ -153,9 +153,16 @@ test('anomaly map: masking and smoothing only when the manifest asks, sigma in m
     ...manifest,
     postprocess: { smoothingSigma: 4 },
   }).map!;
-  // Sigma 4 model pixels = 2 map pixels: compare with a direct blur.
-  const want = gaussianBlur(impulse, 32, 32, 2);
-  assert.ok(Math.abs(smooth.rawMax - want[16 * 32 + 16]) < 1e-7);
+  // Sigma 4 model pixels = 2 map pixels. A unit impulse blurred with the separable kernel is the outer
+  // product of the kernel, k(dx) k(dy), k(d) = exp(-d^2 / 8) / sum over |d| <= 8 of the same: values by
+  // hand from the formula (float64), not from the code.
+  const at = (dx: number, dy: number) => smooth.data[(16 + dy) * 32 + 16 + dx];
+  assert.ok(Math.abs(smooth.rawMax - 3.9790135141e-2) < 1e-8, `peak ${smooth.rawMax}`);
+  assert.ok(Math.abs(at(0, 0) - 3.9790135141e-2) < 1e-8);
+  assert.ok(Math.abs(at(3, 1) - 1.1400064586e-2) < 1e-8, `(3, 1): ${at(3, 1)}`);
+  assert.ok(Math.abs(at(-1, -3) - 1.1400064586e-2) < 1e-8, `(-1, -3): ${at(-1, -3)}`);
+  assert.ok(Math.abs(at(8, 0) - 1.3348103299e-5) < 1e-10, `(8, 0): ${at(8, 0)}`);
+  assert.equal(at(9, 0), 0, 'the kernel ends at 4 sigma');
 });
 
 test('broken outputs are INFERENCE_FAILED with the output named', () => {
