@@ -212,6 +212,42 @@ export function centreMaps(maps: ArrayLike<number>, centring: MapCentring | unde
   return out;
 }
 
+/**
+ * The map's scale for display (scoring/calibration.ts normalizeMapValue): twice the distance from the typical
+ * normal patch (the median) up to the pixel threshold, so the typical normal patch shows at 0.25 and the
+ * threshold at 0.5, in the map's own units. Both are quantiles of the calibration patches, which one odd
+ * image moves by at most its share of the patches; the score range (max - min) used before is set by the two
+ * most extreme calibration images and is in score units, so one atypical image could push every map under
+ * the viewer's floor. Undefined when the two coincide (a degenerate calibration).
+ */
+export function mapDisplayScale(pixelThreshold: number, median: number): number | undefined {
+  const s = 2 * (pixelThreshold - median);
+  return s > 0 && Number.isFinite(s) ? s : undefined;
+}
+
+/**
+ * Quantile q of each image's map, then quantile `across` of those over the images (pooled over all patches
+ * when the maps cannot be told apart: no or inconsistent patchesPerImage). One odd calibration image (with
+ * 14 images it holds 7% of the patches: the whole pooled top 1%) moves it by one rank among the images at
+ * most, while the pooled quantile follows the odd image wherever it goes.
+ */
+export function imageQuantile(
+  maps: ArrayLike<number>,
+  patchesPerImage: number | undefined,
+  q: number,
+  across: number,
+): number {
+  const hw = patchesPerImage ?? 0;
+  if (!(Number.isInteger(hw) && hw >= 1) || maps.length % hw !== 0 || maps.length / hw < 2) return quantile(maps, q);
+  const n = maps.length / hw;
+  const per = new Float64Array(n);
+  for (let i = 0; i < n; i++) per[i] = quantile(Array.prototype.slice.call(maps, i * hw, (i + 1) * hw), q);
+  return quantile(per, across);
+}
+
+/** Pixel threshold: the 99th percentile of a normal map, as 9 normal images in 10 have it (imageQuantile). */
+export const PIXEL_QUANTILE = { q: 0.99, across: 0.9 };
+
 export interface Calibrated {
   globalStd?: Standardiser;
   localStd?: Standardiser;
@@ -219,6 +255,8 @@ export interface Calibrated {
   /** Per-position centring applied to the raw map before mapStd (mapCentring); undefined: not centred. */
   mapCentring?: MapCentring;
   pixelThreshold?: number;
+  /** The map's display scale (manifest calibration.pixelScale); see mapDisplayScale. Both per image first (imageQuantile). */
+  pixelScale?: number;
   threshold: number;
   rank: number;
   /** The combined scores of the calibration images (their range normalises displayed scores). */
@@ -260,7 +298,10 @@ export function calibrateFromUnseen(
     out.mapCentring = mapCentring(s.maps, s.patchesPerImage);
     const centred = centreMaps(s.maps, out.mapCentring);
     out.mapStd = standardiser(centred);
-    out.pixelThreshold = (quantile(centred, 0.99) - out.mapStd.mean) / out.mapStd.sd;
+    const z = (v: number) => (v - out.mapStd!.mean) / out.mapStd!.sd;
+    const { q: pq, across } = PIXEL_QUANTILE;
+    out.pixelThreshold = z(imageQuantile(centred, s.patchesPerImage, pq, across));
+    out.pixelScale = mapDisplayScale(out.pixelThreshold, z(imageQuantile(centred, s.patchesPerImage, 0.5, 0.5)));
   }
   const combined = combineScores(parts);
   const rank = thresholdRank(n, q);

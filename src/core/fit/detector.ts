@@ -87,8 +87,10 @@ export interface FittedDetector {
    */
   mapCentring?: MapCentring;
   threshold: number;
-  /** A high quantile (99th) of the calibration patch distances, centred by mapCentring and standardised by mapStd. */
+  /** A high quantile of the calibration patch distances (calibrate.ts PIXEL_QUANTILE), centred by mapCentring and standardised by mapStd. */
   pixelThreshold?: number;
+  /** The map's display scale in the same units (calibrate.ts mapDisplayScale). */
+  pixelScale?: number;
   /** Calibration score range (anomalib-style min/max normalisation) and how the threshold was found. */
   calibration: {
     min: number;
@@ -432,6 +434,7 @@ export async function fitTrainingSet(
     det.mapStd = c.mapStd;
     if (c.mapCentring) det.mapCentring = c.mapCentring;
     det.pixelThreshold = c.pixelThreshold;
+    det.pixelScale = c.pixelScale;
   }
   det.threshold = c.threshold;
   let min = Infinity;

@@ -68,7 +68,7 @@ export function exportDetector(
     // A degenerate calibration set (identical scores) still needs a range to normalise by.
     max: max > min ? max : min + 1,
     ...(det.pixelThreshold !== undefined && Number.isFinite(det.pixelThreshold)
-      ? { pixelThreshold: det.pixelThreshold }
+      ? { pixelThreshold: det.pixelThreshold, ...(det.pixelScale ? { pixelScale: det.pixelScale } : {}) }
       : {}),
     source: calibrationSource(det),
   };
@@ -157,7 +157,10 @@ export function calibrationSource(det: FittedDetector): string {
       'min/max: their range',
       ...(det.pixelThreshold !== undefined
         ? [
-            `pixel threshold: 99th percentile of their ${det.mapCentring ? 'per-position centred, ' : ''}standardised patch distances`,
+            `pixel threshold: the 99th percentile of each one's ${det.mapCentring ? 'per-position centred, ' : ''}standardised patch distances, 90th percentile over the images`,
+            ...(det.pixelScale
+              ? ["pixel scale: twice the distance from the median image's median patch up to the pixel threshold"]
+              : []),
           ]
         : []),
       `expected false alarms: ${describeFalseAlarm(falseAlarmRate(c.count, q))}`,

@@ -57,14 +57,21 @@ export interface ModelManifest {
     reduce?: 'mean' | 'max' | { topK: number };
   };
   /**
-   * Raw score -> normalised score as anomalib does: clamp((x - threshold)/(max - min) + 0.5, 0, 1),
-   * so 0.5 is exactly "at threshold". Map values use pixelThreshold when given, else threshold.
+   * Raw score -> normalised score (src/core/scoring/calibration.ts, normalizeWith): 0.5 exactly at the
+   * threshold, slope 1/(max - min) there as anomalib's clamp((x - threshold)/(max - min) + 0.5, 0, 1),
+   * but strictly increasing over the whole range instead of clipped, so the order of raw scores is kept.
+   * Map values use pixelThreshold (else threshold) and pixelScale (else max - min).
    */
   calibration: {
     threshold: number;
     min: number;
     max: number;
     pixelThreshold?: number;
+    /**
+     * Map units from the pixel threshold to normalised 0.75 (and 0.25 below) is half of it; a robust spread
+     * of normal patches, so that one odd calibration image cannot flatten every map. Default max - min.
+     */
+    pixelScale?: number;
     /** Where the numbers came from, e.g. "95th percentile of 200 held-out normal images". */
     source?: string;
   };

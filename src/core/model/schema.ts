@@ -101,12 +101,19 @@ export function buildManifestJsonSchema(): JsonSchema {
       },
       calibration: {
         type: 'object',
-        description: 'normalised = clamp((raw - threshold) / (max - min) + 0.5, 0, 1), so 0.5 is the threshold.',
+        description:
+          "normalised = 0.5 + 0.5 z / (1 + |z|), z = 2 (raw - threshold) / (max - min): 0.5 at the threshold, strictly increasing (order kept), slope there as anomalib's clamp((raw - threshold) / (max - min) + 0.5, 0, 1).",
         properties: {
           threshold: finite('Raw image score at the decision threshold.'),
           min: finite('Raw score of the low end of the normalisation range.'),
           max: finite('Raw score of the high end of the normalisation range.'),
           pixelThreshold: finite('Raw map value at the pixel threshold; default threshold.'),
+          pixelScale: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            description:
+              'Map units playing the role of max - min for map values (a robust spread of normal patches); default max - min.',
+          },
           source: { type: 'string', maxLength: 1000 },
         },
         required: ['threshold', 'min', 'max'],

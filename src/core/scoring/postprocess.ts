@@ -13,7 +13,7 @@ import { XrayError } from '../errors';
 import { composeAffine, IDENTITY, type Affine } from '../image/types';
 import type { ModelManifest } from '../model/manifest';
 import type { PreparedInput } from '../preprocess/pipeline';
-import { imageScore, normalizeWith } from './calibration';
+import { imageScore, normalizeMapValue } from './calibration';
 import { gaussianBlur } from './gaussian';
 import { reduceMap } from './reduce';
 import { asImage, asScalar, requireOutput, type ImageTensor, type OutputTensors } from './tensors';
@@ -134,8 +134,6 @@ function displayMap(raw: RawMap, prepared: Prepared, manifest: ModelManifest): A
   // Keep the smoothed error off the background it was masked from (no glow over padding).
   if (raw.mask) applyMask(smoothed, raw.mask);
   const cal = manifest.calibration;
-  const t = cal.pixelThreshold ?? cal.threshold;
-  const span = cal.max - cal.min;
   const data = new Float32Array(smoothed.length);
   let rawMin = Infinity;
   let rawMax = -Infinity;
@@ -143,7 +141,8 @@ function displayMap(raw: RawMap, prepared: Prepared, manifest: ModelManifest): A
     const v = smoothed[i];
     if (v < rawMin) rawMin = v;
     if (v > rawMax) rawMax = v;
-    data[i] = normalizeWith(v, t, span);
+    // Masked pixels (background) are not part of the analysis: no heat at all, not "low".
+    data[i] = raw.mask && !raw.mask[i] ? 0 : normalizeMapValue(v, cal);
   }
   return {
     width: raw.width,

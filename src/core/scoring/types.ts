@@ -2,7 +2,7 @@ import type { Affine } from '../image/types';
 
 export interface ImageScore {
   raw: number;
-  /** Calibrated to [0,1], 0.5 = at threshold. */
+  /** Calibrated to (0,1), 0.5 = at threshold, increasing with raw (calibration.ts normalizeWith). */
   normalized: number;
   threshold: number;
   aboveThreshold: boolean;
@@ -11,7 +11,7 @@ export interface ImageScore {
 export interface AnomalyMap {
   width: number;
   height: number;
-  /** Normalised like the score: 0.5 = at the (pixel) threshold, clamped to [0,1]. */
+  /** Normalised like the score (calibration.ts normalizeMapValue): 0.5 = at the pixel threshold, in (0,1). */
   data: Float32Array;
   /** Maps map pixel coordinates (x+0.5, y+0.5 centres) to original image pixel coordinates. */
   toImage: Affine;

@@ -10,6 +10,7 @@ import { XrayError } from '../../../src/core/errors';
 import type { XrayImage } from '../../../src/core/image/types';
 import type { ModelManifest } from '../../../src/core/model/manifest';
 import { prepareInput } from '../../../src/core/preprocess/pipeline';
+import { normalizeWith } from '../../../src/core/scoring/calibration';
 import type { EngineClient, EngineStop } from '../../../src/engine/client';
 import { TEST_HOOKS_ENV } from '../../../src/engine/testHooks';
 import { PROVIDER_ORDER_ENV } from '../../../src/engine/providers';
@@ -54,9 +55,9 @@ function code(c: string, message?: RegExp) {
   };
 }
 
-/** anomalib's normalisation, as documented in ModelManifest.calibration. */
+/** The product's one normalisation (its properties: test/unit/scoring/calibration.test.ts). */
 function normalized(raw: number, threshold: number, cal: ModelManifest['calibration']): number {
-  return Math.min(1, Math.max(0, (raw - threshold) / (cal.max - cal.min) + 0.5));
+  return normalizeWith(raw, threshold, cal.max - cal.min);
 }
 
 function minMax(a: Float32Array): [number, number] {

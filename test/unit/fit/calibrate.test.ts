@@ -5,11 +5,13 @@ import {
   calibrateFromUnseen,
   falseAlarmRate,
   formatPercent,
+  mapDisplayScale,
   orderStatistic,
   smallCalibrationWarning,
   thresholdRank,
 } from '../../../src/core/fit/calibrate';
 import { mulberry32 } from '../../../src/core/fit/random';
+import { normalizeMapValue } from '../../../src/core/scoring/calibration';
 
 test('threshold rank is ⌈(n + 1) q⌉, capped at n: the 95th percentile exists from 19 scores on', () => {
   const q = 0.95;
@@ -95,4 +97,30 @@ test('calibrateFromUnseen: standardisers from the unseen scores, threshold at th
   assert.equal(g.localStd, undefined);
   assert.ok(Math.abs(g.threshold - (30 - 13.2) / g.globalStd!.sd) < 1e-5);
   assert.throws(() => calibrateFromUnseen({ global: [1] }, { global: 1, local: 1 }, 0.95), /at least 2/);
+});
+
+test('map display scale: the typical normal patch at 0.25, the pixel threshold at 0.5; one odd image barely moves it', () => {
+  // 19 normal images of 50 patches each (too few to centre per position, so raw -> map is one affine step);
+  // then the same with one image whose patches are all 20 times farther.
+  const rng = mulberry32(11);
+  const normal = Array.from({ length: 19 * 50 }, () => 1 + 0.2 * rng());
+  const odd = normal.slice();
+  for (let i = 0; i < 50; i++) odd[i] *= 20;
+  const scores = Array.from({ length: 19 }, rng);
+  const displayed = (maps: number[]) => {
+    const c = calibrateFromUnseen({ local: scores, maps, patchesPerImage: 50 }, { global: 1, local: 1 }, 0.95);
+    assert.equal(c.mapCentring, undefined);
+    const cal = { threshold: c.threshold, min: 0, max: 1, pixelThreshold: c.pixelThreshold, pixelScale: c.pixelScale };
+    // A patch (raw distance) in standardised map units, as the exported graph gives it, then normalised.
+    return (raw: number) => normalizeMapValue((raw - c.mapStd!.mean) / c.mapStd!.sd, cal);
+  };
+  const plain = displayed(normal);
+  const median = [...normal].sort((a, b) => a - b)[Math.floor(normal.length / 2)];
+  assert.ok(Math.abs(plain(median) - 0.25) < 0.01, `${plain(median)}`);
+  const withOdd = displayed(odd);
+  // A patch half as far again as the normal ones: clearly hot with or without the odd image.
+  assert.ok(plain(1.8) > 0.6 && withOdd(1.8) > 0.6, `${plain(1.8)} ${withOdd(1.8)}`);
+  assert.ok(Math.abs(plain(1.8) - withOdd(1.8)) < 0.05, `${plain(1.8)} vs ${withOdd(1.8)}`);
+  assert.equal(mapDisplayScale(1, 1), undefined);
+  assert.equal(mapDisplayScale(2, 1), 2);
 });

@@ -197,7 +197,8 @@ test('centring: per-position offset and scale, a floor on the scale, the pixel t
   const top = Math.max(...centred);
   const mean = centred.reduce((a, b) => a + b, 0) / centred.length;
   assert.ok(Math.abs(c.mapStd!.mean - mean) < 1e-5, `${c.mapStd!.mean} vs ${mean}`);
-  // The 99th percentile of 60 values lies between the two highest, both the top level.
+  // The pixel threshold: each image's 99th percentile (of 3 values: between the two highest), then their 90th
+  // percentile over the 20 images: among the four at the top level.
   assert.ok(Math.abs(c.pixelThreshold! - (top - mean) / c.mapStd!.sd) < 1e-4, `${c.pixelThreshold}`);
   const few = calibrateFromUnseen(
     { local: [0, 1, 2], maps: maps.subarray(0, 9), patchesPerImage: 3 },

@@ -4,6 +4,7 @@ import { XrayError } from '../../../src/core/errors';
 import { applyAffine } from '../../../src/core/image/types';
 import type { ModelManifest } from '../../../src/core/model/manifest';
 import { prepareInput, type PreparedInput } from '../../../src/core/preprocess/pipeline';
+import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { gaussianBlur } from '../../../src/core/scoring/gaussian';
 import { scoreOutputs, type OutputTensors } from '../../../src/core/scoring/postprocess';
 import { makeImage, makeManifest } from '../preprocess/images';
@@ -48,13 +49,13 @@ test('reconstruction: squared error masked to foreground, score from the unsmoot
   });
   assert.ok(n > 0 && n < 64 * 32, 'the fixture has background inside the content');
   assert.ok(Math.abs(score.raw - sum / n) < 1e-6);
-  assert.equal(score.normalized, Math.min(1, Math.max(0, (score.raw - 0.04) / 0.08 + 0.5)));
+  assert.equal(score.normalized, normalizeWith(score.raw, 0.04, 0.08));
   assert.ok(map);
   assert.deepEqual(map.toImage, prepared.toImage);
   const smoothed = gaussianBlur(err, 64, 64, 2);
   for (const i of [20 * 64 + 20, 30 * 64 + 40, 40 * 64 + 60]) {
     assert.equal(prepared.foreground[i], 1);
-    assert.ok(Math.abs(map.data[i] - Math.min(1, Math.max(0, (smoothed[i] - 0.04) / 0.08 + 0.5))) < 1e-6);
+    assert.ok(Math.abs(map.data[i] - normalizeWith(smoothed[i], 0.04, 0.08)) < 1e-6);
   }
   // Background (padding and black content) carries no heat.
   assert.equal(map.data[5 * 64 + 30], 0);
@@ -116,11 +117,12 @@ test('anomaly map at a coarser resolution registers with the original image', ()
       manifest,
     );
     assert.equal(r.score.raw, Math.fround(0.7));
-    assert.ok(Math.abs(r.score.normalized - 0.7) < 1e-7);
+    assert.ok(Math.abs(r.score.normalized - normalizeWith(Math.fround(0.7), 0.5, 1)) < 1e-12);
     const m = r.map!;
     assert.equal(m.width, 16);
     assert.equal(m.data[1], 0.5, 'the pixel threshold maps to 0.5');
-    assert.equal(m.data[0], 1, 'clamped');
+    assert.equal(m.data[0], Math.fround(normalizeWith(5, 0.2, 1)), 'not clamped: 4.8 above the threshold');
+    assert.ok(m.data[0] > 0.9 && m.data[0] < 1);
     assert.equal(m.rawMax, 5);
     // Map rows 4..11 cover model rows 16..47 = the content = image rows 0..31.
     const [x0, y0] = applyAffine(m.toImage, 0, 4);
@@ -136,10 +138,11 @@ test('anomaly map: masking and smoothing only when the manifest asks, sigma in m
   });
   const data = new Float32Array(32 * 32).fill(1);
   const raw = (m: ModelManifest) => scoreOutputs({ m: { data, dims: [1, 1, 32, 32] } }, prepared, m).map!;
-  assert.equal(raw(manifest).data[0], 1, 'padding kept without maskForeground');
+  const at1 = Math.fround(normalizeWith(1, 0.5, 1));
+  assert.equal(raw(manifest).data[0], at1, 'padding kept without maskForeground');
   const masked = raw({ ...manifest, postprocess: { maskForeground: true, reduce: 'mean' } });
   assert.equal(masked.data[0], 0);
-  assert.equal(masked.data[16 * 32 + 16], 1);
+  assert.equal(masked.data[16 * 32 + 16], at1);
   assert.equal(
     scoreOutputs({ m: { data, dims: [1, 1, 32, 32] } }, prepared, {
       ...manifest,
@@ -156,13 +159,18 @@ test('anomaly map: masking and smoothing only when the manifest asks, sigma in m
   // Sigma 4 model pixels = 2 map pixels. A unit impulse blurred with the separable kernel is the outer
   // product of the kernel, k(dx) k(dy), k(d) = exp(-d^2 / 8) / sum over |d| <= 8 of the same: values by
   // hand from the formula (float64), not from the code.
+  // The map holds normalised values (threshold 0.5, scale 1): compared through the one normalisation.
   const at = (dx: number, dy: number) => smooth.data[(16 + dy) * 32 + 16 + dx];
+  const shown = (raw: number) => normalizeWith(raw, 0.5, 1);
   assert.ok(Math.abs(smooth.rawMax - 3.9790135141e-2) < 1e-8, `peak ${smooth.rawMax}`);
-  assert.ok(Math.abs(at(0, 0) - 3.9790135141e-2) < 1e-8);
-  assert.ok(Math.abs(at(3, 1) - 1.1400064586e-2) < 1e-8, `(3, 1): ${at(3, 1)}`);
-  assert.ok(Math.abs(at(-1, -3) - 1.1400064586e-2) < 1e-8, `(-1, -3): ${at(-1, -3)}`);
-  assert.ok(Math.abs(at(8, 0) - 1.3348103299e-5) < 1e-10, `(8, 0): ${at(8, 0)}`);
-  assert.equal(at(9, 0), 0, 'the kernel ends at 4 sigma');
+  assert.ok(Math.abs(at(0, 0) - shown(3.9790135141e-2)) < 1e-7);
+  assert.ok(Math.abs(at(3, 1) - shown(1.1400064586e-2)) < 1e-7, `(3, 1): ${at(3, 1)}`);
+  assert.ok(Math.abs(at(-1, -3) - shown(1.1400064586e-2)) < 1e-7, `(-1, -3): ${at(-1, -3)}`);
+  assert.ok(
+    at(8, 0) > Math.fround(shown(0)) && Math.abs(at(8, 0) - shown(1.3348103299e-5)) < 1e-7,
+    `(8, 0): ${at(8, 0)}`,
+  );
+  assert.equal(at(9, 0), Math.fround(shown(0)), 'the kernel ends at 4 sigma');
 });
 
 test('broken outputs are INFERENCE_FAILED with the output named', () => {
