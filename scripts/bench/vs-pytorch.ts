@@ -34,7 +34,18 @@ const count = Number(arg('images', '200'));
 const sizes = arg('sizes', '64,256').split(',').map(Number);
 const rounds = Number(arg('rounds', '3'));
 const threads = Number(arg('threads', '1'));
-const data = resolve(arg('data', join(ROOT, '../shared/data/chest-xray-pneumonia/test-dev')));
+const dataRoots = [process.env.XRAY_DATA_DIR, join(ROOT, '../shared/data'), '/work/shared/data'].filter(
+  (d): d is string => Boolean(d),
+);
+const data = resolve(
+  arg(
+    'data',
+    join(
+      dataRoots.find((d) => existsSync(join(d, 'chest-xray-pneumonia'))) ?? dataRoots[0],
+      'chest-xray-pneumonia/test-dev',
+    ),
+  ),
+);
 const work = join(ROOT, '.cache/bench-vs-pytorch');
 
 function py(argv: string[]): string {
@@ -158,7 +169,14 @@ async function main(): Promise<void> {
     }),
   ];
   console.log(lines.join('\n'));
-  console.log(`\ntorch config:\n${pyInfo?.config}`);
+  // The lines that say what runs the convolutions (oneDNN/MKL-DNN) and which BLAS the build links.
+  const config = (pyInfo?.config ?? '').split('\n');
+  console.log(
+    config
+      .filter((l) => /MKL|BLAS|OpenMP|CPU capability/.test(l))
+      .map((l) => l.replace(/CXX_FLAGS=[^,]*,/, ''))
+      .join('\n'),
+  );
   const out = join(ROOT, 'test-output/bench');
   mkdirSync(out, { recursive: true });
   writeFileSync(

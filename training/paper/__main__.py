@@ -24,6 +24,8 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--base", type=int, default=None, help="channels of the first conv layer (default 16)")
     p.add_argument("--no-equalize", action="store_true", help="leave out histogram equalisation")
+    p.add_argument("--keep", choices=["last", "best"], default="last",
+                   help="chest: the last epoch's model (default) or the best held-out TRAIN epoch's (early stopping)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     a = p.parse_args(argv)
     out = a.out or f"test-output/paper/{a.command}-{a.model}"
@@ -36,7 +38,7 @@ def main(argv=None):
     else:
         seeds = tuple(int(s) for s in (a.seeds or "0").split(","))
         run_chest(a.model, a.data, out, size=a.size or 64, epochs=a.epochs or 20, seeds=seeds, batch=a.batch or 32,
-                  equalize=not a.no_equalize, log=log, model_options=opts, lr=a.lr, device=a.device)
+                  equalize=not a.no_equalize, log=log, model_options=opts, lr=a.lr, device=a.device, keep=a.keep)
 
 
 if __name__ == "__main__":
