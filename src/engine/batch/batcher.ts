@@ -1,11 +1,13 @@
 /**
  * Dynamic batching for one loaded model: tensors wait in a queue; whenever the model's session is idle
- * it takes up to `maxBatch` of them (same shape) and runs them as one [n, C, H, W] input. No timer: while
- * a run is going, the next inputs gather, so the batch size follows the pipeline's pace. Models whose
- * input has a fixed batch dimension of 1 run one tensor at a time. A failed batch is retried item by
- * item, so one bad input cannot fail the others.
+ * it takes up to the current batch size of them (same shape) and runs them as one [n, C, H, W] input.
+ * No timer: while a run is going, the next inputs gather, so batches fill at the pipeline's pace. The
+ * size is measured per model (BatchSizer: batching slows some models down), up to `maxBatch`. Models
+ * whose input has a fixed batch dimension of 1 run one tensor at a time. A failed batch is retried item
+ * by item, so one bad input cannot fail the others.
  */
 import type * as ort from 'onnxruntime-node';
+import { BatchSizer } from '../../core/batch/batchSize';
 import { XrayError } from '../../core/errors';
 import type { OutputTensor } from '../coreOps';
 import type { KeyedQueue } from '../keyedQueue';
@@ -33,6 +35,7 @@ export class ModelBatcher {
   private readonly waiting: Waiting[] = [];
   private running = false;
   private batchable: boolean;
+  private readonly sizer: BatchSizer;
   /** Runs done and items through them, for the log and the benchmark. */
   readonly stats = { runs: 0, items: 0 };
 
@@ -40,6 +43,12 @@ export class ModelBatcher {
     const meta = deps.session.inputMetadata?.find?.((m) => m.name === deps.inputName);
     const first = meta && meta.isTensor ? meta.shape[0] : undefined;
     this.batchable = deps.maxBatch > 1 && (typeof first === 'string' || (typeof first === 'number' && first < 0));
+    this.sizer = new BatchSizer(this.batchable ? deps.maxBatch : 1);
+  }
+
+  /** The batch size this model settled on (undefined while measuring). */
+  get batchSize(): number | undefined {
+    return this.sizer.chosen;
   }
 
   run(tensor: Float32Array, dims: readonly number[]): Promise<Record<string, OutputTensor>> {
@@ -53,7 +62,7 @@ export class ModelBatcher {
     if (this.running || this.waiting.length === 0) return;
     const first = this.waiting[0];
     const take: Waiting[] = [];
-    const max = this.batchable ? this.deps.maxBatch : 1;
+    const max = this.batchable ? this.sizer.target : 1;
     for (let i = 0; i < this.waiting.length && take.length < max; i++)
       if (sameDims(this.waiting[i].dims, first.dims)) take.push(this.waiting[i]);
     for (const t of take) this.waiting.splice(this.waiting.indexOf(t), 1);
@@ -106,8 +115,10 @@ export class ModelBatcher {
     const dims = [n, ...group[0].dims.slice(1)];
     const { Tensor } = this.deps.ort();
     let results: ort.InferenceSession.ReturnType;
+    const t0 = performance.now();
     try {
       results = await this.deps.session.run({ [this.deps.inputName]: new Tensor('float32', data, dims) });
+      this.sizer.record(n, performance.now() - t0);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new XrayError(

@@ -219,7 +219,6 @@ class Run {
   private inFlight = 0;
   private buffer: BatchRow[] = [];
   private flushing: Promise<void> = Promise.resolve();
-  private lastFlush = 0;
   private fatal?: unknown;
   private lastCrashGeneration = -1;
   private lastProgress = 0;
@@ -229,6 +228,8 @@ class Run {
   private readonly request: Omit<BatchScoreRequest, 'items'>;
   private wake?: () => void;
   private modelsReported = false;
+  /** Rows written since the media cache was last brought under its cap. */
+  private sinceEviction = 0;
 
   constructor(
     private readonly engine: EngineClient,
@@ -457,8 +458,15 @@ class Run {
         this.wake?.();
         return;
       }
-      this.lastFlush = performance.now();
       this.listener.onRows?.(rows);
+      // A long run keeps its thumbnails and heatmaps under the cap as it goes, not only at the end.
+      this.sinceEviction += rows.length;
+      if (this.opts.media && this.sinceEviction >= 5000) {
+        this.sinceEviction = 0;
+        await evictMedia(this.opts.media.dir, this.opts.media.maxBytes ?? DEFAULT_MEDIA_CAP_BYTES).catch(
+          () => undefined,
+        );
+      }
     });
     if (final) this.tick(true);
     return this.flushing;

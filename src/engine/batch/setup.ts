@@ -1,7 +1,9 @@
 /**
- * How many prep workers the engine's batch pipeline gets, and the pool itself. One core is left to the
- * inference session and the engine's main thread; XRAY_ANOMALY_BATCH_WORKERS overrides (0 = decode in
- * the main thread). When dist/batchWorker.js is missing (a test bundle of the engine alone), jobs run
+ * How many prep workers the engine's batch pipeline gets, and the pool itself. One per core: the
+ * inference threads do not spin while idle (providers.ts), so workers and inference share the cores
+ * without either waiting on a core the other leaves idle (with cores - 1 workers, decoding a file costs
+ * more CPU than inferring it, and the decode side capped throughput). XRAY_ANOMALY_BATCH_WORKERS
+ * overrides (0 = decode in the main thread). When dist/batchWorker.js is missing (a test bundle of the engine alone), jobs run
  * in the main thread too, and the log says so.
  */
 import { existsSync } from 'node:fs';
@@ -17,7 +19,7 @@ export const BATCH_WORKERS_ENV = 'XRAY_ANOMALY_BATCH_WORKERS';
 export function batchWorkers(cores: number, env: Record<string, string | undefined>): number {
   const v = Number(env[BATCH_WORKERS_ENV]);
   if (env[BATCH_WORKERS_ENV] !== undefined && Number.isInteger(v) && v >= 0) return Math.min(v, 64);
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores);
 }
 
 export function createPrepPool(

@@ -13,6 +13,7 @@ import { resolveShard } from '../../../src/core/batch/shard';
 import { evictionPlan } from '../../../src/core/batch/evict';
 import { RateMeter } from '../../../src/core/batch/progress';
 import { storeLocation } from '../../../src/core/batch/location';
+import { BatchSizer } from '../../../src/core/batch/batchSize';
 import type { BatchRow, ModelRef } from '../../../src/core/batch/types';
 
 const A: ModelRef = { id: 'a', version: '1', prep: '0000000000000001' };
@@ -221,4 +222,29 @@ test('store location: one folder per scored folder, readable and unique', () => 
   assert.equal(storeLocation('/ws/', '/data/cxr/').store, a.store);
   assert.notEqual(storeLocation('/ws', 'data-cxr').store, a.store);
   assert.match(storeLocation('/ws', '').store, /batch\/workspace-/);
+});
+
+test('batch size: doubled while it pays (15% less time per input), kept at the first doubling that does not', () => {
+  // Per-input cost by batch size: batching pays up to 4 here, then stops paying.
+  const cost: Record<number, number> = { 1: 10, 2: 6, 4: 4, 8: 3.9, 16: 3 };
+  const s = new BatchSizer(16, 4);
+  let guard = 0;
+  while (s.chosen === undefined && guard++ < 100) s.record(s.target, cost[s.target] * s.target);
+  assert.equal(s.chosen, 4);
+  // A model that gets slower per input in batches (PatchCore's distance matrix) stays at 1.
+  const slow = new BatchSizer(16, 4);
+  while (slow.chosen === undefined) slow.record(slow.target, slow.target === 1 ? 10 : 30 * slow.target);
+  assert.equal(slow.chosen, 1);
+  // Part batches are not evidence; a fixed batch dimension never probes.
+  const part = new BatchSizer(16, 2);
+  part.record(1, 10);
+  part.record(1, 10);
+  assert.equal(part.target, 2);
+  part.record(1, 1);
+  assert.equal(part.target, 2);
+  assert.equal(new BatchSizer(1).chosen, 1);
+  // Always improving: it stops at the maximum.
+  const up = new BatchSizer(8, 1);
+  while (up.chosen === undefined) up.record(up.target, 10);
+  assert.equal(up.chosen, 8);
 });
