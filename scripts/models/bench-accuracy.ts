@@ -1,68 +1,86 @@
 /**
- * `npm run bench:accuracy -- --data <folder with NORMAL/ and PNEUMONIA/>`
- *   Scores every image of the folder with the DEFAULT model (the first in the model list) through the
- *   engine, and prints ROC-AUC, AP and the confusion matrix at the model's calibrated threshold.
- * `npm run bench:accuracy -- --data <folder> --refit [--seed 2] [--val-per-class 300] [--coreset 0.01] [--calibration 0.15 (a hold-out; default: cross-fitting)] [--pipeline <name>]`
- *   The research protocol through the product: seeded patient-grouped split of the folder, fit on the
- *   remaining normals through the engine (as `xray-anomaly fit`), evaluate on the held-out images.
- *   --pipeline fits with one of the named preprocessing pipelines of scripts/models/pipelines.ts (a
- *   backbone manifest carrying it, as `xray-anomaly fit --backbone`); default: the bundled backbone's.
- * Options: --abnormal <subfolder> (PNEUMONIA)  --json <file> (write the figures)  --threads N (2)
+ * `npm run bench:accuracy` — how the DEFAULT model (the first in the model list) does on new patients:
+ *   scores test-dev (../shared/data/chest-xray-pneumonia/test-dev: new patients, never fitted on) and the
+ *   held-out TRAIN images of the model's own validation split (manifest metadata.validation.split.seed)
+ *   through the engine, and prints ROC-AUC, AP and sensitivity/specificity at the calibrated threshold,
+ *   each with a patient-grouped bootstrap 95% interval, side by side, and whether test-dev's specificity
+ *   is inside the range the fit promised.
+ * Options: --model <file.model.json> (another model)  --dev <folder> (test-dev)  --train <folder> (TRAIN)
+ *          --seed N (the held-out TRAIN split; default: the model's)  --no-train  --json <file>  --threads N (2)
+ * `npm run bench:accuracy -- --refit [--seed 2] [--coreset 0.01] [--calibration 0.15] [--pipeline <name>] [--backbone <file>]`
+ *   The protocol through the product: seeded patient-grouped split of TRAIN, fit on the remaining normals
+ *   through the engine (as `xray-anomaly fit`), then the same report for that fit.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, promises as fsp, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { discoverModels } from '../../src/core/model/registry';
-import { formatConfusion, type EvalReport } from '../../src/cli/scoring';
+import type { ModelInfo } from '../../src/core/model/manifest';
+import { accuracyOf, formatFigures, promisedSpecificity, type AccuracyFigures } from './accuracy-report';
 import { backboneWithPipeline } from './pipelines';
-import { argValue, evaluateThroughEngine, fitThroughEngine, materialiseSplit, modelInfoOf, newEngine, ROOT } from './protocol';
-import { promises as fsp, existsSync } from 'node:fs';
+import { argValue, fitThroughEngine, materialiseSplit, modelInfoOf, newEngine, ROOT, SHARED } from './protocol';
+import { readFileSync } from 'node:fs';
 
-function print(r: EvalReport, abnormal: string): void {
-  console.log(`model ${r.model}`);
-  console.log(`images: ${r.images.normal} normal, ${r.images.abnormal} ${abnormal.toLowerCase()}, ${r.images.failed} failed`);
-  console.log(`ROC-AUC ${r.rocAuc.toFixed(4)}   AP ${r.averagePrecision.toFixed(4)}   (${r.msPerImage} ms per image, file to score, median)`);
-  console.log(formatConfusion(r.confusion, 'NORMAL', abnormal));
+export const DEV = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
+export const TRAIN = join(SHARED, 'data/chest-xray-pneumonia/train');
+
+async function defaultModel(): Promise<ModelInfo> {
+  const { models } = await discoverModels([{ path: join(ROOT, 'models'), origin: 'bundled' }], {
+    readdir: (d) => fsp.readdir(d),
+    readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
+    exists: async (p) => existsSync(p),
+    isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
+  });
+  if (!models.length) throw new Error('no models in models/');
+  return models[0];
+}
+
+function splitSeedOf(manifestPath: string): number | undefined {
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { metadata?: { validation?: { split?: { seed?: number }; heldOutTrain?: { seed?: number } } } };
+  return m.metadata?.validation?.heldOutTrain?.seed ?? m.metadata?.validation?.split?.seed;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const data = argValue(argv, '--data');
-  if (!data || !existsSync(join(data, 'NORMAL'))) throw new Error('usage: npm run bench:accuracy -- --data <folder with NORMAL/ and PNEUMONIA/> [--refit ...]');
-  const abnormal = argValue(argv, '--abnormal') ?? 'PNEUMONIA';
+  const dev = resolve(argValue(argv, '--dev') ?? argValue(argv, '--data') ?? DEV);
+  const train = resolve(argValue(argv, '--train') ?? TRAIN);
+  if (!existsSync(join(dev, 'NORMAL'))) throw new Error(`${dev} has no NORMAL/ folder (use --dev <folder with NORMAL/ and PNEUMONIA/>)`);
   const threads = Number(argValue(argv, '--threads') ?? 2);
   const json = argValue(argv, '--json');
   const engine = newEngine(threads);
   try {
-    let report: EvalReport & { protocol?: unknown; fit?: unknown };
+    let model: ModelInfo;
+    let seed = argValue(argv, '--seed') ? Number(argValue(argv, '--seed')) : undefined;
     if (argv.includes('--refit')) {
-      const seed = Number(argValue(argv, '--seed') ?? 2);
-      const split = await materialiseSplit({ data, abnormal, seed, valPerClass: Number(argValue(argv, '--val-per-class') ?? 300) });
-      console.error(`split seed ${seed}: fit on ${split.counts.fit} normals; validation ${split.counts.valNormal} normal + ${split.counts.valAbnormal} ${abnormal} (links under ${split.dir})`);
+      seed ??= 2;
+      const split = await materialiseSplit({ data: train, abnormal: 'PNEUMONIA', seed, valPerClass: 300 });
+      console.error(`split seed ${seed}: fit on ${split.counts.fit} normals (links under ${split.dir})`);
+      const pipeline = argValue(argv, '--pipeline');
+      const backbone = argValue(argv, '--backbone') ?? (pipeline ? backboneWithPipeline(join(split.dir, 'backbone'), pipeline) : undefined);
       const coreset = argValue(argv, '--coreset') ? Number(argValue(argv, '--coreset')) : undefined;
       const calibration = argValue(argv, '--calibration') ? Number(argValue(argv, '--calibration')) : undefined;
-      const pipeline = argValue(argv, '--pipeline');
-      const backbone = pipeline ? backboneWithPipeline(join(split.dir, 'backbone'), pipeline) : undefined;
       const fit = await fitThroughEngine(engine, split.fit, { id: `refit-seed${seed}`, out: join(split.dir, 'model'), coreset, calibration, backbone });
-      const ev = await evaluateThroughEngine(engine, modelInfoOf(fit.manifestPath), split.val, abnormal, join(split.dir, 'eval'));
-      report = { ...ev, protocol: { seed, counts: split.counts, coreset: coreset ?? 0.01, calibration: calibration !== undefined ? `hold-out ${calibration}` : 'cross-fitted (the fit default)', pipeline: pipeline ?? 'backbone default' }, fit: { ...fit, images: { ...fit.images, skipped: fit.images.skipped.length } } };
+      model = modelInfoOf(fit.manifestPath);
     } else {
-      const { models } = await discoverModels([{ path: join(ROOT, 'models'), origin: 'bundled' }], {
-        readdir: (d) => fsp.readdir(d),
-        readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-        exists: async (p) => existsSync(p),
-        isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
-      });
-      if (!models.length) throw new Error('no models in models/');
-      console.error(`default model: ${models[0].id} (${models[0].manifestPath})`);
-      report = await evaluateThroughEngine(engine, models[0], data, abnormal);
+      model = argValue(argv, '--model') ? modelInfoOf(resolve(argValue(argv, '--model')!)) : await defaultModel();
+      seed ??= splitSeedOf(model.manifestPath);
     }
-    print(report, abnormal);
-    if (json) writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+    console.error(`model ${model.id}@${model.version} (${model.manifestPath})`);
+    const rows: AccuracyFigures[] = [await accuracyOf(engine, model, dev, 'test-dev (new patients)')];
+    if (!argv.includes('--no-train') && seed !== undefined && existsSync(join(train, 'NORMAL'))) {
+      const split = await materialiseSplit({ data: train, abnormal: 'PNEUMONIA', seed, valPerClass: 300 });
+      rows.push(await accuracyOf(engine, model, split.val, `held-out TRAIN (split seed ${seed})`));
+    }
+    const promise = promisedSpecificity(model.manifestPath);
+    console.log(`model ${model.id}@${model.version}`);
+    console.log(formatFigures(rows, promise));
+    if (json) writeFileSync(json, JSON.stringify({ model: `${model.id}@${model.version}`, promise, rows: rows.map(({ normalScores: _n, ...r }) => r) }, null, 2) + '\n');
   } finally {
     engine.dispose();
   }
 }
 
-main(process.argv.slice(2)).catch((e) => {
-  console.error(`bench:accuracy: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+if (require.main === module || process.argv[1]?.endsWith('bench-accuracy.ts')) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(`bench:accuracy: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

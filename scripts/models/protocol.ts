@@ -16,6 +16,8 @@ import type { FitResult } from '../../src/protocol/engine';
 
 export const ROOT = resolve(__dirname, '../..');
 export const ENGINE = join(ROOT, 'dist/engine.js');
+/** The shared data folder: ../shared beside the checkout, or XRAY_SHARED (e.g. from a git worktree). */
+export const SHARED = process.env.XRAY_SHARED ?? join(ROOT, '../shared');
 
 export interface SplitOptions {
   data: string;

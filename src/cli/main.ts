@@ -35,6 +35,7 @@ const USAGE = `Usage:
                      [--include <glob>...] [--exclude <glob>...] [--media <thumbnail dir>] [--json]
                      [--provider auto|cpu|cuda|webgpu|dml|coreml] [--models-dir <dir>...] [--rescore-errors]
                      [--failed-ok] (exit 0, not 2, when only some files failed)
+                     [--normals <file: paths confirmed normal, one a line>] (score-drift check; always printed)
                      (--out may hold {shard}; without --shard, JOB_COMPLETION_INDEX/JOB_COMPLETIONS or
                      SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT give the shard)
   xray-anomaly merge --out <merged.jsonl> <results.jsonl>...
@@ -124,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
       'models-dir': { type: 'string', multiple: true, default: [] },
       'rescore-errors': { type: 'boolean', default: false },
       'failed-ok': { type: 'boolean', default: false },
+      normals: { type: 'string' },
       data: { type: 'string' },
       normal: { type: 'string', default: 'NORMAL' },
       abnormal: { type: 'string', default: 'PNEUMONIA' },
@@ -214,6 +216,7 @@ async function main(argv: string[]): Promise<void> {
         media: values.media,
         json: values.json as boolean,
         failedOk: values['failed-ok'] as boolean,
+        normals: values.normals,
       });
     } finally {
       engine.dispose();

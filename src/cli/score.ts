@@ -14,6 +14,8 @@ import type { Shard } from '../core/dataset/scan';
 import type { ProviderPreference } from '../protocol/engine';
 import { EXIT } from './exitCodes';
 import { ProgressBar } from './progressBar';
+import { driftLines } from './drift';
+import { parseRows } from '../core/batch/jsonl';
 
 export interface ScoreArgs {
   root: string;
@@ -29,6 +31,8 @@ export interface ScoreArgs {
   json: boolean;
   /** Exit 0 instead of 2 when the only problem is files without a score (cluster jobs: not worth a retry). */
   failedOk?: boolean;
+  /** File listing images (relative paths) the user confirmed as normal: the drift lines measure false alarms on them. */
+  normals?: string;
 }
 
 export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<number> {
@@ -106,6 +110,11 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
     );
     bar.finish();
     process.stdout.write(describe(summary, a.out ? store : undefined) + '\n');
+    // Score drift against each model's calibration normals (the folder's rows, earlier runs included); on
+    // stderr when stdout carries the rows as JSON Lines.
+    const rows = parseRows(readFileSync(store, 'utf8')).rows;
+    const say = a.out ? process.stdout : process.stderr;
+    for (const m of a.manifests) for (const line of driftLines(m, rows, a.normals)) say.write(`${line}\n`);
     if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
     if (!a.out) process.stdout.write(readFileSync(store, 'utf8'));
     if (summary.cancelled) return EXIT.INTERRUPTED;

@@ -25,11 +25,24 @@ import { type CrossFitOptions, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
+import { driftQuantiles } from '../scoring/drift';
 
 export interface DetectorRecipe {
   /** Backbone output the detector reads. */
   tap: string;
-  global: { enabled: boolean; log1p: boolean; shrinkage: number | 'ledoit-wolf'; weight: number };
+  global: {
+    enabled: boolean;
+    log1p: boolean;
+    shrinkage: number | 'ledoit-wolf';
+    weight: number;
+    /**
+     * Share of the feature map dropped on each side before pooling (rounded to whole cells; 0 = pool
+     * everything). 0.2 pools the central 8x8 of a 14x14 map: on new patients' chest X-rays the statistics
+     * of the central field generalise much better than the whole image's (docs/experiments/generalisation.md).
+     * Absent in recipes of older models (= 0).
+     */
+    margin?: number;
+  };
   local: {
     enabled: boolean;
     coresetRatio: number;
@@ -54,7 +67,7 @@ export interface DetectorRecipe {
 
 export const DEFAULT_RECIPE: DetectorRecipe = {
   tap: 'block_10_expand_relu',
-  global: { enabled: true, log1p: true, shrinkage: 'ledoit-wolf', weight: 1 },
+  global: { enabled: true, log1p: true, shrinkage: 'ledoit-wolf', weight: 1, margin: 0.2 },
   local: {
     enabled: true,
     coresetRatio: 0.01,
@@ -68,8 +81,17 @@ export const DEFAULT_RECIPE: DetectorRecipe = {
   seed: 0,
 };
 
+/** The recipe's global pooling margin in cells of an h x w map ([rows, columns]). */
+export function globalMarginCells(recipe: DetectorRecipe, h: number, w: number): [number, number] {
+  const m = recipe.global.margin ?? 0;
+  const cells = (n: number) => Math.min(Math.floor((n - 1) / 2), Math.max(0, Math.round(m * n)));
+  return [cells(h), cells(w)];
+}
+
 export interface FittedDetector {
   recipe: DetectorRecipe;
+  /** Cells dropped on each side of the map before the global pooling ([rows, columns]; absent = none). */
+  globalMargin?: [number, number];
   gaussian?: GaussianModel;
   bank?: MemoryBank;
   globalStd?: Standardiser;
@@ -105,6 +127,8 @@ export interface FittedDetector {
     groups?: number;
     /** Cross-fitting: the highest calibration scores (at most 5), with the training image they belong to. */
     highest?: { image: number; score: number }[];
+    /** The unseen normal scores at every percentile: the score-drift reference (scoring/drift.ts). */
+    quantiles?: number[];
   };
 }
 
@@ -174,7 +198,9 @@ export class TrainingSet {
       );
     }
     if (this.recipe.global.enabled)
-      this.pooledParts.push(await meanStdPool(be, maps, { log1p: this.recipe.global.log1p }));
+      this.pooledParts.push(
+        await meanStdPool(be, maps, { log1p: this.recipe.global.log1p, margin: globalMarginCells(this.recipe, h, w) }),
+      );
     if (this.recipe.local.enabled) {
       const rows = await patchRows(be, maps);
       const need = (this.rowCount + rows.rows) * c;
@@ -240,7 +266,13 @@ export async function scoreWithDetector(
   const maps: Float32Array[] = [];
   for (const b of batches) {
     if (det.gaussian)
-      global.push(...(await gaussianScores(be, det.gaussian, await meanStdPool(be, b, { log1p: r.global.log1p }))));
+      global.push(
+        ...(await gaussianScores(
+          be,
+          det.gaussian,
+          await meanStdPool(be, b, { log1p: r.global.log1p, margin: det.globalMargin }),
+        )),
+      );
     if (det.bank) {
       const d = await patchDistances(be, det.bank, await patchRows(be, b));
       local.push(...meanPerImage(d, b.h * b.w));
@@ -366,6 +398,8 @@ export async function fitTrainingSet(
 
   const pooled = recipe.global.enabled ? set.pooled() : undefined;
   if (pooled) {
+    const m = globalMarginCells(recipe, shape.h, shape.w);
+    if (m[0] || m[1]) det.globalMargin = m;
     progress('gaussian', 0);
     det.gaussian = await fitGaussian(be, pooled, { shrinkage: recipe.global.shrinkage });
     progress('gaussian', 1);
@@ -443,7 +477,14 @@ export async function fitTrainingSet(
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  det.calibration = { ...det.calibration, min, max, count: c.combined.length, rank: c.rank };
+  det.calibration = {
+    ...det.calibration,
+    min,
+    max,
+    count: c.combined.length,
+    rank: c.rank,
+    quantiles: driftQuantiles(c.combined),
+  };
   if (scoredImages) {
     const ids = scoredImages;
     det.calibration.highest = Array.from(c.combined, (score, j) => ({ image: ids[j], score }))

@@ -71,6 +71,9 @@ export function exportDetector(
       ? { pixelThreshold: det.pixelThreshold, ...(det.pixelScale ? { pixelScale: det.pixelScale } : {}) }
       : {}),
     source: calibrationSource(det),
+    ...(det.calibration.quantiles
+      ? { normalQuantiles: det.calibration.quantiles, normalCount: det.calibration.count }
+      : {}),
   };
   const crossFit = det.calibration.method === 'cross-fit';
   const manifest: ModelManifest = {

@@ -17,11 +17,30 @@ export interface FeatureMaps {
   w: number;
 }
 
+export interface PoolOptions {
+  log1p?: boolean;
+  /**
+   * Cells dropped on each side before pooling, [rows, columns]: the pooled statistics then describe the
+   * central field only (on chest X-rays the lung fields, not shoulders, neck and corners).
+   */
+  margin?: [number, number];
+}
+
 /** Appends mean+std pooling of `x` ([N,C,H,W]) to a graph; returns the [N, 2C] output name. */
-export function addMeanStdPool(g: GraphBuilder, x: string, opts: { log1p?: boolean } = {}): string {
+export function addMeanStdPool(g: GraphBuilder, x: string, opts: PoolOptions = {}): string {
   // Opset 17: ReduceMean still takes `axes` as an attribute (ReduceSum already as an input).
   const axes = { axes: [2, 3], keepdims: 0 };
-  const v = opts.log1p ? g.op('Log', [g.op('Add', [x, g.constant(new Float32Array([1]), [])])]) : x;
+  const [mh, mw] = opts.margin ?? [0, 0];
+  const field =
+    mh > 0 || mw > 0
+      ? g.op('Slice', [
+          x,
+          g.constant(new BigInt64Array([BigInt(mh), BigInt(mw)]), [2]),
+          g.constant(new BigInt64Array([BigInt(-mh || 2 ** 31 - 1), BigInt(-mw || 2 ** 31 - 1)]), [2]),
+          g.constant(new BigInt64Array([2n, 3n]), [2]),
+        ])
+      : x;
+  const v = opts.log1p ? g.op('Log', [g.op('Add', [field, g.constant(new Float32Array([1]), [])])]) : field;
   const mean = g.op('ReduceMean', [v], axes);
   const meanSq = g.op('ReduceMean', [g.op('Mul', [v, v])], axes);
   const variance = g.op('Max', [
@@ -43,10 +62,10 @@ export function addPatchRows(g: GraphBuilder, x: string, opts: { aggregate?: boo
   return g.op('Reshape', [nhwc, g.op('Concat', [g.constant(new BigInt64Array([-1n]), [1]), c], { axis: 0 })]);
 }
 
-const POOL = (log1p: boolean) => () => {
+const POOL = (opts: PoolOptions) => () => {
   const g = new GraphBuilder('pool');
   g.input('x', ['n', 'c', 'h', 'w']);
-  g.op('Identity', [addMeanStdPool(g, 'x', { log1p })], {}, 'y');
+  g.op('Identity', [addMeanStdPool(g, 'x', opts)], {}, 'y');
   g.output('y', ['n', 'c2']);
   return g.toBytes({ opset: 17 });
 };
@@ -69,16 +88,16 @@ function batches(maps: FeatureMaps, step: number): { start: number; end: number;
   return out;
 }
 
-/** [n, 2C]: per-channel mean then per-channel standard deviation over all positions. */
-export async function meanStdPool(
-  be: ComputeBackend,
-  maps: FeatureMaps,
-  opts: { log1p?: boolean } = {},
-): Promise<Matrix> {
+/** [n, 2C]: per-channel mean then per-channel standard deviation over all positions (inside the margin). */
+export async function meanStdPool(be: ComputeBackend, maps: FeatureMaps, opts: PoolOptions = {}): Promise<Matrix> {
   const log1p = opts.log1p ?? false;
+  const [mh, mw] = opts.margin ?? [0, 0];
+  if (2 * mh >= maps.h || 2 * mw >= maps.w)
+    throw new Error(`a pooling margin of ${mh}x${mw} cells leaves nothing of a ${maps.h}x${maps.w} map`);
   const out = matrix(maps.n, 2 * maps.c);
+  const key = `pool_meanstd${log1p ? '_log1p' : ''}${mh || mw ? `_m${mh}x${mw}` : ''}`;
   for (const b of batches(maps, 64)) {
-    const r = await be.run(`pool_meanstd${log1p ? '_log1p' : ''}`, POOL(log1p), { x: b.x });
+    const r = await be.run(key, POOL({ log1p, margin: [mh, mw] }), { x: b.x });
     out.data.set(r.y.data as Float32Array, b.start * 2 * maps.c);
   }
   return out;

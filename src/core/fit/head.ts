@@ -38,7 +38,7 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
 
   if (det.gaussian && det.globalStd) {
     const d = det.gaussian.dim;
-    const pooled = addMeanStdPool(g, x, { log1p: det.recipe.global.log1p });
+    const pooled = addMeanStdPool(g, x, { log1p: det.recipe.global.log1p, margin: det.globalMargin });
     const xc = g.op('Sub', [pooled, g.constant(det.gaussian.mean, [1, d], 'gaussian.mean')]);
     const y = g.op('MatMul', [xc, g.constant(det.gaussian.precision, [d, d], 'gaussian.precision')]);
     const d2 = g.op('ReduceSum', [g.op('Mul', [y, xc]), g.constant(new BigInt64Array([1n]), [1])], { keepdims: 0 });

@@ -74,6 +74,12 @@ export interface ModelManifest {
     pixelScale?: number;
     /** Where the numbers came from, e.g. "95th percentile of 200 held-out normal images". */
     source?: string;
+    /**
+     * Score drift reference (src/core/scoring/drift.ts): the unseen calibration normals' scores at evenly
+     * spaced percentiles (0 to 100), and how many scores they summarise. Absent in older models.
+     */
+    normalQuantiles?: number[];
+    normalCount?: number;
   };
   license?: string;
   provenance?: string;

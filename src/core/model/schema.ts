@@ -115,6 +115,19 @@ export function buildManifestJsonSchema(): JsonSchema {
               'Map units playing the role of max - min for map values (a robust spread of normal patches); default max - min.',
           },
           source: { type: 'string', maxLength: 1000 },
+          normalQuantiles: {
+            type: 'array',
+            minItems: 5,
+            maxItems: 1001,
+            items: finite('Score of the calibration normals at one percentile.'),
+            description:
+              'Score-drift reference: the unseen calibration normal scores at evenly spaced percentiles, 0 to 100, ascending.',
+          },
+          normalCount: {
+            type: 'integer',
+            minimum: 1,
+            description: 'Calibration normal scores normalQuantiles summarise.',
+          },
         },
         required: ['threshold', 'min', 'max'],
         additionalProperties: false,
