@@ -43,7 +43,11 @@ export interface DriftReport {
 }
 
 export interface DriftOptions {
-  /** |shift| above which the folder counts as drifted (default 1 robust sd; ~3 standard errors at 20 images). */
+  /**
+   * |shift| above which the folder counts as drifted. Default: three standard errors of a lower quartile of
+   * n normal scores (≈ 1.36/√n robust sd each, for a normal distribution), at least 0.3 sd: 0.91 at 20
+   * images, 0.38 at 116, 0.3 from 190 on.
+   */
   limit?: number;
   /** Fewer scored images than this: no verdict (default 20). */
   minImages?: number;
@@ -88,11 +92,11 @@ export function driftReferenceOf(m: Pick<ModelManifest, 'calibration'>): DriftRe
 }
 
 export function assessDrift(ref: DriftReference, scores: ArrayLike<number>, opts: DriftOptions = {}): DriftReport {
-  const limit = opts.limit ?? 1;
   const minImages = opts.minImages ?? 20;
   const s = Array.from(scores)
     .filter((v) => Number.isFinite(v))
     .sort((a, b) => a - b);
+  const limit = opts.limit ?? Math.max(0.3, (3 * 1.36) / Math.sqrt(Math.max(1, s.length)));
   const q = ref.quantiles;
   const refQ1 = quantileSorted(q, 0.25);
   const spread = (quantileSorted(q, 0.75) - refQ1) / 1.349 || Math.abs(q[q.length - 1] - q[0]) / 4 || 1;

@@ -21,11 +21,34 @@ interface Validation {
   confusion: { tp: number; fp: number; tn: number; fn: number; sensitivity: number; specificity: number };
 }
 
+interface Interval {
+  value: number;
+  low: number;
+  high: number;
+}
+
+/** One evaluated set as models:default writes it (issue 11): figures with bootstrap intervals. */
+interface SetFigures {
+  images: { normal: number; abnormal: number };
+  rocAuc: Interval;
+  averagePrecision: Interval;
+  sensitivity: Interval;
+  specificity: Interval;
+  confusion: { tp: number; fp: number; tn: number; fn: number };
+}
+
+/** metadata.validation since issue 11: test-dev (new patients) next to held-out TRAIN. */
+interface NewPatientsValidation {
+  testDev: SetFigures;
+  heldOutTrain: SetFigures & { seed: number; fit: number };
+  threshold: number;
+}
+
 interface Shipped {
   file: string;
   id: string;
   version: string;
-  validation: Validation;
+  validation: Validation | NewPatientsValidation;
   fitImages?: { training: number; calibration: number };
 }
 
@@ -56,11 +79,64 @@ function section(readme: string, id: string): string {
   return next < 0 ? readme.slice(start) : readme.slice(start, start + 3 + next);
 }
 
+const interval = (i: Interval) => `${fixed(i.value, 3)} [${fixed(i.low, 3)}, ${fixed(i.high, 3)}]`;
+
+/** The issue-11 layout: test-dev and held-out TRAIN rows with intervals, counts, confusion, threshold, split. */
+function checkNewPatients(readme: string, m: Shipped, v: NewPatientsValidation): void {
+  const where = relative(MODELS, m.file);
+  const sec = section(readme, m.id);
+  const row = readme.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${m.id}`));
+  assert.ok(row, `no summary table row for ${m.id}`);
+  const t = v.testDev;
+  const h = v.heldOutTrain;
+  assert.ok(
+    row.includes(`test-dev (new patients) ${fixed(t.rocAuc.value, 3)} / ${fixed(t.averagePrecision.value, 3)}`),
+    `${where}: summary row, test-dev`,
+  );
+  assert.ok(
+    row.includes(`held-out TRAIN ${fixed(h.rocAuc.value, 3)} / ${fixed(h.averagePrecision.value, 3)}`),
+    `${where}: summary row, held-out TRAIN`,
+  );
+  for (const [name, f] of [
+    ['test-dev', t],
+    ['held-out TRAIN', h],
+  ] as const) {
+    const line = sec
+      .split('\n')
+      .find((l) => l.startsWith('|') && l.replace(/\*/g, '').startsWith(`| ${name}`) && l.includes(' / '));
+    assert.ok(line, `${m.id}: no figures row for ${name}`);
+    const plain = line.replace(/\*/g, '');
+    assert.ok(plain.includes(`| ${f.images.normal} / ${f.images.abnormal} |`), `${m.id} ${name}: counts`);
+    for (const k of ['rocAuc', 'averagePrecision', 'sensitivity', 'specificity'] as const)
+      assert.ok(plain.includes(interval(f[k])), `${m.id} ${name}: ${k} ${interval(f[k])}`);
+    const c = f.confusion;
+    assert.equal(c.tn + c.fp, f.images.normal, `${where} ${name}: confusion vs counts`);
+    assert.equal(c.tp + c.fn, f.images.abnormal, `${where} ${name}: confusion vs counts`);
+    assert.ok(sec.includes(`${name} ${c.tn}/${c.fp}/${c.fn}/${c.tp}`), `${m.id} ${name}: confusion tn/fp/fn/tp`);
+  }
+  assert.ok(sec.includes(`calibrated threshold ${fixed(v.threshold, 3)}`), `${m.id}: threshold ${v.threshold}`);
+  assert.ok(
+    sec.includes(`split seed ${h.seed}`) && sec.includes(`${h.images.normal} normal + ${h.images.abnormal} pneumonia`),
+    `${m.id}: held-out split seed ${h.seed}`,
+  );
+  if (m.fitImages) {
+    assert.equal(m.fitImages.training + m.fitImages.calibration, h.fit, `${where}: fit + calibration = split`);
+    assert.ok(sec.includes(`${m.fitImages.training} normal TRAIN images`), `${m.id}: ${m.fitImages.training} fitted`);
+    assert.ok(sec.includes(`${m.fitImages.calibration} more`), `${m.id}: ${m.fitImages.calibration} calibration`);
+  }
+  const stamp = m.version.split('+')[1];
+  if (stamp) assert.ok(sec.includes(`\`${m.version}\``), `${m.id}: version ${m.version}`);
+}
+
 test('models/README.md quotes the validation figures of every shipped manifest exactly', () => {
   const readme = readFileSync(join(MODELS, 'README.md'), 'utf8');
   const models = shipped();
   assert.ok(models.length > 0, 'no manifest under models/ has metadata.validation');
   for (const m of models) {
+    if ('testDev' in m.validation) {
+      checkNewPatients(readme, m, m.validation);
+      continue;
+    }
     const v = m.validation;
     const c = v.confusion;
     const where = relative(MODELS, m.file);
@@ -119,6 +195,7 @@ test('models/README.md quotes the validation figures of every shipped manifest e
 test('the shipped row of the seed comparison repeats the manifest', () => {
   const readme = readFileSync(join(MODELS, 'README.md'), 'utf8');
   for (const m of shipped()) {
+    if ('testDev' in m.validation) continue; // issue 11's layout has no seed table of its own
     const v = m.validation;
     const row = readme.split('\n').find((l) => /^\| \d+ — shipped \|/.test(l) && l.includes(fixed(v.rocAuc, 4)));
     if (!row) continue; // the comparison table is optional
