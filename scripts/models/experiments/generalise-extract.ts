@@ -13,6 +13,22 @@ let rng = mulberry32(11);
 const EXTRA: Record<string, Variant> = {
   synth: { name: 'synth', size: 224, transform: (img, s) => addOpacity(img, s, s, rng) },
   aug: { name: 'aug', size: 224, transform: (img, s) => augmentAcquisition(img, s, s, rng) },
+  /** Per-image percentile stretch (0.5 -> 0, 99.5 -> 1), as the product's `intensity` mode 'percentile'. */
+  pct: {
+    name: 'pct',
+    size: 224,
+    transform: (img) => {
+      const s = Float32Array.from(img).sort();
+      const at = (p: number) => {
+        const x = (p / 100) * (s.length - 1);
+        const i = Math.floor(x);
+        return i + 1 < s.length ? s[i] + (s[i + 1] - s[i]) * (x - i) : s[i];
+      };
+      const lo = at(0.5);
+      const hi = at(99.5);
+      return img.map((v) => Math.min(1, Math.max(0, (v - lo) / Math.max(1e-6, hi - lo))));
+    },
+  },
   aug2: { name: 'aug2', size: 224, transform: (img, s) => augmentAcquisition(img, s, s, rng) },
 };
 
