@@ -200,7 +200,9 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   log(
     `opening the workbench on ${rel(workspace)}${kind === 'restricted' ? ' in Restricted Mode' : ''}${opts.grep ? ` (grep: ${opts.grep})` : ''}`,
   );
-  await page.goto(url);
+  // The workbench loads as fast as the machine allows: on a loaded one it took over Playwright's default
+  // 30 s (a proof run failed so). Wait for the load itself, bounded only by the run's own deadline.
+  await page.goto(url, { timeout: Math.max(30_000, deadline - Date.now()) });
   if (trustTurnedOn && !(await trustTurnedOn()))
     throw new Error(
       'could not turn workspace trust on: the workbench never read its configuration element (see turnOnWorkspaceTrust in run.mjs)',
