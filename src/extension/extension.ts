@@ -9,7 +9,7 @@ import { pickModel } from './modelPicker';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
 import { ResultsController } from './results/controller';
-import { InterimBackend } from './results/interimBackend';
+import { ServiceBackend } from './results/serviceBackend';
 import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
 
 /**
@@ -94,11 +94,7 @@ class XrayExtension extends Disposable {
         extensionUri: context.extensionUri,
         log,
         models: this.models,
-        backend: new InterimBackend(
-          this.engine,
-          () => this.settings.provider,
-          () => true,
-        ),
+        backend: new ServiceBackend(this.engine, () => this.settings.provider),
         openInViewer: (uri) => vscode.commands.executeCommand('xrayAnomaly.openInViewer', uri),
         enginePid: () => (this.engine.isRunning ? this.engine.startInfo?.pid : undefined),
       }),

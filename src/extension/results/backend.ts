@@ -48,7 +48,7 @@ export interface RunSummary {
 
 export interface ResultsBackend {
   /** Latest rows of the folder's store for these models (empty when it was never scored). */
-  load(root: string, models: readonly { id: string; version: string }[]): Promise<PanelRow[]>;
+  load(root: string, models: readonly ModelInfo[]): Promise<PanelRow[]>;
   run(req: RunRequest): Promise<RunSummary>;
   /** Folder the rows' thumbnails are relative to, if any. */
   mediaDir(root: string): string | undefined;

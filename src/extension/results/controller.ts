@@ -272,7 +272,7 @@ export class ResultsController extends Disposable {
             // Files, as the run counted them (a file scored by two models is one).
             done: last?.done ?? 0,
             total: last?.total ?? 0,
-            skipped: summary.skipped,
+            skipped: last?.skipped ?? summary.skipped,
             failed: summary.failed,
             message: summary.restarts ? vscode.l10n.t('the engine restarted {0} times', summary.restarts) : undefined,
           });

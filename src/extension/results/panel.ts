@@ -46,6 +46,7 @@ export class ResultsPanel extends Disposable {
   private metricsTimer?: ReturnType<typeof setTimeout>;
   private progress?: RunProgress;
   private labelsFrom?: string;
+  private readonly thumbSrc = new Map<number, string>();
   /** The row last opened in the viewer from this panel (next/previous start there). */
   current?: number;
   private readonly disposedEmitter = this._register(new vscode.EventEmitter<void>());
@@ -235,20 +236,20 @@ export class ResultsPanel extends Disposable {
     if (out.length || this.labelsFrom) this.notify('metrics', { labelsFrom: this.labelsFrom, models: out });
   }
 
+  /** Thumbnails of these rows (every known one when undefined, for a fresh webview), as webview URIs. */
   private thumbs(rows: PanelRow[] | undefined): void {
-    if (!this.mediaDir || !this.ready) return;
+    if (!this.mediaDir) return;
     const items: { row: number; src: string }[] = [];
-    const all = rows ?? [];
-    for (const r of all) {
-      if (!r.thumb) continue;
-      const row = this.index.rowOf(r.path);
-      if (row === undefined) continue;
-      items.push({
-        row,
-        src: this.panel.webview.asWebviewUri(vscode.Uri.file(join(this.mediaDir, r.thumb))).toString(),
-      });
+    for (const r of rows ?? []) {
+      const row = r.thumb ? this.index.rowOf(r.path) : undefined;
+      if (row === undefined || !r.thumb) continue;
+      const src = this.panel.webview.asWebviewUri(vscode.Uri.file(join(this.mediaDir, r.thumb))).toString();
+      this.thumbSrc.set(row, src);
+      items.push({ row, src });
     }
-    if (items.length) this.notify('thumbnails', { items });
+    if (!this.ready) return;
+    const all = rows ? items : [...this.thumbSrc].map(([row, src]) => ({ row, src }));
+    for (let i = 0; i < all.length; i += CHUNK) this.notify('thumbnails', { items: all.slice(i, i + CHUNK) });
   }
 
   private async chooseLabels(): Promise<void> {
