@@ -4,7 +4,7 @@
  * order-keeping score are unit-tested.
  */
 import { labelFromCsv, labelFromPath, type LabelsCsv } from '../../core/dataset/labels';
-import { orderedScore } from '../../core/scoring/ordered';
+import { normalizeWith } from '../../core/scoring/calibration';
 import type { ResultCell, ResultsModel, RowLabel } from '../../protocol/results';
 import type { PanelRow } from './backend';
 
@@ -54,7 +54,7 @@ export class RowIndex {
       const row = this.row(r.path);
       const cal = this.calibration[col];
       const cell: ResultCell = r.score
-        ? [row, col, r.score.raw, orderedScore(r.score.raw, cal.threshold, cal.span), null]
+        ? [row, col, r.score.raw, normalizeWith(r.score.raw, cal.threshold, cal.span), null]
         : [row, col, null, null, r.error ? `${r.error.message}` : 'No result'];
       this.cells.set(row * this.models.length + col, cell);
       this.pending.push(cell);

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { labelFromCsv, labelFromPath, parseLabelsCsv } from '../../../src/core/dataset/labels';
 import { curves } from '../../../src/core/metrics/curves';
 import { averagePrecision, rocAuc } from '../../../src/core/metrics/roc';
-import { normalizeWith } from '../../../src/core/scoring/calibration';
-import { orderedScore } from '../../../src/core/scoring/ordered';
 
 test('labels from class folders and MURA study folders', () => {
   assert.equal(labelFromPath('test/NORMAL/IM-0001.jpeg'), 0);
@@ -25,21 +23,6 @@ test('labels CSV: header names, quoting, semicolons, problems reported', () => {
   assert.equal(csv.problems.length, 1);
   assert.equal(labelFromCsv(parseLabelsCsv('path;class\nq.dcm;abnormal'), 'q.dcm'), 1);
   assert.match(parseLabelsCsv('foo,bar\n1,2').problems[0].message, /path column/);
-});
-
-test('the ordered score keeps the order where the clamped one ties, and agrees at the threshold', () => {
-  const t = 2;
-  const span = 4;
-  assert.equal(orderedScore(t, t, span), 0.5);
-  assert.equal(normalizeWith(100, t, span), normalizeWith(200, t, span));
-  assert.ok(orderedScore(200, t, span) > orderedScore(100, t, span));
-  assert.ok(orderedScore(-100, t, span) > orderedScore(-200, t, span));
-  // Same slope as anomalib's line at the threshold.
-  const h = 1e-4;
-  assert.ok(Math.abs((orderedScore(t + h, t, span) - orderedScore(t - h, t, span)) / (2 * h) - 1 / span) < 1e-4);
-  for (let r = -50; r < 50; r += 0.37) assert.ok(orderedScore(r + 0.37, t, span) > orderedScore(r, t, span));
-  assert.ok(Number.isNaN(orderedScore(NaN, t, span)));
-  assert.equal(orderedScore(3, 3, 0), 0.5);
 });
 
 test('curves: AUC and AP on every point, curves thinned, one class gives no curve', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLabelsCsv } from '../../../src/core/dataset/labels';
-import { orderedScore } from '../../../src/core/scoring/ordered';
+import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { resultsHtml } from '../../../src/extension/results/html';
 import { progressMessage } from '../../../src/extension/results/progressText';
 import { RowIndex } from '../../../src/extension/results/rowIndex';
@@ -27,12 +27,12 @@ test('rows numbered in first-seen order; cells queued, flushed once, replayed in
   const f = ix.flush();
   assert.deepEqual(f.rows, { first: 0, paths: ['NORMAL/x.png', 'PNEUMONIA/y.png', 'z.png'], labels: [0, 1, -1] });
   assert.deepEqual(f.cells, [
-    [1, 0, 3, orderedScore(3, 1, 2), null],
+    [1, 0, 3, normalizeWith(3, 1, 2), null],
     [2, 1, null, null, 'Not an image.'],
   ]);
   assert.deepEqual(ix.flush(), { cells: [] });
   ix.add([{ path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', score: { raw: 4 } }]);
-  assert.deepEqual(ix.flush().cells, [[1, 0, 4, orderedScore(4, 1, 2), null]]);
+  assert.deepEqual(ix.flush().cells, [[1, 0, 4, normalizeWith(4, 1, 2), null]]);
   const again = ix.replayAll();
   assert.equal(again.rows?.paths.length, 3);
   assert.equal(again.cells.length, 2, 'the latest cell per row and column');
