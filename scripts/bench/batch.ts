@@ -208,7 +208,7 @@ async function datasetPart(name: string, dir: string, files: string[], inference
 }
 
 async function png16Set(n: number): Promise<string> {
-  const dir = join(CACHE, `png16-1024-${n}`);
+  const dir = join(CACHE, 'png16-1024');
   mkdirSync(dir, { recursive: true });
   const have = new Set(readdirSync(dir));
   for (let i = 0; i < n; i++) {
@@ -381,7 +381,9 @@ async function main() {
     const prep = await prepCost(sample, MODEL);
     const pure = await pureInference(prep.tensors);
     report.inference = pure;
-    inference = { rate: pure.batch16.imagesPerS, cpuMs: pure.batch16.cpuMsPerImage };
+    // The bound takes the faster way to run the model (batching slows some models down).
+    const best = pure.batch16.imagesPerS >= pure.batch1.imagesPerS ? pure.batch16 : pure.batch1;
+    inference = { rate: best.imagesPerS, cpuMs: best.cpuMsPerImage };
     log(
       `pure inference (${pure.threads} threads): batch 16 ${pure.batch16.imagesPerS} images/s, ${pure.batch16.cpuMsPerImage} CPU ms/image; ` +
         `batch 1 ${pure.batch1.imagesPerS} images/s, ${pure.batch1.cpuMsPerImage} CPU ms/image (load ${load()})`,
@@ -396,7 +398,7 @@ async function main() {
   }
   if (ONLY.has('png16') && PNG16 > 0) {
     const dir = await png16Set(PNG16);
-    report.png16 = await datasetPart('1024x1024 16-bit PNG', dir, await listImages(dir), inference!);
+    report.png16 = await datasetPart('1024x1024 16-bit PNG', dir, (await listImages(dir)).slice(0, PNG16), inference!);
   }
   if (ONLY.has('index')) report.index = await indexPart();
   if (ONLY.has('large')) report.large = await largePart(LARGE || 100_000);

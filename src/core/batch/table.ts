@@ -9,7 +9,8 @@ import { modelRefOf, type BatchRow, type ModelRef } from './types';
 export class ResultTable {
   readonly rows: BatchRow[] = [];
   private readonly byRow = new Map<string, number>();
-  private readonly byResult = new Map<string, number>();
+  /** Built on first use (only re-use by content needs it), so loading a large store stays cheap. */
+  private byResult?: Map<string, number>;
   private readonly modelList = new Map<string, ModelRef>();
 
   constructor(rows: Iterable<BatchRow> = []) {
@@ -29,7 +30,7 @@ export class ResultTable {
     }
     const mk = rowModelKey(row);
     if (!this.modelList.has(mk)) this.modelList.set(mk, modelRefOf(row));
-    if (row.hash && row.score) this.byResult.set(resultKey(row.hash, modelRefOf(row)), i);
+    if (this.byResult && row.hash && row.score) this.byResult.set(resultKey(row.hash, modelRefOf(row)), i);
     return i;
   }
 
@@ -44,6 +45,12 @@ export class ResultTable {
 
   /** A successful row of this content and model, whatever its path (a copied or renamed file). */
   byContent(hash: string, model: ModelRef): BatchRow | undefined {
+    if (!this.byResult) {
+      this.byResult = new Map();
+      this.rows.forEach((r, j) => {
+        if (r.hash && r.score) this.byResult!.set(resultKey(r.hash, modelRefOf(r)), j);
+      });
+    }
     const i = this.byResult.get(resultKey(hash, model));
     return i === undefined ? undefined : this.rows[i];
   }
