@@ -3,7 +3,7 @@ import { EngineClient } from '../engine/client';
 import { Disposable, toDisposable } from '../protocol/dispose';
 import type { ViewerAction } from '../protocol/viewer';
 import { readSettings, rememberViewerSettings, SECTION, type Settings } from './config';
-import { registerFitCommands } from './fit/command';
+import { FitCommands } from './fit/command';
 import { createLogger } from './log';
 import { pickModel } from './modelPicker';
 import { ModelService } from './models';
@@ -78,17 +78,18 @@ class XrayExtension extends Disposable {
     this._register(this.provider.onDidChangeActive(() => this.refreshStatus()));
     this._register(this.models.onDidChange(() => this.refreshStatus()));
     this._register(this.engine.onDidCrash((info) => this.engineCrashed(info.message)));
-    for (const d of registerFitCommands({
-      engine: this.engine,
-      models: this.models,
-      log,
-      settings: () => this.settings,
-      modelReplaced: (id) => {
-        // Same id, new files: a selection change would not re-score, so re-score what shows this model.
-        if (this.models.selected?.id === id) for (const s of this.provider.allSessions) void s.reanalyze();
-      },
-    }))
-      this._register(d);
+    this._register(
+      new FitCommands({
+        engine: this.engine,
+        models: this.models,
+        log,
+        settings: () => this.settings,
+        modelReplaced: (id) => {
+          // Same id, new files: a selection change would not re-score, so re-score what shows this model.
+          if (this.models.selected?.id === id) for (const s of this.provider.allSessions) void s.reanalyze();
+        },
+      }),
+    );
     this._register(
       new ResultsController({
         extensionUri: context.extensionUri,

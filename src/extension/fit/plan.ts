@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { formatPercent } from '../../core/fit/calibrate';
 import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineNotifications, FitResult, FitStage } from '../../protocol/engine';
+import { l10n } from '../l10n';
 
 export type FitProgressEvent = EngineNotifications['fitProgress'];
 
@@ -14,20 +15,20 @@ export type FitProgressEvent = EngineNotifications['fitProgress'];
 export const WORKSPACE_MODELS_DIR = '.xray-anomaly/models';
 
 /** What the empty-folder message lists; the decoders read these. */
-export const SUPPORTED_FORMATS = 'DICOM (.dcm, .dicom), PNG, JPEG (.jpg, .jpeg) and TIFF (.tif, .tiff)';
+export const supportedFormats = () => l10n.t('DICOM (.dcm, .dicom), PNG, JPEG (.jpg, .jpeg) and TIFF (.tif, .tiff)');
 
 const MAX_ID_LENGTH = 64;
 const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Why `id` is not a usable model id, or undefined. Ids become file names, so they stay portable and lowercase. */
 export function modelIdProblem(id: string): string | undefined {
-  if (id.length === 0) return 'Enter a model id.';
-  if (id.length > MAX_ID_LENGTH) return `At most ${MAX_ID_LENGTH} characters (this has ${id.length}).`;
+  if (id.length === 0) return l10n.t('Enter a model id.');
+  if (id.length > MAX_ID_LENGTH) return l10n.t('At most {0} characters (this has {1}).', MAX_ID_LENGTH, id.length);
   if (!ID_RE.test(id)) {
     if (/[A-Z]/.test(id))
-      return 'Use lowercase letters: ids become file names, which some file systems do not tell apart by case.';
-    if (/^-|-$|--/.test(id)) return 'Dashes go between letters or digits: no leading, trailing or double dash.';
-    return 'Use lowercase letters, digits and dashes only (e.g. "hand-normals").';
+      return l10n.t('Use lowercase letters: ids become file names, which some file systems do not tell apart by case.');
+    if (/^-|-$|--/.test(id)) return l10n.t('Dashes go between letters or digits: no leading, trailing or double dash.');
+    return l10n.t('Use lowercase letters, digits and dashes only (e.g. "hand-normals").');
   }
   return undefined;
 }
@@ -74,12 +75,23 @@ export function findClash(
 
 export function clashMessage(id: string, clash: Exclude<Clash, { kind: 'none' }>): string {
   if (clash.kind === 'hidden') {
-    const where = clash.existing.origin === 'bundled' ? 'the bundled model' : `the ${clash.existing.origin} model`;
-    return `The id "${id}" is already used by ${where} "${clash.existing.name}" (${clash.existing.manifestPath}). The model list keeps the first model with an id, so a new one would be hidden: choose another id.`;
+    const { origin, name, manifestPath } = clash.existing;
+    const where =
+      origin === 'bundled'
+        ? l10n.t('the bundled model "{0}"', name)
+        : origin === 'configured'
+          ? l10n.t('the configured model "{0}"', name)
+          : l10n.t('the workspace model "{0}"', name);
+    return l10n.t(
+      'The id "{0}" is already used by {1} ({2}). The model list keeps the first model with an id, so a new one would be hidden: choose another id.',
+      id,
+      where,
+      manifestPath,
+    );
   }
   return clash.existing
-    ? `A model "${clash.existing.name}" with id "${id}" already exists in this folder.`
-    : `Files named "${id}.onnx" / "${id}.model.json" already exist in this folder.`;
+    ? l10n.t('A model "{0}" with id "{1}" already exists in this folder.', clash.existing.name, id)
+    : l10n.t('Files named "{0}.onnx" / "{0}.model.json" already exist in this folder.', id);
 }
 
 function samePath(a: string, b: string): boolean {
@@ -87,25 +99,25 @@ function samePath(a: string, b: string): boolean {
   return process.platform === 'win32' ? norm(a).toLowerCase() === norm(b).toLowerCase() : norm(a) === norm(b);
 }
 
-const STAGE_LABELS: Record<FitStage, string> = {
-  reading: 'Reading images',
-  features: 'Extracting features',
-  gaussian: 'Fitting the Gaussian',
-  coreset: 'Building the memory bank',
-  calibrate: 'Calibrating the threshold',
-  export: 'Writing the model',
+const STAGE_LABELS: Record<FitStage, () => string> = {
+  reading: () => l10n.t('Reading images'),
+  features: () => l10n.t('Extracting features'),
+  gaussian: () => l10n.t('Fitting the Gaussian'),
+  coreset: () => l10n.t('Building the memory bank'),
+  calibrate: () => l10n.t('Calibrating the threshold'),
+  export: () => l10n.t('Writing the model'),
 };
 
 export function stageLabel(stage: FitStage | string): string {
-  return STAGE_LABELS[stage as FitStage] ?? stage;
+  return Object.hasOwn(STAGE_LABELS, stage) ? STAGE_LABELS[stage as FitStage]() : stage;
 }
 
 /** "Extracting features · 42% · about 1 min left · 2 skipped" */
 export function progressMessage(p: Pick<FitProgressEvent, 'stage' | 'fraction' | 'etaS' | 'skipped'>): string {
   const parts = [stageLabel(p.stage), `${Math.floor(clamp01(p.fraction) * 100)}%`];
   if (p.etaS !== undefined && Number.isFinite(p.etaS) && p.etaS >= 0)
-    parts.push(p.etaS < 10 ? 'almost done' : `about ${formatDuration(p.etaS)} left`);
-  if (p.skipped > 0) parts.push(`${p.skipped} skipped`);
+    parts.push(p.etaS < 10 ? l10n.t('almost done') : l10n.t('about {0} left', formatDuration(p.etaS)));
+  if (p.skipped > 0) parts.push(l10n.t('{0} skipped', p.skipped));
   return parts.join(' · ');
 }
 
@@ -150,14 +162,19 @@ export class ProgressTracker {
 
 /** `where` is a folder, or a description of a selection ("the 3 selected items"). */
 export function emptyFolderMessage(where: string, filesSeen: number, kind: 'folder' | 'selection' = 'folder'): string {
-  const files = `${filesSeen} file${filesSeen === 1 ? '' : 's'}`;
+  const files = filesSeen === 1 ? l10n.t('1 file') : l10n.t('{0} files', filesSeen);
   const found =
     kind === 'selection'
-      ? `of ${files}, none is an image in a supported format`
+      ? l10n.t('of {0}, none is an image in a supported format', files)
       : filesSeen === 0
-        ? 'it holds no files'
-        : `it holds ${files}, and none is an image in a supported format`;
-  return `Cannot fit a detector on ${where}: ${found}. Supported: ${SUPPORTED_FORMATS}; subfolders are searched, hidden ones are not.`;
+        ? l10n.t('it holds no files')
+        : l10n.t('it holds {0}, and none is an image in a supported format', files);
+  return l10n.t(
+    'Cannot fit a detector on {0}: {1}. Supported: {2}; subfolders are searched, hidden ones are not.',
+    where,
+    found,
+    supportedFormats(),
+  );
 }
 
 /** Paths relative to the fitted folder when inside it (shorter, and they say no more than the user chose). */
@@ -216,12 +233,25 @@ function calibrationRows(r: FitResult): string[] {
   const c = r.calibration;
   const how =
     c.method === 'cross-fit'
-      ? `every one fitted on; the threshold is cross-fitted on ${c.images === r.images.used ? `all ${c.images}` : c.images}: each scored by a detector fitted without its patient (${c.groups ?? c.images} patients)`
-      : `${r.images.calibration} held out to calibrate the threshold`;
+      ? l10n.t(
+          'every one fitted on; the threshold is cross-fitted on {0}: each scored by a detector fitted without its patient ({1} patients)',
+          c.images === r.images.used ? l10n.t('all {0}', c.images) : c.images,
+          c.groups ?? c.images,
+        )
+      : l10n.t('{0} held out to calibrate the threshold', r.images.calibration);
   const f = c.falseAlarm;
   return [
-    `| Images used | ${r.images.used} (${escapeCell(how)}) |`,
-    `| Expected false alarms | ${formatPercent(f.expected)} of normal images (between ${formatPercent(f.low)} and ${formatPercent(f.high)} in 9 fits out of 10; aimed at ${formatPercent(f.nominal)}) |`,
+    row(l10n.t('Images used'), `${r.images.used} (${escapeCell(how)})`),
+    row(
+      l10n.t('Expected false alarms'),
+      l10n.t(
+        '{0} of normal images (between {1} and {2} in 9 fits out of 10; aimed at {3})',
+        formatPercent(f.expected),
+        formatPercent(f.low),
+        formatPercent(f.high),
+        formatPercent(f.nominal),
+      ),
+    ),
   ];
 }
 
@@ -229,53 +259,75 @@ function calibrationRows(r: FitResult): string[] {
 export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): string {
   const r = s.result;
   const lines = [
-    `# Fit report: ${s.name ?? s.modelId}`,
+    `# ${l10n.t('Fit report: {0}', s.name ?? s.modelId)}`,
     '',
-    `| Property | Value |`,
+    row(l10n.t('Property'), l10n.t('Value')),
     `|---|---|`,
-    `| Model id | \`${s.modelId}\` |`,
-    `| Fitted on | ${escapeCell(s.source)} |`,
-    `| Finished | ${s.finishedAt.toISOString()} |`,
-    `| Time | ${formatElapsed(r.fitMs)} |`,
+    row(l10n.t('Model id'), `\`${s.modelId}\``),
+    row(l10n.t('Fitted on'), escapeCell(s.source)),
+    row(l10n.t('Finished'), s.finishedAt.toISOString()),
+    row(l10n.t('Time'), formatElapsed(r.fitMs)),
     ...calibrationRows(r),
-    `| Images skipped | ${r.images.skipped.length} |`,
-    `| Threshold (raw score) | ${formatNumber(r.threshold)} |`,
-    `| Memory bank | ${r.memoryBank.rows} rows x ${r.memoryBank.dims} dims |`,
-    `| Manifest | ${escapeCell(r.manifestPath)} |`,
-    `| ONNX | ${escapeCell(r.onnxPath)} |`,
+    row(l10n.t('Images skipped'), String(r.images.skipped.length)),
+    row(l10n.t('Threshold (raw score)'), formatNumber(r.threshold)),
+    row(l10n.t('Memory bank'), l10n.t('{0} rows x {1} dims', r.memoryBank.rows, r.memoryBank.dims)),
+    row(l10n.t('Manifest'), escapeCell(r.manifestPath)),
+    row('ONNX', escapeCell(r.onnxPath)),
     '',
   ];
   const warning = calibrationWarning(r);
-  if (warning) lines.splice(2, 0, `> **Too few images for a stable threshold.** ${warning}`, '');
+  if (warning) lines.splice(2, 0, `> **${l10n.t('Too few images for a stable threshold.')}** ${warning}`, '');
   const unusual = r.calibration.mostUnusual ?? [];
   if (unusual.length) {
     const setsIt = unusual[0].score === r.threshold;
     lines.push(
-      '## Most unusual images',
+      `## ${l10n.t('Most unusual images')}`,
       '',
-      `Each image was scored by a detector fitted without it; these scored highest.${setsIt ? " The threshold is the first one's score, so it alone decides what counts as anomalous." : ''} ` +
-        'If one of them is not a normal image (an abnormality, another view or body part, a damaged or mislabelled file), remove it and fit again.',
+      [
+        l10n.t('Each image was scored by a detector fitted without it; these scored highest.'),
+        ...(setsIt
+          ? [l10n.t("The threshold is the first one's score, so it alone decides what counts as anomalous.")]
+          : []),
+        l10n.t(
+          'If one of them is not a normal image (an abnormality, another view or body part, a damaged or mislabelled file), remove it and fit again.',
+        ),
+      ].join(' '),
       '',
-      '| Image | Score |',
+      row(l10n.t('Image'), l10n.t('Score')),
       '|---|---|',
-      ...unusual.map(
-        (u) =>
-          `| ${escapeCell(displayPath(u.path, s.root))} | ${formatNumber(u.score)}${u.score === r.threshold ? ' (the threshold)' : ''} |`,
+      ...unusual.map((u) =>
+        row(
+          escapeCell(displayPath(u.path, s.root)),
+          u.score === r.threshold ? l10n.t('{0} (the threshold)', formatNumber(u.score)) : formatNumber(u.score),
+        ),
       ),
       '',
     );
   }
   if (r.images.skipped.length) {
-    lines.push('## Skipped images', '', '| Image | Code | Reason |', '|---|---|---|');
+    lines.push(
+      `## ${l10n.t('Skipped images')}`,
+      '',
+      row(l10n.t('Image'), l10n.t('Code'), l10n.t('Reason')),
+      '|---|---|---|',
+    );
+    // The reason is the decoder's message (core, English; see l10n.ts).
     for (const k of r.images.skipped)
-      lines.push(`| ${escapeCell(displayPath(k.path, s.root))} | ${k.code} | ${escapeCell(k.message)} |`);
+      lines.push(row(escapeCell(displayPath(k.path, s.root)), k.code, escapeCell(k.message)));
     lines.push('');
   }
   lines.push(
-    'Scores are normalised so that 0.5 is the threshold: images scoring above it look unlike the normal images fitted on.',
+    l10n.t(
+      'Scores are normalised so that 0.5 is the threshold: images scoring above it look unlike the normal images fitted on.',
+    ),
     '',
   );
   return lines.join('\n');
+}
+
+/** A Markdown table row. */
+function row(...cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
 }
 
 function escapeCell(s: string): string {
