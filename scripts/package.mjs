@@ -18,7 +18,18 @@ const TARGET = 'linux-x64';
 const INSTALL_ONLY = { 'onnxruntime-node': ['adm-zip', 'global-agent'] };
 // Top-level entries a VSIX may hold; everything else at the top (sources, local tool folders, a colleague's
 // scratch directory) is left out even when .vscodeignore does not name it.
-const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist', 'media', 'models', 'node_modules'];
+const TOP_LEVEL = [
+  'package.json',
+  'package.nls.json',
+  'l10n',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'dist',
+  'media',
+  'models',
+  'node_modules',
+];
 
 const { values: opts } = parseArgs({
   options: { out: { type: 'string' }, 'no-verify': { type: 'boolean', default: false } },

@@ -4,6 +4,7 @@ import { Disposable, toDisposable } from '../protocol/dispose';
 import type { ViewerAction } from '../protocol/viewer';
 import { readSettings, rememberViewerSettings, SECTION, type Settings } from './config';
 import { FitCommands } from './fit/command';
+import { useTranslator } from './l10n';
 import { createLogger } from './log';
 import { pickModel } from './modelPicker';
 import { ModelService } from './models';
@@ -19,6 +20,7 @@ import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
  */
 export function activate(context: vscode.ExtensionContext): { activationMs: number; logFolder: string } {
   const started = Date.now();
+  useTranslator(vscode.l10n.t);
   const ext = new XrayExtension(context);
   context.subscriptions.push(ext);
   const activationMs = Date.now() - started;
@@ -112,7 +114,7 @@ class XrayExtension extends Disposable {
       this._register(vscode.commands.registerCommand(id, run));
     command('xrayAnomaly.selectModel', async (id?: string) => {
       if (typeof id === 'string') {
-        if (!(await models.select(id))) throw new Error(`No model with id "${id}".`);
+        if (!(await models.select(id))) throw new Error(vscode.l10n.t('No model with id "{0}".', id));
       } else await pickModel(models);
     });
     command('xrayAnomaly.reanalyze', (uri?: vscode.Uri) => provider.sessionFor(uri)?.reanalyze());
@@ -133,13 +135,13 @@ class XrayExtension extends Disposable {
     command('xrayAnomaly.showLog', () => log.show());
     command('xrayAnomaly.debug.getViewState', (uri?: vscode.Uri) => {
       const s = provider.sessionFor(uri);
-      if (!s) throw new Error('No X-ray viewer is open.');
+      if (!s) throw new Error(vscode.l10n.t('No X-ray viewer is open.'));
       return s.getViewState();
     });
     // Diagnostics and integration tests: a viewer action run by the webview itself, as its controls would.
     command('xrayAnomaly.debug.viewerAction', (uri: vscode.Uri | undefined, action: ViewerAction) => {
       const s = provider.sessionFor(uri);
-      if (!s) throw new Error('No X-ray viewer is open.');
+      if (!s) throw new Error(vscode.l10n.t('No X-ray viewer is open.'));
       return s.act(action);
     });
     // Lets integration tests crash the engine like a native fault in the middle of an analysis.
@@ -160,9 +162,12 @@ class XrayExtension extends Disposable {
 
   private engineCrashed(message: string): void {
     for (const s of this.provider.allSessions) s.engineRestarted();
-    void vscode.window.showWarningMessage(`X-ray Anomaly Review: ${message}`, 'Show Log').then((a) => {
-      if (a) this.log.show();
-    });
+    // The engine's message is English (see l10n.ts); the framing is localised.
+    void vscode.window
+      .showWarningMessage(vscode.l10n.t('X-ray Anomaly Review: {0}', message), vscode.l10n.t('Show Log'))
+      .then((a) => {
+        if (a) this.log.show();
+      });
   }
 
   private configurationChanged(e: vscode.ConfigurationChangeEvent): void {

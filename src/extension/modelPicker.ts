@@ -15,19 +15,21 @@ export async function pickModel(models: ModelService): Promise<void> {
   }));
   items.push(
     { label: '', kind: vscode.QuickPickItemKind.Separator },
-    { label: '$(folder-library) Configure model folders...', action: 'settings' },
-    { label: '$(refresh) Refresh model list', action: 'refresh' },
+    { label: `$(folder-library) ${vscode.l10n.t('Configure model folders...')}`, action: 'settings' },
+    { label: `$(refresh) ${vscode.l10n.t('Refresh model list')}`, action: 'refresh' },
   );
   // Where a user looks for a workspace model that Restricted Mode leaves out.
   if (!vscode.workspace.isTrusted)
     items.push({
-      label: '$(shield) Manage Workspace Trust...',
-      detail: "Restricted Mode: this workspace's own models load once you trust it",
+      label: `$(shield) ${vscode.l10n.t('Manage Workspace Trust...')}`,
+      detail: vscode.l10n.t("Restricted Mode: this workspace's own models load once you trust it"),
       action: 'trust',
     });
   const pick = await vscode.window.showQuickPick(items, {
-    title: 'Anomaly model',
-    placeHolder: models.models.length ? 'Choose the model that scores X-rays' : 'No models found',
+    title: vscode.l10n.t('Anomaly model'),
+    placeHolder: models.models.length
+      ? vscode.l10n.t('Choose the model that scores X-rays')
+      : vscode.l10n.t('No models found'),
   });
   if (!pick) return;
   if (pick.action === 'settings')

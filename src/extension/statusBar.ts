@@ -10,7 +10,7 @@ export class ModelStatusBar extends Disposable {
 
   constructor() {
     super();
-    this.item.name = 'X-ray Anomaly Model';
+    this.item.name = vscode.l10n.t('X-ray Anomaly Model');
     this.item.command = 'xrayAnomaly.selectModel';
   }
 
@@ -19,16 +19,16 @@ export class ModelStatusBar extends Disposable {
       this.item.hide();
       return;
     }
-    const provider = this.provider ? providerLabel(this.provider.provider) : 'not loaded';
-    this.item.text = `$(pulse) ${state.modelName ?? 'No model'} · ${provider}`;
+    const provider = this.provider ? providerLabel(this.provider.provider) : vscode.l10n.t('not loaded');
+    this.item.text = `$(pulse) ${state.modelName ?? vscode.l10n.t('No model')} · ${provider}`;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(
-      `**Anomaly model:** ${state.modelName ?? 'none'}${state.modelVersion ? ` ${state.modelVersion}` : ''}\n\n`,
-    );
-    md.appendMarkdown(`**Runs on:** ${provider}\n\n`);
+    const model = `${state.modelName ?? vscode.l10n.t('none')}${state.modelVersion ? ` ${state.modelVersion}` : ''}`;
+    md.appendMarkdown(`**${vscode.l10n.t('Anomaly model:')}** ${model}\n\n`);
+    md.appendMarkdown(`**${vscode.l10n.t('Runs on:')}** ${provider}\n\n`);
+    // The reasons a provider was skipped come from the engine (English; see l10n.ts).
     if (this.provider?.fallbacks.length)
-      md.appendMarkdown(`Skipped: ${this.provider.fallbacks.map((f) => `\n- ${f}`).join('')}\n\n`);
-    md.appendMarkdown('Click to choose another model.');
+      md.appendMarkdown(`${vscode.l10n.t('Skipped:')} ${this.provider.fallbacks.map((f) => `\n- ${f}`).join('')}\n\n`);
+    md.appendMarkdown(vscode.l10n.t('Click to choose another model.'));
     this.item.tooltip = md;
     this.item.show();
   }

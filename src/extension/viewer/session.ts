@@ -161,7 +161,13 @@ export class ViewerSession extends Disposable {
       if (stat.size > limits.maxFileBytes) {
         throw new XrayError(
           'TOO_LARGE',
-          `${this.fileName} is ${(stat.size / 1048576).toFixed(0)} MB, over the ${(limits.maxFileBytes / 1048576).toFixed(0)} MB limit (setting xrayAnomaly.limits.maxFileSizeMB).`,
+          vscode.l10n.t(
+            '{0} is {1} MB, over the {2} MB limit (setting {3}).',
+            this.fileName,
+            (stat.size / 1048576).toFixed(0),
+            (limits.maxFileBytes / 1048576).toFixed(0),
+            'xrayAnomaly.limits.maxFileSizeMB',
+          ),
         );
       }
       const bytes = await vscode.workspace.fs.readFile(this.uri);
@@ -177,7 +183,7 @@ export class ViewerSession extends Disposable {
       this.image = this.hold(r);
       const img = r.image;
       if (wantTags && img.source.format === 'dicom')
-        this.tags.set(r.tags, r.tagsError, 'The attributes could not be read.');
+        this.tags.set(r.tags, r.tagsError, vscode.l10n.t('The attributes could not be read.'));
       const frames = img.frame && img.frame.count > 1 ? `, frame ${img.frame.index + 1} of ${img.frame.count}` : '';
       log.info(
         `Opened ${this.fileName}: ${img.width}x${img.height}, ${img.bitsStored}-bit ${img.source.encoding}${frames}, decoded in ${r.decodeMs.toFixed(0)} ms`,
@@ -238,7 +244,9 @@ export class ViewerSession extends Disposable {
   private frameFailed(frame: number, err: unknown): void {
     const info = toErrorInfo(err);
     this.deps.log.error(`${this.fileName}: frame ${frame + 1} could not be decoded: [${info.code}] ${info.message}`);
-    void vscode.window.showWarningMessage(`${this.fileName}: frame ${frame + 1} could not be decoded: ${info.message}`);
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('{0}: frame {1} could not be decoded: {2}', this.fileName, frame + 1, info.message),
+    );
   }
 
   // ---- analysis ----
@@ -252,8 +260,10 @@ export class ViewerSession extends Disposable {
     if (!model) {
       this.analysisFailed({
         code: 'MODEL_NOT_FOUND',
-        message:
-          'No anomaly model is available. Add a model folder in the setting xrayAnomaly.models.folders, or reinstall the extension to restore the bundled models.',
+        message: vscode.l10n.t(
+          'No anomaly model is available. Add a model folder in the setting {0}, or reinstall the extension to restore the bundled models.',
+          'xrayAnomaly.models.folders',
+        ),
       });
       return;
     }
@@ -364,7 +374,7 @@ export class ViewerSession extends Disposable {
   /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
   private async copy(text: string, what: string): Promise<void> {
     await vscode.env.clipboard.writeText(text);
-    vscode.window.setStatusBarMessage(`$(copy) Copied the value of ${what.slice(0, 64)}`, 2500);
+    vscode.window.setStatusBarMessage(`$(copy) ${vscode.l10n.t('Copied the value of {0}', what.slice(0, 64))}`, 2500);
   }
 }
 

@@ -6,8 +6,10 @@
  */
 import type { DicomTagEntry } from '../../core/decode/dicom/tags';
 import type { TagsMessage, ViewerTag } from '../../protocol/viewer';
+import { l10n } from '../l10n';
 
-export const PHI_PLACEHOLDER = '•••• (hidden: identifies the patient)';
+/** What a masked value shows (a function: the language is known only once the extension is active). */
+export const phiPlaceholder = (): string => l10n.t('•••• (hidden: identifies the patient)');
 
 export type TagEntryLike = DicomTagEntry;
 
@@ -25,7 +27,7 @@ export function tagsForViewer(entries: readonly TagEntryLike[], revealed: boolea
         tag: String(e.tag),
         keyword: String(e.keyword ?? ''),
         vr: String(e.vr ?? ''),
-        value: masked ? PHI_PLACEHOLDER : String(e.value ?? ''),
+        value: masked ? phiPlaceholder() : String(e.value ?? ''),
         phi,
         masked,
         depth: Number(e.depth) || 0,
