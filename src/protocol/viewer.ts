@@ -197,6 +197,12 @@ export interface ViewStateReport {
       max: number;
       /** Where the region at or above the outline threshold lands on the image (image pixels). */
       hot?: { pixels: number; centroid: [number, number]; bounds: [number, number, number, number] };
+      /** This image's own hottest part (the dashed outline, drawn whatever the score): its level and region. */
+      top?: {
+        level: number;
+        drawn: boolean;
+        region?: { pixels: number; centroid: [number, number]; bounds: [number, number, number, number] };
+      };
     };
   };
   error?: { scope: 'image' | 'analysis'; code: string; message: string };

@@ -21,6 +21,8 @@ export const FILES = {
   wideSpot: 'images/wide-spot.png',
   /** A landscape hand phantom in a bright collimation frame, with one saturated square at FRAMED_SPOT. */
   framedHand: 'images/hand-framed-landscape.png',
+  /** A dim ramp with one bright pixel at QUIET_SPOT: the map model scores it far below its threshold. */
+  quiet: 'images/quiet-ramp.png',
   broken: {
     notAnImage: 'broken/not-an-image.png',
     empty: 'broken/empty.dcm',
@@ -68,6 +70,9 @@ export function fitLesion(): { phantom: ReturnType<typeof handPhantom>; cx: numb
   const palm = phantom.hands[0];
   return { phantom, cx: (palm.x0 + palm.x1) / 2, cy: palm.y0 + (palm.y1 - palm.y0) * 0.5, r: 9 };
 }
+
+/** The one bright pixel of FILES.quiet (256 x 256). */
+export const QUIET_SPOT = { x: 200, y: 60 };
 
 /** The bright square in FILES.wideSpot (x1/y1 exclusive), in image pixels. */
 export const SPOT = { x0: 300, y0: 120, x1: 340, y1: 160 } as const;
@@ -137,6 +142,10 @@ export async function createWorkspace(dir: string): Promise<void> {
       windows: [{ center: 2500, width: 4000 }],
       pixels: (x, y, f) => 1000 * (f + 1) + x * 4 + y * 2 + (Math.hypot(x - 30 - 15 * f, y - 40) < 10 ? 1500 : 0),
     }),
+  );
+  put(
+    FILES.quiet,
+    await png16(256, 256, (x, y) => (x === QUIET_SPOT.x && y === QUIET_SPOT.y ? 60000 : 1000 + x * 2 + y)),
   );
   put(
     FILES.wideSpot,

@@ -955,6 +955,7 @@ export class ViewerApp implements Actions {
         threshold: s.settings.threshold,
         outline: s.outline,
         outlineColor: outlineColor(s.settings.colormap),
+        top: s.outline,
       },
       pixelSpacing: lo.image.pixelSpacing,
       frameColor: this.frameColor,
@@ -1031,6 +1032,7 @@ export class ViewerApp implements Actions {
                 height: s.analysis.heat.map.height,
                 ...s.analysis.mapStats,
                 hot: this.hotRegion(),
+                top: this.topReport(),
               }
             : undefined,
       },
@@ -1065,6 +1067,14 @@ export class ViewerApp implements Actions {
       frameLoading: s.frameLoading,
       timeline: { ...this.timeline },
     };
+  }
+
+  private topReport(): NonNullable<NonNullable<ViewStateReport['analysis']>['map']>['top'] {
+    const heat = this.s.analysis?.heat;
+    if (!heat) return undefined;
+    const { level } = heat.topRegion();
+    if (!Number.isFinite(level)) return undefined;
+    return { level, drawn: this.s.outline && this.s.overlayVisible, region: hotRegion(heat.map, level) };
   }
 
   private hotRegion(): HotRegion | undefined {

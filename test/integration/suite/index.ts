@@ -9,6 +9,7 @@ import './bench.test';
 import './fit.test';
 import './trust.test';
 import './results.test';
+import './explain.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

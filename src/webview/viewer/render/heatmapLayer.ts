@@ -47,6 +47,40 @@ export class HeatmapLayer {
     }
     return this.segs;
   }
+
+  private top?: { share: number; level: number; segs: Float32Array };
+
+  /** This image's own hottest `share` of the map (topLevel) and its outline segments (cached). */
+  topRegion(share = TOP_SHARE): { level: number; segs: Float32Array } {
+    if (this.top?.share !== share) {
+      const level = topLevel(this.map, share);
+      this.top = {
+        share,
+        level,
+        segs: Number.isFinite(level)
+          ? isolines(this.map.data, this.map.width, this.map.height, level)
+          : new Float32Array(0),
+      };
+    }
+    return this.top;
+  }
+}
+
+/**
+ * The share of the map drawn as "where the model looks" whatever the score: its hottest 5%, outlined even
+ * when every value is far below the threshold, so a below-threshold image still shows its top regions.
+ */
+export const TOP_SHARE = 0.05;
+
+/** The map value above which its hottest `share` lies (NaN ignored); NaN for a map with no values. */
+export function topLevel(map: AnomalyMap, share = TOP_SHARE): number {
+  const vals: number[] = [];
+  for (const v of map.data) if (v === v) vals.push(v);
+  if (vals.length === 0) return NaN;
+  vals.sort((a, b) => a - b);
+  const level = vals[Math.min(vals.length - 1, Math.floor((1 - share) * vals.length))];
+  // A flat map has no top region: nothing stands out to outline.
+  return level > vals[0] ? level : NaN;
 }
 
 /** Sum and max of the received map, reported back to the host as proof of what arrived. */

@@ -24,6 +24,8 @@ export interface Scene {
     threshold: number;
     outline: boolean;
     outlineColor: string;
+    /** Outline this image's own hottest part too (heatmapLayer.topRegion), dashed: where the model looks. */
+    top?: boolean;
   };
   /** [row, column] spacing in mm. */
   pixelSpacing?: [number, number];
@@ -77,6 +79,11 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   ctx.lineWidth = 1;
   ctx.strokeRect(Math.round(x0) - 0.5, Math.round(y0) - 0.5, Math.round(x1 - x0) + 1, Math.round(y1 - y0) + 1);
 
+  if (s.heat?.top)
+    drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.topRegion().segs, TOP_COLOR, s.dpr, [
+      4 * s.dpr,
+      4 * s.dpr,
+    ]);
   if (s.heat?.outline)
     drawOutline(ctx, compose(m, s.heat.toImage), s.heat.layer.segments(s.heat.threshold), s.heat.outlineColor, s.dpr);
   if (s.pixelSpacing) {
@@ -152,8 +159,19 @@ function drawRuler(
   ctx.textAlign = 'start';
 }
 
-function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Array, color: string, dpr: number): void {
+/** The top-region outline: a muted white, dashed, so it reads as "look here" beside the threshold's solid line. */
+export const TOP_COLOR = 'rgba(255, 255, 255, 0.8)';
+
+function drawOutline(
+  ctx: CanvasRenderingContext2D,
+  m: Affine,
+  segs: Float32Array,
+  color: string,
+  dpr: number,
+  dash: number[] = [],
+): void {
   if (segs.length === 0) return;
+  ctx.setLineDash(dash);
   ctx.beginPath();
   for (let i = 0; i < segs.length; i += 4) {
     ctx.moveTo(m[0] * segs[i] + m[1] * segs[i + 1] + m[2], m[3] * segs[i] + m[4] * segs[i + 1] + m[5]);
@@ -168,6 +186,7 @@ function drawOutline(ctx: CanvasRenderingContext2D, m: Affine, segs: Float32Arra
   ctx.strokeStyle = color;
   ctx.lineWidth = 1.5 * dpr;
   ctx.stroke();
+  ctx.setLineDash([]);
 }
 
 /** A bar of a round length (1, 2 or 5 x 10^k mm) about 100 CSS pixels long, bottom left. */

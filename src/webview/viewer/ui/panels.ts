@@ -229,9 +229,10 @@ export function renderHeat(L: Layout, s: ViewerState): void {
   show(L.legendFloor, floor > 0);
   setText(
     L.legendCaption,
-    floor > 0
+    (floor > 0
       ? `Not drawn below ${floor.toFixed(2)}; fades in up to ${Math.min(1, floor + FADE).toFixed(2)} (checkered part of the bar).`
-      : 'Every map value is drawn.',
+      : 'Every map value is drawn.') +
+      " 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
   );
   drawLegend(L.legend, s.settings.colormap, floor);
   if (map)
