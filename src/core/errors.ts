@@ -20,6 +20,12 @@ export type ErrorCode =
   | 'INFERENCE_FAILED'
   | 'ENGINE_CRASHED'
   | 'ENGINE_TIMEOUT'
+  /** A webview did not answer a request from the extension host in time (it may be hidden or busy). */
+  | 'WEBVIEW_TIMEOUT'
+  /** The extension host did not answer a request from a webview in time. */
+  | 'HOST_TIMEOUT'
+  /** A request or message the other side cannot serve: unknown method or unusable parameters. */
+  | 'BAD_REQUEST'
   | 'CANCELLED'
   | 'INTERNAL';
 

@@ -250,14 +250,17 @@ export class EngineClient {
       generation,
       stderrTail: [],
       ready: undefined as unknown as Promise<void>,
-      rpc: new RpcClient<AllMethods & MethodMap>((msg) => {
-        if (!child.connected)
-          throw new XrayError(
-            'ENGINE_CRASHED',
-            'The inference engine is not running; the next request starts it again.',
-          );
-        child.send(msg);
-      }),
+      rpc: new RpcClient<AllMethods & MethodMap>(
+        (msg) => {
+          if (!child.connected)
+            throw new XrayError(
+              'ENGINE_CRASHED',
+              'The inference engine is not running; the next request starts it again.',
+            );
+          child.send(msg);
+        },
+        { timeoutCode: 'ENGINE_TIMEOUT', name: 'The inference engine' },
+      ),
     };
     this.running = running;
 

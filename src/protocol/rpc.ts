@@ -1,9 +1,14 @@
 /**
  * Request/response over any one-way message channel (webview postMessage, child-process IPC).
  * Both protocols in this folder build on these envelopes, so ids, errors and timeouts behave alike
- * everywhere. Protocol modules hold types and this tiny helper only; they import core *types* alone.
+ * everywhere: `RpcClient` is the calling side, `RpcHandler` the serving side (typed dispatch by method
+ * and type, one response per request, clear errors for what it cannot serve). Protocol modules hold
+ * types and these small dependency-free helpers only; they import core *types* alone, so the webview
+ * bundles can use them too.
  */
-import type { ErrorInfo } from '../core/errors';
+import type { ErrorCode, ErrorInfo } from '../core/errors';
+
+export type { ErrorCode, ErrorInfo };
 
 export interface RequestMsg<M extends string = string, P = unknown> {
   kind: 'request';
@@ -36,9 +41,17 @@ export class RpcError extends Error {
   }
 }
 
+/** Who answers a client's requests, so that a timeout names what timed out. */
+export interface RpcPeer {
+  /** The code a request that gets no answer in time fails with, e.g. ENGINE_TIMEOUT or WEBVIEW_TIMEOUT. */
+  timeoutCode: ErrorCode;
+  /** The other side as a sentence starts with it: "The inference engine", "The viewer". */
+  name: string;
+}
+
 /**
  * The calling side of a channel: numbers requests, matches responses, fails pending calls on timeout
- * or when the channel dies.
+ * (with the peer's timeout code and the method's name) or when the channel dies.
  */
 export class RpcClient<M extends MethodMap> {
   private nextId = 1;
@@ -47,7 +60,10 @@ export class RpcClient<M extends MethodMap> {
     { resolve(v: unknown): void; reject(e: unknown): void; timer?: ReturnType<typeof setTimeout> }
   >();
 
-  constructor(private readonly send: (msg: RequestOf<M>, transfer?: ArrayBuffer[]) => void) {}
+  constructor(
+    private readonly send: (msg: RequestOf<M>, transfer?: ArrayBuffer[]) => void,
+    private readonly peer: RpcPeer,
+  ) {}
 
   request<K extends keyof M & string>(
     method: K,
@@ -65,8 +81,8 @@ export class RpcClient<M extends MethodMap> {
           this.pending.delete(id);
           reject(
             new RpcError({
-              code: 'ENGINE_TIMEOUT',
-              message: `"${method}" did not answer within ${Math.round(opts.timeoutMs! / 1000)} s.`,
+              code: this.peer.timeoutCode,
+              message: `${this.peer.name} did not answer "${method}" within ${duration(opts.timeoutMs!)}.`,
             }),
           );
         }, opts.timeoutMs);
@@ -108,6 +124,11 @@ export class RpcClient<M extends MethodMap> {
   }
 }
 
+/** "250 ms", "10 s". */
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 export function isRequest(msg: unknown): msg is RequestMsg {
   return (
     typeof msg === 'object' &&
@@ -128,4 +149,135 @@ export function isResponse(msg: unknown): msg is ResponseMsg {
 
 export function isNotification(msg: unknown): msg is NotificationMsg {
   return typeof msg === 'object' && msg !== null && (msg as NotificationMsg).kind === 'notify';
+}
+
+/** Serves one request method: returns its result (or a promise of it); a throw becomes an error response. */
+export type RequestHandlers<M extends MethodMap> = {
+  [K in keyof M & string]: (params: M[K][0]) => M[K][1] | Promise<M[K][1]>;
+};
+
+/** Takes one notification type; a throw is reported to `onNotificationError` (there is nobody to answer). */
+export type NotificationHandlers<N extends Record<string, unknown>> = {
+  [K in keyof N & string]?: (params: N[K]) => void;
+};
+
+/**
+ * Checks the parameters of a method or notification type before its handler runs: returns why they are
+ * unusable, or undefined. Every handler is already guaranteed an object (not null) as its parameters.
+ */
+export type ParamChecks<Names extends string> = { [K in Names]?: (params: object) => string | undefined };
+
+export interface RpcHandlerOptions<M extends MethodMap, N extends Record<string, unknown>> {
+  /** The serving side as a sentence starts with it ("The viewer"), for the error messages. */
+  name: string;
+  requests: RequestHandlers<M>;
+  notifications: NotificationHandlers<N>;
+  checks?: ParamChecks<(keyof M | keyof N) & string>;
+  /** Posts a response back over the channel. */
+  respond(msg: ResponseMsg): void;
+  /** A notification was refused (unknown type, unusable parameters) or its handler threw. */
+  onNotificationError?(type: string, error: ErrorInfo): void;
+}
+
+/**
+ * The serving side of a channel: dispatches incoming requests by method and notifications by type to
+ * typed handlers, and answers every request exactly once with the response envelope. An unknown method
+ * or unusable parameters get a BAD_REQUEST response that names them; a handler that throws (or whose
+ * promise rejects) gets its error passed on (an ErrorInfo-shaped error keeps its code, anything else
+ * becomes INTERNAL). A synchronous handler is answered synchronously, so a caller can rely on the
+ * order of its responses and the notifications it handled before.
+ */
+export class RpcHandler<M extends MethodMap, N extends Record<string, unknown> = Record<string, never>> {
+  constructor(private readonly opts: RpcHandlerOptions<M, N>) {}
+
+  /** Feed every incoming message here; returns true when it was a request or notification (handled or refused). */
+  handle(msg: unknown): boolean {
+    if (isRequest(msg)) {
+      this.serve(msg);
+      return true;
+    }
+    if (isNotification(msg)) {
+      this.take(msg);
+      return true;
+    }
+    return false;
+  }
+
+  private serve(req: RequestMsg): void {
+    const { name, requests } = this.opts;
+    const method = typeof req.method === 'string' ? req.method : String(req.method);
+    const refuse = (message: string) => this.respondError(req.id, { code: 'BAD_REQUEST', message });
+    if (!Object.hasOwn(requests, method))
+      return refuse(`${name} does not know the request "${method}" (two versions of the extension?).`);
+    const problem = this.check(method, req.params);
+    if (problem) return refuse(`${name} cannot answer "${method}": ${problem}.`);
+    const run = requests[method as keyof M & string] as (p: unknown) => unknown;
+    let result: unknown;
+    try {
+      result = run(req.params);
+    } catch (err) {
+      return this.respondError(req.id, this.errorInfo(`could not answer "${method}"`, err));
+    }
+    if (isThenable(result))
+      result.then(
+        (value) => this.opts.respond({ kind: 'response', id: req.id, ok: true, result: value }),
+        (err: unknown) => this.respondError(req.id, this.errorInfo(`could not answer "${method}"`, err)),
+      );
+    else this.opts.respond({ kind: 'response', id: req.id, ok: true, result });
+  }
+
+  private take(msg: NotificationMsg): void {
+    const { name, notifications, onNotificationError } = this.opts;
+    const type = String(msg.type);
+    const refuse = (code: ErrorCode, message: string) => onNotificationError?.(type, { code, message });
+    if (!Object.hasOwn(notifications, type))
+      return refuse('BAD_REQUEST', `${name} does not know the message "${type}".`);
+    const problem = this.check(type, msg.params);
+    if (problem) return refuse('BAD_REQUEST', `${name} cannot take "${type}": ${problem}.`);
+    try {
+      (notifications[type as keyof N & string] as (p: unknown) => void)(msg.params);
+    } catch (err) {
+      onNotificationError?.(type, this.errorInfo(`could not handle "${type}"`, err));
+    }
+  }
+
+  private check(name: string, params: unknown): string | undefined {
+    if (typeof params !== 'object' || params === null) return 'its parameters are missing';
+    const check = this.opts.checks?.[name as keyof ParamChecks<string>];
+    return check?.(params);
+  }
+
+  /** `failed` completes "<name> ...": e.g. 'could not answer "act"'. */
+  private errorInfo(failed: string, err: unknown): ErrorInfo {
+    const known = knownErrorInfo(err);
+    if (known) return known;
+    const text = err instanceof Error ? err.message : String(err);
+    return {
+      code: 'INTERNAL',
+      message: `${this.opts.name} ${failed}: ${text}`,
+      detail: err instanceof Error ? err.stack : undefined,
+    };
+  }
+
+  private respondError(id: number, error: ErrorInfo): void {
+    this.opts.respond({ kind: 'response', id, ok: false, error });
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The error's own code and message when it has ours: an RpcError, an XrayError (recognised by name: the
+ * protocol may not import core's runtime), or a plain ErrorInfo that crossed a channel. Other errors
+ * (a TypeError, Node's ENOENT) are not ours to name and become INTERNAL.
+ */
+function knownErrorInfo(err: unknown): ErrorInfo | undefined {
+  if (err instanceof RpcError) return err.info;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as Partial<ErrorInfo>;
+  if (typeof e.code !== 'string' || typeof e.message !== 'string') return undefined;
+  if (err instanceof Error && err.name !== 'XrayError') return undefined;
+  return { code: e.code as ErrorCode, message: e.message, detail: typeof e.detail === 'string' ? e.detail : undefined };
 }

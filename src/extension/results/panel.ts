@@ -64,7 +64,10 @@ export class ResultsPanel extends Disposable {
     this.index = new RowIndex(models, calibration);
     if (source.labelsCsv) this.loadLabels(source.labelsCsv, false);
     this.labelsFrom = source.labelsCsv ? basename(source.labelsCsv) : undefined;
-    this.rpc = new RpcClient<HostToResultsMethods>((msg) => void panel.webview.postMessage(msg));
+    this.rpc = new RpcClient<HostToResultsMethods>((msg) => void panel.webview.postMessage(msg), {
+      timeoutCode: 'WEBVIEW_TIMEOUT',
+      name: 'The results panel',
+    });
     const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     const roots = [dist];
     if (mediaDir) roots.push(vscode.Uri.file(mediaDir));

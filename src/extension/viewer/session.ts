@@ -4,8 +4,14 @@ import { toErrorInfo, XrayError, type ErrorInfo } from '../../core/errors';
 import type { XrayImage } from '../../core/image/types';
 import { reduceImage } from '../../engine/reducedImage';
 import { Disposable, toDisposable, type IDisposable } from '../../protocol/dispose';
-import { RpcClient, isResponse } from '../../protocol/rpc';
-import type { HostToViewerMethods, ViewerAction, ViewerToHostMessage, ViewStateReport } from '../../protocol/viewer';
+import { RpcClient, RpcHandler } from '../../protocol/rpc';
+import type {
+  HostToViewerMethods,
+  ViewerAction,
+  ViewerToHostMessage,
+  ViewerToHostNotifications,
+  ViewStateReport,
+} from '../../protocol/viewer';
 import type { Settings } from '../config';
 import type { EngineApi } from '../engineApi';
 import type { Logger } from '../log';
@@ -50,6 +56,39 @@ export interface ViewerDeps {
  */
 export class ViewerSession extends Disposable {
   private readonly rpc: RpcClient<HostToViewerMethods>;
+  /** The webview's notifications, dispatched by type (the protocol's handler; the webview asks nothing). */
+  private readonly messages = new RpcHandler<Record<string, never>, ViewerToHostNotifications>({
+    name: 'The extension host',
+    requests: {},
+    notifications: {
+      ready: () => {
+        this.deps.log.debug(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
+        this.channel.ready();
+      },
+      resendEarly: (p) => this.channel.resendEarly(p.image === true, p.analysis === true),
+      selectModel: (p) => void this.deps.models.select(p.modelId),
+      pickModel: () => void this.deps.pickModel(),
+      reanalyze: () => void this.reanalyze(),
+      settingsChanged: (p) => this.deps.rememberViewerSettings(p),
+      log: (p) => this.deps.log[p.level](`[viewer ${this.fileName}] ${p.message}`),
+      selectFrame: (p) => this.frames.select(Number(p.frame)),
+      copyText: (p) => void this.copy(String(p.text ?? ''), String(p.what ?? 'value')),
+      revealPatientData: (p) => this.tags.reveal(p.reveal === true),
+      previewWanted: (p) => {
+        this.preview.open = p.open === true;
+        if (this.preview.open && !this.channel.analysisRunning) void this.updatePreview();
+      },
+    },
+    checks: {
+      log: (p) =>
+        ['info', 'warn', 'error'].includes((p as { level?: unknown }).level as string)
+          ? undefined
+          : 'unknown log level',
+    },
+    respond: (msg) => void this.panel.webview.postMessage(msg),
+    onNotificationError: (type, error) =>
+      this.deps.log.warn(`${this.fileName}: viewer message "${type}": ${error.message}`),
+  });
   private readonly channel: ViewerChannel;
   private readonly tags: TagsController;
   private readonly preview: PreviewCache;
@@ -73,7 +112,7 @@ export class ViewerSession extends Disposable {
   ) {
     super();
     const post = (msg: unknown) => void this.panel.webview.postMessage(msg);
-    this.rpc = new RpcClient<HostToViewerMethods>(post);
+    this.rpc = new RpcClient<HostToViewerMethods>(post, { timeoutCode: 'WEBVIEW_TIMEOUT', name: 'The viewer' });
     this._register(toDisposable(() => this.rpc.failAll({ code: 'CANCELLED', message: 'The viewer was closed.' })));
     this.channel = this._register(
       new ViewerChannel({
@@ -327,48 +366,7 @@ export class ViewerSession extends Disposable {
   // ---- the webview's messages ----
 
   private onMessage(msg: ViewerToHostMessage): void {
-    if (isResponse(msg)) {
-      this.rpc.handle(msg);
-      return;
-    }
-    if (msg?.kind !== 'notify') return;
-    switch (msg.type) {
-      case 'ready':
-        this.deps.log.debug(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
-        this.channel.ready();
-        break;
-      case 'resendEarly':
-        this.channel.resendEarly(msg.params?.image === true, msg.params?.analysis === true);
-        break;
-      case 'selectModel':
-        void this.deps.models.select(msg.params.modelId);
-        break;
-      case 'pickModel':
-        void this.deps.pickModel();
-        break;
-      case 'reanalyze':
-        void this.reanalyze();
-        break;
-      case 'settingsChanged':
-        this.deps.rememberViewerSettings(msg.params);
-        break;
-      case 'log':
-        this.deps.log[msg.params.level](`[viewer ${this.fileName}] ${msg.params.message}`);
-        break;
-      case 'selectFrame':
-        this.frames.select(Number(msg.params?.frame));
-        break;
-      case 'copyText':
-        void this.copy(String(msg.params?.text ?? ''), String(msg.params?.what ?? 'value'));
-        break;
-      case 'revealPatientData':
-        this.tags.reveal(msg.params?.reveal === true);
-        break;
-      case 'previewWanted':
-        this.preview.open = msg.params?.open === true;
-        if (this.preview.open && !this.channel.analysisRunning) void this.updatePreview();
-        break;
-    }
+    if (!this.rpc.handle(msg)) this.messages.handle(msg);
   }
 
   /** Copies a value for the user; the value itself is never logged (it may identify the patient). */

@@ -3,11 +3,18 @@
  * most once per animation frame. Re-windowing (the only per-pixel work) happens only when the window
  * or inversion changed; zoom, pan and overlay changes just recompose the frame.
  */
-import type { EarlyPosted, ViewerSettings, ViewStateReport } from '../../protocol/viewer';
+import type {
+  EarlyPosted,
+  HostToViewerMethods,
+  HostToViewerNotifications,
+  ViewerSettings,
+  ViewStateReport,
+} from '../../protocol/viewer';
 import { apply, invert as invertAffine, isAffine } from './affine';
 import { clampToImage, handleAt, lengthMm, lengthPx, measurementLabel } from './measure';
 import { fmtValue } from './format';
-import { asHostMessage, type HostChannel } from './host';
+import type { ViewerBridge } from './host';
+import type { Served } from '../shared/hostBridge';
 import { checkImage, checkReducedFrom } from './imageCheck';
 import { attachKeys, attachPointer } from './input';
 import { imageKey, readPersisted, sanitizeSettings, type PanelTab, type PersistedState, type Tool } from './persist';
@@ -45,7 +52,6 @@ export class ViewerApp implements Actions {
   private frame = 0;
   /** 'bar': toolbar and status only (zoom, pan, window); 'all': every panel. */
   private uiDirty: false | 'bar' | 'all' = 'all';
-  private saveTimer?: ReturnType<typeof setTimeout>;
   private hover?: [number, number];
   private frameColor = '#888';
   /** When each part of the current image and analysis was first on screen (see ViewStateReport). */
@@ -53,11 +59,11 @@ export class ViewerApp implements Actions {
 
   constructor(
     root: HTMLElement,
-    private readonly host: HostChannel,
+    private readonly host: ViewerBridge,
     initialSettings: unknown,
   ) {
     const settings = sanitizeSettings(initialSettings);
-    this.restored = readPersisted(host.getState(), settings);
+    this.restored = readPersisted(host.savedState(), settings);
     const r = this.restored;
     this.s = {
       settings: r?.settings ?? settings,
@@ -112,83 +118,60 @@ export class ViewerApp implements Actions {
 
   /** Tell the host we are listening; it answers with init, image, models, analysis. */
   start(): void {
+    this.host.serve(this.served());
     // Before `ready`, so the host knows whether to compute previews when it replays the image.
     this.host.notify('previewWanted', { open: this.s.stripOpen });
     this.host.notify('ready', {});
   }
 
-  handle(data: unknown): void {
-    const msg = asHostMessage(data);
-    if (!msg) return;
-    try {
-      if (msg.kind === 'request') {
-        const req = msg as { id: number; method: string; params: unknown };
-        try {
-          if (req.method === 'getViewState') this.host.respond(req.id, this.report());
-          else if (req.method === 'act') {
-            this.act(req.params as ViewerAction);
-            this.host.respond(req.id, this.report());
-          } else
-            this.host.respondError(req.id, {
-              code: 'INTERNAL',
-              message: `The viewer does not know the request "${String(req.method)}".`,
-            });
-        } catch (err) {
-          this.host.respondError(req.id, {
-            code: 'INTERNAL',
-            message: `The viewer could not answer "${req.method}": ${err instanceof Error ? err.message : String(err)}`,
-          });
-        }
-        return;
-      }
-      switch (msg.type) {
-        case 'init':
-          this.s.fileName = msg.params.fileName;
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.host.notify('log', { level, message });
+  }
+
+  /** Serves the host's requests and notifications (through the bridge's RpcHandler). */
+  private served(): Served<HostToViewerMethods, HostToViewerNotifications> {
+    return {
+      requests: {
+        getViewState: () => this.report(),
+        act: (action) => {
+          this.act(action);
+          return this.report();
+        },
+      },
+      notifications: {
+        init: (p) => {
+          this.s.fileName = p.fileName;
           // A restored tab keeps the choices made in it; a new tab takes the host's current defaults.
-          if (!this.restored) this.s.settings = sanitizeSettings(msg.params.settings, this.s.settings);
-          this.checkEarly(msg.params.early);
-          break;
-        case 'image':
-          this.onImage(msg.params);
-          break;
-        case 'models':
-          this.s.models = Array.isArray(msg.params.models) ? msg.params.models : [];
-          this.s.selectedId = msg.params.selectedId ?? this.s.selectedId;
-          this.s.provider = msg.params.provider ?? this.s.provider;
-          break;
-        case 'analysisStarted':
+          if (!this.restored) this.s.settings = sanitizeSettings(p.settings, this.s.settings);
+          this.checkEarly(p.early);
+        },
+        image: (p) => this.onImage(p),
+        models: (p) => {
+          this.s.models = Array.isArray(p.models) ? p.models : [];
+          this.s.selectedId = p.selectedId ?? this.s.selectedId;
+          this.s.provider = p.provider ?? this.s.provider;
+        },
+        analysisStarted: (p) => {
           // Another model's score and map must not stay on screen as if they were the new one's.
-          if (this.s.analysis && this.s.analysis.result.modelId !== msg.params.modelId) this.s.analysis = undefined;
-          this.s.running = { modelId: msg.params.modelId };
-          this.s.selectedId = msg.params.modelId;
+          if (this.s.analysis && this.s.analysis.result.modelId !== p.modelId) this.s.analysis = undefined;
+          this.s.running = { modelId: p.modelId };
+          this.s.selectedId = p.modelId;
           this.s.analysisError = undefined;
           if (this.s.lastError?.scope === 'analysis') this.s.lastError = undefined;
-          break;
-        case 'analysis':
-          this.onAnalysis(msg.params.result);
-          break;
-        case 'error':
-          this.onError(msg.params.scope, msg.params.error);
-          break;
-        case 'tags':
-          this.onTags(msg.params);
-          break;
-        case 'frameLoading':
-          // The host names the frame it is decoding, or the current one when it gave up on a request.
-          this.s.frameLoading = msg.params.frame === this.s.loaded?.image.frame?.index ? undefined : msg.params.frame;
-          break;
-        case 'preview':
-          this.onPreview(msg.params);
-          break;
-      }
-    } catch (err) {
+        },
+        analysis: (p) => this.onAnalysis(p.result),
+        error: (p) => this.onError(p.scope, p.error),
+        tags: (p) => this.onTags(p),
+        // The host names the frame it is decoding, or the current one when it gave up on a request.
+        frameLoading: (p) => {
+          this.s.frameLoading = p.frame === this.s.loaded?.image.frame?.index ? undefined : p.frame;
+        },
+        preview: (p) => this.onPreview(p),
+      },
       // A bad message must never take the viewer down; say what happened and keep going.
-      this.host.log(
-        'error',
-        `Viewer could not handle "${msg.kind === 'notify' ? msg.type : msg.method}": ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    this.invalidate('all');
+      onNotificationError: (type, error) => this.log('error', `Viewer could not handle "${type}": ${error.message}`),
+      afterMessage: () => this.invalidate('all'),
+    };
   }
 
   /**
@@ -322,7 +305,7 @@ export class ViewerApp implements Actions {
       if (preset) this.s.window = preset.window;
     }
     this.perf.firstPaintMs = undefined;
-    this.host.log(
+    this.log(
       'info',
       `Viewer: ${next.image.width}x${next.image.height} pixels replace the ${previous.image.width}x${previous.image.height} ${previous.reduced ? 'reduced copy' : 'pixels'} (view, window and analysis kept).`,
     );
@@ -345,7 +328,7 @@ export class ViewerApp implements Actions {
               : undefined;
       if (problem) {
         a.mapProblem = problem;
-        this.host.log('warn', `Anomaly map from ${result.modelId} not shown: ${problem}.`);
+        this.log('warn', `Anomaly map from ${result.modelId} not shown: ${problem}.`);
       } else {
         a.result = { ...result, map: m };
         a.heat = new HeatmapLayer(m);
@@ -848,8 +831,7 @@ export class ViewerApp implements Actions {
   }
 
   private save(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
+    this.host.saveState(() => {
       const img = this.s.loaded;
       const state: PersistedState = {
         v: 1,
@@ -868,8 +850,8 @@ export class ViewerApp implements Actions {
         stripOpen: this.s.stripOpen,
         panelTab: this.s.panelTab,
       };
-      this.host.setState(state);
-    }, 150);
+      return state;
+    });
   }
 
   // ---- drawing ------------------------------------------------------------------------------
@@ -904,7 +886,7 @@ export class ViewerApp implements Actions {
     } catch (err) {
       // Log once per distinct failure; the next state change tries again.
       const message = `Viewer could not draw: ${err instanceof Error ? err.message : String(err)}`;
-      if (message !== this.lastDrawError) this.host.log('error', message);
+      if (message !== this.lastDrawError) this.log('error', message);
       this.lastDrawError = message;
     }
   }
@@ -978,7 +960,7 @@ export class ViewerApp implements Actions {
       const what = lo.reduced
         ? `reduced copy (${lo.image.width}x${lo.image.height}) of the ${lo.width}x${lo.height} image`
         : `${lo.width}x${lo.height} image`;
-      this.host.log(
+      this.log(
         'info',
         `Viewer: ${what} drawn ${Math.round(lo.firstPaintMs)} ms after it arrived (windowing ${Math.round(windowMs)} ms).`,
       );

@@ -3,7 +3,8 @@
  * host put in the page, starts the app, and only then says `ready`, so no host message can be missed.
  */
 import { ViewerApp } from './app';
-import { HostChannel, type VsCodeApi } from './host';
+import type { VsCodeApi } from '../shared/hostBridge';
+import { viewerBridge } from './host';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -17,9 +18,8 @@ function initialSettings(): unknown {
 }
 
 const root = document.getElementById('root') ?? document.body;
-const host = new HostChannel(acquireVsCodeApi());
+const host = viewerBridge(acquireVsCodeApi());
 const app = new ViewerApp(root, host, initialSettings());
-window.addEventListener('message', (e: MessageEvent) => app.handle(e.data));
 // Diagnostics for the dev harness and for anyone poking at the webview's developer tools.
 (window as unknown as { xrayViewer: { perf: ViewerApp['perf']; report(): unknown } }).xrayViewer = {
   perf: app.perf,
