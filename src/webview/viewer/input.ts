@@ -4,6 +4,8 @@
  * always does window/level, as in DICOM viewers. Keys are ignored while a text field or list has focus and when a modifier is held, so VS Code's
  * own shortcuts keep working.
  */
+import { DisposableStore, type IDisposable } from '../../protocol/dispose';
+import { listen } from '../shared/lifetime';
 import type { Tool } from './persist';
 import type { Actions } from './ui/actions';
 import { wheelFactor } from './viewport';
@@ -23,7 +25,8 @@ export interface PointerHandlers {
   measure(phase: 'start' | 'move' | 'end', sx?: number, sy?: number): void;
 }
 
-export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): void {
+export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): IDisposable {
+  const listeners = new DisposableStore();
   let drag: { id: number; kind: Tool; x: number; y: number } | undefined;
   const dpr = () => window.devicePixelRatio || 1;
   const local = (e: MouseEvent): [number, number] => {
@@ -31,40 +34,46 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
     return [(e.clientX - r.left) * dpr(), (e.clientY - r.top) * dpr()];
   };
 
-  canvas.addEventListener('pointerdown', (e) => {
-    if (drag) return;
-    let kind: Tool;
-    if (e.button === 1) kind = 'pan';
-    else if (e.button === 2) kind = 'window';
-    else if (e.button === 0) kind = e.shiftKey ? (h.tool() === 'pan' ? 'window' : 'pan') : h.tool();
-    else return;
-    if (kind === 'measure') {
+  listeners.add(
+    listen(canvas, 'pointerdown', (e) => {
+      if (drag) return;
+      let kind: Tool;
+      if (e.button === 1) kind = 'pan';
+      else if (e.button === 2) kind = 'window';
+      else if (e.button === 0) kind = e.shiftKey ? (h.tool() === 'pan' ? 'window' : 'pan') : h.tool();
+      else return;
+      if (kind === 'measure') {
+        const [sx, sy] = local(e);
+        h.measure('start', sx, sy);
+      }
+      e.preventDefault();
+      canvas.focus({ preventScroll: true });
+      try {
+        canvas.setPointerCapture(e.pointerId);
+      } catch {
+        // Synthetic or already-released pointers cannot be captured; the drag still works inside the canvas.
+      }
+      drag = { id: e.pointerId, kind, x: e.clientX, y: e.clientY };
+      canvas.classList.add(
+        kind === 'pan' ? 'dragging-pan' : kind === 'window' ? 'dragging-window' : 'dragging-measure',
+      );
+    }),
+  );
+  listeners.add(
+    listen(canvas, 'pointermove', (e) => {
       const [sx, sy] = local(e);
-      h.measure('start', sx, sy);
-    }
-    e.preventDefault();
-    canvas.focus({ preventScroll: true });
-    try {
-      canvas.setPointerCapture(e.pointerId);
-    } catch {
-      // Synthetic or already-released pointers cannot be captured; the drag still works inside the canvas.
-    }
-    drag = { id: e.pointerId, kind, x: e.clientX, y: e.clientY };
-    canvas.classList.add(kind === 'pan' ? 'dragging-pan' : kind === 'window' ? 'dragging-window' : 'dragging-measure');
-  });
-  canvas.addEventListener('pointermove', (e) => {
-    const [sx, sy] = local(e);
-    h.hover(sx, sy);
-    if (!drag || e.pointerId !== drag.id) return;
-    const dx = e.clientX - drag.x;
-    const dy = e.clientY - drag.y;
-    drag.x = e.clientX;
-    drag.y = e.clientY;
-    if (dx === 0 && dy === 0) return;
-    if (drag.kind === 'pan') h.pan(dx * dpr(), dy * dpr());
-    else if (drag.kind === 'window') h.windowDrag(dx, dy);
-    else h.measure('move', sx, sy);
-  });
+      h.hover(sx, sy);
+      if (!drag || e.pointerId !== drag.id) return;
+      const dx = e.clientX - drag.x;
+      const dy = e.clientY - drag.y;
+      drag.x = e.clientX;
+      drag.y = e.clientY;
+      if (dx === 0 && dy === 0) return;
+      if (drag.kind === 'pan') h.pan(dx * dpr(), dy * dpr());
+      else if (drag.kind === 'window') h.windowDrag(dx, dy);
+      else h.measure('move', sx, sy);
+    }),
+  );
   const end = (e: PointerEvent) => {
     if (!drag || e.pointerId !== drag.id) return;
     const kind = drag.kind;
@@ -74,35 +83,43 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): vo
     if (kind === 'measure') h.measure('end');
     h.dragEnd(kind);
   };
-  canvas.addEventListener('pointerup', end);
-  canvas.addEventListener('pointercancel', end);
-  canvas.addEventListener('pointerleave', () => {
-    if (!drag) h.leave();
-  });
-  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
-  // Middle-click would otherwise start the browser's autoscroll.
-  canvas.addEventListener('auxclick', (e) => e.preventDefault());
-  canvas.addEventListener('dblclick', (e) => {
-    e.preventDefault();
-    h.fit();
-  });
-  canvas.addEventListener(
-    'wheel',
-    (e) => {
-      e.preventDefault();
-      const [sx, sy] = local(e);
-      h.zoomAt(wheelFactor(e.deltaY, e.deltaMode), sx, sy);
-    },
-    { passive: false },
+  listeners.add(listen(canvas, 'pointerup', end));
+  listeners.add(listen(canvas, 'pointercancel', end));
+  listeners.add(
+    listen(canvas, 'pointerleave', () => {
+      if (!drag) h.leave();
+    }),
   );
+  listeners.add(listen(canvas, 'contextmenu', (e) => e.preventDefault()));
+  // Middle-click would otherwise start the browser's autoscroll.
+  listeners.add(listen(canvas, 'auxclick', (e) => e.preventDefault()));
+  listeners.add(
+    listen(canvas, 'dblclick', (e) => {
+      e.preventDefault();
+      h.fit();
+    }),
+  );
+  listeners.add(
+    listen(
+      canvas,
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const [sx, sy] = local(e);
+        h.zoomAt(wheelFactor(e.deltaY, e.deltaMode), sx, sy);
+      },
+      { passive: false },
+    ),
+  );
+  return listeners;
 }
 
 export function attachKeys(
   a: Actions,
   pan: (dxCss: number, dyCss: number, big: boolean) => void,
   closeHelp: () => boolean,
-): void {
-  document.addEventListener('keydown', (e) => {
+): IDisposable {
+  return listen(document, 'keydown', (e) => {
     if (e.key === 'Escape' && closeHelp()) {
       e.preventDefault();
       return;

@@ -6,6 +6,7 @@
 import type { Colormap, ViewerSettings } from '../../protocol/viewer';
 import type { Measurement } from './measure';
 import { isColormap, VIEWER_DEFAULTS } from '../../protocol/settings';
+import type { ViewerState } from './state';
 import type { View } from './viewport';
 import type { VoiFunction, WindowLevel } from './windowing';
 
@@ -100,4 +101,26 @@ export function readPersisted(raw: unknown, fallbackSettings: ViewerSettings): P
 
 export function imageKey(width: number, height: number): string {
   return `${width}x${height}`;
+}
+
+/** What of the state is kept while the tab is hidden. */
+export function persistedState(s: Readonly<ViewerState>): PersistedState {
+  const img = s.loaded;
+  return {
+    v: 1,
+    imageKey: img ? imageKey(img.width, img.height) : undefined,
+    view: s.fitted ? undefined : s.view,
+    // Without a preset's table (restored from the preset by its id).
+    window: s.window && { center: s.window.center, width: s.window.width, fn: s.window.fn },
+    windowId: s.windowId,
+    invert: s.invert,
+    overlayVisible: s.overlayVisible,
+    outline: s.outline,
+    settings: s.settings,
+    tool: s.tool,
+    panelOpen: s.panelOpen,
+    measurements: s.measurements,
+    stripOpen: s.stripOpen,
+    panelTab: s.panelTab,
+  };
 }

@@ -1,8 +1,8 @@
 /** Everything the viewer knows, in one place: the panels render from it and getViewState reports it. */
-import type { ModelChoice, ViewerSettings } from '../../protocol/viewer';
+import type { ModelChoice, ViewerSettings, ViewStateReport } from '../../protocol/viewer';
 import type { Measurement } from './measure';
-import type { PanelTab, Tool } from './persist';
-import type { HeatmapLayer, HotRegion } from './render/heatmapLayer';
+import type { PanelTab, PersistedState, Tool } from './persist';
+import type { HeatmapLayer } from './render/heatmapLayer';
 import type { ImageLayer } from './render/imageLayer';
 import type { AnalysisResult, ErrorInfo, ErrorScope, PreviewMessage, TagsMessage, XrayImage } from './types';
 import type { View } from './viewport';
@@ -35,8 +35,6 @@ export interface LoadedAnalysis {
   result: AnalysisResult;
   heat?: HeatmapLayer;
   mapStats?: { sum: number; max: number };
-  /** The above-threshold region on the image, cached for the threshold it was computed at. */
-  hot?: { threshold: number; region?: HotRegion };
   /** Why a map that came with the result is not shown (malformed), for the panel and the log. */
   mapProblem?: string;
 }
@@ -69,6 +67,8 @@ export interface ViewerState {
   measurements: Measurement[];
   /** Index of the ruler being drawn or dragged. */
   activeMeasurement?: number;
+  /** The ruler end being dragged (`created`: the drag draws a new ruler). */
+  rulerDrag?: { index: number; end: 0 | 1; created: boolean };
   panelTab: PanelTab;
   /** DICOM attributes as the host sent them (patient data masked unless revealed). */
   tags?: TagsMessage & { count: number; masked: number };
@@ -81,9 +81,35 @@ export interface ViewerState {
   preview?: PreviewMessage;
   /** Index of the preprocessing step shown large, if any. */
   previewStep: number | null;
+  /** When each part of the current image and analysis was first on screen (see ViewStateReport). */
+  timeline: ViewerTimeline;
 }
 
-export function modelName(s: ViewerState, id: string | undefined): string {
+export type ViewerTimeline = NonNullable<ViewStateReport['timeline']>;
+
+/** A new tab's state, or a restored tab's choices (the view itself waits for its image). */
+export function initialState(settings: ViewerSettings, restored: PersistedState | undefined): ViewerState {
+  return {
+    settings: restored?.settings ?? settings,
+    overlayVisible: restored?.overlayVisible ?? true,
+    outline: restored?.outline ?? true,
+    tool: restored?.tool ?? 'pan',
+    panelOpen: restored?.panelOpen ?? true,
+    invert: false,
+    fitted: true,
+    models: [],
+    renders: 0,
+    measurements: [],
+    panelTab: restored?.panelTab ?? 'analysis',
+    tagQuery: '',
+    tagExpanded: new Set(),
+    stripOpen: restored?.stripOpen ?? true,
+    previewStep: null,
+    timeline: {},
+  };
+}
+
+export function modelName(s: Readonly<ViewerState>, id: string | undefined): string {
   if (!id) return 'no model';
   return s.models.find((m) => m.id === id)?.name ?? id;
 }

@@ -1,11 +1,10 @@
 /** Renders the toolbar, side panel and status bar from the viewer state. Called after state changes. */
-import { apply } from '../affine';
 import { errorText, fmtMs, fmtPercent, fmtScore, fmtValue, fmtWindow, providerLabel } from '../format';
-import { FADE, overlayColorAt } from '../render/colormaps';
 import { formatLength } from '../render/scene';
 import { modelName, type ViewerState } from '../state';
 import type { Actions } from './actions';
 import { button, fillRows, h, setPressed, setText, show } from './dom';
+import { mapCoverage } from './heatPanel';
 import type { Layout } from './layout';
 
 export function renderToolbar(L: Layout, s: ViewerState): void {
@@ -196,86 +195,6 @@ function renderFrame(L: Layout, s: ViewerState): void {
   show(L.frameBusy, s.frameLoading !== undefined);
   L.frameGroup.title =
     s.frameLoading !== undefined ? `Loading frame ${s.frameLoading + 1}…` : `Frame ${f.index + 1} of ${f.count}`;
-}
-
-export function renderHeat(L: Layout, s: ViewerState): void {
-  const an = s.analysis;
-  const map = an?.heat?.map;
-  let note = '';
-  if (!an)
-    note = s.running
-      ? 'The heatmap appears when the analysis finishes.'
-      : s.analysisError
-        ? 'No heatmap: the analysis failed.'
-        : 'No analysis yet.';
-  else if (an.mapProblem) note = `The map could not be shown: ${an.mapProblem}.`;
-  else if (!map) note = 'This model gives an image score only, no map.';
-  setText(L.heatNote, note);
-  show(L.heatNote, note !== '');
-  show(L.heatControls, Boolean(map));
-  L.overlayCheck.checked = s.overlayVisible;
-  L.outlineCheck.checked = s.outline;
-  L.colormapSelect.value = s.settings.colormap;
-  L.opacity.value = String(s.settings.heatmapOpacity);
-  setText(L.opacityOut, `${Math.round(s.settings.heatmapOpacity * 100)}%`);
-  L.threshold.value = String(s.settings.threshold);
-  setText(L.thresholdOut, s.settings.threshold.toFixed(2));
-  L.thresholdReset.disabled = s.settings.threshold === 0.5;
-  L.legendMarker.style.left = `${s.settings.threshold * 100}%`;
-  const floor = s.settings.heatmapFloor ?? 0;
-  L.floor.value = String(floor);
-  setText(L.floorOut, floor > 0 ? floor.toFixed(2) : 'off');
-  L.legendFloor.style.left = `${floor * 100}%`;
-  show(L.legendFloor, floor > 0);
-  setText(
-    L.legendCaption,
-    (floor > 0
-      ? `Not drawn below ${floor.toFixed(2)}; fades in up to ${Math.min(1, floor + FADE).toFixed(2)} (checkered part of the bar).`
-      : 'Every map value is drawn.') +
-      " 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
-  );
-  drawLegend(L.legend, s.settings.colormap, floor);
-  if (map)
-    L.legend.title = `Map ${map.width} × ${map.height}, raw values ${fmtScore(map.rawMin)} to ${fmtScore(map.rawMax)}`;
-}
-
-/** Where the map lies on the image, in words ("whole image" or the pixel rectangle it covers). */
-export function mapCoverage(
-  map: NonNullable<ViewerState['analysis']>['result']['map'],
-  img: { width: number; height: number } | undefined,
-): string {
-  if (!map) return '';
-  const c = [apply(map.toImage, 0, 0), apply(map.toImage, map.width, map.height)];
-  const x0 = Math.round(Math.min(c[0][0], c[1][0]));
-  const x1 = Math.round(Math.max(c[0][0], c[1][0]));
-  const y0 = Math.round(Math.min(c[0][1], c[1][1]));
-  const y1 = Math.round(Math.max(c[0][1], c[1][1]));
-  if (img && x0 <= 0 && y0 <= 0 && x1 >= img.width && y1 >= img.height) return 'the whole image';
-  return `x ${x0}–${x1}, y ${y0}–${y1}`;
-}
-
-function drawLegend(canvas: HTMLCanvasElement, map: ViewerState['settings']['colormap'], floor: number): void {
-  const key = `${map}@${floor}`;
-  if (canvas.dataset.key === key) return;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  const img = ctx.createImageData(canvas.width, canvas.height);
-  for (let x = 0; x < canvas.width; x++) {
-    // Exactly the overlay's colours and transparency, so the bar tells the truth about what is drawn.
-    const [r, g, b, al] = overlayColorAt(map, x / (canvas.width - 1), floor);
-    for (let y = 0; y < canvas.height; y++) {
-      // Transparent parts are shown over a checkerboard so the transparency is visible.
-      const bg = ((x >> 3) + (y >> 3)) % 2 ? 200 : 130;
-      const f = al / 255;
-      const i = (y * canvas.width + x) * 4;
-      img.data[i] = Math.round(r * f + bg * (1 - f));
-      img.data[i + 1] = Math.round(g * f + bg * (1 - f));
-      img.data[i + 2] = Math.round(b * f + bg * (1 - f));
-      img.data[i + 3] = 255;
-    }
-  }
-  ctx.putImageData(img, 0, 0);
-  canvas.dataset.key = key;
 }
 
 export function renderInfo(L: Layout, s: ViewerState): void {

@@ -1,0 +1,101 @@
+/**
+ * Zoom, pan and window/level as state changes: the view in effect (the fitted one while it follows the
+ * editor's size), and each way the user moves it. The canvas size comes in as a function, so this runs
+ * without a DOM.
+ */
+import type { ViewerStore } from './store';
+import { constrain, fitView, panBy, stepScale, zoomAt, type View } from './viewport';
+import { adjusted } from './windowing';
+
+/** The canvas's size in device pixels. */
+export type CanvasSize = () => { width: number; height: number };
+
+export class ViewControl {
+  constructor(
+    private readonly store: ViewerStore,
+    private readonly canvasSize: CanvasSize,
+  ) {}
+
+  /** The view in effect now (the fitted one when following the editor size). */
+  current(): View | undefined {
+    const s = this.store.state;
+    const img = s.loaded;
+    if (!img) return undefined;
+    const { width, height } = this.canvasSize();
+    if (s.fitted || !s.view) return fitView(img.width, img.height, Math.max(1, width), Math.max(1, height));
+    return s.view;
+  }
+
+  set(view: View): void {
+    const img = this.store.state.loaded;
+    if (!img) return;
+    this.store.update(
+      (s) => {
+        s.view = constrain(view, img.width, img.height);
+        s.fitted = false;
+      },
+      { redraw: 'bar', save: true },
+    );
+  }
+
+  fit(): void {
+    this.store.update(
+      (s) => {
+        s.fitted = true;
+        s.view = undefined;
+      },
+      { redraw: 'bar', save: true },
+    );
+  }
+
+  oneToOne(): void {
+    const v = this.current();
+    if (v) this.set({ ...v, scale: 1 });
+  }
+
+  /** One step of the zoom ladder, about the canvas centre. */
+  zoomStep(dir: 1 | -1): void {
+    const v = this.current();
+    if (!v) return;
+    const { width, height } = this.canvasSize();
+    this.set(zoomAt(v, stepScale(v.scale, dir), width / 2, height / 2, width, height));
+  }
+
+  /** Zoom by `factor` keeping the image point under (sx, sy) (device pixels) in place. */
+  zoomAt(factor: number, sx: number, sy: number): void {
+    const v = this.current();
+    if (!v) return;
+    const { width, height } = this.canvasSize();
+    this.set(zoomAt(v, v.scale * factor, sx, sy, width, height));
+  }
+
+  /** Pan by device pixels. */
+  pan(dx: number, dy: number): void {
+    const v = this.current();
+    if (v) this.set(panBy(v, dx, dy));
+  }
+
+  /** Keyboard pan: a tenth of the canvas, half with `big`. */
+  panByFraction(fx: number, fy: number, big: boolean): void {
+    const { width, height } = this.canvasSize();
+    const f = big ? 0.5 : 0.1;
+    this.pan(fx * width * f, fy * height * f);
+  }
+
+  /** Right-drag: horizontal changes the width, vertical the level; the whole range is ~500 px of drag. */
+  windowDrag(dx: number, dy: number): void {
+    const { loaded: img, window: w } = this.store.state;
+    if (!img || !w) return;
+    const range = Math.max(img.stats.max - img.stats.min, 1e-6);
+    const k = range / 500;
+    const integer = !(img.image.data instanceof Float32Array) && Number.isInteger(img.image.rescale.slope);
+    const minWidth = integer ? 1 : range * 1e-4;
+    this.store.update(
+      (s) => {
+        s.window = adjusted(w, w.center + dy * k, Math.max(minWidth, w.width + dx * k));
+        s.windowId = 'custom';
+      },
+      { redraw: 'bar', save: true },
+    );
+  }
+}
