@@ -10,27 +10,14 @@ import type { BatchRow } from '../core/batch/types';
 import type { ModelInfo } from '../core/model/manifest';
 import { averagePrecision, confusionAt, rocAuc, type Confusion, type Label } from '../core/metrics/roc';
 import { inShard, scanImages, type ScanFs, type Shard } from '../core/dataset/scan';
+import { nodeDatasetFs } from '../engine/batch/nodeFs';
 import { BatchService } from '../engine/batch/service';
 import { loadResults } from '../engine/batch/store';
 import type { EngineClient } from '../engine/client';
 import type { ProviderPreference } from '../protocol/engine';
 
-/**
- * Folder listing for scans. A symbolic link to a file counts as that file (a data split made of links
- * scans like the real thing); links to folders are not followed, so there are no cycles.
- */
-export const nodeScanFs: ScanFs = {
-  readdir: async (d) =>
-    Promise.all(
-      (await fsp.readdir(d, { withFileTypes: true })).map(async (e) => {
-        if (e.isSymbolicLink()) {
-          const target = await fsp.stat(join(d, e.name)).catch(() => undefined);
-          return { name: e.name, isDirectory: false, isFile: target?.isFile() ?? false };
-        }
-        return { name: e.name, isDirectory: e.isDirectory(), isFile: e.isFile() };
-      }),
-    ),
-};
+/** The same listing as the batch service's (links to files count as files, folders are not followed). */
+export const nodeScanFs: ScanFs = nodeDatasetFs;
 
 export interface ScoreRun {
   engine: EngineClient;

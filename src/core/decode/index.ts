@@ -8,7 +8,7 @@ import { XrayError } from '../errors';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type ImageFormat, type XrayImage } from '../image/types';
 import { createDicomDecoder } from './dicom/decoder';
 import { emptyFile, fileTooLarge, libraryText } from './failures';
-import { rasterDecoder } from './raster/decoder';
+import { RASTER_EXTENSIONS, rasterDecoder } from './raster/decoder';
 import { DecoderRegistry, type DecodeOptions } from './registry';
 import { baseName, describeContent, extensionOf } from './sniff';
 
@@ -36,13 +36,7 @@ export function defaultDecoders(): DecoderRegistry {
 const DEFAULT_REGISTRY = defaultDecoders();
 
 const FORMAT_BY_EXTENSION: Record<string, ImageFormat> = {
-  png: 'png',
-  jpg: 'jpeg',
-  jpeg: 'jpeg',
-  jpe: 'jpeg',
-  jfif: 'jpeg',
-  tif: 'tiff',
-  tiff: 'tiff',
+  ...RASTER_EXTENSIONS,
   dcm: 'dicom',
   dicom: 'dicom',
   dic: 'dicom',

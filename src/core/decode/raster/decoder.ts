@@ -13,7 +13,8 @@ import { describeContent, rasterKind, type RasterKind } from '../sniff';
 import { jpegComplete, pngStructure, tiffComplete } from './structure';
 
 const LABEL: Record<RasterKind, string> = { png: 'PNG', jpeg: 'JPEG', tiff: 'TIFF' };
-const EXTENSIONS: Record<string, RasterKind> = {
+/** File extensions of the raster formats (the decoder registry's format guess uses them too). */
+export const RASTER_EXTENSIONS: Readonly<Record<string, RasterKind>> = {
   png: 'png',
   jpg: 'jpeg',
   jpeg: 'jpeg',
@@ -44,12 +45,12 @@ const SAMPLE_NAMES: Record<string, string> = {
 export const rasterDecoder: ImageDecoder = {
   id: 'raster',
   description: 'PNG, JPEG or TIFF image',
-  extensions: Object.keys(EXTENSIONS),
+  extensions: Object.keys(RASTER_EXTENSIONS),
   sniff: (bytes) => rasterKind(bytes) !== undefined,
   decode: decodeRaster,
   unrecognised(bytes, ctx) {
     const ext = ctx.name.slice(ctx.name.lastIndexOf('.') + 1).toLowerCase();
-    const label = LABEL[EXTENSIONS[ext] ?? 'png'];
+    const label = LABEL[RASTER_EXTENSIONS[ext] ?? 'png'];
     return new XrayError(
       'UNSUPPORTED_FORMAT',
       `${ctx.name} is not a readable ${label} image (${describeContent(bytes)}).`,
