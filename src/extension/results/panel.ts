@@ -10,14 +10,14 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseLabelsCsv } from '../../core/dataset/labels';
 import { curves } from '../../core/metrics/curves';
-import { Disposable } from '../../protocol/dispose';
-import { isNotification, isResponse, RpcClient } from '../../protocol/rpc';
+import { Disposable, toDisposable } from '../../protocol/dispose';
+import { RpcClient, RpcHandler } from '../../protocol/rpc';
 import type {
   HostToResultsMethods,
   HostToResultsNotifications,
   ModelMetrics,
   ResultsSource,
-  ResultsToHostMessage,
+  ResultsToHostNotifications,
   RunProgress,
 } from '../../protocol/results';
 import type { Logger } from '../log';
@@ -41,6 +41,8 @@ export interface PanelDeps {
 export class ResultsPanel extends Disposable {
   readonly index: RowIndex;
   private readonly rpc: RpcClient<HostToResultsMethods>;
+  /** The webview's notifications, dispatched by type (the protocol's handler; the webview asks nothing). */
+  private readonly messages: RpcHandler<Record<string, never>, ResultsToHostNotifications>;
   private ready = false;
   private flushTimer?: ReturnType<typeof setTimeout>;
   private metricsTimer?: ReturnType<typeof setTimeout>;
@@ -68,6 +70,14 @@ export class ResultsPanel extends Disposable {
       timeoutCode: 'WEBVIEW_TIMEOUT',
       name: 'The results panel',
     });
+    this.messages = this.webviewMessages();
+    this._register(
+      toDisposable(() => {
+        clearTimeout(this.flushTimer);
+        clearTimeout(this.metricsTimer);
+        this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel was closed.' });
+      }),
+    );
     const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     const roots = [dist];
     if (mediaDir) roots.push(vscode.Uri.file(mediaDir));
@@ -80,7 +90,11 @@ export class ResultsPanel extends Disposable {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.css')).toString(),
       title: panel.title,
     });
-    this._register(panel.webview.onDidReceiveMessage((m) => this.onMessage(m as ResultsToHostMessage)));
+    this._register(
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (!this.rpc.handle(m)) this.messages.handle(m);
+      }),
+    );
     this._register(
       panel.onDidDispose(() => {
         this.disposedEmitter.fire();
@@ -137,50 +151,51 @@ export class ResultsPanel extends Disposable {
     await this.deps.open(vscode.Uri.file(join(this.source.root, ...path.split('/'))), m.id);
   }
 
-  private onMessage(msg: ResultsToHostMessage): void {
-    if (isResponse(msg)) {
-      this.rpc.handle(msg);
-      return;
-    }
-    if (!isNotification(msg)) return;
-    const p = msg.params as never;
-    switch (msg.type) {
-      case 'ready':
-        this.ready = true;
-        this.sendAll();
-        return;
-      case 'open': {
-        const { row, model } = p as { row: number; model: number };
-        void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`));
-        return;
-      }
-      case 'wantThumbnails':
-        return;
-      case 'copyPaths': {
-        const rows = (p as { rows: number[] }).rows;
-        const text = rows
-          .map((r) => this.index.paths[r])
-          .filter(Boolean)
-          .join('\n');
-        void vscode.env.clipboard.writeText(text);
-        void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} paths', rows.length), 3000);
-        return;
-      }
-      case 'chooseLabels':
-        void this.chooseLabels();
-        return;
-      case 'rescore':
-        this.deps.rescore(this);
-        return;
-      case 'cancel':
-        this.deps.cancel(this);
-        return;
-      case 'log': {
-        const { level, message } = p as { level: 'info' | 'warn' | 'error'; message: string };
-        this.deps.log[level](`[results] ${message}`);
-        return;
-      }
-    }
+  private webviewMessages(): RpcHandler<Record<string, never>, ResultsToHostNotifications> {
+    const rowList = (p: object) => {
+      const rows = (p as { rows?: unknown }).rows;
+      return Array.isArray(rows) && rows.every((r) => Number.isInteger(r)) ? undefined : 'its rows are not row numbers';
+    };
+    return new RpcHandler<Record<string, never>, ResultsToHostNotifications>({
+      name: 'The extension host',
+      requests: {},
+      notifications: {
+        ready: () => {
+          this.ready = true;
+          this.sendAll();
+        },
+        open: ({ row, model }) =>
+          void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`)),
+        wantThumbnails: () => undefined,
+        copyPaths: ({ rows }) => {
+          const text = rows
+            .map((r) => this.index.paths[r])
+            .filter(Boolean)
+            .join('\n');
+          void vscode.env.clipboard.writeText(text);
+          void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} paths', rows.length), 3000);
+        },
+        chooseLabels: () => void this.chooseLabels(),
+        rescore: () => this.deps.rescore(this),
+        cancel: () => this.deps.cancel(this),
+        log: ({ level, message }) => this.deps.log[level](`[results] ${message}`),
+      },
+      checks: {
+        open: (p) => {
+          const { row, model } = p as { row?: unknown; model?: unknown };
+          return Number.isInteger(row) && Number.isInteger(model) ? undefined : 'it needs a row and a model column';
+        },
+        wantThumbnails: rowList,
+        copyPaths: rowList,
+        log: (p) =>
+          ['info', 'warn', 'error'].includes((p as { level?: unknown }).level as string)
+            ? undefined
+            : 'unknown log level',
+      },
+      // Nothing is requested of the host; a request still gets its BAD_REQUEST answer.
+      respond: (msg) => void this.panel.webview.postMessage(msg),
+      onNotificationError: (type, error) => this.deps.log.warn(`Results panel message "${type}": ${error.message}`),
+    });
   }
 
   private sendAll(): void {
@@ -301,12 +316,5 @@ export class ResultsPanel extends Disposable {
     params: HostToResultsNotifications[K],
   ): void {
     void this.panel.webview.postMessage({ kind: 'notify', type, params });
-  }
-
-  override dispose(): void {
-    clearTimeout(this.flushTimer);
-    clearTimeout(this.metricsTimer);
-    this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel was closed.' });
-    super.dispose();
   }
 }

@@ -2,8 +2,10 @@
  * The results panel: builds the views, routes host messages through the handler into the state, and
  * redraws what each state change touches (at most once per frame while rows stream in).
  */
-import { asHostMessage, type ResultsChannel } from './channel';
-import { handleMessage, type ViewHooks } from './handler';
+import { Disposable, toDisposable } from '../../protocol/dispose';
+import { FrameScheduler, observing } from '../shared/lifetime';
+import type { ResultsBridge } from './host';
+import { resultsServed, type ViewHooks } from './messages';
 import { PanelState, readPersisted, type Change } from './state';
 import { CurvesView } from './views/curves';
 import { HistogramChart } from './views/histogramChart';
@@ -11,7 +13,7 @@ import { TableView } from './views/table';
 import { onThemeChange } from './views/theme';
 import { Toolbar } from './views/toolbar';
 
-export class ResultsApp {
+export class ResultsApp extends Disposable {
   readonly state: PanelState;
   readonly table: TableView;
   private readonly toolbar: Toolbar;
@@ -19,14 +21,14 @@ export class ResultsApp {
   private readonly curves: CurvesView;
   private readonly hooks: ViewHooks;
   private dirty = new Set<Change>();
-  private frame = 0;
-  private saveTimer?: ReturnType<typeof setTimeout>;
+  private readonly frame = this._register(new FrameScheduler(() => this.flush()));
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly host: ResultsChannel,
+    private readonly host: ResultsBridge,
   ) {
-    this.state = new PanelState(readPersisted(host.getState()));
+    super();
+    this.state = new PanelState(readPersisted(host.savedState()));
     const open = (row: number, model = this.state.query.model) => {
       this.state.select(row, 'replace');
       host.notify('open', { row, model });
@@ -57,7 +59,8 @@ export class ResultsApp {
       open: (row, model) => open(row, model),
       reveal: (row) => this.table.scrollToRow(row),
     };
-    this.state.on((c) => this.changed(c));
+    this._register(toDisposable(this.state.on((c) => this.changed(c))));
+    this._register(toDisposable(() => this.table.dispose()));
   }
 
   start(): void {
@@ -70,18 +73,23 @@ export class ResultsApp {
     this.root.replaceChildren(this.toolbar.header, this.toolbar.filters, main);
     this.table.mount();
     this.toolbar.sync();
-    new ResizeObserver(() => {
+    const resize = new ResizeObserver(() => {
       this.histogram.resize();
       this.curves.resize();
-    }).observe(side);
-    onThemeChange(() => {
-      this.histogram.themeChanged();
-      this.curves.themeChanged();
     });
-    window.addEventListener('message', (e: MessageEvent) => {
-      const msg = asHostMessage(e.data);
-      if (msg) handleMessage(this.state, msg, this.hooks, this.host);
-    });
+    resize.observe(side);
+    this._register(observing(resize));
+    this._register(
+      toDisposable(
+        onThemeChange(() => {
+          this.histogram.themeChanged();
+          this.curves.themeChanged();
+        }),
+      ),
+    );
+    this.host.serve(
+      resultsServed(this.state, this.hooks, (message) => this.host.notify('log', { level: 'error', message })),
+    );
     this.host.notify('ready', {});
   }
 
@@ -94,12 +102,11 @@ export class ResultsApp {
     this.dirty.add(c);
     // A drag must feel immediate: the line and the count redraw in the same frame as the pointer.
     if (c === 'threshold') this.histogram.thresholdChanged();
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+    this.frame.request();
     if (c === 'query' || c === 'threshold' || c === 'init') this.save();
   }
 
   private flush(): void {
-    this.frame = 0;
     const d = this.dirty;
     this.dirty = new Set();
     if (d.has('init')) {
@@ -134,7 +141,6 @@ export class ResultsApp {
   }
 
   private save(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => this.host.setState(this.state.persisted()), 200);
+    this.host.saveState(() => this.state.persisted());
   }
 }

@@ -5,12 +5,13 @@
 import 'uplot/dist/uPlot.min.css';
 import './results.css';
 import { ResultsApp } from './app';
-import { ResultsChannel, type VsCodeApi } from './channel';
+import type { VsCodeApi } from '../shared/hostBridge';
+import { resultsBridge } from './host';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const root = document.getElementById('root') ?? document.body;
-const app = new ResultsApp(root, new ResultsChannel(acquireVsCodeApi()));
+const app = new ResultsApp(root, resultsBridge(acquireVsCodeApi()));
 // Diagnostics for the bench and for anyone poking at the webview's developer tools.
 (window as unknown as { xrayResults: unknown }).xrayResults = { state: app.state, frameTimes: app.table.frameTimes };
 app.start();

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { handleMessage, type ViewHooks } from '../../../src/webview/results/handler';
+import { RpcHandler, type ResponseMsg } from '../../../src/protocol/rpc';
+import type { HostToResultsMethods, HostToResultsNotifications } from '../../../src/protocol/results';
+import { resultsServed, type ViewHooks } from '../../../src/webview/results/messages';
 import { histogram, operatingPoint, thresholdAt, grabsLine } from '../../../src/webview/results/histogram';
 import { PanelState, readPersisted } from '../../../src/webview/results/state';
 import type { ResultsReport } from '../../../src/protocol/results';
@@ -67,41 +69,77 @@ test('threshold, selection ranges and neighbours follow the view order', () => {
   assert.equal(s.neighbour(0, 1), undefined);
 });
 
+/** The webview's side as the HostBridge runs it: the protocol's RpcHandler over the pure handlers. */
+function serve(s: PanelState, h: ViewHooks) {
+  const answers: ResponseMsg[] = [];
+  const logged: string[] = [];
+  const served = resultsServed(s, h, (m) => logged.push(m));
+  const rpc = new RpcHandler<HostToResultsMethods, HostToResultsNotifications>({
+    name: 'The results panel',
+    ...served,
+    respond: (m) => answers.push(m),
+  });
+  const ok = (i: number) => {
+    const a = answers[i];
+    assert.ok(a.ok, JSON.stringify(a));
+    return a.result;
+  };
+  const err = (i: number) => {
+    const a = answers[i];
+    assert.ok(!a.ok, JSON.stringify(a));
+    return a.error;
+  };
+  return { rpc, answers, logged, ok, err };
+}
+
 test('the handler answers reports, runs actions and moves the selection on neighbour', () => {
   const s = loaded();
   const h = hooks();
-  const answers: { id: number; result?: unknown; error?: unknown }[] = [];
-  const out = {
-    respond: (id: number, result: unknown) => void answers.push({ id, result }),
-    respondError: (id: number, error: unknown) => void answers.push({ id, error }),
-  };
-  handleMessage(
-    s,
-    { kind: 'request', id: 1, method: 'act', params: { action: 'setQuery', query: { text: 'pneu' } } },
-    h,
-    out,
-  );
-  const r = answers[0].result as ResultsReport;
+  const { rpc, ok, err } = serve(s, h);
+  rpc.handle({ kind: 'request', id: 1, method: 'act', params: { action: 'setQuery', query: { text: 'pneu' } } });
+  const r = ok(0) as ResultsReport;
   assert.equal(r.visible, 2);
   assert.deepEqual(
     r.top.map((x) => x.path),
     ['PNEUMONIA/d.png', 'PNEUMONIA/c.png'],
   );
   assert.equal(r.flagged, 3);
-  handleMessage(
-    s,
-    { kind: 'request', id: 2, method: 'act', params: { action: 'dragThreshold', from: 0.5, to: 0.8 } },
-    h,
-    out,
-  );
+  rpc.handle({ kind: 'request', id: 2, method: 'act', params: { action: 'dragThreshold', from: 0.5, to: 0.8 } });
   assert.deepEqual(h.dragged, [[0.5, 0.8]]);
-  handleMessage(s, { kind: 'request', id: 3, method: 'neighbour', params: { row: 3, delta: 1 } }, h, out);
-  assert.deepEqual(answers[2].result, { row: 2 });
+  rpc.handle({ kind: 'request', id: 3, method: 'neighbour', params: { row: 3, delta: 1 } });
+  assert.deepEqual(ok(2), { row: 2 });
   assert.deepEqual([...s.selection], [2]);
-  handleMessage(s, { kind: 'request', id: 4, method: 'act', params: { action: 'openRow', row: 1 } }, h, out);
+  rpc.handle({ kind: 'request', id: 4, method: 'act', params: { action: 'openRow', row: 1 } });
   assert.deepEqual(h.opened, [1]);
-  handleMessage(s, { kind: 'request', id: 5, method: 'nope' } as never, h, out);
-  assert.ok(answers[4].error);
+  // What it cannot serve is refused by name, with BAD_REQUEST: an unknown method, action or parameters.
+  rpc.handle({ kind: 'request', id: 5, method: 'nope', params: {} });
+  assert.equal(err(4).code, 'BAD_REQUEST');
+  assert.match(err(4).message, /"nope"/);
+  rpc.handle({ kind: 'request', id: 6, method: 'act', params: { action: 'explode' } });
+  assert.equal(err(5).code, 'BAD_REQUEST');
+  assert.match(err(5).message, /explode/);
+  rpc.handle({ kind: 'request', id: 7, method: 'neighbour', params: { row: 1, delta: 2 } });
+  assert.equal(err(6).code, 'BAD_REQUEST');
+});
+
+test('host notifications go into the state; a malformed one is logged and changes nothing', () => {
+  const s = new PanelState();
+  const { rpc, logged } = serve(s, hooks());
+  rpc.handle({
+    kind: 'notify',
+    type: 'init',
+    params: { source, title: 'cxr', models, reset: true, thumbnails: false },
+  });
+  rpc.handle({ kind: 'notify', type: 'rows', params: { first: 0, paths: ['a.png', 'b.png'], labels: [-1, -1] } });
+  rpc.handle({ kind: 'notify', type: 'cells', params: { cells: [[1, 0, 3, 0.7, null]] } });
+  assert.equal(s.table.size, 2);
+  assert.deepEqual([...s.view], [1, 0]);
+  rpc.handle({ kind: 'notify', type: 'rows', params: { first: -1, paths: ['c.png'], labels: [] } });
+  rpc.handle({ kind: 'notify', type: 'frobnicate', params: {} });
+  assert.equal(s.table.size, 2);
+  assert.equal(logged.length, 2);
+  assert.match(logged[0], /"rows"/);
+  assert.match(logged[1], /"frobnicate"/);
 });
 
 test('saved state comes back for the same source and is dropped for another', () => {

@@ -1,0 +1,109 @@
+/**
+ * The results webview's message handler: what each host notification does to the state (the one place
+ * that changes it) and how each host request is answered, for the shared HostBridge / RpcHandler. Pure,
+ * so it is tested without a DOM; what needs the views (a simulated drag, the rendered-row count) comes in
+ * through `ViewHooks`. Unknown methods and unusable parameters are refused by the RpcHandler (BAD_REQUEST).
+ */
+import type { HostToResultsMethods, HostToResultsNotifications, ResultsAction } from '../../protocol/results';
+import type { ParamChecks } from '../../protocol/rpc';
+import type { Served } from '../shared/hostBridge';
+import { buildReport } from './report';
+import type { PanelState } from './state';
+
+export interface ViewHooks {
+  rendered(): number;
+  dragThreshold(from: number, to: number): void;
+  open(row: number, model: number): void;
+  reveal(row: number): void;
+}
+
+type Names = keyof HostToResultsMethods | keyof HostToResultsNotifications;
+
+const ACTIONS: ResultsAction['action'][] = ['setQuery', 'setThreshold', 'dragThreshold', 'select', 'openRow'];
+const isArray = (v: unknown) => Array.isArray(v);
+const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** What must hold before a handler runs (the rest is checked where used, e.g. RowTable.applyCells). */
+export const resultsChecks: ParamChecks<Names> = {
+  init: (p) => {
+    const m = p as Partial<HostToResultsNotifications['init']>;
+    if (!isArray(m.models)) return 'it has no model list';
+    if (typeof m.source?.root !== 'string' || !isArray(m.source.models)) return 'its source is malformed';
+    return undefined;
+  },
+  rows: (p) => {
+    const m = p as Partial<HostToResultsNotifications['rows']>;
+    if (!isInt(m.first)) return 'its first row is not a row number';
+    if (!isArray(m.paths) || !isArray(m.labels)) return 'it has no paths or labels';
+    return undefined;
+  },
+  cells: (p) => (isArray((p as { cells?: unknown }).cells) ? undefined : 'it has no cells'),
+  metrics: (p) => (isArray((p as { models?: unknown }).models) ? undefined : 'it has no model list'),
+  thumbnails: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
+  act: (p) => {
+    const action = (p as { action?: unknown }).action;
+    return ACTIONS.includes(action as ResultsAction['action'])
+      ? undefined
+      : `it names no known action (${String(action)})`;
+  },
+  neighbour: (p) => {
+    const m = p as { row?: unknown; delta?: unknown };
+    return isInt(m.row) && (m.delta === 1 || m.delta === -1) ? undefined : 'it needs a row and a delta of 1 or -1';
+  },
+};
+
+export function resultsServed(
+  state: PanelState,
+  views: ViewHooks,
+  log: (message: string) => void,
+): Served<HostToResultsMethods, HostToResultsNotifications> {
+  const report = () => buildReport(state, views.rendered());
+  return {
+    requests: {
+      getReport: () => report(),
+      act: (action) => {
+        runAction(state, action, views);
+        return report();
+      },
+      neighbour: ({ row, delta }) => {
+        const next = state.neighbour(row, delta);
+        if (next === undefined) return undefined;
+        state.select(next, 'replace');
+        views.reveal(next);
+        return { row: next };
+      },
+    },
+    notifications: {
+      init: (p) => state.init(p),
+      rows: (p) => state.addRows(p.first, p.paths, p.labels),
+      cells: (p) => state.applyCells(p.cells),
+      progress: (p) => state.setProgress(p),
+      metrics: (p) => state.setMetrics(p.labelsFrom, p.models),
+      thumbnails: (p) => state.setThumbnails(p.items),
+    },
+    checks: resultsChecks,
+    // A bad message must never take the panel down; say what happened and keep going.
+    onNotificationError: (type, error) => log(`Results panel could not handle "${type}": ${error.message}`),
+  };
+}
+
+export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks): void {
+  switch (a.action) {
+    case 'setQuery':
+      state.setQuery(a.query);
+      return;
+    case 'setThreshold':
+      state.setThreshold(a.model, a.threshold);
+      return;
+    case 'dragThreshold':
+      views.dragThreshold(a.from, a.to);
+      return;
+    case 'select':
+      state.selectRows(a.rows);
+      return;
+    case 'openRow':
+      state.select(a.row, 'replace');
+      views.open(a.row, state.query.model);
+      return;
+  }
+}
