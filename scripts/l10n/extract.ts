@@ -1,5 +1,6 @@
 // Collects every message the extension localises: the first argument of each `vscode.l10n.t(...)` and
-// `l10n.t(...)` call under src/extension (see src/extension/l10n.ts), read with the TypeScript parser.
+// `l10n.t(...)` call under src/extension (see src/extension/l10n.ts) and src/webview (the webviews get
+// the same bundle: src/webview/shared/l10n.ts), read with the TypeScript parser.
 // `npm run l10n` writes them to l10n/bundle.l10n.json (the English bundle translators start from);
 // `npm run l10n -- --check` and test/unit/extension/l10n.test.ts fail when the bundle is out of date.
 import ts from 'typescript';
@@ -31,10 +32,12 @@ function isL10nT(callee: ts.Expression): boolean {
   );
 }
 
-export function extractMessages(dir = join(ROOT, 'src/extension')): Extracted {
+export const SOURCES = [join(ROOT, 'src/extension'), join(ROOT, 'src/webview')];
+
+export function extractMessages(dirs: string | string[] = SOURCES): Extracted {
   const messages = new Map<string, string[]>();
   const problems: string[] = [];
-  for (const file of sourceFiles(dir)) {
+  for (const file of [dirs].flat().flatMap(sourceFiles)) {
     const text = readFileSync(file, 'utf8');
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
     const where = (n: ts.Node) => `${relative(ROOT, file)}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1}`;

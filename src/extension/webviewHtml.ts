@@ -21,6 +21,11 @@ export interface WebviewPageOptions {
   headExtra?: string;
   rootClass?: string;
   noscript: string;
+  /**
+   * The webview's translations: `vscode.l10n.bundle` (undefined for English) and `vscode.env.language`.
+   * They travel in a data attribute that src/webview/shared/l10n.ts reads before the first message.
+   */
+  l10n?: { bundle?: Record<string, string>; language?: string };
 }
 
 export function webviewPage(o: WebviewPageOptions): string {
@@ -38,13 +43,15 @@ export function webviewPage(o: WebviewPageOptions): string {
     `script-src 'nonce-${o.nonce}'`,
   ].join('; ');
   const rootClass = o.rootClass ? ` class="${attr(o.rootClass)}"` : '';
+  const lang = o.l10n?.language && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(o.l10n.language) ? o.l10n.language : 'en';
+  const bundle = o.l10n?.bundle ? `<meta id="xray-l10n" data-bundle="${attr(JSON.stringify(o.l10n.bundle))}">\n` : '';
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${lang}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${o.headExtra ? `${o.headExtra}\n` : ''}<link rel="stylesheet" href="${attr(o.styleUri)}">
+${bundle}${o.headExtra ? `${o.headExtra}\n` : ''}<link rel="stylesheet" href="${attr(o.styleUri)}">
 <title>${attr(o.title)}</title>
 </head>
 <body>

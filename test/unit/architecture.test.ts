@@ -41,8 +41,8 @@ const WEBVIEW_RUNTIME_PROTOCOL = [
   'protocol/settings.ts',
 ];
 
-/** Browser libraries the webviews bundle (web components, virtual table, charts, embedding). */
-const WEBVIEW_PACKAGES = ['@vscode-elements/elements', '@tanstack/virtual-core', 'uplot', 'umap-js'];
+/** Browser libraries the webviews bundle (web components, virtual table, charts, embedding, translations). */
+const WEBVIEW_PACKAGES = ['@vscode-elements/elements', '@tanstack/virtual-core', 'uplot', 'umap-js', '@vscode/l10n'];
 
 /** The only files of src/core that use Node built-ins, and why; core is otherwise plain TypeScript. */
 const CORE_NODE: Record<string, { modules: string[]; why: string }> = {

@@ -34,8 +34,18 @@ async function loadViewerHtml() {
   return mod.viewerHtml;
 }
 
+/**
+ * A pseudo-locale built from the English bundle: every message wrapped in ⟦ ⟧ with its {n} placeholders
+ * kept, so a screenshot or a DOM walk shows at once which text did not go through l10n.t.
+ */
+async function pseudoBundle() {
+  const english = JSON.parse(await readFile(join(ROOT, 'l10n/bundle.l10n.json'), 'utf8'));
+  return Object.fromEntries(Object.keys(english).map((m) => [m, `⟦${m}⟧`]));
+}
+
 export async function startHarness({ port = 0 } = {}) {
   const viewerHtml = await loadViewerHtml();
+  const pseudo = await pseudoBundle();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
@@ -48,6 +58,7 @@ export async function startHarness({ port = 0 } = {}) {
           scriptUri: `${origin}/dist/webview/viewer.js`,
           styleUri: `${origin}/media/viewer.css`,
           settingsJson: JSON.stringify({ heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 }),
+          l10n: url.searchParams.get('locale') === 'pseudo' ? { bundle: pseudo, language: 'qps-ploc' } : undefined,
         });
         html = html.replace('</head>', `<link rel="stylesheet" href="${origin}/test/webview/themes.css">\n</head>`);
         html = html.replace(

@@ -62,7 +62,10 @@ async function main() {
   };
   const timings = {};
 
-  async function open(name, { scenario = 'full', theme = 'dark', width = 1400, height = 900, dpr = 1 } = {}) {
+  async function open(
+    name,
+    { scenario = 'full', theme = 'dark', width = 1400, height = 900, dpr = 1, locale = '' } = {},
+  ) {
     const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr });
     const page = await context.newPage();
     const problems = [];
@@ -70,7 +73,7 @@ async function main() {
       if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(String(e)));
-    await page.goto(`${harness.url}?scenario=${scenario}&theme=${theme}`);
+    await page.goto(`${harness.url}?scenario=${scenario}&theme=${theme}${locale ? `&locale=${locale}` : ''}`);
     const report = () => page.evaluate(() => window.harness.request('getViewState'));
     return { page, context, problems, report, name };
   }
@@ -130,6 +133,41 @@ async function main() {
           `${s.name}: image stays, error reported, no stale score`,
         );
       }
+      await v.context.close();
+    }
+
+    if (!only || only.includes('l10n')) {
+      // Pseudo-locale: every text and label the viewer shows in these regions must come from the bundle
+      // (wrapped in ⟦ ⟧). Data (file names, tag values, numbers) sits under translate="no" and is skipped.
+      const v = await open('l10n', { locale: 'pseudo', scenario: 'mono1' });
+      await settle(v, 'analysis');
+      const lang = await v.page.evaluate(() => document.documentElement.lang);
+      check(lang === 'qps-ploc', `l10n: the page carries the display language (got ${lang})`);
+      const stray = await v.page.evaluate(
+        (regions) => {
+          const out = [];
+          const words = /[A-Za-z]{2,}/;
+          for (const root of regions.flatMap((r) => [...document.querySelectorAll(r)])) {
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+            for (let n = walker.currentNode; n; n = walker.nextNode()) {
+              const el = n.nodeType === Node.TEXT_NODE ? n.parentElement : n;
+              if (el?.closest('[translate="no"]')) continue;
+              const texts =
+                n.nodeType === Node.TEXT_NODE
+                  ? [n.textContent]
+                  : ['title', 'aria-label', 'placeholder'].map((a) => n.getAttribute(a));
+              for (const t of texts) if (t && words.test(t) && !t.includes('⟦')) out.push(t.trim().slice(0, 80));
+            }
+          }
+          return [...new Set(out)];
+        },
+        ['.toolbar'],
+      );
+      check(
+        stray.length === 0,
+        `l10n: every toolbar text comes from the bundle${stray.length ? `; not: ${stray.join(' | ')}` : ''}`,
+      );
+      await v.page.screenshot({ path: join(OUT, 'pseudo-locale.png') });
       await v.context.close();
     }
 

@@ -1,4 +1,4 @@
-import { webviewPage } from '../webviewHtml';
+import { webviewPage, type WebviewPageOptions } from '../webviewHtml';
 
 /**
  * The results panel's HTML, a pure function (unit-tested): strict CSP with a per-render nonce, the
@@ -9,6 +9,8 @@ export interface ResultsHtmlOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
+  /** vscode.l10n.bundle and vscode.env.language (see webviewPage). */
+  l10n?: WebviewPageOptions['l10n'];
   title: string;
 }
 
@@ -19,6 +21,7 @@ export function resultsHtml(o: ResultsHtmlOptions): string {
     nonce: o.nonce,
     scriptUri: o.scriptUri,
     styleUri: o.styleUri,
+    l10n: o.l10n,
     title: o.title,
     imgSources: ['data:'],
     // Lit components (vscode-elements) adopt constructed stylesheets; uPlot sizes its canvas with style properties.

@@ -25,6 +25,7 @@ import type { PanelRow } from './backend';
 import { resultsHtml } from './html';
 import { RowIndex, type ColumnCalibration } from './rowIndex';
 import type { ResultsModel } from '../../protocol/results';
+import { webviewL10n } from '../webviewL10n';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 const CHUNK = 20_000;
@@ -89,6 +90,7 @@ export class ResultsPanel extends Disposable {
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.css')).toString(),
       title: panel.title,
+      l10n: webviewL10n(),
     });
     this._register(
       panel.webview.onDidReceiveMessage((m: unknown) => {

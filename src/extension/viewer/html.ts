@@ -1,4 +1,4 @@
-import { attr, webviewPage } from '../webviewHtml';
+import { attr, webviewPage, type WebviewPageOptions } from '../webviewHtml';
 
 /**
  * The viewer webview's HTML, as a pure function so it can be unit-tested without VS Code. Strict CSP:
@@ -13,6 +13,8 @@ export interface ViewerHtmlOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
+  /** vscode.l10n.bundle and vscode.env.language (see webviewPage). */
+  l10n?: WebviewPageOptions['l10n'];
   /** JSON of the initial ViewerSettings. */
   settingsJson: string;
 }
@@ -24,6 +26,7 @@ export function viewerHtml(o: ViewerHtmlOptions): string {
     nonce: o.nonce,
     scriptUri: o.scriptUri,
     styleUri: o.styleUri,
+    l10n: o.l10n,
     title: 'X-ray viewer',
     imgSources: ['blob:', 'data:'],
     headExtra: `<meta id="xray-viewer-settings" data-settings="${attr(o.settingsJson)}">`,

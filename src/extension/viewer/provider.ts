@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Disposable, toDisposable } from '../../protocol/dispose';
 import { viewerHtml } from './html';
 import { ViewerSession, type ViewerDeps } from './session';
+import { webviewL10n } from '../webviewL10n';
 
 export const VIEW_TYPES = ['xrayAnomaly.viewer', 'xrayAnomaly.viewer.raster'] as const;
 
@@ -48,6 +49,7 @@ export class ViewerProvider extends Disposable implements vscode.CustomReadonlyE
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'viewer.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'viewer.css')).toString(),
       settingsJson: JSON.stringify(this.deps.settings().viewer),
+      l10n: webviewL10n(),
     });
     const session = new ViewerSession(document.uri, panel, this.deps);
     this.sessions.add(session);

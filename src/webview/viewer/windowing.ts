@@ -5,6 +5,7 @@
  * table read per pixel; float images are computed per pixel.
  */
 import type { PixelData, XrayImage } from './types';
+import { l10n } from '../shared/l10n';
 
 export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 
@@ -30,6 +31,8 @@ export interface VoiTable {
 export interface WindowOption {
   id: string;
   label: string;
+  /** The label is the file's own window explanation (data, not to be translated). */
+  fromFile?: boolean;
   window: WindowLevel;
 }
 
@@ -218,7 +221,8 @@ export function windowOptions(img: XrayImage, stats: ImageStats): WindowOption[]
     .filter((w) => Number.isFinite(w.center) && Number.isFinite(w.width) && w.width > 0)
     .map((w, i) => ({
       id: `file-${i}`,
-      label: w.label?.trim() ? w.label.trim() : `File window ${i + 1}`,
+      label: w.label?.trim() ? w.label.trim() : l10n.t('File window {0}', i + 1),
+      fromFile: Boolean(w.label?.trim()),
       window: validTable(w.lut)
         ? { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR', table: w.lut }
         : { center: w.center, width: w.width, fn: w.fn ?? 'LINEAR' },
@@ -229,15 +233,15 @@ export function windowOptions(img: XrayImage, stats: ImageStats): WindowOption[]
     const { slope, intercept } = img.rescale;
     options.push({
       id: 'stored',
-      label: `As stored (${img.bitsStored}-bit)`,
+      label: l10n.t('As stored ({0}-bit)', img.bitsStored),
       window: windowFromRange(bottom * slope + intercept, top * slope + intercept),
     });
   }
   if (Number.isFinite(stats.min) && Number.isFinite(stats.max)) {
-    options.push({ id: 'full', label: 'Full range', window: windowFromRange(stats.min, stats.max) });
+    options.push({ id: 'full', label: l10n.t('Full range'), window: windowFromRange(stats.min, stats.max) });
     options.push({
       id: 'auto',
-      label: 'Auto (0.5–99.5 percentile)',
+      label: l10n.t('Auto (0.5–99.5 percentile)'),
       window: windowFromRange(stats.percentile(0.5), stats.percentile(99.5)),
     });
   }

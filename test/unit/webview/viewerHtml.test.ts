@@ -46,3 +46,24 @@ test('a bad nonce or a CSP source that could inject a directive is refused', () 
   assert.throws(() => viewerHtml({ ...opts, cspSource: "https://a; script-src 'unsafe-inline'" }), /cspSource/);
   assert.throws(() => viewerHtml({ ...opts, cspSource: '' }), /cspSource/);
 });
+
+test('the display language and its bundle reach the page escaped; English pages carry no bundle', () => {
+  const bundle = { 'Zoom in': `"Zoomer" <b>&</b> 'plus'` };
+  const html = viewerHtml({ ...opts, l10n: { bundle, language: 'fr-CA' } });
+  assert.match(html, /<html lang="fr-CA">/);
+  const raw = html.match(/<meta id="xray-l10n" data-bundle="([^"]*)">/)?.[1];
+  assert.ok(raw, 'bundle meta present');
+  const decoded = raw
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  assert.deepEqual(JSON.parse(decoded), bundle);
+  assert.doesNotMatch(html, /<b>/);
+
+  const english = viewerHtml({ ...opts, l10n: { bundle: undefined, language: 'en' } });
+  assert.doesNotMatch(english, /xray-l10n/);
+  // A language tag that could break out of the attribute falls back to English.
+  assert.match(viewerHtml({ ...opts, l10n: { language: 'en"><script>' } }), /<html lang="en">/);
+});

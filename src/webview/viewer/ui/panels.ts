@@ -6,6 +6,7 @@ import type { Actions } from './actions';
 import { button, fillRows, h, setPressed, setText, show } from './dom';
 import { mapCoverage } from './heatPanel';
 import type { Layout } from './layout';
+import { l10n } from '../../shared/l10n';
 
 export function renderToolbar(L: Layout, s: ViewerState): void {
   const zoom = s.view ? fmtPercent(s.view.scale) : '';
@@ -42,8 +43,10 @@ export function renderToolbar(L: Layout, s: ViewerState): void {
   const wanted =
     options.map((o) => `${o.id}\u0000${o.label}`).join('\u0001') + (s.windowId === 'custom' ? '\u0001custom' : '');
   if (L.presetSelect.dataset.key !== wanted) {
-    L.presetSelect.replaceChildren(...options.map((o) => h('option', { value: o.id }, o.label)));
-    if (s.windowId === 'custom') L.presetSelect.append(h('option', { value: 'custom' }, 'Custom'));
+    L.presetSelect.replaceChildren(
+      ...options.map((o) => h('option', o.fromFile ? { value: o.id, translate: 'no' } : { value: o.id }, o.label)),
+    );
+    if (s.windowId === 'custom') L.presetSelect.append(h('option', { value: 'custom' }, l10n.t('Custom')));
     L.presetSelect.dataset.key = wanted;
   }
   if (s.windowId) L.presetSelect.value = s.windowId;

@@ -4,6 +4,7 @@
  */
 import { button, h, toggleButton } from './dom';
 import type { Actions } from './actions';
+import { l10n } from '../../shared/l10n';
 
 export function buildToolbar(a: Actions) {
   const num = (label: string, title: string) =>
@@ -18,41 +19,47 @@ export function buildToolbar(a: Actions) {
     });
 
   // Toolbar
-  const fitBtn = button('Fit', 'Fit to window (F)', a.fit);
-  const oneBtn = button('1:1', 'One image pixel per screen pixel (1)', a.oneToOne);
-  const zoomOut = button('−', 'Zoom out (−)', () => a.zoomStep(-1), 'icon');
-  zoomOut.setAttribute('aria-label', 'Zoom out');
-  const zoomIn = button('+', 'Zoom in (+)', () => a.zoomStep(1), 'icon');
-  zoomIn.setAttribute('aria-label', 'Zoom in');
+  const fitBtn = button(l10n.t('Fit'), l10n.t('Fit to window (F)'), a.fit);
+  const oneBtn = button('1:1', l10n.t('One image pixel per screen pixel (1)'), a.oneToOne);
+  const zoomOut = button('−', l10n.t('Zoom out (−)'), () => a.zoomStep(-1), 'icon');
+  zoomOut.setAttribute('aria-label', l10n.t('Zoom out'));
+  const zoomIn = button('+', l10n.t('Zoom in (+)'), () => a.zoomStep(1), 'icon');
+  zoomIn.setAttribute('aria-label', l10n.t('Zoom in'));
   const zoomLabel = h(
     'span',
-    { class: 'readout zoom', 'aria-label': 'Zoom level', title: 'Screen pixels per image pixel' },
+    { class: 'readout zoom', 'aria-label': l10n.t('Zoom level'), title: l10n.t('Screen pixels per image pixel') },
     '—',
   );
-  const panTool = toggleButton('Pan', 'Left-drag pans the image', () => a.setTool('pan'));
+  const panTool = toggleButton(l10n.t('Pan'), l10n.t('Left-drag pans the image'), () => a.setTool('pan'));
   const wlTool = toggleButton(
-    'W/L',
-    'Left-drag adjusts window (horizontal) and level (vertical); right-drag always does',
+    l10n.t('W/L'),
+    l10n.t('Left-drag adjusts window (horizontal) and level (vertical); right-drag always does'),
     () => a.setTool('window'),
   );
-  const measureTool = toggleButton('Ruler', 'Measure: left-drag draws a ruler, dragging an end adjusts it (M)', () =>
-    a.setTool('measure'),
+  const measureTool = toggleButton(
+    l10n.t('Ruler'),
+    l10n.t('Measure: left-drag draws a ruler, dragging an end adjusts it (M)'),
+    () => a.setTool('measure'),
   );
-  const clearMeasures = button('Clear', 'Remove all rulers (Delete removes the last one)', a.clearMeasurements);
-  clearMeasures.setAttribute('aria-label', 'Remove all rulers');
+  const clearMeasures = button(
+    l10n.t('Clear'),
+    l10n.t('Remove all rulers (Delete removes the last one)'),
+    a.clearMeasurements,
+  );
+  clearMeasures.setAttribute('aria-label', l10n.t('Remove all rulers'));
 
   // Frame selector (multi-frame files only)
-  const prevFrame = button('‹', 'Previous frame (,)', () => a.stepFrame(-1), 'icon');
-  prevFrame.setAttribute('aria-label', 'Previous frame');
-  const nextFrame = button('›', 'Next frame (.)', () => a.stepFrame(1), 'icon');
-  nextFrame.setAttribute('aria-label', 'Next frame');
+  const prevFrame = button('‹', l10n.t('Previous frame (,)'), () => a.stepFrame(-1), 'icon');
+  prevFrame.setAttribute('aria-label', l10n.t('Previous frame'));
+  const nextFrame = button('›', l10n.t('Next frame (.)'), () => a.stepFrame(1), 'icon');
+  nextFrame.setAttribute('aria-label', l10n.t('Next frame'));
   const frameRange = h('input', {
     type: 'range',
     min: '1',
     max: '1',
     step: '1',
     class: 'frame-range',
-    'aria-label': 'Frame',
+    'aria-label': l10n.t('Frame'),
   });
   // Decoding a frame is a round trip to the host: ask on release (or key step), not on every pixel of a drag.
   frameRange.addEventListener('change', () => a.selectFrame(Number(frameRange.value) - 1));
@@ -60,8 +67,8 @@ export function buildToolbar(a: Actions) {
     type: 'text',
     inputmode: 'numeric',
     class: 'num frame-num',
-    'aria-label': 'Frame number',
-    title: 'Frame number (Enter to go)',
+    'aria-label': l10n.t('Frame number'),
+    title: l10n.t('Frame number (Enter to go)'),
     spellcheck: 'false',
     autocomplete: 'off',
   });
@@ -78,8 +85,8 @@ export function buildToolbar(a: Actions) {
   const frameBusy = h('span', { class: 'spinner', 'aria-hidden': 'true', hidden: true });
   const frameGroup = h(
     'div',
-    { class: 'group frame', role: 'group', 'aria-label': 'Frame', hidden: true },
-    h('span', { class: 'numlabel first' }, 'Frame'),
+    { class: 'group frame', role: 'group', 'aria-label': l10n.t('Frame'), hidden: true },
+    h('span', { class: 'numlabel first' }, l10n.t('Frame')),
     prevFrame,
     frameRange,
     nextFrame,
@@ -89,12 +96,12 @@ export function buildToolbar(a: Actions) {
   );
   const presetSelect = h('select', {
     class: 'preset',
-    'aria-label': 'Window preset',
-    title: 'Window preset (W cycles)',
+    'aria-label': l10n.t('Window preset'),
+    title: l10n.t('Window preset (W cycles)'),
   });
   presetSelect.addEventListener('change', () => a.choosePreset(presetSelect.value));
-  const wInput = num('Window width', 'Window width in modality units');
-  const lInput = num('Window level (centre)', 'Window level (centre) in modality units');
+  const wInput = num(l10n.t('Window width'), l10n.t('Window width in modality units'));
+  const lInput = num(l10n.t('Window level (centre)'), l10n.t('Window level (centre) in modality units'));
   const commitNumbers = () =>
     a.setWindowNumbers(
       Number(lInput.value.trim() === '' ? NaN : lInput.value),
@@ -106,17 +113,17 @@ export function buildToolbar(a: Actions) {
       if (e.key === 'Enter') commitNumbers();
     });
   }
-  const invertBtn = toggleButton('Invert', 'Invert greyscale (I)', a.toggleInvert);
-  const resetBtn = button('Reset', 'Reset window, inversion and zoom (R)', a.reset);
-  const heatBtn = toggleButton('Heatmap', 'Show or hide the heatmap overlay (H)', a.toggleOverlay);
-  const panelBtn = toggleButton('Panel', 'Show or hide the side panel', a.togglePanel);
+  const invertBtn = toggleButton(l10n.t('Invert'), l10n.t('Invert greyscale (I)'), a.toggleInvert);
+  const resetBtn = button(l10n.t('Reset'), l10n.t('Reset window, inversion and zoom (R)'), a.reset);
+  const heatBtn = toggleButton(l10n.t('Heatmap'), l10n.t('Show or hide the heatmap overlay (H)'), a.toggleOverlay);
+  const panelBtn = toggleButton(l10n.t('Panel'), l10n.t('Show or hide the side panel'), a.togglePanel);
   const helpBtn = h(
     'button',
     {
       type: 'button',
       class: 'btn icon',
-      title: 'Keyboard shortcuts (?)',
-      'aria-label': 'Keyboard shortcuts',
+      title: l10n.t('Keyboard shortcuts (?)'),
+      'aria-label': l10n.t('Keyboard shortcuts'),
       'aria-haspopup': 'dialog',
       'aria-expanded': 'false',
       onclick: () => a.toggleHelp(),
@@ -126,11 +133,19 @@ export function buildToolbar(a: Actions) {
 
   const toolbar = h(
     'div',
-    { class: 'toolbar', role: 'toolbar', 'aria-label': 'Viewer controls' },
-    h('div', { class: 'group', role: 'group', 'aria-label': 'Zoom' }, fitBtn, oneBtn, zoomOut, zoomLabel, zoomIn),
+    { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Viewer controls') },
     h(
       'div',
-      { class: 'group', role: 'group', 'aria-label': 'Left-drag tool' },
+      { class: 'group', role: 'group', 'aria-label': l10n.t('Zoom') },
+      fitBtn,
+      oneBtn,
+      zoomOut,
+      zoomLabel,
+      zoomIn,
+    ),
+    h(
+      'div',
+      { class: 'group', role: 'group', 'aria-label': l10n.t('Left-drag tool') },
       panTool,
       wlTool,
       measureTool,
@@ -138,16 +153,16 @@ export function buildToolbar(a: Actions) {
     ),
     h(
       'div',
-      { class: 'group', role: 'group', 'aria-label': 'Window' },
+      { class: 'group', role: 'group', 'aria-label': l10n.t('Window') },
       presetSelect,
-      h('label', { class: 'numlabel' }, 'W', wInput),
-      h('label', { class: 'numlabel' }, 'L', lInput),
+      h('label', { class: 'numlabel' }, l10n.t('W'), wInput),
+      h('label', { class: 'numlabel' }, l10n.t('L'), lInput),
       invertBtn,
       resetBtn,
     ),
     frameGroup,
     h('div', { class: 'spacer' }),
-    h('div', { class: 'group', role: 'group', 'aria-label': 'Panels' }, heatBtn, panelBtn, helpBtn),
+    h('div', { class: 'group', role: 'group', 'aria-label': l10n.t('Panels') }, heatBtn, panelBtn, helpBtn),
   );
 
   return {
