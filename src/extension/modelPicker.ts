@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { SECTION } from './config';
+import { modelDescription } from './modelOrigin';
 import type { ModelService } from './models';
 
 /** The model quick pick: the models found, then where to configure, refresh or trust for more. */
@@ -10,7 +11,7 @@ export async function pickModel(models: ModelService): Promise<void> {
   const items: Item[] = models.models.map((m) => ({
     id: m.id,
     label: `${m.id === current ? '$(check) ' : ''}${m.name}`,
-    description: `${m.version} · ${m.origin}`,
+    description: modelDescription(m),
     detail: m.description,
   }));
   items.push(

@@ -17,6 +17,7 @@ import type { ResultsBackend, RunProgressInfo } from './backend';
 import { progressMessage } from './progressText';
 import { ResultsPanel, RESULTS_VIEW_TYPE } from './panel';
 import type { ColumnCalibration } from './rowIndex';
+import { modelDescription } from '../modelOrigin';
 
 export const NAV_CONTEXT = 'xrayAnomaly.resultsNavigation';
 
@@ -136,7 +137,7 @@ export class ResultsController extends Disposable {
     const selected = this.deps.models.selected?.id;
     const items = all.map((m) => ({
       label: m.name,
-      description: `${m.version} · ${m.origin}`,
+      description: modelDescription(m),
       detail: m.description,
       picked: m.id === selected,
       model: m,
