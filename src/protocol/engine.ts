@@ -122,6 +122,27 @@ export interface BatchScoreResult {
   items: BatchItemOutcome[];
   /** The sessions used (provider, fallbacks), by request model index. */
   models: LoadedModel[];
+  /** Where the engine's time went since its batch pipeline started (cumulative; see BatchPipelineStats). */
+  pipeline?: BatchPipelineStats;
+}
+
+/**
+ * Cumulative counters of an engine's batch pipeline, for finding where a run's time goes: prep workers
+ * waiting for files (idle) means the pipeline starves them; a main thread busy most of the time means
+ * inference (run synchronously there by onnxruntime-node) or postprocessing is the limit.
+ */
+export interface BatchPipelineStats {
+  /** Prep workers now, and the busy (in a job) and total lifetime milliseconds of all workers so far. */
+  workers: number;
+  prepBusyMs: number;
+  prepLifeMs: number;
+  /** Session runs, inputs through them, and milliseconds inside them. */
+  inferRuns: number;
+  inferItems: number;
+  inferMs: number;
+  /** Engine main thread: busy and idle milliseconds (event loop utilisation) since the pipeline started. */
+  mainBusyMs: number;
+  mainIdleMs: number;
 }
 
 /** A fit request is the core's FitModelRequest: one definition for engine, CLI and extension. */

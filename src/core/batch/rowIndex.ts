@@ -2,17 +2,25 @@
  * The compact index beside a store's JSON Lines: the table (latest row per file and model) as typed
  * columns, plus how many bytes of the log it covers. Loading = read the index, then parse only the
  * log's bytes after `coveredBytes` (rows appended since). The log stays the truth: an index that does
- * not match it (shorter log, different head) is ignored and rebuilt.
+ * not match it (shorter log, different head, older format) is ignored and rebuilt.
  *
- * Layout (little-endian): 8 bytes magic "XAIDX001"; u32 header length; header JSON (counts, covered
- * bytes, head hash, models, string columns); zero padding to 8; then the numeric columns, each N long:
- * f64 raw, normalized, threshold, span, size, mtimeMs, ms; u16 model index; u8 flags (1 score, 2 above
- * threshold, 4 error). NaN stands for "absent" in the f64 columns.
+ * Loading is lazy: decoding makes typed-array views on the file's bytes and one JS string per string
+ * column (one UTF-8 decode each); a row becomes an object only when asked for (`IndexedRows.row`), and
+ * its strings are slices of those column strings. So opening a 100,000-row store costs a file read and
+ * a few decodes, not 100,000 JSON parses (docs/results-store.md has the figures).
+ *
+ * Layout (little-endian): 8 bytes magic "XAIDX002"; u32 header length; header JSON (n, covered bytes,
+ * head hash, models, UTF-8 byte length of each string column); zero padding to 8; then, each n long:
+ * f64 raw, normalized, threshold, span, size, mtimeMs, ms; then per string column (path, hash, provider,
+ * at, thumb, heatmap, code, message, stage) n + 1 u32 offsets into that column's text in UTF-16 code
+ * units ('' = absent); u16 model index (padded to 8); u8 flags (1 score, 2 above threshold, 4 error;
+ * padded to 8); then the string columns' texts, UTF-8, one after the other. NaN = absent in f64 columns.
  */
 import type { BatchRow, ModelRef, RowStage } from './types';
 
-const MAGIC = 'XAIDX001';
+const MAGIC = 'XAIDX002';
 const F64_COLUMNS = ['raw', 'normalized', 'threshold', 'span', 'size', 'mtimeMs', 'ms'] as const;
+const STRING_COLUMNS = ['path', 'hash', 'provider', 'at', 'thumb', 'heatmap', 'code', 'message', 'stage'] as const;
 
 export interface IndexCoverage {
   /** Bytes of the log the index reflects (always just after a newline). */
@@ -22,24 +30,39 @@ export interface IndexCoverage {
 }
 
 interface Header extends IndexCoverage {
-  v: 1;
+  v: 2;
   n: number;
   models: ModelRef[];
-  /** String columns: path, hash, provider, at, thumb, heatmap, error code, message, stage ('' = absent). */
-  s: Record<(typeof STRING_COLUMNS)[number], string[]>;
+  /** UTF-8 bytes of each string column's text, in STRING_COLUMNS order. */
+  textBytes: number[];
 }
 
-const STRING_COLUMNS = ['path', 'hash', 'provider', 'at', 'thumb', 'heatmap', 'code', 'message', 'stage'] as const;
+/** Rows by position: an array, or anything that can hand out its i-th row (a ResultTable). */
+export interface RowSource {
+  readonly size: number;
+  row(i: number): BatchRow;
+}
 
-export function encodeIndex(rows: readonly BatchRow[], coverage: IndexCoverage): Uint8Array {
-  const n = rows.length;
+export function encodeIndex(source: readonly BatchRow[] | RowSource, coverage: IndexCoverage): Uint8Array {
+  const rowAt = Array.isArray(source) ? (i: number) => source[i] : (i: number) => (source as RowSource).row(i);
+  const n = Array.isArray(source) ? source.length : (source as RowSource).size;
   const models: ModelRef[] = [];
   const modelIdx = new Map<string, number>();
   const mcol = new Uint16Array(n);
   const flags = new Uint8Array(n);
   const f64 = F64_COLUMNS.map(() => new Float64Array(n));
-  const s = Object.fromEntries(STRING_COLUMNS.map((c) => [c, new Array<string>(n)])) as Header['s'];
-  rows.forEach((r, i) => {
+  const offsets = STRING_COLUMNS.map(() => new Uint32Array(n + 1));
+  const parts = STRING_COLUMNS.map(() => [] as string[]);
+  const lengths = STRING_COLUMNS.map(() => 0);
+  const put = (c: number, i: number, v: string | undefined) => {
+    if (v) {
+      parts[c].push(v);
+      lengths[c] += v.length;
+    }
+    offsets[c][i + 1] = lengths[c];
+  };
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(i);
     const mk = `${r.modelId}@${r.modelVersion}#${r.prep}`;
     let m = modelIdx.get(mk);
     if (m === undefined) {
@@ -51,88 +74,180 @@ export function encodeIndex(rows: readonly BatchRow[], coverage: IndexCoverage):
     mcol[i] = m;
     flags[i] = (r.score ? 1 : 0) | (r.score?.aboveThreshold ? 2 : 0) | (r.error ? 4 : 0);
     const vals = [r.score?.raw, r.score?.normalized, r.score?.threshold, r.score?.span, r.size, r.mtimeMs, r.ms];
-    vals.forEach((v, c) => (f64[c][i] = v ?? NaN));
-    s.path[i] = r.path;
-    s.hash[i] = r.hash;
-    s.provider[i] = r.provider ?? '';
-    s.at[i] = r.at;
-    s.thumb[i] = r.thumb ?? '';
-    s.heatmap[i] = r.heatmap ?? '';
-    s.code[i] = r.error?.code ?? '';
-    s.message[i] = r.error?.message ?? '';
-    s.stage[i] = r.error?.stage ?? '';
-  });
-  const header: Header = { v: 1, n, ...coverage, models, s };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const start = align8(12 + headerBytes.length);
-  const total = start + n * (8 * F64_COLUMNS.length) + align8(n * 2) + n;
-  const out = new Uint8Array(total);
-  out.set(new TextEncoder().encode(MAGIC), 0);
+    for (let c = 0; c < vals.length; c++) f64[c][i] = vals[c] ?? NaN;
+    put(0, i, r.path);
+    put(1, i, r.hash);
+    put(2, i, r.provider);
+    put(3, i, r.at);
+    put(4, i, r.thumb);
+    put(5, i, r.heatmap);
+    put(6, i, r.error?.code);
+    put(7, i, r.error?.message);
+    put(8, i, r.error?.stage);
+  }
+  const enc = new TextEncoder();
+  const texts = parts.map((p) => enc.encode(p.join('')));
+  const header: Header = { v: 2, n, ...coverage, models, textBytes: texts.map((t) => t.length) };
+  const headerBytes = enc.encode(JSON.stringify(header));
+  const layout = layoutOf(n, 12 + headerBytes.length, header.textBytes);
+  const out = new Uint8Array(layout.total);
+  out.set(enc.encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, headerBytes.length, true);
   out.set(headerBytes, 12);
-  let o = start;
-  for (const col of f64) {
-    out.set(new Uint8Array(col.buffer), o);
-    o += n * 8;
+  f64.forEach((col, c) => out.set(new Uint8Array(col.buffer), layout.f64 + c * n * 8));
+  offsets.forEach((col, c) => out.set(new Uint8Array(col.buffer), layout.offsets + c * (n + 1) * 4));
+  out.set(new Uint8Array(mcol.buffer), layout.model);
+  out.set(flags, layout.flags);
+  let o = layout.texts;
+  for (const t of texts) {
+    out.set(t, o);
+    o += t.length;
   }
-  out.set(new Uint8Array(mcol.buffer), o);
-  o += align8(n * 2);
-  out.set(flags, o);
   return out;
 }
 
+/** Where each part starts, for n rows and a header ending at `headerEnd`. */
+function layoutOf(n: number, headerEnd: number, textBytes: readonly number[]) {
+  const f64 = align8(headerEnd);
+  const offsets = f64 + F64_COLUMNS.length * n * 8;
+  const model = align8(offsets + STRING_COLUMNS.length * (n + 1) * 4);
+  const flags = model + align8(n * 2);
+  const texts = flags + align8(n);
+  return { f64, offsets, model, flags, texts, total: texts + textBytes.reduce((a, b) => a + b, 0) };
+}
+
 export interface DecodedIndex extends IndexCoverage {
-  rows: BatchRow[];
+  rows: IndexedRows;
 }
 
 /** Throws on anything that is not an index this code wrote (the caller then rebuilds from the log). */
 export function decodeIndex(bytes: Uint8Array): DecodedIndex {
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
-    throw new Error('not a results index');
+    throw new Error('not a results index (or one of an older format)');
+  // Typed-array views need aligned offsets; the bytes of a file read whole normally start at 0.
+  if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = dv.getUint32(8, true);
   if (12 + hlen > bytes.length) throw new Error('results index header is cut short');
   const h = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as Header;
   const n = h.n;
-  const start = align8(12 + hlen);
-  if (h.v !== 1 || bytes.length !== start + n * 8 * F64_COLUMNS.length + align8(n * 2) + n)
-    throw new Error('results index has the wrong size');
-  // Copy into an aligned buffer: the file's bytes may sit at any offset.
-  const body = bytes.slice(start);
-  const f64 = F64_COLUMNS.map((_, c) => new Float64Array(body.buffer, c * n * 8, n));
-  const mcol = new Uint16Array(body.buffer, F64_COLUMNS.length * n * 8, n);
-  const flags = new Uint8Array(body.buffer, F64_COLUMNS.length * n * 8 + align8(n * 2), n);
-  const [raw, normalized, threshold, span, size, mtimeMs, ms] = f64;
-  const s = h.s;
-  const rows = new Array<BatchRow>(n);
-  for (let i = 0; i < n; i++) {
-    const m = h.models[mcol[i]];
-    const f = flags[i];
+  if (h.v !== 2 || !Number.isInteger(n) || n < 0 || h.textBytes?.length !== STRING_COLUMNS.length)
+    throw new Error('results index header is not understood');
+  const layout = layoutOf(n, 12 + hlen, h.textBytes);
+  if (bytes.length !== layout.total) throw new Error('results index has the wrong size');
+  const at = (o: number) => bytes.byteOffset + o;
+  const f64 = F64_COLUMNS.map((_, c) => new Float64Array(bytes.buffer, at(layout.f64 + c * n * 8), n));
+  const offsets = STRING_COLUMNS.map(
+    (_, c) => new Uint32Array(bytes.buffer, at(layout.offsets + c * (n + 1) * 4), n + 1),
+  );
+  const model = new Uint16Array(bytes.buffer, at(layout.model), n);
+  const flags = new Uint8Array(bytes.buffer, at(layout.flags), n);
+  const dec = new TextDecoder();
+  let o = layout.texts;
+  const texts = h.textBytes.map((len) => {
+    const s = dec.decode(bytes.subarray(o, o + len));
+    o += len;
+    return s;
+  });
+  texts.forEach((t, c) => {
+    if (offsets[c][n] !== t.length) throw new Error(`results index column ${STRING_COLUMNS[c]} is damaged`);
+  });
+  for (let i = 0; i < n; i++) if (model[i] >= h.models.length) throw new Error('results index names an unknown model');
+  return {
+    rows: new IndexedRows(n, h.models, f64, offsets, texts, model, flags),
+    coveredBytes: h.coveredBytes,
+    headHash: h.headHash,
+  };
+}
+
+/** The rows of a decoded index, column by column; `row(i)` makes one row object. */
+export class IndexedRows implements RowSource {
+  private readonly raw: Float64Array;
+  private readonly normalized: Float64Array;
+  private readonly threshold: Float64Array;
+  private readonly span: Float64Array;
+  private readonly fileSize: Float64Array;
+  private readonly mtimeMs: Float64Array;
+  private readonly ms: Float64Array;
+
+  constructor(
+    readonly size: number,
+    readonly models: readonly ModelRef[],
+    f64: Float64Array[],
+    private readonly offsets: Uint32Array[],
+    private readonly texts: string[],
+    private readonly model: Uint16Array,
+    private readonly flags: Uint8Array,
+  ) {
+    [this.raw, this.normalized, this.threshold, this.span, this.fileSize, this.mtimeMs, this.ms] = f64;
+  }
+
+  /** Index into `models` of row i. */
+  modelOf(i: number): number {
+    return this.model[i];
+  }
+
+  path(i: number): string {
+    return this.text(0, i);
+  }
+
+  hash(i: number): string {
+    return this.text(1, i);
+  }
+
+  hasScore(i: number): boolean {
+    return (this.flags[i] & 1) !== 0;
+  }
+
+  row(i: number): BatchRow {
+    const m = this.models[this.model[i]];
+    const f = this.flags[i];
     const row: BatchRow = {
-      path: s.path[i],
+      path: this.text(0, i),
       modelId: m.id,
       modelVersion: m.version,
       prep: m.prep,
-      hash: s.hash[i],
-      size: size[i],
-      mtimeMs: mtimeMs[i],
-      ms: ms[i],
-      at: s.at[i],
+      hash: this.text(1, i),
+      size: this.fileSize[i],
+      mtimeMs: this.mtimeMs[i],
+      ms: this.ms[i],
+      at: this.text(3, i),
     };
     if (f & 1) {
-      row.score = { raw: raw[i], normalized: normalized[i], threshold: threshold[i], aboveThreshold: (f & 2) !== 0 };
-      if (span[i] === span[i]) row.score.span = span[i];
+      const span = this.span[i];
+      row.score =
+        span === span
+          ? {
+              raw: this.raw[i],
+              normalized: this.normalized[i],
+              threshold: this.threshold[i],
+              aboveThreshold: (f & 2) !== 0,
+              span,
+            }
+          : {
+              raw: this.raw[i],
+              normalized: this.normalized[i],
+              threshold: this.threshold[i],
+              aboveThreshold: (f & 2) !== 0,
+            };
     }
-    if (f & 4)
-      row.error = s.stage[i]
-        ? { code: s.code[i], message: s.message[i], stage: s.stage[i] as RowStage }
-        : { code: s.code[i], message: s.message[i] };
-    if (s.provider[i]) row.provider = s.provider[i];
-    if (s.thumb[i]) row.thumb = s.thumb[i];
-    if (s.heatmap[i]) row.heatmap = s.heatmap[i];
-    rows[i] = row;
+    if (f & 4) {
+      const stage = this.text(8, i);
+      row.error = stage
+        ? { code: this.text(6, i), message: this.text(7, i), stage: stage as RowStage }
+        : { code: this.text(6, i), message: this.text(7, i) };
+    }
+    const o = this.offsets;
+    if (o[2][i + 1] > o[2][i]) row.provider = this.text(2, i);
+    if (o[4][i + 1] > o[4][i]) row.thumb = this.text(4, i);
+    if (o[5][i + 1] > o[5][i]) row.heatmap = this.text(5, i);
+    return row;
   }
-  return { rows, coveredBytes: h.coveredBytes, headHash: h.headHash };
+
+  private text(c: number, i: number): string {
+    const o = this.offsets[c];
+    return this.texts[c].slice(o[i], o[i + 1]);
+  }
 }
 
 function align8(n: number): number {

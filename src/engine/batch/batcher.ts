@@ -36,8 +36,8 @@ export class ModelBatcher {
   private running = false;
   private batchable: boolean;
   private readonly sizer: BatchSizer;
-  /** Runs done and items through them, for the log and the benchmark. */
-  readonly stats = { runs: 0, items: 0 };
+  /** Runs done, items through them and milliseconds inside them, for the log and the benchmark. */
+  readonly stats = { runs: 0, items: 0, ms: 0 };
 
   constructor(private readonly deps: BatcherDeps) {
     const meta = deps.session.inputMetadata?.find?.((m) => m.name === deps.inputName);
@@ -129,6 +129,7 @@ export class ModelBatcher {
     }
     this.stats.runs++;
     this.stats.items += n;
+    this.stats.ms += performance.now() - t0;
     const out: Record<string, OutputTensor>[] = group.map(() => ({}));
     for (const [name, t] of Object.entries(results)) {
       const all = toFloat32(t.data, name, this.deps.modelId);

@@ -4,6 +4,7 @@
  * then postprocessing and the heatmap. Requests in flight share the pool and the batchers, so the host
  * keeps the pipeline full by keeping a few requests outstanding.
  */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type * as ort from 'onnxruntime-node';
 import { fnv64, modelKey, preprocessingHash } from '../../core/batch/keys';
 import type { ModelManifest } from '../../core/model/manifest';
@@ -12,6 +13,7 @@ import type {
   BatchItemOutcome,
   BatchItemSpec,
   BatchModelOutcome,
+  BatchPipelineStats,
   BatchScoreRequest,
   BatchScoreResult,
 } from '../../protocol/engine';
@@ -45,8 +47,33 @@ interface ModelUse {
 
 export class BatchScorer {
   private readonly batchers = new Map<string, ModelBatcher>();
+  /** Inference counters of batchers dropped with their superseded sessions. */
+  private readonly dropped = { runs: 0, items: 0, ms: 0 };
+  private readonly elu0: EventLoopUtilization = performance.eventLoopUtilization();
 
   constructor(private readonly deps: ScorerDeps) {}
+
+  /** Where the pipeline's time went so far (cumulative). */
+  stats(): BatchPipelineStats {
+    const infer = { ...this.dropped };
+    for (const b of this.batchers.values()) {
+      infer.runs += b.stats.runs;
+      infer.items += b.stats.items;
+      infer.ms += b.stats.ms;
+    }
+    const elu = performance.eventLoopUtilization(this.elu0);
+    const prep = this.deps.pool.time();
+    return {
+      workers: this.deps.pool.size,
+      prepBusyMs: Math.round(prep.busyMs),
+      prepLifeMs: Math.round(prep.lifeMs),
+      inferRuns: infer.runs,
+      inferItems: infer.items,
+      inferMs: Math.round(infer.ms),
+      mainBusyMs: Math.round(elu.active),
+      mainIdleMs: Math.round(elu.idle),
+    };
+  }
 
   async score(req: BatchScoreRequest): Promise<BatchScoreResult> {
     const loaded = await Promise.all(req.models.map((m) => this.deps.models.load(m.manifestPath, m.provider)));
@@ -61,7 +88,7 @@ export class BatchScorer {
       };
     });
     const items = await Promise.all(req.items.map((item) => this.scoreItem(item, uses, req)));
-    return { items, models: loaded };
+    return { items, models: loaded, pipeline: this.stats() };
   }
 
   private batcherFor(entry: LoadedEntry): ModelBatcher {
@@ -69,7 +96,13 @@ export class BatchScorer {
     let b = this.batchers.get(key);
     if (!b) {
       // Sessions superseded by an edited model are dropped with their batchers.
-      for (const k of this.batchers.keys()) if (k.split('#')[0] === key.split('#')[0]) this.batchers.delete(k);
+      for (const [k, old] of this.batchers)
+        if (k.split('#')[0] === key.split('#')[0]) {
+          this.dropped.runs += old.stats.runs;
+          this.dropped.items += old.stats.items;
+          this.dropped.ms += old.stats.ms;
+          this.batchers.delete(k);
+        }
       b = new ModelBatcher({
         session: entry.session,
         inputName: entry.manifest.input.name,

@@ -28,6 +28,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../core/image/types
 import { parseManifest } from '../../core/model/validate';
 import type {
   BatchItemOutcome,
+  BatchPipelineStats,
   BatchItemSpec,
   BatchScoreRequest,
   BatchScoreResult,
@@ -110,6 +111,11 @@ export interface BatchSummary {
   tableRows: number;
   /** Scanned files that, after the run, have an error row (this run's or an earlier one's) for some model. */
   filesWithErrors: number;
+  /**
+   * Where the engine's time went, from its first answer in this run to its last (since the last restart):
+   * how to tell a starved pipeline (prep workers idle) from a busy one. Absent when nothing was scored.
+   */
+  pipeline?: BatchPipelineStats;
 }
 
 interface Work extends PlanItem {
@@ -178,6 +184,7 @@ export class BatchService {
         ms: performance.now() - t0,
         tableRows: store.table.size,
         filesWithErrors: files.filter((f) => models.some((m) => store.table.get(f.path, m)?.error)).length,
+        pipeline: run.pipeline(),
       };
     } finally {
       await store.close();
@@ -230,6 +237,8 @@ class Run {
   private modelsReported = false;
   /** Rows written since the media cache was last brought under its cap. */
   private sinceEviction = 0;
+  /** The engine's pipeline counters at its first and latest answer (same engine generation). */
+  private stats?: { generation: number; first: BatchPipelineStats; last: BatchPipelineStats };
 
   constructor(
     private readonly engine: EngineClient,
@@ -308,7 +317,7 @@ class Run {
     void this.engine
       .batchScore({ ...this.request, items: specs })
       .then(
-        (res) => this.accept(items, res),
+        (res) => this.accept(items, res, generation),
         (err) => this.reject(items, err, generation),
       )
       .catch((err) => (this.fatal ??= err))
@@ -318,7 +327,27 @@ class Run {
       });
   }
 
-  private accept(items: Work[], res: BatchScoreResult): void {
+  /** The engine's pipeline counters over this run (see BatchSummary.pipeline). */
+  pipeline(): BatchPipelineStats | undefined {
+    if (!this.stats) return undefined;
+    const { first, last } = this.stats;
+    return {
+      workers: last.workers,
+      prepBusyMs: last.prepBusyMs - first.prepBusyMs,
+      prepLifeMs: last.prepLifeMs - first.prepLifeMs,
+      inferRuns: last.inferRuns - first.inferRuns,
+      inferItems: last.inferItems - first.inferItems,
+      inferMs: last.inferMs - first.inferMs,
+      mainBusyMs: last.mainBusyMs - first.mainBusyMs,
+      mainIdleMs: last.mainIdleMs - first.mainIdleMs,
+    };
+  }
+
+  private accept(items: Work[], res: BatchScoreResult, generation: number): void {
+    if (res.pipeline) {
+      if (this.stats?.generation !== generation) this.stats = { generation, first: res.pipeline, last: res.pipeline };
+      else this.stats.last = res.pipeline;
+    }
     if (!this.modelsReported) {
       this.modelsReported = true;
       this.listener.onModels?.(res.models);

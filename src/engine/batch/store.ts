@@ -89,9 +89,9 @@ export async function loadResults(jsonl: string): Promise<LoadedResults> {
       try {
         const d = decodeIndex(new Uint8Array(idx.buffer, idx.byteOffset, idx.byteLength));
         if (d.coveredBytes <= size && d.headHash === headHash(head, d.coveredBytes)) {
-          table = new ResultTable(d.rows);
+          table = new ResultTable([], d.rows);
           from = d.coveredBytes;
-          indexRows = d.rows.length;
+          indexRows = d.rows.size;
         }
       } catch {
         table = undefined;
@@ -146,6 +146,8 @@ export class ResultStore {
   }
 
   private readonly heartbeat: NodeJS.Timeout;
+  /** The index on disk does not cover every row (rows appended, or it was missing or stale on open). */
+  private indexStale = false;
 
   static async open(jsonl: string, _opts: StoreOptions = {}): Promise<ResultStore> {
     await fsp.mkdir(dirname(jsonl), { recursive: true }).catch((err) => {
@@ -164,6 +166,7 @@ export class ResultStore {
         throw writeError(err, jsonl, 'open for writing');
       }
       const store = new ResultStore(jsonl, loaded.table, loaded.info, fh, loaded.bytes, lockPath);
+      store.indexStale = loaded.info.rebuilt || loaded.info.tailRows > 0;
       if (loaded.info.rebuilt || loaded.info.tailRows > (_opts.reindexAbove ?? 1000))
         await store.writeIndex().catch(() => undefined);
       return store;
@@ -187,6 +190,7 @@ export class ResultStore {
       throw writeError(err, this.path, 'append to');
     }
     this.bytes += buf.length;
+    this.indexStale = true;
     for (const r of rows) this.table.add(r);
   }
 
@@ -194,7 +198,7 @@ export class ResultStore {
   async writeIndex(): Promise<void> {
     const head = await readFileHead(this.path, Math.min(HEAD, this.bytes));
     const coverage: IndexCoverage = { coveredBytes: this.bytes, headHash: headHash(head, this.bytes) };
-    const bytes = encodeIndex(this.table.rows, coverage);
+    const bytes = encodeIndex(this.table, coverage);
     const idx = indexPathOf(this.path);
     const tmp = `${idx}.${process.pid}.tmp`;
     try {
@@ -206,6 +210,7 @@ export class ResultStore {
         await fh.close();
       }
       await fsp.rename(tmp, idx);
+      this.indexStale = false;
     } catch (err) {
       await fsp.unlink(tmp).catch(() => undefined);
       throw writeError(err, idx, 'write');
@@ -216,10 +221,10 @@ export class ResultStore {
     return this.bytes;
   }
 
-  /** Writes the index (best effort: the log alone is complete) and releases the lock. */
+  /** Writes the index when it is behind (best effort: the log alone is complete) and releases the lock. */
   async close(opts: { index?: boolean } = {}): Promise<void> {
     try {
-      if (opts.index !== false) await this.writeIndex().catch(() => undefined);
+      if (opts.index !== false && this.indexStale) await this.writeIndex().catch(() => undefined);
     } finally {
       clearInterval(this.heartbeat);
       await this.fh.close().catch(() => undefined);

@@ -18,9 +18,24 @@ const core = {
   ) => ReturnType<typeof prepareInputs>,
   writeThumb,
 };
+// The pool hands over several jobs at once; they run one after the other (one file's memory at a time,
+// and the pool knows that the oldest job it handed over is the one running).
+let chain: Promise<void> = Promise.resolve();
+// Time spent in jobs and since start: the pool reports how long workers waited for files (batch stats).
+const born = performance.now();
+let busyMs = 0;
 port.on('message', (msg: { id: number; job: PrepJob }) => {
-  void runPrepJob(msg.job, core).then(
-    (result) => port.postMessage({ id: msg.id, result }, transferables(result)),
-    (err: unknown) => port.postMessage({ id: msg.id, fail: err instanceof Error ? err.message : String(err) }),
-  );
+  chain = chain.then(() => {
+    const t0 = performance.now();
+    const time = () => {
+      const now = performance.now();
+      busyMs += now - t0;
+      return { busyMs, lifeMs: now - born };
+    };
+    return runPrepJob(msg.job, core).then(
+      (result) => port.postMessage({ id: msg.id, result, time: time() }, transferables(result)),
+      (err: unknown) =>
+        port.postMessage({ id: msg.id, fail: err instanceof Error ? err.message : String(err), time: time() }),
+    );
+  });
 });
