@@ -148,12 +148,17 @@ test('cancelling stops sending files, writes what was in flight; a re-run comple
       models: [{ manifestPath: model.manifestPath }],
       store,
       signal: ac.signal,
-      tuning: { chunk: 1, inFlight: 1, flushMs: 10 },
+      tuning: { chunk: 1, inFlight: 1, flushMs: 10, progressMs: 0 },
     },
-    { onRows: () => ac.abort() },
+    // Cancel from the progress of the first scored file: onProgress runs synchronously when a result
+    // arrives, before the next file is sent, so the stop point does not depend on timers or load (aborting
+    // from onRows did: under load the flush timer fired after all 14 were done).
+    { onProgress: (p) => p.done >= 1 && ac.abort() },
   );
   assert.equal(s.cancelled, true);
-  assert.ok(s.processed < 14, `stopped early (${s.processed})`);
+  assert.ok(s.processed >= 1 && s.processed < 14, `stopped early (${s.processed})`);
+  // What was in flight is on disk.
+  assert.equal(parseRows(readFileSync(store, 'utf8')).rows.length, s.processed);
   const s2 = await new BatchService(engine).run({
     root: data,
     scan,
