@@ -9,6 +9,8 @@ import { createLogger } from './log';
 import { pickModel } from './modelPicker';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
+import { LabelService } from './labels/labelService';
+import { ViewerLabels } from './labels/viewerLabels';
 import { ResultsController } from './results/controller';
 import { ServiceBackend } from './results/serviceBackend';
 import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
@@ -40,6 +42,8 @@ class XrayExtension extends Disposable {
   private readonly models: ModelService;
   private readonly statusBar = this._register(new ModelStatusBar());
   private readonly provider: ViewerProvider;
+  private readonly labels: LabelService;
+  private readonly viewerLabels: ViewerLabels;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -51,6 +55,8 @@ class XrayExtension extends Disposable {
     });
     this._register(toDisposable(() => this.engine.dispose()));
     this.models = this._register(new ModelService(context, log, () => this.settings.defaultModel));
+    this.labels = this._register(new LabelService(context.workspaceState, log));
+    this.viewerLabels = new ViewerLabels(this.labels);
 
     this.provider = this._register(
       new ViewerProvider(context.extensionUri, {
@@ -66,6 +72,7 @@ class XrayExtension extends Disposable {
         },
         pickModel: () => pickModel(this.models),
         rememberViewerSettings,
+        labels: this.viewerLabels,
       }),
     );
     for (const viewType of VIEW_TYPES) {
@@ -100,6 +107,8 @@ class XrayExtension extends Disposable {
         backend: new ServiceBackend(this.engine, () => this.settings.provider),
         openInViewer: (uri) => vscode.commands.executeCommand('xrayAnomaly.openInViewer', uri),
         enginePid: () => (this.engine.isRunning ? this.engine.startInfo?.pid : undefined),
+        curation: { labels: this.labels, log: (m) => log.info(m) },
+        allowLabelKeys: (uri) => this.viewerLabels.allowKeys(uri),
       }),
     );
     this.registerCommands();

@@ -78,6 +78,26 @@ export interface ModelMetrics {
   pr?: CurvePoints;
 }
 
+/** A user label (docs/labels.md). */
+export type MarkLabel = 'normal' | 'abnormal' | 'unsure';
+
+/**
+ * A row's entry in the active label set: [row, label | null, note | null, status]. 'stale': the file's
+ * bytes changed since it was labelled; 'moved': found by content hash under another path.
+ */
+export type RowMark = [row: number, label: MarkLabel | null, note: string | null, status: 'ok' | 'stale' | 'moved'];
+
+/** The active label set as the panel shows it. */
+export interface LabelSetInfo {
+  /** Set name (the file's name without .csv). */
+  name: string;
+  /** Workspace-relative path of its file. */
+  file: string;
+  /** Why the file cannot be used, with its line (a hand edit broke it); labelling is refused meanwhile. */
+  problem?: string;
+  canUndo: boolean;
+}
+
 /** Host -> webview one-way messages. */
 export type HostToResultsNotifications = {
   init: {
@@ -99,6 +119,8 @@ export type HostToResultsNotifications = {
   metrics: { labelsFrom?: string; models: ModelMetrics[] };
   /** Thumbnails as data the page may show (webview resource URIs), by row. */
   thumbnails: { items: { row: number; src: string }[] };
+  /** The active label set and its rows' marks (all of them when `reset`, else changed rows only). */
+  marks: { set: LabelSetInfo; reset: boolean; items: RowMark[] };
 };
 
 export type SortKey = 'path' | 'raw' | 'normalized' | 'flag' | 'error' | 'label';
@@ -128,7 +150,9 @@ export type ResultsAction =
   /** The histogram's threshold line dragged from one normalised score to another (pointer events in the chart). */
   | { action: 'dragThreshold'; from: number; to: number }
   | { action: 'select'; rows: number[] }
-  | { action: 'openRow'; row: number };
+  | { action: 'openRow'; row: number }
+  /** Keys pressed in the table (as the keyboard would), e.g. ['j', '2', 'shift+ArrowDown']. */
+  | { action: 'keys'; keys: string[] };
 
 export interface ResultsReport {
   rows: number;
@@ -142,7 +166,12 @@ export interface ResultsReport {
     normalized: number | null;
     flagged: boolean;
     error: string | null;
+    /** The row's label in the active set, if any. */
+    mark?: MarkLabel;
+    note?: string;
   }[];
+  /** The active label set, and how many rows of this panel carry each label. */
+  labels?: LabelSetInfo & { counts: Record<MarkLabel, number> };
   query: ResultsQuery;
   thresholds: number[];
   /** Rows at or above the threshold of the query's model, among all rows. */
@@ -180,6 +209,18 @@ export type ResultsToHostNotifications = {
   /** Run the scoring again on the same folder and models (unchanged files are skipped). */
   rescore: Record<string, never>;
   cancel: Record<string, never>;
+  /** Label these rows (null clears their label): one undo step. */
+  label: { rows: number[]; label: MarkLabel | null };
+  /** Ask the user for a note for these rows. */
+  note: { rows: number[] };
+  /** Undo the last label change of the active set. */
+  undoLabel: Record<string, never>;
+  /** Pick (or create) the active label set. */
+  chooseLabelSet: Record<string, never>;
+  /** Export scores, flags and labels (the rows in the panel's order; `selected` for copy/move). */
+  export: { rows: number[]; selected: number[]; thresholds: number[] };
+  /** Offer to recalibrate a model column's threshold on the rows labelled normal. */
+  recalibrate: { model: number };
   log: { level: 'info' | 'warn' | 'error'; message: string };
 };
 

@@ -78,7 +78,19 @@ export type HostToViewerNotifications = {
   frameLoading: { frame: number; count: number };
   /** Step-by-step preprocessing of the current image for the model shown, or why there is none. */
   preview: PreviewMessage;
+  /** The image's label in the active label set (docs/labels.md), and whether the labelling keys are on. */
+  mark: ViewerMark;
 };
+
+/** What the viewer shows of the image's label; `keys` is on when it was opened from a results panel. */
+export interface ViewerMark {
+  set: string;
+  label: 'normal' | 'abnormal' | 'unsure' | null;
+  note: string | null;
+  status: 'ok' | 'stale' | 'moved';
+  problem?: string;
+  keys: boolean;
+}
 
 export interface EarlyPosted {
   /** An image message of this seq was posted (the reduced copy of a large image, else the image). */
@@ -165,11 +177,19 @@ export type ViewerToHostNotifications = {
   copyText: { text: string; what: string };
   /** Messages `init` listed as posted early did not arrive: send the image (and its analysis) again, or the analysis. */
   resendEarly: { image: boolean; analysis: boolean };
+  /** A labelling key (src/webview/shared/labelKeys.ts): label, note, undo, or move through the results panel. */
+  labelKey: {
+    kind: 'label' | 'note' | 'undo' | 'move';
+    label?: 'normal' | 'abnormal' | 'unsure' | null;
+    delta?: 1 | -1;
+  };
 };
 
 /** Summary of what the webview has received and is showing; answers `getViewState`. */
 export interface ViewStateReport {
   fileName?: string;
+  /** The image's label as the viewer shows it (badge), when it has a label set. */
+  mark?: ViewerMark;
   image?: {
     /** Size in full-resolution pixels, also while only a reduced copy is held. */
     width: number;

@@ -291,7 +291,7 @@ async function prepareWorkspace(dir) {
   say(`workspace fixtures generated in ${Date.now() - started} ms`);
 }
 
-/** Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`. */
+/** Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `type`. */
 function serveRequests(channel, page) {
   const requests = join(channel, 'requests');
   const responses = join(channel, 'responses');
@@ -311,6 +311,32 @@ function serveRequests(channel, page) {
         .click({ timeout: req.timeoutMs ?? 10000 });
       console.log(`[it] clicked ${req.role} '${req.name}'`);
       return { clicked: true };
+    }
+    if (req.kind === 'webviewKeys') {
+      // Real key presses into a webview: focus the element in whichever webview frame has it, then type.
+      let frame;
+      for (const f of page.frames()) {
+        const found = await f.$(req.selector).catch(() => null);
+        if (found) {
+          frame = f;
+          break;
+        }
+      }
+      if (!frame) throw new Error(`no webview frame has ${req.selector}`);
+      await frame.focus(req.selector);
+      const started = Date.now();
+      for (const k of req.keys) {
+        await page.keyboard.press(k);
+        if (req.delayMs) await new Promise((r) => setTimeout(r, req.delayMs));
+      }
+      console.log(`[it] pressed ${req.keys.length} keys in ${req.selector}`);
+      return { pressed: req.keys.length, ms: Date.now() - started };
+    }
+    if (req.kind === 'type') {
+      // Into whatever has the focus (e.g. an input box the extension opened).
+      await page.keyboard.type(req.text);
+      if (req.enter) await page.keyboard.press('Enter');
+      return { typed: req.text.length };
     }
     throw new Error(`unknown request kind '${req.kind}'`);
   };

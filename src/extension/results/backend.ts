@@ -15,6 +15,8 @@ export interface PanelRow {
   error?: { code: string; message: string };
   /** Thumbnail file relative to `mediaDir` (may have been evicted). */
   thumb?: string;
+  /** SHA-256 of the file's bytes when it was scored ('' when unreadable). */
+  hash?: string;
 }
 
 export interface RunProgressInfo {

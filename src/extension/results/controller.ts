@@ -18,6 +18,8 @@ import { progressMessage } from './progressText';
 import { ResultsPanel, RESULTS_VIEW_TYPE } from './panel';
 import type { ColumnCalibration } from './rowIndex';
 import { modelDescription } from '../modelOrigin';
+import { PanelCuration, type CurationDeps } from './curation';
+import type { ExportFormat } from './exportCommand';
 
 export const NAV_CONTEXT = 'xrayAnomaly.resultsNavigation';
 
@@ -30,6 +32,10 @@ export interface ResultsDeps {
   openInViewer(uri: vscode.Uri): Thenable<unknown>;
   /** The engine process's pid, for tests that kill it mid-run (registered only with the engine test hooks). */
   enginePid?(): number | undefined;
+  /** Labels, exports and the threshold from labels; the panel has none of them without it. */
+  curation?: CurationDeps;
+  /** The labelling keys are on in the viewer of an image opened from a panel. */
+  allowLabelKeys?(uri: vscode.Uri): void;
 }
 
 interface Run {
@@ -40,6 +46,7 @@ interface Run {
 export class ResultsController extends Disposable {
   private readonly panels = new Map<string, ResultsPanel>();
   private readonly runs = new Map<ResultsPanel, Run>();
+  private readonly curations = new Map<ResultsPanel, PanelCuration | undefined>();
   /** The panel the viewer was last opened from: next/previous follow its order. */
   private navigating?: ResultsPanel;
   private killAfter?: { root: string; rows: number; seen: number; killed?: number };
@@ -55,6 +62,19 @@ export class ResultsController extends Disposable {
       vscode.commands.registerCommand(
         'xrayAnomaly.scoreFolder',
         (uri?: vscode.Uri, _all?: vscode.Uri[], models?: string[]) => this.scoreFolder(uri, models),
+      ),
+    );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.results.export',
+        (root?: string, format?: ExportFormat, target?: string, selectedPaths?: string[]) =>
+          this.curationFor(root)?.exportRows(undefined, format, target, selectedPaths),
+      ),
+    );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.results.thresholdFromLabels',
+        (root?: string, model = 0, apply?: boolean) => this.curationFor(root)?.thresholdFromLabels(model, apply),
       ),
     );
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.next', () => this.step(1)));
@@ -84,6 +104,11 @@ export class ResultsController extends Disposable {
         async (root?: string) => this.runs.get(this.panelFor(root)!)?.done,
       ),
     );
+  }
+
+  private curationFor(root?: string): PanelCuration | undefined {
+    const p = this.panelFor(typeof root === 'string' ? root : undefined);
+    return p && this.curations.get(p);
   }
 
   panelFor(root?: string): ResultsPanel | undefined {
@@ -198,11 +223,16 @@ export class ResultsController extends Disposable {
         open: (uri, modelId) => this.openInViewer(panel, uri, modelId),
         rescore: (p) => this.start(p, models),
         cancel: (p) => this.cancelRun(p),
+        curate: (_p, msg) => curation?.handle(msg),
       },
       this.deps.backend.mediaDir(root),
     );
+    const curation = this.deps.curation ? new PanelCuration(panel, models, this.deps.curation) : undefined;
+    this.curations.set(panel, curation);
     this.panels.set(root, panel);
     panel.onDidDispose(() => {
+      curation?.dispose();
+      this.curations.delete(panel);
       this.cancelRun(panel);
       if (this.panels.get(root) === panel) this.panels.delete(root);
       if (this.navigating === panel) this.setNavigating(undefined);
@@ -256,6 +286,7 @@ export class ResultsController extends Disposable {
             onPlanned: (paths) => panel.plan(paths),
             onRows: (rows) => {
               panel.addRows(rows);
+              this.curations.get(panel)?.rowsChanged();
               this.maybeKillEngine(root, rows.length);
             },
             onProgress: (p) => {
@@ -325,6 +356,7 @@ export class ResultsController extends Disposable {
   private async openInViewer(panel: ResultsPanel, uri: vscode.Uri, modelId: string): Promise<void> {
     if (this.deps.models.selected?.id !== modelId) await this.deps.models.select(modelId);
     this.setNavigating(panel);
+    this.deps.allowLabelKeys?.(uri);
     await this.deps.openInViewer(uri);
   }
 

@@ -37,7 +37,17 @@ export interface PanelDeps {
   open(uri: vscode.Uri, modelId: string): Promise<void>;
   rescore(panel: ResultsPanel): void;
   cancel(panel: ResultsPanel): void;
+  /** Labels, exports and the threshold from labels (src/extension/results/curation.ts). */
+  curate?(panel: ResultsPanel, msg: CurationMessage): void;
 }
+
+/** The webview's curation notifications, handled outside the panel. */
+export type CurationMessage = {
+  [K in 'label' | 'note' | 'undoLabel' | 'chooseLabelSet' | 'export' | 'recalibrate']: {
+    type: K;
+    params: ResultsToHostNotifications[K];
+  };
+}['label' | 'note' | 'undoLabel' | 'chooseLabelSet' | 'export' | 'recalibrate'];
 
 export class ResultsPanel extends Disposable {
   readonly index: RowIndex;
@@ -50,10 +60,15 @@ export class ResultsPanel extends Disposable {
   private progress?: RunProgress;
   private labelsFrom?: string;
   private readonly thumbSrc = new Map<number, string>();
+  /** Thumbnail files by row (absolute paths in the media cache; may have been evicted). */
+  readonly thumbFiles = new Map<number, string>();
   /** The row last opened in the viewer from this panel (next/previous start there). */
   current?: number;
   private readonly disposedEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.disposedEmitter.event;
+  /** The webview (re)started and has been sent every row: state kept outside the panel is sent now. */
+  private readonly readyEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidBecomeReady = this.readyEmitter.event;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -181,6 +196,13 @@ export class ResultsPanel extends Disposable {
         rescore: () => this.deps.rescore(this),
         cancel: () => this.deps.cancel(this),
         log: ({ level, message }) => this.deps.log[level](`[results] ${message}`),
+        // Labels, exports and the threshold from labels: src/extension/results/curation.ts.
+        label: (params) => this.deps.curate?.(this, { type: 'label', params }),
+        note: (params) => this.deps.curate?.(this, { type: 'note', params }),
+        undoLabel: (params) => this.deps.curate?.(this, { type: 'undoLabel', params }),
+        chooseLabelSet: (params) => this.deps.curate?.(this, { type: 'chooseLabelSet', params }),
+        export: (params) => this.deps.curate?.(this, { type: 'export', params }),
+        recalibrate: (params) => this.deps.curate?.(this, { type: 'recalibrate', params }),
       },
       checks: {
         open: (p) => {
@@ -189,6 +211,17 @@ export class ResultsPanel extends Disposable {
         },
         wantThumbnails: rowList,
         copyPaths: rowList,
+        label: (p) => {
+          const l = (p as { label?: unknown }).label;
+          return (
+            rowList(p) ??
+            (l === null || l === 'normal' || l === 'abnormal' || l === 'unsure' ? undefined : 'unknown label')
+          );
+        },
+        note: rowList,
+        export: (p) => rowList(p) ?? rowList({ rows: (p as { selected?: unknown }).selected }),
+        recalibrate: (p) =>
+          Number.isInteger((p as { model?: unknown }).model) ? undefined : 'it needs a model column',
         log: (p) =>
           ['info', 'warn', 'error'].includes((p as { level?: unknown }).level as string)
             ? undefined
@@ -214,6 +247,16 @@ export class ResultsPanel extends Disposable {
     if (this.progress) this.notify('progress', this.progress);
     this.computeMetrics();
     this.thumbs(undefined);
+    this.readyEmitter.fire();
+  }
+
+  /** Sends the active label set's marks (from src/extension/results/curation.ts). */
+  sendMarks(params: HostToResultsNotifications['marks']): void {
+    if (this.ready) this.notify('marks', params);
+  }
+
+  get isReady(): boolean {
+    return this.ready;
   }
 
   private scheduleFlush(): void {
@@ -263,6 +306,7 @@ export class ResultsPanel extends Disposable {
     for (const r of rows ?? []) {
       const row = r.thumb ? this.index.rowOf(r.path) : undefined;
       if (row === undefined || !r.thumb) continue;
+      this.thumbFiles.set(row, join(this.mediaDir, r.thumb));
       const src = this.panel.webview.asWebviewUri(vscode.Uri.file(join(this.mediaDir, r.thumb))).toString();
       this.thumbSrc.set(row, src);
       items.push({ row, src });

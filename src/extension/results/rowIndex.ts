@@ -22,6 +22,8 @@ export interface Flush {
 export class RowIndex {
   readonly paths: string[] = [];
   readonly labels: RowLabel[] = [];
+  /** Content hash of each row's file as last scored (labels use it to spot a replaced file). */
+  readonly hashes: (string | undefined)[] = [];
   private readonly byPath = new Map<string, number>();
   private readonly columnOf = new Map<string, number>();
   /** Latest cell per row x column, for replaying to a fresh webview and for metrics. */
@@ -52,6 +54,7 @@ export class RowIndex {
       const col = this.columnOf.get(`${r.modelId}@${r.modelVersion}`);
       if (col === undefined) continue;
       const row = this.row(r.path);
+      if (r.hash) this.hashes[row] = r.hash;
       const cal = this.calibration[col];
       const cell: ResultCell = r.score
         ? [row, col, r.score.raw, normalizeWith(r.score.raw, cal.threshold, cal.span), null]
@@ -92,6 +95,11 @@ export class RowIndex {
       any ||= this.labels[i] !== -1;
     });
     return any;
+  }
+
+  /** The latest cell of a row and model column, if any. */
+  cell(row: number, col: number): ResultCell | undefined {
+    return this.cells.get(row * this.models.length + col);
   }
 
   rowOf(path: string): number | undefined {

@@ -20,6 +20,7 @@ import { ViewerChannel, type ShownImage } from './channel';
 import { FrameLoop } from './frames';
 import { PreviewCache } from './previewCache';
 import { TagsController } from './tags';
+import type { ViewerLabelPort } from '../labels/viewerLabels';
 
 /**
  * Images with a longer side above this go to the webview twice: first a copy reduced by an integer
@@ -45,6 +46,8 @@ export interface ViewerDeps {
   onProvider(info: { modelName: string; provider: string; fallbacks: string[] }): void;
   pickModel(): Promise<void>;
   rememberViewerSettings(s: Partial<Settings['viewer']>): void;
+  /** Labels of the active label set: the badge and the labelling keys. */
+  labels?: ViewerLabelPort;
 }
 
 /**
@@ -64,7 +67,13 @@ export class ViewerSession extends Disposable {
       ready: () => {
         this.deps.log.debug(`${this.fileName}: webview ready ${Date.now() - this.openedAt} ms after open`);
         this.channel.ready();
+        this.webviewReady = true;
+        void this.pushMark();
       },
+      labelKey: (p) =>
+        void this.deps.labels
+          ?.key(this.uri, p)
+          .catch((err) => this.deps.log.warn(`${this.fileName}: label key: ${String(err)}`)),
       resendEarly: (p) => this.channel.resendEarly(p.image === true, p.analysis === true),
       selectModel: (p) => void this.deps.models.select(p.modelId),
       pickModel: () => void this.deps.pickModel(),
@@ -104,6 +113,7 @@ export class ViewerSession extends Disposable {
   private generation = 0;
   /** When the editor was opened, for the timing lines in the log. */
   private readonly openedAt = Date.now();
+  private webviewReady = false;
 
   constructor(
     readonly uri: vscode.Uri,
@@ -137,6 +147,7 @@ export class ViewerSession extends Disposable {
       stopped: () => this.isDisposed,
     });
     this._register(toDisposable(() => this.release(this.image)));
+    if (deps.labels) this._register(deps.labels.onDidChange(() => void this.pushMark()));
     this._register(panel.webview.onDidReceiveMessage((m: ViewerToHostMessage) => this.onMessage(m)));
     this._register(
       deps.models.onDidChange(() => {
@@ -370,6 +381,13 @@ export class ViewerSession extends Disposable {
   }
 
   /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
+  /** The image's label for the badge (and whether the labelling keys are on), after `ready` and on changes. */
+  private async pushMark(): Promise<void> {
+    if (!this.webviewReady || !this.deps.labels) return;
+    const mark = await this.deps.labels.markFor(this.uri).catch(() => undefined);
+    if (mark && !this.isDisposed) void this.panel.webview.postMessage({ kind: 'notify', type: 'mark', params: mark });
+  }
+
   private async copy(text: string, what: string): Promise<void> {
     await vscode.env.clipboard.writeText(text);
     vscode.window.setStatusBarMessage(`$(copy) ${vscode.l10n.t('Copied the value of {0}', what.slice(0, 64))}`, 2500);

@@ -8,6 +8,7 @@ import type { ResultsBridge } from './host';
 import { resultsServed, type ViewHooks } from './messages';
 import { PanelState, readPersisted, type Change } from './state';
 import { CurvesView } from './views/curves';
+import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
 import { TableView } from './views/table';
 import { onThemeChange } from './views/theme';
@@ -19,6 +20,7 @@ export class ResultsApp extends Disposable {
   private readonly toolbar: Toolbar;
   private readonly histogram: HistogramChart;
   private readonly curves: CurvesView;
+  private readonly labelBar: LabelBar;
   private readonly hooks: ViewHooks;
   private dirty = new Set<Change>();
   private readonly frame = this._register(new FrameScheduler(() => this.flush()));
@@ -40,6 +42,23 @@ export class ResultsApp extends Disposable {
         this.state.scrollTop = top;
         this.save();
       },
+      labelKey: (a) => {
+        const rows = this.selectedInOrder();
+        if (a.kind === 'undo') host.notify('undoLabel', {});
+        else if (!rows.length) return;
+        else if (a.kind === 'note') host.notify('note', { rows });
+        else host.notify('label', { rows, label: a.label });
+      },
+    });
+    this.labelBar = new LabelBar(this.state, {
+      chooseSet: () => host.notify('chooseLabelSet', {}),
+      exportRows: () =>
+        host.notify('export', {
+          rows: [...this.state.view],
+          selected: this.selectedInOrder(),
+          thresholds: [...this.state.thresholds],
+        }),
+      recalibrate: () => host.notify('recalibrate', { model: this.state.query.model }),
     });
     this.toolbar = new Toolbar(this.state, {
       cancel: () => host.notify('cancel', {}),
@@ -58,6 +77,7 @@ export class ResultsApp extends Disposable {
       dragThreshold: (from, to) => this.histogram.simulateDrag(from, to),
       open: (row, model) => open(row, model),
       reveal: (row) => this.table.scrollToRow(row),
+      keys: (names) => this.table.pressKeys(names),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));
     this._register(toDisposable(() => this.table.dispose()));
@@ -70,7 +90,7 @@ export class ResultsApp extends Disposable {
     const main = document.createElement('div');
     main.className = 'main';
     main.append(this.table.element, side);
-    this.root.replaceChildren(this.toolbar.header, this.toolbar.filters, main);
+    this.root.replaceChildren(this.toolbar.header, this.labelBar.element, this.toolbar.filters, main);
     this.table.mount();
     this.toolbar.sync();
     const resize = new ResizeObserver(() => {
@@ -115,13 +135,18 @@ export class ResultsApp extends Disposable {
     }
     if (d.has('rows') && this.state.table.hasLabels() && !this.table.element.querySelector('[data-sort="label"]'))
       this.table.rebuildColumns();
+    if (d.has('marks')) {
+      if (!this.table.hasColumn('mark')) this.table.rebuildColumns();
+      this.labelBar.update();
+    }
     if (
       d.has('init') ||
       d.has('rows') ||
       d.has('query') ||
       d.has('threshold') ||
       d.has('selection') ||
-      d.has('thumbnails')
+      d.has('thumbnails') ||
+      d.has('marks')
     )
       this.table.refresh();
     if (d.has('query')) this.table.updateSortMarks();

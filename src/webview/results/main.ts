@@ -4,6 +4,7 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './results.css';
+import './curation.css';
 import { ResultsApp } from './app';
 import type { VsCodeApi } from '../shared/hostBridge';
 import { resultsBridge } from './host';

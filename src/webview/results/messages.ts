@@ -15,11 +15,13 @@ export interface ViewHooks {
   dragThreshold(from: number, to: number): void;
   open(row: number, model: number): void;
   reveal(row: number): void;
+  /** Presses keys in the table, as the keyboard would (labelling keys included). */
+  keys?(names: string[]): void;
 }
 
 type Names = keyof HostToResultsMethods | keyof HostToResultsNotifications;
 
-const ACTIONS: ResultsAction['action'][] = ['setQuery', 'setThreshold', 'dragThreshold', 'select', 'openRow'];
+const ACTIONS: ResultsAction['action'][] = ['setQuery', 'setThreshold', 'dragThreshold', 'select', 'openRow', 'keys'];
 const isArray = (v: unknown) => Array.isArray(v);
 const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -40,6 +42,10 @@ export const resultsChecks: ParamChecks<Names> = {
   cells: (p) => (isArray((p as { cells?: unknown }).cells) ? undefined : 'it has no cells'),
   metrics: (p) => (isArray((p as { models?: unknown }).models) ? undefined : 'it has no model list'),
   thumbnails: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
+  marks: (p) => {
+    const m = p as Partial<HostToResultsNotifications['marks']>;
+    return isArray(m.items) && typeof m.set?.name === 'string' ? undefined : 'it has no items or no label set';
+  },
   act: (p) => {
     const action = (p as { action?: unknown }).action;
     return ACTIONS.includes(action as ResultsAction['action'])
@@ -80,6 +86,7 @@ export function resultsServed(
       progress: (p) => state.setProgress(p),
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),
       thumbnails: (p) => state.setThumbnails(p.items),
+      marks: (p) => state.setMarks(p),
     },
     checks: resultsChecks,
     // A bad message must never take the panel down; say what happened and keep going.
@@ -104,6 +111,9 @@ export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks)
     case 'openRow':
       state.select(a.row, 'replace');
       views.open(a.row, state.query.model);
+      return;
+    case 'keys':
+      views.keys?.(a.keys);
       return;
   }
 }

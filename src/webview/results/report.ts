@@ -13,6 +13,7 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
     const row = view[i];
     const raw = s.table.raw[m][row];
     const norm = s.table.normalized[m][row];
+    const mark = s.marks.get(row);
     top.push({
       row,
       path: s.table.paths[row],
@@ -20,6 +21,8 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
       normalized: Number.isNaN(norm) ? null : norm,
       flagged: isFlagged(s.table, row, m, t),
       error: s.table.anyError(row) ?? null,
+      ...(mark?.label ? { mark: mark.label } : {}),
+      ...(mark?.note ? { note: mark.note } : {}),
     });
   }
   const h = histogram(s.table, m, 40);
@@ -37,5 +40,6 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
     progress: s.progress,
     rendered,
     timeline: { ...s.timeline },
+    labels: s.marks.set ? { ...s.marks.set, counts: s.marks.counts() } : undefined,
   };
 }

@@ -14,9 +14,11 @@ import type {
   RunProgress,
 } from '../../protocol/results';
 import { PathRanks, runQuery, sanitizeQuery, DEFAULT_QUERY } from './query';
+import { MarkTable } from './marks';
 import { RowTable } from './rows';
 
-export type Change = 'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails';
+export type Change =
+  'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails' | 'marks';
 
 export interface Persisted {
   v: 1;
@@ -40,6 +42,8 @@ export class PanelState {
   progress?: RunProgress;
   metrics: ModelMetrics[] = [];
   thumbnails = new Map<number, string>();
+  /** The active label set's marks (user labels), apart from the ground truth in `table.labels`. */
+  readonly marks = new MarkTable();
   scrollTop = 0;
   hasThumbnails = false;
   readonly timeline: { firstRows?: number; lastRows?: number } = {};
@@ -180,6 +184,11 @@ export class PanelState {
   setThumbnails(items: { row: number; src: string }[]): void {
     for (const { row, src } of items) this.thumbnails.set(row, src);
     this.emit('thumbnails');
+  }
+
+  setMarks(p: HostToResultsNotifications['marks']): void {
+    this.marks.apply(p.set, p.reset, p.items);
+    this.emit('marks');
   }
 
   persisted(): Persisted {

@@ -17,6 +17,7 @@ import { persistedState, readPersisted, sanitizeSettings, type PersistedState } 
 import { readoutText, PixelReadout } from './readout';
 import { HeatmapLayer } from './render/heatmapLayer';
 import { ImageLayer } from './render/imageLayer';
+import { ViewerLabels } from './labelKeys';
 import { initialState } from './state';
 import { ViewerStore } from './store';
 import { HelpPopover } from './ui/helpPopover';
@@ -79,6 +80,9 @@ export class ViewerApp extends Disposable {
     });
     const layout = (this.layout = buildLayout(root, this.actions));
     const help = this._register(new HelpPopover(layout.help, layout.helpBtn));
+    // Registered before the viewer's own keys: its capture listener takes 1/2/3 when labelling is on.
+    const labels = this._register(new ViewerLabels(store, (p) => host.notify('labelKey', p)));
+    layout.viewport.append(labels.badge);
 
     const readout = new PixelReadout(layout.readout, (at) =>
       readoutText(store.state, this.view.current(), layout.canvas, at),

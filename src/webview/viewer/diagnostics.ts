@@ -34,6 +34,7 @@ export function viewStateReport(s: Readonly<ViewerState>, view: View | undefined
   const r = s.analysis?.result;
   return {
     fileName: s.fileName,
+    mark: s.mark,
     image:
       img && held
         ? {

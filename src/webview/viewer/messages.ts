@@ -246,6 +246,10 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
       update((s) => {
         s.frameLoading = p.frame === s.loaded?.image.frame?.index ? undefined : p.frame;
       }),
+    mark: (p) =>
+      update((s) => {
+        s.mark = p;
+      }),
     preview: (p) =>
       update((s) => {
         s.preview = normalizePreview(p);

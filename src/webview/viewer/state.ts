@@ -1,5 +1,5 @@
 /** Everything the viewer knows, in one place: the panels render from it and getViewState reports it. */
-import type { ModelChoice, ViewerSettings, ViewStateReport } from '../../protocol/viewer';
+import type { ModelChoice, ViewerMark, ViewerSettings, ViewStateReport } from '../../protocol/viewer';
 import type { Measurement } from './measure';
 import type { PanelTab, PersistedState, Tool } from './persist';
 import type { HeatmapLayer } from './render/heatmapLayer';
@@ -41,6 +41,8 @@ export interface LoadedAnalysis {
 
 export interface ViewerState {
   fileName?: string;
+  /** The image's label in the active label set (src/webview/viewer/labelKeys.ts). */
+  mark?: ViewerMark;
   settings: ViewerSettings;
   overlayVisible: boolean;
   outline: boolean;

@@ -75,3 +75,20 @@ export async function screenshot(name: string): Promise<string | undefined> {
   const res = await harnessRequest<{ path: string }>('screenshot', { name: safe });
   return res?.path;
 }
+
+/**
+ * Presses keys (Playwright names: 'j', '2', 'Shift+ArrowDown') into the webview element matching
+ * `selector`, focused first, as a user would; resolves to how long the presses took (undefined without the runner).
+ */
+export async function pressInWebview(
+  selector: string,
+  keys: string[],
+  { delayMs = 0, timeoutMs = 60_000 } = {},
+): Promise<{ pressed: number; ms: number } | undefined> {
+  return harnessRequest('webviewKeys', { selector, keys, delayMs }, timeoutMs);
+}
+
+/** Types text into whatever has the focus (an input box), then Enter. */
+export async function typeText(text: string, enter = true): Promise<boolean> {
+  return (await harnessRequest<{ typed: number }>('type', { text, enter })) !== undefined;
+}

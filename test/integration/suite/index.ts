@@ -10,6 +10,8 @@ import './fit.test';
 import './trust.test';
 import './results.test';
 import './explain.test';
+import './labels.test';
+import './labelsBench.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

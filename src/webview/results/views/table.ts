@@ -6,6 +6,8 @@
  */
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
 import type { SortKey } from '../../../protocol/results';
+import { labelKeyAction, parseKeyName, type LabelKeyAction } from '../../shared/labelKeys';
+import { renderMark } from './markCell';
 import { formatNorm, formatRaw } from '../format';
 import { isFlagged } from '../query';
 import type { PanelState } from '../state';
@@ -26,6 +28,8 @@ export interface TableEvents {
   open(row: number): void;
   wantThumbnails(rows: number[]): void;
   scrolled(top: number): void;
+  /** A labelling key (1/2/3/0, n, u) pressed on the selection. */
+  labelKey?(a: Exclude<LabelKeyAction, { kind: 'move' }>): void;
 }
 
 export class TableView {
@@ -127,6 +131,13 @@ export class TableView {
         title: `${m.name} ${m.version}: normalised score, 0.5 at the calibrated threshold, same order as the raw score`,
       });
     });
+    if (s.marks.set)
+      cols.push({
+        id: 'mark',
+        label: 'Label',
+        width: '7.5em',
+        title: `Your label in the set "${s.marks.set.name}" (keys 1 normal, 2 abnormal, 3 unsure, 0 clear, n note, u undo)`,
+      });
     cols.push({
       id: 'flag',
       label: 'Flag',
@@ -188,6 +199,10 @@ export class TableView {
     this.renderRows(true);
   }
 
+  hasColumn(id: string): boolean {
+    return this.columns.some((c) => c.id === id);
+  }
+
   /** How many row elements are in the DOM (virtualisation check). */
   get rendered(): number {
     return this.pool.filter((r) => !r.hidden).length;
@@ -232,7 +247,8 @@ export class TableView {
       r.hidden = false;
       r.style.transform = `translateY(${item.start}px)`;
       const flagged = isFlagged(s.table, row, m, t);
-      const key = `${row}|${flagged}|${s.selection.has(row)}`;
+      const mark = s.marks.get(row);
+      const key = `${row}|${flagged}|${s.selection.has(row)}|${mark?.label}|${mark?.status}|${mark?.note}`;
       if (!force && r.dataset.key === key) return;
       r.dataset.key = key;
       r.dataset.row = String(row);
@@ -266,6 +282,9 @@ export class TableView {
             cell.className = `td ${l === 1 ? 'label-pos' : l === 0 ? 'label-neg' : ''}`;
             break;
           }
+          case 'mark':
+            renderMark(cell, mark);
+            break;
           case 'flag':
             cell.textContent = flagged ? 'flagged' : '';
             cell.className = `td ${flagged ? 'flag-on' : ''}`;
@@ -307,14 +326,27 @@ export class TableView {
     this.scroller.focus();
   }
 
+  /** Presses keys as the keyboard would (the `keys` diagnostic action; the bench's 100 labels). */
+  pressKeys(names: string[]): void {
+    for (const n of names) this.onKey(new KeyboardEvent('keydown', { ...parseKeyName(n), cancelable: true }));
+  }
+
   private onKey(e: KeyboardEvent): void {
     const s = this.state;
     const view = s.view;
     if (!view.length) return;
+    const a = labelKeyAction(e, { arrows: false });
+    if (a && a.kind !== 'move') {
+      e.preventDefault();
+      this.events.labelKey?.(a);
+      // One image labelled: on to the next, so a run of images is one key each.
+      if (a.kind === 'label' && s.selection.size === 1) this.onKey(new KeyboardEvent('keydown', { key: 'ArrowDown' }));
+      return;
+    }
     const current = s.anchor !== undefined ? view.indexOf(s.anchor) : -1;
     let next: number;
-    if (e.key === 'ArrowDown') next = Math.min(view.length - 1, current + 1);
-    else if (e.key === 'ArrowUp') next = Math.max(0, current - 1);
+    if (e.key === 'ArrowDown' || (a?.kind === 'move' && a.delta > 0)) next = Math.min(view.length - 1, current + 1);
+    else if (e.key === 'ArrowUp' || a?.kind === 'move') next = Math.max(0, current - 1);
     else if (e.key === 'PageDown') next = Math.min(view.length - 1, current + 15);
     else if (e.key === 'PageUp') next = Math.max(0, current - 15);
     else if (e.key === 'Home') next = 0;

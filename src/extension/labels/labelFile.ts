@@ -1,0 +1,114 @@
+/**
+ * One label set's file and this window's view of it: the entries, the version last read from or written to
+ * the disk (the base of a merge), and the undo history. Every edit is written at once (atomically); before
+ * a write the file is read again, and if another window or a person changed it, their version is merged
+ * with ours (core/labels/merge). A file that cannot be parsed is reported with its lines and never
+ * written: edits are refused until it is fixed. No vscode import: the watcher is the caller's.
+ */
+import { parseLabelFile, serializeLabels, type LabelProblem } from '../../core/labels/csv';
+import { applyEdits, UndoStack, type Entries } from '../../core/labels/labelSet';
+import { mergeLabels } from '../../core/labels/merge';
+import type { LabelEdit } from '../../core/labels/types';
+import { readTextIfExists, writeFileAtomic } from './atomicFile';
+
+export interface LabelFileState {
+  /** Problems of the file on disk; while set, nothing is written. */
+  invalid?: LabelProblem[];
+  /** Images whose edits clashed with another window's in the last merge. */
+  conflicts: { path: string; kept: 'ours' | 'theirs' }[];
+}
+
+export class LabelFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: LabelProblem[],
+  ) {
+    super(`${file} line ${problems[0]?.line}: ${problems[0]?.message}`);
+  }
+}
+
+export class LabelFile {
+  entries: Entries = new Map();
+  private base: Entries = new Map();
+  /** Text last read or written by us: a watcher event with this text on disk is our own write. */
+  private lastText?: string;
+  private invalid?: LabelProblem[];
+  private readonly undoStack = new UndoStack();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly file: string,
+    private readonly now: () => string = () => new Date().toISOString(),
+  ) {}
+
+  get problems(): LabelProblem[] | undefined {
+    return this.invalid;
+  }
+
+  get canUndo(): boolean {
+    return this.undoStack.size > 0;
+  }
+
+  /** Reads the file (again) and merges it with our entries; resolves to what happened. */
+  sync(): Promise<LabelFileState> {
+    return this.serial(() => this.syncNow(false));
+  }
+
+  /** Applies a batch (one undo step) and writes the file. Rejects with LabelFileError while the file is invalid. */
+  edit(edits: LabelEdit[]): Promise<LabelFileState & { changed: number }> {
+    return this.serial(async () => {
+      const state = await this.syncNow(true);
+      const inverse = applyEdits(this.entries, edits, this.now());
+      this.undoStack.push(inverse);
+      if (inverse.length) await this.write();
+      return { ...state, changed: inverse.length };
+    });
+  }
+
+  /** Undoes the last batch; resolves to how many images it touched (0 when there is nothing to undo). */
+  undo(): Promise<LabelFileState & { changed: number }> {
+    return this.serial(async () => {
+      const state = await this.syncNow(true);
+      const inverse = this.undoStack.pop();
+      if (!inverse) return { ...state, changed: 0 };
+      applyEdits(this.entries, inverse, this.now());
+      await this.write();
+      return { ...state, changed: inverse.length };
+    });
+  }
+
+  private async syncNow(forWrite: boolean): Promise<LabelFileState> {
+    const text = await readTextIfExists(this.file);
+    if (text !== undefined && text === this.lastText) {
+      this.invalid = undefined;
+      return { conflicts: [] };
+    }
+    const parsed = parseLabelFile(text ?? '');
+    if (!parsed.ok) {
+      this.invalid = parsed.problems;
+      this.lastText = undefined;
+      if (forWrite) throw new LabelFileError(this.file, parsed.problems);
+      return { invalid: parsed.problems, conflicts: [] };
+    }
+    this.invalid = undefined;
+    const merged = mergeLabels(this.base, this.entries, parsed.entries);
+    this.entries = merged.entries;
+    this.base = new Map(parsed.entries);
+    this.lastText = text;
+    if (merged.changedFromTheirs && text !== undefined && !forWrite) await this.write();
+    return { conflicts: merged.conflicts };
+  }
+
+  private async write(): Promise<void> {
+    const text = serializeLabels(this.entries);
+    await writeFileAtomic(this.file, text);
+    this.lastText = text;
+    this.base = new Map(this.entries);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The label set as the X-ray viewer uses it: the image's mark for the badge (its status checked against
+ * the file's hash now), and the labelling keys pressed in the viewer. The keys are on for images opened
+ * from a results panel (allowKeys), where j/k and a label step through the panel's order as in the panel.
+ */
+import * as vscode from 'vscode';
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { ViewerMark, ViewerToHostNotifications } from '../../protocol/viewer';
+import type { LabelService } from './labelService';
+
+export interface ViewerLabelPort {
+  markFor(uri: vscode.Uri): Promise<ViewerMark | undefined>;
+  readonly onDidChange: vscode.Event<unknown>;
+  key(uri: vscode.Uri, p: ViewerToHostNotifications['labelKey']): Promise<void>;
+}
+
+export class ViewerLabels implements ViewerLabelPort {
+  private readonly keysOn = new Set<string>();
+  readonly onDidChange: vscode.Event<unknown>;
+
+  constructor(private readonly labels: LabelService) {
+    this.onDidChange = labels.onDidChange;
+  }
+
+  /** The image was opened from a results panel: the labelling keys are on in its viewer. */
+  allowKeys(uri: vscode.Uri): void {
+    this.keysOn.add(uri.toString());
+  }
+
+  async markFor(uri: vscode.Uri): Promise<ViewerMark | undefined> {
+    const folder = this.labels.folderOf(uri);
+    if (!folder) return undefined;
+    const f = await this.labels.ready(folder);
+    const info = this.labels.info(folder);
+    const keys = this.keysOn.has(uri.toString());
+    const base = { set: info.name, problem: info.problem, keys };
+    const path = this.labels.pathIn(folder, uri);
+    const e = f.entries.get(path);
+    const hash = e?.sha256 || !e ? await sha256Of(uri) : '';
+    if (e)
+      return {
+        ...base,
+        label: e.label ?? null,
+        note: e.note ?? null,
+        status: e.sha256 && hash && e.sha256 !== hash ? 'stale' : 'ok',
+      };
+    const moved = hash ? [...f.entries.values()].find((x) => x.sha256 === hash) : undefined;
+    return moved
+      ? { ...base, label: moved.label ?? null, note: moved.note ?? null, status: 'moved' }
+      : { ...base, label: null, note: null, status: 'ok' };
+  }
+
+  async key(uri: vscode.Uri, p: ViewerToHostNotifications['labelKey']): Promise<void> {
+    if (!this.keysOn.has(uri.toString())) return;
+    const folder = this.labels.folderOf(uri);
+    if (p.kind === 'move') {
+      await vscode.commands.executeCommand(
+        p.delta === -1 ? 'xrayAnomaly.results.previous' : 'xrayAnomaly.results.next',
+      );
+    } else if (p.kind === 'undo') {
+      if (folder) await this.labels.undo(folder);
+    } else if (p.kind === 'note') {
+      await this.labels.note([{ uri }]);
+    } else if (p.kind === 'label') {
+      const label = p.label === 'normal' || p.label === 'abnormal' || p.label === 'unsure' ? p.label : null;
+      // As in the panel: one key labels the image and moves on to the next of the panel's order.
+      if (await this.labels.label([{ uri }], label)) await vscode.commands.executeCommand('xrayAnomaly.results.next');
+    }
+  }
+}
+
+async function sha256Of(uri: vscode.Uri): Promise<string> {
+  try {
+    return createHash('sha256')
+      .update(await fsp.readFile(uri.fsPath))
+      .digest('hex');
+  } catch {
+    return '';
+  }
+}

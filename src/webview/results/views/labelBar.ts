@@ -1,0 +1,79 @@
+/**
+ * The labelling strip under the panel's header: which label set the keys write to (a button to pick
+ * another), how many images carry each label, the keys, the file's problem when a hand edit broke it
+ * (labelling is refused until it is fixed), and the curation actions: export, threshold from labels,
+ * grid view.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { PanelState } from '../state';
+
+export interface LabelBarEvents {
+  chooseSet(): void;
+  exportRows(): void;
+  recalibrate(): void;
+  toggleGrid?(): void;
+}
+
+export class LabelBar {
+  readonly element: HTMLElement;
+  private readonly setBtn: HTMLElement;
+  private readonly counts: HTMLElement;
+  private readonly problem: HTMLElement;
+
+  constructor(
+    private readonly state: PanelState,
+    events: LabelBarEvents,
+  ) {
+    this.element = div('labelbar');
+    this.element.hidden = true;
+    this.setBtn = button('', true, () => events.chooseSet());
+    this.setBtn.id = 'label-set';
+    this.setBtn.title = 'The label set the keys write to (.xray-anomaly/labels/<set>.csv); click to pick another';
+    this.counts = div('label-counts');
+    this.counts.setAttribute('aria-live', 'polite');
+    const keys = div('label-keys');
+    keys.textContent = 'j/k move · 1 normal · 2 abnormal · 3 unsure · 0 clear · n note · u undo';
+    this.problem = div('label-problem');
+    this.problem.setAttribute('role', 'alert');
+    this.problem.hidden = true;
+    const actions = div('actions');
+    const exportBtn = button('Export...', true, () => events.exportRows());
+    exportBtn.title =
+      'CSV or JSON of scores, flags and labels; Label Studio predictions; an HTML report; copy or move the selection';
+    const recal = button('Threshold from Labels...', true, () => events.recalibrate());
+    recal.title = 'Set this model’s threshold for this folder from the images you labelled normal';
+    actions.append(exportBtn, recal);
+    if (events.toggleGrid) {
+      const grid = button('Grid', true, () => events.toggleGrid?.());
+      grid.id = 'grid-toggle';
+      grid.title = 'Show the images of the table as a grid of thumbnails (same order, filters and keys)';
+      actions.append(grid);
+    }
+    this.element.append(this.setBtn, this.counts, keys, actions, this.problem);
+  }
+
+  update(): void {
+    const set = this.state.marks.set;
+    this.element.hidden = !set;
+    if (!set) return;
+    this.setBtn.textContent = `Label set: ${set.name}`;
+    const c = this.state.marks.counts();
+    this.counts.textContent = `${c.normal} normal · ${c.abnormal} abnormal · ${c.unsure} unsure`;
+    this.problem.hidden = !set.problem;
+    this.problem.textContent = set.problem ?? '';
+  }
+}
+
+function div(className: string): HTMLElement {
+  const d = document.createElement('div');
+  d.className = className;
+  return d;
+}
+
+function button(label: string, secondary: boolean, onClick: () => void): HTMLElement {
+  const b = document.createElement('vscode-button') as HTMLElement & { secondary: boolean };
+  b.textContent = label;
+  b.secondary = secondary;
+  b.addEventListener('click', onClick);
+  return b;
+}

@@ -1,0 +1,58 @@
+/**
+ * The labelling keys in the viewer (the same table as the results panel: src/webview/shared/labelKeys.ts)
+ * and the label badge. The keys are on only for an image opened from a results panel (the host says so
+ * in `mark.keys`), where 1/2/3 label instead of zooming to 1:1 and j/k step through the panel's order;
+ * elsewhere the viewer's own keys are unchanged. The badge shows the label wherever the image is shown.
+ */
+import { Disposable, toDisposable } from '../../protocol/dispose';
+import type { ViewerToHostNotifications } from '../../protocol/viewer';
+import { labelKeyAction } from '../shared/labelKeys';
+import type { ViewerStore } from './store';
+
+export class ViewerLabels extends Disposable {
+  readonly badge: HTMLElement;
+
+  constructor(
+    private readonly store: ViewerStore,
+    notify: (p: ViewerToHostNotifications['labelKey']) => void,
+  ) {
+    super();
+    this.badge = document.createElement('div');
+    this.badge.className = 'label-badge';
+    this.badge.setAttribute('role', 'status');
+    this.badge.hidden = true;
+    const onKey = (e: KeyboardEvent) => {
+      const mark = this.store.state.mark;
+      if (!mark?.keys || e.defaultPrevented) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable))
+        return;
+      // Arrows keep panning the image here; j/k move through the panel.
+      const a = labelKeyAction(e, { arrows: false });
+      if (!a) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      notify(a.kind === 'label' ? { kind: 'label', label: a.label } : a.kind === 'move' ? a : { kind: a.kind });
+    };
+    // Capture: before the viewer's own key handler, which would zoom to 1:1 on "1".
+    document.addEventListener('keydown', onKey, true);
+    this._register(toDisposable(() => document.removeEventListener('keydown', onKey, true)));
+    this._register(store.subscribe(() => this.render()));
+  }
+
+  private render(): void {
+    const m = this.store.state.mark;
+    const text = m
+      ? m.problem
+        ? `Labels: ${m.problem}`
+        : `${m.set}: ${m.label ?? 'no label'}${m.status === 'stale' ? ' (file changed since)' : m.status === 'moved' ? ' (moved)' : ''}${m.note ? ` · ${m.note}` : ''}`
+      : '';
+    if (this.badge.textContent === text && this.badge.hidden === !m) return;
+    this.badge.hidden = !m;
+    this.badge.textContent = text;
+    this.badge.className = `label-badge ${m?.label ? `mark-${m.label}` : ''} ${m?.problem ? 'mark-problem' : ''}`;
+    this.badge.title = m?.keys
+      ? '1 normal · 2 abnormal · 3 unsure · 0 clear · n note · u undo · j/k next/previous in the results panel'
+      : 'Label of this image in the active label set; open it from a results panel to label with the keys';
+  }
+}

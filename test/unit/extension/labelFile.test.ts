@@ -1,0 +1,91 @@
+// The label file on a real disk: two windows (two LabelFile objects) editing one file merge, a clash is
+// reported, a hand-broken file is reported with its line and never overwritten, and no temp file is left.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseLabelFile } from '../../../src/core/labels/csv';
+import { LabelFile, LabelFileError } from '../../../src/extension/labels/labelFile';
+
+function clock(start: number) {
+  let t = start;
+  return () => new Date((t += 1000)).toISOString();
+}
+
+test('two windows labelling one file: edits of both land, each on the freshest file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labels-'));
+  const file = join(dir, 'labels', 'alice.csv');
+  const a = new LabelFile(file, clock(0));
+  const b = new LabelFile(file, clock(500));
+  await a.sync();
+  await b.sync();
+  await a.edit([{ path: 'x/1.png', label: 'normal' }]);
+  await b.edit([{ path: 'x/2.png', label: 'abnormal' }]);
+  const r = await a.edit([{ path: 'x/3.png', label: 'unsure' }]);
+  assert.deepEqual(r.conflicts, []);
+  const onDisk = parseLabelFile(readFileSync(file, 'utf8'));
+  assert.ok(onDisk.ok);
+  if (onDisk.ok)
+    assert.deepEqual(
+      [...onDisk.entries.values()].map((e) => [e.path, e.label]),
+      [
+        ['x/1.png', 'normal'],
+        ['x/2.png', 'abnormal'],
+        ['x/3.png', 'unsure'],
+      ],
+    );
+  // Both change x/1.png: b's clock is later, so b's edit is kept when a syncs.
+  await a.edit([{ path: 'x/1.png', label: 'abnormal' }]);
+  await b.sync();
+  const clash = await b.edit([{ path: 'x/1.png', label: 'unsure' }]);
+  assert.deepEqual(clash.conflicts, []);
+  await a.edit([{ path: 'x/9.png', label: 'normal' }]);
+  assert.equal(a.entries.get('x/1.png')?.label, 'unsure', 'a took b’s later edit');
+  // Each edit is applied to the freshest file (read just before the write), so a later edit of the same
+  // image in another window composes with the earlier one instead of clashing.
+  await a.edit([{ path: 'x/2.png', note: 'from a' }]);
+  const rb = await b.edit([{ path: 'x/2.png', label: 'unsure' }]);
+  assert.deepEqual(rb.conflicts, []);
+  assert.deepEqual([b.entries.get('x/2.png')?.label, b.entries.get('x/2.png')?.note], ['unsure', 'from a']);
+  assert.deepEqual(
+    readdirSync(join(dir, 'labels')).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temporary file is left behind',
+  );
+});
+
+test('a file edited by hand into an invalid state is reported with its line and never overwritten', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labels-'));
+  const file = join(dir, 'set.csv');
+  const lf = new LabelFile(file, clock(0));
+  await lf.edit([{ path: 'a.png', label: 'normal' }]);
+  const broken = 'path,label,note,sha256,updated\na.png,normal,,,\nb.png,maybe,,,\n';
+  writeFileSync(file, broken);
+  const s = await lf.sync();
+  assert.deepEqual(
+    s.invalid?.map((p) => p.line),
+    [3],
+  );
+  await assert.rejects(lf.edit([{ path: 'c.png', label: 'abnormal' }]), (err: unknown) => {
+    assert.ok(err instanceof LabelFileError);
+    assert.match(err.message, /line 3: unknown label "maybe"/);
+    return true;
+  });
+  await assert.rejects(lf.undo(), LabelFileError);
+  assert.equal(readFileSync(file, 'utf8'), broken, 'the broken file is kept byte for byte');
+  // Fixed by hand: the next edit merges the fix with ours.
+  writeFileSync(file, broken.replace('maybe', 'unsure'));
+  const ok = await lf.edit([{ path: 'c.png', label: 'abnormal' }]);
+  assert.equal(ok.invalid, undefined);
+  assert.deepEqual(
+    [...lf.entries.values()].map((e) => [e.path, e.label]),
+    [
+      ['a.png', 'normal'],
+      ['b.png', 'unsure'],
+      ['c.png', 'abnormal'],
+    ],
+  );
+  assert.equal((await lf.undo()).changed, 1);
+  assert.equal(lf.entries.has('c.png'), false);
+});
