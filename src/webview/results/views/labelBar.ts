@@ -5,6 +5,7 @@
  * grid view.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { l10n } from '../../shared/l10n';
 import type { PanelState } from '../state';
 
 export interface LabelBarEvents {
@@ -28,25 +29,28 @@ export class LabelBar {
     this.element.hidden = true;
     this.setBtn = button('', true, () => events.chooseSet());
     this.setBtn.id = 'label-set';
-    this.setBtn.title = 'The label set the keys write to (.xray-anomaly/labels/<set>.csv); click to pick another';
+    this.setBtn.title = l10n.t(
+      'The label set the keys write to (.xray-anomaly/labels/<set>.csv); click to pick another',
+    );
     this.counts = div('label-counts');
     this.counts.setAttribute('aria-live', 'polite');
     const keys = div('label-keys');
-    keys.textContent = 'j/k move · 1 normal · 2 abnormal · 3 unsure · 0 clear · n note · u undo';
+    keys.textContent = l10n.t('j/k move · 1 normal · 2 abnormal · 3 unsure · 0 clear · n note · u undo');
     this.problem = div('label-problem');
     this.problem.setAttribute('role', 'alert');
     this.problem.hidden = true;
     const actions = div('actions');
-    const exportBtn = button('Export...', true, () => events.exportRows());
-    exportBtn.title =
-      'CSV or JSON of scores, flags and labels; Label Studio predictions; an HTML report; copy or move the selection';
-    const recal = button('Threshold from Labels...', true, () => events.recalibrate());
-    recal.title = 'Set this model’s threshold for this folder from the images you labelled normal';
+    const exportBtn = button(l10n.t('Export...'), true, () => events.exportRows());
+    exportBtn.title = l10n.t(
+      'CSV or JSON of scores, flags and labels; Label Studio predictions; an HTML report; copy or move the selection',
+    );
+    const recal = button(l10n.t('Threshold from Labels...'), true, () => events.recalibrate());
+    recal.title = l10n.t('Set this model’s threshold for this folder from the images you labelled normal');
     actions.append(exportBtn, recal);
     if (events.toggleGrid) {
-      const grid = button('Grid', true, () => events.toggleGrid?.());
+      const grid = button(l10n.t('Grid'), true, () => events.toggleGrid?.());
       grid.id = 'grid-toggle';
-      grid.title = 'Show the images of the table as a grid of thumbnails (same order, filters and keys)';
+      grid.title = l10n.t('Show the images of the table as a grid of thumbnails (same order, filters and keys)');
       actions.append(grid);
     }
     this.element.append(this.setBtn, this.counts, keys, actions, this.problem);
@@ -56,9 +60,9 @@ export class LabelBar {
     const set = this.state.marks.set;
     this.element.hidden = !set;
     if (!set) return;
-    this.setBtn.textContent = `Label set: ${set.name}`;
+    this.setBtn.textContent = l10n.t('Label set: {0}', set.name);
     const c = this.state.marks.counts();
-    this.counts.textContent = `${c.normal} normal · ${c.abnormal} abnormal · ${c.unsure} unsure`;
+    this.counts.textContent = l10n.t('{0} normal · {1} abnormal · {2} unsure', c.normal, c.abnormal, c.unsure);
     this.problem.hidden = !set.problem;
     this.problem.textContent = set.problem ?? '';
   }
