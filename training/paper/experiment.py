@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from . import data as D
-from .export import calibration_of, export_onnx, write_manifest
+from .export import calibration_of, export_onnx, smoothing_sigma, write_manifest
+from .mapcal import map_calibration
 from .metrics import average_precision, bootstrap, roc_auc
 from .models import VALUE_RANGE, build
 from .report import MODEL_NAMES, SCORE_NAMES, paper_table, with_interval
@@ -58,19 +59,16 @@ def evaluate(scores, labels, boot=1000):
     return res
 
 
-def pixel_threshold(model, x, black, device, score):
-    """99th percentile of per-pixel foreground errors on held-out normals (the map's threshold)."""
+def map_calibration_of(model, x, masks, black, device, score, size):
+    """calibration.pixelThreshold and pixelScale of the map the viewer shows (mapcal.py), from the calibration
+    normals' error maps and the product's foreground masks; None for a score without a map."""
     kind = MAP_OF[score]
     if not kind:
         return None
     head = ScoreHead(model, black).to(device).eval()
     with torch.no_grad():
-        vals = []
-        for i in range(0, x.shape[0], 64):
-            xb = x[i : i + 64].float().to(device)
-            m = head(xb)[f"map_{kind}"]
-            vals.append(m[xb != black].cpu())
-    return float(np.percentile(torch.cat(vals).numpy(), 99))
+        maps = torch.cat([head(x[i : i + 64].float().to(device))[f"map_{kind}"].cpu() for i in range(0, x.shape[0], 64)])
+    return map_calibration(maps, masks.float(), smoothing_sigma(size))
 
 
 def _subset(x, m, owner, chosen):
@@ -101,7 +99,7 @@ def run_chest(kind, data_dir, out, size=64, epochs=20, seeds=(0,), batch=32, equ
         return x, m, owner, len(rs)
 
     fit_x, fit_m, _, n_fit = load(split["fit"])
-    cal_x, _, cal_owner, n_cal = load(split["calibration"])
+    cal_x, cal_m, cal_owner, n_cal = load(split["calibration"])
     val_paths = split["valNormal"] + split["valAbnormal"]
     val_x, _, val_owner, n_val = load(val_paths)
     val_labels = np.array([0] * len(split["valNormal"]) + [1] * len(split["valAbnormal"]))
@@ -180,7 +178,7 @@ def run_chest(kind, data_dir, out, size=64, epochs=20, seeds=(0,), batch=32, equ
         spec=spec,
         score=best,
         calibration=calibration_of(cal, f"95th percentile of {n_cal} held-out TRAIN normals (threshold); min..(2*max-min) of the same"),
-        pixel_threshold=pixel_threshold(model, cal_x, black, "cpu", best),
+        map_calibration=map_calibration_of(model, cal_x, cal_m, black, "cpu", best, size),
         description=(
             f"The reference paper's {MODEL_NAMES[kind]} (Davletshina et al. 2020) trained on {n_fit} normal "
             f"paediatric chest X-rays at {size}x{size} (epoch {curves[0]['kept'].get('epoch', epochs)} of {epochs}, "

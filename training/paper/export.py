@@ -57,8 +57,15 @@ def calibration_of(scores, source):
     return {"threshold": float(np.percentile(s, 95)), "min": lo, "max": 2 * hi - lo, "source": source}
 
 
+def smoothing_sigma(size):
+    """The paper smoothed maps with sigma 5 at 512 px; the same width relative to the image."""
+    return round(max(1.0, 5 * size / 512), 3)
+
+
 def write_manifest(path, *, model_id, name, onnx_file, size, spec, score, calibration, description="",
-                   pixel_threshold=None, metadata=None, license=None, provenance=None, version="1.0.0"):
+                   map_calibration=None, metadata=None, license=None, provenance=None, version="1.0.0"):
+    """map_calibration: {pixelThreshold, pixelScale} of the displayed map (mapcal.py); a model with a map
+    and none reads its map with the score's threshold and range, which are in other units."""
     has_map = MAP_OF[score] is not None
     manifest = {
         "schema": "xray-anomaly-model/1",
@@ -70,11 +77,10 @@ def write_manifest(path, *, model_id, name, onnx_file, size, spec, score, calibr
         "input": {"name": "input", "channels": 1, "height": size, "width": size},
         "preprocessing": spec,
         "outputs": {"score": "pred_score", **({"anomalyMap": "anomaly_map"} if has_map else {})},
-        "calibration": {**calibration, **({"pixelThreshold": pixel_threshold} if pixel_threshold else {})},
+        "calibration": {**calibration, **(map_calibration if has_map and map_calibration else {})},
     }
     if has_map:
-        # The paper smoothed maps with sigma 5 at 512 px; same width relative to the image.
-        manifest["postprocess"] = {"smoothingSigma": round(max(1.0, 5 * size / 512), 3), "maskForeground": True}
+        manifest["postprocess"] = {"smoothingSigma": smoothing_sigma(size), "maskForeground": True}
     if license:
         manifest["license"] = license
     if provenance:

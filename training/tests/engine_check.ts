@@ -22,7 +22,15 @@ async function main(): Promise<void> {
     process.stdout.write(
       JSON.stringify({
         score: a.score,
-        map: a.map ? { width: a.map.width, height: a.map.height, max: Math.max(...a.map.data) } : null,
+        map: a.map
+          ? {
+              width: a.map.width,
+              height: a.map.height,
+              max: Math.max(...a.map.data),
+              rawMin: a.map.rawMin,
+              rawMax: a.map.rawMax,
+            }
+          : null,
       }) + '\n',
     );
   } finally {
