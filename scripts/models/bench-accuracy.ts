@@ -35,8 +35,14 @@ async function defaultModel(): Promise<ModelInfo> {
 }
 
 function splitSeedOf(manifestPath: string): number | undefined {
-  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { metadata?: { validation?: { split?: { seed?: number }; heldOutTrain?: { seed?: number } } } };
-  return m.metadata?.validation?.heldOutTrain?.seed ?? m.metadata?.validation?.split?.seed;
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { metadata?: { validation?: { split?: { seed?: number }; heldOutTrain?: { seed?: number; splitter?: string } } } };
+  const held = m.metadata?.validation?.heldOutTrain;
+  // A model validated on another split (the PCA starter's own) would be "held out" on images it was fitted on here.
+  if (held?.splitter && !held.splitter.startsWith('scripts/models/protocol.ts')) {
+    console.error(`${manifestPath} was held out with ${held.splitter}, not this protocol's split: held-out TRAIN skipped (its figures are in the manifest)`);
+    return undefined;
+  }
+  return held?.seed ?? m.metadata?.validation?.split?.seed;
 }
 
 async function main(argv: string[]): Promise<void> {
