@@ -1,25 +1,31 @@
-"""The paper-style PyTorch side of `npm run bench:vs-pytorch`: PIL decoding, numpy/PIL preprocessing (the
-steps of the product's chest spec: percentile window, bright-background inversion, histogram equalisation,
-aspect resize + zero pad), the CAE in torch, masked MSE and a Gaussian-smoothed map, one image at a time
-as the paper's evaluation loop did.
+"""The PyTorch side of `npm run bench:vs-pytorch`: PIL decoding, numpy/PIL preprocessing (the steps of the
+product's chest spec: percentile window, bright-background inversion, histogram equalisation, aspect resize
++ zero pad), the CAE in torch, masked MSE and the map smoothed as the product smooths it (training/paper/
+mapcal.py). Two ways to run it:
+  paper-style (--workers 0 --batch 1): one image at a time in one process, as the paper's evaluation loop;
+  tuned (--workers W --batch B): a torch DataLoader with W worker processes decoding and preprocessing while
+    the main process runs batches of B, the way a PyTorch user would speed it up; W and B are the
+    product's prep workers and largest batch, so both sides get the same parallelism.
 
-  vs-pytorch.py export --size S --out DIR         writes the CAE (seeded weights) as ONNX + manifest
-  vs-pytorch.py score --model DIR/x.pt --list F   scores the files, prints JSON (images/s, BLAS, torch config)
+  vs-pytorch.py export --size S --out DIR               writes the CAE (seeded weights) as ONNX + manifest
+  vs-pytorch.py score --model DIR/x.pt --list F [...]   scores the files, prints JSON (images/s, BLAS, config)
+  vs-pytorch.py compare --pre DIR --root R --list F      this preprocessing vs the product's arrays (xray-anomaly
+                                                        preprocess output): both sides must feed the CAE alike
 """
 import argparse
 import json
-import math
 import os
+import resource
 import sys
 import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "training"))
-from paper.export import calibration_of, export_onnx, write_manifest  # noqa: E402
+from paper.export import calibration_of, export_onnx, smoothing_sigma, write_manifest  # noqa: E402
+from paper.mapcal import smooth  # noqa: E402
 from paper.models import build  # noqa: E402
 from paper.specs import chest_spec  # noqa: E402
 
@@ -43,25 +49,66 @@ def preprocess(path, size):
     return out
 
 
-def gaussian_kernel(sigma):
-    r = max(1, int(math.ceil(3 * sigma)))
-    k = torch.exp(-(torch.arange(-r, r + 1, dtype=torch.float32) ** 2) / (2 * sigma * sigma))
-    return (k / k.sum()).view(1, 1, 1, -1), r
+class Files(torch.utils.data.Dataset):
+    def __init__(self, files, size):
+        self.files, self.size = files, size
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(preprocess(self.files[i], self.size))[None]
 
 
-@torch.no_grad()
-def score(model, files, size, sigma):
-    k, r = gaussian_kernel(sigma)
+def one_thread(_):
+    torch.set_num_threads(1)
+
+
+def batches(files, size, workers, batch):
+    if workers == 0 and batch == 1:
+        for f in files:
+            yield torch.from_numpy(preprocess(f, size))[None, None]
+        return
+    yield from torch.utils.data.DataLoader(Files(files, size), batch_size=batch, num_workers=workers,
+                                           worker_init_fn=one_thread, persistent_workers=False)
+
+
+def score(model, files, size, workers=0, batch=1):
+    sigma = smoothing_sigma(size)
     out = []
-    for f in files:
-        x = torch.from_numpy(preprocess(f, size))[None, None]
-        mask = (x != 0).float()
-        err = (model(x) - x) ** 2 * mask
-        s = float(err.sum() / mask.sum().clamp(min=1))
-        m = F.conv2d(F.pad(err, (r, r, 0, 0), mode="reflect"), k)
-        m = F.conv2d(F.pad(m, (0, 0, r, r), mode="reflect"), k.transpose(2, 3)) * mask
-        out.append((s, float(m.max())))
+    with torch.inference_mode():
+        for x in batches(files, size, workers, batch):
+            mask = (x != 0).float()
+            err = (model(x) - x) ** 2 * mask
+            s = err.sum((1, 2, 3)) / mask.sum((1, 2, 3)).clamp(min=1)
+            m = smooth(err, sigma) * mask
+            out += list(zip(s.tolist(), m.amax((1, 2, 3)).tolist()))
     return out
+
+
+def compare(pre, root, files, size):
+    """Mean and largest |this - product| over the images' tensors, from the product's preprocess output."""
+    with open(os.path.join(pre, "index.jsonl")) as f:
+        recs = {}
+        for line in f:
+            r = json.loads(line)
+            recs[r["path"]] = r
+    diffs, worst = [], 0.0
+    for path in files:
+        r = recs.get(os.path.relpath(path, root))
+        if not r or not r.get("outputs"):
+            continue
+        theirs = np.load(os.path.join(pre, r["outputs"][0]["file"]))
+        d = np.abs(preprocess(path, size) - theirs)
+        diffs.append(float(d.mean()))
+        worst = max(worst, float(d.max()))
+    return {"images": len(diffs), "meanAbs": float(np.mean(diffs)), "maxAbs": worst}
+
+
+def cpu_seconds():
+    """CPU time of this process and of its finished children (the DataLoader's workers are joined by then)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def loaded_blas():
@@ -72,7 +119,11 @@ def loaded_blas():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("command", choices=["export", "score"])
+    p.add_argument("command", choices=["export", "score", "compare"])
+    p.add_argument("--pre")
+    p.add_argument("--root")
+    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--batch", type=int, default=1)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--out")
     p.add_argument("--model")
@@ -90,17 +141,26 @@ def main():
                        onnx_file="bench-cae.onnx", size=a.size, spec=chest_spec(a.size, "unit"), score="mse",
                        calibration=calibration_of([0.01, 0.02, 0.03], "bench: arbitrary"))
         return
+    if a.command == "compare":
+        with open(a.list) as f:
+            print(json.dumps(compare(a.pre, a.root, [line.strip() for line in f if line.strip()], a.size)))
+        return
     model = build("cae", a.size)
     model.load_state_dict(torch.load(a.model))
     model.eval()
     with open(a.list) as f:
         files = [line.strip() for line in f if line.strip()]
-    sigma = max(1.0, 5 * a.size / 512)
-    score(model, files[:3], a.size, sigma)  # warm-up
+    score(model, files[:3], a.size)  # warm-up
+    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
-    res = score(model, files, a.size, sigma)
+    # Worker start-up is part of the run: the product's engine keeps its prep workers, but a DataLoader
+    # starts them per pass (persistent workers would not help a single pass).
+    res = score(model, files, a.size, a.workers, a.batch)
     secs = time.perf_counter() - t0
+    cpu = cpu_seconds() - cpu0
     print(json.dumps({"images": len(files), "seconds": secs, "ips": len(files) / secs, "threads": a.threads,
+                      "cpuMsPerImage": 1000 * cpu / len(files),
+                      "workers": a.workers, "batch": a.batch,
                       "blas": loaded_blas(), "torch": torch.__version__, "config": torch.__config__.show(),
                       "meanScore": float(np.mean([s for s, _ in res]))}))
 

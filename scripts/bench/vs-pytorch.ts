@@ -1,20 +1,28 @@
 /**
  * `npm run bench:vs-pytorch`: the same CAE scoring the same images, (a) through the product (the CLI's score
- * path: engine process, sharp/DICOM decoding, the core pipeline, onnxruntime-node, map post-processing) and
- * (b) through a paper-style PyTorch pipeline (scripts/bench/vs-pytorch.py: PIL + numpy preprocessing, the
- * CAE in torch, masked MSE and a smoothed map), one image at a time, side by side in the same run. Reports
- * images/s of each and their ratio per round (the median is the figure), and which BLAS the Python side had
- * loaded (torch's convolutions themselves run in oneDNN when the build has it: the config is printed).
+ * path: the batch service and engine process, sharp/DICOM decoding and the core pipeline in the engine's
+ * prep workers, onnxruntime-node in batches, map post-processing, rows written to a results store) and
+ * (b) through PyTorch (scripts/bench/vs-pytorch.py: PIL + numpy preprocessing, the CAE in torch, masked
+ * MSE and the map smoothed as the product smooths it), twice: paper-style (one image at a time in one
+ * process) and tuned (a DataLoader with as many worker processes as the product has prep workers, batches
+ * of the product's largest batch). The three run in turn in every round, in a rotating order, so a load
+ * change on the shared machine hits all alike; the medians of the rounds are the figures, with the load
+ * average of each round and the BLAS the Python side loaded (torch's convolutions themselves run in
+ * oneDNN when the build has it: the config is printed).
  *
- * Both sides get the same thread count (--threads, default 1: the machine is shared, and one thread each
- * keeps the race about the pipelines, not about who grabs more cores). The CAE's weights are seeded and
+ * Same work on both sides: the same files, the same CAE (ONNX exported from the torch module), the same
+ * preprocessing steps (checked each run: the Python tensors against the product's own `xray-anomaly
+ * preprocess` arrays), the same intra-op threads (--threads, default 1) and the same number of decode
+ * workers (--workers, default the engine's default, one per core). The CAE's weights are seeded and
  * untrained: speed does not depend on them. Images: the first --images of the chest test-dev set when
  * ../shared/data is there (224x224 8-bit JPEGs), else generated 8-bit PNGs.
  *
- * Usage: npm run bench:vs-pytorch -- [--images 200] [--sizes 64,256] [--rounds 3] [--threads 1] [--data DIR]
+ * Usage: npm run bench:vs-pytorch -- [--images 200] [--sizes 64,256] [--rounds 3] [--threads 1]
+ *        [--workers <cores>] [--batch 16] [--data DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { scanImages } from '../../src/core/dataset/scan';
 import { discoverModels } from '../../src/core/model/registry';
@@ -34,6 +42,8 @@ const count = Number(arg('images', '200'));
 const sizes = arg('sizes', '64,256').split(',').map(Number);
 const rounds = Number(arg('rounds', '3'));
 const threads = Number(arg('threads', '1'));
+const workers = Number(arg('workers', String(Math.max(1, cpus().length))));
+const batch = Number(arg('batch', '16'));
 const dataRoots = [process.env.XRAY_DATA_DIR, join(ROOT, '../shared/data'), '/work/shared/data'].filter(
   (d): d is string => Boolean(d),
 );
@@ -72,10 +82,28 @@ async function images(): Promise<{ root: string; files: string[]; what: string }
   return { root, files, what: `${count} generated 8-bit PNGs, 512x640` };
 }
 
-async function productRound(root: string, files: string[], manifestPath: string): Promise<number> {
+interface Measured {
+  ips: number;
+  /** CPU time per image of everything the side ran (processes, threads, workers). */
+  cpuMs: number;
+}
+
+/** utime + stime of a process in ms (Linux /proc; 10 ms ticks, plenty over a round). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function productRound(root: string, files: string[], manifestPath: string): Promise<Measured> {
   const engine = new EngineClient({
     enginePath: join(ROOT, 'dist/engine.js'),
-    env: { XRAY_ANOMALY_ENGINE_THREADS: String(threads) },
+    env: { XRAY_ANOMALY_ENGINE_THREADS: String(threads), XRAY_ANOMALY_BATCH_WORKERS: String(workers) },
     log: (level, message) => {
       if (level === 'error') process.stderr.write(`[engine] ${message}\n`);
     },
@@ -90,15 +118,44 @@ async function productRound(root: string, files: string[], manifestPath: string)
     const run = { engine, model: models[0], provider: 'cpu' as const };
     await engine.loadModel({ manifestPath, provider: 'cpu' });
     await scoreFiles(run, root, files.slice(0, 3), undefined, { rescoreErrors: false, label: 'warm-up' });
+    const pid = engine.startInfo?.pid;
+    if (pid === undefined) throw new Error('the engine has not started');
+    // The host's batch service (this process) and the engine process with its prep workers and ORT threads.
+    const cpu0 = ownCpuMs() + processCpuMs(pid);
     const t0 = performance.now();
     const recs = await scoreFiles(run, root, files, undefined, { rescoreErrors: false, label: 'product' });
     const secs = (performance.now() - t0) / 1000;
+    const cpu = ownCpuMs() + processCpuMs(pid) - cpu0;
     const failed = recs.filter((r) => r.error).length;
     if (failed) throw new Error(`${failed} images failed in the product path`);
-    return files.length / secs;
+    return { ips: files.length / secs, cpuMs: cpu / files.length };
   } finally {
     engine.dispose();
   }
+}
+
+type Side = 'product' | 'paper' | 'tuned';
+const SIDES: Side[] = ['product', 'paper', 'tuned'];
+const load1 = () => +loadavg()[0].toFixed(1);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The Python preprocessing against the product's own arrays for the same files (xray-anomaly preprocess). */
+function samePreprocessing(root: string, rel: string[], manifest: string, size: number): Record<string, number> {
+  const pre = join(work, `pre-${size}`);
+  rmSync(pre, { recursive: true, force: true });
+  const relList = join(work, 'files-rel.txt');
+  writeFileSync(relList, rel.join('\n') + '\n');
+  const r = spawnSync(
+    'node',
+    [join(ROOT, 'dist/cli.js'), 'preprocess', root, '--spec', manifest, '--out', pre, '--list', relList],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`xray-anomaly preprocess failed: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(
+    py(['compare', '--pre', pre, '--root', root, '--list', join(work, 'files.txt'), '--size', String(size)]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -114,58 +171,81 @@ async function main(): Promise<void> {
     const dir = join(work, `cae-${size}`);
     py(['export', '--size', String(size), '--out', dir]);
     const manifest = join(dir, 'bench-cae.model.json');
-    const rows: { product: number; pytorch: number; ratio: number }[] = [];
+    const prep = samePreprocessing(root, files, manifest, size);
+    process.stderr.write(
+      `size ${size}: Python preprocessing vs the product's on ${prep.images} images: mean |diff| ${prep.meanAbs.toExponential(2)}, max ${prep.maxAbs.toFixed(3)}\n`,
+    );
+    const runPy = (w: number, b: number): Measured => {
+      const out = JSON.parse(
+        py([
+          'score',
+          '--size',
+          String(size),
+          '--model',
+          join(dir, 'cae.pt'),
+          '--list',
+          listFile,
+          '--threads',
+          String(threads),
+          '--workers',
+          String(w),
+          '--batch',
+          String(b),
+        ]),
+      );
+      pyInfo = out;
+      return { ips: out.ips, cpuMs: out.cpuMsPerImage };
+    };
+    const run: Record<Side, () => Promise<Measured>> = {
+      product: () => productRound(root, files, manifest),
+      paper: async () => runPy(0, 1),
+      tuned: async () => runPy(workers, batch),
+    };
+    const rows: (Record<Side, Measured> & { load: number[] })[] = [];
     for (let r = 0; r < rounds; r++) {
-      // Alternate which side goes first, so a load change on the shared machine hits both sides alike.
-      let product: number;
-      let pytorch = 0;
-      const runPy = () => {
-        const out = JSON.parse(
-          py([
-            'score',
-            '--size',
-            String(size),
-            '--model',
-            join(dir, 'cae.pt'),
-            '--list',
-            listFile,
-            '--threads',
-            String(threads),
-          ]),
-        );
-        pyInfo = out;
-        pytorch = out.ips;
-      };
-      if (r % 2) {
-        runPy();
-        product = await productRound(root, files, manifest);
-      } else {
-        product = await productRound(root, files, manifest);
-        runPy();
-      }
-      rows.push({ product, pytorch, ratio: product / pytorch });
+      // A rotating order, so a load change on the shared machine hits every side alike.
+      const order = SIDES.map((_, i) => SIDES[(i + r) % SIDES.length]);
+      const row = { load: [load1()] } as Record<Side, Measured> & { load: number[] };
+      for (const side of order) row[side] = await run[side]();
+      row.load.push(load1());
+      rows.push(row);
+      const f = (m: Measured) => `${m.ips.toFixed(1)} img/s (${m.cpuMs.toFixed(1)} CPU ms/img)`;
       process.stderr.write(
-        `size ${size} round ${r + 1}: product ${product.toFixed(1)} img/s, PyTorch ${pytorch.toFixed(1)} img/s, ratio ${(product / pytorch).toFixed(2)}\n`,
+        `size ${size} round ${r + 1} (${order.join(', ')}; load ${row.load.join(' -> ')}): product ${f(row.product)}, ` +
+          `PyTorch paper-style ${f(row.paper)}, tuned ${f(row.tuned)}; ratios ${(row.product.ips / row.paper.ips).toFixed(2)}, ${(row.product.ips / row.tuned.ips).toFixed(2)}\n`,
       );
     }
-    const med = (k: 'product' | 'pytorch' | 'ratio') =>
-      rows.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
+    const med = (k: Side, q: keyof Measured) => median(rows.map((x) => x[k][q]));
     report.push({
       size,
+      preprocessing: prep,
       rounds: rows,
-      median: { product: med('product'), pytorch: med('pytorch'), ratio: med('ratio') },
+      median: {
+        ...Object.fromEntries(
+          SIDES.flatMap((k) => [
+            [k, med(k, 'ips')],
+            [`${k}CpuMs`, med(k, 'cpuMs')],
+          ]),
+        ),
+        ratioPaper: median(rows.map((x) => x.product.ips / x.paper.ips)),
+        ratioTuned: median(rows.map((x) => x.product.ips / x.tuned.ips)),
+        load: median(rows.flatMap((x) => x.load)),
+      },
     });
   }
   const blas = pyInfo?.blas.join(', ') || 'none loaded';
   const lines = [
-    `Images: ${what}; ${threads} thread(s) per side; ${rounds} rounds per size, medians.`,
+    `Images: ${what}; ${threads} intra-op thread(s) per side, ${workers} decode worker(s) (product prep workers, ` +
+      `DataLoader workers), tuned batches of ${batch}; ${rounds} rounds per size in rotating order, medians; ${cpus().length} cores.`,
     `PyTorch ${pyInfo?.torch}; BLAS loaded by the Python side: ${blas}.`,
     '',
-    '| CAE input | product (img/s) | PyTorch paper-style (img/s) | ratio product / PyTorch |',
-    '|---|---|---|---|',
+    '| CAE input | product img/s (CPU ms/img) | PyTorch paper-style | PyTorch tuned | product / paper-style | product / tuned | load (1 min) | preprocessing mean abs diff |',
+    '|---|---|---|---|---|---|---|---|',
     ...report.map((r) => {
-      const m = r.median as { product: number; pytorch: number; ratio: number };
-      return `| ${r.size}x${r.size} | ${m.product.toFixed(1)} | ${m.pytorch.toFixed(1)} | ${m.ratio.toFixed(2)} |`;
+      const m = r.median as Record<string, number>;
+      const p = r.preprocessing as Record<string, number>;
+      const c = (k: Side) => `${m[k].toFixed(1)} (${m[`${k}CpuMs`].toFixed(1)})`;
+      return `| ${r.size}x${r.size} | ${c('product')} | ${c('paper')} | ${c('tuned')} | ${m.ratioPaper.toFixed(2)} | ${m.ratioTuned.toFixed(2)} | ${m.load} | ${p.meanAbs.toExponential(1)} |`;
     }),
   ];
   console.log(lines.join('\n'));
@@ -181,7 +261,11 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'vs-pytorch.json'),
-    JSON.stringify({ what, threads, blas: pyInfo?.blas, torchConfig: pyInfo?.config, report }, null, 2),
+    JSON.stringify(
+      { what, threads, workers, batch, cpus: cpus().length, blas: pyInfo?.blas, torchConfig: pyInfo?.config, report },
+      null,
+      2,
+    ),
   );
 }
 
