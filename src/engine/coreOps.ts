@@ -47,6 +47,7 @@ export interface CoreOps<P extends PreparedLike = PreparedLike> {
     outputs: Record<string, OutputTensor>,
     prepared: P,
     manifest: ModelManifest,
+    opts?: { map?: boolean },
   ): Pick<AnalysisResult, 'score' | 'map'>;
   /** The attributes of a DICOM file, for display; throws XrayError for files that are not DICOM. */
   readDicomTags(bytes: Uint8Array, opts?: ReadTagsOptions): DicomTagEntry[];

@@ -40,11 +40,15 @@ export function scoreOutputs(
   outputs: OutputTensors,
   prepared: Prepared,
   manifest: ModelManifest,
+  /** map: false when only the score is wanted (a batch without heatmaps): the same score, no map work. */
+  opts: { map?: boolean } = {},
 ): { score: ImageScore; map?: AnomalyMap } {
   const names = manifest.outputs;
   const post = manifest.postprocess ?? {};
+  const wantMap = opts.map ?? true;
   let raw: RawMap | undefined;
-  if (names.reconstruction)
+  if (!wantMap && names.score) raw = undefined;
+  else if (names.reconstruction)
     raw = reconstructionError(
       asImage(requireOutput(outputs, names.reconstruction, 'reconstruction'), names.reconstruction, 'reconstruction'),
       prepared,
@@ -67,7 +71,7 @@ export function scoreOutputs(
     );
 
   const score = imageScore(rawScore, manifest.calibration);
-  if (!raw) return { score };
+  if (!raw || !wantMap) return { score };
   return { score, map: displayMap(raw, prepared, manifest) };
 }
 

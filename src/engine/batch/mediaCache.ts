@@ -5,8 +5,15 @@ import { evictionPlan, type CachedFile } from '../../core/batch/evict';
 
 export const DEFAULT_MEDIA_CAP_BYTES = 256 * 1024 * 1024;
 
-/** Deletes least-recently-used files until the folder is under 90% of `capBytes`; returns how many went. */
-export async function evictMedia(dir: string, capBytes: number): Promise<{ removed: number; bytes: number }> {
+/**
+ * Deletes least-recently-used files until the folder is under 90% of `capBytes`; returns how many went and
+ * how many files the folder held (a caller walking it during a run spaces the walks by that, so that a
+ * 100,000-file cache is not walked every few thousand rows).
+ */
+export async function evictMedia(
+  dir: string,
+  capBytes: number,
+): Promise<{ removed: number; bytes: number; files: number }> {
   const files: CachedFile[] = [];
   const walk = async (d: string): Promise<void> => {
     const entries = await fsp.readdir(d, { withFileTypes: true }).catch(() => []);
@@ -26,5 +33,5 @@ export async function evictMedia(dir: string, capBytes: number): Promise<{ remov
     await fsp.unlink(join(dir, f.path)).catch(() => undefined);
     bytes += f.bytes;
   }
-  return { removed: plan.length, bytes };
+  return { removed: plan.length, bytes, files: files.length };
 }

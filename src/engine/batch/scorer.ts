@@ -7,7 +7,6 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type * as ort from 'onnxruntime-node';
 import { fnv64, modelKey, preprocessingHash } from '../../core/batch/keys';
-import type { ModelManifest } from '../../core/model/manifest';
 import type { PreparedInput } from '../../core/preprocess/pipeline';
 import type {
   BatchItemOutcome,
@@ -141,7 +140,10 @@ export class BatchScorer {
         const t0 = performance.now();
         const regions = r.prepared![preps.findIndex((p) => p.prep === u.prep)];
         try {
-          const scored = await this.scoreRegions(u, regions, u.entry.manifest, r.width ?? 0, r.height ?? 0);
+          // The map is made only for a heatmap: it is work on the engine's main thread, which also runs the
+          // sessions (the pipeline's bottleneck when inference is the slower stage).
+          const wantMap = !!(media?.heatmaps && r.hash);
+          const scored = await this.scoreRegions(u, regions, r.width ?? 0, r.height ?? 0, wantMap);
           const out: BatchModelOutcome = {
             score: {
               raw: scored.score.raw,
@@ -166,9 +168,12 @@ export class BatchScorer {
     return { ...base, models };
   }
 
-  private async scoreRegions(u: ModelUse, regions: PreparedInput[], manifest: ModelManifest, w: number, h: number) {
+  private async scoreRegions(u: ModelUse, regions: PreparedInput[], w: number, h: number, map: boolean) {
+    const manifest = u.entry.manifest;
     const per = await Promise.all(
-      regions.map(async (p) => this.deps.core.scoreOutputs(await u.batcher.run(p.tensor, p.dims), p, manifest)),
+      regions.map(async (p) =>
+        this.deps.core.scoreOutputs(await u.batcher.run(p.tensor, p.dims), p, manifest, { map }),
+      ),
     );
     return this.deps.core.combineRegionResults(per, w, h);
   }

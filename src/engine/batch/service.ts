@@ -219,7 +219,7 @@ class Run {
   refreshed = 0;
   cancelled = false;
   readonly failuresByCode: Record<string, number> = {};
-  private readonly queue: Work[];
+  private readonly queue: (Work | undefined)[];
   private cursor = 0;
   /** Files whose request failed with an engine crash: sent one at a time until cleared. */
   private readonly suspects: Work[] = [];
@@ -235,8 +235,9 @@ class Run {
   private readonly request: Omit<BatchScoreRequest, 'items'>;
   private wake?: () => void;
   private modelsReported = false;
-  /** Rows written since the media cache was last brought under its cap. */
+  /** Rows written since the media cache was last brought under its cap, and files it held then. */
   private sinceEviction = 0;
+  private mediaFiles = 0;
   /** The engine's pipeline counters at its first and latest answer (same engine generation). */
   private stats?: { generation: number; first: BatchPipelineStats; last: BatchPipelineStats };
 
@@ -250,6 +251,8 @@ class Run {
     private readonly listener: BatchListener,
   ) {
     this.queue = plan.items.map((i) => ({ ...i, crashes: 0 }));
+    // The run owns the items from here; each is let go once sent (see nextChunk).
+    plan.items = [];
     this.chunk = Math.max(1, opts.tuning?.chunk ?? 8);
     this.maxInFlight = Math.max(1, opts.tuning?.inFlight ?? 4);
     this.request = {
@@ -300,9 +303,11 @@ class Run {
       return this.inFlight === 0 ? [this.suspects.shift()!] : undefined;
     }
     if (this.inFlight >= this.maxInFlight || this.cursor >= this.queue.length) return undefined;
-    const out = this.queue.slice(this.cursor, this.cursor + this.chunk);
-    this.cursor += out.length;
-    // Plan items are not needed once sent: a 100,000-file run does not keep them all.
+    const end = Math.min(this.queue.length, this.cursor + this.chunk);
+    const out = this.queue.slice(this.cursor, end) as Work[];
+    // Items are not needed here once sent (requests hold them): a 100,000-file run does not keep them all.
+    this.queue.fill(undefined, this.cursor, end);
+    this.cursor = end;
     return out;
   }
 
@@ -489,12 +494,14 @@ class Run {
       }
       this.listener.onRows?.(rows);
       // A long run keeps its thumbnails and heatmaps under the cap as it goes, not only at the end.
+      // Walks are spaced by the cache's size, so their total cost stays linear in the rows written.
       this.sinceEviction += rows.length;
-      if (this.opts.media && this.sinceEviction >= 5000) {
+      if (this.opts.media && this.sinceEviction >= Math.max(5000, this.mediaFiles)) {
         this.sinceEviction = 0;
-        await evictMedia(this.opts.media.dir, this.opts.media.maxBytes ?? DEFAULT_MEDIA_CAP_BYTES).catch(
+        const r = await evictMedia(this.opts.media.dir, this.opts.media.maxBytes ?? DEFAULT_MEDIA_CAP_BYTES).catch(
           () => undefined,
         );
+        this.mediaFiles = r ? r.files - r.removed : 0;
       }
     });
     if (final) this.tick(true);

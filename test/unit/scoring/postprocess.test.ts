@@ -76,6 +76,17 @@ test('reconstruction: max, top-K and an explicit score output', () => {
   assert.ok(Math.abs(score({ ...manifest, postprocess: { reduce: 'max', maskForeground: false } }) - 100) < 1e-4);
   const withScore = { ...manifest, outputs: { reconstruction: 'reconstruction', score: 's' } };
   assert.equal(score(withScore, { ...out, s: { data: Float32Array.of(0.75), dims: [1, 1] } }), 0.75);
+  // Without a map (a batch without heatmaps): the same score, reduced from the map or read, and no map.
+  for (const [m, o] of [
+    [manifest, out],
+    [withScore, { ...out, s: { data: Float32Array.of(0.75), dims: [1, 1] } }],
+  ] as const) {
+    const full = scoreOutputs(o, prepared, m);
+    const bare = scoreOutputs(o, prepared, m, { map: false });
+    assert.deepEqual(bare.score, full.score);
+    assert.ok(full.map);
+    assert.equal(bare.map, undefined);
+  }
 });
 
 test('reconstruction with 3-channel input: per-channel error, or a 1-channel reconstruction against the channel mean', () => {

@@ -1,0 +1,66 @@
+/** Shared bits of bench:batch: CPU clocks, load average, the engine, process accounting from /proc. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { scanDataset } from '../../../src/core/dataset/scan';
+import { EngineClient } from '../../../src/engine/client';
+import { nodeDatasetFs } from '../../../src/engine/batch/nodeFs';
+
+export const ROOT = resolve(__dirname, '../../..');
+export const CORES = cpus().length;
+export const CACHE = join(ROOT, '.cache/bench-batch');
+/** The bundles the engine runs from (XRAY_BENCH_DIST: a copy, so a long run is not changed by a rebuild). */
+export const DIST = resolve(process.env.XRAY_BENCH_DIST ?? join(ROOT, 'dist'));
+
+export const log = (s: string) => console.log(s);
+/** 1-minute load average, one decimal. */
+export const load = () => +loadavg()[0].toFixed(1);
+/** Three significant digits below 100 (rates under heavy load are small), else `d` decimals. */
+export const round = (x: number, d = 1) => (Math.abs(x) < 100 ? +x.toPrecision(3) : +x.toFixed(d));
+
+/** CPU milliseconds of this process, all threads. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export function engine(env: Record<string, string> = {}): EngineClient {
+  return new EngineClient({
+    enginePath: join(DIST, 'engine.js'),
+    log: (level, msg) => level === 'error' && console.error(msg),
+    env: { XRAY_ANOMALY_ENGINE_LOG_LEVEL: 'warn', ...env },
+  });
+}
+
+export async function listImages(dir: string): Promise<string[]> {
+  return (await scanDataset(dir, nodeDatasetFs)).map((f) => join(dir, f.path));
+}
+
+/** Resident set size of a process in MB (0 when it is gone). */
+export function rssMB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A process's threads' time on a CPU and waiting for one (Linux schedstat, ms, summed over its threads
+ * now alive). Waiting = runnable but another task had the core: on a shared machine, the share of the
+ * time lost to other work, which no change to the pipeline can win back.
+ */
+export function schedMs(pid: number): { cpu: number; wait: number } {
+  const out = { cpu: 0, wait: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      out.cpu += run / 1e6;
+      out.wait += wait / 1e6;
+    }
+  } catch {
+    // Not Linux, or the process is gone: zeros.
+  }
+  return out;
+}
