@@ -40,6 +40,10 @@ export const PIPELINES: Record<string, NamedPipeline> = {
     steps: [CROP, BITS, PHOTOMETRIC, { op: 'maskText', mode: 'inpaint', saturation: 0.3 }, RESIZE],
     describe: 'Before the backbone, uniform borders are cropped (cropExposed) and burned-in markers and text on the background (the "R", clips and leads off the body) are inpainted (maskText, saturation 0.3).',
   },
+  'crop-inpaint-wide-pct': {
+    label: '(g) (f) with a per-image percentile stretch (0.5-99.5) instead of the bit depth',
+    steps: [CROP, { op: 'intensity', mode: 'percentile', low: 0.5, high: 99.5 }, PHOTOMETRIC, { op: 'maskText', mode: 'inpaint', saturation: 0.3 }, RESIZE],
+  },
   'crop-mask': { label: '(e) cropExposed + (a) + maskText mask', steps: [CROP, BITS, PHOTOMETRIC, { op: 'maskText', mode: 'mask' }, RESIZE] },
 };
 

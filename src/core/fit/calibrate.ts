@@ -20,6 +20,7 @@
 import { XrayError } from '../errors';
 import { quantile } from '../metrics/roc';
 import { combineScores, type Standardiser, standardiser } from './combine';
+import { type WorstPlaceOptions, worstPlaceScores } from './worstPlace';
 
 /** Below this many calibration scores the user is warned: see calibrationNote. */
 export const MIN_STABLE_CALIBRATION = 20;
@@ -148,6 +149,8 @@ export interface UnseenScores {
   maps?: ArrayLike<number>;
   /** Patches per image in `maps` (h*w); needed to centre the map per position (see mapCentring). */
   patchesPerImage?: number;
+  /** The maps' rows and columns (h * w = patchesPerImage), for weights by distance from the edge. */
+  mapShape?: { h: number; w: number };
 }
 
 /**
@@ -197,6 +200,29 @@ export function mapCentring(maps: ArrayLike<number>, patchesPerImage: number | u
   const meanSd = floored.reduce((a, b) => a + b, 0) / hw;
   if (!(meanSd > 0)) return undefined;
   return { offset: Float32Array.from(mean), scale: Float32Array.from(floored, (v) => v / meanSd) };
+}
+
+/**
+ * Weights the centred map down near the field's edges: the cells of ring r (r cells in from the nearest
+ * side) are multiplied by weights[r] (rings past the list keep 1), by dividing that position's scale, so
+ * the exported graph is unchanged. Why: the outermost cells hold the shoulders, neck, arms and corners,
+ * where normal chest images differ most from each other; even centred per position they took 24% of a
+ * normal map's hottest tenth on 27% of the positions, and with the outer ring at 0.5 and the next at 0.8
+ * 4%, while the planted lesions were pointed at as often or more (docs/experiments/generalisation.md,
+ * "The map's edges").
+ */
+export function weightEdges(c: MapCentring, h: number, w: number, weights: readonly number[]): MapCentring {
+  if (c.scale.length !== h * w)
+    throw new XrayError('INTERNAL', `a ${h}x${w} map has ${h * w} positions, the centring ${c.scale.length}`);
+  if (weights.some((v) => !(v > 0 && v <= 1)))
+    throw new XrayError('INTERNAL', `edge weights must be in (0, 1]; got ${weights.join(', ')}`);
+  const scale = Float32Array.from(c.scale);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const ring = Math.min(y, x, h - 1 - y, w - 1 - x);
+      if (ring < weights.length) scale[y * w + x] /= weights[ring];
+    }
+  return { offset: c.offset, scale };
 }
 
 /** Raw patch distances centred per position (maps of any number of images; none: a copy). */
@@ -251,6 +277,8 @@ export const PIXEL_QUANTILE = { q: 0.99, across: 0.9 };
 export interface Calibrated {
   globalStd?: Standardiser;
   localStd?: Standardiser;
+  /** The worst-place part's standardiser (worstPlace.ts), when asked for and maps were given. */
+  worstStd?: Standardiser;
   mapStd?: Standardiser;
   /** Per-position centring applied to the raw map before mapStd (mapCentring); undefined: not centred. */
   mapCentring?: MapCentring;
@@ -277,6 +305,8 @@ export function calibrateFromUnseen(
   s: UnseenScores,
   weights: { global: number; local: number },
   q: number,
+  worst?: WorstPlaceOptions & { weight: number; h: number; w: number },
+  edgeWeights?: readonly number[],
 ): Calibrated {
   const n = (s.global ?? s.local)?.length ?? 0;
   if (n < 2) throw new XrayError('INTERNAL', `calibration needs at least 2 normal images, got ${n}`);
@@ -296,12 +326,20 @@ export function calibrateFromUnseen(
     // The map is centred per position, then standardised and thresholded on the centred values; the
     // image score (the mean of the RAW distances) is untouched.
     out.mapCentring = mapCentring(s.maps, s.patchesPerImage);
+    if (out.mapCentring && edgeWeights?.length && s.mapShape)
+      out.mapCentring = weightEdges(out.mapCentring, s.mapShape.h, s.mapShape.w, edgeWeights);
     const centred = centreMaps(s.maps, out.mapCentring);
     out.mapStd = standardiser(centred);
     const z = (v: number) => (v - out.mapStd!.mean) / out.mapStd!.sd;
     const { q: pq, across } = PIXEL_QUANTILE;
     out.pixelThreshold = z(imageQuantile(centred, s.patchesPerImage, pq, across));
     out.pixelScale = mapDisplayScale(out.pixelThreshold, z(imageQuantile(centred, s.patchesPerImage, 0.5, 0.5)));
+  }
+  if (worst && s.maps && s.maps.length === n * worst.h * worst.w) {
+    // On the same centred map the exported graph takes its top patches from.
+    const top = worstPlaceScores(centreMaps(s.maps, out.mapCentring), worst.h, worst.w, worst);
+    out.worstStd = standardiser(top);
+    parts.push({ scores: top, std: out.worstStd, weight: worst.weight });
   }
   const combined = combineScores(parts);
   const rank = thresholdRank(n, q);

@@ -26,6 +26,7 @@ import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 import { driftQuantiles } from '../scoring/drift';
+import { resolveWorstPlace, type WorstPlaceOptions, worstPlaceScores } from './worstPlace';
 
 export interface DetectorRecipe {
   /** Backbone output the detector reads. */
@@ -56,6 +57,18 @@ export interface DetectorRecipe {
     projectTo: number;
     selectionProjectTo: number;
     weight: number;
+    /**
+     * A third part: the worst place of the position-centred map (worstPlace.ts: the mean of its k highest
+     * patches over the inner field), standardised and added with this weight. A small lesion moves a few
+     * patches, which the map's mean and the pooled Gaussian wash out. Absent in recipes of older models.
+     */
+    worst?: WorstPlaceOptions & { weight: number };
+    /**
+     * The map's weight on its outermost rings of cells (calibrate.ts weightEdges: [outer, next, ...]; absent =
+     * 1): the viewer's hottest regions go to the body rather than the field's edges. The image score does
+     * not use the centred map (unless `worst` is on). Absent in recipes of older models.
+     */
+    edgeWeights?: number[];
   };
   /**
    * Share of normal images the threshold should let through (0.95: about 5% false alarms); the threshold
@@ -76,6 +89,7 @@ export const DEFAULT_RECIPE: DetectorRecipe = {
     projectTo: 0,
     selectionProjectTo: 128,
     weight: 1,
+    edgeWeights: [0.5, 0.8],
   },
   thresholdQuantile: 0.95,
   seed: 0,
@@ -96,6 +110,9 @@ export interface FittedDetector {
   bank?: MemoryBank;
   globalStd?: Standardiser;
   localStd?: Standardiser;
+  /** The worst-place part (recipe.local.worst as the map's size allows it) and its standardiser; absent: no such part. */
+  worst?: WorstPlaceOptions;
+  worstStd?: Standardiser;
   /**
    * Mean and sd of the calibration images' (unseen) patch distances: the exported anomaly map is
    * standardised with them, so map values are "standard deviations above a normal patch" and compare
@@ -137,6 +154,8 @@ export interface DetectorScores {
   score: Float32Array;
   global?: Float32Array;
   local?: Float32Array;
+  /** The worst-place part (recipe.local.worst), raw. */
+  worst?: Float32Array;
   /** [n, h, w] patch distance maps (local part only). */
   maps?: Float32Array;
 }
@@ -263,7 +282,9 @@ export async function scoreWithDetector(
   const r = det.recipe;
   const global: number[] = [];
   const local: number[] = [];
+  const worst: number[] = [];
   const maps: Float32Array[] = [];
+  const worstOpts = det.worstStd ? det.worst : undefined;
   for (const b of batches) {
     if (det.gaussian)
       global.push(
@@ -276,17 +297,20 @@ export async function scoreWithDetector(
     if (det.bank) {
       const d = await patchDistances(be, det.bank, await patchRows(be, b));
       local.push(...meanPerImage(d, b.h * b.w));
+      if (worstOpts) worst.push(...worstPlaceScores(centreMaps(d, det.mapCentring), b.h, b.w, worstOpts));
       if (opts.keepMaps) maps.push(d);
     }
   }
   const parts = [];
   if (det.gaussian && det.globalStd) parts.push({ scores: global, std: det.globalStd, weight: r.global.weight });
   if (det.bank && det.localStd) parts.push({ scores: local, std: det.localStd, weight: r.local.weight });
+  if (worstOpts && det.worstStd) parts.push({ scores: worst, std: det.worstStd, weight: r.local.worst?.weight ?? 0 });
   const out: DetectorScores = {
     score: parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local),
   };
   if (det.gaussian) out.global = Float32Array.from(global);
   if (det.bank) out.local = Float32Array.from(local);
+  if (worstOpts) out.worst = Float32Array.from(worst);
   if (opts.keepMaps && maps.length) {
     const all = new Float32Array(maps.reduce((a, m) => a + m.length, 0));
     let o = 0;
@@ -333,6 +357,14 @@ export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Fl
   for (const [raw, std, weight] of parts) {
     if (!raw || !std) continue;
     for (let i = 0; i < out.length; i++) out[i] += RELATIVE * Math.abs((weight * raw[i]) / std.sd);
+  }
+  // The worst place is a difference of centred distances (near 0): its error is relative to the distances
+  // themselves (about the local part's size), divided by the smallest per-position scale.
+  if (scores.worst && det.worstStd) {
+    const w = Math.abs(det.recipe.local.worst?.weight ?? 0) / det.worstStd.sd;
+    const minScale = det.mapCentring ? Math.min(...det.mapCentring.scale) : 1;
+    for (let i = 0; i < out.length; i++)
+      out[i] += RELATIVE * w * (Math.abs(scores.worst[i]) + (scores.local?.[i] ?? 0) / minScale);
   }
   return out;
 }
@@ -426,7 +458,13 @@ export async function fitTrainingSet(
   if (heldOut) {
     set.clear();
     const cal = await scoreWithDetector(be, det, heldOut, { keepMaps: true });
-    unseen = { global: cal.global, local: cal.local, maps: cal.maps, patchesPerImage: shape.h * shape.w };
+    unseen = {
+      global: cal.global,
+      local: cal.local,
+      maps: cal.maps,
+      patchesPerImage: shape.h * shape.w,
+      mapShape: { h: shape.h, w: shape.w },
+    };
   } else {
     const c = calibration as { method: 'cross-fit' } & CrossFitOptions;
     const opts: CrossFitOptions = { maxImages: c.maxImages, maxFolds: c.maxFolds };
@@ -447,7 +485,7 @@ export async function fitTrainingSet(
       opts,
     );
     set.clear();
-    unseen = { ...cf, patchesPerImage: shape.h * shape.w };
+    unseen = { ...cf, patchesPerImage: shape.h * shape.w, mapShape: { h: shape.h, w: shape.w } };
     det.calibration.folds = cf.folds || undefined;
     det.calibration.groups = cf.groups;
     scoredImages = cf.images;
@@ -457,13 +495,20 @@ export async function fitTrainingSet(
     delete det.bank.sourceRows;
     delete det.bank.selection;
   }
+  const worst = det.bank && recipe.local.worst ? resolveWorstPlace(shape.h, shape.w, recipe.local.worst) : undefined;
   const c = calibrateFromUnseen(
     unseen,
     { global: recipe.global.weight, local: recipe.local.weight },
     recipe.thresholdQuantile,
+    worst ? { ...worst, weight: recipe.local.worst!.weight, h: shape.h, w: shape.w } : undefined,
+    det.bank ? recipe.local.edgeWeights : undefined,
   );
   det.globalStd = c.globalStd;
   det.localStd = c.localStd;
+  if (worst && c.worstStd) {
+    det.worst = worst;
+    det.worstStd = c.worstStd;
+  }
   if (det.bank) {
     det.mapStd = c.mapStd;
     if (c.mapCentring) det.mapCentring = c.mapCentring;

@@ -106,7 +106,12 @@ export function exportDetector(
         images: info.images,
         memoryBank: det.bank ? { rows: det.bank.bank.rows, dims: det.bank.bank.cols } : undefined,
         gaussian: det.gaussian ? { dims: det.gaussian.dim, shrinkage: det.gaussian.shrinkage } : undefined,
-        standardisers: { global: det.globalStd, local: det.localStd, map: det.mapStd },
+        standardisers: {
+          global: det.globalStd,
+          local: det.localStd,
+          ...(det.worstStd ? { worst: det.worstStd } : {}),
+          map: det.mapStd,
+        },
         ...(det.mapCentring ? { mapCentring: describeCentring(det.mapCentring) } : {}),
         calibration: calibrationInfo(det),
         fitSeconds: Math.round(info.fitSeconds * 10) / 10,
@@ -186,6 +191,10 @@ function describeRecipe(det: FittedDetector): string {
   if (det.bank)
     parts.push(
       `PatchCore memory bank of ${det.bank.bank.rows} patches (${r.local.sampling} coreset of ${+(r.local.coresetRatio * 100).toFixed(3)}%, at least ${r.local.minBankRows} rows)`,
+    );
+  if (det.bank && det.worst)
+    parts.push(
+      `the worst place (mean of the ${det.worst.k} most unusual patches${det.worst.inset ? `, ${det.worst.inset} cell${det.worst.inset > 1 ? 's' : ''} in from the sides` : ''})`,
     );
   return (
     parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '')

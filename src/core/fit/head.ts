@@ -30,6 +30,33 @@ function gaussianKernel(sigma: number): Float32Array {
   return k.map((v) => v / sum);
 }
 
+/**
+ * The worst-place part (worstPlace.ts) on the centred distances [N, h*w]: the inner field's k highest
+ * values, averaged, standardised and weighted. TopK sorts descending, as worstPlaceScores sums.
+ */
+function addWorstPlace(
+  g: GraphBuilder,
+  det: FittedDetector,
+  centred: string,
+  n: string,
+  hw: string,
+  partsOutputs?: boolean,
+): string {
+  const { k, inset } = det.worst!;
+  const i64 = (...v: number[]) => g.constant(new BigInt64Array(v.map(BigInt)), [v.length]);
+  let field = g.op('Reshape', [centred, g.op('Concat', [n, i64(1), hw], { axis: 0 })]); // [N,1,h,w]
+  if (inset > 0) field = g.op('Slice', [field, i64(inset, inset), i64(-inset, -inset), i64(2, 3)]);
+  const flat = g.op('Reshape', [field, g.op('Concat', [n, i64(-1)], { axis: 0 })]);
+  const [top] = g.node('TopK', [flat, i64(k)], { axis: 1, largest: 1, sorted: 1 }, 2);
+  const worst = g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, partsOutputs ? 'worst_score' : undefined);
+  if (partsOutputs) g.output('worst_score', ['N']);
+  const z = (det.recipe.local.worst?.weight ?? 0) / det.worstStd!.sd;
+  return g.op('Mul', [
+    g.op('Sub', [worst, g.constant(new Float32Array([det.worstStd!.mean]), [])]),
+    g.constant(new Float32Array([z]), []),
+  ]);
+}
+
 /** Builds the head graph for a fitted detector. */
 export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): GraphBuilder {
   const g = new GraphBuilder('detector_head');
@@ -113,6 +140,7 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
           g.constant(pc.scale, [1, pc.scale.length], 'map.scale'),
         ])
       : dist;
+    if (det.worst && det.worstStd) parts.push(addWorstPlace(g, det, centred, n, hw, opts.partsOutputs));
     const mapped = det.mapStd
       ? g.op('Div', [
           g.op('Sub', [centred, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]),

@@ -15,7 +15,13 @@ import {
   type FittedDetector,
 } from '../../../src/core/fit/detector';
 import { buildDetectorHead } from '../../../src/core/fit/head';
-import { MIN_CENTRING_IMAGES, calibrateFromUnseen, centreMaps, mapCentring } from '../../../src/core/fit/calibrate';
+import {
+  MIN_CENTRING_IMAGES,
+  calibrateFromUnseen,
+  centreMaps,
+  mapCentring,
+  weightEdges,
+} from '../../../src/core/fit/calibrate';
 import type { FeatureMaps } from '../../../src/core/fit/features';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { ortBackend } from '../../../scripts/models/ort-backend';
@@ -208,4 +214,33 @@ test('centring: per-position offset and scale, a floor on the scale, the pixel t
   assert.equal(few.mapCentring, undefined, `fewer than ${MIN_CENTRING_IMAGES} maps: not centred`);
   assert.equal(mapCentring(maps, 7), undefined, 'maps that are not whole images: not centred');
   assert.throws(() => centreMaps(new Float32Array(4), pc), /whole maps/);
+});
+
+test('edge weights: the outer rings of the centred map count less, inside is untouched, and the fit applies them', () => {
+  const c = { offset: new Float32Array(25).fill(1), scale: new Float32Array(25).fill(2) };
+  const wc = weightEdges(c, 5, 5, [0.5, 0.8]);
+  const maps = new Float32Array(25).fill(3); // (3 - 1) / 2 = 1 everywhere before the weights
+  const m = centreMaps(maps, wc);
+  assert.equal(m[0], 0.5, 'a corner: outer ring');
+  assert.equal(m[2], 0.5, 'top edge: outer ring');
+  assert.ok(Math.abs(m[6] - 0.8) < 1e-6, 'second ring');
+  assert.equal(m[12], 1, 'the centre keeps its value');
+  assert.throws(() => weightEdges(c, 4, 4, [0.5]), /4x4 map has 16 positions/);
+  assert.throws(() => weightEdges(c, 5, 5, [0]), /in \(0, 1\]/);
+  // Through calibrateFromUnseen: the same as weighting the plain centring; without a shape, no weights.
+  const n = MIN_CENTRING_IMAGES;
+  const rng = mulberry32(3);
+  const many = Float32Array.from({ length: n * 25 }, () => rng());
+  const unseen = { local: Array.from({ length: n }, (_, i) => i), maps: many, patchesPerImage: 25 };
+  const plain = calibrateFromUnseen(unseen, { global: 1, local: 1 }, 0.95, undefined, [0.5, 0.8]);
+  assert.deepEqual(plain.mapCentring, mapCentring(many, 25), 'no map shape: no weights');
+  const shaped = calibrateFromUnseen(
+    { ...unseen, mapShape: { h: 5, w: 5 } },
+    { global: 1, local: 1 },
+    0.95,
+    undefined,
+    [0.5, 0.8],
+  );
+  assert.deepEqual(shaped.mapCentring, weightEdges(mapCentring(many, 25)!, 5, 5, [0.5, 0.8]));
+  assert.equal(shaped.threshold, plain.threshold, 'the image score does not use the map');
 });

@@ -51,6 +51,31 @@ test('head outputs equal in-memory scores; the map is upsampled, smoothed and pe
   await session.release();
 });
 
+test('worst-place part: the exported head reproduces it and the combined score; the planted images score highest on it', async () => {
+  const worstRecipe: DetectorRecipe = { ...recipe, local: { ...recipe.local, worst: { k: 3, inset: 1, weight: 1 } } };
+  const det = await fitDetector(be, [maps(50, 1)], [maps(25, 2)], worstRecipe);
+  assert.ok(det.worst && det.worstStd, 'the fit calibrates the worst-place part');
+  const labels = [true, false, false, true, false, false];
+  const val = maps(6, 3, labels);
+  const mem = await scoreWithDetector(be, det, [val]);
+  assert.ok(mem.worst, 'in-memory scores have the part');
+  const session = await ort.InferenceSession.create(
+    buildDetectorHead(det, { stride: 16, partsOutputs: true }).toBytes(),
+    { intraOpNumThreads: 1 },
+  );
+  const out = await session.run({ features: new ort.Tensor('float32', val.data, [6, C, H, W]) });
+  const worst = out.worst_score.data as Float32Array;
+  const score = out.pred_score.data as Float32Array;
+  for (let i = 0; i < 6; i++) {
+    assert.ok(close(worst[i], mem.worst![i]), `worst_score ${worst[i]} vs ${mem.worst![i]}`);
+    assert.ok(close(score[i], mem.score[i]), `pred_score ${score[i]} vs ${mem.score[i]}`);
+  }
+  const lowestPlanted = Math.min(...[0, 3].map((i) => worst[i]));
+  const highestNormal = Math.max(...[1, 2, 4, 5].map((i) => worst[i]));
+  assert.ok(lowestPlanted > highestNormal, `planted ${lowestPlanted} > normal ${highestNormal}`);
+  await session.release();
+});
+
 test('composeModels joins a backbone and the head into one file with the head outputs', async () => {
   // A tiny "backbone": Relu(Conv 1x1) from a 3-channel image to C channels at stride 16 (AveragePool 16).
   const bb = new GraphBuilder('tiny_backbone');
