@@ -137,38 +137,119 @@ async function main() {
     }
 
     if (!only || only.includes('l10n')) {
-      // Pseudo-locale: every text and label the viewer shows in these regions must come from the bundle
-      // (wrapped in ⟦ ⟧). Data (file names, tag values, numbers) sits under translate="no" and is skipped.
-      const v = await open('l10n', { locale: 'pseudo', scenario: 'mono1' });
-      await settle(v, 'analysis');
-      const lang = await v.page.evaluate(() => document.documentElement.lang);
-      check(lang === 'qps-ploc', `l10n: the page carries the display language (got ${lang})`);
-      const stray = await v.page.evaluate(
-        (regions) => {
+      // Pseudo-locale: every text the viewer shows under #root, and every title, aria-label, aria-valuetext
+      // and placeholder, must come from the bundle (wrapped in ⟦ ⟧), in each state the viewer can be in.
+      // Data (file names, tag values, model names, the decoder's and engine's messages) sits under
+      // translate="no" and is skipped; numbers and symbols have no words to check.
+      const strayText = (page) =>
+        page.evaluate(() => {
           const out = [];
           const words = /[A-Za-z]{2,}/;
-          for (const root of regions.flatMap((r) => [...document.querySelectorAll(r)])) {
-            const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
-            for (let n = walker.currentNode; n; n = walker.nextNode()) {
-              const el = n.nodeType === Node.TEXT_NODE ? n.parentElement : n;
-              if (el?.closest('[translate="no"]')) continue;
-              const texts =
-                n.nodeType === Node.TEXT_NODE
-                  ? [n.textContent]
-                  : ['title', 'aria-label', 'placeholder'].map((a) => n.getAttribute(a));
-              for (const t of texts) if (t && words.test(t) && !t.includes('⟦')) out.push(t.trim().slice(0, 80));
-            }
+          const root = document.getElementById('root');
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+          for (let n = walker.currentNode; n; n = walker.nextNode()) {
+            const el = n.nodeType === Node.TEXT_NODE ? n.parentElement : n;
+            if (el?.closest('[translate="no"]')) continue;
+            const texts =
+              n.nodeType === Node.TEXT_NODE
+                ? [n.textContent]
+                : ['title', 'aria-label', 'aria-valuetext', 'placeholder', 'alt'].map((a) => n.getAttribute(a));
+            for (const t of texts) if (t && words.test(t) && !t.includes('⟦')) out.push(t.trim().slice(0, 80));
           }
           return [...new Set(out)];
+        });
+      const act = (v, params) => v.page.evaluate((p) => window.harness.request('act', p), params);
+      const frame = (v) =>
+        v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const checked = [];
+      const verify = async (v, state) => {
+        await frame(v);
+        const stray = await strayText(v.page);
+        checked.push(state);
+        check(
+          stray.length === 0,
+          `l10n ${state}: every text comes from the bundle${stray.length ? `; not: ${stray.join(' | ')}` : ''}`,
+        );
+      };
+      const cases = [
+        {
+          scenario: 'mono1',
+          want: 'analysis',
+          async steps(v) {
+            const lang = await v.page.evaluate(() => document.documentElement.lang);
+            check(lang === 'qps-ploc', `l10n: the page carries the display language (got ${lang})`);
+            // The pointer over the image: the status bar's readout (position, value, heat).
+            const box = await (await v.page.$('canvas.view')).boundingBox();
+            await v.page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.4);
+            await verify(v, 'mono1 analysis + readout');
+            await v.page.screenshot({ path: join(OUT, 'pseudo-locale.png') });
+            await act(v, { action: 'showTab', tab: 'tags' });
+            await verify(v, 'mono1 tags tab');
+            await v.page.screenshot({ path: join(OUT, 'pseudo-locale-tags.png') });
+            await act(v, { action: 'revealPatientData', reveal: true });
+            await waitFor(async () => (await v.report()).tags?.revealed === true, 'reveal');
+            await verify(v, 'mono1 tags revealed');
+            await act(v, { action: 'searchTags', query: 'zzzz-no-such' });
+            await verify(v, 'mono1 tags search without match');
+            await act(v, { action: 'searchTags', query: 'Patient' });
+            await verify(v, 'mono1 tags search with matches');
+          },
         },
-        ['.toolbar'],
-      );
-      check(
-        stray.length === 0,
-        `l10n: every toolbar text comes from the bundle${stray.length ? `; not: ${stray.join(' | ')}` : ''}`,
-      );
-      await v.page.screenshot({ path: join(OUT, 'pseudo-locale.png') });
-      await v.context.close();
+        {
+          scenario: 'full',
+          want: 'analysis',
+          async steps(v) {
+            await act(v, { action: 'setStripOpen', open: true });
+            await waitFor(async () => (await v.report()).preview?.steps > 0, 'preview');
+            await verify(v, 'full strip open');
+            await act(v, { action: 'openPreviewStep', index: 4 });
+            await verify(v, 'full step view');
+            await v.page.screenshot({ path: join(OUT, 'pseudo-locale-step.png') });
+            await act(v, { action: 'openPreviewStep', index: null });
+            // A ruler drawn and active, the pointer on the image: its length in the readout.
+            await act(v, { action: 'setTool', tool: 'measure' });
+            await act(v, { action: 'measure', from: [700, 900], to: [1100, 1300] });
+            const box = await (await v.page.$('canvas.view')).boundingBox();
+            await v.page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+            await verify(v, 'full ruler drawn');
+            await v.page.focus('canvas.view');
+            await v.page.keyboard.press('?');
+            check(await v.page.isVisible('.help'), 'l10n: ? opens the shortcuts list');
+            await verify(v, 'full help popover');
+            await v.page.screenshot({ path: join(OUT, 'pseudo-locale-help.png') });
+          },
+        },
+        { scenario: 'running', want: 'render' },
+        { scenario: 'analysisError', want: 'analysisError' },
+        { scenario: 'imageError', want: 'imageError', shot: 'pseudo-locale-error.png' },
+        { scenario: 'noMap', want: 'analysis' },
+        { scenario: 'float', want: 'analysis' },
+        { scenario: 'u8', want: 'analysis' },
+        {
+          scenario: 'multiframe',
+          want: 'analysis',
+          async steps(v) {
+            await verify(v, 'multiframe');
+            await v.page.screenshot({ path: join(OUT, 'pseudo-locale-multiframe.png') });
+            // While another frame loads (the spinner and "Loading frame" title).
+            await act(v, { action: 'selectFrame', frame: 2 });
+            await verify(v, 'multiframe loading a frame');
+          },
+        },
+      ];
+      for (const c of cases) {
+        const v = await open(`l10n-${c.scenario}`, { locale: 'pseudo', scenario: c.scenario });
+        await settle(v, c.want);
+        if (c.steps) await c.steps(v);
+        else await verify(v, c.scenario);
+        if (c.shot) await v.page.screenshot({ path: join(OUT, c.shot) });
+        check(
+          v.problems.length === 0,
+          `l10n ${c.scenario}: no console errors${v.problems.length ? `: ${v.problems.join(' | ')}` : ''}`,
+        );
+        await v.context.close();
+      }
+      console.log(`  l10n: ${checked.length} states checked`);
     }
 
     if (!only || only.includes('interact')) {

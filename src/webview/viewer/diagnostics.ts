@@ -10,6 +10,7 @@ import { modelName, type LoadedAnalysis, type ViewerState } from './state';
 import { visibleRows } from './tagTree';
 import type { ViewerTag } from './types';
 import type { View } from './viewport';
+import { l10n } from '../shared/l10n';
 
 /** Timings kept for the dev harness and the log. */
 export interface ViewerPerf {
@@ -147,10 +148,15 @@ function tagsReport(s: Readonly<ViewerState>): ViewStateReport['tags'] {
 /** The canvas's accessible name: what is shown and, once known, the score. */
 export function describeImage(s: Readonly<ViewerState>): string {
   const img = s.loaded;
-  if (!img) return 'X-ray image (not loaded)';
-  let d = `X-ray ${s.fileName ?? ''}, ${img.width} by ${img.height} pixels${img.reduced ? ' (reduced copy shown, full resolution loading)' : ''}`;
+  if (!img) return l10n.t('X-ray image (not loaded)');
+  const name = s.fileName ?? '';
+  const d = img.reduced
+    ? l10n.t('X-ray {0}, {1} by {2} pixels (reduced copy shown, full resolution loading)', name, img.width, img.height)
+    : l10n.t('X-ray {0}, {1} by {2} pixels', name, img.width, img.height);
   const r = s.analysis?.result;
-  if (r)
-    d += `; anomaly score ${r.score.normalized.toFixed(2)}, ${r.score.aboveThreshold ? 'above' : 'below'} threshold (${modelName(s, r.modelId)})`;
-  return d;
+  if (!r) return d;
+  const score = r.score.normalized.toFixed(2);
+  return r.score.aboveThreshold
+    ? l10n.t('{0}; anomaly score {1}, above threshold ({2})', d, score, modelName(s, r.modelId))
+    : l10n.t('{0}; anomaly score {1}, below threshold ({2})', d, score, modelName(s, r.modelId));
 }

@@ -4,6 +4,7 @@
  * length uses the file's pixel spacing, which DICOM gives per row and per column.
  */
 import type { Affine } from './types';
+import { l10n } from '../shared/l10n';
 
 export interface Measurement {
   x0: number;
@@ -25,8 +26,8 @@ export function lengthMm(m: Measurement, spacing: [number, number] | undefined):
 /** "34.2 mm" when the spacing is known, "152.0 px" when it is not. */
 export function measurementLabel(m: Measurement, spacing: [number, number] | undefined): string {
   const mm = lengthMm(m, spacing);
-  if (mm !== undefined) return mm >= 1000 ? `${(mm / 10).toFixed(1)} cm` : `${mm.toFixed(1)} mm`;
-  return `${lengthPx(m).toFixed(1)} px`;
+  if (mm !== undefined) return mm >= 1000 ? l10n.t('{0} cm', (mm / 10).toFixed(1)) : l10n.t('{0} mm', mm.toFixed(1));
+  return l10n.t('{0} px', lengthPx(m).toFixed(1));
 }
 
 /** Keeps a point on the image. */

@@ -15,6 +15,7 @@ import type { LoadedAnalysis, LoadedImage, ViewerState } from './state';
 import type { ViewerStore } from './store';
 import type { AnomalyMap, ErrorInfo, ErrorScope, XrayImage } from './types';
 import { defaultOption, imageStats, windowOptions } from './windowing';
+import { l10n } from '../shared/l10n';
 
 export interface MessageDeps {
   store: ViewerStore;
@@ -53,7 +54,7 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
   const setError = (s: ViewerState, scope: ErrorScope, error: ErrorInfo) => {
     const info: ErrorInfo = {
       code: error?.code ?? 'INTERNAL',
-      message: error?.message ?? 'Unknown error.',
+      message: error?.message ?? l10n.t('Unknown error.'),
       detail: error?.detail,
     };
     s.lastError = { scope, code: info.code, message: info.message };
@@ -76,14 +77,20 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
       return store.touch({ redraw: 'all' });
     const checked = checkImage(p.image);
     if ('problem' in checked)
-      return imageError({ code: 'CORRUPT', message: `The viewer received an unusable image: ${checked.problem}.` });
+      return imageError({
+        code: 'CORRUPT',
+        message: l10n.t('The viewer received an unusable image: {0}.', checked.problem),
+      });
     const image = checked.image;
     const full =
       p.reducedFrom === undefined
         ? { width: image.width, height: image.height, factor: 1 }
         : checkReducedFrom(p.reducedFrom, image);
     if ('problem' in full)
-      return imageError({ code: 'CORRUPT', message: `The viewer received an unusable image: ${full.problem}.` });
+      return imageError({
+        code: 'CORRUPT',
+        message: l10n.t('The viewer received an unusable image: {0}.', full.problem),
+      });
     let layer: ImageLayer;
     try {
       layer = deps.imageLayer(image);
@@ -91,7 +98,7 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
       // The browser may refuse a canvas this large (memory, or its own size limit).
       return imageError({
         code: 'TOO_LARGE',
-        message: `The viewer could not allocate a ${image.width} × ${image.height} canvas.`,
+        message: l10n.t('The viewer could not allocate a {0} × {1} canvas.', image.width, image.height),
         detail: err instanceof Error ? err.message : String(err),
       });
     }

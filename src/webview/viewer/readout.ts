@@ -8,6 +8,7 @@ import { measurementLabel } from './measure';
 import { sampleMap } from './render/heatmapLayer';
 import type { ViewerState } from './state';
 import { imageFromScreen, type View } from './viewport';
+import { l10n } from '../shared/l10n';
 
 /** The readout for the pointer at screen point `at` (device pixels); `hint` when it is an instruction. */
 export function readoutText(
@@ -17,7 +18,7 @@ export function readoutText(
   at: [number, number] | undefined,
 ): { text: string; hint: boolean } {
   const held = s.loaded;
-  if (!held || !view || !at) return { text: held ? 'Point at the image for pixel values' : '', hint: true };
+  if (!held || !view || !at) return { text: held ? l10n.t('Point at the image for pixel values') : '', hint: true };
   const [ix, iy] = imageFromScreen(view, canvas.width, canvas.height, at[0], at[1]);
   const img = held.image;
   const x = Math.floor(ix);
@@ -26,19 +27,30 @@ export function readoutText(
   // A reduced copy has the mean of the pixel's block, not the pixel's own value: say so.
   const f = held.reduced?.factor ?? 1;
   const value = img.data[Math.floor(y / f) * img.width + Math.floor(x / f)] * img.rescale.slope + img.rescale.intercept;
-  let text = `x ${x}  y ${y}   value ${f > 1 ? '≈ ' : ''}${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}${f > 1 ? ` (mean of ${f}×${f}, full resolution loading)` : ''}`;
+  const shown = `${fmtValue(value)}${img.rescale.unit ? ` ${img.rescale.unit}` : ''}`;
+  // Fields of a status line, each one message, joined by wide spaces.
+  const parts = [
+    l10n.t('x {0}  y {1}', x, y),
+    f > 1 ? l10n.t('value ≈ {0} (mean of {1}×{1}, full resolution loading)', shown, f) : l10n.t('value {0}', shown),
+  ];
   const active = s.activeMeasurement !== undefined ? s.measurements[s.activeMeasurement] : undefined;
-  if (active)
-    text += `   ruler ${measurementLabel(active, img.pixelSpacing)}${img.pixelSpacing ? '' : ' (no pixel spacing in the file)'}`;
+  if (active) {
+    const length = measurementLabel(active, img.pixelSpacing);
+    parts.push(
+      img.pixelSpacing ? l10n.t('ruler {0}', length) : l10n.t('ruler {0} (no pixel spacing in the file)', length),
+    );
+  }
   const map = s.analysis?.heat?.map;
   if (map) {
     const inv = invertAffine(map.toImage);
     const [mx, my] = inv ? apply(inv, ix, iy) : [NaN, NaN];
     const h = sampleMap(map, mx, my);
     if (h !== undefined && Number.isFinite(h))
-      text += `   heat ${h.toFixed(2)}${h >= s.settings.threshold ? ' (above)' : ''}`;
+      parts.push(
+        h >= s.settings.threshold ? l10n.t('heat {0} (above)', h.toFixed(2)) : l10n.t('heat {0}', h.toFixed(2)),
+      );
   }
-  return { text, hint: false };
+  return { text: parts.join('   '), hint: false };
 }
 
 /** Keeps the readout element in step with the pointer and the state. */

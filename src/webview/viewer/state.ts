@@ -7,6 +7,7 @@ import type { ImageLayer } from './render/imageLayer';
 import type { AnalysisResult, ErrorInfo, ErrorScope, PreviewMessage, TagsMessage, XrayImage } from './types';
 import type { View } from './viewport';
 import type { ImageStats, WindowLevel, WindowOption } from './windowing';
+import { l10n } from '../shared/l10n';
 
 export interface LoadedImage {
   /** The pixels held: the full image, or a reduced copy while the full resolution is on its way. */
@@ -112,6 +113,6 @@ export function initialState(settings: ViewerSettings, restored: PersistedState 
 }
 
 export function modelName(s: Readonly<ViewerState>, id: string | undefined): string {
-  if (!id) return 'no model';
+  if (!id) return l10n.t('no model');
   return s.models.find((m) => m.id === id)?.name ?? id;
 }

@@ -5,13 +5,14 @@
  * anatomy under a faint overlay.
  */
 import type { Colormap } from '../../../protocol/viewer';
+import { l10n } from '../../shared/l10n';
 
 export const COLORMAPS: ReadonlyArray<{ id: Colormap; label: string }> = [
-  { id: 'inferno', label: 'Inferno' },
-  { id: 'viridis', label: 'Viridis' },
-  { id: 'jet', label: 'Jet' },
-  { id: 'hot', label: 'Hot' },
-  { id: 'red', label: 'Red (opacity by value)' },
+  { id: 'inferno', label: l10n.t('Inferno') },
+  { id: 'viridis', label: l10n.t('Viridis') },
+  { id: 'jet', label: l10n.t('Jet') },
+  { id: 'hot', label: l10n.t('Hot') },
+  { id: 'red', label: l10n.t('Red (opacity by value)') },
 ];
 
 const STOPS: Record<'viridis' | 'inferno', string[]> = {

@@ -9,6 +9,7 @@ import type { Affine } from '../types';
 import { screenFromImage, type View } from '../viewport';
 import type { HeatmapLayer } from './heatmapLayer';
 import type { ImageLayer } from './imageLayer';
+import { l10n } from '../../shared/l10n';
 
 export interface Scene {
   view: View;
@@ -197,9 +198,9 @@ export function scaleBarLength(mmPerDevicePx: number, targetDevicePx: number): n
 }
 
 export function formatLength(mm: number): string {
-  if (mm >= 10) return `${+(mm / 10).toPrecision(3)} cm`;
-  if (mm >= 1) return `${+mm.toPrecision(3)} mm`;
-  return `${+(mm * 1000).toPrecision(3)} µm`;
+  if (mm >= 10) return l10n.t('{0} cm', +(mm / 10).toPrecision(3));
+  if (mm >= 1) return l10n.t('{0} mm', +mm.toPrecision(3));
+  return l10n.t('{0} µm', +(mm * 1000).toPrecision(3));
 }
 
 function drawScaleBar(

@@ -5,6 +5,7 @@ import { FADE, overlayColorAt } from '../render/colormaps';
 import type { ViewerState } from '../state';
 import { setText, show } from './dom';
 import type { Layout } from './layout';
+import { l10n } from '../../shared/l10n';
 
 export function renderHeat(L: Layout, s: ViewerState): void {
   const an = s.analysis;
@@ -12,12 +13,12 @@ export function renderHeat(L: Layout, s: ViewerState): void {
   let note = '';
   if (!an)
     note = s.running
-      ? 'The heatmap appears when the analysis finishes.'
+      ? l10n.t('The heatmap appears when the analysis finishes.')
       : s.analysisError
-        ? 'No heatmap: the analysis failed.'
-        : 'No analysis yet.';
-  else if (an.mapProblem) note = `The map could not be shown: ${an.mapProblem}.`;
-  else if (!map) note = 'This model gives an image score only, no map.';
+        ? l10n.t('No heatmap: the analysis failed.')
+        : l10n.t('No analysis yet.');
+  else if (an.mapProblem) note = l10n.t('The map could not be shown: {0}.', an.mapProblem);
+  else if (!map) note = l10n.t('This model gives an image score only, no map.');
   setText(L.heatNote, note);
   show(L.heatNote, note !== '');
   show(L.heatControls, Boolean(map));
@@ -32,19 +33,30 @@ export function renderHeat(L: Layout, s: ViewerState): void {
   L.legendMarker.style.left = `${s.settings.threshold * 100}%`;
   const floor = s.settings.heatmapFloor ?? 0;
   L.floor.value = String(floor);
-  setText(L.floorOut, floor > 0 ? floor.toFixed(2) : 'off');
+  setText(L.floorOut, floor > 0 ? floor.toFixed(2) : l10n.t('off'));
   L.legendFloor.style.left = `${floor * 100}%`;
   show(L.legendFloor, floor > 0);
   setText(
     L.legendCaption,
-    (floor > 0
-      ? `Not drawn below ${floor.toFixed(2)}; fades in up to ${Math.min(1, floor + FADE).toFixed(2)} (checkered part of the bar).`
-      : 'Every map value is drawn.') +
-      " 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
+    floor > 0
+      ? l10n.t(
+          "Not drawn below {0}; fades in up to {1} (checkered part of the bar). 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
+          floor.toFixed(2),
+          Math.min(1, floor + FADE).toFixed(2),
+        )
+      : l10n.t(
+          "Every map value is drawn. 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
+        ),
   );
   drawLegend(L.legend, s.settings.colormap, floor);
   if (map)
-    L.legend.title = `Map ${map.width} × ${map.height}, raw values ${fmtScore(map.rawMin)} to ${fmtScore(map.rawMax)}`;
+    L.legend.title = l10n.t(
+      'Map {0} × {1}, raw values {2} to {3}',
+      map.width,
+      map.height,
+      fmtScore(map.rawMin),
+      fmtScore(map.rawMax),
+    );
 }
 
 /** Where the map lies on the image, in words ("whole image" or the pixel rectangle it covers). */
@@ -58,8 +70,8 @@ export function mapCoverage(
   const x1 = Math.round(Math.max(c[0][0], c[1][0]));
   const y0 = Math.round(Math.min(c[0][1], c[1][1]));
   const y1 = Math.round(Math.max(c[0][1], c[1][1]));
-  if (img && x0 <= 0 && y0 <= 0 && x1 >= img.width && y1 >= img.height) return 'the whole image';
-  return `x ${x0}–${x1}, y ${y0}–${y1}`;
+  if (img && x0 <= 0 && y0 <= 0 && x1 >= img.width && y1 >= img.height) return l10n.t('the whole image');
+  return l10n.t('x {0}–{1}, y {2}–{3}', x0, x1, y0, y1);
 }
 
 function drawLegend(canvas: HTMLCanvasElement, map: ViewerState['settings']['colormap'], floor: number): void {

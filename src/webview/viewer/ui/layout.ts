@@ -7,25 +7,26 @@ import type { Actions } from './actions';
 import { h } from './dom';
 import { buildSidePanel } from './sidePanel';
 import { buildToolbar } from './toolbar';
+import { l10n } from '../../shared/l10n';
 
 export const SHORTCUTS: ReadonlyArray<[string, string]> = [
-  ['F or double-click', 'Fit to window'],
-  ['1', 'One image pixel per screen pixel (1:1)'],
-  ['+ / −  or wheel', 'Zoom in / out (wheel zooms at the cursor)'],
-  ['Arrow keys', 'Pan (Shift: larger steps)'],
-  ['Drag', 'Pan, window/level in W/L mode, or draw a ruler in Measure mode'],
-  ['Right-drag', 'Window/level: horizontal = width, vertical = level'],
-  ['Middle-drag, Shift+drag', 'The other drag tool'],
-  ['W / Shift+W', 'Next / previous window preset'],
-  ['I', 'Invert greyscale'],
-  ['R', 'Reset window, inversion and zoom'],
-  ['H', 'Show or hide the heatmap'],
-  ['M', 'Measure tool on or off (drag a ruler; drag an end to adjust)'],
-  ['Delete', 'Remove the last ruler'],
-  [', / .', 'Previous / next frame (multi-frame files)'],
-  ['T', 'DICOM tags tab'],
-  ['P', 'Preprocessing strip'],
-  ['?', 'Show or hide this list'],
+  [l10n.t('F or double-click'), l10n.t('Fit to window')],
+  ['1', l10n.t('One image pixel per screen pixel (1:1)')],
+  [l10n.t('+ / −  or wheel'), l10n.t('Zoom in / out (wheel zooms at the cursor)')],
+  [l10n.t('Arrow keys'), l10n.t('Pan (Shift: larger steps)')],
+  [l10n.t('Drag'), l10n.t('Pan, window/level in W/L mode, or draw a ruler in Measure mode')],
+  [l10n.t('Right-drag'), l10n.t('Window/level: horizontal = width, vertical = level')],
+  [l10n.t('Middle-drag, Shift+drag'), l10n.t('The other drag tool')],
+  [l10n.t('W / Shift+W'), l10n.t('Next / previous window preset')],
+  ['I', l10n.t('Invert greyscale')],
+  ['R', l10n.t('Reset window, inversion and zoom')],
+  ['H', l10n.t('Show or hide the heatmap')],
+  ['M', l10n.t('Measure tool on or off (drag a ruler; drag an end to adjust)')],
+  [l10n.t('Delete'), l10n.t('Remove the last ruler')],
+  [', / .', l10n.t('Previous / next frame (multi-frame files)')],
+  ['T', l10n.t('DICOM tags tab')],
+  ['P', l10n.t('Preprocessing strip')],
+  ['?', l10n.t('Show or hide this list')],
 ];
 
 export function buildLayout(root: HTMLElement, a: Actions) {
@@ -35,19 +36,19 @@ export function buildLayout(root: HTMLElement, a: Actions) {
   const { panel } = side;
 
   // Viewport
-  const canvas = h('canvas', { class: 'view', tabindex: '0', role: 'img', 'aria-label': 'X-ray image' });
+  const canvas = h('canvas', { class: 'view', tabindex: '0', role: 'img', 'aria-label': l10n.t('X-ray image') });
   const loading = h(
     'div',
     { class: 'loading', role: 'status' },
     h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-    h('span', { class: 'loading-text' }, 'Loading image…'),
+    h('span', { class: 'loading-text' }, l10n.t('Loading image…')),
   );
   // A preprocessing step shown large, over the image.
   const stepView = h('div', {
     class: 'step-view',
     hidden: true,
     role: 'dialog',
-    'aria-label': 'Preprocessing step',
+    'aria-label': l10n.t('Preprocessing step'),
     tabindex: '-1',
   });
   const viewport = h('div', { class: 'viewport' }, canvas, loading, stepView);
@@ -57,11 +58,11 @@ export function buildLayout(root: HTMLElement, a: Actions) {
     type: 'button',
     class: 'strip-toggle',
     'aria-expanded': 'false',
-    title: 'Show or hide the preprocessing steps (P)',
+    title: l10n.t('Show or hide the preprocessing steps (P)'),
     onclick: () => a.toggleStrip(),
   });
-  const stripBody = h('div', { class: 'strip-body', role: 'list', 'aria-label': 'Preprocessing steps' });
-  const strip = h('section', { class: 'strip', 'aria-label': 'Preprocessing' }, stripToggle, stripBody);
+  const stripBody = h('div', { class: 'strip-body', role: 'list', 'aria-label': l10n.t('Preprocessing steps') });
+  const strip = h('section', { class: 'strip', 'aria-label': l10n.t('Preprocessing') }, stripToggle, stripBody);
   const stage = h('div', { class: 'stage' }, viewport, strip);
 
   // Status bar
@@ -71,12 +72,13 @@ export function buildLayout(root: HTMLElement, a: Actions) {
 
   // Error card (image errors replace the whole editor)
   const errTitle = h('h1', { class: 'err-title' });
-  const errMessage = h('p', { class: 'err-message' });
+  // The message comes from the decoder or engine (English by design, see README "Translations").
+  const errMessage = h('p', { class: 'err-message', translate: 'no' });
   const errHint = h('p', { class: 'err-hint' });
-  const errCode = h('code', { class: 'err-code' });
-  const errFile = h('p', { class: 'err-file' });
-  const errDetail = h('pre', { class: 'err-detail' });
-  const errDetails = h('details', { class: 'err-details' }, h('summary', null, 'Technical detail'), errDetail);
+  const errCode = h('code', { class: 'err-code', translate: 'no' });
+  const errFile = h('p', { class: 'err-file', translate: 'no' });
+  const errDetail = h('pre', { class: 'err-detail', translate: 'no' });
+  const errDetails = h('details', { class: 'err-details' }, h('summary', null, l10n.t('Technical detail')), errDetail);
   const errorCard = h(
     'div',
     { class: 'error-screen', hidden: true },
@@ -90,7 +92,7 @@ export function buildLayout(root: HTMLElement, a: Actions) {
         errTitle,
         errMessage,
         errHint,
-        h('p', { class: 'err-meta' }, 'Code ', errCode),
+        h('p', { class: 'err-meta' }, l10n.t('Code'), ' ', errCode),
         errFile,
         errDetails,
       ),
@@ -100,8 +102,8 @@ export function buildLayout(root: HTMLElement, a: Actions) {
   // Shortcuts popover
   const help = h(
     'div',
-    { class: 'help', role: 'dialog', 'aria-label': 'Keyboard shortcuts', hidden: true, tabindex: '-1' },
-    h('h2', null, 'Keyboard and mouse'),
+    { class: 'help', role: 'dialog', 'aria-label': l10n.t('Keyboard shortcuts'), hidden: true, tabindex: '-1' },
+    h('h2', null, l10n.t('Keyboard and mouse')),
     h('dl', { class: 'keys' }, ...SHORTCUTS.flatMap(([k, d]) => [h('dt', null, h('kbd', null, k)), h('dd', null, d)])),
   );
 

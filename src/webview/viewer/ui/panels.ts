@@ -8,6 +8,11 @@ import { mapCoverage } from './heatPanel';
 import type { Layout } from './layout';
 import { l10n } from '../../shared/l10n';
 
+/** A value that is data (file name, format, model name): shown as is and marked not to be translated. */
+function data(text: string): HTMLElement {
+  return h('span', { translate: 'no' }, text);
+}
+
 export function renderToolbar(L: Layout, s: ViewerState): void {
   const zoom = s.view ? fmtPercent(s.view.scale) : '';
   const hasImage = Boolean(s.loaded);
@@ -56,8 +61,8 @@ export function renderToolbar(L: Layout, s: ViewerState): void {
     setText(
       L.wlReadout,
       [
-        `W ${fmtWindow(s.window.width, s.window.width)}  L ${fmtWindow(s.window.center, s.window.width)}`,
-        s.invert && 'inverted',
+        l10n.t('W {0}  L {1}', fmtWindow(s.window.width, s.window.width), fmtWindow(s.window.center, s.window.width)),
+        s.invert && l10n.t('inverted'),
         zoom,
       ]
         .filter(Boolean)
@@ -77,12 +82,17 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
       ...s.models.map((m) =>
         h(
           'option',
-          { value: m.id, title: [m.version && `v${m.version}`, m.description].filter(Boolean).join(' — ') },
+          // Model names and descriptions come from their manifests (data).
+          {
+            value: m.id,
+            translate: 'no',
+            title: [m.version && `v${m.version}`, m.description].filter(Boolean).join(' — '),
+          },
           m.name,
         ),
       ),
     );
-    if (s.models.length === 0) L.modelSelect.append(h('option', { value: '' }, 'No models found'));
+    if (s.models.length === 0) L.modelSelect.append(h('option', { value: '' }, l10n.t('No models found')));
     L.modelSelect.dataset.key = modelsKey;
   }
   L.modelSelect.disabled = s.models.length === 0;
@@ -102,7 +112,7 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
         'div',
         { class: 'running', role: 'status' },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-        `Analysing with ${modelName(s, s.running.modelId)}…`,
+        l10n.t('Analysing with {0}…', modelName(s, s.running.modelId)),
       ),
     );
   } else if (s.analysisError) {
@@ -112,10 +122,10 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
         'div',
         { class: 'err-box', role: 'alert' },
         h('strong', null, t.title),
-        h('p', null, s.analysisError.message),
+        h('p', { translate: 'no' }, s.analysisError.message),
         h('p', { class: 'hint' }, t.hint),
-        h('p', { class: 'meta' }, 'Code ', h('code', null, s.analysisError.code)),
-        button('Retry', 'Run the analysis again', a.reanalyze),
+        h('p', { class: 'meta' }, l10n.t('Code'), ' ', h('code', { translate: 'no' }, s.analysisError.code)),
+        button(l10n.t('Retry'), l10n.t('Run the analysis again'), a.reanalyze),
       ),
     );
   } else if (s.analysis) {
@@ -131,15 +141,21 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
     fillRows(facts, [
       // The selector above names the model; repeat the name only when the result is from another one.
       r.modelId === s.selectedId
-        ? ['Version', r.modelVersion || '—']
-        : ['Model', `${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`],
-      ['Provider', providerLabel(r.provider)],
-      ['Raw score', fmtScore(r.score.raw)],
-      ['Threshold', `${fmtScore(r.score.threshold)} (raw)`],
-      ['Normalised', `${fmtScore(n)} (0.5 = threshold)`],
+        ? [l10n.t('Version'), data(r.modelVersion || '—')]
+        : [l10n.t('Model'), data(`${model?.name ?? r.modelId}${r.modelVersion ? ` v${r.modelVersion}` : ''}`)],
+      [l10n.t('Provider'), data(providerLabel(r.provider))],
+      [l10n.t('Raw score'), fmtScore(r.score.raw)],
+      [l10n.t('Threshold'), l10n.t('{0} (raw)', fmtScore(r.score.threshold))],
+      [l10n.t('Normalised'), l10n.t('{0} (0.5 = threshold)', fmtScore(n))],
       [
-        'Time',
-        `${fmtMs(total)}: prepare ${fmtMs(t.preprocessMs)}, model ${fmtMs(t.inferenceMs)}, map ${fmtMs(t.postprocessMs)}`,
+        l10n.t('Time'),
+        l10n.t(
+          '{0}: prepare {1}, model {2}, map {3}',
+          fmtMs(total),
+          fmtMs(t.preprocessMs),
+          fmtMs(t.inferenceMs),
+          fmtMs(t.postprocessMs),
+        ),
       ],
     ]);
     body.push(
@@ -150,8 +166,8 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
         h(
           'span',
           { class: 'verdict-text' },
-          h('strong', null, above ? 'Above threshold' : 'Below threshold'),
-          h('span', null, above ? 'anomalous' : 'looks normal'),
+          h('strong', null, above ? l10n.t('Above threshold') : l10n.t('Below threshold')),
+          h('span', null, above ? l10n.t('anomalous') : l10n.t('looks normal')),
         ),
       ),
       h(
@@ -159,24 +175,40 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
         {
           class: `scorebar ${above ? 'above' : 'below'}`,
           role: 'meter',
-          'aria-label': 'Normalised anomaly score',
+          'aria-label': l10n.t('Normalised anomaly score'),
           'aria-valuemin': '0',
           'aria-valuemax': '1',
           'aria-valuenow': String(n),
-          'aria-valuetext': `${fmtScore(n)}, ${above ? 'above' : 'below'} the threshold of 0.5`,
+          'aria-valuetext': above
+            ? l10n.t('{0}, above the threshold of 0.5', fmtScore(n))
+            : l10n.t('{0}, below the threshold of 0.5', fmtScore(n)),
         },
         fill,
-        h('div', { class: 'mark', title: 'Threshold (0.5)' }),
+        h('div', { class: 'mark', title: l10n.t('Threshold (0.5)') }),
       ),
-      h('div', { class: 'scale' }, h('span', null, '0 normal'), h('span', null, '0.5'), h('span', null, 'anomalous 1')),
+      h(
+        'div',
+        { class: 'scale' },
+        h('span', null, l10n.t('0 normal')),
+        h('span', null, '0.5'),
+        h('span', null, l10n.t('anomalous 1')),
+      ),
       facts,
-      h('div', { class: 'row end' }, button('Run again', 'Analyse this image again', a.reanalyze, 'secondary')),
+      h(
+        'div',
+        { class: 'row end' },
+        button(l10n.t('Run again'), l10n.t('Analyse this image again'), a.reanalyze, 'secondary'),
+      ),
     );
   } else if (s.models.length === 0) {
-    body.push(h('p', { class: 'note' }, 'No model is available. Use “More models…” to choose an ONNX model.'));
+    body.push(h('p', { class: 'note' }, l10n.t('No model is available. Use “More models…” to choose an ONNX model.')));
   } else {
     body.push(
-      h('p', { class: 'note' }, s.loaded ? 'Waiting for the analysis…' : 'The score appears once the image is loaded.'),
+      h(
+        'p',
+        { class: 'note' },
+        s.loaded ? l10n.t('Waiting for the analysis…') : l10n.t('The score appears once the image is loaded.'),
+      ),
     );
   }
   L.scoreBody.replaceChildren(...body);
@@ -192,18 +224,20 @@ function renderFrame(L: Layout, s: ViewerState): void {
   L.frameRange.max = String(f.count);
   if (document.activeElement !== L.frameRange) L.frameRange.value = String(shown);
   if (document.activeElement !== L.frameInput) L.frameInput.value = String(shown);
-  setText(L.frameCount, `of ${f.count}`);
+  setText(L.frameCount, l10n.t('of {0}', f.count));
   L.prevFrame.disabled = shown <= 1;
   L.nextFrame.disabled = shown >= f.count;
   show(L.frameBusy, s.frameLoading !== undefined);
   L.frameGroup.title =
-    s.frameLoading !== undefined ? `Loading frame ${s.frameLoading + 1}…` : `Frame ${f.index + 1} of ${f.count}`;
+    s.frameLoading !== undefined
+      ? l10n.t('Loading frame {0}…', s.frameLoading + 1)
+      : l10n.t('Frame {0} of {1}', f.index + 1, f.count);
 }
 
 export function renderInfo(L: Layout, s: ViewerState): void {
   const lo = s.loaded;
   if (!lo) {
-    fillRows(L.info, [s.fileName ? ['File', s.fileName] : undefined]);
+    fillRows(L.info, [s.fileName ? [l10n.t('File'), data(s.fileName)] : undefined]);
     L.notices.replaceChildren();
     return;
   }
@@ -213,27 +247,38 @@ export function renderInfo(L: Layout, s: ViewerState): void {
   const identity = img.rescale.slope === 1 && img.rescale.intercept === 0;
   const map = s.analysis?.heat?.map;
   fillRows(L.info, [
-    s.fileName ? ['File', s.fileName] : undefined,
-    ['Size', `${lo.width} × ${lo.height} px`],
-    lo.reduced && ['Shown', `reduced copy, ${img.width} × ${img.height} (full resolution loading)`],
-    ps && ['Physical size', `${formatLength(lo.width * ps[1])} × ${formatLength(lo.height * ps[0])}`],
-    ps && ['Pixel spacing', `${fmtValue(ps[0])} × ${fmtValue(ps[1])} mm`],
-    ['Format', img.source.encoding || img.source.format.toUpperCase()],
+    s.fileName ? [l10n.t('File'), data(s.fileName)] : undefined,
+    [l10n.t('Size'), l10n.t('{0} × {1} px', lo.width, lo.height)],
+    lo.reduced && [l10n.t('Shown'), l10n.t('reduced copy, {0} × {1} (full resolution loading)', img.width, img.height)],
+    ps && [l10n.t('Physical size'), `${formatLength(lo.width * ps[1])} × ${formatLength(lo.height * ps[0])}`],
+    ps && [l10n.t('Pixel spacing'), l10n.t('{0} × {1} mm', fmtValue(ps[0]), fmtValue(ps[1]))],
+    [l10n.t('Format'), data(img.source.encoding || img.source.format.toUpperCase())],
     [
-      'Bits',
-      img.bitsStored === 32 ? '32-bit float' : `${img.bitsStored} stored, ${img.signed ? 'signed' : 'unsigned'}`,
+      l10n.t('Bits'),
+      img.bitsStored === 32
+        ? l10n.t('32-bit float')
+        : img.signed
+          ? l10n.t('{0} stored, signed', img.bitsStored)
+          : l10n.t('{0} stored, unsigned', img.bitsStored),
     ],
-    ['Photometric', img.photometric === 'MONOCHROME1' ? 'MONOCHROME1 (shown inverted)' : 'MONOCHROME2'],
+    [
+      l10n.t('Photometric'),
+      img.photometric === 'MONOCHROME1' ? l10n.t('{0} (shown inverted)', 'MONOCHROME1') : data('MONOCHROME2'),
+    ],
     (!identity || unit !== '') && [
-      'Rescale',
-      `× ${fmtValue(img.rescale.slope)} ${img.rescale.intercept < 0 ? '−' : '+'} ${fmtValue(Math.abs(img.rescale.intercept))}${unit}`,
+      l10n.t('Rescale'),
+      // A formula with the file's unit: data.
+      data(
+        `× ${fmtValue(img.rescale.slope)} ${img.rescale.intercept < 0 ? '−' : '+'} ${fmtValue(Math.abs(img.rescale.intercept))}${unit}`,
+      ),
     ],
-    ['Values', `${fmtValue(lo.stats.min)} to ${fmtValue(lo.stats.max)}${unit}`],
-    img.frame && img.frame.count > 1 && ['Frame', `${img.frame.index + 1} of ${img.frame.count}`],
-    map && ['Heatmap', `${map.width} × ${map.height} over ${mapCoverage(map, lo)}`],
-    ['Decoded in', fmtMs(lo.decodeMs)],
+    [l10n.t('Values'), l10n.t('{0} to {1}', fmtValue(lo.stats.min), `${fmtValue(lo.stats.max)}${unit}`)],
+    img.frame && img.frame.count > 1 && [l10n.t('Frame'), l10n.t('{0} of {1}', img.frame.index + 1, img.frame.count)],
+    map && [l10n.t('Heatmap'), l10n.t('{0} × {1} over {2}', map.width, map.height, mapCoverage(map, lo))],
+    [l10n.t('Decoded in'), fmtMs(lo.decodeMs)],
   ]);
-  L.notices.replaceChildren(...img.source.notices.map((n) => h('li', null, n)));
+  // The decoder's notices (English by design, as its errors).
+  L.notices.replaceChildren(...img.source.notices.map((n) => h('li', { translate: 'no' }, n)));
 }
 
 export function renderErrorCard(L: Layout, s: ViewerState): void {

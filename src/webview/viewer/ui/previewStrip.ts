@@ -11,6 +11,7 @@ import type { PreviewImage, PreviewStep } from '../types';
 import type { Actions } from './actions';
 import { button, h, show } from './dom';
 import type { Layout } from './layout';
+import { l10n } from '../../shared/l10n';
 
 /** Thumbnail box inside a card (CSS pixels; .step-thumb in viewer.css less its padding and border). */
 const THUMB_W = 120;
@@ -21,18 +22,34 @@ const stripSig = new WeakMap<Layout, unknown[]>();
 
 /** Words for steps whose label is just their op name. */
 const OP_TITLES: Record<string, string> = {
-  input: 'Original',
-  intensity: 'Intensity to 0–1',
-  photometric: 'Photometric',
-  histogramEqualize: 'Histogram equalisation',
-  resizePad: 'Resize and pad',
-  resize: 'Resize',
-  scale: 'Value scaling',
-  clahe: 'CLAHE',
+  input: l10n.t('Original'),
+  intensity: l10n.t('Intensity to 0–1'),
+  photometric: l10n.t('Photometric'),
+  histogramEqualize: l10n.t('Histogram equalisation'),
+  resizePad: l10n.t('Resize and pad'),
+  resize: l10n.t('Resize'),
+  scale: l10n.t('Value scaling'),
+  clahe: l10n.t('CLAHE'),
 };
 
 export function stepTitle(st: Pick<PreviewStep, 'op' | 'label'>): string {
   return st.label && st.label !== st.op ? st.label : (OP_TITLES[st.op] ?? st.op);
+}
+
+/** Whether the title is the pipeline's own words (a manifest's label or an op name): data, not translated. */
+function titleIsData(st: Pick<PreviewStep, 'op' | 'label'>): boolean {
+  return Boolean(st.label && st.label !== st.op) || OP_TITLES[st.op] === undefined;
+}
+
+/** The strip's summary once the steps are in: one message per plural form and with or without regions. */
+function stepsSummary(model: string, steps: number, time: string, regions: number | undefined): string {
+  if (regions !== undefined && regions > 1)
+    return steps === 1
+      ? l10n.t('for {0}: 1 step, {1}, {2} regions (one model input each)', model, time, regions)
+      : l10n.t('for {0}: {1} steps, {2}, {3} regions (one model input each)', model, steps, time, regions);
+  return steps === 1
+    ? l10n.t('for {0}: 1 step, {1}', model, time)
+    : l10n.t('for {0}: {1} steps, {2}', model, steps, time);
 }
 
 export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
@@ -48,22 +65,21 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
 
   const total = p?.steps?.reduce((t, st) => t + st.ms, 0) ?? 0;
   let summary: string;
-  if (!s.selectedId) summary = 'no model selected';
-  else if (!s.stripOpen) summary = `for ${modelName(s, s.selectedId)}`;
-  else if (!p || p.modelId !== s.selectedId) summary = `for ${modelName(s, s.selectedId)}: computing…`;
-  else if (p.error) summary = `for ${modelName(s, p.modelId)}: not available`;
-  else
-    summary = `for ${modelName(s, p.modelId)}: ${p.steps?.length ?? 0} step${p.steps?.length === 1 ? '' : 's'}, ${fmtMs(total)}${p.regions !== undefined && p.regions > 1 ? `, ${p.regions} regions (one model input each)` : ''}`;
+  if (!s.selectedId) summary = l10n.t('no model selected');
+  else if (!s.stripOpen) summary = l10n.t('for {0}', modelName(s, s.selectedId));
+  else if (!p || p.modelId !== s.selectedId) summary = l10n.t('for {0}: computing…', modelName(s, s.selectedId));
+  else if (p.error) summary = l10n.t('for {0}: not available', modelName(s, p.modelId));
+  else summary = stepsSummary(modelName(s, p.modelId), p.steps?.length ?? 0, fmtMs(total), p.regions);
   L.stripToggle.replaceChildren(
     h('span', { class: 'chev', 'aria-hidden': 'true' }, s.stripOpen ? '▾' : '▸'),
-    h('span', { class: 'strip-title' }, 'Preprocessing'),
+    h('span', { class: 'strip-title' }, l10n.t('Preprocessing')),
     h('span', { class: 'strip-summary' }, summary),
   );
 
   show(L.stripBody, s.stripOpen);
   if (!s.stripOpen) return;
   if (p?.error && p.modelId === s.selectedId) {
-    L.stripBody.replaceChildren(h('p', { class: 'note strip-note' }, p.error.message));
+    L.stripBody.replaceChildren(h('p', { class: 'note strip-note', translate: 'no' }, p.error.message));
     return;
   }
   if (!p?.steps || p.modelId !== s.selectedId) {
@@ -72,7 +88,8 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
         'p',
         { class: 'note strip-note' },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-        ' Running the pipeline on this image…',
+        ' ',
+        l10n.t('Running the pipeline on this image…'),
       ),
     );
     return;
@@ -90,15 +107,15 @@ export function renderStrip(L: Layout, s: ViewerState, a: Actions): void {
         {
           type: 'button',
           class: 'step-thumb',
-          title: `Show “${title}” larger`,
+          title: l10n.t('Show “{0}” larger', title),
           'aria-pressed': String(selected),
           onclick: () => a.openPreviewStep(selected ? null : i),
         },
         canvas,
       ),
-      h('div', { class: 'step-label', title }, `${i + 1}. ${title}`),
+      h('div', { class: 'step-label', title, translate: titleIsData(st) ? 'no' : undefined }, `${i + 1}. ${title}`),
       h('div', { class: 'step-meta' }, `${st.width} × ${st.height} · ${fmtMs(st.ms)}`),
-      st.notice ? h('div', { class: 'step-notice', title: st.notice }, st.notice) : null,
+      st.notice ? h('div', { class: 'step-notice', title: st.notice, translate: 'no' }, st.notice) : null,
     );
   });
   L.stripBody.replaceChildren(...cards);
@@ -117,12 +134,12 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
   const maxW = Math.max(120, r.width - 48);
   const maxH = Math.max(120, r.height - 110);
   const canvas = stepCanvas(st, maxW, maxH, window.devicePixelRatio || 1, 3);
-  const prev = button('‹', 'Previous step', () => a.openPreviewStep(i - 1), 'icon');
+  const prev = button('‹', l10n.t('Previous step'), () => a.openPreviewStep(i - 1), 'icon');
   prev.disabled = i === 0;
-  const next = button('›', 'Next step', () => a.openPreviewStep(i + 1), 'icon');
+  const next = button('›', l10n.t('Next step'), () => a.openPreviewStep(i + 1), 'icon');
   next.disabled = i === steps.length - 1;
-  const close = button('✕', 'Close (Esc)', () => a.openPreviewStep(null), 'icon');
-  close.setAttribute('aria-label', 'Close the step view');
+  const close = button('✕', l10n.t('Close (Esc)'), () => a.openPreviewStep(null), 'icon');
+  close.setAttribute('aria-label', l10n.t('Close the step view'));
   L.stepView.replaceChildren(
     h(
       'div',
@@ -130,7 +147,7 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
       h(
         'div',
         { class: 'step-head' },
-        h('strong', null, `Step ${i + 1} of ${steps.length}: ${stepTitle(st)}`),
+        h('strong', null, l10n.t('Step {0} of {1}: {2}', i + 1, steps.length, stepTitle(st))),
         h('span', { class: 'spacer' }),
         prev,
         next,
@@ -140,9 +157,17 @@ export function renderStepView(L: Layout, s: ViewerState, a: Actions): void {
       h(
         'p',
         { class: 'step-meta' },
-        `${st.op} · output ${st.width} × ${st.height} px · ${fmtMs(st.ms)}${st.mask ? ' · foreground outlined in cyan' : ''}`,
+        st.mask
+          ? l10n.t(
+              '{0} · output {1} × {2} px · {3} · foreground outlined in cyan',
+              st.op,
+              st.width,
+              st.height,
+              fmtMs(st.ms),
+            )
+          : l10n.t('{0} · output {1} × {2} px · {3}', st.op, st.width, st.height, fmtMs(st.ms)),
       ),
-      st.notice ? h('p', { class: 'step-notice' }, st.notice) : null,
+      st.notice ? h('p', { class: 'step-notice', translate: 'no' }, st.notice) : null,
     ),
   );
 }
@@ -162,7 +187,7 @@ export function stepCanvas(
   const canvas = h('canvas', {
     class: 'step-canvas',
     role: 'img',
-    'aria-label': `${stepTitle(st)}, ${st.width} by ${st.height} pixels`,
+    'aria-label': l10n.t('{0}, {1} by {2} pixels', stepTitle(st), st.width, st.height),
   });
   if (!validImage(t)) {
     canvas.width = 1;

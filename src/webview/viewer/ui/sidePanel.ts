@@ -7,18 +7,24 @@ import type { Colormap } from '../../../protocol/viewer';
 import { COLORMAPS } from '../render/colormaps';
 import type { Actions } from './actions';
 import { button, h } from './dom';
+import { l10n } from '../../shared/l10n';
 
 export function buildSidePanel(a: Actions) {
   // Score section
-  const modelSelect = h('select', { id: 'model-select', class: 'grow', 'aria-label': 'Model' });
+  const modelSelect = h('select', { id: 'model-select', class: 'grow', 'aria-label': l10n.t('Model') });
   modelSelect.addEventListener('change', () => a.selectModel(modelSelect.value));
-  const moreModels = button('More models…', 'Choose a model from a folder or the model list', a.pickModel, 'secondary');
+  const moreModels = button(
+    l10n.t('More models…'),
+    l10n.t('Choose a model from a folder or the model list'),
+    a.pickModel,
+    'secondary',
+  );
   const scoreBody = h('div', { class: 'score-body', 'aria-live': 'polite' });
   const scoreSection = h(
     'section',
     { class: 'section', 'aria-labelledby': 'score-h' },
-    h('h2', { id: 'score-h' }, 'Anomaly score'),
-    h('div', { class: 'row' }, h('label', { for: 'model-select', class: 'lbl' }, 'Model'), modelSelect),
+    h('h2', { id: 'score-h' }, l10n.t('Anomaly score')),
+    h('div', { class: 'row' }, h('label', { for: 'model-select', class: 'lbl' }, l10n.t('Model')), modelSelect),
     h('div', { class: 'row end' }, moreModels),
     scoreBody,
   );
@@ -30,7 +36,7 @@ export function buildSidePanel(a: Actions) {
   outlineCheck.addEventListener('change', () => a.setOutline(outlineCheck.checked));
   const colormapSelect = h(
     'select',
-    { id: 'colormap-select', class: 'grow', 'aria-label': 'Colormap' },
+    { id: 'colormap-select', class: 'grow', 'aria-label': l10n.t('Colormap') },
     ...COLORMAPS.map((c) => h('option', { value: c.id }, c.label)),
   );
   colormapSelect.addEventListener('change', () => a.setColormap(colormapSelect.value as Colormap));
@@ -41,7 +47,7 @@ export function buildSidePanel(a: Actions) {
     max: '1',
     step: '0.01',
     class: 'grow',
-    'aria-label': 'Heatmap opacity',
+    'aria-label': l10n.t('Heatmap opacity'),
   });
   const opacityOut = h('output', { for: 'opacity-range', class: 'readout' });
   opacity.addEventListener('input', () => a.setOpacity(Number(opacity.value), false));
@@ -53,18 +59,18 @@ export function buildSidePanel(a: Actions) {
     max: '1',
     step: '0.01',
     class: 'grow',
-    'aria-label': 'Outline threshold (0.5 is the calibrated threshold)',
+    'aria-label': l10n.t('Outline threshold (0.5 is the calibrated threshold)'),
   });
   const thresholdOut = h('output', { for: 'threshold-range', class: 'readout' });
   threshold.addEventListener('input', () => a.setThreshold(Number(threshold.value), false));
   threshold.addEventListener('change', () => a.setThreshold(Number(threshold.value), true));
   const thresholdReset = button(
     '0.5',
-    'Back to the calibrated threshold (0.5)',
+    l10n.t('Back to the calibrated threshold (0.5)'),
     () => a.setThreshold(0.5, true),
     'secondary small',
   );
-  thresholdReset.setAttribute('aria-label', 'Reset threshold to 0.5');
+  thresholdReset.setAttribute('aria-label', l10n.t('Reset threshold to 0.5'));
   const legend = h('canvas', { class: 'legend', width: '256', height: '14', 'aria-hidden': 'true' });
   const legendMarker = h('div', { class: 'legend-marker', 'aria-hidden': 'true' });
   const legendFloor = h('div', { class: 'legend-floor', 'aria-hidden': 'true' });
@@ -72,7 +78,7 @@ export function buildSidePanel(a: Actions) {
     'div',
     { class: 'legend-ticks', 'aria-hidden': 'true' },
     h('span', null, '0'),
-    h('span', { class: 'mid' }, '0.5 threshold'),
+    h('span', { class: 'mid' }, l10n.t('{0} threshold', '0.5')),
     h('span', null, '1'),
   );
   const legendCaption = h('p', { class: 'legend-caption' });
@@ -83,7 +89,7 @@ export function buildSidePanel(a: Actions) {
     max: '0.9',
     step: '0.01',
     class: 'grow',
-    'aria-label': 'Hide map values below',
+    'aria-label': l10n.t('Hide map values below'),
   });
   const floorOut = h('output', { for: 'floor-range', class: 'readout' });
   floor.addEventListener('input', () => a.setFloor(Number(floor.value), false));
@@ -92,9 +98,20 @@ export function buildSidePanel(a: Actions) {
   const heatControls = h(
     'div',
     { class: 'heat-controls' },
-    h('div', { class: 'row' }, overlayCheck, h('label', { for: 'overlay-check', class: 'grow' }, 'Show overlay (H)')),
-    h('div', { class: 'row' }, h('label', { for: 'colormap-select', class: 'lbl' }, 'Colours'), colormapSelect),
-    h('div', { class: 'row' }, h('label', { for: 'opacity-range', class: 'lbl' }, 'Opacity'), opacity, opacityOut),
+    h(
+      'div',
+      { class: 'row' },
+      overlayCheck,
+      h('label', { for: 'overlay-check', class: 'grow' }, l10n.t('Show overlay (H)')),
+    ),
+    h('div', { class: 'row' }, h('label', { for: 'colormap-select', class: 'lbl' }, l10n.t('Colours')), colormapSelect),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', { for: 'opacity-range', class: 'lbl' }, l10n.t('Opacity')),
+      opacity,
+      opacityOut,
+    ),
     h(
       'div',
       { class: 'row' },
@@ -103,9 +120,9 @@ export function buildSidePanel(a: Actions) {
         {
           for: 'floor-range',
           class: 'lbl',
-          title: 'Map values below this are not drawn, so normal tissue keeps its own look',
+          title: l10n.t('Map values below this are not drawn, so normal tissue keeps its own look'),
         },
-        'Hide below',
+        l10n.t('Hide below'),
       ),
       floor,
       floorOut,
@@ -116,12 +133,12 @@ export function buildSidePanel(a: Actions) {
       'div',
       { class: 'row' },
       outlineCheck,
-      h('label', { for: 'outline-check', class: 'grow' }, 'Outline regions above'),
+      h('label', { for: 'outline-check', class: 'grow' }, l10n.t('Outline regions above')),
     ),
     h(
       'div',
       { class: 'row' },
-      h('label', { for: 'threshold-range', class: 'lbl' }, 'Threshold'),
+      h('label', { for: 'threshold-range', class: 'lbl' }, l10n.t('Threshold')),
       threshold,
       thresholdOut,
       thresholdReset,
@@ -130,7 +147,7 @@ export function buildSidePanel(a: Actions) {
   const heatSection = h(
     'section',
     { class: 'section', 'aria-labelledby': 'heat-h' },
-    h('h2', { id: 'heat-h' }, 'Heatmap'),
+    h('h2', { id: 'heat-h' }, l10n.t('Heatmap')),
     heatNote,
     heatControls,
   );
@@ -141,7 +158,7 @@ export function buildSidePanel(a: Actions) {
   const infoSection = h(
     'section',
     { class: 'section', 'aria-labelledby': 'info-h' },
-    h('h2', { id: 'info-h' }, 'Image'),
+    h('h2', { id: 'info-h' }, l10n.t('Image')),
     info,
     notices,
   );
@@ -152,8 +169,8 @@ export function buildSidePanel(a: Actions) {
     type: 'search',
     id: 'tag-search',
     class: 'tag-search',
-    placeholder: 'Search name, tag or value',
-    'aria-label': 'Search DICOM attributes',
+    placeholder: l10n.t('Search name, tag or value'),
+    'aria-label': l10n.t('Search DICOM attributes'),
     spellcheck: 'false',
     autocomplete: 'off',
   });
@@ -166,7 +183,7 @@ export function buildSidePanel(a: Actions) {
     }
   });
   const tagSummary = h('p', { class: 'tag-summary', 'aria-live': 'polite' });
-  const tagList = h('ul', { class: 'tag-list', role: 'tree', 'aria-label': 'DICOM attributes' });
+  const tagList = h('ul', { class: 'tag-list', role: 'tree', 'aria-label': l10n.t('DICOM attributes') });
   const tagsPane = h(
     'div',
     { class: 'tab-pane tags-pane', id: 'pane-tags', role: 'tabpanel', 'aria-labelledby': 'tab-tags', hidden: true },
@@ -194,7 +211,7 @@ export function buildSidePanel(a: Actions) {
       'aria-selected': 'true',
       onclick: () => a.showTab('analysis'),
     },
-    'Analysis',
+    l10n.t('Analysis'),
   );
   const tabTags = h(
     'button',
@@ -205,21 +222,21 @@ export function buildSidePanel(a: Actions) {
       role: 'tab',
       'aria-controls': 'pane-tags',
       'aria-selected': 'false',
-      title: 'DICOM attributes (T)',
+      title: l10n.t('DICOM attributes (T)'),
       onclick: () => a.showTab('tags'),
     },
-    'DICOM tags',
+    l10n.t('DICOM tags'),
   );
   const tabs = h(
     'div',
-    { class: 'tabs', role: 'tablist', 'aria-label': 'Side panel', hidden: true },
+    { class: 'tabs', role: 'tablist', 'aria-label': l10n.t('Side panel'), hidden: true },
     tabAnalysis,
     tabTags,
   );
 
   const panel = h(
     'aside',
-    { class: 'panel', 'aria-label': 'Analysis and image details' },
+    { class: 'panel', 'aria-label': l10n.t('Analysis and image details') },
     tabs,
     analysisPane,
     tagsPane,

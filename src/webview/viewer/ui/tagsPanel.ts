@@ -8,6 +8,7 @@ import { visibleRows } from '../tagTree';
 import type { Actions } from './actions';
 import { button, h, setText, show } from './dom';
 import type { Layout } from './layout';
+import { l10n } from '../../shared/l10n';
 
 export function renderTabs(L: Layout, s: ViewerState): void {
   const hasTags = Boolean(s.tags);
@@ -17,7 +18,7 @@ export function renderTabs(L: Layout, s: ViewerState): void {
   L.tabTags.setAttribute('aria-selected', String(tab === 'tags'));
   L.tabAnalysis.tabIndex = tab === 'analysis' ? 0 : -1;
   L.tabTags.tabIndex = tab === 'tags' ? 0 : -1;
-  setText(L.tabTags, s.tags ? `DICOM tags (${s.tags.count})` : 'DICOM tags');
+  setText(L.tabTags, s.tags ? l10n.t('DICOM tags ({0})', s.tags.count) : l10n.t('DICOM tags'));
   show(L.analysisPane, tab === 'analysis');
   show(L.tagsPane, tab === 'tags');
   L.app.classList.toggle('tags-open', tab === 'tags');
@@ -40,19 +41,19 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
         'span',
         { class: `phi-state ${t.revealed ? 'shown' : 'hidden'}` },
         t.revealed
-          ? `Patient data shown (${t.phiCount} values) in this editor`
-          : `Patient data hidden (${t.phiCount} values)`,
+          ? l10n.t('Patient data shown ({0} values) in this editor', t.phiCount)
+          : l10n.t('Patient data hidden ({0} values)', t.phiCount),
       ),
       t.revealed
         ? button(
-            'Hide again',
-            'Mask the patient-identifying values again',
+            l10n.t('Hide again'),
+            l10n.t('Mask the patient-identifying values again'),
             () => a.revealPatientData(false),
             'secondary small',
           )
         : button(
-            'Reveal patient data',
-            'Show the values that identify the patient, in this editor only (not saved, never logged)',
+            l10n.t('Reveal patient data'),
+            l10n.t('Show the values that identify the patient, in this editor only (not saved, never logged)'),
             () => a.revealPatientData(true),
             'small',
           ),
@@ -65,7 +66,7 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
   if (L.tagSearch.value !== s.tagQuery && document.activeElement !== L.tagSearch) L.tagSearch.value = s.tagQuery;
 
   if (t.error) {
-    setText(L.tagSummary, `The attributes could not be listed: ${t.error}`);
+    setText(L.tagSummary, l10n.t('The attributes could not be listed: {0}', t.error));
     L.tagList.replaceChildren();
     return;
   }
@@ -75,21 +76,30 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
     L.tagSummary,
     q
       ? v.matches
-        ? `${v.matches} of ${t.count} attributes match`
-        : `No attribute matches “${q}”`
-      : `${t.count} attributes${v.hidden ? `; showing the first ${v.rows.length}` : ''}`,
+        ? l10n.t('{0} of {1} attributes match', v.matches, t.count)
+        : l10n.t('No attribute matches “{0}”', q)
+      : v.hidden
+        ? l10n.t('{0} attributes; showing the first {1}', t.count, v.rows.length)
+        : l10n.t('{0} attributes', t.count),
   );
   const items = v.rows.map((r) => {
     const tg = r.tag;
     // A row without a tag is the reader's note (list cut short, and why), not an attribute.
-    if (!tg.tag) return h('li', { class: 'tag-note', role: 'treeitem', 'aria-level': String(r.depth + 1) }, tg.value);
+    if (!tg.tag)
+      return h(
+        'li',
+        { class: 'tag-note', role: 'treeitem', 'aria-level': String(r.depth + 1), translate: 'no' },
+        tg.value,
+      );
     const twisty = r.hasChildren
       ? h(
           'button',
           {
             type: 'button',
             class: 'twisty',
-            'aria-label': `${r.expanded ? 'Collapse' : 'Expand'} ${tg.keyword || tg.tag}`,
+            'aria-label': r.expanded
+              ? l10n.t('Collapse {0}', tg.keyword || tg.tag)
+              : l10n.t('Expand {0}', tg.keyword || tg.tag),
             onclick: () => a.toggleTagRow(r.id),
           },
           r.expanded ? '▾' : '▸',
@@ -103,11 +113,11 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
             {
               type: 'button',
               class: 'copy',
-              title: `Copy the value of ${tg.keyword || tg.tag}`,
-              'aria-label': `Copy value of ${tg.keyword || tg.tag}`,
+              title: l10n.t('Copy the value of {0}', tg.keyword || tg.tag),
+              'aria-label': l10n.t('Copy value of {0}', tg.keyword || tg.tag),
               onclick: () => a.copyText(tg.value, tg.keyword || tg.tag),
             },
-            'Copy',
+            l10n.t('Copy'),
           );
     const li = h(
       'li',
@@ -122,23 +132,33 @@ export function renderTags(L: Layout, s: ViewerState, a: Actions): void {
         'div',
         { class: 'tag-head' },
         twisty,
-        h('span', { class: 'tag-kw', title: tg.keyword }, tg.keyword || '(unknown)'),
-        h('span', { class: 'tag-id' }, tg.tag.startsWith('(') ? tg.tag : `(${tg.tag})`),
-        h('span', { class: 'tag-vr', title: `Value representation ${tg.vr}` }, tg.vr),
+        tg.keyword
+          ? h('span', { class: 'tag-kw', title: tg.keyword, translate: 'no' }, tg.keyword)
+          : h('span', { class: 'tag-kw' }, l10n.t('(unknown)')),
+        h('span', { class: 'tag-id', translate: 'no' }, tg.tag.startsWith('(') ? tg.tag : `(${tg.tag})`),
+        h('span', { class: 'tag-vr', title: l10n.t('Value representation {0}', tg.vr), translate: 'no' }, tg.vr),
         copy,
       ),
       tg.vr === 'SQ'
-        ? h('div', { class: 'tag-val seq' }, tg.value || `${tg.children?.length ?? 0} item(s)`)
+        ? tg.value
+          ? h('div', { class: 'tag-val seq', translate: 'no' }, tg.value)
+          : h('div', { class: 'tag-val seq' }, l10n.t('{0} item(s)', tg.children?.length ?? 0))
         : h(
             'div',
-            { class: 'tag-val', title: tg.masked ? 'Hidden: this value identifies the patient' : undefined },
-            tg.value === '' ? '(empty)' : tg.value,
+            {
+              class: 'tag-val',
+              title: tg.masked ? l10n.t('Hidden: this value identifies the patient') : undefined,
+              // The value is data; a masked one is the host's placeholder (localised there).
+              translate: tg.value === '' ? undefined : 'no',
+            },
+            tg.value === '' ? l10n.t('(empty)') : tg.value,
           ),
     );
     li.style.setProperty('--depth', String(r.depth));
     if (r.hasChildren) li.querySelector('.tag-head')!.addEventListener('dblclick', () => a.toggleTagRow(r.id));
     return li;
   });
-  if (v.hidden) items.push(h('li', { class: 'tag-more' }, `${v.hidden} more: refine the search to see them.`));
+  if (v.hidden)
+    items.push(h('li', { class: 'tag-more' }, l10n.t('{0} more: refine the search to see them.', v.hidden)));
   L.tagList.replaceChildren(...items);
 }
