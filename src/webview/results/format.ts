@@ -1,4 +1,5 @@
 /** Number and time formatting for the panel (one place, so the table, charts and status agree). */
+import { l10n } from '../shared/l10n';
 
 /** Raw scores span orders of magnitude between models: 4 significant digits. */
 export function formatRaw(v: number): string {
@@ -18,7 +19,7 @@ export function formatCount(n: number): string {
 
 export function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '';
-  if (s < 60) return `${Math.ceil(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  if (s < 60) return l10n.t('{0} s', Math.ceil(s));
+  if (s < 3600) return l10n.t('{0} min {1} s', Math.floor(s / 60), Math.round(s % 60));
+  return l10n.t('{0} h {1} min', Math.floor(s / 3600), Math.round((s % 3600) / 60));
 }

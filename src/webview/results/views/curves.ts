@@ -7,6 +7,7 @@ import type { CurvePoints } from '../../../protocol/results';
 import { operatingPoint } from '../histogram';
 import type { PanelState } from '../state';
 import { readTheme, withAlpha, type ChartTheme } from './theme';
+import { l10n } from '../../shared/l10n';
 
 export class CurvesView {
   readonly element: HTMLElement;
@@ -20,9 +21,9 @@ export class CurvesView {
   constructor(private readonly state: PanelState) {
     this.element = document.createElement('section');
     this.element.className = 'chart curves';
-    this.element.setAttribute('aria-label', 'ROC and precision-recall curves');
+    this.element.setAttribute('aria-label', l10n.t('ROC and precision-recall curves'));
     const title = document.createElement('h3');
-    title.textContent = 'Against ground truth';
+    title.textContent = l10n.t('Against ground truth');
     this.caption = document.createElement('div');
     this.caption.className = 'caption';
     this.rocBox = document.createElement('div');
@@ -47,18 +48,25 @@ export class CurvesView {
     this.element.hidden = !m;
     if (!m) return;
     const parts = [
-      m.rocAuc !== undefined ? `ROC-AUC ${m.rocAuc.toFixed(3)}` : undefined,
-      m.averagePrecision !== undefined ? `AP ${m.averagePrecision.toFixed(3)}` : undefined,
-      `${m.negatives.toLocaleString('en-US')} normal, ${m.positives.toLocaleString('en-US')} anomalous`,
-      s.labelsFrom ? `labels from ${s.labelsFrom}` : undefined,
+      m.rocAuc !== undefined ? l10n.t('ROC-AUC {0}', m.rocAuc.toFixed(3)) : undefined,
+      m.averagePrecision !== undefined ? l10n.t('AP {0}', m.averagePrecision.toFixed(3)) : undefined,
+      l10n.t('{0} normal, {1} anomalous', m.negatives.toLocaleString('en-US'), m.positives.toLocaleString('en-US')),
+      s.labelsFrom ? l10n.t('labels from {0}', s.labelsFrom) : undefined,
     ].filter(Boolean);
     this.caption.textContent = parts.join(' · ');
     if (!m.roc || !m.pr) {
-      this.caption.textContent += ' · curves need both classes';
+      this.caption.textContent += ` · ${l10n.t('curves need both classes')}`;
       return;
     }
-    this.roc = this.plot(this.roc, this.rocBox, m.roc, 'false-positive rate', 'true-positive rate', true);
-    this.pr = this.plot(this.pr, this.prBox, m.pr, 'recall', 'precision', false);
+    this.roc = this.plot(
+      this.roc,
+      this.rocBox,
+      m.roc,
+      l10n.t('false-positive rate'),
+      l10n.t('true-positive rate'),
+      true,
+    );
+    this.pr = this.plot(this.pr, this.prBox, m.pr, l10n.t('recall'), l10n.t('precision'), false);
   }
 
   /** The operating point moves with the threshold. */
@@ -97,11 +105,11 @@ export class CurvesView {
     };
     const series: uPlot.Series[] = [
       {},
-      { label: isRoc ? 'ROC' : 'PR', stroke: t.curve, width: 2, points: { show: false } },
+      { label: isRoc ? l10n.t('ROC') : l10n.t('PR'), stroke: t.curve, width: 2, points: { show: false } },
     ];
     if (isRoc)
       series.push({
-        label: 'chance',
+        label: l10n.t('chance'),
         stroke: withAlpha(t.muted, 0.6),
         dash: [4, 4],
         width: 1,

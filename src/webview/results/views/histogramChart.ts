@@ -9,6 +9,7 @@ import { formatCount } from '../format';
 import { flaggedCount } from '../query';
 import type { PanelState } from '../state';
 import { readTheme, withAlpha, type ChartTheme } from './theme';
+import { l10n } from '../../shared/l10n';
 
 const BINS = 50;
 
@@ -25,9 +26,9 @@ export class HistogramChart {
   constructor(private readonly state: PanelState) {
     this.element = document.createElement('section');
     this.element.className = 'chart histogram';
-    this.element.setAttribute('aria-label', 'Score histogram and threshold');
+    this.element.setAttribute('aria-label', l10n.t('Score histogram and threshold'));
     const title = document.createElement('h3');
-    title.textContent = 'Scores';
+    title.textContent = l10n.t('Scores');
     this.caption = document.createElement('div');
     this.caption.className = 'caption';
     this.caption.setAttribute('aria-live', 'polite');
@@ -101,12 +102,14 @@ export class HistogramChart {
       paths: bars,
       points: { show: false },
     });
-    const series: uPlot.Series[] = [{ label: 'score' }];
-    if (labelled) series.push(bar('normal', t.normal), bar('anomalous', t.anomalous));
-    else series.push(bar('images', t.bars));
+    const series: uPlot.Series[] = [{ label: l10n.t('score') }];
+    if (labelled) series.push(bar(l10n.t('normal'), t.normal), bar(l10n.t('anomalous'), t.anomalous));
+    else series.push(bar(l10n.t('images'), t.bars));
     this.legend.replaceChildren(
-      ...(labelled ? [swatch('normal', 'normal'), swatch('anomalous', 'anomalous')] : [swatch('all', 'images')]),
-      swatch('threshold', 'threshold'),
+      ...(labelled
+        ? [swatch('normal', l10n.t('normal')), swatch('anomalous', l10n.t('anomalous'))]
+        : [swatch('all', l10n.t('images'))]),
+      swatch('threshold', l10n.t('threshold')),
     );
     const axis = {
       stroke: t.muted,
@@ -140,8 +143,17 @@ export class HistogramChart {
     const t = s.thresholds[m] ?? 0.5;
     const flagged = flaggedCount(s.table, m, t);
     const model = s.models[m];
-    const which = s.models.length > 1 && model ? ` (${model.name})` : '';
-    this.caption.textContent = `${formatCount(flagged)} of ${formatCount(total)} scored images flagged at threshold ${t.toFixed(3)}${which}. Drag the line to move it.`;
+    const [n, of, at] = [formatCount(flagged), formatCount(total), t.toFixed(3)];
+    this.caption.textContent =
+      s.models.length > 1 && model
+        ? l10n.t(
+            '{0} of {1} scored images flagged at threshold {2} ({3}). Drag the line to move it.',
+            n,
+            of,
+            at,
+            model.name,
+          )
+        : l10n.t('{0} of {1} scored images flagged at threshold {2}. Drag the line to move it.', n, of, at);
     this.caption.dataset.flagged = String(flagged);
   }
 

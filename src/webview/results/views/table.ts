@@ -11,6 +11,7 @@ import { renderMark } from './markCell';
 import { formatNorm, formatRaw } from '../format';
 import { isFlagged } from '../query';
 import type { PanelState } from '../state';
+import { l10n } from '../../shared/l10n';
 
 export const ROW_HEIGHT = 32;
 
@@ -52,7 +53,7 @@ export class TableView {
   ) {
     this.element = el('div', 'table');
     this.element.setAttribute('role', 'grid');
-    this.element.setAttribute('aria-label', 'Scored images');
+    this.element.setAttribute('aria-label', l10n.t('Scored images'));
     this.header = el('div', 'thead row');
     this.header.setAttribute('role', 'row');
     this.scroller = el('div', 'tbody');
@@ -101,34 +102,38 @@ export class TableView {
     const s = this.state;
     const cols: Column[] = [];
     if (s.hasThumbnails) cols.push({ id: 'thumb', label: '', width: `${ROW_HEIGHT + 8}px`, className: 'c-thumb' });
-    cols.push({ id: 'path', label: 'Path', width: 'minmax(14em, 3fr)', sort: 'path', className: 'c-path' });
+    cols.push({ id: 'path', label: l10n.t('Path'), width: 'minmax(14em, 3fr)', sort: 'path', className: 'c-path' });
     if (s.table.hasLabels() || s.labelsFrom)
       cols.push({
         id: 'label',
-        label: 'Truth',
+        label: l10n.t('Truth'),
         width: '6.5em',
         sort: 'label',
-        title: `Ground truth (${s.labelsFrom ?? 'labels'})`,
+        title: s.labelsFrom ? l10n.t('Ground truth ({0})', s.labelsFrom) : l10n.t('Ground truth (labels)'),
       });
     s.models.forEach((m, i) => {
-      const name = s.models.length > 1 ? `${m.name} ` : '';
+      const several = s.models.length > 1;
       cols.push({
         id: `raw${i}`,
-        label: `${name}Score`,
+        label: several ? l10n.t('{0} Score', m.name) : l10n.t('Score'),
         width: '6.5em',
         sort: 'raw',
         model: i,
         className: 'num',
-        title: `${m.name} ${m.version}: raw anomaly score`,
+        title: l10n.t('{0} {1}: raw anomaly score', m.name, m.version),
       });
       cols.push({
         id: `norm${i}`,
-        label: `${name}Norm.`,
+        label: several ? l10n.t('{0} Norm.', m.name) : l10n.t('Norm.'),
         width: '5.5em',
         sort: 'normalized',
         model: i,
         className: 'num',
-        title: `${m.name} ${m.version}: normalised score, 0.5 at the calibrated threshold, same order as the raw score`,
+        title: l10n.t(
+          '{0} {1}: normalised score, 0.5 at the calibrated threshold, same order as the raw score',
+          m.name,
+          m.version,
+        ),
       });
     });
     if (s.marks.set)
@@ -140,12 +145,12 @@ export class TableView {
       });
     cols.push({
       id: 'flag',
-      label: 'Flag',
+      label: l10n.t('Flag'),
       width: '5.5em',
       sort: 'flag',
-      title: 'At or above the threshold set in the histogram',
+      title: l10n.t('At or above the threshold set in the histogram'),
     });
-    cols.push({ id: 'error', label: 'Error', width: 'minmax(6em, 1fr)', sort: 'error', className: 'c-error' });
+    cols.push({ id: 'error', label: l10n.t('Error'), width: 'minmax(6em, 1fr)', sort: 'error', className: 'c-error' });
     this.columns = cols;
     this.element.style.setProperty('--columns', cols.map((c) => c.width).join(' '));
     this.header.replaceChildren(
@@ -192,10 +197,10 @@ export class TableView {
       count > 0
         ? ''
         : this.state.table.size > 0
-          ? 'No image matches the filters.'
+          ? l10n.t('No image matches the filters.')
           : this.state.progress?.running
-            ? 'Scanning the folder...'
-            : 'No results yet.';
+            ? l10n.t('Scanning the folder...')
+            : l10n.t('No results yet.');
     this.renderRows(true);
   }
 
@@ -233,6 +238,8 @@ export class TableView {
         const cell = el('div', `td ${c.className ?? ''}`);
         cell.setAttribute('role', 'gridcell');
         if (c.id === 'thumb') cell.append(el('img', 'thumb'));
+        // Paths and the engine's error messages are data.
+        if (c.id === 'path' || c.id === 'error') cell.setAttribute('translate', 'no');
         r.append(cell);
       }
       this.spacer.append(r);
@@ -278,7 +285,7 @@ export class TableView {
             break;
           case 'label': {
             const l = s.table.labels[row];
-            cell.textContent = l === 1 ? 'anomalous' : l === 0 ? 'normal' : '';
+            cell.textContent = l === 1 ? l10n.t('anomalous') : l === 0 ? l10n.t('normal') : '';
             cell.className = `td ${l === 1 ? 'label-pos' : l === 0 ? 'label-neg' : ''}`;
             break;
           }
@@ -286,7 +293,7 @@ export class TableView {
             renderMark(cell, mark);
             break;
           case 'flag':
-            cell.textContent = flagged ? 'flagged' : '';
+            cell.textContent = flagged ? l10n.t('flagged') : '';
             cell.className = `td ${flagged ? 'flag-on' : ''}`;
             break;
           case 'error': {

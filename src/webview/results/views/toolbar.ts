@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-label/index.js';
 import type { FlagFilter } from '../../../protocol/results';
 import { formatCount, formatEta } from '../format';
 import type { PanelState } from '../state';
+import { l10n } from '../../shared/l10n';
 
 export interface ToolbarEvents {
   cancel(): void;
@@ -53,12 +54,13 @@ export class Toolbar {
     this.status.setAttribute('aria-live', 'polite');
     this.progress = document.createElement('vscode-progress-bar') as Toolbar['progress'];
     this.progress.hidden = true;
-    this.cancelBtn = button('Cancel', true, () => events.cancel());
-    this.rescoreBtn = button('Score Again', true, () => events.rescore());
-    this.rescoreBtn.title =
-      'Score the folder again with the same models: unchanged files are skipped, changed ones re-scored';
-    const labelsBtn = button('Labels CSV...', true, () => events.chooseLabels());
-    labelsBtn.title = 'Ground truth from a CSV (path and label columns), for ROC and PR curves';
+    this.cancelBtn = button(l10n.t('Cancel'), true, () => events.cancel());
+    this.rescoreBtn = button(l10n.t('Score Again'), true, () => events.rescore());
+    this.rescoreBtn.title = l10n.t(
+      'Score the folder again with the same models: unchanged files are skipped, changed ones re-scored',
+    );
+    const labelsBtn = button(l10n.t('Labels CSV...'), true, () => events.chooseLabels());
+    labelsBtn.title = l10n.t('Ground truth from a CSV (path and label columns), for ROC and PR curves');
     const right = div('actions');
     right.append(this.cancelBtn, this.rescoreBtn, labelsBtn);
     const titleBox = div('title');
@@ -66,24 +68,24 @@ export class Toolbar {
     this.header.append(titleBox, right, this.progress);
 
     this.filters = div('filters');
-    this.search = field('vscode-textfield', 'Filter by path', 'search');
-    this.search.setAttribute('placeholder', 'Filter by path');
+    this.search = field('vscode-textfield', l10n.t('Filter by path'), 'search');
+    this.search.setAttribute('placeholder', l10n.t('Filter by path'));
     this.search.addEventListener('input', () => {
       clearTimeout(this.textTimer);
       this.textTimer = setTimeout(() => this.state.setQuery({ text: this.search.value }), 120);
     });
-    this.folder = select('Folder');
+    this.folder = select(l10n.t('Folder'));
     this.folder.addEventListener('change', () => this.state.setQuery({ folder: this.folder.value }));
-    this.flag = select('Show');
+    this.flag = select(l10n.t('Show'));
     setOptions(this.flag, [
-      ['all', 'All images'],
-      ['flagged', 'Flagged'],
-      ['unflagged', 'Not flagged'],
-      ['errors', 'Errors'],
+      ['all', l10n.t('All images')],
+      ['flagged', l10n.t('Flagged')],
+      ['unflagged', l10n.t('Not flagged')],
+      ['errors', l10n.t('Errors')],
     ]);
     this.flag.addEventListener('change', () => this.state.setQuery({ flag: this.flag.value as FlagFilter }));
-    this.min = field('vscode-textfield', 'Lowest normalised score', 'min');
-    this.max = field('vscode-textfield', 'Highest normalised score', 'max');
+    this.min = field('vscode-textfield', l10n.t('Lowest normalised score'), 'min');
+    this.max = field('vscode-textfield', l10n.t('Highest normalised score'), 'max');
     for (const [f, key] of [
       [this.min, 'min'],
       [this.max, 'max'],
@@ -96,22 +98,22 @@ export class Toolbar {
         if (v === undefined || Number.isFinite(v)) this.state.setQuery({ [key]: v });
       });
     }
-    this.model = select('Model');
+    this.model = select(l10n.t('Model'));
     this.model.addEventListener('change', () => this.state.setQuery({ model: Number(this.model.value) }));
-    this.modelLabel = labelled('Model', this.model);
+    this.modelLabel = labelled(l10n.t('Model'), this.model);
     this.counts = div('counts');
     this.counts.setAttribute('aria-live', 'polite');
     this.selectionBar = div('selection');
-    const openBtn = button('Open', true, () => events.openSelected());
-    const copyBtn = button('Copy Paths', true, () => events.copyPaths());
+    const openBtn = button(l10n.t('Open'), true, () => events.openSelected());
+    const copyBtn = button(l10n.t('Copy Paths'), true, () => events.copyPaths());
     this.selectionBar.append(document.createElement('span'), openBtn, copyBtn);
     const range = div('range');
     range.append(this.min, text('–'), this.max);
     this.filters.append(
-      labelled('Path', this.search),
-      labelled('Folder', this.folder),
-      labelled('Show', this.flag),
-      labelled('Normalised score', range),
+      labelled(l10n.t('Path'), this.search),
+      labelled(l10n.t('Folder'), this.folder),
+      labelled(l10n.t('Show'), this.flag),
+      labelled(l10n.t('Normalised score'), range),
       this.modelLabel,
       this.counts,
       this.selectionBar,
@@ -121,7 +123,7 @@ export class Toolbar {
   /** Everything from the state (init, a new query from outside, restored state). */
   sync(): void {
     const s = this.state;
-    this.title.textContent = s.title || 'Results';
+    this.title.textContent = s.title || l10n.t('Results');
     this.search.value = s.query.text;
     this.flag.value = s.query.flag;
     this.min.value = s.query.min === undefined ? '' : String(s.query.min);
@@ -129,6 +131,7 @@ export class Toolbar {
     setOptions(
       this.model,
       s.models.map((m, i) => [String(i), `${m.name} ${m.version}`]),
+      () => true,
     );
     this.model.value = String(s.query.model);
     this.modelLabel.hidden = s.models.length < 2;
@@ -152,19 +155,24 @@ export class Toolbar {
     if (key === this.folderKey) return;
     this.folderKey = key;
     const entries = [...all.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).slice(0, 500);
-    setOptions(this.folder, [
-      ['', 'All folders'],
-      ...entries.map(([f, n]): [string, string] => [f, `${f} (${formatCount(n)})`]),
-    ]);
+    setOptions(
+      this.folder,
+      [
+        ['', l10n.t('All folders')],
+        // Folder names are data; the count beside them is a number.
+        ...entries.map(([f, n]): [string, string] => [f, `${f} (${formatCount(n)})`]),
+      ],
+      (value) => value !== '',
+    );
     this.folder.value = this.state.query.folder;
   }
 
   updateCounts(): void {
     const s = this.state;
-    this.counts.textContent = `${formatCount(s.view.length)} of ${formatCount(s.table.size)} images`;
+    this.counts.textContent = imagesOf(s.view.length, s.table.size);
     const n = s.selection.size;
     this.selectionBar.hidden = n === 0;
-    (this.selectionBar.firstElementChild as HTMLElement).textContent = `${formatCount(n)} selected`;
+    (this.selectionBar.firstElementChild as HTMLElement).textContent = l10n.t('{0} selected', formatCount(n));
   }
 
   updateProgress(): void {
@@ -179,22 +187,27 @@ export class Toolbar {
     }
     const parts: string[] = [];
     if (running) {
-      parts.push(`Scoring ${formatCount(p.done)} of ${formatCount(p.total)}`);
-      if (p.imagesPerS) parts.push(`${p.imagesPerS.toFixed(1)} images/s`);
-      if (p.etaS !== undefined) parts.push(`about ${formatEta(p.etaS)} left`);
+      parts.push(l10n.t('Scoring {0} of {1}', formatCount(p.done), formatCount(p.total)));
+      if (p.imagesPerS) parts.push(l10n.t('{0} images/s', p.imagesPerS.toFixed(1)));
+      if (p.etaS !== undefined) parts.push(l10n.t('about {0} left', formatEta(p.etaS)));
       (this.progress as unknown as { value: number; max: number }).max = Math.max(1, p.total);
       (this.progress as unknown as { value: number }).value = p.done;
     } else {
       parts.push(
-        p.ended === 'cancelled' ? 'Cancelled' : p.ended === 'failed' ? 'Stopped' : 'Done',
-        `${formatCount(p.done)} of ${formatCount(p.total)} images`,
+        p.ended === 'cancelled' ? l10n.t('Cancelled') : p.ended === 'failed' ? l10n.t('Stopped') : l10n.t('Done'),
+        imagesOf(p.done, p.total),
       );
     }
-    if (p.skipped) parts.push(`${formatCount(p.skipped)} unchanged, skipped`);
-    if (p.failed) parts.push(`${formatCount(p.failed)} could not be read`);
+    if (p.skipped) parts.push(l10n.t('{0} unchanged, skipped', formatCount(p.skipped)));
+    if (p.failed) parts.push(l10n.t('{0} could not be read', formatCount(p.failed)));
     if (p.message) parts.push(p.message);
     this.status.textContent = parts.join(' · ');
   }
+}
+
+/** "12 of 40 images": its own message, so a language can order and inflect it. */
+function imagesOf(shown: number, total: number): string {
+  return l10n.t('{0} of {1} images', formatCount(shown), formatCount(total));
 }
 
 function div(className: string): HTMLElement {
@@ -230,13 +243,15 @@ function select(aria: string): Field {
   return s;
 }
 
-function setOptions(sel: Field, options: [string, string][]): void {
+/** `isData`: which labels are names (models, folders), not to be translated. */
+function setOptions(sel: Field, options: [string, string][], isData: (value: string) => boolean = () => false): void {
   const current = sel.value;
   sel.replaceChildren(
     ...options.map(([value, label]) => {
       const o = document.createElement('vscode-option') as HTMLElement & { value: string };
       o.value = value;
       o.textContent = label;
+      if (isData(value)) o.setAttribute('translate', 'no');
       return o;
     }),
   );
