@@ -7,6 +7,8 @@ import { mkdirSync, readdirSync, rmdirSync, existsSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { XrayError } from '../core/errors';
 import { describeFalseAlarm, formatPercent } from '../core/fit/calibrate';
+import { MIN_FIT_IMAGES } from '../core/fit/fitModel';
+import type { FitPipelineId } from '../core/fit/pipelines';
 import { DEFAULT_DECODE_LIMITS } from '../core/image/types';
 import { scanImages } from '../core/dataset/scan';
 import type { EngineClient } from '../engine/client';
@@ -23,6 +25,8 @@ export interface FitCommandOptions {
   kind?: 'combined' | 'patchcore' | 'gaussian';
   backbone?: string;
   overwrite?: boolean;
+  pipeline?: FitPipelineId;
+  mirror?: boolean;
   /** Where progress lines go (stderr). */
   write(line: string): void;
 }
@@ -56,6 +60,11 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
       'EMPTY_FILE',
       `There are no images (.dcm .png .jpg .tif) under ${folder}: fitting needs a folder of normal images.`,
     );
+  if (rel.length < MIN_FIT_IMAGES)
+    throw new XrayError(
+      'EMPTY_FILE',
+      `${rel.length} image${rel.length === 1 ? '' : 's'} found under ${folder}, at least ${MIN_FIT_IMAGES} needed (mirrored copies do not count: they add no new patient).`,
+    );
   const outDir = resolve(o.out);
   const created = !existsSync(outDir);
   if (created) mkdirSync(outDir, { recursive: true });
@@ -88,6 +97,8 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
         kind: o.kind,
         calibrationFraction: o.calibration,
         backboneManifestPath: o.backbone ? resolve(o.backbone) : undefined,
+        pipeline: o.pipeline,
+        mirror: o.mirror,
         limits: DEFAULT_DECODE_LIMITS,
       },
       (p) => {
@@ -127,6 +138,15 @@ export function describeFitResult(r: FitResult): string {
     `  ${r.onnxPath}`,
     `  ${r.images.used} images used (${calibrationPhrase(r)}), ${r.images.skipped.length} skipped; memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; threshold ${r.threshold.toFixed(4)}; ${(r.fitMs / 1000).toFixed(1)} s`,
   ];
+  if (r.preprocessing)
+    lines.push(
+      `  preprocessing: ${r.preprocessing.pipeline} (${r.preprocessing.spec.steps.map((s) => s.op).join(', ')})${r.images.mirrored ? `; ${r.images.mirrored} mirrored copies fitted on besides (the threshold is set on the originals)` : ''}`,
+    );
+  const out = c.outliers;
+  if (out)
+    lines.push(
+      `  threshold: ${out.count} atypical image${out.count === 1 ? '' : 's'} left out (above median ${out.median.toFixed(4)} + ${out.k} robust sd ${out.spread.toFixed(4)} = ${out.cap.toFixed(4)}); with ${out.count === 1 ? 'it' : 'them'} the threshold would have been ${out.conformalThreshold.toFixed(4)}`,
+    );
   // On stdout with the rest, not only in the log: a threshold from too few images is shipped, but never
   // silently. The warning already gives the false-alarm range, so it replaces the plain line.
   if (c.warning) lines.push(`  warning: ${c.warning}`);
@@ -137,7 +157,7 @@ export function describeFitResult(r: FitResult): string {
   const unusual = c.mostUnusual ?? [];
   if (unusual.length)
     lines.push(
-      `  most unusual images (highest unseen scores; check they are normal): ${unusual.map((u) => `${u.path} ${u.score.toFixed(4)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`,
+      `  most unusual images (highest unseen scores; check they are normal): ${unusual.map((u) => `${u.path} ${u.score.toFixed(4)}${u.excluded ? ' (left out of the threshold)' : u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`,
     );
   for (const s of r.images.skipped.slice(0, 10)) lines.push(`  skipped ${s.path}: [${s.code}] ${s.message}`);
   if (r.images.skipped.length > 10) lines.push(`  ... and ${r.images.skipped.length - 10} more skipped`);

@@ -18,12 +18,14 @@ import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../core/errors';
 import type { ModelInfo } from '../core/model/manifest';
 import { discoverModels, type ModelFs } from '../core/model/registry';
-import { parseShard, type Shard } from '../core/dataset/scan';
+import { parseShard, scanImages, type Shard } from '../core/dataset/scan';
+import { FIT_PIPELINE_IDS, isFitPipelineId } from '../core/fit/pipelines';
 import { resolveShard } from '../core/batch/shard';
 import { EngineClient } from '../engine/client';
 import type { ProviderPreference } from '../protocol/engine';
 import { describeFitResult, numberOption, runFit } from './fit';
-import { evaluateFolder, formatConfusion, type ScoreRun } from './scoring';
+import { writePreviewSheets } from './fitPreview';
+import { evaluateFolder, formatConfusion, nodeScanFs, type ScoreRun } from './scoring';
 import { PREPROCESS_USAGE, runPreprocess } from './preprocess';
 import { EXIT, EXIT_CODES_TEXT } from './exitCodes';
 import { runMerge } from './merge';
@@ -43,6 +45,8 @@ const USAGE = `Usage:
                     [--out results.jsonl] [--limit N] [--provider ...]      (default model: the first listed)
   xray-anomaly fit <folder> --out <dir> --id <model-id> [--name <text>] [--coreset 0.01] [--calibration 0.15]
                    [--kind combined|patchcore|gaussian] [--backbone <file.backbone.json>] [--overwrite]
+                   [--pipeline backbone|chest|hand|hand-clahe] [--mirror]   (preprocessing; mirrored copies)
+                   [--preview <dir>]   writes <dir>/<pipeline>.png (4 images: original, preprocessed) and stops
 ${PREPROCESS_USAGE}
 ${EXIT_CODES_TEXT}
 fit, eval and preprocess: 0 done, 1 error, 130 fit cancelled.`;
@@ -139,6 +143,9 @@ async function main(argv: string[]): Promise<void> {
       calibration: { type: 'string' },
       backbone: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
+      pipeline: { type: 'string' },
+      mirror: { type: 'boolean', default: false },
+      preview: { type: 'string' },
     },
   });
   const modelDirs = values['models-dir'] as string[];
@@ -152,9 +159,34 @@ async function main(argv: string[]): Promise<void> {
     const folder = positionals[0] ?? fail(`fit needs a folder of normal images\n${USAGE}`);
     if (!values.out) fail(`fit needs --out <folder for the model>\n${USAGE}`);
     if (!values.id) fail(`fit needs --id <model-id>\n${USAGE}`);
+    const pipeline = values.pipeline as string | undefined;
+    if (pipeline !== undefined && !isFitPipelineId(pipeline))
+      fail(`--pipeline must be one of ${FIT_PIPELINE_IDS.join(', ')}; got "${pipeline}"`);
     const engine = newEngine(values.verbose as boolean);
+    if (values.preview) {
+      try {
+        const dir = resolve(folder);
+        const files = (await scanImages(dir, nodeScanFs)).map((r) => join(dir, r));
+        if (files.length === 0) fail(`there are no images under ${dir}`);
+        await writePreviewSheets(
+          engine,
+          files,
+          values.backbone
+            ? resolve(values.backbone)
+            : join(__dirname, '..', 'models', 'backbones', 'mobilenetv2-nsfwjs.backbone.json'),
+          pipeline ? [pipeline] : FIT_PIPELINE_IDS,
+          resolve(values.preview as string),
+          (line) => process.stderr.write(`${line}\n`),
+        );
+      } finally {
+        engine.dispose();
+      }
+      return;
+    }
     try {
       const result = await runFit(engine, {
+        pipeline,
+        mirror: values.mirror as boolean,
         folder,
         out: values.out,
         id: values.id,

@@ -29,6 +29,7 @@ export const DEFAULT_TIMEOUTS: Record<Method, number> = {
   loadModel: 60_000,
   analyze: 60_000,
   preview: 60_000,
+  previewSpec: 60_000,
   releaseImage: 10_000,
   info: 10_000,
   // A fit legitimately runs for minutes (hours on a slow machine with a big folder); progress
@@ -123,6 +124,10 @@ export class EngineClient {
 
   preview(params: EngineMethods['preview'][0]): Promise<EngineMethods['preview'][1]> {
     return this.request('preview', params, this.timeouts.preview);
+  }
+
+  previewSpec(params: EngineMethods['previewSpec'][0]): Promise<EngineMethods['previewSpec'][1]> {
+    return this.request('previewSpec', params, this.timeouts.preview);
   }
 
   releaseImage(params: EngineMethods['releaseImage'][0]): Promise<void> {

@@ -7,6 +7,7 @@
 import type * as ort from 'onnxruntime-node';
 import { toErrorInfo, XrayError } from '../core/errors';
 import type { DecodeLimits } from '../core/image/types';
+import { validatePipeline } from '../core/preprocess/validate';
 import type { AnalysisResult } from '../core/scoring/types';
 import type { EngineMethods } from '../protocol/engine';
 import type { RequestMsg, ResponseMsg } from '../protocol/rpc';
@@ -15,6 +16,9 @@ import type { ImageStore } from './imageStore';
 import type { KeyedQueue } from './keyedQueue';
 import type { ModelRegistry } from './modelRegistry';
 import type { TestHooks } from './testHooks';
+
+/** Queue of spec previews (no model): one at a time, beside the models' queues. */
+const PREVIEW_QUEUE = 'preview:spec';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -59,6 +63,7 @@ export class EngineServer<P extends PreparedLike> {
       loadModel: (p) => this.deps.models.load(p.manifestPath, p.provider),
       analyze: (p) => this.analyze(p),
       preview: (p) => this.preview(p),
+      previewSpec: (p) => this.previewSpec(p),
       releaseImage: async (p) => {
         this.deps.images.release(p.imageId);
       },
@@ -141,13 +146,25 @@ export class EngineServer<P extends PreparedLike> {
     return result;
   }
 
+  /** A pipeline not yet in any model (the fit wizard's preview), checked like a manifest's. */
+  private previewSpec(p: EngineMethods['previewSpec'][0]): Promise<EngineMethods['previewSpec'][1]> {
+    const thumbSize = typeof p.thumbSize === 'number' && Number.isFinite(p.thumbSize) ? p.thumbSize : undefined;
+    const problems: string[] = [];
+    validatePipeline(p.spec, 'spec', problems);
+    if (problems.length) throw new XrayError('BAD_REQUEST', `Cannot preview this pipeline: ${problems.join('; ')}.`);
+    this.deps.images.get(p.imageId);
+    return this.deps.queue.run(PREVIEW_QUEUE, async () =>
+      this.deps.core.previewPipeline(this.deps.images.get(p.imageId), p.spec, { thumbSize }),
+    );
+  }
+
   /** Runs on the model's queue like analysis: both read the same manifest and compete for the same CPU. */
   private preview(p: EngineMethods['preview'][0]): Promise<EngineMethods['preview'][1]> {
+    const thumbSize = typeof p.thumbSize === 'number' && Number.isFinite(p.thumbSize) ? p.thumbSize : undefined;
     const entry = this.deps.models.get(p.modelKey);
     this.deps.images.get(p.imageId);
     return this.deps.queue.run(p.modelKey, async () => {
       const image = this.deps.images.get(p.imageId);
-      const thumbSize = typeof p.thumbSize === 'number' && Number.isFinite(p.thumbSize) ? p.thumbSize : undefined;
       return this.deps.core.previewPipeline(image, entry.manifest.preprocessing, { thumbSize });
     });
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
+import { BACKBONE_ENV } from '../engine/fitJobs';
 import { Disposable, toDisposable } from '../protocol/dispose';
 import type { ViewerAction } from '../protocol/viewer';
 import { readSettings, rememberViewerSettings, SECTION, type Settings } from './config';
@@ -90,6 +91,9 @@ class XrayExtension extends Disposable {
     this._register(
       new FitCommands({
         engine: this.engine,
+        extensionUri: context.extensionUri,
+        backbonePath:
+          process.env[BACKBONE_ENV] || context.asAbsolutePath('models/backbones/mobilenetv2-nsfwjs.backbone.json'),
         models: this.models,
         log,
         settings: () => this.settings,

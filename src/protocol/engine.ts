@@ -7,6 +7,7 @@ import type { DicomTagEntry } from '../core/decode/dicom/tags';
 import type { ErrorInfo } from '../core/errors';
 import type { DecodeLimits, XrayImage } from '../core/image/types';
 import type { PipelinePreview } from '../core/preprocess/preview';
+import type { PipelineSpec } from '../core/preprocess/spec';
 import type { AnalysisResult } from '../core/scoring/types';
 import type { FitModelRequest, FitModelResult } from '../core/fit/fitModel';
 import type { RowError, RowScore } from '../core/batch/types';
@@ -42,6 +43,8 @@ export type EngineMethods = {
   analyze: [{ imageId: string; modelKey: string }, AnalysisResult];
   /** Every step of the model's preprocessing on a held image, as thumbnails (the editor's strip). */
   preview: [{ imageId: string; modelKey: string; thumbSize?: number }, PipelinePreview];
+  /** The same for a pipeline no model carries yet (the fit wizard's preview before fitting); checked like a manifest's. */
+  previewSpec: [{ imageId: string; spec: PipelineSpec; thumbSize?: number }, PipelinePreview];
   releaseImage: [{ imageId: string }, void];
   info: [Record<string, never>, { pid: number; versions: Record<string, string>; providersAvailable: string[] }];
   /**

@@ -54,6 +54,10 @@ const CORE_NODE: Record<string, { modules: string[]; why: string }> = {
     modules: ['zlib'],
     why: 'Deflated Explicit VR Little Endian is a raw deflate stream; zlib inflates it under a byte cap',
   },
+  'core/image/png.ts': {
+    modules: ['zlib'],
+    why: 'a PNG image is a deflate stream: the preview thumbnails are compressed with zlib, in memory',
+  },
   'core/model/registry.ts': {
     modules: ['path'],
     why: 'joins model folders and manifest-relative ONNX paths (the file system itself is injected)',

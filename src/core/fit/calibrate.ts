@@ -21,6 +21,7 @@ import { XrayError } from '../errors';
 import { quantile } from '../metrics/roc';
 import { combineScores, type Standardiser, standardiser } from './combine';
 import { type WorstPlaceOptions, worstPlaceScores } from './worstPlace';
+import { thresholdOutliers, type ThresholdOutliers } from './outliers';
 
 /** Below this many calibration scores the user is warned: see calibrationNote. */
 export const MIN_STABLE_CALIBRATION = 20;
@@ -106,7 +107,12 @@ export interface CalibrationInfo {
    * first). With few images the highest IS the threshold, so one abnormal or odd image in the folder
    * decides what counts as anomalous: these are the images to check.
    */
-  mostUnusual?: { path: string; score: number }[];
+  mostUnusual?: { path: string; score: number; excluded?: boolean }[];
+  /**
+   * Atypical scores left out of the threshold (outliers.ts): how many, the cap (median + k robust sd) and
+   * the threshold they would have set. `images` and `falseAlarm` count only the kept scores.
+   */
+  outliers?: { count: number; median: number; spread: number; k: number; cap: number; conformalThreshold: number };
   /** Rank of the threshold among the calibration scores (1-based, ascending). */
   rank: number;
   falseAlarm: FalseAlarmRate;
@@ -286,9 +292,14 @@ export interface Calibrated {
   /** The map's display scale (manifest calibration.pixelScale); see mapDisplayScale. Both per image first (imageQuantile). */
   pixelScale?: number;
   threshold: number;
+  /** Rank of the threshold among `kept`. */
   rank: number;
-  /** The combined scores of the calibration images (their range normalises displayed scores). */
+  /** The combined scores of the calibration images. */
   combined: Float32Array;
+  /** Those the threshold is an order statistic of: all but `outliers` (their range normalises displayed scores). */
+  kept: Float32Array;
+  /** Atypical scores left out of the threshold (outliers.ts); undefined when none was. */
+  outliers?: ThresholdOutliers;
 }
 
 /**
@@ -342,6 +353,9 @@ export function calibrateFromUnseen(
     parts.push({ scores: top, std: out.worstStd, weight: worst.weight });
   }
   const combined = combineScores(parts);
-  const rank = thresholdRank(n, q);
-  return { ...out, threshold: orderStatistic(combined, rank), rank, combined };
+  const outliers = thresholdOutliers(combined, (m) => thresholdRank(m, q));
+  const left = new Set(outliers?.indices);
+  const kept = outliers ? combined.filter((_, i) => !left.has(i)) : combined;
+  const rank = thresholdRank(kept.length, q);
+  return { ...out, threshold: orderStatistic(kept, rank), rank, combined, kept, ...(outliers ? { outliers } : {}) };
 }

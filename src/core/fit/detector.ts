@@ -21,7 +21,7 @@ import {
 } from './calibrate';
 import { combineScores, type Standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
-import { type CrossFitOptions, crossFittedScores } from './crossfit';
+import { type CrossFitOptions, type CrossFitted, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
@@ -142,8 +142,13 @@ export interface FittedDetector {
     /** Cross-fitting: Gaussian refits, and the groups (patients) among the scored images. */
     folds?: number;
     groups?: number;
-    /** Cross-fitting: the highest calibration scores (at most 5), with the training image they belong to. */
-    highest?: { image: number; score: number }[];
+    /**
+     * Cross-fitting: the highest calibration scores (at most 5), with the training image they belong to;
+     * `excluded` when the score was left out of the threshold as atypical (outliers.ts).
+     */
+    highest?: { image: number; score: number; excluded?: boolean }[];
+    /** Atypical scores left out of the threshold (outliers.ts): how many, and the rule's numbers. */
+    outliers?: { count: number; median: number; spread: number; k: number; cap: number; conformalThreshold: number };
     /** The unseen normal scores at every percentile: the score-drift reference (scoring/drift.ts). */
     quantiles?: number[];
   };
@@ -374,7 +379,16 @@ export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Fl
  * the threshold is an order statistic of their scores, so more is better), or by cross-fitting on the
  * training images (crossfit.ts), which needs no images set aside.
  */
-export type CalibrationSource = FeatureMaps[] | ({ method: 'cross-fit' } & CrossFitOptions);
+export type CalibrationSource = FeatureMaps[] | ({ method: 'cross-fit' } & CrossFitOptions & CrossFitSelection);
+
+export interface CrossFitSelection {
+  /**
+   * Which training images' cross-fitted scores calibrate (default: all). Mirrored copies are fitted on but
+   * do not calibrate: a copy and its original are one image's evidence, and counting both would promise a
+   * false-alarm rate the folder cannot back.
+   */
+  calibrateOn?: (image: number) => boolean;
+}
 
 /** Fits on `train` feature maps (one group per batch entry in `groups` when given) and calibrates. */
 export async function fitDetector(
@@ -466,7 +480,7 @@ export async function fitTrainingSet(
       mapShape: { h: shape.h, w: shape.w },
     };
   } else {
-    const c = calibration as { method: 'cross-fit' } & CrossFitOptions;
+    const c = calibration as { method: 'cross-fit' } & CrossFitOptions & CrossFitSelection;
     const opts: CrossFitOptions = { maxImages: c.maxImages, maxFolds: c.maxFolds };
     const cf = await crossFittedScores(
       be,
@@ -485,10 +499,11 @@ export async function fitTrainingSet(
       opts,
     );
     set.clear();
-    unseen = { ...cf, patchesPerImage: shape.h * shape.w, mapShape: { h: shape.h, w: shape.w } };
+    const chosen = c.calibrateOn ? selectScored(cf, c.calibrateOn, shape.h * shape.w) : cf;
+    unseen = { ...chosen, patchesPerImage: shape.h * shape.w, mapShape: { h: shape.h, w: shape.w } };
     det.calibration.folds = cf.folds || undefined;
     det.calibration.groups = cf.groups;
-    scoredImages = cf.images;
+    scoredImages = chosen.images;
   }
   if (det.bank) {
     // Fit-time state, no longer needed (the selection's is three arrays as long as the patch rows).
@@ -518,7 +533,7 @@ export async function fitTrainingSet(
   det.threshold = c.threshold;
   let min = Infinity;
   let max = -Infinity;
-  for (const v of c.combined) {
+  for (const v of c.kept) {
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -526,16 +541,56 @@ export async function fitTrainingSet(
     ...det.calibration,
     min,
     max,
-    count: c.combined.length,
+    count: c.kept.length,
     rank: c.rank,
-    quantiles: driftQuantiles(c.combined),
+    quantiles: driftQuantiles(c.kept),
+    ...(c.outliers
+      ? {
+          outliers: {
+            count: c.outliers.indices.length,
+            median: c.outliers.median,
+            spread: c.outliers.spread,
+            k: c.outliers.k,
+            cap: c.outliers.cap,
+            conformalThreshold: c.outliers.conformalThreshold,
+          },
+        }
+      : {}),
   };
   if (scoredImages) {
     const ids = scoredImages;
-    det.calibration.highest = Array.from(c.combined, (score, j) => ({ image: ids[j], score }))
+    const left = new Set(c.outliers?.indices);
+    det.calibration.highest = Array.from(c.combined, (score, j) => ({
+      image: ids[j],
+      score,
+      ...(left.has(j) ? { excluded: true } : {}),
+    }))
       .sort((a, b) => b.score - a.score)
       .slice(0, 5);
   }
   progress('calibrate', 1);
   return det;
+}
+
+/** The cross-fitted scores of the images `keep` accepts (maps cut to match). */
+function selectScored(cf: CrossFitted, keep: (image: number) => boolean, hw: number): CrossFitted {
+  const at = Array.from(cf.images.keys()).filter((j) => keep(cf.images[j]));
+  if (at.length < 2)
+    throw new XrayError(
+      'INTERNAL',
+      `cross-fitting scored ${at.length} images that may calibrate; at least 2 are needed`,
+    );
+  const pick = (a: Float32Array | undefined, per: number) => {
+    if (!a) return undefined;
+    const out = new Float32Array(at.length * per);
+    at.forEach((j, k) => out.set(a.subarray(j * per, (j + 1) * per), k * per));
+    return out;
+  };
+  return {
+    ...cf,
+    images: Int32Array.from(at, (j) => cf.images[j]),
+    global: pick(cf.global, 1),
+    local: pick(cf.local, 1),
+    maps: pick(cf.maps, hw),
+  };
 }

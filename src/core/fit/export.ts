@@ -133,6 +133,7 @@ export function calibrationInfo(det: FittedDetector): CalibrationInfo {
     ...(c.folds ? { folds: c.folds } : {}),
     ...(c.groups !== undefined ? { groups: c.groups } : {}),
     rank: c.rank,
+    ...(c.outliers ? { outliers: { ...c.outliers } } : {}),
     falseAlarm: falseAlarmRate(c.count, q),
     ...(smallCalibrationWarning(c.count, q) ? { warning: smallCalibrationWarning(c.count, q) } : {}),
   };
@@ -169,6 +170,11 @@ export function calibrationSource(det: FittedDetector): string {
             ...(det.pixelScale
               ? ["pixel scale: twice the distance from the median image's median patch up to the pixel threshold"]
               : []),
+          ]
+        : []),
+      ...(c.outliers
+        ? [
+            `${c.outliers.count} atypical score${c.outliers.count === 1 ? '' : 's'} (above median ${c.outliers.median.toPrecision(4)} + ${c.outliers.k} robust sd ${c.outliers.spread.toPrecision(3)} = ${c.outliers.cap.toPrecision(4)}) left out: with ${c.outliers.count === 1 ? 'it' : 'them'} the threshold would have been ${c.outliers.conformalThreshold.toPrecision(4)}`,
           ]
         : []),
       `expected false alarms: ${describeFalseAlarm(falseAlarmRate(c.count, q))}`,

@@ -24,6 +24,7 @@ import { MODEL_ID_PATTERN } from '../model/schema';
 import { safeRelativePath } from '../model/paths';
 import { parseManifest } from '../model/validate';
 import type { PipelineSpec } from '../preprocess/spec';
+import { validatePipeline } from '../preprocess/validate';
 import { FeatureExtractor } from './backbone';
 import type { CalibrationInfo } from './calibrate';
 import { type ComputeBackend, f32 } from './compute';
@@ -41,6 +42,7 @@ import {
 import { calibrationInfo, exportDetector } from './export';
 import type { FeatureMaps } from './features';
 import { bankRowCount } from './patchcore';
+import { FIT_PIPELINE_IDS, type FitPipelineId, fitPipelineSpec, isFitPipelineId } from './pipelines';
 import { ProgressTracker } from './progress';
 import { groupedHoldout, subjectKey } from './split';
 
@@ -80,6 +82,17 @@ export interface FitModelRequest {
   kind?: 'combined' | 'patchcore' | 'gaussian';
   /** Backbone ONNX + manifest to use instead of the bundled one (a user backbone). */
   backboneManifestPath?: string;
+  /**
+   * Preprocessing by body part (pipelines.ts); the written model carries it. Default 'backbone': the
+   * backbone's own steps.
+   */
+  pipeline?: FitPipelineId;
+  /**
+   * Also fit on each image mirrored left-right (doubles what the detector learns from; left and right
+   * hands, or a chest filmed from either side, look alike mirrored). The copies never calibrate the
+   * threshold and do not count towards the minimum of MIN_FIT_IMAGES: they add no new patient.
+   */
+  mirror?: boolean;
   limits: DecodeLimits;
 }
 
@@ -92,8 +105,13 @@ export interface SkippedImage {
 export interface FitModelResult {
   manifestPath: string;
   onnxPath: string;
-  /** used = every usable image (fitting + calibration); calibration = those held out to calibrate (0 when cross-fitted). */
-  images: { used: number; calibration: number; skipped: SkippedImage[] };
+  /**
+   * used = every usable image (fitting + calibration); calibration = those held out to calibrate (0 when
+   * cross-fitted); mirrored = mirrored copies fitted on besides (not in `used`).
+   */
+  images: { used: number; calibration: number; skipped: SkippedImage[]; mirrored?: number };
+  /** The preprocessing the model was fitted with and carries. */
+  preprocessing?: { pipeline: FitPipelineId; spec: PipelineSpec };
   threshold: number;
   /** How the threshold was found, what false-alarm rate to expect, and a warning when the folder is too small. */
   calibration: CalibrationInfo;
@@ -165,6 +183,12 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
   const ratio = req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio;
   if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1))
     problems.push(`the memory-bank (coreset) ratio must be in (0, 1], e.g. 0.01; got ${ratio}`);
+  if (req.pipeline !== undefined && !isFitPipelineId(req.pipeline))
+    problems.push(
+      `the preprocessing must be one of ${FIT_PIPELINE_IDS.join(', ')}; got ${JSON.stringify(req.pipeline)}`,
+    );
+  if (req.mirror !== undefined && typeof req.mirror !== 'boolean')
+    problems.push(`mirror must be true or false; got ${JSON.stringify(req.mirror)}`);
   if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind))
     problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
   if (!req.limits || !(req.limits.maxFileBytes > 0) || !(req.limits.maxPixels > 0))
@@ -184,6 +208,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       'EMPTY_FILE',
       `There are no images to fit on: fitting needs at least ${MIN_FIT_IMAGES} normal images.`,
     );
+  if (files.length < MIN_FIT_IMAGES) throw new XrayError('EMPTY_FILE', tooFewFound(files.length));
   if (!(await io.files.isDirectory(req.outDir).catch(() => false)))
     throw new XrayError('MODEL_INVALID', `The output folder ${req.outDir} does not exist.`);
   const onnxPath = join(req.outDir, `${req.modelId}.onnx`);
@@ -253,6 +278,15 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     });
   // The detector reads the tap the backbone manifest names.
   recipe = { ...base, tap: backbone.tap };
+  const pipeline = req.pipeline ?? 'backbone';
+  const preprocessing = fitPipelineSpec(pipeline, backbone.input, backbone.preprocessing);
+  const specProblems: string[] = [];
+  validatePipeline(preprocessing, 'preprocessing', specProblems);
+  if (specProblems.length)
+    throw new XrayError(
+      'MODEL_INVALID',
+      `The ${pipeline} preprocessing does not suit this backbone: ${specProblems.join('; ')}.`,
+    );
   const extractor = await FeatureExtractor.open(
     io.compute,
     backbone,
@@ -284,7 +318,11 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const ordered = [...held, ...rest];
   // Patients for cross-fitting; when the names tell none apart (one group), each file is its own.
   const groupOf = new Set(files.map(subjectKey)).size >= 2 ? subjectKey : (f: string) => f;
-  const prepManifest = { input: backbone.input, preprocessing: backbone.preprocessing };
+  const prepManifest = { input: backbone.input, preprocessing };
+  const heldSet = new Set(held);
+  // Per training image (region) in the set's order: a mirrored copy (fitted on, never calibrating).
+  const isCopy: boolean[] = [];
+  let mirrored = 0;
   const set = new TrainingSet(recipe, rest.length);
   const calibration: FeatureMaps[] = [];
   const groups: string[] = [];
@@ -296,13 +334,22 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   let sample: { input: Float32Array; maps: FeatureMaps } | undefined;
   const tensorSize = backbone.input.channels * backbone.input.height * backbone.input.width;
 
-  const prepareBatch = async (paths: string[]): Promise<{ path: string; tensors: Float32Array[] }[]> => {
-    const out: { path: string; tensors: Float32Array[] }[] = [];
+  const prepareBatch = async (
+    paths: string[],
+  ): Promise<{ path: string; tensors: Float32Array[]; copies: number }[]> => {
+    const out: { path: string; tensors: Float32Array[]; copies: number }[] = [];
     for (const path of paths) {
       try {
         const bytes = await io.files.readFile(path, req.limits.maxFileBytes);
         const image = await io.decode(bytes, path, req.limits);
-        out.push({ path, tensors: io.prepare(image, prepManifest).map((p) => p.tensor) });
+        const tensors = io.prepare(image, prepManifest).map((p) => p.tensor);
+        const mirror = req.mirror === true && !heldSet.has(path);
+        const { channels, height, width } = backbone.input;
+        out.push({
+          path,
+          tensors: mirror ? [...tensors, ...tensors.map((t) => mirrorTensor(t, channels, height, width))] : tensors,
+          copies: mirror ? tensors.length : 0,
+        });
       } catch (err) {
         skipped.push(skipRecord(path, err));
       }
@@ -341,11 +388,14 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
           calFiles++;
         } else {
           training.push(own);
-          // Every region of a file (e.g. two hands) belongs to that file's patient.
+          // Every region of a file (e.g. two hands), and its mirrored copies (the last `copies`), belong to
+          // that file's patient: cross-fitting leaves them out together.
           for (let r = 0; r < n; r++) {
             groups.push(groupOf(item.path));
             trainPaths.push(item.path);
+            isCopy.push(r >= n - item.copies);
           }
+          mirrored += item.copies;
         }
         at += n;
         usedFiles++;
@@ -380,7 +430,9 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       ? `Calibrating on ${calImages} held-out images`
       : `Cross-fitting the threshold on ${Math.min(set.images, DEFAULT_CROSS_FIT.maxImages)} images`,
   };
-  const source: CalibrationSource = heldOut ? calibration : { method: 'cross-fit' };
+  const source: CalibrationSource = heldOut
+    ? calibration
+    : { method: 'cross-fit', ...(mirrored ? { calibrateOn: (i: number) => !isCopy[i] } : {}) };
   const det = await fitTrainingSet(io.compute, set, source, {
     signal,
     onProgress: (p) =>
@@ -393,12 +445,12 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   // 4. Export, verify, write.
   report('export', 0, 'Writing the model', true);
   const date = io.date?.() ?? new Date();
-  const model = exportDetector(det, backbone, backboneBytes, {
+  const model = exportDetector(det, { ...backbone, preprocessing }, backboneBytes, {
     id: req.modelId,
     name: req.name?.trim() || req.modelId,
     stride: extractor.shape.stride,
     images: { training: set.images, calibration: calImages, skipped: skipped.length },
-    source: describeSource(files),
+    source: `${describeSource(files)}${mirrored ? ` (${mirrored} of the training images are mirrored copies)` : ''}, preprocessing '${pipeline}'`,
     fitSeconds: (now() - t0) / 1000,
     stageSeconds: Object.fromEntries(Object.entries(stageSeconds).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     fittedAt: date.toISOString(),
@@ -419,7 +471,13 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   return {
     manifestPath,
     onnxPath,
-    images: { used: set.images + calImages, calibration: calImages, skipped },
+    images: {
+      used: set.images - mirrored + calImages,
+      calibration: calImages,
+      skipped,
+      ...(req.mirror ? { mirrored } : {}),
+    },
+    preprocessing: { pipeline, spec: preprocessing },
     threshold: det.threshold,
     calibration: {
       ...calibrationInfo(det),
@@ -428,7 +486,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
         ? {
             mostUnusual: det.calibration.highest
               .slice(0, 3)
-              .map((h) => ({ path: trainPaths[h.image], score: h.score })),
+              .map((h) => ({ path: trainPaths[h.image], score: h.score, ...(h.excluded ? { excluded: true } : {}) })),
           }
         : {}),
     },
@@ -477,6 +535,25 @@ function skipRecord(path: string, err: unknown): SkippedImage {
     return { path, code: errno, message: `${basename(path)} cannot be read: ${FS_REASONS[errno] ?? errno}.` };
   const info = toErrorInfo(err);
   return { path, code: info.code, message: info.message };
+}
+
+/** "7 images found, at least 10 needed" (before anything is read). */
+function tooFewFound(n: number): string {
+  return (
+    `${n} image${n === 1 ? '' : 's'} found, at least ${MIN_FIT_IMAGES} needed: a detector needs that many normal images ` +
+    `(of different patients) for its Gaussian, memory bank and threshold; mirrored copies do not count, they add no new patient. Nothing was written.`
+  );
+}
+
+/** Left-right mirror of a [channels, height, width] tensor. */
+export function mirrorTensor(t: Float32Array, channels: number, height: number, width: number): Float32Array {
+  const out = new Float32Array(t.length);
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < height; y++) {
+      const row = (c * height + y) * width;
+      for (let x = 0; x < width; x++) out[row + x] = t[row + width - 1 - x];
+    }
+  return out;
 }
 
 /** `soFar`: reading stopped early, once too many files had failed for the rest to make up the minimum. */

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../core/errors';
+import { promises as fsp } from 'node:fs';
+import { parseBackboneManifest } from '../../core/model/backbone';
 import { Disposable } from '../../protocol/dispose';
+import type { FitPreviewDeps } from './preview';
 import { ReportDocuments } from './report';
 import { Refusal, showError } from './refusal';
 import { runFit, type FitRunDeps } from './run';
@@ -58,6 +61,13 @@ export class FitCommands extends Disposable {
     );
   }
 
+  /** What the preprocessing preview needs: the engine, the decode limits and the backbone's input and steps. */
+  private async previewDeps(): Promise<FitPreviewDeps> {
+    const { backbonePath, engine, extensionUri } = this.deps;
+    const backbone = parseBackboneManifest(await fsp.readFile(backbonePath, 'utf8'), backbonePath);
+    return { engine, extensionUri, limits: this.deps.settings().limits, backbone };
+  }
+
   async run(args: FitDetectorArgs): Promise<FitOutcome> {
     const { log } = this.deps;
     if (!vscode.workspace.isTrusted) {
@@ -83,7 +93,11 @@ export class FitCommands extends Disposable {
     this.busy = true;
     try {
       await this.deps.models.ready();
-      const plan = await runWizard(args, { models: this.deps.models }, FIT_WIZARD_STEPS);
+      const plan = await runWizard(
+        args,
+        { models: this.deps.models, preview: () => this.previewDeps() },
+        FIT_WIZARD_STEPS,
+      );
       if (!plan) return { status: 'dismissed' };
       this.running = plan.modelId;
       return await runFit(this.deps, args, plan);

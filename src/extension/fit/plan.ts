@@ -8,6 +8,7 @@ import { formatPercent } from '../../core/fit/calibrate';
 import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineNotifications, FitResult, FitStage } from '../../protocol/engine';
 import { l10n } from '../l10n';
+import { pipelineLabel } from './pipelineText';
 
 export type FitProgressEvent = EngineNotifications['fitProgress'];
 
@@ -216,12 +217,23 @@ export function summaryLines(s: FitSummaryInput): string[] {
     `memory bank ${r.memoryBank.rows} x ${r.memoryBank.dims}; written to ${r.manifestPath}`;
   const warning = calibrationWarning(r);
   const unusual = r.calibration.mostUnusual ?? [];
+  const out = r.calibration.outliers;
   return [
     head,
+    ...(r.preprocessing
+      ? [
+          `  preprocessing: ${r.preprocessing.pipeline} (${r.preprocessing.spec.steps.map((st) => st.op).join(', ')})${r.images.mirrored ? `; ${r.images.mirrored} mirrored copies fitted on besides` : ''}`,
+        ]
+      : []),
+    ...(out
+      ? [
+          `  threshold: ${out.count} atypical image${out.count === 1 ? '' : 's'} left out (score above median ${formatNumber(out.median)} + ${out.k} x robust sd ${formatNumber(out.spread)} = ${formatNumber(out.cap)}); with ${out.count === 1 ? 'it' : 'them'} the threshold would have been ${formatNumber(out.conformalThreshold)}`,
+        ]
+      : []),
     ...(warning ? [`  warning: ${warning}`] : []),
     ...(unusual.length
       ? [
-          `  most unusual images (highest unseen scores): ${unusual.map((u) => `${displayPath(u.path, s.root)} ${formatNumber(u.score)}${u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`,
+          `  most unusual images (highest unseen scores): ${unusual.map((u) => `${displayPath(u.path, s.root)} ${formatNumber(u.score)}${u.excluded ? ' (left out of the threshold)' : u.score === r.threshold ? ' = threshold' : ''}`).join(', ')}`,
         ]
       : []),
     ...skipped.map((k) => `  skipped ${displayPath(k.path, s.root)}: [${k.code}] ${k.message}`),
@@ -267,6 +279,25 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
     row(l10n.t('Fitted on'), escapeCell(s.source)),
     row(l10n.t('Finished'), s.finishedAt.toISOString()),
     row(l10n.t('Time'), formatElapsed(r.fitMs)),
+    ...(r.preprocessing
+      ? [
+          row(
+            l10n.t('Preprocessing'),
+            `${escapeCell(pipelineLabel(r.preprocessing.pipeline))}: ${r.preprocessing.spec.steps.map((st) => `\`${st.op}\``).join(', ')}`,
+          ),
+        ]
+      : []),
+    ...(r.images.mirrored
+      ? [
+          row(
+            l10n.t('Mirrored copies'),
+            l10n.t(
+              '{0}: each image was also fitted on mirrored left-right, which doubles what the detector learnt from; the threshold is set on the originals only',
+              r.images.mirrored,
+            ),
+          ),
+        ]
+      : []),
     ...calibrationRows(r),
     row(l10n.t('Images skipped'), String(r.images.skipped.length)),
     row(l10n.t('Threshold (raw score)'), formatNumber(r.threshold)),
@@ -277,6 +308,24 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
   ];
   const warning = calibrationWarning(r);
   if (warning) lines.splice(2, 0, `> **${l10n.t('Too few images for a stable threshold.')}** ${warning}`, '');
+  const out = r.calibration.outliers;
+  if (out) {
+    lines.push(
+      `## ${l10n.t('Threshold: atypical images left out')}`,
+      '',
+      l10n.t(
+        '{0} of the fitted images scored far above all the others (above the median {1} plus {2} robust standard deviations of {3}, that is {4}). A threshold set by such an image would let nothing new exceed it, so it was left out: the threshold is {5}; with it, it would have been {6}. Check the image below: if it is not normal, remove it and fit again.',
+        out.count,
+        formatNumber(out.median),
+        out.k,
+        formatNumber(out.spread),
+        formatNumber(out.cap),
+        formatNumber(r.threshold),
+        formatNumber(out.conformalThreshold),
+      ),
+      '',
+    );
+  }
   const unusual = r.calibration.mostUnusual ?? [];
   if (unusual.length) {
     const setsIt = unusual[0].score === r.threshold;
@@ -298,7 +347,11 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
       ...unusual.map((u) =>
         row(
           escapeCell(displayPath(u.path, s.root)),
-          u.score === r.threshold ? l10n.t('{0} (the threshold)', formatNumber(u.score)) : formatNumber(u.score),
+          u.excluded
+            ? l10n.t('{0} (left out of the threshold)', formatNumber(u.score))
+            : u.score === r.threshold
+              ? l10n.t('{0} (the threshold)', formatNumber(u.score))
+              : formatNumber(u.score),
         ),
       ),
       '',
@@ -337,4 +390,11 @@ function escapeCell(s: string): string {
 function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   return Math.abs(x) >= 1000 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
+}
+
+/** Up to `n` images spread evenly over the list (first and last included): the preprocessing preview's samples. */
+export function previewSamples<T>(files: readonly T[], n = 4): T[] {
+  if (files.length <= n) return [...files];
+  const at = new Set(Array.from({ length: n }, (_, i) => Math.round((i * (files.length - 1)) / (n - 1))));
+  return [...at].map((i) => files[i]);
 }

@@ -23,12 +23,16 @@ import {
   summaryLines,
 } from './plan';
 import { listNames, Refusal, showError } from './refusal';
+import type { PreviewEngine } from './preview';
 import type { ReportDocuments } from './report';
 import type { FitDetectorArgs, FitOutcome } from './types';
 import type { FitPlan } from './wizard';
 
 export interface FitRunDeps {
-  engine: FitEngineApi;
+  engine: FitEngineApi & PreviewEngine;
+  extensionUri: vscode.Uri;
+  /** The backbone manifest fits use (the engine's default): the preprocessing preview needs its input size and steps. */
+  backbonePath: string;
   models: ModelService;
   log: Logger;
   settings: () => Settings;
@@ -55,6 +59,8 @@ export async function runFit(deps: FitRunDeps, args: FitDetectorArgs, plan: FitP
     calibrationFraction: args.calibrationFraction,
     coresetRatio: args.coresetRatio,
     kind: args.kind,
+    pipeline: plan.pipeline,
+    mirror: plan.mirror,
     limits: deps.settings().limits,
   };
   log.info(
@@ -196,6 +202,7 @@ async function succeeded(deps: FitRunDeps, plan: FitPlan, result: FitResult): Pr
     result,
     report,
     reportUri: reportUri.toString(),
+    previews: plan.previews,
   };
 }
 

@@ -1,10 +1,15 @@
-/** The fit wizard's steps (see wizard.ts): images, destination, model id, display name, replace. */
+/**
+ * The fit wizard's steps (see wizard.ts): images, preprocessing (with its preview) and mirroring
+ * (pipelineStep.ts), destination, model id, display name, replace.
+ */
 import * as vscode from 'vscode';
+import { MIN_FIT_IMAGES } from '../../core/fit/fitModel';
 import { defaultOutDir, pickDestination } from './destination';
 import { collectImages } from './images';
+import { mirrorStep, pipelineStep } from './pipelineStep';
 import { clashMessage, findClash, modelIdProblem, suggestModelId } from './plan';
 import { listNames, Refusal, shortPath, toPath } from './refusal';
-import type { WizardStep } from './wizard';
+import { insertStep, type WizardStep } from './wizard';
 
 /** The images: from the arguments or the Explorer selection, else a folder picked now. */
 export const sourceStep: WizardStep = {
@@ -35,6 +40,17 @@ export const sourceStep: WizardStep = {
       { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Looking for X-ray images...') },
       () => collectImages(chosen),
     );
+    // Before any other question: a folder too small to fit on is said at once, in numbers.
+    const found = draft.source.files.length;
+    if (found < MIN_FIT_IMAGES)
+      throw new Refusal(
+        vscode.l10n.t(
+          '{0} found in {1}, at least {2} needed: a detector needs that many normal images of different patients for its threshold (mirrored copies do not count).',
+          found === 1 ? vscode.l10n.t('1 image') : vscode.l10n.t('{0} images', found),
+          draft.source.label,
+          MIN_FIT_IMAGES,
+        ),
+      );
     return true;
   },
 };
@@ -139,10 +155,11 @@ export const replaceStep: WizardStep = {
   },
 };
 
-export const FIT_WIZARD_STEPS: readonly WizardStep[] = [
-  sourceStep,
-  destinationStep,
-  modelIdStep,
-  nameStep,
-  replaceStep,
-];
+const BASE_STEPS: readonly WizardStep[] = [sourceStep, destinationStep, modelIdStep, nameStep, replaceStep];
+
+/** Preprocessing right after the images: the preview needs them, and it is the question about them. */
+export const FIT_WIZARD_STEPS: readonly WizardStep[] = insertStep(
+  insertStep(BASE_STEPS, pipelineStep, 'destination'),
+  mirrorStep,
+  'destination',
+);

@@ -1,7 +1,9 @@
 import type * as vscode from 'vscode';
 import type { ErrorInfo } from '../../core/errors';
 import type { FitResult } from '../../protocol/engine';
+import type { FitPipelineId } from '../../core/fit/pipelines';
 import type { FitProgressEvent } from './plan';
+import type { PipelinePreviewReport } from './preview';
 
 /**
  * Arguments for running the command from code (other extensions, tests): with `quiet`, nothing is asked;
@@ -20,6 +22,12 @@ export interface FitDetectorArgs {
   /** Hold out this share of the images to calibrate, instead of cross-fitting on all of them (see FitRequest). */
   calibrationFraction?: number;
   coresetRatio?: number;
+  /** Preprocessing by body part (core/fit/pipelines.ts); asked with a preview when missing, 'backbone' when quiet. */
+  pipeline?: FitPipelineId;
+  /** Also fit on left-right mirrored copies (asked when missing; false when quiet). */
+  mirror?: boolean;
+  /** Each picture set the preprocessing preview shows, when it is shown (tests, other extensions). */
+  onPreview?: (r: PipelinePreviewReport) => void;
   /** Detector kind (see FitRequest.kind); default 'combined'. */
   kind?: 'combined' | 'patchcore' | 'gaussian';
   /** Stops the fit like the notification's Cancel button. */
@@ -39,6 +47,8 @@ export type FitOutcome =
       /** The report (Markdown) as "Open Report" shows it, and its read-only document (for SHOW_REPORT_COMMAND). */
       report: string;
       reportUri: string;
+      /** What the preprocessing preview showed before the fit (empty when it was not shown). */
+      previews: PipelinePreviewReport[];
     }
   /** The fit started and was cancelled: nothing was written. */
   | { status: 'cancelled'; modelId: string; leftovers: string[] }

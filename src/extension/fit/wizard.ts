@@ -4,8 +4,10 @@
  * `quiet`), and refuses bad input (a Refusal). A new question is a new step, placed with `insertStep`
  * (e.g. a preprocessing choice before 'name'); the run reads what the steps filled in. Free of `vscode`.
  */
+import type { FitPipelineId } from '../../core/fit/pipelines';
 import type { ModelService } from '../models';
 import type { Source } from './images';
+import type { FitPreviewDeps, PipelinePreviewReport } from './preview';
 import type { FitDetectorArgs } from './types';
 
 export interface FitDraft {
@@ -13,6 +15,12 @@ export interface FitDraft {
   /** Nothing may be asked: what is missing is refused. */
   readonly quiet: boolean;
   source?: Source;
+  /** Preprocessing the model is fitted with (default 'backbone'). */
+  pipeline?: FitPipelineId;
+  /** Also fit on mirrored copies. */
+  mirror?: boolean;
+  /** What the preprocessing preview showed, pipeline after pipeline. */
+  previews: PipelinePreviewReport[];
   outDir?: string;
   /** Names already in outDir, for the clash checks. */
   inOutDir: string[];
@@ -28,6 +36,8 @@ export type FitPlan = FitDraft & { source: Source; outDir: string; modelId: stri
 
 export interface WizardContext {
   models: Pick<ModelService, 'models' | 'folders' | 'refresh'>;
+  /** What the preprocessing preview needs; without it the pipelines are offered without pictures. */
+  preview?: () => Promise<FitPreviewDeps>;
 }
 
 export interface WizardStep {
@@ -50,7 +60,14 @@ export async function runWizard(
   ctx: WizardContext,
   steps: readonly WizardStep[],
 ): Promise<FitPlan | undefined> {
-  const draft: FitDraft = { args, quiet: args.quiet === true, inOutDir: [], overwrite: false, replacing: false };
+  const draft: FitDraft = {
+    args,
+    quiet: args.quiet === true,
+    previews: [],
+    inOutDir: [],
+    overwrite: false,
+    replacing: false,
+  };
   for (const step of steps) if (!(await step.run(draft, ctx))) return undefined;
   if (!draft.source || draft.outDir === undefined || draft.modelId === undefined)
     throw new Error(

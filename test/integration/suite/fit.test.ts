@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FitDetectorArgs, FitOutcome } from '../../../src/extension/fit/command';
 import type { FitProgressEvent } from '../../../src/extension/fit/plan';
+import type { PipelinePreviewReport } from '../../../src/extension/fit/preview';
 import type { ViewStateReport } from '../../../src/protocol/viewer';
 import { screenshot } from './harness';
 import { EXTENSION_ID, extensionLog, waitForView } from './helpers';
@@ -75,7 +76,7 @@ describe('Fit detector on a folder', function () {
     console.log(`screenshot: ${await screenshot('fit-empty-folder-error')}`);
   });
 
-  it('from the Explorer: asks where to write (workspace default first) and the id (suggested from the folder); Escape stops it', async () => {
+  it('from the Explorer: asks the preprocessing (with its preview), mirroring, where to write (workspace default first) and the id (suggested from the folder); Escape stops it', async () => {
     await clearToasts();
     // As the Explorer's context menu calls it: the clicked folder, then the selection.
     const pending = Promise.resolve(
@@ -90,6 +91,10 @@ describe('Fit detector on a folder', function () {
       assert.equal(settled, false, 'the command is still waiting for an answer');
       if (shot) console.log(`screenshot: ${await screenshot(shot)}`);
     };
+    await step();
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the first pipeline
+    await step();
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // no mirrored copies
     await step('fit-prompt-destination');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the default destination
     await step('fit-prompt-model-id');
@@ -301,5 +306,79 @@ describe('Fit detector on a folder', function () {
     const again = await fit({ folder: wsUri(FIT.normals), modelId: FITTED_ID });
     assert.equal(again.status, 'refused');
     assert.match(again.status === 'refused' ? again.message : '', /already exists in this folder.*overwrite/);
+  });
+
+  it('preprocessing: the preview follows the highlighted pipeline on 4 of the images; the chosen one (hand, mirrored) is fitted with', async () => {
+    await clearToasts();
+    const previews: PipelinePreviewReport[] = [];
+    const outDir = join(wsRoot(), 'fit-paper');
+    const pending = Promise.resolve(
+      vscode.commands.executeCommand('xrayAnomaly.fitDetector', {
+        folder: wsUri(FIT.normals),
+        modelId: 'it-hands-paper',
+        name: 'Hands (paper pipeline)',
+        outDir,
+        mirror: true,
+        onPreview: (r: PipelinePreviewReport) => previews.push(r),
+      } satisfies FitDetectorArgs) as Thenable<FitOutcome>,
+    );
+    const shown = async (id: string) => {
+      for (let t = 0; t < 600 && !previews.some((p) => p.pipeline === id); t++)
+        await new Promise((r) => setTimeout(r, 100));
+      const p = previews.find((q) => q.pipeline === id);
+      assert.ok(p, `the preview of ${id} was shown (seen: ${previews.map((q) => q.pipeline).join(', ')})`);
+      await new Promise((r) => setTimeout(r, 800)); // the page paints
+      return p;
+    };
+    const chest = await shown('chest'); // the first item is highlighted when the list opens
+    console.log(`screenshot: ${await screenshot('fit-preview-chest')}`);
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext'); // highlight the hand pipeline
+    const hand = await shown('hand');
+    console.log(`screenshot: ${await screenshot('fit-preview-hand')}`);
+    for (const p of [chest, hand]) {
+      // 4 of the 13 files, spread over the folder: the last is the unreadable one, shown with its reason.
+      assert.equal(p.images.length, 4, `4 of the 13 files: ${JSON.stringify(p.images)}`);
+      const readable = p.images.filter((i) => !i.error);
+      assert.equal(readable.length, 3, JSON.stringify(p.images.map((i) => i.error)));
+      assert.match(p.images[3].error ?? '', /Cannot be read: unreadable\.png is not a readable PNG/);
+      for (const img of readable) {
+        assert.deepEqual(img.original, { width: 160, height: 200 });
+        assert.ok(img.outputs.length >= 1, JSON.stringify(img));
+        for (const o of img.outputs) {
+          assert.deepEqual([o.width, o.height], [224, 224], `${p.pipeline}: output at the backbone input size`);
+          assert.ok(o.sd > 0.05, `${p.pipeline}: real pixels, not a blank picture: ${JSON.stringify(o)}`);
+        }
+      }
+    }
+    // The hand pipeline masks the background and equalises: its pictures differ from the chest pipeline's.
+    const mean = (p: PipelinePreviewReport) => p.images[0].outputs[0].mean;
+    assert.ok(Math.abs(mean(hand) - mean(chest)) > 0.02, `hand ${mean(hand)} vs chest ${mean(chest)}`);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // choose it
+    const out = await pending;
+    assert.equal(out.status, 'fitted', JSON.stringify(out));
+    if (out.status !== 'fitted') return;
+    assert.equal(out.result.preprocessing?.pipeline, 'hand');
+    assert.equal(out.result.images.mirrored, FIT.normalsCount);
+    assert.equal(out.result.images.used, FIT.normalsCount);
+    assert.equal(out.result.calibration.images, FIT.normalsCount, 'the copies never calibrate');
+    assert.deepEqual(
+      out.previews.map((p) => p.pipeline),
+      ['chest', 'hand'],
+    );
+    const manifest = JSON.parse(readFileSync(out.manifestPath, 'utf8')) as {
+      preprocessing: { steps: { op: string }[] };
+    };
+    assert.ok(
+      ['cropExposed', 'foreground', 'splitHands', 'histogramEqualize', 'resizePad'].every((op) =>
+        manifest.preprocessing.steps.some((s) => s.op === op),
+      ),
+      JSON.stringify(manifest.preprocessing),
+    );
+    assert.match(
+      out.report,
+      /\| Preprocessing \| Hand X-ray \(the paper’s pipeline, histogram equalisation\): `intensity`/,
+    );
+    assert.match(out.report, /\| Mirrored copies \| 12: each image was also fitted on mirrored left-right/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

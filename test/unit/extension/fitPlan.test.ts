@@ -164,3 +164,43 @@ test('summary and report of a cross-fitted fit on a small folder: how, the warni
   assert.match(md, /cross-fitted on all 12: each scored by a detector fitted without its patient \(12 patients\)/);
   assert.match(md, /\| Expected false alarms \| 7\.7% of normal images/);
 });
+
+test('summary and report say what was done: the pipeline, the mirrored copies, and the atypical image left out of the threshold', () => {
+  const root = path.resolve('/data/hands');
+  const result: FitResult = {
+    manifestPath: '/ws/.xray-anomaly/models/hands.model.json',
+    onnxPath: '/ws/.xray-anomaly/models/hands.onnx',
+    images: { used: 14, calibration: 0, skipped: [], mirrored: 14 },
+    preprocessing: { pipeline: 'hand', spec: { steps: [{ op: 'cropExposed' }, { op: 'splitHands' }] } },
+    threshold: 1.38,
+    calibration: {
+      method: 'cross-fit',
+      images: 13,
+      rank: thresholdRank(13, 0.95),
+      falseAlarm: falseAlarmRate(13, 0.95),
+      outliers: { count: 1, median: 0.9, spread: 0.2, k: 5, cap: 1.9, conformalThreshold: 4.31 },
+      mostUnusual: [
+        { path: path.join(root, 'h07.png'), score: 4.31, excluded: true },
+        { path: path.join(root, 'h02.png'), score: 1.38 },
+      ],
+    },
+    memoryBank: { rows: 512, dims: 160 },
+    fitMs: 8400,
+  };
+  const lines = summaryLines({ modelId: 'hands', source: root, result, root });
+  assert.match(lines[1], /preprocessing: hand \(cropExposed, splitHands\); 14 mirrored copies fitted on besides/);
+  assert.match(lines[2], /1 atypical image left out .* = 1\.9000\); with it the threshold would have been 4\.3100/);
+  assert.match(lines[3], /h07\.png 4\.3100 \(left out of the threshold\), h02\.png 1\.3800 = threshold/);
+  const md = reportMarkdown({ modelId: 'hands', source: root, result, root, finishedAt: new Date(0) });
+  assert.match(
+    md,
+    /\| Preprocessing \| Hand X-ray \(the paper’s pipeline, histogram equalisation\): `cropExposed`, `splitHands` \|/,
+  );
+  assert.match(md, /\| Mirrored copies \| 14: each image was also fitted on mirrored/);
+  assert.match(
+    md,
+    /## Threshold: atypical images left out[\s\S]*the threshold is 1\.3800; with it, it would have been 4\.3100/,
+  );
+  assert.match(md, /\| h07\.png \| 4\.3100 \(left out of the threshold\) \|/);
+  assert.match(md, /\| h02\.png \| 1\.3800 \(the threshold\) \|/);
+});

@@ -14,12 +14,14 @@ import { XrayError } from '../../../src/core/errors';
 import {
   fitModel,
   MIN_FIT_IMAGES,
+  mirrorTensor,
   type FitFiles,
   type FitIO,
   type FitModelProgress,
   type FitModelRequest,
 } from '../../../src/core/fit/fitModel';
 import { rocAuc } from '../../../src/core/metrics/roc';
+import { fitPipelineSpec } from '../../../src/core/fit/pipelines';
 import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
 import { applyAffine } from '../../../src/core/image/types';
 import { checkModelIO, parseManifest } from '../../../src/core/model/validate';
@@ -216,9 +218,12 @@ test('an empty list, too few images and an all-unreadable folder fail clearly, a
     fitModel(request({ outDir: out, files: [] }), io()),
     (e: unknown) => isCode('EMPTY_FILE')(e) && /no images/.test((e as Error).message),
   );
+  // Fewer files than the minimum: said in numbers before anything is read (not "fewer than 10 of 9 can be read").
   await assert.rejects(
     fitModel(request({ outDir: out, files: normals.slice(0, MIN_FIT_IMAGES - 1) }), io()),
-    /at least 10 readable/,
+    (e: unknown) =>
+      isCode('EMPTY_FILE')(e) &&
+      /^9 images found, at least 10 needed: .*mirrored copies do not count/.test((e as Error).message),
   );
   const junk = Array.from({ length: 12 }, (_, i) => {
     const p = join(work, `junk${i}.dcm`);
@@ -234,6 +239,33 @@ test('an empty list, too few images and an all-unreadable folder fail clearly, a
       ),
   );
   assert.deepEqual(readdirSync(out), []);
+});
+
+test('hand pipeline with mirrored copies: fitted on 2n pictures, calibrated on the n originals; the manifest carries the pipeline', async () => {
+  const out = outDir('mirror');
+  const files = normals.slice(0, 12);
+  const r = await fitModel(request({ outDir: out, files, pipeline: 'hand', mirror: true }), io());
+  assert.equal(r.images.used, 12);
+  assert.equal(r.images.mirrored, 12);
+  assert.equal(r.calibration.method, 'cross-fit');
+  assert.equal(r.calibration.images, 12, 'the copies never calibrate');
+  assert.equal(r.preprocessing?.pipeline, 'hand');
+  const manifest = JSON.parse(readFileSync(r.manifestPath, 'utf8'));
+  const bb = JSON.parse(readFileSync(realBackbone, 'utf8'));
+  assert.deepEqual(manifest.preprocessing, fitPipelineSpec('hand', bb.input, bb.preprocessing));
+  assert.equal(manifest.metadata.fit.images.training, 24, 'originals and copies fitted on');
+  assert.match(manifest.provenance, /12 of the training images are mirrored copies\), preprocessing 'hand'/);
+  // Every unusual image named is one of the files (a copy is named by its original).
+  for (const u of r.calibration.mostUnusual ?? []) assert.ok(files.includes(u.path), u.path);
+  await assert.rejects(
+    fitModel(request({ outDir: out, pipeline: 'knee' as never }), io()),
+    /preprocessing must be one of/,
+  );
+});
+
+test('mirrorTensor flips every channel left-right', () => {
+  const t = Float32Array.from({ length: 2 * 2 * 3 }, (_, i) => i);
+  assert.deepEqual(Array.from(mirrorTensor(t, 2, 2, 3)), [2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9]);
 });
 
 test('a backbone that does not fit its manifest is refused before any image is read, with every reason', async () => {
@@ -378,7 +410,7 @@ test('calibration: cross-fitted leaving out one patient at a time by default, a 
   assert.equal(one.calibration.groups, 12, 'names that tell no patients apart: each image is its own group');
 });
 
-test('an abnormal image among the normals is named as the most unusual, and its score is the threshold of a small folder', async () => {
+test('an abnormal image among the normals is named as the most unusual and left out of the threshold, which the others set', async () => {
   const [odd] = await writePhantoms(
     join(work, 'odd-in'),
     1,
@@ -391,8 +423,19 @@ test('an abnormal image among the normals is named as the most unusual, and its 
   const unusual = r.calibration.mostUnusual ?? [];
   assert.equal(unusual.length, 3);
   assert.equal(unusual[0].path, odd.path, JSON.stringify(unusual));
-  assert.equal(unusual[0].score, r.threshold, 'with 12 images the threshold is the highest unseen score');
+  // It alone would set the threshold of 12 images (their maximum): it is atypical, so it is left out, and the
+  // highest of the other 11 sets it (outliers.ts).
+  assert.equal(unusual[0].excluded, true, JSON.stringify(r.calibration));
+  assert.equal(r.calibration.outliers?.count, 1);
+  assert.equal(r.calibration.outliers?.conformalThreshold, unusual[0].score);
+  assert.equal(r.calibration.images, 11);
+  assert.equal(unusual[1].score, r.threshold, 'the highest of the others is the threshold');
   assert.ok(unusual[0].score > unusual[1].score && unusual[1].score >= unusual[2].score);
+  const manifest = JSON.parse(readFileSync(r.manifestPath, 'utf8'));
+  assert.match(
+    manifest.calibration.source,
+    /1 atypical score \(above median .* left out: with it the threshold would have been/,
+  );
   // File names can name patients: they stay out of the manifest.
   assert.doesNotMatch(readFileSync(r.manifestPath, 'utf8'), /odd000/);
 });
