@@ -6,7 +6,6 @@
  * and the viewer, so `u` undoes the last label wherever it was given.
  */
 import * as vscode from 'vscode';
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { LabelEdit, LabelValue } from '../../core/labels/types';
@@ -14,6 +13,7 @@ import { Disposable } from '../../protocol/dispose';
 import type { LabelSetInfo } from '../../protocol/results';
 import type { Logger } from '../log';
 import { LabelFile, LabelFileError, type LabelFileState } from './labelFile';
+import { sha256Of } from './fileHash';
 
 export const LABELS_DIR = '.xray-anomaly/labels';
 const DEFAULT_SET = 'labels';
@@ -245,15 +245,5 @@ export class LabelService extends Disposable {
     }
     this.log.error(`Labelling in ${folder.name} failed: ${String(err)}`);
     void vscode.window.showErrorMessage(vscode.l10n.t('Labelling failed: {0}', String(err)));
-  }
-}
-
-async function sha256Of(uri: vscode.Uri): Promise<string> {
-  try {
-    return createHash('sha256')
-      .update(await fsp.readFile(uri.fsPath))
-      .digest('hex');
-  } catch {
-    return '';
   }
 }

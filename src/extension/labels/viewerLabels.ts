@@ -4,10 +4,9 @@
  * from a results panel (allowKeys), where j/k and a label step through the panel's order as in the panel.
  */
 import * as vscode from 'vscode';
-import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import type { ViewerMark, ViewerToHostNotifications } from '../../protocol/viewer';
 import type { LabelService } from './labelService';
+import { sha256Of } from './fileHash';
 
 export interface ViewerLabelPort {
   markFor(uri: vscode.Uri): Promise<ViewerMark | undefined>;
@@ -67,15 +66,5 @@ export class ViewerLabels implements ViewerLabelPort {
       // As in the panel: one key labels the image and moves on to the next of the panel's order.
       if (await this.labels.label([{ uri }], label)) await vscode.commands.executeCommand('xrayAnomaly.results.next');
     }
-  }
-}
-
-async function sha256Of(uri: vscode.Uri): Promise<string> {
-  try {
-    return createHash('sha256')
-      .update(await fsp.readFile(uri.fsPath))
-      .digest('hex');
-  } catch {
-    return '';
   }
 }

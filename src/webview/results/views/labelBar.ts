@@ -7,6 +7,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { l10n } from '../../shared/l10n';
 import type { PanelState } from '../state';
+import { button, div } from './dom';
 
 export interface LabelBarEvents {
   chooseSet(): void;
@@ -66,18 +67,4 @@ export class LabelBar {
     this.problem.hidden = !set.problem;
     this.problem.textContent = set.problem ?? '';
   }
-}
-
-function div(className: string): HTMLElement {
-  const d = document.createElement('div');
-  d.className = className;
-  return d;
-}
-
-function button(label: string, secondary: boolean, onClick: () => void): HTMLElement {
-  const b = document.createElement('vscode-button') as HTMLElement & { secondary: boolean };
-  b.textContent = label;
-  b.secondary = secondary;
-  b.addEventListener('click', onClick);
-  return b;
 }

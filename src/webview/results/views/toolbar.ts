@@ -13,6 +13,7 @@ import type { FlagFilter } from '../../../protocol/results';
 import { formatCount, formatEta } from '../format';
 import type { PanelState } from '../state';
 import { l10n } from '../../shared/l10n';
+import { button, div } from './dom';
 
 export interface ToolbarEvents {
   cancel(): void;
@@ -210,24 +211,10 @@ function imagesOf(shown: number, total: number): string {
   return l10n.t('{0} of {1} images', formatCount(shown), formatCount(total));
 }
 
-function div(className: string): HTMLElement {
-  const d = document.createElement('div');
-  d.className = className;
-  return d;
-}
-
 function text(s: string): HTMLElement {
   const t = document.createElement('span');
   t.textContent = s;
   return t;
-}
-
-function button(label: string, secondary: boolean, onClick: () => void): HTMLElement {
-  const b = document.createElement('vscode-button') as HTMLElement & { secondary: boolean };
-  b.textContent = label;
-  b.secondary = secondary;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function field(tag: string, aria: string, id: string): Field {
