@@ -128,7 +128,10 @@ describe('Results panel', function () {
     const m = await waitReport('metrics', (x) => (x.metrics?.length ?? 0) === 2);
     for (const x of m.metrics!)
       assert.ok(x.rocAuc! >= 0 && x.rocAuc! <= 1 && x.averagePrecision! > 0, JSON.stringify(x));
-    assert.ok(r.rendered > 0 && r.rendered <= TOTAL);
+    // The table draws on the next animation frame after the rows arrive: wait for it rather than read the
+    // report taken when the last row came (under load that report could precede the first draw).
+    const drawn = await waitReport('rows drawn', (x) => x.rendered > 0);
+    assert.ok(drawn.rendered > 0 && drawn.rendered <= TOTAL);
   });
 
   it('sorts and filters in the webview', async () => {
