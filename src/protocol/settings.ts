@@ -4,6 +4,7 @@
  * import. package.json's `contributes.configuration` repeats them for VS Code's settings UI; a unit test
  * (test/unit/extension/settings.test.ts) keeps the two equal. Plain TypeScript: no `vscode`, no DOM.
  */
+import type { QualityThresholds } from '../core/quality/types';
 import type { ProviderPreference } from './engine';
 import type { Colormap, ViewerSettings } from './viewer';
 
@@ -51,6 +52,13 @@ export const SETTINGS = {
   'limits.maxFileSizeMB': { type: 'number', minimum: 1, maximum: 4096, default: 512 },
   'batch.include': { type: 'array', items: 'string', default: [] },
   'batch.exclude': { type: 'array', items: 'string', default: [] },
+  'quality.nearDuplicateBits': { type: 'number', minimum: 0, maximum: 16, default: 4 },
+  'quality.darkMean': { type: 'number', minimum: 0, maximum: 255, default: 40 },
+  'quality.brightMean': { type: 'number', minimum: 0, maximum: 255, default: 215 },
+  'quality.lowEntropy': { type: 'number', minimum: 0, maximum: 8, default: 4 },
+  'quality.blurVariance': { type: 'number', minimum: 0, maximum: 10000, default: 8 },
+  'quality.oddSizeRatio': { type: 'number', minimum: 1, maximum: 100, default: 2 },
+  'quality.oddAspectRatio': { type: 'number', minimum: 1, maximum: 100, default: 1.5 },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -90,3 +98,20 @@ export const VIEWER_DEFAULTS: Readonly<Required<ViewerSettings>> = Object.freeze
   threshold: SETTINGS['viewer.threshold'].default,
   heatmapFloor: SETTINGS['viewer.heatmapFloor'].default,
 });
+
+/** The dataset-quality thresholds (settings `quality.*`), as the core's flags take them. */
+export type QualitySettingKey = Extract<SettingKey, `quality.${string}`>;
+
+export function qualityThresholds(get: (key: QualitySettingKey) => number = settingDefault): QualityThresholds {
+  return {
+    nearDuplicateBits: get('quality.nearDuplicateBits'),
+    darkMean: get('quality.darkMean'),
+    brightMean: get('quality.brightMean'),
+    lowEntropy: get('quality.lowEntropy'),
+    blurVariance: get('quality.blurVariance'),
+    oddSizeRatio: get('quality.oddSizeRatio'),
+    oddAspectRatio: get('quality.oddAspectRatio'),
+  };
+}
+
+export const QUALITY_DEFAULTS: Readonly<QualityThresholds> = Object.freeze(qualityThresholds());

@@ -1,0 +1,73 @@
+/**
+ * Dataset-quality measures of one image (computed once per file content, in the batch's prep workers) and
+ * the folder-level flags derived from them with the user's thresholds (settings `xrayAnomaly.quality.*`).
+ * Brightness figures are on the 8-bit display range (0 black, 255 white, as the image is first shown).
+ */
+export interface QualityMeasures {
+  /** Decoded size in pixels. */
+  width: number;
+  height: number;
+  /** Mean and 1st / 99th percentiles of the 8-bit display values. */
+  mean: number;
+  p1: number;
+  p99: number;
+  /** Shannon entropy of the 256-bin display histogram, in bits (0 = one grey level, 8 = all equally often). */
+  entropy: number;
+  /** Variance of the 4-neighbour Laplacian on a 256 x 256 reduction: low = little fine detail (blurred). */
+  sharpness: number;
+  /** 64-bit DCT perceptual hash of a 32 x 32 grey reduction, 16 hex digits. */
+  phash: string;
+}
+
+/** Where an image is flagged; each threshold is a setting `xrayAnomaly.quality.<name>`. */
+export interface QualityThresholds {
+  /** Near duplicates: perceptual hashes at most this many bits apart (0 = identical hashes). */
+  nearDuplicateBits: number;
+  /** Too dark: display mean below this; too bright: above brightMean. */
+  darkMean: number;
+  brightMean: number;
+  /** Low information: entropy below this many bits. */
+  lowEntropy: number;
+  /** Blurry: sharpness (Laplacian variance) below this. */
+  blurVariance: number;
+  /** Odd size: side length (square root of the area) more than this factor from the folder's median. */
+  oddSizeRatio: number;
+  /** Odd aspect ratio: width/height more than this factor from the folder's median. */
+  oddAspectRatio: number;
+}
+
+export type QualityFlag =
+  | 'exactDuplicate'
+  | 'nearDuplicate'
+  | 'dark'
+  | 'bright'
+  | 'lowInformation'
+  | 'blurry'
+  | 'oddSize'
+  | 'oddAspect'
+  | 'unreadable';
+
+export const QUALITY_FLAGS: readonly QualityFlag[] = [
+  'unreadable',
+  'exactDuplicate',
+  'nearDuplicate',
+  'dark',
+  'bright',
+  'lowInformation',
+  'blurry',
+  'oddSize',
+  'oddAspect',
+];
+
+/** One file's folder-level verdict. */
+export interface QualityReport {
+  path: string;
+  flags: QualityFlag[];
+  /** Files with the same content (group key: the content hash); absent when unique. */
+  exactGroup?: string;
+  /** Near-duplicate group: the group's first path in folder order; absent when the file has none. */
+  nearGroup?: string;
+  measures?: QualityMeasures;
+  /** The read/decode error of an unreadable file. */
+  error?: string;
+}
