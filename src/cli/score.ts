@@ -15,6 +15,7 @@ import type { ProviderPreference } from '../protocol/engine';
 import { EXIT } from './exitCodes';
 import { ProgressBar } from './progressBar';
 import { driftLines } from './drift';
+import { qualityLines } from './quality';
 import { parseRows } from '../core/batch/jsonl';
 
 export interface ScoreArgs {
@@ -115,6 +116,7 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
     const rows = parseRows(readFileSync(store, 'utf8')).rows;
     const say = a.out ? process.stdout : process.stderr;
     for (const m of a.manifests) for (const line of driftLines(m, rows, a.normals)) say.write(`${line}\n`);
+    for (const line of qualityLines(rows)) say.write(`${line}\n`);
     if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
     if (!a.out) process.stdout.write(readFileSync(store, 'utf8'));
     if (summary.cancelled) return EXIT.INTERRUPTED;

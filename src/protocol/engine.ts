@@ -11,6 +11,7 @@ import type { PipelineSpec } from '../core/preprocess/spec';
 import type { AnalysisResult } from '../core/scoring/types';
 import type { FitModelRequest, FitModelResult } from '../core/fit/fitModel';
 import type { RowError, RowScore } from '../core/batch/types';
+import type { QualityMeasures } from '../core/quality/types';
 import type { NotificationOf, RequestOf } from './rpc';
 
 /** 'auto' tries the platform's GPU providers in order, then CPU. */
@@ -117,6 +118,8 @@ export interface BatchItemOutcome {
   models: BatchModelOutcome[];
   /** Thumbnail image relative to the media folder. */
   thumb?: string;
+  /** Dataset-quality measures of the decoded image (absent when it could not be decoded). */
+  quality?: QualityMeasures;
   /** Read + hash + decode + preprocessing milliseconds (worker time). */
   prepMs: number;
 }

@@ -3,6 +3,7 @@
  * by any tool (jq, pandas.read_json(lines=True), DuckDB). After a crash at most the last line is torn;
  * `tailRepair` decides how to close it so the next append does not glue a new row onto a broken one.
  */
+import { isQualityMeasures } from '../quality/types';
 import type { BatchRow } from './types';
 
 export function formatRow(r: BatchRow): string {
@@ -29,6 +30,8 @@ export function toRow(v: unknown): BatchRow | undefined {
     at: typeof o.at === 'string' ? o.at : '',
   };
   if (o.score !== undefined && (typeof o.score !== 'object' || typeof o.score.raw !== 'number')) return undefined;
+  // Quality measures are extra: malformed ones are dropped, the row is kept.
+  if (o.quality !== undefined && !isQualityMeasures(o.quality)) delete row.quality;
   return row;
 }
 

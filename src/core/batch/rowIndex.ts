@@ -9,18 +9,31 @@
  * its strings are slices of those column strings. So opening a 100,000-row store costs a file read and
  * a few decodes, not 100,000 JSON parses (docs/results-store.md has the figures).
  *
- * Layout (little-endian): 8 bytes magic "XAIDX002"; u32 header length; header JSON (n, covered bytes,
+ * Layout (little-endian): 8 bytes magic "XAIDX003"; u32 header length; header JSON (n, covered bytes,
  * head hash, models, UTF-8 byte length of each string column); zero padding to 8; then, each n long:
- * f64 raw, normalized, threshold, span, size, mtimeMs, ms; then per string column (path, hash, provider,
- * at, thumb, heatmap, code, message, stage) n + 1 u32 offsets into that column's text in UTF-16 code
- * units ('' = absent); u16 model index (padded to 8); u8 flags (1 score, 2 above threshold, 4 error;
- * padded to 8); then the string columns' texts, UTF-8, one after the other. NaN = absent in f64 columns.
+ * f64 raw, normalized, threshold, span, size, mtimeMs, ms and the quality measures (width, height, mean,
+ * p1, p99, entropy, sharpness); then per string column (path, hash, provider, at, thumb, heatmap, code,
+ * message, stage, phash) n + 1 u32 offsets into that column's text in UTF-16 code units ('' = absent);
+ * u16 model index (padded to 8); u8 flags (1 score, 2 above threshold, 4 error, 8 quality; padded to 8);
+ * then the string columns' texts, UTF-8, one after the other. NaN = absent in f64 columns.
  */
 import type { BatchRow, ModelRef, RowStage } from './types';
 
-const MAGIC = 'XAIDX002';
-const F64_COLUMNS = ['raw', 'normalized', 'threshold', 'span', 'size', 'mtimeMs', 'ms'] as const;
-const STRING_COLUMNS = ['path', 'hash', 'provider', 'at', 'thumb', 'heatmap', 'code', 'message', 'stage'] as const;
+const MAGIC = 'XAIDX003';
+const QUALITY_COLUMNS = ['width', 'height', 'mean', 'p1', 'p99', 'entropy', 'sharpness'] as const;
+const F64_COLUMNS = ['raw', 'normalized', 'threshold', 'span', 'size', 'mtimeMs', 'ms', ...QUALITY_COLUMNS] as const;
+const STRING_COLUMNS = [
+  'path',
+  'hash',
+  'provider',
+  'at',
+  'thumb',
+  'heatmap',
+  'code',
+  'message',
+  'stage',
+  'phash',
+] as const;
 
 export interface IndexCoverage {
   /** Bytes of the log the index reflects (always just after a newline). */
@@ -30,7 +43,7 @@ export interface IndexCoverage {
 }
 
 interface Header extends IndexCoverage {
-  v: 2;
+  v: 3;
   n: number;
   models: ModelRef[];
   /** UTF-8 bytes of each string column's text, in STRING_COLUMNS order. */
@@ -72,8 +85,10 @@ export function encodeIndex(source: readonly BatchRow[] | RowSource, coverage: I
       modelIdx.set(mk, m);
     }
     mcol[i] = m;
-    flags[i] = (r.score ? 1 : 0) | (r.score?.aboveThreshold ? 2 : 0) | (r.error ? 4 : 0);
+    const q = r.quality;
+    flags[i] = (r.score ? 1 : 0) | (r.score?.aboveThreshold ? 2 : 0) | (r.error ? 4 : 0) | (q ? 8 : 0);
     const vals = [r.score?.raw, r.score?.normalized, r.score?.threshold, r.score?.span, r.size, r.mtimeMs, r.ms];
+    for (const k of QUALITY_COLUMNS) vals.push(q?.[k]);
     for (let c = 0; c < vals.length; c++) f64[c][i] = vals[c] ?? NaN;
     put(0, i, r.path);
     put(1, i, r.hash);
@@ -84,10 +99,11 @@ export function encodeIndex(source: readonly BatchRow[] | RowSource, coverage: I
     put(6, i, r.error?.code);
     put(7, i, r.error?.message);
     put(8, i, r.error?.stage);
+    put(9, i, q?.phash);
   }
   const enc = new TextEncoder();
   const texts = parts.map((p) => enc.encode(p.join('')));
-  const header: Header = { v: 2, n, ...coverage, models, textBytes: texts.map((t) => t.length) };
+  const header: Header = { v: 3, n, ...coverage, models, textBytes: texts.map((t) => t.length) };
   const headerBytes = enc.encode(JSON.stringify(header));
   const layout = layoutOf(n, 12 + headerBytes.length, header.textBytes);
   const out = new Uint8Array(layout.total);
@@ -131,7 +147,7 @@ export function decodeIndex(bytes: Uint8Array): DecodedIndex {
   if (12 + hlen > bytes.length) throw new Error('results index header is cut short');
   const h = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as Header;
   const n = h.n;
-  if (h.v !== 2 || !Number.isInteger(n) || n < 0 || h.textBytes?.length !== STRING_COLUMNS.length)
+  if (h.v !== 3 || !Number.isInteger(n) || n < 0 || h.textBytes?.length !== STRING_COLUMNS.length)
     throw new Error('results index header is not understood');
   const layout = layoutOf(n, 12 + hlen, h.textBytes);
   if (bytes.length !== layout.total) throw new Error('results index has the wrong size');
@@ -169,6 +185,7 @@ export class IndexedRows implements RowSource {
   private readonly fileSize: Float64Array;
   private readonly mtimeMs: Float64Array;
   private readonly ms: Float64Array;
+  private readonly quality: Float64Array[];
 
   constructor(
     readonly size: number,
@@ -180,6 +197,7 @@ export class IndexedRows implements RowSource {
     private readonly flags: Uint8Array,
   ) {
     [this.raw, this.normalized, this.threshold, this.span, this.fileSize, this.mtimeMs, this.ms] = f64;
+    this.quality = f64.slice(7);
   }
 
   /** Index into `models` of row i. */
@@ -241,6 +259,19 @@ export class IndexedRows implements RowSource {
     if (o[2][i + 1] > o[2][i]) row.provider = this.text(2, i);
     if (o[4][i + 1] > o[4][i]) row.thumb = this.text(4, i);
     if (o[5][i + 1] > o[5][i]) row.heatmap = this.text(5, i);
+    if (f & 8) {
+      const q = this.quality;
+      row.quality = {
+        width: q[0][i],
+        height: q[1][i],
+        mean: q[2][i],
+        p1: q[3][i],
+        p99: q[4][i],
+        entropy: q[5][i],
+        sharpness: q[6][i],
+        phash: this.text(9, i),
+      };
+    }
     return row;
   }
 

@@ -4,6 +4,8 @@
  * + preprocessing hash, so an unchanged file is never scored twice by the same model, a changed file is,
  * and a new model version adds its own rows beside the old ones.
  */
+import type { QualityMeasures } from '../quality/types';
+
 export interface ModelRef {
   id: string;
   version: string;
@@ -59,6 +61,8 @@ export interface BatchRow {
   /** Thumbnail / heatmap image in the store's media cache, relative to it (may have been evicted since). */
   thumb?: string;
   heatmap?: string;
+  /** Dataset-quality measures of the file's content (the same in every model's row of that content). */
+  quality?: QualityMeasures;
 }
 
 export function modelRefOf(r: Pick<BatchRow, 'modelId' | 'modelVersion' | 'prep'>): ModelRef {

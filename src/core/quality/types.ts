@@ -71,3 +71,15 @@ export interface QualityReport {
   /** The read/decode error of an unreadable file. */
   error?: string;
 }
+
+/** Whether a value read from a store is a complete set of measures (a hand-edited row may hold anything). */
+export function isQualityMeasures(v: unknown): v is QualityMeasures {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  const nums = ['width', 'height', 'mean', 'p1', 'p99', 'entropy', 'sharpness'];
+  return (
+    nums.every((k) => typeof o[k] === 'number' && Number.isFinite(o[k])) &&
+    typeof o.phash === 'string' &&
+    /^[0-9a-f]{16}$/.test(o.phash)
+  );
+}

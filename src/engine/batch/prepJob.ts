@@ -10,6 +10,8 @@ import type { DecodeLimits, XrayImage } from '../../core/image/types';
 import type { ModelManifest } from '../../core/model/manifest';
 import type { RowError, RowStage } from '../../core/batch/types';
 import type { PreparedInput } from '../../core/preprocess/pipeline';
+import type { QualityMeasures } from '../../core/quality/types';
+import { qualityOf } from './quality';
 
 export interface PrepJob {
   path: string;
@@ -32,6 +34,8 @@ export interface PrepResult {
   /** Decoded image size (region maps are composed on it). */
   width?: number;
   height?: number;
+  /** Dataset-quality measures of the decoded image (engine/batch/quality.ts). */
+  quality?: QualityMeasures;
   ms: number;
 }
 
@@ -95,13 +99,14 @@ export async function runPrepJob(job: PrepJob, core: PrepCore): Promise<PrepResu
   if (job.thumb && core.writeThumb)
     // A thumbnail that cannot be written (cache full, odd pixels) must not fail the row.
     thumb = await core.writeThumb(image, job.thumb.dir, hash, job.thumb.size).catch(() => undefined);
+  const quality = qualityOf(image);
   const prepared: PreparedInput[][] = [];
   try {
     for (const p of job.preps) prepared.push(core.prepareInputs(image, p));
   } catch (err) {
-    return done({ hash, size, mtimeMs, error: rowError(err, 'preprocess'), thumb });
+    return done({ hash, size, mtimeMs, error: rowError(err, 'preprocess'), thumb, quality });
   }
-  return done({ hash, size, mtimeMs, prepared, thumb, width: image.width, height: image.height });
+  return done({ hash, size, mtimeMs, prepared, thumb, width: image.width, height: image.height, quality });
 }
 
 export function rowError(err: unknown, stage: RowStage): RowError {

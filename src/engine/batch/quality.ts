@@ -11,6 +11,15 @@ import { reduceImage } from '../reducedImage';
 
 export const QUALITY_REDUCTION = 512;
 
+/** The measures, or undefined when they cannot be computed: they are extra, and must not fail the row. */
+export function qualityOf(image: XrayImage): QualityMeasures | undefined {
+  try {
+    return measureQuality(image);
+  } catch {
+    return undefined;
+  }
+}
+
 export function measureQuality(image: XrayImage): QualityMeasures {
   const small = reduceImage(image, QUALITY_REDUCTION)?.image ?? image;
   return measureGrey(displayGrey(small), small.width, small.height, image);

@@ -132,7 +132,15 @@ export class BatchScorer {
       preps: preps.map((p) => ({ input: p.entry.manifest.input, preprocessing: p.entry.manifest.preprocessing })),
       thumb: media ? { dir: media.dir, size } : undefined,
     });
-    const base = { path: item.path, hash: r.hash, size: r.size, mtimeMs: r.mtimeMs, prepMs: r.ms, thumb: r.thumb };
+    const base = {
+      path: item.path,
+      hash: r.hash,
+      size: r.size,
+      mtimeMs: r.mtimeMs,
+      prepMs: r.ms,
+      thumb: r.thumb,
+      quality: r.quality,
+    };
     if (r.unchanged) return { ...base, unchanged: true, models: [] };
     if (r.error || !r.prepared) return { ...base, error: r.error, models: [] };
     const models = await Promise.all(

@@ -414,7 +414,9 @@ class Run {
       const mo = o.models[i];
       const error = o.error ?? mo?.error ?? (mo?.score ? undefined : { code: 'INTERNAL', message: 'No result.' });
       if (error) {
-        this.push(this.errorRow(w, m, error, o.hash, o.size, o.mtimeMs, ms + Math.round(mo?.ms ?? 0), at, o.thumb));
+        const row = this.errorRow(w, m, error, o.hash, o.size, o.mtimeMs, ms + Math.round(mo?.ms ?? 0), at, o.thumb);
+        if (o.quality) row.quality = o.quality;
+        this.push(row);
         return;
       }
       const row: BatchRow = {
@@ -432,6 +434,7 @@ class Run {
       };
       if (o.thumb) row.thumb = o.thumb;
       if (mo.heatmap) row.heatmap = mo.heatmap;
+      if (o.quality) row.quality = o.quality;
       this.push(row);
     });
   }

@@ -63,6 +63,13 @@ test('torn tails: a complete row is closed, a torn one cut; damaged lines are sk
   const legacy = parseRows('{"path":"p.png","modelId":"a","modelVersion":"1","ms":3,"at":"t"}\n');
   assert.equal(legacy.rows[0].prep, '');
   assert.equal(legacy.rows[0].hash, '');
+  // Quality measures are kept when whole and dropped (not the row) when malformed.
+  const q = { width: 2, height: 3, mean: 9, p1: 0, p99: 20, entropy: 1.5, sharpness: 3, phash: '00ff00ff00ff00ff' };
+  const base = '"path":"q.png","modelId":"a","modelVersion":"1","ms":3,"at":"t"';
+  const withQ = parseRows(`{${base},"quality":${JSON.stringify(q)}}\n{${base},"quality":{"mean":"dark"}}\n`);
+  assert.deepEqual(withQ.rows[0].quality, q);
+  assert.equal(withQ.rows.length, 2);
+  assert.equal(withQ.rows[1].quality, undefined);
 });
 
 const arbRow = fc.record({
@@ -74,6 +81,22 @@ const arbRow = fc.record({
   mtimeMs: fc.double({ min: 0, max: 2e12, noNaN: true }),
   thumb: fc.option(fc.string({ maxLength: 10 }), { nil: undefined }),
   msg: fc.string({ unit: 'binary', maxLength: 30 }),
+  quality: fc.option(
+    fc
+      .record({
+        width: fc.nat(),
+        height: fc.nat(),
+        mean: fc.double({ min: 0, max: 255, noNaN: true }),
+        p1: fc.nat(255),
+        p99: fc.nat(255),
+        entropy: fc.double({ min: 0, max: 8, noNaN: true }),
+        sharpness: fc.double({ min: 0, max: 1e5, noNaN: true }),
+        phash: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => v.toString(16).padStart(16, '0')),
+      })
+      // fast-check's records have no prototype; rows read back are plain objects.
+      .map((q) => ({ ...q })),
+    { nil: undefined },
+  ),
 });
 
 test('the index decodes to exactly the rows it encoded, with its coverage', () => {
@@ -87,6 +110,7 @@ test('the index decodes to exactly the rows it encoded, with its coverage', () =
             ? { score: { raw: s.raw, normalized: 0.25, threshold: 2, aboveThreshold: false } }
             : { score: undefined, error: { code: 'CORRUPT', message: s.msg, stage: 'decode' } }),
           ...(s.thumb ? { thumb: s.thumb } : {}),
+          ...(s.quality ? { quality: s.quality } : {}),
         }),
       );
       for (const r of rows) if (!r.score) delete r.score;

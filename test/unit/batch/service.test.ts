@@ -64,7 +64,11 @@ test('scores every file once; bad files become rows; excluded folders and non-im
         .subarray(8, 12)
         .toString() === 'WEBP',
     );
+    // Dataset-quality measures of the decoded image ride along in each row.
+    assert.deepEqual([r.quality?.width, r.quality?.height], r.path === 'b/IM0001' ? [40, 40] : [48, 40]);
+    assert.match(r.quality?.phash ?? '', /^[0-9a-f]{16}$/);
   }
+  assert.equal(rows.find((r) => r.path === 'a/broken.png')?.quality, undefined);
   // What is on disk is what the listener saw, and the index loads to the same table.
   const onDisk = parseRows(readFileSync(store, 'utf8')).rows;
   assert.deepEqual(onDisk, rows);

@@ -42,6 +42,8 @@ test('score: every image gets a record, a broken file is recorded and the batch 
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stdout, /9 processed .*: 8 rows scored, 1 failed \((UNSUPPORTED_FORMAT|CORRUPT): 1\)/);
   assert.match(r.stderr, /model recon 1\.0\.0 on cpu/);
+  // Dataset-quality summary: the broken file is the unreadable one; the others were measured.
+  assert.match(r.stdout, /^quality: 9 files \(8 measured\): .*\b1 unreadable\b/m);
   const { records } = parseResults(readFileSync(out, 'utf8'));
   assert.equal(records.length, 9);
   assert.ok((records.find((x) => x.path === 'NORMAL/broken.png')?.error?.code.length ?? 0) > 0);

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flagCounts, qualityReports, type QualityInput } from '../../../src/core/quality/flags';
 import { measureGrey } from '../../../src/core/quality/measures';
+import { qualityInputs } from '../../../src/core/quality/fromRows';
+import type { BatchRow } from '../../../src/core/batch/types';
 import { QUALITY_DEFAULTS } from '../../../src/protocol/settings';
 import { blur, map, phantom, rescale, type Grey } from './images';
 
@@ -88,4 +90,33 @@ test("thresholds are the user's: a stricter or looser setting moves the verdicts
   const loose = qualityReports(wide, { ...QUALITY_DEFAULTS, oddSizeRatio: 1, oddAspectRatio: 0.5 })[4].flags;
   assert.deepEqual(loose, ['nearDuplicate']);
   assert.deepEqual(qualityReports(wide, QUALITY_DEFAULTS)[4].flags, ['nearDuplicate', 'oddAspect']);
+});
+
+test('store rows to quality inputs: one per file, measures from any model, unreadable only when never decoded', () => {
+  const q = measure(phantom(1));
+  const row = (path: string, modelId: string, over: Partial<BatchRow>): BatchRow => ({
+    path,
+    modelId,
+    modelVersion: '1',
+    prep: 'p',
+    hash: `h-${path}`,
+    size: 1,
+    mtimeMs: 1,
+    ms: 1,
+    at: 't',
+    ...over,
+  });
+  const inputs = qualityInputs([
+    row('b.png', 'm1', { quality: q }),
+    row('b.png', 'm2', { error: { code: 'INTERNAL', message: 'inference failed', stage: 'inference' } }),
+    row('a.png', 'm1', { hash: '', error: { code: 'CORRUPT', message: 'not a PNG', stage: 'decode' } }),
+    row('a.png', 'm2', { hash: '', error: { code: 'CORRUPT', message: 'not a PNG', stage: 'decode' } }),
+    row('c.png', 'm1', { error: { code: 'CORRUPT', message: 'old failure', stage: 'decode' } }),
+    row('c.png', 'm2', { quality: q }),
+  ]);
+  assert.deepEqual(inputs, [
+    { path: 'a.png', hash: '', unreadable: 'not a PNG' },
+    { path: 'b.png', hash: 'h-b.png', measures: q },
+    { path: 'c.png', hash: 'h-c.png', measures: q },
+  ]);
 });
