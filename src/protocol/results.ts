@@ -187,9 +187,41 @@ export interface ResultsReport {
   timeline: { firstRows?: number; lastRows?: number };
 }
 
+/**
+ * Frame timing inside the webview (the bench): record requestAnimationFrame deltas and long tasks for `ms`
+ * milliseconds (the test presses keys meanwhile), or while the table is scrolled from top to bottom in
+ * `sweepFrames` frames (as a wheel would, one scroll step per frame).
+ */
+export interface FrameProbeRequest {
+  ms?: number;
+  sweepFrames?: number;
+}
+
+export interface FrameProbeResult {
+  frames: number;
+  /** requestAnimationFrame deltas, ms. */
+  p50: number;
+  p95: number;
+  max: number;
+  /** Frames longer than 16.7 ms (a 60 Hz frame missed). */
+  over16: number;
+  /** The table's own work per redraw (row recycling and filling), ms. */
+  workP50: number;
+  workP95: number;
+  redraws: number;
+  /** PerformanceObserver long tasks (> 50 ms) seen meanwhile. */
+  longTasks: number;
+  longTaskMs: number;
+  /** Scroll offset at the end, and the table's full height. */
+  scrollTop: number;
+  scrollHeight: number;
+  ms: number;
+}
+
 /** Host -> webview requests (the webview answers). */
 export type HostToResultsMethods = {
   getReport: [Record<string, never>, ResultsReport];
+  probeFrames: [FrameProbeRequest, FrameProbeResult];
   act: [ResultsAction, ResultsReport];
   /** The row `delta` steps from `row` in the webview's current order (undefined at either end); it becomes the selection. */
   neighbour: [{ row: number; delta: 1 | -1 }, { row: number } | undefined];

@@ -51,6 +51,8 @@ export interface RunSummary {
 export interface ResultsBackend {
   /** Latest rows of the folder's store for these models (empty when it was never scored). */
   load(root: string, models: readonly ModelInfo[]): Promise<PanelRow[]>;
+  /** Models (id and version) the folder's store has rows of, in first-seen order; empty when never scored. */
+  storedModels(root: string): Promise<{ id: string; version: string }[]>;
   run(req: RunRequest): Promise<RunSummary>;
   /** Folder the rows' thumbnails are relative to, if any. */
   mediaDir(root: string): string | undefined;

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { ModelInfo } from '../../core/model/manifest';
 import { parseManifest } from '../../core/model/validate';
 import { Disposable } from '../../protocol/dispose';
-import type { ResultsAction, ResultsModel, ResultsSource } from '../../protocol/results';
+import type { FrameProbeRequest, ResultsAction, ResultsModel, ResultsSource } from '../../protocol/results';
 import type { Logger } from '../log';
 import type { ModelService } from '../models';
 import type { ResultsBackend, RunProgressInfo } from './backend';
@@ -77,6 +77,12 @@ export class ResultsController extends Disposable {
         (root?: string, model = 0, apply?: boolean) => this.curationFor(root)?.thresholdFromLabels(model, apply),
       ),
     );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.showResults',
+        (uri?: vscode.Uri, _all?: vscode.Uri[], models?: string[]) => this.showResults(uri, models),
+      ),
+    );
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.next', () => this.step(1)));
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.previous', () => this.step(-1)));
     // Diagnostics and integration tests: ask the webview itself, or act through its own controls.
@@ -98,6 +104,13 @@ export class ResultsController extends Disposable {
           this.killAfter = { root, rows, seen: 0 };
         }),
       );
+    this._register(
+      vscode.commands.registerCommand(
+        'xrayAnomaly.debug.resultsProbe',
+        (root: string | undefined, req: FrameProbeRequest) =>
+          this.panelFor(root)?.request('probeFrames', req, 30_000 + (req.ms ?? 0) + (req.sweepFrames ?? 0) * 100),
+      ),
+    );
     this._register(
       vscode.commands.registerCommand(
         'xrayAnomaly.debug.resultsRun',
@@ -131,12 +144,53 @@ export class ResultsController extends Disposable {
     if (panel) this.start(panel, models);
   }
 
-  private async pickFolder(): Promise<vscode.Uri | undefined> {
+  /** "Show Scored Results of Folder...": the panel on the folder's store, nothing scored. */
+  async showResults(uri: vscode.Uri | undefined, modelIds?: string[]): Promise<ResultsPanel | undefined> {
+    const folder = uri ?? (await this.pickFolder(vscode.l10n.t('Show Results')));
+    if (!folder) return undefined;
+    if (folder.scheme !== 'file') {
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Only folders on this machine have results (not {0}).', folder.scheme),
+      );
+      return undefined;
+    }
+    const root = folder.fsPath;
+    let models: ModelInfo[];
+    if (modelIds) models = await this.modelsById(modelIds);
+    else {
+      const stored = await this.deps.backend.storedModels(root).catch((err: unknown) => {
+        void vscode.window.showErrorMessage(vscode.l10n.t('Could not read the stored results: {0}', String(err)));
+        return undefined;
+      });
+      if (!stored) return undefined;
+      await this.deps.models.ready();
+      const available = this.deps.models.models;
+      // The store's order (the model scored first is the first column), each model once.
+      models = [...new Set(stored.map((s) => available.find((m) => m.id === s.id && m.version === s.version)))].filter(
+        (m): m is ModelInfo => m !== undefined,
+      );
+      if (!models.length) {
+        const score = vscode.l10n.t('Score Folder...');
+        const message = stored.length
+          ? vscode.l10n.t(
+              'The results of {0} were scored with models that are not available now ({1}). Score it again?',
+              basename(root),
+              stored.map((s) => `${s.id} ${s.version}`).join(', '),
+            )
+          : vscode.l10n.t('{0} has no scored results yet. Score it now?', basename(root));
+        if ((await vscode.window.showInformationMessage(message, score)) === score) await this.scoreFolder(folder);
+        return undefined;
+      }
+    }
+    return this.open(root, models);
+  }
+
+  private async pickFolder(openLabel = vscode.l10n.t('Score Folder')): Promise<vscode.Uri | undefined> {
     const picked = await vscode.window.showOpenDialog({
       canSelectFolders: true,
       canSelectFiles: false,
       defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-      openLabel: vscode.l10n.t('Score Folder'),
+      openLabel,
     });
     return picked?.[0];
   }

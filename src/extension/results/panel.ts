@@ -147,8 +147,9 @@ export class ResultsPanel extends Disposable {
   request<K extends keyof HostToResultsMethods & string>(
     method: K,
     params: HostToResultsMethods[K][0],
+    timeoutMs = 20_000,
   ): Promise<HostToResultsMethods[K][1]> {
-    return this.rpc.request(method, params, { timeoutMs: 20_000 });
+    return this.rpc.request(method, params, { timeoutMs });
   }
 
   /** Opens the row `delta` steps from the current one in the panel's order; false at either end. */

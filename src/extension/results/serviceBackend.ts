@@ -4,17 +4,22 @@
  * (storeLocation); rows of a model are those of its current id, version and preprocessing hash.
  */
 import * as vscode from 'vscode';
+import { promises as fsp } from 'node:fs';
 import { relative } from 'node:path';
 import { storeLocation, type StoreLocation } from '../../core/batch/location';
 import type { DatasetScanOptions } from '../../core/dataset/scan';
 import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
-import { loadResults } from '../../engine/batch/store';
+import { indexPathOf, loadResults } from '../../engine/batch/store';
+import type { ResultTable } from '../../core/batch/table';
 import type { ProviderPreference } from '../../protocol/engine';
 import type { PanelRow, ResultsBackend, RunRequest, RunSummary } from './backend';
 
 export class ServiceBackend implements ResultsBackend {
+  private cached?: { store: string; stamp: string; table: ResultTable };
+  private cacheTimer?: ReturnType<typeof setTimeout>;
+
   constructor(
     private readonly engine: EngineClient,
     private readonly provider: () => ProviderPreference,
@@ -33,9 +38,36 @@ export class ServiceBackend implements ResultsBackend {
 
   async load(root: string, models: readonly ModelInfo[]): Promise<PanelRow[]> {
     const refs = await Promise.all(models.map((m) => modelRefOf(m.manifestPath)));
-    const { table } = await loadResults(this.location(root).store);
-    const wanted = new Set(refs.map((r) => `${r.id}@${r.version}#${r.prep}`));
-    return table.rows.filter((r) => wanted.has(`${r.modelId}@${r.modelVersion}#${r.prep}`));
+    // Only the wanted models' rows are made into objects (a 100,000-row store holds other models too).
+    return (await this.table(root)).rowsOf(refs);
+  }
+
+  async storedModels(root: string): Promise<{ id: string; version: string }[]> {
+    return (await this.table(root)).models().map((m) => ({ id: m.id, version: m.version }));
+  }
+
+  /**
+   * The folder's store as a table. "Show Results" asks for its models, then for its rows: the table read
+   * for the first is kept for the second while the store's files are unchanged (same size and time).
+   */
+  private async table(root: string): Promise<ResultTable> {
+    const store = this.location(root).store;
+    const stamp = await Promise.all(
+      [store, indexPathOf(store)].map((f) =>
+        fsp.stat(f).then(
+          (st) => `${st.size}:${st.mtimeMs}`,
+          () => '-',
+        ),
+      ),
+    ).then((x) => x.join('|'));
+    if (this.cached?.store === store && this.cached.stamp === stamp) return this.cached.table;
+    const { table } = await loadResults(store);
+    this.cached = { store, stamp, table };
+    // One table at a time, and not for long: it is a copy of what the panel now holds.
+    clearTimeout(this.cacheTimer);
+    this.cacheTimer = setTimeout(() => (this.cached = undefined), 10_000);
+    this.cacheTimer.unref?.();
+    return table;
   }
 
   async run(req: RunRequest): Promise<RunSummary> {

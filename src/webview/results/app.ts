@@ -7,6 +7,7 @@ import { FrameScheduler, observing } from '../shared/lifetime';
 import type { ResultsBridge } from './host';
 import { resultsServed, type ViewHooks } from './messages';
 import { PanelState, readPersisted, type Change } from './state';
+import { probeFrames } from './frameProbe';
 import { CurvesView } from './views/curves';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
@@ -78,6 +79,7 @@ export class ResultsApp extends Disposable {
       open: (row, model) => open(row, model),
       reveal: (row) => this.table.scrollToRow(row),
       keys: (names) => this.table.pressKeys(names),
+      probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));
     this._register(toDisposable(() => this.table.dispose()));
@@ -150,10 +152,7 @@ export class ResultsApp extends Disposable {
     )
       this.table.refresh();
     if (d.has('query')) this.table.updateSortMarks();
-    if (d.has('rows')) {
-      this.toolbar.syncFolders();
-      this.state.timeline.lastRows = Date.now();
-    }
+    if (d.has('rows')) this.toolbar.syncFolders();
     if (d.has('init') || d.has('rows') || d.has('query') || d.has('selection')) this.toolbar.updateCounts();
     if (d.has('init') || d.has('rows') || d.has('query')) this.histogram.update();
     if (d.has('progress')) {
@@ -163,6 +162,8 @@ export class ResultsApp extends Disposable {
     if (d.has('metrics') || d.has('query') || d.has('init')) this.curves.update();
     if (d.has('threshold')) this.curves.thresholdChanged();
     if (d.has('query') || d.has('init')) this.toolbar.sync();
+    // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
+    if (d.has('rows')) this.state.timeline.lastRows = Date.now();
   }
 
   private save(): void {

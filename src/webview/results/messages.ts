@@ -4,7 +4,13 @@
  * so it is tested without a DOM; what needs the views (a simulated drag, the rendered-row count) comes in
  * through `ViewHooks`. Unknown methods and unusable parameters are refused by the RpcHandler (BAD_REQUEST).
  */
-import type { HostToResultsMethods, HostToResultsNotifications, ResultsAction } from '../../protocol/results';
+import type {
+  FrameProbeRequest,
+  FrameProbeResult,
+  HostToResultsMethods,
+  HostToResultsNotifications,
+  ResultsAction,
+} from '../../protocol/results';
 import type { ParamChecks } from '../../protocol/rpc';
 import type { Served } from '../shared/hostBridge';
 import { buildReport } from './report';
@@ -17,6 +23,8 @@ export interface ViewHooks {
   reveal(row: number): void;
   /** Presses keys in the table, as the keyboard would (labelling keys included). */
   keys?(names: string[]): void;
+  /** Frame timing inside the page (the bench). */
+  probe?(req: FrameProbeRequest): Promise<FrameProbeResult>;
 }
 
 type Names = keyof HostToResultsMethods | keyof HostToResultsNotifications;
@@ -52,6 +60,11 @@ export const resultsChecks: ParamChecks<Names> = {
       ? undefined
       : `it names no known action (${String(action)})`;
   },
+  probeFrames: (p) => {
+    const m = p as FrameProbeRequest;
+    const ok = (v: unknown) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 120_000);
+    return ok(m.ms) && ok(m.sweepFrames) ? undefined : 'ms and sweepFrames must be numbers from 0 to 120000';
+  },
   neighbour: (p) => {
     const m = p as { row?: unknown; delta?: unknown };
     return isInt(m.row) && (m.delta === 1 || m.delta === -1) ? undefined : 'it needs a row and a delta of 1 or -1';
@@ -77,6 +90,10 @@ export function resultsServed(
         state.select(next, 'replace');
         views.reveal(next);
         return { row: next };
+      },
+      probeFrames: (req) => {
+        if (!views.probe) throw new Error('this panel cannot time its frames');
+        return views.probe(req);
       },
     },
     notifications: {

@@ -12,6 +12,7 @@ import './results.test';
 import './explain.test';
 import './labels.test';
 import './labelsBench.test';
+import './panelBench.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

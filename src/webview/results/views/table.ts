@@ -36,7 +36,7 @@ export interface TableEvents {
 export class TableView {
   readonly element: HTMLElement;
   private readonly header: HTMLElement;
-  private readonly scroller: HTMLElement;
+  readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly pool: HTMLElement[] = [];

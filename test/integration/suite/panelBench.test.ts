@@ -1,0 +1,214 @@
+// @bench: the results panel at 100,000 rows in the real VS Code, run by `npm run bench:panel` (XRAY_BENCH=1),
+// never by `npm test`. A store of 100,000 rows (and a 1,000-row reference) is written straight through the
+// store writer (no image is scored), then "Show Scored Results of Folder..." opens it. Measured, as the
+// webview stamps them (same clock as the host on one machine): command to first rows drawn and to every row
+// drawn, counted and charted; then frame times inside the webview (requestAnimationFrame deltas, the table's
+// redraw work, long tasks) while idle (the reference: what the machine's load alone costs a frame), while the
+// table is swept from top to bottom one scroll step per frame (a wheel), and while PageDown is pressed for real.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import * as vscode from 'vscode';
+import { storeLocation } from '../../../src/core/batch/location';
+import type { BatchRow } from '../../../src/core/batch/types';
+import { parseManifest } from '../../../src/core/model/validate';
+import { normalizeWith } from '../../../src/core/scoring/calibration';
+import { modelRefOf } from '../../../src/engine/batch/service';
+import { ResultStore } from '../../../src/engine/batch/store';
+import type { FrameProbeResult, ResultsReport } from '../../../src/protocol/results';
+import { pressInWebview } from './harness';
+import { EXTENSION_ID } from './helpers';
+
+const BIG = Math.max(1000, Number(process.env.XRAY_BENCH_PANEL_ROWS) || 100_000);
+const REF = 1000;
+const MODEL = 'chest-patchcore';
+const ROUNDS = Math.max(1, Number(process.env.XRAY_BENCH_RUNS) || 2);
+
+/** A seeded generator, so every run writes the same store. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `n` rows of one model under `root`, as a scored chest folder would hold them: NORMAL/ and PNEUMONIA/ (so
+ * ROC/PR are computed), 2,000 patient folders, one file in 200 unreadable.
+ */
+async function writeStore(root: string, n: number, manifestPath: string): Promise<void> {
+  const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const loc = storeLocation(ws, relative(ws, root).split(/[\\/]/).join('/'));
+  rmSync(join(loc.store, '..'), { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const ref = await modelRefOf(manifestPath);
+  const cal = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath).calibration;
+  const span = cal.max - cal.min;
+  const rand = rng(n);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const store = await ResultStore.open(loc.store);
+  try {
+    let group: BatchRow[] = [];
+    for (let i = 0; i < n; i++) {
+      const sick = rand() < 0.3;
+      const path = `${sick ? 'PNEUMONIA' : 'NORMAL'}/p${String(i % 2000).padStart(4, '0')}/img-${String(i).padStart(6, '0')}.jpeg`;
+      const row: BatchRow = {
+        path,
+        modelId: ref.id,
+        modelVersion: ref.version,
+        prep: ref.prep,
+        hash: (i * 2654435761).toString(16).padStart(64, '0'),
+        size: 20_000 + (i % 5000),
+        mtimeMs: 1_700_000_000_000 + i,
+        ms: 12,
+        at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+      };
+      if (i % 200 === 199)
+        row.error = { code: 'DECODE_FAILED', message: 'The JPEG data ends too early.', stage: 'decode' };
+      else {
+        const raw = cal.threshold + span * (0.12 * gauss() + (sick ? 0.05 : -0.08));
+        const normalized = normalizeWith(raw, cal.threshold, span);
+        row.score = { raw, normalized, threshold: cal.threshold, aboveThreshold: normalized >= 0.5, span };
+      }
+      group.push(row);
+      if (group.length === 10_000) {
+        await store.append(group);
+        group = [];
+      }
+    }
+    await store.append(group);
+  } finally {
+    await store.close();
+  }
+}
+
+async function report(root: string): Promise<ResultsReport | undefined> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport | undefined;
+}
+
+/** Polls the webview until every row is there and drawn (the polling itself runs in the webview: not too often). */
+async function waitAllRows(root: string, n: number, ms = 300_000): Promise<ResultsReport> {
+  const until = Date.now() + ms;
+  let last: ResultsReport | undefined;
+  while (Date.now() < until) {
+    try {
+      last = await report(root);
+      if (last && last.rows === n && last.histogram.total === n - Math.floor(n / 200) && last.rendered > 0) return last;
+    } catch {
+      // the webview may not be up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${n} rows; last report: ${JSON.stringify(last)?.slice(0, 1500)}`);
+}
+
+async function probe(root: string, req: { ms?: number; sweepFrames?: number }): Promise<FrameProbeResult> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsProbe', root, req)) as FrameProbeResult;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+describe('@bench panel', function () {
+  this.timeout(900_000);
+  const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const bigRoot = () => join(ws(), 'panel-bench-big');
+  const refRoot = () => join(ws(), 'panel-bench-ref');
+
+  before(async function () {
+    if (process.env.XRAY_BENCH !== '1') this.skip();
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    await ext.activate();
+    const manifest = join(ext.extensionUri.fsPath, 'models', MODEL, `${MODEL}.model.json`);
+    const t0 = Date.now();
+    await writeStore(bigRoot(), BIG, manifest);
+    await writeStore(refRoot(), REF, manifest);
+    console.log(`[bench] panel: stores of ${BIG} and ${REF} rows written in ${Date.now() - t0} ms`);
+  });
+
+  it('opens and scrolls a 100,000-row results panel', async () => {
+    const open: Record<'big' | 'ref', { commandMs: number; firstRowsMs: number; allRowsMs: number }[]> = {
+      big: [],
+      ref: [],
+    };
+    const loads: number[] = [loadavg()[0]];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const which of ['ref', 'big'] as const) {
+        const root = which === 'big' ? bigRoot() : refRoot();
+        const n = which === 'big' ? BIG : REF;
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await new Promise((r) => setTimeout(r, 1000));
+        const t0 = Date.now();
+        await vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(root), undefined, [MODEL]);
+        const commandMs = Date.now() - t0;
+        const r = await waitAllRows(root, n);
+        assert.ok(r.timeline.firstRows && r.timeline.lastRows, JSON.stringify(r.timeline));
+        open[which].push({
+          commandMs,
+          firstRowsMs: r.timeline.firstRows! - t0,
+          allRowsMs: r.timeline.lastRows! - t0,
+        });
+        assert.ok(r.rendered < 200, `virtualised: ${r.rendered} rows in the DOM`);
+        console.log(
+          `[bench] panel: open ${which} (${n} rows), round ${round + 1}: ${JSON.stringify(open[which].at(-1))}`,
+        );
+      }
+    }
+    loads.push(loadavg()[0]);
+    // The big panel is open: frames while idle (reference), swept top to bottom, and with PageDown held.
+    const root = bigRoot();
+    await new Promise((r) => setTimeout(r, 1500));
+    const idle = await probe(root, { ms: 3000 });
+    const sweep = await probe(root, { sweepFrames: 600 });
+    assert.ok(sweep.scrollTop >= sweep.scrollHeight * 0.95 - 2000, `swept to the bottom: ${JSON.stringify(sweep)}`);
+    await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, { action: 'select', rows: [] });
+    const pressing = pressInWebview('.tbody', ['Home', ...Array<string>(400).fill('PageDown')], {
+      delayMs: 25,
+      timeoutMs: 300_000,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const keys = await probe(root, { ms: 6000 });
+    const pressed = await pressing;
+    const afterKeys = await report(root);
+    loads.push(loadavg()[0]);
+    const fig = (xs: { [k: string]: number }[], k: string) => median(xs.map((x) => x[k]));
+    const result = {
+      rows: BIG,
+      referenceRows: REF,
+      rounds: ROUNDS,
+      open: {
+        commandMs: fig(open.big, 'commandMs'),
+        firstRowsMs: fig(open.big, 'firstRowsMs'),
+        allRowsMs: fig(open.big, 'allRowsMs'),
+        reference: {
+          commandMs: fig(open.ref, 'commandMs'),
+          firstRowsMs: fig(open.ref, 'firstRowsMs'),
+          allRowsMs: fig(open.ref, 'allRowsMs'),
+        },
+        ratioAllRows: fig(open.big, 'allRowsMs') / Math.max(1, fig(open.ref, 'allRowsMs')),
+        runs: open,
+      },
+      frames: {
+        idle,
+        sweep,
+        keys,
+        ratioSweepP95ToIdle: sweep.p95 / Math.max(1, idle.p95),
+        ratioKeysP95ToIdle: keys.p95 / Math.max(1, idle.p95),
+      },
+      keysPressed: pressed,
+      selectedAfterKeys: afterKeys?.selected,
+      loadAverage: loads,
+    };
+    const outDir = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath, 'test-output', 'bench');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'panel.json'), JSON.stringify(result, null, 1));
+    console.log(`[bench] panel: ${JSON.stringify(result)}`);
+  });
+});
