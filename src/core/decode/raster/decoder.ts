@@ -10,6 +10,7 @@ import { checkPixelLimit, frameOutOfRange, libraryText, requestedFrame } from '.
 import { colourToGrey, exactCopy, hasTransparency, minMax, takeChannel, type IntSamples } from '../pixels';
 import { DEFAULT_DECODE_TIMEOUT_MS, type DecodeContext, type ImageDecoder } from '../registry';
 import { describeContent, rasterKind, type RasterKind } from '../sniff';
+import { rasterHeader } from './header';
 import { jpegComplete, pngStructure, tiffComplete } from './structure';
 
 // libvips' operation cache keeps recent results keyed by their arguments; a decoder reads each file's bytes
@@ -28,6 +29,19 @@ export const RASTER_EXTENSIONS: Readonly<Record<string, RasterKind>> = {
   tif: 'tiff',
   tiff: 'tiff',
 };
+
+/** The header fields decoding uses: from rasterHeader, or from libvips for the rest. */
+interface HeaderInfo {
+  width: number;
+  height: number;
+  depth: string;
+  channels: number;
+  pages?: number;
+  orientation?: number;
+  space?: string;
+  isPalette?: boolean;
+  significantBits?: number[];
+}
 
 /** What libvips holds the samples as, collapsed to the three shapes we return. */
 type Depth = 'uchar' | 'ushort' | 'float';
@@ -70,16 +84,9 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   const frame = requestedFrame(ctx.options.frame);
   const notices: string[] = [];
 
-  // Header only: no pixel is decoded until the size is known to be within limits.
-  const header = () =>
-    guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error', page: frame }).metadata());
-  const first = await guard(kind, bytes, ctx, () =>
-    sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata(),
-  );
-  const pages = first.pages ?? 1;
+  const meta: HeaderInfo = (frame === 0 && rasterHeader(kind, bytes)) || (await libvipsHeader(kind, bytes, ctx, frame));
+  const pages = meta.pages ?? 1;
   if (frame >= pages) throw frameOutOfRange(ctx.name, frame, pages);
-  // Pages of a TIFF may differ in size and depth.
-  const meta = frame === 0 ? first : await header();
   checkPixelLimit(ctx.name, meta.width, meta.height, ctx.limits);
 
   const depth = depthOf(meta.depth);
@@ -134,7 +141,10 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
 
   const range = minMax(data);
   const bits = depth === 'uchar' ? 8 : depth === 'ushort' ? 16 : 32;
-  const bitsStored = kind === 'png' && bits === 16 ? pngSignificantBits(bytes, range.max) : bits;
+  const bitsStored =
+    kind === 'png' && bits === 16
+      ? pngSignificantBits(meta.significantBits ?? pngStructure(bytes).significantBits, range.max)
+      : bits;
   const format: ImageFormat = kind;
   return {
     width: info.width,
@@ -155,17 +165,34 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   };
 }
 
+/** The header as libvips reads it: for what rasterHeader leaves unanswered (TIFF, EXIF, palette, other pages). */
+async function libvipsHeader(
+  kind: RasterKind,
+  bytes: Uint8Array,
+  ctx: DecodeContext,
+  frame: number,
+): Promise<HeaderInfo> {
+  // Header only: no pixel is decoded until the size is known to be within limits.
+  const read = (page: number) =>
+    guard(kind, bytes, ctx, () => sharp(bytes, { limitInputPixels: false, failOn: 'error', page }).metadata());
+  const first = await read(0);
+  const pages = first.pages ?? 1;
+  // Pages of a TIFF may differ in size and depth.
+  const meta = frame === 0 || frame >= pages ? first : await read(frame);
+  return { ...meta, pages };
+}
+
 /**
  * 16-bit PNGs from 12-bit detectors sometimes carry sBIT = 12. PNG says such samples are scaled up to
  * 16 bits, but many exporters store them unscaled; only in that case (every value fits in sBIT bits)
  * is reporting fewer bits true.
  */
-function pngSignificantBits(bytes: Uint8Array, max: number): number {
-  const sbit = pngStructure(bytes).significantBits?.[0];
+function pngSignificantBits(significantBits: number[] | undefined, max: number): number {
+  const sbit = significantBits?.[0];
   return sbit !== undefined && sbit >= 1 && sbit < 16 && max < 2 ** sbit ? sbit : 16;
 }
 
-function describeChannels(channels: number, space: string, palette: boolean): string {
+function describeChannels(channels: number, space?: string, palette?: boolean): string {
   if (palette) return 'palette';
   if (space === 'cmyk') return 'CMYK';
   return ['', 'grey', 'grey + alpha', 'RGB', 'RGBA'][channels] ?? `${channels}-channel`;
