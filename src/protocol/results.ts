@@ -152,7 +152,31 @@ export type ResultsAction =
   | { action: 'select'; rows: number[] }
   | { action: 'openRow'; row: number }
   /** Keys pressed in the table (as the keyboard would), e.g. ['j', '2', 'shift+ArrowDown']. */
-  | { action: 'keys'; keys: string[] };
+  | { action: 'keys'; keys: string[] }
+  /** Show the table, the grid of thumbnails or the model comparison. */
+  | { action: 'layout'; layout: PanelLayout }
+  /** The two model columns the comparison view compares (x then y). */
+  | { action: 'compareModels'; a: number; b: number }
+  /** A click on this row's point in the comparison's scatter plot (pointer events on the canvas). */
+  | { action: 'clickPoint'; row: number };
+
+export type PanelLayout = 'table' | 'grid' | 'compare';
+
+/** The comparison view as drawn (present while it is shown). */
+export interface CompareReport {
+  models: [number, number];
+  /** Rows of the current view both models scored. */
+  n: number;
+  spearman: number | null;
+  kendall: number | null;
+  /** The figures as the view prints them. */
+  text: string;
+  quadrants: { both: number; onlyX: number; onlyY: number; neither: number };
+  /** Points drawn in the scatter plot. */
+  points: number;
+  /** The disagreement list, in order. */
+  disagreements: { row: number; path: string; rankA: number; rankB: number }[];
+}
 
 export interface ResultsReport {
   rows: number;
@@ -185,6 +209,8 @@ export interface ResultsReport {
   rendered: number;
   /** Date.now() when the table first showed rows, and when it showed all rows of the last chunk. */
   timeline: { firstRows?: number; lastRows?: number };
+  layout?: PanelLayout;
+  compare?: CompareReport;
 }
 
 /**

@@ -8,7 +8,9 @@ import type { ResultsBridge } from './host';
 import { resultsServed, type ViewHooks } from './messages';
 import { PanelState, readPersisted, type Change } from './state';
 import { probeFrames } from './frameProbe';
+import { CompareView } from './views/compareView';
 import { CurvesView } from './views/curves';
+import { LayoutSwitch } from './views/layoutSwitch';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
 import { TableView } from './views/table';
@@ -22,6 +24,8 @@ export class ResultsApp extends Disposable {
   private readonly histogram: HistogramChart;
   private readonly curves: CurvesView;
   private readonly labelBar: LabelBar;
+  private readonly compare: CompareView;
+  private readonly layout: LayoutSwitch;
   private readonly hooks: ViewHooks;
   private dirty = new Set<Change>();
   private readonly frame = this._register(new FrameScheduler(() => this.flush()));
@@ -71,6 +75,8 @@ export class ResultsApp extends Disposable {
         if (rows.length) open(rows[0]);
       },
     });
+    this.compare = new CompareView(this.state, open);
+    this.layout = new LayoutSwitch(this.state, ['table', 'compare']);
     this.histogram = new HistogramChart(this.state);
     this.curves = new CurvesView(this.state);
     this.hooks = {
@@ -80,6 +86,8 @@ export class ResultsApp extends Disposable {
       reveal: (row) => this.table.scrollToRow(row),
       keys: (names) => this.table.pressKeys(names),
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
+      clickPoint: (row) => this.compare.clickPoint(row),
+      report: () => ({ compare: this.compare.report() }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));
     this._register(toDisposable(() => this.table.dispose()));
@@ -91,21 +99,26 @@ export class ResultsApp extends Disposable {
     side.append(this.histogram.element, this.curves.element);
     const main = document.createElement('div');
     main.className = 'main';
-    main.append(this.table.element, side);
+    main.append(this.table.element, this.compare.element, side);
+    this.toolbar.filters.append(this.layout.element);
     this.root.replaceChildren(this.toolbar.header, this.labelBar.element, this.toolbar.filters, main);
+    this.showLayout();
     this.table.mount();
     this.toolbar.sync();
     const resize = new ResizeObserver(() => {
       this.histogram.resize();
       this.curves.resize();
+      this.compare.resize();
     });
     resize.observe(side);
+    resize.observe(this.compare.element);
     this._register(observing(resize));
     this._register(
       toDisposable(
         onThemeChange(() => {
           this.histogram.themeChanged();
           this.curves.themeChanged();
+          this.compare.themeChanged();
         }),
       ),
     );
@@ -125,7 +138,7 @@ export class ResultsApp extends Disposable {
     // A drag must feel immediate: the line and the count redraw in the same frame as the pointer.
     if (c === 'threshold') this.histogram.thresholdChanged();
     this.frame.request();
-    if (c === 'query' || c === 'threshold' || c === 'init') this.save();
+    if (c === 'query' || c === 'threshold' || c === 'init' || c === 'layout') this.save();
   }
 
   private flush(): void {
@@ -162,8 +175,21 @@ export class ResultsApp extends Disposable {
     if (d.has('metrics') || d.has('query') || d.has('init')) this.curves.update();
     if (d.has('threshold')) this.curves.thresholdChanged();
     if (d.has('query') || d.has('init')) this.toolbar.sync();
+    if (d.has('layout') || d.has('init')) this.showLayout();
+    if (['init', 'rows', 'query', 'threshold', 'selection', 'layout'].some((c) => d.has(c as Change)))
+      this.compare.update();
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
     if (d.has('rows')) this.state.timeline.lastRows = Date.now();
+  }
+
+  /** Shows the table or the comparison in the main area (the side charts stay). */
+  private showLayout(): void {
+    const l = this.state.layout;
+    this.table.element.hidden = l !== 'table';
+    this.compare.element.hidden = l !== 'compare';
+    this.layout.sync();
+    if (l === 'table') this.table.refresh();
+    else this.compare.resize();
   }
 
   private save(): void {

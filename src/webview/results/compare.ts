@@ -184,6 +184,8 @@ export interface Scatter {
   /** Axis ranges: [0, 1] widened to take every point. */
   xRange: [number, number];
   yRange: [number, number];
+  thresholdX: number;
+  thresholdY: number;
   /** Points in each quadrant around the thresholds (x then y): both flagged, only x, only y, neither. */
   quadrants: { both: number; onlyX: number; onlyY: number; neither: number };
 }
@@ -208,7 +210,16 @@ export function scatter(p: Paired, thresholdX: number, thresholdY: number): Scat
     else if (fy) q.onlyY++;
     else q.neither++;
   }
-  return { rows: p.rows, x: p.a, y: p.b, xRange: range(p.a), yRange: range(p.b), quadrants: q };
+  return {
+    rows: p.rows,
+    x: p.a,
+    y: p.b,
+    xRange: range(p.a),
+    yRange: range(p.b),
+    thresholdX,
+    thresholdY,
+    quadrants: q,
+  };
 }
 
 /** Index of the point nearest (px, py) in plot units scaled by (sx, sy), within `radius` of those units; else -1. */
@@ -232,4 +243,50 @@ export function nearestPoint(
     }
   }
   return best;
+}
+
+/** The two model columns the comparison view shows, over the rows the panel's filters let through. */
+export interface Comparison {
+  a: number;
+  b: number;
+  /** Rows both models scored. */
+  n: number;
+  spearman?: number;
+  kendall?: number;
+  scatter: Scatter;
+  disagreements: Disagreement[];
+}
+
+export interface ScoreColumns {
+  raw: ArrayLike<number>[];
+  normalized: ArrayLike<number>[];
+}
+
+/**
+ * Correlations and disagreements on raw scores (ranks: raw and normalised keep the same order, raw has no
+ * clamped ties); the scatter on normalised scores, where 0.5 is each model's threshold.
+ */
+export function compareColumns(
+  t: ScoreColumns,
+  rows: ArrayLike<number>,
+  a: number,
+  b: number,
+  thresholds: readonly number[],
+  k = 20,
+): Comparison {
+  const raw = pairScores(t.raw[a], t.raw[b], rows);
+  const norm = {
+    rows: raw.rows,
+    a: Float64Array.from(raw.rows, (r) => t.normalized[a][r]),
+    b: Float64Array.from(raw.rows, (r) => t.normalized[b][r]),
+  };
+  return {
+    a,
+    b,
+    n: raw.rows.length,
+    spearman: spearman(raw.a, raw.b),
+    kendall: kendallTauB(raw.a, raw.b),
+    scatter: scatter(norm, thresholds[a] ?? 0.5, thresholds[b] ?? 0.5),
+    disagreements: disagreements(raw, k),
+  };
 }

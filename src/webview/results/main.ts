@@ -5,6 +5,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './results.css';
 import './curation.css';
+import './compare.css';
 import { ResultsApp } from './app';
 import type { VsCodeApi } from '../shared/hostBridge';
 import { resultsBridge } from './host';

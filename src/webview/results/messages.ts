@@ -10,6 +10,7 @@ import type {
   HostToResultsMethods,
   HostToResultsNotifications,
   ResultsAction,
+  ResultsReport,
 } from '../../protocol/results';
 import type { ParamChecks } from '../../protocol/rpc';
 import type { Served } from '../shared/hostBridge';
@@ -25,11 +26,25 @@ export interface ViewHooks {
   keys?(names: string[]): void;
   /** Frame timing inside the page (the bench). */
   probe?(req: FrameProbeRequest): Promise<FrameProbeResult>;
+  /** Clicks a row's point in the comparison's scatter plot. */
+  clickPoint?(row: number): void;
+  /** What the views other than the table add to the report (the comparison as drawn). */
+  report?(): Partial<ResultsReport>;
 }
 
 type Names = keyof HostToResultsMethods | keyof HostToResultsNotifications;
 
-const ACTIONS: ResultsAction['action'][] = ['setQuery', 'setThreshold', 'dragThreshold', 'select', 'openRow', 'keys'];
+const ACTIONS: ResultsAction['action'][] = [
+  'setQuery',
+  'setThreshold',
+  'dragThreshold',
+  'select',
+  'openRow',
+  'keys',
+  'layout',
+  'compareModels',
+  'clickPoint',
+];
 const isArray = (v: unknown) => Array.isArray(v);
 const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -76,7 +91,7 @@ export function resultsServed(
   views: ViewHooks,
   log: (message: string) => void,
 ): Served<HostToResultsMethods, HostToResultsNotifications> {
-  const report = () => buildReport(state, views.rendered());
+  const report = () => ({ ...buildReport(state, views.rendered()), layout: state.layout, ...views.report?.() });
   return {
     requests: {
       getReport: () => report(),
@@ -131,6 +146,15 @@ export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks)
       return;
     case 'keys':
       views.keys?.(a.keys);
+      return;
+    case 'layout':
+      state.setLayout(a.layout);
+      return;
+    case 'compareModels':
+      state.setComparePair(a.a, a.b);
+      return;
+    case 'clickPoint':
+      views.clickPoint?.(a.row);
       return;
   }
 }

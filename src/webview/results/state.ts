@@ -6,6 +6,7 @@ import type {
   HostToResultsNotifications,
   QueryPatch,
   ModelMetrics,
+  PanelLayout,
   ResultCell,
   ResultsModel,
   ResultsQuery,
@@ -18,7 +19,9 @@ import { MarkTable } from './marks';
 import { RowTable } from './rows';
 
 export type Change =
-  'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails' | 'marks';
+  'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails' | 'marks' | 'layout';
+
+const LAYOUTS: PanelLayout[] = ['table', 'compare'];
 
 export interface Persisted {
   v: 1;
@@ -26,6 +29,7 @@ export interface Persisted {
   query: ResultsQuery;
   thresholds: number[];
   scrollTop: number;
+  layout?: PanelLayout;
 }
 
 export class PanelState {
@@ -45,6 +49,9 @@ export class PanelState {
   /** The active label set's marks (user labels), apart from the ground truth in `table.labels`. */
   readonly marks = new MarkTable();
   scrollTop = 0;
+  /** What the main area shows, and the two model columns the comparison compares (x, y). */
+  layout: PanelLayout = 'table';
+  comparePair: [number, number] = [0, 1];
   hasThumbnails = false;
   readonly timeline: { firstRows?: number; lastRows?: number } = {};
   private order?: Uint32Array;
@@ -57,6 +64,7 @@ export class PanelState {
       this.thresholds = saved.thresholds;
       this.scrollTop = saved.scrollTop;
       this.source = saved.source;
+      this.layout = saved.layout ?? 'table';
     }
   }
 
@@ -93,6 +101,9 @@ export class PanelState {
       this.thresholds = p.models.map((_, i) => this.thresholds[i] ?? 0.5);
     }
     this.source = p.source;
+    const [a, b] = this.comparePair;
+    if (a >= p.models.length || b >= p.models.length || a === b) this.comparePair = [0, 1];
+    if (this.layout === 'compare' && p.models.length < 2) this.layout = 'table';
     this.order = undefined;
     this.emit('init');
   }
@@ -170,6 +181,20 @@ export class PanelState {
     return j >= 0 && j < view.length ? view[j] : undefined;
   }
 
+  setLayout(layout: PanelLayout): void {
+    if (!LAYOUTS.includes(layout) || (layout === 'compare' && this.models.length < 2)) return;
+    this.layout = layout;
+    this.emit('layout');
+  }
+
+  /** Compares model column `a` (x) with `b` (y); two different existing columns, else nothing changes. */
+  setComparePair(a: number, b: number): void {
+    const ok = (m: number) => Number.isInteger(m) && m >= 0 && m < this.models.length;
+    if (!ok(a) || !ok(b) || a === b) return;
+    this.comparePair = [a, b];
+    this.emit('layout');
+  }
+
   setProgress(p: RunProgress): void {
     this.progress = p;
     this.emit('progress');
@@ -198,6 +223,7 @@ export class PanelState {
       query: this.query,
       thresholds: [...this.thresholds],
       scrollTop: this.scrollTop,
+      layout: this.layout,
     };
   }
 
@@ -225,5 +251,6 @@ export function readPersisted(raw: unknown): Persisted | undefined {
     query: sanitizeQuery(r.query, models),
     thresholds: Array.from({ length: models }, (_, i) => thresholds[i] ?? 0.5),
     scrollTop: typeof r.scrollTop === 'number' && r.scrollTop >= 0 ? r.scrollTop : 0,
+    layout: LAYOUTS.includes(r.layout as PanelLayout) ? (r.layout as PanelLayout) : undefined,
   };
 }

@@ -13,6 +13,7 @@ import './explain.test';
 import './labels.test';
 import './labelsBench.test';
 import './panelBench.test';
+import './compare.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

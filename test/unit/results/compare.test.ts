@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { ResultCell } from '../../../src/protocol/results';
+import { RowTable } from '../../../src/webview/results/rows';
 import {
   averageRanks,
+  compareColumns,
   disagreements,
   kendallTauB,
   nearestPoint,
@@ -193,4 +196,34 @@ test('nearest point: within the radius in screen units, else none', () => {
   assert.equal(nearestPoint(s, 0.51, 0.5, 100, 100, 4), 1);
   assert.equal(nearestPoint(s, 0.53, 0.5, 100, 100, 4), 2);
   assert.equal(nearestPoint(s, 0.3, 0.3, 100, 100, 4), -1);
+});
+
+test('comparing two columns of the panel table: pending and failed rows left out, filters respected', () => {
+  const t = new RowTable(2);
+  t.addRows(0, ['a', 'b', 'c', 'd', 'e'], [-1, -1, -1, -1, -1]);
+  const cells: ResultCell[] = [
+    [0, 0, 1, 0.1, null],
+    [1, 0, 2, 0.3, null],
+    [2, 0, 3, 0.6, null],
+    [3, 0, 4, 0.9, null],
+    [4, 0, null, null, 'CORRUPT'],
+    [0, 1, 10, 0.2, null],
+    [1, 1, 30, 0.7, null],
+    [2, 1, 20, 0.4, null],
+    // row 3 is still pending for model 1
+  ];
+  t.applyCells(cells);
+  const c = compareColumns(t, [0, 1, 2, 3, 4], 0, 1, [0.5, 0.5]);
+  assert.equal(c.n, 3);
+  close(c.spearman, 0.5); // ranks [1,2,3] vs [1,3,2]: 1 - 6 * 2 / 24
+  close(c.kendall, 1 / 3);
+  assert.deepEqual([...c.scatter.x], [0.1, 0.3, 0.6]);
+  assert.deepEqual([...c.scatter.y], [0.2, 0.7, 0.4]);
+  assert.deepEqual(c.scatter.quadrants, { both: 0, onlyX: 1, onlyY: 1, neither: 1 });
+  assert.deepEqual(
+    c.disagreements.map((d) => d.row),
+    [1, 2, 0],
+  );
+  // Filtered to two rows: the correlation is over those only.
+  assert.equal(compareColumns(t, [0, 2], 0, 1, [0.5, 0.5]).spearman, 1);
 });

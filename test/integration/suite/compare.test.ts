@@ -1,0 +1,155 @@
+// Model comparison in the results panel, in a real VS Code: a fixture folder scored with two models, the
+// "Compare Models" view's rank correlation equals Spearman's rho computed from the rows the panel reports
+// per model, the disagreement list is the rows ranked furthest apart, and a click on a scatter point (a real
+// pointer event on the canvas) opens that image in the viewer. Screenshots on real chest X-rays, light and dark.
+import * as assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
+import { spearman } from '../../../src/webview/results/compare';
+import { handPhantomPng } from '../../fixtures/images';
+import { screenshot } from './harness';
+import { EXTENSION_ID } from './helpers';
+import { MODELS } from '../workspace';
+
+const FIXTURE = 'compare-fixture';
+const IMAGES = 10;
+
+const wsRoot = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const fixtureRoot = () => join(wsRoot(), FIXTURE);
+
+async function report(root = fixtureRoot()): Promise<ResultsReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport;
+}
+
+async function act(action: ResultsAction, root = fixtureRoot()): Promise<ResultsReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, action)) as ResultsReport;
+}
+
+async function waitReport(what: string, ok: (r: ResultsReport) => boolean, root = fixtureRoot(), ms = 60_000) {
+  const until = Date.now() + ms;
+  let last: ResultsReport | undefined;
+  while (Date.now() < until) {
+    last = await report(root).catch(() => undefined);
+    if (last && ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 2000)}`);
+}
+
+async function score(root: string, models: string[]): Promise<void> {
+  await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, models);
+  await vscode.commands.executeCommand('xrayAnomaly.debug.resultsRun', root);
+}
+
+function activeViewerPath(): string | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputCustom ? input.uri.fsPath : undefined;
+}
+
+/** Each row's raw score for one model column, as the panel's own rows give them (path -> score). */
+async function scoresOf(model: number): Promise<Map<string, number>> {
+  const r = await act({ action: 'setQuery', query: { model, sort: { key: 'path', descending: false } } });
+  return new Map(r.top.filter((t) => t.raw !== null).map((t) => [t.path, t.raw!]));
+}
+
+describe('Model comparison', function () {
+  this.timeout(180_000);
+
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    rmSync(fixtureRoot(), { recursive: true, force: true });
+    mkdirSync(fixtureRoot(), { recursive: true });
+    for (let i = 0; i < IMAGES; i++)
+      writeFileSync(
+        join(fixtureRoot(), `img${i}.png`),
+        await handPhantomPng({ width: 96, height: 120, seed: 700 + i, peak: 26000 + ((i * 7) % 10) * 3500 }),
+      );
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('shows the rank correlation of the rows, the disagreements, and a scatter point opens its image', async () => {
+    await score(fixtureRoot(), [MODELS.recon, MODELS.map]);
+    await waitReport('both columns scored', (x) => x.rows === IMAGES && x.progress?.running === false);
+    const a = await scoresOf(0);
+    const b = await scoresOf(1);
+    const paths = [...a.keys()].filter((p) => b.has(p));
+    assert.equal(paths.length, IMAGES, 'both models scored every image');
+    const expected = spearman(
+      paths.map((p) => a.get(p)!),
+      paths.map((p) => b.get(p)!),
+    );
+    assert.ok(expected !== undefined);
+
+    await act({ action: 'layout', layout: 'compare' });
+    const r = await waitReport('the comparison drawn', (x) => (x.compare?.points ?? 0) > 0);
+    const c = r.compare!;
+    assert.equal(r.layout, 'compare');
+    assert.deepEqual(c.models, [0, 1]);
+    assert.equal(c.n, IMAGES);
+    assert.ok(Math.abs(c.spearman! - expected) < 1e-12, `panel ${c.spearman}, rows ${expected}`);
+    assert.ok(c.text.includes(`Spearman ρ ${expected.toFixed(3)}`), c.text);
+    assert.equal(c.points, IMAGES);
+    const q = c.quadrants;
+    assert.equal(q.both + q.onlyX + q.onlyY + q.neither, IMAGES);
+    // The list's first image is the one whose ranks differ most, from the same per-model scores.
+    const rank = (m: Map<string, number>, p: string) => [...m.values()].filter((v) => v < m.get(p)!).length;
+    const gaps = paths.map((p) => Math.abs(rank(a, p) - rank(b, p)));
+    assert.equal(
+      gaps[paths.indexOf(c.disagreements[0].path)],
+      Math.max(...gaps),
+      JSON.stringify(c.disagreements.slice(0, 3)),
+    );
+
+    // Swapping the axes keeps rho and swaps the quadrant counts.
+    const swapped = (await act({ action: 'compareModels', a: 1, b: 0 })).compare!;
+    assert.ok(Math.abs(swapped.spearman! - c.spearman!) < 1e-12);
+    assert.deepEqual([swapped.quadrants.onlyX, swapped.quadrants.onlyY], [q.onlyY, q.onlyX]);
+    await act({ action: 'compareModels', a: 0, b: 1 });
+
+    // A click on a point opens its image in the viewer and selects its row.
+    const target = c.disagreements[0];
+    await act({ action: 'clickPoint', row: target.row });
+    const until = Date.now() + 20_000;
+    while (activeViewerPath() !== join(fixtureRoot(), target.path) && Date.now() < until)
+      await new Promise((res) => setTimeout(res, 100));
+    assert.equal(activeViewerPath(), join(fixtureRoot(), target.path));
+    assert.deepEqual((await report()).selected, [target.path]);
+  });
+
+  it('screenshots of the comparison on real chest X-rays, light and dark', async function () {
+    const data = ['/work/shared/data', join(wsRoot(), '..', '..', 'shared', 'data'), process.env.XRAY_DATA_DIR ?? '']
+      .map((d) => join(d, 'chest-xray-pneumonia', 'test-dev'))
+      .find((d) => d && existsSync(d));
+    if (!data) this.skip();
+    const root = join(wsRoot(), 'compare-real');
+    rmSync(root, { recursive: true, force: true });
+    // Real chest X-rays, copied at test time (never committed), scored by the two bundled chest models.
+    for (const cls of ['NORMAL', 'PNEUMONIA']) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (const f of readdirSync(join(data!, cls)).sort().slice(0, 20))
+        copyFileSync(join(data!, cls, f), join(root, cls, f));
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await score(root, ['chest-patchcore', 'pca-ae-chest']);
+    await waitReport('real rows', (x) => x.progress?.running === false && x.rows > 0, root, 150_000);
+    await act({ action: 'layout', layout: 'compare' }, root);
+    const r = await waitReport('the comparison drawn', (x) => (x.compare?.points ?? 0) > 0, root);
+    await act({ action: 'select', rows: [r.compare!.disagreements[0].row] }, root);
+    const config = vscode.workspace.getConfiguration('workbench');
+    for (const [theme, name] of [
+      ['Default Dark Modern', 'compare-dark'],
+      ['Default Light Modern', 'compare-light'],
+    ]) {
+      await config.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await new Promise((res) => setTimeout(res, 1200));
+      await screenshot(name);
+    }
+    await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+  });
+});

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runAction, type ViewHooks } from '../../../src/webview/results/messages';
+import { PanelState, readPersisted } from '../../../src/webview/results/state';
+
+const two = [
+  { key: 'a@1', id: 'a', name: 'A', version: '1' },
+  { key: 'b@1', id: 'b', name: 'B', version: '1' },
+  { key: 'c@1', id: 'c', name: 'C', version: '1' },
+];
+
+function state(models = two): PanelState {
+  const s = new PanelState();
+  s.init({
+    source: { root: '/d', models: models.map((m) => m.key) },
+    title: 'd',
+    models,
+    reset: true,
+    thumbnails: false,
+  });
+  return s;
+}
+
+const hooks = (clicked: number[]): ViewHooks => ({
+  rendered: () => 0,
+  dragThreshold: () => undefined,
+  open: () => undefined,
+  reveal: () => undefined,
+  clickPoint: (row) => void clicked.push(row),
+});
+
+test('layout and compared pair change through the state, bad values change nothing', () => {
+  const s = state();
+  const changes: string[] = [];
+  s.on((c) => changes.push(c));
+  runAction(s, { action: 'layout', layout: 'compare' }, hooks([]));
+  assert.equal(s.layout, 'compare');
+  runAction(s, { action: 'compareModels', a: 2, b: 0 }, hooks([]));
+  assert.deepEqual(s.comparePair, [2, 0]);
+  for (const [a, b] of [
+    [1, 1],
+    [0, 3],
+    [-1, 0],
+    [0.5, 1],
+  ])
+    s.setComparePair(a, b);
+  assert.deepEqual(s.comparePair, [2, 0]);
+  s.setLayout('bogus' as never);
+  assert.equal(s.layout, 'compare');
+  assert.deepEqual(changes, ['layout', 'layout']);
+  const clicked: number[] = [];
+  runAction(s, { action: 'clickPoint', row: 4 }, hooks(clicked));
+  assert.deepEqual(clicked, [4]);
+});
+
+test('one model: no comparison; a saved comparison layout falls back to the table', () => {
+  const one = state(two.slice(0, 1));
+  one.setLayout('compare');
+  assert.equal(one.layout, 'table');
+  const s = state();
+  s.setLayout('compare');
+  const saved = readPersisted(JSON.parse(JSON.stringify(s.persisted())));
+  assert.equal(saved?.layout, 'compare');
+  const again = new PanelState(saved);
+  again.init({
+    source: { root: '/d', models: ['a@1'] },
+    title: 'd',
+    models: two.slice(0, 1),
+    reset: true,
+    thumbnails: false,
+  });
+  assert.equal(again.layout, 'table');
+  assert.equal(readPersisted({ ...saved, layout: 'sideways' })?.layout, undefined);
+});
