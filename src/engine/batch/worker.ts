@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { decodeImage } from '../../core/decode/index';
 import { prepareInputs } from '../../core/preprocess/pipeline';
 import { writeThumb } from './media';
-import { runPrepJob, transferables, type PrepJob } from './prepJob';
+import { readFileSync, runPrepJob, transferables, type PrepJob } from './prepJob';
 
 const port = parentPort;
 if (!port) throw new Error('batchWorker.js runs as a worker thread of the engine.');
@@ -17,6 +17,7 @@ const core = {
     m: PrepJob['preps'][number],
   ) => ReturnType<typeof prepareInputs>,
   writeThumb,
+  readFile: readFileSync,
 };
 // The pool hands over several jobs at once; they run one after the other (one file's memory at a time,
 // and the pool knows that the oldest job it handed over is the one running).
