@@ -133,32 +133,99 @@ export function resampleInto(
     } else if (src.kind === 'rows') {
       reduceFloat(src.row(sy), 0, ring, o, dstW, start, count, offset, weight);
     } else if (src.kind === 'lut') {
-      reduceLut(src.samples, sy * srcW, src.lut, src.lutOffset, ring, o, dstW, start, count, offset, weight);
+      const { samples, lut, lutOffset } = src;
+      // One loop per sample type: a loop fed several typed-array types goes megamorphic (see pixels.ts).
+      if (lutOffset === 0 && samples instanceof Uint8Array)
+        reduceLutU8(samples, sy * srcW, lut, ring, o, dstW, start, count, offset, weight);
+      else if (lutOffset === 0 && samples instanceof Uint16Array)
+        reduceLutU16(samples, sy * srcW, lut, ring, o, dstW, start, count, offset, weight);
+      else reduceLutAny(samples, sy * srcW, lut, lutOffset, ring, o, dstW, start, count, offset, weight);
     } else {
       reduceFloat(src.data, sy * srcW, ring, o, dstW, start, count, offset, weight);
     }
   };
-  const acc = new Float64Array(dstW);
+  const vStart = v.start;
+  const vWeight = v.weight;
   for (let y = 0; y < dstH; y++) {
-    acc.fill(0);
-    for (let k = 0; k < v.count[y]; k++) {
-      const sy = v.start[y] + k;
+    const c = v.count[y];
+    const w0 = v.offset[y];
+    for (let k = 0; k < c; k++) {
+      const sy = vStart[y] + k;
       const slot = sy % slots;
-      const o = slot * dstW;
       if (inSlot[slot] !== sy) {
-        shrinkRow(sy, o);
+        shrinkRow(sy, slot * dstW);
         inSlot[slot] = sy;
       }
-      const w = v.weight[v.offset[y] + k];
-      for (let x = 0; x < dstW; x++) acc[x] += w * ring[o + x];
     }
     const o = (dstY + y) * dstStride + dstX;
-    for (let x = 0; x < dstW; x++) dst[o + x] = acc[x];
+    const r0 = (vStart[y] % slots) * dstW;
+    // Each pixel's sum runs from 0 in tap order in doubles, as it always has (same values, -0 included);
+    // one or two taps (enlarging, or shrinking by less than 2) get loops without the inner tap loop.
+    if (c === 1) {
+      const a0 = vWeight[w0];
+      for (let x = 0; x < dstW; x++) dst[o + x] = 0 + a0 * ring[r0 + x];
+    } else if (c === 2) {
+      const a0 = vWeight[w0];
+      const a1 = vWeight[w0 + 1];
+      const r1 = ((vStart[y] + 1) % slots) * dstW;
+      for (let x = 0; x < dstW; x++) dst[o + x] = 0 + a0 * ring[r0 + x] + a1 * ring[r1 + x];
+    } else {
+      for (let x = 0; x < dstW; x++) {
+        let a = 0;
+        for (let k = 0; k < c; k++) a += vWeight[w0 + k] * ring[((vStart[y] + k) % slots) * dstW + x];
+        dst[o + x] = a;
+      }
+    }
   }
   if (src.kind === 'rows') src.done?.();
 }
 
-function reduceLut(
+// The three bodies are identical but for the sample type (and the table offset of signed samples).
+function reduceLutU8(
+  samples: Uint8Array,
+  base: number,
+  lut: Float32Array,
+  out: Float32Array,
+  o: number,
+  n: number,
+  start: Int32Array,
+  count: Int32Array,
+  offset: Int32Array,
+  weight: Float32Array,
+): void {
+  for (let x = 0; x < n; x++) {
+    const s0 = base + start[x];
+    const w0 = offset[x];
+    const c = count[x];
+    let a = 0;
+    for (let k = 0; k < c; k++) a += weight[w0 + k] * lut[samples[s0 + k]];
+    out[o + x] = a;
+  }
+}
+
+function reduceLutU16(
+  samples: Uint16Array,
+  base: number,
+  lut: Float32Array,
+  out: Float32Array,
+  o: number,
+  n: number,
+  start: Int32Array,
+  count: Int32Array,
+  offset: Int32Array,
+  weight: Float32Array,
+): void {
+  for (let x = 0; x < n; x++) {
+    const s0 = base + start[x];
+    const w0 = offset[x];
+    const c = count[x];
+    let a = 0;
+    for (let k = 0; k < c; k++) a += weight[w0 + k] * lut[samples[s0 + k]];
+    out[o + x] = a;
+  }
+}
+
+function reduceLutAny(
   samples: Uint8Array | Uint16Array | Int16Array,
   base: number,
   lut: Float32Array,
