@@ -9,6 +9,8 @@ import {
   type SettingValue,
 } from '../protocol/settings';
 import type { ViewerSettings } from '../protocol/viewer';
+import type { QualityThresholds } from '../core/quality/types';
+import { qualityThresholds } from '../protocol/settings';
 
 /** Every setting the extension reads, validated: a wrong value falls back to its default and is reported. */
 export const SECTION = SETTINGS_SECTION;
@@ -58,4 +60,13 @@ export function rememberViewerSettings(s: Partial<ViewerSettings>): void {
     // The webview's values are checked like any input; a bad one is not written.
     if (s[k] !== undefined && isValidSetting(key, s[k])) void c.update(key, s[k], vscode.ConfigurationTarget.Global);
   }
+}
+
+/** The dataset-quality thresholds for files under `uri` (invalid values fall back to their defaults). */
+export function readQualityThresholds(uri?: vscode.Uri): QualityThresholds {
+  const c = vscode.workspace.getConfiguration(SECTION, uri);
+  return qualityThresholds((key) => {
+    const v = c.get<unknown>(key);
+    return v !== undefined && isValidSetting(key, v) ? v : settingDefault(key);
+  });
 }

@@ -9,6 +9,7 @@
  * next in its order when the viewer steps through the panel's images.
  */
 import type { ErrorInfo } from '../core/errors';
+import type { QualityFlag } from '../core/quality/types';
 import type { NotificationOf, RequestOf, ResponseMsg } from './rpc';
 
 /** A model column: one per model chosen for the run. */
@@ -98,6 +99,38 @@ export interface LabelSetInfo {
   canUndo: boolean;
 }
 
+/** Dataset-quality flags; bit i of QualityCell's flags is QUALITY_FLAG_NAMES[i]. */
+export const QUALITY_FLAG_NAMES = [
+  'unreadable',
+  'exactDuplicate',
+  'nearDuplicate',
+  'dark',
+  'bright',
+  'lowInformation',
+  'blurry',
+  'oddSize',
+  'oddAspect',
+] as const satisfies readonly QualityFlag[];
+const everyQualityFlag: [Exclude<QualityFlag, (typeof QUALITY_FLAG_NAMES)[number]>] extends [never] ? true : never =
+  true;
+void everyQualityFlag;
+
+/**
+ * A row's dataset-quality verdict, positional: [row, flag bits, group, mean, entropy, sharpness, width,
+ * height]. group: the row of the first member of the row's duplicate group (near or exact; -1 when none),
+ * so a group sorts together. The measures are null for a file that was never decoded.
+ */
+export type QualityCell = [
+  row: number,
+  flags: number,
+  group: number,
+  mean: number | null,
+  entropy: number | null,
+  sharpness: number | null,
+  width: number | null,
+  height: number | null,
+];
+
 /** Host -> webview one-way messages. */
 export type HostToResultsNotifications = {
   init: {
@@ -121,9 +154,13 @@ export type HostToResultsNotifications = {
   thumbnails: { items: { row: number; src: string }[] };
   /** The active label set and its rows' marks (all of them when `reset`, else changed rows only). */
   marks: { set: LabelSetInfo; reset: boolean; items: RowMark[] };
+  /** Every row's quality verdict (recomputed whole: duplicates and medians depend on the whole folder). */
+  quality: { items: QualityCell[] };
 };
 
-export type SortKey = 'path' | 'raw' | 'normalized' | 'flag' | 'error' | 'label';
+export type SortKey = 'path' | 'raw' | 'normalized' | 'flag' | 'error' | 'label' | 'quality';
+/** Rows by dataset quality: 'any' flag, 'none', exact or near 'duplicates', or one flag. */
+export type QualityFilter = 'all' | 'any' | 'none' | 'duplicates' | (typeof QUALITY_FLAG_NAMES)[number];
 export type FlagFilter = 'all' | 'flagged' | 'unflagged' | 'errors';
 
 /** The webview's view of the rows; saved with the panel and reported to tests. */
@@ -138,6 +175,8 @@ export interface ResultsQuery {
   /** Normalised score range, inclusive; undefined: open. */
   min?: number;
   max?: number;
+  /** Dataset-quality filter ('all' when absent). */
+  quality?: QualityFilter;
 }
 
 /** What a diagnostic `act` request asks the webview to do, as if through its own controls. */
@@ -193,7 +232,13 @@ export interface ResultsReport {
     /** The row's label in the active set, if any. */
     mark?: MarkLabel;
     note?: string;
+    /** The row's dataset-quality flags, once the host has sent them. */
+    quality?: string[];
+    /** Its duplicate group (the group's first row), when it has one. */
+    group?: number;
   }[];
+  /** Rows per dataset-quality flag (once the host has sent verdicts). */
+  quality?: Record<string, number>;
   /** The active label set, and how many rows of this panel carry each label. */
   labels?: LabelSetInfo & { counts: Record<MarkLabel, number> };
   query: ResultsQuery;

@@ -52,7 +52,7 @@ export const SETTINGS = {
   'limits.maxFileSizeMB': { type: 'number', minimum: 1, maximum: 4096, default: 512 },
   'batch.include': { type: 'array', items: 'string', default: [] },
   'batch.exclude': { type: 'array', items: 'string', default: [] },
-  'quality.nearDuplicateBits': { type: 'number', minimum: 0, maximum: 16, default: 4 },
+  'quality.nearDuplicateBits': { type: 'number', minimum: 0, maximum: 16, default: 2 },
   'quality.darkMean': { type: 'number', minimum: 0, maximum: 255, default: 40 },
   'quality.brightMean': { type: 'number', minimum: 0, maximum: 255, default: 215 },
   'quality.lowEntropy': { type: 'number', minimum: 0, maximum: 8, default: 4 },

@@ -4,6 +4,7 @@
  * so the store format and the scoring pipeline can change behind it.
  */
 import type { ModelInfo } from '../../core/model/manifest';
+import type { QualityMeasures } from '../../core/quality/types';
 
 /** One file x model result, as stored (a structural subset of the batch store's row). */
 export interface PanelRow {
@@ -12,11 +13,13 @@ export interface PanelRow {
   modelId: string;
   modelVersion: string;
   score?: { raw: number };
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; stage?: string };
   /** Thumbnail file relative to `mediaDir` (may have been evicted). */
   thumb?: string;
   /** SHA-256 of the file's bytes when it was scored ('' when unreadable). */
   hash?: string;
+  /** Dataset-quality measures of the file's content (docs/results-store.md). */
+  quality?: QualityMeasures;
 }
 
 export interface RunProgressInfo {

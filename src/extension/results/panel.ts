@@ -26,6 +26,7 @@ import { resultsHtml } from './html';
 import { RowIndex, type ColumnCalibration } from './rowIndex';
 import type { ResultsModel } from '../../protocol/results';
 import { webviewL10n } from '../webviewL10n';
+import { PanelQuality } from './quality';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 const CHUNK = 20_000;
@@ -69,6 +70,7 @@ export class ResultsPanel extends Disposable {
   /** The webview (re)started and has been sent every row: state kept outside the panel is sent now. */
   private readonly readyEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidBecomeReady = this.readyEmitter.event;
+  private readonly quality: PanelQuality;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -80,6 +82,7 @@ export class ResultsPanel extends Disposable {
   ) {
     super();
     this.index = new RowIndex(models, calibration);
+    this.quality = this._register(new PanelQuality(this));
     if (source.labelsCsv) this.loadLabels(source.labelsCsv, false);
     this.labelsFrom = source.labelsCsv ? basename(source.labelsCsv) : undefined;
     this.rpc = new RpcClient<HostToResultsMethods>((msg) => void panel.webview.postMessage(msg), {
@@ -128,6 +131,7 @@ export class ResultsPanel extends Disposable {
 
   addRows(rows: PanelRow[]): void {
     this.index.add(rows);
+    this.quality.add(rows);
     this.thumbs(rows);
     this.scheduleFlush();
     this.scheduleMetrics();
@@ -140,6 +144,7 @@ export class ResultsPanel extends Disposable {
       // The end of a run: everything now, not in 100 ms.
       this.flushNow();
       this.computeMetrics();
+      this.quality.send();
     }
   }
 
@@ -254,6 +259,11 @@ export class ResultsPanel extends Disposable {
   /** Sends the active label set's marks (from src/extension/results/curation.ts). */
   sendMarks(params: HostToResultsNotifications['marks']): void {
     if (this.ready) this.notify('marks', params);
+  }
+
+  /** Sends every row's dataset-quality verdict (from src/extension/results/quality.ts). */
+  sendQuality(params: HostToResultsNotifications['quality']): void {
+    if (this.ready) this.notify('quality', params);
   }
 
   get isReady(): boolean {

@@ -69,6 +69,7 @@ export const resultsChecks: ParamChecks<Names> = {
     const m = p as Partial<HostToResultsNotifications['marks']>;
     return isArray(m.items) && typeof m.set?.name === 'string' ? undefined : 'it has no items or no label set';
   },
+  quality: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
   act: (p) => {
     const action = (p as { action?: unknown }).action;
     return ACTIONS.includes(action as ResultsAction['action'])
@@ -119,6 +120,7 @@ export function resultsServed(
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),
       thumbnails: (p) => state.setThumbnails(p.items),
       marks: (p) => state.setMarks(p),
+      quality: (p) => state.setQuality(p),
     },
     checks: resultsChecks,
     // A bad message must never take the panel down; say what happened and keep going.

@@ -4,7 +4,8 @@
  * scored ones whichever the direction (a streaming run fills them in); ties fall back to the path, so an
  * order is the same every time.
  */
-import type { FlagFilter, ResultsQuery, SortKey } from '../../protocol/results';
+import type { FlagFilter, QualityFilter, ResultsQuery, SortKey } from '../../protocol/results';
+import { QUALITY_FILTERS } from './quality';
 import type { RowTable } from './rows';
 
 export const DEFAULT_QUERY: ResultsQuery = {
@@ -15,7 +16,7 @@ export const DEFAULT_QUERY: ResultsQuery = {
   flag: 'all',
 };
 
-const SORT_KEYS: SortKey[] = ['path', 'raw', 'normalized', 'flag', 'error', 'label'];
+const SORT_KEYS: SortKey[] = ['path', 'raw', 'normalized', 'flag', 'error', 'label', 'quality'];
 const FLAGS: FlagFilter[] = ['all', 'flagged', 'unflagged', 'errors'];
 
 /** A query read back from saved state or a message, every field checked; `models` bounds the model column. */
@@ -24,6 +25,7 @@ export function sanitizeQuery(raw: unknown, models: number): ResultsQuery {
   const sort = (typeof r.sort === 'object' && r.sort !== null ? r.sort : {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const model = num(r.model);
+  const quality = QUALITY_FILTERS.includes(r.quality as QualityFilter) ? (r.quality as QualityFilter) : 'all';
   return {
     model: model !== undefined && Number.isInteger(model) && model >= 0 && model < Math.max(1, models) ? model : 0,
     sort: {
@@ -35,6 +37,7 @@ export function sanitizeQuery(raw: unknown, models: number): ResultsQuery {
     flag: FLAGS.includes(r.flag as FlagFilter) ? (r.flag as FlagFilter) : 'all',
     min: num(r.min),
     max: num(r.max),
+    ...(quality !== 'all' ? { quality } : {}),
   };
 }
 
@@ -67,6 +70,7 @@ export function runQuery(
     if (q.flag === 'errors' && table.anyError(row) === undefined) continue;
     if (q.min !== undefined && !(v >= q.min)) continue;
     if (q.max !== undefined && !(v <= q.max)) continue;
+    if (q.quality && q.quality !== 'all' && !table.quality.passes(row, q.quality)) continue;
     out[n++] = row;
   }
   const rows = out.subarray(0, n);
@@ -107,6 +111,10 @@ function sortRows(
         break;
       case 'label':
         keyOf[row] = table.labels[row] < 0 ? NaN : table.labels[row];
+        break;
+      case 'quality':
+        // Duplicate groups together, then other flagged rows (see QualityTable.sortKey); then by path.
+        keyOf[row] = table.quality.sortKey(row);
         break;
     }
   }

@@ -14,6 +14,8 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
     const raw = s.table.raw[m][row];
     const norm = s.table.normalized[m][row];
     const mark = s.marks.get(row);
+    const q = s.table.quality;
+    const group = q.known ? q.groupOf(row) : undefined;
     top.push({
       row,
       path: s.table.paths[row],
@@ -23,6 +25,8 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
       error: s.table.anyError(row) ?? null,
       ...(mark?.label ? { mark: mark.label } : {}),
       ...(mark?.note ? { note: mark.note } : {}),
+      ...(q.known ? { quality: q.flagsOf(row) } : {}),
+      ...(group !== undefined ? { group } : {}),
     });
   }
   const h = histogram(s.table, m, 40);
@@ -41,5 +45,6 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
     rendered,
     timeline: { ...s.timeline },
     labels: s.marks.set ? { ...s.marks.set, counts: s.marks.counts() } : undefined,
+    quality: s.table.quality.known ? s.table.quality.counts() : undefined,
   };
 }

@@ -5,6 +5,7 @@
  * given by the host stays valid for the panel's life.
  */
 import type { ResultCell, RowLabel } from '../../protocol/results';
+import { QualityTable } from './quality';
 
 export class RowTable {
   private capacity = 0;
@@ -18,6 +19,8 @@ export class RowTable {
   /** Error message per model column, by row (few rows have one). */
   readonly errors: Map<number, string>[] = [];
   private readonly folderSet = new Map<string, number>();
+  /** Dataset-quality verdicts by row (sent by the host for the whole folder). */
+  readonly quality = new QualityTable();
 
   constructor(readonly modelCount: number) {
     for (let m = 0; m < modelCount; m++) this.errors.push(new Map());

@@ -211,6 +211,12 @@ export class PanelState {
     this.emit('thumbnails');
   }
 
+  setQuality(p: HostToResultsNotifications['quality']): void {
+    this.table.quality.apply(p.items);
+    this.order = undefined;
+    this.emit('rows');
+  }
+
   setMarks(p: HostToResultsNotifications['marks']): void {
     this.marks.apply(p.set, p.reset, p.items);
     this.emit('marks');

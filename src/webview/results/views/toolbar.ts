@@ -9,7 +9,8 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
-import type { FlagFilter } from '../../../protocol/results';
+import type { FlagFilter, QualityFilter } from '../../../protocol/results';
+import { QUALITY_FILTERS, qualityFilterLabel } from '../quality';
 import { formatCount, formatEta } from '../format';
 import type { PanelState } from '../state';
 import { l10n } from '../../shared/l10n';
@@ -38,6 +39,7 @@ export class Toolbar {
   private readonly search: Field;
   private readonly folder: Field;
   private readonly flag: Field;
+  private readonly quality: Field;
   private readonly min: Field;
   private readonly max: Field;
   private readonly model: Field;
@@ -85,6 +87,14 @@ export class Toolbar {
       ['errors', l10n.t('Errors')],
     ]);
     this.flag.addEventListener('change', () => this.state.setQuery({ flag: this.flag.value as FlagFilter }));
+    this.quality = select(l10n.t('Quality'));
+    setOptions(
+      this.quality,
+      QUALITY_FILTERS.map((f) => [f, qualityFilterLabel(f)]),
+    );
+    this.quality.addEventListener('change', () =>
+      this.state.setQuery({ quality: this.quality.value as QualityFilter }),
+    );
     this.min = field('vscode-textfield', l10n.t('Lowest normalised score'), 'min');
     this.max = field('vscode-textfield', l10n.t('Highest normalised score'), 'max');
     for (const [f, key] of [
@@ -114,6 +124,7 @@ export class Toolbar {
       labelled(l10n.t('Path'), this.search),
       labelled(l10n.t('Folder'), this.folder),
       labelled(l10n.t('Show'), this.flag),
+      labelled(l10n.t('Quality'), this.quality),
       labelled(l10n.t('Normalised score'), range),
       this.modelLabel,
       this.counts,
@@ -127,6 +138,7 @@ export class Toolbar {
     this.title.textContent = s.title || l10n.t('Results');
     this.search.value = s.query.text;
     this.flag.value = s.query.flag;
+    this.quality.value = s.query.quality ?? 'all';
     this.min.value = s.query.min === undefined ? '' : String(s.query.min);
     this.max.value = s.query.max === undefined ? '' : String(s.query.max);
     setOptions(

@@ -1,0 +1,76 @@
+/**
+ * A results panel's dataset-quality column: folds the panel's rows into one quality input per file
+ * (core/quality/fromRows), derives the flags with the user's thresholds (settings xrayAnomaly.quality.*)
+ * and sends every row's verdict to the webview. Recomputed whole, a moment after rows stop arriving and
+ * when a threshold changes: duplicates and the folder's median size depend on all files.
+ */
+import * as vscode from 'vscode';
+import { qualityReports, type QualityInput } from '../../core/quality/flags';
+import { mergeQualityRow } from '../../core/quality/fromRows';
+import { Disposable, toDisposable } from '../../protocol/dispose';
+import { QUALITY_FLAG_NAMES, type QualityCell } from '../../protocol/results';
+import { readQualityThresholds, SECTION } from '../config';
+import type { PanelRow } from './backend';
+import type { ResultsPanel } from './panel';
+
+/** Rows arriving during a run are batched: the verdicts follow at most this long after them. */
+const DELAY_MS = 1500;
+
+export class PanelQuality extends Disposable {
+  private readonly inputs = new Map<string, QualityInput>();
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(private readonly panel: ResultsPanel) {
+    super();
+    this._register(panel.onDidBecomeReady(() => this.send()));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.quality`)) this.send();
+      }),
+    );
+    this._register(toDisposable(() => clearTimeout(this.timer)));
+  }
+
+  add(rows: readonly PanelRow[]): void {
+    for (const r of rows) mergeQualityRow(this.inputs, r);
+    if (!this.timer) this.timer = setTimeout(() => this.send(), DELAY_MS);
+  }
+
+  /** The verdicts now (every row the panel knows). */
+  cells(): QualityCell[] {
+    const files = [...this.inputs.values()];
+    const reports = qualityReports(files, readQualityThresholds(vscode.Uri.file(this.panel.source.root)));
+    const index = this.panel.index;
+    const out: QualityCell[] = [];
+    for (const r of reports) {
+      const row = index.rowOf(r.path);
+      if (row === undefined) continue;
+      let flags = 0;
+      for (const f of r.flags) flags |= 1 << QUALITY_FLAG_NAMES.indexOf(f);
+      const groupPath = r.nearGroup ?? (r.exactGroup !== undefined ? firstWithHash(files, r.exactGroup) : undefined);
+      const group = groupPath !== undefined ? (index.rowOf(groupPath) ?? -1) : -1;
+      const m = r.measures;
+      out.push([
+        row,
+        flags,
+        group,
+        m?.mean ?? null,
+        m?.entropy ?? null,
+        m?.sharpness ?? null,
+        m?.width ?? null,
+        m?.height ?? null,
+      ]);
+    }
+    return out;
+  }
+
+  send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.panel.isReady && this.inputs.size > 0) this.panel.sendQuality({ items: this.cells() });
+  }
+}
+
+function firstWithHash(files: QualityInput[], hash: string): string | undefined {
+  return files.find((f) => f.hash === hash)?.path;
+}
