@@ -105,41 +105,92 @@ export interface Component {
   y1: number;
 }
 
-/** 8-connected components of the foreground; labels[i] = component label (1-based) or 0. */
+/**
+ * 8-connected components of the foreground; labels[i] = component label (1-based) or 0. Labels are
+ * numbered in the raster order of each component's first pixel.
+ *
+ * Two raster passes with union-find (a flood fill visited every pixel's eight neighbours with bounds
+ * checks, and cost ~20 ms on a 512 x 512 analysis mask): the first gives each pixel a provisional label
+ * from its already-visited neighbours (W, NW, N, NE) and joins the labels it connects; the second
+ * numbers the joined sets in raster order and measures them.
+ */
 export function components(m: Uint8Array, w: number, h: number): { labels: Int32Array; list: Component[] } {
-  const labels = new Int32Array(w * h);
-  const stack = new Int32Array(w * h);
+  const n = w * h;
+  const labels = new Int32Array(n);
+  // Provisional labels start at 1; a row of w pixels opens at most ceil(w / 2) new ones.
+  const parent = new Int32Array(Math.ceil(w / 2) * h + 1);
+  let next = 1;
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r] !== r) r = parent[r];
+    while (parent[a] !== r) {
+      const up = parent[a];
+      parent[a] = r;
+      a = up;
+    }
+    return r;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    // The smaller root wins, so a set's root is its oldest label.
+    if (ra < rb) {
+      parent[rb] = ra;
+      return ra;
+    }
+    parent[ra] = rb;
+    return rb;
+  };
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const up = row - w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      if (!m[i]) continue;
+      // N touches W, NW and NE, so when it is set they are already joined with it.
+      const north = y > 0 ? labels[up + x] : 0;
+      if (north) {
+        labels[i] = north;
+        continue;
+      }
+      const west = x > 0 ? labels[i - 1] : 0;
+      const nw = y > 0 && x > 0 ? labels[up + x - 1] : 0;
+      const ne = y > 0 && x < w - 1 ? labels[up + x + 1] : 0;
+      if (ne) labels[i] = nw ? union(ne, nw) : west ? union(ne, west) : ne;
+      else if (nw) labels[i] = nw;
+      else if (west) labels[i] = west;
+      else {
+        parent[next] = next;
+        labels[i] = next++;
+      }
+    }
+  }
+  // A set's root is its smallest label (union keeps the smaller), so every parent is below its child:
+  // in increasing order, each label's parent already points at its root.
+  for (let l = 1; l < next; l++) parent[l] = parent[parent[l]];
+  const final = new Int32Array(next);
   const list: Component[] = [];
-  for (let start = 0; start < m.length; start++) {
-    if (!m[start] || labels[start]) continue;
-    const c: Component = { label: list.length + 1, area: 0, x0: w, y0: h, x1: 0, y1: 0 };
-    let top = 0;
-    labels[start] = c.label;
-    stack[top++] = start;
-    while (top > 0) {
-      const i = stack[--top];
-      const x = i % w;
-      const y = (i - x) / w;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      const l = labels[i];
+      if (!l) continue;
+      const root = parent[l];
+      let f = final[root];
+      let c: Component;
+      if (!f) {
+        f = final[root] = list.length + 1;
+        c = { label: f, area: 0, x0: x, y0: y, x1: x + 1, y1: y + 1 };
+        list.push(c);
+      } else c = list[f - 1];
+      labels[i] = f;
       c.area++;
       if (x < c.x0) c.x0 = x;
       if (x >= c.x1) c.x1 = x + 1;
-      if (y < c.y0) c.y0 = y;
       if (y >= c.y1) c.y1 = y + 1;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= w) continue;
-          const j = yy * w + xx;
-          if (m[j] && !labels[j]) {
-            labels[j] = c.label;
-            stack[top++] = j;
-          }
-        }
-      }
     }
-    list.push(c);
   }
   return { labels, list };
 }
