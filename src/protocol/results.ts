@@ -150,8 +150,11 @@ export type HostToResultsNotifications = {
   cells: { cells: ResultCell[] };
   progress: RunProgress;
   metrics: { labelsFrom?: string; models: ModelMetrics[] };
-  /** Thumbnails as data the page may show (webview resource URIs), by row. */
-  thumbnails: { items: { row: number; src: string }[] };
+  /**
+   * Thumbnails as data the page may show (webview resource URIs), by row; `heatmaps` by row and model column
+   * (grey: value/255 is the map's normalised value, 0.5 at the model's threshold; the page colours them).
+   */
+  thumbnails: { items: { row: number; src: string }[]; heatmaps?: { row: number; model: number; src: string }[] };
   /** The active label set and its rows' marks (all of them when `reset`, else changed rows only). */
   marks: { set: LabelSetInfo; reset: boolean; items: RowMark[] };
   /** Every row's quality verdict (recomputed whole: duplicates and medians depend on the whole folder). */
@@ -213,8 +216,8 @@ export interface CompareReport {
   quadrants: { both: number; onlyX: number; onlyY: number; neither: number };
   /** Points drawn in the scatter plot. */
   points: number;
-  /** The disagreement list, in order. */
-  disagreements: { row: number; path: string; rankA: number; rankB: number }[];
+  /** The disagreement list, in order, with each image's point in the scatter plot (normalised scores). */
+  disagreements: { row: number; path: string; rankA: number; rankB: number; x: number; y: number }[];
 }
 
 export interface ResultsReport {
@@ -256,6 +259,20 @@ export interface ResultsReport {
   timeline: { firstRows?: number; lastRows?: number };
   layout?: PanelLayout;
   compare?: CompareReport;
+  grid?: GridReport;
+}
+
+/** The grid view as drawn (present while it is shown). */
+export interface GridReport {
+  columns: number;
+  /** Tiles in the DOM now (proves virtualisation). */
+  tiles: number;
+  withThumbnail: number;
+  /** Tiles holding the query model's heatmap (shown on hover, or on all with `h`). */
+  withHeatmap: number;
+  heatmapsAlways: boolean;
+  /** Paths of the first tiles in the DOM, in grid order (at most 12). */
+  first: string[];
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PanelRow {
   error?: { code: string; message: string; stage?: string };
   /** Thumbnail file relative to `mediaDir` (may have been evicted). */
   thumb?: string;
+  /** This model's heatmap relative to `mediaDir` (grey, 0.5 at the threshold; may have been evicted). */
+  heatmap?: string;
   /** SHA-256 of the file's bytes when it was scored ('' when unreadable). */
   hash?: string;
   /** Dataset-quality measures of the file's content (docs/results-store.md). */

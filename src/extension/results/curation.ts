@@ -51,6 +51,8 @@ export class PanelCuration extends Disposable {
   }
 
   private rowsTimer?: ReturnType<typeof setTimeout>;
+  /** The label keys' edits, one after the other. */
+  private keys: Promise<unknown> = Promise.resolve();
 
   /** Rows were added (a run streams them): their marks too, at most twice a second. */
   rowsChanged(): void {
@@ -67,9 +69,12 @@ export class PanelCuration extends Disposable {
   }
 
   handle(msg: CurationMessage): void {
-    void this.run(msg).catch((err) =>
-      vscode.window.showErrorMessage(vscode.l10n.t('Labelling failed: {0}', String(err))),
-    );
+    const run = () =>
+      this.run(msg).catch((err) => vscode.window.showErrorMessage(vscode.l10n.t('Labelling failed: {0}', String(err))));
+    // Label keys run in the order pressed: a label hashes its files before its edit is queued, so an undo
+    // pressed right after it ("3 u") would otherwise overtake it and undo the step before.
+    if (msg.type === 'label' || msg.type === 'note' || msg.type === 'undoLabel') this.keys = this.keys.then(run);
+    else void run();
   }
 
   private async run(msg: CurationMessage): Promise<void> {

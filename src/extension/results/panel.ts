@@ -29,6 +29,7 @@ import { webviewL10n } from '../webviewL10n';
 import { PanelQuality } from './quality';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
+type HeatmapItem = { row: number; model: number; src: string };
 const CHUNK = 20_000;
 
 export interface PanelDeps {
@@ -61,6 +62,8 @@ export class ResultsPanel extends Disposable {
   private progress?: RunProgress;
   private labelsFrom?: string;
   private readonly thumbSrc = new Map<number, string>();
+  /** Heatmaps by `${model column}:${row}`, as webview URIs. */
+  private readonly heatSrc = new Map<string, HeatmapItem>();
   /** Thumbnail files by row (absolute paths in the media cache; may have been evicted). */
   readonly thumbFiles = new Map<number, string>();
   /** The row last opened in the viewer from this panel (next/previous start there). */
@@ -310,21 +313,40 @@ export class ResultsPanel extends Disposable {
     if (out.length || this.labelsFrom) this.notify('metrics', { labelsFrom: this.labelsFrom, models: out });
   }
 
-  /** Thumbnails of these rows (every known one when undefined, for a fresh webview), as webview URIs. */
+  /** Thumbnails and heatmaps of these rows (every known one when undefined, for a fresh webview), as webview URIs. */
   private thumbs(rows: PanelRow[] | undefined): void {
-    if (!this.mediaDir) return;
+    const media = this.mediaDir;
+    if (!media) return;
     const items: { row: number; src: string }[] = [];
+    const heat: HeatmapItem[] = [];
+    const uri = (rel: string) => this.panel.webview.asWebviewUri(vscode.Uri.file(join(media, rel))).toString();
     for (const r of rows ?? []) {
-      const row = r.thumb ? this.index.rowOf(r.path) : undefined;
-      if (row === undefined || !r.thumb) continue;
-      this.thumbFiles.set(row, join(this.mediaDir, r.thumb));
-      const src = this.panel.webview.asWebviewUri(vscode.Uri.file(join(this.mediaDir, r.thumb))).toString();
-      this.thumbSrc.set(row, src);
-      items.push({ row, src });
+      const row = r.thumb || r.heatmap ? this.index.rowOf(r.path) : undefined;
+      if (row === undefined) continue;
+      if (r.thumb) {
+        this.thumbFiles.set(row, join(media, r.thumb));
+        const src = uri(r.thumb);
+        this.thumbSrc.set(row, src);
+        items.push({ row, src });
+      }
+      const model = r.heatmap ? this.columnOf(r) : -1;
+      if (r.heatmap && model >= 0) {
+        const h = { row, model, src: uri(r.heatmap) };
+        this.heatSrc.set(`${model}:${row}`, h);
+        heat.push(h);
+      }
     }
     if (!this.ready) return;
     const all = rows ? items : [...this.thumbSrc].map(([row, src]) => ({ row, src }));
+    const heatAll = rows ? heat : [...this.heatSrc.values()];
     for (let i = 0; i < all.length; i += CHUNK) this.notify('thumbnails', { items: all.slice(i, i + CHUNK) });
+    for (let i = 0; i < heatAll.length; i += CHUNK)
+      this.notify('thumbnails', { items: [], heatmaps: heatAll.slice(i, i + CHUNK) });
+  }
+
+  private columnOf(r: PanelRow): number {
+    const key = `${r.modelId}@${r.modelVersion}`;
+    return this.models.findIndex((m) => m.key === key);
   }
 
   private async chooseLabels(): Promise<void> {

@@ -7,9 +7,11 @@ import { FrameScheduler, observing } from '../shared/lifetime';
 import type { ResultsBridge } from './host';
 import { resultsServed, type ViewHooks } from './messages';
 import { PanelState, readPersisted, type Change } from './state';
+import type { LabelKeyAction } from '../shared/labelKeys';
 import { probeFrames } from './frameProbe';
 import { CompareView } from './views/compareView';
 import { CurvesView } from './views/curves';
+import { GridView } from './views/gridView';
 import { LayoutSwitch } from './views/layoutSwitch';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
@@ -25,6 +27,7 @@ export class ResultsApp extends Disposable {
   private readonly curves: CurvesView;
   private readonly labelBar: LabelBar;
   private readonly compare: CompareView;
+  private readonly grid: GridView;
   private readonly layout: LayoutSwitch;
   private readonly hooks: ViewHooks;
   private dirty = new Set<Change>();
@@ -40,21 +43,24 @@ export class ResultsApp extends Disposable {
       this.state.select(row, 'replace');
       host.notify('open', { row, model });
     };
+    const labelKey = (a: Exclude<LabelKeyAction, { kind: 'move' }>) => {
+      const rows = this.selectedInOrder();
+      if (a.kind === 'undo') host.notify('undoLabel', {});
+      else if (!rows.length) return;
+      else if (a.kind === 'note') host.notify('note', { rows });
+      else host.notify('label', { rows, label: a.label });
+    };
+    const wantThumbnails = (rows: number[]) => host.notify('wantThumbnails', { rows });
     this.table = new TableView(this.state, {
       open: (row) => open(row),
-      wantThumbnails: (rows) => host.notify('wantThumbnails', { rows }),
+      wantThumbnails,
       scrolled: (top) => {
         this.state.scrollTop = top;
         this.save();
       },
-      labelKey: (a) => {
-        const rows = this.selectedInOrder();
-        if (a.kind === 'undo') host.notify('undoLabel', {});
-        else if (!rows.length) return;
-        else if (a.kind === 'note') host.notify('note', { rows });
-        else host.notify('label', { rows, label: a.label });
-      },
+      labelKey,
     });
+    this.grid = new GridView(this.state, { open: (row) => open(row), wantThumbnails, labelKey });
     this.labelBar = new LabelBar(this.state, {
       chooseSet: () => host.notify('chooseLabelSet', {}),
       exportRows: () =>
@@ -76,21 +82,22 @@ export class ResultsApp extends Disposable {
       },
     });
     this.compare = new CompareView(this.state, open);
-    this.layout = new LayoutSwitch(this.state, ['table', 'compare']);
+    this.layout = new LayoutSwitch(this.state, ['table', 'grid', 'compare']);
     this.histogram = new HistogramChart(this.state);
     this.curves = new CurvesView(this.state);
     this.hooks = {
       rendered: () => this.table.rendered,
       dragThreshold: (from, to) => this.histogram.simulateDrag(from, to),
       open: (row, model) => open(row, model),
-      reveal: (row) => this.table.scrollToRow(row),
-      keys: (names) => this.table.pressKeys(names),
+      reveal: (row) => (this.state.layout === 'grid' ? this.grid.scrollToRow(row) : this.table.scrollToRow(row)),
+      keys: (names) => (this.state.layout === 'grid' ? this.grid.pressKeys(names) : this.table.pressKeys(names)),
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
       clickPoint: (row) => this.compare.clickPoint(row),
-      report: () => ({ compare: this.compare.report() }),
+      report: () => ({ compare: this.compare.report(), grid: this.grid.report() }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));
     this._register(toDisposable(() => this.table.dispose()));
+    this._register(toDisposable(() => this.grid.dispose()));
   }
 
   start(): void {
@@ -99,19 +106,22 @@ export class ResultsApp extends Disposable {
     side.append(this.histogram.element, this.curves.element);
     const main = document.createElement('div');
     main.className = 'main';
-    main.append(this.table.element, this.compare.element, side);
+    main.append(this.table.element, this.grid.element, this.compare.element, side);
     this.toolbar.filters.append(this.layout.element);
     this.root.replaceChildren(this.toolbar.header, this.labelBar.element, this.toolbar.filters, main);
     this.showLayout();
     this.table.mount();
+    this.grid.mount();
     this.toolbar.sync();
     const resize = new ResizeObserver(() => {
       this.histogram.resize();
       this.curves.resize();
       this.compare.resize();
+      this.grid.refresh();
     });
     resize.observe(side);
     resize.observe(this.compare.element);
+    resize.observe(this.grid.element);
     this._register(observing(resize));
     this._register(
       toDisposable(
@@ -176,6 +186,8 @@ export class ResultsApp extends Disposable {
     if (d.has('threshold')) this.curves.thresholdChanged();
     if (d.has('query') || d.has('init')) this.toolbar.sync();
     if (d.has('layout') || d.has('init')) this.showLayout();
+    else if (['rows', 'query', 'threshold', 'selection', 'thumbnails', 'marks'].some((c) => d.has(c as Change)))
+      this.grid.refresh();
     if (['init', 'rows', 'query', 'threshold', 'selection', 'layout'].some((c) => d.has(c as Change)))
       this.compare.update();
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
@@ -186,9 +198,11 @@ export class ResultsApp extends Disposable {
   private showLayout(): void {
     const l = this.state.layout;
     this.table.element.hidden = l !== 'table';
+    this.grid.element.hidden = l !== 'grid';
     this.compare.element.hidden = l !== 'compare';
     this.layout.sync();
     if (l === 'table') this.table.refresh();
+    else if (l === 'grid') this.grid.refresh();
     else this.compare.resize();
   }
 

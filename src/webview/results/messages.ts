@@ -118,7 +118,7 @@ export function resultsServed(
       cells: (p) => state.applyCells(p.cells),
       progress: (p) => state.setProgress(p),
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),
-      thumbnails: (p) => state.setThumbnails(p.items),
+      thumbnails: (p) => state.setThumbnails(p.items, Array.isArray(p.heatmaps) ? p.heatmaps : []),
       marks: (p) => state.setMarks(p),
       quality: (p) => state.setQuality(p),
     },

@@ -21,7 +21,7 @@ import { RowTable } from './rows';
 export type Change =
   'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails' | 'marks' | 'layout';
 
-const LAYOUTS: PanelLayout[] = ['table', 'compare'];
+const LAYOUTS: PanelLayout[] = ['table', 'grid', 'compare'];
 
 export interface Persisted {
   v: 1;
@@ -46,6 +46,8 @@ export class PanelState {
   progress?: RunProgress;
   metrics: ModelMetrics[] = [];
   thumbnails = new Map<number, string>();
+  /** Heatmap images by row, one map per model column. */
+  heatmaps: Map<number, string>[] = [];
   /** The active label set's marks (user labels), apart from the ground truth in `table.labels`. */
   readonly marks = new MarkTable();
   scrollTop = 0;
@@ -85,6 +87,7 @@ export class PanelState {
       this.table = new RowTable(Math.max(1, p.models.length));
       this.selection.clear();
       this.thumbnails.clear();
+      this.heatmaps = [];
       this.metrics = [];
     }
     this.models = p.models;
@@ -206,8 +209,15 @@ export class PanelState {
     this.emit('metrics');
   }
 
-  setThumbnails(items: { row: number; src: string }[]): void {
+  setThumbnails(
+    items: { row: number; src: string }[],
+    heatmaps: { row: number; model: number; src: string }[] = [],
+  ): void {
     for (const { row, src } of items) this.thumbnails.set(row, src);
+    for (const { row, model, src } of heatmaps) {
+      if (!Number.isInteger(model) || model < 0 || model >= this.models.length) continue;
+      (this.heatmaps[model] ??= new Map()).set(row, src);
+    }
     this.emit('thumbnails');
   }
 

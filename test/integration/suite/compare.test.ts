@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { spearman } from '../../../src/webview/results/compare';
 import { handPhantomPng } from '../../fixtures/images';
-import { screenshot } from './harness';
+import { pressInWebview, screenshot } from './harness';
 import { EXTENSION_ID } from './helpers';
 import { MODELS } from '../workspace';
 
@@ -111,8 +111,11 @@ describe('Model comparison', function () {
     assert.deepEqual([swapped.quadrants.onlyX, swapped.quadrants.onlyY], [q.onlyY, q.onlyX]);
     await act({ action: 'compareModels', a: 0, b: 1 });
 
-    // A click on a point opens its image in the viewer and selects its row.
-    const target = c.disagreements[0];
+    // A click on a point opens its image in the viewer and selects its row: the point furthest from any
+    // other (points that overlap on screen are one click target).
+    const gap = (d: (typeof c.disagreements)[0]) =>
+      Math.min(...c.disagreements.filter((e) => e !== d).map((e) => Math.hypot(e.x - d.x, e.y - d.y)));
+    const target = [...c.disagreements].sort((u, v) => gap(v) - gap(u))[0];
     await act({ action: 'clickPoint', row: target.row });
     const until = Date.now() + 20_000;
     while (activeViewerPath() !== join(fixtureRoot(), target.path) && Date.now() < until)
@@ -121,7 +124,42 @@ describe('Model comparison', function () {
     assert.deepEqual((await report()).selected, [target.path]);
   });
 
-  it('screenshots of the comparison on real chest X-rays, light and dark', async function () {
+  it('the grid shows the table order as tiles with thumbnails and heatmaps, and labels from the keyboard', async () => {
+    let r = await act({ action: 'setQuery', query: { model: 0, sort: { key: 'raw', descending: true } } });
+    const order = r.top.map((t) => t.path);
+    await act({ action: 'layout', layout: 'grid' });
+    r = await waitReport(
+      'tiles with thumbnails and the label set',
+      (x) => (x.grid?.tiles ?? 0) === IMAGES && x.grid!.withThumbnail === IMAGES && !!x.labels,
+    );
+    const g = r.grid!;
+    assert.equal(r.layout, 'grid');
+    assert.deepEqual(g.first, order.slice(0, 12), 'same order as the table');
+    assert.ok(g.columns >= 2, `columns: ${g.columns}`);
+    assert.equal(g.withHeatmap, IMAGES, 'each tile holds its heatmap for the hover');
+    // Real key presses into the grid: 1 and 2 label and move on, ArrowRight skips one, 3 then u undoes it,
+    // 3 again labels the image after; ArrowDown then goes one grid row down.
+    await act({ action: 'select', rows: [r.top[0].row] });
+    await pressInWebview('.grid-scroll', ['1', '2', 'ArrowRight', '3', 'u']);
+    await waitReport('undone', (x) => x.top[3] !== undefined && !x.top[3].mark && x.top[1].mark === 'abnormal');
+    await pressInWebview('.grid-scroll', ['3', 'ArrowDown']);
+    r = await waitReport('three labels', (x) => x.top[4]?.mark === 'unsure');
+    assert.deepEqual(
+      r.top.slice(0, 6).map((t) => t.mark ?? '-'),
+      ['normal', 'abnormal', '-', '-', 'unsure', '-'],
+    );
+    assert.deepEqual(r.selected, [order[Math.min(IMAGES - 1, 5 + g.columns)]]);
+    // Bulk: a selection of three takes one key.
+    await act({ action: 'select', rows: r.top.slice(6, 9).map((t) => t.row) });
+    await pressInWebview('.grid-scroll', ['2']);
+    await waitReport('bulk abnormal', (x) => x.top.slice(6, 9).every((t) => t.mark === 'abnormal'));
+    r = await act({ action: 'keys', keys: ['h'] });
+    assert.equal(r.grid?.heatmapsAlways, true);
+    await act({ action: 'keys', keys: ['h'] });
+    await act({ action: 'layout', layout: 'table' });
+  });
+
+  it('screenshots of the comparison and the grid on real chest X-rays, light and dark', async function () {
     const data = ['/work/shared/data', join(wsRoot(), '..', '..', 'shared', 'data'), process.env.XRAY_DATA_DIR ?? '']
       .map((d) => join(d, 'chest-xray-pneumonia', 'test-dev'))
       .find((d) => d && existsSync(d));
@@ -141,15 +179,25 @@ describe('Model comparison', function () {
     const r = await waitReport('the comparison drawn', (x) => (x.compare?.points ?? 0) > 0, root);
     await act({ action: 'select', rows: [r.compare!.disagreements[0].row] }, root);
     const config = vscode.workspace.getConfiguration('workbench');
-    for (const [theme, name] of [
-      ['Default Dark Modern', 'compare-dark'],
-      ['Default Light Modern', 'compare-light'],
-    ]) {
-      await config.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('notifications.clearAll');
-      await new Promise((res) => setTimeout(res, 1200));
-      await screenshot(name);
-    }
+    const shoot = async (prefix: string) => {
+      for (const [theme, name] of [
+        ['Default Dark Modern', `${prefix}-dark`],
+        ['Default Light Modern', `${prefix}-light`],
+      ]) {
+        await config.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await new Promise((res) => setTimeout(res, 1200));
+        await screenshot(name);
+      }
+    };
+    await shoot('compare');
+    // The grid with every heatmap shown (h) and a few labels.
+    await act({ action: 'layout', layout: 'grid' }, root);
+    const g = await waitReport('the grid drawn', (x) => (x.grid?.withThumbnail ?? 0) > 0, root);
+    await act({ action: 'select', rows: [g.top[0].row] }, root);
+    await act({ action: 'keys', keys: ['2', '2', '1', '3', 'h'] }, root);
+    await waitReport('grid labels', (x) => x.top[3]?.mark === 'unsure', root);
+    await shoot('grid');
     await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
   });
 });

@@ -72,3 +72,29 @@ test('one model: no comparison; a saved comparison layout falls back to the tabl
   assert.equal(again.layout, 'table');
   assert.equal(readPersisted({ ...saved, layout: 'sideways' })?.layout, undefined);
 });
+
+test('heatmaps are kept by model column; unknown columns are ignored; a reset drops them', () => {
+  const s = state();
+  s.setLayout('grid');
+  assert.equal(s.layout, 'grid');
+  s.setThumbnails(
+    [{ row: 0, src: 't0' }],
+    [
+      { row: 0, model: 1, src: 'h01' },
+      { row: 2, model: 0, src: 'h20' },
+      { row: 1, model: 7, src: 'bad' },
+    ],
+  );
+  assert.equal(s.thumbnails.get(0), 't0');
+  assert.equal(s.heatmaps[1].get(0), 'h01');
+  assert.equal(s.heatmaps[0].get(2), 'h20');
+  assert.equal(s.heatmaps.length, 2);
+  s.init({
+    source: { root: '/d', models: two.map((m) => m.key) },
+    title: 'd',
+    models: two,
+    reset: true,
+    thumbnails: true,
+  });
+  assert.deepEqual(s.heatmaps, []);
+});

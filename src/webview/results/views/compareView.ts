@@ -134,6 +134,8 @@ export class CompareView {
         path: this.state.table.paths[d.row],
         rankA: d.rankA,
         rankB: d.rankB,
+        x: this.state.table.normalized[c.a][d.row],
+        y: this.state.table.normalized[c.b][d.row],
       })),
     };
   }
