@@ -116,8 +116,8 @@ const everyQualityFlag: [Exclude<QualityFlag, (typeof QUALITY_FLAG_NAMES)[number
 void everyQualityFlag;
 
 /**
- * A row's dataset-quality verdict, positional: [row, flag bits, group, mean, entropy, sharpness, width,
- * height]. group: the row of the first member of the row's duplicate group (near or exact; -1 when none),
+ * A row's dataset-quality verdict, positional: [row, flag bits, group, mean, p1, p99, entropy, sharpness,
+ * width, height] (measures as in docs/results-store.md). group: the row of the first member of the row's duplicate group (near or exact; -1 when none),
  * so a group sorts together. The measures are null for a file that was never decoded.
  */
 export type QualityCell = [
@@ -125,6 +125,8 @@ export type QualityCell = [
   flags: number,
   group: number,
   mean: number | null,
+  p1: number | null,
+  p99: number | null,
   entropy: number | null,
   sharpness: number | null,
   width: number | null,

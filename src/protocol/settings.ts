@@ -53,9 +53,9 @@ export const SETTINGS = {
   'batch.include': { type: 'array', items: 'string', default: [] },
   'batch.exclude': { type: 'array', items: 'string', default: [] },
   'quality.nearDuplicateBits': { type: 'number', minimum: 0, maximum: 16, default: 2 },
-  'quality.darkMean': { type: 'number', minimum: 0, maximum: 255, default: 40 },
-  'quality.brightMean': { type: 'number', minimum: 0, maximum: 255, default: 215 },
-  'quality.lowEntropy': { type: 'number', minimum: 0, maximum: 8, default: 4 },
+  'quality.darkLevel': { type: 'number', minimum: 0, maximum: 255, default: 64 },
+  'quality.brightLevel': { type: 'number', minimum: 0, maximum: 255, default: 192 },
+  'quality.lowEntropy': { type: 'number', minimum: 0, maximum: 8, default: 2.5 },
   'quality.blurVariance': { type: 'number', minimum: 0, maximum: 10000, default: 8 },
   'quality.oddSizeRatio': { type: 'number', minimum: 1, maximum: 100, default: 2 },
   'quality.oddAspectRatio': { type: 'number', minimum: 1, maximum: 100, default: 1.5 },
@@ -105,8 +105,8 @@ export type QualitySettingKey = Extract<SettingKey, `quality.${string}`>;
 export function qualityThresholds(get: (key: QualitySettingKey) => number = settingDefault): QualityThresholds {
   return {
     nearDuplicateBits: get('quality.nearDuplicateBits'),
-    darkMean: get('quality.darkMean'),
-    brightMean: get('quality.brightMean'),
+    darkLevel: get('quality.darkLevel'),
+    brightLevel: get('quality.brightLevel'),
     lowEntropy: get('quality.lowEntropy'),
     blurVariance: get('quality.blurVariance'),
     oddSizeRatio: get('quality.oddSizeRatio'),

@@ -61,8 +61,8 @@ export function qualityReports(files: readonly QualityInput[], t: QualityThresho
   files.forEach((f, i) => {
     const m = f.measures;
     if (!m) return;
-    if (m.mean < t.darkMean) flag(i, 'dark');
-    if (m.mean > t.brightMean) flag(i, 'bright');
+    if (m.p99 < t.darkLevel) flag(i, 'dark');
+    if (m.p1 > t.brightLevel) flag(i, 'bright');
     if (m.entropy < t.lowEntropy) flag(i, 'lowInformation');
     if (m.sharpness < t.blurVariance) flag(i, 'blurry');
     if (m.width > 0 && m.height > 0) {

@@ -23,9 +23,13 @@ export interface QualityMeasures {
 export interface QualityThresholds {
   /** Near duplicates: perceptual hashes at most this many bits apart (0 = identical hashes). */
   nearDuplicateBits: number;
-  /** Too dark: display mean below this; too bright: above brightMean. */
-  darkMean: number;
-  brightMean: number;
+  /**
+   * Too dark: 99% of the pixels darker than this (the 99th percentile below it); too bright: 99% brighter
+   * than brightLevel (the 1st percentile above it). Percentiles, not the mean: a hand on a black
+   * background has a low mean and is not dark.
+   */
+  darkLevel: number;
+  brightLevel: number;
   /** Low information: entropy below this many bits. */
   lowEntropy: number;
   /** Blurry: sharpness (Laplacian variance) below this. */

@@ -55,6 +55,8 @@ export class PanelQuality extends Disposable {
         flags,
         group,
         m?.mean ?? null,
+        m?.p1 ?? null,
+        m?.p99 ?? null,
         m?.entropy ?? null,
         m?.sharpness ?? null,
         m?.width ?? null,

@@ -30,13 +30,16 @@ export type { QualityFilter };
 
 export const QUALITY_FILTERS: readonly QualityFilter[] = ['all', 'any', 'none', 'duplicates', ...QUALITY_FLAG_NAMES];
 
+/** Measures per row in a QualityCell, after row, flags and group. */
+const M = 7;
+
 const bit = (f: QualityFlagName) => 1 << QUALITY_FLAG_NAMES.indexOf(f);
 const DUPLICATES = bit('exactDuplicate') | bit('nearDuplicate');
 
 export class QualityTable {
   private flags = new Uint16Array(0);
   private group = new Int32Array(0);
-  /** mean, entropy, sharpness, width, height per row (NaN: not measured). */
+  /** mean, p1, p99, entropy, sharpness, width, height per row (NaN: not measured). */
   private measures = new Float64Array(0);
   private groupSize = new Map<number, number>();
   /** Whether the host has sent verdicts at all (before that the column is empty, not "no problem"). */
@@ -53,13 +56,13 @@ export class QualityTable {
     const n = items.reduce((m, c) => Math.max(m, c[0] + 1), 0);
     this.flags = new Uint16Array(n);
     this.group = new Int32Array(n).fill(-1);
-    this.measures = new Float64Array(n * 5).fill(NaN);
+    this.measures = new Float64Array(n * M).fill(NaN);
     this.groupSize = new Map();
     for (const [row, flags, group, ...m] of items) {
       if (!(row >= 0)) continue;
       this.flags[row] = flags;
       this.group[row] = group;
-      for (let k = 0; k < 5; k++) this.measures[row * 5 + k] = m[k] ?? NaN;
+      for (let k = 0; k < M; k++) this.measures[row * M + k] = m[k] ?? NaN;
       if (group >= 0) this.groupSize.set(group, (this.groupSize.get(group) ?? 0) + 1);
     }
     this.known = true;
@@ -106,7 +109,7 @@ export class QualityTable {
   }
 
   private flagText(row: number, f: QualityFlagName): string {
-    const m = (k: number) => this.measures[row * 5 + k];
+    const m = (k: number) => this.measures[row * M + k];
     const one = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '?');
     const size = this.groupSize.get(this.group[row]) ?? 1;
     switch (f) {
@@ -117,17 +120,17 @@ export class QualityTable {
       case 'nearDuplicate':
         return l10n.t('Near duplicate ({0} files)', size);
       case 'dark':
-        return l10n.t('Too dark (mean {0})', one(m(0)));
+        return l10n.t('Too dark (99% below {0}, mean {1})', m(2), one(m(0)));
       case 'bright':
-        return l10n.t('Too bright (mean {0})', one(m(0)));
+        return l10n.t('Too bright (99% above {0}, mean {1})', m(1), one(m(0)));
       case 'lowInformation':
-        return l10n.t('Low information ({0} bits)', one(m(1)));
+        return l10n.t('Low information ({0} bits)', one(m(3)));
       case 'blurry':
-        return l10n.t('Blurry (sharpness {0})', one(m(2)));
+        return l10n.t('Blurry (sharpness {0})', one(m(4)));
       case 'oddSize':
-        return l10n.t('Odd size ({0} × {1})', m(3), m(4));
+        return l10n.t('Odd size ({0} × {1})', m(5), m(6));
       case 'oddAspect':
-        return l10n.t('Odd aspect ratio ({0} × {1})', m(3), m(4));
+        return l10n.t('Odd aspect ratio ({0} × {1})', m(5), m(6));
     }
   }
 }

@@ -14,6 +14,7 @@ import './labels.test';
 import './labelsBench.test';
 import './panelBench.test';
 import './compare.test';
+import './quality.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

@@ -74,14 +74,14 @@ test("thresholds are the user's: a stricter or looser setting moves the verdicts
     hash: `${i}`,
     measures: measure(map(phantom(7), (v) => v * (0.7 + i * 0.1))),
   }));
-  const darkAt = (darkMean: number) =>
-    qualityReports(files, { ...QUALITY_DEFAULTS, darkMean })
+  const darkAt = (darkLevel: number) =>
+    qualityReports(files, { ...QUALITY_DEFAULTS, darkLevel })
       .filter((r) => r.flags.includes('dark'))
       .map((r) => r.path);
   assert.deepEqual(darkAt(0), []);
   assert.deepEqual(darkAt(256), ['0.png', '1.png', '2.png', '3.png']);
-  const means = files.map((f) => f.measures!.mean);
-  assert.deepEqual(darkAt((means[1] + means[2]) / 2), ['0.png', '1.png']);
+  const p99s = files.map((f) => f.measures!.p99);
+  assert.deepEqual(darkAt((p99s[1] + p99s[2]) / 2), ['0.png', '1.png']);
   // Scaled copies of one image hash alike: all one near group at the default distance.
   const groups = new Set(qualityReports(files, QUALITY_DEFAULTS).map((r) => r.nearGroup));
   assert.deepEqual([...groups], ['0.png']);

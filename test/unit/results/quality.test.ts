@@ -15,12 +15,12 @@ function table(): RowTable {
   t.addRows(0, ['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png'], [-1, -1, -1, -1, -1, -1]);
   t.applyCells([0, 1, 2, 3, 4, 5].map((r) => [r, 0, r, r / 10, null]));
   const cells: QualityCell[] = [
-    [0, 0, -1, 120, 7.5, 60, 224, 224],
-    [1, bits('nearDuplicate'), 1, 121, 7.4, 61, 224, 224],
-    [2, bits('dark', 'blurry'), -1, 12.5, 3.1, 2.25, 224, 224],
-    [3, bits('exactDuplicate', 'nearDuplicate'), 1, 122, 7.4, 62, 224, 224],
-    [4, bits('unreadable'), -1, null, null, null, null, null],
-    [5, bits('oddSize'), -1, 120, 7.5, 60, 2000, 2000],
+    [0, 0, -1, 120, 3, 230, 7.5, 60, 224, 224],
+    [1, bits('nearDuplicate'), 1, 121, 3, 230, 7.4, 61, 224, 224],
+    [2, bits('dark', 'blurry'), -1, 12.5, 0, 40, 3.1, 2.25, 224, 224],
+    [3, bits('exactDuplicate', 'nearDuplicate'), 1, 122, 3, 230, 7.4, 62, 224, 224],
+    [4, bits('unreadable'), -1, null, null, null, null, null, null, null],
+    [5, bits('oddSize'), -1, 120, 3, 230, 7.5, 60, 2000, 2000],
   ];
   t.quality.apply(cells);
   return t;
@@ -29,7 +29,7 @@ function table(): RowTable {
 test('verdicts by row: flags, groups, texts with values, counts', () => {
   const q = table().quality;
   assert.deepEqual(q.flagsOf(2), ['dark', 'blurry']);
-  assert.equal(q.describe(2), 'Too dark (mean 12.5) · Blurry (sharpness 2.3)');
+  assert.equal(q.describe(2), 'Too dark (99% below 40, mean 12.5) · Blurry (sharpness 2.3)');
   assert.equal(q.describe(1), 'Near duplicate (2 files)');
   assert.equal(q.describe(5), 'Odd size (2000 × 2000)');
   assert.equal(q.describe(0), '');
