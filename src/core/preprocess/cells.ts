@@ -337,9 +337,13 @@ function coarsenRow(
 /** Pixels in each cell (partial cells at the edges hold fewer). */
 export function cellCounts(s: CellStats, W: number, H: number): Float64Array {
   const n = new Float64Array(s.w * s.h);
+  // Column widths once, not once per cell.
+  const cols = new Float64Array(s.w);
+  for (let i = 0; i < s.w; i++) cols[i] = cellEnd(i, s.f, s.ox, W) - cellStart(i, s.f, s.ox);
   for (let j = 0; j < s.h; j++) {
     const rows = cellEnd(j, s.f, s.oy, H) - cellStart(j, s.f, s.oy);
-    for (let i = 0; i < s.w; i++) n[j * s.w + i] = rows * (cellEnd(i, s.f, s.ox, W) - cellStart(i, s.f, s.ox));
+    const o = j * s.w;
+    for (let i = 0; i < s.w; i++) n[o + i] = rows * cols[i];
   }
   return n;
 }
