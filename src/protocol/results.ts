@@ -1,9 +1,9 @@
 /**
  * Extension host <-> results panel webview (the ranked table of a batch-scored folder).
  * Handshake: the webview posts `ready`; the host answers with `init` (the folder, the model columns, what
- * the webview saved last time), then `rows` (new rows, in the host's numbering) and `cells` (scores and
- * errors for rows and models) in chunks as the store loads and the run streams, `progress` while a run goes
- * on, and `metrics` (ROC/PR per model) when the rows carry ground truth. Rows are numbered by the host in the
+ * the webview saved last time), then `data` (new rows, in the host's numbering, and scores and errors per
+ * model column) as the store loads (one message) and as the run streams, `progress` while a run goes on,
+ * and `metrics` (ROC/PR per model) when the rows carry ground truth. Rows are numbered by the host in the
  * order it first sent them and never renumbered, so a cell names its row by that number. The webview owns
  * sorting, filtering, the threshold and the selection; the host asks it (`neighbour`) which row comes
  * next in its order when the viewer steps through the panel's images.
@@ -35,17 +35,26 @@ export interface ResultsSource {
 export type RowLabel = -1 | 0 | 1;
 
 /**
- * One result cell, positional to keep 100,000 rows small on the wire:
- * [row, model column, raw score | null, normalised score | null, error message | null].
- * The normalised score keeps the order of the raw one (0.5 at the model's calibrated threshold).
+ * Scores and errors of one model column for some rows, column by column so that 100,000 rows cross the
+ * channel as three binary arrays (VS Code moves typed arrays without JSON) and one short list.
+ * `raw` NaN: no score (the row failed, see `errors`, or is not scored yet). The normalised score keeps the
+ * order of the raw one (0.5 at the model's calibrated threshold).
  */
-export type ResultCell = [
-  row: number,
-  model: number,
-  raw: number | null,
-  normalized: number | null,
-  error: string | null,
-];
+export interface ColumnCells {
+  model: number;
+  rows: Uint32Array;
+  raw: Float64Array;
+  normalized: Float64Array;
+  /** The rows among `rows` that failed, with the message; any other row of `rows` has no error. */
+  errors: [row: number, message: string][];
+}
+
+/**
+ * Separates the paths of a `data` message (a file name cannot hold NUL on any platform). A type, so that
+ * both sides spell it the same (`const SEP: PathSeparator = '\u0000'`) without the webview importing values
+ * from here.
+ */
+export type PathSeparator = '\u0000';
 
 export interface RunProgress {
   running: boolean;
@@ -147,14 +156,18 @@ export type HostToResultsNotifications = {
     /** Rows may come with thumbnails (the table keeps a column for them). */
     thumbnails: boolean;
   };
-  /** New rows, numbered from `first`: paths relative to the root with '/' separators, and their labels. */
-  rows: { first: number; paths: string[]; labels: RowLabel[] };
-  cells: { cells: ResultCell[] };
+  /**
+   * New rows and new or changed cells in one message, so that the table sorts once for both. Rows are
+   * numbered from `first`: paths relative to the root with '/' separators, joined by PathSeparator (one
+   * string is far cheaper to carry than 100,000), and their ground truth.
+   */
+  data: { rows?: { first: number; paths: string; labels: Int8Array }; cells: ColumnCells[] };
   progress: RunProgress;
   metrics: { labelsFrom?: string; models: ModelMetrics[] };
   /**
-   * Thumbnails as data the page may show (webview resource URIs), by row; `heatmaps` by row and model column
-   * (grey: value/255 is the map's normalised value, 0.5 at the model's threshold; the page colours them).
+   * Thumbnails as data the page may show (webview resource URIs), by row: those the page asked for;
+   * `heatmaps` by row and model column (grey: value/255 is the map's normalised value, 0.5 at the model's
+   * threshold; the page colours them).
    */
   thumbnails: { items: { row: number; src: string }[]; heatmaps?: { row: number; model: number; src: string }[] };
   /** The active label set and its rows' marks (all of them when `reset`, else changed rows only). */
@@ -222,6 +235,13 @@ export interface CompareReport {
   disagreements: { row: number; path: string; rankA: number; rankB: number; x: number; y: number }[];
 }
 
+export interface PanelTimeline {
+  started?: number;
+  firstData?: number;
+  firstRows?: number;
+  lastRows?: number;
+}
+
 export interface ResultsReport {
   rows: number;
   /** Rows the filters let through, in the table's order. */
@@ -257,8 +277,13 @@ export interface ResultsReport {
   progress?: RunProgress;
   /** Rows the table has in the DOM now (proves virtualisation). */
   rendered: number;
-  /** Date.now() when the table first showed rows, and when it showed all rows of the last chunk. */
-  timeline: { firstRows?: number; lastRows?: number };
+  /** The text of the top row on screen, cell by cell (what is drawn, not what is held). */
+  firstRowText?: string[];
+  /**
+   * Date.now() when the page started, when the first `data` message arrived, when the table first showed
+   * rows, and when it showed all rows of the last `data` message.
+   */
+  timeline: PanelTimeline;
   layout?: PanelLayout;
   compare?: CompareReport;
   grid?: GridReport;
@@ -285,6 +310,8 @@ export interface GridReport {
 export interface FrameProbeRequest {
   ms?: number;
   sweepFrames?: number;
+  /** Sweep by this many pixels a frame, turning back at either end (the same work per frame at any size). */
+  stepPx?: number;
 }
 
 export interface FrameProbeResult {

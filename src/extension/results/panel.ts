@@ -16,6 +16,7 @@ import type {
   HostToResultsMethods,
   HostToResultsNotifications,
   ModelMetrics,
+  PathSeparator,
   ResultsSource,
   ResultsToHostNotifications,
   RunProgress,
@@ -30,7 +31,9 @@ import { PanelQuality } from './quality';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 type HeatmapItem = { row: number; model: number; src: string };
-const CHUNK = 20_000;
+/** Thumbnail URIs per message (the page asks for what it shows: a screenful or two). */
+const THUMB_CHUNK = 2000;
+const PATH_SEPARATOR: PathSeparator = '\u0000';
 
 export interface PanelDeps {
   extensionUri: vscode.Uri;
@@ -61,9 +64,10 @@ export class ResultsPanel extends Disposable {
   private metricsTimer?: ReturnType<typeof setTimeout>;
   private progress?: RunProgress;
   private labelsFrom?: string;
-  private readonly thumbSrc = new Map<number, string>();
-  /** Heatmaps by `${model column}:${row}`, as webview URIs. */
-  private readonly heatSrc = new Map<string, HeatmapItem>();
+  /** Rows the page asked a thumbnail for that had none yet: sent when one is written. */
+  private readonly thumbAsked = new Set<number>();
+  /** Heatmap files by row, per model column (relative to the media cache). */
+  private readonly heatFiles = new Map<number, Map<number, string>>();
   /** Thumbnail files by row (absolute paths in the media cache; may have been evicted). */
   readonly thumbFiles = new Map<number, string>();
   /** The row last opened in the viewer from this panel (next/previous start there). */
@@ -192,7 +196,7 @@ export class ResultsPanel extends Disposable {
         },
         open: ({ row, model }) =>
           void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`)),
-        wantThumbnails: () => undefined,
+        wantThumbnails: ({ rows }) => this.sendThumbs(rows, true),
         copyPaths: ({ rows }) => {
           const text = rows
             .map((r) => this.index.paths[r])
@@ -252,10 +256,20 @@ export class ResultsPanel extends Disposable {
       reset: true,
       thumbnails: this.mediaDir !== undefined,
     });
+    this.thumbAsked.clear();
+    const t0 = Date.now();
     this.send(this.index.replayAll());
+    this.deps.log.info(
+      `Results panel ${basename(this.source.root)}: ${this.index.size} rows sent in ${Date.now() - t0} ms`,
+    );
     if (this.progress) this.notify('progress', this.progress);
-    this.computeMetrics();
-    this.thumbs(undefined);
+    // ROC/PR of 100,000 rows take a while: once the rows are on their way (VS Code sends a message after
+    // the current task), not before.
+    clearTimeout(this.metricsTimer);
+    this.metricsTimer = setTimeout(() => {
+      this.metricsTimer = undefined;
+      this.computeMetrics();
+    }, 300);
     this.readyEmitter.fire();
   }
 
@@ -285,12 +299,15 @@ export class ResultsPanel extends Disposable {
   }
 
   private send(f: ReturnType<RowIndex['flush']>): void {
-    if (f.rows) {
-      const { first, paths, labels } = f.rows;
-      for (let i = 0; i < paths.length; i += CHUNK)
-        this.notify('rows', { first: first + i, paths: paths.slice(i, i + CHUNK), labels: labels.slice(i, i + CHUNK) });
-    }
-    for (let i = 0; i < f.cells.length; i += CHUNK) this.notify('cells', { cells: f.cells.slice(i, i + CHUNK) });
+    if (!f.rows && !f.cells.length) return;
+    this.notify('data', {
+      rows: f.rows && {
+        first: f.rows.first,
+        paths: f.rows.paths.join(PATH_SEPARATOR),
+        labels: Int8Array.from(f.rows.labels),
+      },
+      cells: f.cells,
+    });
   }
 
   private scheduleMetrics(): void {
@@ -313,35 +330,43 @@ export class ResultsPanel extends Disposable {
     if (out.length || this.labelsFrom) this.notify('metrics', { labelsFrom: this.labelsFrom, models: out });
   }
 
-  /** Thumbnails and heatmaps of these rows (every known one when undefined, for a fresh webview), as webview URIs. */
-  private thumbs(rows: PanelRow[] | undefined): void {
+  /** Remembers the thumbnail and heatmap files of new rows; sends those the page asked for earlier and lacked. */
+  private thumbs(rows: PanelRow[]): void {
     const media = this.mediaDir;
     if (!media) return;
-    const items: { row: number; src: string }[] = [];
-    const heat: HeatmapItem[] = [];
-    const uri = (rel: string) => this.panel.webview.asWebviewUri(vscode.Uri.file(join(media, rel))).toString();
-    for (const r of rows ?? []) {
+    const asked: number[] = [];
+    for (const r of rows) {
       const row = r.thumb || r.heatmap ? this.index.rowOf(r.path) : undefined;
       if (row === undefined) continue;
-      if (r.thumb) {
-        this.thumbFiles.set(row, join(media, r.thumb));
-        const src = uri(r.thumb);
-        this.thumbSrc.set(row, src);
-        items.push({ row, src });
-      }
+      if (r.thumb) this.thumbFiles.set(row, join(media, r.thumb));
       const model = r.heatmap ? this.columnOf(r) : -1;
       if (r.heatmap && model >= 0) {
-        const h = { row, model, src: uri(r.heatmap) };
-        this.heatSrc.set(`${model}:${row}`, h);
-        heat.push(h);
+        let byModel = this.heatFiles.get(row);
+        if (!byModel) this.heatFiles.set(row, (byModel = new Map()));
+        byModel.set(model, r.heatmap);
       }
+      if (this.thumbAsked.has(row)) asked.push(row);
     }
-    if (!this.ready) return;
-    const all = rows ? items : [...this.thumbSrc].map(([row, src]) => ({ row, src }));
-    const heatAll = rows ? heat : [...this.heatSrc.values()];
-    for (let i = 0; i < all.length; i += CHUNK) this.notify('thumbnails', { items: all.slice(i, i + CHUNK) });
-    for (let i = 0; i < heatAll.length; i += CHUNK)
-      this.notify('thumbnails', { items: [], heatmaps: heatAll.slice(i, i + CHUNK) });
+    if (asked.length) this.sendThumbs(asked, false);
+  }
+
+  /** Thumbnails and heatmaps of these rows as webview URIs (the rows on screen: never all 100,000). */
+  private sendThumbs(rows: number[], remember: boolean): void {
+    const media = this.mediaDir;
+    if (!this.ready || !media) return;
+    const uri = (file: string) => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+    const items: { row: number; src: string }[] = [];
+    const heatmaps: HeatmapItem[] = [];
+    for (const row of rows.slice(0, THUMB_CHUNK)) {
+      const file = this.thumbFiles.get(row);
+      if (file) {
+        this.thumbAsked.delete(row);
+        items.push({ row, src: uri(file) });
+      } else if (remember) this.thumbAsked.add(row);
+      for (const [model, rel] of this.heatFiles.get(row) ?? [])
+        heatmaps.push({ row, model, src: uri(join(media, rel)) });
+    }
+    if (items.length || heatmaps.length) this.notify('thumbnails', { items, heatmaps });
   }
 
   private columnOf(r: PanelRow): number {

@@ -1,11 +1,12 @@
 /**
  * The host's numbering of the panel's rows and columns: a row per file path in the order first seen, a
- * column per model, cells queued until the next flush. Pure (no vscode), so the batching and the
- * order-keeping score are unit-tested.
+ * column per model holding each row's latest score or error, and the rows changed since the last flush.
+ * Columnar (typed arrays that grow by doubling), so that 100,000 stored rows are indexed and sent in
+ * tens of milliseconds. Pure (no vscode), so the batching and the order-keeping score are unit-tested.
  */
 import { labelFromCsv, labelFromPath, type LabelsCsv } from '../../core/dataset/labels';
 import { normalizeWith } from '../../core/scoring/calibration';
-import type { ResultCell, ResultsModel, RowLabel } from '../../protocol/results';
+import type { ColumnCells, ResultsModel, RowLabel } from '../../protocol/results';
 import type { PanelRow } from './backend';
 
 export interface ColumnCalibration {
@@ -14,9 +15,84 @@ export interface ColumnCalibration {
   span: number;
 }
 
+/** A row's latest result in a column: [row, column, raw | null, normalised | null, error | null]. */
+export type HostCell = [
+  row: number,
+  model: number,
+  raw: number | null,
+  normalized: number | null,
+  error: string | null,
+];
+
 export interface Flush {
   rows?: { first: number; paths: string[]; labels: RowLabel[] };
-  cells: ResultCell[];
+  cells: ColumnCells[];
+}
+
+class Column {
+  raw = new Float64Array(0);
+  normalized = new Float64Array(0);
+  /** Per row: bit 1 it has a result (a score or an error), bit 2 it changed since the last flush. */
+  flags = new Uint8Array(0);
+  readonly errors = new Map<number, string>();
+  /** Rows changed since the last flush, in the order they changed (each once). */
+  dirty: number[] = [];
+
+  /** Room for `min` rows, doubling (rows arrive one at a time while a run streams). */
+  grow(min: number): void {
+    if (min <= this.flags.length) return;
+    let cap = Math.max(1024, this.flags.length);
+    while (cap < min) cap *= 2;
+    const widen = (a: Float64Array) => {
+      const b = new Float64Array(cap).fill(NaN);
+      b.set(a);
+      return b;
+    };
+    this.raw = widen(this.raw);
+    this.normalized = widen(this.normalized);
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
+  }
+
+  has(row: number): boolean {
+    return (this.flags[row] & 1) !== 0;
+  }
+
+  /** The row has a result that changed. */
+  mark(row: number): void {
+    const f = this.flags[row];
+    if (!(f & 2)) this.dirty.push(row);
+    this.flags[row] = f | 3;
+  }
+
+  /** The changed rows' cells; nothing is pending after. */
+  takeDirty(model: number): ColumnCells {
+    const out = this.take(model, this.dirty);
+    for (const row of this.dirty) this.flags[row] &= ~2;
+    this.dirty = [];
+    return out;
+  }
+
+  take(model: number, rows: ArrayLike<number>): ColumnCells {
+    const n = rows.length;
+    const out: ColumnCells = {
+      model,
+      rows: new Uint32Array(n),
+      raw: new Float64Array(n),
+      normalized: new Float64Array(n),
+      errors: [],
+    };
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      out.rows[i] = row;
+      out.raw[i] = this.raw[row];
+      out.normalized[i] = this.normalized[row];
+      const e = this.errors.get(row);
+      if (e !== undefined) out.errors.push([row, e]);
+    }
+    return out;
+  }
 }
 
 export class RowIndex {
@@ -26,10 +102,10 @@ export class RowIndex {
   readonly hashes: (string | undefined)[] = [];
   private readonly byPath = new Map<string, number>();
   private readonly columnOf = new Map<string, number>();
-  /** Latest cell per row x column, for replaying to a fresh webview and for metrics. */
-  private readonly cells = new Map<number, ResultCell>();
+  private readonly columns: Column[];
+  /** Ground truth by folder: it depends on the folders only, and 100,000 files share a few thousand. */
+  private readonly folderLabel = new Map<string, RowLabel>();
   private sentRows = 0;
-  private pending: ResultCell[] = [];
   labelsCsv?: LabelsCsv;
 
   constructor(
@@ -37,6 +113,7 @@ export class RowIndex {
     private readonly calibration: ColumnCalibration[],
   ) {
     models.forEach((m, i) => this.columnOf.set(`${m.id}@${m.version}`, i));
+    this.columns = models.map(() => new Column());
   }
 
   get size(): number {
@@ -48,26 +125,44 @@ export class RowIndex {
     for (const p of paths) this.row(p);
   }
 
-  /** Queues stored rows as cells; rows of models that are not columns are ignored. */
+  /** Takes stored or new rows as cells; rows of models that are not columns are ignored. */
   add(rows: PanelRow[]): void {
+    let lastId = '';
+    let lastVersion = '';
+    let col: number | undefined;
     for (const r of rows) {
-      const col = this.columnOf.get(`${r.modelId}@${r.modelVersion}`);
+      // Stored rows come model by model: look the column up only when the model changes.
+      if (r.modelId !== lastId || r.modelVersion !== lastVersion) {
+        lastId = r.modelId;
+        lastVersion = r.modelVersion;
+        col = this.columnOf.get(`${r.modelId}@${r.modelVersion}`);
+      }
       if (col === undefined) continue;
       const row = this.row(r.path);
       if (r.hash) this.hashes[row] = r.hash;
+      const c = this.columns[col];
+      c.grow(this.paths.length);
       const cal = this.calibration[col];
-      const cell: ResultCell = r.score
-        ? [row, col, r.score.raw, normalizeWith(r.score.raw, cal.threshold, cal.span), null]
-        : [row, col, null, null, r.error ? `${r.error.message}` : 'No result'];
-      this.cells.set(row * this.models.length + col, cell);
-      this.pending.push(cell);
+      if (r.score) {
+        c.raw[row] = r.score.raw;
+        c.normalized[row] = normalizeWith(r.score.raw, cal.threshold, cal.span);
+        c.errors.delete(row);
+      } else {
+        c.raw[row] = NaN;
+        c.normalized[row] = NaN;
+        c.errors.set(row, r.error ? r.error.message : 'No result');
+      }
+      c.mark(row);
     }
   }
 
-  /** What the webview has not been sent yet: new rows (in order), then queued cells. */
+  /** What the webview has not been sent yet: new rows (in order), then the changed cells per column. */
   flush(): Flush {
-    const out: Flush = { cells: this.pending };
-    this.pending = [];
+    const cells: ColumnCells[] = [];
+    this.columns.forEach((c, model) => {
+      if (c.dirty.length) cells.push(c.takeDirty(model));
+    });
+    const out: Flush = { cells };
     if (this.sentRows < this.paths.length) {
       out.rows = {
         first: this.sentRows,
@@ -79,16 +174,24 @@ export class RowIndex {
     return out;
   }
 
-  /** A new webview: everything again from row 0. */
+  /** A new webview: everything again from row 0 (each column's cells for every row that has one). */
   replayAll(): Flush {
     this.sentRows = 0;
-    this.pending = [...this.cells.values()];
+    this.columns.forEach((c) => {
+      c.dirty = [];
+      for (let row = 0; row < Math.min(this.paths.length, c.flags.length); row++) {
+        if (!c.has(row)) continue;
+        c.flags[row] |= 2;
+        c.dirty.push(row);
+      }
+    });
     return this.flush();
   }
 
   /** Re-labels every row (a labels CSV chosen or cleared); returns whether any row has a label. */
   relabel(csv: LabelsCsv | undefined): boolean {
     this.labelsCsv = csv;
+    this.folderLabel.clear();
     let any = false;
     this.paths.forEach((p, i) => {
       this.labels[i] = this.labelOf(p);
@@ -98,8 +201,13 @@ export class RowIndex {
   }
 
   /** The latest cell of a row and model column, if any. */
-  cell(row: number, col: number): ResultCell | undefined {
-    return this.cells.get(row * this.models.length + col);
+  cell(row: number, col: number): HostCell | undefined {
+    const c = this.columns[col];
+    if (!c?.has(row)) return undefined;
+    const raw = c.raw[row];
+    return Number.isNaN(raw)
+      ? [row, col, null, null, c.errors.get(row) ?? null]
+      : [row, col, raw, c.normalized[row], null];
   }
 
   rowOf(path: string): number | undefined {
@@ -110,11 +218,12 @@ export class RowIndex {
   scored(col: number): { scores: number[]; labels: (0 | 1)[] } {
     const scores: number[] = [];
     const labels: (0 | 1)[] = [];
-    for (let row = 0; row < this.paths.length; row++) {
+    const c = this.columns[col];
+    for (let row = 0; row < Math.min(this.paths.length, c.flags.length); row++) {
       const l = this.labels[row];
-      const c = this.cells.get(row * this.models.length + col);
-      if (l === -1 || !c || c[2] === null) continue;
-      scores.push(c[2]);
+      const raw = c.raw[row];
+      if (l === -1 || Number.isNaN(raw)) continue;
+      scores.push(raw);
       labels.push(l);
     }
     return { scores, labels };
@@ -132,7 +241,11 @@ export class RowIndex {
   }
 
   private labelOf(path: string): RowLabel {
-    const l = this.labelsCsv ? labelFromCsv(this.labelsCsv, path) : labelFromPath(path);
-    return l ?? -1;
+    if (this.labelsCsv) return labelFromCsv(this.labelsCsv, path) ?? -1;
+    const slash = path.lastIndexOf('/');
+    const folder = slash < 0 ? '' : path.slice(0, slash);
+    let l = this.folderLabel.get(folder);
+    if (l === undefined) this.folderLabel.set(folder, (l = labelFromPath(path) ?? -1));
+    return l;
   }
 }

@@ -87,6 +87,7 @@ export class ResultsApp extends Disposable {
     this.curves = new CurvesView(this.state);
     this.hooks = {
       rendered: () => this.table.rendered,
+      firstRowText: () => this.table.firstRowText,
       dragThreshold: (from, to) => this.histogram.simulateDrag(from, to),
       open: (row, model) => open(row, model),
       reveal: (row) => (this.state.layout === 'grid' ? this.grid.scrollToRow(row) : this.table.scrollToRow(row)),

@@ -15,6 +15,7 @@ export interface ProbeTarget {
 export function probeFrames(target: ProbeTarget, req: FrameProbeRequest): Promise<FrameProbeResult> {
   const sweep = Math.max(0, Math.floor(req.sweepFrames ?? 0));
   const windowMs = Math.min(120_000, Math.max(0, req.ms ?? 0));
+  const step = Math.max(0, req.stepPx ?? 0);
   const { scroller, workTimes } = target;
   const workFrom = workTimes.length;
   const deltas: number[] = [];
@@ -38,6 +39,7 @@ export function probeFrames(target: ProbeTarget, req: FrameProbeRequest): Promis
   return new Promise((resolve) => {
     let last: number | undefined;
     let k = 0;
+    let direction = 1;
     const tick = (now: number) => {
       if (last !== undefined) deltas.push(now - last);
       last = now;
@@ -45,7 +47,17 @@ export function probeFrames(target: ProbeTarget, req: FrameProbeRequest): Promis
       if (!done) {
         if (sweep) {
           k++;
-          scroller.scrollTop = Math.round(((scroller.scrollHeight - scroller.clientHeight) * k) / sweep);
+          const max = scroller.scrollHeight - scroller.clientHeight;
+          if (!step) scroller.scrollTop = Math.round((max * k) / sweep);
+          else {
+            // Back and forth: the same rows change per frame however long the list.
+            let next = scroller.scrollTop + direction * step;
+            if (next > max || next < 0) {
+              direction = -direction;
+              next = Math.min(max, Math.max(0, scroller.scrollTop + direction * step));
+            }
+            scroller.scrollTop = next;
+          }
         }
         requestAnimationFrame(tick);
         return;

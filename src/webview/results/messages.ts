@@ -5,10 +5,12 @@
  * through `ViewHooks`. Unknown methods and unusable parameters are refused by the RpcHandler (BAD_REQUEST).
  */
 import type {
+  ColumnCells,
   FrameProbeRequest,
   FrameProbeResult,
   HostToResultsMethods,
   HostToResultsNotifications,
+  PathSeparator,
   ResultsAction,
   ResultsReport,
 } from '../../protocol/results';
@@ -19,6 +21,8 @@ import type { PanelState } from './state';
 
 export interface ViewHooks {
   rendered(): number;
+  /** The top row on screen, cell by cell. */
+  firstRowText?(): string[];
   dragThreshold(from: number, to: number): void;
   open(row: number, model: number): void;
   reveal(row: number): void;
@@ -45,7 +49,10 @@ const ACTIONS: ResultsAction['action'][] = [
   'compareModels',
   'clickPoint',
 ];
-const isArray = (v: unknown) => Array.isArray(v);
+export const PATH_SEPARATOR: PathSeparator = '\u0000';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+/** An array or a typed array (VS Code carries typed arrays as such). */
+const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || ArrayBuffer.isView(v);
 const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** What must hold before a handler runs (the rest is checked where used, e.g. RowTable.applyCells). */
@@ -56,13 +63,21 @@ export const resultsChecks: ParamChecks<Names> = {
     if (typeof m.source?.root !== 'string' || !isArray(m.source.models)) return 'its source is malformed';
     return undefined;
   },
-  rows: (p) => {
-    const m = p as Partial<HostToResultsNotifications['rows']>;
-    if (!isInt(m.first)) return 'its first row is not a row number';
-    if (!isArray(m.paths) || !isArray(m.labels)) return 'it has no paths or labels';
+  data: (p) => {
+    const m = p as Partial<HostToResultsNotifications['data']>;
+    if (m.rows !== undefined) {
+      if (!isInt(m.rows.first)) return 'its first row is not a row number';
+      if (typeof m.rows.paths !== 'string' || !isList(m.rows.labels)) return 'it has no paths or labels';
+    }
+    if (!isArray(m.cells)) return 'it has no cells';
+    for (const c of m.cells as Partial<ColumnCells>[]) {
+      if (!isInt(c.model) || !isList(c.rows) || !isList(c.raw) || !isList(c.normalized) || !isArray(c.errors))
+        return 'a column of cells is malformed';
+      if (c.raw.length !== c.rows.length || c.normalized.length !== c.rows.length)
+        return 'a column of cells has arrays of different lengths';
+    }
     return undefined;
   },
-  cells: (p) => (isArray((p as { cells?: unknown }).cells) ? undefined : 'it has no cells'),
   metrics: (p) => (isArray((p as { models?: unknown }).models) ? undefined : 'it has no model list'),
   thumbnails: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
   marks: (p) => {
@@ -79,7 +94,9 @@ export const resultsChecks: ParamChecks<Names> = {
   probeFrames: (p) => {
     const m = p as FrameProbeRequest;
     const ok = (v: unknown) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 120_000);
-    return ok(m.ms) && ok(m.sweepFrames) ? undefined : 'ms and sweepFrames must be numbers from 0 to 120000';
+    return ok(m.ms) && ok(m.sweepFrames) && ok(m.stepPx)
+      ? undefined
+      : 'ms, sweepFrames and stepPx must be numbers from 0 to 120000';
   },
   neighbour: (p) => {
     const m = p as { row?: unknown; delta?: unknown };
@@ -92,7 +109,11 @@ export function resultsServed(
   views: ViewHooks,
   log: (message: string) => void,
 ): Served<HostToResultsMethods, HostToResultsNotifications> {
-  const report = () => ({ ...buildReport(state, views.rendered()), layout: state.layout, ...views.report?.() });
+  const report = () => ({
+    ...buildReport(state, views.rendered(), views.firstRowText?.()),
+    layout: state.layout,
+    ...views.report?.(),
+  });
   return {
     requests: {
       getReport: () => report(),
@@ -114,8 +135,13 @@ export function resultsServed(
     },
     notifications: {
       init: (p) => state.init(p),
-      rows: (p) => state.addRows(p.first, p.paths, p.labels),
-      cells: (p) => state.applyCells(p.cells),
+      data: (p) => {
+        const r = p.rows;
+        const paths = r && r.paths !== '' ? r.paths.split(PATH_SEPARATOR) : [];
+        if (r && paths.length !== r.labels.length)
+          throw new Error(`${paths.length} paths but ${r.labels.length} labels`);
+        state.addData(r && { first: r.first, paths, labels: r.labels }, p.cells);
+      },
       progress: (p) => state.setProgress(p),
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),
       thumbnails: (p) => state.setThumbnails(p.items, Array.isArray(p.heatmaps) ? p.heatmaps : []),

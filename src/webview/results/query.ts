@@ -16,7 +16,7 @@ export const DEFAULT_QUERY: ResultsQuery = {
   flag: 'all',
 };
 
-const SORT_KEYS: SortKey[] = ['path', 'raw', 'normalized', 'flag', 'error', 'label', 'quality'];
+const SORT_KEYS = (): SortKey[] => ['path', ...(Object.keys(SORTS) as SortKey[])];
 const FLAGS: FlagFilter[] = ['all', 'flagged', 'unflagged', 'errors'];
 
 /** A query read back from saved state or a message, every field checked; `models` bounds the model column. */
@@ -29,7 +29,7 @@ export function sanitizeQuery(raw: unknown, models: number): ResultsQuery {
   return {
     model: model !== undefined && Number.isInteger(model) && model >= 0 && model < Math.max(1, models) ? model : 0,
     sort: {
-      key: SORT_KEYS.includes(sort.key as SortKey) ? (sort.key as SortKey) : DEFAULT_QUERY.sort.key,
+      key: SORT_KEYS().includes(sort.key as SortKey) ? (sort.key as SortKey) : DEFAULT_QUERY.sort.key,
       descending: typeof sort.descending === 'boolean' ? sort.descending : DEFAULT_QUERY.sort.descending,
     },
     text: typeof r.text === 'string' ? r.text.slice(0, 500) : '',
@@ -60,7 +60,8 @@ export function runQuery(
   const norm = table.normalized[m];
   const out = new Uint32Array(table.size);
   let n = 0;
-  const lower = ranks?.lower(table);
+  // Lower-cased paths are kept for the next search; none are made while there is no text.
+  const lower = text ? ranks?.lower(table) : undefined;
   for (let row = 0; row < table.size; row++) {
     if (q.folder && table.folders[row] !== q.folder && !table.folders[row].startsWith(q.folder + '/')) continue;
     if (text && !(lower ? lower[row] : table.paths[row].toLowerCase()).includes(text)) continue;
@@ -74,8 +75,33 @@ export function runQuery(
     out[n++] = row;
   }
   const rows = out.subarray(0, n);
-  sortRows(table, rows, q.sort.key, q.sort.descending, m, t, (ranks ?? new PathRanks()).ranks(table));
+  sortRows(table, rows, q.sort.key, q.sort.descending, m, t, () => (ranks ?? new PathRanks()).ranks(table));
   return rows;
+}
+
+/**
+ * How each sort key (but the path) orders rows: a number per row (NaN: no value, sorted last whichever the
+ * direction), then by score within equal values when `thenByScore`, then by path. A new sortable column is
+ * one entry here (and its key in the protocol's SortKey).
+ */
+export const SORTS: Record<Exclude<SortKey, 'path'>, SortSpec> = {
+  // Raw and normalised keep the same order; raw has no clamped ties.
+  raw: { value: (t, row, m) => t.raw[m][row] },
+  normalized: { value: (t, row, m) => t.raw[m][row] },
+  // Flagged before unflagged (descending), each group by score.
+  flag: {
+    value: (t, row, m, threshold) => (Number.isNaN(t.raw[m][row]) ? NaN : isFlagged(t, row, m, threshold) ? 1 : 0),
+    thenByScore: true,
+  },
+  error: { value: (t, row) => (t.anyError(row) !== undefined ? 1 : 0), thenByScore: true },
+  label: { value: (t, row) => (t.labels[row] < 0 ? NaN : t.labels[row]), thenByScore: true },
+  // Duplicate groups together, then other flagged rows (see QualityTable.sortKey); then by path.
+  quality: { value: (t, row) => t.quality.sortKey(row) },
+};
+
+export interface SortSpec {
+  value(table: RowTable, row: number, model: number, threshold: number): number;
+  thenByScore?: boolean;
 }
 
 function sortRows(
@@ -85,40 +111,23 @@ function sortRows(
   descending: boolean,
   model: number,
   threshold: number,
-  pathRank: Uint32Array,
+  pathRanks: () => Uint32Array,
 ): void {
   const dir = descending ? -1 : 1;
   if (key === 'path') {
-    rows.sort((a, b) => dir * (pathRank[a] - pathRank[b]));
+    const rank = pathRanks();
+    rows.sort((a, b) => dir * (rank[a] - rank[b]));
     return;
   }
+  // Ties (rare on scores; every pending row while a run streams) fall back to the path, compared directly:
+  // ranking all 100,000 paths first would cost more than the sort.
+  const p = table.paths;
   // One numeric key per row; NaN (no value) always last.
   const keyOf = new Float64Array(table.size);
   const raw = table.raw[model];
-  for (const row of rows) {
-    switch (key) {
-      case 'raw':
-      case 'normalized':
-        // Raw and normalised keep the same order; raw has no clamped ties.
-        keyOf[row] = raw[row];
-        break;
-      case 'flag':
-        // Flagged before unflagged (descending), each group by score.
-        keyOf[row] = Number.isNaN(raw[row]) ? NaN : isFlagged(table, row, model, threshold) ? 1 : 0;
-        break;
-      case 'error':
-        keyOf[row] = table.anyError(row) !== undefined ? 1 : 0;
-        break;
-      case 'label':
-        keyOf[row] = table.labels[row] < 0 ? NaN : table.labels[row];
-        break;
-      case 'quality':
-        // Duplicate groups together, then other flagged rows (see QualityTable.sortKey); then by path.
-        keyOf[row] = table.quality.sortKey(row);
-        break;
-    }
-  }
-  const secondary = key === 'flag' || key === 'error' || key === 'label' ? raw : undefined;
+  const spec = SORTS[key];
+  for (const row of rows) keyOf[row] = spec.value(table, row, model, threshold);
+  const secondary = spec.thenByScore ? raw : undefined;
   rows.sort((a, b) => {
     const ka = keyOf[a];
     const kb = keyOf[b];
@@ -134,7 +143,9 @@ function sortRows(
       if (xa !== xb) return xa ? 1 : -1;
       if (!xa && sa !== sb) return dir * (sa - sb);
     }
-    return pathRank[a] - pathRank[b];
+    const pa = p[a];
+    const pb = p[b];
+    return pa < pb ? -1 : pa > pb ? 1 : a - b;
   });
 }
 

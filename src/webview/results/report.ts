@@ -4,7 +4,7 @@ import { histogram } from './histogram';
 import { flaggedCount, isFlagged } from './query';
 import type { PanelState } from './state';
 
-export function buildReport(s: PanelState, rendered: number): ResultsReport {
+export function buildReport(s: PanelState, rendered: number, firstRowText?: string[]): ResultsReport {
   const view = s.view;
   const m = s.query.model;
   const t = s.thresholds[m] ?? 0.5;
@@ -43,6 +43,7 @@ export function buildReport(s: PanelState, rendered: number): ResultsReport {
     metrics: s.metrics.map((x) => ({ model: x.model, rocAuc: x.rocAuc, averagePrecision: x.averagePrecision })),
     progress: s.progress,
     rendered,
+    firstRowText,
     timeline: { ...s.timeline },
     labels: s.marks.set ? { ...s.marks.set, counts: s.marks.counts() } : undefined,
     quality: s.table.quality.known ? s.table.quality.counts() : undefined,

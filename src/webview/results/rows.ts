@@ -4,7 +4,7 @@
  * sort; NaN marks "no score yet". Rows are only ever added or updated, never removed, so a row number
  * given by the host stays valid for the panel's life.
  */
-import type { ResultCell, RowLabel } from '../../protocol/results';
+import type { ColumnCells } from '../../protocol/results';
 import { QualityTable } from './quality';
 
 export class RowTable {
@@ -37,37 +37,53 @@ export class RowTable {
   }
 
   /** Adds rows `first..first+paths.length-1`; rows already held are left as they are (a replayed chunk). */
-  addRows(first: number, paths: string[], labels: RowLabel[]): void {
+  addRows(first: number, paths: readonly string[], labels: ArrayLike<number>): void {
     if (first > this.count) throw new Error(`rows arrive out of order: expected row ${this.count}, got ${first}`);
     const end = first + paths.length;
     if (end <= this.count) return;
     this.grow(end);
+    let last = '';
+    let lastCount = 0;
     for (let i = this.count - first; i < paths.length; i++) {
       const row = first + i;
       const p = paths[i];
       this.paths[row] = p;
       const slash = p.lastIndexOf('/');
-      const folder = slash < 0 ? '' : p.slice(0, slash);
+      // Files of a folder come together: reuse its string and count them in one go.
+      let folder = slash < 0 ? '' : p.slice(0, slash);
+      if (folder === last) folder = last;
+      else {
+        if (lastCount) this.folderSet.set(last, (this.folderSet.get(last) ?? 0) + lastCount);
+        last = folder;
+        lastCount = 0;
+      }
+      lastCount++;
       this.folders[row] = folder;
-      this.folderSet.set(folder, (this.folderSet.get(folder) ?? 0) + 1);
       this.labels[row] = labels[i] ?? -1;
     }
+    if (lastCount) this.folderSet.set(last, (this.folderSet.get(last) ?? 0) + lastCount);
     this.count = end;
   }
 
-  /** Applies result cells; a cell for a row or model the table does not hold is ignored and counted. */
-  applyCells(cells: ResultCell[]): number {
+  /** Applies a column's cells; rows the table does not hold are ignored and counted, as is an unknown column. */
+  applyCells(c: ColumnCells): number {
+    const m = c.model;
+    if (!(m >= 0 && m < this.modelCount)) return c.rows.length;
+    const raw = this.raw[m];
+    const norm = this.normalized[m];
+    const errors = this.errors[m];
     let ignored = 0;
-    for (const [row, model, raw, normalized, error] of cells) {
-      if (row < 0 || row >= this.count || model < 0 || model >= this.modelCount) {
+    for (let i = 0; i < c.rows.length; i++) {
+      const row = c.rows[i];
+      if (row >= this.count) {
         ignored++;
         continue;
       }
-      this.raw[model][row] = raw ?? NaN;
-      this.normalized[model][row] = normalized ?? NaN;
-      if (error) this.errors[model].set(row, error);
-      else this.errors[model].delete(row);
+      raw[row] = c.raw[i];
+      norm[row] = c.normalized[i];
+      if (errors.size) errors.delete(row);
     }
+    for (const [row, message] of c.errors) if (row < this.count) errors.set(row, String(message));
     return ignored;
   }
 

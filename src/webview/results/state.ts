@@ -3,20 +3,27 @@
  * the table's order is recomputed lazily (at most once per frame while a run streams rows in).
  */
 import type {
+  ColumnCells,
   HostToResultsNotifications,
   QueryPatch,
   ModelMetrics,
   PanelLayout,
-  ResultCell,
+  PanelTimeline,
   ResultsModel,
   ResultsQuery,
   ResultsSource,
-  RowLabel,
   RunProgress,
 } from '../../protocol/results';
 import { PathRanks, runQuery, sanitizeQuery, DEFAULT_QUERY } from './query';
 import { MarkTable } from './marks';
 import { RowTable } from './rows';
+
+/** Rows as the table takes them: numbered from `first`, a path and a ground-truth label (-1, 0, 1) each. */
+export interface NewRows {
+  first: number;
+  paths: readonly string[];
+  labels: ArrayLike<number>;
+}
 
 export type Change =
   'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails' | 'marks' | 'layout';
@@ -48,6 +55,8 @@ export class PanelState {
   thumbnails = new Map<number, string>();
   /** Heatmap images by row, one map per model column. */
   heatmaps: Map<number, string>[] = [];
+  /** Rows whose thumbnail was asked for (the host sends it when it has one, now or once it is written). */
+  readonly thumbsAsked = new Set<number>();
   /** The active label set's marks (user labels), apart from the ground truth in `table.labels`. */
   readonly marks = new MarkTable();
   scrollTop = 0;
@@ -55,7 +64,7 @@ export class PanelState {
   layout: PanelLayout = 'table';
   comparePair: [number, number] = [0, 1];
   hasThumbnails = false;
-  readonly timeline: { firstRows?: number; lastRows?: number } = {};
+  readonly timeline: PanelTimeline = { started: Date.now() };
   private order?: Uint32Array;
   private readonly ranks = new PathRanks();
   private readonly listeners = new Set<(c: Change) => void>();
@@ -88,6 +97,7 @@ export class PanelState {
       this.selection.clear();
       this.thumbnails.clear();
       this.heatmaps = [];
+      this.thumbsAsked.clear();
       this.metrics = [];
     }
     this.models = p.models;
@@ -111,14 +121,11 @@ export class PanelState {
     this.emit('init');
   }
 
-  addRows(first: number, paths: string[], labels: RowLabel[]): void {
-    this.table.addRows(first, paths, labels);
-    this.order = undefined;
-    this.emit('rows');
-  }
-
-  applyCells(cells: ResultCell[]): void {
-    this.table.applyCells(cells);
+  /** New rows and new or changed cells (one host message): the order is recomputed once for both. */
+  addData(rows: NewRows | undefined, cells: readonly ColumnCells[] = []): void {
+    this.timeline.firstData ??= Date.now();
+    if (rows) this.table.addRows(rows.first, rows.paths, rows.labels);
+    for (const c of cells) this.table.applyCells(c);
     this.order = undefined;
     this.emit('rows');
   }

@@ -16,7 +16,7 @@ import { parseManifest } from '../../../src/core/model/validate';
 import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { modelRefOf } from '../../../src/engine/batch/service';
 import { ResultStore } from '../../../src/engine/batch/store';
-import type { FrameProbeResult, ResultsReport } from '../../../src/protocol/results';
+import type { FrameProbeRequest, FrameProbeResult, ResultsReport } from '../../../src/protocol/results';
 import { pressInWebview } from './harness';
 import { EXTENSION_ID } from './helpers';
 
@@ -107,7 +107,7 @@ async function waitAllRows(root: string, n: number, ms = 300_000): Promise<Resul
   throw new Error(`timed out waiting for ${n} rows; last report: ${JSON.stringify(last)?.slice(0, 1500)}`);
 }
 
-async function probe(root: string, req: { ms?: number; sweepFrames?: number }): Promise<FrameProbeResult> {
+async function probe(root: string, req: FrameProbeRequest): Promise<FrameProbeResult> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsProbe', root, req)) as FrameProbeResult;
 }
 
@@ -134,10 +134,17 @@ describe('@bench panel', function () {
   });
 
   it('opens and scrolls a 100,000-row results panel', async () => {
-    const open: Record<'big' | 'ref', { commandMs: number; firstRowsMs: number; allRowsMs: number }[]> = {
-      big: [],
-      ref: [],
+    type Open = {
+      commandMs: number;
+      pageStartedMs: number;
+      firstDataMs: number;
+      firstRowsMs: number;
+      allRowsMs: number;
     };
+    const open: Record<'big' | 'ref', Open[]> = { big: [], ref: [] };
+    const refSweeps: FrameProbeResult[] = [];
+    // The same work per frame on either table: a back-and-forth sweep by the big table's step.
+    const stepPx = Math.round((BIG * 32) / 600);
     const loads: number[] = [loadavg()[0]];
     for (let round = 0; round < ROUNDS; round++) {
       for (const which of ['ref', 'big'] as const) {
@@ -149,12 +156,19 @@ describe('@bench panel', function () {
         await vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(root), undefined, [MODEL]);
         const commandMs = Date.now() - t0;
         const r = await waitAllRows(root, n);
-        assert.ok(r.timeline.firstRows && r.timeline.lastRows, JSON.stringify(r.timeline));
+        const tl = r.timeline;
+        assert.ok(tl.started && tl.firstData && tl.firstRows && tl.lastRows, JSON.stringify(tl));
         open[which].push({
           commandMs,
-          firstRowsMs: r.timeline.firstRows! - t0,
-          allRowsMs: r.timeline.lastRows! - t0,
+          pageStartedMs: tl.started! - t0,
+          firstDataMs: tl.firstData! - t0,
+          firstRowsMs: tl.firstRows! - t0,
+          allRowsMs: tl.lastRows! - t0,
         });
+        if (which === 'ref') {
+          await new Promise((res) => setTimeout(res, 1000));
+          refSweeps.push(await probe(root, { sweepFrames: 600, stepPx }));
+        }
         assert.ok(r.rendered < 200, `virtualised: ${r.rendered} rows in the DOM`);
         console.log(
           `[bench] panel: open ${which} (${n} rows), round ${round + 1}: ${JSON.stringify(open[which].at(-1))}`,
@@ -167,6 +181,8 @@ describe('@bench panel', function () {
     await new Promise((r) => setTimeout(r, 1500));
     const idle = await probe(root, { ms: 3000 });
     const sweep = await probe(root, { sweepFrames: 600 });
+    const bigSweep = await probe(root, { sweepFrames: 600, stepPx });
+    const refSweep = refSweeps.at(-1)!;
     assert.ok(sweep.scrollTop >= sweep.scrollHeight * 0.95 - 2000, `swept to the bottom: ${JSON.stringify(sweep)}`);
     await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, { action: 'select', rows: [] });
     const pressing = pressInWebview('.tbody', ['Home', ...Array<string>(400).fill('PageDown')], {
@@ -178,20 +194,14 @@ describe('@bench panel', function () {
     const pressed = await pressing;
     const afterKeys = await report(root);
     loads.push(loadavg()[0]);
-    const fig = (xs: { [k: string]: number }[], k: string) => median(xs.map((x) => x[k]));
+    const fig = (xs: Open[], k: string) => median(xs.map((x) => x[k as keyof Open]));
     const result = {
       rows: BIG,
       referenceRows: REF,
       rounds: ROUNDS,
       open: {
-        commandMs: fig(open.big, 'commandMs'),
-        firstRowsMs: fig(open.big, 'firstRowsMs'),
-        allRowsMs: fig(open.big, 'allRowsMs'),
-        reference: {
-          commandMs: fig(open.ref, 'commandMs'),
-          firstRowsMs: fig(open.ref, 'firstRowsMs'),
-          allRowsMs: fig(open.ref, 'allRowsMs'),
-        },
+        ...Object.fromEntries(Object.keys(open.big[0]).map((k) => [k, fig(open.big, k)])),
+        reference: Object.fromEntries(Object.keys(open.ref[0]).map((k) => [k, fig(open.ref, k)])),
         ratioAllRows: fig(open.big, 'allRowsMs') / Math.max(1, fig(open.ref, 'allRowsMs')),
         runs: open,
       },
@@ -201,6 +211,10 @@ describe('@bench panel', function () {
         keys,
         ratioSweepP95ToIdle: sweep.p95 / Math.max(1, idle.p95),
         ratioKeysP95ToIdle: keys.p95 / Math.max(1, idle.p95),
+        // Same step per frame on 100,000 and 1,000 rows: what the size itself costs a frame.
+        stepSweep: { stepPx, big: bigSweep, reference: refSweep },
+        ratioStepSweepP95: bigSweep.p95 / Math.max(1, refSweep.p95),
+        ratioStepSweepWorkP95: bigSweep.workP95 / Math.max(0.1, refSweep.workP95),
       },
       keysPressed: pressed,
       selectedAfterKeys: afterKeys?.selected,

@@ -132,6 +132,11 @@ describe('Results panel', function () {
     // report taken when the last row came (under load that report could precede the first draw).
     const drawn = await waitReport('rows drawn', (x) => x.rendered > 0);
     assert.ok(drawn.rendered > 0 && drawn.rendered <= TOTAL);
+    // What is drawn: the top row's cells show its file name and its scores.
+    const cells = drawn.firstRowText ?? [];
+    const top = drawn.top[0];
+    assert.ok(cells.join(' ').includes(top.path.split('/').pop()!), JSON.stringify(cells));
+    assert.ok(cells.includes(top.normalized!.toFixed(3)), `${JSON.stringify(cells)} shows ${top.normalized}`);
   });
 
   it('sorts and filters in the webview', async () => {
@@ -212,6 +217,22 @@ describe('Results panel', function () {
     assert.equal(r.rows, TOTAL, 'no row duplicated');
     const after = r.top.find((t) => t.path === changed)!;
     assert.notEqual(after.raw, before.raw, 'the changed file was scored again');
+  });
+
+  it('"Show Scored Results" opens the stored rows without scoring; a folder never scored opens nothing', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(fixtureRoot()));
+    const r = await waitReport('the stored rows', (x) => x.rows === TOTAL && x.rendered > 0);
+    assert.equal(r.progress, undefined, 'nothing was scored');
+    assert.equal(r.thresholds.length, 2, 'a column per stored model');
+    assert.equal(r.errors, 1);
+    const never = join(wsRoot(), 'results-never-scored');
+    mkdirSync(never, { recursive: true });
+    // Not awaited: the command waits on its "Score it now?" message.
+    void vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(never));
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal(await report(never), undefined, 'no panel for a folder without results');
+    await vscode.commands.executeCommand('notifications.clearAll');
   });
 
   it('the batch finishes when the engine is killed in the middle', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ResultCell } from '../../../src/protocol/results';
+import { applyAll, type Cell } from './cells';
 import { RowTable } from '../../../src/webview/results/rows';
 import {
   averageRanks,
@@ -201,7 +201,7 @@ test('nearest point: within the radius in screen units, else none', () => {
 test('comparing two columns of the panel table: pending and failed rows left out, filters respected', () => {
   const t = new RowTable(2);
   t.addRows(0, ['a', 'b', 'c', 'd', 'e'], [-1, -1, -1, -1, -1]);
-  const cells: ResultCell[] = [
+  const cells: Cell[] = [
     [0, 0, 1, 0.1, null],
     [1, 0, 2, 0.3, null],
     [2, 0, 3, 0.6, null],
@@ -212,7 +212,7 @@ test('comparing two columns of the panel table: pending and failed rows left out
     [2, 1, 20, 0.4, null],
     // row 3 is still pending for model 1
   ];
-  t.applyCells(cells);
+  applyAll(t, cells);
   const c = compareColumns(t, [0, 1, 2, 3, 4], 0, 1, [0.5, 0.5]);
   assert.equal(c.n, 3);
   close(c.spearman, 0.5); // ranks [1,2,3] vs [1,3,2]: 1 - 6 * 2 / 24

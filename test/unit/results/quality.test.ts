@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { QualityCell } from '../../../src/protocol/results';
 import { QUALITY_FLAG_NAMES, QualityTable } from '../../../src/webview/results/quality';
 import { RowTable } from '../../../src/webview/results/rows';
+import { applyAll, type Cell } from './cells';
 import { DEFAULT_QUERY, runQuery, sanitizeQuery } from '../../../src/webview/results/query';
 
 const bits = (...names: (typeof QUALITY_FLAG_NAMES)[number][]) =>
@@ -13,7 +14,10 @@ const bits = (...names: (typeof QUALITY_FLAG_NAMES)[number][]) =>
 function table(): RowTable {
   const t = new RowTable(1);
   t.addRows(0, ['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png'], [-1, -1, -1, -1, -1, -1]);
-  t.applyCells([0, 1, 2, 3, 4, 5].map((r) => [r, 0, r, r / 10, null]));
+  applyAll(
+    t,
+    [0, 1, 2, 3, 4, 5].map((r): Cell => [r, 0, r, r / 10, null]),
+  );
   const cells: QualityCell[] = [
     [0, 0, -1, 120, 3, 230, 7.5, 60, 224, 224],
     [1, bits('nearDuplicate'), 1, 121, 3, 230, 7.4, 61, 224, 224],

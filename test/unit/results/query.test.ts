@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ResultCell, RowLabel } from '../../../src/protocol/results';
+import type { RowLabel } from '../../../src/protocol/results';
+import { applyAll, type Cell } from './cells';
 import { RowTable } from '../../../src/webview/results/rows';
 import { DEFAULT_QUERY, flaggedCount, PathRanks, runQuery, sanitizeQuery } from '../../../src/webview/results/query';
 
@@ -9,8 +10,8 @@ import { DEFAULT_QUERY, flaggedCount, PathRanks, runQuery, sanitizeQuery } from 
 function table(paths: string[], raw: (number | null)[], errors: Record<number, string> = {}, labels?: RowLabel[]) {
   const t = new RowTable(1);
   t.addRows(0, paths, labels ?? paths.map(() => -1));
-  const cells: ResultCell[] = paths.map((_, i) => [i, 0, raw[i], raw[i], errors[i] ?? null]);
-  t.applyCells(cells);
+  const cells: Cell[] = paths.map((_, i) => [i, 0, raw[i], raw[i], errors[i] ?? null]);
+  applyAll(t, cells);
   return t;
 }
 
@@ -72,7 +73,7 @@ test('rows arrive in chunks; replayed chunks and stray cells change nothing', ()
   assert.equal(t.size, 3);
   assert.throws(() => t.addRows(5, ['x'], [-1]), /out of order/);
   assert.equal(
-    t.applyCells([
+    applyAll(t, [
       [9, 0, 1, 1, null],
       [0, 5, 1, 1, null],
       [1, 1, 2, 0.7, null],
@@ -81,9 +82,9 @@ test('rows arrive in chunks; replayed chunks and stray cells change nothing', ()
   );
   assert.equal(t.raw[1][1], 2);
   // A later successful score clears an earlier error of the same cell.
-  t.applyCells([[0, 0, null, null, 'CORRUPT']]);
+  applyAll(t, [[0, 0, null, null, 'CORRUPT']]);
   assert.equal(t.errorCount(), 1);
-  t.applyCells([[0, 0, 3, 0.8, null]]);
+  applyAll(t, [[0, 0, 3, 0.8, null]]);
   assert.equal(t.errorCount(), 0);
   // Growing past the first capacity keeps earlier values.
   t.addRows(

@@ -27,16 +27,60 @@ test('rows numbered in first-seen order; cells queued, flushed once, replayed in
   const f = ix.flush();
   assert.deepEqual(f.rows, { first: 0, paths: ['NORMAL/x.png', 'PNEUMONIA/y.png', 'z.png'], labels: [0, 1, -1] });
   assert.deepEqual(f.cells, [
-    [1, 0, 3, normalizeWith(3, 1, 2), null],
-    [2, 1, null, null, 'Not an image.'],
+    {
+      model: 0,
+      rows: Uint32Array.of(1),
+      raw: Float64Array.of(3),
+      normalized: Float64Array.of(normalizeWith(3, 1, 2)),
+      errors: [],
+    },
+    {
+      model: 1,
+      rows: Uint32Array.of(2),
+      raw: Float64Array.of(NaN),
+      normalized: Float64Array.of(NaN),
+      errors: [[2, 'Not an image.']],
+    },
   ]);
   assert.deepEqual(ix.flush(), { cells: [] });
   ix.add([{ path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', score: { raw: 4 } }]);
-  assert.deepEqual(ix.flush().cells, [[1, 0, 4, normalizeWith(4, 1, 2), null]]);
+  const later = ix.flush().cells;
+  assert.equal(later.length, 1);
+  assert.deepEqual([...later[0].rows], [1]);
+  assert.deepEqual([...later[0].raw], [4]);
+  assert.deepEqual(ix.cell(1, 0), [1, 0, 4, normalizeWith(4, 1, 2), null]);
+  assert.deepEqual(ix.cell(2, 1), [2, 1, null, null, 'Not an image.']);
+  assert.equal(ix.cell(0, 0), undefined, 'a planned row has no cell');
   const again = ix.replayAll();
   assert.equal(again.rows?.paths.length, 3);
-  assert.equal(again.cells.length, 2, 'the latest cell per row and column');
+  assert.deepEqual(
+    again.cells.map((c) => [c.model, [...c.rows]]),
+    [
+      [0, [1]],
+      [1, [2]],
+    ],
+    'the latest cell per row and column',
+  );
   assert.deepEqual(ix.scored(0), { scores: [4], labels: [1] });
+});
+
+test('100,000 stored rows: indexed and flushed as one column each, labels by folder', () => {
+  const ix = new RowIndex(models, cal);
+  const rows = Array.from({ length: 100_000 }, (_, i) => ({
+    path: `${i % 3 ? 'NORMAL' : 'PNEUMONIA'}/p${i % 500}/f${i}.png`,
+    modelId: 'a',
+    modelVersion: '1',
+    score: { raw: i / 1000 },
+  }));
+  ix.add(rows);
+  const f = ix.flush();
+  assert.equal(f.rows?.paths.length, 100_000);
+  assert.equal(f.cells.length, 1);
+  assert.equal(f.cells[0].rows.length, 100_000);
+  assert.equal(f.cells[0].raw[99_999], 99.999);
+  assert.equal(f.rows?.labels[0], 1);
+  assert.equal(f.rows?.labels[1], 0);
+  assert.equal(ix.scored(0).scores.length, 100_000);
 });
 
 test('a labels CSV replaces the folder labels', () => {

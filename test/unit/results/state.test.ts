@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RpcHandler, type ResponseMsg } from '../../../src/protocol/rpc';
 import type { HostToResultsMethods, HostToResultsNotifications } from '../../../src/protocol/results';
-import { resultsServed, type ViewHooks } from '../../../src/webview/results/messages';
+import { columnsOf } from './cells';
+import { PATH_SEPARATOR, resultsServed, type ViewHooks } from '../../../src/webview/results/messages';
 import { histogram, operatingPoint, thresholdAt, grabsLine } from '../../../src/webview/results/histogram';
 import { PanelState, readPersisted } from '../../../src/webview/results/state';
 import type { ResultsReport } from '../../../src/protocol/results';
@@ -13,13 +14,15 @@ const models = [{ key: 'm@1', id: 'm', name: 'Model', version: '1' }];
 function loaded(): PanelState {
   const s = new PanelState();
   s.init({ source, title: 'cxr', models, reset: true, thumbnails: false });
-  s.addRows(0, ['NORMAL/a.png', 'NORMAL/b.png', 'PNEUMONIA/c.png', 'PNEUMONIA/d.png'], [0, 0, 1, 1]);
-  s.applyCells([
-    [0, 0, 1, 0.1, null],
-    [1, 0, 6, 0.6, null],
-    [2, 0, 7, 0.7, null],
-    [3, 0, 9, 0.9, null],
-  ]);
+  s.addData(
+    { first: 0, paths: ['NORMAL/a.png', 'NORMAL/b.png', 'PNEUMONIA/c.png', 'PNEUMONIA/d.png'], labels: [0, 0, 1, 1] },
+    columnsOf([
+      [0, 0, 1, 0.1, null],
+      [1, 0, 6, 0.6, null],
+      [2, 0, 7, 0.7, null],
+      [3, 0, 9, 0.9, null],
+    ]),
+  );
   return s;
 }
 
@@ -130,16 +133,35 @@ test('host notifications go into the state; a malformed one is logged and change
     type: 'init',
     params: { source, title: 'cxr', models, reset: true, thumbnails: false },
   });
-  rpc.handle({ kind: 'notify', type: 'rows', params: { first: 0, paths: ['a.png', 'b.png'], labels: [-1, -1] } });
-  rpc.handle({ kind: 'notify', type: 'cells', params: { cells: [[1, 0, 3, 0.7, null]] } });
+  // As VS Code delivers it: the paths as one string, typed arrays as typed arrays.
+  rpc.handle({
+    kind: 'notify',
+    type: 'data',
+    params: {
+      rows: { first: 0, paths: ['a.png', 'b.png'].join(PATH_SEPARATOR), labels: new Int8Array([-1, -1]) },
+      cells: columnsOf([[1, 0, 3, 0.7, null]]),
+    },
+  });
   assert.equal(s.table.size, 2);
   assert.deepEqual([...s.view], [1, 0]);
-  rpc.handle({ kind: 'notify', type: 'rows', params: { first: -1, paths: ['c.png'], labels: [] } });
+  rpc.handle({ kind: 'notify', type: 'data', params: { cells: columnsOf([[0, 0, null, null, 'Not an image.']]) } });
+  assert.equal(s.table.error(0, 0), 'Not an image.');
+  rpc.handle({ kind: 'notify', type: 'data', params: { rows: { first: -1, paths: 'c.png', labels: [] }, cells: [] } });
+  rpc.handle({
+    kind: 'notify',
+    type: 'data',
+    params: { rows: { first: 2, paths: 'c.png\u0000d.png', labels: [1] }, cells: [] },
+  });
+  const bad = columnsOf([[1, 0, 3, 0.7, null]]);
+  bad[0].raw = new Float64Array(0);
+  rpc.handle({ kind: 'notify', type: 'data', params: { cells: bad } });
   rpc.handle({ kind: 'notify', type: 'frobnicate', params: {} });
   assert.equal(s.table.size, 2);
-  assert.equal(logged.length, 2);
-  assert.match(logged[0], /"rows"/);
-  assert.match(logged[1], /"frobnicate"/);
+  assert.equal(logged.length, 4);
+  assert.match(logged[0], /"data"/);
+  assert.match(logged[1], /2 paths but 1 labels/);
+  assert.match(logged[2], /different lengths/);
+  assert.match(logged[3], /"frobnicate"/);
 });
 
 test('saved state comes back for the same source and is dropped for another', () => {

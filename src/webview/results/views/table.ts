@@ -7,23 +7,14 @@
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
 import type { SortKey } from '../../../protocol/results';
 import { labelKeyAction, parseKeyName, type LabelKeyAction } from '../../shared/labelKeys';
-import { renderMark } from './markCell';
-import { formatNorm, formatRaw } from '../format';
+import type { Column, RowContext } from '../columns/column';
+import { columnsFor } from '../columns/registry';
+import { ROW_HEIGHT } from '../layout';
 import { isFlagged } from '../query';
 import type { PanelState } from '../state';
 import { l10n } from '../../shared/l10n';
 
-export const ROW_HEIGHT = 32;
-
-interface Column {
-  id: string;
-  label: string;
-  width: string;
-  sort?: SortKey;
-  model?: number;
-  className?: string;
-  title?: string;
-}
+export { ROW_HEIGHT };
 
 export interface TableEvents {
   open(row: number): void;
@@ -40,6 +31,8 @@ export class TableView {
   private readonly spacer: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly pool: HTMLElement[] = [];
+  /** The row each pooled element shows since the last full redraw (-1: none), so a scroll refills only new rows. */
+  private readonly shown: number[] = [];
   private columns: Column[] = [];
   private readonly virtualizer: Virtualizer<HTMLElement, HTMLElement>;
   private cleanup?: () => void;
@@ -97,67 +90,16 @@ export class TableView {
     this.refresh();
   }
 
-  /** The models changed: new columns. */
+  /** The models, the label set or the data's kinds changed: the columns again (from the registry). */
   rebuildColumns(): void {
-    const s = this.state;
-    const cols: Column[] = [];
-    if (s.hasThumbnails) cols.push({ id: 'thumb', label: '', width: `${ROW_HEIGHT + 8}px`, className: 'c-thumb' });
-    cols.push({ id: 'path', label: l10n.t('Path'), width: 'minmax(14em, 3fr)', sort: 'path', className: 'c-path' });
-    if (s.table.hasLabels() || s.labelsFrom)
-      cols.push({
-        id: 'label',
-        label: l10n.t('Truth'),
-        width: '6.5em',
-        sort: 'label',
-        title: s.labelsFrom ? l10n.t('Ground truth ({0})', s.labelsFrom) : l10n.t('Ground truth (labels)'),
-      });
-    s.models.forEach((m, i) => {
-      const several = s.models.length > 1;
-      cols.push({
-        id: `raw${i}`,
-        label: several ? l10n.t('{0} Score', m.name) : l10n.t('Score'),
-        width: '6.5em',
-        sort: 'raw',
-        model: i,
-        className: 'num',
-        title: l10n.t('{0} {1}: raw anomaly score', m.name, m.version),
-      });
-      cols.push({
-        id: `norm${i}`,
-        label: several ? l10n.t('{0} Norm.', m.name) : l10n.t('Norm.'),
-        width: '5.5em',
-        sort: 'normalized',
-        model: i,
-        className: 'num',
-        title: l10n.t(
-          '{0} {1}: normalised score, 0.5 at the calibrated threshold, same order as the raw score',
-          m.name,
-          m.version,
-        ),
-      });
-    });
-    if (s.marks.set)
-      cols.push({
-        id: 'mark',
-        label: 'Label',
-        width: '7.5em',
-        title: `Your label in the set "${s.marks.set.name}" (keys 1 normal, 2 abnormal, 3 unsure, 0 clear, n note, u undo)`,
-      });
-    cols.push({
-      id: 'flag',
-      label: l10n.t('Flag'),
-      width: '5.5em',
-      sort: 'flag',
-      title: l10n.t('At or above the threshold set in the histogram'),
-    });
-    cols.push({ id: 'error', label: l10n.t('Error'), width: 'minmax(6em, 1fr)', sort: 'error', className: 'c-error' });
+    const cols = columnsFor(this.state);
     this.columns = cols;
     this.element.style.setProperty('--columns', cols.map((c) => c.width).join(' '));
     this.header.replaceChildren(
       ...cols.map((c) => {
         const h = el('div', `th ${c.className ?? ''}`);
         h.setAttribute('role', 'columnheader');
-        h.textContent = c.label;
+        h.textContent = c.header;
         if (c.title) h.title = c.title;
         if (c.sort) {
           h.dataset.sort = c.sort;
@@ -169,6 +111,7 @@ export class TableView {
     );
     for (const r of this.pool) r.remove();
     this.pool.length = 0;
+    this.shown.length = 0;
     this.updateSortMarks();
   }
 
@@ -208,6 +151,14 @@ export class TableView {
     return this.columns.some((c) => c.id === id);
   }
 
+  /** The text of the top row on screen, cell by cell (what a user reads: the tests check it). */
+  get firstRowText(): string[] {
+    const top = this.pool
+      .filter((r) => !r.hidden)
+      .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))[0];
+    return top ? [...top.children].map((c) => c.textContent ?? '') : [];
+  }
+
   /** How many row elements are in the DOM (virtualisation check). */
   get rendered(): number {
     return this.pool.filter((r) => !r.hidden).length;
@@ -235,91 +186,52 @@ export class TableView {
       const r = el('div', 'row tr');
       r.setAttribute('role', 'row');
       for (const c of this.columns) {
-        const cell = el('div', `td ${c.className ?? ''}`);
+        const cell = el('div', `td ${c.className ?? ''}`.trim());
         cell.setAttribute('role', 'gridcell');
-        if (c.id === 'thumb') cell.append(el('img', 'thumb'));
-        // Paths and the engine's error messages are data.
-        if (c.id === 'path' || c.id === 'error') cell.setAttribute('translate', 'no');
+        c.setup?.(cell);
+        if (c.data) cell.setAttribute('translate', 'no');
         r.append(cell);
       }
       this.spacer.append(r);
       this.pool.push(r);
+      this.shown.push(-1);
     }
-    const m = s.query.model;
-    const t = s.thresholds[m] ?? 0.5;
+    if (force) this.shown.fill(-1);
+    const model = s.query.model;
+    const threshold = s.thresholds[model] ?? 0.5;
     const missingThumbs: number[] = [];
     items.forEach((item, k) => {
       const r = this.pool[k];
       const row = view[item.index];
-      r.hidden = false;
+      if (r.hidden) r.hidden = false;
       r.style.transform = `translateY(${item.start}px)`;
-      const flagged = isFlagged(s.table, row, m, t);
-      const mark = s.marks.get(row);
-      const key = `${row}|${flagged}|${s.selection.has(row)}|${mark?.label}|${mark?.status}|${mark?.note}`;
-      if (!force && r.dataset.key === key) return;
-      r.dataset.key = key;
+      if (s.hasThumbnails && !s.thumbnails.has(row) && !s.thumbsAsked.has(row)) missingThumbs.push(row);
+      if (this.shown[k] === row) return;
+      this.shown[k] = row;
+      const flagged = isFlagged(s.table, row, model, threshold);
+      const ctx: RowContext = { state: s, model, threshold, flagged, mark: s.marks.get(row) };
       r.dataset.row = String(row);
       r.setAttribute('aria-rowindex', String(item.index + 2));
       r.setAttribute('aria-selected', String(s.selection.has(row)));
       r.classList.toggle('flagged', flagged);
       const cells = r.children as HTMLCollectionOf<HTMLElement>;
-      this.columns.forEach((c, ci) => {
-        const cell = cells[ci];
-        switch (c.id) {
-          case 'thumb': {
-            const img = cell.firstElementChild as HTMLImageElement;
-            const src = s.thumbnails.get(row);
-            if (src) {
-              if (img.getAttribute('src') !== src) img.src = src;
-              img.hidden = false;
-            } else {
-              img.hidden = true;
-              img.removeAttribute('src');
-              missingThumbs.push(row);
-            }
-            break;
-          }
-          case 'path':
-            cell.textContent = s.table.paths[row];
-            cell.title = s.table.paths[row];
-            break;
-          case 'label': {
-            const l = s.table.labels[row];
-            cell.textContent = l === 1 ? l10n.t('anomalous') : l === 0 ? l10n.t('normal') : '';
-            cell.className = `td ${l === 1 ? 'label-pos' : l === 0 ? 'label-neg' : ''}`;
-            break;
-          }
-          case 'mark':
-            renderMark(cell, mark);
-            break;
-          case 'flag':
-            cell.textContent = flagged ? l10n.t('flagged') : '';
-            cell.className = `td ${flagged ? 'flag-on' : ''}`;
-            break;
-          case 'error': {
-            const e = s.table.anyError(row) ?? '';
-            cell.textContent = e;
-            cell.title = e;
-            break;
-          }
-          default: {
-            const mi = c.model ?? 0;
-            const err = s.table.error(row, mi);
-            if (c.id.startsWith('raw')) cell.textContent = err ? '—' : formatRaw(s.table.raw[mi][row]);
-            else cell.textContent = err ? '—' : formatNorm(s.table.normalized[mi][row]);
-            if (!err && Number.isNaN(s.table.raw[mi][row])) cell.textContent = '…';
-          }
-        }
-      });
+      for (let ci = 0; ci < this.columns.length; ci++) this.columns[ci].render(cells[ci], row, ctx);
     });
-    for (let k = items.length; k < this.pool.length; k++) this.pool[k].hidden = true;
-    this.spacer.style.height = `${this.virtualizer.getTotalSize()}px`;
+    for (let k = items.length; k < this.pool.length; k++) {
+      if (!this.pool[k].hidden) this.pool[k].hidden = true;
+      this.shown[k] = -1;
+    }
+    const height = `${this.virtualizer.getTotalSize()}px`;
+    if (this.spacer.style.height !== height) this.spacer.style.height = height;
     const top = this.virtualizer.scrollOffset ?? 0;
     if (top !== s.scrollTop) this.events.scrolled(top);
     if (missingThumbs.length) {
       clearTimeout(this.thumbTimer);
       // Ask once the list rests: a fast scroll over 100,000 rows must not queue thumbnails for all of them.
-      this.thumbTimer = setTimeout(() => this.events.wantThumbnails(missingThumbs), 120);
+      this.thumbTimer = setTimeout(() => {
+        for (const r of missingThumbs) s.thumbsAsked.add(r);
+        this.events.wantThumbnails(missingThumbs);
+      }, 120);
     }
     if (view.length && s.timeline.firstRows === undefined) s.timeline.firstRows = Date.now();
     this.frameTimes.push(performance.now() - t0);

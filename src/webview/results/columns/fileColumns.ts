@@ -1,0 +1,86 @@
+/** Columns about the file: its thumbnail, its path, and why it could not be scored. */
+import { l10n } from '../../shared/l10n';
+import { ROW_HEIGHT } from '../layout';
+import type { ColumnEntry } from './column';
+
+export const thumbnailColumn: ColumnEntry = {
+  id: 'thumb',
+  columns: (s) =>
+    s.hasThumbnails
+      ? [
+          {
+            id: 'thumb',
+            header: '',
+            width: `${ROW_HEIGHT + 8}px`,
+            className: 'c-thumb',
+            setup: (cell) => cell.append(document.createElement('img')),
+            render: (cell, row, { state }) => {
+              const img = cell.firstElementChild as HTMLImageElement;
+              img.className = 'thumb';
+              const src = state.thumbnails.get(row);
+              if (src) {
+                if (img.getAttribute('src') !== src) img.src = src;
+                img.hidden = false;
+              } else {
+                img.hidden = true;
+                img.removeAttribute('src');
+              }
+            },
+          },
+        ]
+      : [],
+};
+
+/**
+ * The path as folder + file name: a long folder loses its start (…/p0123/), the file name always shows,
+ * and the whole path is the tooltip.
+ */
+export const pathColumn: ColumnEntry = {
+  id: 'path',
+  columns: () => [
+    {
+      id: 'path',
+      header: l10n.t('Path'),
+      width: 'minmax(9em, 3fr)',
+      sort: 'path',
+      className: 'c-path',
+      data: true,
+      setup: (cell) => {
+        const dir = document.createElement('span');
+        dir.className = 'dir';
+        dir.append(document.createElement('bdi'));
+        const name = document.createElement('span');
+        name.className = 'name';
+        cell.append(dir, name);
+      },
+      render: (cell, row, { state }) => {
+        const path = state.table.paths[row];
+        const slash = path.lastIndexOf('/');
+        const dir = cell.firstElementChild as HTMLElement;
+        (dir.firstElementChild as HTMLElement).textContent = slash < 0 ? '' : path.slice(0, slash + 1);
+        dir.hidden = slash < 0;
+        (cell.lastElementChild as HTMLElement).textContent = path.slice(slash + 1);
+        cell.title = path;
+      },
+    },
+  ],
+};
+
+export const errorColumn: ColumnEntry = {
+  id: 'error',
+  columns: () => [
+    {
+      id: 'error',
+      header: l10n.t('Error'),
+      width: 'minmax(4em, 1fr)',
+      sort: 'error',
+      className: 'c-error',
+      data: true,
+      render: (cell, row, { state }) => {
+        const e = state.table.anyError(row) ?? '';
+        cell.textContent = e;
+        cell.title = e;
+      },
+    },
+  ],
+};
