@@ -189,8 +189,8 @@ export class ResultsApp extends Disposable {
     if (d.has('layout') || d.has('init')) this.showLayout();
     else if (['rows', 'query', 'threshold', 'selection', 'thumbnails', 'marks'].some((c) => d.has(c as Change)))
       this.grid.refresh();
-    if (['init', 'rows', 'query', 'threshold', 'selection', 'layout'].some((c) => d.has(c as Change)))
-      this.compare.update();
+    if (['init', 'rows', 'query', 'threshold', 'layout'].some((c) => d.has(c as Change))) this.compare.update();
+    else if (d.has('selection')) this.compare.update(false);
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
     if (d.has('rows')) this.state.timeline.lastRows = Date.now();
   }

@@ -69,10 +69,14 @@ export class CompareView {
     this.element.append(controls, body);
   }
 
-  /** Recomputes from the state (rows, filters, thresholds or the pair changed). */
-  update(): void {
+  /** Recomputes from the state (rows, filters, thresholds or the pair changed); `recompute` false: the selection only. */
+  update(recompute = true): void {
     if (this.element.hidden) return;
     const s = this.state;
+    if (!recompute && this.current) {
+      this.draw(this.current);
+      return;
+    }
     const names = s.models.map((m) => m.name);
     const options = names.map((n, i) => [String(i), n] as [string, string]);
     setOptions(this.pickA, options);
@@ -82,6 +86,13 @@ export class CompareView {
     this.pickB.value = String(b);
     const c = compareColumns(s.table, s.view, a, b, s.thresholds);
     this.current = c;
+    this.draw(c);
+  }
+
+  private draw(c: Comparison): void {
+    const s = this.state;
+    const names = s.models.map((m) => m.name);
+    const [a, b] = [c.a, c.b];
     this.figures.textContent = figuresText(c);
     const q = c.scatter.quadrants;
     this.quadrants.textContent = l10n.t(
