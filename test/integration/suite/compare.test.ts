@@ -159,6 +159,37 @@ describe('Model comparison', function () {
     await act({ action: 'layout', layout: 'table' });
   });
 
+  it('the grid is virtualised: of 150 images only the tiles on screen exist, End reaches the last', async () => {
+    const root = join(wsRoot(), 'grid-many');
+    const n = 150;
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    for (let i = 0; i < n; i++)
+      writeFileSync(
+        join(root, `g${String(i).padStart(3, '0')}.png`),
+        await handPhantomPng({ width: 48, height: 60, seed: 900 + i }),
+      );
+    // Keys go to the first webview that has a grid: this panel's alone.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await score(root, [MODELS.recon]);
+    await waitReport('150 rows', (x) => x.rows === n && x.progress?.running === false, root);
+    await act({ action: 'setQuery', query: { sort: { key: 'path', descending: false } } }, root);
+    await act({ action: 'layout', layout: 'grid' }, root);
+    let r = await waitReport('tiles', (x) => (x.grid?.tiles ?? 0) > 0, root);
+    const first = r.top[0];
+    assert.ok(r.grid!.tiles < n / 2, `${r.grid!.tiles} tiles in the DOM for ${n} images`);
+    assert.equal(r.grid!.first[0], first.path);
+    await act({ action: 'select', rows: [first.row] }, root);
+    await pressInWebview('.grid-scroll', ['End']);
+    r = await waitReport(
+      'the last image',
+      (x) => x.selected[0] === 'g149.png' && !x.grid!.first.includes(first.path),
+      root,
+    );
+    assert.ok(r.grid!.tiles < n / 2);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('screenshots of the comparison and the grid on real chest X-rays, light and dark', async function () {
     const data = ['/work/shared/data', join(wsRoot(), '..', '..', 'shared', 'data'), process.env.XRAY_DATA_DIR ?? '']
       .map((d) => join(d, 'chest-xray-pneumonia', 'test-dev'))
