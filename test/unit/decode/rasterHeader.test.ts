@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { rasterHeader } from '../../../src/core/decode/raster/header';
 import { rasterKind } from '../../../src/core/decode/sniff';
+import { decodeImage } from '../../../src/core/decode';
 import { jpeg8, png16, png8, rgbPng, smooth8, withPngChunk } from '../../fixtures/images';
 
 /** The header fields as libvips reads them: what the decoder asked sharp for before rasterHeader. */
@@ -99,4 +100,35 @@ test('headers that could change what libvips returns are left to libvips', async
 test('sBIT is read with the header', async () => {
   const bytes = withPngChunk(await png16(4, 4), 'sBIT', new Uint8Array([12]));
   assert.deepEqual(rasterHeader('png', bytes)?.significantBits, [12]);
+});
+
+/** An EXIF block with an empty first IFD: no orientation, but the decoder must then ask libvips for the header. */
+const EMPTY_EXIF = new Uint8Array([0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0]);
+
+function withJpegExif(jpeg: Uint8Array): Uint8Array {
+  const body = new Uint8Array([...Array.from('Exif\0\0', (c) => c.charCodeAt(0)), ...EMPTY_EXIF]);
+  const segment = new Uint8Array([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body]);
+  return new Uint8Array([...jpeg.subarray(0, 2), ...segment, ...jpeg.subarray(2)]);
+}
+
+test('the header fast path decodes generated 8- and 16-bit images exactly as the libvips header path', async () => {
+  const files: [string, Uint8Array, Uint8Array][] = [];
+  for (const [what, png] of [
+    ['16-bit grey PNG', await png16(67, 45)],
+    ['8-bit grey PNG', await png8(45, 67)],
+    ['8-bit RGB PNG', await rgbPng(33, 21)],
+    ['16-bit RGBA PNG', await rgbPng(21, 33, undefined, { bits: 16, alpha: (x) => 65535 - x })],
+  ] as const)
+    files.push([what, png, withPngChunk(png, 'eXIf', EMPTY_EXIF)]);
+  for (const [what, jpeg] of [
+    ['grey JPEG', await jpeg8(50, 30)],
+    ['colour JPEG', await jpeg8(30, 50, smooth8, { colour: (x, y) => [x * 7, 200 - y, 60] })],
+  ] as const)
+    files.push([what, jpeg, withJpegExif(jpeg)]);
+  for (const [what, fast, slow] of files) {
+    assert.ok(rasterHeader(rasterKind(fast)!, fast), `${what}: fast path taken`);
+    assert.equal(rasterHeader(rasterKind(slow)!, slow), undefined, `${what}: libvips path taken`);
+    const name = what.includes('JPEG') ? 'a.jpg' : 'a.png';
+    assert.deepEqual(await decodeImage(fast, name), await decodeImage(slow, name), what);
+  }
 });
