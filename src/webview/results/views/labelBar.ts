@@ -1,8 +1,7 @@
 /**
  * The labelling strip under the panel's header: which label set the keys write to (a button to pick
  * another), how many images carry each label, the keys, the file's problem when a hand edit broke it
- * (labelling is refused until it is fixed), and the curation actions: export, threshold from labels,
- * grid view.
+ * (labelling is refused until it is fixed), and the curation actions: export, threshold from labels.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { l10n } from '../../shared/l10n';
@@ -13,7 +12,6 @@ export interface LabelBarEvents {
   chooseSet(): void;
   exportRows(): void;
   recalibrate(): void;
-  toggleGrid?(): void;
 }
 
 export class LabelBar {
@@ -48,12 +46,6 @@ export class LabelBar {
     const recal = button(l10n.t('Threshold from Labels...'), true, () => events.recalibrate());
     recal.title = l10n.t('Set this model’s threshold for this folder from the images you labelled normal');
     actions.append(exportBtn, recal);
-    if (events.toggleGrid) {
-      const grid = button(l10n.t('Grid'), true, () => events.toggleGrid?.());
-      grid.id = 'grid-toggle';
-      grid.title = l10n.t('Show the images of the table as a grid of thumbnails (same order, filters and keys)');
-      actions.append(grid);
-    }
     this.element.append(this.setBtn, this.counts, keys, actions, this.problem);
   }
 
