@@ -14,6 +14,7 @@ import { LabelService } from './labels/labelService';
 import { ViewerLabels } from './labels/viewerLabels';
 import { ResultsController } from './results/controller';
 import { ServiceBackend } from './results/serviceBackend';
+import { FolderDriftService } from './drift/folderDrift';
 import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
 
 /**
@@ -58,6 +59,12 @@ class XrayExtension extends Disposable {
     this.models = this._register(new ModelService(context, log, () => this.settings.defaultModel));
     this.labels = this._register(new LabelService(context.workspaceState, log));
     this.viewerLabels = new ViewerLabels(this.labels);
+    const backend = new ServiceBackend(this.engine, () => this.settings.provider);
+    const drift = new FolderDriftService({
+      storeOf: (root) => backend.location(root).store,
+      load: (root, model) => backend.load(root, [model]),
+      normals: (folder) => this.labels.pathsLabelled(folder, 'normal'),
+    });
 
     this.provider = this._register(
       new ViewerProvider(context.extensionUri, {
@@ -74,6 +81,7 @@ class XrayExtension extends Disposable {
         pickModel: () => pickModel(this.models),
         rememberViewerSettings,
         labels: this.viewerLabels,
+        drift: (uri, model) => drift.forFile(uri, model),
       }),
     );
     for (const viewType of VIEW_TYPES) {
@@ -108,7 +116,8 @@ class XrayExtension extends Disposable {
         extensionUri: context.extensionUri,
         log,
         models: this.models,
-        backend: new ServiceBackend(this.engine, () => this.settings.provider),
+        backend,
+        drift,
         openInViewer: (uri) => vscode.commands.executeCommand('xrayAnomaly.openInViewer', uri),
         enginePid: () => (this.engine.isRunning ? this.engine.startInfo?.pid : undefined),
         curation: { labels: this.labels, log: (m) => log.info(m) },

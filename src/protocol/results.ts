@@ -10,6 +10,7 @@
  */
 import type { ErrorInfo } from '../core/errors';
 import type { QualityFlag } from '../core/quality/types';
+import type { DriftNote } from './drift';
 import type { NotificationOf, RequestOf, ResponseMsg } from './rpc';
 
 /** A model column: one per model chosen for the run. */
@@ -174,6 +175,8 @@ export type HostToResultsNotifications = {
   marks: { set: LabelSetInfo; reset: boolean; items: RowMark[] };
   /** Every row's quality verdict (recomputed whole: duplicates and medians depend on the whole folder). */
   quality: { items: QualityCell[] };
+  /** Score drift of the folder per model column (null: nothing to say, e.g. too few scores). */
+  drift: { notes: (DriftNote | null)[] };
 };
 
 export type SortKey = 'path' | 'raw' | 'normalized' | 'flag' | 'error' | 'label' | 'quality';
@@ -277,6 +280,8 @@ export interface ResultsReport {
   progress?: RunProgress;
   /** Rows the table has in the DOM now (proves virtualisation). */
   rendered: number;
+  /** The drift line shown for the query's model, if any. */
+  drift?: { status: DriftNote['status']; images: number; normals?: number; text: string };
   /** The text of the top row on screen, cell by cell (what is drawn, not what is held). */
   firstRowText?: string[];
   /**

@@ -14,6 +14,7 @@
 import type { ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
 import type { AnalysisResult } from '../core/scoring/types';
+import type { DriftNote } from './drift';
 import type { NotificationOf, RequestOf, ResponseMsg } from './rpc';
 
 export interface ViewerSettings {
@@ -80,6 +81,11 @@ export type HostToViewerNotifications = {
   preview: PreviewMessage;
   /** The image's label in the active label set (docs/labels.md), and whether the labelling keys are on. */
   mark: ViewerMark;
+  /**
+   * Score drift of the nearest scored folder above the image for the model shown (its batch results), or
+   * null when there is none to report (no scored folder, too few scores, a model without a reference).
+   */
+  drift: { note: DriftNote | null };
 };
 
 /** What the viewer shows of the image's label; `keys` is on when it was opened from a results panel. */
@@ -190,6 +196,8 @@ export interface ViewStateReport {
   fileName?: string;
   /** The image's label as the viewer shows it (badge), when it has a label set. */
   mark?: ViewerMark;
+  /** The drift note shown, if any. */
+  drift?: { status: DriftNote['status']; images: number; folder: string; normals?: number; text: string };
   image?: {
     /** Size in full-resolution pixels, also while only a reduced copy is held. */
     width: number;

@@ -174,3 +174,29 @@ export function falseAlarmFromNormals(threshold: number, normalScores: ArrayLike
     folderThreshold: k <= n ? s[k - 1] : undefined,
   };
 }
+
+/** A folder's drift verdict for one model, and the false-alarm rate on the images the user confirmed normal. */
+export interface FolderDrift {
+  report: DriftReport;
+  /** Present when at least one scored image of the folder is labelled normal. */
+  normals?: FolderFalseAlarm;
+}
+
+/**
+ * The drift of a scored folder: `scores` maps each scored image (any key, e.g. its path) to its raw score;
+ * `normals` names the images the user labelled normal (keys of `scores`; others are ignored).
+ */
+export function folderDrift(
+  ref: DriftReference,
+  scores: ReadonlyMap<string, number>,
+  normals: Iterable<string> = [],
+  opts?: DriftOptions,
+): FolderDrift {
+  const report = assessDrift(ref, [...scores.values()], opts);
+  const normalScores: number[] = [];
+  for (const key of new Set(normals)) {
+    const s = scores.get(key);
+    if (s !== undefined && Number.isFinite(s)) normalScores.push(s);
+  }
+  return normalScores.length ? { report, normals: falseAlarmFromNormals(ref.threshold, normalScores) } : { report };
+}

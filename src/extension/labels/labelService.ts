@@ -156,6 +156,14 @@ export class LabelService extends Disposable {
     }
   }
 
+  /** Workspace-relative paths that the active set gives this label. */
+  async pathsLabelled(folder: vscode.WorkspaceFolder, label: LabelValue): Promise<Set<string>> {
+    const f = await this.ready(folder);
+    const out = new Set<string>();
+    for (const e of f.entries.values()) if (e.label === label) out.add(e.path);
+    return out;
+  }
+
   pathIn(folder: vscode.WorkspaceFolder, uri: vscode.Uri): string {
     return relative(folder.uri.fsPath, uri.fsPath).split(/[\\/]/).join('/');
   }

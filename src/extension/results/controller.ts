@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelInfo } from '../../core/model/manifest';
 import { parseManifest } from '../../core/model/validate';
-import { Disposable } from '../../protocol/dispose';
+import { Disposable, toDisposable } from '../../protocol/dispose';
 import type { FrameProbeRequest, ResultsAction, ResultsModel, ResultsSource } from '../../protocol/results';
 import type { Logger } from '../log';
 import type { ModelService } from '../models';
@@ -20,6 +20,7 @@ import type { ColumnCalibration } from './rowIndex';
 import { modelDescription } from '../modelOrigin';
 import { PanelCuration, type CurationDeps } from './curation';
 import type { ExportFormat } from './exportCommand';
+import type { FolderDriftService } from '../drift/folderDrift';
 
 export const NAV_CONTEXT = 'xrayAnomaly.resultsNavigation';
 
@@ -36,6 +37,8 @@ export interface ResultsDeps {
   curation?: CurationDeps;
   /** The labelling keys are on in the viewer of an image opened from a panel. */
   allowLabelKeys?(uri: vscode.Uri): void;
+  /** Score drift of a scored folder (the panel shows it under its header). */
+  drift?: Pick<FolderDriftService, 'forFolder'>;
 }
 
 interface Run {
@@ -47,6 +50,9 @@ export class ResultsController extends Disposable {
   private readonly panels = new Map<string, ResultsPanel>();
   private readonly runs = new Map<ResultsPanel, Run>();
   private readonly curations = new Map<ResultsPanel, PanelCuration | undefined>();
+  /** The models of each panel's columns (the drift is recomputed per model when labels change). */
+  private readonly columns = new Map<ResultsPanel, ModelInfo[]>();
+  private driftTimer?: ReturnType<typeof setTimeout>;
   /** The panel the viewer was last opened from: next/previous follow its order. */
   private navigating?: ResultsPanel;
   private killAfter?: { root: string; rows: number; seen: number; killed?: number };
@@ -83,6 +89,17 @@ export class ResultsController extends Disposable {
         (uri?: vscode.Uri, _all?: vscode.Uri[], models?: string[]) => this.showResults(uri, models),
       ),
     );
+    // Labelled normals measure the false-alarm rate on the folder: a burst of keys updates it once.
+    if (deps.curation && deps.drift)
+      this._register(
+        deps.curation.labels.onDidChange(() => {
+          clearTimeout(this.driftTimer);
+          this.driftTimer = setTimeout(() => {
+            for (const [p, models] of this.columns) void this.updateDrift(p, models);
+          }, 300);
+        }),
+      );
+    this._register(toDisposable(() => clearTimeout(this.driftTimer)));
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.next', () => this.step(1)));
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.previous', () => this.step(-1)));
     // Diagnostics and integration tests: ask the webview itself, or act through its own controls.
@@ -284,9 +301,11 @@ export class ResultsController extends Disposable {
     const curation = this.deps.curation ? new PanelCuration(panel, models, this.deps.curation) : undefined;
     this.curations.set(panel, curation);
     this.panels.set(root, panel);
+    this.columns.set(panel, models);
     panel.onDidDispose(() => {
       curation?.dispose();
       this.curations.delete(panel);
+      this.columns.delete(panel);
       this.cancelRun(panel);
       if (this.panels.get(root) === panel) this.panels.delete(root);
       if (this.navigating === panel) this.setNavigating(undefined);
@@ -296,6 +315,7 @@ export class ResultsController extends Disposable {
       const rows = await this.deps.backend.load(root, models);
       panel.addRows(rows);
       this.deps.log.info(`Results of ${basename(root)}: ${rows.length} stored rows loaded in ${Date.now() - t0} ms`);
+      void this.updateDrift(panel, models);
     } catch (err) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not read the stored results: {0}', String(err)));
     }
@@ -362,6 +382,7 @@ export class ResultsController extends Disposable {
             failed: summary.failed,
             message: summary.restarts ? vscode.l10n.t('the engine restarted {0} times', summary.restarts) : undefined,
           });
+          void this.updateDrift(panel, models);
           this.deps.log.info(
             `Scored ${basename(root)}: ${summary.scored} scored, ${summary.failed} failed, ${summary.skipped} unchanged (${ended}${summary.restarts ? `, ${summary.restarts} engine restarts` : ''})`,
           );
@@ -375,6 +396,21 @@ export class ResultsController extends Disposable {
     );
     const run: Run = { abort, done: Promise.resolve(done).finally(() => this.runs.delete(panel)) };
     this.runs.set(panel, run);
+  }
+
+  /** The folder's drift per model, from its store (after a load, a run, and a change of labels). */
+  private async updateDrift(panel: ResultsPanel, models: ModelInfo[]): Promise<void> {
+    const drift = this.deps.drift;
+    if (!drift) return;
+    const notes = await Promise.all(
+      models.map((m) =>
+        drift.forFolder(panel.source.root, m).catch((err: unknown) => {
+          this.deps.log.warn(`Score drift of ${basename(panel.source.root)} for ${m.id}: ${String(err)}`);
+          return undefined;
+        }),
+      ),
+    );
+    if (this.panels.get(panel.source.root) === panel) panel.setDrift(notes.map((n) => n ?? null));
   }
 
   private maybeKillEngine(root: string, rows: number): void {

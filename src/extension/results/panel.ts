@@ -12,6 +12,7 @@ import { parseLabelsCsv } from '../../core/dataset/labels';
 import { curves } from '../../core/metrics/curves';
 import { Disposable, toDisposable } from '../../protocol/dispose';
 import { RpcClient, RpcHandler } from '../../protocol/rpc';
+import type { DriftNote } from '../../protocol/drift';
 import type {
   HostToResultsMethods,
   HostToResultsNotifications,
@@ -56,6 +57,7 @@ export type CurationMessage = {
 
 export class ResultsPanel extends Disposable {
   readonly index: RowIndex;
+  private drift?: (DriftNote | null)[];
   private readonly rpc: RpcClient<HostToResultsMethods>;
   /** The webview's notifications, dispatched by type (the protocol's handler; the webview asks nothing). */
   private readonly messages: RpcHandler<Record<string, never>, ResultsToHostNotifications>;
@@ -142,6 +144,12 @@ export class ResultsPanel extends Disposable {
     this.thumbs(rows);
     this.scheduleFlush();
     this.scheduleMetrics();
+  }
+
+  /** The folder's score drift per model column (extension/drift/folderDrift.ts). */
+  setDrift(notes: (DriftNote | null)[]): void {
+    this.drift = notes;
+    if (this.ready) this.notify('drift', { notes });
   }
 
   setProgress(p: RunProgress): void {
@@ -263,6 +271,7 @@ export class ResultsPanel extends Disposable {
       `Results panel ${basename(this.source.root)}: ${this.index.size} rows sent in ${Date.now() - t0} ms`,
     );
     if (this.progress) this.notify('progress', this.progress);
+    if (this.drift) this.notify('drift', { notes: this.drift });
     // ROC/PR of 100,000 rows take a while: once the rows are on their way (VS Code sends a message after
     // the current task), not before.
     clearTimeout(this.metricsTimer);

@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { toErrorInfo, XrayError, type ErrorInfo } from '../../core/errors';
 import type { XrayImage } from '../../core/image/types';
+import type { ModelInfo } from '../../core/model/manifest';
 import { reduceImage } from '../../engine/reducedImage';
 import { Disposable, toDisposable, type IDisposable } from '../../protocol/dispose';
+import type { DriftNote } from '../../protocol/drift';
 import { RpcClient, RpcHandler } from '../../protocol/rpc';
 import type {
   HostToViewerMethods,
@@ -48,6 +50,8 @@ export interface ViewerDeps {
   rememberViewerSettings(s: Partial<Settings['viewer']>): void;
   /** Labels of the active label set: the badge and the labelling keys. */
   labels?: ViewerLabelPort;
+  /** Score drift of the nearest batch-scored folder holding the image, for this model (folderDrift.ts). */
+  drift?(uri: vscode.Uri, model: ModelInfo): Promise<DriftNote | undefined>;
 }
 
 /**
@@ -69,6 +73,7 @@ export class ViewerSession extends Disposable {
         this.channel.ready();
         this.webviewReady = true;
         void this.pushMark();
+        void this.pushDrift();
       },
       labelKey: (p) =>
         void this.deps.labels
@@ -147,7 +152,13 @@ export class ViewerSession extends Disposable {
       stopped: () => this.isDisposed,
     });
     this._register(toDisposable(() => this.release(this.image)));
-    if (deps.labels) this._register(deps.labels.onDidChange(() => void this.pushMark()));
+    if (deps.labels)
+      this._register(
+        deps.labels.onDidChange(() => {
+          void this.pushMark();
+          void this.pushDrift();
+        }),
+      );
     this._register(panel.webview.onDidReceiveMessage((m: ViewerToHostMessage) => this.onMessage(m)));
     this._register(
       deps.models.onDidChange(() => {
@@ -342,6 +353,7 @@ export class ViewerSession extends Disposable {
         `${this.fileName}: ${model.id} score ${result.score.raw.toPrecision(4)} (normalised ${result.score.normalized.toFixed(3)}, ${result.score.aboveThreshold ? 'above' : 'below'} threshold) on ${result.provider}; preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, postprocess ${t.postprocessMs.toFixed(0)} ms`,
       );
       this.channel.setAnalysis(result);
+      void this.pushDrift();
     } catch (err) {
       if (gen !== this.generation || this.isDisposed) return;
       this.analysisFailed(toErrorInfo(err), model.id);
@@ -380,7 +392,6 @@ export class ViewerSession extends Disposable {
     if (!this.rpc.handle(msg)) this.messages.handle(msg);
   }
 
-  /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
   /** The image's label for the badge (and whether the labelling keys are on), after `ready` and on changes. */
   private async pushMark(): Promise<void> {
     if (!this.webviewReady || !this.deps.labels) return;
@@ -388,6 +399,22 @@ export class ViewerSession extends Disposable {
     if (mark && !this.isDisposed) void this.panel.webview.postMessage({ kind: 'notify', type: 'mark', params: mark });
   }
 
+  /**
+   * The drift note of the image's scored folder for the model of the latest analysis, after `ready`, each
+   * analysis and label changes (labelled normals measure the false-alarm rate); null clears an old one.
+   */
+  private async pushDrift(): Promise<void> {
+    const model = this.deps.models.models.find((m) => m.id === this.requestedModel);
+    if (!this.webviewReady || !this.deps.drift || !model) return;
+    const note = await this.deps.drift(this.uri, model).catch((err: unknown) => {
+      this.deps.log.warn(`${this.fileName}: score drift of its folder: ${String(err)}`);
+      return undefined;
+    });
+    if (!this.isDisposed && this.requestedModel === model.id)
+      void this.panel.webview.postMessage({ kind: 'notify', type: 'drift', params: { note: note ?? null } });
+  }
+
+  /** Copies a value for the user; the value itself is never logged (it may identify the patient). */
   private async copy(text: string, what: string): Promise<void> {
     await vscode.env.clipboard.writeText(text);
     vscode.window.setStatusBarMessage(`$(copy) ${vscode.l10n.t('Copied the value of {0}', what.slice(0, 64))}`, 2500);

@@ -13,6 +13,7 @@ import { CompareView } from './views/compareView';
 import { CurvesView } from './views/curves';
 import { GridView } from './views/gridView';
 import { LayoutSwitch } from './views/layoutSwitch';
+import { DriftLine } from './views/driftLine';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
 import { TableView } from './views/table';
@@ -29,6 +30,7 @@ export class ResultsApp extends Disposable {
   private readonly compare: CompareView;
   private readonly grid: GridView;
   private readonly layout: LayoutSwitch;
+  private readonly driftLine: DriftLine;
   private readonly hooks: ViewHooks;
   private dirty = new Set<Change>();
   private readonly frame = this._register(new FrameScheduler(() => this.flush()));
@@ -84,6 +86,7 @@ export class ResultsApp extends Disposable {
     this.compare = new CompareView(this.state, open);
     this.layout = new LayoutSwitch(this.state, ['table', 'grid', 'compare']);
     this.histogram = new HistogramChart(this.state);
+    this.driftLine = new DriftLine(this.state);
     this.curves = new CurvesView(this.state);
     this.hooks = {
       rendered: () => this.table.rendered,
@@ -109,7 +112,13 @@ export class ResultsApp extends Disposable {
     main.className = 'main';
     main.append(this.table.element, this.grid.element, this.compare.element, side);
     this.toolbar.filters.append(this.layout.element);
-    this.root.replaceChildren(this.toolbar.header, this.labelBar.element, this.toolbar.filters, main);
+    this.root.replaceChildren(
+      this.toolbar.header,
+      this.driftLine.element,
+      this.labelBar.element,
+      this.toolbar.filters,
+      main,
+    );
     this.showLayout();
     this.table.mount();
     this.grid.mount();
@@ -185,6 +194,7 @@ export class ResultsApp extends Disposable {
     }
     if (d.has('metrics') || d.has('query') || d.has('init')) this.curves.update();
     if (d.has('threshold')) this.curves.thresholdChanged();
+    if (d.has('drift') || d.has('query') || d.has('init')) this.driftLine.update();
     if (d.has('query') || d.has('init')) this.toolbar.sync();
     if (d.has('layout') || d.has('init')) this.showLayout();
     else if (['rows', 'query', 'threshold', 'selection', 'thumbnails', 'marks'].some((c) => d.has(c as Change)))

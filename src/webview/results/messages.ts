@@ -85,6 +85,7 @@ export const resultsChecks: ParamChecks<Names> = {
     return isArray(m.items) && typeof m.set?.name === 'string' ? undefined : 'it has no items or no label set';
   },
   quality: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
+  drift: (p) => (isArray((p as { notes?: unknown }).notes) ? undefined : 'it has no notes'),
   act: (p) => {
     const action = (p as { action?: unknown }).action;
     return ACTIONS.includes(action as ResultsAction['action'])
@@ -147,6 +148,7 @@ export function resultsServed(
       thumbnails: (p) => state.setThumbnails(p.items, Array.isArray(p.heatmaps) ? p.heatmaps : []),
       marks: (p) => state.setMarks(p),
       quality: (p) => state.setQuality(p),
+      drift: (p) => state.setDrift(p.notes),
     },
     checks: resultsChecks,
     // A bad message must never take the panel down; say what happened and keep going.

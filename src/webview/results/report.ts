@@ -47,5 +47,11 @@ export function buildReport(s: PanelState, rendered: number, firstRowText?: stri
     timeline: { ...s.timeline },
     labels: s.marks.set ? { ...s.marks.set, counts: s.marks.counts() } : undefined,
     quality: s.table.quality.known ? s.table.quality.counts() : undefined,
+    drift: driftOf(s),
   };
+}
+
+function driftOf(s: PanelState): ResultsReport['drift'] {
+  const d = s.drift[s.query.model];
+  return d ? { status: d.status, images: d.images, normals: d.normals?.count, text: d.text } : undefined;
 }

@@ -14,6 +14,7 @@ import type {
   ResultsSource,
   RunProgress,
 } from '../../protocol/results';
+import type { DriftNote } from '../../protocol/drift';
 import { PathRanks, runQuery, sanitizeQuery, DEFAULT_QUERY } from './query';
 import { MarkTable } from './marks';
 import { RowTable } from './rows';
@@ -26,7 +27,17 @@ export interface NewRows {
 }
 
 export type Change =
-  'init' | 'rows' | 'query' | 'threshold' | 'selection' | 'progress' | 'metrics' | 'thumbnails' | 'marks' | 'layout';
+  | 'init'
+  | 'rows'
+  | 'query'
+  | 'threshold'
+  | 'selection'
+  | 'progress'
+  | 'metrics'
+  | 'thumbnails'
+  | 'marks'
+  | 'layout'
+  | 'drift';
 
 const LAYOUTS: PanelLayout[] = ['table', 'grid', 'compare'];
 
@@ -52,6 +63,8 @@ export class PanelState {
   anchor?: number;
   progress?: RunProgress;
   metrics: ModelMetrics[] = [];
+  /** Score drift per model column (core/scoring/drift.ts, worded by the host). */
+  drift: (DriftNote | null)[] = [];
   thumbnails = new Map<number, string>();
   /** Heatmap images by row, one map per model column. */
   heatmaps: Map<number, string>[] = [];
@@ -214,6 +227,11 @@ export class PanelState {
     this.labelsFrom = labelsFrom ?? this.labelsFrom;
     this.metrics = models;
     this.emit('metrics');
+  }
+
+  setDrift(notes: (DriftNote | null)[]): void {
+    this.drift = notes;
+    this.emit('drift');
   }
 
   setThumbnails(

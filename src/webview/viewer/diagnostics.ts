@@ -36,6 +36,13 @@ export function viewStateReport(s: Readonly<ViewerState>, view: View | undefined
   return {
     fileName: s.fileName,
     mark: s.mark,
+    drift: s.drift && {
+      status: s.drift.status,
+      images: s.drift.images,
+      folder: s.drift.folder,
+      normals: s.drift.normals?.count,
+      text: s.drift.text,
+    },
     image:
       img && held
         ? {

@@ -3,6 +3,7 @@
  * arrays, but a message that lost them on the way (a plain array) is rebuilt rather than refused, and a
  * malformed map is named rather than drawn. Pure functions (the image's own checks are in imageCheck.ts).
  */
+import type { DriftNote } from '../../protocol/drift';
 import { invert as invertAffine, isAffine } from './affine';
 import { countTags } from './tagTree';
 import type { AnalysisResult, AnomalyMap, PreviewMessage, TagsMessage, ViewerTag } from './types';
@@ -60,4 +61,12 @@ export function countedTags(p: TagsMessage): TagsMessage & { count: number; mask
   };
   walk(tags);
   return { ...p, tags, count: countTags(tags), masked };
+}
+
+/** A drift note the page can show: known status and text, else none (a malformed message shows nothing). */
+export function checkDrift(note: DriftNote | null | undefined): DriftNote | undefined {
+  if (!note || typeof note !== 'object') return undefined;
+  if (!['ok', 'higher', 'lower'].includes(note.status) || typeof note.text !== 'string') return undefined;
+  const normals = note.normals && typeof note.normals.text === 'string' ? note.normals : undefined;
+  return { ...note, normals };
 }

@@ -6,7 +6,7 @@
 import type { NotificationHandlers } from '../../protocol/rpc';
 import type { EarlyPosted, HostToViewerNotifications } from '../../protocol/viewer';
 import { checkImage, checkReducedFrom } from './imageCheck';
-import { checkAnalysis, countedTags, normalizePreview } from './incoming';
+import { checkAnalysis, checkDrift, countedTags, normalizePreview } from './incoming';
 import { imageKey, sanitizeSettings, type PersistedState } from './persist';
 import type { HeatmapLayer } from './render/heatmapLayer';
 import { mapStats } from './render/heatmapLayer';
@@ -256,6 +256,10 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
     mark: (p) =>
       update((s) => {
         s.mark = p;
+      }),
+    drift: (p) =>
+      update((s) => {
+        s.drift = checkDrift(p.note);
       }),
     preview: (p) =>
       update((s) => {

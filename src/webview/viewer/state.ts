@@ -1,4 +1,5 @@
 /** Everything the viewer knows, in one place: the panels render from it and getViewState reports it. */
+import type { DriftNote } from '../../protocol/drift';
 import type { ModelChoice, ViewerMark, ViewerSettings, ViewStateReport } from '../../protocol/viewer';
 import type { Measurement } from './measure';
 import type { PanelTab, PersistedState, Tool } from './persist';
@@ -44,6 +45,8 @@ export interface ViewerState {
   fileName?: string;
   /** The image's label in the active label set (src/webview/viewer/labelKeys.ts). */
   mark?: ViewerMark;
+  /** Score drift of the scored folder the image belongs to (shown under the score). */
+  drift?: DriftNote;
   settings: ViewerSettings;
   overlayVisible: boolean;
   outline: boolean;

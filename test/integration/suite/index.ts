@@ -15,6 +15,7 @@ import './labelsBench.test';
 import './panelBench.test';
 import './compare.test';
 import './quality.test';
+import './drift.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

@@ -16,7 +16,13 @@ import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
 import { parseManifest } from '../../../src/core/model/validate';
 import type { ModelManifest } from '../../../src/core/model/manifest';
 import { prepareInput, prepareInputs } from '../../../src/core/preprocess/pipeline';
-import { assessDrift, driftQuantiles, driftReferenceOf, falseAlarmFromNormals } from '../../../src/core/scoring/drift';
+import {
+  assessDrift,
+  driftQuantiles,
+  driftReferenceOf,
+  falseAlarmFromNormals,
+  folderDrift,
+} from '../../../src/core/scoring/drift';
 import { nodeFitFiles } from '../../../src/engine/fitJobs';
 import { ortCompute } from '../../../src/engine/ortCompute';
 import { writePhantoms, writeRealBackbone } from './phantoms';
@@ -143,4 +149,21 @@ test('falseAlarmFromNormals: counts, interval and the folder threshold', () => {
   assert.ok(f.low < f.rate && f.rate < f.high);
   assert.equal(f.folderThreshold, 37, 'the 38th smallest of 39 (rank ⌈40·0.95⌉)');
   assert.equal(falseAlarmFromNormals(35, scores.slice(0, 10)).folderThreshold, undefined);
+});
+
+test('folderDrift: the verdict over every score, the false-alarm rate over the labelled normals only', () => {
+  const ref = { quantiles: Array.from({ length: 101 }, (_, i) => i / 100), threshold: 0.95, count: 200 };
+  // 40 images shifted up by half the reference range; 10 of them labelled normal (4 at or above 0.95).
+  const scores = new Map(Array.from({ length: 40 }, (_, i) => [`img-${i}.png`, 0.5 + i / 40] as const));
+  const normals = ['img-0.png', 'img-1.png', 'img-2.png', 'img-3.png', 'img-4.png', 'img-5.png'];
+  normals.push('img-36.png', 'img-37.png', 'img-38.png', 'img-39.png', 'not-scored.png', 'img-39.png');
+  const d = folderDrift(ref, scores, normals);
+  assert.equal(d.report.status, 'higher', d.report.message);
+  assert.equal(d.report.images, 40);
+  assert.ok(d.normals, 'labelled normals give a measured rate');
+  assert.equal(d.normals.normals, 10, 'unscored and repeated names are not counted');
+  assert.equal(d.normals.flagged, 4, 'img-36 to img-39 score 1.4 to 1.475, at or above 0.95');
+  assert.ok(Math.abs(d.normals.rate - 5 / 12) < 1e-12, 'posterior mean (4 + 1) / (10 + 2)');
+  assert.equal(folderDrift(ref, scores).normals, undefined, 'no labels: no measured rate');
+  assert.equal(folderDrift(ref, scores, ['elsewhere.png']).normals, undefined);
 });

@@ -127,7 +127,7 @@ test('the handler answers reports, runs actions and moves the selection on neigh
 
 test('host notifications go into the state; a malformed one is logged and changes nothing', () => {
   const s = new PanelState();
-  const { rpc, logged } = serve(s, hooks());
+  const { rpc, logged, ok } = serve(s, hooks());
   rpc.handle({
     kind: 'notify',
     type: 'init',
@@ -162,6 +162,16 @@ test('host notifications go into the state; a malformed one is logged and change
   assert.match(logged[1], /2 paths but 1 labels/);
   assert.match(logged[2], /different lengths/);
   assert.match(logged[3], /"frobnicate"/);
+  // Drift per model column: the report names the one of the query's model.
+  const note = { status: 'ok' as const, folder: 'cxr', modelId: 'm', images: 30, shift: 0.1, text: 'in line' };
+  rpc.handle({ kind: 'notify', type: 'drift', params: { notes: [note] } });
+  assert.equal(s.drift[0]?.text, 'in line');
+  rpc.handle({ kind: 'notify', type: 'drift', params: { notes: 'none' } });
+  assert.equal(s.drift[0]?.text, 'in line', 'a malformed drift message changes nothing');
+  assert.match(logged[4], /"drift"/);
+  rpc.handle({ kind: 'request', id: 1, method: 'getReport', params: {} });
+  const report = ok(0) as ResultsReport;
+  assert.deepEqual(report.drift, { status: 'ok', images: 30, normals: undefined, text: 'in line' });
 });
 
 test('saved state comes back for the same source and is dropped for another', () => {

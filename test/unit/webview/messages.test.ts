@@ -216,3 +216,27 @@ test('frameLoading names the frame being decoded, or the current one when the ho
   messages.frameLoading({ frame: 0, count: 4 });
   assert.equal(store.state.frameLoading, undefined);
 });
+
+test('a drift note is kept when well formed, dropped when malformed or cleared with null', () => {
+  const { store, messages } = viewer();
+  const note = {
+    status: 'higher' as const,
+    folder: 'site-b',
+    modelId: 'm',
+    images: 40,
+    shift: 2.4,
+    text: 'Score drift: ...',
+    normals: { count: 10, flagged: 4, rate: 5 / 12, low: 0.2, high: 0.65, text: 'Of the 10 images ...' },
+  };
+  messages.drift({ note });
+  assert.equal(store.state.drift?.status, 'higher');
+  assert.equal(store.state.drift?.normals?.count, 10);
+  messages.drift({ note: { ...note, status: 'sideways' as never } });
+  assert.equal(store.state.drift, undefined, 'an unknown status shows nothing rather than a wrong style');
+  messages.drift({ note: { ...note, normals: { ...note.normals, text: 3 as never } } });
+  const kept = store.state as ViewerState; // re-read: the assertion above narrowed `drift` to undefined
+  assert.equal(kept.drift?.status, 'higher', 'the verdict is kept');
+  assert.equal(kept.drift?.normals, undefined, 'a malformed normals part is dropped');
+  messages.drift({ note: null });
+  assert.equal(store.state.drift, undefined);
+});

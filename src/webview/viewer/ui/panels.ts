@@ -194,6 +194,7 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
         h('span', null, l10n.t('anomalous 1')),
       ),
       facts,
+      ...driftBox(s),
       h(
         'div',
         { class: 'row end' },
@@ -212,6 +213,25 @@ export function renderScore(L: Layout, s: ViewerState, a: Actions): void {
     );
   }
   L.scoreBody.replaceChildren(...body);
+}
+
+/**
+ * The scored folder's drift for this model (when the image's folder was batch-scored): a warning when its
+ * scores moved away from the calibration normals, a quiet line when they did not.
+ */
+function driftBox(s: ViewerState): HTMLElement[] {
+  const d = s.drift;
+  if (!d || d.modelId !== s.analysis?.result.modelId) return [];
+  const warn = d.status !== 'ok';
+  return [
+    h(
+      'div',
+      { class: `drift ${warn ? 'warn' : 'ok'}`, role: warn ? 'alert' : 'note' },
+      warn ? h('strong', null, l10n.t('Score drift in this folder')) : null,
+      h('p', null, d.text),
+      d.normals ? h('p', null, d.normals.text) : null,
+    ),
+  ];
 }
 
 /** Frame selector: shown for multi-frame images; the spinner runs while the host decodes a frame. */
