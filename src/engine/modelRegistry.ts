@@ -6,6 +6,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import * as path from 'node:path';
+import { embeddingTap, withEmbeddingOutput } from '../core/similar/tap';
 import { XrayError } from '../core/errors';
 import type { ModelManifest } from '../core/model/manifest';
 import type { LoadedModel, ProviderPreference } from '../protocol/engine';
@@ -103,7 +104,7 @@ export class ModelRegistry {
       );
     });
     const label = `Model "${manifest.id}" (${path.basename(onnxPath)})`;
-    const { session, provider, fallbacks } = await createSessionWithFallback(bytes, pref, {
+    const { session, provider, fallbacks } = await createSessionWithFallback(withEmbedding(bytes, manifest), pref, {
       factory: this.deps.factory,
       platform: this.deps.platform,
       threads: this.deps.threads,
@@ -185,4 +186,18 @@ function metaOf(
   return meta.map((m) =>
     m.isTensor ? { name: m.name, dims: [...m.shape], type: m.type } : { name: m.name, dims: [] },
   );
+}
+
+/**
+ * The model with its backbone features as one more output ("more like this"), when its manifest names the
+ * tap; unchanged when not, or when the graph cannot take it (the score does not depend on it).
+ */
+function withEmbedding(bytes: Uint8Array, manifest: ModelManifest): Uint8Array {
+  const tap = embeddingTap(manifest);
+  if (!tap) return bytes;
+  try {
+    return withEmbeddingOutput(bytes, tap);
+  } catch {
+    return bytes;
+  }
 }

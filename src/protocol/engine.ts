@@ -100,6 +100,8 @@ export interface BatchModelOutcome {
   provider?: string;
   /** Heatmap image relative to the media folder. */
   heatmap?: string;
+  /** The backbone features at the model's tap, L2-normalised int8 (core/similar), when the model has a tap. */
+  embedding?: number[];
   /** This model's inference + postprocessing share for the file. */
   ms: number;
 }

@@ -24,6 +24,8 @@ import { ModelBatcher } from './batcher';
 import { heatmapPath, writeHeatmap } from './media';
 import type { PrepPool } from './prepPool';
 import { rowError } from './prepJob';
+import { EMBEDDING_OUTPUT } from '../../core/similar/tap';
+import { quantize } from '../../core/similar/vectors';
 
 export interface ScorerDeps {
   models: Pick<ModelRegistry, 'load' | 'get'>;
@@ -163,6 +165,7 @@ export class BatchScorer {
             provider: u.entry.info.provider,
             ms: performance.now() - t0,
           };
+          if (scored.embedding) out.embedding = scored.embedding;
           if (media?.heatmaps && scored.map && r.hash)
             out.heatmap = await writeHeatmap(scored.map, media.dir, heatmapPath(u.mediaDir, r.hash), size).catch(
               () => undefined,
@@ -178,11 +181,23 @@ export class BatchScorer {
 
   private async scoreRegions(u: ModelUse, regions: PreparedInput[], w: number, h: number, map: boolean) {
     const manifest = u.entry.manifest;
+    const features: Float32Array[] = [];
     const per = await Promise.all(
-      regions.map(async (p) =>
-        this.deps.core.scoreOutputs(await u.batcher.run(p.tensor, p.dims), p, manifest, { map }),
-      ),
+      regions.map(async (p) => {
+        const outputs = await u.batcher.run(p.tensor, p.dims);
+        const f = outputs[EMBEDDING_OUTPUT]?.data;
+        if (f) features.push(f);
+        return this.deps.core.scoreOutputs(outputs, p, manifest, { map });
+      }),
     );
-    return this.deps.core.combineRegionResults(per, w, h);
+    return { ...this.deps.core.combineRegionResults(per, w, h), embedding: embeddingOf(features) };
   }
+}
+
+/** The regions' backbone features averaged (a two-hand image is one image), as int8 (core/similar/vectors). */
+function embeddingOf(features: Float32Array[]): number[] | undefined {
+  if (features.length === 0 || features.some((f) => f.length !== features[0].length)) return undefined;
+  const mean = new Float64Array(features[0].length);
+  for (const f of features) for (let i = 0; i < f.length; i++) mean[i] += f[i] / features.length;
+  return Array.from(quantize(mean));
 }

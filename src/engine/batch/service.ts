@@ -36,6 +36,7 @@ import type {
   ProviderPreference,
 } from '../../protocol/engine';
 import type { EngineClient } from '../client';
+import { appendEmbeddings } from './embeddings';
 import { DEFAULT_MEDIA_CAP_BYTES, evictMedia } from './mediaCache';
 import { nodeDatasetFs } from './nodeFs';
 import { ResultStore, type LoadInfo } from './store';
@@ -225,6 +226,8 @@ class Run {
   private readonly suspects: Work[] = [];
   private inFlight = 0;
   private buffer: BatchRow[] = [];
+  /** Backbone embeddings of the buffered rows, written beside the store with them (embeddings.ts). */
+  private vectors: { model: ModelRef; hash: string; vector: number[] }[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private fatal?: unknown;
   private lastCrashGeneration = -1;
@@ -435,6 +438,7 @@ class Run {
       if (o.thumb) row.thumb = o.thumb;
       if (mo.heatmap) row.heatmap = mo.heatmap;
       if (o.quality) row.quality = o.quality;
+      if (mo.embedding && o.hash) this.vectors.push({ model: m, hash: o.hash, vector: mo.embedding });
       this.push(row);
     });
   }
@@ -487,6 +491,8 @@ class Run {
       if (this.buffer.length === 0) return;
       const rows = this.buffer;
       this.buffer = [];
+      const vectors = this.vectors;
+      this.vectors = [];
       try {
         await this.store.append(rows);
       } catch (err) {
@@ -496,6 +502,7 @@ class Run {
         return;
       }
       this.listener.onRows?.(rows);
+      await this.writeVectors(vectors);
       // A long run keeps its thumbnails and heatmaps under the cap as it goes, not only at the end.
       // Walks are spaced by the cache's size, so their total cost stays linear in the rows written.
       this.sinceEviction += rows.length;
@@ -509,6 +516,14 @@ class Run {
     });
     if (final) this.tick(true);
     return this.flushing;
+  }
+
+  /** Embeddings are extra: one that cannot be written costs its image's neighbours, not the run. */
+  private async writeVectors(vectors: { model: ModelRef; hash: string; vector: number[] }[]): Promise<void> {
+    for (const m of this.models) {
+      const items = vectors.filter((v) => v.model === m);
+      if (items.length) await appendEmbeddings(this.opts.store, m, items).catch(() => undefined);
+    }
   }
 
   private tick(force = false): void {
