@@ -26,10 +26,12 @@ import type { EngineClient } from '../../../src/engine/client';
 import { defaultThreads, sessionOptions } from '../../../src/engine/providers';
 import { BatchService } from '../../../src/engine/batch/service';
 import { nodeDatasetFs } from '../../../src/engine/batch/nodeFs';
-import { runPrepJob, type PrepCore } from '../../../src/engine/batch/prepJob';
+import { readFileSync as readWhole, runPrepJob, type PrepCore } from '../../../src/engine/batch/prepJob';
 import { CORES, cpuMs, engine, load, log, round, schedMs } from './common';
 
+// As a prep worker runs a job (worker.ts), blocking reads included.
 const prepCore: PrepCore = {
+  readFile: readWhole,
   decodeImage: (b, n, l) => decodeImage(b, n, l),
   prepareInputs: prepareInputs as PrepCore['prepareInputs'],
 };
