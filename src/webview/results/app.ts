@@ -170,6 +170,8 @@ export class ResultsApp extends Disposable {
     }
     if (d.has('rows') && this.state.table.hasLabels() && !this.table.element.querySelector('[data-sort="label"]'))
       this.table.rebuildColumns();
+    if (d.has('rows') && this.state.table.quality.known && !this.table.hasColumn('quality'))
+      this.table.rebuildColumns();
     if (d.has('marks')) {
       if (!this.table.hasColumn('mark')) this.table.rebuildColumns();
       this.labelBar.update();

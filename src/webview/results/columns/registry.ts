@@ -7,6 +7,7 @@ import type { PanelState } from '../state';
 import type { Column, ColumnEntry } from './column';
 import { errorColumn, pathColumn, thumbnailColumn } from './fileColumns';
 import { truthColumn, userLabelColumn } from './labelColumns';
+import { qualityColumn } from './qualityColumn';
 import { flagColumn, scoreColumns } from './scoreColumns';
 
 export const COLUMNS: readonly ColumnEntry[] = [
@@ -16,6 +17,7 @@ export const COLUMNS: readonly ColumnEntry[] = [
   scoreColumns,
   userLabelColumn,
   flagColumn,
+  qualityColumn,
   errorColumn,
 ];
 
