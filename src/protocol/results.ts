@@ -175,6 +175,11 @@ export type HostToResultsNotifications = {
   marks: { set: LabelSetInfo; reset: boolean; items: RowMark[] };
   /** Every row's quality verdict (recomputed whole: duplicates and medians depend on the whole folder). */
   quality: { items: QualityCell[] };
+  /**
+   * "More like this" for `anchor`: the rows whose images are nearest by the model's backbone features, most
+   * similar first (cosine similarity each), or why there are none (`message`).
+   */
+  similar: SimilarRows;
   /** Score drift of the folder per model column (null: nothing to say, e.g. too few scores). */
   drift: { notes: (DriftNote | null)[] };
 };
@@ -218,7 +223,19 @@ export type ResultsAction =
   /** The two model columns the comparison view compares (x then y). */
   | { action: 'compareModels'; a: number; b: number }
   /** A click on this row's point in the comparison's scatter plot (pointer events on the canvas). */
-  | { action: 'clickPoint'; row: number };
+  | { action: 'clickPoint'; row: number }
+  /** "More Like This" on a row (as its button does), and back to the whole table. */
+  | { action: 'moreLikeThis'; row: number }
+  | { action: 'clearSimilar' };
+
+export interface SimilarRows {
+  anchor: number;
+  /** Model column whose features were compared. */
+  model: number;
+  rows: number[];
+  similarity: number[];
+  message?: string;
+}
 
 export type PanelLayout = 'table' | 'grid' | 'compare';
 
@@ -267,6 +284,8 @@ export interface ResultsReport {
   }[];
   /** Rows per dataset-quality flag (once the host has sent verdicts). */
   quality?: Record<string, number>;
+  /** "More like this" in force: its image and how many neighbours are shown (or why none). */
+  similar?: { anchor: number; rows: number; message?: string };
   /** The active label set, and how many rows of this panel carry each label. */
   labels?: LabelSetInfo & { counts: Record<MarkLabel, number> };
   query: ResultsQuery;
@@ -375,6 +394,8 @@ export type ResultsToHostNotifications = {
   export: { rows: number[]; selected: number[]; thresholds: number[] };
   /** Offer to recalibrate a model column's threshold on the rows labelled normal. */
   recalibrate: { model: number };
+  /** Images like this row's, by the model column's backbone features (answered with `similar`). */
+  moreLikeThis: { row: number; model: number };
   log: { level: 'info' | 'warn' | 'error'; message: string };
 };
 

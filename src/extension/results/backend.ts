@@ -61,4 +61,14 @@ export interface ResultsBackend {
   run(req: RunRequest): Promise<RunSummary>;
   /** Folder the rows' thumbnails are relative to, if any. */
   mediaDir(root: string): string | undefined;
+  /**
+   * The `k` contents nearest to `hash` by the model's stored backbone features, most similar first;
+   * undefined when the folder has no features of that model (or none of that content).
+   */
+  similar?(
+    root: string,
+    model: ModelInfo,
+    hash: string,
+    k: number,
+  ): Promise<{ hash: string; similarity: number }[] | undefined>;
 }

@@ -20,6 +20,7 @@ import type { ColumnCalibration } from './rowIndex';
 import { modelDescription } from '../modelOrigin';
 import { PanelCuration, type CurationDeps } from './curation';
 import type { ExportFormat } from './exportCommand';
+import { showSimilar } from './similar';
 import type { FolderDriftService } from '../drift/folderDrift';
 
 export const NAV_CONTEXT = 'xrayAnomaly.resultsNavigation';
@@ -101,6 +102,9 @@ export class ResultsController extends Disposable {
       );
     this._register(toDisposable(() => clearTimeout(this.driftTimer)));
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.next', () => this.step(1)));
+    this._register(
+      vscode.commands.registerCommand('xrayAnomaly.results.moreLikeThis', () => this.moreLikeThisFromViewer()),
+    );
     this._register(vscode.commands.registerCommand('xrayAnomaly.results.previous', () => this.step(-1)));
     // Diagnostics and integration tests: ask the webview itself, or act through its own controls.
     this._register(
@@ -295,6 +299,10 @@ export class ResultsController extends Disposable {
         rescore: (p) => this.start(p, models),
         cancel: (p) => this.cancelRun(p),
         curate: (_p, msg) => curation?.handle(msg),
+        similar: (p, row, col) =>
+          void showSimilar(p, this.deps.backend, models, row, col).catch((err) =>
+            this.deps.log.error(`More like this failed: ${String(err)}`),
+          ),
       },
       this.deps.backend.mediaDir(root),
     );
@@ -453,6 +461,20 @@ export class ResultsController extends Disposable {
   private setNavigating(panel: ResultsPanel | undefined): void {
     this.navigating = panel;
     void vscode.commands.executeCommand('setContext', NAV_CONTEXT, panel !== undefined);
+  }
+
+  /** "More like this" for the image the viewer shows, in the panel it was opened from. */
+  private async moreLikeThisFromViewer(): Promise<boolean> {
+    const p = this.navigating;
+    if (!p || p.current === undefined) {
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Open an image from a results panel first: "more like this" searches that panel\'s folder.'),
+      );
+      return false;
+    }
+    p.panel.reveal();
+    await p.request('act', { action: 'moreLikeThis', row: p.current });
+    return true;
   }
 
   private async step(delta: 1 | -1): Promise<boolean> {

@@ -45,6 +45,8 @@ export interface PanelDeps {
   cancel(panel: ResultsPanel): void;
   /** Labels, exports and the threshold from labels (src/extension/results/curation.ts). */
   curate?(panel: ResultsPanel, msg: CurationMessage): void;
+  /** "More like this": the rows nearest to `row` by model column `model`'s features (sent with sendSimilar). */
+  similar?(panel: ResultsPanel, row: number, model: number): void;
 }
 
 /** The webview's curation notifications, handled outside the panel. */
@@ -224,6 +226,7 @@ export class ResultsPanel extends Disposable {
         chooseLabelSet: (params) => this.deps.curate?.(this, { type: 'chooseLabelSet', params }),
         export: (params) => this.deps.curate?.(this, { type: 'export', params }),
         recalibrate: (params) => this.deps.curate?.(this, { type: 'recalibrate', params }),
+        moreLikeThis: ({ row, model }) => this.deps.similar?.(this, row, model),
       },
       checks: {
         open: (p) => {
@@ -243,6 +246,10 @@ export class ResultsPanel extends Disposable {
         export: (p) => rowList(p) ?? rowList({ rows: (p as { selected?: unknown }).selected }),
         recalibrate: (p) =>
           Number.isInteger((p as { model?: unknown }).model) ? undefined : 'it needs a model column',
+        moreLikeThis: (p) => {
+          const { row, model } = p as { row?: unknown; model?: unknown };
+          return Number.isInteger(row) && Number.isInteger(model) ? undefined : 'it needs a row and a model column';
+        },
         log: (p) =>
           ['info', 'warn', 'error'].includes((p as { level?: unknown }).level as string)
             ? undefined
@@ -285,6 +292,11 @@ export class ResultsPanel extends Disposable {
   /** Sends the active label set's marks (from src/extension/results/curation.ts). */
   sendMarks(params: HostToResultsNotifications['marks']): void {
     if (this.ready) this.notify('marks', params);
+  }
+
+  /** Sends "more like this" results (from src/extension/results/similar.ts). */
+  sendSimilar(params: HostToResultsNotifications['similar']): void {
+    if (this.ready) this.notify('similar', params);
   }
 
   /** Sends every row's dataset-quality verdict (from src/extension/results/quality.ts). */

@@ -12,6 +12,8 @@ import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
 import { indexPathOf, loadResults } from '../../engine/batch/store';
+import { loadEmbeddings } from '../../engine/batch/embeddings';
+import { nearest } from '../../core/similar/vectors';
 import type { ResultTable } from '../../core/batch/table';
 import type { ProviderPreference } from '../../protocol/engine';
 import type { PanelRow, ResultsBackend, RunRequest, RunSummary } from './backend';
@@ -68,6 +70,17 @@ export class ServiceBackend implements ResultsBackend {
     this.cacheTimer = setTimeout(() => (this.cached = undefined), 10_000);
     this.cacheTimer.unref?.();
     return table;
+  }
+
+  async similar(root: string, model: ModelInfo, hash: string, k: number) {
+    const set = await loadEmbeddings(this.location(root).store, await modelRefOf(model.manifestPath));
+    const at = set?.indexOf.get(hash);
+    if (!set || at === undefined) return undefined;
+    const query = set.vectors.subarray(at * set.dim, (at + 1) * set.dim);
+    return nearest(set.vectors, set.dim, query, k, at).map((n) => ({
+      hash: set.hashes[n.index],
+      similarity: n.similarity,
+    }));
   }
 
   async run(req: RunRequest): Promise<RunSummary> {

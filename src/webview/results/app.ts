@@ -53,6 +53,7 @@ export class ResultsApp extends Disposable {
       else host.notify('label', { rows, label: a.label });
     };
     const wantThumbnails = (rows: number[]) => host.notify('wantThumbnails', { rows });
+    const moreLikeThis = (row: number) => host.notify('moreLikeThis', { row, model: this.state.query.model });
     this.table = new TableView(this.state, {
       open: (row) => open(row),
       wantThumbnails,
@@ -82,6 +83,11 @@ export class ResultsApp extends Disposable {
         const rows = this.selectedInOrder();
         if (rows.length) open(rows[0]);
       },
+      moreLikeThis: () => {
+        const rows = this.selectedInOrder();
+        if (rows.length) moreLikeThis(rows[0]);
+      },
+      clearSimilar: () => this.state.setSimilar(undefined),
     });
     this.compare = new CompareView(this.state, open);
     this.layout = new LayoutSwitch(this.state, ['table', 'grid', 'compare']);
@@ -97,6 +103,7 @@ export class ResultsApp extends Disposable {
       keys: (names) => (this.state.layout === 'grid' ? this.grid.pressKeys(names) : this.table.pressKeys(names)),
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
       clickPoint: (row) => this.compare.clickPoint(row),
+      moreLikeThis: (row) => moreLikeThis(row),
       report: () => ({ compare: this.compare.report(), grid: this.grid.report() }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));

@@ -13,6 +13,7 @@ import type {
   PathSeparator,
   ResultsAction,
   ResultsReport,
+  SimilarRows,
 } from '../../protocol/results';
 import type { ParamChecks } from '../../protocol/rpc';
 import type { Served } from '../shared/hostBridge';
@@ -32,6 +33,8 @@ export interface ViewHooks {
   probe?(req: FrameProbeRequest): Promise<FrameProbeResult>;
   /** Clicks a row's point in the comparison's scatter plot. */
   clickPoint?(row: number): void;
+  /** Asks the host for the images like this row's ("More Like This"). */
+  moreLikeThis?(row: number): void;
   /** What the views other than the table add to the report (the comparison as drawn). */
   report?(): Partial<ResultsReport>;
 }
@@ -48,6 +51,8 @@ const ACTIONS: ResultsAction['action'][] = [
   'layout',
   'compareModels',
   'clickPoint',
+  'moreLikeThis',
+  'clearSimilar',
 ];
 export const PATH_SEPARATOR: PathSeparator = '\u0000';
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
@@ -85,6 +90,10 @@ export const resultsChecks: ParamChecks<Names> = {
     return isArray(m.items) && typeof m.set?.name === 'string' ? undefined : 'it has no items or no label set';
   },
   quality: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
+  similar: (p) => {
+    const m = p as Partial<SimilarRows>;
+    return isInt(m.anchor) && isArray(m.rows) && isArray(m.similarity) ? undefined : 'it has no anchor or rows';
+  },
   drift: (p) => (isArray((p as { notes?: unknown }).notes) ? undefined : 'it has no notes'),
   act: (p) => {
     const action = (p as { action?: unknown }).action;
@@ -148,6 +157,7 @@ export function resultsServed(
       thumbnails: (p) => state.setThumbnails(p.items, Array.isArray(p.heatmaps) ? p.heatmaps : []),
       marks: (p) => state.setMarks(p),
       quality: (p) => state.setQuality(p),
+      similar: (p) => state.setSimilar(p),
       drift: (p) => state.setDrift(p.notes),
     },
     checks: resultsChecks,
@@ -185,6 +195,13 @@ export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks)
       return;
     case 'clickPoint':
       views.clickPoint?.(a.row);
+      return;
+    case 'moreLikeThis':
+      state.select(a.row, 'replace');
+      views.moreLikeThis?.(a.row);
+      return;
+    case 'clearSimilar':
+      state.setSimilar(undefined);
       return;
   }
 }

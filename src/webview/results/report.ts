@@ -47,6 +47,13 @@ export function buildReport(s: PanelState, rendered: number, firstRowText?: stri
     timeline: { ...s.timeline },
     labels: s.marks.set ? { ...s.marks.set, counts: s.marks.counts() } : undefined,
     quality: s.table.quality.known ? s.table.quality.counts() : undefined,
+    similar: s.similar
+      ? {
+          anchor: s.similar.anchor,
+          rows: s.similar.rows.length,
+          ...(s.similar.message ? { message: s.similar.message } : {}),
+        }
+      : undefined,
     drift: driftOf(s),
   };
 }

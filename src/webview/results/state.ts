@@ -3,6 +3,7 @@
  * the table's order is recomputed lazily (at most once per frame while a run streams rows in).
  */
 import type {
+  SimilarRows,
   ColumnCells,
   HostToResultsNotifications,
   QueryPatch,
@@ -79,6 +80,7 @@ export class PanelState {
   hasThumbnails = false;
   readonly timeline: PanelTimeline = { started: Date.now() };
   private order?: Uint32Array;
+  similar?: SimilarRows;
   private readonly ranks = new PathRanks();
   private readonly listeners = new Set<(c: Change) => void>();
 
@@ -99,6 +101,9 @@ export class PanelState {
 
   /** Rows in the table's order (the filters applied). */
   get view(): Uint32Array {
+    // "More like this" shows its rows, most similar first, instead of the query's.
+    if (this.similar && !this.similar.message)
+      return (this.order ??= Uint32Array.from(this.similar.rows.filter((r) => r < this.table.size)));
     return (this.order ??= runQuery(this.table, this.query, this.thresholds, this.ranks));
   }
 
@@ -143,7 +148,16 @@ export class PanelState {
     this.emit('rows');
   }
 
+  /** "More like this" results (undefined: back to the query's rows). */
+  setSimilar(p: SimilarRows | undefined): void {
+    this.similar = p;
+    this.order = undefined;
+    this.emit('query');
+  }
+
   setQuery(patch: QueryPatch): void {
+    // Any change of the query leaves "more like this".
+    this.similar = undefined;
     // null clears a bound: sanitizeQuery turns anything but a number into "open".
     this.query = sanitizeQuery(
       { ...this.query, ...patch, sort: { ...this.query.sort, ...patch.sort } },

@@ -127,6 +127,37 @@ describe('Dataset quality in the results panel', function () {
     assert.equal(r.visible, TOTAL);
   });
 
+  it("more like this: the rows nearest by the model's backbone features, copies first", async () => {
+    // chest-patchcore names its backbone layer, so its scoring run keeps each image's features.
+    await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root()), undefined, [
+      MODELS.recon,
+      'chest-patchcore',
+    ]);
+    await vscode.commands.executeCommand('xrayAnomaly.debug.resultsRun', root());
+    let r = await waitReport('both models scored', (x) => x.rows === TOTAL && x.progress?.running === false);
+    r = await act({ action: 'setQuery', query: { model: 1 } });
+    const rowOf = (path: string) => r.top.find((t) => t.path === path)!.row;
+    const h0 = rowOf('plain/h0.png');
+    const h1 = rowOf('plain/h1.png');
+    await act({ action: 'moreLikeThis', row: h0 });
+    r = await waitReport('the neighbours of plain/h0.png', (x) => x.similar?.anchor === h0 && x.similar.rows > 0);
+    assert.equal(r.similar?.message, undefined);
+    // The image, its byte-identical copy, then every other readable image (fewer than 50), nearest first.
+    assert.deepEqual(
+      r.top.slice(0, 2).map((t) => t.path),
+      ['plain/h0.png', 'copies/h0-copy.png'],
+    );
+    assert.equal(r.visible, TOTAL - 1);
+    assert.ok(!r.top.some((t) => t.path === 'broken.png'));
+    await act({ action: 'moreLikeThis', row: h1 });
+    r = await waitReport('the neighbours of plain/h1.png', (x) => x.similar?.anchor === h1);
+    assert.equal(r.top[1].path, 'copies/h1-brighter.png', JSON.stringify(r.top.map((t) => t.path)));
+    await screenshot('quality-more-like-this');
+    r = await act({ action: 'clearSimilar' });
+    assert.equal(r.similar, undefined);
+    assert.equal(r.visible, TOTAL);
+  });
+
   it('a threshold setting changes the verdicts without scoring again', async () => {
     await vscode.workspace.getConfiguration('xrayAnomaly').update('quality.darkLevel', 0, true);
     const r = await waitReport('dark.png no longer dark', (x) => !flagsOf(x, 'dark.png').includes('dark'));

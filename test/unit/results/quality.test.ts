@@ -7,6 +7,8 @@ import { QUALITY_FLAG_NAMES, QualityTable } from '../../../src/webview/results/q
 import { RowTable } from '../../../src/webview/results/rows';
 import { applyAll, type Cell } from './cells';
 import { DEFAULT_QUERY, runQuery, sanitizeQuery } from '../../../src/webview/results/query';
+import { PanelState } from '../../../src/webview/results/state';
+import { columnsOf } from './cells';
 
 const bits = (...names: (typeof QUALITY_FLAG_NAMES)[number][]) =>
   names.reduce((b, n) => b | (1 << QUALITY_FLAG_NAMES.indexOf(n)), 0);
@@ -66,4 +68,26 @@ test('the quality filter lets through the rows with that flag; sorting by qualit
   );
   // The group (b, d) first and together; then rows with more flags; unflagged last.
   assert.deepEqual(sorted, ['b.png', 'd.png', 'c.png', 'e.png', 'f.png', 'a.png']);
+});
+
+test("more like this: the host's rows replace the query's, in its order; any query change goes back", () => {
+  const s = new PanelState();
+  s.init({
+    source: { root: '/d', models: ['m@1'] },
+    title: 'd',
+    models: [{ key: 'm@1', id: 'm', name: 'M', version: '1' }],
+    reset: true,
+    thumbnails: false,
+  });
+  s.addData({ first: 0, paths: ['a', 'b', 'c', 'd'], labels: [-1, -1, -1, -1] }, columnsOf([[0, 0, 1, 0.1, null]]));
+  s.setSimilar({ anchor: 2, model: 0, rows: [2, 0, 3], similarity: [1, 0.9, 0.5] });
+  assert.deepEqual([...s.view], [2, 0, 3]);
+  // A message instead of rows (no features stored): the table stays as it was.
+  s.setSimilar({ anchor: 2, model: 0, rows: [], similarity: [], message: 'none' });
+  assert.equal(s.view.length, 4);
+  s.setSimilar({ anchor: 2, model: 0, rows: [1], similarity: [1] });
+  assert.deepEqual([...s.view], [1]);
+  s.setQuery({ text: '' });
+  assert.equal(s.similar, undefined);
+  assert.equal(s.view.length, 4);
 });

@@ -22,6 +22,9 @@ export interface ToolbarEvents {
   chooseLabels(): void;
   copyPaths(): void;
   openSelected(): void;
+  /** Images like the selected one ("More Like This"), and back to all rows. */
+  moreLikeThis(): void;
+  clearSimilar(): void;
 }
 
 type Field = HTMLElement & { value: string };
@@ -36,6 +39,7 @@ export class Toolbar {
   private readonly rescoreBtn: HTMLElement;
   private readonly counts: HTMLElement;
   private readonly selectionBar: HTMLElement;
+  private readonly similarBar: HTMLElement;
   private readonly search: Field;
   private readonly folder: Field;
   private readonly flag: Field;
@@ -117,7 +121,15 @@ export class Toolbar {
     this.selectionBar = div('selection');
     const openBtn = button(l10n.t('Open'), true, () => events.openSelected());
     const copyBtn = button(l10n.t('Copy Paths'), true, () => events.copyPaths());
-    this.selectionBar.append(document.createElement('span'), openBtn, copyBtn);
+    const likeBtn = button(l10n.t('More Like This'), true, () => events.moreLikeThis());
+    likeBtn.title = l10n.t("Images nearest to this one by the model's backbone features");
+    this.selectionBar.append(document.createElement('span'), openBtn, copyBtn, likeBtn);
+    this.similarBar = div('similar');
+    this.similarBar.hidden = true;
+    this.similarBar.append(
+      document.createElement('span'),
+      button(l10n.t('Show All'), true, () => events.clearSimilar()),
+    );
     const range = div('range');
     range.append(this.min, text('–'), this.max);
     this.filters.append(
@@ -129,6 +141,7 @@ export class Toolbar {
       this.modelLabel,
       this.counts,
       this.selectionBar,
+      this.similarBar,
     );
   }
 
@@ -183,6 +196,12 @@ export class Toolbar {
   updateCounts(): void {
     const s = this.state;
     this.counts.textContent = imagesOf(s.view.length, s.table.size);
+    const like = s.similar;
+    this.similarBar.hidden = !like;
+    if (like)
+      (this.similarBar.firstElementChild as HTMLElement).textContent =
+        like.message ??
+        l10n.t('{0} images most like {1}', like.rows.length, s.table.paths[like.anchor] ?? String(like.anchor));
     const n = s.selection.size;
     this.selectionBar.hidden = n === 0;
     (this.selectionBar.firstElementChild as HTMLElement).textContent = l10n.t('{0} selected', formatCount(n));
