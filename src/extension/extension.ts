@@ -8,6 +8,7 @@ import { FitCommands } from './fit/command';
 import { useTranslator } from './l10n';
 import { createLogger } from './log';
 import { pickModel } from './modelPicker';
+import { modelDescription } from './modelOrigin';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
 import { LabelService } from './labels/labelService';
@@ -146,6 +147,39 @@ class XrayExtension extends Disposable {
       const viewType = /\.(dcm|dicom)$/i.test(target.path) ? VIEW_TYPES[0] : VIEW_TYPES[1];
       return vscode.commands.executeCommand('vscode.openWith', target, viewType);
     });
+    command('xrayAnomaly.compareModelsSideBySide', async (uri?: vscode.Uri, modelId?: string) => {
+      const s = provider.sessionFor(uri);
+      if (!s) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Open an X-ray in the viewer first.'));
+        return false;
+      }
+      await models.ready();
+      const others = models.models.filter((m) => m.id !== s.model?.id);
+      if (!others.length) {
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Only one model is available. Add another (Select Anomaly Model... > More models) to compare.'),
+        );
+        return false;
+      }
+      const id =
+        modelId ??
+        (
+          await vscode.window.showQuickPick(
+            others.map((m) => ({ label: m.name, description: modelDescription(m), detail: m.description, id: m.id })),
+            {
+              title: vscode.l10n.t('Compare with which model?'),
+              placeHolder: vscode.l10n.t('Opens this image beside, scored by that model; zoom and pan stay in step'),
+            },
+          )
+        )?.id;
+      if (!id) return false;
+      const viewType = (VIEW_TYPES as readonly string[]).includes(s.panel.viewType)
+        ? s.panel.viewType
+        : /\.(dcm|dicom)$/i.test(s.uri.path)
+          ? VIEW_TYPES[0]
+          : VIEW_TYPES[1];
+      return (await provider.openBeside(s.uri, viewType, id)) !== undefined;
+    });
     command('xrayAnomaly.refreshModels', () => models.refresh());
     command('xrayAnomaly.restartEngine', () => {
       engine.restart();
@@ -155,14 +189,17 @@ class XrayExtension extends Disposable {
       }
     });
     command('xrayAnomaly.showLog', () => log.show());
-    command('xrayAnomaly.debug.getViewState', (uri?: vscode.Uri) => {
-      const s = provider.sessionFor(uri);
+    // `index`: which viewer of the file (models side by side), oldest first.
+    const viewer = (uri?: vscode.Uri, index?: number) =>
+      uri && typeof index === 'number' ? provider.sessionsOf(uri)[index] : provider.sessionFor(uri);
+    command('xrayAnomaly.debug.getViewState', (uri?: vscode.Uri, index?: number) => {
+      const s = viewer(uri, index);
       if (!s) throw new Error(vscode.l10n.t('No X-ray viewer is open.'));
       return s.getViewState();
     });
     // Diagnostics and integration tests: a viewer action run by the webview itself, as its controls would.
-    command('xrayAnomaly.debug.viewerAction', (uri: vscode.Uri | undefined, action: ViewerAction) => {
-      const s = provider.sessionFor(uri);
+    command('xrayAnomaly.debug.viewerAction', (uri: vscode.Uri | undefined, action: ViewerAction, index?: number) => {
+      const s = viewer(uri, index);
       if (!s) throw new Error(vscode.l10n.t('No X-ray viewer is open.'));
       return s.act(action);
     });

@@ -86,6 +86,8 @@ export type HostToViewerNotifications = {
    * null when there is none to report (no scored folder, too few scores, a model without a reference).
    */
   drift: { note: DriftNote | null };
+  /** Another viewer of the same file moved: show the same view (null: fit the editor). */
+  syncView: { view: SyncedView | null };
 };
 
 /** What the viewer shows of the image's label; `keys` is on when it was opened from a results panel. */
@@ -189,7 +191,19 @@ export type ViewerToHostNotifications = {
     label?: 'normal' | 'abnormal' | 'unsure' | null;
     delta?: 1 | -1;
   };
+  /**
+   * The user zoomed or panned (null: back to fitting the editor). The host passes it on to the other
+   * viewers of the same file (models side by side), which follow without echoing it back.
+   */
+  viewChanged: { view: SyncedView | null };
 };
+
+/** Zoom and pan as viewers of one file share them: device pixels per image pixel, and the image point at the centre. */
+export interface SyncedView {
+  scale: number;
+  cx: number;
+  cy: number;
+}
 
 /** Summary of what the webview has received and is showing; answers `getViewState`. */
 export interface ViewStateReport {
@@ -236,6 +250,10 @@ export interface ViewStateReport {
   error?: { scope: 'image' | 'analysis'; code: string; message: string };
   view: {
     zoom: number;
+    /** The image point at the canvas centre. */
+    center?: [number, number];
+    /** Following the editor's size (not zoomed or panned by the user). */
+    fitted: boolean;
     window: { center: number; width: number };
     invert: boolean;
     overlayVisible: boolean;
@@ -295,7 +313,9 @@ export type ViewerAction =
   | { action: 'setStripOpen'; open: boolean }
   | { action: 'openPreviewStep'; index: number | null }
   | { action: 'measure'; from: [number, number]; to: [number, number] }
-  | { action: 'setTool'; tool: 'pan' | 'window' | 'measure' };
+  | { action: 'setTool'; tool: 'pan' | 'window' | 'measure' }
+  /** Zoom by a factor about the canvas centre, and pan by device pixels, as the wheel and a drag do. */
+  | { action: 'zoomPan'; factor: number; dx: number; dy: number };
 
 /** Host -> webview requests (the webview answers). */
 export type HostToViewerMethods = {

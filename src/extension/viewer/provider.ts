@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { Disposable, toDisposable } from '../../protocol/dispose';
 import { viewerHtml } from './html';
+import type { SyncedView } from '../../protocol/viewer';
 import { ViewerSession, type ViewerDeps } from './session';
 import { webviewL10n } from '../webviewL10n';
 
@@ -9,12 +10,14 @@ export const VIEW_TYPES = ['xrayAnomaly.viewer', 'xrayAnomaly.viewer.raster'] as
 
 /**
  * Read-only custom editor for X-ray files. Documents hold only their URI; the session behind each
- * panel does the work, so the same file open in two editor groups is decoded per panel (each panel
- * may show a different model later).
+ * panel does the work, so the same file open in two editor groups is decoded per panel, each may score
+ * with its own model (openBeside: models side by side), and zoom and pan are shared between them.
  */
 export class ViewerProvider extends Disposable implements vscode.CustomReadonlyEditorProvider {
   private readonly sessions = new Set<ViewerSession>();
   private active?: ViewerSession;
+  /** The model the next editor of this file scores with (openBeside), taken when its editor is resolved. */
+  private nextModel?: { uri: string; modelId: string };
   private readonly activeChanged = this._register(new vscode.EventEmitter<ViewerSession | undefined>());
   readonly onDidChangeActive = this.activeChanged.event;
 
@@ -51,7 +54,14 @@ export class ViewerProvider extends Disposable implements vscode.CustomReadonlyE
       settingsJson: JSON.stringify(this.deps.settings().viewer),
       l10n: webviewL10n(),
     });
-    const session = new ViewerSession(document.uri, panel, this.deps);
+    const pin = this.nextModel?.uri === document.uri.toString() ? this.nextModel.modelId : undefined;
+    if (pin) this.nextModel = undefined;
+    const session = new ViewerSession(
+      document.uri,
+      panel,
+      { ...this.deps, viewChanged: (from, view) => this.shareView(from, view) },
+      { modelId: pin },
+    );
     this.sessions.add(session);
     const setActive = () => {
       if (panel.active) this.setActive(session);
@@ -67,6 +77,29 @@ export class ViewerProvider extends Disposable implements vscode.CustomReadonlyE
         session.dispose();
       }),
     );
+  }
+
+  /**
+   * Opens the file once more in the editor group beside the active one, scoring with `modelId` there
+   * (the window's model stays in the first): two models' heatmaps side by side, zoom and pan shared.
+   */
+  async openBeside(uri: vscode.Uri, viewType: string, modelId: string): Promise<ViewerSession | undefined> {
+    this.nextModel = { uri: uri.toString(), modelId };
+    try {
+      await vscode.commands.executeCommand('vscode.openWith', uri, viewType, vscode.ViewColumn.Beside);
+    } finally {
+      this.nextModel = undefined;
+    }
+    return [...this.sessions].reverse().find((s) => s.uri.toString() === uri.toString() && s.model?.id === modelId);
+  }
+
+  /** Every viewer of a file, oldest first. */
+  sessionsOf(uri: vscode.Uri): ViewerSession[] {
+    return [...this.sessions].filter((s) => s.uri.toString() === uri.toString());
+  }
+
+  private shareView(from: ViewerSession, view: SyncedView | null): void {
+    for (const s of this.sessionsOf(from.uri)) if (s !== from) s.followView(view);
   }
 
   sessionFor(uri?: vscode.Uri): ViewerSession | undefined {

@@ -9,6 +9,7 @@ import type { DriftNote } from '../../protocol/drift';
 import { RpcClient, RpcHandler } from '../../protocol/rpc';
 import type {
   HostToViewerMethods,
+  SyncedView,
   ViewerAction,
   ViewerToHostMessage,
   ViewerToHostNotifications,
@@ -52,6 +53,16 @@ export interface ViewerDeps {
   labels?: ViewerLabelPort;
   /** Score drift of the nearest batch-scored folder holding the image, for this model (folderDrift.ts). */
   drift?(uri: vscode.Uri, model: ModelInfo): Promise<DriftNote | undefined>;
+  /** The user zoomed or panned this viewer: the provider passes it on to the other viewers of the file. */
+  viewChanged?(from: ViewerSession, view: SyncedView | null): void;
+}
+
+export interface ViewerSessionOptions {
+  /**
+   * Score with this model whatever the window's selection (models side by side); the editor's model
+   * picker then changes this editor's model only.
+   */
+  modelId?: string;
 }
 
 /**
@@ -80,7 +91,13 @@ export class ViewerSession extends Disposable {
           ?.key(this.uri, p)
           .catch((err) => this.deps.log.warn(`${this.fileName}: label key: ${String(err)}`)),
       resendEarly: (p) => this.channel.resendEarly(p.image === true, p.analysis === true),
-      selectModel: (p) => void this.deps.models.select(p.modelId),
+      selectModel: (p) => {
+        if (this.pinned === undefined) return void this.deps.models.select(p.modelId);
+        this.pinned = p.modelId;
+        this.channel.postModels();
+        void this.analyze();
+      },
+      viewChanged: (p) => this.deps.viewChanged?.(this, p.view),
       pickModel: () => void this.deps.pickModel(),
       reanalyze: () => void this.reanalyze(),
       settingsChanged: (p) => this.deps.rememberViewerSettings(p),
@@ -94,6 +111,13 @@ export class ViewerSession extends Disposable {
       },
     },
     checks: {
+      viewChanged: (p) => {
+        const v = (p as { view?: Partial<SyncedView> | null }).view;
+        if (v === null) return undefined;
+        return v && [v.scale, v.cx, v.cy].every((x) => typeof x === 'number' && Number.isFinite(x))
+          ? undefined
+          : 'its view is not a scale and a centre';
+      },
       log: (p) =>
         ['info', 'warn', 'error'].includes((p as { level?: unknown }).level as string)
           ? undefined
@@ -120,12 +144,17 @@ export class ViewerSession extends Disposable {
   private readonly openedAt = Date.now();
   private webviewReady = false;
 
+  /** The model this editor scores with when it is not the window's selection (ViewerSessionOptions.modelId). */
+  private pinned?: string;
+
   constructor(
     readonly uri: vscode.Uri,
     readonly panel: vscode.WebviewPanel,
     private readonly deps: ViewerDeps,
+    opts: ViewerSessionOptions = {},
   ) {
     super();
+    this.pinned = opts.modelId;
     const post = (msg: unknown) => void this.panel.webview.postMessage(msg);
     this.rpc = new RpcClient<HostToViewerMethods>(post, { timeoutCode: 'WEBVIEW_TIMEOUT', name: 'The viewer' });
     this._register(toDisposable(() => this.rpc.failAll({ code: 'CANCELLED', message: 'The viewer was closed.' })));
@@ -138,7 +167,7 @@ export class ViewerSession extends Disposable {
         },
         log: (m) => deps.log.info(`${this.fileName}: ${m}`),
         init: () => ({ fileName: this.fileName, settings: deps.settings().viewer }),
-        models: () => ({ models: deps.models.choices(), selectedId: deps.models.selected?.id }),
+        models: () => ({ models: deps.models.choices(), selectedId: this.model?.id }),
       }),
     );
     this.tags = new TagsController(this.fileName, deps.log, (m) => this.channel.setTags(m));
@@ -164,12 +193,23 @@ export class ViewerSession extends Disposable {
       deps.models.onDidChange(() => {
         this.channel.postModels();
         // Only a different selection re-scores; a refreshed list with the same model does not.
-        const selected = deps.models.selected;
+        const selected = this.model;
         if (this.image && selected && selected.id !== this.requestedModel) void this.analyze();
       }),
     );
     // Decoding starts before the webview has booted: the two overlap, which is most of "open to image".
     void this.loadAndAnalyze();
+  }
+
+  /** The model this editor scores with: its own (side by side), else the window's selection. */
+  get model(): ModelInfo | undefined {
+    const own = this.pinned === undefined ? undefined : this.deps.models.models.find((m) => m.id === this.pinned);
+    return own ?? this.deps.models.selected;
+  }
+
+  /** Another viewer of this file moved: show the same view. */
+  followView(view: SyncedView | null): void {
+    if (this.webviewReady) void this.panel.webview.postMessage({ kind: 'notify', type: 'syncView', params: { view } });
   }
 
   /** Ties `value` (e.g. a listener on this session's panel) to this session's lifetime. */
@@ -315,7 +355,7 @@ export class ViewerSession extends Disposable {
   private async analyze(): Promise<void> {
     const { engine, models, log } = this.deps;
     await models.ready();
-    const model = models.selected;
+    const model = this.model;
     const gen = ++this.generation;
     this.requestedModel = model?.id;
     if (!model) {
@@ -376,12 +416,12 @@ export class ViewerSession extends Disposable {
    */
   private updatePreview(): Promise<void> {
     const image = this.image;
-    const model = this.deps.models.selected;
+    const model = this.model;
     if (!image?.imageId || !model || this.isDisposed) return Promise.resolve();
     const frame = image.image.frame && image.image.frame.count > 1 ? image.image.frame.index : undefined;
     return this.preview.update(
       { imageId: image.imageId, frame, model, provider: this.deps.settings().provider },
-      () => !this.isDisposed && this.image?.imageId === image.imageId && this.deps.models.selected?.id === model.id,
+      () => !this.isDisposed && this.image?.imageId === image.imageId && this.model?.id === model.id,
       (message) => this.channel.setPreview(image.seq, message),
     );
   }

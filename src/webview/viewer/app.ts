@@ -4,7 +4,7 @@
  * (viewControl.ts), the ruler tool (measureTool.ts), the pixel readout (readout.ts), the draw loop
  * (drawLoop.ts) and the diagnostics the host and the dev harness read (diagnostics.ts).
  */
-import { Disposable } from '../../protocol/dispose';
+import { Disposable, toDisposable } from '../../protocol/dispose';
 import type { HostToViewerMethods, HostToViewerNotifications, ViewStateReport } from '../../protocol/viewer';
 import type { Served } from '../shared/hostBridge';
 import { viewStateReport, type ViewerPerf } from './diagnostics';
@@ -23,6 +23,7 @@ import { ViewerStore } from './store';
 import { HelpPopover } from './ui/helpPopover';
 import { buildLayout, type Layout } from './ui/layout';
 import { ViewControl } from './viewControl';
+import type { View } from './viewport';
 import { ViewerActions } from './viewerActions';
 
 export type { ViewerPerf } from './diagnostics';
@@ -55,7 +56,20 @@ export class ViewerApp extends Disposable {
     // The actions reach the DOM (focus, the help popover) only when run, after the layout is built.
     const canvasSize = () => this.layout.canvas;
     const dpr = () => window.devicePixelRatio || 1;
-    this.view = new ViewControl(store, canvasSize);
+    // Zoom and pan reach the host at most every 40 ms (with the last one always sent): the other viewers of
+    // the file follow smoothly without a message per pointer event.
+    let pending: View | null | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const sendView = () => {
+      timer = undefined;
+      if (pending !== undefined) host.notify('viewChanged', { view: pending });
+      pending = undefined;
+    };
+    this._register(toDisposable(() => clearTimeout(timer)));
+    this.view = new ViewControl(store, canvasSize, (view) => {
+      pending = view && { scale: view.scale, cx: view.cx, cy: view.cy };
+      timer ??= setTimeout(sendView, 40);
+    });
     const measure = new MeasureTool(store, this.view, canvasSize, dpr);
     this.actions = new ViewerActions({
       store,
@@ -161,6 +175,7 @@ export class ViewerApp extends Disposable {
         imageLayer: (image) => new ImageLayer(image),
         heatmapLayer: (map) => new HeatmapLayer(map),
         now: () => performance.now(),
+        followView: (view) => this.view.follow(view),
       }),
       // A bad message must never take the viewer down; say what happened and keep going.
       onNotificationError: (type, error) => this.log('error', `Viewer could not handle "${type}": ${error.message}`),

@@ -77,6 +77,8 @@ export function viewStateReport(s: Readonly<ViewerState>, view: View | undefined
     error: s.lastError,
     view: {
       zoom: view?.scale ?? 0,
+      center: view ? [view.cx, view.cy] : undefined,
+      fitted: s.fitted,
       window: { center: s.window?.center ?? 0, width: s.window?.width ?? 0 },
       invert: s.invert,
       overlayVisible: s.overlayVisible && Boolean(s.analysis?.heat),

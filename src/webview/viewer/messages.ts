@@ -29,6 +29,8 @@ export interface MessageDeps {
   heatmapLayer(map: AnomalyMap): HeatmapLayer;
   /** performance.now(), for the time from message to first paint. */
   now(): number;
+  /** Shows the view another viewer of the same file moved to (ViewControl.follow). */
+  followView(view: HostToViewerNotifications['syncView']['view']): void;
 }
 
 type ImageParams = HostToViewerNotifications['image'];
@@ -257,6 +259,7 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
       update((s) => {
         s.mark = p;
       }),
+    syncView: (p) => deps.followView(p.view),
     drift: (p) =>
       update((s) => {
         s.drift = checkDrift(p.note);

@@ -14,6 +14,8 @@ export class ViewControl {
   constructor(
     private readonly store: ViewerStore,
     private readonly canvasSize: CanvasSize,
+    /** The user moved the view (null: back to fitting); other viewers of the file follow (not called by `follow`). */
+    private readonly moved: (view: View | null) => void = () => undefined,
   ) {}
 
   /** The view in effect now (the fitted one when following the editor size). */
@@ -27,25 +29,31 @@ export class ViewControl {
   }
 
   set(view: View): void {
-    const img = this.store.state.loaded;
-    if (!img) return;
-    this.store.update(
-      (s) => {
-        s.view = constrain(view, img.width, img.height);
-        s.fitted = false;
-      },
-      { redraw: 'bar', save: true },
-    );
+    if (this.apply(view)) this.moved(this.store.state.view ?? null);
   }
 
   fit(): void {
+    this.apply(null);
+    this.moved(null);
+  }
+
+  /** Another viewer of the same file moved: show its view (same scale and centre), without passing it on. */
+  follow(view: View | null): void {
+    if (view && !(Number.isFinite(view.scale) && Number.isFinite(view.cx) && Number.isFinite(view.cy))) return;
+    this.apply(view);
+  }
+
+  private apply(view: View | null): boolean {
+    const img = this.store.state.loaded;
+    if (view && !img) return false;
     this.store.update(
       (s) => {
-        s.fitted = true;
-        s.view = undefined;
+        s.view = view && img ? constrain(view, img.width, img.height) : undefined;
+        s.fitted = !view;
       },
       { redraw: 'bar', save: true },
     );
+    return true;
   }
 
   oneToOne(): void {
@@ -59,6 +67,12 @@ export class ViewControl {
     if (!v) return;
     const { width, height } = this.canvasSize();
     this.set(zoomAt(v, stepScale(v.scale, dir), width / 2, height / 2, width, height));
+  }
+
+  /** Zoom by `factor` about the canvas centre. */
+  zoomStepBy(factor: number): void {
+    const { width, height } = this.canvasSize();
+    this.zoomAt(factor, width / 2, height / 2);
   }
 
   /** Zoom by `factor` keeping the image point under (sx, sy) (device pixels) in place. */

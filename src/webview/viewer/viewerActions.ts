@@ -254,6 +254,11 @@ export class ViewerActions implements Actions {
         return this.deps.measure.add(a.from, a.to);
       case 'setTool':
         return this.setTool(a.tool === 'window' || a.tool === 'measure' ? a.tool : 'pan');
+      case 'zoomPan': {
+        const v = this.deps.view;
+        v.zoomStepBy(Number(a.factor) || 1);
+        return v.pan(Number(a.dx) || 0, Number(a.dy) || 0);
+      }
       default:
         throw new Error(`unknown viewer action ${JSON.stringify((a as { action?: unknown })?.action)}`);
     }

@@ -16,6 +16,7 @@ import './panelBench.test';
 import './compare.test';
 import './quality.test';
 import './drift.test';
+import './sideBySide.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

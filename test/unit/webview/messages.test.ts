@@ -240,3 +240,26 @@ test('a drift note is kept when well formed, dropped when malformed or cleared w
   messages.drift({ note: null });
   assert.equal(store.state.drift, undefined);
 });
+
+test('zoom and pan are passed on to other viewers of the file; a view that comes from them is not sent back', () => {
+  const { store, messages, view, moved, actions } = viewer();
+  messages.image({ image: xrayImage(200, 100), decodeMs: 0 });
+  view.zoomAt(2, 200, 150);
+  view.pan(10, -5);
+  assert.equal(moved.length, 2, 'each user move is reported');
+  const last = moved.at(-1);
+  assert.ok(last && last.scale > 0, JSON.stringify(moved));
+  assert.deepEqual(last, { scale: store.state.view!.scale, cx: store.state.view!.cx, cy: store.state.view!.cy });
+  messages.syncView({ view: { scale: 3, cx: 50, cy: 40 } });
+  assert.equal(moved.length, 2, 'a followed view is not echoed (two viewers would ping-pong)');
+  assert.deepEqual(store.state.view, { scale: 3, cx: 50, cy: 40 });
+  assert.equal(store.state.fitted, false);
+  messages.syncView({ view: { scale: Number.NaN, cx: 0, cy: 0 } });
+  assert.equal(store.state.view?.scale, 3, 'a malformed view changes nothing');
+  messages.syncView({ view: null });
+  assert.equal(store.state.fitted, true, 'null: fit the editor, as the other viewer does');
+  actions.act({ action: 'zoomPan', factor: 2, dx: 0, dy: 0 });
+  assert.equal(moved.length, 4, 'a zoom and a pan');
+  actions.fit();
+  assert.equal(moved.at(-1), null, 'fitting is passed on as null');
+});

@@ -65,8 +65,14 @@ export function viewer(opts: { restored?: PersistedState; refuseCanvas?: boolean
     // The real class without its canvas (created in the constructor): its map logic runs, painting does not.
     heatmapLayer: (map) => Object.assign(Object.create(HeatmapLayer.prototype) as HeatmapLayer, { map }),
     now: () => 0,
+    followView: (v) => view.follow(v),
   });
-  const view = new ViewControl(store, () => canvas);
+  const moved: ({ scale: number; cx: number; cy: number } | null)[] = [];
+  const view = new ViewControl(
+    store,
+    () => canvas,
+    (v) => moved.push(v),
+  );
   const measure = new MeasureTool(
     store,
     view,
@@ -87,5 +93,5 @@ export function viewer(opts: { restored?: PersistedState; refuseCanvas?: boolean
       stepView: () => focused.push('stepView'),
     },
   });
-  return { store, messages, view, measure, actions, changes, logs, toHost, canvas, focused };
+  return { store, messages, view, measure, actions, changes, logs, toHost, canvas, focused, moved };
 }
