@@ -162,7 +162,12 @@ export type HostToResultsNotifications = {
    * numbered from `first`: paths relative to the root with '/' separators, joined by PathSeparator (one
    * string is far cheaper to carry than 100,000), and their ground truth.
    */
-  data: { rows?: { first: number; paths: string; labels: Int8Array }; cells: ColumnCells[] };
+  data: {
+    rows?: { first: number; paths: string; labels: Int8Array };
+    cells: ColumnCells[];
+    /** Date.now() on the host when it sent this (the panel's timeline: what the channel took). */
+    sentAt?: number;
+  };
   progress: RunProgress;
   metrics: { labelsFrom?: string; models: ModelMetrics[] };
   /**
@@ -257,6 +262,8 @@ export interface CompareReport {
 
 export interface PanelTimeline {
   started?: number;
+  /** When the host sent the first `data` message, and when it arrived. */
+  firstDataSent?: number;
   firstData?: number;
   firstRows?: number;
   lastRows?: number;
@@ -303,9 +310,11 @@ export interface ResultsReport {
   drift?: { status: DriftNote['status']; images: number; normals?: number; text: string };
   /** The text of the top row on screen, cell by cell (what is drawn, not what is held). */
   firstRowText?: string[];
+  /** The selection's anchor (the row keys move) is wholly inside the table's visible area. */
+  anchorInView?: boolean;
   /**
-   * Date.now() when the page started, when the first `data` message arrived, when the table first showed
-   * rows, and when it showed all rows of the last `data` message.
+   * Date.now() when the page started, when the first `data` message was sent and arrived, when the table
+   * first showed rows, and when it showed all rows of the last `data` message.
    */
   timeline: PanelTimeline;
   layout?: PanelLayout;

@@ -171,7 +171,20 @@ export class ResultsPanel extends Disposable {
     params: HostToResultsMethods[K][0],
     timeoutMs = 20_000,
   ): Promise<HostToResultsMethods[K][1]> {
-    return this.rpc.request(method, params, { timeoutMs });
+    if (this.ready) return this.rpc.request(method, params, { timeoutMs });
+    // A page still loading would drop the request and the caller would wait out the whole timeout.
+    const t0 = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`The results panel did not start within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      const sub = this.onDidBecomeReady(() => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      });
+    }).then(() => this.rpc.request(method, params, { timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)) }));
   }
 
   /** Opens the row `delta` steps from the current one in the panel's order; false at either end. */
@@ -279,14 +292,15 @@ export class ResultsPanel extends Disposable {
     );
     if (this.progress) this.notify('progress', this.progress);
     if (this.drift) this.notify('drift', { notes: this.drift });
-    // ROC/PR of 100,000 rows take a while: once the rows are on their way (VS Code sends a message after
-    // the current task), not before.
+    // ROC/PR and what listens for a fresh page (labels, quality verdicts of every row) take a while at
+    // 100,000 rows: once the rows are on their way (VS Code writes a message after the current task), not
+    // before.
     clearTimeout(this.metricsTimer);
     this.metricsTimer = setTimeout(() => {
       this.metricsTimer = undefined;
       this.computeMetrics();
+      this.readyEmitter.fire();
     }, 300);
-    this.readyEmitter.fire();
   }
 
   /** Sends the active label set's marks (from src/extension/results/curation.ts). */
@@ -328,6 +342,7 @@ export class ResultsPanel extends Disposable {
         labels: Int8Array.from(f.rows.labels),
       },
       cells: f.cells,
+      sentAt: Date.now(),
     });
   }
 

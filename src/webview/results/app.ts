@@ -104,7 +104,11 @@ export class ResultsApp extends Disposable {
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
       clickPoint: (row) => this.compare.clickPoint(row),
       moreLikeThis: (row) => moreLikeThis(row),
-      report: () => ({ compare: this.compare.report(), grid: this.grid.report() }),
+      report: () => ({
+        compare: this.compare.report(),
+        grid: this.grid.report(),
+        anchorInView: this.table.anchorInView,
+      }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));
     this._register(toDisposable(() => this.table.dispose()));
@@ -211,7 +215,10 @@ export class ResultsApp extends Disposable {
     if (['init', 'rows', 'query', 'threshold', 'layout'].some((c) => d.has(c as Change))) this.compare.update();
     else if (d.has('selection')) this.compare.update(false);
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
-    if (d.has('rows')) this.state.timeline.lastRows = Date.now();
+    if (this.state.dataDrawPending) {
+      this.state.dataDrawPending = false;
+      this.state.timeline.lastRows = Date.now();
+    }
   }
 
   /** Shows the table or the comparison in the main area (the side charts stay). */

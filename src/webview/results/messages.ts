@@ -150,7 +150,7 @@ export function resultsServed(
         const paths = r && r.paths !== '' ? r.paths.split(PATH_SEPARATOR) : [];
         if (r && paths.length !== r.labels.length)
           throw new Error(`${paths.length} paths but ${r.labels.length} labels`);
-        state.addData(r && { first: r.first, paths, labels: r.labels }, p.cells);
+        state.addData(r && { first: r.first, paths, labels: r.labels }, p.cells, p.sentAt);
       },
       progress: (p) => state.setProgress(p),
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),

@@ -79,6 +79,8 @@ export class PanelState {
   comparePair: [number, number] = [0, 1];
   hasThumbnails = false;
   readonly timeline: PanelTimeline = { started: Date.now() };
+  /** Rows or cells arrived and are not drawn yet (the timeline's lastRows is stamped when they are). */
+  dataDrawPending = false;
   private order?: Uint32Array;
   similar?: SimilarRows;
   private readonly ranks = new PathRanks();
@@ -140,8 +142,12 @@ export class PanelState {
   }
 
   /** New rows and new or changed cells (one host message): the order is recomputed once for both. */
-  addData(rows: NewRows | undefined, cells: readonly ColumnCells[] = []): void {
-    this.timeline.firstData ??= Date.now();
+  addData(rows: NewRows | undefined, cells: readonly ColumnCells[] = [], sentAt?: number): void {
+    if (this.timeline.firstData === undefined) {
+      this.timeline.firstData = Date.now();
+      this.timeline.firstDataSent = typeof sentAt === 'number' ? sentAt : undefined;
+    }
+    this.dataDrawPending = true;
     if (rows) this.table.addRows(rows.first, rows.paths, rows.labels);
     for (const c of cells) this.table.applyCells(c);
     this.order = undefined;

@@ -137,6 +137,7 @@ describe('@bench panel', function () {
     type Open = {
       commandMs: number;
       pageStartedMs: number;
+      dataSentMs: number;
       firstDataMs: number;
       firstRowsMs: number;
       allRowsMs: number;
@@ -161,6 +162,7 @@ describe('@bench panel', function () {
         open[which].push({
           commandMs,
           pageStartedMs: tl.started! - t0,
+          dataSentMs: (tl.firstDataSent ?? NaN) - t0,
           firstDataMs: tl.firstData! - t0,
           firstRowsMs: tl.firstRows! - t0,
           allRowsMs: tl.lastRows! - t0,

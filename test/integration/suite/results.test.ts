@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
-import { screenshot } from './harness';
+import { pressInWebview, screenshot } from './harness';
 import { EXTENSION_ID, extensionLog } from './helpers';
 import { MODELS } from '../workspace';
 
@@ -233,6 +233,41 @@ describe('Results panel', function () {
     await new Promise((res) => setTimeout(res, 1500));
     assert.equal(await report(never), undefined, 'no panel for a folder without results');
     await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('keys keep the selected row on screen', async () => {
+    const r = await act({ action: 'setQuery', query: { sort: { key: 'path', descending: false } } });
+    await act({ action: 'select', rows: [r.top[0].row] });
+    // Real key presses into the table: to the last row and back to the first, one row at a time part of the way.
+    for (const keys of [['End'], ['Home'], Array<string>(TOTAL - 1).fill('ArrowDown'), ['PageUp']]) {
+      await pressInWebview('.tbody', keys);
+      const after = await waitReport('the key presses', (x) => x.anchorInView !== undefined);
+      assert.equal(after.anchorInView, true, `after ${keys[0]} x${keys.length}: ${JSON.stringify(after.selected)}`);
+    }
+    assert.deepEqual((await report()).selected, [r.top[0].path], 'PageUp from the last row: the first');
+  });
+
+  it('the panel comes back with its rows, order and filters when its page reloads', async () => {
+    await act({ action: 'setQuery', query: { sort: { key: 'path', descending: true }, folder: 'NORMAL' } });
+    // The page saves its state a moment after the last change.
+    await new Promise((res) => setTimeout(res, 800));
+    const before = (await report()).timeline.started!;
+    // Every webview page restarts from its saved state, as after a window reload; the host replays the rows.
+    // (A whole window reload, through the panel serializer, would also restart the extension host running
+    // this suite.)
+    await vscode.commands.executeCommand('workbench.action.webview.reloadWebviewAction');
+    const r = await waitReport(
+      'the reloaded page',
+      (x) => (x.timeline.started ?? 0) > before && x.rows === TOTAL && x.rendered > 0,
+    );
+    assert.equal(r.query.sort.key, 'path');
+    assert.equal(r.query.sort.descending, true);
+    assert.equal(r.query.folder, 'NORMAL');
+    assert.equal(r.visible, NORMALS + 1);
+    const paths = r.top.map((t) => t.path);
+    assert.deepEqual(paths, [...paths].sort().reverse());
+    assert.ok(r.firstRowText?.join(' ').includes(paths[0].split('/').pop()!), JSON.stringify(r.firstRowText));
+    await act({ action: 'setQuery', query: { folder: '', sort: { key: 'raw', descending: true } } });
   });
 
   it('the batch finishes when the engine is killed in the middle', async () => {

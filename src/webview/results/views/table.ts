@@ -159,6 +159,15 @@ export class TableView {
     return top ? [...top.children].map((c) => c.textContent ?? '') : [];
   }
 
+  /** Is the selection's anchor wholly on screen (keys must keep it there)? Undefined without one. */
+  get anchorInView(): boolean | undefined {
+    const a = this.state.anchor;
+    const i = a === undefined ? -1 : this.state.view.indexOf(a);
+    if (i < 0) return undefined;
+    const top = i * ROW_HEIGHT;
+    return top >= this.scroller.scrollTop && top + ROW_HEIGHT <= this.scroller.scrollTop + this.scroller.clientHeight;
+  }
+
   /** How many row elements are in the DOM (virtualisation check). */
   get rendered(): number {
     return this.pool.filter((r) => !r.hidden).length;
