@@ -12,7 +12,9 @@ import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
 import { indexPathOf, loadResults } from '../../engine/batch/store';
-import { loadEmbeddings } from '../../engine/batch/embeddings';
+import { embeddingPath, loadEmbeddings } from '../../engine/batch/embeddings';
+import type { EmbeddingSet } from '../../core/similar/file';
+import type { ModelRef } from '../../core/batch/types';
 import { nearest } from '../../core/similar/vectors';
 import type { ResultTable } from '../../core/batch/table';
 import type { ProviderPreference } from '../../protocol/engine';
@@ -21,6 +23,9 @@ import type { PanelRow, ResultsBackend, RunRequest, RunSummary } from './backend
 export class ServiceBackend implements ResultsBackend {
   private cached?: { store: string; stamp: string; table: ResultTable };
   private cacheTimer?: ReturnType<typeof setTimeout>;
+  /** The last embeddings read for "more like this" (embeddingsOf). */
+  private vectors?: { path: string; stamp: string; set: EmbeddingSet };
+  private vectorsTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly engine: EngineClient,
@@ -72,8 +77,28 @@ export class ServiceBackend implements ResultsBackend {
     return table;
   }
 
+  /**
+   * A model's embeddings, kept while the file is unchanged: "more like this" is clicked from image to image,
+   * and 100,000 vectors are 40 MB to read and index each time. Let go after 5 minutes unused.
+   */
+  private async embeddingsOf(store: string, ref: ModelRef): Promise<EmbeddingSet | undefined> {
+    const path = embeddingPath(store, ref);
+    const st = await fsp.stat(path).catch(() => undefined);
+    if (!st) return undefined;
+    const stamp = `${st.size}:${st.mtimeMs}`;
+    let set = this.vectors?.path === path && this.vectors.stamp === stamp ? this.vectors.set : undefined;
+    if (!set) {
+      set = await loadEmbeddings(store, ref);
+      if (set) this.vectors = { path, stamp, set };
+    }
+    clearTimeout(this.vectorsTimer);
+    this.vectorsTimer = setTimeout(() => (this.vectors = undefined), 300_000);
+    this.vectorsTimer.unref?.();
+    return set;
+  }
+
   async similar(root: string, model: ModelInfo, hash: string, k: number) {
-    const set = await loadEmbeddings(this.location(root).store, await modelRefOf(model.manifestPath));
+    const set = await this.embeddingsOf(this.location(root).store, await modelRefOf(model.manifestPath));
     const at = set?.indexOf.get(hash);
     if (!set || at === undefined) return undefined;
     const query = set.vectors.subarray(at * set.dim, (at + 1) * set.dim);
