@@ -41,7 +41,7 @@ export const pathColumn: ColumnEntry = {
     {
       id: 'path',
       header: l10n.t('Path'),
-      width: 'minmax(9em, 3fr)',
+      width: 'minmax(13em, 3fr)',
       sort: 'path',
       className: 'c-path',
       data: true,
@@ -72,7 +72,7 @@ export const errorColumn: ColumnEntry = {
     {
       id: 'error',
       header: l10n.t('Error'),
-      width: 'minmax(4em, 1fr)',
+      width: 'minmax(3em, 1fr)',
       sort: 'error',
       className: 'c-error',
       data: true,
