@@ -2,6 +2,8 @@
  * Area resampling of a grey image to a fixed size: each output sample is the mean of the input area it
  * covers (fractional edges weighted), so a reduction is the same whatever the input resolution, and an
  * enlargement (an input smaller than the output) repeats samples instead of inventing detail.
+ * It runs for every scored file (prep workers), so the taps are flat typed arrays, not arrays of tuples:
+ * same weights, same order of additions, several times faster.
  */
 export function resampleArea(
   src: ArrayLike<number>,
@@ -12,41 +14,47 @@ export function resampleArea(
 ): Float32Array {
   if (width < 1 || height < 1 || src.length !== width * height)
     throw new Error(`A ${width} x ${height} image needs ${width * height} samples, got ${src.length}.`);
-  const xs = spans(width, outW);
-  const ys = spans(height, outH);
+  const xs = taps(width, outW);
+  const ys = taps(height, outH);
   // Columns first into a height x outW buffer, then rows.
   const mid = new Float64Array(height * outW);
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    const o = y * outW;
     for (let ox = 0; ox < outW; ox++) {
       let s = 0;
-      for (const [x, w] of xs[ox]) s += src[row + x] * w;
-      mid[y * outW + ox] = s;
+      for (let k = xs.first[ox]; k < xs.first[ox + 1]; k++) s += src[row + xs.index[k]] * xs.weight[k];
+      mid[o + ox] = s;
     }
   }
   const out = new Float32Array(outW * outH);
   for (let oy = 0; oy < outH; oy++)
     for (let ox = 0; ox < outW; ox++) {
       let s = 0;
-      for (const [y, w] of ys[oy]) s += mid[y * outW + ox] * w;
+      for (let k = ys.first[oy]; k < ys.first[oy + 1]; k++) s += mid[ys.index[k] * outW + ox] * ys.weight[k];
       out[oy * outW + ox] = s;
     }
   return out;
 }
 
-/** For each output index, the input indices it covers and their weights (summing to 1). */
-function spans(n: number, out: number): [number, number][][] {
+/** For each output o, the input indices it covers and their weights (summing to 1): index/weight[first[o] .. first[o + 1]). */
+function taps(n: number, out: number): { first: Int32Array; index: Int32Array; weight: Float64Array } {
   const scale = n / out;
-  const res: [number, number][][] = [];
+  const first = new Int32Array(out + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
   for (let o = 0; o < out; o++) {
     const a = o * scale;
     const b = a + scale;
-    const parts: [number, number][] = [];
+    first[o] = index.length;
     for (let i = Math.floor(a); i < Math.min(n, Math.ceil(b)); i++) {
       const w = Math.min(b, i + 1) - Math.max(a, i);
-      if (w > 1e-12) parts.push([i, w / scale]);
+      if (w > 1e-12) {
+        index.push(i);
+        weight.push(w / scale);
+      }
     }
-    res.push(parts);
   }
-  return res;
+  first[out] = index.length;
+  return { first, index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }

@@ -80,6 +80,35 @@ test('area resampling keeps the mean, any sizes', () => {
   );
   // 4 x 1 -> 2 x 1: pairs averaged.
   assert.deepEqual([...resampleArea([0, 10, 20, 40], 4, 1, 2, 1)], [5, 30]);
+  // Against the definition, output by output: the mean of the input area the output cell covers.
+  const overlap = (a0: number, a1: number, b0: number, b1: number) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 23 }),
+      fc.integer({ min: 1, max: 23 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.integer(),
+      (w, h, ow, oh, seed) => {
+        const src = Array.from({ length: w * h }, (_, i) => ((i * 2654435761 + seed) >>> 0) % 256);
+        const out = resampleArea(src, w, h, ow, oh);
+        const sx = w / ow;
+        const sy = h / oh;
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let sum = 0;
+            for (let y = 0; y < h; y++)
+              for (let x = 0; x < w; x++)
+                sum +=
+                  src[y * w + x] *
+                  overlap(ox * sx, (ox + 1) * sx, x, x + 1) *
+                  overlap(oy * sy, (oy + 1) * sy, y, y + 1);
+            const want = sum / (sx * sy);
+            assert.ok(Math.abs(out[oy * ow + ox] - want) < 1e-3, `(${ox}, ${oy}): ${out[oy * ow + ox]} vs ${want}`);
+          }
+      },
+    ),
+  );
   assert.throws(() => resampleArea([1, 2, 3], 2, 2, 1, 1), /4 samples/);
 });
 
