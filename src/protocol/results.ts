@@ -51,11 +51,16 @@ export interface ColumnCells {
 }
 
 /**
- * Separates the paths of a `data` message (a file name cannot hold NUL on any platform). A type, so that
- * both sides spell it the same (`const SEP: PathSeparator = '\u0000'`) without the webview importing values
- * from here.
+ * The paths of a `data` message, folder by folder: 100,000 files share a few thousand folders, so each
+ * folder is sent once and each file as its name (all names in one string, cut at `nameEnds`, UTF-16
+ * offsets). Path i is `folders[folderOf[i]] + '/' + name i`, or the name alone when its folder is ''.
  */
-export type PathSeparator = '\u0000';
+export interface PathColumn {
+  folders: string[];
+  folderOf: Uint32Array;
+  names: string;
+  nameEnds: Uint32Array;
+}
 
 export interface RunProgress {
   running: boolean;
@@ -159,11 +164,11 @@ export type HostToResultsNotifications = {
   };
   /**
    * New rows and new or changed cells in one message, so that the table sorts once for both. Rows are
-   * numbered from `first`: paths relative to the root with '/' separators, joined by PathSeparator (one
-   * string is far cheaper to carry than 100,000), and their ground truth.
+   * numbered from `first`: paths relative to the root with '/' separators (as a PathColumn: far cheaper to
+   * carry than 100,000 strings), and their ground truth.
    */
   data: {
-    rows?: { first: number; paths: string; labels: Int8Array };
+    rows?: { first: number; paths: PathColumn; labels: Int8Array };
     cells: ColumnCells[];
     /** Date.now() on the host when it sent this (the panel's timeline: what the channel took). */
     sentAt?: number;

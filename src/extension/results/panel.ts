@@ -17,7 +17,6 @@ import type {
   HostToResultsMethods,
   HostToResultsNotifications,
   ModelMetrics,
-  PathSeparator,
   ResultsSource,
   ResultsToHostNotifications,
   RunProgress,
@@ -28,13 +27,13 @@ import { resultsHtml } from './html';
 import { RowIndex, type ColumnCalibration } from './rowIndex';
 import type { ResultsModel } from '../../protocol/results';
 import { webviewL10n } from '../webviewL10n';
+import { encodePaths } from './pathColumn';
 import { PanelQuality } from './quality';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 type HeatmapItem = { row: number; model: number; src: string };
 /** Thumbnail URIs per message (the page asks for what it shows: a screenful or two). */
 const THUMB_CHUNK = 2000;
-const PATH_SEPARATOR: PathSeparator = '\u0000';
 
 export interface PanelDeps {
   extensionUri: vscode.Uri;
@@ -338,7 +337,7 @@ export class ResultsPanel extends Disposable {
     this.notify('data', {
       rows: f.rows && {
         first: f.rows.first,
-        paths: f.rows.paths.join(PATH_SEPARATOR),
+        paths: encodePaths(f.rows.paths),
         labels: Int8Array.from(f.rows.labels),
       },
       cells: f.cells,

@@ -6,17 +6,18 @@
  */
 import type {
   ColumnCells,
+  PathColumn,
   FrameProbeRequest,
   FrameProbeResult,
   HostToResultsMethods,
   HostToResultsNotifications,
-  PathSeparator,
   ResultsAction,
   ResultsReport,
   SimilarRows,
 } from '../../protocol/results';
 import type { ParamChecks } from '../../protocol/rpc';
 import type { Served } from '../shared/hostBridge';
+import { decodePaths } from './pathColumn';
 import { buildReport } from './report';
 import type { PanelState } from './state';
 
@@ -54,7 +55,6 @@ const ACTIONS: ResultsAction['action'][] = [
   'moreLikeThis',
   'clearSimilar',
 ];
-export const PATH_SEPARATOR: PathSeparator = '\u0000';
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 /** An array or a typed array (VS Code carries typed arrays as such). */
 const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || ArrayBuffer.isView(v);
@@ -72,7 +72,10 @@ export const resultsChecks: ParamChecks<Names> = {
     const m = p as Partial<HostToResultsNotifications['data']>;
     if (m.rows !== undefined) {
       if (!isInt(m.rows.first)) return 'its first row is not a row number';
-      if (typeof m.rows.paths !== 'string' || !isList(m.rows.labels)) return 'it has no paths or labels';
+      const p = m.rows.paths as Partial<PathColumn> | undefined;
+      if (!p || !isArray(p.folders) || !isList(p.folderOf) || typeof p.names !== 'string' || !isList(p.nameEnds))
+        return 'it has no paths';
+      if (!isList(m.rows.labels)) return 'it has no labels';
     }
     if (!isArray(m.cells)) return 'it has no cells';
     for (const c of m.cells as Partial<ColumnCells>[]) {
@@ -147,7 +150,7 @@ export function resultsServed(
       init: (p) => state.init(p),
       data: (p) => {
         const r = p.rows;
-        const paths = r && r.paths !== '' ? r.paths.split(PATH_SEPARATOR) : [];
+        const paths = r ? decodePaths(r.paths) : [];
         if (r && paths.length !== r.labels.length)
           throw new Error(`${paths.length} paths but ${r.labels.length} labels`);
         state.addData(r && { first: r.first, paths, labels: r.labels }, p.cells, p.sentAt);

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { RpcHandler, type ResponseMsg } from '../../../src/protocol/rpc';
 import type { HostToResultsMethods, HostToResultsNotifications } from '../../../src/protocol/results';
 import { columnsOf } from './cells';
-import { PATH_SEPARATOR, resultsServed, type ViewHooks } from '../../../src/webview/results/messages';
+import { encodePaths } from '../../../src/extension/results/pathColumn';
+import { resultsServed, type ViewHooks } from '../../../src/webview/results/messages';
+import { decodePaths } from '../../../src/webview/results/pathColumn';
 import { histogram, operatingPoint, thresholdAt, grabsLine } from '../../../src/webview/results/histogram';
 import { PanelState, readPersisted } from '../../../src/webview/results/state';
 import type { ResultsReport } from '../../../src/protocol/results';
@@ -133,12 +135,12 @@ test('host notifications go into the state; a malformed one is logged and change
     type: 'init',
     params: { source, title: 'cxr', models, reset: true, thumbnails: false },
   });
-  // As VS Code delivers it: the paths as one string, typed arrays as typed arrays.
+  // As VS Code delivers it: the paths folder by folder, typed arrays as typed arrays.
   rpc.handle({
     kind: 'notify',
     type: 'data',
     params: {
-      rows: { first: 0, paths: ['a.png', 'b.png'].join(PATH_SEPARATOR), labels: new Int8Array([-1, -1]) },
+      rows: { first: 0, paths: encodePaths(['a.png', 'b.png']), labels: new Int8Array([-1, -1]) },
       cells: columnsOf([[1, 0, 3, 0.7, null]]),
     },
   });
@@ -146,11 +148,15 @@ test('host notifications go into the state; a malformed one is logged and change
   assert.deepEqual([...s.view], [1, 0]);
   rpc.handle({ kind: 'notify', type: 'data', params: { cells: columnsOf([[0, 0, null, null, 'Not an image.']]) } });
   assert.equal(s.table.error(0, 0), 'Not an image.');
-  rpc.handle({ kind: 'notify', type: 'data', params: { rows: { first: -1, paths: 'c.png', labels: [] }, cells: [] } });
   rpc.handle({
     kind: 'notify',
     type: 'data',
-    params: { rows: { first: 2, paths: 'c.png\u0000d.png', labels: [1] }, cells: [] },
+    params: { rows: { first: -1, paths: encodePaths(['c.png']), labels: [] }, cells: [] },
+  });
+  rpc.handle({
+    kind: 'notify',
+    type: 'data',
+    params: { rows: { first: 2, paths: encodePaths(['c.png', 'd.png']), labels: [1] }, cells: [] },
   });
   const bad = columnsOf([[1, 0, 3, 0.7, null]]);
   bad[0].raw = new Float64Array(0);
@@ -172,6 +178,16 @@ test('host notifications go into the state; a malformed one is logged and change
   rpc.handle({ kind: 'request', id: 1, method: 'getReport', params: {} });
   const report = ok(0) as ResultsReport;
   assert.deepEqual(report.drift, { status: 'ok', images: 30, normals: undefined, text: 'in line' });
+});
+
+test('paths cross folder by folder and come back the same; a malformed column is refused', () => {
+  const paths = ['a.png', 'NORMAL/p1/x.png', 'NORMAL/p1/y.png', 'PNEUMONIA/é ü/z.dcm', 'NORMAL/p1/w', 'b'];
+  const c = encodePaths(paths);
+  assert.deepEqual(c.folders, ['', 'NORMAL/p1', 'PNEUMONIA/é ü']);
+  assert.deepEqual(decodePaths(c), paths);
+  assert.deepEqual(decodePaths(encodePaths([])), []);
+  assert.throws(() => decodePaths({ ...c, nameEnds: c.nameEnds.subarray(1) }), /6 folders but 5 names/);
+  assert.throws(() => decodePaths({ ...c, folderOf: Uint32Array.of(0, 9, 0, 0, 0, 0) }), /path 1 points outside/);
 });
 
 test('saved state comes back for the same source and is dropped for another', () => {
