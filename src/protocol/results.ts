@@ -385,6 +385,8 @@ export type HostToResultsMethods = {
 /** Webview -> host one-way messages. */
 export type ResultsToHostNotifications = {
   ready: Record<string, never>;
+  /** The table drew the rows of the last `data` message (the host's heavier follow-up waits for it). */
+  rowsShown: { rows: number };
   /** Open a row's image in the X-ray viewer, scored with that model column. */
   open: { row: number; model: number };
   /** Thumbnails wanted for these rows (the visible ones). */

@@ -65,6 +65,8 @@ export class ResultsPanel extends Disposable {
   private ready = false;
   private flushTimer?: ReturnType<typeof setTimeout>;
   private metricsTimer?: ReturnType<typeof setTimeout>;
+  /** A fresh page's follow-up (metrics, ready listeners), run once it drew the rows. */
+  private afterShown?: () => void;
   private progress?: RunProgress;
   private labelsFrom?: string;
   /** Rows the page asked a thumbnail for that had none yet: sent when one is written. */
@@ -216,6 +218,7 @@ export class ResultsPanel extends Disposable {
           this.ready = true;
           this.sendAll();
         },
+        rowsShown: () => this.afterShown?.(),
         open: ({ row, model }) =>
           void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`)),
         wantThumbnails: ({ rows }) => this.sendThumbs(rows, true),
@@ -292,14 +295,17 @@ export class ResultsPanel extends Disposable {
     if (this.progress) this.notify('progress', this.progress);
     if (this.drift) this.notify('drift', { notes: this.drift });
     // ROC/PR and what listens for a fresh page (labels, quality verdicts of every row) take a while at
-    // 100,000 rows: once the rows are on their way (VS Code writes a message after the current task), not
-    // before.
+    // 100,000 rows and would hold this thread while VS Code still writes the rows to the page: they start
+    // when the page says it drew them (or after 5 s, whichever first).
     clearTimeout(this.metricsTimer);
-    this.metricsTimer = setTimeout(() => {
+    this.afterShown = () => {
+      clearTimeout(this.metricsTimer);
       this.metricsTimer = undefined;
+      this.afterShown = undefined;
       this.computeMetrics();
       this.readyEmitter.fire();
-    }, 300);
+    };
+    this.metricsTimer = setTimeout(() => this.afterShown?.(), 5000);
   }
 
   /** Sends the active label set's marks (from src/extension/results/curation.ts). */

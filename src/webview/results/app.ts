@@ -218,6 +218,7 @@ export class ResultsApp extends Disposable {
     if (this.state.dataDrawPending) {
       this.state.dataDrawPending = false;
       this.state.timeline.lastRows = Date.now();
+      this.host.notify('rowsShown', { rows: this.state.table.size });
     }
   }
 
