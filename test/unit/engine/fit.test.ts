@@ -4,7 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { XrayError } from '../../../src/core/errors';
+import { EMBEDDING_OUTPUT } from '../../../src/core/similar/tap';
 import type { EngineClient } from '../../../src/engine/client';
 import { BACKBONE_ENV } from '../../../src/engine/fitJobs';
 import type { EngineNotifications, FitRequest } from '../../../src/protocol/engine';
@@ -65,7 +67,12 @@ test('fit streams progress for its job, writes one model that the same engine th
   assert.equal(manifest.name, 'Phantom detector');
 
   const loaded = await client.loadModel({ manifestPath: result.manifestPath, provider: 'cpu' });
-  assert.deepEqual([...loaded.outputs].sort(), ['anomaly_map', 'pred_score']);
+  // The file other runtimes load keeps exactly the product's two outputs; the engine's session adds the
+  // backbone tap that "more like this" reads (core/similar/tap.ts), and only there.
+  const shipped = await ort.InferenceSession.create(result.onnxPath);
+  assert.deepEqual([...shipped.outputNames].sort(), ['anomaly_map', 'pred_score']);
+  await shipped.release();
+  assert.deepEqual([...loaded.outputs].sort(), ['anomaly_map', 'pred_score', EMBEDDING_OUTPUT]);
   const [blob] = await writePhantoms(join(dir, 'probe'), 1, () => ({
     seed: 999,
     blob: { ...PALM_BLOB, kind: 'bright' },
