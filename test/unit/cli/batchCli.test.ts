@@ -132,7 +132,10 @@ test('kill -9 at random points, then re-runs: no row lost, none duplicated, scor
   }
   // At least one kill must land mid-run (else nothing was tested); a later attempt may finish first on a
   // loaded machine (24, 48, 64, 90 under load 6, seed 2072304480), which is still a valid resume.
-  assert.ok(kills.some((k) => k < 90), `killed before the end at least once (${kills})`);
+  assert.ok(
+    kills.some((k) => k < 90),
+    `killed before the end at least once (${kills})`,
+  );
   const r = cli(['score', big, '--model', manifest, '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   const rows = parseRows(readFileSync(out, 'utf8'));
