@@ -117,6 +117,8 @@ test('kill -9 at random points, then re-runs: no row lost, none duplicated, scor
       stdio: 'ignore',
       detached: true,
     });
+    // Listened for at once: a run that ends before the kill has emitted 'exit' already.
+    const exited = new Promise((r) => p.on('exit', r));
     // Kill the CLI and its engine (the whole process group) once it has written something new.
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && (!existsSync(out) || statSync(out).size <= before + 200 * (attempt + 1)))
@@ -127,7 +129,7 @@ test('kill -9 at random points, then re-runs: no row lost, none duplicated, scor
     } catch {
       /* already done */
     }
-    await new Promise((r) => p.on('exit', r));
+    await exited;
     kills.push(parseRows(readFileSync(out, 'utf8')).rows.length);
   }
   // At least one kill must land mid-run (else nothing was tested); a later attempt may finish first on a
