@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { decodeImage, readDicomTags } from '../../../src/core/decode';
 import { XrayError } from '../../../src/core/errors';
 import { makeDicom } from '../../fixtures/dicom';
-import { costGuard, cpuClock } from '../timing';
+import { costGuard, cpuClock, sideBySide } from '../timing';
 import {
   deepSequences,
   deflateBomb,
@@ -135,18 +135,18 @@ async function memoryGrowth(run: () => Promise<unknown>): Promise<{ peakMB: numb
 }
 
 /**
- * Fast: a bomb costs about what inflating the 64 MB header cap costs, never the gigabyte it expands to.
- * The same-run reference (CPU time, test/unit/timing.ts) is an honest deflated DICOM of 2048 x 2048
- * 16-bit pixels, 8 MB inflated, decoded (or its tags read) the same way: the headerless bomb, which
- * inflates the whole cap, measured about 8 to 12 of it, the one with a header far less; expanding the
- * gigabyte would cost over 100. The bound is 32. (Inflating zeros alone is no reference: its cost
- * swings tenfold with whether the output buffer's pages are fresh.)
+ * A bomb stops at a cap, never inflating the gigabyte: checked by what it leaves behind (the error, the memory
+ * it grew, the partial-read note), which is the same on every run. How fast it stops is a cost, and costs
+ * belong to `npm run fuzz` (its --slow-ms findings) and the benchmarks: a CPU ratio here swung from 8 to 41
+ * times its reference under load (seed 2053399585), so it is printed as a diagnostic, not asserted.
  */
 const honest = makeDicom({ width: 2048, height: 2048, transferSyntax: 'deflated', pixels: () => 0 });
-const likeTheCap = costGuard(async () => decodeImage(await honest, 'honest.dcm'), 32);
-const tagsLikeTheCap = costGuard(async () => readDicomTags(await honest), 32);
 
-test('deflate bombs (1 GB from a few hundred KB) stop at the declared size with TOO_LARGE, fast and small', async () => {
+test('deflate bombs (1 GB from a few hundred KB) stop at the declared size with TOO_LARGE, in bounded memory', async (t) => {
+  const reference = await sideBySide(
+    () => undefined,
+    async () => readDicomTags(await honest),
+  );
   for (const header of [true, false]) {
     const bomb = deflateBomb(1024, header);
     assert.ok(bomb.length < 2_000_000, `${bomb.length} bytes`);
@@ -157,12 +157,28 @@ test('deflate bombs (1 GB from a few hundred KB) stop at the declared size with 
     // With a header, the cap is the declared 8 x 8 image plus slack; without one, zeros parse as
     // millions of empty elements and the element cap ends it first.
     assert.ok(error.code === 'TOO_LARGE', `${error.code}: ${error.message}`);
-    assert.ok(peakMB < 400, `memory grew by ${peakMB.toFixed(0)} MB`);
-    await likeTheCap(`bomb (header ${header})`, ms, () => decodeImage(bomb, 'bomb.dcm'));
+    assert.ok(error.message.includes('bomb.dcm'), error.message);
+    // Inflating the gigabyte would grow memory by at least that; the caps allow 64 MB plus the parse.
+    assert.ok(peakMB < 400, `decodeImage: memory grew by ${peakMB.toFixed(0)} MB`);
+
     const spentOnTags = cpuClock();
-    const rows = readDicomTags(bomb);
-    await tagsLikeTheCap(`readDicomTags of the bomb (header ${header})`, spentOnTags(), () => readDicomTags(bomb));
+    let rows: ReturnType<typeof readDicomTags> = [];
+    const tags = await memoryGrowth(async () => {
+      rows = readDicomTags(bomb);
+    });
+    const tagsMs = spentOnTags();
+    assert.equal(tags.error, undefined);
+    assert.ok(tags.peakMB < 400, `readDicomTags: memory grew by ${tags.peakMB.toFixed(0)} MB`);
     assert.ok(rows.length > 0);
+    // The reader says it stopped early instead of pretending it read the whole data set.
+    assert.ok(
+      rows.some((r) => /Only the first 64 MB/.test(JSON.stringify(r))),
+      JSON.stringify(rows.slice(-3)),
+    );
+    t.diagnostic(
+      `header ${header}: decode ${ms.toFixed(0)} CPU ms, tags ${tagsMs.toFixed(0)} CPU ms; ` +
+        `reading the tags of an honest 8 MB deflated file: ${reference.reference.toFixed(1)} CPU ms`,
+    );
   }
 });
 
