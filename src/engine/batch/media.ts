@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { XrayImage } from '../../core/image/types';
 import type { AnomalyMap } from '../../core/scoring/types';
+import { rescaledAtRanks } from '../../core/image/valueRank';
 import { reduceImage } from '../reducedImage';
 
 import sharp from 'sharp';
@@ -53,11 +54,9 @@ function windowTo8(image: XrayImage): Uint8Array {
     lo = w.center - w.width / 2;
     hi = w.center + w.width / 2;
   } else {
-    const sorted = Float64Array.from(data, (v) => v * slope + intercept)
-      .filter((v) => v === v)
-      .sort();
-    lo = sorted[Math.floor(sorted.length * 0.01)] ?? 0;
-    hi = sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)] ?? 1;
+    [lo, hi] = rescaledAtRanks(data, slope, intercept, (n) => [Math.floor(n * 0.01), Math.ceil(n * 0.99) - 1]);
+    // No value that is a number (all NaN): any window shows it black.
+    if (!(lo === lo && hi === hi)) [lo, hi] = [0, 1];
   }
   const span = hi > lo ? hi - lo : 1;
   const invert = image.photometric === 'MONOCHROME1';
