@@ -30,6 +30,7 @@ import { PREPROCESS_USAGE, runPreprocess } from './preprocess';
 import { EXIT, EXIT_CODES_TEXT } from './exitCodes';
 import { runMerge } from './merge';
 import { runScore } from './score';
+import { QUALITY_PARSE_OPTIONS, qualityFromOptions, qualityUsage } from './quality';
 
 const USAGE = `Usage:
   xray-anomaly models [--models-dir <dir>...]
@@ -38,6 +39,8 @@ const USAGE = `Usage:
                      [--provider auto|cpu|cuda|webgpu|dml|coreml] [--models-dir <dir>...] [--rescore-errors]
                      [--failed-ok] (exit 0, not 2, when only some files failed)
                      [--normals <file: paths confirmed normal, one a line>] (score-drift check; always printed)
+                     dataset-quality thresholds, as the settings xrayAnomaly.quality.* (docs/quality.md):
+${qualityUsage('                     ')}
                      (--out may hold {shard}; without --shard, JOB_COMPLETION_INDEX/JOB_COMPLETIONS or
                      SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT give the shard)
   xray-anomaly merge --out <merged.jsonl> <results.jsonl>...
@@ -146,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
       pipeline: { type: 'string' },
       mirror: { type: 'boolean', default: false },
       preview: { type: 'string' },
+      ...QUALITY_PARSE_OPTIONS,
     },
   });
   const modelDirs = values['models-dir'] as string[];
@@ -232,6 +236,12 @@ async function main(argv: string[]): Promise<void> {
     } catch (err) {
       fail(err instanceof Error ? err.message : String(err));
     }
+    let quality;
+    try {
+      quality = qualityFromOptions(values);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
     const models = [];
     for (const spec of modelSpecs) models.push(await findModel(spec, modelDirs));
     const engine = newEngine(values.verbose as boolean);
@@ -249,6 +259,7 @@ async function main(argv: string[]): Promise<void> {
         json: values.json as boolean,
         failedOk: values['failed-ok'] as boolean,
         normals: values.normals,
+        quality,
       });
     } finally {
       engine.dispose();

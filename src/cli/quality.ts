@@ -1,12 +1,54 @@
 /**
  * The score command's dataset-quality lines: flag counts over the scored folder (every row of the store)
- * with the settings' default thresholds, and the duplicate groups.
+ * with the thresholds of the `xrayAnomaly.quality.*` settings (their defaults, or the --dark-level etc.
+ * options that mirror them), and the duplicate groups.
  */
 import { flagCounts, qualityReports } from '../core/quality/flags';
 import { qualityInputs } from '../core/quality/fromRows';
 import type { BatchRow } from '../core/batch/types';
-import { QUALITY_FLAGS, type QualityReport } from '../core/quality/types';
-import { QUALITY_DEFAULTS } from '../protocol/settings';
+import { QUALITY_FLAGS, type QualityReport, type QualityThresholds } from '../core/quality/types';
+import {
+  QUALITY_DEFAULTS,
+  SETTINGS,
+  qualityThresholds,
+  settingDefault,
+  type QualitySettingKey,
+} from '../protocol/settings';
+
+/** The quality settings, each with its CLI option: `quality.darkLevel` is `--dark-level`. */
+export const QUALITY_OPTIONS = (Object.keys(SETTINGS) as (keyof typeof SETTINGS)[])
+  .filter((k): k is QualitySettingKey => k.startsWith('quality.'))
+  .map((key) => ({ key, option: key.slice('quality.'.length).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) }));
+
+/** The options as parseArgs takes them (strings: checked by qualityFromOptions). */
+export const QUALITY_PARSE_OPTIONS = Object.fromEntries(
+  QUALITY_OPTIONS.map((o) => [o.option, { type: 'string' as const }]),
+) as Record<string, { type: 'string' }>;
+
+/** Usage lines: each option with its range and default, as the setting has them. */
+export function qualityUsage(indent: string): string {
+  return QUALITY_OPTIONS.map(({ key, option }) => {
+    const s = SETTINGS[key];
+    return `${indent}[--${option} <${s.minimum}-${s.maximum}, default ${s.default}>]`;
+  }).join('\n');
+}
+
+/**
+ * The thresholds from the options given (the settings' defaults for the others); a value that is not a
+ * number in the setting's range is refused with the option's name, as VS Code's settings UI would.
+ */
+export function qualityFromOptions(values: Record<string, unknown>): QualityThresholds {
+  return qualityThresholds((key) => {
+    const option = QUALITY_OPTIONS.find((o) => o.key === key)!.option;
+    const raw = values[option];
+    if (raw === undefined) return settingDefault(key);
+    const s = SETTINGS[key];
+    const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(v) || v < s.minimum || v > s.maximum)
+      throw new Error(`--${option} must be a number from ${s.minimum} to ${s.maximum}; got "${String(raw)}"`);
+    return v;
+  });
+}
 
 const NAMES: Record<(typeof QUALITY_FLAGS)[number], string> = {
   unreadable: 'unreadable',
@@ -21,8 +63,12 @@ const NAMES: Record<(typeof QUALITY_FLAGS)[number], string> = {
 };
 
 /** At most `maxGroups` duplicate groups are listed (one line each). */
-export function qualityLines(rows: readonly BatchRow[], maxGroups = 20): string[] {
-  const reports = qualityReports(qualityInputs(rows), QUALITY_DEFAULTS);
+export function qualityLines(
+  rows: readonly BatchRow[],
+  maxGroups = 20,
+  thresholds: QualityThresholds = QUALITY_DEFAULTS,
+): string[] {
+  const reports = qualityReports(qualityInputs(rows), thresholds);
   const measured = reports.filter((r) => r.measures).length;
   if (reports.length === 0) return [];
   const counts = flagCounts(reports);

@@ -16,6 +16,7 @@ import { EXIT } from './exitCodes';
 import { ProgressBar } from './progressBar';
 import { driftLines } from './drift';
 import { qualityLines } from './quality';
+import type { QualityThresholds } from '../core/quality/types';
 import { parseRows } from '../core/batch/jsonl';
 
 export interface ScoreArgs {
@@ -34,6 +35,8 @@ export interface ScoreArgs {
   failedOk?: boolean;
   /** File listing images (relative paths) the user confirmed as normal: the drift lines measure false alarms on them. */
   normals?: string;
+  /** Dataset-quality thresholds (the settings' defaults unless --dark-level etc. were given). */
+  quality?: QualityThresholds;
 }
 
 export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<number> {
@@ -116,7 +119,7 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
     const rows = parseRows(readFileSync(store, 'utf8')).rows;
     const say = a.out ? process.stdout : process.stderr;
     for (const m of a.manifests) for (const line of driftLines(m, rows, a.normals)) say.write(`${line}\n`);
-    for (const line of qualityLines(rows)) say.write(`${line}\n`);
+    for (const line of qualityLines(rows, 20, a.quality)) say.write(`${line}\n`);
     if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
     if (!a.out) process.stdout.write(readFileSync(store, 'utf8'));
     if (summary.cancelled) return EXIT.INTERRUPTED;

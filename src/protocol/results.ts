@@ -236,7 +236,10 @@ export type ResultsAction =
   | { action: 'clickPoint'; row: number }
   /** "More Like This" on a row (as its button does), and back to the whole table. */
   | { action: 'moreLikeThis'; row: number }
-  | { action: 'clearSimilar' };
+  | { action: 'clearSimilar' }
+  /** The Export and Threshold from Labels buttons (the palette's commands press them: the panel's order and selection). */
+  | { action: 'export' }
+  | { action: 'recalibrate' };
 
 export interface SimilarRows {
   anchor: number;

@@ -75,13 +75,18 @@ export class ResultsController extends Disposable {
       vscode.commands.registerCommand(
         'xrayAnomaly.results.export',
         (root?: string, format?: ExportFormat, target?: string, selectedPaths?: string[]) =>
-          this.curationFor(root)?.exportRows(undefined, format, target, selectedPaths),
+          typeof root === 'string'
+            ? this.curationFor(root)?.exportRows(undefined, format, target, selectedPaths)
+            : this.pressButton('export'),
       ),
     );
     this._register(
       vscode.commands.registerCommand(
         'xrayAnomaly.results.thresholdFromLabels',
-        (root?: string, model = 0, apply?: boolean) => this.curationFor(root)?.thresholdFromLabels(model, apply),
+        (root?: string, model = 0, apply?: boolean) =>
+          typeof root === 'string'
+            ? this.curationFor(root)?.thresholdFromLabels(model, apply)
+            : this.pressButton('recalibrate'),
       ),
     );
     this._register(
@@ -138,6 +143,17 @@ export class ResultsController extends Disposable {
         async (root?: string) => this.runs.get(this.panelFor(root)!)?.done,
       ),
     );
+  }
+
+  /** From the palette: the panel's own button, so the export takes its order and selection, the threshold its model. */
+  private async pressButton(action: 'export' | 'recalibrate'): Promise<void> {
+    const p = this.panelFor();
+    if (!p) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open the scored results of a folder first.'));
+      return;
+    }
+    p.panel.reveal();
+    await p.request('act', { action });
   }
 
   private curationFor(root?: string): PanelCuration | undefined {

@@ -64,15 +64,17 @@ export class ResultsApp extends Disposable {
       labelKey,
     });
     this.grid = new GridView(this.state, { open: (row) => open(row), wantThumbnails, labelKey });
+    const exportRows = () =>
+      host.notify('export', {
+        rows: [...this.state.view],
+        selected: this.selectedInOrder(),
+        thresholds: [...this.state.thresholds],
+      });
+    const recalibrate = () => host.notify('recalibrate', { model: this.state.query.model });
     this.labelBar = new LabelBar(this.state, {
       chooseSet: () => host.notify('chooseLabelSet', {}),
-      exportRows: () =>
-        host.notify('export', {
-          rows: [...this.state.view],
-          selected: this.selectedInOrder(),
-          thresholds: [...this.state.thresholds],
-        }),
-      recalibrate: () => host.notify('recalibrate', { model: this.state.query.model }),
+      exportRows,
+      recalibrate,
     });
     this.toolbar = new Toolbar(this.state, {
       cancel: () => host.notify('cancel', {}),
@@ -104,6 +106,8 @@ export class ResultsApp extends Disposable {
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
       clickPoint: (row) => this.compare.clickPoint(row),
       moreLikeThis: (row) => moreLikeThis(row),
+      exportRows,
+      recalibrate,
       report: () => ({
         compare: this.compare.report(),
         grid: this.grid.report(),

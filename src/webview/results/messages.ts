@@ -36,6 +36,9 @@ export interface ViewHooks {
   clickPoint?(row: number): void;
   /** Asks the host for the images like this row's ("More Like This"). */
   moreLikeThis?(row: number): void;
+  /** The label bar's Export and Threshold from Labels buttons. */
+  exportRows?(): void;
+  recalibrate?(): void;
   /** What the views other than the table add to the report (the comparison as drawn). */
   report?(): Partial<ResultsReport>;
 }
@@ -54,6 +57,8 @@ const ACTIONS: ResultsAction['action'][] = [
   'clickPoint',
   'moreLikeThis',
   'clearSimilar',
+  'export',
+  'recalibrate',
 ];
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 /** An array or a typed array (VS Code carries typed arrays as such). */
@@ -205,6 +210,12 @@ export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks)
       return;
     case 'clearSimilar':
       state.setSimilar(undefined);
+      return;
+    case 'export':
+      views.exportRows?.();
+      return;
+    case 'recalibrate':
+      views.recalibrate?.();
       return;
   }
 }

@@ -97,3 +97,18 @@ test('clear errors for a bad model id and a missing folder', () => {
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /unknown command/);
 });
+
+test('quality thresholds as options (the xrayAnomaly.quality.* settings): used, listed in --help, refused out of range', () => {
+  const out = join(work, 'rq.jsonl');
+  cli(['score', join(work, 'data'), '--model', manifest, '--out', out, '--provider', 'cpu']);
+  // Nothing left to score: the quality lines are re-derived from the store with the options' thresholds.
+  const r = cli(['score', join(work, 'data'), '--model', manifest, '--out', out, '--low-entropy', '8']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stdout, /^quality: 9 files \(8 measured\): .*\b[1-8] low information\b/m);
+  const help = cli(['--help']);
+  assert.match(help.stdout, /--dark-level <0-255, default 64>/);
+  assert.match(help.stdout, /--near-duplicate-bits <0-16, default 2>/);
+  const bad = cli(['score', join(work, 'data'), '--model', manifest, '--dark-level', '300']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--dark-level must be a number from 0 to 255; got "300"/);
+});

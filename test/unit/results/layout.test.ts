@@ -98,3 +98,16 @@ test('heatmaps are kept by model column; unknown columns are ignored; a reset dr
   });
   assert.deepEqual(s.heatmaps, []);
 });
+
+test("the palette's Export and Threshold from Labels press the label bar's buttons", () => {
+  const s = state();
+  const pressed: string[] = [];
+  const h: ViewHooks = {
+    ...hooks([]),
+    exportRows: () => void pressed.push('export'),
+    recalibrate: () => void pressed.push('recalibrate'),
+  };
+  runAction(s, { action: 'export' }, h);
+  runAction(s, { action: 'recalibrate' }, h);
+  assert.deepEqual(pressed, ['export', 'recalibrate']);
+});
