@@ -20,7 +20,7 @@
 import { XrayError } from '../errors';
 import { quantile } from '../metrics/roc';
 import { combineScores, type Standardiser, standardiser } from './combine';
-import { type WorstPlaceOptions, worstPlaceScores } from './worstPlace';
+import { type WorstPlacePart, worstGate, worstPlaceScores } from './worstPlace';
 import { thresholdOutliers, type ThresholdOutliers } from './outliers';
 
 /** Below this many calibration scores the user is warned: see calibrationNote. */
@@ -285,6 +285,8 @@ export interface Calibrated {
   localStd?: Standardiser;
   /** The worst-place part's standardiser (worstPlace.ts), when asked for and maps were given. */
   worstStd?: Standardiser;
+  /** Its gate in standard deviations (worst.gateQuantile of the standardised calibration worst places). */
+  worstGate?: number;
   mapStd?: Standardiser;
   /** Per-position centring applied to the raw map before mapStd (mapCentring); undefined: not centred. */
   mapCentring?: MapCentring;
@@ -316,7 +318,7 @@ export function calibrateFromUnseen(
   s: UnseenScores,
   weights: { global: number; local: number },
   q: number,
-  worst?: WorstPlaceOptions & { weight: number; h: number; w: number },
+  worst?: WorstPlacePart & { h: number; w: number },
   edgeWeights?: readonly number[],
 ): Calibrated {
   const n = (s.global ?? s.local)?.length ?? 0;
@@ -349,8 +351,14 @@ export function calibrateFromUnseen(
   if (worst && s.maps && s.maps.length === n * worst.h * worst.w) {
     // On the same centred map the exported graph takes its top patches from.
     const top = worstPlaceScores(centreMaps(s.maps, out.mapCentring), worst.h, worst.w, worst);
-    out.worstStd = standardiser(top);
-    parts.push({ scores: top, std: out.worstStd, weight: worst.weight });
+    const std = standardiser(top);
+    out.worstStd = std;
+    if (worst.gateQuantile !== undefined)
+      out.worstGate = worstGate(
+        top.map((v) => (v - std.mean) / std.sd),
+        worst.gateQuantile,
+      );
+    parts.push({ scores: top, std, weight: worst.weight, gate: out.worstGate });
   }
   const combined = combineScores(parts);
   const outliers = thresholdOutliers(combined, (m) => thresholdRank(m, q));

@@ -22,9 +22,13 @@ export function standardiser(calibrationScores: ArrayLike<number>): Standardiser
   return { mean: m, sd: sd > 0 ? sd : 1 };
 }
 
-/** Σ weight_i (score_i − mean_i) / sd_i for every image. */
+/**
+ * Σ weight_i (score_i − mean_i) / sd_i for every image; a part with a `gate` (in its standard deviations)
+ * adds weight_i · max(0, (score_i − mean_i) / sd_i − gate) instead: it only counts where it is higher than
+ * on (nearly) every normal image, so below its gate the other parts alone decide the order.
+ */
 export function combineScores(
-  parts: { scores: ArrayLike<number>; std: Standardiser; weight?: number }[],
+  parts: { scores: ArrayLike<number>; std: Standardiser; weight?: number; gate?: number }[],
 ): Float32Array {
   if (parts.length === 0) throw new XrayError('INTERNAL', 'nothing to combine');
   const n = parts[0].scores.length;
@@ -32,7 +36,9 @@ export function combineScores(
   for (const p of parts) {
     if (p.scores.length !== n) throw new XrayError('INTERNAL', 'score lists differ in length');
     const w = p.weight ?? 1;
-    for (let i = 0; i < n; i++) out[i] += (w * (p.scores[i] - p.std.mean)) / p.std.sd;
+    const gate = p.gate;
+    if (gate === undefined) for (let i = 0; i < n; i++) out[i] += (w * (p.scores[i] - p.std.mean)) / p.std.sd;
+    else for (let i = 0; i < n; i++) out[i] += w * Math.max(0, (p.scores[i] - p.std.mean) / p.std.sd - gate);
   }
   return out;
 }

@@ -26,7 +26,7 @@ import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 import { driftQuantiles } from '../scoring/drift';
-import { resolveWorstPlace, type WorstPlaceOptions, worstPlaceScores } from './worstPlace';
+import { resolveWorstPlace, type WorstPlaceOptions, type WorstPlacePart, worstPlaceScores } from './worstPlace';
 
 export interface DetectorRecipe {
   /** Backbone output the detector reads. */
@@ -60,9 +60,10 @@ export interface DetectorRecipe {
     /**
      * A third part: the worst place of the position-centred map (worstPlace.ts: the mean of its k highest
      * patches over the inner field), standardised and added with this weight. A small lesion moves a few
-     * patches, which the map's mean and the pooled Gaussian wash out. Absent in recipes of older models.
+     * patches, which the map's mean and the pooled Gaussian wash out. With `gateQuantile` it only counts
+     * above that quantile of the calibration normals' worst places. Absent in recipes of older models.
      */
-    worst?: WorstPlaceOptions & { weight: number };
+    worst?: WorstPlacePart;
     /**
      * The map's weight on its outermost rings of cells (calibrate.ts weightEdges: [outer, next, ...]; absent =
      * 1): the viewer's hottest regions go to the body rather than the field's edges. The image score does
@@ -113,6 +114,8 @@ export interface FittedDetector {
   /** The worst-place part (recipe.local.worst as the map's size allows it) and its standardiser; absent: no such part. */
   worst?: WorstPlaceOptions;
   worstStd?: Standardiser;
+  /** The worst place's gate in its standard deviations (recipe.local.worst.gateQuantile); absent: ungated. */
+  worstGate?: number;
   /**
    * Mean and sd of the calibration images' (unseen) patch distances: the exported anomaly map is
    * standardised with them, so map values are "standard deviations above a normal patch" and compare
@@ -309,7 +312,8 @@ export async function scoreWithDetector(
   const parts = [];
   if (det.gaussian && det.globalStd) parts.push({ scores: global, std: det.globalStd, weight: r.global.weight });
   if (det.bank && det.localStd) parts.push({ scores: local, std: det.localStd, weight: r.local.weight });
-  if (worstOpts && det.worstStd) parts.push({ scores: worst, std: det.worstStd, weight: r.local.worst?.weight ?? 0 });
+  if (worstOpts && det.worstStd)
+    parts.push({ scores: worst, std: det.worstStd, weight: r.local.worst?.weight ?? 0, gate: det.worstGate });
   const out: DetectorScores = {
     score: parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local),
   };
@@ -515,7 +519,7 @@ export async function fitTrainingSet(
     unseen,
     { global: recipe.global.weight, local: recipe.local.weight },
     recipe.thresholdQuantile,
-    worst ? { ...worst, weight: recipe.local.worst!.weight, h: shape.h, w: shape.w } : undefined,
+    worst ? { ...recipe.local.worst!, ...worst, h: shape.h, w: shape.w } : undefined,
     det.bank ? recipe.local.edgeWeights : undefined,
   );
   det.globalStd = c.globalStd;
@@ -523,6 +527,7 @@ export async function fitTrainingSet(
   if (worst && c.worstStd) {
     det.worst = worst;
     det.worstStd = c.worstStd;
+    if (c.worstGate !== undefined) det.worstGate = c.worstGate;
   }
   if (det.bank) {
     det.mapStd = c.mapStd;

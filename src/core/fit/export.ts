@@ -109,7 +109,9 @@ export function exportDetector(
         standardisers: {
           global: det.globalStd,
           local: det.localStd,
-          ...(det.worstStd ? { worst: det.worstStd } : {}),
+          ...(det.worstStd
+            ? { worst: det.worstGate === undefined ? det.worstStd : { ...det.worstStd, gate: det.worstGate } }
+            : {}),
           map: det.mapStd,
         },
         ...(det.mapCentring ? { mapCentring: describeCentring(det.mapCentring) } : {}),
@@ -200,7 +202,7 @@ function describeRecipe(det: FittedDetector): string {
     );
   if (det.bank && det.worst)
     parts.push(
-      `the worst place (mean of the ${det.worst.k} most unusual patches${det.worst.inset ? `, ${det.worst.inset} cell${det.worst.inset > 1 ? 's' : ''} in from the sides` : ''})`,
+      `the worst place (mean of the ${det.worst.k} most unusual patches${det.worst.inset ? `, ${det.worst.inset} cell${det.worst.inset > 1 ? 's' : ''} in from the sides` : ''}${det.worstGate !== undefined ? `; only where it exceeds ${det.worstGate.toFixed(2)} sd, the ${+((r.local.worst?.gateQuantile ?? 1) * 100).toFixed(1)}th percentile of the calibration normals` : ''})`,
     );
   return (
     parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '')

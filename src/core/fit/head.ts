@@ -32,7 +32,8 @@ function gaussianKernel(sigma: number): Float32Array {
 
 /**
  * The worst-place part (worstPlace.ts) on the centred distances [N, h*w]: the inner field's k highest
- * values, averaged, standardised and weighted. TopK sorts descending, as worstPlaceScores sums.
+ * values, averaged, standardised and weighted. TopK sorts descending, as worstPlaceScores sums. Gated:
+ * w · max(0, (x − mean)/sd − gate) = (w/sd) · Relu(x − (mean + gate·sd)).
  */
 function addWorstPlace(
   g: GraphBuilder,
@@ -50,11 +51,11 @@ function addWorstPlace(
   const [top] = g.node('TopK', [flat, i64(k)], { axis: 1, largest: 1, sorted: 1 }, 2);
   const worst = g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, partsOutputs ? 'worst_score' : undefined);
   if (partsOutputs) g.output('worst_score', ['N']);
-  const z = (det.recipe.local.worst?.weight ?? 0) / det.worstStd!.sd;
-  return g.op('Mul', [
-    g.op('Sub', [worst, g.constant(new Float32Array([det.worstStd!.mean]), [])]),
-    g.constant(new Float32Array([z]), []),
-  ]);
+  const { mean, sd } = det.worstStd!;
+  const z = (det.recipe.local.worst?.weight ?? 0) / sd;
+  const gate = det.worstGate;
+  const above = g.op('Sub', [worst, g.constant(new Float32Array([gate === undefined ? mean : mean + gate * sd]), [])]);
+  return g.op('Mul', [gate === undefined ? above : g.op('Relu', [above]), g.constant(new Float32Array([z]), [])]);
 }
 
 /** Builds the head graph for a fitted detector. */

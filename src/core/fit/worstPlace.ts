@@ -15,6 +15,27 @@ export interface WorstPlaceOptions {
   inset: number;
 }
 
+/**
+ * How the worst place joins the image score: with `weight` as a plain standardised part, or, with a
+ * `gateQuantile`, only by how far it exceeds that quantile of the calibration normals' worst places
+ * (weight · max(0, z − gate)). Gated, it leaves the order of every image with no unusual local evidence
+ * as the other parts set it (diffuse findings such as pneumonia), and lifts focal ones (metal, a missing
+ * region) above them (docs/experiments/local-evidence.md).
+ */
+export interface WorstPlacePart extends WorstPlaceOptions {
+  weight: number;
+  /** Quantile in (0, 1] of the calibration normals' standardised worst places; absent = ungated. */
+  gateQuantile?: number;
+}
+
+/** The gate in standard deviations: the `q` quantile of the standardised calibration worst places (nearest rank). */
+export function worstGate(standardised: ArrayLike<number>, q: number): number {
+  if (!(q > 0 && q <= 1)) throw new XrayError('INTERNAL', `worst-place gate quantile must be in (0, 1], got ${q}`);
+  if (standardised.length < 1) throw new XrayError('INTERNAL', 'worst-place gate needs calibration scores');
+  const sorted = Float64Array.from(standardised).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
 /** The inset an h x w map allows (at least one row and column stay). */
 export function effectiveInset(h: number, w: number, inset: number): number {
   return Math.max(0, Math.min(Math.round(inset), Math.floor((h - 1) / 2), Math.floor((w - 1) / 2)));

@@ -76,6 +76,37 @@ test('worst-place part: the exported head reproduces it and the combined score; 
   await session.release();
 });
 
+test('gated worst place: the exported head (Relu) reproduces the in-memory score; calibration normals below the gate keep the ungated order', async () => {
+  const gatedRecipe: DetectorRecipe = {
+    ...recipe,
+    local: { ...recipe.local, worst: { k: 3, inset: 1, weight: 2, gateQuantile: 0.9 } },
+  };
+  const det = await fitDetector(be, [maps(50, 1)], [maps(25, 2)], gatedRecipe);
+  assert.ok(det.worstGate !== undefined && det.worstStd, 'the fit calibrates a gate');
+  const labels = [true, false, false, true, false, false];
+  const val = maps(6, 3, labels);
+  const mem = await scoreWithDetector(be, det, [val]);
+  const session = await ort.InferenceSession.create(
+    buildDetectorHead(det, { stride: 16, partsOutputs: true }).toBytes(),
+    { intraOpNumThreads: 1 },
+  );
+  const out = await session.run({ features: new ort.Tensor('float32', val.data, [6, C, H, W]) });
+  const score = out.pred_score.data as Float32Array;
+  const { mean, sd } = det.worstStd!;
+  for (let i = 0; i < 6; i++) {
+    assert.ok(close(score[i], mem.score[i]), `pred_score ${score[i]} vs ${mem.score[i]}`);
+    // Without the worst place the score is the two standardised parts; the gated part adds only above the gate.
+    const rest =
+      (mem.global![i] - det.globalStd!.mean) / det.globalStd!.sd +
+      (mem.local![i] - det.localStd!.mean) / det.localStd!.sd;
+    const z = (mem.worst![i] - mean) / sd;
+    assert.ok(close(mem.score[i], rest + 2 * Math.max(0, z - det.worstGate!)), `image ${i}: gated sum`);
+  }
+  // The planted images' worst places are far above every calibration normal's: they are lifted.
+  for (const i of [0, 3]) assert.ok((mem.worst![i] - mean) / sd > det.worstGate!, `planted image ${i} passes the gate`);
+  await session.release();
+});
+
 test('composeModels joins a backbone and the head into one file with the head outputs', async () => {
   // A tiny "backbone": Relu(Conv 1x1) from a 3-channel image to C channels at stride 16 (AveragePool 16).
   const bb = new GraphBuilder('tiny_backbone');

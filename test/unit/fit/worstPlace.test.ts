@@ -6,8 +6,10 @@ import {
   effectiveK,
   innerPositions,
   resolveWorstPlace,
+  worstGate,
   worstPlaceScores,
 } from '../../../src/core/fit/worstPlace';
+import { combineScores } from '../../../src/core/fit/combine';
 
 test('inner positions leave out inset cells on each side, and never the whole map', () => {
   assert.deepEqual(innerPositions(4, 4, 1), [5, 6, 9, 10]);
@@ -45,4 +47,30 @@ test('a small lesion moves the worst place far more than the map mean', () => {
   const [n, l] = worstPlaceScores([...normal, ...lesion], h, w, { k: 6, inset: 1 });
   assert.ok(l - n > 1.4, `worst place moves ${l - n}`);
   assert.ok(mean(lesion) - mean(normal) < 0.05, 'the mean hardly moves');
+});
+
+test('gate: a quantile of the standardised calibration worst places (nearest rank); out of range throws', () => {
+  const z = [0.5, -1, 2, 0, 1];
+  assert.equal(worstGate(z, 1), 2);
+  assert.equal(worstGate(z, 0.8), 1);
+  assert.equal(worstGate(z, 0.01), -1);
+  assert.throws(() => worstGate(z, 0), /gate quantile/);
+  assert.throws(() => worstGate([], 0.9), /needs calibration/);
+});
+
+test('a gated part keeps the order the other parts give below its gate and lifts only what exceeds it', () => {
+  const std = { mean: 0, sd: 1 };
+  const base = [1.5, 1, 2, 0.5];
+  const worst = [0.2, 1.9, 5, 4];
+  const gated = combineScores([
+    { scores: base, std },
+    { scores: worst, std, weight: 2, gate: 2 },
+  ]);
+  // Images 0 and 1 are below the gate: unchanged, in their old order; 2 and 3 gain 2 * (z - 2).
+  assert.deepEqual(Array.from(gated), [1.5, 1, 8, 4.5]);
+  const linear = combineScores([
+    { scores: base, std },
+    { scores: worst, std },
+  ]);
+  assert.ok(linear[1] > linear[0], 'ungated, the worst place reorders images with no unusual local evidence');
 });
