@@ -15,6 +15,7 @@ import { LabelService } from './labels/labelService';
 import { ViewerLabels } from './labels/viewerLabels';
 import { ResultsController } from './results/controller';
 import { ServiceBackend } from './results/serviceBackend';
+import { rowsOfColumns } from './results/panelColumns';
 import { FolderDriftService } from './drift/folderDrift';
 import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
 
@@ -63,7 +64,7 @@ class XrayExtension extends Disposable {
     const backend = new ServiceBackend(this.engine, () => this.settings.provider);
     const drift = new FolderDriftService({
       storeOf: (root) => backend.location(root).store,
-      load: (root, model) => backend.load(root, [model]),
+      load: async (root, model) => rowsOfColumns(await backend.load(root, [model])),
       normals: (folder) => this.labels.pathsLabelled(folder, 'normal'),
     });
 

@@ -4,10 +4,12 @@
  * log's bytes after `coveredBytes` (rows appended since). The log stays the truth: an index that does
  * not match it (shorter log, different head, older format) is ignored and rebuilt.
  *
- * Loading is lazy: decoding makes typed-array views on the file's bytes and one JS string per string
- * column (one UTF-8 decode each); a row becomes an object only when asked for (`IndexedRows.row`), and
- * its strings are slices of those column strings. So opening a 100,000-row store costs a file read and
- * a few decodes, not 100,000 JSON parses (docs/results-store.md has the figures).
+ * Loading is lazy: decoding makes typed-array views on the file's bytes; a string column becomes one JS
+ * string (one UTF-8 decode) the first time one of its values is read, so the panel, which reads paths
+ * and scores, never decodes the hashes and times. A row becomes an object only when asked for
+ * (`IndexedRows.row`); the column accessors (`raw`, `path`, `error`...) read a value without one. So
+ * opening a 100,000-row store costs a file read and a few decodes, not 100,000 JSON parses
+ * (docs/results-store.md has the figures).
  *
  * Layout (little-endian): 8 bytes magic "XAIDX003"; u32 header length; header JSON (n, covered bytes,
  * head hash, models, UTF-8 byte length of each string column); zero padding to 8; then, each n long:
@@ -17,7 +19,8 @@
  * u16 model index (padded to 8); u8 flags (1 score, 2 above threshold, 4 error, 8 quality; padded to 8);
  * then the string columns' texts, UTF-8, one after the other. NaN = absent in f64 columns.
  */
-import type { BatchRow, ModelRef, RowStage } from './types';
+import type { QualityMeasures } from '../quality/types';
+import type { BatchRow, ModelRef, RowError, RowStage } from './types';
 
 const MAGIC = 'XAIDX003';
 const QUALITY_COLUMNS = ['width', 'height', 'mean', 'p1', 'p99', 'entropy', 'sharpness'] as const;
@@ -158,15 +161,14 @@ export function decodeIndex(bytes: Uint8Array): DecodedIndex {
   );
   const model = new Uint16Array(bytes.buffer, at(layout.model), n);
   const flags = new Uint8Array(bytes.buffer, at(layout.flags), n);
-  const dec = new TextDecoder();
+  const texts: Uint8Array[] = [];
   let o = layout.texts;
-  const texts = h.textBytes.map((len) => {
-    const s = dec.decode(bytes.subarray(o, o + len));
+  h.textBytes.forEach((len, c) => {
+    texts.push(bytes.subarray(o, o + len));
     o += len;
-    return s;
-  });
-  texts.forEach((t, c) => {
-    if (offsets[c][n] !== t.length) throw new Error(`results index column ${STRING_COLUMNS[c]} is damaged`);
+    // UTF-16 units <= UTF-8 bytes <= 3 x UTF-16 units; the exact length is checked when the column is decoded.
+    const units = offsets[c][n];
+    if (units > len || units * 3 < len) throw new Error(`results index column ${STRING_COLUMNS[c]} is damaged`);
   });
   for (let i = 0; i < n; i++) if (model[i] >= h.models.length) throw new Error('results index names an unknown model');
   return {
@@ -178,26 +180,28 @@ export function decodeIndex(bytes: Uint8Array): DecodedIndex {
 
 /** The rows of a decoded index, column by column; `row(i)` makes one row object. */
 export class IndexedRows implements RowSource {
-  private readonly raw: Float64Array;
-  private readonly normalized: Float64Array;
+  private readonly raw_: Float64Array;
+  private readonly normalized_: Float64Array;
   private readonly threshold: Float64Array;
   private readonly span: Float64Array;
   private readonly fileSize: Float64Array;
   private readonly mtimeMs: Float64Array;
   private readonly ms: Float64Array;
-  private readonly quality: Float64Array[];
+  private readonly qualityCols: Float64Array[];
+  /** Each string column's text, decoded on first use. */
+  private readonly texts: (string | undefined)[] = [];
 
   constructor(
     readonly size: number,
     readonly models: readonly ModelRef[],
     f64: Float64Array[],
     private readonly offsets: Uint32Array[],
-    private readonly texts: string[],
+    private readonly textBytes: Uint8Array[],
     private readonly model: Uint16Array,
     private readonly flags: Uint8Array,
   ) {
-    [this.raw, this.normalized, this.threshold, this.span, this.fileSize, this.mtimeMs, this.ms] = f64;
-    this.quality = f64.slice(7);
+    [this.raw_, this.normalized_, this.threshold, this.span, this.fileSize, this.mtimeMs, this.ms] = f64;
+    this.qualityCols = f64.slice(7);
   }
 
   /** Index into `models` of row i. */
@@ -215,6 +219,46 @@ export class IndexedRows implements RowSource {
 
   hasScore(i: number): boolean {
     return (this.flags[i] & 1) !== 0;
+  }
+
+  /** The raw score (NaN without one). */
+  raw(i: number): number {
+    return this.flags[i] & 1 ? this.raw_[i] : NaN;
+  }
+
+  normalized(i: number): number {
+    return this.flags[i] & 1 ? this.normalized_[i] : NaN;
+  }
+
+  error(i: number): RowError | undefined {
+    if (!(this.flags[i] & 4)) return undefined;
+    const stage = this.text(8, i);
+    return stage
+      ? { code: this.text(6, i), message: this.text(7, i), stage: stage as RowStage }
+      : { code: this.text(6, i), message: this.text(7, i) };
+  }
+
+  thumb(i: number): string | undefined {
+    return this.optional(4, i);
+  }
+
+  heatmap(i: number): string | undefined {
+    return this.optional(5, i);
+  }
+
+  quality(i: number): QualityMeasures | undefined {
+    if (!(this.flags[i] & 8)) return undefined;
+    const q = this.qualityCols;
+    return {
+      width: q[0][i],
+      height: q[1][i],
+      mean: q[2][i],
+      p1: q[3][i],
+      p99: q[4][i],
+      entropy: q[5][i],
+      sharpness: q[6][i],
+      phash: this.text(9, i),
+    };
   }
 
   row(i: number): BatchRow {
@@ -236,48 +280,46 @@ export class IndexedRows implements RowSource {
       row.score =
         span === span
           ? {
-              raw: this.raw[i],
-              normalized: this.normalized[i],
+              raw: this.raw_[i],
+              normalized: this.normalized_[i],
               threshold: this.threshold[i],
               aboveThreshold: (f & 2) !== 0,
               span,
             }
           : {
-              raw: this.raw[i],
-              normalized: this.normalized[i],
+              raw: this.raw_[i],
+              normalized: this.normalized_[i],
               threshold: this.threshold[i],
               aboveThreshold: (f & 2) !== 0,
             };
     }
-    if (f & 4) {
-      const stage = this.text(8, i);
-      row.error = stage
-        ? { code: this.text(6, i), message: this.text(7, i), stage: stage as RowStage }
-        : { code: this.text(6, i), message: this.text(7, i) };
-    }
-    const o = this.offsets;
-    if (o[2][i + 1] > o[2][i]) row.provider = this.text(2, i);
-    if (o[4][i + 1] > o[4][i]) row.thumb = this.text(4, i);
-    if (o[5][i + 1] > o[5][i]) row.heatmap = this.text(5, i);
-    if (f & 8) {
-      const q = this.quality;
-      row.quality = {
-        width: q[0][i],
-        height: q[1][i],
-        mean: q[2][i],
-        p1: q[3][i],
-        p99: q[4][i],
-        entropy: q[5][i],
-        sharpness: q[6][i],
-        phash: this.text(9, i),
-      };
-    }
+    const error = this.error(i);
+    if (error) row.error = error;
+    const provider = this.optional(2, i);
+    if (provider) row.provider = provider;
+    const thumb = this.thumb(i);
+    if (thumb) row.thumb = thumb;
+    const heatmap = this.heatmap(i);
+    if (heatmap) row.heatmap = heatmap;
+    const quality = this.quality(i);
+    if (quality) row.quality = quality;
     return row;
+  }
+
+  /** Value i of a string column that may be absent ('' is absent): the column is not decoded for an absent one. */
+  private optional(c: number, i: number): string | undefined {
+    const o = this.offsets[c];
+    return o[i + 1] > o[i] ? this.text(c, i) : undefined;
   }
 
   private text(c: number, i: number): string {
     const o = this.offsets[c];
-    return this.texts[c].slice(o[i], o[i + 1]);
+    let t = this.texts[c];
+    if (t === undefined) {
+      t = this.texts[c] = new TextDecoder().decode(this.textBytes[c]);
+      if (t.length !== o[this.size]) throw new Error(`results index column ${STRING_COLUMNS[c]} is damaged`);
+    }
+    return t.slice(o[i], o[i + 1]);
   }
 }
 

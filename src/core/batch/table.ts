@@ -7,6 +7,7 @@
  * objects only when read, and the look-up maps are built on first use, so opening a large store and
  * showing it costs little more than reading the index.
  */
+import { TableColumns } from './columns';
 import { modelKey, resultKey, rowModelKey } from './keys';
 import type { IndexedRows, RowSource } from './rowIndex';
 import { modelRefOf, type BatchRow, type ModelRef } from './types';
@@ -89,6 +90,23 @@ export class ResultTable implements RowSource {
       } else if (baseWanted![this.base!.modelOf(i)]) out.push(this.row(i));
     }
     return out;
+  }
+
+  /**
+   * The rows of these models, in first-seen order, as columns (core/batch/columns.ts): no row of the index
+   * is made into an object, and the view's `models` are these, in this order.
+   */
+  columnsOf(models: readonly ModelRef[]): TableColumns {
+    const wanted = new Set(models.map(modelKey));
+    const baseWanted = this.base?.models.map((m) => wanted.has(modelKey(m)));
+    let at = new Uint32Array(this.count);
+    let k = 0;
+    for (let i = 0; i < this.count; i++) {
+      const r = this.made[i];
+      if (r ? wanted.has(rowModelKey(r)) : baseWanted![this.base!.modelOf(i)]) at[k++] = i;
+    }
+    if (k < at.length) at = at.slice(0, k);
+    return new TableColumns(models, at, this.made, this.base);
   }
 
   get(path: string, model: ModelRef): BatchRow | undefined {

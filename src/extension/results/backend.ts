@@ -24,6 +24,28 @@ export interface PanelRow {
   quality?: QualityMeasures;
 }
 
+/**
+ * Rows read column by column (core/batch/columns.ts: a store's index is read without a row object per
+ * row): what `load` returns, so that opening 100,000 stored rows builds no 100,000 objects.
+ */
+export interface PanelColumns {
+  readonly size: number;
+  /** The models `model(k)` points into. */
+  readonly models: readonly { id: string; version: string }[];
+  /** True when a path appears at most once per model (a store's table promises it). */
+  readonly uniquePerModel?: boolean;
+  model(k: number): number;
+  path(k: number): string;
+  /** '' when the file could not be read. */
+  hash(k: number): string;
+  /** NaN without a score. */
+  raw(k: number): number;
+  error(k: number): { code: string; message: string; stage?: string } | undefined;
+  thumb(k: number): string | undefined;
+  heatmap(k: number): string | undefined;
+  quality(k: number): QualityMeasures | undefined;
+}
+
 export interface RunProgressInfo {
   total: number;
   done: number;
@@ -54,8 +76,8 @@ export interface RunSummary {
 }
 
 export interface ResultsBackend {
-  /** Latest rows of the folder's store for these models (empty when it was never scored). */
-  load(root: string, models: readonly ModelInfo[]): Promise<PanelRow[]>;
+  /** Latest rows of the folder's store for these models (none when it was never scored). */
+  load(root: string, models: readonly ModelInfo[]): Promise<PanelColumns>;
   /** Models (id and version) the folder's store has rows of, in first-seen order; empty when never scored. */
   storedModels(root: string): Promise<{ id: string; version: string }[]>;
   run(req: RunRequest): Promise<RunSummary>;

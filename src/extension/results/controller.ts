@@ -338,8 +338,12 @@ export class ResultsController extends Disposable {
       const t0 = Date.now();
       const rows = await this.deps.backend.load(root, models);
       panel.addRows(rows);
-      this.deps.log.info(`Results of ${basename(root)}: ${rows.length} stored rows loaded in ${Date.now() - t0} ms`);
-      void this.updateDrift(panel, models);
+      this.deps.log.info(`Results of ${basename(root)}: ${rows.size} stored rows loaded in ${Date.now() - t0} ms`);
+      // The drift reads every score again: not while the page is still taking the rows.
+      const once = panel.onDidBecomeReady(() => {
+        once.dispose();
+        void this.updateDrift(panel, models);
+      });
     } catch (err) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not read the stored results: {0}', String(err)));
     }

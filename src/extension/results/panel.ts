@@ -22,7 +22,8 @@ import type {
   RunProgress,
 } from '../../protocol/results';
 import type { Logger } from '../log';
-import type { PanelRow } from './backend';
+import type { PanelColumns, PanelRow } from './backend';
+import { columnsOfRows } from './panelColumns';
 import { resultsHtml } from './html';
 import { RowIndex, type ColumnCalibration } from './rowIndex';
 import type { ResultsModel } from '../../protocol/results';
@@ -141,10 +142,12 @@ export class ResultsPanel extends Disposable {
     this.scheduleFlush();
   }
 
-  addRows(rows: PanelRow[]): void {
-    this.index.add(rows);
-    this.quality.add(rows);
-    this.thumbs(rows);
+  /** Rows of a run (objects, a few at a time) or of the store (columns, all at once). */
+  addRows(src: readonly PanelRow[] | PanelColumns): void {
+    const cols = Array.isArray(src) ? columnsOfRows(src) : (src as PanelColumns);
+    const rowOf = this.index.add(cols);
+    this.quality.add(cols);
+    this.thumbs(cols, rowOf);
     this.scheduleFlush();
     this.scheduleMetrics();
   }
@@ -372,19 +375,23 @@ export class ResultsPanel extends Disposable {
   }
 
   /** Remembers the thumbnail and heatmap files of new rows; sends those the page asked for earlier and lacked. */
-  private thumbs(rows: PanelRow[]): void {
+  private thumbs(cols: PanelColumns, rowOf: Int32Array): void {
     const media = this.mediaDir;
     if (!media) return;
     const asked: number[] = [];
-    for (const r of rows) {
-      const row = r.thumb || r.heatmap ? this.index.rowOf(r.path) : undefined;
-      if (row === undefined) continue;
-      if (r.thumb) this.thumbFiles.set(row, join(media, r.thumb));
-      const model = r.heatmap ? this.columnOf(r) : -1;
-      if (r.heatmap && model >= 0) {
+    const columnOf = cols.models.map((m) => this.models.findIndex((c) => c.key === `${m.id}@${m.version}`));
+    for (let k = 0; k < cols.size; k++) {
+      const row = rowOf[k];
+      if (row < 0) continue;
+      const thumb = cols.thumb(k);
+      const heatmap = cols.heatmap(k);
+      if (!thumb && !heatmap) continue;
+      if (thumb) this.thumbFiles.set(row, join(media, thumb));
+      const model = heatmap ? columnOf[cols.model(k)] : -1;
+      if (heatmap && model >= 0) {
         let byModel = this.heatFiles.get(row);
         if (!byModel) this.heatFiles.set(row, (byModel = new Map()));
-        byModel.set(model, r.heatmap);
+        byModel.set(model, heatmap);
       }
       if (this.thumbAsked.has(row)) asked.push(row);
     }
@@ -408,11 +415,6 @@ export class ResultsPanel extends Disposable {
         heatmaps.push({ row, model, src: uri(join(media, rel)) });
     }
     if (items.length || heatmaps.length) this.notify('thumbnails', { items, heatmaps });
-  }
-
-  private columnOf(r: PanelRow): number {
-    const key = `${r.modelId}@${r.modelVersion}`;
-    return this.models.findIndex((m) => m.key === key);
   }
 
   private async chooseLabels(): Promise<void> {

@@ -10,7 +10,7 @@ import { mergeQualityRow } from '../../core/quality/fromRows';
 import { Disposable, toDisposable } from '../../protocol/dispose';
 import { QUALITY_FLAG_NAMES, type QualityCell } from '../../protocol/results';
 import { readQualityThresholds, SECTION } from '../config';
-import type { PanelRow } from './backend';
+import type { PanelColumns } from './backend';
 import type { ResultsPanel } from './panel';
 
 /**
@@ -22,6 +22,7 @@ const DELAY_MS = 1500;
 
 export class PanelQuality extends Disposable {
   private readonly inputs = new Map<string, QualityInput>();
+  private readonly pending: PanelColumns[] = [];
   private timer?: ReturnType<typeof setTimeout>;
   private lastMs = 0;
 
@@ -36,13 +37,22 @@ export class PanelQuality extends Disposable {
     this._register(toDisposable(() => clearTimeout(this.timer)));
   }
 
-  add(rows: readonly PanelRow[]): void {
-    for (const r of rows) mergeQualityRow(this.inputs, r);
+  /** Rows to fold in; columns of a store are read when the verdicts are computed, not while the page opens. */
+  add(cols: PanelColumns): void {
+    this.pending.push(cols);
     if (!this.timer) this.timer = setTimeout(() => this.send(), Math.max(DELAY_MS, 10 * this.lastMs));
   }
 
   /** The verdicts now (every row the panel knows). */
   cells(): QualityCell[] {
+    for (const cols of this.pending.splice(0))
+      for (let k = 0; k < cols.size; k++)
+        mergeQualityRow(this.inputs, {
+          path: cols.path(k),
+          hash: cols.hash(k),
+          quality: cols.quality(k),
+          error: cols.error(k),
+        });
     const files = [...this.inputs.values()];
     const reports = qualityReports(files, readQualityThresholds(vscode.Uri.file(this.panel.source.root)));
     const index = this.panel.index;
@@ -74,7 +84,7 @@ export class PanelQuality extends Disposable {
   send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.panel.isReady || this.inputs.size === 0) return;
+    if (!this.panel.isReady || (this.inputs.size === 0 && !this.pending.some((c) => c.size > 0))) return;
     const t0 = performance.now();
     const items = this.cells();
     this.lastMs = performance.now() - t0;

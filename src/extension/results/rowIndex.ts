@@ -7,7 +7,8 @@
 import { labelFromCsv, labelFromPath, type LabelsCsv } from '../../core/dataset/labels';
 import { normalizeWith } from '../../core/scoring/calibration';
 import type { ColumnCells, ResultsModel, RowLabel } from '../../protocol/results';
-import type { PanelRow } from './backend';
+import type { PanelColumns, PanelRow } from './backend';
+import { columnsOfRows } from './panelColumns';
 
 export interface ColumnCalibration {
   threshold: number;
@@ -98,9 +99,11 @@ class Column {
 export class RowIndex {
   readonly paths: string[] = [];
   readonly labels: RowLabel[] = [];
-  /** Content hash of each row's file as last scored (labels use it to spot a replaced file). */
-  readonly hashes: (string | undefined)[] = [];
-  private readonly byPath = new Map<string, number>();
+  private readonly hashList: (string | undefined)[] = [];
+  /** Columns whose hashes are not in `hashList` yet (read on first use of `hashes`). */
+  private readonly pendingHashes: { cols: PanelColumns; rowOf: Int32Array }[] = [];
+  /** path -> row; built on first use after a store's rows were taken without it (see `add`). */
+  private byPathMap? = new Map<string, number>();
   private readonly columnOf = new Map<string, number>();
   private readonly columns: Column[];
   /** Ground truth by folder: it depends on the folders only, and 100,000 files share a few thousand. */
@@ -125,35 +128,59 @@ export class RowIndex {
     for (const p of paths) this.row(p);
   }
 
-  /** Takes stored or new rows as cells; rows of models that are not columns are ignored. */
-  add(rows: PanelRow[]): void {
-    let lastId = '';
-    let lastVersion = '';
-    let col: number | undefined;
-    for (const r of rows) {
-      // Stored rows come model by model: look the column up only when the model changes.
-      if (r.modelId !== lastId || r.modelVersion !== lastVersion) {
-        lastId = r.modelId;
-        lastVersion = r.modelVersion;
-        col = this.columnOf.get(`${r.modelId}@${r.modelVersion}`);
+  /**
+   * Takes stored or new rows as cells; rows of models that are not columns are ignored. Returns each
+   * row's number (-1 for those ignored). Columns (a store's index) are read value by value, and their
+   * hashes only when asked for (`hashes`): a panel opening 100,000 rows decodes neither.
+   */
+  add(src: readonly PanelRow[] | PanelColumns): Int32Array {
+    const cols = isColumns(src) ? src : columnsOfRows(src);
+    const colOf = cols.models.map((m) => this.columnOf.get(`${m.id}@${m.version}`) ?? -1);
+    const rowOf = new Int32Array(cols.size);
+    // A store's rows of one model into an empty index: each path is a new row, so the path map (most of
+    // the cost at 100,000 rows) waits until something looks a path up.
+    const fresh = this.paths.length === 0 && cols.uniquePerModel === true && cols.models.length === 1;
+    if (fresh) this.byPathMap = undefined;
+    for (let k = 0; k < cols.size; k++) {
+      const col = colOf[cols.model(k)] ?? -1;
+      if (col < 0) {
+        rowOf[k] = -1;
+        continue;
       }
-      if (col === undefined) continue;
-      const row = this.row(r.path);
-      if (r.hash) this.hashes[row] = r.hash;
+      const row = (rowOf[k] = fresh ? this.newRow(cols.path(k)) : this.row(cols.path(k)));
       const c = this.columns[col];
       c.grow(this.paths.length);
-      const cal = this.calibration[col];
-      if (r.score) {
-        c.raw[row] = r.score.raw;
-        c.normalized[row] = normalizeWith(r.score.raw, cal.threshold, cal.span);
+      const raw = cols.raw(k);
+      if (raw === raw) {
+        c.raw[row] = raw;
+        c.normalized[row] = normalizeWith(raw, this.calibration[col].threshold, this.calibration[col].span);
         c.errors.delete(row);
       } else {
         c.raw[row] = NaN;
         c.normalized[row] = NaN;
-        c.errors.set(row, r.error ? r.error.message : 'No result');
+        c.errors.set(row, cols.error(k)?.message ?? 'No result');
       }
       c.mark(row);
     }
+    if (isColumns(src)) this.pendingHashes.push({ cols, rowOf });
+    else
+      for (let k = 0; k < cols.size; k++) {
+        const h = cols.hash(k);
+        if (rowOf[k] >= 0 && h) this.hashList[rowOf[k]] = h;
+      }
+    return rowOf;
+  }
+
+  /** Content hash of each row's file as last scored (labels use it to spot a replaced file). */
+  get hashes(): readonly (string | undefined)[] {
+    // Later sources win, as they would have row by row.
+    for (const { cols, rowOf } of this.pendingHashes.splice(0))
+      for (let k = 0; k < cols.size; k++) {
+        if (rowOf[k] < 0) continue;
+        const h = cols.hash(k);
+        if (h) this.hashList[rowOf[k]] = h;
+      }
+    return this.hashList;
   }
 
   /** What the webview has not been sent yet: new rows (in order), then the changed cells per column. */
@@ -211,7 +238,7 @@ export class RowIndex {
   }
 
   rowOf(path: string): number | undefined {
-    return this.byPath.get(path);
+    return this.byPath().get(path);
   }
 
   /** Scores and labels of the labelled, scored rows of a column (for ROC/PR). */
@@ -229,15 +256,30 @@ export class RowIndex {
     return { scores, labels };
   }
 
+  private newRow(path: string): number {
+    this.paths.push(path);
+    this.labels.push(this.labelOf(path));
+    return this.paths.length - 1;
+  }
+
   private row(path: string): number {
-    let row = this.byPath.get(path);
+    const byPath = this.byPath();
+    let row = byPath.get(path);
     if (row === undefined) {
       row = this.paths.length;
       this.paths.push(path);
       this.labels.push(this.labelOf(path));
-      this.byPath.set(path, row);
+      byPath.set(path, row);
     }
     return row;
+  }
+
+  private byPath(): Map<string, number> {
+    if (!this.byPathMap) {
+      this.byPathMap = new Map();
+      this.paths.forEach((p, i) => this.byPathMap!.set(p, i));
+    }
+    return this.byPathMap;
   }
 
   private labelOf(path: string): RowLabel {
@@ -248,4 +290,8 @@ export class RowIndex {
     if (l === undefined) this.folderLabel.set(folder, (l = labelFromPath(path) ?? -1));
     return l;
   }
+}
+
+function isColumns(src: readonly PanelRow[] | PanelColumns): src is PanelColumns {
+  return !Array.isArray(src);
 }

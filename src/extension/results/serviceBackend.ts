@@ -18,7 +18,7 @@ import type { ModelRef } from '../../core/batch/types';
 import { nearest } from '../../core/similar/vectors';
 import type { ResultTable } from '../../core/batch/table';
 import type { ProviderPreference } from '../../protocol/engine';
-import type { PanelRow, ResultsBackend, RunRequest, RunSummary } from './backend';
+import type { PanelColumns, ResultsBackend, RunRequest, RunSummary } from './backend';
 
 export class ServiceBackend implements ResultsBackend {
   private cached?: { store: string; stamp: string; table: ResultTable };
@@ -43,10 +43,10 @@ export class ServiceBackend implements ResultsBackend {
     return this.location(root).media;
   }
 
-  async load(root: string, models: readonly ModelInfo[]): Promise<PanelRow[]> {
+  async load(root: string, models: readonly ModelInfo[]): Promise<PanelColumns> {
     const refs = await Promise.all(models.map((m) => modelRefOf(m.manifestPath)));
-    // Only the wanted models' rows are made into objects (a 100,000-row store holds other models too).
-    return (await this.table(root)).rowsOf(refs);
+    // Columns, not row objects: 100,000 of those took most of a panel's open on the host.
+    return (await this.table(root)).columnsOf(refs);
   }
 
   async storedModels(root: string): Promise<{ id: string; version: string }[]> {

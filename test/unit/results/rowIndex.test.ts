@@ -4,6 +4,7 @@ import { parseLabelsCsv } from '../../../src/core/dataset/labels';
 import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { resultsHtml } from '../../../src/extension/results/html';
 import { progressMessage } from '../../../src/extension/results/progressText';
+import { columnsOfRows, rowsOfColumns } from '../../../src/extension/results/panelColumns';
 import { RowIndex } from '../../../src/extension/results/rowIndex';
 
 const models = [
@@ -81,6 +82,43 @@ test('100,000 stored rows: indexed and flushed as one column each, labels by fol
   assert.equal(f.rows?.labels[0], 1);
   assert.equal(f.rows?.labels[1], 0);
   assert.equal(ix.scored(0).scores.length, 100_000);
+});
+
+test("a store's columns: numbered without the path map until a look-up, then a run's rows replace their cells", () => {
+  const rows = [
+    { path: 'NORMAL/x.png', modelId: 'a', modelVersion: '1', score: { raw: 3 }, hash: 'h0' },
+    { path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', error: { code: 'X', message: 'bad' }, hash: '' },
+    { path: 'z.png', modelId: 'a', modelVersion: '1', score: { raw: 5 }, hash: 'h2' },
+  ];
+  const store = { ...columnsOfRows(rows), uniquePerModel: true };
+  let hashReads = 0;
+  const counted = { ...store, hash: (k: number) => (hashReads++, store.hash(k)) };
+  const ix = new RowIndex(models, cal);
+  assert.deepEqual([...ix.add(counted)], [0, 1, 2]);
+  assert.equal(hashReads, 0, 'hashes are read when asked for');
+  assert.equal(ix.rowOf('z.png'), 2);
+  assert.deepEqual(ix.cell(1, 0), [1, 0, null, null, 'bad']);
+  // A run re-scores y.png and adds w.png: y keeps its row.
+  assert.deepEqual(
+    [
+      ...ix.add([
+        { path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', score: { raw: 1 }, hash: 'h1' },
+        { path: 'w.png', modelId: 'a', modelVersion: '1', score: { raw: 2 } },
+      ]),
+    ],
+    [1, 3],
+  );
+  assert.deepEqual(ix.cell(1, 0), [1, 0, 1, normalizeWith(1, 1, 2), null]);
+  assert.deepEqual(ix.hashes, ['h0', 'h1', 'h2']);
+  assert.deepEqual(ix.labels, [0, 1, -1, -1]);
+  const f = ix.flush();
+  assert.deepEqual(f.rows?.paths, ['NORMAL/x.png', 'PNEUMONIA/y.png', 'z.png', 'w.png']);
+  assert.deepEqual([...f.cells[0].rows], [0, 1, 2, 3]);
+  assert.deepEqual(rowsOfColumns(store), [
+    { path: 'NORMAL/x.png', modelId: 'a', modelVersion: '1', score: { raw: 3 } },
+    { path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', error: { code: 'X', message: 'bad' } },
+    { path: 'z.png', modelId: 'a', modelVersion: '1', score: { raw: 5 } },
+  ]);
 });
 
 test('a labels CSV replaces the folder labels', () => {
