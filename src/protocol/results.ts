@@ -52,13 +52,14 @@ export interface ColumnCells {
 
 /**
  * The paths of a `data` message, folder by folder: 100,000 files share a few thousand folders, so each
- * folder is sent once and each file as its name (all names in one string, cut at `nameEnds`, UTF-16
- * offsets). Path i is `folders[folderOf[i]] + '/' + name i`, or the name alone when its folder is ''.
+ * folder is sent once and each file as its name (all names in one UTF-8 block, cut at `nameEnds`, byte
+ * offsets: binary, so it crosses the channel without JSON). Path i is `folders[folderOf[i]] + '/' + name
+ * i`, or the name alone when its folder is ''.
  */
 export interface PathColumn {
   folders: string[];
   folderOf: Uint32Array;
-  names: string;
+  names: Uint8Array;
   nameEnds: Uint32Array;
 }
 
@@ -172,6 +173,8 @@ export type HostToResultsNotifications = {
     cells: ColumnCells[];
     /** Date.now() on the host when it sent this (the panel's timeline: what the channel took). */
     sentAt?: number;
+    /** Host milliseconds spent building this message (numbering, encoding) before `sentAt`. */
+    buildMs?: number;
   };
   progress: RunProgress;
   metrics: { labelsFrom?: string; models: ModelMetrics[] };
@@ -270,8 +273,11 @@ export interface CompareReport {
 
 export interface PanelTimeline {
   started?: number;
-  /** When the host sent the first `data` message, and when it arrived. */
+  /** When the host sent the first `data` message (after building it for `firstDataBuildMs`), when the page's
+   * handler got it (`firstDataArrived`: the channel's share), and when it was decoded and taken in. */
   firstDataSent?: number;
+  firstDataBuildMs?: number;
+  firstDataArrived?: number;
   firstData?: number;
   firstRows?: number;
   lastRows?: number;

@@ -291,7 +291,8 @@ export class ResultsPanel extends Disposable {
     });
     this.thumbAsked.clear();
     const t0 = Date.now();
-    this.send(this.index.replayAll());
+    const p0 = performance.now();
+    this.send(this.index.replayAll(), p0);
     this.deps.log.info(
       `Results panel ${basename(this.source.root)}: ${this.index.size} rows sent in ${Date.now() - t0} ms`,
     );
@@ -341,17 +342,14 @@ export class ResultsPanel extends Disposable {
     if (this.ready) this.send(this.index.flush());
   }
 
-  private send(f: ReturnType<RowIndex['flush']>): void {
+  private send(f: ReturnType<RowIndex['flush']>, t0 = performance.now()): void {
     if (!f.rows && !f.cells.length) return;
-    this.notify('data', {
-      rows: f.rows && {
-        first: f.rows.first,
-        paths: encodePaths(f.rows.paths),
-        labels: Int8Array.from(f.rows.labels),
-      },
-      cells: f.cells,
-      sentAt: Date.now(),
-    });
+    const rows = f.rows && {
+      first: f.rows.first,
+      paths: encodePaths(f.rows.paths),
+      labels: Int8Array.from(f.rows.labels),
+    };
+    this.notify('data', { rows, cells: f.cells, sentAt: Date.now(), buildMs: Math.round(performance.now() - t0) });
   }
 
   private scheduleMetrics(): void {

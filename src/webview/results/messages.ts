@@ -78,7 +78,7 @@ export const resultsChecks: ParamChecks<Names> = {
     if (m.rows !== undefined) {
       if (!isInt(m.rows.first)) return 'its first row is not a row number';
       const p = m.rows.paths as Partial<PathColumn> | undefined;
-      if (!p || !isArray(p.folders) || !isList(p.folderOf) || typeof p.names !== 'string' || !isList(p.nameEnds))
+      if (!p || !isArray(p.folders) || !isList(p.folderOf) || !(p.names instanceof Uint8Array) || !isList(p.nameEnds))
         return 'it has no paths';
       if (!isList(m.rows.labels)) return 'it has no labels';
     }
@@ -154,6 +154,7 @@ export function resultsServed(
     notifications: {
       init: (p) => state.init(p),
       data: (p) => {
+        state.noteArrival(p.sentAt, p.buildMs);
         const r = p.rows;
         const paths = r ? decodePaths(r.paths) : [];
         if (r && paths.length !== r.labels.length)

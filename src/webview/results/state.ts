@@ -141,6 +141,14 @@ export class PanelState {
     this.emit('init');
   }
 
+  /** A `data` message reached the page (before it is decoded): the timeline's split of the channel's time. */
+  noteArrival(sentAt: unknown, buildMs: unknown): void {
+    if (this.timeline.firstDataArrived !== undefined) return;
+    this.timeline.firstDataArrived = Date.now();
+    if (typeof buildMs === 'number') this.timeline.firstDataBuildMs = buildMs;
+    if (typeof sentAt === 'number') this.timeline.firstDataSent = sentAt;
+  }
+
   /** New rows and new or changed cells (one host message): the order is recomputed once for both. */
   addData(rows: NewRows | undefined, cells: readonly ColumnCells[] = [], sentAt?: number): void {
     if (this.timeline.firstData === undefined) {

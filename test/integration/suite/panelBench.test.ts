@@ -138,6 +138,10 @@ describe('@bench panel', function () {
       commandMs: number;
       pageStartedMs: number;
       dataSentMs: number;
+      /** Host ms building the first data message (before dataSentMs). */
+      dataBuildMs: number;
+      /** The page's handler got it (dataSent -> here: the channel), then decoded and took it in (-> firstData). */
+      dataArrivedMs: number;
       firstDataMs: number;
       firstRowsMs: number;
       allRowsMs: number;
@@ -163,6 +167,8 @@ describe('@bench panel', function () {
           commandMs,
           pageStartedMs: tl.started! - t0,
           dataSentMs: (tl.firstDataSent ?? NaN) - t0,
+          dataBuildMs: tl.firstDataBuildMs ?? NaN,
+          dataArrivedMs: (tl.firstDataArrived ?? NaN) - t0,
           firstDataMs: tl.firstData! - t0,
           firstRowsMs: tl.firstRows! - t0,
           allRowsMs: tl.lastRows! - t0,

@@ -184,7 +184,12 @@ test('paths cross folder by folder and come back the same; a malformed column is
   const paths = ['a.png', 'NORMAL/p1/x.png', 'NORMAL/p1/y.png', 'PNEUMONIA/é ü/z.dcm', 'NORMAL/p1/w', 'b'];
   const c = encodePaths(paths);
   assert.deepEqual(c.folders, ['', 'NORMAL/p1', 'PNEUMONIA/é ü']);
+  assert.ok(c.names instanceof Uint8Array, 'names cross as bytes');
   assert.deepEqual(decodePaths(c), paths);
+  // Names beyond ASCII (2, 3 and 4 bytes in UTF-8) cut at their byte offsets.
+  const wide = ['ü.png', 'a/日本.dcm', 'a/😀x', 'a/plain'];
+  assert.deepEqual(decodePaths(encodePaths(wide)), wide);
+  assert.deepEqual([...encodePaths(wide).nameEnds], [6, 16, 21, 26]);
   assert.deepEqual(decodePaths(encodePaths([])), []);
   assert.throws(() => decodePaths({ ...c, nameEnds: c.nameEnds.subarray(1) }), /6 folders but 5 names/);
   assert.throws(() => decodePaths({ ...c, folderOf: Uint32Array.of(0, 9, 0, 0, 0, 0) }), /path 1 points outside/);
