@@ -16,24 +16,34 @@ export function resampleArea(
     throw new Error(`A ${width} x ${height} image needs ${width * height} samples, got ${src.length}.`);
   const xs = taps(width, outW);
   const ys = taps(height, outH);
-  // Columns first into a height x outW buffer, then rows.
+  const { first: xFirst, index: xIndex, weight: xWeight } = xs;
+  // Columns first into a height x outW buffer, then rows. Each output's taps follow the previous one's, so
+  // one running tap index serves a whole row.
   const mid = new Float64Array(height * outW);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const o = y * outW;
+    let k = 0;
     for (let ox = 0; ox < outW; ox++) {
+      const end = xFirst[ox + 1];
       let s = 0;
-      for (let k = xs.first[ox]; k < xs.first[ox + 1]; k++) s += src[row + xs.index[k]] * xs.weight[k];
+      for (; k < end; k++) s += src[row + xIndex[k]] * xWeight[k];
       mid[o + ox] = s;
     }
   }
+  // Rows: whole rows of `mid` scaled and added into one accumulator row, tap by tap; each output sample sums
+  // the same products in the same order as a per-sample loop would, so the result is bit for bit the same.
   const out = new Float32Array(outW * outH);
-  for (let oy = 0; oy < outH; oy++)
-    for (let ox = 0; ox < outW; ox++) {
-      let s = 0;
-      for (let k = ys.first[oy]; k < ys.first[oy + 1]; k++) s += mid[ys.index[k] * outW + ox] * ys.weight[k];
-      out[oy * outW + ox] = s;
+  const acc = new Float64Array(outW);
+  for (let oy = 0; oy < outH; oy++) {
+    acc.fill(0);
+    for (let k = ys.first[oy]; k < ys.first[oy + 1]; k++) {
+      const base = ys.index[k] * outW;
+      const w = ys.weight[k];
+      for (let ox = 0; ox < outW; ox++) acc[ox] += mid[base + ox] * w;
     }
+    out.set(acc, oy * outW);
+  }
   return out;
 }
 
