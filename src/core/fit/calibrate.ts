@@ -320,6 +320,8 @@ export function calibrateFromUnseen(
   q: number,
   worst?: WorstPlacePart & { h: number; w: number },
   edgeWeights?: readonly number[],
+  /** Further standardised parts of the same images (the position-aware part, detector.ts). */
+  extra?: readonly { scores: ArrayLike<number>; std: Standardiser; weight: number }[],
 ): Calibrated {
   const n = (s.global ?? s.local)?.length ?? 0;
   if (n < 2) throw new XrayError('INTERNAL', `calibration needs at least 2 normal images, got ${n}`);
@@ -360,6 +362,7 @@ export function calibrateFromUnseen(
       );
     parts.push({ scores: top, std, weight: worst.weight, gate: out.worstGate });
   }
+  if (extra) parts.push(...extra);
   const combined = combineScores(parts);
   const outliers = thresholdOutliers(combined, (m) => thresholdRank(m, q));
   const left = new Set(outliers?.indices);

@@ -16,10 +16,11 @@ import {
   type CalibrationMethod,
   calibrateFromUnseen,
   centreMaps,
+  mapCentring,
   type MapCentring,
   type UnseenScores,
 } from './calibrate';
-import { combineScores, type Standardiser } from './combine';
+import { combineScores, type Standardiser, standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type CrossFitOptions, type CrossFitted, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
@@ -27,6 +28,12 @@ import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 import { driftQuantiles } from '../scoring/drift';
 import { resolveWorstPlace, type WorstPlaceOptions, type WorstPlacePart, worstPlaceScores } from './worstPlace';
+import {
+  type PositionalOptions,
+  type PositionalReference,
+  positionalDistances,
+  positionalReference,
+} from './positional';
 
 export interface DetectorRecipe {
   /** Backbone output the detector reads. */
@@ -70,6 +77,13 @@ export interface DetectorRecipe {
      * not use the centred map (unless `worst` is on). Absent in recipes of older models.
      */
     edgeWeights?: number[];
+    /**
+     * A fourth part: the worst place of a position-aware patch-distance map (positional.ts: each patch against
+     * `refs` training images' patches at the same place, `reach` cells of slack), centred per position on the
+     * calibration normals, standardised and added with `weight`. Needs held-out calibration images. Absent in
+     * recipes of older models.
+     */
+    positional?: PositionalOptions & WorstPlaceOptions & { weight: number };
   };
   /**
    * Share of normal images the threshold should let through (0.95: about 5% false alarms); the threshold
@@ -116,6 +130,13 @@ export interface FittedDetector {
   worstStd?: Standardiser;
   /** The worst place's gate in its standard deviations (recipe.local.worst.gateQuantile); absent: ungated. */
   worstGate?: number;
+  /** The position-aware part (recipe.local.positional): references, per-position centring, worst place, standardiser. */
+  positional?: {
+    ref: PositionalReference;
+    worst: WorstPlaceOptions;
+    centring?: MapCentring;
+    std?: Standardiser;
+  };
   /**
    * Mean and sd of the calibration images' (unseen) patch distances: the exported anomaly map is
    * standardised with them, so map values are "standard deviations above a normal patch" and compare
@@ -164,6 +185,10 @@ export interface DetectorScores {
   local?: Float32Array;
   /** The worst-place part (recipe.local.worst), raw. */
   worst?: Float32Array;
+  /** The position-aware part (recipe.local.positional), raw (the worst place of its centred map). */
+  positional?: Float32Array;
+  /** [n, h, w] position-aware distances (with keepMaps). */
+  positionalMaps?: Float32Array;
   /** [n, h, w] patch distance maps (local part only). */
   maps?: Float32Array;
 }
@@ -291,8 +316,11 @@ export async function scoreWithDetector(
   const global: number[] = [];
   const local: number[] = [];
   const worst: number[] = [];
+  const positional: number[] = [];
   const maps: Float32Array[] = [];
+  const positionalMaps: Float32Array[] = [];
   const worstOpts = det.worstStd ? det.worst : undefined;
+  const pos = det.positional;
   for (const b of batches) {
     if (det.gaussian)
       global.push(
@@ -303,10 +331,16 @@ export async function scoreWithDetector(
         )),
       );
     if (det.bank) {
-      const d = await patchDistances(be, det.bank, await patchRows(be, b));
+      const rows = await patchRows(be, b);
+      const d = await patchDistances(be, det.bank, rows);
       local.push(...meanPerImage(d, b.h * b.w));
       if (worstOpts) worst.push(...worstPlaceScores(centreMaps(d, det.mapCentring), b.h, b.w, worstOpts));
       if (opts.keepMaps) maps.push(d);
+      if (pos) {
+        const pd = positionalDistances(rows.data, pos.ref);
+        if (pos.centring) positional.push(...worstPlaceScores(centreMaps(pd, pos.centring), b.h, b.w, pos.worst));
+        if (opts.keepMaps) positionalMaps.push(pd);
+      }
     }
   }
   const parts = [];
@@ -314,22 +348,27 @@ export async function scoreWithDetector(
   if (det.bank && det.localStd) parts.push({ scores: local, std: det.localStd, weight: r.local.weight });
   if (worstOpts && det.worstStd)
     parts.push({ scores: worst, std: det.worstStd, weight: r.local.worst?.weight ?? 0, gate: det.worstGate });
+  if (pos?.std) parts.push({ scores: positional, std: pos.std, weight: r.local.positional?.weight ?? 0 });
   const out: DetectorScores = {
     score: parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local),
   };
   if (det.gaussian) out.global = Float32Array.from(global);
   if (det.bank) out.local = Float32Array.from(local);
   if (worstOpts) out.worst = Float32Array.from(worst);
-  if (opts.keepMaps && maps.length) {
-    const all = new Float32Array(maps.reduce((a, m) => a + m.length, 0));
-    let o = 0;
-    for (const m of maps) {
-      all.set(m, o);
-      o += m.length;
-    }
-    out.maps = all;
-  }
+  if (pos?.centring) out.positional = Float32Array.from(positional);
+  if (positionalMaps.length) out.positionalMaps = concat(positionalMaps);
+  if (opts.keepMaps && maps.length) out.maps = concat(maps);
   return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((a, m) => a + m.length, 0));
+  let o = 0;
+  for (const m of parts) {
+    all.set(m, o);
+    o += m.length;
+  }
+  return all;
 }
 
 /**
@@ -374,6 +413,15 @@ export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Fl
     const minScale = det.mapCentring ? Math.min(...det.mapCentring.scale) : 1;
     for (let i = 0; i < out.length; i++)
       out[i] += RELATIVE * w * (Math.abs(scores.worst[i]) + (scores.local?.[i] ?? 0) / minScale);
+  }
+  // The position-aware part: the same, with its own centring.
+  const pos = det.positional;
+  if (scores.positional && pos?.std && pos.centring) {
+    const w = Math.abs(det.recipe.local.positional?.weight ?? 0) / pos.std.sd;
+    const minScale = Math.min(...pos.centring.scale);
+    const maxOffset = Math.max(...pos.centring.offset);
+    for (let i = 0; i < out.length; i++)
+      out[i] += RELATIVE * w * (Math.abs(scores.positional[i]) + maxOffset / minScale);
   }
   return out;
 }
@@ -470,12 +518,33 @@ export async function fitTrainingSet(
     });
   }
   checkAbort(hooks.signal);
+  const posOpts = recipe.local.enabled ? recipe.local.positional : undefined;
+  if (posOpts) {
+    if (!heldOut)
+      throw new XrayError(
+        'INTERNAL',
+        'the position-aware part needs held-out calibration images (its references are training images)',
+      );
+    det.positional = {
+      ref: positionalReference(set.patches().data, set.images, shape, posOpts, recipe.seed),
+      worst: resolveWorstPlace(shape.h, shape.w, posOpts),
+    };
+  }
   progress('calibrate', 0);
   let unseen: UnseenScores;
+  let positionalPart: { scores: Float32Array; std: Standardiser; weight: number } | undefined;
   let scoredImages: Int32Array | undefined;
   if (heldOut) {
     set.clear();
     const cal = await scoreWithDetector(be, det, heldOut, { keepMaps: true });
+    if (det.positional && cal.positionalMaps) {
+      // Centred per position on the calibration normals, as the shipped map is (mapCentring).
+      const p = det.positional;
+      p.centring = mapCentring(cal.positionalMaps, shape.h * shape.w);
+      const top = worstPlaceScores(centreMaps(cal.positionalMaps, p.centring), shape.h, shape.w, p.worst);
+      p.std = standardiser(top);
+      positionalPart = { scores: top, std: p.std, weight: posOpts!.weight };
+    }
     unseen = {
       global: cal.global,
       local: cal.local,
@@ -521,6 +590,7 @@ export async function fitTrainingSet(
     recipe.thresholdQuantile,
     worst ? { ...recipe.local.worst!, ...worst, h: shape.h, w: shape.w } : undefined,
     det.bank ? recipe.local.edgeWeights : undefined,
+    positionalPart ? [positionalPart] : undefined,
   );
   det.globalStd = c.globalStd;
   det.localStd = c.localStd;

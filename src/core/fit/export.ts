@@ -204,6 +204,10 @@ function describeRecipe(det: FittedDetector): string {
     parts.push(
       `the worst place (mean of the ${det.worst.k} most unusual patches${det.worst.inset ? `, ${det.worst.inset} cell${det.worst.inset > 1 ? 's' : ''} in from the sides` : ''}${det.worstGate !== undefined ? `; only where it exceeds ${det.worstGate.toFixed(2)} sd, the ${+((r.local.worst?.gateQuantile ?? 1) * 100).toFixed(1)}th percentile of the calibration normals` : ''})`,
     );
+  if (det.bank && det.positional?.std)
+    parts.push(
+      `the worst place of a position-aware map (each patch against ${det.positional.ref.count} normal images' patches within ${det.positional.ref.reach} cell${det.positional.ref.reach === 1 ? '' : 's'} of its place)`,
+    );
   return (
     parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '')
   );

@@ -10,6 +10,7 @@ import { XrayError } from '../errors';
 import { GraphBuilder } from '../onnx/builder';
 import { addMeanStdPool } from './features';
 import { addNearest, candidateCount } from './nearest';
+import { addPositional } from './positional';
 import type { FittedDetector } from './detector';
 
 export interface HeadOptions {
@@ -44,18 +45,31 @@ function addWorstPlace(
   partsOutputs?: boolean,
 ): string {
   const { k, inset } = det.worst!;
-  const i64 = (...v: number[]) => g.constant(new BigInt64Array(v.map(BigInt)), [v.length]);
-  let field = g.op('Reshape', [centred, g.op('Concat', [n, i64(1), hw], { axis: 0 })]); // [N,1,h,w]
-  if (inset > 0) field = g.op('Slice', [field, i64(inset, inset), i64(-inset, -inset), i64(2, 3)]);
-  const flat = g.op('Reshape', [field, g.op('Concat', [n, i64(-1)], { axis: 0 })]);
-  const [top] = g.node('TopK', [flat, i64(k)], { axis: 1, largest: 1, sorted: 1 }, 2);
-  const worst = g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, partsOutputs ? 'worst_score' : undefined);
+  const worst = addTopMean(g, centred, n, hw, k, inset, partsOutputs ? 'worst_score' : undefined);
   if (partsOutputs) g.output('worst_score', ['N']);
   const { mean, sd } = det.worstStd!;
   const z = (det.recipe.local.worst?.weight ?? 0) / sd;
   const gate = det.worstGate;
   const above = g.op('Sub', [worst, g.constant(new Float32Array([gate === undefined ? mean : mean + gate * sd]), [])]);
   return g.op('Mul', [gate === undefined ? above : g.op('Relu', [above]), g.constant(new Float32Array([z]), [])]);
+}
+
+/** Mean of the k highest values of the inner field (`inset` cells in) of centred maps [N, h*w] -> [N]. */
+function addTopMean(
+  g: GraphBuilder,
+  centred: string,
+  n: string,
+  hw: string,
+  k: number,
+  inset: number,
+  output?: string,
+): string {
+  const i64 = (...v: number[]) => g.constant(new BigInt64Array(v.map(BigInt)), [v.length]);
+  let field = g.op('Reshape', [centred, g.op('Concat', [n, i64(1), hw], { axis: 0 })]); // [N,1,h,w]
+  if (inset > 0) field = g.op('Slice', [field, i64(inset, inset), i64(-inset, -inset), i64(2, 3)]);
+  const flat = g.op('Reshape', [field, g.op('Concat', [n, i64(-1)], { axis: 0 })]);
+  const [top] = g.node('TopK', [flat, i64(k)], { axis: 1, largest: 1, sorted: 1 }, 2);
+  return g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, output);
 }
 
 /** Builds the head graph for a fitted detector. */
@@ -142,6 +156,31 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
         ])
       : dist;
     if (det.worst && det.worstStd) parts.push(addWorstPlace(g, det, centred, n, hw, opts.partsOutputs));
+    const pos = det.positional;
+    if (pos?.centring && pos.std) {
+      // The position-aware part (positional.ts): its own map, centred per position, worst place, standardised.
+      const pd = addPositional(g, pooled, pos.ref, n);
+      const pc = g.op('Div', [
+        g.op('Sub', [pd, g.constant(pos.centring.offset, [1, pos.centring.offset.length], 'positional.offset')]),
+        g.constant(pos.centring.scale, [1, pos.centring.scale.length], 'positional.scale'),
+      ]);
+      const top = addTopMean(
+        g,
+        pc,
+        n,
+        hw,
+        pos.worst.k,
+        pos.worst.inset,
+        opts.partsOutputs ? 'positional_score' : undefined,
+      );
+      if (opts.partsOutputs) g.output('positional_score', ['N']);
+      parts.push(
+        g.op('Mul', [
+          g.op('Sub', [top, g.constant(new Float32Array([pos.std.mean]), [])]),
+          g.constant(new Float32Array([(det.recipe.local.positional?.weight ?? 0) / pos.std.sd]), []),
+        ]),
+      );
+    }
     const mapped = det.mapStd
       ? g.op('Div', [
           g.op('Sub', [centred, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]),

@@ -107,6 +107,48 @@ test('gated worst place: the exported head (Relu) reproduces the in-memory score
   await session.release();
 });
 
+test('position-aware part: fitted on held-out calibration, the exported head reproduces it and the score; planted images score highest on it', async () => {
+  const posRecipe: DetectorRecipe = {
+    ...recipe,
+    local: { ...recipe.local, positional: { refs: 12, reach: 1, k: 3, inset: 1, weight: 1 } },
+  };
+  const det = await fitDetector(be, [maps(50, 1)], [maps(25, 2)], posRecipe);
+  assert.ok(det.positional?.std && det.positional.centring, 'the fit calibrates the position-aware part');
+  assert.equal(det.positional.ref.count, 12);
+  const labels = [true, false, false, true, false, false];
+  const val = maps(6, 3, labels);
+  const mem = await scoreWithDetector(be, det, [val]);
+  assert.ok(mem.positional, 'in-memory scores have the part');
+  const session = await ort.InferenceSession.create(
+    buildDetectorHead(det, { stride: 16, partsOutputs: true }).toBytes(),
+    { intraOpNumThreads: 1 },
+  );
+  const out = await session.run({ features: new ort.Tensor('float32', val.data, [6, C, H, W]) });
+  const part = out.positional_score.data as Float32Array;
+  const score = out.pred_score.data as Float32Array;
+  for (let i = 0; i < 6; i++) {
+    assert.ok(close(part[i], mem.positional![i]), `positional_score ${part[i]} vs ${mem.positional![i]}`);
+    assert.ok(close(score[i], mem.score[i]), `pred_score ${score[i]} vs ${mem.score[i]}`);
+  }
+  const lowestPlanted = Math.min(...[0, 3].map((i) => part[i]));
+  const highestNormal = Math.max(...[1, 2, 4, 5].map((i) => part[i]));
+  assert.ok(lowestPlanted > highestNormal, `planted ${lowestPlanted} > normal ${highestNormal}`);
+  await session.release();
+});
+
+test('the position-aware part refuses cross-fitting (its references are training images)', async () => {
+  const posRecipe: DetectorRecipe = {
+    ...recipe,
+    local: { ...recipe.local, positional: { refs: 4, reach: 1, k: 3, inset: 1, weight: 1 } },
+  };
+  await assert.rejects(
+    fitDetector(be, [maps(30, 1)], { method: 'cross-fit' }, posRecipe, {
+      groups: [Array.from({ length: 30 }, (_, i) => `p${i}`)],
+    }),
+    /held-out calibration/,
+  );
+});
+
 test('composeModels joins a backbone and the head into one file with the head outputs', async () => {
   // A tiny "backbone": Relu(Conv 1x1) from a 3-channel image to C channels at stride 16 (AveragePool 16).
   const bb = new GraphBuilder('tiny_backbone');

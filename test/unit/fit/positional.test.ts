@@ -1,0 +1,70 @@
+/** The position-aware reference (positional.ts): each patch against reference patches at its own place only. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../../../src/core/onnx/builder';
+import { addPositional, PAD, positionalDistances, positionalReference } from '../../../src/core/fit/positional';
+import { mulberry32 } from '../../../src/core/fit/random';
+
+const sessions: ort.InferenceSession[] = [];
+after(async () => {
+  for (const s of sessions) await s.release();
+});
+
+/** Rows [n*h*w, c] of n images whose patch at (y, x) is the vector `value(image, y, x)`. */
+function rowsOf(n: number, h: number, w: number, c: number, value: (i: number, y: number, x: number) => number[]) {
+  const out = new Float32Array(n * h * w * c);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(value(i, y, x), ((i * h + y) * w + x) * c);
+  return out;
+}
+
+test('a patch that is normal elsewhere but not here is far; the same patch at its own place is near', () => {
+  const [h, w, c] = [4, 4, 2];
+  // References: the left half holds [1, 0] ("dark lung"), the right half [0, 1] ("bright heart").
+  const normal = (_i: number, _y: number, x: number) => (x < 2 ? [1, 0] : [0, 1]);
+  const ref = positionalReference(rowsOf(3, h, w, c, normal), 3, { c, h, w }, { refs: 3, reach: 0 }, 1);
+  assert.equal(ref.count, 3);
+  // A query with lung content on the right: PatchCore would find it (it exists on the left), this does not.
+  const query = rowsOf(1, h, w, c, (_i, y, x) => (y === 1 && x === 3 ? [1, 0] : normal(0, y, x)));
+  const d = positionalDistances(query, ref);
+  assert.ok(Math.abs(d[1 * w + 3] - Math.SQRT2) < 1e-6, `misplaced patch distance ${d[1 * w + 3]}`);
+  for (let p = 0; p < h * w; p++) if (p !== 1 * w + 3) assert.equal(d[p], 0);
+  // With one cell of slack the misplaced patch at column 3 still has no lung neighbour (column 2 is heart) ...
+  const slack = positionalReference(rowsOf(3, h, w, c, normal), 3, { c, h, w }, { refs: 3, reach: 1 }, 1);
+  assert.ok(positionalDistances(query, slack)[1 * w + 3] > 1);
+  // ... but one at column 2 has (column 1 is lung), and the padding never counts as a neighbour.
+  const edge = rowsOf(1, h, w, c, (_i, y, x) => (y === 0 && x === 2 ? [1, 0] : normal(0, y, x)));
+  assert.equal(positionalDistances(edge, slack)[2], 0);
+  assert.ok(PAD > 100);
+});
+
+test('the graph search equals the in-memory one (shifts, padding, several references and images)', async () => {
+  const [h, w, c, n] = [5, 6, 3, 4];
+  const rng = mulberry32(9);
+  const random = () => [rng(), rng(), rng()];
+  const ref = positionalReference(rowsOf(7, h, w, c, random), 7, { c, h, w }, { refs: 5, reach: 1 }, 3);
+  assert.equal(ref.count, 5);
+  const queryRows = rowsOf(n, h, w, c, random);
+  const expected = positionalDistances(queryRows, ref);
+  // The graph takes channel-major maps [N, c, h, w].
+  const maps = new Float32Array(n * c * h * w);
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < h * w; p++)
+      for (let k = 0; k < c; k++) maps[(i * c + k) * h * w + p] = queryRows[(i * h * w + p) * c + k];
+  const g = new GraphBuilder('positional');
+  const x = g.input('x', ['N', c, h, w]);
+  const batch = g.op('Slice', [
+    g.op('Shape', [x]),
+    g.constant(new BigInt64Array([0n]), [1]),
+    g.constant(new BigInt64Array([1n]), [1]),
+  ]);
+  g.op('Identity', [addPositional(g, x, ref, batch)], {}, 'd');
+  g.output('d', ['N', h * w]);
+  const session = await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1 });
+  sessions.push(session);
+  const out = (await session.run({ x: new ort.Tensor('float32', maps, [n, c, h, w]) })).d.data as Float32Array;
+  assert.equal(out.length, expected.length);
+  for (let i = 0; i < out.length; i++)
+    assert.ok(Math.abs(out[i] - expected[i]) < 1e-5, `${i}: ${out[i]} vs ${expected[i]}`);
+});
