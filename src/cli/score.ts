@@ -150,6 +150,7 @@ function describe(s: BatchSummary, out: string | undefined): string {
   return [
     `${s.processed} processed in ${(s.ms / 1000).toFixed(1)} s: ${s.scored} rows scored, ${s.failed} failed${failures ? ` (${failures})` : ''}`,
     s.refreshed ? `, ${s.refreshed} unchanged (touched only)` : '',
+    s.reused ? `, ${s.reused} reused from the same content under another path (moved or copied)` : '',
     `; ${s.upToDate} already up to date`,
     s.restarts ? `; engine restarted ${s.restarts} time(s)` : '',
     s.filesWithErrors ? `; ${s.filesWithErrors} file(s) without a score` : '',

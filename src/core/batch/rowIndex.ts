@@ -217,6 +217,11 @@ export class IndexedRows implements RowSource {
     return this.text(1, i);
   }
 
+  /** The file's size when row i was read. */
+  fileSizeOf(i: number): number {
+    return this.fileSize[i];
+  }
+
   hasScore(i: number): boolean {
     return (this.flags[i] & 1) !== 0;
   }

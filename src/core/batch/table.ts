@@ -132,6 +132,23 @@ export class ResultTable implements RowSource {
     return i === undefined ? undefined : this.row(i);
   }
 
+  /**
+   * File sizes of the successful rows of these models: a file of another size cannot have the content of
+   * any of them, so only files of these sizes are worth hashing to look for a moved or copied one.
+   */
+  scoredSizes(models: readonly ModelRef[]): Set<number> {
+    const wanted = new Set(models.map(modelKey));
+    const baseWanted = this.base?.models.map((m) => wanted.has(modelKey(m)));
+    const out = new Set<number>();
+    for (let i = 0; i < this.count; i++) {
+      const r = this.made[i];
+      if (r) {
+        if (r.score && r.hash && wanted.has(rowModelKey(r))) out.add(r.size);
+      } else if (baseWanted![this.base!.modelOf(i)] && this.base!.hasScore(i)) out.add(this.base!.fileSizeOf(i));
+    }
+    return out;
+  }
+
   /** Every model that has rows, in first-seen order. */
   models(): ModelRef[] {
     return [...this.modelList.values()];

@@ -15,10 +15,12 @@
  * Fatal problems reject: StoreWriteError (disk full, read-only), StoreBusyError (another run writes the
  * store), XrayError MODEL_* (a model cannot load) or ENGINE_CRASHED (the engine keeps crashing).
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { preprocessingHash } from '../../core/batch/keys';
 import { planBatch, type BatchPlan, type PlanItem, type ScannedFile } from '../../core/batch/plan';
+import { reuseCandidates, reusedRows } from '../../core/batch/reuse';
 import { RateMeter, type BatchProgress } from '../../core/batch/progress';
 import type { ResultTable } from '../../core/batch/table';
 import type { BatchRow, ModelRef, RowError } from '../../core/batch/types';
@@ -104,6 +106,8 @@ export interface BatchSummary {
   scored: number;
   failed: number;
   refreshed: number;
+  /** Rows copied from a stored result of the same content and model (a moved, renamed or copied file). */
+  reused: number;
   failuresByCode: Record<string, number>;
   restarts: number;
   cancelled: boolean;
@@ -151,6 +155,12 @@ export class BatchService {
       progress.phase = 'planning';
       emit();
       const plan = planBatch(files, store.table, models, { rescoreErrors: opts.rescoreErrors });
+      // Moved, renamed or copied files: their content's stored results are reused, not scored again.
+      const reused = await reuseByContent(opts.root, plan, store.table, opts.signal);
+      if (reused.length) {
+        await store.append(reused);
+        listener.onRows?.(reused);
+      }
       progress.total = plan.items.length;
       progress.skipped = files.length - plan.items.length;
       listener.onPlan?.({
@@ -179,6 +189,7 @@ export class BatchService {
         scored: run.scored,
         failed: run.failed,
         refreshed: run.refreshed,
+        reused: reused.length,
         failuresByCode: run.failuresByCode,
         restarts: progress.restarts,
         cancelled: run.cancelled,
@@ -191,6 +202,40 @@ export class BatchService {
       await store.close();
     }
   }
+}
+
+/**
+ * The plan step for moved files: candidates (core/batch/reuse.ts) are hashed here, a few at a time; a
+ * file whose every model has a result for its content leaves the plan, the others keep only the models
+ * without one. Returns the rows to write. A file that cannot be read now is left to the run (its error row).
+ */
+async function reuseByContent(
+  root: string,
+  plan: BatchPlan,
+  table: ResultTable,
+  signal?: AbortSignal,
+): Promise<BatchRow[]> {
+  const candidates = reuseCandidates(plan.items, table);
+  if (!candidates.length) return [];
+  const at = new Date().toISOString();
+  const out: BatchRow[] = [];
+  const done = new Set<PlanItem>();
+  let next = 0;
+  const worker = async () => {
+    while (next < candidates.length && !signal?.aborted) {
+      const item = candidates[next++];
+      const bytes = await fsp.readFile(join(root, item.path)).catch(() => undefined);
+      if (!bytes) continue;
+      const { rows, rest } = reusedRows(item, createHash('sha256').update(bytes).digest('hex'), table, at);
+      if (!rows.length) continue;
+      out.push(...rows);
+      if (rest.length) item.models = rest;
+      else done.add(item);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  if (done.size) plan.items = plan.items.filter((i) => !done.has(i));
+  return out;
 }
 
 /** id, version and preprocessing hash of a model, from its manifest. */

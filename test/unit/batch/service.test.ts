@@ -4,7 +4,7 @@
 // crash mid-batch.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchService, type BatchListener } from '../../../src/engine/batch/service';
 import { loadResults } from '../../../src/engine/batch/store';
@@ -140,6 +140,45 @@ test('re-runs: unchanged skipped, touched refreshed without inference, changed r
   const table = (await loadResults(store)).table;
   assert.equal(table.size, 28);
   assert.equal(parseRows(readFileSync(store, 'utf8')).rows.length, 14 + 2 + 14);
+});
+
+test('moved, renamed and copied files reuse the stored result of their content; a moved broken file is read again', async () => {
+  const dir = workDir('batch-reuse');
+  const d = await makeDataset(dir);
+  const store = join(dir, 's/results.jsonl');
+  const run = (manifests: string[], l: BatchListener = {}) =>
+    new BatchService(engine).run(
+      { root: d, scan, models: manifests.map((manifestPath) => ({ manifestPath })), store },
+      l,
+    );
+  await run([model.manifestPath]);
+  const before = (await loadResults(store)).table;
+  const old = (p: string) => before.rows.find((r) => r.path === p)!;
+  renameSync(join(d, 'a/img001.png'), join(d, 'a/renamed.png'));
+  mkdirSync(join(d, 'moved'));
+  renameSync(join(d, 'b/img002.png'), join(d, 'moved/img002.png'));
+  copyFileSync(join(d, 'b/img004.png'), join(d, 'a/copy-of-img004.png'));
+  renameSync(join(d, 'a/broken.png'), join(d, 'moved/broken.png'));
+  const c = collect();
+  const s = await run([model.manifestPath], c.listener);
+  assert.equal(s.reused, 3, 'three contents found under new paths');
+  assert.equal(s.scored, 0, 'none of them scored again');
+  assert.equal(s.processed, 1, 'the broken file has no result to reuse: read again');
+  assert.equal(s.failed, 1);
+  for (const [now, was] of [
+    ['a/renamed.png', 'a/img001.png'],
+    ['moved/img002.png', 'b/img002.png'],
+    ['a/copy-of-img004.png', 'b/img004.png'],
+  ]) {
+    const r = c.rows.find((x) => x.path === now)!;
+    assert.ok(r, `a row for ${now}`);
+    assert.deepEqual(r.score, old(was).score);
+    assert.equal(r.hash, old(was).hash);
+    assert.equal(r.quality?.phash, old(was).quality?.phash);
+  }
+  // The rows are in the store: a third run has nothing to do.
+  const again = await run([model.manifestPath]);
+  assert.equal(again.processed + again.reused, 0);
 });
 
 test('cancelling stops sending files, writes what was in flight; a re-run completes without duplicates', async () => {

@@ -2,7 +2,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { png16 } from '../../fixtures/images';
@@ -51,6 +51,20 @@ test('score: every image gets a record, a broken file is recorded and the batch 
   const again = cli(['score', join(work, 'data'), '--model', manifest, '--out', out]);
   assert.equal(again.status, 2);
   assert.match(again.stdout, /0 processed .* 9 already up to date/);
+});
+
+test('score: a renamed file takes its stored result (same content), nothing is scored again', () => {
+  const data = join(work, 'data-moved');
+  cpSync(join(work, 'data'), data, { recursive: true });
+  const out = join(work, 'r-moved.jsonl');
+  assert.equal(cli(['score', data, '--model', manifest, '--out', out, '--provider', 'cpu']).status, 2);
+  renameSync(join(data, 'PNEUMONIA/p1.png'), join(data, 'PNEUMONIA/p1-renamed.png'));
+  const r = cli(['score', data, '--model', manifest, '--out', out, '--provider', 'cpu']);
+  assert.match(r.stdout, /0 processed .*, 1 reused from the same content under another path/);
+  const { records } = parseResults(readFileSync(out, 'utf8'));
+  const was = records.find((x) => x.path === 'PNEUMONIA/p1.png')!;
+  const now = records.find((x) => x.path === 'PNEUMONIA/p1-renamed.png')!;
+  assert.equal(now.score?.raw, was.score?.raw);
 });
 
 test('score resumes after a crash: a torn last line is re-scored, finished ones are not', () => {
