@@ -39,6 +39,14 @@ const targets = [
     format: 'cjs',
     external: nodeExternal,
   },
+  // The embedding map's UMAP, off the extension host's thread.
+  {
+    entryPoints: ['src/extension/embeddingMap/worker.ts'],
+    outfile: 'dist/mapWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    external: nodeExternal,
+  },
   {
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',

@@ -195,7 +195,30 @@ export type HostToResultsNotifications = {
   similar: SimilarRows;
   /** Score drift of the folder per model column (null: nothing to say, e.g. too few scores). */
   drift: { notes: (DriftNote | null)[] };
+  /** The embedding map of a model column: its progress while computed, then its points (docs/embedding-map.md). */
+  map: EmbeddingMapMessage;
 };
+
+/**
+ * The embedding map of model column `model`: 'computing' (with progress), 'ready' (one point per row whose
+ * content has stored features: `rows`, `x`, `y` in [0, 1], binary), 'none' (no features; `message` says why),
+ * 'cancelled' or 'failed' (`message`).
+ */
+export interface EmbeddingMapMessage {
+  model: number;
+  status: 'computing' | 'ready' | 'none' | 'cancelled' | 'failed';
+  progress?: { phase: 'load' | 'reduce' | 'neighbours' | 'layout' | 'place'; done: number; total: number };
+  rows?: Uint32Array;
+  x?: Float32Array;
+  y?: Float32Array;
+  /** Distinct contents placed, and how many UMAP was fitted on (the others placed by its transform). */
+  contents?: number;
+  fitted?: number;
+  /** Read from the cache rather than computed now; how long the computation took (ms) when it was. */
+  cached?: boolean;
+  ms?: number;
+  message?: string;
+}
 
 export type SortKey = 'path' | 'raw' | 'normalized' | 'flag' | 'error' | 'label' | 'quality';
 /** Rows by dataset quality: 'any' flag, 'none', exact or near 'duplicates', or one flag. */
@@ -242,7 +265,17 @@ export type ResultsAction =
   | { action: 'clearSimilar' }
   /** The Export and Threshold from Labels buttons (the palette's commands press them: the panel's order and selection). */
   | { action: 'export' }
-  | { action: 'recalibrate' };
+  | { action: 'recalibrate' }
+  /** A lasso drawn on the embedding map with the pointer, through these points (map coordinates, 0..1); `add`: shift held. */
+  | { action: 'lasso'; points: [number, number][]; add?: boolean }
+  /** What the embedding map's points are coloured by. */
+  | { action: 'mapColour'; by: MapColour }
+  /** The pointer over this row's point on the embedding map (its hover tip with the thumbnail). */
+  | { action: 'hoverPoint'; row: number }
+  /** The map's "Show in Table": the table then shows only the selected rows. */
+  | { action: 'showSelection' };
+
+export type MapColour = 'score' | 'label' | 'truth';
 
 export interface SimilarRows {
   anchor: number;
@@ -251,9 +284,11 @@ export interface SimilarRows {
   rows: number[];
   similarity: number[];
   message?: string;
+  /** Rows chosen on the embedding map (lasso, then "Show in Table"), not neighbours: no similarity to show. */
+  fromMap?: boolean;
 }
 
-export type PanelLayout = 'table' | 'grid' | 'compare';
+export type PanelLayout = 'table' | 'grid' | 'compare' | 'map';
 
 /** The comparison view as drawn (present while it is shown). */
 export interface CompareReport {
@@ -334,6 +369,26 @@ export interface ResultsReport {
   layout?: PanelLayout;
   compare?: CompareReport;
   grid?: GridReport;
+  map?: MapReport;
+}
+
+/** The embedding map as drawn (present while it is shown). */
+export interface MapReport {
+  model: number;
+  status: EmbeddingMapMessage['status'] | 'waiting';
+  /** Points drawn (rows on the map that the panel's filters let through). */
+  points: number;
+  colourBy: MapColour;
+  /** The legend's entries as shown. */
+  legend: string[];
+  /** Progress or status text as shown. */
+  text: string;
+  cached?: boolean;
+  ms?: number;
+  /** The hover tip shown: its image's row, whether its thumbnail is loaded, its text. */
+  hover?: { row: number; thumbnail: boolean; text: string };
+  /** Each drawn point (at most 2,000): its row and place on the map (0..1). */
+  positions?: { row: number; x: number; y: number }[];
 }
 
 /** The grid view as drawn (present while it is shown). */
@@ -419,6 +474,9 @@ export type ResultsToHostNotifications = {
   export: { rows: number[]; selected: number[]; thresholds: number[] };
   /** Offer to recalibrate a model column's threshold on the rows labelled normal. */
   recalibrate: { model: number };
+  /** The embedding map of a model column (answered with `map` messages); `cancel` stops its computation. */
+  wantMap: { model: number };
+  cancelMap: Record<string, never>;
   /** Images like this row's, by the model column's backbone features (answered with `similar`). */
   moreLikeThis: { row: number; model: number };
   log: { level: 'info' | 'warn' | 'error'; message: string };

@@ -5,6 +5,7 @@
  */
 import type { ModelInfo } from '../../core/model/manifest';
 import type { QualityMeasures } from '../../core/quality/types';
+import type { EmbeddingSet } from '../../core/similar/file';
 
 /** One file x model result, as stored (a structural subset of the batch store's row). */
 export interface PanelRow {
@@ -93,4 +94,6 @@ export interface ResultsBackend {
     hash: string,
     k: number,
   ): Promise<{ hash: string; similarity: number }[] | undefined>;
+  /** The model's stored backbone features for the folder (the embedding map); undefined when none. */
+  embeddings?(root: string, model: ModelInfo): Promise<EmbeddingSet | undefined>;
 }

@@ -21,6 +21,7 @@ import { modelDescription } from '../modelOrigin';
 import { PanelCuration, type CurationDeps } from './curation';
 import type { ExportFormat } from './exportCommand';
 import { showSimilar } from './similar';
+import { PanelMap } from '../embeddingMap/panelMap';
 import type { FolderDriftService } from '../drift/folderDrift';
 
 export const NAV_CONTEXT = 'xrayAnomaly.resultsNavigation';
@@ -51,6 +52,7 @@ export class ResultsController extends Disposable {
   private readonly panels = new Map<string, ResultsPanel>();
   private readonly runs = new Map<ResultsPanel, Run>();
   private readonly curations = new Map<ResultsPanel, PanelCuration | undefined>();
+  private readonly maps = new Map<ResultsPanel, PanelMap>();
   /** The models of each panel's columns (the drift is recomputed per model when labels change). */
   private readonly columns = new Map<ResultsPanel, ModelInfo[]>();
   private driftTimer?: ReturnType<typeof setTimeout>;
@@ -319,16 +321,29 @@ export class ResultsController extends Disposable {
           void showSimilar(p, this.deps.backend, models, row, col).catch((err) =>
             this.deps.log.error(`More like this failed: ${String(err)}`),
           ),
+        map: (p, col) => (col === 'cancel' ? this.maps.get(p)?.cancel() : void this.maps.get(p)?.want(col)),
       },
       this.deps.backend.mediaDir(root),
     );
     const curation = this.deps.curation ? new PanelCuration(panel, models, this.deps.curation) : undefined;
     this.curations.set(panel, curation);
+    const backend = this.deps.backend;
+    if (backend.embeddings)
+      this.maps.set(
+        panel,
+        new PanelMap(panel, models, {
+          embeddings: (r, m) => backend.embeddings!(r, m),
+          workerPath: vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'mapWorker.js').fsPath,
+          log: this.deps.log,
+        }),
+      );
     this.panels.set(root, panel);
     this.columns.set(panel, models);
     panel.onDidDispose(() => {
       curation?.dispose();
       this.curations.delete(panel);
+      this.maps.get(panel)?.dispose();
+      this.maps.delete(panel);
       this.columns.delete(panel);
       this.cancelRun(panel);
       if (this.panels.get(root) === panel) this.panels.delete(root);

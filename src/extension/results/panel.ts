@@ -47,6 +47,8 @@ export interface PanelDeps {
   curate?(panel: ResultsPanel, msg: CurationMessage): void;
   /** "More like this": the rows nearest to `row` by model column `model`'s features (sent with sendSimilar). */
   similar?(panel: ResultsPanel, row: number, model: number): void;
+  /** The embedding map of a model column (src/extension/embeddingMap/panelMap.ts; sent with sendMap), or cancel it. */
+  map?(panel: ResultsPanel, model: number | 'cancel'): void;
 }
 
 /** The webview's curation notifications, handled outside the panel. */
@@ -245,6 +247,8 @@ export class ResultsPanel extends Disposable {
         export: (params) => this.deps.curate?.(this, { type: 'export', params }),
         recalibrate: (params) => this.deps.curate?.(this, { type: 'recalibrate', params }),
         moreLikeThis: ({ row, model }) => this.deps.similar?.(this, row, model),
+        wantMap: ({ model }) => this.deps.map?.(this, model),
+        cancelMap: () => this.deps.map?.(this, 'cancel'),
       },
       checks: {
         open: (p) => {
@@ -268,6 +272,7 @@ export class ResultsPanel extends Disposable {
           const { row, model } = p as { row?: unknown; model?: unknown };
           return Number.isInteger(row) && Number.isInteger(model) ? undefined : 'it needs a row and a model column';
         },
+        wantMap: (p) => (Number.isInteger((p as { model?: unknown }).model) ? undefined : 'it needs a model column'),
         log: (p) =>
           ['info', 'warn', 'error'].includes((p as { level?: unknown }).level as string)
             ? undefined
@@ -320,6 +325,11 @@ export class ResultsPanel extends Disposable {
   /** Sends "more like this" results (from src/extension/results/similar.ts). */
   sendSimilar(params: HostToResultsNotifications['similar']): void {
     if (this.ready) this.notify('similar', params);
+  }
+
+  /** Sends the embedding map's progress or points (from src/extension/embeddingMap/panelMap.ts). */
+  sendMap(params: HostToResultsNotifications['map']): void {
+    if (this.ready) this.notify('map', params);
   }
 
   /** Sends every row's dataset-quality verdict (from src/extension/results/quality.ts). */

@@ -97,6 +97,10 @@ export class ServiceBackend implements ResultsBackend {
     return set;
   }
 
+  async embeddings(root: string, model: ModelInfo): Promise<EmbeddingSet | undefined> {
+    return this.embeddingsOf(this.location(root).store, await modelRefOf(model.manifestPath));
+  }
+
   async similar(root: string, model: ModelInfo, hash: string, k: number) {
     const set = await this.embeddingsOf(this.location(root).store, await modelRefOf(model.manifestPath));
     const at = set?.indexOf.get(hash);

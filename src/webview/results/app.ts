@@ -13,6 +13,9 @@ import { CompareView } from './views/compareView';
 import { CurvesView } from './views/curves';
 import { GridView } from './views/gridView';
 import { LayoutSwitch } from './views/layoutSwitch';
+import { MapView } from './views/mapView';
+import { showSelection } from './messages';
+import { parseKeyName } from '../shared/labelKeys';
 import { DriftLine } from './views/driftLine';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
@@ -29,6 +32,7 @@ export class ResultsApp extends Disposable {
   private readonly labelBar: LabelBar;
   private readonly compare: CompareView;
   private readonly grid: GridView;
+  private readonly map: MapView;
   private readonly layout: LayoutSwitch;
   private readonly driftLine: DriftLine;
   private readonly hooks: ViewHooks;
@@ -92,7 +96,15 @@ export class ResultsApp extends Disposable {
       clearSimilar: () => this.state.setSimilar(undefined),
     });
     this.compare = new CompareView(this.state, open);
-    this.layout = new LayoutSwitch(this.state, ['table', 'grid', 'compare']);
+    this.map = new MapView(this.state, {
+      want: (model) => host.notify('wantMap', { model }),
+      cancel: () => host.notify('cancelMap', {}),
+      open: (row) => open(row),
+      wantThumbnails,
+      labelKey,
+      showSelection: () => showSelection(this.state),
+    });
+    this.layout = new LayoutSwitch(this.state, ['table', 'grid', 'compare', 'map']);
     this.histogram = new HistogramChart(this.state);
     this.driftLine = new DriftLine(this.state);
     this.curves = new CurvesView(this.state);
@@ -102,7 +114,14 @@ export class ResultsApp extends Disposable {
       dragThreshold: (from, to) => this.histogram.simulateDrag(from, to),
       open: (row, model) => open(row, model),
       reveal: (row) => (this.state.layout === 'grid' ? this.grid.scrollToRow(row) : this.table.scrollToRow(row)),
-      keys: (names) => (this.state.layout === 'grid' ? this.grid.pressKeys(names) : this.table.pressKeys(names)),
+      keys: (names) =>
+        this.state.layout === 'grid'
+          ? this.grid.pressKeys(names)
+          : this.state.layout === 'map'
+            ? this.map.pressKeys(names, parseKeyName)
+            : this.table.pressKeys(names),
+      lasso: (points, add) => this.map.lasso(points, add),
+      hoverPoint: (row) => this.map.hoverPoint(row),
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
       clickPoint: (row) => this.compare.clickPoint(row),
       moreLikeThis: (row) => moreLikeThis(row),
@@ -111,6 +130,7 @@ export class ResultsApp extends Disposable {
       report: () => ({
         compare: this.compare.report(),
         grid: this.grid.report(),
+        map: this.map.report(),
         anchorInView: this.table.anchorInView,
       }),
     };
@@ -125,7 +145,7 @@ export class ResultsApp extends Disposable {
     side.append(this.histogram.element, this.curves.element);
     const main = document.createElement('div');
     main.className = 'main';
-    main.append(this.table.element, this.grid.element, this.compare.element, side);
+    main.append(this.table.element, this.grid.element, this.compare.element, this.map.element, side);
     this.toolbar.filters.append(this.layout.element);
     this.root.replaceChildren(
       this.toolbar.header,
@@ -143,10 +163,12 @@ export class ResultsApp extends Disposable {
       this.curves.resize();
       this.compare.resize();
       this.grid.refresh();
+      this.map.resize();
     });
     resize.observe(side);
     resize.observe(this.compare.element);
     resize.observe(this.grid.element);
+    resize.observe(this.map.plotElement);
     this._register(observing(resize));
     this._register(
       toDisposable(
@@ -154,6 +176,7 @@ export class ResultsApp extends Disposable {
           this.histogram.themeChanged();
           this.curves.themeChanged();
           this.compare.themeChanged();
+          this.map.themeChanged();
         }),
       ),
     );
@@ -216,6 +239,9 @@ export class ResultsApp extends Disposable {
     if (d.has('layout') || d.has('init')) this.showLayout();
     else if (['rows', 'query', 'threshold', 'selection', 'thumbnails', 'marks'].some((c) => d.has(c as Change)))
       this.grid.refresh();
+    if (['init', 'rows', 'query', 'selection', 'marks', 'map', 'layout'].some((c) => d.has(c as Change)))
+      this.map.update();
+    if (d.has('thumbnails')) this.map.thumbnailsChanged();
     if (['init', 'rows', 'query', 'threshold', 'layout'].some((c) => d.has(c as Change))) this.compare.update();
     else if (d.has('selection')) this.compare.update(false);
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
@@ -232,9 +258,11 @@ export class ResultsApp extends Disposable {
     this.table.element.hidden = l !== 'table';
     this.grid.element.hidden = l !== 'grid';
     this.compare.element.hidden = l !== 'compare';
+    this.map.element.hidden = l !== 'map';
     this.layout.sync();
     if (l === 'table') this.table.refresh();
     else if (l === 'grid') this.grid.refresh();
+    else if (l === 'map') this.map.resize();
     else this.compare.resize();
   }
 

@@ -6,6 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import './results.css';
 import './curation.css';
 import './compare.css';
+import './map.css';
 import { ResultsApp } from './app';
 import type { VsCodeApi } from '../shared/hostBridge';
 import { resultsBridge } from './host';

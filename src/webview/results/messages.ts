@@ -5,6 +5,7 @@
  * through `ViewHooks`. Unknown methods and unusable parameters are refused by the RpcHandler (BAD_REQUEST).
  */
 import type {
+  EmbeddingMapMessage,
   ColumnCells,
   PathColumn,
   FrameProbeRequest,
@@ -36,6 +37,9 @@ export interface ViewHooks {
   clickPoint?(row: number): void;
   /** Asks the host for the images like this row's ("More Like This"). */
   moreLikeThis?(row: number): void;
+  /** A lasso drawn on the embedding map through these map points (pointer events on its canvas). */
+  lasso?(points: [number, number][], add: boolean): void;
+  hoverPoint?(row: number): void;
   /** The label bar's Export and Threshold from Labels buttons. */
   exportRows?(): void;
   recalibrate?(): void;
@@ -59,6 +63,10 @@ const ACTIONS: ResultsAction['action'][] = [
   'clearSimilar',
   'export',
   'recalibrate',
+  'lasso',
+  'mapColour',
+  'showSelection',
+  'hoverPoint',
 ];
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 /** An array or a typed array (VS Code carries typed arrays as such). */
@@ -103,6 +111,14 @@ export const resultsChecks: ParamChecks<Names> = {
     return isInt(m.anchor) && isArray(m.rows) && isArray(m.similarity) ? undefined : 'it has no anchor or rows';
   },
   drift: (p) => (isArray((p as { notes?: unknown }).notes) ? undefined : 'it has no notes'),
+  map: (p) => {
+    const m = p as Partial<EmbeddingMapMessage>;
+    if (!isInt(m.model) || typeof m.status !== 'string') return 'it has no model column or status';
+    if (m.status !== 'ready') return undefined;
+    return isList(m.rows) && isList(m.x) && isList(m.y) && m.x.length === m.rows.length && m.y.length === m.rows.length
+      ? undefined
+      : 'its points are malformed';
+  },
   act: (p) => {
     const action = (p as { action?: unknown }).action;
     return ACTIONS.includes(action as ResultsAction['action'])
@@ -168,11 +184,21 @@ export function resultsServed(
       quality: (p) => state.setQuality(p),
       similar: (p) => state.setSimilar(p),
       drift: (p) => state.setDrift(p.notes),
+      map: (p) => state.setMap(p),
     },
     checks: resultsChecks,
     // A bad message must never take the panel down; say what happened and keep going.
     onNotificationError: (type, error) => log(`Results panel could not handle "${type}": ${error.message}`),
   };
+}
+
+/** The selected rows alone in the table (the map's "Show in Table"), in the table's order; Show All leaves. */
+export function showSelection(state: PanelState): void {
+  const rows = [...state.view].filter((r) => state.selection.has(r));
+  if (!rows.length) return;
+  state.setSimilar({ anchor: rows[0], model: state.query.model, rows, similarity: [], fromMap: true });
+  // The layout goes to the table after the rows changed, so the table draws them.
+  state.setLayout('table');
 }
 
 export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks): void {
@@ -214,6 +240,18 @@ export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks)
       return;
     case 'export':
       views.exportRows?.();
+      return;
+    case 'lasso':
+      views.lasso?.(a.points, !!a.add);
+      return;
+    case 'hoverPoint':
+      views.hoverPoint?.(a.row);
+      return;
+    case 'mapColour':
+      state.setMapColour(a.by);
+      return;
+    case 'showSelection':
+      showSelection(state);
       return;
     case 'recalibrate':
       views.recalibrate?.();

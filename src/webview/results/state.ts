@@ -3,6 +3,8 @@
  * the table's order is recomputed lazily (at most once per frame while a run streams rows in).
  */
 import type {
+  EmbeddingMapMessage,
+  MapColour,
   SimilarRows,
   ColumnCells,
   HostToResultsNotifications,
@@ -38,9 +40,10 @@ export type Change =
   | 'thumbnails'
   | 'marks'
   | 'layout'
-  | 'drift';
+  | 'drift'
+  | 'map';
 
-const LAYOUTS: PanelLayout[] = ['table', 'grid', 'compare'];
+const LAYOUTS: PanelLayout[] = ['table', 'grid', 'compare', 'map'];
 
 export interface Persisted {
   v: 1;
@@ -83,6 +86,9 @@ export class PanelState {
   dataDrawPending = false;
   private order?: Uint32Array;
   similar?: SimilarRows;
+  /** The embedding map last sent (any model column: the view asks for the query's), and what colours it. */
+  map?: EmbeddingMapMessage;
+  mapColour: MapColour = 'score';
   private readonly ranks = new PathRanks();
   private readonly listeners = new Set<(c: Change) => void>();
 
@@ -244,6 +250,17 @@ export class PanelState {
     if (!ok(a) || !ok(b) || a === b) return;
     this.comparePair = [a, b];
     this.emit('layout');
+  }
+
+  setMap(m: EmbeddingMapMessage): void {
+    this.map = m;
+    this.emit('map');
+  }
+
+  setMapColour(by: MapColour): void {
+    if (by !== 'score' && by !== 'label' && by !== 'truth') return;
+    this.mapColour = by;
+    this.emit('map');
   }
 
   setProgress(p: RunProgress): void {

@@ -17,6 +17,7 @@ import './compare.test';
 import './quality.test';
 import './drift.test';
 import './sideBySide.test';
+import './embeddingMap.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

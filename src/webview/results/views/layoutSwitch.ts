@@ -1,6 +1,6 @@
 /**
- * Table, Grid or Compare: what the panel's main area shows. Compare needs two model columns and is
- * disabled with one.
+ * Table, Grid, Compare or Map: what the panel's main area shows. Compare needs two model columns and is
+ * hidden with one.
  */
 import type { PanelLayout } from '../../../protocol/results';
 import { l10n } from '../../shared/l10n';
@@ -29,6 +29,11 @@ export class LayoutSwitch {
         'compare',
         l10n.t('Compare Models'),
         l10n.t('Rank correlation, scatter plot and disagreements of two model columns'),
+      ],
+      [
+        'map',
+        l10n.t('Map'),
+        l10n.t("The images placed by their model's backbone features (UMAP): similar images lie together"),
       ],
     ];
     for (const [layout, label, title] of entries.filter(([l]) => layouts.includes(l))) {

@@ -201,7 +201,9 @@ export class Toolbar {
     if (like)
       (this.similarBar.firstElementChild as HTMLElement).textContent =
         like.message ??
-        l10n.t('{0} images most like {1}', like.rows.length, s.table.paths[like.anchor] ?? String(like.anchor));
+        (like.fromMap
+          ? l10n.t('{0} images chosen on the map', like.rows.length)
+          : l10n.t('{0} images most like {1}', like.rows.length, s.table.paths[like.anchor] ?? String(like.anchor)));
     const n = s.selection.size;
     this.selectionBar.hidden = n === 0;
     (this.selectionBar.firstElementChild as HTMLElement).textContent = l10n.t('{0} selected', formatCount(n));
