@@ -41,7 +41,7 @@ import type { EngineClient } from '../client';
 import { appendEmbeddings } from './embeddings';
 import { DEFAULT_MEDIA_CAP_BYTES, evictMedia } from './mediaCache';
 import { nodeDatasetFs } from './nodeFs';
-import { ResultStore, type LoadInfo } from './store';
+import { ResultStore, StoreWriteError, type LoadInfo } from './store';
 
 export interface BatchModelInput {
   /** The model's manifest (`<name>.model.json`); id, version and preprocessing are read from it. */
@@ -541,9 +541,11 @@ class Run {
       try {
         await this.store.append(rows);
       } catch (err) {
-        // Disk full / read-only: stop sending; rows already written stay, these are scored again next time.
+        // Disk full / read-only: stop sending; rows already written stay, the rest are scored again next time.
         this.fatal ??= err;
         this.wake?.();
+        const kept = err instanceof StoreWriteError ? err.kept : [];
+        if (kept.length > 0) this.listener.onRows?.([...kept]);
         return;
       }
       this.listener.onRows?.(rows);

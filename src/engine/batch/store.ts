@@ -23,6 +23,8 @@ export class StoreWriteError extends Error {
   constructor(
     message: string,
     readonly errno: string | undefined,
+    /** Rows of the failed group that were still written, one at a time, when the disk filled up. */
+    readonly kept: readonly BatchRow[] = [],
   ) {
     super(message);
     this.name = 'StoreWriteError';
@@ -176,9 +178,32 @@ export class ResultStore {
     }
   }
 
-  /** Appends rows durably (write + fdatasync) and adds them to the table. On failure nothing of the group stays. */
+  /**
+   * Appends rows durably (write + fdatasync) and adds them to the table. When the disk fills up during a group,
+   * the rows that still fit are written one at a time (listed in the error's `kept`): how much survives must not
+   * depend on how many rows a loaded machine gathered into one write. On any other failure nothing of the group
+   * stays.
+   */
   async append(rows: readonly BatchRow[]): Promise<void> {
     if (rows.length === 0) return;
+    try {
+      await this.appendGroup(rows);
+    } catch (err) {
+      if (rows.length === 1 || !(err instanceof StoreWriteError) || !DISK_FULL.has(err.errno ?? '')) throw err;
+      const kept: BatchRow[] = [];
+      for (const r of rows) {
+        try {
+          await this.appendGroup([r]);
+        } catch {
+          break;
+        }
+        kept.push(r);
+      }
+      throw new StoreWriteError(err.message, err.errno, kept);
+    }
+  }
+
+  private async appendGroup(rows: readonly BatchRow[]): Promise<void> {
     const buf = Buffer.from(rows.map(formatRow).join(''), 'utf8');
     try {
       let off = 0;
@@ -336,6 +361,8 @@ function alive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'the disk is full',
