@@ -1,13 +1,16 @@
 /**
  * The label file format (docs/labels.md): RFC 4180 CSV, UTF-8, one header line
- * `path,label,note,sha256,updated`, one image per record, sorted by path. pandas, R and spreadsheets read
+ * `path,label,note,sha256,updated` (and `,boxes` once an image has box marks), one image per record, sorted
+ * by path. pandas, R and spreadsheets read
  * it as it is. Parsing is strict: a file someone edited by hand into something we cannot read is reported
  * with the line of the first problem (and every other one), and the caller never overwrites it.
  */
 import { normalizeLabelPath, sortedEntries, type Entries } from './labelSet';
-import { isLabelValue, LABEL_VALUES, type LabelEntry } from './types';
+import { formatBoxes, isLabelValue, LABEL_VALUES, parseBoxes, type LabelEntry } from './types';
 
 export const LABEL_COLUMNS = ['path', 'label', 'note', 'sha256', 'updated'] as const;
+/** The optional column of box marks (types.ts formatBoxes). */
+export const BOXES_COLUMN = 'boxes';
 
 export interface LabelProblem {
   /** 1-based line where the record starts. */
@@ -31,6 +34,7 @@ export function parseLabelFile(text: string): ParsedLabels {
     (typeof LABEL_COLUMNS)[number],
     number
   >;
+  const boxesCol = header.indexOf(BOXES_COLUMN);
   if (col.path < 0 || col.label < 0) {
     problems.push({
       line: head.line,
@@ -70,15 +74,21 @@ export function parseLabelFile(text: string): ParsedLabels {
       problems.push({ line: r.line, message: `updated "${updated.slice(0, 40)}" is not a date and time` });
       continue;
     }
+    const boxes = parseBoxes(get(boxesCol));
+    if (typeof boxes === 'string') {
+      problems.push({ line: r.line, message: boxes });
+      continue;
+    }
     if (entries.has(path)) {
       problems.push({ line: r.line, message: `"${path}" is labelled twice` });
       continue;
     }
-    if (!label && !note.trim()) continue;
+    if (!label && !note.trim() && !boxes.length) continue;
     entries.set(path, {
       path,
       label: label ? (label as LabelEntry['label']) : undefined,
       note: note.trim() ? note.trim() : undefined,
+      ...(boxes.length ? { boxes } : {}),
       sha256,
       updated,
     });
@@ -88,9 +98,15 @@ export function parseLabelFile(text: string): ParsedLabels {
 
 /** The file's text for these entries (header, then one line per entry, sorted by path, '\n' line ends). */
 export function serializeLabels(entries: Entries): string {
-  const lines = [LABEL_COLUMNS.join(',')];
-  for (const e of sortedEntries(entries))
-    lines.push([e.path, e.label ?? '', e.note ?? '', e.sha256, e.updated].map(csvField).join(','));
+  const sorted = sortedEntries(entries);
+  // The boxes column only once an image has boxes: files without marks stay as they always were.
+  const withBoxes = sorted.some((e) => e.boxes?.length);
+  const lines = [[...LABEL_COLUMNS, ...(withBoxes ? [BOXES_COLUMN] : [])].join(',')];
+  for (const e of sorted) {
+    const cells = [e.path, e.label ?? '', e.note ?? '', e.sha256, e.updated];
+    if (withBoxes) cells.push(formatBoxes(e.boxes));
+    lines.push(cells.map(csvField).join(','));
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -3,7 +3,7 @@
  * (the same key on a multi-selection) is one batch, so one `u` undoes it whole. Pure: the caller
  * writes the file.
  */
-import type { LabelEdit, LabelEntry } from './types';
+import { sameEntry, type LabelEdit, type LabelEntry } from './types';
 
 export type Entries = Map<string, LabelEntry>;
 
@@ -20,10 +20,19 @@ export function applyEdits(entries: Entries, edits: readonly LabelEdit[], now: s
       sha256: e.sha256 ?? old?.sha256 ?? '',
       updated: now,
     };
-    if (old && old.label === next.label && old.note === next.note && old.sha256 === next.sha256) continue;
-    if (!old && next.label === undefined && next.note === undefined) continue;
-    inverse.push({ path, label: old?.label ?? null, note: old?.note ?? null, sha256: old?.sha256 ?? '' });
-    if (next.label === undefined && next.note === undefined) entries.delete(path);
+    const boxes = e.boxes === undefined ? old?.boxes : e.boxes?.length ? e.boxes.map((b) => ({ ...b })) : undefined;
+    if (boxes) next.boxes = boxes;
+    const empty = next.label === undefined && next.note === undefined && !next.boxes;
+    if (old && sameEntry(old, next)) continue;
+    if (!old && empty) continue;
+    inverse.push({
+      path,
+      label: old?.label ?? null,
+      note: old?.note ?? null,
+      boxes: old?.boxes ?? null,
+      sha256: old?.sha256 ?? '',
+    });
+    if (empty) entries.delete(path);
     else entries.set(path, next);
   }
   return inverse.reverse();

@@ -7,12 +7,22 @@
 export const LABEL_VALUES = ['normal', 'abnormal', 'unsure'] as const;
 export type LabelValue = (typeof LABEL_VALUES)[number];
 
+/** A box marked on the image: image pixel coordinates of the decoded image, top-left origin, integers. */
+export interface LabelBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export interface LabelEntry {
   /** Workspace-relative path, '/' separators, no leading './'. */
   path: string;
   /** Absent when only a note was written. */
   label?: LabelValue;
   note?: string;
+  /** Boxes marked on the image (absent: none). */
+  boxes?: LabelBox[];
   /** SHA-256 (hex) of the file when it was labelled; '' when unknown. */
   sha256: string;
   /** ISO time of the last change. */
@@ -27,6 +37,8 @@ export interface LabelEdit {
   path: string;
   label?: LabelValue | null;
   note?: string | null;
+  /** The image's boxes, all of them (null or [] removes them). */
+  boxes?: LabelBox[] | null;
   sha256?: string;
 }
 
@@ -37,5 +49,30 @@ export function isLabelValue(v: unknown): v is LabelValue {
 /** Same content (what a merge compares); the time stamp is not content. */
 export function sameEntry(a: LabelEntry | undefined, b: LabelEntry | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.label === b.label && (a.note ?? '') === (b.note ?? '') && a.sha256 === b.sha256;
+  return (
+    a.label === b.label &&
+    (a.note ?? '') === (b.note ?? '') &&
+    a.sha256 === b.sha256 &&
+    formatBoxes(a.boxes) === formatBoxes(b.boxes)
+  );
+}
+
+/** Boxes as the label file writes them: `x y w h` each, `;` between boxes ('' for none). */
+export function formatBoxes(boxes: readonly LabelBox[] | undefined): string {
+  return (boxes ?? []).map((b) => `${b.x} ${b.y} ${b.w} ${b.h}`).join(';');
+}
+
+/** The boxes of a label file's cell, or why they cannot be read. */
+export function parseBoxes(text: string): LabelBox[] | string {
+  const t = text.trim();
+  if (!t) return [];
+  const out: LabelBox[] = [];
+  for (const part of t.split(';')) {
+    const n = part.trim().split(/\s+/).map(Number);
+    if (n.length !== 4 || !n.every((v) => Number.isInteger(v) && v >= 0 && v <= 1_000_000))
+      return `box "${part.trim().slice(0, 40)}" is not four whole numbers "x y w h"`;
+    if (n[2] < 1 || n[3] < 1) return `box "${part.trim().slice(0, 40)}" has no width or height`;
+    out.push({ x: n[0], y: n[1], w: n[2], h: n[3] });
+  }
+  return out;
 }
