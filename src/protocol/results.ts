@@ -273,7 +273,9 @@ export type ResultsAction =
   /** The pointer over this row's point on the embedding map (its hover tip with the thumbnail). */
   | { action: 'hoverPoint'; row: number }
   /** The map's "Show in Table": the table then shows only the selected rows. */
-  | { action: 'showSelection' };
+  | { action: 'showSelection' }
+  /** A table column's header edge dragged to this width in CSS pixels (null: its own width again). */
+  | { action: 'resizeColumn'; column: string; px: number | null };
 
 export type MapColour = 'score' | 'label' | 'truth';
 
@@ -359,6 +361,12 @@ export interface ResultsReport {
   drift?: { status: DriftNote['status']; images: number; normals?: number; text: string };
   /** The text of the top row on screen, cell by cell (what is drawn, not what is held). */
   firstRowText?: string[];
+  /**
+   * The table's columns as drawn: header width, whether the header's text is cut, and for the top row's
+   * cell whether its text is cut (the path's file name; CSS pixels). `overflow`: the rows are wider than
+   * the table and scroll sideways.
+   */
+  columns?: { id: string; width: number; cut: boolean }[];
   /** The selection's anchor (the row keys move) is wholly inside the table's visible area. */
   anchorInView?: boolean;
   /**

@@ -66,6 +66,7 @@ export class ResultsApp extends Disposable {
         this.save();
       },
       labelKey,
+      resized: () => this.save(),
     });
     this.grid = new GridView(this.state, { open: (row) => open(row), wantThumbnails, labelKey });
     const exportRows = () =>
@@ -122,6 +123,7 @@ export class ResultsApp extends Disposable {
             : this.table.pressKeys(names),
       lasso: (points, add) => this.map.lasso(points, add),
       hoverPoint: (row) => this.map.hoverPoint(row),
+      resizeColumn: (id, px) => this.table.resizeColumn(id, px),
       probe: (req) => probeFrames({ scroller: this.table.scroller, workTimes: this.table.frameTimes }, req),
       clickPoint: (row) => this.compare.clickPoint(row),
       moreLikeThis: (row) => moreLikeThis(row),
@@ -132,6 +134,7 @@ export class ResultsApp extends Disposable {
         grid: this.grid.report(),
         map: this.map.report(),
         anchorInView: this.table.anchorInView,
+        columns: this.table.drawnColumns,
       }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));

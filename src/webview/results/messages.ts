@@ -29,6 +29,8 @@ export interface ViewHooks {
   dragThreshold(from: number, to: number): void;
   open(row: number, model: number): void;
   reveal(row: number): void;
+  /** Resizes a table column as a drag of its header's edge would (undefined: its own width again). */
+  resizeColumn?(id: string, px: number | undefined): void;
   /** Presses keys in the table, as the keyboard would (labelling keys included). */
   keys?(names: string[]): void;
   /** Frame timing inside the page (the bench). */
@@ -67,6 +69,7 @@ const ACTIONS: ResultsAction['action'][] = [
   'mapColour',
   'showSelection',
   'hoverPoint',
+  'resizeColumn',
 ];
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 /** An array or a typed array (VS Code carries typed arrays as such). */
@@ -237,6 +240,9 @@ export function runAction(state: PanelState, a: ResultsAction, views: ViewHooks)
       return;
     case 'clearSimilar':
       state.setSimilar(undefined);
+      return;
+    case 'resizeColumn':
+      views.resizeColumn?.(String(a.column), typeof a.px === 'number' ? a.px : undefined);
       return;
     case 'export':
       views.exportRows?.();

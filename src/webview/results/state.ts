@@ -52,6 +52,8 @@ export interface Persisted {
   thresholds: number[];
   scrollTop: number;
   layout?: PanelLayout;
+  /** Table columns the user resized: CSS pixels by column id. */
+  columnWidths?: Record<string, number>;
 }
 
 export class PanelState {
@@ -77,6 +79,8 @@ export class PanelState {
   /** The active label set's marks (user labels), apart from the ground truth in `table.labels`. */
   readonly marks = new MarkTable();
   scrollTop = 0;
+  /** Table columns the user resized (CSS pixels by column id); the others keep their own width. */
+  columnWidths: Record<string, number> = {};
   /** What the main area shows, and the two model columns the comparison compares (x, y). */
   layout: PanelLayout = 'table';
   comparePair: [number, number] = [0, 1];
@@ -99,6 +103,7 @@ export class PanelState {
       this.scrollTop = saved.scrollTop;
       this.source = saved.source;
       this.layout = saved.layout ?? 'table';
+      this.columnWidths = saved.columnWidths ?? {};
     }
   }
 
@@ -310,6 +315,7 @@ export class PanelState {
       thresholds: [...this.thresholds],
       scrollTop: this.scrollTop,
       layout: this.layout,
+      columnWidths: { ...this.columnWidths },
     };
   }
 
@@ -338,5 +344,13 @@ export function readPersisted(raw: unknown): Persisted | undefined {
     thresholds: Array.from({ length: models }, (_, i) => thresholds[i] ?? 0.5),
     scrollTop: typeof r.scrollTop === 'number' && r.scrollTop >= 0 ? r.scrollTop : 0,
     layout: LAYOUTS.includes(r.layout as PanelLayout) ? (r.layout as PanelLayout) : undefined,
+    columnWidths: readWidths(r.columnWidths),
   };
+}
+
+function readWidths(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (typeof v !== 'object' || v === null) return out;
+  for (const [k, w] of Object.entries(v)) if (typeof w === 'number' && w >= 16 && w <= 4000) out[k] = w;
+  return out;
 }

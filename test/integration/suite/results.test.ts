@@ -303,6 +303,8 @@ describe('Results panel', function () {
   });
 
   it('screenshots of real radiographs in light and dark themes', async function () {
+    // Scoring 37 real X-rays takes a while on 2 shared cores.
+    this.timeout(300_000);
     const data = ['/work/shared/data', join(wsRoot(), '..', '..', 'shared', 'data'), process.env.XRAY_DATA_DIR ?? '']
       .map((d) => join(d, 'chest-xray-pneumonia', 'test-dev'))
       .find((d) => d && existsSync(d));
@@ -335,7 +337,14 @@ describe('Results panel', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await score(root, [model]);
     await waitReport('real rows', (x) => x.progress?.running === false && (x.metrics?.length ?? 0) > 0, root, 90_000);
-    await act({ action: 'select', rows: [0] }, root);
+    const sel = await act({ action: 'select', rows: [0] }, root);
+    // Nine columns beside the charts: the file name shows whole; columns past the edge scroll sideways.
+    const path = sel.columns?.find((c) => c.id === 'path');
+    assert.ok(path && !path.cut, `the path's file name is cut: ${JSON.stringify(sel.columns)}`);
+    const wide = await act({ action: 'resizeColumn', column: 'path', px: 420 }, root);
+    assert.equal(wide.columns?.find((c) => c.id === 'path')?.width, 420, 'a resized column takes its width');
+    const back = await act({ action: 'resizeColumn', column: 'path', px: null }, root);
+    assert.equal(back.columns?.find((c) => c.id === 'path')?.width, path.width, 'and gives it back');
     const config = vscode.workspace.getConfiguration('workbench');
     for (const [theme, name] of [
       ['Default Dark Modern', 'results-dark'],

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { minimumOf } from '../../../src/webview/results/layout';
 import { runAction, type ViewHooks } from '../../../src/webview/results/messages';
 import { PanelState, readPersisted } from '../../../src/webview/results/state';
 
@@ -110,4 +111,21 @@ test("the palette's Export and Threshold from Labels press the label bar's butto
   runAction(s, { action: 'export' }, h);
   runAction(s, { action: 'recalibrate' }, h);
   assert.deepEqual(pressed, ['export', 'recalibrate']);
+});
+
+test("column widths: a track's least width in pixels; resized widths saved and read back checked", () => {
+  assert.equal(minimumOf('minmax(17em, 3fr)', 13), 221);
+  assert.equal(minimumOf('40px', 13), 40);
+  assert.equal(minimumOf('5.5em', 10), 55);
+  assert.equal(minimumOf('auto', 13), 0);
+  const saved = readPersisted({
+    v: 1,
+    query: {},
+    thresholds: [],
+    scrollTop: 0,
+    columnWidths: { path: 420, raw0: 'wide', norm0: 2, quality: 90 },
+  });
+  assert.deepEqual(saved?.columnWidths, { path: 420, quality: 90 });
+  const s = new PanelState(saved);
+  assert.deepEqual(s.persisted().columnWidths, { path: 420, quality: 90 });
 });

@@ -41,7 +41,8 @@ export const pathColumn: ColumnEntry = {
     {
       id: 'path',
       header: l10n.t('Path'),
-      width: 'minmax(13em, 3fr)',
+      // Chest file names (person1234_bacteria_5678.jpeg) whole beside '…/'.
+      width: 'minmax(17em, 3fr)',
       sort: 'path',
       className: 'c-path',
       data: true,

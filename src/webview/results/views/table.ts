@@ -9,7 +9,7 @@ import type { SortKey } from '../../../protocol/results';
 import { labelKeyAction, parseKeyName, type LabelKeyAction } from '../../shared/labelKeys';
 import type { Column, RowContext } from '../columns/column';
 import { columnsFor } from '../columns/registry';
-import { ROW_HEIGHT } from '../layout';
+import { minimumOf, ROW_HEIGHT } from '../layout';
 import { isFlagged } from '../query';
 import type { PanelState } from '../state';
 import { l10n } from '../../shared/l10n';
@@ -22,6 +22,8 @@ export interface TableEvents {
   scrolled(top: number): void;
   /** A labelling key (1/2/3/0, n, u) pressed on the selection. */
   labelKey?(a: Exclude<LabelKeyAction, { kind: 'move' }>): void;
+  /** The user resized a column (state.columnWidths changed). */
+  resized?(): void;
 }
 
 export class TableView {
@@ -39,6 +41,8 @@ export class TableView {
   private thumbTimer?: ReturnType<typeof setTimeout>;
   /** Scroll frames timed by the page (diagnostics, the bench reads them). */
   readonly frameTimes: number[] = [];
+  /** The body's horizontal scroll the header follows. */
+  private scrollLeft = 0;
 
   constructor(
     private readonly state: PanelState,
@@ -59,7 +63,9 @@ export class TableView {
       count: 0,
       getScrollElement: () => this.scroller,
       estimateSize: () => ROW_HEIGHT,
-      overscan: 8,
+      // Rows beyond the screen each side. A fast scroll refills every pooled row each frame, so each one
+      // costs a frame's style and layout: 4 is enough to hide the edge when the list is moved by keys.
+      overscan: 4,
       observeElementRect,
       observeElementOffset,
       scrollToFn: elementScroll,
@@ -72,7 +78,28 @@ export class TableView {
       const row = rowOf(e.target);
       if (row !== undefined) this.events.open(row);
     });
+    // Columns wider than the panel scroll sideways with the rows; the header follows.
+    this.scroller.addEventListener(
+      'scroll',
+      () => {
+        const x = this.scroller.scrollLeft;
+        if (x === this.scrollLeft) return;
+        this.scrollLeft = x;
+        this.header.style.transform = x ? `translateX(${-x}px)` : '';
+      },
+      { passive: true },
+    );
+    this.header.addEventListener('pointerdown', (e) => this.startResize(e));
+    this.header.addEventListener('dblclick', (e) => {
+      const grip = (e.target as HTMLElement).closest<HTMLElement>('.grip');
+      if (!grip?.dataset.column) return;
+      // A double click on the edge gives the column its own width back.
+      delete this.state.columnWidths[grip.dataset.column];
+      this.applyWidths();
+      this.events.resized?.();
+    });
     this.header.addEventListener('click', (e) => {
+      if ((e.target as HTMLElement).closest('.grip')) return;
       const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-sort]');
       if (!cell) return;
       const key = cell.dataset.sort as SortKey;
@@ -94,12 +121,16 @@ export class TableView {
   rebuildColumns(): void {
     const cols = columnsFor(this.state);
     this.columns = cols;
-    this.element.style.setProperty('--columns', cols.map((c) => c.width).join(' '));
+    this.applyWidths();
     this.header.replaceChildren(
       ...cols.map((c) => {
         const h = el('div', `th ${c.className ?? ''}`);
         h.setAttribute('role', 'columnheader');
         h.textContent = c.header;
+        const grip = el('span', 'grip');
+        grip.dataset.column = c.id;
+        grip.title = l10n.t('Drag to resize the column; double-click for its own width');
+        h.append(grip);
         if (c.title) h.title = c.title;
         if (c.sort) {
           h.dataset.sort = c.sort;
@@ -113,6 +144,55 @@ export class TableView {
     this.pool.length = 0;
     this.shown.length = 0;
     this.updateSortMarks();
+  }
+
+  /**
+   * The columns' tracks (a resized column in pixels) and the least width they need: below it the rows
+   * scroll sideways instead of cutting the last columns off.
+   */
+  private applyWidths(): void {
+    const widths = this.state.columnWidths;
+    const em = parseFloat(getComputedStyle(this.element).fontSize) || 13;
+    let min = 20 + 10 * Math.max(0, this.columns.length - 1); // the row's padding and column gaps
+    const tracks = this.columns.map((c) => {
+      const w = widths[c.id];
+      min += w ?? minimumOf(c.width, em);
+      return w ? `${w}px` : c.width;
+    });
+    this.element.style.setProperty('--columns', tracks.join(' '));
+    this.element.style.setProperty('--table-min', `${Math.ceil(min)}px`);
+  }
+
+  /** Dragging a header cell's right edge resizes its column (pointer captured until released). */
+  private startResize(e: PointerEvent): void {
+    const grip = (e.target as HTMLElement).closest<HTMLElement>('.grip');
+    const id = grip?.dataset.column;
+    if (!grip || !id || e.button !== 0) return;
+    e.preventDefault();
+    const startX = e.clientX;
+    const start = grip.parentElement!.getBoundingClientRect().width;
+    grip.setPointerCapture(e.pointerId);
+    const move = (m: PointerEvent) => {
+      this.state.columnWidths[id] = Math.round(Math.min(4000, Math.max(24, start + m.clientX - startX)));
+      this.applyWidths();
+    };
+    const end = () => {
+      grip.removeEventListener('pointermove', move);
+      grip.removeEventListener('pointerup', end);
+      grip.removeEventListener('pointercancel', end);
+      this.events.resized?.();
+    };
+    grip.addEventListener('pointermove', move);
+    grip.addEventListener('pointerup', end);
+    grip.addEventListener('pointercancel', end);
+  }
+
+  /** Resizes a column as a drag of its header's edge would (tests, diagnostics). */
+  resizeColumn(id: string, px: number | undefined): void {
+    if (px === undefined) delete this.state.columnWidths[id];
+    else this.state.columnWidths[id] = Math.round(Math.min(4000, Math.max(24, px)));
+    this.applyWidths();
+    this.events.resized?.();
   }
 
   updateSortMarks(): void {
@@ -157,6 +237,26 @@ export class TableView {
       .filter((r) => !r.hidden)
       .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))[0];
     return top ? [...top.children].map((c) => c.textContent ?? '') : [];
+  }
+
+  /**
+   * The columns as drawn (the report): header width, and whether the top row's text in it is cut (for the
+   * path, its file name: a long folder loses its start by design).
+   */
+  get drawnColumns(): { id: string; width: number; cut: boolean }[] {
+    const top = this.pool
+      .filter((r) => !r.hidden)
+      .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))[0];
+    const right = this.scroller.getBoundingClientRect().right;
+    return this.columns.map((c, i) => {
+      const h = this.header.children[i] as HTMLElement;
+      const cell = top?.children[i] as HTMLElement | undefined;
+      const text = (cell?.querySelector<HTMLElement>('.name') ?? cell) as HTMLElement | undefined;
+      const cutText = !!text && text.scrollWidth > text.clientWidth + 1;
+      // A cell past the table's right edge is cut too (until the rows are scrolled sideways).
+      const cutEdge = !!cell && cell.getBoundingClientRect().right > right + 1;
+      return { id: c.id, width: Math.round(h.getBoundingClientRect().width), cut: cutText || cutEdge };
+    });
   }
 
   /** Is the selection's anchor wholly on screen (keys must keep it there)? Undefined without one. */
@@ -221,8 +321,10 @@ export class TableView {
       const ctx: RowContext = { state: s, model, threshold, flagged, mark: s.marks.get(row) };
       r.dataset.row = String(row);
       r.setAttribute('aria-rowindex', String(item.index + 2));
-      r.setAttribute('aria-selected', String(s.selection.has(row)));
-      r.classList.toggle('flagged', flagged);
+      // Attribute selectors style the selection: an unchanged value is not written (no style work).
+      const selected = s.selection.has(row) ? 'true' : 'false';
+      if (r.getAttribute('aria-selected') !== selected) r.setAttribute('aria-selected', selected);
+      if (r.classList.contains('flagged') !== flagged) r.classList.toggle('flagged', flagged);
       const cells = r.children as HTMLCollectionOf<HTMLElement>;
       for (let ci = 0; ci < this.columns.length; ci++) this.columns[ci].render(cells[ci], row, ctx);
     });
