@@ -242,6 +242,17 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     console.log(tail(workbenchLog, 40));
   }
   if (!result) console.log(`0 passed, 1 failed`);
+  // The extension's own log says what the host saw (panels started, runs ended); CI shows only this output.
+  const extLog = saveExtensionLog(server.userDataDir, join(OUT, `extension${session.suffix}.log`));
+  if (!sessionPassed({ timedOut, exitCode, result, grep: opts.grep })) {
+    console.log(`[it] last lines of the extension's log (${rel(extLog ?? 'none')}):\n${tail(extLog ?? '', 60)}`);
+    const errors = readFileSync(workbenchLog, 'utf8')
+      .split('\n')
+      .filter((l) => /error|webview|fail/i.test(l))
+      .slice(-25);
+    console.log(`[it] workbench log lines naming an error or a webview (${rel(workbenchLog)}):`);
+    console.log(errors.length ? errors.map((l) => `  ${l.slice(0, 400)}`).join('\n') : '  (none)');
+  }
   if (result && result.passed === 0 && !opts.grep) log('ran 0 tests: the session found no suite to run');
   const ok = sessionPassed({ timedOut, exitCode, result, grep: opts.grep });
   const seconds = (Date.now() - started) / 1000;
@@ -274,6 +285,31 @@ async function turnOnWorkspaceTrust(page) {
     };
   });
   return () => page.evaluate(() => globalThis.__xrayWorkspaceTrust === true).catch(() => false);
+}
+
+/**
+ * Copies the extension's log channel (code-server writes it under the user data folder's logs/<time>/exthost*)
+ * into `target`; returns it, or undefined when the extension never logged.
+ */
+function saveExtensionLog(userDataDir, target) {
+  const found = [];
+  const walk = (dir, depth) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() && depth < 4) walk(p, depth + 1);
+      else if (e.isFile() && e.name === 'X-ray Anomaly Review.log') found.push(p);
+    }
+  };
+  walk(join(userDataDir, 'logs'), 0);
+  if (!found.length) return undefined;
+  writeFileSync(target, found.map((f) => readFileSync(f)).join('\n'));
+  return target;
 }
 
 /** Calls the lead's fixture generator, `createWorkspace(dir)` from test/integration/workspace.ts, if present. */

@@ -5,6 +5,7 @@
 import { ViewerApp } from './app';
 import type { VsCodeApi } from '../shared/hostBridge';
 import { viewerBridge } from './host';
+import { reportPageErrors } from '../shared/pageErrors';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -19,6 +20,7 @@ function initialSettings(): unknown {
 
 const root = document.getElementById('root') ?? document.body;
 const host = viewerBridge(acquireVsCodeApi());
+reportPageErrors(window, (message) => host.notify('log', { level: 'error', message: `Page error: ${message}` }));
 const app = new ViewerApp(root, host, initialSettings());
 // Diagnostics for the dev harness and for anyone poking at the webview's developer tools.
 (window as unknown as { xrayViewer: { perf: ViewerApp['perf']; report(): unknown } }).xrayViewer = {

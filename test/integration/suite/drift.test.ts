@@ -41,12 +41,17 @@ async function act(root: string, action: ResultsAction): Promise<ResultsReport> 
 async function waitReport(root: string, what: string, ok: (r: ResultsReport) => boolean): Promise<ResultsReport> {
   const until = Date.now() + 60_000;
   let last: ResultsReport | undefined;
+  let failure = '';
   while (Date.now() < until) {
-    last = await report(root).catch(() => undefined);
+    last = await report(root).catch((err: unknown) => {
+      failure = String(err);
+      return undefined;
+    });
     if (last && ok(last)) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 1500)}`);
+  const why = last ? JSON.stringify(last).slice(0, 1500) : `none (${failure || 'no results panel for this folder'})`;
+  throw new Error(`timed out waiting for ${what}; last report: ${why}`);
 }
 
 async function scoreFolder(root: string): Promise<ResultsReport> {
