@@ -35,6 +35,17 @@ export function toRow(v: unknown): BatchRow | undefined {
   return row;
 }
 
+/**
+ * The row as reading its line back gives it (toRow): malformed quality measures dropped. The store's
+ * table and index keep this form, so a row reads the same from the log, the index and the writing run.
+ */
+export function asStored(r: BatchRow): BatchRow {
+  if (r.quality === undefined || isQualityMeasures(r.quality)) return r;
+  const copy = { ...r };
+  delete copy.quality;
+  return copy;
+}
+
 export interface ParsedRows {
   rows: BatchRow[];
   /** 1-based numbers of lines that were not rows (damage; a torn last line is repaired before parsing). */

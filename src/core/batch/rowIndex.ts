@@ -19,7 +19,7 @@
  * u16 model index (padded to 8); u8 flags (1 score, 2 above threshold, 4 error, 8 quality; padded to 8);
  * then the string columns' texts, UTF-8, one after the other. NaN = absent in f64 columns.
  */
-import type { QualityMeasures } from '../quality/types';
+import { isQualityMeasures, type QualityMeasures } from '../quality/types';
 import type { BatchRow, ModelRef, RowError, RowStage } from './types';
 
 const MAGIC = 'XAIDX003';
@@ -88,7 +88,8 @@ export function encodeIndex(source: readonly BatchRow[] | RowSource, coverage: I
       modelIdx.set(mk, m);
     }
     mcol[i] = m;
-    const q = r.quality;
+    // Only measures the log's reader keeps (jsonl.ts toRow): the index must read back what the log does.
+    const q = r.quality && isQualityMeasures(r.quality) ? r.quality : undefined;
     flags[i] = (r.score ? 1 : 0) | (r.score?.aboveThreshold ? 2 : 0) | (r.error ? 4 : 0) | (q ? 8 : 0);
     const vals = [r.score?.raw, r.score?.normalized, r.score?.threshold, r.score?.span, r.size, r.mtimeMs, r.ms];
     for (const k of QUALITY_COLUMNS) vals.push(q?.[k]);

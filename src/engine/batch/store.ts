@@ -13,7 +13,7 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { fnv64 } from '../../core/batch/keys';
-import { formatRow, parseRows, tailRepair } from '../../core/batch/jsonl';
+import { asStored, formatRow, parseRows, tailRepair } from '../../core/batch/jsonl';
 import { decodeIndex, encodeIndex, type IndexCoverage } from '../../core/batch/rowIndex';
 import { ResultTable } from '../../core/batch/table';
 import type { BatchRow } from '../../core/batch/types';
@@ -216,7 +216,7 @@ export class ResultStore {
     }
     this.bytes += buf.length;
     this.indexStale = true;
-    for (const r of rows) this.table.add(r);
+    for (const r of rows) this.table.add(asStored(r));
   }
 
   /** Writes the index atomically (temporary file, fsync, rename). */

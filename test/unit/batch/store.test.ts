@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatRow } from '../../../src/core/batch/jsonl';
+import { formatRow, parseRows } from '../../../src/core/batch/jsonl';
 import type { BatchRow } from '../../../src/core/batch/types';
 import { loadResults, ResultStore, StoreBusyError, StoreWriteError } from '../../../src/engine/batch/store';
 
@@ -85,6 +85,32 @@ test('one writer: a live run holds the lock; a dead one on this host, or a stale
   const old = new Date(Date.now() - 120_000);
   utimesSync(`${f}.lock`, old, old);
   await (await ResultStore.open(f)).close();
+});
+
+test('rows read the same from the index, from the log alone and in the run that wrote them (pHash the log reader rejects)', async () => {
+  const d = dir();
+  const f = join(d, 'r.jsonl');
+  const q = { width: 4, height: 3, mean: 9, p1: 0, p99: 20, entropy: 1.5, sharpness: 3, phash: '00ff00ff00ff00ff' };
+  const rows: BatchRow[] = [
+    { ...row('good.png'), quality: q },
+    // What the log's reader drops (isQualityMeasures): upper-case hex, a digit short, a measure that is not finite.
+    { ...row('upper.png'), quality: { ...q, phash: '00FF00FF00FF00FF' } },
+    { ...row('short.png'), quality: { ...q, phash: '0ff00ff00ff00ff' } },
+    { ...row('nan.png'), quality: { ...q, sharpness: NaN } },
+  ];
+  const s = await ResultStore.open(f);
+  await s.append(rows);
+  const writing = s.table.rows.map((r) => ({ ...r }));
+  await s.close(); // writes the index
+  const fromLog = parseRows(readFileSync(f, 'utf8')).rows;
+  assert.deepEqual(
+    fromLog.map((r) => r.quality?.phash),
+    ['00ff00ff00ff00ff', undefined, undefined, undefined],
+  );
+  const indexed = await loadResults(f);
+  assert.equal(indexed.info.indexRows, rows.length, 'read through the index');
+  assert.deepEqual(indexed.table.rows, fromLog);
+  assert.deepEqual(writing, fromLog);
 });
 
 const mounts: string[] = [];
