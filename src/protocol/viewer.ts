@@ -13,6 +13,7 @@
  */
 import type { ErrorInfo } from '../core/errors';
 import type { XrayImage } from '../core/image/types';
+import type { LabelBox } from '../core/labels/types';
 import type { AnalysisResult } from '../core/scoring/types';
 import type { DriftNote } from './drift';
 import type { NotificationOf, RequestOf, ResponseMsg } from './rpc';
@@ -98,7 +99,12 @@ export interface ViewerMark {
   status: 'ok' | 'stale' | 'moved';
   problem?: string;
   keys: boolean;
+  /** Boxes marked on the image in the label set: whole image pixels of the decoded image, top-left origin. */
+  boxes?: MarkBox[];
 }
+
+/** A box mark as the label file holds it (docs/labels.md): x, y, width, height in whole image pixels. */
+export type MarkBox = LabelBox;
 
 export interface EarlyPosted {
   /** An image message of this seq was posted (the reduced copy of a large image, else the image). */
@@ -191,6 +197,10 @@ export type ViewerToHostNotifications = {
     label?: 'normal' | 'abnormal' | 'unsure' | null;
     delta?: 1 | -1;
   };
+  /** The box tool changed the image's boxes: all of them, as they are now (an empty list removes them). */
+  markBoxes: { boxes: MarkBox[] };
+  /** Undo the last change of the active label set (a box drawn or deleted, or a label), as `u` in the panel. */
+  undoMark: Record<string, never>;
   /**
    * The user zoomed or panned (null: back to fitting the editor). The host passes it on to the other
    * viewers of the same file (models side by side), which follow without echoing it back.
@@ -313,7 +323,11 @@ export type ViewerAction =
   | { action: 'setStripOpen'; open: boolean }
   | { action: 'openPreviewStep'; index: number | null }
   | { action: 'measure'; from: [number, number]; to: [number, number] }
-  | { action: 'setTool'; tool: 'pan' | 'window' | 'measure' }
+  | { action: 'setTool'; tool: 'pan' | 'window' | 'measure' | 'box' }
+  /** Draw a box mark by dragging between two image points (the box tool's own gesture, through the view). */
+  | { action: 'drawBox'; from: [number, number]; to: [number, number] }
+  /** A click at an image point with the box tool (selects the box under it), then Delete. */
+  | { action: 'deleteBox'; at?: [number, number] }
   /** Zoom by a factor about the canvas centre, and pan by device pixels, as the wheel and a drag do. */
   | { action: 'zoomPan'; factor: number; dx: number; dy: number };
 

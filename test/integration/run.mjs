@@ -329,7 +329,7 @@ async function prepareWorkspace(dir) {
   say(`workspace fixtures generated in ${Date.now() - started} ms`);
 }
 
-/** Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `type`. */
+/** Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `webviewDrag`, `type`. */
 function serveRequests(channel, page) {
   const requests = join(channel, 'requests');
   const responses = join(channel, 'responses');
@@ -369,6 +369,26 @@ function serveRequests(channel, page) {
       }
       console.log(`[it] pressed ${req.keys.length} keys in ${req.selector}`);
       return { pressed: req.keys.length, ms: Date.now() - started };
+    }
+    if (req.kind === 'webviewDrag') {
+      // A real left-button drag over a webview element, between two points given as fractions of its box.
+      let el;
+      for (const f of page.frames()) {
+        el = await f.$(req.selector).catch(() => null);
+        if (el) break;
+      }
+      if (!el) throw new Error(`no webview frame has ${req.selector}`);
+      const box = await el.boundingBox();
+      if (!box) throw new Error(`${req.selector} is not visible`);
+      const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
+      const [ax, ay] = at(req.from);
+      const [bx, by] = at(req.to);
+      await page.mouse.move(ax, ay);
+      await page.mouse.down();
+      await page.mouse.move(bx, by, { steps: 8 });
+      await page.mouse.up();
+      console.log(`[it] dragged over ${req.selector}`);
+      return { from: [ax - box.x, ay - box.y], to: [bx - box.x, by - box.y], width: box.width, height: box.height };
     }
     if (req.kind === 'type') {
       // Into whatever has the focus (e.g. an input box the extension opened).

@@ -76,3 +76,20 @@ export function parseBoxes(text: string): LabelBox[] | string {
   }
   return out;
 }
+
+/** Most boxes one image keeps (the label file's cell stays a readable length). */
+export const MAX_BOXES = 64;
+
+/** Whether a value from a message is usable boxes: whole numbers as parseBoxes accepts them, at most MAX_BOXES. */
+export function isLabelBoxList(v: unknown): v is LabelBox[] {
+  const whole = (k: unknown): k is number => Number.isInteger(k) && (k as number) >= 0 && (k as number) <= 1_000_000;
+  return (
+    Array.isArray(v) &&
+    v.length <= MAX_BOXES &&
+    v.every((b: unknown) => {
+      if (typeof b !== 'object' || b === null) return false;
+      const { x, y, w, h } = b as Record<string, unknown>;
+      return whole(x) && whole(y) && whole(w) && whole(h) && w >= 1 && h >= 1;
+    })
+  );
+}

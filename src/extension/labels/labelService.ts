@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { promises as fsp } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import type { LabelEdit, LabelValue } from '../../core/labels/types';
+import type { LabelBox, LabelEdit, LabelValue } from '../../core/labels/types';
 import { Disposable } from '../../protocol/dispose';
 import type { LabelSetInfo } from '../../protocol/results';
 import type { Logger } from '../log';
@@ -123,6 +123,11 @@ export class LabelService extends Disposable {
   /** Labels (or clears, with null) the images, one undo step per workspace folder; false when refused. */
   async label(targets: LabelTarget[], label: LabelValue | null): Promise<boolean> {
     return this.editEach(targets, async (t) => ({ label, sha256: t.sha256 ?? (await sha256Of(t.uri)) }));
+  }
+
+  /** Sets an image's box marks (all of them; [] removes them), one undo step; false when refused. */
+  async setBoxes(target: LabelTarget, boxes: LabelBox[]): Promise<boolean> {
+    return this.editEach([target], async (t) => ({ boxes, sha256: t.sha256 ?? (await sha256Of(t.uri)) }));
   }
 
   /** Asks for a note (prefilled with the first image's) and writes it on every image. */

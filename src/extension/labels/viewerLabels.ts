@@ -1,10 +1,10 @@
 /**
- * The label set as the X-ray viewer uses it: the image's mark for the badge (its status checked against
- * the file's hash now), and the labelling keys pressed in the viewer. The keys are on for images opened
+ * The label set as the X-ray viewer uses it: the image's mark for the badge and its box marks (its status
+ * checked against the file's hash now), the boxes the box tool draws, and the labelling keys pressed in the viewer. The keys are on for images opened
  * from a results panel (allowKeys), where j/k and a label step through the panel's order as in the panel.
  */
 import * as vscode from 'vscode';
-import type { ViewerMark, ViewerToHostNotifications } from '../../protocol/viewer';
+import type { MarkBox, ViewerMark, ViewerToHostNotifications } from '../../protocol/viewer';
 import type { LabelService } from './labelService';
 import { sha256Of } from './fileHash';
 
@@ -12,6 +12,10 @@ export interface ViewerLabelPort {
   markFor(uri: vscode.Uri): Promise<ViewerMark | undefined>;
   readonly onDidChange: vscode.Event<unknown>;
   key(uri: vscode.Uri, p: ViewerToHostNotifications['labelKey']): Promise<void>;
+  /** The box tool's list for the image (written to the label file). */
+  setBoxes(uri: vscode.Uri, boxes: MarkBox[]): Promise<void>;
+  /** Undo the label set's last change (the box tool's `u`). */
+  undo(uri: vscode.Uri): Promise<void>;
 }
 
 export class ViewerLabels implements ViewerLabelPort {
@@ -43,11 +47,23 @@ export class ViewerLabels implements ViewerLabelPort {
         label: e.label ?? null,
         note: e.note ?? null,
         status: e.sha256 && hash && e.sha256 !== hash ? 'stale' : 'ok',
+        boxes: e.boxes ?? [],
       };
     const moved = hash ? [...f.entries.values()].find((x) => x.sha256 === hash) : undefined;
+    // A moved file shows its boxes; a box drawn on it is written under its path here (a new entry).
     return moved
-      ? { ...base, label: moved.label ?? null, note: moved.note ?? null, status: 'moved' }
-      : { ...base, label: null, note: null, status: 'ok' };
+      ? { ...base, label: moved.label ?? null, note: moved.note ?? null, status: 'moved', boxes: moved.boxes ?? [] }
+      : { ...base, label: null, note: null, status: 'ok', boxes: [] };
+  }
+
+  async setBoxes(uri: vscode.Uri, boxes: MarkBox[]): Promise<void> {
+    // Refused (a file broken by hand): the service says so and fires its change, so the viewer gets the file's mark back.
+    await this.labels.setBoxes({ uri }, boxes);
+  }
+
+  async undo(uri: vscode.Uri): Promise<void> {
+    const folder = this.labels.folderOf(uri);
+    if (folder) await this.labels.undo(folder);
   }
 
   async key(uri: vscode.Uri, p: ViewerToHostNotifications['labelKey']): Promise<void> {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { toErrorInfo, XrayError, type ErrorInfo } from '../../core/errors';
 import type { XrayImage } from '../../core/image/types';
 import type { ModelInfo } from '../../core/model/manifest';
+import { isLabelBoxList } from '../../core/labels/types';
 import { reduceImage } from '../../engine/reducedImage';
 import { Disposable, toDisposable, type IDisposable } from '../../protocol/dispose';
 import type { DriftNote } from '../../protocol/drift';
@@ -90,6 +91,14 @@ export class ViewerSession extends Disposable {
         void this.deps.labels
           ?.key(this.uri, p)
           .catch((err) => this.deps.log.warn(`${this.fileName}: label key: ${String(err)}`)),
+      markBoxes: (p) =>
+        void this.deps.labels
+          ?.setBoxes(this.uri, p.boxes)
+          .catch((err) => this.deps.log.warn(`${this.fileName}: box marks: ${String(err)}`)),
+      undoMark: () =>
+        void this.deps.labels
+          ?.undo(this.uri)
+          .catch((err) => this.deps.log.warn(`${this.fileName}: undo: ${String(err)}`)),
       resendEarly: (p) => this.channel.resendEarly(p.image === true, p.analysis === true),
       selectModel: (p) => {
         if (this.pinned === undefined) return void this.deps.models.select(p.modelId);
@@ -111,6 +120,8 @@ export class ViewerSession extends Disposable {
       },
     },
     checks: {
+      markBoxes: (p) =>
+        isLabelBoxList((p as { boxes?: unknown }).boxes) ? undefined : 'its boxes are not whole-pixel boxes "x y w h"',
       viewChanged: (p) => {
         const v = (p as { view?: Partial<SyncedView> | null }).view;
         if (v === null) return undefined;

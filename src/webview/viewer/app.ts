@@ -1,7 +1,7 @@
 /**
  * The viewer's composition root: builds the state store and the DOM, and wires the parts that each do
  * one job: the message handler (messages.ts), the actions (viewerActions.ts), zoom/pan/window
- * (viewControl.ts), the ruler tool (measureTool.ts), the pixel readout (readout.ts), the draw loop
+ * (viewControl.ts), the ruler tool (measureTool.ts), the box marks (boxTool.ts), the pixel readout (readout.ts), the draw loop
  * (drawLoop.ts) and the diagnostics the host and the dev harness read (diagnostics.ts).
  */
 import { Disposable, toDisposable } from '../../protocol/dispose';
@@ -10,6 +10,7 @@ import type { Served } from '../shared/hostBridge';
 import { viewStateReport, type ViewerPerf } from './diagnostics';
 import { DrawLoop } from './drawLoop';
 import type { ViewerBridge } from './host';
+import { BoxTool } from './boxTool';
 import { attachKeys, attachPointer } from './input';
 import { MeasureTool } from './measureTool';
 import { viewerMessages } from './messages';
@@ -71,10 +72,12 @@ export class ViewerApp extends Disposable {
       timer ??= setTimeout(sendView, 40);
     });
     const measure = new MeasureTool(store, this.view, canvasSize, dpr);
+    const box = new BoxTool(store, this.view, canvasSize, dpr, host);
     this.actions = new ViewerActions({
       store,
       view: this.view,
       measure,
+      box,
       help: { toggle: () => help.toggle() },
       notify: (type, params) => host.notify(type, params),
       focus: {
@@ -118,6 +121,7 @@ export class ViewerApp extends Disposable {
         },
         dragEnd: () => store.touch({ redraw: 'none', save: true }),
         measure: (phase, sx, sy) => measure.gesture(phase, sx, sy),
+        box: (phase, sx, sy) => box.gesture(phase, sx, sy),
       }),
     );
     this._register(

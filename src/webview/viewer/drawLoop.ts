@@ -126,6 +126,9 @@ export class DrawLoop extends Disposable {
       dpr: window.devicePixelRatio || 1,
       measurements: s.measurements,
       activeMeasurement: s.activeMeasurement,
+      boxes: s.mark?.boxes,
+      activeBox: s.activeBox,
+      boxDraft: s.boxDraft,
     });
     const ms = performance.now() - t0;
     const now = Date.now();
@@ -173,7 +176,7 @@ export class DrawLoop extends Disposable {
     L.canvas.hidden = !s.loaded;
     L.canvas.setAttribute('aria-label', describeImage(s));
     L.canvas.classList.toggle('tool-window', s.tool === 'window');
-    L.canvas.classList.toggle('tool-measure', s.tool === 'measure');
+    L.canvas.classList.toggle('tool-measure', s.tool === 'measure' || s.tool === 'box');
     if (s.analysis && s.timeline.scoreShown === undefined) {
       const now = Date.now();
       store.update((st) => void (st.timeline.scoreShown = now), { redraw: 'none' });

@@ -1,7 +1,7 @@
 /**
  * Mouse, wheel and keyboard gestures on the viewer, translated into actions. Left-drag uses the chosen
  * tool (Shift swaps pan and window/level, and pans in measure mode), middle-drag always pans, right-drag
- * always does window/level, as in DICOM viewers. Keys are ignored while a text field or list has focus and when a modifier is held, so VS Code's
+ * always does window/level, as in DICOM viewers; the box tool draws box marks. Keys are ignored while a text field or list has focus and when a modifier is held, so VS Code's
  * own shortcuts keep working.
  */
 import { DisposableStore, type IDisposable } from '../../protocol/dispose';
@@ -23,6 +23,8 @@ export interface PointerHandlers {
   dragEnd(kind: Tool): void;
   /** Ruler drawing: device pixels; 'end' has no position. */
   measure(phase: 'start' | 'move' | 'end', sx?: number, sy?: number): void;
+  /** Box drawing (or a click that picks a box): device pixels; 'end' has no position. */
+  box(phase: 'start' | 'move' | 'end', sx?: number, sy?: number): void;
 }
 
 export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): IDisposable {
@@ -42,9 +44,9 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): ID
       else if (e.button === 2) kind = 'window';
       else if (e.button === 0) kind = e.shiftKey ? (h.tool() === 'pan' ? 'window' : 'pan') : h.tool();
       else return;
-      if (kind === 'measure') {
+      if (kind === 'measure' || kind === 'box') {
         const [sx, sy] = local(e);
-        h.measure('start', sx, sy);
+        h[kind]('start', sx, sy);
       }
       e.preventDefault();
       canvas.focus({ preventScroll: true });
@@ -71,7 +73,7 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): ID
       if (dx === 0 && dy === 0) return;
       if (drag.kind === 'pan') h.pan(dx * dpr(), dy * dpr());
       else if (drag.kind === 'window') h.windowDrag(dx, dy);
-      else h.measure('move', sx, sy);
+      else h[drag.kind]('move', sx, sy);
     }),
   );
   const end = (e: PointerEvent) => {
@@ -80,7 +82,7 @@ export function attachPointer(canvas: HTMLCanvasElement, h: PointerHandlers): ID
     drag = undefined;
     canvas.classList.remove('dragging-pan', 'dragging-window', 'dragging-measure');
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
-    if (kind === 'measure') h.measure('end');
+    if (kind === 'measure' || kind === 'box') h[kind]('end');
     h.dragEnd(kind);
   };
   listeners.add(listen(canvas, 'pointerup', end));
@@ -147,8 +149,13 @@ export function attachKeys(
       '?': a.toggleHelp,
       m: () => a.setTool(a.currentTool() === 'measure' ? 'pan' : 'measure'),
       M: () => a.setTool(a.currentTool() === 'measure' ? 'pan' : 'measure'),
-      Delete: a.deleteMeasurement,
-      Backspace: a.deleteMeasurement,
+      b: () => a.setTool(a.currentTool() === 'box' ? 'pan' : 'box'),
+      B: () => a.setTool(a.currentTool() === 'box' ? 'pan' : 'box'),
+      // With the box tool, Delete and u act on the box marks (u reaches here only while the labelling keys are off).
+      Delete: () => (a.currentTool() === 'box' ? a.deleteBox() : a.deleteMeasurement()),
+      Backspace: () => (a.currentTool() === 'box' ? a.deleteBox() : a.deleteMeasurement()),
+      u: () => a.currentTool() === 'box' && a.undoBox(),
+      U: () => a.currentTool() === 'box' && a.undoBox(),
       ',': () => a.stepFrame(-1),
       '<': () => a.stepFrame(-1),
       '.': () => a.stepFrame(1),

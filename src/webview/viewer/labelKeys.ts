@@ -42,10 +42,11 @@ export class ViewerLabels extends Disposable {
 
   private render(): void {
     const m = this.store.state.mark;
+    const boxes = m?.boxes?.length ?? 0;
     const text = m
       ? m.problem
         ? `Labels: ${m.problem}`
-        : `${m.set}: ${m.label ?? 'no label'}${m.status === 'stale' ? ' (file changed since)' : m.status === 'moved' ? ' (moved)' : ''}${m.note ? ` · ${m.note}` : ''}`
+        : `${m.set}: ${m.label ?? 'no label'}${m.status === 'stale' ? ' (file changed since)' : m.status === 'moved' ? ' (moved)' : ''}${m.note ? ` · ${m.note}` : ''}${boxes ? ` · ${boxes === 1 ? '1 box' : `${boxes} boxes`}` : ''}`
       : '';
     if (this.badge.textContent === text && this.badge.hidden === !m) return;
     this.badge.hidden = !m;

@@ -258,6 +258,7 @@ export function viewerMessages(deps: MessageDeps): Required<NotificationHandlers
     mark: (p) =>
       update((s) => {
         s.mark = p;
+        if (s.activeBox !== undefined && s.activeBox >= (p.boxes?.length ?? 0)) s.activeBox = undefined;
       }),
     syncView: (p) => deps.followView(p.view),
     drift: (p) =>

@@ -10,7 +10,7 @@ import type { ViewerState } from './state';
 import type { View } from './viewport';
 import type { VoiFunction, WindowLevel } from './windowing';
 
-export type Tool = 'pan' | 'window' | 'measure';
+export type Tool = 'pan' | 'window' | 'measure' | 'box';
 export type PanelTab = 'analysis' | 'tags';
 
 export interface PersistedState {
@@ -91,7 +91,7 @@ export function readPersisted(raw: unknown, fallbackSettings: ViewerSettings): P
     overlayVisible: typeof r.overlayVisible === 'boolean' ? r.overlayVisible : true,
     outline: typeof r.outline === 'boolean' ? r.outline : true,
     settings: sanitizeSettings(r.settings, fallbackSettings),
-    tool: r.tool === 'window' || r.tool === 'measure' ? r.tool : 'pan',
+    tool: r.tool === 'window' || r.tool === 'measure' || r.tool === 'box' ? r.tool : 'pan',
     panelOpen: typeof r.panelOpen === 'boolean' ? r.panelOpen : true,
     measurements: readMeasurements(r.measurements),
     stripOpen: typeof r.stripOpen === 'boolean' ? r.stripOpen : undefined,

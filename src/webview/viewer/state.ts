@@ -75,6 +75,10 @@ export interface ViewerState {
   activeMeasurement?: number;
   /** The ruler end being dragged (`created`: the drag draws a new ruler). */
   rulerDrag?: { index: number; end: 0 | 1; created: boolean };
+  /** The box being drawn (image pixels, continuous), before it becomes a whole-pixel box mark. */
+  boxDraft?: { x0: number; y0: number; x1: number; y1: number };
+  /** Index of the picked box mark in mark.boxes (Delete removes it). */
+  activeBox?: number;
   panelTab: PanelTab;
   /** DICOM attributes as the host sent them (patient data masked unless revealed). */
   tags?: TagsMessage & { count: number; masked: number };

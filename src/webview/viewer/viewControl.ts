@@ -4,7 +4,7 @@
  * without a DOM.
  */
 import type { ViewerStore } from './store';
-import { constrain, fitView, panBy, stepScale, zoomAt, type View } from './viewport';
+import { constrain, fitView, panBy, screenFromImage, stepScale, zoomAt, type View } from './viewport';
 import { adjusted } from './windowing';
 
 /** The canvas's size in device pixels. */
@@ -26,6 +26,15 @@ export class ViewControl {
     const { width, height } = this.canvasSize();
     if (s.fitted || !s.view) return fitView(img.width, img.height, Math.max(1, width), Math.max(1, height));
     return s.view;
+  }
+
+  /** Where an image point is on the canvas now (device pixels); the origin when no image is shown. */
+  screenOf(x: number, y: number): [number, number] {
+    const v = this.current();
+    if (!v) return [0, 0];
+    const { width, height } = this.canvasSize();
+    const m = screenFromImage(v, width, height);
+    return [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
   }
 
   set(view: View): void {

@@ -3,6 +3,7 @@
  * host notifications some of them mean. Arrow properties, so the controls can hold them unbound.
  */
 import type { ViewerSettings, ViewerToHostNotifications } from '../../protocol/viewer';
+import type { BoxTool } from './boxTool';
 import type { MeasureTool } from './measureTool';
 import { resetWindow } from './messages';
 import { sanitizeSettings, type PanelTab, type Tool } from './persist';
@@ -16,6 +17,7 @@ export interface ActionDeps {
   store: ViewerStore;
   view: ViewControl;
   measure: MeasureTool;
+  box: BoxTool;
   help: { toggle(): void };
   notify<K extends keyof ViewerToHostNotifications & string>(type: K, params: ViewerToHostNotifications[K]): void;
   /** Focus moves that follow an action (after the redraw the action asked for). */
@@ -187,6 +189,22 @@ export class ViewerActions implements Actions {
   deleteMeasurement = (): void => this.deps.measure.deleteLast();
   clearMeasurements = (): void => this.deps.measure.clear();
 
+  // ---- box marks
+
+  deleteBox = (): void => this.deps.box.deleteBox();
+  undoBox = (): void => this.deps.box.undo();
+
+  /** A drag between two image points with the box tool, through the view as the pointer's would go. */
+  private dragBox(from: [number, number], to: [number, number]): void {
+    const [ax, ay] = this.deps.view.screenOf(Number(from[0]), Number(from[1]));
+    const [bx, by] = this.deps.view.screenOf(Number(to[0]), Number(to[1]));
+    const box = this.deps.box;
+    box.gesture('start', ax, ay);
+    box.gesture('move', (ax + bx) / 2, (ay + by) / 2);
+    box.gesture('move', bx, by);
+    box.gesture('end');
+  }
+
   // ---- frames
 
   selectFrame = (frame: number): void => {
@@ -253,7 +271,12 @@ export class ViewerActions implements Actions {
       case 'measure':
         return this.deps.measure.add(a.from, a.to);
       case 'setTool':
-        return this.setTool(a.tool === 'window' || a.tool === 'measure' ? a.tool : 'pan');
+        return this.setTool(a.tool === 'window' || a.tool === 'measure' || a.tool === 'box' ? a.tool : 'pan');
+      case 'drawBox':
+        return this.dragBox(a.from, a.to);
+      case 'deleteBox':
+        if (a.at) this.dragBox(a.at, a.at);
+        return this.deleteBox();
       case 'zoomPan': {
         const v = this.deps.view;
         v.zoomStepBy(Number(a.factor) || 1);

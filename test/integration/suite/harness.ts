@@ -88,6 +88,19 @@ export async function pressInWebview(
   return harnessRequest('webviewKeys', { selector, keys, delayMs }, timeoutMs);
 }
 
+/**
+ * A real left-button drag (Playwright's mouse) over the webview element matching `selector`, from and to
+ * points given as fractions of its box; resolves to the points in CSS pixels of the element and its size
+ * (undefined without the runner).
+ */
+export async function dragInWebview(
+  selector: string,
+  from: [number, number],
+  to: [number, number],
+): Promise<{ from: [number, number]; to: [number, number]; width: number; height: number } | undefined> {
+  return harnessRequest('webviewDrag', { selector, from, to });
+}
+
 /** Types text into whatever has the focus (an input box), then Enter. */
 export async function typeText(text: string, enter = true): Promise<boolean> {
   return (await harnessRequest<{ typed: number }>('type', { text, enter })) !== undefined;

@@ -11,6 +11,7 @@ import './trust.test';
 import './results.test';
 import './explain.test';
 import './labels.test';
+import './boxMarks.test';
 import './labelsBench.test';
 import './panelBench.test';
 import './compare.test';

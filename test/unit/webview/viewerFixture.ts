@@ -1,6 +1,7 @@
 // A viewer's parts as the app wires them, without a DOM: canvas layers are stand-ins (the real ones need a
 // browser canvas; the dev harness and the integration suite draw with them), everything else is real.
 import { viewerMessages } from '../../../src/webview/viewer/messages';
+import { BoxTool } from '../../../src/webview/viewer/boxTool';
 import { MeasureTool } from '../../../src/webview/viewer/measureTool';
 import { sanitizeSettings, type PersistedState } from '../../../src/webview/viewer/persist';
 import { HeatmapLayer } from '../../../src/webview/viewer/render/heatmapLayer';
@@ -79,11 +80,19 @@ export function viewer(opts: { restored?: PersistedState; refuseCanvas?: boolean
     () => canvas,
     () => 1,
   );
+  const box = new BoxTool(
+    store,
+    view,
+    () => canvas,
+    () => 1,
+    { notify: (type, params) => void toHost.push({ type, params }) },
+  );
   const focused: string[] = [];
   const actions = new ViewerActions({
     store,
     view,
     measure,
+    box,
     help: { toggle: () => focused.push('help') },
     notify: (type, params) => void toHost.push({ type, params }),
     focus: {
@@ -93,5 +102,5 @@ export function viewer(opts: { restored?: PersistedState; refuseCanvas?: boolean
       stepView: () => focused.push('stepView'),
     },
   });
-  return { store, messages, view, measure, actions, changes, logs, toHost, canvas, focused, moved };
+  return { store, messages, view, measure, box, actions, changes, logs, toHost, canvas, focused, moved };
 }

@@ -1,10 +1,12 @@
 /**
  * Composes one frame: the windowed image through the view transform, the heatmap through
  * view ∘ toImage, the threshold outline transformed point by point and stroked at screen resolution
- * (so it stays one crisp line at any zoom), a scale bar when the pixel spacing is known, and the rulers.
+ * (so it stays one crisp line at any zoom), a scale bar when the pixel spacing is known, the box marks
+ * of the label set and the rulers.
  */
 import { apply, compose } from '../affine';
 import { measurementLabel, type Measurement } from '../measure';
+import type { MarkBox } from '../../../protocol/viewer';
 import type { Affine } from '../types';
 import { screenFromImage, type View } from '../viewport';
 import type { HeatmapLayer } from './heatmapLayer';
@@ -37,6 +39,10 @@ export interface Scene {
   measurements?: readonly Measurement[];
   /** Index of the ruler being drawn or moved (drawn highlighted). */
   activeMeasurement?: number;
+  /** Box marks (whole image pixels), the picked one, and the box being drawn (continuous image pixels). */
+  boxes?: readonly MarkBox[];
+  activeBox?: number;
+  boxDraft?: { x0: number; y0: number; x1: number; y1: number };
 }
 
 export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: number, s: Scene): void {
@@ -94,6 +100,11 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     const bottom = Math.min(height, Math.max(y0, y1));
     const visibleW = Math.min(width, Math.max(x0, x1)) - left;
     drawScaleBar(ctx, left, bottom, visibleW, s.view.scale, s.pixelSpacing[1], s.dpr);
+  }
+  s.boxes?.forEach((b, i) => drawBox(ctx, m, b.x, b.y, b.x + b.w, b.y + b.h, i === s.activeBox, false, s.dpr));
+  if (s.boxDraft) {
+    const d = s.boxDraft;
+    drawBox(ctx, m, d.x0, d.y0, d.x1, d.y1, true, true, s.dpr);
   }
   s.measurements?.forEach((r, i) =>
     drawRuler(ctx, m, r, measurementLabel(r, s.pixelSpacing), i === s.activeMeasurement, s.dpr),
@@ -158,6 +169,39 @@ function drawRuler(
   ctx.fillStyle = active ? RULER_ACTIVE : RULER;
   ctx.fillText(label, cx, cy);
   ctx.textAlign = 'start';
+}
+
+const BOX = '#3fd4ff';
+
+/** A box mark: a dark halo under a cyan line (white when picked), dashed while it is being drawn. */
+function drawBox(
+  ctx: CanvasRenderingContext2D,
+  m: Affine,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  active: boolean,
+  draft: boolean,
+  dpr: number,
+): void {
+  const [ax, ay] = apply(m, x0, y0);
+  const [bx, by] = apply(m, x1, y1);
+  const rect = () => {
+    ctx.beginPath();
+    ctx.rect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
+  };
+  ctx.setLineDash(draft ? [5 * dpr, 3 * dpr] : []);
+  ctx.lineJoin = 'miter';
+  rect();
+  ctx.strokeStyle = 'rgba(0, 0, 0, 0.75)';
+  ctx.lineWidth = 4 * dpr;
+  ctx.stroke();
+  rect();
+  ctx.strokeStyle = active ? RULER_ACTIVE : BOX;
+  ctx.lineWidth = (active ? 2 : 1.5) * dpr;
+  ctx.stroke();
+  ctx.setLineDash([]);
 }
 
 /** The top-region outline: a muted white, dashed, so it reads as "look here" beside the threshold's solid line. */

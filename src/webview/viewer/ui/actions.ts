@@ -25,6 +25,9 @@ export interface Actions {
   currentTool(): Tool;
   deleteMeasurement(): void;
   clearMeasurements(): void;
+  /** Box marks: remove the picked box (else the newest); undo the label set's last change. */
+  deleteBox(): void;
+  undoBox(): void;
   setFloor(v: number, commit: boolean): void;
   /** Multi-frame files: go to a frame (0-based) or step by one. */
   selectFrame(frame: number): void;

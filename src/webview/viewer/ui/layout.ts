@@ -23,6 +23,7 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ['H', l10n.t('Show or hide the heatmap')],
   ['M', l10n.t('Measure tool on or off (drag a ruler; drag an end to adjust)')],
   [l10n.t('Delete'), l10n.t('Remove the last ruler')],
+  ['B', l10n.t('Box tool on or off: drag a box mark, saved with the label (Delete removes the picked one, U undoes)')],
   [', / .', l10n.t('Previous / next frame (multi-frame files)')],
   ['T', l10n.t('DICOM tags tab')],
   ['P', l10n.t('Preprocessing strip')],

@@ -35,6 +35,9 @@ export function renderToolbar(L: Layout, s: ViewerState): void {
   setPressed(L.panTool, s.tool === 'pan');
   setPressed(L.wlTool, s.tool === 'window');
   setPressed(L.measureTool, s.tool === 'measure');
+  setPressed(L.boxTool, s.tool === 'box');
+  // Boxes are saved in the label set: none to draw into outside a workspace folder or while its file is broken.
+  L.boxTool.disabled = !hasImage || !s.mark || !!s.mark.problem;
   show(L.clearMeasures, s.measurements.length > 0);
   renderFrame(L, s);
   setPressed(L.invertBtn, s.invert);

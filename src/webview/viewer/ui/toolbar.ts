@@ -47,6 +47,13 @@ export function buildToolbar(a: Actions) {
     a.clearMeasurements,
   );
   clearMeasures.setAttribute('aria-label', l10n.t('Remove all rulers'));
+  const boxTool = toggleButton(
+    l10n.t('Box'),
+    l10n.t(
+      "Box marks: left-drag draws a box saved with the image's label, a click picks one, Delete removes it, U undoes (B)",
+    ),
+    () => a.setTool('box'),
+  );
 
   // Frame selector (multi-frame files only)
   const prevFrame = button('‹', l10n.t('Previous frame (,)'), () => a.stepFrame(-1), 'icon');
@@ -150,6 +157,7 @@ export function buildToolbar(a: Actions) {
       wlTool,
       measureTool,
       clearMeasures,
+      boxTool,
     ),
     h(
       'div',
@@ -177,6 +185,7 @@ export function buildToolbar(a: Actions) {
     wlTool,
     measureTool,
     clearMeasures,
+    boxTool,
     presetSelect,
     wInput,
     lInput,
