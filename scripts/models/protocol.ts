@@ -75,11 +75,13 @@ export interface FitSettings {
   coreset?: number;
   calibration?: number;
   backbone?: string;
+  /** Position-aware local evidence (FitModelRequest.positional). */
+  positional?: boolean;
 }
 
 export async function fitThroughEngine(engine: EngineClient, folder: string, s: FitSettings): Promise<FitResult> {
   mkdirSync(s.out, { recursive: true });
-  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
+  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
   process.stderr.write(describeFitResult(result) + '\n');
   return result;
 }

@@ -27,6 +27,8 @@ export interface FitCommandOptions {
   overwrite?: boolean;
   pipeline?: FitPipelineId;
   mirror?: boolean;
+  /** Position-aware local evidence (FitModelRequest.positional). */
+  positional?: boolean;
   /** Where progress lines go (stderr). */
   write(line: string): void;
 }
@@ -99,6 +101,7 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
         backboneManifestPath: o.backbone ? resolve(o.backbone) : undefined,
         pipeline: o.pipeline,
         mirror: o.mirror,
+        positional: o.positional,
         limits: DEFAULT_DECODE_LIMITS,
       },
       (p) => {

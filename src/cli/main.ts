@@ -49,6 +49,7 @@ ${qualityUsage('                     ')}
   xray-anomaly fit <folder> --out <dir> --id <model-id> [--name <text>] [--coreset 0.01] [--calibration 0.15]
                    [--kind combined|patchcore|gaussian] [--backbone <file.backbone.json>] [--overwrite]
                    [--pipeline backbone|chest|hand|hand-clahe] [--mirror]   (preprocessing; mirrored copies)
+                   [--positional]   (aligned films, e.g. chests: each patch also against normals at its own place; needs --calibration)
                    [--preview <dir>]   writes <dir>/<pipeline>.png (4 images: original, preprocessed) and stops
 ${PREPROCESS_USAGE}
 ${EXIT_CODES_TEXT}
@@ -148,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
       overwrite: { type: 'boolean', default: false },
       pipeline: { type: 'string' },
       mirror: { type: 'boolean', default: false },
+      positional: { type: 'boolean', default: false },
       preview: { type: 'string' },
       ...QUALITY_PARSE_OPTIONS,
     },
@@ -191,6 +193,7 @@ async function main(argv: string[]): Promise<void> {
       const result = await runFit(engine, {
         pipeline,
         mirror: values.mirror as boolean,
+        positional: (values.positional as boolean) || undefined,
         folder,
         out: values.out,
         id: values.id,

@@ -9,6 +9,7 @@ import type { BackboneManifest } from '../model/backbone';
 import { extractSubmodel, inspectModel, type OnnxGraphInfo } from '../onnx/compose';
 import { type ComputeBackend, f32 } from './compute';
 import type { FeatureMaps } from './features';
+import { fineFactor } from './fineMap';
 
 export interface TapShape {
   c: number;
@@ -16,6 +17,8 @@ export interface TapShape {
   w: number;
   /** Input pixels per feature-map cell. */
   stride: number;
+  /** The fine tap's maps (FeatureExtractor.open's fineTap), when asked for. */
+  fine?: { c: number; h: number; w: number };
 }
 
 /** Problems between a backbone manifest and what its ONNX file declares; empty when they fit. */
@@ -64,6 +67,7 @@ export class FeatureExtractor {
     private readonly model: Uint8Array,
     readonly backbone: BackboneManifest,
     readonly shape: TapShape,
+    private readonly fineTap?: string,
   ) {}
 
   /**
@@ -75,6 +79,8 @@ export class FeatureExtractor {
     backbone: BackboneManifest,
     onnxBytes: Uint8Array,
     key: string,
+    /** Also this tensor's maps, for the fine map (fineMap.ts); must be a whole multiple of the tap's grid. */
+    fineTap?: string,
   ): Promise<FeatureExtractor> {
     let info: OnnxGraphInfo;
     try {
@@ -92,7 +98,12 @@ export class FeatureExtractor {
         'MODEL_INPUT_MISMATCH',
         `The backbone '${backbone.name}' does not match its manifest: ${problems.join('; ')}.`,
       );
-    const model = extractSubmodel(onnxBytes, [backbone.tap]);
+    if (fineTap && !info.tensors.has(fineTap) && !info.outputs.includes(fineTap))
+      throw new XrayError(
+        'MODEL_INPUT_MISMATCH',
+        `The backbone '${backbone.name}' has no tensor '${fineTap}' for the fine map.`,
+      );
+    const model = extractSubmodel(onnxBytes, fineTap ? [backbone.tap, fineTap] : [backbone.tap]);
     const { channels, height, width } = backbone.input;
     let out;
     try {
@@ -122,7 +133,18 @@ export class FeatureExtractor {
         `The backbone's tap '${backbone.tap}' is ${w}x${h} for a ${width}x${height} input; the input size must be the same whole multiple of both (choose an input size divisible by the network's stride).`,
       );
     }
-    return new FeatureExtractor(be, key, model, backbone, { c, h, w, stride });
+    let fine: TapShape['fine'];
+    if (fineTap) {
+      const fd = out[fineTap]?.dims ?? [];
+      if (fd.length !== 4 || fd[0] !== 1)
+        throw new XrayError(
+          'MODEL_INPUT_MISMATCH',
+          `The backbone's fine tap '${fineTap}' gives shape [${fd.join(', ')}].`,
+        );
+      fine = { c: fd[1], h: fd[2], w: fd[3] };
+      fineFactor({ h, w }, fine);
+    }
+    return new FeatureExtractor(be, key, model, backbone, { c, h, w, stride, ...(fine ? { fine } : {}) }, fineTap);
   }
 
   /** Feature maps of `n` prepared inputs laid out back to back (NCHW each, as prepareInput makes them). */
@@ -133,6 +155,11 @@ export class FeatureExtractor {
     const { c, h, w } = this.shape;
     if (t.dims.join() !== [n, c, h, w].join())
       throw new XrayError('INTERNAL', `backbone gave [${t.dims}] for a batch of ${n}; expected [${[n, c, h, w]}]`);
-    return { data: t.data as Float32Array, n, c, h, w };
+    const f = this.shape.fine;
+    if (!f || !this.fineTap) return { data: t.data as Float32Array, n, c, h, w };
+    const ft = out[this.fineTap];
+    if (ft.dims.join() !== [n, f.c, f.h, f.w].join())
+      throw new XrayError('INTERNAL', `backbone gave fine maps [${ft.dims}] for a batch of ${n}`);
+    return { data: t.data as Float32Array, n, c, h, w, fine: { data: ft.data as Float32Array, n, ...f } };
   }
 }

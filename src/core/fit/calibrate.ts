@@ -20,6 +20,7 @@
 import { XrayError } from '../errors';
 import { quantile } from '../metrics/roc';
 import { combineScores, type Standardiser, standardiser } from './combine';
+import { addFineMaps } from './fineMap';
 import { type WorstPlacePart, worstGate, worstPlaceScores } from './worstPlace';
 import { thresholdOutliers, type ThresholdOutliers } from './outliers';
 
@@ -157,6 +158,11 @@ export interface UnseenScores {
   patchesPerImage?: number;
   /** The maps' rows and columns (h * w = patchesPerImage), for weights by distance from the edge. */
   mapShape?: { h: number; w: number };
+  /**
+   * The fine map's per-position standard scores (fineMap.ts), [n, factor*h * factor*w]: the shown map is the
+   * centred map repeated onto the fine grid plus these, and is standardised and thresholded as such.
+   */
+  fine?: { maps: ArrayLike<number>; factor: number };
 }
 
 /**
@@ -189,7 +195,12 @@ export const MIN_RELATIVE_SCALE = 0.5;
  * own spread. The result reads "how unusual for this position", which is what a reviewer asks of the
  * map (docs/experiments/heatmap-preprocessing.md). Undefined when there are too few images or no positions.
  */
-export function mapCentring(maps: ArrayLike<number>, patchesPerImage: number | undefined): MapCentring | undefined {
+export function mapCentring(
+  maps: ArrayLike<number>,
+  patchesPerImage: number | undefined,
+  /** 'sd': each position divided by its own (floored) sd, a plain standard score; default: relative to their mean. */
+  unit: 'relative' | 'sd' = 'relative',
+): MapCentring | undefined {
   const hw = patchesPerImage ?? 0;
   if (!(Number.isInteger(hw) && hw >= 1) || maps.length % hw !== 0) return undefined;
   const n = maps.length / hw;
@@ -203,8 +214,8 @@ export function mapCentring(maps: ArrayLike<number>, patchesPerImage: number | u
   const median = Float64Array.from(sd).sort()[Math.floor(hw / 2)];
   const floor = MIN_RELATIVE_SCALE * median;
   const floored = Float64Array.from(sd, (v) => Math.max(v, floor));
-  const meanSd = floored.reduce((a, b) => a + b, 0) / hw;
-  if (!(meanSd > 0)) return undefined;
+  const meanSd = unit === 'sd' ? 1 : floored.reduce((a, b) => a + b, 0) / hw;
+  if (!(meanSd > 0) || (unit === 'sd' && !(median > 0))) return undefined;
   return { offset: Float32Array.from(mean), scale: Float32Array.from(floored, (v) => v / meanSd) };
 }
 
@@ -344,11 +355,15 @@ export function calibrateFromUnseen(
     if (out.mapCentring && edgeWeights?.length && s.mapShape)
       out.mapCentring = weightEdges(out.mapCentring, s.mapShape.h, s.mapShape.w, edgeWeights);
     const centred = centreMaps(s.maps, out.mapCentring);
-    out.mapStd = standardiser(centred);
+    // What the viewer shows: with a fine map, the sum on the fine grid (fineMap.ts).
+    const fine = s.fine && s.mapShape ? s.fine : undefined;
+    const shown = fine ? addFineMaps(centred, s.mapShape!.h, s.mapShape!.w, fine.maps, fine.factor) : centred;
+    const per = fine && s.patchesPerImage ? s.patchesPerImage * fine.factor ** 2 : s.patchesPerImage;
+    out.mapStd = standardiser(shown);
     const z = (v: number) => (v - out.mapStd!.mean) / out.mapStd!.sd;
     const { q: pq, across } = PIXEL_QUANTILE;
-    out.pixelThreshold = z(imageQuantile(centred, s.patchesPerImage, pq, across));
-    out.pixelScale = mapDisplayScale(out.pixelThreshold, z(imageQuantile(centred, s.patchesPerImage, 0.5, 0.5)));
+    out.pixelThreshold = z(imageQuantile(shown, per, pq, across));
+    out.pixelScale = mapDisplayScale(out.pixelThreshold, z(imageQuantile(shown, per, 0.5, 0.5)));
   }
   if (worst && s.maps && s.maps.length === n * worst.h * worst.w) {
     // On the same centred map the exported graph takes its top patches from.

@@ -24,6 +24,7 @@ import { combineScores, type Standardiser, standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type CrossFitOptions, type CrossFitted, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
+import { type FineMapOptions, FineReservoir, addFineMaps, fineFactor } from './fineMap';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 import { driftQuantiles } from '../scoring/drift';
@@ -84,6 +85,11 @@ export interface DetectorRecipe {
      * recipes of older models.
      */
     positional?: PositionalOptions & WorstPlaceOptions & { weight: number };
+    /**
+     * A position-aware map at a finer tap added to the shown map (fineMap.ts); the image score does not read
+     * it. Needs held-out calibration images. Absent in recipes of older models.
+     */
+    fineMap?: FineMapOptions;
   };
   /**
    * Share of normal images the threshold should let through (0.95: about 5% false alarms); the threshold
@@ -109,6 +115,21 @@ export const DEFAULT_RECIPE: DetectorRecipe = {
   thresholdQuantile: 0.95,
   seed: 0,
 };
+
+/**
+ * The position-aware part as measured on the default model's features (docs/experiments/local-evidence.md):
+ * 60 reference images, one cell of slack, the mean of the 3 highest inner cells, weight 1.
+ */
+export const POSITIONAL_PART: NonNullable<DetectorRecipe['local']['positional']> = {
+  refs: 60,
+  reach: 1,
+  k: 3,
+  inset: 1,
+  weight: 1,
+};
+
+/** The fine map of a position-aware fit (its tap is the backbone's fineTap): 60 references, one cell of slack. */
+export const POSITIONAL_MAP: Omit<FineMapOptions, 'tap'> = { refs: 60, reach: 1 };
 
 /** The recipe's global pooling margin in cells of an h x w map ([rows, columns]). */
 export function globalMarginCells(recipe: DetectorRecipe, h: number, w: number): [number, number] {
@@ -137,6 +158,11 @@ export interface FittedDetector {
     centring?: MapCentring;
     std?: Standardiser;
   };
+  /**
+   * The fine map (recipe.local.fineMap): references at the fine tap, how many times finer its grid is, and
+   * its per-position standard scores (calibrate.ts mapCentring 'sd'); absent: the shown map is the tap's.
+   */
+  fine?: { ref: PositionalReference; factor: number; centring?: MapCentring };
   /**
    * Mean and sd of the calibration images' (unseen) patch distances: the exported anomaly map is
    * standardised with them, so map values are "standard deviations above a normal patch" and compare
@@ -191,6 +217,8 @@ export interface DetectorScores {
   positionalMaps?: Float32Array;
   /** [n, h, w] patch distance maps (local part only). */
   maps?: Float32Array;
+  /** [n, f*h, f*w] fine position-aware distances (with keepMaps, when the detector has a fine map or is fitting one). */
+  fineMaps?: Float32Array;
 }
 
 export interface FitProgress {
@@ -216,12 +244,22 @@ export class TrainingSet {
   private imageCount = 0;
   private mapShape?: { c: number; h: number; w: number };
   private groupLabels: string[] = [];
+  private readonly fine?: FineReservoir;
 
   /** `expectedImages` sizes the patch buffer up front (it grows when more arrive). */
   constructor(
     readonly recipe: DetectorRecipe,
     private readonly expectedImages = 0,
-  ) {}
+  ) {
+    const f = recipe.local.enabled ? recipe.local.fineMap : undefined;
+    if (f) this.fine = new FineReservoir(Math.max(1, Math.round(f.refs)), recipe.seed);
+  }
+
+  /** The fine map's reference sample (recipe.local.fineMap), laid out for the search; undefined without one. */
+  fineReference(): PositionalReference | undefined {
+    const f = this.recipe.local.fineMap;
+    return this.fine && f ? this.fine.reference(f.reach) : undefined;
+  }
 
   get images(): number {
     return this.imageCount;
@@ -265,6 +303,12 @@ export class TrainingSet {
       }
       this.patchData.set(rows.data, this.rowCount * c);
       this.rowCount += rows.rows;
+    }
+    if (this.fine) {
+      if (!maps.fine)
+        throw new XrayError('INTERNAL', `the recipe's fine map needs the ${this.recipe.local.fineMap!.tap} maps too`);
+      fineFactor(maps, maps.fine);
+      await this.fine.add(be, maps.fine);
     }
     for (let i = 0; i < maps.n; i++) this.groupLabels.push(groups?.[i] ?? `\u0000image ${this.imageCount + i}`);
     this.imageCount += maps.n;
@@ -319,6 +363,7 @@ export async function scoreWithDetector(
   const positional: number[] = [];
   const maps: Float32Array[] = [];
   const positionalMaps: Float32Array[] = [];
+  const fineMaps: Float32Array[] = [];
   const worstOpts = det.worstStd ? det.worst : undefined;
   const pos = det.positional;
   for (const b of batches) {
@@ -341,6 +386,12 @@ export async function scoreWithDetector(
         if (pos.centring) positional.push(...worstPlaceScores(centreMaps(pd, pos.centring), b.h, b.w, pos.worst));
         if (opts.keepMaps) positionalMaps.push(pd);
       }
+      // The fine map only changes the shown map, so it is computed only when maps are asked for.
+      if (det.fine && opts.keepMaps) {
+        if (!b.fine)
+          throw new XrayError('INTERNAL', `the detector's fine map needs the ${r.local.fineMap?.tap} maps too`);
+        fineMaps.push(positionalDistances((await patchRows(be, b.fine)).data, det.fine.ref));
+      }
     }
   }
   const parts = [];
@@ -357,6 +408,7 @@ export async function scoreWithDetector(
   if (worstOpts) out.worst = Float32Array.from(worst);
   if (pos?.centring) out.positional = Float32Array.from(positional);
   if (positionalMaps.length) out.positionalMaps = concat(positionalMaps);
+  if (fineMaps.length) out.fineMaps = concat(fineMaps);
   if (opts.keepMaps && maps.length) out.maps = concat(maps);
   return out;
 }
@@ -376,8 +428,19 @@ function concat(parts: Float32Array[]): Float32Array {
  * [n, h, w]) centred per position and standardised, i.e. "standard deviations above a normal patch at
  * this position". Without a map standardiser (no calibration maps) the raw distances.
  */
-export function standardisedMaps(det: FittedDetector, maps: ArrayLike<number>): Float32Array {
-  const out = centreMaps(maps, det.mapCentring);
+export function standardisedMaps(
+  det: FittedDetector,
+  maps: ArrayLike<number>,
+  /** scores.fineMaps, when the detector has a fine map: the result is then on the fine grid. */
+  fineMaps?: ArrayLike<number>,
+  shape?: { h: number; w: number },
+): Float32Array {
+  let out = centreMaps(maps, det.mapCentring);
+  if (det.fine?.centring) {
+    if (!fineMaps || !shape)
+      throw new XrayError('INTERNAL', 'the shown map of a detector with a fine map needs its fine maps');
+    out = addFineMaps(out, shape.h, shape.w, centreMaps(fineMaps, det.fine.centring), det.fine.factor);
+  }
   if (!det.mapStd) return out;
   const { mean, sd } = det.mapStd;
   for (let i = 0; i < out.length; i++) out[i] = (out[i] - mean) / sd;
@@ -530,6 +593,16 @@ export async function fitTrainingSet(
       worst: resolveWorstPlace(shape.h, shape.w, posOpts),
     };
   }
+  const fineRef = set.fineReference();
+  if (fineRef) {
+    if (!heldOut)
+      throw new XrayError(
+        'INTERNAL',
+        'the fine map needs held-out calibration images (its references are training images)',
+      );
+    // Centred on the calibration maps below (scoreWithDetector keeps its raw maps).
+    det.fine = { ref: fineRef, factor: fineFactor(shape, fineRef) };
+  }
   progress('calibrate', 0);
   let unseen: UnseenScores;
   let positionalPart: { scores: Float32Array; std: Standardiser; weight: number } | undefined;
@@ -545,12 +618,23 @@ export async function fitTrainingSet(
       p.std = standardiser(top);
       positionalPart = { scores: top, std: p.std, weight: posOpts!.weight };
     }
+    let fine: UnseenScores['fine'];
+    if (det.fine && cal.fineMaps) {
+      const f = det.fine;
+      const centring = mapCentring(cal.fineMaps, f.ref.h * f.ref.w, 'sd');
+      // Too few calibration images to know each position's spread: the shown map stays the tap's.
+      if (centring) {
+        f.centring = centring;
+        fine = { maps: centreMaps(cal.fineMaps, centring), factor: f.factor };
+      } else delete det.fine;
+    }
     unseen = {
       global: cal.global,
       local: cal.local,
       maps: cal.maps,
       patchesPerImage: shape.h * shape.w,
       mapShape: { h: shape.h, w: shape.w },
+      ...(fine ? { fine } : {}),
     };
   } else {
     const c = calibration as { method: 'cross-fit' } & CrossFitOptions & CrossFitSelection;

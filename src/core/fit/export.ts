@@ -55,7 +55,10 @@ export function exportDetector(
   const head = buildDetectorHead(det, { stride: info.stride, blurSigma: 4 });
   const outputs = ['pred_score', ...(det.bank ? ['anomaly_map'] : [])];
   const onnx = composeModels(backboneBytes, head.toBytes({ opset: 17 }), {
-    connect: { features: r.tap },
+    connect: {
+      features: r.tap,
+      ...(det.bank && det.fine?.centring && r.local.fineMap ? { fine_features: r.local.fineMap.tap } : {}),
+    },
     outputs,
     docString: `Anomaly detector fitted by X-ray Anomaly Review on ${info.images.training} normal images: backbone '${backbone.id}' cut at '${r.tap}', ${describeRecipe(det)}.`,
     metadata: { threshold: String(det.threshold), recipe: JSON.stringify(r), backbone: backbone.id },
@@ -115,6 +118,16 @@ export function exportDetector(
           map: det.mapStd,
         },
         ...(det.mapCentring ? { mapCentring: describeCentring(det.mapCentring) } : {}),
+        ...(det.bank && det.fine?.centring
+          ? {
+              fineMap: {
+                tap: r.local.fineMap?.tap,
+                references: det.fine.ref.count,
+                grid: [det.fine.ref.h, det.fine.ref.w],
+                centring: describeCentring(det.fine.centring),
+              },
+            }
+          : {}),
         calibration: calibrationInfo(det),
         fitSeconds: Math.round(info.fitSeconds * 10) / 10,
         ...(info.stageSeconds ? { stageSeconds: info.stageSeconds } : {}),
@@ -208,7 +221,13 @@ function describeRecipe(det: FittedDetector): string {
     parts.push(
       `the worst place of a position-aware map (each patch against ${det.positional.ref.count} normal images' patches within ${det.positional.ref.reach} cell${det.positional.ref.reach === 1 ? '' : 's'} of its place)`,
     );
+  const fine =
+    det.bank && det.fine?.centring
+      ? `; the map adds a position-aware map at ${r.local.fineMap?.tap} (${det.fine.ref.w}x${det.fine.ref.h}: each patch against ${det.fine.ref.count} normal images' patches within ${det.fine.ref.reach} cell${det.fine.ref.reach === 1 ? '' : 's'} of its place)`
+      : '';
   return (
-    parts.join(' + ') + (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '')
+    parts.join(' + ') +
+    (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '') +
+    fine
   );
 }

@@ -15,6 +15,35 @@ export interface FeatureMaps {
   c: number;
   h: number;
   w: number;
+  /** The same images at a finer tap (recipe.local.fineMap), when the detector draws a fine map. */
+  fine?: FeatureMaps;
+}
+
+/** Images [at, at + n) of a batch (its fine maps too). */
+export function sliceMaps(maps: FeatureMaps, at: number, n: number): FeatureMaps {
+  const per = maps.c * maps.h * maps.w;
+  return {
+    data: maps.data.slice(at * per, (at + n) * per),
+    n,
+    c: maps.c,
+    h: maps.h,
+    w: maps.w,
+    ...(maps.fine ? { fine: sliceMaps(maps.fine, at, n) } : {}),
+  };
+}
+
+/** Batches of the same shape as one batch (their fine maps too, when every one has them). */
+export function concatMaps(parts: readonly FeatureMaps[]): FeatureMaps {
+  const { c, h, w } = parts[0];
+  const n = parts.reduce((a, m) => a + m.n, 0);
+  const data = new Float32Array(n * c * h * w);
+  let o = 0;
+  for (const m of parts) {
+    data.set(m.data.subarray(0, m.n * c * h * w), o);
+    o += m.n * c * h * w;
+  }
+  const fine = parts.every((m) => m.fine) ? concatMaps(parts.map((m) => m.fine!)) : undefined;
+  return { data, n, c, h, w, ...(fine ? { fine } : {}) };
 }
 
 export interface PoolOptions {

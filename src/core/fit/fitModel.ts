@@ -33,6 +33,8 @@ import {
   type CalibrationSource,
   DEFAULT_RECIPE,
   type DetectorRecipe,
+  POSITIONAL_MAP,
+  POSITIONAL_PART,
   type FittedDetector,
   fitTrainingSet,
   scoreTolerances,
@@ -40,7 +42,7 @@ import {
   TrainingSet,
 } from './detector';
 import { calibrationInfo, exportDetector } from './export';
-import type { FeatureMaps } from './features';
+import { type FeatureMaps, concatMaps, sliceMaps } from './features';
 import { bankRowCount } from './patchcore';
 import { FIT_PIPELINE_IDS, type FitPipelineId, fitPipelineSpec, isFitPipelineId } from './pipelines';
 import { ProgressTracker } from './progress';
@@ -93,6 +95,12 @@ export interface FitModelRequest {
    * threshold and do not count towards the minimum of MIN_FIT_IMAGES: they add no new patient.
    */
   mirror?: boolean;
+  /**
+   * Position-aware local evidence (detector.ts POSITIONAL_PART): each patch is also compared with reference
+   * normals' patches at its own place, for aligned radiographs such as chest films. Needs a calibration
+   * fraction (its references are training images, so they cannot calibrate it).
+   */
+  positional?: boolean;
   limits: DecodeLimits;
 }
 
@@ -189,6 +197,12 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
     );
   if (req.mirror !== undefined && typeof req.mirror !== 'boolean')
     problems.push(`mirror must be true or false; got ${JSON.stringify(req.mirror)}`);
+  if (req.positional !== undefined && typeof req.positional !== 'boolean')
+    problems.push(`positional must be true or false; got ${JSON.stringify(req.positional)}`);
+  if (req.positional && frac === undefined)
+    problems.push('the position-aware part needs a calibration fraction (its references are training images)');
+  if (req.positional && req.kind === 'gaussian')
+    problems.push('the position-aware part needs the local detector (kind combined or patchcore)');
   if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind))
     problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
   if (!req.limits || !(req.limits.maxFileBytes > 0) || !(req.limits.maxPixels > 0))
@@ -230,6 +244,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       ...DEFAULT_RECIPE.local,
       enabled: kind !== 'gaussian',
       coresetRatio: req.coresetRatio ?? DEFAULT_RECIPE.local.coresetRatio,
+      ...(req.positional ? { positional: POSITIONAL_PART } : {}),
     },
   };
 
@@ -276,8 +291,12 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     .catch((err: unknown) => {
       throw new XrayError('MODEL_NOT_FOUND', `The backbone's ONNX file ${backbone.onnx} cannot be read.`, String(err));
     });
-  // The detector reads the tap the backbone manifest names.
+  // The detector reads the tap the backbone manifest names; a position-aware fit also draws its fine map at
+  // the backbone's fine tap, when it names one.
   recipe = { ...base, tap: backbone.tap };
+  if (req.positional && backbone.fineTap && !recipe.local.fineMap)
+    recipe = { ...recipe, local: { ...recipe.local, fineMap: { ...POSITIONAL_MAP, tap: backbone.fineTap } } };
+  const fineTap = recipe.local.enabled ? recipe.local.fineMap?.tap : undefined;
   const pipeline = req.pipeline ?? 'backbone';
   const preprocessing = fitPipelineSpec(pipeline, backbone.input, backbone.preprocessing);
   const specProblems: string[] = [];
@@ -292,6 +311,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     backbone,
     backboneBytes,
     `backbone:${backbone.id}:${req.jobId}`,
+    fineTap,
   );
   if (extractor.shape.c === 0)
     throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' has no channels.`);
@@ -374,12 +394,11 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       let k = 0;
       for (const item of batch) for (const t of item.tensors) input.set(t, k++ * tensorSize);
       const maps = await extractor.run(input, total);
-      const per = maps.c * maps.h * maps.w;
       let at = 0;
       const training: FeatureMaps[] = [];
       for (const item of batch) {
         const n = item.tensors.length;
-        const own: FeatureMaps = { ...maps, n, data: maps.data.slice(at * per, (at + n) * per) };
+        const own: FeatureMaps = sliceMaps(maps, at, n);
         // The export is checked on the first image (a calibration one when there are any).
         sample ??= { input: input.slice(at * tensorSize, (at + n) * tensorSize), maps: own };
         if (calFiles < calTarget) {
@@ -402,14 +421,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       }
       if (training.length) {
         // Consecutive training files share one buffer: add them as one batch.
-        const n = training.reduce((a, m) => a + m.n, 0);
-        const data = new Float32Array(n * per);
-        let o = 0;
-        for (const m of training) {
-          data.set(m.data, o);
-          o += m.data.length;
-        }
-        await set.add(io.compute, { ...maps, n, data }, groups.splice(0));
+        await set.add(io.compute, concatMaps(training), groups.splice(0));
       }
     }
     report(

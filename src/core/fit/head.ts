@@ -4,13 +4,15 @@
  * outputs `pred_score` [N] (combined, standardised score; compare with the calibrated threshold) and
  * `anomaly_map` [N, 1, h*stride, w*stride] (patch distances, centred per position and standardised by
  * the calibration patches when the detector has them, bilinearly upsampled to input pixels and Gaussian-smoothed, as anomalib
- * does for PatchCore). Join it to a backbone with composeModels.
+ * does for PatchCore). With a fine map (fineMap.ts) a second input `fine_features` (recipe.local.fineMap.tap) and the
+ * map is drawn on that finer grid. Join it to a backbone with composeModels.
  */
 import { XrayError } from '../errors';
 import { GraphBuilder } from '../onnx/builder';
 import { addMeanStdPool } from './features';
 import { addNearest, candidateCount } from './nearest';
 import { addPositional } from './positional';
+import { addFineMapNodes } from './fineMap';
 import type { FittedDetector } from './detector';
 
 export interface HeadOptions {
@@ -76,6 +78,9 @@ function addTopMean(
 export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): GraphBuilder {
   const g = new GraphBuilder('detector_head');
   const x = g.input('features', ['N', det.bank?.bank.cols ?? det.gaussian!.dim / 2, 'h', 'w']);
+  // The fine map's tap (fineMap.ts), a second input joined to the backbone by composeModels.
+  const fine = det.bank && det.fine?.centring ? det.fine : undefined;
+  const fx = fine ? g.input('fine_features', ['N', fine.ref.c, 'fh', 'fw']) : undefined;
   const parts: string[] = [];
 
   if (det.gaussian && det.globalStd) {
@@ -181,17 +186,47 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
         ]),
       );
     }
+    const one = g.constant(new BigInt64Array([1n]), [1]);
+    let gridShape = g.op('Concat', [n, one, hw], { axis: 0 });
+    let shown = centred;
+    let s = opts.stride;
+    if (fine && fx) {
+      // The shown map on the fine grid: the centred map repeated, plus the fine map's standard scores.
+      const fpooled = g.op('AveragePool', [fx], {
+        kernel_shape: [3, 3],
+        strides: [1, 1],
+        pads: [1, 1, 1, 1],
+        count_include_pad: 0,
+      });
+      const fd = addPositional(g, fpooled, fine.ref, n, 'fine.refs');
+      const fz = g.op('Div', [
+        g.op('Sub', [fd, g.constant(fine.centring!.offset, [1, fine.centring!.offset.length], 'fine.offset')]),
+        g.constant(fine.centring!.scale, [1, fine.centring!.scale.length], 'fine.scale'),
+      ]);
+      const fshape = g.op('Shape', [fx]);
+      const fhw = g.op('Slice', [
+        fshape,
+        g.constant(new BigInt64Array([2n]), [1]),
+        g.constant(new BigInt64Array([4n]), [1]),
+      ]);
+      const fineShape = g.op('Concat', [n, one, fhw], { axis: 0 });
+      shown = addFineMapNodes(g, centred, fz, gridShape, fineShape, fine.factor, n);
+      gridShape = fineShape;
+      s = opts.stride / fine.factor;
+    }
     const mapped = det.mapStd
-      ? g.op('Div', [
-          g.op('Sub', [centred, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]),
-          g.constant(new Float32Array([det.mapStd.sd]), [], 'map.sd'),
-        ])
-      : centred;
-    const map = g.op('Reshape', [
-      mapped,
-      g.op('Concat', [n, g.constant(new BigInt64Array([1n]), [1]), hw], { axis: 0 }),
-    ]);
-    const s = opts.stride;
+      ? g.op(
+          'Div',
+          [
+            g.op('Sub', [shown, g.constant(new Float32Array([det.mapStd.mean]), [], 'map.mean')]),
+            g.constant(new Float32Array([det.mapStd.sd]), [], 'map.sd'),
+          ],
+          {},
+          opts.partsOutputs ? 'shown_map' : undefined,
+        )
+      : g.op('Identity', [shown], {}, opts.partsOutputs ? 'shown_map' : undefined);
+    if (opts.partsOutputs) g.output('shown_map', ['N', 'cells']);
+    const map = g.op('Reshape', [mapped, gridShape]);
     let up = g.op('Resize', [map, '', g.constant(new Float32Array([1, 1, s, s]), [4])], {
       mode: 'linear',
       coordinate_transformation_mode: 'half_pixel',

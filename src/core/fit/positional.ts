@@ -50,23 +50,38 @@ export function positionalReference(
   const hw = h * w;
   if (rows.length !== n * hw * c)
     throw new XrayError('INTERNAL', `${rows.length} values are not ${n} images of ${hw}x${c}`);
-  const reach = Math.max(0, Math.round(opts.reach));
   const picked = shuffled(
     Array.from({ length: n }, (_, i) => i),
     mulberry32(seed ^ 0x5eed),
   ).slice(0, Math.max(1, Math.min(n, Math.round(opts.refs))));
   picked.sort((a, b) => a - b);
+  return layOutReference(
+    picked.map((img) => rows.subarray(img * hw * c, (img + 1) * hw * c)),
+    shape,
+    opts.reach,
+  );
+}
+
+/** Reference images' patch rows ([h*w, c] each) laid out for the search: channel-major, padded by `reach` with PAD. */
+export function layOutReference(
+  images: readonly ArrayLike<number>[],
+  shape: { c: number; h: number; w: number },
+  reachOption: number,
+): PositionalReference {
+  const { c, h, w } = shape;
+  const reach = Math.max(0, Math.round(reachOption));
   const ph = h + 2 * reach;
   const pw = w + 2 * reach;
-  const padded = new Float32Array(picked.length * c * ph * pw).fill(PAD);
-  picked.forEach((img, r) => {
+  const padded = new Float32Array(images.length * c * ph * pw).fill(PAD);
+  images.forEach((rows, r) => {
+    if (rows.length !== h * w * c) throw new XrayError('INTERNAL', `a reference image has ${rows.length} values`);
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
-        const src = (img * hw + y * w + x) * c;
+        const src = (y * w + x) * c;
         for (let k = 0; k < c; k++) padded[((r * c + k) * ph + y + reach) * pw + x + reach] = rows[src + k];
       }
   });
-  return { padded, count: picked.length, c, h, w, reach };
+  return { padded, count: images.length, c, h, w, reach };
 }
 
 /**
@@ -108,10 +123,16 @@ export function positionalDistances(rows: ArrayLike<number>, ref: PositionalRefe
  * The same search in the graph, on 3x3-averaged features `pooled` [N, c, h, w]: for each shift, the squared
  * distance to every reference ([N, R, h, w]), its minimum over references, then over shifts. Returns [N, h*w].
  */
-export function addPositional(g: GraphBuilder, pooled: string, ref: PositionalReference, n: string): string {
+export function addPositional(
+  g: GraphBuilder,
+  pooled: string,
+  ref: PositionalReference,
+  n: string,
+  name = 'positional.refs',
+): string {
   const { c, h, w, reach, count } = ref;
   const i64 = (...v: number[]) => g.constant(new BigInt64Array(v.map(BigInt)), [v.length]);
-  const refs = g.constant(ref.padded, [count, c, h + 2 * reach, w + 2 * reach], 'positional.refs');
+  const refs = g.constant(ref.padded, [count, c, h + 2 * reach, w + 2 * reach], name);
   const q = g.op('Unsqueeze', [pooled, i64(1)]); // [N,1,c,h,w]
   const mins: string[] = [];
   for (let dy = 0; dy <= 2 * reach; dy++)

@@ -30,6 +30,11 @@ export interface BackboneManifest {
   preprocessing?: PipelineSpec;
   /** The output (or any intermediate tensor) of shape [N, C, h, w] the detector is fitted on. */
   tap: string;
+  /**
+   * A finer tensor [N, C', f*h, f*w] (a whole multiple f of the tap's grid) for the position-aware map that
+   * position-aware fits add to the shown map (fit/fineMap.ts); absent: they draw the tap's map only.
+   */
+  fineTap?: string;
   license?: string;
   provenance?: string;
 }
@@ -72,6 +77,10 @@ export function backboneJsonSchema(): JsonSchema {
       preprocessing: pipelineSchema(),
       tap: text(
         'Name of the ONNX tensor [N, C, h, w] the detector reads (a graph output or any intermediate tensor).',
+        300,
+      ),
+      fineTap: text(
+        "Name of a finer ONNX tensor [N, C, h, w] (a whole multiple of the tap's grid) for position-aware maps.",
         300,
       ),
       license: { type: 'string', maxLength: 1000 },

@@ -524,3 +524,63 @@ test('detector kinds: gaussian writes a score-only model, patchcore a map withou
     (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /detector kind/.test(e.message),
   );
 });
+
+test('position-aware fit: the score part and the fine map at the backbone fine tap, written as one file; it needs a hold-out', async () => {
+  // 48 normals so that the hold-out (0.5) gives the 20+ calibration maps a per-position centring needs.
+  const many = (await writePhantoms(join(work, 'positional'), 48, (i) => ({ seed: 300 + i }), 'q')).map((x) => x.path);
+  const backbone = writeTinyBackbone(join(work, 'bb-fine'), { fineTap: 'relu' });
+  const out = outDir('positional-out');
+  const r = await fitModel(
+    request({ outDir: out, files: many, calibrationFraction: 0.5, positional: true, backboneManifestPath: backbone }),
+    io(),
+  );
+  assert.equal(r.images.calibration, 24);
+  const manifest = parseManifest(readFileSync(r.manifestPath, 'utf8'), r.manifestPath);
+  const fit = (manifest.metadata as { fit: Record<string, unknown> }).fit as {
+    recipe: { local: { positional?: unknown; fineMap?: { tap: string; refs: number } } };
+    fineMap?: { tap: string; references: number; grid: number[] };
+  };
+  assert.ok(fit.recipe.local.positional, 'the score part is in the recipe');
+  assert.equal(fit.recipe.local.fineMap?.tap, 'relu');
+  assert.deepEqual(fit.fineMap?.grid, [16, 16], 'the fine map is drawn on the 16x16 grid of the stride-4 tap');
+  assert.equal(fit.fineMap?.references, 24, 'every training image is a reference when there are fewer than 60');
+  assert.match(manifest.description ?? '', /position-aware map at relu/);
+  const session = await ort.InferenceSession.create(r.onnxPath, { intraOpNumThreads: 1 });
+  const planted = (
+    await writePhantoms(
+      join(work, 'positional-test'),
+      1,
+      () => ({ seed: 990, blob: { ...PALM_BLOB, kind: 'bright' } }),
+      'b',
+    )
+  )[0];
+  const prepared = prepareInput(await decodeImage(readFileSync(planted.path), planted.path), manifest);
+  const res = await session.run({
+    [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]),
+  });
+  assert.deepEqual(res.anomaly_map.dims, [1, 1, 64, 64]);
+  const raw = res.anomaly_map.data as Float32Array;
+  const peak = raw.indexOf(Math.max(...raw));
+  const scored = scoreOutputs(
+    Object.fromEntries(
+      Object.entries(res).map(([k, v]) => [k, { data: v.data as Float32Array, dims: v.dims.map(Number) }]),
+    ),
+    prepared,
+    manifest,
+  );
+  const [x, y] = applyAffine(scored.map!.toImage, (peak % 64) + 0.5, Math.floor(peak / 64) + 0.5);
+  const b = planted.phantom.blob!;
+  assert.ok(
+    Math.hypot(x - b.x, y - b.y) <= 2 * b.r,
+    `map peak (${x.toFixed(0)}, ${y.toFixed(0)}) on the blob at (${b.x.toFixed(0)}, ${b.y.toFixed(0)})`,
+  );
+  await session.release();
+  await assert.rejects(
+    fitModel(
+      request({ outDir: outDir('positional-cross'), files: many, positional: true, backboneManifestPath: backbone }),
+      io(),
+    ),
+    (e: unknown) =>
+      e instanceof XrayError && e.code === 'MODEL_INVALID' && /needs a calibration fraction/.test(e.message),
+  );
+});

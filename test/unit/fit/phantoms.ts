@@ -114,7 +114,14 @@ export function tinyBackboneBytes(opts: { channels?: number; inputSize?: number 
 
 export function writeTinyBackbone(
   dir: string,
-  opts: { size?: number; tap?: string; inputName?: string; fixedInput?: number; channels?: 1 | 3 } = {},
+  opts: {
+    size?: number;
+    tap?: string;
+    fineTap?: string;
+    inputName?: string;
+    fixedInput?: number;
+    channels?: 1 | 3;
+  } = {},
 ): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'tiny.onnx'), tinyBackboneBytes({ inputSize: opts.fixedInput }));
@@ -126,6 +133,7 @@ export function writeTinyBackbone(
     onnx: 'tiny.onnx',
     input: { name: opts.inputName ?? 'image', channels: opts.channels ?? 3, height: size, width: size },
     tap: opts.tap ?? 'feat',
+    ...(opts.fineTap ? { fineTap: opts.fineTap } : {}),
   };
   const path = join(dir, 'tiny.backbone.json');
   writeFileSync(path, JSON.stringify(manifest));
