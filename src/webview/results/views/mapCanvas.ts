@@ -5,8 +5,8 @@
  * lasso and selects the points inside on release (Shift adds to the selection).
  */
 import { pointsInPolygon, type Point } from '../lasso';
-import { div } from './dom';
-import { readTheme, withAlpha, type ChartTheme } from './theme';
+import { CanvasChart } from './canvasChart';
+import { withAlpha } from './theme';
 
 const MARGIN = 16;
 /** How far from a point (CSS px) hover and click still find it. */
@@ -31,12 +31,8 @@ export interface MapCanvasEvents {
   lasso(rows: number[], add: boolean): void;
 }
 
-export class MapCanvas {
-  readonly element: HTMLElement;
-  readonly canvas: HTMLCanvasElement;
-  private theme: ChartTheme = readTheme();
+export class MapCanvas extends CanvasChart {
   private data?: MapPoints;
-  private size = { width: 0, height: 0 };
   /** Points' pixel positions (CSS px) and a grid of cells over them, rebuilt on each draw. */
   private px = new Float32Array(0);
   private py = new Float32Array(0);
@@ -46,8 +42,7 @@ export class MapCanvas {
   private bounds = { x0: 0, x1: 1, y0: 0, y1: 1 };
 
   constructor(private readonly events: MapCanvasEvents) {
-    this.element = div('map-canvas');
-    this.canvas = document.createElement('canvas');
+    super('map-canvas');
     this.canvas.setAttribute('role', 'img');
     this.canvas.tabIndex = 0;
     this.element.append(this.canvas);
@@ -75,19 +70,6 @@ export class MapCanvas {
 
   get points(): number {
     return this.size.width > 0 ? (this.data?.rows.length ?? 0) : 0;
-  }
-
-  themeChanged(): void {
-    this.theme = readTheme();
-    this.draw();
-  }
-
-  resize(): void {
-    const w = this.element.clientWidth;
-    const h = this.element.clientHeight;
-    if (w === this.size.width && h === this.size.height) return;
-    this.size = { width: w, height: h };
-    this.draw();
   }
 
   /** Map coordinates to CSS px inside the canvas: the points' extent fitted and centred, same scale on both axes. */
@@ -206,23 +188,11 @@ export class MapCanvas {
     return best;
   }
 
-  private draw(): void {
-    const { width, height } = this.size;
+  protected draw(): void {
+    const ctx = this.context();
     const data = this.data;
-    if (width <= 0 || height <= 0) return;
-    const dpr = devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
-      this.canvas.width = Math.round(width * dpr);
-      this.canvas.height = Math.round(height * dpr);
-      this.canvas.style.width = `${width}px`;
-      this.canvas.style.height = `${height}px`;
-    }
-    const ctx = this.canvas.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    if (!ctx || !data) return;
     const t = this.theme;
-    if (!data) return;
     const n = data.rows.length;
     this.px = new Float32Array(n);
     this.py = new Float32Array(n);

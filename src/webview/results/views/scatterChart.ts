@@ -6,7 +6,8 @@
 import type { Scatter } from '../compare';
 import { formatNorm } from '../format';
 import { nearestPoint } from '../compare';
-import { readTheme, withAlpha, type ChartTheme } from './theme';
+import { withAlpha } from './theme';
+import { CanvasChart } from './canvasChart';
 import { div } from './dom';
 import { l10n } from '../../shared/l10n';
 
@@ -24,17 +25,12 @@ export interface ScatterInput {
   names: [string, string];
 }
 
-export class ScatterChart {
-  readonly element: HTMLElement;
-  private readonly canvas: HTMLCanvasElement;
+export class ScatterChart extends CanvasChart {
   private readonly tip: HTMLElement;
-  private theme: ChartTheme = readTheme();
   private input?: ScatterInput;
-  private size = { width: 0, height: 0 };
 
   constructor(private readonly pick: (row: number) => void) {
-    this.element = div('scatter');
-    this.canvas = document.createElement('canvas');
+    super('scatter');
     this.canvas.setAttribute('role', 'img');
     this.tip = div('scatter-tip');
     this.tip.hidden = true;
@@ -55,19 +51,6 @@ export class ScatterChart {
       'aria-label',
       l10n.t('Scatter plot of {0} (x) against {1} (y), {2} images', x, y, input.scatter.rows.length),
     );
-    this.draw();
-  }
-
-  themeChanged(): void {
-    this.theme = readTheme();
-    this.draw();
-  }
-
-  resize(): void {
-    const w = this.element.clientWidth;
-    const h = this.element.clientHeight;
-    if (w === this.size.width && h === this.size.height) return;
-    this.size = { width: w, height: h };
     this.draw();
   }
 
@@ -138,19 +121,11 @@ export class ScatterChart {
     this.tip.style.top = `${py > this.size.height / 2 ? py - 44 : py + 10}px`;
   }
 
-  private draw(): void {
-    const { width, height } = this.size;
+  protected draw(): void {
     const input = this.input;
-    if (!input || width <= 0 || height <= 0) return;
-    const dpr = devicePixelRatio || 1;
-    this.canvas.width = Math.round(width * dpr);
-    this.canvas.height = Math.round(height * dpr);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${height}px`;
-    const ctx = this.canvas.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const ctx = input && this.context();
+    if (!input || !ctx) return;
+    const { height } = this.size;
     const t = this.theme;
     const s = input.scatter;
     const b = this.plotBox();
