@@ -119,7 +119,11 @@ describe('Embedding map in the results panel', function () {
     await act({ action: 'keys', keys: ['2'] }, root());
     await waitReport('the selection labelled abnormal', (x) => x.labels?.counts.abnormal === inside.length, root());
     await act({ action: 'mapColour', by: 'label' }, root());
-    r = await waitReport('coloured by label', (x) => x.map?.colourBy === 'label', root());
+    r = await waitReport(
+      'coloured by label',
+      (x) => x.map?.colourBy === 'label' && x.map.legend.includes('abnormal'),
+      root(),
+    );
     assert.ok(r.map!.legend.includes('abnormal'), JSON.stringify(r.map!.legend));
     await screenshot('embedding-map-fixture');
     // Show in Table: the table shows the selection alone.

@@ -44,6 +44,8 @@ export class MapView {
   private asked?: number;
   private hovered?: number;
   private colouring?: Colouring;
+  /** The colouring the points and legend on screen were drawn with (the state's changes draw a frame later). */
+  private drawnBy?: MapColour;
 
   constructor(
     private readonly state: PanelState,
@@ -136,6 +138,7 @@ export class MapView {
       );
       this.legend.replaceChildren();
       this.colouring = undefined;
+      this.drawnBy = undefined;
       this.status.textContent = this.statusText();
       return;
     }
@@ -157,6 +160,7 @@ export class MapView {
       colours: { normal: t.normal, anomalous: t.anomalous, unsure: t.threshold },
     });
     this.colouring = c;
+    this.drawnBy = s.mapColour;
     this.drawLegend(c);
     this.canvas.setData(
       { rows, x, y, colour: c.colour, palette: c.palette, selected: s.selection },
@@ -208,7 +212,8 @@ export class MapView {
       model: s.query.model,
       status: m?.status ?? 'waiting',
       points: shown,
-      colourBy: s.mapColour,
+      // What is on screen, as `legend` is: a report read between a change and its frame says the old colouring.
+      colourBy: this.drawnBy ?? s.mapColour,
       legend,
       text: this.status.textContent ?? '',
       cached: m?.cached,
