@@ -181,9 +181,14 @@ export type HostToResultsNotifications = {
   /**
    * Thumbnails as data the page may show (webview resource URIs), by row: those the page asked for;
    * `heatmaps` by row and model column (grey: value/255 is the map's normalised value, 0.5 at the model's
-   * threshold; the page colours them).
+   * threshold; the page colours them). `dropped`: rows asked for whose thumbnail the host will not make
+   * now (its small queue overflowed, or the engine was busy restarting): the page may ask again when they show.
    */
-  thumbnails: { items: { row: number; src: string }[]; heatmaps?: { row: number; model: number; src: string }[] };
+  thumbnails: {
+    items: { row: number; src: string }[];
+    heatmaps?: { row: number; model: number; src: string }[];
+    dropped?: number[];
+  };
   /** The active label set and its rows' marks (all of them when `reset`, else changed rows only). */
   marks: { set: LabelSetInfo; reset: boolean; items: RowMark[] };
   /** Every row's quality verdict (recomputed whole: duplicates and medians depend on the whole folder). */
@@ -357,6 +362,8 @@ export interface ResultsReport {
   progress?: RunProgress;
   /** Rows the table has in the DOM now (proves virtualisation). */
   rendered: number;
+  /** Thumbnails the table shows now: its rows' images that loaded (what a user sees, not what is held). */
+  thumbnailsShown?: number;
   /** The drift line shown for the query's model, if any. */
   drift?: { status: DriftNote['status']; images: number; normals?: number; text: string };
   /** The text of the top row on screen, cell by cell (what is drawn, not what is held). */

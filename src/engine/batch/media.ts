@@ -11,16 +11,9 @@ import type { XrayImage } from '../../core/image/types';
 import type { AnomalyMap } from '../../core/scoring/types';
 import { rescaledAtRanks } from '../../core/image/valueRank';
 import { reduceImage } from '../reducedImage';
+import { thumbPath } from '../../core/batch/mediaPaths';
 
 import sharp from 'sharp';
-
-export function thumbPath(hash: string): string {
-  return `thumbs/${hash.slice(0, 2)}/${hash}.webp`;
-}
-
-export function heatmapPath(modelDir: string, hash: string): string {
-  return `heatmaps/${modelDir}/${hash.slice(0, 2)}/${hash}.webp`;
-}
 
 /** Grey 8-bit thumbnail, longest side `size`; returns its path relative to `dir`. */
 export async function writeThumb(image: XrayImage, dir: string, hash: string, size: number): Promise<string> {

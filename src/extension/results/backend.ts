@@ -85,6 +85,11 @@ export interface ResultsBackend {
   /** Folder the rows' thumbnails are relative to, if any. */
   mediaDir(root: string): string | undefined;
   /**
+   * Writes the thumbnails of these files (relative to `root`) into `mediaDir(root)`, off the extension host;
+   * each the thumbnail's path relative to that folder, or undefined when the file cannot be read or decoded.
+   */
+  thumbnails?(root: string, paths: readonly string[]): Promise<(string | undefined)[]>;
+  /**
    * The `k` contents nearest to `hash` by the model's stored backbone features, most similar first;
    * undefined when the folder has no features of that model (or none of that content).
    */

@@ -322,6 +322,7 @@ export class ResultsController extends Disposable {
             this.deps.log.error(`More like this failed: ${String(err)}`),
           ),
         map: (p, col) => (col === 'cancel' ? this.maps.get(p)?.cancel() : void this.maps.get(p)?.want(col)),
+        thumbnails: this.deps.backend.thumbnails && ((p, paths) => this.deps.backend.thumbnails!(p.source.root, paths)),
       },
       this.deps.backend.mediaDir(root),
     );

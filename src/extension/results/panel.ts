@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseLabelsCsv } from '../../core/dataset/labels';
 import { curves } from '../../core/metrics/curves';
@@ -30,6 +30,8 @@ import type { ResultsModel } from '../../protocol/results';
 import { webviewL10n } from '../webviewL10n';
 import { encodePaths } from './pathColumn';
 import { PanelQuality } from './quality';
+import { thumbPath } from '../../core/batch/mediaPaths';
+import { ThumbQueue, type ThumbJob, type ThumbResults } from './thumbQueue';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 type HeatmapItem = { row: number; model: number; src: string };
@@ -49,6 +51,11 @@ export interface PanelDeps {
   similar?(panel: ResultsPanel, row: number, model: number): void;
   /** The embedding map of a model column (src/extension/embeddingMap/panelMap.ts; sent with sendMap), or cancel it. */
   map?(panel: ResultsPanel, model: number | 'cancel'): void;
+  /**
+   * Makes the thumbnails of these files (relative to the panel's root) in its media cache, off the host;
+   * each the thumbnail's path relative to the cache, or undefined when the file cannot be shown.
+   */
+  thumbnails?(panel: ResultsPanel, paths: string[]): Promise<(string | undefined)[]>;
 }
 
 /** The webview's curation notifications, handled outside the panel. */
@@ -92,6 +99,8 @@ export class ResultsPanel extends Disposable {
   private readonly readyEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidBecomeReady = this.readyEmitter.event;
   private readonly quality: PanelQuality;
+  /** Thumbnails of rows that have none in the cache, made on demand (absent without a maker). */
+  private readonly thumbQueue?: ThumbQueue;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -111,6 +120,15 @@ export class ResultsPanel extends Disposable {
       name: 'The results panel',
     });
     this.messages = this.webviewMessages();
+    const make = deps.thumbnails;
+    if (mediaDir && make) {
+      const queue = new ThumbQueue(
+        (paths) => make(this, paths),
+        (r) => this.thumbsMade(r),
+      );
+      this.thumbQueue = queue;
+      this._register(toDisposable(() => queue.dispose()));
+    }
     this._register(
       toDisposable(() => {
         clearTimeout(this.flushTimer);
@@ -265,7 +283,8 @@ export class ResultsPanel extends Disposable {
         rowsShown: () => this.afterShown?.(),
         open: ({ row, model }) =>
           void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`)),
-        wantThumbnails: ({ rows }) => this.sendThumbs(rows, true),
+        wantThumbnails: ({ rows }) =>
+          void this.askThumbs(rows).catch((err) => this.deps.log.warn(`Thumbnails: ${String(err)}`)),
         copyPaths: ({ rows }) => {
           const text = rows
             .map((r) => this.index.paths[r])
@@ -445,6 +464,54 @@ export class ResultsPanel extends Disposable {
     if (asked.length) this.sendThumbs(asked, false);
   }
 
+  /**
+   * The page asks for the thumbnails of the rows it shows. A row's file may have been evicted from the cache,
+   * and a row read from a store without media (the CLI's) names none although its content's thumbnail may
+   * exist: both are looked for by the content hash, and what is missing is made (ThumbQueue). A row without a
+   * hash is still to be scored: its thumbnail comes with its row.
+   */
+  private async askThumbs(asked: number[]): Promise<void> {
+    const media = this.mediaDir;
+    if (!this.ready || !media) return;
+    const rows = asked.slice(0, THUMB_CHUNK);
+    const hashes = this.index.hashes;
+    const found = await Promise.all(
+      rows.map((row) => {
+        const h = hashes[row];
+        return firstFile([this.thumbFiles.get(row), h ? join(media, thumbPath(h)) : undefined]);
+      }),
+    );
+    const make: ThumbJob[] = [];
+    rows.forEach((row, i) => {
+      const file = found[i];
+      const path = this.index.paths[row];
+      if (file) this.thumbFiles.set(row, file);
+      else if (this.thumbQueue && hashes[row] && path !== undefined) {
+        this.thumbFiles.delete(row);
+        make.push({ row, path });
+      }
+    });
+    // Found ones are sent now; the others (no hash yet: a run is scoring them) are sent when their row comes.
+    const making = new Set(make.map((j) => j.row));
+    this.sendThumbs(
+      rows.filter((r) => !making.has(r)),
+      true,
+    );
+    this.thumbQueue?.want(make);
+  }
+
+  /** Thumbnails the queue made are sent; rows it let go the page may ask for again. */
+  private thumbsMade(r: ThumbResults): void {
+    const media = this.mediaDir;
+    if (!media) return;
+    for (const { row, file } of r.made) this.thumbFiles.set(row, join(media, file));
+    this.sendThumbs(
+      r.made.map((m) => m.row),
+      false,
+    );
+    if (r.dropped.length && this.ready) this.notify('thumbnails', { items: [], dropped: r.dropped });
+  }
+
   /** Thumbnails and heatmaps of these rows as webview URIs (the rows on screen: never all 100,000). */
   private sendThumbs(rows: number[], remember: boolean): void {
     const media = this.mediaDir;
@@ -511,4 +578,18 @@ export class ResultsPanel extends Disposable {
   ): void {
     void this.panel.webview.postMessage({ kind: 'notify', type, params });
   }
+}
+
+/** The first of these files that exists. */
+async function firstFile(files: (string | undefined)[]): Promise<string | undefined> {
+  for (const f of files)
+    if (
+      f &&
+      (await fsp.access(f).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return f;
+  return undefined;
 }

@@ -13,6 +13,7 @@ import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
 import { indexPathOf, loadResults } from '../../engine/batch/store';
 import { embeddingPath, loadEmbeddings } from '../../engine/batch/embeddings';
+import { makeThumbnails } from '../../engine/batch/thumbnails';
 import type { EmbeddingSet } from '../../core/similar/file';
 import type { ModelRef } from '../../core/batch/types';
 import { nearest } from '../../core/similar/vectors';
@@ -41,6 +42,10 @@ export class ServiceBackend implements ResultsBackend {
 
   mediaDir(root: string): string {
     return this.location(root).media;
+  }
+
+  thumbnails(root: string, paths: readonly string[]): Promise<(string | undefined)[]> {
+    return makeThumbnails(this.engine, root, paths, this.location(root).media);
   }
 
   async load(root: string, models: readonly ModelInfo[]): Promise<PanelColumns> {

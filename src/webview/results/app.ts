@@ -135,6 +135,7 @@ export class ResultsApp extends Disposable {
         map: this.map.report(),
         anchorInView: this.table.anchorInView,
         columns: this.table.drawnColumns,
+        thumbnailsShown: this.table.thumbnailsShown,
       }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));

@@ -182,7 +182,12 @@ export function resultsServed(
       },
       progress: (p) => state.setProgress(p),
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),
-      thumbnails: (p) => state.setThumbnails(p.items, Array.isArray(p.heatmaps) ? p.heatmaps : []),
+      thumbnails: (p) =>
+        state.setThumbnails(
+          p.items,
+          Array.isArray(p.heatmaps) ? p.heatmaps : [],
+          Array.isArray(p.dropped) ? p.dropped.filter(Number.isInteger) : [],
+        ),
       marks: (p) => state.setMarks(p),
       quality: (p) => state.setQuality(p),
       similar: (p) => state.setSimilar(p),

@@ -287,8 +287,11 @@ export class PanelState {
   setThumbnails(
     items: { row: number; src: string }[],
     heatmaps: { row: number; model: number; src: string }[] = [],
+    dropped: readonly number[] = [],
   ): void {
     for (const { row, src } of items) this.thumbnails.set(row, src);
+    // Not made now: asked again when the row next shows.
+    for (const row of dropped) this.thumbsAsked.delete(row);
     for (const { row, model, src } of heatmaps) {
       if (!Number.isInteger(model) || model < 0 || model >= this.models.length) continue;
       (this.heatmaps[model] ??= new Map()).set(row, src);

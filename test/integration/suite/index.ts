@@ -9,6 +9,7 @@ import './bench.test';
 import './fit.test';
 import './trust.test';
 import './results.test';
+import './resultsCli.test';
 import './explain.test';
 import './labels.test';
 import './boxMarks.test';

@@ -212,3 +212,18 @@ test('saved state comes back for the same source and is dropped for another', ()
   assert.equal(readPersisted({ v: 2 }), undefined);
   assert.equal(readPersisted({ v: 1, thresholds: ['a'], source: { root: 1 } })?.source, undefined);
 });
+
+test('thumbnails the host let go of are asked for again; those it sent or failed are not', () => {
+  const s = new PanelState();
+  const { rpc } = serve(s, hooks());
+  rpc.handle({ kind: 'notify', type: 'init', params: { source, title: 'cxr', models, reset: true, thumbnails: true } });
+  for (const r of [0, 1, 2]) s.thumbsAsked.add(r);
+  rpc.handle({
+    kind: 'notify',
+    type: 'thumbnails',
+    params: { items: [{ row: 0, src: 'vscode-resource:/t0.webp' }], dropped: [1, 'x'] as number[] },
+  });
+  assert.equal(s.thumbnails.get(0), 'vscode-resource:/t0.webp');
+  // Row 1 was dropped from the host's queue: the table asks for it when it next shows; row 2 is still awaited.
+  assert.deepEqual([...s.thumbsAsked].sort(), [0, 2]);
+});

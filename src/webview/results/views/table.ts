@@ -268,6 +268,16 @@ export class TableView {
     return top >= this.scroller.scrollTop && top + ROW_HEIGHT <= this.scroller.scrollTop + this.scroller.clientHeight;
   }
 
+  /** Thumbnails shown in the drawn rows: images that loaded (the report). */
+  get thumbnailsShown(): number {
+    let n = 0;
+    for (const r of this.pool)
+      if (!r.hidden)
+        for (const img of r.querySelectorAll<HTMLImageElement>('img.thumb'))
+          if (!img.hidden && img.complete && img.naturalWidth > 0) n++;
+    return n;
+  }
+
   /** How many row elements are in the DOM (virtualisation check). */
   get rendered(): number {
     return this.pool.filter((r) => !r.hidden).length;
