@@ -110,6 +110,7 @@ export class ResultsApp extends Disposable {
     this.driftLine = new DriftLine(this.state);
     this.curves = new CurvesView(this.state);
     this.hooks = {
+      settle: () => this.frame.flush(),
       rendered: () => this.table.rendered,
       firstRowText: () => this.table.firstRowText,
       dragThreshold: (from, to) => this.histogram.simulateDrag(from, to),

@@ -23,6 +23,8 @@ import { buildReport } from './report';
 import type { PanelState } from './state';
 
 export interface ViewHooks {
+  /** Draws the state's pending changes now (they wait for the next frame otherwise). */
+  settle?(): void;
   rendered(): number;
   /** The top row on screen, cell by cell. */
   firstRowText?(): string[];
@@ -146,7 +148,13 @@ export function resultsServed(
   views: ViewHooks,
   log: (message: string) => void,
 ): Served<HostToResultsMethods, HostToResultsNotifications> {
-  const report = () => ({
+  // A report describes what is drawn: an action's (or a message's) changes are drawn first, not a frame later,
+  // so a state field and the view that shows it can never disagree in one report.
+  const report = () => {
+    views.settle?.();
+    return reportNow();
+  };
+  const reportNow = () => ({
     ...buildReport(state, views.rendered(), views.firstRowText?.()),
     layout: state.layout,
     ...views.report?.(),

@@ -78,6 +78,14 @@ export class FrameScheduler implements IDisposable {
     });
   }
 
+  /** Runs a requested frame's work now (nothing when none is pending), so what is read next is what is drawn. */
+  flush(): void {
+    if (!this.frame) return;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.fn();
+  }
+
   dispose(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;

@@ -227,3 +227,24 @@ test('thumbnails the host let go of are asked for again; those it sent or failed
   // Row 1 was dropped from the host's queue: the table asks for it when it next shows; row 2 is still awaited.
   assert.deepEqual([...s.thumbsAsked].sort(), [0, 2]);
 });
+
+test('a report draws pending changes first: what it says of a view is what the view shows after the action', () => {
+  const s = loaded();
+  // A view that draws the query's text only when its frame runs, as the panel's views do.
+  let drawn = '';
+  let pending = false;
+  s.on(() => (pending = true));
+  const h: ViewHooks = {
+    ...hooks(),
+    settle: () => {
+      if (pending) drawn = s.query.text;
+      pending = false;
+    },
+    report: () => ({ firstRowText: [drawn] }),
+  };
+  const { rpc, ok } = serve(s, h);
+  rpc.handle({ kind: 'request', id: 1, method: 'act', params: { action: 'setQuery', query: { text: 'pneu' } } });
+  assert.deepEqual((ok(0) as ResultsReport).firstRowText, ['pneu']);
+  rpc.handle({ kind: 'request', id: 2, method: 'getReport', params: {} });
+  assert.deepEqual((ok(1) as ResultsReport).firstRowText, ['pneu']);
+});
