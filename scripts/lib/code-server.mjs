@@ -51,7 +51,27 @@ const BASE_SETTINGS = {
  * @returns {Promise<{ port: number, origin: string, logFile: string, userDataDir: string, extensionsDir: string,
  *   home: string, pid: number, exited: Promise<number|null>, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({
+export async function startCodeServer(o) {
+  // code-server's wrapper gives its server process 10 s to say hello and exits "timed out" otherwise: on a
+  // starved machine (a run at nice 19 beside a busy one) a start can fail so, and the next one succeeds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !(err instanceof StartupExit)) throw err;
+      process.stderr.write(
+        `[code-server] start ${attempt} of ${START_ATTEMPTS} failed, trying again: ${err.message}\n`,
+      );
+    }
+  }
+}
+
+const START_ATTEMPTS = 3;
+
+/** code-server exited before it answered (as opposed to never answering, which a retry would not fix). */
+class StartupExit extends Error {}
+
+async function startOnce({
   dataDir,
   port,
   host = '127.0.0.1',
@@ -141,7 +161,12 @@ export async function startCodeServer({
   const unregister = onCleanup(stop, () => killGroup('SIGKILL'));
 
   const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  await waitUntilReady(origin, exited, readyTimeoutMs, logFile);
+  try {
+    await waitUntilReady(origin, exited, readyTimeoutMs, logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return { port, origin, logFile, userDataDir, extensionsDir, home, pid: child.pid, exited, stop };
 }
 
@@ -150,7 +175,7 @@ async function waitUntilReady(origin, exited, timeoutMs, logFile) {
   let gone = false;
   void exited.then(() => (gone = true));
   while (Date.now() < deadline) {
-    if (gone) throw new Error(`code-server exited during start-up; its log (${logFile}):\n${tail(logFile)}`);
+    if (gone) throw new StartupExit(`code-server exited during start-up; its log (${logFile}):\n${tail(logFile)}`);
     try {
       const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;
