@@ -188,6 +188,12 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     if (opts.verbose) console.log(`[workbench${session.suffix}] ${line}`);
   });
   page.on('pageerror', (e) => appendFileSync(workbenchLog, `[pageerror] ${e.stack ?? e}\n`));
+  // The webviews' own consoles (their frames, not the workbench's): a page that never starts may say why here.
+  page.on('console', (m) => {
+    const url = m.location()?.url ?? '';
+    if (!/webview/i.test(url) || (m.type() !== 'error' && m.type() !== 'warning')) return;
+    appendFileSync(workbenchLog, `[webview ${m.type()}] ${m.text().slice(0, 1000)} (${url.split('?')[0]})\n`);
+  });
   page.on('crash', () => {
     log('the browser tab crashed');
     resolveExit();

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { parseLabelsCsv } from '../../core/dataset/labels';
 import { curves } from '../../core/metrics/curves';
 import { Disposable, toDisposable } from '../../protocol/dispose';
+import { PageStartWatch } from '../pageStart';
 import { RpcClient, RpcHandler } from '../../protocol/rpc';
 import type { DriftNote } from '../../protocol/drift';
 import type {
@@ -66,10 +67,6 @@ export type CurationMessage = {
   };
 }['label' | 'note' | 'undoLabel' | 'chooseLabelSet' | 'export' | 'recalibrate'];
 
-/** How long a visible page may take to say `ready` before it is loaded again (a loaded 2-core machine: ~2 s). */
-const START_WATCH_MS = 30_000;
-const MAX_PAGE_LOADS = 3;
-
 export class ResultsPanel extends Disposable {
   readonly index: RowIndex;
   private drift?: (DriftNote | null)[];
@@ -77,8 +74,6 @@ export class ResultsPanel extends Disposable {
   /** The webview's notifications, dispatched by type (the protocol's handler; the webview asks nothing). */
   private readonly messages: RpcHandler<Record<string, never>, ResultsToHostNotifications>;
   private ready = false;
-  private startWatch?: ReturnType<typeof setTimeout>;
-  private pageLoads = 1;
   private flushTimer?: ReturnType<typeof setTimeout>;
   private metricsTimer?: ReturnType<typeof setTimeout>;
   /** A fresh page's follow-up (metrics, ready listeners), run once it drew the rows. */
@@ -133,7 +128,6 @@ export class ResultsPanel extends Disposable {
       toDisposable(() => {
         clearTimeout(this.flushTimer);
         clearTimeout(this.metricsTimer);
-        clearTimeout(this.startWatch);
         this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel was closed.' });
       }),
     );
@@ -143,6 +137,13 @@ export class ResultsPanel extends Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: roots };
     panel.title = vscode.l10n.t('Results: {0}', basename(source.root));
     this.loadPage();
+    this._register(
+      new PageStartWatch(panel, {
+        reload: () => this.loadPage(),
+        log: deps.log,
+        name: `Results panel ${basename(source.root)}`,
+      }),
+    );
     this._register(
       panel.webview.onDidReceiveMessage((m: unknown) => {
         if (!this.rpc.handle(m)) this.messages.handle(m);
@@ -156,7 +157,7 @@ export class ResultsPanel extends Disposable {
     );
   }
 
-  /** Sets the page (again, with a fresh nonce) and watches that it starts. */
+  /** Sets the page (again, with a fresh nonce: the page reloads). */
   private loadPage(): void {
     const dist = vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview');
     const webview = this.panel.webview;
@@ -168,30 +169,6 @@ export class ResultsPanel extends Disposable {
       title: this.panel.title,
       l10n: webviewL10n(),
     });
-    this.watchStart();
-  }
-
-  /**
-   * A page that never says `ready` leaves a blank panel and every request waiting. Its own errors reach the
-   * log (webview/shared/pageErrors.ts); one that failed to load at all (the browser's webview frame, not our
-   * code) is loaded again, twice at most. Only a visible page counts: VS Code loads a hidden one when shown.
-   */
-  private watchStart(): void {
-    clearTimeout(this.startWatch);
-    this.startWatch = setTimeout(() => {
-      if (this.ready) return;
-      if (!this.panel.visible) return this.watchStart();
-      const name = basename(this.source.root);
-      if (this.pageLoads >= MAX_PAGE_LOADS) {
-        this.deps.log.error(`Results panel ${name}: its page did not start after ${MAX_PAGE_LOADS} loads.`);
-        return;
-      }
-      this.pageLoads++;
-      this.deps.log.warn(
-        `Results panel ${name}: its page has not started ${START_WATCH_MS / 1000} s after loading; loading it again.`,
-      );
-      this.loadPage();
-    }, START_WATCH_MS);
   }
 
   /** Files known to the run before they are scored: they show as pending rows. */
@@ -277,7 +254,6 @@ export class ResultsPanel extends Disposable {
       notifications: {
         ready: () => {
           this.ready = true;
-          clearTimeout(this.startWatch);
           this.sendAll();
         },
         rowsShown: () => this.afterShown?.(),

@@ -5,6 +5,8 @@ import { viewerHtml } from './html';
 import type { SyncedView } from '../../protocol/viewer';
 import { ViewerSession, type ViewerDeps } from './session';
 import { webviewL10n } from '../webviewL10n';
+import { PageStartWatch } from '../pageStart';
+import { basename } from 'node:path';
 
 export const VIEW_TYPES = ['xrayAnomaly.viewer', 'xrayAnomaly.viewer.raster'] as const;
 
@@ -46,14 +48,17 @@ export class ViewerProvider extends Disposable implements vscode.CustomReadonlyE
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
-    panel.webview.html = viewerHtml({
-      cspSource: panel.webview.cspSource,
-      nonce: randomBytes(16).toString('base64'),
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'viewer.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'viewer.css')).toString(),
-      settingsJson: JSON.stringify(this.deps.settings().viewer),
-      l10n: webviewL10n(),
-    });
+    const load = () => {
+      panel.webview.html = viewerHtml({
+        cspSource: panel.webview.cspSource,
+        nonce: randomBytes(16).toString('base64'),
+        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'viewer.js')).toString(),
+        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'viewer.css')).toString(),
+        settingsJson: JSON.stringify(this.deps.settings().viewer),
+        l10n: webviewL10n(),
+      });
+    };
+    load();
     const pin = this.nextModel?.uri === document.uri.toString() ? this.nextModel.modelId : undefined;
     if (pin) this.nextModel = undefined;
     const session = new ViewerSession(
@@ -63,6 +68,10 @@ export class ViewerProvider extends Disposable implements vscode.CustomReadonlyE
       { modelId: pin },
     );
     this.sessions.add(session);
+    // A page that never starts is loaded again; the session replays everything on its `ready`.
+    session.own(
+      new PageStartWatch(panel, { reload: load, log: this.deps.log, name: `Viewer ${basename(document.uri.fsPath)}` }),
+    );
     const setActive = () => {
       if (panel.active) this.setActive(session);
       else if (this.active === session) this.setActive(undefined);

@@ -1,0 +1,84 @@
+/**
+ * Watches that a webview page starts. In VS Code for the web (code-server) a webview's page now and then never
+ * runs (its frame or its script does not load; no error reaches the extension) and the editor stays blank.
+ * Seen in the integration proof: 3 of about 12 results pages in one run under load; each started at once
+ * when its html was set again. So: a visible page that has not said `ready` in time is loaded again, the wait
+ * doubling each time (10, 20, 40 s: a slow machine is not made slower), and after the last try the log says so.
+ * Hidden pages do not count: VS Code loads a page only when it is first shown.
+ */
+import { Disposable, type IDisposable } from '../protocol/dispose';
+import type { Logger } from './log';
+
+/** The parts of a vscode.WebviewPanel this needs (tests pass their own). */
+export interface WatchedPanel {
+  readonly visible: boolean;
+  readonly webview: { onDidReceiveMessage(listener: (m: unknown) => void): IDisposable };
+}
+
+export interface PageStartOptions {
+  /** Sets the page's html again (with a fresh nonce, so the page reloads). */
+  reload(): void;
+  log: Pick<Logger, 'warn' | 'error'>;
+  /** The page in the log's words, e.g. "Results panel chest". */
+  name: string;
+  firstWaitMs?: number;
+  maxLoads?: number;
+}
+
+export class PageStartWatch extends Disposable {
+  private timer?: ReturnType<typeof setTimeout>;
+  private loads = 1;
+  private waitMs: number;
+  private started = false;
+
+  constructor(
+    private readonly panel: WatchedPanel,
+    private readonly opts: PageStartOptions,
+  ) {
+    super();
+    this.waitMs = opts.firstWaitMs ?? 10_000;
+    // Every page of ours says `ready` (a HostBridge notification) once it listens; a reload says it again.
+    this._register(
+      panel.webview.onDidReceiveMessage((m) => {
+        const msg = m as { kind?: unknown; type?: unknown } | null;
+        if (msg?.kind === 'notify' && msg.type === 'ready') this.onReady();
+      }),
+    );
+    this._register({ dispose: () => clearTimeout(this.timer) });
+    this.arm();
+  }
+
+  /** Whether the page has said `ready` at least once. */
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  private onReady(): void {
+    this.started = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.check(), this.waitMs);
+  }
+
+  private check(): void {
+    if (this.started || this.isDisposed) return;
+    if (!this.panel.visible) return this.arm();
+    const max = this.opts.maxLoads ?? 4;
+    const waited = this.waitMs / 1000;
+    if (this.loads >= max) {
+      this.opts.log.error(
+        `${this.opts.name}: its page did not start (${this.loads} loads, the last waited ${waited} s).`,
+      );
+      return;
+    }
+    this.loads++;
+    this.opts.log.warn(`${this.opts.name}: its page has not started ${waited} s after loading; loading it again.`);
+    this.waitMs *= 2;
+    this.opts.reload();
+    this.arm();
+  }
+}
