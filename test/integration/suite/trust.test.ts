@@ -108,9 +108,11 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
       wsUri('.vscode/settings.json').fsPath,
       JSON.stringify({ ...JSON.parse(settingsBefore), ...added }, null, 2),
     );
+    // VS Code notices the file through its watcher; at load 22 that took over 10 s (proof run integ6 5).
     await until(
       () => workspaceValue(UNRESTRICTED.key) === UNRESTRICTED.value,
       'VS Code to reload the workspace settings',
+      40_000,
     );
   });
   after(async () => {
