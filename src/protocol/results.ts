@@ -20,6 +20,8 @@ export interface ResultsModel {
   id: string;
   name: string;
   version: string;
+  /** The model gives an anomaly map (a reconstruction or a map output); false: a score only. */
+  hasMap?: boolean;
 }
 
 /** Where the rows come from; the webview saves it so that the panel can be rebuilt after a reload. */
@@ -385,6 +387,19 @@ export interface ResultsReport {
   compare?: CompareReport;
   grid?: GridReport;
   map?: MapReport;
+  preview?: PreviewReport;
+}
+
+/** The preview of the selected image beside the charts, as drawn. */
+export interface PreviewReport {
+  row?: number;
+  /** The model column whose heatmap it shows. */
+  model: number;
+  /** The thumbnail and the heatmap over it loaded and show. */
+  thumbnail: boolean;
+  heatmap: boolean;
+  /** Why there is no heatmap (or no preview), as shown. */
+  message?: string;
 }
 
 /** The embedding map as drawn (present while it is shown). */

@@ -290,6 +290,7 @@ export class ResultsController extends Disposable {
       id: m.id,
       name: m.name,
       version: m.version,
+      hasMap: this.hasMap(m),
     }));
     const calibration = models.map((m) => this.calibrationOf(m));
     const source: ResultsSource = { root, models: keys, labelsCsv };
@@ -364,6 +365,16 @@ export class ResultsController extends Disposable {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not read the stored results: {0}', String(err)));
     }
     return panel;
+  }
+
+  /** The model gives an anomaly map (the preview says so when not); undefined when its manifest is unreadable. */
+  private hasMap(m: ModelInfo): boolean | undefined {
+    try {
+      const o = parseManifest(readFileSync(m.manifestPath, 'utf8'), m.manifestPath).outputs;
+      return !!(o.anomalyMap || o.reconstruction);
+    } catch {
+      return undefined;
+    }
   }
 
   private calibrationOf(m: ModelInfo): ColumnCalibration {

@@ -14,6 +14,7 @@ import { CurvesView } from './views/curves';
 import { GridView } from './views/gridView';
 import { LayoutSwitch } from './views/layoutSwitch';
 import { MapView } from './views/mapView';
+import { PreviewView } from './views/previewView';
 import { showSelection } from './messages';
 import { parseKeyName } from '../shared/labelKeys';
 import { DriftLine } from './views/driftLine';
@@ -33,6 +34,7 @@ export class ResultsApp extends Disposable {
   private readonly compare: CompareView;
   private readonly grid: GridView;
   private readonly map: MapView;
+  private readonly preview: PreviewView;
   private readonly layout: LayoutSwitch;
   private readonly driftLine: DriftLine;
   private readonly hooks: ViewHooks;
@@ -106,6 +108,7 @@ export class ResultsApp extends Disposable {
       showSelection: () => showSelection(this.state),
     });
     this.layout = new LayoutSwitch(this.state, ['table', 'grid', 'compare', 'map']);
+    this.preview = new PreviewView(this.state, { open: (row) => open(row), wantThumbnails });
     this.histogram = new HistogramChart(this.state);
     this.driftLine = new DriftLine(this.state);
     this.curves = new CurvesView(this.state);
@@ -134,6 +137,7 @@ export class ResultsApp extends Disposable {
         compare: this.compare.report(),
         grid: this.grid.report(),
         map: this.map.report(),
+        preview: this.preview.report(),
         anchorInView: this.table.anchorInView,
         columns: this.table.drawnColumns,
         thumbnailsShown: this.table.thumbnailsShown,
@@ -147,7 +151,7 @@ export class ResultsApp extends Disposable {
   start(): void {
     const side = document.createElement('aside');
     side.className = 'side';
-    side.append(this.histogram.element, this.curves.element);
+    side.append(this.preview.element, this.histogram.element, this.curves.element);
     const main = document.createElement('div');
     main.className = 'main';
     main.append(this.table.element, this.grid.element, this.compare.element, this.map.element, side);
@@ -247,6 +251,7 @@ export class ResultsApp extends Disposable {
     if (['init', 'rows', 'query', 'selection', 'marks', 'map', 'layout'].some((c) => d.has(c as Change)))
       this.map.update();
     if (d.has('thumbnails')) this.map.thumbnailsChanged();
+    if (['init', 'rows', 'query', 'selection', 'thumbnails'].some((c) => d.has(c as Change))) this.preview.update();
     if (['init', 'rows', 'query', 'threshold', 'layout'].some((c) => d.has(c as Change))) this.compare.update();
     else if (d.has('selection')) this.compare.update(false);
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").

@@ -139,6 +139,17 @@ describe('Results panel', function () {
     assert.ok(cells.includes(top.normalized!.toFixed(3)), `${JSON.stringify(cells)} shows ${top.normalized}`);
   });
 
+  it('the preview shows the selected row with the heatmap of the model column', async () => {
+    const top = (await report()).top.find((t) => t.raw !== null)!;
+    await act({ action: 'setQuery', query: { model: 1 } });
+    await act({ action: 'select', rows: [top.row] });
+    const r = await waitReport('the preview with its heatmap', (x) => !!x.preview?.thumbnail && !!x.preview.heatmap);
+    assert.equal(r.preview?.row, top.row);
+    assert.equal(r.preview?.model, 1);
+    assert.equal(r.preview?.message, undefined);
+    await act({ action: 'setQuery', query: { model: 0 } });
+  });
+
   it('sorts and filters in the webview', async () => {
     let r = await act({ action: 'setQuery', query: { sort: { key: 'path', descending: false } } });
     const paths = r.top.map((t) => t.path);

@@ -97,5 +97,10 @@ describe('Results of a folder scored by the CLI', function () {
     );
     assert.equal(r.progress, undefined, 'nothing was scored');
     assert.ok(existsSync(join(loc.media, 'thumbs')), 'made in the folder media cache');
+    // The preview of a selected row: its thumbnail, and why there is no heatmap (the CLI stored none).
+    await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, { action: 'select', rows: [0] });
+    const p = await waitReport('the preview', root, (x) => x.preview?.row === 0 && x.preview.thumbnail);
+    assert.equal(p.preview?.heatmap, false);
+    assert.match(p.preview?.message ?? '', /No heatmap of .* is stored for this image/);
   });
 });
