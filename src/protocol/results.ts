@@ -9,6 +9,7 @@
  * next in its order when the viewer steps through the panel's images.
  */
 import type { ErrorInfo } from '../core/errors';
+import type { LabelBox } from '../core/labels/types';
 import type { QualityFlag } from '../core/quality/types';
 import type { DriftNote } from './drift';
 import type { NotificationOf, RequestOf, ResponseMsg } from './rpc';
@@ -101,10 +102,17 @@ export interface ModelMetrics {
 export type MarkLabel = 'normal' | 'abnormal' | 'unsure';
 
 /**
- * A row's entry in the active label set: [row, label | null, note | null, status]. 'stale': the file's
- * bytes changed since it was labelled; 'moved': found by content hash under another path.
+ * A row's entry in the active label set: [row, label | null, note | null, status, boxes?]. 'stale': the file's
+ * bytes changed since it was labelled; 'moved': found by content hash under another path. boxes: the image's
+ * box marks (whole image pixels, docs/labels.md), absent when it has none.
  */
-export type RowMark = [row: number, label: MarkLabel | null, note: string | null, status: 'ok' | 'stale' | 'moved'];
+export type RowMark = [
+  row: number,
+  label: MarkLabel | null,
+  note: string | null,
+  status: 'ok' | 'stale' | 'moved',
+  boxes?: LabelBox[],
+];
 
 /** The active label set as the panel shows it. */
 export interface LabelSetInfo {
@@ -430,6 +438,8 @@ export interface GridReport {
   /** Tiles holding the query model's heatmap (shown on hover, or on all with `h`). */
   withHeatmap: number;
   heatmapsAlways: boolean;
+  /** Tiles drawing box marks over their thumbnail, and how many boxes they draw in all. */
+  withBoxes?: { tiles: number; boxes: number };
   /** Paths of the first tiles in the DOM, in grid order (at most 12). */
   first: string[];
 }

@@ -9,6 +9,8 @@ export interface Mark {
   label: MarkLabel | null;
   note: string | null;
   status: RowMark[3];
+  /** Box marks in whole image pixels (drawn over the grid's thumbnails). */
+  boxes?: NonNullable<RowMark[4]>;
 }
 
 export class MarkTable {
@@ -18,9 +20,9 @@ export class MarkTable {
   apply(set: LabelSetInfo, reset: boolean, items: RowMark[]): void {
     this.set = set;
     if (reset) this.byRow.clear();
-    for (const [row, label, note, status] of items) {
-      if (label === null && note === null) this.byRow.delete(row);
-      else this.byRow.set(row, { label, note, status });
+    for (const [row, label, note, status, boxes] of items) {
+      if (label === null && note === null && !boxes?.length) this.byRow.delete(row);
+      else this.byRow.set(row, boxes?.length ? { label, note, status, boxes } : { label, note, status });
     }
   }
 

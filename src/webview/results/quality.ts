@@ -68,6 +68,13 @@ export class QualityTable {
     this.known = true;
   }
 
+  /** The decoded image's size in pixels, when it was measured (box marks are drawn on its thumbnail by it). */
+  size(row: number): [number, number] | undefined {
+    const w = this.measures[row * M + 5];
+    const h = this.measures[row * M + 6];
+    return w >= 1 && h >= 1 ? [w, h] : undefined;
+  }
+
   flagsOf(row: number): QualityFlagName[] {
     const f = this.flags[row] ?? 0;
     return QUALITY_FLAG_NAMES.filter((_, i) => f & (1 << i));

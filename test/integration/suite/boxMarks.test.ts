@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseLabelFile } from '../../../src/core/labels/csv';
 import type { LabelBox } from '../../../src/core/labels/types';
+import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer';
 import { handPhantomPng } from '../../fixtures/images';
 import { dragInWebview, pressInWebview, screenshot } from './harness';
 import { EXTENSION_ID, waitForView } from './helpers';
+import { MODELS } from '../workspace';
 
 const FIXTURE = 'boxes-fixture';
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -45,6 +47,21 @@ async function act(uri: vscode.Uri, action: ViewerAction): Promise<ViewStateRepo
 async function open(uri: vscode.Uri): Promise<ViewStateReport> {
   await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
   return waitForView(uri, (s) => !!s.image && !!s.mark && s.renders > 0, 'the image and its label set');
+}
+
+async function report(root: string): Promise<ResultsReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport;
+}
+
+async function waitReport(root: string, what: string, ok: (r: ResultsReport) => boolean, ms = 90_000) {
+  const until = Date.now() + ms;
+  let last: ResultsReport | undefined;
+  while (Date.now() < until) {
+    last = await report(root).catch(() => undefined);
+    if (last && ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 1500)}`);
 }
 
 describe('Box marks in the viewer', function () {
@@ -130,11 +147,12 @@ describe('Box marks in the viewer', function () {
       .map((d) => join(d, 'chest-xray-pneumonia', 'test-dev', 'PNEUMONIA'))
       .find((d) => d && existsSync(d));
     if (!data) this.skip();
-    const name = readdirSync(data!).sort()[0];
+    const names = readdirSync(data!).sort().slice(0, 6);
+    const name = names[0];
     const dest = join(wsRoot(), FIXTURE, 'real');
     mkdirSync(dest, { recursive: true });
-    // Copied at test time, never committed.
-    copyFileSync(join(data!, name), join(dest, name));
+    // Copied at test time, never committed (the others are for the grid's screenshot below).
+    for (const n of names) copyFileSync(join(data!, n), join(dest, n));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const uri = vscode.Uri.file(join(dest, name));
     const s = await open(uri);
@@ -155,5 +173,28 @@ describe('Box marks in the viewer', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
     await new Promise((r) => setTimeout(r, 800));
     await screenshot('boxes-viewer-chest');
+  });
+
+  it('the results panel’s grid draws the boxes over the thumbnails', async () => {
+    const root = join(wsRoot(), FIXTURE);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, [MODELS.recon]);
+    await vscode.commands.executeCommand('xrayAnomaly.debug.resultsRun', root);
+    const r = await waitReport(root, 'the scored rows', (x) => x.rows >= 1 && !x.progress?.running);
+    // hand.png keeps one box (the undo above), the first real chest X-ray has one when the data is there.
+    const withBoxes = r.top.some((t) => t.path.startsWith('real/')) ? 2 : 1;
+    await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, {
+      action: 'layout',
+      layout: 'grid',
+    } satisfies ResultsAction);
+    const g = await waitReport(
+      root,
+      'the boxes drawn on the tiles',
+      (x) => (x.grid?.withBoxes?.tiles ?? 0) === withBoxes,
+    );
+    assert.equal(g.grid!.withBoxes!.boxes, withBoxes, 'one box on each image that has one');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await new Promise((res) => setTimeout(res, 800));
+    await screenshot('boxes-grid');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The grid: the table's rows (same order, same filters) as thumbnails, virtualised by grid row with
  * @tanstack/virtual-core so only the tiles on screen exist (a pool of tile elements is moved and refilled).
- * The model's heatmap shows over a thumbnail on hover (or on every tile, `h`); the table's keys label the
+ * The model's heatmap shows over a thumbnail on hover (or on every tile, `h`), and the image's box marks over
+ * it (tileBoxes.ts); the table's keys label the
  * selection (1/2/3/0, n, u), the arrows and j/k move, Enter or a double click opens the image.
  */
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
@@ -14,6 +15,7 @@ import { isFlagged } from '../query';
 import type { PanelState } from '../state';
 import { heatFilter } from './heatFilter';
 import { div } from './dom';
+import { drawTileBoxes, tileBoxes, tileBoxesElement } from './tileBoxes';
 
 const TILE = 148;
 const TILE_HEIGHT = 188;
@@ -121,6 +123,10 @@ export class GridView {
       withThumbnail: shown.filter((t) => !!t.querySelector<HTMLImageElement>('.t-thumb:not([hidden])')).length,
       withHeatmap: shown.filter((t) => !!t.querySelector<HTMLImageElement>('.t-heat:not([hidden])')).length,
       heatmapsAlways: this.heatAlways,
+      withBoxes: {
+        tiles: shown.filter((t) => Number(t.dataset.boxes) > 0).length,
+        boxes: shown.reduce((n, t) => n + (Number(t.dataset.boxes) || 0), 0),
+      },
       first: shown
         .map((t) => Number(t.dataset.index))
         .sort((a, b) => a - b)
@@ -152,7 +158,8 @@ export class GridView {
         const flagged = isFlagged(s.table, row, m, t);
         const thumb = s.thumbnails.get(row);
         const hm = heat?.get(row);
-        const key = `${row}|${m}|${flagged}|${s.selection.has(row)}|${mark?.label}|${mark?.status}|${!!thumb}|${!!hm}`;
+        const boxes = mark?.boxes?.length ? `${JSON.stringify(mark.boxes)}@${s.table.quality.size(row)}` : '';
+        const key = `${row}|${m}|${flagged}|${s.selection.has(row)}|${mark?.label}|${mark?.status}|${!!thumb}|${!!hm}|${boxes}`;
         tile.dataset.index = String(index);
         if (!force && tile.dataset.key === key) continue;
         tile.dataset.key = key;
@@ -182,7 +189,8 @@ export class GridView {
     const none = div('t-none');
     none.textContent = l10n.t('no preview');
     const chip = div('t-mark');
-    box.append(thumb, heat, none, chip);
+    // The boxes after the chip, so that fill's order of the first four children stays.
+    box.append(thumb, heat, none, chip, tileBoxesElement());
     const name = div('t-name');
     name.setAttribute('translate', 'no');
     const score = div('t-score');
@@ -195,7 +203,7 @@ export class GridView {
   private fill(tile: HTMLElement, row: number, m: number, flagged: boolean, thumb?: string, hm?: string): void {
     const s = this.state;
     const [box, name, score] = tile.children as HTMLCollectionOf<HTMLElement>;
-    const [img, heat, none, chip] = box.children as HTMLCollectionOf<HTMLElement>;
+    const [img, heat, none, chip, boxes] = box.children as HTMLCollectionOf<HTMLElement>;
     setImage(img as HTMLImageElement, thumb);
     setImage(heat as HTMLImageElement, hm);
     none.hidden = !!thumb;
@@ -211,6 +219,9 @@ export class GridView {
     chip.hidden = !mark?.label;
     chip.textContent = mark?.label ? markText(mark.label) : '';
     chip.className = `t-mark ${mark?.label ? `mark-${mark.label}` : ''} ${mark && mark.status !== 'ok' ? `mark-${mark.status}` : ''}`;
+    tile.dataset.boxes = String(
+      drawTileBoxes(boxes as unknown as SVGSVGElement, thumb ? tileBoxes(mark, s.table.quality.size(row)) : undefined),
+    );
     tile.classList.toggle('flagged', flagged);
     tile.setAttribute('aria-selected', String(s.selection.has(row)));
   }
