@@ -102,6 +102,10 @@ describe('Score drift', function () {
 
   it('a shifted acquisition: the panel and the viewer warn of drift; labelled normals measure the false alarms', async () => {
     const root = dir('shifted');
+    // The first folder's panel goes first. A results page created within a second of another one's start in
+    // the same editor group sometimes never starts in code-server (4 of ~30 proof runs, always here); the
+    // product reloads such a page (extension/pageStart.ts), which did not always help. See the session 7 note.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const r = await scoreFolder(root);
     console.log(`shifted folder: ${JSON.stringify(r.drift)}`);
     assert.equal(r.drift?.status, 'higher', r.drift?.text);
