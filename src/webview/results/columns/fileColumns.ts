@@ -2,6 +2,7 @@
 import { l10n } from '../../shared/l10n';
 import { ROW_HEIGHT } from '../layout';
 import type { ColumnEntry } from './column';
+import { setImage } from '../views/dom';
 
 export const thumbnailColumn: ColumnEntry = {
   id: 'thumb',
@@ -17,14 +18,7 @@ export const thumbnailColumn: ColumnEntry = {
             render: (cell, row, { state }) => {
               const img = cell.firstElementChild as HTMLImageElement;
               img.className = 'thumb';
-              const src = state.thumbnails.get(row);
-              if (src) {
-                if (img.getAttribute('src') !== src) img.src = src;
-                img.hidden = false;
-              } else {
-                img.hidden = true;
-                img.removeAttribute('src');
-              }
+              setImage(img, state.thumbnails.get(row));
             },
           },
         ]

@@ -12,3 +12,14 @@ export function button(label: string, secondary: boolean, onClick: () => void): 
   b.addEventListener('click', onClick);
   return b;
 }
+
+/** Shows `src` in `img` (not reloading the same one), or hides it when there is none. */
+export function setImage(img: HTMLImageElement, src: string | undefined): void {
+  if (src) {
+    if (img.getAttribute('src') !== src) img.src = src;
+    img.hidden = false;
+  } else {
+    img.hidden = true;
+    img.removeAttribute('src');
+  }
+}

@@ -14,7 +14,7 @@ import { gridColumns, gridStep } from '../gridNav';
 import { isFlagged } from '../query';
 import type { PanelState } from '../state';
 import { heatFilter } from './heatFilter';
-import { div } from './dom';
+import { div, setImage } from './dom';
 import { drawTileBoxes, tileBoxes, tileBoxesElement } from './tileBoxes';
 
 const TILE = 148;
@@ -261,16 +261,6 @@ export class GridView {
     e.preventDefault();
     s.select(view[next], e.shiftKey ? 'range' : 'replace');
     this.virtualizer.scrollToIndex(Math.floor(next / this.columns), { align: 'auto' });
-  }
-}
-
-function setImage(img: HTMLImageElement, src: string | undefined): void {
-  if (src) {
-    if (img.getAttribute('src') !== src) img.src = src;
-    img.hidden = false;
-  } else {
-    img.hidden = true;
-    img.removeAttribute('src');
   }
 }
 

@@ -8,7 +8,7 @@ import type { PreviewReport } from '../../../protocol/results';
 import { l10n } from '../../shared/l10n';
 import { previewContent, type PreviewContent } from '../preview';
 import type { PanelState } from '../state';
-import { div } from './dom';
+import { div, setImage } from './dom';
 import { heatFilter } from './heatFilter';
 
 export class PreviewView {
@@ -67,8 +67,8 @@ export class PreviewView {
       file && m ? l10n.t('{0} · {1}', file, m.name) : m ? l10n.t('Preview · {0}', m.name) : l10n.t('Preview');
     this.title.title = c.path ?? '';
     this.box.hidden = c.row === undefined;
-    set(this.thumb, c.thumb);
-    set(this.heat, c.heat);
+    setImage(this.thumb, c.thumb);
+    setImage(this.heat, c.heat);
     this.thumb.alt = c.path ?? '';
     this.box.dataset.empty = String(!c.thumb);
     this.message.textContent = c.message ?? '';
@@ -99,14 +99,4 @@ function image(className: string): HTMLImageElement {
   img.alt = '';
   img.hidden = true;
   return img;
-}
-
-function set(img: HTMLImageElement, src: string | undefined): void {
-  if (src) {
-    if (img.getAttribute('src') !== src) img.src = src;
-    img.hidden = false;
-  } else {
-    img.hidden = true;
-    img.removeAttribute('src');
-  }
 }
