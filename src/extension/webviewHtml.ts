@@ -1,7 +1,14 @@
 /**
  * The HTML page every webview of this extension starts from, as a pure function (unit-tested through each
- * panel's own builder). Strict CSP: nothing but the extension's own script (by nonce) and stylesheet, no
- * inline styles, no remote content; each panel adds only the sources it needs.
+ * panel's own builder). Strict CSP: nothing but the extension's own script and stylesheet (by nonce), no
+ * inline style attributes, no remote content; each panel adds only the sources it needs.
+ *
+ * The script and stylesheet are in the page itself, not loaded from webview resource URIs: in VS Code for the
+ * web (code-server) every new webview installs its own service worker, and a page whose frame loads while
+ * another webview's worker takes over fetches its script outside any worker, which fails
+ * (net::ERR_NAME_NOT_RESOLVED for https://file+.vscode-resource.vscode-cdn.net/...). The page then never
+ * starts: 2 of 6 viewers opened together on an idle machine (test/integration/suite/pageStart.test.ts), and
+ * CI's failures at stops 16 and 17. A page that fetches nothing to start cannot lose that race.
  */
 export interface WebviewPageOptions {
   /** Names the caller in error messages (e.g. 'viewerHtml'). */
@@ -10,14 +17,16 @@ export interface WebviewPageOptions {
   cspSource: string;
   /** Fresh per render; base64 or hex characters. */
   nonce: string;
-  scriptUri: string;
-  styleUri: string;
+  /** The page's script bundle, its text (see pageAssets.ts). */
+  script: string;
+  /** The page's stylesheet, its text. */
+  style: string;
   title: string;
   /** Extra sources for img-src besides cspSource, e.g. ['blob:', 'data:']. */
   imgSources: string[];
   /** Directives after style-src, with cspSource substituted by the caller. */
   extraDirectives?: string[];
-  /** Raw, already escaped markup placed before the stylesheet link. */
+  /** Raw, already escaped markup placed before the stylesheet. */
   headExtra?: string;
   rootClass?: string;
   noscript: string;
@@ -38,7 +47,7 @@ export function webviewPage(o: WebviewPageOptions): string {
   const csp = [
     "default-src 'none'",
     `img-src ${[o.cspSource, ...o.imgSources].join(' ')}`,
-    `style-src ${o.cspSource}`,
+    `style-src ${o.cspSource} 'nonce-${o.nonce}'`,
     ...(o.extraDirectives ?? []),
     `script-src 'nonce-${o.nonce}'`,
   ].join('; ');
@@ -51,15 +60,30 @@ export function webviewPage(o: WebviewPageOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${bundle}${o.headExtra ? `${o.headExtra}\n` : ''}<link rel="stylesheet" href="${attr(o.styleUri)}">
+${bundle}${o.headExtra ? `${o.headExtra}\n` : ''}<style nonce="${attr(o.nonce)}">${inlineStyle(o.style)}</style>
 <title>${attr(o.title)}</title>
 </head>
 <body>
 <div id="root"${rootClass}><noscript>${attr(o.noscript)}</noscript></div>
-<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
+<script nonce="${attr(o.nonce)}">${inlineScript(o.who, o.script)}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * A script's text made safe inside <script>: `</script` would end the element early (`<\/` means the same in a
+ * JS string, template or regex). `<!--` could put the HTML parser in a state where the real end tag does not
+ * end the script, and has no safe rewrite: refused (unit tests check the built bundles have none).
+ */
+export function inlineScript(who: string, js: string): string {
+  if (js.includes('<!--')) throw new Error(`${who}: the script contains "<!--" and cannot be put inline.`);
+  return js.replace(/<\/(script)/gi, '<\\/$1');
+}
+
+/** A stylesheet's text made safe inside <style> (`\/` is an escaped slash in CSS). */
+export function inlineStyle(css: string): string {
+  return css.replace(/<\/(style)/gi, '<\\/$1');
 }
 
 /** Escapes a value for an HTML attribute or text. */

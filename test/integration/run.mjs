@@ -189,11 +189,22 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   });
   page.on('pageerror', (e) => appendFileSync(workbenchLog, `[pageerror] ${e.stack ?? e}\n`));
   // The webviews' own consoles (their frames, not the workbench's): a page that never starts may say why here.
-  page.on('console', (m) => {
+  // Errors and warnings from any webview frame; everything VS Code's webview host frame (pre/index.html) and its
+  // service worker say, since that is where a page's start waits (service worker hand-over, resource loads).
+  const webviewConsole = (source) => (m) => {
     const url = m.location()?.url ?? '';
-    if (!/webview/i.test(url) || (m.type() !== 'error' && m.type() !== 'warning')) return;
-    appendFileSync(workbenchLog, `[webview ${m.type()}] ${m.text().slice(0, 1000)} (${url.split('?')[0]})\n`);
-  });
+    const host = /webview\/browser\/pre\/(index\.html|service-worker\.js)/.test(url);
+    if (!/webview/i.test(url) || (!host && m.type() !== 'error' && m.type() !== 'warning')) return;
+    const id = /[?&]id=([^&]+)/.exec(url)?.[1] ?? '';
+    appendFileSync(
+      workbenchLog,
+      `[webview${source} ${m.type()}] ${new Date().toISOString().slice(11, 23)} ${id.slice(0, 8)} ${m.text().slice(0, 1000)} (${url.split('?')[0].split('/').pop()})\n`,
+    );
+  };
+  page.on('console', webviewConsole(''));
+  const watchWorker = (w) => w.on('console', webviewConsole(' worker'));
+  browser.context.serviceWorkers().forEach(watchWorker);
+  browser.context.on('serviceworker', watchWorker);
   page.on('crash', () => {
     log('the browser tab crashed');
     resolveExit();
@@ -396,6 +407,12 @@ function serveRequests(channel, page) {
       console.log(`[it] dragged over ${req.selector}`);
       return { from: [ax - box.x, ay - box.y], to: [bx - box.x, by - box.y], width: box.width, height: box.height };
     }
+    if (req.kind === 'webviewFrames') {
+      // Where each webview's page is in its start, for a test that timed out waiting for one.
+      const dump = await describeWebviewFrames(page);
+      console.log(`[it] webview frames (${req.why ?? 'asked'}):\n${dump}`);
+      return { dump };
+    }
     if (req.kind === 'type') {
       // Into whatever has the focus (e.g. an input box the extension opened).
       await page.keyboard.type(req.text);
@@ -481,4 +498,38 @@ function fmt(a) {
   } catch {
     return String(a);
   }
+}
+
+/**
+ * One line per webview frame: VS Code's host frame (pre/index.html, one per webview, `id` names it) with its
+ * service worker controller and its content frames, and each content frame's state. A page that never said
+ * `ready` shows here whether its content was never written (the host still waiting on its service worker) or
+ * was written but its script did not run.
+ */
+async function describeWebviewFrames(page) {
+  const lines = [];
+  for (const f of page.frames()) {
+    const url = f.url();
+    if (!/webview\/browser\/pre\//.test(url)) continue;
+    const id = (/[?&]id=([^&]+)/.exec(url)?.[1] ?? '?').slice(0, 8);
+    const state = await f
+      .evaluate(() => {
+        const document = globalThis.document;
+        const kids = [...document.querySelectorAll('iframe')].map((i) => `${i.id || 'iframe'}:${i.style.visibility}`);
+        const ctl = navigator.serviceWorker?.controller;
+        const scripts = [...document.scripts].map((s) => (s.src ? s.src.split('/').pop() : 'inline')).join(',');
+        return {
+          ready: document.readyState,
+          kids: kids.join(' '),
+          controller: ctl ? `${ctl.state} id=${/[?&]id=([^&]+)/.exec(ctl.scriptURL)?.[1]?.slice(0, 8)}` : 'none',
+          scripts,
+          body: document.body ? document.body.children.length : -1,
+          title: document.title,
+        };
+      })
+      .catch((e) => ({ error: String(e?.message ?? e).slice(0, 120) }));
+    const kind = url.includes('fake.html') ? 'content' : 'host';
+    lines.push(`  ${kind} ${id} ${JSON.stringify(state)}`);
+  }
+  return lines.join('\n') || '  (no webview frames)';
 }

@@ -13,9 +13,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html' };
 // Only these files are served: the viewer bundle and stylesheet, and the harness's own helpers.
 const FILES = {
-  '/dist/webview/viewer.js': 'dist/webview/viewer.js',
   '/dist/webview/viewer.js.map': 'dist/webview/viewer.js.map',
-  '/media/viewer.css': 'media/viewer.css',
   '/test/webview/stub.js': 'test/webview/stub.js',
   '/test/webview/themes.css': 'test/webview/themes.css',
 };
@@ -55,8 +53,8 @@ export async function startHarness({ port = 0 } = {}) {
         let html = viewerHtml({
           cspSource: origin,
           nonce,
-          scriptUri: `${origin}/dist/webview/viewer.js`,
-          styleUri: `${origin}/media/viewer.css`,
+          script: await readFile(join(ROOT, 'dist/webview/viewer.js'), 'utf8'),
+          style: await readFile(join(ROOT, 'media/viewer.css'), 'utf8'),
           settingsJson: JSON.stringify({ heatmapOpacity: 0.45, colormap: 'inferno', threshold: 0.5 }),
           l10n: url.searchParams.get('locale') === 'pseudo' ? { bundle: pseudo, language: 'qps-ploc' } : undefined,
         });

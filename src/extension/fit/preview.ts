@@ -5,6 +5,7 @@
  * pipeline's pictures are computed once and kept while the wizard is open.
  */
 import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { toErrorInfo } from '../../core/errors';
 import { fitPipelineSpec, type FitPipelineId } from '../../core/fit/pipelines';
@@ -14,6 +15,7 @@ import type { PipelinePreview } from '../../core/preprocess/preview';
 import type { PipelineSpec } from '../../core/preprocess/spec';
 import type { EngineMethods } from '../../protocol/engine';
 import { Disposable } from '../../protocol/dispose';
+import { pageAsset } from '../pageAssets';
 import { displayPath, previewSamples } from './plan';
 import { pipelineDetail, pipelineLabel } from './pipelineText';
 import { previewPage, type PreviewPicture, type PreviewRow } from './previewPage';
@@ -72,7 +74,7 @@ export class FitPreviewPanel extends Disposable {
         FitPreviewPanel.viewType,
         vscode.l10n.t('Fit Detector: preprocessing preview'),
         { viewColumn: vscode.ViewColumn.Active, preserveFocus: true },
-        { enableScripts: false, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'media')] },
+        { enableScripts: false, localResourceRoots: [] },
       ),
     );
     this._register(this.panel.onDidDispose(() => (this.disposedFlag = true)));
@@ -115,8 +117,8 @@ export class FitPreviewPanel extends Disposable {
     const webview = this.panel.webview;
     this.panel.title = vscode.l10n.t('Preview: {0}', pipelineLabel(pipeline));
     webview.html = previewPage({
-      cspSource: webview.cspSource,
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'fitPreview.css')).toString(),
+      nonce: randomBytes(16).toString('base64'),
+      style: pageAsset(this.deps.extensionUri, 'media', 'fitPreview.css'),
       title: pipelineLabel(pipeline),
       detail: pipelineDetail(pipeline),
       hint: vscode.l10n.t(

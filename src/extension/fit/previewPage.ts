@@ -4,7 +4,7 @@
  * Pure, so unit-tested: the page has no script at all (nothing to talk to: the choice is made in the quick
  * pick), its pictures are PNG data URIs, and its CSP allows only those and the extension's stylesheet.
  */
-import { attr } from '../webviewHtml';
+import { attr, inlineStyle } from '../webviewHtml';
 
 export interface PreviewPicture {
   /** data:image/png;base64,... */
@@ -25,8 +25,10 @@ export interface PreviewRow {
 }
 
 export interface PreviewPageModel {
-  cspSource: string;
-  styleUri: string;
+  /** Fresh per render; base64 or hex characters. */
+  nonce: string;
+  /** The page's stylesheet, its text (inline: see webviewHtml.ts). */
+  style: string;
   title: string;
   /** One line under the title (the steps in words). */
   detail: string;
@@ -40,10 +42,8 @@ export interface PreviewPageModel {
 const DATA_PNG = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
 
 export function previewPage(m: PreviewPageModel): string {
-  // eslint-disable-next-line no-control-regex -- control characters must not reach the policy
-  if (!m.cspSource.trim() || /[;,"<>\u0000-\u001f]/.test(m.cspSource))
-    throw new Error(`previewPage: unexpected characters in cspSource ${JSON.stringify(m.cspSource)}.`);
-  const csp = `default-src 'none'; img-src data:; style-src ${m.cspSource}`;
+  if (!/^[A-Za-z0-9+/=_-]{8,}$/.test(m.nonce)) throw new Error('previewPage: the nonce must be at least 8 characters.');
+  const csp = `default-src 'none'; img-src data:; style-src 'nonce-${m.nonce}'`;
   const picture = (p: PreviewPicture, cls: string) => {
     if (!DATA_PNG.test(p.src)) throw new Error('previewPage: pictures must be PNG data URIs.');
     return `<figure class="${cls}"><img src="${p.src}" width="${Math.round(p.width)}" height="${Math.round(p.height)}" alt="${attr(p.label)}"><figcaption>${attr(p.label)}</figcaption></figure>`;
@@ -63,7 +63,7 @@ ${r.error ? `<p class="error">${attr(r.error)}</p>` : ''}${r.notice ? `<p class=
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${attr(m.styleUri)}">
+<style nonce="${attr(m.nonce)}">${inlineStyle(m.style)}</style>
 <title>${attr(m.title)}</title>
 </head>
 <body>

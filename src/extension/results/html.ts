@@ -2,13 +2,14 @@ import { webviewPage, type WebviewPageOptions } from '../webviewHtml';
 
 /**
  * The results panel's HTML, a pure function (unit-tested): strict CSP with a per-render nonce, the
- * extension's own script and stylesheet, images only from the webview's resource roots.
+ * extension's own script and stylesheet (inline), images only from the webview's resource roots.
  */
 export interface ResultsHtmlOptions {
   cspSource: string;
   nonce: string;
-  scriptUri: string;
-  styleUri: string;
+  /** The panel's script bundle and stylesheet, their texts (see webviewHtml.ts). */
+  script: string;
+  style: string;
   /** vscode.l10n.bundle and vscode.env.language (see webviewPage). */
   l10n?: WebviewPageOptions['l10n'];
   title: string;
@@ -19,8 +20,8 @@ export function resultsHtml(o: ResultsHtmlOptions): string {
     who: 'resultsHtml',
     cspSource: o.cspSource,
     nonce: o.nonce,
-    scriptUri: o.scriptUri,
-    styleUri: o.styleUri,
+    script: o.script,
+    style: o.style,
     l10n: o.l10n,
     title: o.title,
     imgSources: ['data:'],

@@ -25,6 +25,7 @@ import type {
 import type { Logger } from '../log';
 import type { PanelColumns, PanelRow } from './backend';
 import { columnsOfRows } from './panelColumns';
+import { pageAsset } from '../pageAssets';
 import { resultsHtml } from './html';
 import { RowIndex, type ColumnCalibration } from './rowIndex';
 import type { ResultsModel } from '../../protocol/results';
@@ -131,10 +132,8 @@ export class ResultsPanel extends Disposable {
         this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel was closed.' });
       }),
     );
-    const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
-    const roots = [dist];
-    if (mediaDir) roots.push(vscode.Uri.file(mediaDir));
-    panel.webview.options = { enableScripts: true, localResourceRoots: roots };
+    // The page's own script and stylesheet are inline; only thumbnails and heatmaps are fetched.
+    panel.webview.options = { enableScripts: true, localResourceRoots: mediaDir ? [vscode.Uri.file(mediaDir)] : [] };
     panel.title = vscode.l10n.t('Results: {0}', basename(source.root));
     this.loadPage();
     this._register(
@@ -159,13 +158,12 @@ export class ResultsPanel extends Disposable {
 
   /** Sets the page (again, with a fresh nonce: the page reloads). */
   private loadPage(): void {
-    const dist = vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview');
     const webview = this.panel.webview;
     webview.html = resultsHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString('base64'),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.css')).toString(),
+      script: pageAsset(this.deps.extensionUri, 'dist', 'webview', 'results.js'),
+      style: pageAsset(this.deps.extensionUri, 'dist', 'webview', 'results.css'),
       title: this.panel.title,
       l10n: webviewL10n(),
     });

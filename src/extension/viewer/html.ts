@@ -2,7 +2,7 @@ import { attr, webviewPage, type WebviewPageOptions } from '../webviewHtml';
 
 /**
  * The viewer webview's HTML, as a pure function so it can be unit-tested without VS Code. Strict CSP:
- * nothing but the extension's own script (by nonce) and stylesheet, images only from the extension,
+ * nothing but the extension's own script and stylesheet (inline, by nonce), images only from the extension,
  * blob: and data:, no inline styles, no remote content. Settings travel in a data attribute (like VS
  * Code's media preview), so the page paints with the user's overlay defaults before `init` arrives.
  */
@@ -11,8 +11,9 @@ export interface ViewerHtmlOptions {
   cspSource: string;
   /** Fresh per render; base64 or hex characters. */
   nonce: string;
-  scriptUri: string;
-  styleUri: string;
+  /** The viewer's script bundle and stylesheet, their texts (see webviewHtml.ts). */
+  script: string;
+  style: string;
   /** vscode.l10n.bundle and vscode.env.language (see webviewPage). */
   l10n?: WebviewPageOptions['l10n'];
   /** JSON of the initial ViewerSettings. */
@@ -24,8 +25,8 @@ export function viewerHtml(o: ViewerHtmlOptions): string {
     who: 'viewerHtml',
     cspSource: o.cspSource,
     nonce: o.nonce,
-    scriptUri: o.scriptUri,
-    styleUri: o.styleUri,
+    script: o.script,
+    style: o.style,
     l10n: o.l10n,
     title: 'X-ray viewer',
     imgSources: ['blob:', 'data:'],

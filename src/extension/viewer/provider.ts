@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { Disposable, toDisposable } from '../../protocol/dispose';
+import { pageAsset } from '../pageAssets';
 import { viewerHtml } from './html';
 import type { SyncedView } from '../../protocol/viewer';
 import { ViewerSession, type ViewerDeps } from './session';
@@ -45,15 +46,14 @@ export class ViewerProvider extends Disposable implements vscode.CustomReadonlyE
   }
 
   resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
-    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    // Nothing is fetched: the script and stylesheet are inline, images arrive as messages.
+    panel.webview.options = { enableScripts: true, localResourceRoots: [] };
     const load = () => {
       panel.webview.html = viewerHtml({
         cspSource: panel.webview.cspSource,
         nonce: randomBytes(16).toString('base64'),
-        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'viewer.js')).toString(),
-        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'viewer.css')).toString(),
+        script: pageAsset(this.extensionUri, 'dist', 'webview', 'viewer.js'),
+        style: pageAsset(this.extensionUri, 'media', 'viewer.css'),
         settingsJson: JSON.stringify(this.deps.settings().viewer),
         l10n: webviewL10n(),
       });

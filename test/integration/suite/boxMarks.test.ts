@@ -12,7 +12,7 @@ import type { ResultsAction, ResultsReport } from '../../../src/protocol/results
 import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer';
 import { handPhantomPng } from '../../fixtures/images';
 import { dragInWebview, pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, waitForView } from './helpers';
+import { EXTENSION_ID, waitForView, waitForReport } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'boxes-fixture';
@@ -49,20 +49,8 @@ async function open(uri: vscode.Uri): Promise<ViewStateReport> {
   return waitForView(uri, (s) => !!s.image && !!s.mark && s.renders > 0, 'the image and its label set');
 }
 
-async function report(root: string): Promise<ResultsReport> {
-  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport;
-}
-
-async function waitReport(root: string, what: string, ok: (r: ResultsReport) => boolean, ms = 90_000) {
-  const until = Date.now() + ms;
-  let last: ResultsReport | undefined;
-  while (Date.now() < until) {
-    last = await report(root).catch(() => undefined);
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 1500)}`);
-}
+const waitReport = (root: string, what: string, ok: (r: ResultsReport) => boolean, ms = 90_000) =>
+  waitForReport(root, what, ok, ms);
 
 describe('Box marks in the viewer', function () {
   this.timeout(120_000);

@@ -10,7 +10,7 @@ import type { ResultsAction, ResultsReport } from '../../../src/protocol/results
 import { spearman } from '../../../src/webview/results/compare';
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID } from './helpers';
+import { EXTENSION_ID, waitForReport } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'compare-fixture';
@@ -27,16 +27,8 @@ async function act(action: ResultsAction, root = fixtureRoot()): Promise<Results
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, action)) as ResultsReport;
 }
 
-async function waitReport(what: string, ok: (r: ResultsReport) => boolean, root = fixtureRoot(), ms = 60_000) {
-  const until = Date.now() + ms;
-  let last: ResultsReport | undefined;
-  while (Date.now() < until) {
-    last = await report(root).catch(() => undefined);
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 2000)}`);
-}
+const waitReport = (what: string, ok: (r: ResultsReport) => boolean, root = fixtureRoot(), ms = 60_000) =>
+  waitForReport(root, what, ok, ms);
 
 async function score(root: string, models: string[]): Promise<void> {
   await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, models);

@@ -11,7 +11,7 @@ import type { FitOutcome } from '../../../src/extension/fit/types';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng, type HandPhantomOptions } from '../../fixtures/images';
 import { screenshot } from './harness';
-import { EXTENSION_ID, waitForView } from './helpers';
+import { EXTENSION_ID, waitForView, waitForReport } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'drift-fixture';
@@ -30,29 +30,11 @@ async function writePhantoms(name: string, n: number, opts: (i: number) => HandP
     );
 }
 
-async function report(root: string): Promise<ResultsReport> {
-  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport;
-}
-
 async function act(root: string, action: ResultsAction): Promise<ResultsReport> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, action)) as ResultsReport;
 }
 
-async function waitReport(root: string, what: string, ok: (r: ResultsReport) => boolean): Promise<ResultsReport> {
-  const until = Date.now() + 60_000;
-  let last: ResultsReport | undefined;
-  let failure = '';
-  while (Date.now() < until) {
-    last = await report(root).catch((err: unknown) => {
-      failure = String(err);
-      return undefined;
-    });
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const why = last ? JSON.stringify(last).slice(0, 1500) : `none (${failure || 'no results panel for this folder'})`;
-  throw new Error(`timed out waiting for ${what}; last report: ${why}`);
-}
+const waitReport = (root: string, what: string, ok: (r: ResultsReport) => boolean) => waitForReport(root, what, ok);
 
 async function scoreFolder(root: string): Promise<ResultsReport> {
   await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, [MODEL_ID]);

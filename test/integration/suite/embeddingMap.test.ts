@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
 import { screenshot } from './harness';
-import { EXTENSION_ID } from './helpers';
+import { EXTENSION_ID, waitForReport } from './helpers';
 
 const FIXTURE = 'map-fixture';
 
@@ -28,21 +28,8 @@ async function act(action: ResultsAction, root: string): Promise<ResultsReport> 
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, action)) as ResultsReport;
 }
 
-async function waitReport(
-  what: string,
-  ok: (r: ResultsReport) => boolean,
-  root: string,
-  ms = 90_000,
-): Promise<ResultsReport> {
-  const until = Date.now() + ms;
-  let last: ResultsReport | undefined;
-  while (Date.now() < until) {
-    last = await report(root).catch(() => undefined);
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 3000)}`);
-}
+const waitReport = (what: string, ok: (r: ResultsReport) => boolean, root: string, ms = 90_000) =>
+  waitForReport(root, what, ok, ms);
 
 async function score(root: string): Promise<void> {
   await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, [

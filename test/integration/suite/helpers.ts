@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ResultsReport } from '../../../src/protocol/results';
 import type { ViewStateReport } from '../../../src/protocol/viewer';
 import { harnessConfig, harnessRequest } from './harness';
 
@@ -39,8 +40,22 @@ export async function waitForView(
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(
-    `timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}`,
+    `timed out waiting for ${what}; last view state: ${JSON.stringify(last)}; last error: ${String(lastErr)}` +
+      (await webviewFrames(what)),
   );
+}
+
+/**
+ * The runner's account of every webview frame (see describeWebviewFrames in run.mjs), for the message of a test
+ * that timed out waiting for a page; '' without the runner or when it cannot answer.
+ */
+export async function webviewFrames(why: string): Promise<string> {
+  try {
+    const r = await harnessRequest<{ dump: string }>('webviewFrames', { why }, 15_000);
+    return r ? `\nwebview frames:\n${r.dump}` : '';
+  } catch (e) {
+    return `\n(no webview frame dump: ${String(e)})`;
+  }
 }
 
 /** The text of the extension's log file once it contains `until` (VS Code writes it asynchronously). */
@@ -76,4 +91,31 @@ export function harnessSession(): 'trusted' | 'restricted' | undefined {
  */
 export async function clickInWorkbench(role: string, name: string, { exact = true } = {}): Promise<boolean> {
   return (await harnessRequest<{ clicked: boolean }>('click', { role, name, exact }))?.clicked ?? false;
+}
+
+/** The results panel of `root` as its page reports it (a round trip to the webview). */
+export async function resultsReport(root: string): Promise<ResultsReport> {
+  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport;
+}
+
+/** Polls the results panel of `root` (its page, not host state) until `ok` holds. */
+export async function waitForReport(
+  root: string,
+  what: string,
+  ok: (r: ResultsReport) => boolean,
+  ms = 60_000,
+): Promise<ResultsReport> {
+  const until = Date.now() + ms;
+  let last: ResultsReport | undefined;
+  let failure = '';
+  while (Date.now() < until) {
+    last = await resultsReport(root).catch((err: unknown) => {
+      failure = String(err);
+      return undefined;
+    });
+    if (last && ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  const why = last ? JSON.stringify(last).slice(0, 2000) : `none (${failure || 'no results panel for this folder'})`;
+  throw new Error(`timed out waiting for ${what}; last report: ${why}` + (await webviewFrames(what)));
 }

@@ -20,6 +20,7 @@ import './quality.test';
 import './drift.test';
 import './sideBySide.test';
 import './embeddingMap.test';
+import './pageStart.test';
 
 export function run(): Promise<void> {
   const grep = harnessConfig().grep ?? process.env.XRAY_TEST_GREP;

@@ -11,7 +11,7 @@ import { parseLabelFile } from '../../../src/core/labels/csv';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, waitForView } from './helpers';
+import { EXTENSION_ID, waitForView, waitForReport } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'labels-fixture';
@@ -30,16 +30,8 @@ async function act(action: ResultsAction): Promise<ResultsReport> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root(), action)) as ResultsReport;
 }
 
-async function waitReport(what: string, ok: (r: ResultsReport) => boolean, ms = 45_000): Promise<ResultsReport> {
-  const until = Date.now() + ms;
-  let last: ResultsReport | undefined;
-  while (Date.now() < until) {
-    last = await report().catch(() => undefined);
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 1500)}`);
-}
+const waitReport = (what: string, ok: (r: ResultsReport) => boolean, ms = 45_000) =>
+  waitForReport(root(), what, ok, ms);
 
 function fileLabels(): Map<string, string | undefined> {
   const p = parseLabelFile(readFileSync(labelFile(), 'utf8'));

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng, type HandPhantomOptions } from '../../fixtures/images';
 import { screenshot } from './harness';
-import { EXTENSION_ID } from './helpers';
+import { EXTENSION_ID, waitForReport } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'quality-fixture';
@@ -31,24 +31,12 @@ function root(): string {
   return join(ws.uri.fsPath, FIXTURE);
 }
 
-async function report(): Promise<ResultsReport> {
-  return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root())) as ResultsReport;
-}
-
 async function act(action: ResultsAction): Promise<ResultsReport> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root(), action)) as ResultsReport;
 }
 
-async function waitReport(what: string, ok: (r: ResultsReport) => boolean, ms = 60_000): Promise<ResultsReport> {
-  const until = Date.now() + ms;
-  let last: ResultsReport | undefined;
-  while (Date.now() < until) {
-    last = await report().catch(() => undefined);
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 3000)}`);
-}
+const waitReport = (what: string, ok: (r: ResultsReport) => boolean, ms = 60_000) =>
+  waitForReport(root(), what, ok, ms);
 
 const flagsOf = (r: ResultsReport, path: string) => r.top.find((t) => t.path === path)?.quality ?? [];
 

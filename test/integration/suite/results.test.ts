@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, extensionLog } from './helpers';
+import { EXTENSION_ID, extensionLog, waitForReport } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'results-fixture';
@@ -35,24 +35,8 @@ async function act(action: ResultsAction, root = fixtureRoot()): Promise<Results
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, action)) as ResultsReport;
 }
 
-/** Polls the webview until `ok` holds. */
-async function waitReport(what: string, ok: (r: ResultsReport) => boolean, root = fixtureRoot(), ms = 45_000) {
-  const until = Date.now() + ms;
-  let last: ResultsReport | undefined;
-  let lastErr: unknown;
-  while (Date.now() < until) {
-    try {
-      last = await report(root);
-      if (last && ok(last)) return last;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(
-    `timed out waiting for ${what}; last report: ${JSON.stringify(last)?.slice(0, 2000)}; ${String(lastErr)}`,
-  );
-}
+const waitReport = (what: string, ok: (r: ResultsReport) => boolean, root = fixtureRoot(), ms = 45_000) =>
+  waitForReport(root, what, ok, ms);
 
 /** The last lines of the fixture's store (diagnostics for a failed assertion). */
 function storeTail(): string {

@@ -132,8 +132,8 @@ test('html: strict CSP with the nonce; hostile values refused or escaped', () =>
   const html = resultsHtml({
     cspSource: 'vscode-resource:',
     nonce: 'abcdefgh12',
-    scriptUri: 'x.js',
-    styleUri: 'x.css',
+    script: 'x()',
+    style: 'a{}',
     title: '<b>',
   });
   assert.match(html, /default-src &#39;none&#39;/);
@@ -143,12 +143,12 @@ test('html: strict CSP with the nonce; hostile values refused or escaped', () =>
     resultsHtml({
       cspSource: "x; script-src 'unsafe-inline'",
       nonce: 'abcdefgh12',
-      scriptUri: '',
-      styleUri: '',
+      script: '',
+      style: '',
       title: '',
     }),
   );
-  assert.throws(() => resultsHtml({ cspSource: 'x', nonce: 'short', scriptUri: '', styleUri: '', title: '' }));
+  assert.throws(() => resultsHtml({ cspSource: 'x', nonce: 'short', script: '', style: '', title: '' }));
 });
 
 test('progress line: count, rate, time left, failures, skipped', () => {
