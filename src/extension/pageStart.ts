@@ -1,10 +1,11 @@
 /**
- * Watches that a webview page starts. In VS Code for the web (code-server) a webview's page now and then never
- * runs (its frame or its script does not load; no error reaches the extension) and the editor stays blank.
- * Seen in the integration proof: 3 of about 12 results pages in one run under load; each started at once
- * when its html was set again. So: a visible page that has not said `ready` in time is loaded again, the wait
- * doubling each time (10, 20, 40 s: a slow machine is not made slower), and after the last try the log says so.
- * Hidden pages do not count: VS Code loads a page only when it is first shown.
+ * Watches that a webview page starts. In VS Code for the web (code-server) a page's start goes through a
+ * service worker that every new webview replaces; two ways that failed are closed at their source (see
+ * webviewHtml.ts: the pages fetch nothing, so no fetch can miss the worker or hold the next one's take-over).
+ * This stays as a safety net for whatever else keeps a page from starting: a visible page that has not said
+ * `ready` in time is loaded again, the wait doubling each time (10, 20, 40 s: a slow machine is not made
+ * slower), and after the last try the log says so. Hidden pages do not count: VS Code loads a page only when
+ * it is first shown. The integration runner counts these reloads; they should be none.
  */
 import { Disposable, type IDisposable } from '../protocol/dispose';
 import type { Logger } from './log';

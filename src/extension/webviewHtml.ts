@@ -3,12 +3,16 @@
  * panel's own builder). Strict CSP: nothing but the extension's own script and stylesheet (by nonce), no
  * inline style attributes, no remote content; each panel adds only the sources it needs.
  *
- * The script and stylesheet are in the page itself, not loaded from webview resource URIs: in VS Code for the
- * web (code-server) every new webview installs its own service worker, and a page whose frame loads while
- * another webview's worker takes over fetches its script outside any worker, which fails
- * (net::ERR_NAME_NOT_RESOLVED for https://file+.vscode-resource.vscode-cdn.net/...). The page then never
- * starts: 2 of 6 viewers opened together on an idle machine (test/integration/suite/pageStart.test.ts), and
- * CI's failures at stops 16 and 17. A page that fetches nothing to start cannot lose that race.
+ * The page fetches nothing: its script and stylesheet are in the page itself (and the results panel's
+ * thumbnails arrive as data: URIs), not loaded from webview resource URIs. In VS Code for the web (code-server)
+ * every new webview installs its own service worker for all webviews, and a resource fetch then fails in two
+ * ways, both seen in the integration suite:
+ * - a page whose frame loads while another webview's worker takes over fetches its script outside any worker
+ *   (net::ERR_NAME_NOT_RESOLVED for https://file+.vscode-resource.vscode-cdn.net/...) and never starts: 2 of 6
+ *   viewers opened together on an idle machine (test/integration/suite/pageStart.test.ts);
+ * - a fetch still open when its panel closes is never answered; the old worker keeps it for 30 s, and the new
+ *   worker, so every new page, waits for it (Chromium activates a worker only when the old one is idle): the
+ *   "Show Scored Results" test waited 30 s in 2 of 2 runs, and CI's failures at stops 16 and 17.
  */
 export interface WebviewPageOptions {
   /** Names the caller in error messages (e.g. 'viewerHtml'). */

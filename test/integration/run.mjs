@@ -229,6 +229,7 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
 
   const mochaLog = new Tail(join(channel, 'mocha.log'), (line) => console.log(line));
   const serving = serveRequests(channel, page);
+  const workers = watchWebviewWorkers(page, workbenchLog);
   let finished = false;
   const timedOut = await Promise.race([
     exited.then(() => false),
@@ -240,6 +241,7 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   ]);
   finished = true;
   serving.stop();
+  workers.stop();
   mochaLog.stop();
 
   const result = readJson(join(channel, 'result.json'));
@@ -270,6 +272,15 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     console.log(`[it] workbench log lines naming an error or a webview (${rel(workbenchLog)}):`);
     console.log(errors.length ? errors.map((l) => `  ${l.slice(0, 400)}`).join('\n') : '  (none)');
   }
+  // Pages the product had to load again because they never started (src/extension/pageStart.ts): a safety
+  // net that should stay idle; said here so that a page that starts only on the second try is noticed.
+  const reloads = extLog
+    ? readFileSync(extLog, 'utf8')
+        .split('\n')
+        .filter((l) => /its page (has not started|did not start)/.test(l))
+    : [];
+  log(`webview pages loaded again because they had not started: ${reloads.length}`);
+  for (const l of reloads) console.log(`  ${l.slice(0, 300)}`);
   if (result && result.passed === 0 && !opts.grep) log('ran 0 tests: the session found no suite to run');
   const ok = sessionPassed({ timedOut, exitCode, result, grep: opts.grep });
   const seconds = (Date.now() - started) / 1000;
@@ -532,4 +543,38 @@ async function describeWebviewFrames(page) {
     lines.push(`  ${kind} ${id} ${JSON.stringify(state)}`);
   }
   return lines.join('\n') || '  (no webview frames)';
+}
+
+/**
+ * Logs, each time it changes, the state of the service worker registration that serves every webview (VS Code
+ * for the web registers one worker per webview, all under one scope): its installing, waiting and active
+ * workers, named by the webview id in their script URL. A new page waits for its worker to take over; this
+ * shows when that took long and what it waited on.
+ */
+function watchWebviewWorkers(page, file) {
+  let last = '';
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const state = await page.evaluate(async () => {
+        const regs = await globalThis.navigator.serviceWorker.getRegistrations();
+        const name = (w) => (w ? `${/[?&]id=([^&]+)/.exec(w.scriptURL)?.[1]?.slice(0, 8)}:${w.state}` : '-');
+        return regs
+          .filter((r) => r.scope.includes('/webview/'))
+          .map((r) => `installing ${name(r.installing)} waiting ${name(r.waiting)} active ${name(r.active)}`)
+          .join(' | ');
+      });
+      if (state !== last) {
+        last = state;
+        appendFileSync(file, `[service worker] ${new Date().toISOString().slice(11, 23)} ${state || '(none)'}\n`);
+      }
+    } catch {
+      // the page is navigating or closed
+    } finally {
+      busy = false;
+    }
+  }, 250);
+  return { stop: () => clearInterval(timer) };
 }

@@ -132,8 +132,8 @@ export class ResultsPanel extends Disposable {
         this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel was closed.' });
       }),
     );
-    // The page's own script and stylesheet are inline; only thumbnails and heatmaps are fetched.
-    panel.webview.options = { enableScripts: true, localResourceRoots: mediaDir ? [vscode.Uri.file(mediaDir)] : [] };
+    // The page fetches nothing: its script and stylesheet are inline, thumbnails come as data: URIs.
+    panel.webview.options = { enableScripts: true, localResourceRoots: [] };
     panel.title = vscode.l10n.t('Results: {0}', basename(source.root));
     this.loadPage();
     this._register(
@@ -435,7 +435,7 @@ export class ResultsPanel extends Disposable {
       }
       if (this.thumbAsked.has(row)) asked.push(row);
     }
-    if (asked.length) this.sendThumbs(asked, false);
+    if (asked.length) void this.sendThumbs(asked, false);
   }
 
   /**
@@ -467,7 +467,7 @@ export class ResultsPanel extends Disposable {
     });
     // Found ones are sent now; the others (no hash yet: a run is scoring them) are sent when their row comes.
     const making = new Set(make.map((j) => j.row));
-    this.sendThumbs(
+    void this.sendThumbs(
       rows.filter((r) => !making.has(r)),
       true,
     );
@@ -479,30 +479,50 @@ export class ResultsPanel extends Disposable {
     const media = this.mediaDir;
     if (!media) return;
     for (const { row, file } of r.made) this.thumbFiles.set(row, join(media, file));
-    this.sendThumbs(
+    void this.sendThumbs(
       r.made.map((m) => m.row),
       false,
     );
     if (r.dropped.length && this.ready) this.notify('thumbnails', { items: [], dropped: r.dropped });
   }
 
-  /** Thumbnails and heatmaps of these rows as webview URIs (the rows on screen: never all 100,000). */
-  private sendThumbs(rows: number[], remember: boolean): void {
+  /**
+   * Thumbnails and heatmaps of these rows, as data: URIs (the rows on screen: never all 100,000). Not webview
+   * resource URIs: in VS Code for the web those are fetched through a service worker, and a fetch left
+   * unanswered when a panel closes holds every new webview's page for 30 s (see webviewHtml.ts). A heatmap
+   * file that is gone is sent empty (the preview says so); a thumbnail that is gone is dropped, to be made again.
+   */
+  private async sendThumbs(rows: number[], remember: boolean): Promise<void> {
     const media = this.mediaDir;
     if (!this.ready || !media) return;
-    const uri = (file: string) => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
-    const items: { row: number; src: string }[] = [];
-    const heatmaps: HeatmapItem[] = [];
+    const thumbs: { row: number; file: string }[] = [];
+    const heat: { row: number; model: number; file: string }[] = [];
     for (const row of rows.slice(0, THUMB_CHUNK)) {
       const file = this.thumbFiles.get(row);
       if (file) {
         this.thumbAsked.delete(row);
-        items.push({ row, src: uri(file) });
+        thumbs.push({ row, file });
       } else if (remember) this.thumbAsked.add(row);
-      for (const [model, rel] of this.heatFiles.get(row) ?? [])
-        heatmaps.push({ row, model, src: uri(join(media, rel)) });
+      for (const [model, rel] of this.heatFiles.get(row) ?? []) heat.push({ row, model, file: join(media, rel) });
     }
-    if (items.length || heatmaps.length) this.notify('thumbnails', { items, heatmaps });
+    if (!thumbs.length && !heat.length) return;
+    const [t, h] = await Promise.all([
+      Promise.all(thumbs.map((x) => dataUri(x.file))),
+      Promise.all(heat.map((x) => dataUri(x.file))),
+    ]);
+    if (this.isDisposed || !this.ready) return;
+    const items: { row: number; src: string }[] = [];
+    const dropped: number[] = [];
+    thumbs.forEach(({ row }, i) => {
+      const src = t[i];
+      if (src) items.push({ row, src });
+      else {
+        this.thumbFiles.delete(row);
+        dropped.push(row);
+      }
+    });
+    const heatmaps: HeatmapItem[] = heat.map(({ row, model }, i) => ({ row, model, src: h[i] ?? '' }));
+    this.notify('thumbnails', { items, heatmaps, ...(dropped.length ? { dropped } : {}) });
   }
 
   private async chooseLabels(): Promise<void> {
@@ -566,4 +586,13 @@ async function firstFile(files: (string | undefined)[]): Promise<string | undefi
     )
       return f;
   return undefined;
+}
+
+/** A thumbnail or heatmap file (WebP, see core/batch/mediaPaths.ts) as a data: URI; undefined when unreadable. */
+async function dataUri(file: string): Promise<string | undefined> {
+  try {
+    return `data:image/webp;base64,${(await fsp.readFile(file)).toString('base64')}`;
+  } catch {
+    return undefined;
+  }
 }

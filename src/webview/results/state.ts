@@ -23,6 +23,9 @@ import { MarkTable } from './marks';
 import { RowTable } from './rows';
 
 /** Rows as the table takes them: numbered from `first`, a path and a ground-truth label (-1, 0, 1) each. */
+
+/** Rows whose thumbnail and heatmaps the page keeps (about 4 KB each as data: URIs; a screen shows a few hundred). */
+export const KEEP_IMAGES = 4000;
 export interface NewRows {
   first: number;
   paths: readonly string[];
@@ -289,14 +292,30 @@ export class PanelState {
     heatmaps: { row: number; model: number; src: string }[] = [],
     dropped: readonly number[] = [],
   ): void {
-    for (const { row, src } of items) this.thumbnails.set(row, src);
+    for (const { row, src } of items) renew(this.thumbnails, row, src);
     // Not made now: asked again when the row next shows.
     for (const row of dropped) this.thumbsAsked.delete(row);
     for (const { row, model, src } of heatmaps) {
       if (!Number.isInteger(model) || model < 0 || model >= this.models.length) continue;
-      (this.heatmaps[model] ??= new Map()).set(row, src);
+      renew((this.heatmaps[model] ??= new Map()), row, src);
+    }
+    // Images arrive as data: URIs (a few KB each): the page keeps the latest KEEP_IMAGES rows' and forgets the
+    // oldest, which are asked for again if they show again.
+    for (const map of [this.thumbnails, ...this.heatmaps]) {
+      if (!map) continue;
+      for (const row of map.keys()) {
+        if (map.size <= KEEP_IMAGES) break;
+        this.forgetImages(row);
+      }
     }
     this.emit('thumbnails');
+  }
+
+  /** Drops a row's thumbnail and heatmaps; the views ask for them again when the row shows. */
+  private forgetImages(row: number): void {
+    this.thumbnails.delete(row);
+    for (const map of this.heatmaps) map?.delete(row);
+    this.thumbsAsked.delete(row);
   }
 
   setQuality(p: HostToResultsNotifications['quality']): void {
@@ -356,4 +375,10 @@ function readWidths(v: unknown): Record<string, number> {
   if (typeof v !== 'object' || v === null) return out;
   for (const [k, w] of Object.entries(v)) if (typeof w === 'number' && w >= 16 && w <= 4000) out[k] = w;
   return out;
+}
+
+/** Sets `key` as the newest entry of `map` (a Map iterates in insertion order: oldest first). */
+function renew<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
 }

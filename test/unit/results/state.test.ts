@@ -7,7 +7,7 @@ import { encodePaths } from '../../../src/extension/results/pathColumn';
 import { resultsServed, type ViewHooks } from '../../../src/webview/results/messages';
 import { decodePaths } from '../../../src/webview/results/pathColumn';
 import { histogram, operatingPoint, thresholdAt, grabsLine } from '../../../src/webview/results/histogram';
-import { PanelState, readPersisted } from '../../../src/webview/results/state';
+import { KEEP_IMAGES, PanelState, readPersisted } from '../../../src/webview/results/state';
 import type { ResultsReport } from '../../../src/protocol/results';
 
 const source = { root: '/data/cxr', models: ['m@1'] };
@@ -221,11 +221,42 @@ test('thumbnails the host let go of are asked for again; those it sent or failed
   rpc.handle({
     kind: 'notify',
     type: 'thumbnails',
-    params: { items: [{ row: 0, src: 'vscode-resource:/t0.webp' }], dropped: [1, 'x'] as number[] },
+    params: { items: [{ row: 0, src: 'data:image/webp;base64,AAAA' }], dropped: [1, 'x'] as number[] },
   });
-  assert.equal(s.thumbnails.get(0), 'vscode-resource:/t0.webp');
+  assert.equal(s.thumbnails.get(0), 'data:image/webp;base64,AAAA');
   // Row 1 was dropped from the host's queue: the table asks for it when it next shows; row 2 is still awaited.
   assert.deepEqual([...s.thumbsAsked].sort(), [0, 2]);
+});
+
+test('the page keeps the images of the latest KEEP_IMAGES rows; older ones are forgotten and asked for again', () => {
+  const s = new PanelState();
+  const { rpc } = serve(s, hooks());
+  rpc.handle({ kind: 'notify', type: 'init', params: { source, title: 'cxr', models, reset: true, thumbnails: true } });
+  const send = (rows: number[]) =>
+    rpc.handle({
+      kind: 'notify',
+      type: 'thumbnails',
+      params: {
+        items: rows.map((row) => ({ row, src: `data:t${row}` })),
+        heatmaps: rows.map((row) => ({ row, model: 0, src: `data:h${row}` })),
+      },
+    });
+  for (let r = 0; r < KEEP_IMAGES; r++) s.thumbsAsked.add(r);
+  send(Array.from({ length: KEEP_IMAGES }, (_, r) => r));
+  assert.equal(s.thumbnails.size, KEEP_IMAGES);
+  // Row 0 is sent again (shown again): it is now the newest, so rows 1 and 2 go when two more arrive.
+  send([0]);
+  s.thumbsAsked.add(KEEP_IMAGES).add(KEEP_IMAGES + 1);
+  send([KEEP_IMAGES, KEEP_IMAGES + 1]);
+  assert.equal(s.thumbnails.size, KEEP_IMAGES);
+  assert.equal(s.heatmaps[0].size, KEEP_IMAGES);
+  assert.equal(s.thumbnails.get(0), 'data:t0');
+  for (const gone of [1, 2]) {
+    assert.equal(s.thumbnails.has(gone), false);
+    assert.equal(s.heatmaps[0].has(gone), false);
+    assert.equal(s.thumbsAsked.has(gone), false, 'asked for again when it shows');
+  }
+  assert.equal(s.thumbnails.get(3), 'data:t3');
 });
 
 test('a report draws pending changes first: what it says of a view is what the view shows after the action', () => {

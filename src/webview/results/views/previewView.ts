@@ -8,7 +8,7 @@ import type { PreviewReport } from '../../../protocol/results';
 import { l10n } from '../../shared/l10n';
 import { previewContent, type PreviewContent } from '../preview';
 import type { PanelState } from '../state';
-import { div, IMAGE_FAILED, setImage } from './dom';
+import { div, setImage } from './dom';
 import { heatFilter } from './heatFilter';
 
 export class PreviewView {
@@ -39,7 +39,7 @@ export class PreviewView {
     this.box.addEventListener('dblclick', () => {
       if (this.shown.row !== undefined) this.events.open(this.shown.row);
     });
-    this.heat.addEventListener(IMAGE_FAILED, () => {
+    this.heat.addEventListener('error', () => {
       this.heatFailed = this.heat.getAttribute('src') ?? undefined;
       this.update();
     });
