@@ -384,6 +384,10 @@ export interface ResultsReport {
    * the table and scroll sideways.
    */
   columns?: { id: string; width: number; cut: boolean }[];
+  /** What the table's status line (read by screen readers) said last: a column resized. */
+  tableSaid?: string;
+  /** The column widths in the page's saved state (what a reload reads back). */
+  savedColumnWidths?: Record<string, number>;
   /** The selection's anchor (the row keys move) is wholly inside the table's visible area. */
   anchorInView?: boolean;
   /**

@@ -140,6 +140,8 @@ export class ResultsApp extends Disposable {
         preview: this.preview.report(),
         anchorInView: this.table.anchorInView,
         columns: this.table.drawnColumns,
+        tableSaid: this.table.said,
+        savedColumnWidths: readPersisted(this.host.savedState())?.columnWidths,
         thumbnailsShown: this.table.thumbnailsShown,
       }),
     };

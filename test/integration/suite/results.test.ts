@@ -242,6 +242,34 @@ describe('Results panel', function () {
     assert.deepEqual((await report()).selected, [r.top[0].path], 'PageUp from the last row: the first');
   });
 
+  it('a column resizes by keys on its header separator, is announced, and is kept over a reload', async () => {
+    const pathWidth = (x: ResultsReport) => x.columns?.find((c) => c.id === 'path')?.width;
+    const before = await report();
+    const w0 = pathWidth(before);
+    assert.ok(w0, JSON.stringify(before.columns));
+    // Real keys on the Path column's separator (a Tab stop of its own): two steps wider, then a Shift step.
+    const grip = '.th .grip[data-column="path"]';
+    await pressInWebview(grip, ['ArrowRight', 'ArrowRight', 'Shift+ArrowRight']);
+    const wide = await waitReport(
+      'the wider column, saved',
+      (x) => pathWidth(x) === w0 + 70 && x.savedColumnWidths?.path === w0 + 70,
+    );
+    assert.equal(wide.tableSaid, `Path column: ${w0 + 70} pixels`);
+    const started = wide.timeline.started!;
+    await vscode.commands.executeCommand('workbench.action.webview.reloadWebviewAction');
+    await waitReport(
+      'the reloaded page with the wider column',
+      (x) => (x.timeline.started ?? 0) > started && x.rendered > 0 && pathWidth(x) === w0 + 70,
+    );
+    // Enter gives the column its own width back, as a double click on its edge does.
+    await pressInWebview(grip, ['Enter']);
+    const back = await waitReport(
+      'the column at its own width, saved',
+      (x) => pathWidth(x) === w0 && x.savedColumnWidths !== undefined && !('path' in x.savedColumnWidths),
+    );
+    assert.equal(back.tableSaid, `Path column: its own width, ${w0} pixels`);
+  });
+
   it('the panel comes back with its rows, order and filters when its page reloads', async () => {
     await act({ action: 'setQuery', query: { sort: { key: 'path', descending: true }, folder: 'NORMAL' } });
     // The page saves its state a moment after the last change.

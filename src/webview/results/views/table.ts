@@ -10,6 +10,7 @@ import { labelKeyAction, parseKeyName, type LabelKeyAction } from '../../shared/
 import type { Column, RowContext } from '../columns/column';
 import { columnsFor } from '../columns/registry';
 import { minimumOf, ROW_HEIGHT } from '../layout';
+import { ColumnResizer } from './columnResize';
 import { isFlagged } from '../query';
 import type { PanelState } from '../state';
 import { l10n } from '../../shared/l10n';
@@ -37,6 +38,7 @@ export class TableView {
   private readonly shown: number[] = [];
   private columns: Column[] = [];
   private readonly virtualizer: Virtualizer<HTMLElement, HTMLElement>;
+  private readonly resizer: ColumnResizer;
   private cleanup?: () => void;
   private thumbTimer?: ReturnType<typeof setTimeout>;
   /** Scroll frames timed by the page (diagnostics, the bench reads them). */
@@ -89,14 +91,19 @@ export class TableView {
       },
       { passive: true },
     );
-    this.header.addEventListener('pointerdown', (e) => this.startResize(e));
-    this.header.addEventListener('dblclick', (e) => {
-      const grip = (e.target as HTMLElement).closest<HTMLElement>('.grip');
-      if (!grip?.dataset.column) return;
-      // A double click on the edge gives the column its own width back.
-      delete this.state.columnWidths[grip.dataset.column];
-      this.applyWidths();
-      this.events.resized?.();
+    this.resizer = new ColumnResizer(this.header, state, {
+      apply: () => this.applyWidths(),
+      resized: () => this.events.resized?.(),
+      reveal: (cell) => this.revealHeaderCell(cell),
+    });
+    this.element.append(this.resizer.status);
+    // Focus on a separator past the table's right edge scrolls the table box itself (it clips, yet scrolls
+    // for focus): put it back and scroll the rows instead, which the header follows.
+    this.element.addEventListener('scroll', () => {
+      if (!this.element.scrollLeft) return;
+      this.element.scrollLeft = 0;
+      const grip = document.activeElement as HTMLElement | null;
+      if (grip && this.header.contains(grip)) this.revealHeaderCell(grip.parentElement!);
     });
     this.header.addEventListener('click', (e) => {
       if ((e.target as HTMLElement).closest('.grip')) return;
@@ -127,10 +134,7 @@ export class TableView {
         const h = el('div', `th ${c.className ?? ''}`);
         h.setAttribute('role', 'columnheader');
         h.textContent = c.header;
-        const grip = el('span', 'grip');
-        grip.dataset.column = c.id;
-        grip.title = l10n.t('Drag to resize the column; double-click for its own width');
-        h.append(grip);
+        h.append(this.resizer.grip(c));
         if (c.title) h.title = c.title;
         if (c.sort) {
           h.dataset.sort = c.sort;
@@ -163,36 +167,27 @@ export class TableView {
     this.element.style.setProperty('--table-min', `${Math.ceil(min)}px`);
   }
 
-  /** Dragging a header cell's right edge resizes its column (pointer captured until released). */
-  private startResize(e: PointerEvent): void {
-    const grip = (e.target as HTMLElement).closest<HTMLElement>('.grip');
-    const id = grip?.dataset.column;
-    if (!grip || !id || e.button !== 0) return;
-    e.preventDefault();
-    const startX = e.clientX;
-    const start = grip.parentElement!.getBoundingClientRect().width;
-    grip.setPointerCapture(e.pointerId);
-    const move = (m: PointerEvent) => {
-      this.state.columnWidths[id] = Math.round(Math.min(4000, Math.max(24, start + m.clientX - startX)));
-      this.applyWidths();
-    };
-    const end = () => {
-      grip.removeEventListener('pointermove', move);
-      grip.removeEventListener('pointerup', end);
-      grip.removeEventListener('pointercancel', end);
-      this.events.resized?.();
-    };
-    grip.addEventListener('pointermove', move);
-    grip.addEventListener('pointerup', end);
-    grip.addEventListener('pointercancel', end);
-  }
-
   /** Resizes a column as a drag of its header's edge would (tests, diagnostics). */
   resizeColumn(id: string, px: number | undefined): void {
-    if (px === undefined) delete this.state.columnWidths[id];
-    else this.state.columnWidths[id] = Math.round(Math.min(4000, Math.max(24, px)));
-    this.applyWidths();
-    this.events.resized?.();
+    this.resizer.resize(id, px);
+  }
+
+  /** What the table's status line said last (a column resized). */
+  get said(): string {
+    return this.resizer.said;
+  }
+
+  /** Scrolls the rows sideways (the header follows) so that a header cell shows whole, if it can. */
+  private revealHeaderCell(cell: HTMLElement): void {
+    this.element.scrollLeft = 0;
+    // The header is translated with the rows: positions relative to it are positions along the rows.
+    const box = cell.getBoundingClientRect();
+    const left = box.left - this.header.getBoundingClientRect().left;
+    const right = left + box.width;
+    const x = this.scroller.scrollLeft;
+    const w = this.scroller.clientWidth;
+    if (right > x + w) this.scroller.scrollLeft = right - w;
+    else if (left < x) this.scroller.scrollLeft = left;
   }
 
   updateSortMarks(): void {
