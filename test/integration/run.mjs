@@ -357,7 +357,10 @@ async function prepareWorkspace(dir) {
   say(`workspace fixtures generated in ${Date.now() - started} ms`);
 }
 
-/** Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `webviewDrag`, `type`. */
+/**
+ * Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `webviewDrag`,
+ * `webviewFrames`, `waitFor`, `type`.
+ */
 function serveRequests(channel, page) {
   const requests = join(channel, 'requests');
   const responses = join(channel, 'responses');
@@ -372,9 +375,16 @@ function serveRequests(channel, page) {
     }
     if (req.kind === 'click') {
       // Workbench UI only (webviews are frames of their own); exactly one element must match.
-      await page
-        .getByRole(req.role, { name: req.name, exact: req.exact !== false })
-        .click({ timeout: req.timeoutMs ?? 10000 });
+      try {
+        await page
+          .getByRole(req.role, { name: req.name, exact: req.exact !== false })
+          .click({ timeout: req.timeoutMs ?? 10000 });
+      } catch (e) {
+        // What was on screen instead, for the test's failure message.
+        const shot = join(SCREENSHOTS, `click-failed-${req.name.replace(/[^a-zA-Z0-9]+/g, '-').slice(0, 40)}.png`);
+        await page.screenshot({ path: shot }).catch(() => {});
+        throw new Error(`${e?.message ?? e}\n(screenshot: ${rel(shot)})`, { cause: e });
+      }
       console.log(`[it] clicked ${req.role} '${req.name}'`);
       return { clicked: true };
     }
@@ -423,6 +433,50 @@ function serveRequests(channel, page) {
       const dump = await describeWebviewFrames(page);
       console.log(`[it] webview frames (${req.why ?? 'asked'}):\n${dump}`);
       return { dump };
+    }
+    if (req.kind === 'waitFor') {
+      // A workbench condition the extension host cannot see: an element visible (ARIA role and name; or a CSS
+      // selector, optionally holding a text, with inWebview in any webview frame too), or with hidden none
+      // visible; or the focused input's value matching a pattern (e.g. VS Code's save dialog once it has
+      // filled in its path).
+      const timeout = req.timeoutMs ?? 30000;
+      const started = Date.now();
+      if (req.inputValue) {
+        await page.waitForFunction(
+          (source) => {
+            const active = globalThis.document.activeElement;
+            return typeof active?.value === 'string' && new RegExp(source).test(active.value);
+          },
+          req.inputValue,
+          { timeout, polling: 100 },
+        );
+      } else if (req.role) {
+        await page
+          .getByRole(req.role, { name: req.name, exact: req.exact !== false })
+          .waitFor({ state: req.hidden ? 'hidden' : 'visible', timeout });
+      } else if (req.selector) {
+        const visible = async () => {
+          for (const f of req.inWebview ? page.frames() : [page.mainFrame()]) {
+            const all = f.locator(req.selector, req.hasText ? { hasText: req.hasText } : undefined);
+            const n = await all.count().catch(() => 0);
+            for (let i = 0; i < n; i++)
+              if (
+                await all
+                  .nth(i)
+                  .isVisible()
+                  .catch(() => false)
+              )
+                return true;
+          }
+          return false;
+        };
+        while ((await visible()) === Boolean(req.hidden)) {
+          if (Date.now() - started > timeout)
+            throw new Error(`${req.selector} ${req.hidden ? 'still shown' : 'not shown'} after ${timeout} ms`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } else throw new Error("'waitFor' needs inputValue, role or selector");
+      return { ms: Date.now() - started };
     }
     if (req.kind === 'type') {
       // Into whatever has the focus (e.g. an input box the extension opened).

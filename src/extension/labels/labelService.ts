@@ -238,6 +238,7 @@ export class LabelService extends Disposable {
   private refused(folder: vscode.WorkspaceFolder, err: unknown): void {
     if (err instanceof LabelFileError) {
       const p = err.problems[0];
+      this.log.warn(`Label file ${err.file}: an edit was refused, nothing written (line ${p.line}: ${p.message})`);
       void vscode.window
         .showErrorMessage(
           vscode.l10n.t(

@@ -74,6 +74,8 @@ export async function recalibrate(
   const override: ThresholdOverride = { ...r, normalized, labelSet: where.labelSet, at: new Date().toISOString() };
   if (apply === undefined) {
     const yes = vscode.l10n.t('Use for This Folder');
+    // An offer in a notification, not a modal dialog: the panel stays usable while the user weighs it (and VS Code
+    // refuses modal dialogs under extension tests, so a modal could never be checked end to end).
     const pick = await vscode.window.showInformationMessage(
       vscode.l10n.t(
         'Threshold of {0} from {1} images labelled normal: {2} (95% interval {3} to {4}), keeping the fit’s {5}% false alarms; the model’s own threshold {6} flags {7}% of these normals.',
@@ -85,8 +87,7 @@ export async function recalibrate(
         (far * 100).toFixed(1),
         cal.threshold.toPrecision(4),
         (r.flaggedAtModelThreshold * 100).toFixed(0),
-      ),
-      { modal: true, detail: r.warning },
+      ) + (r.warning ? ` ${vscode.l10n.t('Note: {0}.', r.warning)}` : ''),
       yes,
     );
     apply = pick === yes;

@@ -89,8 +89,33 @@ export function harnessSession(): 'trusted' | 'restricted' | undefined {
  * runner; webview contents are out of reach). `exact: false` matches a case-insensitive substring of the name.
  * Rejects when none or several match; false without the runner.
  */
-export async function clickInWorkbench(role: string, name: string, { exact = true } = {}): Promise<boolean> {
-  return (await harnessRequest<{ clicked: boolean }>('click', { role, name, exact }))?.clicked ?? false;
+export async function clickInWorkbench(
+  role: string,
+  name: string,
+  { exact = true, timeoutMs = 10_000 } = {},
+): Promise<boolean> {
+  return (
+    (await harnessRequest<{ clicked: boolean }>('click', { role, name, exact, timeoutMs }, timeoutMs + 10_000))
+      ?.clicked ?? false
+  );
+}
+
+/** What `waitInWorkbench` waits for: one of these (with `hidden`, until none is visible). */
+export type WorkbenchCondition =
+  /** the workbench element with this ARIA role and accessible name is visible */
+  | { role: string; name: string; exact?: boolean; hidden?: boolean }
+  /** an element matching this CSS selector (holding hasText) is visible; with inWebview, a webview's too */
+  | { selector: string; hasText?: string; inWebview?: boolean; hidden?: boolean }
+  /** the focused input's value matches (e.g. VS Code's save dialog once it has filled in its path) */
+  | { inputValue: RegExp };
+
+/**
+ * Waits (in the runner, with Playwright) until the workbench shows something the extension host cannot see,
+ * such as a quick input or a dialog; rejects after `timeoutMs`. False without the runner.
+ */
+export async function waitInWorkbench(condition: WorkbenchCondition, timeoutMs = 30_000): Promise<boolean> {
+  const args = 'inputValue' in condition ? { inputValue: condition.inputValue.source } : condition;
+  return (await harnessRequest('waitFor', { ...args, timeoutMs }, timeoutMs + 10_000)) !== undefined;
 }
 
 /** The results panel of `root` as its page reports it (a round trip to the webview). */

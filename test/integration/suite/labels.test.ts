@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import { parseLabelFile } from '../../../src/core/labels/csv';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
-import { pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, waitForView, waitForReport } from './helpers';
+import { pressInWebview, screenshot, typeText } from './harness';
+import { clickInWorkbench, EXTENSION_ID, extensionLog, waitForView, waitForReport, waitInWorkbench } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'labels-fixture';
@@ -105,11 +105,13 @@ describe('Labels from the keyboard', function () {
     assert.deepEqual(marks(s).slice(0, 6), ['normal', 'abnormal', 'unsure', 'abnormal', 'normal', '-']);
     assert.equal(r.labels?.counts.normal, 2);
     for (const theme of ['Default Light Modern', 'Default Dark Modern']) {
+      const kind = theme.includes('Light') ? 'light' : 'dark';
       await vscode.workspace
         .getConfiguration('workbench')
         .update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-      await new Promise((res) => setTimeout(res, 800));
-      await screenshot(`labels-panel-${theme.includes('Light') ? 'light' : 'dark'}`);
+      // The panel's page has taken the theme (VS Code marks a webview's body with its kind).
+      await waitInWorkbench({ selector: `body.vscode-${kind}`, inWebview: true });
+      await screenshot(`labels-panel-${kind}`);
     }
   });
 
@@ -126,7 +128,7 @@ describe('Labels from the keyboard', function () {
     assert.match(r.labels!.problem!, /labels\.csv line 5: unknown label "abnromal"/);
     await act({ action: 'select', rows: [r.top[5].row] });
     await pressInWebview(TABLE, ['1']);
-    await new Promise((res) => setTimeout(res, 1500));
+    await extensionLog(/labels\.csv: an edit was refused, nothing written \(line 5: unknown label/, 30_000);
     assert.equal(readFileSync(labelFile(), 'utf8'), broken, 'the broken file is kept as it is');
     await vscode.commands.executeCommand('workbench.action.closeNotifications').then(
       () => undefined,
@@ -235,6 +237,52 @@ describe('Exports and the threshold from labels', function () {
     assert.ok(Math.abs(after.thresholds[0] - o.normalized) < 1e-9, `${after.thresholds[0]} vs ${o.normalized}`);
     // At the new threshold about the fit's false-alarm share of these normals is flagged, not all 12.
     assert.ok(after.flagged <= 2, `flagged ${after.flagged}`);
+  });
+
+  it('the palette’s Export and Threshold from Labels, without arguments, press the panel’s own buttons', async () => {
+    // The panel's own order and filter: only img00..img09, by path, descending (the button exports what is shown).
+    await act({ action: 'setQuery', query: { sort: { key: 'path', descending: true }, text: 'img0' } });
+    await waitReport('img0*, descending', (x) => x.visible === 10 && x.top[0]?.path === 'img09.png');
+    const target = join(wsRoot(), `${FIXTURE}-results.csv`);
+    rmSync(target, { force: true });
+    const exported = vscode.commands.executeCommand('xrayAnomaly.results.export');
+    // The format's quick pick, clicked; then VS Code's own save dialog, prefilled beside the folder, accepted as
+    // it is once it shows that name.
+    assert.ok(await clickInWorkbench('option', 'CSV', { exact: false, timeoutMs: 30_000 }), 'the format picked');
+    await waitInWorkbench({ inputValue: new RegExp(`${FIXTURE}-results\\.csv$`) });
+    await typeText('');
+    await extensionLog(new RegExp(`Exported 10 images of ${FIXTURE} as csv to .*${FIXTURE}-results\\.csv`), 30_000);
+    await exported;
+    const lines = readFileSync(target, 'utf8').trim().split('\n');
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(',')[0]),
+      Array.from({ length: 10 }, (_, i) => `img0${9 - i}.png`),
+      'the rows the panel shows, in its order',
+    );
+    await act({ action: 'setQuery', query: { sort: { key: 'path', descending: false }, text: '' } });
+
+    // Threshold from labels: every image labelled normal, then the palette's command and the modal's button.
+    const r = await waitReport('all rows again', (x) => x.visible === IMAGES);
+    await act({ action: 'select', rows: r.top.map((t) => t.row) });
+    await pressInWebview(TABLE, ['1']);
+    await waitReport('all normal', (x) => x.labels?.counts.normal === IMAGES);
+    const stored = join(wsRoot(), '.xray-anomaly', 'thresholds.json');
+    rmSync(stored, { force: true });
+    await act({ action: 'setThreshold', model: 0, threshold: 0.5 });
+    await waitReport('the model’s own threshold', (x) => x.thresholds[0] === 0.5);
+    const asked = vscode.commands.executeCommand('xrayAnomaly.results.thresholdFromLabels');
+    assert.ok(await clickInWorkbench('button', 'Use for This Folder', { timeoutMs: 30_000 }), 'the modal’s button');
+    // The override is stored before the panel is told, so the panel's new threshold means the file is written.
+    const after = await waitReport('the new threshold', (x) => Math.abs(x.thresholds[0] - 0.5) > 1e-6);
+    await asked;
+    const entry = Object.values(
+      JSON.parse(readFileSync(stored, 'utf8')).folders[FIXTURE] as Record<
+        string,
+        { normalized: number; normals: number }
+      >,
+    )[0];
+    assert.equal(entry.normals, IMAGES);
+    assert.ok(Math.abs(after.thresholds[0] - entry.normalized) < 1e-9, `${after.thresholds[0]} vs ${entry.normalized}`);
   });
 });
 
