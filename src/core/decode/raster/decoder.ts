@@ -11,6 +11,7 @@ import { colourToGrey, exactCopy, hasTransparency, minMax, takeChannel, type Int
 import { DEFAULT_DECODE_TIMEOUT_MS, type DecodeContext, type ImageDecoder } from '../registry';
 import { describeContent, rasterKind, type RasterKind } from '../sniff';
 import { rasterHeader } from './header';
+import { decodeJpegWasm } from './jpegWasm';
 import { jpegComplete, pngStructure, tiffComplete } from './structure';
 
 // libvips' operation cache keeps recent results keyed by their arguments; a decoder reads each file's bytes
@@ -41,6 +42,7 @@ interface HeaderInfo {
   space?: string;
   isPalette?: boolean;
   significantBits?: number[];
+  plainJpeg?: boolean;
 }
 
 /** What libvips holds the samples as, collapsed to the three shapes we return. */
@@ -101,20 +103,11 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   const orient = meta.orientation !== undefined && meta.orientation !== 1;
   if (orient) notices.push(`Rotated/flipped upright as the file's EXIF orientation (${meta.orientation}) asks.`);
 
-  let pipeline = sharp(bytes, {
-    limitInputPixels: ctx.limits.maxPixels,
-    failOn: 'error',
-    page: frame,
-    autoOrient: orient,
-  });
-  // Both the colourspace and the raw depth are needed; either alone silently drops 16-bit data to 8.
-  if (depth === 'ushort') pipeline = pipeline.toColourspace(colour ? 'rgb16' : 'grey16').raw({ depth: 'ushort' });
-  else if (depth === 'uchar') pipeline = pipeline.toColourspace(colour ? 'srgb' : 'b-w').raw();
-  else pipeline = pipeline.toColourspace(colour ? 'srgb' : 'b-w').raw({ depth: 'float' });
-  const timeoutMs = ctx.options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
-  pipeline = pipeline.timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
-
-  const { data: raw, info } = await guard(kind, bytes, ctx, () => pipeline.toBuffer({ resolveWithObject: true }));
+  // Small plain JPEGs skip sharp's per-call cost (jpegWasm.ts); the same samples either way.
+  const wasm = meta.plainJpeg && frame === 0 && !orient ? await decodeJpegWasm(bytes, meta) : undefined;
+  const { data: raw, info } = wasm
+    ? { data: wasm.samples, info: { width: wasm.width, height: wasm.height, channels: wasm.channels } }
+    : await sharpPixels(kind, bytes, ctx, { frame, orient, depth, colour });
   const pixels = info.width * info.height;
   const channels = info.channels;
   let data: PixelData;
@@ -163,6 +156,28 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
     },
     ...(pages > 1 ? { frame: { index: frame, count: pages } } : {}),
   };
+}
+
+/** The samples as libvips decodes them: grey or RGB(A), at the stored depth. */
+async function sharpPixels(
+  kind: RasterKind,
+  bytes: Uint8Array,
+  ctx: DecodeContext,
+  o: { frame: number; orient: boolean; depth: Depth; colour: boolean },
+): Promise<{ data: Uint8Array; info: { width: number; height: number; channels: number } }> {
+  let pipeline = sharp(bytes, {
+    limitInputPixels: ctx.limits.maxPixels,
+    failOn: 'error',
+    page: o.frame,
+    autoOrient: o.orient,
+  });
+  // Both the colourspace and the raw depth are needed; either alone silently drops 16-bit data to 8.
+  if (o.depth === 'ushort') pipeline = pipeline.toColourspace(o.colour ? 'rgb16' : 'grey16').raw({ depth: 'ushort' });
+  else if (o.depth === 'uchar') pipeline = pipeline.toColourspace(o.colour ? 'srgb' : 'b-w').raw();
+  else pipeline = pipeline.toColourspace(o.colour ? 'srgb' : 'b-w').raw({ depth: 'float' });
+  const timeoutMs = ctx.options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
+  pipeline = pipeline.timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+  return guard(kind, bytes, ctx, () => pipeline.toBuffer({ resolveWithObject: true }));
 }
 
 /** The header as libvips reads it: for what rasterHeader leaves unanswered (TIFF, EXIF, palette, other pages). */

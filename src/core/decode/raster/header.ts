@@ -19,6 +19,11 @@ export interface RasterHeader {
   channels: number;
   /** PNG sBIT per channel, when present. */
   significantBits?: number[];
+  /**
+   * JPEG only: sequential (not progressive) and without an ICC profile, i.e. a file that libjpeg-turbo
+   * alone decodes exactly as sharp does (jpegWasm.ts may take it).
+   */
+  plainJpeg?: boolean;
 }
 
 export function rasterHeader(kind: RasterKind, bytes: Uint8Array): RasterHeader | undefined {
@@ -62,6 +67,7 @@ const HUFFMAN_SOF = new Set([0xc0, 0xc1, 0xc2]);
 
 function jpegHeader(bytes: Uint8Array): RasterHeader | undefined {
   let at = 2;
+  let icc = false;
   while (at + 4 <= bytes.length) {
     if (bytes[at] !== 0xff) return undefined;
     const marker = bytes[at + 1];
@@ -73,6 +79,7 @@ function jpegHeader(bytes: Uint8Array): RasterHeader | undefined {
     if (length < 2) return undefined;
     const body = at + 4;
     if (marker === 0xe1 && isExif(bytes, body, length - 2)) return undefined;
+    if (marker === 0xe2 && isIcc(bytes, body, length - 2)) icc = true;
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (!HUFFMAN_SOF.has(marker) || body + 6 > bytes.length) return undefined;
       const precision = bytes[body];
@@ -80,7 +87,7 @@ function jpegHeader(bytes: Uint8Array): RasterHeader | undefined {
       const width = (bytes[body + 3] << 8) | bytes[body + 4];
       const components = bytes[body + 5];
       if (precision !== 8 || width === 0 || height === 0 || (components !== 1 && components !== 3)) return undefined;
-      return { width, height, depth: 'uchar', channels: components };
+      return { width, height, depth: 'uchar', channels: components, plainJpeg: marker !== 0xc2 && !icc };
     }
     // Entropy-coded data before a frame header, or the end of the image: not a file to guess about.
     if (marker === 0xda || marker === 0xd9) return undefined;
@@ -91,4 +98,11 @@ function jpegHeader(bytes: Uint8Array): RasterHeader | undefined {
 
 function isExif(bytes: Uint8Array, at: number, length: number): boolean {
   return length >= 4 && chunkType(bytes, at) === 'Exif';
+}
+
+/** APP2 "ICC_PROFILE": sharp converts such a file to sRGB through the profile. */
+function isIcc(bytes: Uint8Array, at: number, length: number): boolean {
+  return (
+    length >= 11 && chunkType(bytes, at) === 'ICC_' && chunkType(bytes, at + 4) === 'PROF' && bytes[at + 8] === 0x49
+  );
 }
