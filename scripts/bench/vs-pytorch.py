@@ -1,7 +1,7 @@
 """The PyTorch side of `npm run bench:vs-pytorch`: PIL decoding, numpy/PIL preprocessing (the steps of the
 product's chest spec: percentile window, bright-background inversion, histogram equalisation, aspect resize
-+ zero pad), the CAE in torch, masked MSE and the map smoothed as the product smooths it (training/paper/
-mapcal.py). Two ways to run it:
++ zero pad), the CAE in torch and the masked MSE; with --map also the map smoothed as the product smooths it
+(training/paper/mapcal.py), which the product does only for a batch that writes heatmaps. Two ways to run it:
   paper-style (--workers 0 --batch 1): one image at a time in one process, as the paper's evaluation loop;
   tuned (--workers W --batch B): a torch DataLoader with W worker processes decoding and preprocessing while
     the main process runs batches of B, the way a PyTorch user would speed it up; W and B are the
@@ -73,7 +73,9 @@ def batches(files, size, workers, batch):
                                            worker_init_fn=one_thread, persistent_workers=False)
 
 
-def score(model, files, size, workers=0, batch=1):
+def score(model, files, size, workers=0, batch=1, with_map=False):
+    """Masked MSE per image; with_map also smooths the error map (the product makes its map only when a
+    batch writes heatmaps, and the race's batch writes none, so by default neither side does)."""
     sigma = smoothing_sigma(size)
     out = []
     with torch.inference_mode():
@@ -81,8 +83,11 @@ def score(model, files, size, workers=0, batch=1):
             mask = (x != 0).float()
             err = (model(x) - x) ** 2 * mask
             s = err.sum((1, 2, 3)) / mask.sum((1, 2, 3)).clamp(min=1)
-            m = smooth(err, sigma) * mask
-            out += list(zip(s.tolist(), m.amax((1, 2, 3)).tolist()))
+            if with_map:
+                m = smooth(err, sigma) * mask
+                out += list(zip(s.tolist(), m.amax((1, 2, 3)).tolist()))
+            else:
+                out += [(v, None) for v in s.tolist()]
     return out
 
 
@@ -129,6 +134,7 @@ def main():
     p.add_argument("--model")
     p.add_argument("--list")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--map", action="store_true", help="also smooth the error map (a batch writing heatmaps)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.command == "export":
@@ -150,12 +156,12 @@ def main():
     model.eval()
     with open(a.list) as f:
         files = [line.strip() for line in f if line.strip()]
-    score(model, files[:3], a.size)  # warm-up
+    score(model, files[:3], a.size, with_map=a.map)  # warm-up
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     # Worker start-up is part of the run: the product's engine keeps its prep workers, but a DataLoader
     # starts them per pass (persistent workers would not help a single pass).
-    res = score(model, files, a.size, a.workers, a.batch)
+    res = score(model, files, a.size, a.workers, a.batch, with_map=a.map)
     secs = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
     print(json.dumps({"images": len(files), "seconds": secs, "ips": len(files) / secs, "threads": a.threads,
