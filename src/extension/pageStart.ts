@@ -4,8 +4,11 @@
  * webviewHtml.ts: the pages fetch nothing, so no fetch can miss the worker or hold the next one's take-over).
  * This stays as a safety net for whatever else keeps a page from starting: a visible page that has not said
  * `ready` in time is loaded again, the wait doubling each time (10, 20, 40 s: a slow machine is not made
- * slower), and after the last try the log says so. Hidden pages do not count: VS Code loads a page only when
- * it is first shown. The integration runner counts these reloads; they should be none.
+ * slower), and after the last try the log says so. Hidden pages do not count, and each wait starts when the
+ * page is shown: VS Code loads a page when it is shown, and again each time a page it did not keep is shown
+ * again (a custom editor hidden behind another tab, then brought back: a proof run at load 14 reloaded a
+ * viewer 0.6 s after it was shown again, because the wait had started when it was first opened). The
+ * integration runner counts these reloads; they should be none.
  */
 import { Disposable, type IDisposable } from '../protocol/dispose';
 import type { Logger } from './log';
@@ -13,6 +16,8 @@ import type { Logger } from './log';
 /** The parts of a vscode.WebviewPanel this needs (tests pass their own). */
 export interface WatchedPanel {
   readonly visible: boolean;
+  /** Fires when the panel is shown or hidden (vscode.WebviewPanel.onDidChangeViewState). */
+  onDidChangeViewState(listener: () => void): IDisposable;
   readonly webview: { onDidReceiveMessage(listener: (m: unknown) => void): IDisposable };
 }
 
@@ -46,7 +51,13 @@ export class PageStartWatch extends Disposable {
       }),
     );
     this._register({ dispose: () => clearTimeout(this.timer) });
-    this.arm();
+    // Shown (again): its page loads now, so the wait starts now.
+    this._register(
+      panel.onDidChangeViewState(() => {
+        if (!this.started && this.panel.visible) this.arm();
+      }),
+    );
+    if (panel.visible) this.arm();
   }
 
   /** Whether the page has said `ready` at least once. */
@@ -66,8 +77,8 @@ export class PageStartWatch extends Disposable {
   }
 
   private check(): void {
-    if (this.started || this.isDisposed) return;
-    if (!this.panel.visible) return this.arm();
+    // A hidden page waits for its next showing, which starts the wait again.
+    if (this.started || this.isDisposed || !this.panel.visible) return;
     const max = this.opts.maxLoads ?? 4;
     const waited = this.waitMs / 1000;
     if (this.loads >= max) {

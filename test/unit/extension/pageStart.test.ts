@@ -6,8 +6,17 @@ import { PageStartWatch, type WatchedPanel } from '../../../src/extension/pageSt
 
 function fakePanel(visible = true) {
   const listeners = new Set<(m: unknown) => void>();
-  const panel: WatchedPanel & { visible: boolean; post(m: unknown): void } = {
+  const viewState = new Set<() => void>();
+  const panel: WatchedPanel & { visible: boolean; post(m: unknown): void; show(on: boolean): void } = {
     visible,
+    onDidChangeViewState: (l) => {
+      viewState.add(l);
+      return { dispose: () => viewState.delete(l) };
+    },
+    show: (on) => {
+      panel.visible = on;
+      viewState.forEach((l) => l());
+    },
     webview: {
       onDidReceiveMessage: (l) => {
         listeners.add(l);
@@ -58,6 +67,21 @@ test('a page that does not start is loaded again after 10, 20 and 40 s, then the
   w.dispose();
 });
 
+test('a page hidden then shown again has its full wait from the showing (VS Code loads it again then)', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const panel = fakePanel();
+  const { w, reloads } = watch(panel);
+  t.mock.timers.tick(3_000);
+  panel.show(false);
+  t.mock.timers.tick(6_000);
+  panel.show(true);
+  t.mock.timers.tick(9_999);
+  assert.equal(reloads(), 0, 'not 1 s after it was shown again');
+  t.mock.timers.tick(1);
+  assert.equal(reloads(), 1);
+  w.dispose();
+});
+
 test('a page that says ready (even late, after a reload) stops the watch; other messages do not', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const panel = fakePanel();
@@ -75,14 +99,16 @@ test('a page that says ready (even late, after a reload) stops the watch; other 
   w.dispose();
 });
 
-test('a hidden page is not reloaded until it is shown; a disposed watch does nothing', (t) => {
+test('a hidden page is not reloaded; the wait starts when it is shown; a disposed watch does nothing', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const panel = fakePanel(false);
   const { w, reloads } = watch(panel);
   t.mock.timers.tick(60_000);
   assert.equal(reloads(), 0);
-  panel.visible = true;
-  t.mock.timers.tick(10_000);
+  panel.show(true);
+  t.mock.timers.tick(9_999);
+  assert.equal(reloads(), 0, 'ten seconds from being shown, not from being opened');
+  t.mock.timers.tick(1);
   assert.equal(reloads(), 1);
   w.dispose();
   t.mock.timers.tick(500_000);
