@@ -29,12 +29,7 @@ import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 import { driftQuantiles } from '../scoring/drift';
 import { resolveWorstPlace, type WorstPlaceOptions, type WorstPlacePart, worstPlaceScores } from './worstPlace';
-import {
-  type PositionalOptions,
-  type PositionalReference,
-  positionalDistances,
-  positionalReference,
-} from './positional';
+import { type PositionalOptions, type PositionalReference, positionalReference, searchPositional } from './positional';
 
 export interface DetectorRecipe {
   /** Backbone output the detector reads. */
@@ -382,7 +377,7 @@ export async function scoreWithDetector(
       if (worstOpts) worst.push(...worstPlaceScores(centreMaps(d, det.mapCentring), b.h, b.w, worstOpts));
       if (opts.keepMaps) maps.push(d);
       if (pos) {
-        const pd = positionalDistances(rows.data, pos.ref);
+        const pd = await searchPositional(be, b, pos.ref);
         if (pos.centring) positional.push(...worstPlaceScores(centreMaps(pd, pos.centring), b.h, b.w, pos.worst));
         if (opts.keepMaps) positionalMaps.push(pd);
       }
@@ -390,7 +385,7 @@ export async function scoreWithDetector(
       if (det.fine && opts.keepMaps) {
         if (!b.fine)
           throw new XrayError('INTERNAL', `the detector's fine map needs the ${r.local.fineMap?.tap} maps too`);
-        fineMaps.push(positionalDistances((await patchRows(be, b.fine)).data, det.fine.ref));
+        fineMaps.push(await searchPositional(be, b.fine, det.fine.ref));
       }
     }
   }

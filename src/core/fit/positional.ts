@@ -12,7 +12,9 @@
  * below gives the same numbers (a padded neighbour is never the nearest).
  */
 import { XrayError } from '../errors';
-import type { GraphBuilder } from '../onnx/builder';
+import { GraphBuilder } from '../onnx/builder';
+import { type ComputeBackend, f32 } from './compute';
+import type { FeatureMaps } from './features';
 import { mulberry32, shuffled } from './random';
 
 export interface PositionalOptions {
@@ -144,4 +146,56 @@ export function addPositional(
     }
   const best = mins.length === 1 ? mins[0] : g.op('Min', mins);
   return g.op('Reshape', [g.op('Sqrt', [best]), g.op('Concat', [n, i64(-1)], { axis: 0 })]);
+}
+
+/** A backend key per reference (a session holds its references as constants). */
+const searchKeys = new WeakMap<PositionalReference, string>();
+let searchCount = 0;
+/** Values of one search's largest intermediate ([n, R, c, h, w]) per run: about 64 MB. */
+const SEARCH_VALUES = 16e6;
+
+/**
+ * positionalDistances on feature maps [n, c, h, w] (not yet 3x3-averaged), run by the backend with the
+ * exported graph's own nodes (the same AveragePool and addPositional as the head), a few images per run.
+ * What fits and scoring use: onnxruntime runs it several times faster than the plain loops, and in-memory
+ * scores then equal the written model's. `runValues` bounds one run's largest intermediate. Returns [n*h*w].
+ */
+export async function searchPositional(
+  be: ComputeBackend,
+  maps: FeatureMaps,
+  ref: PositionalReference,
+  runValues = SEARCH_VALUES,
+): Promise<Float32Array> {
+  const { c, h, w } = ref;
+  if (maps.c !== c || maps.h !== h || maps.w !== w)
+    throw new XrayError('INTERNAL', `[${maps.c},${maps.h},${maps.w}] maps for a [${c},${h},${w}] reference`);
+  let key = searchKeys.get(ref);
+  if (!key) searchKeys.set(ref, (key = `positional_search_${++searchCount}`));
+  const build = () => {
+    const g = new GraphBuilder('positional_search');
+    const x = g.input('x', ['N', c, h, w]);
+    const pooled = g.op('AveragePool', [x], {
+      kernel_shape: [3, 3],
+      strides: [1, 1],
+      pads: [1, 1, 1, 1],
+      count_include_pad: 0,
+    });
+    const n = g.op('Slice', [
+      g.op('Shape', [x]),
+      g.constant(new BigInt64Array([0n]), [1]),
+      g.constant(new BigInt64Array([1n]), [1]),
+    ]);
+    g.op('Identity', [addPositional(g, pooled, ref, n)], {}, 'd');
+    g.output('d', ['N', h * w]);
+    return g.toBytes({ opset: 17 });
+  };
+  const per = c * h * w;
+  const step = Math.max(1, Math.floor(runValues / (ref.count * per)));
+  const out = new Float32Array(maps.n * h * w);
+  for (let s = 0; s < maps.n; s += step) {
+    const e = Math.min(maps.n, s + step);
+    const r = await be.run(key, build, { x: f32(maps.data.subarray(s * per, e * per), [e - s, c, h, w]) });
+    out.set(r.d.data as Float32Array, s * h * w);
+  }
+  return out;
 }

@@ -3,12 +3,22 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../../src/core/onnx/builder';
-import { addPositional, PAD, positionalDistances, positionalReference } from '../../../src/core/fit/positional';
+import { patchRows, type FeatureMaps } from '../../../src/core/fit/features';
+import {
+  addPositional,
+  PAD,
+  positionalDistances,
+  positionalReference,
+  searchPositional,
+} from '../../../src/core/fit/positional';
+import { ortBackend } from '../../../scripts/models/ort-backend';
 import { mulberry32 } from '../../../src/core/fit/random';
 
 const sessions: ort.InferenceSession[] = [];
+const be = ortBackend(1);
 after(async () => {
   for (const s of sessions) await s.release();
+  await be.release();
 });
 
 /** Rows [n*h*w, c] of n images whose patch at (y, x) is the vector `value(image, y, x)`. */
@@ -67,4 +77,21 @@ test('the graph search equals the in-memory one (shifts, padding, several refere
   assert.equal(out.length, expected.length);
   for (let i = 0; i < out.length; i++)
     assert.ok(Math.abs(out[i] - expected[i]) < 1e-5, `${i}: ${out[i]} vs ${expected[i]}`);
+});
+
+test('the backend search (fits and scoring) equals the plain loops on 3x3-averaged rows, in runs of a few images', async () => {
+  const [h, w, c, n] = [6, 5, 4, 7];
+  const rng = mulberry32(21);
+  const maps: FeatureMaps = { data: Float32Array.from({ length: n * c * h * w }, () => 6 * rng()), n, c, h, w };
+  const rows = (await patchRows(be, maps)).data;
+  const ref = positionalReference(rows, n, { c, h, w }, { refs: 4, reach: 1 }, 2);
+  const expected = positionalDistances(rows, ref);
+  // One run of all 7 images, and runs of 3, 3 and 1 (a bound of 3 images' intermediate values).
+  for (const runValues of [undefined, 3 * ref.count * c * h * w]) {
+    const got = await searchPositional(be, maps, ref, runValues);
+    assert.equal(got.length, n * h * w);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Math.abs(got[i] - expected[i]) <= 1e-5 * Math.max(1, expected[i]), `${i}: ${got[i]} vs ${expected[i]}`);
+  }
+  await assert.rejects(searchPositional(be, { ...maps, c: 3, data: maps.data.subarray(0, n * 3 * h * w) }, ref));
 });
