@@ -53,6 +53,9 @@ export const MODELS = {
 export const FIT = {
   normals: 'fit/normals',
   normalsCount: 12,
+  /** Enough normals for a position-aware fit (half held out: the 20 its map is centred on). */
+  many: 'fit/many',
+  manyCount: 40,
   unreadable: 'fit/normals/unreadable.png',
   empty: 'fit/not-images',
   /** What FIT.empty holds: files, none an image. */
@@ -170,6 +173,11 @@ export async function createWorkspace(dir: string): Promise<void> {
       await handPhantomPng({ ...FIT_PHANTOM, seed: 100 + i, peak: FIT_PHANTOM.peak + 1000 * ((i % 5) - 2) }),
     );
   }
+  for (let i = 0; i < FIT.manyCount; i++)
+    put(
+      `${FIT.many}/hand-${String(i + 1).padStart(2, '0')}.png`,
+      await handPhantomPng({ ...FIT_PHANTOM, seed: 400 + i }),
+    );
   put(FIT.heldOutNormal, await handPhantomPng({ ...FIT_PHANTOM, seed: 300 }));
   const { phantom: lesion, cx, cy, r } = fitLesion();
   for (let y = 0; y < lesion.height; y++) {

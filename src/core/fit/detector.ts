@@ -609,9 +609,13 @@ export async function fitTrainingSet(
       // Centred per position on the calibration normals, as the shipped map is (mapCentring).
       const p = det.positional;
       p.centring = mapCentring(cal.positionalMaps, shape.h * shape.w);
-      const top = worstPlaceScores(centreMaps(cal.positionalMaps, p.centring), shape.h, shape.w, p.worst);
-      p.std = standardiser(top);
-      positionalPart = { scores: top, std: p.std, weight: posOpts!.weight };
+      if (p.centring) {
+        const top = worstPlaceScores(centreMaps(cal.positionalMaps, p.centring), shape.h, shape.w, p.worst);
+        p.std = standardiser(top);
+        positionalPart = { scores: top, std: p.std, weight: posOpts!.weight };
+        // Too few calibration images to know each position's spread: the part is left out, as the exported head
+        // (which needs the centring) leaves it out; fitModel refuses such fits before reading the images.
+      } else delete det.positional;
     }
     let fine: UnseenScores['fine'];
     if (det.fine && cal.fineMaps) {

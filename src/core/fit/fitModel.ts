@@ -26,7 +26,7 @@ import { parseManifest } from '../model/validate';
 import type { PipelineSpec } from '../preprocess/spec';
 import { validatePipeline } from '../preprocess/validate';
 import { FeatureExtractor } from './backbone';
-import type { CalibrationInfo } from './calibrate';
+import { type CalibrationInfo, MIN_CENTRING_IMAGES } from './calibrate';
 import { type ComputeBackend, f32 } from './compute';
 import { DEFAULT_CROSS_FIT, foldCount } from './crossfit';
 import {
@@ -124,6 +124,8 @@ export interface FitModelResult {
   /** How the threshold was found, what false-alarm rate to expect, and a warning when the folder is too small. */
   calibration: CalibrationInfo;
   memoryBank: { rows: number; dims: number };
+  /** The position-aware part (req.positional): its reference images, and whether the shown map has a fine map. */
+  positional?: { references: number; fineMap: boolean };
   fitMs: number;
 }
 
@@ -335,6 +337,12 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       'MODEL_INVALID',
       `Cannot hold out ${Math.round(files.length * req.calibrationFraction!)} of ${files.length} images without splitting a patient (file names tell patients apart); leave out the calibration fraction to cross-fit instead.`,
     );
+  // The position-aware part's map is centred per position on the calibration images: it needs enough of them.
+  if (req.positional && calTarget < MIN_CENTRING_IMAGES)
+    throw new XrayError(
+      'MODEL_INVALID',
+      `A position-aware fit compares each place with at least ${MIN_CENTRING_IMAGES} held-out images; ${calTarget} of ${files.length} would be held out. Fit on more images, hold out a larger share, or fit without position awareness.`,
+    );
   const ordered = [...held, ...rest];
   // Patients for cross-fitting; when the names tell none apart (one group), each file is its own.
   const groupOf = new Set(files.map(subjectKey)).size >= 2 ? subjectKey : (f: string) => f;
@@ -503,6 +511,9 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
         : {}),
     },
     memoryBank: { rows: det.bank?.bank.rows ?? 0, dims: det.bank?.bank.cols ?? 0 },
+    ...(det.positional
+      ? { positional: { references: det.positional.ref.count, fineMap: det.fine !== undefined } }
+      : {}),
     fitMs: now() - t0,
   };
 }

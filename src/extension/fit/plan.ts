@@ -225,6 +225,11 @@ export function summaryLines(s: FitSummaryInput): string[] {
           `  preprocessing: ${r.preprocessing.pipeline} (${r.preprocessing.spec.steps.map((st) => st.op).join(', ')})${r.images.mirrored ? `; ${r.images.mirrored} mirrored copies fitted on besides` : ''}`,
         ]
       : []),
+    ...(r.positional
+      ? [
+          `  position-aware: each patch also against ${r.positional.references} normal images at its own place${r.positional.fineMap ? '; the shown map has a fine position-aware map' : ''}`,
+        ]
+      : []),
     ...(out
       ? [
           `  threshold: ${out.count} atypical image${out.count === 1 ? '' : 's'} left out (score above median ${formatNumber(out.median)} + ${out.k} x robust sd ${formatNumber(out.spread)} = ${formatNumber(out.cap)}); with ${out.count === 1 ? 'it' : 'them'} the threshold would have been ${formatNumber(out.conformalThreshold)}`,
@@ -284,6 +289,17 @@ export function reportMarkdown(s: FitSummaryInput & { finishedAt: Date }): strin
           row(
             l10n.t('Preprocessing'),
             `${escapeCell(pipelineLabel(r.preprocessing.pipeline))}: ${r.preprocessing.spec.steps.map((st) => `\`${st.op}\``).join(', ')}`,
+          ),
+        ]
+      : []),
+    ...(r.positional
+      ? [
+          row(
+            l10n.t('Position-aware'),
+            l10n.t(
+              'each patch is also compared with {0} normal images\u2019 patches at its own place (for aligned films)',
+              r.positional.references,
+            ),
           ),
         ]
       : []),

@@ -22,6 +22,7 @@ import {
   reportMarkdown,
   summaryLines,
 } from './plan';
+import { positionalRequest } from './positionalChoice';
 import { listNames, Refusal, showError } from './refusal';
 import type { PreviewEngine } from './preview';
 import type { ReportDocuments } from './report';
@@ -56,11 +57,11 @@ export async function runFit(deps: FitRunDeps, args: FitDetectorArgs, plan: FitP
     modelId,
     name: plan.name,
     overwrite: plan.overwrite,
-    calibrationFraction: args.calibrationFraction,
     coresetRatio: args.coresetRatio,
     kind: args.kind,
     pipeline: plan.pipeline,
     mirror: plan.mirror,
+    ...positionalRequest(plan.positional, args.calibrationFraction),
     limits: deps.settings().limits,
   };
   log.info(

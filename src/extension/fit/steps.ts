@@ -1,12 +1,13 @@
 /**
  * The fit wizard's steps (see wizard.ts): images, preprocessing (with its preview) and mirroring
- * (pipelineStep.ts), destination, model id, display name, replace.
+ * (pipelineStep.ts), position-aware or not (positionalStep.ts), destination, model id, display name, replace.
  */
 import * as vscode from 'vscode';
 import { MIN_FIT_IMAGES } from '../../core/fit/fitModel';
 import { defaultOutDir, pickDestination } from './destination';
 import { collectImages } from './images';
 import { mirrorStep, pipelineStep } from './pipelineStep';
+import { positionalStep } from './positionalStep';
 import { clashMessage, findClash, modelIdProblem, suggestModelId } from './plan';
 import { listNames, Refusal, shortPath, toPath } from './refusal';
 import { insertStep, type WizardStep } from './wizard';
@@ -157,9 +158,11 @@ export const replaceStep: WizardStep = {
 
 const BASE_STEPS: readonly WizardStep[] = [sourceStep, destinationStep, modelIdStep, nameStep, replaceStep];
 
-/** Preprocessing right after the images: the preview needs them, and it is the question about them. */
-export const FIT_WIZARD_STEPS: readonly WizardStep[] = insertStep(
-  insertStep(BASE_STEPS, pipelineStep, 'destination'),
-  mirrorStep,
-  'destination',
+/**
+ * Preprocessing right after the images: the preview needs them, and it is the question about them; then
+ * mirroring and the position-aware choice, the other questions about how the detector learns.
+ */
+export const FIT_WIZARD_STEPS: readonly WizardStep[] = [pipelineStep, mirrorStep, positionalStep].reduce(
+  (steps, step) => insertStep(steps, step, 'destination'),
+  BASE_STEPS,
 );

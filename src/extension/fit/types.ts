@@ -28,6 +28,11 @@ export interface FitDetectorArgs {
   mirror?: boolean;
   /** Each picture set the preprocessing preview shows, when it is shown (tests, other extensions). */
   onPreview?: (r: PipelinePreviewReport) => void;
+  /**
+   * Position-aware local evidence (FitRequest.positional; asked when missing, false when quiet); holds out
+   * the default calibration share when `calibrationFraction` is not given.
+   */
+  positional?: boolean;
   /** Detector kind (see FitRequest.kind); default 'combined'. */
   kind?: 'combined' | 'patchcore' | 'gaussian';
   /** Stops the fit like the notification's Cancel button. */

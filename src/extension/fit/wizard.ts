@@ -19,6 +19,8 @@ export interface FitDraft {
   pipeline?: FitPipelineId;
   /** Also fit on mirrored copies. */
   mirror?: boolean;
+  /** Position-aware local evidence (positionalChoice.ts). */
+  positional?: boolean;
   /** What the preprocessing preview showed, pipeline after pipeline. */
   previews: PipelinePreviewReport[];
   outDir?: string;

@@ -95,6 +95,7 @@ describe('Fit detector on a folder', function () {
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the first pipeline
     await step();
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // no mirrored copies
+    // (12 images are too few to hold out what a position-aware map needs: that question is not asked.)
     await step('fit-prompt-destination');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the default destination
     await step('fit-prompt-model-id');
@@ -319,6 +320,7 @@ describe('Fit detector on a folder', function () {
         name: 'Hands (paper pipeline)',
         outDir,
         mirror: true,
+        positional: false,
         onPreview: (r: PipelinePreviewReport) => previews.push(r),
       } satisfies FitDetectorArgs) as Thenable<FitOutcome>,
     );
@@ -379,6 +381,50 @@ describe('Fit detector on a folder', function () {
       /\| Preprocessing \| Hand X-ray \(the paper’s pipeline, histogram equalisation\): `intensity`/,
     );
     assert.match(out.report, /\| Mirrored copies \| 12: each image was also fitted on mirrored left-right/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('position-aware: offered as the second answer with its one-line explanation; chosen, the fit holds out images and the manifest records it', async () => {
+    await clearToasts();
+    const outDir = join(wsRoot(), 'fit-positional');
+    // Everything else given: the position-aware question is the only one asked. Half of 40 images held out:
+    // the 20 its map is centred on.
+    const pending = Promise.resolve(
+      vscode.commands.executeCommand('xrayAnomaly.fitDetector', {
+        folder: wsUri(FIT.many),
+        calibrationFraction: 0.5,
+        modelId: 'it-hands-positional',
+        name: 'Hands (position-aware)',
+        outDir,
+        pipeline: 'backbone',
+        mirror: false,
+      } satisfies FitDetectorArgs) as Thenable<FitOutcome>,
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // the quick pick opens and renders
+    console.log(`screenshot: ${await screenshot('fit-prompt-positional')}`);
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext'); // the position-aware answer
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const out = await pending;
+    assert.equal(out.status, 'fitted', JSON.stringify(out));
+    if (out.status !== 'fitted') return;
+    const r = out.result;
+    assert.ok(r.positional && r.positional.references > 0, JSON.stringify(r.positional));
+    // The CLI's --positional needs --calibration; the wizard holds out the default share (whole patients).
+    assert.equal(r.calibration.method, 'held-out', JSON.stringify(r.calibration));
+    assert.equal(r.images.calibration, FIT.manyCount / 2, JSON.stringify(r.images));
+    const manifest = JSON.parse(readFileSync(out.manifestPath, 'utf8')) as {
+      metadata: { fit: { recipe: { local: { positional?: { refs: number; reach: number } } } } };
+    };
+    assert.deepEqual(
+      [manifest.metadata.fit.recipe.local.positional?.refs, manifest.metadata.fit.recipe.local.positional?.reach],
+      [60, 1],
+      JSON.stringify(manifest.metadata.fit.recipe.local),
+    );
+    assert.match(
+      out.report,
+      /\| Position-aware \| each patch is also compared with \d+ normal images’ patches at its own place/,
+    );
+    await extensionLog(/position-aware: each patch also against \d+ normal images at its own place/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

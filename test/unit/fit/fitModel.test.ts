@@ -583,4 +583,22 @@ test('position-aware fit: the score part and the fine map at the backbone fine t
     (e: unknown) =>
       e instanceof XrayError && e.code === 'MODEL_INVALID' && /needs a calibration fraction/.test(e.message),
   );
+  // 12 of 48 held out: too few to centre the map per position, so refused before any image is read (it
+  // failed with 'score lists differ in length' when the part was kept without its centring).
+  await assert.rejects(
+    fitModel(
+      request({
+        outDir: outDir('positional-few'),
+        files: many,
+        calibrationFraction: 0.25,
+        positional: true,
+        backboneManifestPath: backbone,
+      }),
+      io(),
+    ),
+    (e: unknown) =>
+      e instanceof XrayError &&
+      e.code === 'MODEL_INVALID' &&
+      /at least 20 held-out images; 12 of 48 would be held out/.test(e.message),
+  );
 });
