@@ -1,11 +1,13 @@
 // A spec-style mocha reporter that writes each line both to the extension host's console and, synchronously,
 // to $XRAY_HARNESS_DIR/mocha.log, which the runner streams to its stdout. (The console alone reaches the
 // runner only mixed into the workbench's own log.) It ends with the plain line `N passed, N failed` that CI
-// reads, and leaves the counts in $XRAY_HARNESS_DIR/result.json.
+// reads, and leaves the counts in $XRAY_HARNESS_DIR/result.json. Across a window reload (reload.ts) the first
+// host's counts go to reload.json and the second host's reporter starts from them.
 import Mocha from 'mocha';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { harnessDir } from './harness';
+import { reloadRequested, resumed, writeReload } from './reload';
 
 const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_TEST_FAIL, EVENT_TEST_PASS, EVENT_TEST_PENDING } =
   Mocha.Runner.constants;
@@ -21,8 +23,10 @@ export class HarnessReporter {
     let depth = 0;
     const pad = () => '  '.repeat(depth);
     const failures: { title: string; err: Error }[] = [];
-    let passed = 0;
-    let pending = 0;
+    let passed = resumed?.passed ?? 0;
+    let pending = resumed?.pending ?? 0;
+    // Failures before a reload were told in full then; they count here.
+    const failedBefore = resumed?.failed ?? 0;
 
     runner.on(EVENT_SUITE_BEGIN, (suite: Mocha.Suite) => {
       if (suite.root) return;
@@ -53,8 +57,14 @@ export class HarnessReporter {
         for (const l of stack.split('\n')) out(`     ${l}`);
       });
       out('');
-      if (dir) writeFileSync(join(dir, 'result.json'), JSON.stringify({ passed, failed: failures.length, pending }));
-      out(`${passed} passed, ${failures.length} failed${pending ? `, ${pending} pending` : ''}`);
+      const failed = failedBefore + failures.length;
+      if (!resumed && reloadRequested() !== undefined) {
+        writeReload({ passed, failed, pending });
+        out(`${passed} passed and ${failed} failed before the window reload; the rest runs after it`);
+        return;
+      }
+      if (dir) writeFileSync(join(dir, 'result.json'), JSON.stringify({ passed, failed, pending }));
+      out(`${passed} passed, ${failed} failed${pending ? `, ${pending} pending` : ''}`);
     });
   }
 }
