@@ -12,7 +12,7 @@ import type { ResultsAction, ResultsReport } from '../../../src/protocol/results
 import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer';
 import { handPhantomPng } from '../../fixtures/images';
 import { dragInWebview, pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, waitForView, waitForReport } from './helpers';
+import { EXTENSION_ID, waitForView, waitForReport, waitInWorkbench } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'boxes-fixture';
@@ -159,7 +159,7 @@ describe('Box marks in the viewer', function () {
     await pressInWebview(CANVAS, ['h']);
     await waitForView(uri, (x) => !x.view.overlayVisible, 'the heatmap hidden');
     await vscode.commands.executeCommand('notifications.clearAll');
-    await new Promise((r) => setTimeout(r, 800));
+    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
     await screenshot('boxes-viewer-chest');
   });
 
@@ -182,7 +182,7 @@ describe('Box marks in the viewer', function () {
     );
     assert.equal(g.grid!.withBoxes!.boxes, withBoxes, 'one box on each image that has one');
     await vscode.commands.executeCommand('notifications.clearAll');
-    await new Promise((res) => setTimeout(res, 800));
+    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
     await screenshot('boxes-grid');
   });
 });
