@@ -384,6 +384,13 @@ export interface ResultsReport {
    * the table and scroll sideways.
    */
   columns?: { id: string; width: number; cut: boolean }[];
+  /** The page's width (CSS pixels) and where the preview and charts are: beside the main view or below it. */
+  page?: { width: number; side: 'beside' | 'below'; theme: 'light' | 'dark' | 'high-contrast'; scrollY: number };
+  /**
+   * The table's box: whole rows a user sees without scrolling (its part inside the page's viewport), how far
+   * its rows are scrolled sideways, and whether they are wider than it (then the path sticks at its left).
+   */
+  table?: { rowsInView: number; scrollLeft: number; sideways: boolean };
   /** What the table's status line (read by screen readers) said last: a column resized. */
   tableSaid?: string;
   /** The column widths in the page's saved state (what a reload reads back). */

@@ -21,7 +21,7 @@ import { DriftLine } from './views/driftLine';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
 import { TableView } from './views/table';
-import { onThemeChange } from './views/theme';
+import { onThemeChange, themeKind } from './views/theme';
 import { Toolbar } from './views/toolbar';
 
 export class ResultsApp extends Disposable {
@@ -38,6 +38,8 @@ export class ResultsApp extends Disposable {
   private readonly layout: LayoutSwitch;
   private readonly driftLine: DriftLine;
   private readonly hooks: ViewHooks;
+  /** The preview and the charts: beside the main view, or below it in a narrow panel (results.css). */
+  private readonly side = Object.assign(document.createElement('aside'), { className: 'side' });
   private dirty = new Set<Change>();
   private readonly frame = this._register(new FrameScheduler(() => this.flush()));
 
@@ -141,6 +143,14 @@ export class ResultsApp extends Disposable {
         anchorInView: this.table.anchorInView,
         columns: this.table.drawnColumns,
         tableSaid: this.table.said,
+        page: {
+          width: document.documentElement.clientWidth,
+          side: this.side.offsetTop > (this.side.parentElement?.offsetTop ?? 0) + 1 ? 'below' : 'beside',
+          theme: themeKind(),
+          // A narrow page scrolls its body (results.css).
+          scrollY: Math.round(Math.max(document.body.scrollTop, document.scrollingElement?.scrollTop ?? 0)),
+        },
+        table: this.table.box,
         savedColumnWidths: readPersisted(this.host.savedState())?.columnWidths,
         thumbnailsShown: this.table.thumbnailsShown,
       }),
@@ -151,8 +161,7 @@ export class ResultsApp extends Disposable {
   }
 
   start(): void {
-    const side = document.createElement('aside');
-    side.className = 'side';
+    const side = this.side;
     side.append(this.preview.element, this.histogram.element, this.curves.element);
     const main = document.createElement('div');
     main.className = 'main';

@@ -380,4 +380,71 @@ describe('Results panel', function () {
     }
     await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
   });
+
+  it('a narrow panel: the preview and charts below the table, the key columns in view, the path kept sideways', async function () {
+    this.timeout(180_000);
+    const root = join(wsRoot(), 'results-real');
+    const config = vscode.workspace.getConfiguration('workbench');
+    const cut = (x: ResultsReport) => Object.fromEntries((x.columns ?? []).map((c) => [c.id, c.cut]));
+    await waitReport('the real rows drawn', (x) => x.rows > 0 && x.rendered > 0, root);
+    try {
+      // A file beside the panel, the two editor groups sized so that the panel is about 640 px wide.
+      const beside = join(wsRoot(), 'results-narrow.txt');
+      writeFileSync(beside, 'An editor beside the results panel.\n');
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      await vscode.window.showTextDocument(vscode.Uri.file(beside), {
+        viewColumn: vscode.ViewColumn.Beside,
+        preserveFocus: true,
+      });
+      const layout = (share: number) =>
+        vscode.commands.executeCommand('vscode.setEditorLayout', {
+          orientation: 0,
+          groups: [{ size: share }, { size: 1 - share }],
+        });
+      await layout(0.5);
+      const half = await waitReport('the panel in half the editor', (x) => (x.page?.width ?? 900) < 900, root);
+      const target = 640;
+      await layout((0.5 * target) / half.page!.width);
+      const r = await waitReport(
+        `the panel at about ${target} px`,
+        (x) => Math.abs((x.page?.width ?? 0) - target) <= 24 && x.page?.side === 'below' && x.rendered > 0,
+        root,
+      );
+      assert.ok((r.table?.rowsInView ?? 0) >= 8, `rows in view: ${JSON.stringify(r.table)}`);
+      for (const id of ['path', 'raw0', 'norm0', 'flag'])
+        assert.equal(cut(r)[id], false, `${id} in view at ${r.page!.width} px: ${JSON.stringify(r.columns)}`);
+      for (const [theme, kind, name] of [
+        ['Default Dark Modern', 'dark', 'results-narrow-dark'],
+        ['Default Light Modern', 'light', 'results-narrow-light'],
+      ] as const) {
+        await config.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await waitReport(`the ${kind} theme`, (x) => x.page?.theme === kind, root);
+        await screenshot(name);
+      }
+      // Below the table, side by side: the preview (focusing its Heatmap box scrolls the page to it) and charts.
+      await pressInWebview('.p-toggle', []);
+      await waitReport('the page scrolled to the charts', (x) => (x.page?.scrollY ?? 0) > 0, root);
+      await screenshot('results-narrow-charts-light');
+      // Tab to the Error column's separator: the rows scroll sideways to it, the path stays at the left edge.
+      await pressInWebview('.th .grip[data-column="error"]', []);
+      const sideways = await waitReport(
+        'the rows scrolled to the Error column',
+        (x) => cut(x).error === false,
+        root,
+      ).catch(async (e: Error) => {
+        const now = await report(root);
+        throw new Error(
+          `${e.message.slice(0, 300)}; columns ${JSON.stringify(now.columns)}; table ${JSON.stringify(now.table)}`,
+        );
+      });
+      assert.equal(cut(sideways).path, false, `the path stays in view: ${JSON.stringify(sideways.columns)}`);
+      assert.equal(cut(sideways).thumb, true, 'the columns left of the path scrolled away');
+      await screenshot('results-narrow-sideways-light');
+    } finally {
+      await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllGroups');
+      await vscode.commands.executeCommand('workbench.view.explorer');
+    }
+  });
 });

@@ -29,7 +29,7 @@ test('column registry: the columns follow the panel state, one entry per kind', 
   const cols = columnsFor(s);
   assert.deepEqual(
     cols.map((c) => c.id),
-    ['thumb', 'path', 'label', 'raw0', 'norm0', 'raw1', 'norm1', 'mark', 'flag', 'error'],
+    ['thumb', 'path', 'label', 'raw0', 'norm0', 'raw1', 'norm1', 'flag', 'mark', 'error'],
   );
   assert.equal(new Set(COLUMNS.map((e) => e.id)).size, COLUMNS.length, 'entry ids are unique');
   assert.deepEqual(

@@ -67,7 +67,8 @@ export const errorColumn: ColumnEntry = {
     {
       id: 'error',
       header: l10n.t('Error'),
-      width: 'minmax(3em, 1fr)',
+      // Wide enough to read the start of a message when the rows are scrolled sideways to it.
+      width: 'minmax(8em, 1fr)',
       sort: 'error',
       className: 'c-error',
       data: true,

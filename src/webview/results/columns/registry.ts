@@ -15,8 +15,9 @@ export const COLUMNS: readonly ColumnEntry[] = [
   pathColumn,
   truthColumn,
   scoreColumns,
-  userLabelColumn,
+  // The flag beside the score that sets it: in a narrow panel the model's verdict shows before the rest.
   flagColumn,
+  userLabelColumn,
   qualityColumn,
   errorColumn,
 ];

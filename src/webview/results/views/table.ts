@@ -45,6 +45,9 @@ export class TableView {
   readonly frameTimes: number[] = [];
   /** The body's horizontal scroll the header follows. */
   private scrollLeft = 0;
+  /** The least width of the rows (their columns' least widths, gaps and padding), CSS pixels. */
+  private minWidth = 0;
+  private readonly sized = new ResizeObserver(() => this.updateOverflow());
 
   constructor(
     private readonly state: PanelState,
@@ -88,6 +91,7 @@ export class TableView {
         if (x === this.scrollLeft) return;
         this.scrollLeft = x;
         this.header.style.transform = x ? `translateX(${-x}px)` : '';
+        this.stickHeaderPath();
       },
       { passive: true },
     );
@@ -120,6 +124,7 @@ export class TableView {
 
   mount(): void {
     this.cleanup = this.virtualizer._didMount();
+    this.sized.observe(this.scroller);
     this.rebuildColumns();
     this.refresh();
   }
@@ -165,6 +170,30 @@ export class TableView {
     });
     this.element.style.setProperty('--columns', tracks.join(' '));
     this.element.style.setProperty('--table-min', `${Math.ceil(min)}px`);
+    this.minWidth = Math.ceil(min);
+    this.updateOverflow();
+  }
+
+  /**
+   * Rows wider than the table (a narrow panel, wide columns) scroll sideways: then the path sticks at the
+   * left edge (results.css, `.scrolls-x`), so the last columns are read beside their file's name.
+   */
+  private updateOverflow(): void {
+    const over = this.minWidth > this.scroller.clientWidth + 0.5;
+    if (this.element.classList.contains('scrolls-x') === over) return;
+    this.element.classList.toggle('scrolls-x', over);
+    this.stickHeaderPath();
+  }
+
+  /** The body's path cells stick by CSS; the header is outside the scroller, so its path cell is moved back. */
+  private stickHeaderPath(): void {
+    const th = this.header.querySelector<HTMLElement>('.th.c-path');
+    if (!th) return;
+    // offsetLeft ignores transforms: the cell's place in the header as laid out.
+    const natural = th.offsetLeft - this.header.offsetLeft;
+    const stick = this.element.classList.contains('scrolls-x') ? Math.max(0, this.scrollLeft - natural) : 0;
+    const t = stick ? `translateX(${stick}px)` : '';
+    if (th.style.transform !== t) th.style.transform = t;
   }
 
   /** Resizes a column as a drag of its header's edge would (tests, diagnostics). */
@@ -186,8 +215,12 @@ export class TableView {
     const right = left + box.width;
     const x = this.scroller.scrollLeft;
     const w = this.scroller.clientWidth;
+    // A cell right of the sticky path shows only beyond it.
+    const path = this.header.querySelector<HTMLElement>('.th.c-path');
+    const covered =
+      path && this.element.classList.contains('scrolls-x') && cell.offsetLeft > path.offsetLeft ? path.offsetWidth : 0;
     if (right > x + w) this.scroller.scrollLeft = right - w;
-    else if (left < x) this.scroller.scrollLeft = left;
+    else if (left < x + covered) this.scroller.scrollLeft = left - covered;
   }
 
   updateSortMarks(): void {
@@ -242,16 +275,29 @@ export class TableView {
     const top = this.pool
       .filter((r) => !r.hidden)
       .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))[0];
-    const right = this.scroller.getBoundingClientRect().right;
+    const left = this.scroller.getBoundingClientRect().left;
+    const right = left + this.scroller.clientWidth;
     return this.columns.map((c, i) => {
       const h = this.header.children[i] as HTMLElement;
       const cell = top?.children[i] as HTMLElement | undefined;
       const text = (cell?.querySelector<HTMLElement>('.name') ?? cell) as HTMLElement | undefined;
       const cutText = !!text && text.scrollWidth > text.clientWidth + 1;
-      // A cell past the table's right edge is cut too (until the rows are scrolled sideways).
-      const cutEdge = !!cell && cell.getBoundingClientRect().right > right + 1;
+      // A cell past the table's edges is cut too (the rows scroll sideways to it).
+      const box = cell?.getBoundingClientRect();
+      const cutEdge = !!box && (box.right > right + 1 || box.left < left - 1);
       return { id: c.id, width: Math.round(h.getBoundingClientRect().width), cut: cutText || cutEdge };
     });
+  }
+
+  /** The table's box as a user sees it (the report). */
+  get box(): { rowsInView: number; scrollLeft: number; sideways: boolean } {
+    const r = this.scroller.getBoundingClientRect();
+    const h = Math.min(r.top + this.scroller.clientHeight, window.innerHeight) - Math.max(r.top, 0);
+    return {
+      rowsInView: Math.max(0, Math.floor(h / ROW_HEIGHT)),
+      scrollLeft: Math.round(this.scroller.scrollLeft),
+      sideways: this.element.classList.contains('scrolls-x'),
+    };
   }
 
   /** Is the selection's anchor wholly on screen (keys must keep it there)? Undefined without one. */
@@ -288,6 +334,7 @@ export class TableView {
   }
 
   dispose(): void {
+    this.sized.disconnect();
     this.cleanup?.();
   }
 

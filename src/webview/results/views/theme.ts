@@ -42,3 +42,13 @@ export function withAlpha(color: string, alpha: number): string {
   const n = parseInt(m[1], 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
+
+/** The theme's kind, from the class VS Code puts on the body. */
+export function themeKind(): 'light' | 'dark' | 'high-contrast' {
+  const c = document.body.classList;
+  return c.contains('vscode-high-contrast') || c.contains('vscode-high-contrast-light')
+    ? 'high-contrast'
+    : c.contains('vscode-light')
+      ? 'light'
+      : 'dark';
+}
