@@ -116,6 +116,22 @@ test('fine map: the exported head draws the in-memory map, it points at misplace
   assert.equal(det.fine.factor, F);
   assert.equal(det.fine.ref.count, 16);
   const plain = await fitDetector(be, [train], [cal], recipe);
+  // The tap map's edge weights ([0.5, 0.8] by ring), each ring over F fine rings: the scale of fine ring r is
+  // divided by the weight of coarse ring floor(r / F); the offsets are untouched.
+  const unweighted = await fitDetector(be, [train], [cal], {
+    ...fineRecipe,
+    local: { ...fineRecipe.local, edgeWeights: [] },
+  });
+  const [wc, uc] = [det.fine.centring, unweighted.fine!.centring!];
+  assert.deepEqual(Array.from(wc.offset), Array.from(uc.offset));
+  for (const [r, ratio] of [
+    [0, 2],
+    [1, 2],
+    [2, 1.25],
+    [3, 1.25],
+    [5, 1],
+  ])
+    assert.ok(Math.abs(wc.scale[r * FW + r] / uc.scale[r * FW + r] - ratio) < 1e-5, `fine ring ${r}`);
 
   const misplaced = [false, true, false, true];
   const val = withFine(syntheticMaps(4, 3), fineMaps(4, 13, misplaced));
