@@ -91,7 +91,7 @@ export class TableView {
         if (x === this.scrollLeft) return;
         this.scrollLeft = x;
         this.header.style.transform = x ? `translateX(${-x}px)` : '';
-        this.stickHeaderPath();
+        this.stickPath();
       },
       { passive: true },
     );
@@ -174,26 +174,27 @@ export class TableView {
     this.updateOverflow();
   }
 
-  /**
-   * Rows wider than the table (a narrow panel, wide columns) scroll sideways: then the path sticks at the
-   * left edge (results.css, `.scrolls-x`), so the last columns are read beside their file's name.
-   */
+  /** Rows wider than the table (a narrow panel, wide columns) scroll sideways (`.scrolls-x`). */
   private updateOverflow(): void {
     const over = this.minWidth > this.scroller.clientWidth + 0.5;
     if (this.element.classList.contains('scrolls-x') === over) return;
     this.element.classList.toggle('scrolls-x', over);
-    this.stickHeaderPath();
+    this.stickPath();
   }
 
-  /** The body's path cells stick by CSS; the header is outside the scroller, so its path cell is moved back. */
-  private stickHeaderPath(): void {
+  /**
+   * Rows scrolled sideways past the path's start: its cells (the header's and the pooled rows') are moved back
+   * to the left edge by one CSS variable (results.css, `.shifted`), so the last columns are read beside their
+   * file's name. Not CSS sticky: ~30 sticky cells in a 3.2-million-pixel scroll area cost a 100,000-row
+   * table's vertical scroll 4x its frame time (bench:panel sweep p95 33 -> 133 ms).
+   */
+  private stickPath(): void {
     const th = this.header.querySelector<HTMLElement>('.th.c-path');
-    if (!th) return;
     // offsetLeft ignores transforms: the cell's place in the header as laid out.
-    const natural = th.offsetLeft - this.header.offsetLeft;
-    const stick = this.element.classList.contains('scrolls-x') ? Math.max(0, this.scrollLeft - natural) : 0;
-    const t = stick ? `translateX(${stick}px)` : '';
-    if (th.style.transform !== t) th.style.transform = t;
+    const natural = th ? th.offsetLeft - this.header.offsetLeft : 0;
+    const shift = th ? Math.max(0, this.scrollLeft - natural) : 0;
+    if (this.element.classList.contains('shifted') !== shift > 0) this.element.classList.toggle('shifted', shift > 0);
+    this.element.style.setProperty('--path-shift', `${shift}px`);
   }
 
   /** Resizes a column as a drag of its header's edge would (tests, diagnostics). */
