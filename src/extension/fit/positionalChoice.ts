@@ -42,11 +42,10 @@ export function positionalAnswers(files: number, calibrationFraction?: number): 
     {
       positional: true,
       label: l10n.t('Position-aware'),
-      description: l10n.t(
-        'for aligned films such as chests: each patch is also compared with normals at its own place',
-      ),
+      // Short enough for the quick pick's width (both lines were cut off at 1400 px).
+      description: l10n.t('aligned films (chests): each patch also against normals at its place'),
       detail: l10n.t(
-        'About {0} of the {1} images are held out to set the threshold, since the references are training images. Slower to fit and to score.',
+        'About {0} of {1} images held out for the threshold; slower to fit and score.',
         heldOutCount(files, calibrationFraction),
         files,
       ),

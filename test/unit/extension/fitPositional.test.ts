@@ -25,9 +25,10 @@ test('two answers, the plain search first; one line each; the position-aware one
     assert.ok(a.label.length > 0 && a.description.length > 0, JSON.stringify(a));
     assert.ok(!/\n/.test(a.description), 'a one-line explanation');
   }
-  assert.match(positional.description, /aligned films such as chests/);
-  assert.match(positional.detail ?? '', /About 6 of the 40 images are held out to set the threshold/);
-  assert.match(positionalAnswers(40, 0.25)[1].detail ?? '', /About 10 of the 40/);
+  assert.match(positional.description, /aligned films \(chests\)/);
+  for (const a of [plain, positional]) assert.ok(`${a.label} ${a.description}`.length <= 90, 'fits the quick pick');
+  assert.match(positional.detail ?? '', /About 6 of 40 images held out for the threshold/);
+  assert.match(positionalAnswers(40, 0.25)[1].detail ?? '', /About 10 of 40/);
   // As fitModel: at least 2, never more than there are.
   assert.equal(heldOutCount(10), 2);
   assert.equal(heldOutCount(1341), Math.round(1341 * DEFAULT_CALIBRATION_FRACTION));
