@@ -106,6 +106,7 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
             }
         },
         onProgress: (p) => bar.update(p),
+        onScored: killHook(),
         onEngineRestart: (e) => {
           bar.finish();
           process.stderr.write(`engine restarted (${e.restarts}): ${e.message}\n`);
@@ -160,3 +161,22 @@ function describe(s: BatchSummary, out: string | undefined): string {
 }
 
 export type { BatchRow };
+
+/**
+ * Test hook (only with XRAY_ANOMALY_ENGINE_TEST_HOOKS=1): XRAY_ANOMALY_TEST_KILL_AFTER=N kills this process's
+ * whole group (the CLI, its engine and workers: a `kill -9` of everything) once N files of this run are
+ * scored, before their rows are written. The resume test uses it to crash mid-run at seeded points; a kill
+ * from outside raced the run, which on a quiet machine finished before any kill (fresh clone, 90,90,90,90).
+ */
+function killHook(): ((done: number) => void) | undefined {
+  const after = Number(process.env.XRAY_ANOMALY_TEST_KILL_AFTER);
+  if (process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS !== '1' || !Number.isInteger(after) || after < 1) return undefined;
+  return (done) => {
+    if (done < after) return;
+    try {
+      process.kill(-process.pid, 'SIGKILL'); // the group, when this process leads one (spawned detached)
+    } catch {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  };
+}

@@ -87,6 +87,8 @@ export interface BatchListener {
   onPlan?(plan: Omit<BatchPlan, 'items'> & { toScore: number; models: ModelRef[] }): void;
   /** Rows now durable in the store, in write order. */
   onRows?(rows: BatchRow[]): void;
+  /** Files scored so far in this run, counted when their rows are made, before they are written. */
+  onScored?(done: number): void;
   onProgress?(p: BatchProgress): void;
   /** The engine stopped mid-batch and was restarted; the batch goes on. */
   onEngineRestart?(e: { restarts: number; message: string }): void;
@@ -408,6 +410,7 @@ class Run {
     const at = new Date().toISOString();
     res.items.forEach((o, i) => this.rowsOf(items[i], o, at));
     this.progress.done += items.length;
+    this.listener.onScored?.(this.progress.done);
     this.tick();
   }
 
