@@ -31,10 +31,13 @@ export const userLabelColumn: ColumnEntry = {
       ? [
           {
             id: 'mark',
-            header: 'Label',
+            header: l10n.t('Label'),
             width: '6.5em',
             className: 'c-mark',
-            title: `Your label in the set "${s.marks.set.name}" (keys 1 normal, 2 abnormal, 3 unsure, 0 clear, n note, u undo)`,
+            title: l10n.t(
+              'Your label in the set "{0}" (keys 1 normal, 2 abnormal, 3 unsure, 0 clear, n note, u undo)',
+              s.marks.set.name,
+            ),
             render: (cell, _row, { mark }) => renderMark(cell, mark),
           },
         ]
