@@ -10,8 +10,10 @@
  * why that one: docs/experiments/heatmap-preprocessing.md.
  *
  * Options: --data <train folder> (../shared/data/chest-xray-pneumonia/train)  --seed N (2)  --threads N (2)
- *          --pipeline <name> (DEFAULT_PIPELINE)  --positional (POSITIONAL: position-aware local evidence)
- *          --no-positional  --out <folder> (models/chest-patchcore; another folder to compare a candidate first)
+ *          --pipeline <name> (DEFAULT_PIPELINE)  --positional / --no-positional (default-positional.ts:
+ *          position-aware local evidence, the score part and the fine map)  --positional-map / --no-positional-map
+ *          (the fine position-aware map alone; the image score stays the plain one)
+ *          --out <folder> (models/chest-patchcore; another folder to compare a candidate first)
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -19,12 +21,11 @@ import { parseManifest } from '../../src/core/model/validate';
 import type { ModelManifest } from '../../src/core/model/manifest';
 import { backboneWithPipeline, pipelineNamed } from './pipelines';
 import { accuracyOf, promisedSpecificity, formatFigures, type AccuracyFigures } from './accuracy-report';
+import { positionalSwitches } from './default-positional';
 import { argValue, fitThroughEngine, materialiseSplit, modelInfoOf, newEngine, ROOT, SHARED } from './protocol';
 
 export const DEFAULT_MODEL_ID = 'chest-patchcore';
 export const DEFAULT_PIPELINE = 'crop-inpaint-wide';
-/** Whether the default model carries the position-aware part (docs/experiments/local-evidence.md). */
-export const POSITIONAL = false;
 const DATA = join(SHARED, 'data/chest-xray-pneumonia/train');
 const DEV = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
 const ATTRIBUTION =
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   const pipeline = argValue(argv, '--pipeline') ?? DEFAULT_PIPELINE;
   const dev = argValue(argv, '--dev') ?? DEV;
   const out = resolve(argValue(argv, '--out') ?? join(ROOT, 'models', DEFAULT_MODEL_ID));
-  const positional = argv.includes('--positional') ? true : argv.includes('--no-positional') ? false : POSITIONAL;
+  const { positional, positionalMap } = positionalSwitches(argv);
   const split = await materialiseSplit({ data, abnormal: 'PNEUMONIA', seed, valPerClass: 300 });
   const backbone = backboneWithPipeline(join(split.dir, 'backbone'), pipeline);
   console.error(`preprocessing: ${pipelineNamed(pipeline).label}`);
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
       calibration: 0.15,
       backbone,
       positional,
+      positionalMap,
     });
     const model = modelInfoOf(fit.manifestPath);
     const devFig = await accuracyOf(engine, model, dev, 'test-dev (new patients)');
@@ -65,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     m.default = true;
     m.description =
       `Flags chest radiographs unlike normal ones. Fitted on ${fit.images.used - fit.images.calibration} normal paediatric frontal chest X-rays (Kermany et al. 2018, CC BY 4.0; ${fit.images.calibration} more held out to calibrate): ` +
-      `Gaussian of MobileNetV2 block-10 feature statistics of the central field (lung fields) + PatchCore memory bank (1% coreset), ${positional ? '+ the worst place of a position-aware map (each patch against 60 normals\' patches at its own place), ' : ''}standardised and summed; the map shows patches unlike any normal patch. ${pipelineNamed(pipeline).describe ? pipelineNamed(pipeline).describe + ' ' : ''}` +
+      `Gaussian of MobileNetV2 block-10 feature statistics of the central field (lung fields) + PatchCore memory bank (1% coreset), ${positional ? '+ the worst place of a position-aware map (each patch against 60 normals\' patches at its own place), ' : ''}standardised and summed; the map shows patches unlike any normal patch${positional || positionalMap ? ", plus a finer (block-6) map of patches unlike 60 normals' patches at their own place" : ''}. ${pipelineNamed(pipeline).describe ? pipelineNamed(pipeline).describe + ' ' : ''}` +
       `Test-dev (new patients) ROC-AUC ${iv(devFig.rocAuc)}, AP ${iv(devFig.averagePrecision)}, specificity at the threshold ${iv(devFig.specificity)}; held-out TRAIN ROC-AUC ${iv(trainFig.rocAuc)} (95% intervals; models/README.md). ` +
       'Trained on one hospital\'s paediatric images: expect a shift on other populations and devices; not a diagnostic device.';
     m.license = 'CC BY 4.0 (fitted on the Kermany et al. 2018 chest X-ray data) and MIT (nsfwjs backbone); see the provenance.';

@@ -77,11 +77,13 @@ export interface FitSettings {
   backbone?: string;
   /** Position-aware local evidence (FitModelRequest.positional). */
   positional?: boolean;
+  /** Only the fine position-aware map, not the score part (FitModelRequest.positionalMap). */
+  positionalMap?: boolean;
 }
 
 export async function fitThroughEngine(engine: EngineClient, folder: string, s: FitSettings): Promise<FitResult> {
   mkdirSync(s.out, { recursive: true });
-  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
+  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, positionalMap: s.positionalMap, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
   process.stderr.write(describeFitResult(result) + '\n');
   return result;
 }

@@ -29,6 +29,8 @@ export interface FitCommandOptions {
   mirror?: boolean;
   /** Position-aware local evidence (FitModelRequest.positional). */
   positional?: boolean;
+  /** Only the fine position-aware map, not the score part (FitModelRequest.positionalMap). */
+  positionalMap?: boolean;
   /** Where progress lines go (stderr). */
   write(line: string): void;
 }
@@ -102,6 +104,7 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
         pipeline: o.pipeline,
         mirror: o.mirror,
         positional: o.positional,
+        positionalMap: o.positionalMap,
         limits: DEFAULT_DECODE_LIMITS,
       },
       (p) => {

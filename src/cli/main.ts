@@ -50,6 +50,7 @@ ${qualityUsage('                     ')}
                    [--kind combined|patchcore|gaussian] [--backbone <file.backbone.json>] [--overwrite]
                    [--pipeline backbone|chest|hand|hand-clahe] [--mirror]   (preprocessing; mirrored copies)
                    [--positional]   (aligned films, e.g. chests: each patch also against normals at its own place; needs --calibration)
+                   [--positional-map]   (only the map does that: the image score stays the plain one)
                    [--preview <dir>]   writes <dir>/<pipeline>.png (4 images: original, preprocessed) and stops
 ${PREPROCESS_USAGE}
 ${EXIT_CODES_TEXT}
@@ -150,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
       pipeline: { type: 'string' },
       mirror: { type: 'boolean', default: false },
       positional: { type: 'boolean', default: false },
+      'positional-map': { type: 'boolean', default: false },
       preview: { type: 'string' },
       ...QUALITY_PARSE_OPTIONS,
     },
@@ -194,6 +196,7 @@ async function main(argv: string[]): Promise<void> {
         pipeline,
         mirror: values.mirror as boolean,
         positional: (values.positional as boolean) || undefined,
+        positionalMap: (values['positional-map'] as boolean) || undefined,
         folder,
         out: values.out,
         id: values.id,

@@ -101,6 +101,13 @@ export interface FitModelRequest {
    * fraction (its references are training images, so they cannot calibrate it).
    */
   positional?: boolean;
+  /**
+   * Only the fine position-aware map (detector.ts POSITIONAL_MAP at the backbone's fineTap) in the shown map, not
+   * the score part: the image score, threshold and calibration stay those of a plain fit, and the map points at
+   * planted anomalies more often (docs/experiments/local-evidence.md). Implied by `positional`; needs a
+   * calibration fraction (the map is centred on held-out images).
+   */
+  positionalMap?: boolean;
   limits: DecodeLimits;
 }
 
@@ -126,6 +133,8 @@ export interface FitModelResult {
   memoryBank: { rows: number; dims: number };
   /** The position-aware part (req.positional): its reference images, and whether the shown map has a fine map. */
   positional?: { references: number; fineMap: boolean };
+  /** The fine position-aware map without the score part (req.positionalMap): its reference images. */
+  positionalMap?: { references: number };
   fitMs: number;
 }
 
@@ -201,9 +210,12 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
     problems.push(`mirror must be true or false; got ${JSON.stringify(req.mirror)}`);
   if (req.positional !== undefined && typeof req.positional !== 'boolean')
     problems.push(`positional must be true or false; got ${JSON.stringify(req.positional)}`);
-  if (req.positional && frac === undefined)
+  if (req.positionalMap !== undefined && typeof req.positionalMap !== 'boolean')
+    problems.push(`positionalMap must be true or false; got ${JSON.stringify(req.positionalMap)}`);
+  const anyPositional = req.positional || req.positionalMap;
+  if (anyPositional && frac === undefined)
     problems.push('the position-aware part needs a calibration fraction (its references are training images)');
-  if (req.positional && req.kind === 'gaussian')
+  if (anyPositional && req.kind === 'gaussian')
     problems.push('the position-aware part needs the local detector (kind combined or patchcore)');
   if (req.kind !== undefined && !['combined', 'patchcore', 'gaussian'].includes(req.kind))
     problems.push(`the detector kind must be combined, patchcore or gaussian; got ${JSON.stringify(req.kind)}`);
@@ -296,7 +308,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   // The detector reads the tap the backbone manifest names; a position-aware fit also draws its fine map at
   // the backbone's fine tap, when it names one.
   recipe = { ...base, tap: backbone.tap };
-  if (req.positional && backbone.fineTap && !recipe.local.fineMap)
+  if ((req.positional || req.positionalMap) && backbone.fineTap && !recipe.local.fineMap)
     recipe = { ...recipe, local: { ...recipe.local, fineMap: { ...POSITIONAL_MAP, tap: backbone.fineTap } } };
   const fineTap = recipe.local.enabled ? recipe.local.fineMap?.tap : undefined;
   const pipeline = req.pipeline ?? 'backbone';
@@ -338,7 +350,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       `Cannot hold out ${Math.round(files.length * req.calibrationFraction!)} of ${files.length} images without splitting a patient (file names tell patients apart); leave out the calibration fraction to cross-fit instead.`,
     );
   // The position-aware part's map is centred per position on the calibration images: it needs enough of them.
-  if (req.positional && calTarget < MIN_CENTRING_IMAGES)
+  if ((req.positional || req.positionalMap) && calTarget < MIN_CENTRING_IMAGES)
     throw new XrayError(
       'MODEL_INVALID',
       `A position-aware fit compares each place with at least ${MIN_CENTRING_IMAGES} held-out images; ${calTarget} of ${files.length} would be held out. Fit on more images, hold out a larger share, or fit without position awareness.`,
@@ -513,7 +525,9 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     memoryBank: { rows: det.bank?.bank.rows ?? 0, dims: det.bank?.bank.cols ?? 0 },
     ...(det.positional
       ? { positional: { references: det.positional.ref.count, fineMap: det.fine !== undefined } }
-      : {}),
+      : det.fine
+        ? { positionalMap: { references: det.fine.ref.count } }
+        : {}),
     fitMs: now() - t0,
   };
 }

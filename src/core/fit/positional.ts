@@ -13,6 +13,7 @@
  */
 import { XrayError } from '../errors';
 import { GraphBuilder } from '../onnx/builder';
+import { roundToFloat16 } from '../onnx/float16';
 import { type ComputeBackend, f32 } from './compute';
 import type { FeatureMaps } from './features';
 import { mulberry32, shuffled } from './random';
@@ -32,6 +33,11 @@ export interface PositionalReference {
   h: number;
   w: number;
   reach: number;
+  /**
+   * Stored in half precision (`padded` holds the rounded values): the exported graph keeps a float16 constant
+   * and casts it, so in-memory and exported searches see the same numbers in half the file.
+   */
+  half?: boolean;
 }
 
 /** Far from any (non-negative, ReLU6-bounded) feature: a padded neighbour's distance dwarfs every real one. */
@@ -64,11 +70,15 @@ export function positionalReference(
   );
 }
 
-/** Reference images' patch rows ([h*w, c] each) laid out for the search: channel-major, padded by `reach` with PAD. */
+/**
+ * Reference images' patch rows ([h*w, c] each) laid out for the search: channel-major, padded by `reach` with PAD
+ * (exact in half precision too); `half`: rounded to half precision, as the exported constant will be.
+ */
 export function layOutReference(
   images: readonly ArrayLike<number>[],
   shape: { c: number; h: number; w: number },
   reachOption: number,
+  half = false,
 ): PositionalReference {
   const { c, h, w } = shape;
   const reach = Math.max(0, Math.round(reachOption));
@@ -83,7 +93,8 @@ export function layOutReference(
         for (let k = 0; k < c; k++) padded[((r * c + k) * ph + y + reach) * pw + x + reach] = rows[src + k];
       }
   });
-  return { padded, count: images.length, c, h, w, reach };
+  if (half) roundToFloat16(padded);
+  return { padded, count: images.length, c, h, w, reach, ...(half ? { half } : {}) };
 }
 
 /**
@@ -134,7 +145,8 @@ export function addPositional(
 ): string {
   const { c, h, w, reach, count } = ref;
   const i64 = (...v: number[]) => g.constant(new BigInt64Array(v.map(BigInt)), [v.length]);
-  const refs = g.constant(ref.padded, [count, c, h + 2 * reach, w + 2 * reach], name);
+  const dims = [count, c, h + 2 * reach, w + 2 * reach];
+  const refs = ref.half ? g.constantFloat16(ref.padded, dims, name) : g.constant(ref.padded, dims, name);
   const q = g.op('Unsqueeze', [pooled, i64(1)]); // [N,1,c,h,w]
   const mins: string[] = [];
   for (let dy = 0; dy <= 2 * reach; dy++)

@@ -4,6 +4,7 @@
  * file that any runtime loads. Raw tensor bytes go in `raw_data` so large weights stay compact.
  */
 import { onnx } from 'onnx-proto';
+import { toFloat16 } from './float16';
 
 export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 export type AttrValue =
@@ -79,6 +80,21 @@ export class GraphBuilder {
   constant(data: TensorData, dims: number[], name = this.fresh('c')): string {
     this.initializers.push(tensorProto(name, data, dims));
     return name;
+  }
+
+  /**
+   * Adds a float32 constant stored in half precision (half the bytes) and a Cast back to float32; returns the
+   * Cast's output. The graph then computes with the values roundToFloat16 gives.
+   */
+  constantFloat16(data: Float32Array, dims: number[], name = this.fresh('c')): string {
+    const bits = toFloat16(data);
+    this.initializers.push({
+      name,
+      dims,
+      dataType: DT.FLOAT16,
+      rawData: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength),
+    });
+    return this.op('Cast', [name], { to: DT.FLOAT });
   }
 
   /** Adds a node; returns its output names (fresh names unless given). */

@@ -16,7 +16,10 @@ import {
 import type { FeatureMaps } from '../../../src/core/fit/features';
 import { addFineMapNodes, addFineMaps, fineFactor, FineReservoir } from '../../../src/core/fit/fineMap';
 import { buildDetectorHead } from '../../../src/core/fit/head';
-import { GraphBuilder } from '../../../src/core/onnx/builder';
+import { GraphBuilder, OnnxDataType } from '../../../src/core/onnx/builder';
+import { onnx } from 'onnx-proto';
+import { layOutReference, positionalDistances, searchPositional } from '../../../src/core/fit/positional';
+import { patchRows } from '../../../src/core/fit/features';
 import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { ortBackend } from '../../../scripts/models/ort-backend';
 import { SYNTHETIC_MAP_DIMS, syntheticMaps } from './phantoms';
@@ -168,6 +171,44 @@ test('fine map: the exported head draws the in-memory map, it points at misplace
   const peakOf = (i: number) => Math.max(...expected.subarray(i * FH * FW, (i + 1) * FH * FW));
   assert.ok(Math.min(peakOf(1), peakOf(3)) > Math.max(peakOf(0), peakOf(2)) + 1, 'misplaced content stands out');
   await session.release();
+});
+
+test('the fine map keeps its references in half precision: a float16 constant in the file, the map within the stated bound of float32', async () => {
+  const train = withFine(syntheticMaps(40, 1), fineMaps(40, 11));
+  const cal = withFine(syntheticMaps(24, 2), fineMaps(24, 12));
+  const det = await fitDetector(be, [train], [cal], fineRecipe);
+  const ref = det.fine!.ref;
+  assert.equal(ref.half, true);
+  const head = onnx.ModelProto.decode(buildDetectorHead(det, { stride: 16 }).toBytes());
+  const refs = head.graph!.initializer!.find((t) => t.name === 'fine.refs')!;
+  assert.equal(refs.dataType, OnnxDataType.FLOAT16);
+  assert.equal(refs.rawData!.byteLength, ref.padded.length * 2, 'two bytes a value');
+  assert.ok(
+    head.graph!.node!.some((n) => n.opType === 'Cast' && n.input![0] === 'fine.refs'),
+    'cast to float32 in the graph',
+  );
+
+  // The same reference images in float32 and in half precision: each distance moves by at most the largest
+  // rounding of a reference row, |d16 - d32| <= ||r16 - r32|| <= 2^-11 * max ||r|| (the nearest may change, the
+  // bound holds for every candidate, so for the minimum too).
+  const rows = (await patchRows(be, train.fine!)).data;
+  const per = FH * FW * FC;
+  const images = Array.from({ length: 16 }, (_, i) => rows.subarray(i * per, (i + 1) * per));
+  const shape = { c: FC, h: FH, w: FW };
+  const [r32, r16] = [layOutReference(images, shape, 1), layOutReference(images, shape, 1, true)];
+  let maxNorm = 0;
+  for (let p = 0; p < rows.length / FC; p++)
+    maxNorm = Math.max(maxNorm, Math.hypot(...rows.subarray(p * FC, (p + 1) * FC)));
+  const val = fineMaps(6, 13, [false, true, false, true, false, false]);
+  const queries = (await patchRows(be, val)).data;
+  const [d32, d16] = [positionalDistances(queries, r32), positionalDistances(queries, r16)];
+  let worst = 0;
+  for (let i = 0; i < d32.length; i++) worst = Math.max(worst, Math.abs(d16[i] - d32[i]));
+  assert.ok(worst <= maxNorm * 2 ** -11 + 1e-6, `largest change ${worst} within ${maxNorm * 2 ** -11}`);
+  assert.ok(worst > 0, 'the references were rounded');
+  // The backend search (fits, scoring) on the half-precision reference equals the plain loops on its values.
+  const searched = await searchPositional(be, val, r16);
+  for (let i = 0; i < d16.length; i++) assert.ok(Math.abs(searched[i] - d16[i]) <= 1e-4 * Math.max(1, d16[i]));
 });
 
 test('the fine map refuses cross-fitting and needs the fine maps', async () => {

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
 import { decodeImage } from '../../../src/core/decode/index';
 import { XrayError } from '../../../src/core/errors';
 import {
@@ -522,6 +523,53 @@ test('detector kinds: gaussian writes a score-only model, patchcore a map withou
   await assert.rejects(
     fitModel(request({ outDir: outDir('kind-bad'), kind: 'knn' as never, backboneManifestPath: backbone }), io()),
     (e: unknown) => e instanceof XrayError && e.code === 'MODEL_INVALID' && /detector kind/.test(e.message),
+  );
+});
+
+test("the fine map alone (positionalMap): the shown map gets it, the score and threshold stay a plain fit's; float16 references", async () => {
+  const many = (await writePhantoms(join(work, 'positional-map'), 48, (i) => ({ seed: 300 + i }), 'q')).map(
+    (x) => x.path,
+  );
+  const backbone = writeTinyBackbone(join(work, 'bb-fine-map'), { fineTap: 'relu' });
+  const fitWith = (name: string, over: Partial<FitModelRequest>) =>
+    fitModel(
+      request({ outDir: outDir(name), files: many, calibrationFraction: 0.5, backboneManifestPath: backbone, ...over }),
+      io(),
+    );
+  const [r, plain] = [await fitWith('map-only', { positionalMap: true }), await fitWith('map-plain', {})];
+  assert.deepEqual(r.positionalMap, { references: 24 });
+  assert.equal(r.positional, undefined, 'no score part');
+  assert.equal(r.threshold, plain.threshold, 'the image score does not read the fine map');
+  const manifest = parseManifest(readFileSync(r.manifestPath, 'utf8'), r.manifestPath);
+  const fit = (manifest.metadata as { fit: Record<string, unknown> }).fit as {
+    recipe: { local: { positional?: unknown; fineMap?: { tap: string } } };
+  };
+  assert.equal(fit.recipe.local.positional, undefined);
+  assert.equal(fit.recipe.local.fineMap?.tap, 'relu');
+  const file = onnx.ModelProto.decode(readFileSync(r.onnxPath));
+  const halves = file.graph!.initializer!.filter((t) => t.dataType === onnx.TensorProto.DataType.FLOAT16);
+  assert.equal(halves.length, 1, 'the fine references, in half precision');
+  const planted = (
+    await writePhantoms(join(work, 'map-test'), 1, () => ({ seed: 991, blob: { ...PALM_BLOB, kind: 'bright' } }), 'b')
+  )[0];
+  const runOn = async (onnxPath: string) => {
+    const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: 1 });
+    const prepared = prepareInput(await decodeImage(readFileSync(planted.path), planted.path), manifest);
+    const res = await session.run({
+      [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]),
+    });
+    await session.release();
+    return res;
+  };
+  const [withMap, without] = [await runOn(r.onnxPath), await runOn(plain.onnxPath)];
+  assert.ok(
+    Math.abs((withMap.pred_score.data as Float32Array)[0] - (without.pred_score.data as Float32Array)[0]) < 1e-4,
+  );
+  assert.deepEqual(withMap.anomaly_map.dims, [1, 1, 64, 64]);
+  await assert.rejects(
+    fitWith('map-cross', { positionalMap: true, calibrationFraction: undefined }),
+    (e: unknown) =>
+      e instanceof XrayError && e.code === 'MODEL_INVALID' && /needs a calibration fraction/.test(e.message),
   );
 });
 

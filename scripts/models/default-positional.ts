@@ -1,0 +1,19 @@
+/**
+ * Which position-aware evidence `npm run models:default` fits into the default model
+ * (docs/experiments/local-evidence.md): the score part (the worst place of a block-10 position-aware map,
+ * with the fine map), or the fine map alone, which changes the shown map but not the image score.
+ */
+
+/** Whether the default model carries the position-aware score part (and its fine map). */
+export const POSITIONAL = false;
+/** Whether it carries the fine position-aware map alone (the shown map; the image score does not read it). */
+export const POSITIONAL_MAP_ONLY = false;
+
+/** What --positional / --positional-map (and their --no- forms) ask for; the shipped settings otherwise. */
+export function positionalSwitches(argv: readonly string[]): { positional: boolean; positionalMap: boolean } {
+  const flag = (name: string, dflt: boolean) =>
+    argv.includes(`--${name}`) ? true : argv.includes(`--no-${name}`) ? false : dflt;
+  const positional = flag('positional', POSITIONAL);
+  // The score part brings its map; the map alone leaves the image score as a plain fit's.
+  return { positional, positionalMap: !positional && flag('positional-map', POSITIONAL_MAP_ONLY) };
+}
