@@ -11,6 +11,7 @@ product's chest spec: percentile window, bright-background inversion, histogram 
   vs-pytorch.py score --model DIR/x.pt --list F [...]   scores the files, prints JSON (images/s, BLAS, config)
   vs-pytorch.py compare --pre DIR --root R --list F      this preprocessing vs the product's arrays (xray-anomaly
                                                         preprocess output): both sides must feed the CAE alike
+  vs-pytorch.py rescore --pre DIR --model DIR/x.pt      the CAE in torch on the product's arrays: its scores
 """
 import argparse
 import json
@@ -110,6 +111,22 @@ def compare(pre, root, files, size):
     return {"images": len(diffs), "meanAbs": float(np.mean(diffs)), "maxAbs": worst}
 
 
+def rescore(model, pre):
+    """The CAE's masked MSE on the product's own tensors (its preprocess output), by relative path: the
+    product's scores must match these (same model, same input) up to float rounding."""
+    out = {}
+    with open(os.path.join(pre, "index.jsonl")) as f, torch.inference_mode():
+        for line in f:
+            r = json.loads(line)
+            if not r.get("outputs"):
+                continue
+            x = torch.from_numpy(np.load(os.path.join(pre, r["outputs"][0]["file"])))[None, None]
+            mask = (x != 0).float()
+            err = (model(x) - x) ** 2 * mask
+            out[r["path"]] = float(err.sum() / mask.sum().clamp(min=1))
+    return out
+
+
 def cpu_seconds():
     """CPU time of this process and of its finished children (the DataLoader's workers are joined by then)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -124,7 +141,7 @@ def loaded_blas():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("command", choices=["export", "score", "compare"])
+    p.add_argument("command", choices=["export", "score", "compare", "rescore"])
     p.add_argument("--pre")
     p.add_argument("--root")
     p.add_argument("--workers", type=int, default=0)
@@ -154,6 +171,9 @@ def main():
     model = build("cae", a.size)
     model.load_state_dict(torch.load(a.model))
     model.eval()
+    if a.command == "rescore":
+        print(json.dumps(rescore(model, a.pre)))
+        return
     with open(a.list) as f:
         files = [line.strip() for line in f if line.strip()]
     score(model, files[:3], a.size, with_map=a.map)  # warm-up
@@ -168,7 +188,8 @@ def main():
                       "cpuMsPerImage": 1000 * cpu / len(files),
                       "workers": a.workers, "batch": a.batch,
                       "blas": loaded_blas(), "torch": torch.__version__, "config": torch.__config__.show(),
-                      "meanScore": float(np.mean([s for s, _ in res]))}))
+                      "meanScore": float(np.mean([s for s, _ in res])),
+                      "scores": [s for s, _ in res]}))
 
 
 if __name__ == "__main__":

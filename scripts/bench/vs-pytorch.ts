@@ -1,8 +1,9 @@
 /**
- * `npm run bench:vs-pytorch`: the same CAE scoring the same images, (a) through the product (the CLI's score
- * path: the batch service and engine process, sharp/WebAssembly/DICOM decoding and the core pipeline in the
- * engine's prep workers, the dataset-quality measures, onnxruntime-node in batches, rows written to a results
- * store; no heatmaps are written, so no display map is made) and (b) through PyTorch (scripts/bench/
+ * `npm run bench:vs-pytorch`: the same CAE scoring the same images, (a) through the product (the path of
+ * `xray-anomaly eval`, src/cli/scoring.ts scoreFiles: the batch service and engine process, sharp/WebAssembly/
+ * DICOM decoding and the core pipeline in the engine's prep workers, onnxruntime-node in batches, rows written
+ * to a temporary results store; no heatmaps are written, so no display map is made, and no dataset-quality
+ * measures, which that path does not keep) and (b) through PyTorch (scripts/bench/
  * vs-pytorch.py: PIL + numpy preprocessing, the CAE in torch, masked MSE; no map either), twice:
  * paper-style (one image at a time in one process) and tuned (a DataLoader with as many worker processes as
  * the product has prep workers, batches of the product's largest batch). The three run in turn in every
@@ -14,7 +15,9 @@
  *
  * Same work on both sides: the same files, the same CAE (ONNX exported from the torch module), the same
  * preprocessing steps (checked each run: the Python tensors against the product's own `xray-anomaly
- * preprocess` arrays), the same intra-op threads (--threads, default 1) and the same number of decode
+ * preprocess` arrays), the same scores (each file's product score against the paper-style one: the largest
+ * relative difference is reported; they differ only by the preprocessing's rounding above), the same
+ * intra-op threads (--threads, default 1) and the same number of decode
  * workers (--workers, default the engine's default, one per core). The CAE's weights are seeded and
  * untrained: speed does not depend on them. Images: the first --images of the chest test-dev set when
  * ../shared/data is there (224x224 8-bit JPEGs), else generated 8-bit PNGs.
@@ -89,6 +92,8 @@ async function images(): Promise<{ root: string; files: string[]; what: string }
 
 interface Measured {
   ips: number;
+  /** Each file's score, in the order of the file list (the product's last pass; paper-style). */
+  scores?: number[];
   /** CPU time per image of everything the side ran (processes, threads, workers). */
   cpuMs: number;
 }
@@ -109,7 +114,7 @@ async function productRound(
   root: string,
   files: string[],
   manifestPath: string,
-): Promise<{ cold: Measured; warm: Measured }> {
+): Promise<{ cold: Measured; warm: Measured; scores: number[] }> {
   const engine = new EngineClient({
     enginePath: join(ROOT, 'dist/engine.js'),
     env: { XRAY_ANOMALY_ENGINE_THREADS: String(threads), XRAY_ANOMALY_BATCH_WORKERS: String(workers) },
@@ -130,6 +135,7 @@ async function productRound(
     const pid = engine.startInfo?.pid;
     if (pid === undefined) throw new Error('the engine has not started');
     // The host's batch service (this process) and the engine process with its prep workers and ORT threads.
+    let scores: number[] = [];
     const pass = async (label: string): Promise<Measured> => {
       const cpu0 = ownCpuMs() + processCpuMs(pid);
       const t0 = performance.now();
@@ -138,6 +144,7 @@ async function productRound(
       const cpu = ownCpuMs() + processCpuMs(pid) - cpu0;
       const failed = recs.filter((r) => r.error).length;
       if (failed) throw new Error(`${failed} images failed in the product path`);
+      scores = recs.map((r) => r.score!.raw);
       return { ips: files.length / secs, cpuMs: cpu / files.length };
     };
     // First pass: an engine just started (each isolate still compiling its hot code: V8's JIT in the
@@ -145,7 +152,7 @@ async function productRound(
     // engine again, as it runs once a session has scored anything (the extension keeps its engine).
     const cold = await pass('product');
     const warm = await pass('product (warm)');
-    return { cold, warm };
+    return { cold, warm, scores };
   } finally {
     engine.dispose();
   }
@@ -176,6 +183,14 @@ function samePreprocessing(root: string, rel: string[], manifest: string, size: 
   return JSON.parse(
     py(['compare', '--pre', pre, '--root', root, '--list', join(work, 'files.txt'), '--size', String(size)]),
   );
+}
+
+/** Per-file relative differences |a - b| / |b| of two score lists of the same files. */
+function scoreAgreement(a: number[], b: number[]): { images: number; maxRel: number; medianRel: number } {
+  if (a.length !== b.length || a.length === 0)
+    throw new Error(`score lists differ in length: product ${a.length}, paper-style ${b.length}`);
+  const rel = a.map((v, i) => Math.abs(v - b[i]) / Math.max(Math.abs(b[i]), 1e-12));
+  return { images: a.length, maxRel: Math.max(...rel), medianRel: median(rel) };
 }
 
 async function main(): Promise<void> {
@@ -214,12 +229,12 @@ async function main(): Promise<void> {
         ]),
       );
       pyInfo = out;
-      return { ips: out.ips, cpuMs: out.cpuMsPerImage };
+      return { ips: out.ips, cpuMs: out.cpuMsPerImage, scores: out.scores };
     };
     const run: Record<Side, () => Promise<Partial<Record<Figure, Measured>>>> = {
       product: async () => {
         const p = await productRound(root, files, manifest);
-        return { product: p.cold, warm: p.warm };
+        return { product: { ...p.cold, scores: p.scores }, warm: p.warm };
       },
       paper: async () => ({ paper: runPy(0, 1) }),
       tuned: async () => ({ tuned: runPy(workers, batch) }),
@@ -240,10 +255,30 @@ async function main(): Promise<void> {
           `(warm ${(row.warm.ips / row.paper.ips).toFixed(2)}, ${(row.warm.ips / row.tuned.ips).toFixed(2)})\n`,
       );
     }
-    const med = (k: Figure, q: keyof Measured) => median(rows.map((x) => x[k][q]));
+    // Same output: each file's product score against torch on the product's own tensors (same model, same
+    // input: float rounding only), and against paper-style's (also its own preprocessing: PIL's equalisation
+    // and resize round differently).
+    const last = rows[rows.length - 1];
+    const productScores = last.product.scores ?? [];
+    const byPath = JSON.parse(
+      py(['rescore', '--size', String(size), '--model', join(dir, 'cae.pt'), '--pre', join(work, `pre-${size}`)]),
+    ) as Record<string, number>;
+    const agree = {
+      model: scoreAgreement(
+        productScores,
+        files.map((f) => byPath[f]),
+      ),
+      endToEnd: scoreAgreement(productScores, last.paper.scores ?? []),
+    };
+    process.stderr.write(
+      `size ${size}: scores of ${agree.model.images} images, relative difference product vs torch on the product's tensors: largest ${agree.model.maxRel.toExponential(2)}; vs paper-style end to end: largest ${agree.endToEnd.maxRel.toExponential(2)}, median ${agree.endToEnd.medianRel.toExponential(2)}\n`,
+    );
+    for (const row of rows) for (const f of FIGURES) delete row[f].scores;
+    const med = (k: Figure, q: 'ips' | 'cpuMs') => median(rows.map((x) => x[k][q]));
     report.push({
       size,
       preprocessing: prep,
+      scores: agree,
       rounds: rows,
       median: {
         ...Object.fromEntries(
@@ -268,14 +303,16 @@ async function main(): Promise<void> {
     '',
     'Product: first pass on a just-started engine; warm: a second pass on the same engine.',
     '',
-    '| CAE input | product img/s (CPU ms/img) | product warm | PyTorch paper-style | PyTorch tuned | product / paper-style (warm) | product / tuned (warm) | load (1 min) | preprocessing mean abs diff |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| CAE input | product img/s (CPU ms/img) | product warm | PyTorch paper-style | PyTorch tuned | product / paper-style (warm) | product / tuned (warm) | load (1 min) | preprocessing mean abs diff | score relative diff: same tensors (largest); paper-style (median, largest) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...report.map((r) => {
       const m = r.median as Record<string, number>;
       const p = r.preprocessing as Record<string, number>;
+      const sc = r.scores as Record<'model' | 'endToEnd', { maxRel: number; medianRel: number }>;
+      const e = (v: number) => v.toExponential(1);
       const c = (k: Figure) => `${m[k].toFixed(1)} (${m[`${k}CpuMs`].toFixed(1)})`;
       const x = (a: number, b: number) => `${a.toFixed(2)} (${b.toFixed(2)})`;
-      return `| ${r.size}x${r.size} | ${c('product')} | ${c('warm')} | ${c('paper')} | ${c('tuned')} | ${x(m.ratioPaper, m.warmRatioPaper)} | ${x(m.ratioTuned, m.warmRatioTuned)} | ${m.load} | ${p.meanAbs.toExponential(1)} |`;
+      return `| ${r.size}x${r.size} | ${c('product')} | ${c('warm')} | ${c('paper')} | ${c('tuned')} | ${x(m.ratioPaper, m.warmRatioPaper)} | ${x(m.ratioTuned, m.warmRatioTuned)} | ${m.load} | ${p.meanAbs.toExponential(1)} | ${e(sc.model.maxRel)}; ${e(sc.endToEnd.medianRel)}, ${e(sc.endToEnd.maxRel)} |`;
     }),
   ];
   console.log(lines.join('\n'));

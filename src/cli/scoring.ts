@@ -54,6 +54,8 @@ export async function scoreFiles(
         files: scanned,
         provider: run.provider,
         rescoreErrors: opts.rescoreErrors,
+        // Rows in a temporary store are read for their scores only: no quality measures for them.
+        quality: out !== undefined,
       },
       {
         onProgress: (p) => {

@@ -92,6 +92,8 @@ export interface BatchScoreRequest {
   items: BatchItemSpec[];
   limits: DecodeLimits;
   media?: BatchMediaSpec;
+  /** The dataset-quality measures of each file (default true); false where the rows' quality is not kept. */
+  quality?: boolean;
 }
 
 export interface BatchModelOutcome {

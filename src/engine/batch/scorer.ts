@@ -126,6 +126,28 @@ export class BatchScorer {
     const preps: ModelUse[] = [];
     for (const u of mine) if (!preps.some((p) => p.prep === u.prep)) preps.push(u);
     await this.deps.hooks?.checkpoint('decode');
+    // The batchers wait for this file's inputs rather than run part batches (batcher.ts); each
+    // announcement is taken back once the file's inputs are handed over, or the file fails before that.
+    for (const u of mine) u.batcher.expect(1);
+    let announced = true;
+    const handedOver = () => {
+      if (announced) for (const u of mine) u.batcher.expect(-1);
+      announced = false;
+    };
+    try {
+      return await this.scorePrepared(item, mine, preps, req, handedOver);
+    } finally {
+      handedOver();
+    }
+  }
+
+  private async scorePrepared(
+    item: BatchItemSpec,
+    mine: ModelUse[],
+    preps: ModelUse[],
+    req: BatchScoreRequest,
+    handedOver: () => void,
+  ): Promise<BatchItemOutcome> {
     const media = req.media;
     const size = media?.size ?? 128;
     const r = await this.deps.pool.run({
@@ -134,6 +156,7 @@ export class BatchScorer {
       limits: req.limits,
       preps: preps.map((p) => ({ input: p.entry.manifest.input, preprocessing: p.entry.manifest.preprocessing })),
       thumb: media ? { dir: media.dir, size } : undefined,
+      quality: req.quality,
     });
     const base = {
       path: item.path,
@@ -146,7 +169,7 @@ export class BatchScorer {
     };
     if (r.unchanged) return { ...base, unchanged: true, models: [] };
     if (r.error || !r.prepared) return { ...base, error: r.error, models: [] };
-    const models = await Promise.all(
+    const outcomes = Promise.all(
       mine.map(async (u): Promise<BatchModelOutcome> => {
         const t0 = performance.now();
         const regions = r.prepared![preps.findIndex((p) => p.prep === u.prep)];
@@ -177,7 +200,9 @@ export class BatchScorer {
         }
       }),
     );
-    return { ...base, models };
+    // Each model's inputs went to its batcher before the first await above.
+    handedOver();
+    return { ...base, models: await outcomes };
   }
 
   private async scoreRegions(u: ModelUse, regions: PreparedInput[], w: number, h: number, map: boolean) {

@@ -67,6 +67,11 @@ export interface BatchRunOptions {
   limits?: DecodeLimits;
   signal?: AbortSignal;
   tuning?: BatchTuning;
+  /**
+   * The dataset-quality measures in the rows (default true). A run whose rows are read for their scores
+   * only (an evaluation into a temporary store) turns them off: they cost more than preprocessing does.
+   */
+  quality?: boolean;
 }
 
 export interface BatchTuning {
@@ -311,6 +316,7 @@ class Run {
       media: opts.media
         ? { dir: opts.media.dir, size: opts.media.size ?? 128, heatmaps: opts.media.heatmaps ?? true }
         : undefined,
+      ...(opts.quality === false ? { quality: false } : {}),
     };
   }
 

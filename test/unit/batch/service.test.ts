@@ -99,6 +99,29 @@ test('batched scores equal the one-image path (decode + analyze) of the viewer',
   }
 });
 
+test('quality: false leaves the quality measures out of the rows and nothing else', async () => {
+  const run = async (dir: string, quality?: boolean) => {
+    const { rows, listener } = collect();
+    await new BatchService(engine).run(
+      {
+        root: data,
+        scan,
+        models: [{ manifestPath: model.manifestPath }],
+        store: join(work, dir, 'results.jsonl'),
+        ...(quality === undefined ? {} : { quality }),
+      },
+      listener,
+    );
+    return rows.sort((a, b) => (a.path < b.path ? -1 : 1));
+  };
+  const withQ = await run('q1');
+  const without = await run('q2', false);
+  assert.ok(withQ.filter((r) => r.score).every((r) => r.quality));
+  assert.ok(without.every((r) => r.quality === undefined));
+  const strip = (r: BatchRow) => ({ ...r, quality: undefined, at: '', ms: 0 });
+  assert.deepEqual(without.map(strip), withQ.map(strip));
+});
+
 test('re-runs: unchanged skipped, touched refreshed without inference, changed re-scored, new version adds rows', async () => {
   const store = join(work, 's3/results.jsonl');
   const run = (manifests: string[], l: BatchListener = {}) =>

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { colourToGrey, minMax, modalityRange } from '../../../src/core/decode/pixels';
+import { colourToGrey, minMax, modalityRange, rgb8ToGrey } from '../../../src/core/decode/pixels';
 import { applySampleFormat } from '../../../src/core/decode/dicom/samples';
 
 test('minMax agrees with Math.min/max for every array type and length', () => {
@@ -37,6 +37,32 @@ test('colourToGrey: BT.601 luma, identical channels passed through exactly', () 
   const p = colourToGrey(planar, 2, 3, true, (n) => new Uint16Array(n));
   assert.deepEqual(Array.from(p.grey), [1000, 2000]);
   assert.equal(p.channelsIdentical, true);
+});
+
+test('rgb8ToGrey gives the samples of colourToGrey and the range of minMax for any 8-bit RGB', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean()), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 120, maxLength: 120 }),
+      (pixels, noise) => {
+        // Some pixels grey (R = G = B), others coloured, so both branches run.
+        const rgb = new Uint8Array(pixels.length * 3);
+        pixels.forEach(([v, grey], i) => rgb.set(grey ? [v, v, v] : [v, noise[3 * i], noise[3 * i + 1]], 3 * i));
+        const want = colourToGrey(rgb, pixels.length, 3, false, (n) => new Uint8Array(n));
+        const got = rgb8ToGrey(rgb, pixels.length);
+        assert.deepEqual(Array.from(got.grey), Array.from(want.grey));
+        assert.equal(got.channelsIdentical, want.channelsIdentical);
+        assert.deepEqual({ min: got.min, max: got.max }, minMax(want.grey));
+      },
+    ),
+  );
+  const all = new Uint8Array(3 * 256 * 256 * 4);
+  // Every (r, g) with b at its ends: the truncation agrees at every rounding boundary.
+  let k = 0;
+  for (let r = 0; r < 256; r++)
+    for (let g = 0; g < 256; g++) for (const b of [0, 255, r, 128]) all.set([r, g, b], 3 * k++);
+  const want = colourToGrey(all, k, 3, false, (n) => new Uint8Array(n));
+  assert.deepEqual(rgb8ToGrey(all, k).grey, want.grey);
 });
 
 test('applySampleFormat matches a per-sample reference for any bits stored / high bit / sign', () => {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { XrayError } from '../../errors';
 import type { ImageFormat, PixelData, XrayImage } from '../../image/types';
 import { checkPixelLimit, frameOutOfRange, libraryText, requestedFrame } from '../failures';
-import { colourToGrey, exactCopy, hasTransparency, minMax, takeChannel, type IntSamples } from '../pixels';
+import { colourToGrey, exactCopy, hasTransparency, minMax, rgb8ToGrey, takeChannel, type IntSamples } from '../pixels';
 import { DEFAULT_DECODE_TIMEOUT_MS, type DecodeContext, type ImageDecoder } from '../registry';
 import { describeContent, rasterKind, type RasterKind } from '../sniff';
 import { rasterHeader } from './header';
@@ -111,6 +111,7 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
   const pixels = info.width * info.height;
   const channels = info.channels;
   let data: PixelData;
+  let range: { min: number; max: number } | undefined;
   if (depth === 'float') {
     const all = new Float32Array(exactBuffer(raw));
     data = channels === 1 ? all : floatChannel0(all, pixels, channels);
@@ -124,7 +125,13 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
       notices.push('Transparency (alpha channel) ignored.');
     if (channels === 1) data = all;
     else if (channels === 2) data = takeChannel(all, pixels, 2, 0, make);
-    else {
+    else if (channels === 3 && all instanceof Uint8Array) {
+      const g = rgb8ToGrey(all, pixels);
+      data = g.grey;
+      range = { min: g.min, max: g.max };
+      if (!g.channelsIdentical)
+        notices.push('Colour image converted to grey (0.299 R + 0.587 G + 0.114 B); the colour channels differed.');
+    } else {
       const g = colourToGrey(all, pixels, channels, false, make);
       data = g.grey;
       if (!g.channelsIdentical)
@@ -132,7 +139,7 @@ async function decodeRaster(bytes: Uint8Array, ctx: DecodeContext): Promise<Xray
     }
   }
 
-  const range = minMax(data);
+  range ??= minMax(data);
   const bits = depth === 'uchar' ? 8 : depth === 'ushort' ? 16 : 32;
   const bitsStored =
     kind === 'png' && bits === 16
