@@ -178,6 +178,21 @@ export type HostToResultsNotifications = {
    * numbered from `first`: paths relative to the root with '/' separators (as a PathColumn: far cheaper to
    * carry than 100,000 strings), and their ground truth.
    */
+  /**
+   * The first screenful of rows in the order the page asked for in `ready` (HeadWanted), sent before the
+   * whole table so that a panel of 100,000 rows shows its top rows while the rest crosses the channel. `rows`
+   * are the host's row numbers, in that order; `total` the rows the `data` messages will bring. The page
+   * shows these alone until the first `data` message, which holds them again.
+   */
+  head: {
+    total: number;
+    rows: Uint32Array;
+    paths: PathColumn;
+    labels: Int8Array;
+    cells: ColumnCells[];
+    sentAt?: number;
+    host?: HostTimes;
+  };
   data: {
     rows?: { first: number; paths: PathColumn; labels: Int8Array };
     cells: ColumnCells[];
@@ -185,6 +200,7 @@ export type HostToResultsNotifications = {
     sentAt?: number;
     /** Host milliseconds spent building this message (numbering, encoding) before `sentAt`. */
     buildMs?: number;
+    host?: HostTimes;
   };
   progress: RunProgress;
   metrics: { labelsFrom?: string; models: ModelMetrics[] };
@@ -323,8 +339,41 @@ export interface CompareReport {
   disagreements: { row: number; path: string; rankA: number; rankB: number; x: number; y: number }[];
 }
 
+/**
+ * The order of the rows a fresh page will show first, when the host can give it without the page's own
+ * query code: no filter, sorted by a score column (raw and normalised keep one order) or by path. Rows
+ * without a score come last whichever the direction; ties fall back to the path, then the row number.
+ */
+export interface HeadWanted {
+  model: number;
+  key: 'raw' | 'normalized' | 'path';
+  descending: boolean;
+  /** How many rows (a screenful and a little more). */
+  rows: number;
+}
+
+/** Date.now() stamps of the host's part of an open (the panel's timeline). */
+export interface HostTimes {
+  /** The panel and its page were created. */
+  created?: number;
+  /** The stored rows were read (start, end). */
+  readStart?: number;
+  readEnd?: number;
+  /** The page's `ready` reached the host. */
+  ready?: number;
+}
+
 export interface PanelTimeline {
+  /** The page's document began loading (performance.timeOrigin), and its script started (`started`). */
+  pageOrigin?: number;
   started?: number;
+  /** The host's own stamps (HostTimes), as its first message carried them. */
+  host?: HostTimes;
+  /** The head (first screenful) was sent, reached the page, and its rows were drawn. */
+  headSent?: number;
+  headArrived?: number;
+  /** The first rows (head or table) were drawn and the frame holding them painted (the task after it). */
+  firstPainted?: number;
   /** When the host sent the first `data` message (after building it for `firstDataBuildMs`), when the page's
    * handler got it (`firstDataArrived`: the channel's share), and when it was decoded and taken in. */
   firstDataSent?: number;
@@ -473,7 +522,10 @@ export interface FrameProbeResult {
   p50: number;
   p95: number;
   max: number;
-  /** Frames longer than 16.7 ms (a 60 Hz frame missed). */
+  /**
+   * Frames longer than 16.7 ms (a 60 Hz frame missed). The deltas themselves cannot go below one refresh
+   * (16.7 ms at 60 Hz): a p95 of 16.7 means fewer than 5% of frames were dropped, not that work took that long.
+   */
   over16: number;
   /** The table's own work per redraw (row recycling and filling), ms. */
   workP50: number;
@@ -499,7 +551,8 @@ export type HostToResultsMethods = {
 
 /** Webview -> host one-way messages. */
 export type ResultsToHostNotifications = {
-  ready: Record<string, never>;
+  /** The page listens; `head`: it would show these rows first (see the `head` notification). */
+  ready: { head?: HeadWanted };
   /** The table drew the rows of the last `data` message (the host's heavier follow-up waits for it). */
   rowsShown: { rows: number };
   /** Open a row's image in the X-ray viewer, scored with that model column. */

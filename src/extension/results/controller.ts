@@ -353,7 +353,9 @@ export class ResultsController extends Disposable {
     });
     try {
       const t0 = Date.now();
+      panel.times.readStart = t0;
       const rows = await this.deps.backend.load(root, models);
+      panel.times.readEnd = Date.now();
       panel.addRows(rows);
       this.deps.log.info(`Results of ${basename(root)}: ${rows.size} stored rows loaded in ${Date.now() - t0} ms`);
       // The drift reads every score again: not while the page is still taking the rows.

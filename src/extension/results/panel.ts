@@ -15,6 +15,8 @@ import { PageStartWatch } from '../pageStart';
 import { RpcClient, RpcHandler } from '../../protocol/rpc';
 import type { DriftNote } from '../../protocol/drift';
 import type {
+  HeadWanted,
+  HostTimes,
   HostToResultsMethods,
   HostToResultsNotifications,
   ModelMetrics,
@@ -39,6 +41,11 @@ export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 type HeatmapItem = { row: number; model: number; src: string };
 /** Thumbnail URIs per message (the page asks for what it shows: a screenful or two). */
 const THUMB_CHUNK = 2000;
+/**
+ * Below this many rows the whole table crosses the channel quickly (1,000 rows: ~50 ms): no head first.
+ * Above it the page's first screenful goes ahead of the rest (see `sendHead`).
+ */
+const HEAD_FROM_ROWS = 5000;
 
 export interface PanelDeps {
   extensionUri: vscode.Uri;
@@ -75,6 +82,11 @@ export class ResultsPanel extends Disposable {
   /** The webview's notifications, dispatched by type (the protocol's handler; the webview asks nothing). */
   private readonly messages: RpcHandler<Record<string, never>, ResultsToHostNotifications>;
   private ready = false;
+  /** The page asked for a head (its first screenful, sent ahead of the rows) and has had no rows yet. */
+  private headWanted?: HeadWanted;
+  /** The host's stamps of this page's open (sent once, with the first rows). */
+  readonly times: HostTimes = { created: Date.now() };
+  private timesSent = false;
   private flushTimer?: ReturnType<typeof setTimeout>;
   private metricsTimer?: ReturnType<typeof setTimeout>;
   /** A fresh page's follow-up (metrics, ready listeners), run once it drew the rows. */
@@ -181,7 +193,9 @@ export class ResultsPanel extends Disposable {
     const rowOf = this.index.add(cols);
     this.quality.add(cols);
     this.thumbs(cols, rowOf);
-    this.scheduleFlush();
+    // A page that started before the store was read waits for its first rows: now, not in 100 ms.
+    if (this.headWanted) this.sendHeadThenRows();
+    else this.scheduleFlush();
     this.scheduleMetrics();
   }
 
@@ -250,8 +264,10 @@ export class ResultsPanel extends Disposable {
       name: 'The extension host',
       requests: {},
       notifications: {
-        ready: () => {
+        ready: ({ head }) => {
           this.ready = true;
+          this.times.ready ??= Date.now();
+          this.headWanted = headWanted(head, this.models.length);
           this.sendAll();
         },
         rowsShown: () => this.afterShown?.(),
@@ -329,7 +345,11 @@ export class ResultsPanel extends Disposable {
     this.thumbAsked.clear();
     const t0 = Date.now();
     const p0 = performance.now();
-    this.send(this.index.replayAll(), p0);
+    if (this.sendHead()) {
+      // Every row again, after the head has left (see sendHeadThenRows).
+      this.index.unsendAll();
+      this.flushSoon();
+    } else this.send(this.index.replayAll(), p0);
     this.deps.log.info(
       `Results panel ${basename(this.source.root)}: ${this.index.size} rows sent in ${Date.now() - t0} ms`,
     );
@@ -381,7 +401,8 @@ export class ResultsPanel extends Disposable {
   private flushNow(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.ready) this.send(this.index.flush());
+    const t0 = performance.now();
+    if (this.ready) this.send(this.index.flush(), t0);
   }
 
   private send(f: ReturnType<RowIndex['flush']>, t0 = performance.now()): void {
@@ -391,7 +412,57 @@ export class ResultsPanel extends Disposable {
       paths: encodePaths(f.rows.paths),
       labels: Int8Array.from(f.rows.labels),
     };
-    this.notify('data', { rows, cells: f.cells, sentAt: Date.now(), buildMs: Math.round(performance.now() - t0) });
+    if (rows) this.headWanted = undefined;
+    this.notify('data', {
+      rows,
+      cells: f.cells,
+      sentAt: Date.now(),
+      buildMs: Math.round(performance.now() - t0),
+      host: this.hostTimes(),
+    });
+  }
+
+  /**
+   * The page's first screenful in its order, ahead of the whole table (a few KB instead of ~4 MB at
+   * 100,000 rows: the channel takes a second or more for those), once the rows are here and the page
+   * asked for it. Sent at most once per page.
+   */
+  private sendHead(): boolean {
+    const want = this.headWanted;
+    if (!want || !this.ready || this.index.size < HEAD_FROM_ROWS) return false;
+    this.headWanted = undefined;
+    const h = this.index.head(want);
+    this.notify('head', {
+      total: this.index.size,
+      rows: h.rows,
+      paths: encodePaths(Array.from(h.rows, (r) => this.index.paths[r])),
+      labels: Int8Array.from(h.labels),
+      cells: h.cells,
+      sentAt: Date.now(),
+      host: this.hostTimes(),
+    });
+    return true;
+  }
+
+  /**
+   * The head, then the rows in a later task: VS Code writes a message to the page's channel when the task
+   * that posted it ends, and building the rows' message (~150 ms at 100,000) would hold the head back.
+   */
+  private sendHeadThenRows(): void {
+    if (this.sendHead()) this.flushSoon();
+    else this.flushNow();
+  }
+
+  /** All pending rows and cells in the next task (not 100 ms later, as while a run streams). */
+  private flushSoon(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => this.flushNow(), 0);
+  }
+
+  private hostTimes(): HostTimes | undefined {
+    if (this.timesSent || this.times.readEnd === undefined) return undefined;
+    this.timesSent = true;
+    return this.times;
   }
 
   private scheduleMetrics(): void {
@@ -572,6 +643,21 @@ export class ResultsPanel extends Disposable {
   ): void {
     void this.panel.webview.postMessage({ kind: 'notify', type, params });
   }
+}
+
+/** The page's head request, if it is one the host can answer (else none: the rows come as they are). */
+function headWanted(h: unknown, models: number): HeadWanted | undefined {
+  const w = h as Partial<HeadWanted> | undefined;
+  if (typeof w !== 'object' || w === null) return undefined;
+  const ok =
+    Number.isInteger(w.model) &&
+    w.model! >= 0 &&
+    w.model! < models &&
+    (w.key === 'raw' || w.key === 'normalized' || w.key === 'path') &&
+    typeof w.descending === 'boolean' &&
+    Number.isInteger(w.rows) &&
+    w.rows! > 0;
+  return ok ? { model: w.model!, key: w.key!, descending: w.descending!, rows: Math.min(w.rows!, 500) } : undefined;
 }
 
 /** The first of these files that exists. */

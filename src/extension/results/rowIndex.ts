@@ -6,7 +6,7 @@
  */
 import { labelFromCsv, labelFromPath, type LabelsCsv } from '../../core/dataset/labels';
 import { normalizeWith } from '../../core/scoring/calibration';
-import type { ColumnCells, ResultsModel, RowLabel } from '../../protocol/results';
+import type { ColumnCells, HeadWanted, ResultsModel, RowLabel } from '../../protocol/results';
 import type { PanelColumns, PanelRow } from './backend';
 import { columnsOfRows } from './panelColumns';
 
@@ -203,6 +203,12 @@ export class RowIndex {
 
   /** A new webview: everything again from row 0 (each column's cells for every row that has one). */
   replayAll(): Flush {
+    this.unsendAll();
+    return this.flush();
+  }
+
+  /** Everything is pending again, for the next `flush` (a new webview). */
+  unsendAll(): void {
     this.sentRows = 0;
     this.columns.forEach((c) => {
       c.dirty = [];
@@ -212,7 +218,57 @@ export class RowIndex {
         c.dirty.push(row);
       }
     });
-    return this.flush();
+  }
+
+  /**
+   * The first `want.rows` rows in the page's order for a plain sort (HeadWanted; the same rule as the
+   * page's query.ts: no value last whichever the direction, ties by path, then row number), with their
+   * cells in every column. One pass that keeps the best few (not a sort of every row).
+   */
+  head(want: HeadWanted): { rows: Uint32Array; labels: RowLabel[]; cells: ColumnCells[] } {
+    const paths = this.paths;
+    const dir = want.descending ? -1 : 1;
+    const byPath = (a: number, b: number) => (paths[a] < paths[b] ? -1 : paths[a] > paths[b] ? 1 : a - b);
+    let before: (a: number, b: number) => number;
+    if (want.key === 'path') before = (a, b) => dir * byPath(a, b);
+    else {
+      const raw = this.columns[want.model]?.raw ?? new Float64Array(0);
+      const value = (row: number) => (row < raw.length ? raw[row] : NaN);
+      before = (a, b) => {
+        const ka = value(a);
+        const kb = value(b);
+        const na = ka !== ka;
+        const nb = kb !== kb;
+        if (na !== nb) return na ? 1 : -1;
+        if (!na && ka !== kb) return dir * (ka - kb);
+        return byPath(a, b);
+      };
+    }
+    const n = Math.max(0, Math.min(want.rows, paths.length));
+    const top: number[] = [];
+    for (let row = 0; row < paths.length && n > 0; row++) {
+      if (top.length === n) {
+        if (before(row, top[n - 1]) >= 0) continue;
+        top.pop();
+      }
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (before(top[mid], row) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      top.splice(lo, 0, row);
+    }
+    const rows = Uint32Array.from(top);
+    return {
+      rows,
+      labels: top.map((r) => this.labels[r]),
+      cells: this.columns.map((c, model) => {
+        c.grow(paths.length);
+        return c.take(model, rows);
+      }),
+    };
   }
 
   /** Re-labels every row (a labels CSV chosen or cleared); returns whether any row has a label. */

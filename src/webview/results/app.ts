@@ -20,7 +20,7 @@ import { parseKeyName } from '../shared/labelKeys';
 import { DriftLine } from './views/driftLine';
 import { LabelBar } from './views/labelBar';
 import { HistogramChart } from './views/histogramChart';
-import { TableView } from './views/table';
+import { ROW_HEIGHT, TableView } from './views/table';
 import { onThemeChange, themeKind } from './views/theme';
 import { Toolbar } from './views/toolbar';
 
@@ -41,6 +41,7 @@ export class ResultsApp extends Disposable {
   /** The preview and the charts: beside the main view, or below it in a narrow panel (results.css). */
   private readonly side = Object.assign(document.createElement('aside'), { className: 'side' });
   private dirty = new Set<Change>();
+  private paintWatch = false;
   private readonly frame = this._register(new FrameScheduler(() => this.flush()));
 
   constructor(
@@ -161,6 +162,14 @@ export class ResultsApp extends Disposable {
   }
 
   start(): void {
+    // Ready first: the host's answer crosses the channel while the page is built below, and no message can
+    // be handled before this synchronous method returns.
+    this.host.serve(
+      resultsServed(this.state, this.hooks, (message) => this.host.notify('log', { level: 'error', message })),
+    );
+    // A screenful and a little more, for the host to send ahead of the rows (PanelState.headWanted).
+    const screenful = Math.min(200, Math.ceil(window.innerHeight / ROW_HEIGHT) + 10);
+    this.host.notify('ready', { head: this.state.headWanted(screenful) });
     const side = this.side;
     side.append(this.preview.element, this.histogram.element, this.curves.element);
     const main = document.createElement('div');
@@ -200,10 +209,6 @@ export class ResultsApp extends Disposable {
         }),
       ),
     );
-    this.host.serve(
-      resultsServed(this.state, this.hooks, (message) => this.host.notify('log', { level: 'error', message })),
-    );
-    this.host.notify('ready', {});
   }
 
   private selectedInOrder(): number[] {
@@ -244,6 +249,7 @@ export class ResultsApp extends Disposable {
       d.has('marks')
     )
       this.table.refresh();
+    this.notePainted();
     if (d.has('query')) this.table.updateSortMarks();
     if (d.has('rows')) this.toolbar.syncFolders();
     if (d.has('init') || d.has('rows') || d.has('query') || d.has('selection')) this.toolbar.updateCounts();
@@ -271,6 +277,17 @@ export class ResultsApp extends Disposable {
       this.state.timeline.lastRows = Date.now();
       this.host.notify('rowsShown', { rows: this.state.table.size });
     }
+  }
+
+  /**
+   * The timeline's "first rows painted": this runs in an animation frame, whose rendering follows it; a task
+   * queued now runs once that frame is rendered.
+   */
+  private notePainted(): void {
+    const t = this.state.timeline;
+    if (t.firstRows === undefined || t.firstPainted !== undefined || this.paintWatch) return;
+    this.paintWatch = true;
+    setTimeout(() => (t.firstPainted = Date.now()), 0);
   }
 
   /** Shows the table or the comparison in the main area (the side charts stay). */

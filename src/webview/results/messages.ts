@@ -78,6 +78,22 @@ const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || ArrayBuffer.isView(v);
 const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
+function pathColumn(v: unknown): boolean {
+  const p = v as Partial<PathColumn> | undefined;
+  return !!p && isArray(p.folders) && isList(p.folderOf) && p.names instanceof Uint8Array && isList(p.nameEnds);
+}
+
+function cellsProblem(cells: unknown): string | undefined {
+  if (!isArray(cells)) return 'it has no cells';
+  for (const c of cells as Partial<ColumnCells>[]) {
+    if (!isInt(c.model) || !isList(c.rows) || !isList(c.raw) || !isList(c.normalized) || !isArray(c.errors))
+      return 'a column of cells is malformed';
+    if (c.raw.length !== c.rows.length || c.normalized.length !== c.rows.length)
+      return 'a column of cells has arrays of different lengths';
+  }
+  return undefined;
+}
+
 /** What must hold before a handler runs (the rest is checked where used, e.g. RowTable.applyCells). */
 export const resultsChecks: ParamChecks<Names> = {
   init: (p) => {
@@ -90,19 +106,17 @@ export const resultsChecks: ParamChecks<Names> = {
     const m = p as Partial<HostToResultsNotifications['data']>;
     if (m.rows !== undefined) {
       if (!isInt(m.rows.first)) return 'its first row is not a row number';
-      const p = m.rows.paths as Partial<PathColumn> | undefined;
-      if (!p || !isArray(p.folders) || !isList(p.folderOf) || !(p.names instanceof Uint8Array) || !isList(p.nameEnds))
-        return 'it has no paths';
+      if (!pathColumn(m.rows.paths)) return 'it has no paths';
       if (!isList(m.rows.labels)) return 'it has no labels';
     }
-    if (!isArray(m.cells)) return 'it has no cells';
-    for (const c of m.cells as Partial<ColumnCells>[]) {
-      if (!isInt(c.model) || !isList(c.rows) || !isList(c.raw) || !isList(c.normalized) || !isArray(c.errors))
-        return 'a column of cells is malformed';
-      if (c.raw.length !== c.rows.length || c.normalized.length !== c.rows.length)
-        return 'a column of cells has arrays of different lengths';
-    }
-    return undefined;
+    return cellsProblem(m.cells);
+  },
+  head: (p) => {
+    const m = p as Partial<HostToResultsNotifications['head']>;
+    if (!isInt(m.total) || !isList(m.rows) || !isList(m.labels) || m.labels.length !== m.rows.length)
+      return 'its rows or labels are malformed';
+    if (!pathColumn(m.paths)) return 'it has no paths';
+    return cellsProblem(m.cells);
   },
   metrics: (p) => (isArray((p as { models?: unknown }).models) ? undefined : 'it has no model list'),
   thumbnails: (p) => (isArray((p as { items?: unknown }).items) ? undefined : 'it has no items'),
@@ -180,8 +194,14 @@ export function resultsServed(
     },
     notifications: {
       init: (p) => state.init(p),
+      head: (p) => {
+        const paths = decodePaths(p.paths);
+        if (paths.length !== p.rows.length) throw new Error(`${paths.length} paths but ${p.rows.length} rows`);
+        state.addHead(p, paths);
+      },
       data: (p) => {
         state.noteArrival(p.sentAt, p.buildMs);
+        state.noteHost(p.host);
         const r = p.rows;
         const paths = r ? decodePaths(r.paths) : [];
         if (r && paths.length !== r.labels.length)

@@ -65,8 +65,35 @@ export class RowTable {
     this.count = end;
   }
 
-  /** Applies a column's cells; rows the table does not hold are ignored and counted, as is an unknown column. */
-  applyCells(c: ColumnCells): number {
+  /**
+   * The host's first screenful, ahead of the rows (see PanelState.head): these rows' paths, labels and (with
+   * `applyCells(c, total)`) cells at their own row numbers, the table still empty (size 0). The rows that
+   * arrive next overwrite them all (addRows from 0). Every row below `total` gets a place now, so that the
+   * arrays stay dense.
+   */
+  placeHead(total: number, rows: ArrayLike<number>, paths: readonly string[], labels: ArrayLike<number>): void {
+    if (this.count > 0) return;
+    this.grow(total);
+    while (this.paths.length < total) {
+      this.paths.push('');
+      this.folders.push('');
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (!(row < total)) continue;
+      const p = paths[i] ?? '';
+      const slash = p.lastIndexOf('/');
+      this.paths[row] = p;
+      this.folders[row] = slash < 0 ? '' : p.slice(0, slash);
+      this.labels[row] = labels[i] ?? -1;
+    }
+  }
+
+  /**
+   * Applies a column's cells; rows the table does not hold (from `limit`, its size unless a head is placed)
+   * are ignored and counted, as is an unknown column.
+   */
+  applyCells(c: ColumnCells, limit = this.count): number {
     const m = c.model;
     if (!(m >= 0 && m < this.modelCount)) return c.rows.length;
     const raw = this.raw[m];
@@ -75,7 +102,7 @@ export class RowTable {
     let ignored = 0;
     for (let i = 0; i < c.rows.length; i++) {
       const row = c.rows[i];
-      if (row >= this.count) {
+      if (row >= limit) {
         ignored++;
         continue;
       }
@@ -83,7 +110,7 @@ export class RowTable {
       norm[row] = c.normalized[i];
       if (errors.size) errors.delete(row);
     }
-    for (const [row, message] of c.errors) if (row < this.count) errors.set(row, String(message));
+    for (const [row, message] of c.errors) if (row < limit) errors.set(row, String(message));
     return ignored;
   }
 

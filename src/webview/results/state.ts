@@ -7,6 +7,8 @@ import type {
   MapColour,
   SimilarRows,
   ColumnCells,
+  HeadWanted,
+  HostTimes,
   HostToResultsNotifications,
   QueryPatch,
   ModelMetrics,
@@ -88,10 +90,19 @@ export class PanelState {
   layout: PanelLayout = 'table';
   comparePair: [number, number] = [0, 1];
   hasThumbnails = false;
-  readonly timeline: PanelTimeline = { started: Date.now() };
+  readonly timeline: PanelTimeline = {
+    // When the page's document began loading (before its script was parsed), and when its script ran.
+    pageOrigin: typeof performance === 'undefined' ? undefined : Math.round(performance.timeOrigin),
+    started: Date.now(),
+  };
   /** Rows or cells arrived and are not drawn yet (the timeline's lastRows is stamped when they are). */
   dataDrawPending = false;
   private order?: Uint32Array;
+  /**
+   * The host's first screenful (the `head` message), shown alone until the table's rows arrive: its rows in
+   * order, and how many rows the table will hold.
+   */
+  head?: { order: Uint32Array; total: number };
   similar?: SimilarRows;
   /** The embedding map last sent (any model column: the view asks for the query's), and what colours it. */
   map?: EmbeddingMapMessage;
@@ -117,6 +128,7 @@ export class PanelState {
 
   /** Rows in the table's order (the filters applied). */
   get view(): Uint32Array {
+    if (this.head && this.table.size === 0) return this.head.order;
     // "More like this" shows its rows, most similar first, instead of the query's.
     if (this.similar && !this.similar.message)
       return (this.order ??= Uint32Array.from(this.similar.rows.filter((r) => r < this.table.size)));
@@ -128,6 +140,7 @@ export class PanelState {
       this.source?.root === p.source.root && this.source.models.join('\n') === p.source.models.join('\n');
     if (p.reset || this.table.modelCount !== p.models.length) {
       this.table = new RowTable(Math.max(1, p.models.length));
+      this.head = undefined;
       this.selection.clear();
       this.thumbnails.clear();
       this.heatmaps = [];
@@ -155,6 +168,36 @@ export class PanelState {
     this.emit('init');
   }
 
+  /**
+   * What this page would show first, if the host can give it ahead of the rows (HeadWanted): with no filter,
+   * sorted by a score or the path, at the top of the list. `rows`: a screenful and a little more.
+   */
+  headWanted(rows: number): HeadWanted | undefined {
+    const q = this.query;
+    const plain = !q.text && !q.folder && q.flag === 'all' && q.min === undefined && q.max === undefined && !q.quality;
+    const key = q.sort.key;
+    if (!plain || this.scrollTop > 0 || this.layout !== 'table') return undefined;
+    if (key !== 'raw' && key !== 'normalized' && key !== 'path') return undefined;
+    return { model: q.model, key, descending: q.sort.descending, rows };
+  }
+
+  /** The host's first screenful (see `head`): ignored once the table has rows. */
+  addHead(p: HostToResultsNotifications['head'], paths: readonly string[]): void {
+    if (this.table.size > 0) return;
+    this.timeline.headArrived ??= Date.now();
+    this.timeline.headSent ??= typeof p.sentAt === 'number' ? p.sentAt : undefined;
+    this.noteHost(p.host);
+    this.table.placeHead(p.total, p.rows, paths, p.labels);
+    for (const c of p.cells) this.table.applyCells(c, p.total);
+    this.head = { order: Uint32Array.from(p.rows), total: p.total };
+    this.order = undefined;
+    this.emit('rows');
+  }
+
+  noteHost(host: HostTimes | undefined): void {
+    if (host && typeof host === 'object' && !this.timeline.host) this.timeline.host = { ...host };
+  }
+
   /** A `data` message reached the page (before it is decoded): the timeline's split of the channel's time. */
   noteArrival(sentAt: unknown, buildMs: unknown): void {
     if (this.timeline.firstDataArrived !== undefined) return;
@@ -171,6 +214,7 @@ export class PanelState {
     }
     this.dataDrawPending = true;
     if (rows) this.table.addRows(rows.first, rows.paths, rows.labels);
+    if (this.table.size > 0) this.head = undefined;
     for (const c of cells) this.table.applyCells(c);
     this.order = undefined;
     this.emit('rows');

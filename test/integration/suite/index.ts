@@ -13,6 +13,7 @@ import './fit.test';
 import './trust.test';
 import './results.test';
 import './resultsCli.test';
+import './resultsHead.test';
 import './explain.test';
 import './labels.test';
 import './boxMarks.test';

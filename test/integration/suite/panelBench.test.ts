@@ -6,19 +6,14 @@
 // redraw work, long tasks) while idle (the reference: what the machine's load alone costs a frame), while the
 // table is swept from top to bottom one scroll step per frame (a wheel), and while PageDown is pressed for real.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { storeLocation } from '../../../src/core/batch/location';
-import type { BatchRow } from '../../../src/core/batch/types';
-import { parseManifest } from '../../../src/core/model/validate';
-import { normalizeWith } from '../../../src/core/scoring/calibration';
-import { modelRefOf } from '../../../src/engine/batch/service';
-import { ResultStore } from '../../../src/engine/batch/store';
 import type { FrameProbeRequest, FrameProbeResult, ResultsReport } from '../../../src/protocol/results';
 import { pressInWebview } from './harness';
 import { EXTENSION_ID } from './helpers';
+import { writeStore } from './storeFixture';
 
 const BIG = Math.max(1000, Number(process.env.XRAY_BENCH_PANEL_ROWS) || 100_000);
 const REF = 1000;
@@ -26,68 +21,6 @@ const MODEL = 'chest-patchcore';
 const ROUNDS = Math.max(1, Number(process.env.XRAY_BENCH_RUNS) || 2);
 /** Frames per sweep: fewer where a loaded machine would run past the probe's time limit (100 ms a frame). */
 const SWEEP = Math.max(60, Number(process.env.XRAY_BENCH_SWEEP_FRAMES) || 600);
-
-/** A seeded generator, so every run writes the same store. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * `n` rows of one model under `root`, as a scored chest folder would hold them: NORMAL/ and PNEUMONIA/ (so
- * ROC/PR are computed), 2,000 patient folders, one file in 200 unreadable.
- */
-async function writeStore(root: string, n: number, manifestPath: string): Promise<void> {
-  const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
-  const loc = storeLocation(ws, relative(ws, root).split(/[\\/]/).join('/'));
-  rmSync(join(loc.store, '..'), { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  const ref = await modelRefOf(manifestPath);
-  const cal = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath).calibration;
-  const span = cal.max - cal.min;
-  const rand = rng(n);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const store = await ResultStore.open(loc.store);
-  try {
-    let group: BatchRow[] = [];
-    for (let i = 0; i < n; i++) {
-      const sick = rand() < 0.3;
-      const path = `${sick ? 'PNEUMONIA' : 'NORMAL'}/p${String(i % 2000).padStart(4, '0')}/img-${String(i).padStart(6, '0')}.jpeg`;
-      const row: BatchRow = {
-        path,
-        modelId: ref.id,
-        modelVersion: ref.version,
-        prep: ref.prep,
-        hash: (i * 2654435761).toString(16).padStart(64, '0'),
-        size: 20_000 + (i % 5000),
-        mtimeMs: 1_700_000_000_000 + i,
-        ms: 12,
-        at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
-      };
-      if (i % 200 === 199)
-        row.error = { code: 'DECODE_FAILED', message: 'The JPEG data ends too early.', stage: 'decode' };
-      else {
-        const raw = cal.threshold + span * (0.12 * gauss() + (sick ? 0.05 : -0.08));
-        const normalized = normalizeWith(raw, cal.threshold, span);
-        row.score = { raw, normalized, threshold: cal.threshold, aboveThreshold: normalized >= 0.5, span };
-      }
-      group.push(row);
-      if (group.length === 10_000) {
-        await store.append(group);
-        group = [];
-      }
-    }
-    await store.append(group);
-  } finally {
-    await store.close();
-  }
-}
 
 async function report(root: string): Promise<ResultsReport | undefined> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport | undefined;
@@ -138,7 +71,16 @@ describe('@bench panel', function () {
   it('opens and scrolls a 100,000-row results panel', async () => {
     type Open = {
       commandMs: number;
+      /** The host's stamps: the store read (start, end) and the page's ready reaching it. */
+      readStartMs: number;
+      readEndMs: number;
+      hostReadyMs: number;
+      /** The page's document began loading, then its script ran. */
+      pageOriginMs: number;
       pageStartedMs: number;
+      /** The first screenful sent ahead of the rows (when the page asked for one), and its arrival. */
+      headSentMs: number;
+      headArrivedMs: number;
       dataSentMs: number;
       /** Host ms building the first data message (before dataSentMs). */
       dataBuildMs: number;
@@ -146,6 +88,8 @@ describe('@bench panel', function () {
       dataArrivedMs: number;
       firstDataMs: number;
       firstRowsMs: number;
+      /** "Open": the command to the first rows drawn and the frame holding them rendered. */
+      firstPaintedMs: number;
       allRowsMs: number;
     };
     const open: Record<'big' | 'ref', Open[]> = { big: [], ref: [] };
@@ -165,14 +109,22 @@ describe('@bench panel', function () {
         const r = await waitAllRows(root, n);
         const tl = r.timeline;
         assert.ok(tl.started && tl.firstData && tl.firstRows && tl.lastRows, JSON.stringify(tl));
+        const at = (x: number | undefined) => (x ?? NaN) - t0;
         open[which].push({
           commandMs,
+          readStartMs: at(tl.host?.readStart),
+          readEndMs: at(tl.host?.readEnd),
+          hostReadyMs: at(tl.host?.ready),
+          pageOriginMs: at(tl.pageOrigin),
           pageStartedMs: tl.started! - t0,
+          headSentMs: at(tl.headSent),
+          headArrivedMs: at(tl.headArrived),
           dataSentMs: (tl.firstDataSent ?? NaN) - t0,
           dataBuildMs: tl.firstDataBuildMs ?? NaN,
           dataArrivedMs: (tl.firstDataArrived ?? NaN) - t0,
           firstDataMs: tl.firstData! - t0,
           firstRowsMs: tl.firstRows! - t0,
+          firstPaintedMs: at(tl.firstPainted),
           allRowsMs: tl.lastRows! - t0,
         });
         if (which === 'ref') {

@@ -195,7 +195,8 @@ export class Toolbar {
 
   updateCounts(): void {
     const s = this.state;
-    this.counts.textContent = imagesOf(s.view.length, s.table.size);
+    // The head (first screenful) is the top of an unfiltered table of `total` rows on their way.
+    this.counts.textContent = s.head ? imagesOf(s.head.total, s.head.total) : imagesOf(s.view.length, s.table.size);
     const like = s.similar;
     this.similarBar.hidden = !like;
     if (like)

@@ -1,0 +1,73 @@
+// A scored folder's store written straight through the store writer (no image is scored): many rows of one
+// model, as a scored chest folder would hold them, for the panel's bench and its large-store tests.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as vscode from 'vscode';
+import { storeLocation } from '../../../src/core/batch/location';
+import type { BatchRow } from '../../../src/core/batch/types';
+import { parseManifest } from '../../../src/core/model/validate';
+import { normalizeWith } from '../../../src/core/scoring/calibration';
+import { modelRefOf } from '../../../src/engine/batch/service';
+import { ResultStore } from '../../../src/engine/batch/store';
+
+/** A seeded generator, so every run writes the same store. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `n` rows of one model under `root`, as a scored chest folder would hold them: NORMAL/ and PNEUMONIA/ (so
+ * ROC/PR are computed), 2,000 patient folders, one file in 200 unreadable.
+ */
+export async function writeStore(root: string, n: number, manifestPath: string): Promise<void> {
+  const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const loc = storeLocation(ws, relative(ws, root).split(/[\\/]/).join('/'));
+  rmSync(join(loc.store, '..'), { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const ref = await modelRefOf(manifestPath);
+  const cal = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath).calibration;
+  const span = cal.max - cal.min;
+  const rand = rng(n);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const store = await ResultStore.open(loc.store);
+  try {
+    let group: BatchRow[] = [];
+    for (let i = 0; i < n; i++) {
+      const sick = rand() < 0.3;
+      const path = `${sick ? 'PNEUMONIA' : 'NORMAL'}/p${String(i % 2000).padStart(4, '0')}/img-${String(i).padStart(6, '0')}.jpeg`;
+      const row: BatchRow = {
+        path,
+        modelId: ref.id,
+        modelVersion: ref.version,
+        prep: ref.prep,
+        hash: (i * 2654435761).toString(16).padStart(64, '0'),
+        size: 20_000 + (i % 5000),
+        mtimeMs: 1_700_000_000_000 + i,
+        ms: 12,
+        at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+      };
+      if (i % 200 === 199)
+        row.error = { code: 'DECODE_FAILED', message: 'The JPEG data ends too early.', stage: 'decode' };
+      else {
+        const raw = cal.threshold + span * (0.12 * gauss() + (sick ? 0.05 : -0.08));
+        const normalized = normalizeWith(raw, cal.threshold, span);
+        row.score = { raw, normalized, threshold: cal.threshold, aboveThreshold: normalized >= 0.5, span };
+      }
+      group.push(row);
+      if (group.length === 10_000) {
+        await store.append(group);
+        group = [];
+      }
+    }
+    await store.append(group);
+  } finally {
+    await store.close();
+  }
+}
