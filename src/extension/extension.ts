@@ -11,6 +11,7 @@ import { pickModel } from './modelPicker';
 import { modelDescription } from './modelOrigin';
 import { ModelService } from './models';
 import { ModelStatusBar, providerLabel } from './statusBar';
+import { LabelDecorations } from './labels/labelDecorations';
 import { LabelService } from './labels/labelService';
 import { ViewerLabels } from './labels/viewerLabels';
 import { ResultsController } from './results/controller';
@@ -61,6 +62,7 @@ class XrayExtension extends Disposable {
     this.models = this._register(new ModelService(context, log, () => this.settings.defaultModel));
     this.labels = this._register(new LabelService(context.workspaceState, log));
     this.viewerLabels = new ViewerLabels(this.labels);
+    this._register(new LabelDecorations(this.labels));
     const backend = new ServiceBackend(this.engine, () => this.settings.provider);
     const drift = new FolderDriftService({
       storeOf: (root) => backend.location(root).store,

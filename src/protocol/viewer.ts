@@ -91,7 +91,10 @@ export type HostToViewerNotifications = {
   syncView: { view: SyncedView | null };
 };
 
-/** What the viewer shows of the image's label; `keys` is on when it was opened from a results panel. */
+/**
+ * What the viewer shows of the image's label. `keys`: the labelling keys are on (any image inside a workspace
+ * folder); `panel`: it was opened from a results panel, so j/k and a label step through the panel's order.
+ */
 export interface ViewerMark {
   set: string;
   label: 'normal' | 'abnormal' | 'unsure' | null;
@@ -99,6 +102,7 @@ export interface ViewerMark {
   status: 'ok' | 'stale' | 'moved';
   problem?: string;
   keys: boolean;
+  panel?: boolean;
   /** Boxes marked on the image in the label set: whole image pixels of the decoded image, top-left origin. */
   boxes?: MarkBox[];
 }

@@ -436,9 +436,9 @@ function serveRequests(channel, page) {
     }
     if (req.kind === 'waitFor') {
       // A workbench condition the extension host cannot see: an element visible (ARIA role and name; or a CSS
-      // selector, optionally holding a text, with inWebview in any webview frame too), or with hidden none
-      // visible; or the focused input's value matching a pattern (e.g. VS Code's save dialog once it has
-      // filled in its path).
+      // selector, optionally holding a text, with inWebview in any webview frame too; with afterContent, its
+      // ::after showing that text, as VS Code draws a file decoration's badge), or with hidden none visible; or
+      // the focused input's value matching a pattern (e.g. VS Code's save dialog once it has filled in its path).
       const timeout = req.timeoutMs ?? 30000;
       const started = Date.now();
       if (req.inputValue) {
@@ -461,10 +461,18 @@ function serveRequests(channel, page) {
             const n = await all.count().catch(() => 0);
             for (let i = 0; i < n; i++)
               if (
-                await all
+                (await all
                   .nth(i)
                   .isVisible()
-                  .catch(() => false)
+                  .catch(() => false)) &&
+                (req.afterContent === undefined ||
+                  (await all
+                    .nth(i)
+                    .evaluate(
+                      (el, want) => globalThis.getComputedStyle(el, '::after').content === want,
+                      JSON.stringify(req.afterContent),
+                    )
+                    .catch(() => false)))
               )
                 return true;
           }

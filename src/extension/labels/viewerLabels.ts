@@ -1,7 +1,8 @@
 /**
  * The label set as the X-ray viewer uses it: the image's mark for the badge and its box marks (its status
- * checked against the file's hash now), the boxes the box tool draws, and the labelling keys pressed in the viewer. The keys are on for images opened
- * from a results panel (allowKeys), where j/k and a label step through the panel's order as in the panel.
+ * checked against the file's hash now), the boxes the box tool draws, and the labelling keys pressed in the viewer.
+ * The keys are on for every image inside a workspace folder and write to its active label set; for an image
+ * opened from a results panel (allowKeys) j/k and a label also step through the panel's order, as in the panel.
  */
 import * as vscode from 'vscode';
 import type { MarkBox, ViewerMark, ViewerToHostNotifications } from '../../protocol/viewer';
@@ -19,16 +20,16 @@ export interface ViewerLabelPort {
 }
 
 export class ViewerLabels implements ViewerLabelPort {
-  private readonly keysOn = new Set<string>();
+  private readonly fromPanel = new Set<string>();
   readonly onDidChange: vscode.Event<unknown>;
 
   constructor(private readonly labels: LabelService) {
     this.onDidChange = labels.onDidChange;
   }
 
-  /** The image was opened from a results panel: the labelling keys are on in its viewer. */
+  /** The image was opened from a results panel: j/k and the label keys step through the panel's order. */
   allowKeys(uri: vscode.Uri): void {
-    this.keysOn.add(uri.toString());
+    this.fromPanel.add(uri.toString());
   }
 
   async markFor(uri: vscode.Uri): Promise<ViewerMark | undefined> {
@@ -36,8 +37,7 @@ export class ViewerLabels implements ViewerLabelPort {
     if (!folder) return undefined;
     const f = await this.labels.ready(folder);
     const info = this.labels.info(folder);
-    const keys = this.keysOn.has(uri.toString());
-    const base = { set: info.name, problem: info.problem, keys };
+    const base = { set: info.name, problem: info.problem, keys: true, panel: this.fromPanel.has(uri.toString()) };
     const path = this.labels.pathIn(folder, uri);
     const e = f.entries.get(path);
     const hash = e?.sha256 || !e ? await sha256Of(uri) : '';
@@ -67,20 +67,23 @@ export class ViewerLabels implements ViewerLabelPort {
   }
 
   async key(uri: vscode.Uri, p: ViewerToHostNotifications['labelKey']): Promise<void> {
-    if (!this.keysOn.has(uri.toString())) return;
     const folder = this.labels.folderOf(uri);
+    if (!folder) return;
+    const panel = this.fromPanel.has(uri.toString());
     if (p.kind === 'move') {
+      if (!panel) return;
       await vscode.commands.executeCommand(
         p.delta === -1 ? 'xrayAnomaly.results.previous' : 'xrayAnomaly.results.next',
       );
     } else if (p.kind === 'undo') {
-      if (folder) await this.labels.undo(folder);
+      await this.labels.undo(folder);
     } else if (p.kind === 'note') {
       await this.labels.note([{ uri }]);
     } else if (p.kind === 'label') {
       const label = p.label === 'normal' || p.label === 'abnormal' || p.label === 'unsure' ? p.label : null;
-      // As in the panel: one key labels the image and moves on to the next of the panel's order.
-      if (await this.labels.label([{ uri }], label)) await vscode.commands.executeCommand('xrayAnomaly.results.next');
+      // As in the panel: one key labels the image and moves on to the next of the panel's order (from a panel).
+      if ((await this.labels.label([{ uri }], label)) && panel)
+        await vscode.commands.executeCommand('xrayAnomaly.results.next');
     }
   }
 }

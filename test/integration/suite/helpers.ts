@@ -104,8 +104,11 @@ export async function clickInWorkbench(
 export type WorkbenchCondition =
   /** the workbench element with this ARIA role and accessible name is visible */
   | { role: string; name: string; exact?: boolean; hidden?: boolean }
-  /** an element matching this CSS selector (holding hasText) is visible; with inWebview, a webview's too */
-  | { selector: string; hasText?: string; inWebview?: boolean; hidden?: boolean }
+  /**
+   * an element matching this CSS selector (holding hasText) is visible; with inWebview, a webview's too; with
+   * afterContent, its ::after shows that text (a file decoration's badge in the Explorer or a tab)
+   */
+  | { selector: string; hasText?: string; inWebview?: boolean; hidden?: boolean; afterContent?: string }
   /** the focused input's value matches (e.g. VS Code's save dialog once it has filled in its path) */
   | { inputValue: RegExp };
 

@@ -16,6 +16,7 @@ import './resultsCli.test';
 import './resultsHead.test';
 import './explain.test';
 import './labels.test';
+import './labelsShown.test';
 import './boxMarks.test';
 import './labelsBench.test';
 import './panelBench.test';

@@ -11,7 +11,8 @@ import { l10n } from '../../shared/l10n';
 
 export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   [l10n.t('F or double-click'), l10n.t('Fit to window')],
-  ['1', l10n.t('One image pixel per screen pixel (1:1)')],
+  ['1', l10n.t('One image pixel per screen pixel (1:1); labels normal for an image in a workspace folder')],
+  [l10n.t('1 / 2 / 3 / 0, N, U'), l10n.t('Label normal / abnormal / unsure / clear, note, undo (active label set)')],
   [l10n.t('+ / −  or wheel'), l10n.t('Zoom in / out (wheel zooms at the cursor)')],
   [l10n.t('Arrow keys'), l10n.t('Pan (Shift: larger steps)')],
   [l10n.t('Drag'), l10n.t('Pan, window/level in W/L mode, or draw a ruler in Measure mode')],
