@@ -49,7 +49,7 @@ function threadCpu(pid: number): Map<string, number> {
 
 async function main(): Promise<void> {
   await fsp.mkdir(out, { recursive: true });
-  const manifestPath = join(ROOT, `.cache/bench-vs-pytorch/cae-${size}/bench-cae.model.json`);
+  const manifestPath = resolve(arg('manifest', join(ROOT, `.cache/bench-vs-pytorch/cae-${size}/bench-cae.model.json`)));
   const files = (await scanImages(data, nodeScanFs)).slice(0, count);
   const engine = new EngineClient({
     enginePath: join(ROOT, 'dist/engine.js'),

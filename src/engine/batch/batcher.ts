@@ -18,6 +18,8 @@ import type { KeyedQueue } from '../keyedQueue';
 interface Waiting {
   tensor: Float32Array;
   dims: readonly number[];
+  /** The outputs this input needs; undefined: all of them. */
+  outputs?: readonly string[];
   resolve(out: Record<string, OutputTensor>): void;
   reject(err: unknown): void;
 }
@@ -66,9 +68,18 @@ export class ModelBatcher {
     if (n < 0) this.pump();
   }
 
-  run(tensor: Float32Array, dims: readonly number[]): Promise<Record<string, OutputTensor>> {
+  /**
+   * Runs one input (in a batch with others). `outputs`: the outputs wanted (default all); a run fetches the
+   * union of its inputs' wants, and onnxruntime computes only the nodes those need (a CAE's score without
+   * its map and top-k: 64 px 0.65 instead of 0.85-1.05 CPU ms per image alone).
+   */
+  run(
+    tensor: Float32Array,
+    dims: readonly number[],
+    outputs?: readonly string[],
+  ): Promise<Record<string, OutputTensor>> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ tensor, dims, resolve, reject });
+      this.waiting.push({ tensor, dims, outputs, resolve, reject });
       this.pump();
     });
   }
@@ -133,8 +144,10 @@ export class ModelBatcher {
     const { Tensor } = this.deps.ort();
     let results: ort.InferenceSession.ReturnType;
     const t0 = performance.now();
+    const feeds = { [this.deps.inputName]: new Tensor('float32', data, dims) };
+    const fetches = wanted(group);
     try {
-      results = await this.deps.session.run({ [this.deps.inputName]: new Tensor('float32', data, dims) });
+      results = await (fetches ? this.deps.session.run(feeds, fetches) : this.deps.session.run(feeds));
       this.sizer.record(n, performance.now() - t0);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -167,6 +180,16 @@ export class ModelBatcher {
     }
     return out;
   }
+}
+
+/** The outputs a group needs: the union of its inputs' wants, or undefined (all) when one wants all. */
+function wanted(group: Waiting[]): string[] | undefined {
+  const names = new Set<string>();
+  for (const w of group) {
+    if (!w.outputs) return undefined;
+    for (const n of w.outputs) names.add(n);
+  }
+  return [...names];
 }
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {

@@ -208,9 +208,10 @@ export class BatchScorer {
   private async scoreRegions(u: ModelUse, regions: PreparedInput[], w: number, h: number, map: boolean) {
     const manifest = u.entry.manifest;
     const features: Float32Array[] = [];
+    const wants = map ? undefined : scoreOutputsOf(u.entry);
     const per = await Promise.all(
       regions.map(async (p) => {
-        const outputs = await u.batcher.run(p.tensor, p.dims);
+        const outputs = await u.batcher.run(p.tensor, p.dims, wants);
         const f = outputs[EMBEDDING_OUTPUT]?.data;
         if (f) features.push(f);
         return this.deps.core.scoreOutputs(outputs, p, manifest, { map });
@@ -218,6 +219,16 @@ export class BatchScorer {
     );
     return { ...this.deps.core.combineRegionResults(per, w, h), embedding: embeddingOf(features) };
   }
+}
+
+/**
+ * The outputs a score without a map reads: the model's score output and its embedding tap (when it has
+ * them); undefined (all) for a model that scores from its map or reconstruction.
+ */
+function scoreOutputsOf(entry: LoadedEntry): string[] | undefined {
+  const score = entry.manifest.outputs.score;
+  if (!score) return undefined;
+  return entry.info.outputs.includes(EMBEDDING_OUTPUT) ? [score, EMBEDDING_OUTPUT] : [score];
 }
 
 /** The regions' backbone features averaged (a two-hand image is one image), as int8 (core/similar/vectors). */

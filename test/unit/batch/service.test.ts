@@ -13,6 +13,7 @@ import type { BatchRow } from '../../../src/core/batch/types';
 import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
 import type { EngineClient } from '../../../src/engine/client';
 import { png16 } from '../../fixtures/images';
+import { writeAnomalyMapModel } from '../../fixtures/models';
 import { batchModel, buildOnce, imagePixel, makeDataset, newEngine, workDir } from './helpers';
 
 let work: string;
@@ -120,6 +121,42 @@ test('quality: false leaves the quality measures out of the rows and nothing els
   assert.ok(without.every((r) => r.quality === undefined));
   const strip = (r: BatchRow) => ({ ...r, quality: undefined, at: '', ms: 0 });
   assert.deepEqual(without.map(strip), withQ.map(strip));
+});
+
+test('a model with a score output: scores without heatmaps (score output run alone) equal those with heatmaps and the viewer score', async () => {
+  const amap = writeAnomalyMapModel(join(work, 'amap'), { height: 32, width: 32, scoreReduce: 'mean' });
+  const run = async (dir: string, heatmaps: boolean) => {
+    const { rows, listener } = collect();
+    await new BatchService(engine).run(
+      {
+        root: data,
+        scan,
+        models: [{ manifestPath: amap.manifestPath }],
+        store: join(work, dir, 'results.jsonl'),
+        ...(heatmaps ? { media: { dir: join(work, dir, 'media') } } : {}),
+      },
+      listener,
+    );
+    return new Map(rows.filter((r) => r.score).map((r) => [r.path, r]));
+  };
+  const scoreOnly = await run('f1', false);
+  const withMaps = await run('f2', true);
+  assert.equal(scoreOnly.size, 13);
+  for (const [path, r] of scoreOnly) {
+    assert.equal(r.heatmap, undefined);
+    assert.ok(withMaps.get(path)?.heatmap, path);
+    assert.equal(r.score!.raw, withMaps.get(path)!.score!.raw, path);
+  }
+  const m = await engine.loadModel({ manifestPath: amap.manifestPath, provider: 'cpu' });
+  const [path, r] = [...scoreOnly][0];
+  const d = await engine.decode({
+    bytes: new Uint8Array(readFileSync(join(data, path))),
+    fileName: path,
+    limits: DEFAULT_DECODE_LIMITS,
+  });
+  const a = await engine.analyze({ imageId: d.imageId, modelKey: m.modelKey });
+  await engine.releaseImage({ imageId: d.imageId });
+  assert.equal(r.score!.raw, a.score.raw);
 });
 
 test('re-runs: unchanged skipped, touched refreshed without inference, changed re-scored, new version adds rows', async () => {
