@@ -54,6 +54,18 @@ export interface ColumnCells {
 }
 
 /**
+ * A column's cells for the rows `first .. first + raw.length - 1` (every row of a table sent whole): the
+ * same as ColumnCells without the row numbers, 4 bytes a row less on the channel.
+ */
+export interface DenseCells {
+  model: number;
+  first: number;
+  raw: Float64Array;
+  normalized: Float64Array;
+  errors: [row: number, message: string][];
+}
+
+/**
  * The paths of a `data` message, folder by folder: 100,000 files share a few thousand folders, so each
  * folder is sent once and each file as its name (all names in one UTF-8 block, cut at `nameEnds`, byte
  * offsets: binary, so it crosses the channel without JSON). Path i is `folders[folderOf[i]] + '/' + name
@@ -61,7 +73,8 @@ export interface ColumnCells {
  */
 export interface PathColumn {
   folders: string[];
-  folderOf: Uint32Array;
+  /** 16-bit while there are at most 65,536 folders (half the bytes on the channel). */
+  folderOf: Uint32Array | Uint16Array;
   names: Uint8Array;
   nameEnds: Uint32Array;
 }
@@ -196,6 +209,8 @@ export type HostToResultsNotifications = {
   data: {
     rows?: { first: number; paths: PathColumn; labels: Int8Array };
     cells: ColumnCells[];
+    /** Columns whose changed rows are one run of rows (a whole table): applied as `cells`. */
+    dense?: DenseCells[];
     /** Date.now() on the host when it sent this (the panel's timeline: what the channel took). */
     sentAt?: number;
     /** Host milliseconds spent building this message (numbering, encoding) before `sentAt`. */
@@ -444,6 +459,8 @@ export interface ResultsReport {
   tableSaid?: string;
   /** The column widths in the page's saved state (what a reload reads back). */
   savedColumnWidths?: Record<string, number>;
+  /** The query in the page's saved state (saved a moment after the last change). */
+  savedQuery?: ResultsQuery;
   /** The selection's anchor (the row keys move) is wholly inside the table's visible area. */
   anchorInView?: boolean;
   /**
@@ -553,6 +570,11 @@ export type HostToResultsMethods = {
 export type ResultsToHostNotifications = {
   /** The page listens; `head`: it would show these rows first (see the `head` notification). */
   ready: { head?: HeadWanted };
+  /**
+   * The head (first screenful) was drawn and painted: the host sends the rows now. Sent later, they would
+   * have held the head back (the workbench and the page share a thread, which decodes the big message first).
+   */
+  headShown: Record<string, never>;
   /** The table drew the rows of the last `data` message (the host's heavier follow-up waits for it). */
   rowsShown: { rows: number };
   /** Open a row's image in the X-ray viewer, scored with that model column. */

@@ -33,6 +33,7 @@ import { RowIndex, type ColumnCalibration } from './rowIndex';
 import type { ResultsModel } from '../../protocol/results';
 import { webviewL10n } from '../webviewL10n';
 import { encodePaths } from './pathColumn';
+import { packCells } from './denseCells';
 import { PanelQuality } from './quality';
 import { thumbPath } from '../../core/batch/mediaPaths';
 import { ThumbQueue, type ThumbJob, type ThumbResults } from './thumbQueue';
@@ -46,6 +47,8 @@ const THUMB_CHUNK = 2000;
  * Above it the page's first screenful goes ahead of the rest (see `sendHead`).
  */
 const HEAD_FROM_ROWS = 5000;
+/** How long the rows wait for the page to say it showed the head (it takes tens of ms; this is a fallback). */
+const HEAD_WAIT_MS = 3000;
 
 export interface PanelDeps {
   extensionUri: vscode.Uri;
@@ -271,6 +274,7 @@ export class ResultsPanel extends Disposable {
           this.sendAll();
         },
         rowsShown: () => this.afterShown?.(),
+        headShown: () => this.rowsAfterHead(),
         open: ({ row, model }) =>
           void this.openRow(row, model).catch((err) => this.deps.log.error(`Could not open the image: ${String(err)}`)),
         wantThumbnails: ({ rows }) =>
@@ -346,9 +350,9 @@ export class ResultsPanel extends Disposable {
     const t0 = Date.now();
     const p0 = performance.now();
     if (this.sendHead()) {
-      // Every row again, after the head has left (see sendHeadThenRows).
+      // Every row again, once the head is shown (see sendHeadThenRows).
       this.index.unsendAll();
-      this.flushSoon();
+      this.waitForHead();
     } else this.send(this.index.replayAll(), p0);
     this.deps.log.info(
       `Results panel ${basename(this.source.root)}: ${this.index.size} rows sent in ${Date.now() - t0} ms`,
@@ -413,9 +417,11 @@ export class ResultsPanel extends Disposable {
       labels: Int8Array.from(f.rows.labels),
     };
     if (rows) this.headWanted = undefined;
+    const { cells, dense } = packCells(f.cells);
     this.notify('data', {
       rows,
-      cells: f.cells,
+      cells,
+      ...(dense.length ? { dense } : {}),
       sentAt: Date.now(),
       buildMs: Math.round(performance.now() - t0),
       host: this.hostTimes(),
@@ -445,18 +451,24 @@ export class ResultsPanel extends Disposable {
   }
 
   /**
-   * The head, then the rows in a later task: VS Code writes a message to the page's channel when the task
-   * that posted it ends, and building the rows' message (~150 ms at 100,000) would hold the head back.
+   * The head, then the rows once the page says it showed the head (`headShown`). Sent right behind it, the
+   * rows' ~4 MB at 100,000 rows held the head back: the page gets a message only after the workbench, on the
+   * same thread, has taken in the ones before it.
    */
   private sendHeadThenRows(): void {
-    if (this.sendHead()) this.flushSoon();
+    if (this.sendHead()) this.waitForHead();
     else this.flushNow();
   }
 
-  /** All pending rows and cells in the next task (not 100 ms later, as while a run streams). */
-  private flushSoon(): void {
+  /** The rows wait for `headShown`; a page that never says it gets them after a few seconds anyway. */
+  private waitForHead(): void {
     clearTimeout(this.flushTimer);
-    this.flushTimer = setTimeout(() => this.flushNow(), 0);
+    this.flushTimer = setTimeout(() => this.rowsAfterHead(), HEAD_WAIT_MS);
+  }
+
+  private rowsAfterHead(): void {
+    if (this.flushTimer === undefined) return;
+    this.flushNow();
   }
 
   private hostTimes(): HostTimes | undefined {

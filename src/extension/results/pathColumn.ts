@@ -35,7 +35,12 @@ export function encodePaths(paths: readonly string[]): PathColumn {
     end += ascii ? name.length : utf8Length(name);
     nameEnds[i] = end;
   });
-  return { folders, folderOf, names: bytes, nameEnds };
+  return {
+    folders,
+    folderOf: folders.length <= 0x10000 ? Uint16Array.from(folderOf) : folderOf,
+    names: bytes,
+    nameEnds,
+  };
 }
 
 function utf8Length(s: string): number {

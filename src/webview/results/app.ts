@@ -153,6 +153,7 @@ export class ResultsApp extends Disposable {
         },
         table: this.table.box,
         savedColumnWidths: readPersisted(this.host.savedState())?.columnWidths,
+        savedQuery: readPersisted(this.host.savedState())?.query,
         thumbnailsShown: this.table.thumbnailsShown,
       }),
     };
@@ -287,7 +288,11 @@ export class ResultsApp extends Disposable {
     const t = this.state.timeline;
     if (t.firstRows === undefined || t.firstPainted !== undefined || this.paintWatch) return;
     this.paintWatch = true;
-    setTimeout(() => (t.firstPainted = Date.now()), 0);
+    setTimeout(() => {
+      t.firstPainted = Date.now();
+      // The host holds the rows back until the head is on screen (see the protocol's headShown).
+      if (this.state.head) this.host.notify('headShown', {});
+    }, 0);
   }
 
   /** Shows the table or the comparison in the main area (the side charts stay). */

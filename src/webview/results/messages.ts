@@ -7,6 +7,7 @@
 import type {
   EmbeddingMapMessage,
   ColumnCells,
+  DenseCells,
   PathColumn,
   FrameProbeRequest,
   FrameProbeResult,
@@ -19,6 +20,7 @@ import type {
 import type { ParamChecks } from '../../protocol/rpc';
 import type { Served } from '../shared/hostBridge';
 import { decodePaths } from './pathColumn';
+import { unpackDense } from './denseCells';
 import { buildReport } from './report';
 import type { PanelState } from './state';
 
@@ -108,6 +110,14 @@ export const resultsChecks: ParamChecks<Names> = {
       if (!isInt(m.rows.first)) return 'its first row is not a row number';
       if (!pathColumn(m.rows.paths)) return 'it has no paths';
       if (!isList(m.rows.labels)) return 'it has no labels';
+    }
+    if (m.dense !== undefined) {
+      if (!isArray(m.dense)) return 'its dense cells are not a list';
+      for (const d of m.dense as Partial<DenseCells>[]) {
+        if (!isInt(d.model) || !isInt(d.first) || !isList(d.raw) || !isList(d.normalized) || !isArray(d.errors))
+          return 'a column of dense cells is malformed';
+        if (d.raw.length !== d.normalized.length) return 'a column of dense cells has arrays of different lengths';
+      }
     }
     return cellsProblem(m.cells);
   },
@@ -206,7 +216,8 @@ export function resultsServed(
         const paths = r ? decodePaths(r.paths) : [];
         if (r && paths.length !== r.labels.length)
           throw new Error(`${paths.length} paths but ${r.labels.length} labels`);
-        state.addData(r && { first: r.first, paths, labels: r.labels }, p.cells, p.sentAt);
+        const cells = p.dense?.length ? [...p.cells, ...p.dense.map(unpackDense)] : p.cells;
+        state.addData(r && { first: r.first, paths, labels: r.labels }, cells, p.sentAt);
       },
       progress: (p) => state.setProgress(p),
       metrics: (p) => state.setMetrics(p.labelsFrom, p.models),

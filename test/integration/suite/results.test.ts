@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, extensionLog, waitForReport } from './helpers';
+import { EXTENSION_ID, extensionLog, waitForReport, waitInWorkbench } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'results-fixture';
@@ -223,9 +223,12 @@ describe('Results panel', function () {
     assert.equal(r.errors, 1);
     const never = join(wsRoot(), 'results-never-scored');
     mkdirSync(never, { recursive: true });
-    // Not awaited: the command waits on its "Score it now?" message.
+    // Not awaited: the command waits on its "Score it now?" message, shown once it has found no results.
     void vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(never));
-    await new Promise((res) => setTimeout(res, 1500));
+    assert.ok(
+      await waitInWorkbench({ selector: '.notification-toast', hasText: 'has no scored results yet' }),
+      'the offer to score the folder',
+    );
     assert.equal(await report(never), undefined, 'no panel for a folder without results');
     await vscode.commands.executeCommand('notifications.clearAll');
   });
@@ -273,8 +276,11 @@ describe('Results panel', function () {
   it('the panel comes back with its rows, order and filters when its page reloads', async () => {
     await act({ action: 'setQuery', query: { sort: { key: 'path', descending: true }, folder: 'NORMAL' } });
     // The page saves its state a moment after the last change.
-    await new Promise((res) => setTimeout(res, 800));
-    const before = (await report()).timeline.started!;
+    const saved = await waitReport(
+      'the query saved',
+      (x) => x.savedQuery?.folder === 'NORMAL' && x.savedQuery.sort.key === 'path' && x.savedQuery.sort.descending,
+    );
+    const before = saved.timeline.started!;
     // Every webview page restarts from its saved state, as after a window reload; the host replays the rows.
     // (A whole window reload, through the panel serializer, would also restart the extension host running
     // this suite.)
@@ -375,7 +381,10 @@ describe('Results panel', function () {
     ]) {
       await config.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('notifications.clearAll');
-      await new Promise((r) => setTimeout(r, 1200));
+      // The page has the theme (its charts redraw on the change) and no toast covers it.
+      const kind = name.endsWith('dark') ? 'dark' : 'light';
+      await waitReport('the page in the new theme', (x) => x.page?.theme === kind, root);
+      await waitInWorkbench({ selector: '.notification-toast', hidden: true });
       await screenshot(name);
     }
     await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
