@@ -7,7 +7,7 @@
 /** Whether the default model carries the position-aware score part (and its fine map). */
 export const POSITIONAL = false;
 /** Whether it carries the fine position-aware map alone (the shown map; the image score does not read it). */
-export const POSITIONAL_MAP_ONLY = false;
+export const POSITIONAL_MAP_ONLY = true;
 
 /** What --positional / --positional-map (and their --no- forms) ask for; the shipped settings otherwise. */
 export function positionalSwitches(argv: readonly string[]): { positional: boolean; positionalMap: boolean } {

@@ -1,5 +1,5 @@
 /**
- * `tsx scripts/models/experiments/gated-local.ts [--model <manifest>] [--limit N] [--reps 400]`: does a
+ * `tsx scripts/models/experiments/gated-local.ts [--model <manifest>] [--limit N] [--reps 400] [--shown] [--k 3,6] [--inset 1]`: does a
  * GATED worst-place part lift planted focal anomalies without costing new patients (issues 11 and 12)?
  *
  * The shipped image score S (Gaussian + mean patch distance) is kept, and local evidence is added only where
@@ -40,9 +40,17 @@ interface Row extends EvalItem {
   map: number[];
 }
 
-/** The tensor the head divides by `map.scale`: the position-centred patch distances. */
-function centredMapTensor(model: Uint8Array): string {
+/**
+ * The tensor the head divides by `map.scale`: the position-centred patch distances; with `shown`, the map the
+ * viewer shows before its standardiser (the Sub of `map.mean`): with a fine map, centred + fine on the fine grid.
+ */
+function centredMapTensor(model: Uint8Array, shown = false): string {
   const g = onnx.ModelProto.decode(model).graph!;
+  if (shown) {
+    const sub = (g.node ?? []).find((n) => n.opType === 'Sub' && (n.input ?? []).some((i) => i === 'map.mean' || i.endsWith('/map.mean')));
+    if (!sub?.input?.[0]) throw new Error('the model has no map standardiser (map.mean)');
+    return sub.input[0];
+  }
   const div = (g.node ?? []).find((n) => n.opType === 'Div' && (n.input ?? []).some((i) => i === 'map.scale' || i.endsWith('/map.scale')));
   if (!div?.output?.[0]) throw new Error('the model has no per-position centring (map.scale)');
   return div.output[0];
@@ -54,9 +62,12 @@ async function main(argv: string[]): Promise<void> {
   const reps = Number(argValue(argv, '--reps') ?? 400);
   const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
   const full = new Uint8Array(readFileSync(join(manifestPath, '..', manifest.onnx)));
-  const mapName = centredMapTensor(full);
+  const shown = argv.includes('--shown');
+  const mapName = centredMapTensor(full, shown);
+  const ks = (argValue(argv, '--k') ?? (shown ? '12' : '3,6')).split(',').map(Number);
+  const inset = Number(argValue(argv, '--inset') ?? (shown ? 2 : 1));
   const model = extractSubmodel(full, [manifest.outputs.score!, mapName]);
-  const cache = join(ROOT, '.cache/gated', `${manifest.version}${Number.isFinite(limit) ? `-limit${limit}` : ''}`);
+  const cache = join(ROOT, '.cache/gated', `${manifest.version}${shown ? '-shown' : ''}${Number.isFinite(limit) ? `-limit${limit}` : ''}`);
   mkdirSync(cache, { recursive: true });
   const be = ortBackend(Number(process.env.FIT_THREADS ?? 1));
   const run = async (image: XrayImage) => {
@@ -84,10 +95,10 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await be.release();
   }
-  analyse(rows, reps);
+  analyse(rows, reps, ks, inset);
 }
 
-function analyse(rows: Row[], reps: number): void {
+function analyse(rows: Row[], reps: number, ks: number[], insetOption: number): void {
   const hw = rows[0].map.length;
   const side = Math.round(Math.sqrt(hw));
   const of = (set: SetName) => rows.filter((r) => r.set === set);
@@ -101,8 +112,8 @@ function analyse(rows: Row[], reps: number): void {
 
   type Rule = { name: string; score: (rs: Row[]) => Float32Array };
   const rules: Rule[] = [{ name: 'S (shipped)', score: (rs) => Float32Array.from(rs, (r) => r.score) }];
-  for (const k of [3, 6])
-    for (const inset of [1]) {
+  for (const k of ks)
+    for (const inset of [insetOption]) {
       const std = standardiser(worst(cal, k, inset));
       const z = (rs: Row[]) => worst(rs, k, inset).map((v) => (v - std.mean) / std.sd);
       const calZ = Float32Array.from(z(cal)).sort();

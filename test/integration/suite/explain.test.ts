@@ -77,4 +77,40 @@ describe('Heatmap that explains below the threshold', function () {
     assert.ok(s.analysis!.map!.top?.drawn);
     console.log(`screenshot: ${await screenshot('explain-planted-chest')}`);
   });
+
+  it('the default model on real held-out chest X-rays: a planted lytic blob, and a normal film below the threshold with its top regions (screenshots; need the shared data)', async function () {
+    const dirs = [process.env.XRAY_DATA_DIR, '/work/shared/data'].filter((d): d is string => !!d);
+    // A held-out TRAIN normal of the default model's split (never fitted on); bench:planted's first original.
+    const file = dirs
+      .map((d) => join(d, 'chest-xray-pneumonia/train/NORMAL/IM-0716-0001.jpeg'))
+      .find((f) => existsSync(f));
+    if (!file) this.skip();
+    const image = await decodeImage(new Uint8Array(readFileSync(file!)), file!);
+    const planted = plantAnomaly(image, { kind: 'lytic', area: 0.01, contrast: 0.8, seed: 5, at: { x: 0.35, y: 0.5 } });
+    const cases = [
+      { rel: 'images/planted-lytic-chest.png', px: Uint16Array.from(planted.image.data, (v) => v * 257) },
+      { rel: 'images/normal-chest.png', px: Uint16Array.from(image.data, (v) => v * 257) },
+    ];
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', 'chest-patchcore');
+    for (const [i, c] of cases.entries()) {
+      writeFileSync(wsUri(c.rel).fsPath, await png16FromPixels(image.width, image.height, c.px));
+      const uri = wsUri(c.rel);
+      await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+      const s = await waitForView(
+        uri,
+        (v) => v.analysis?.modelId === 'chest-patchcore' && !!v.analysis.map && v.renders > 0,
+        `the default model on ${c.rel}`,
+      );
+      const a = s.analysis!;
+      console.log(
+        `${c.rel}: raw ${a.scoreRaw.toFixed(3)}, normalised ${a.scoreNormalized.toFixed(3)}, top ${JSON.stringify(a.map!.top)}, hot ${JSON.stringify(a.map!.hot)}`,
+      );
+      assert.ok(a.map!.top?.drawn, 'its top regions are drawn');
+      if (i === 1) assert.equal(a.aboveThreshold, false, `the normal film scores ${a.scoreRaw}, below the threshold`);
+      console.log(
+        `screenshot: ${await screenshot(i === 0 ? 'explain-planted-lytic-chest' : 'explain-normal-chest-below')}`,
+      );
+      await closeAll();
+    }
+  });
 });
