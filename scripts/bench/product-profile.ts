@@ -7,7 +7,7 @@
  * `node --cpu-prof --cpu-prof-dir OUT` for its own.
  *
  * Usage: node --import tsx scripts/bench/product-profile.ts --size 64 --out OUT [--prof] [--quality]
- *        [--images 200] [--passes 2] [--workers N]
+ *        [--images 200] [--passes 2] [--workers N] [--engine-flags '--v8-flag ...']
  */
 import { existsSync, readdirSync, readFileSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -53,7 +53,10 @@ async function main(): Promise<void> {
   const files = (await scanImages(data, nodeScanFs)).slice(0, count);
   const engine = new EngineClient({
     enginePath: join(ROOT, 'dist/engine.js'),
-    execArgv: args.includes('--prof') ? ['--cpu-prof', '--cpu-prof-dir', out] : [],
+    execArgv: [
+      ...(args.includes('--prof') ? ['--cpu-prof', '--cpu-prof-dir', out] : []),
+      ...arg('engine-flags', '').split(' ').filter(Boolean),
+    ],
     env: { XRAY_ANOMALY_ENGINE_THREADS: '1', XRAY_ANOMALY_BATCH_WORKERS: arg('workers', String(cpus().length)) },
     log: (level, message) => {
       if (level === 'error') process.stderr.write(`[engine] ${message}\n`);
@@ -71,6 +74,9 @@ async function main(): Promise<void> {
     await engine.loadModel({ manifestPath, provider: 'cpu' });
     process.stderr.write(`engine start + load ${(performance.now() - tl).toFixed(0)} ms\n`);
     await scoreFiles(run, data, files.slice(0, 3), undefined, { rescoreErrors: false, label: 'warm-up' });
+    const enginePid = engine.startInfo!.pid;
+    const sinceStart = [...threadCpu(enginePid).values()].reduce((a, b) => a + b, 0);
+    process.stderr.write(`engine CPU from its start to here (load + warm-up): ${sinceStart.toFixed(0)} ms\n`);
     for (let p = 0; p < passes; p++) {
       const pid = engine.startInfo!.pid;
       const e0 = threadCpu(pid);
@@ -96,7 +102,8 @@ async function main(): Promise<void> {
         .map(([k, v]) => [k, (v - (e0.get(k) ?? 0)) / files.length] as const)
         .filter(([, v]) => v > 0)
         .map(([k, v]) => `${k} ${v.toFixed(2)}`);
-      process.stderr.write(`  engine threads, CPU ms/img: ${per.join(', ')}\n`);
+      const total = [...e1].reduce((n, [k, v]) => n + v - (e0.get(k) ?? 0), 0) / files.length;
+      process.stderr.write(`  engine CPU ${total.toFixed(2)} ms/img; threads: ${per.join(', ')}\n`);
       const mean = recs.reduce((s, r) => s + (r.score?.raw ?? NaN), 0) / recs.length;
       process.stderr.write(
         `pass ${p}: ${(files.length / secs).toFixed(1)} img/s, host CPU ${((c.user + c.system) / 1000 / files.length).toFixed(2)} ms/img, mean score ${mean}\n`,
