@@ -199,7 +199,8 @@ export class ResultsPanel extends Disposable {
     // A page that started before the store was read waits for its first rows: now, not in 100 ms.
     if (this.headWanted) this.sendHeadThenRows();
     else this.scheduleFlush();
-    this.scheduleMetrics();
+    // A page still taking its rows computes ROC/PR once it drew them (sendAll's follow-up).
+    if (this.settled) this.scheduleMetrics();
   }
 
   /** The folder's score drift per model column (extension/drift/folderDrift.ts). */
@@ -395,6 +396,14 @@ export class ResultsPanel extends Disposable {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /**
+   * The page is up and has drawn the rows it was sent (its follow-up ran): heavy work over every row may
+   * start now without holding back the rows on their way (it waits for `onDidBecomeReady` otherwise).
+   */
+  get settled(): boolean {
+    return this.ready && this.afterShown === undefined;
   }
 
   private scheduleFlush(): void {

@@ -37,10 +37,15 @@ export class PanelQuality extends Disposable {
     this._register(toDisposable(() => clearTimeout(this.timer)));
   }
 
-  /** Rows to fold in; columns of a store are read when the verdicts are computed, not while the page opens. */
+  /**
+   * Rows to fold in; columns of a store are read when the verdicts are computed, not while the page opens:
+   * until the page has drawn its rows the verdicts wait for `onDidBecomeReady` (at 100,000 rows they take
+   * 0.5-0.9 s of the host's thread and a message of every row, which would hold back the rows themselves).
+   */
   add(cols: PanelColumns): void {
     this.pending.push(cols);
-    if (!this.timer) this.timer = setTimeout(() => this.send(), Math.max(DELAY_MS, 10 * this.lastMs));
+    if (!this.timer && this.panel.settled)
+      this.timer = setTimeout(() => this.send(), Math.max(DELAY_MS, 10 * this.lastMs));
   }
 
   /** The verdicts now (every row the panel knows). */
