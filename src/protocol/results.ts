@@ -438,6 +438,8 @@ export interface ResultsReport {
   rendered: number;
   /** Thumbnails the table shows now: its rows' images that loaded (what a user sees, not what is held). */
   thumbnailsShown?: number;
+  /** Box marks drawn over those thumbnails. */
+  thumbnailBoxes?: number;
   /** The drift line shown for the query's model, if any. */
   drift?: { status: DriftNote['status']; images: number; normals?: number; text: string };
   /** The text of the top row on screen, cell by cell (what is drawn, not what is held). */
@@ -485,6 +487,10 @@ export interface PreviewReport {
   heatmap: boolean;
   /** Why there is no heatmap (or no preview), as shown. */
   message?: string;
+  /** The image's label line as shown (label, status, note), absent when it has none. */
+  mark?: string;
+  /** Box marks drawn over the image. */
+  boxes?: number;
 }
 
 /** The embedding map as drawn (present while it is shown). */

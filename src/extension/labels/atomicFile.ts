@@ -5,12 +5,14 @@
  * file whole, never a mix.
  */
 import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const dir = dirname(file);
   await fsp.mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  // Unique even for two writes of one process in the same millisecond.
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${Date.now()}.${randomBytes(4).toString('hex')}.tmp`);
   const h = await fsp.open(tmp, 'w');
   try {
     await h.writeFile(text, 'utf8');

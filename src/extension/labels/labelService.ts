@@ -14,6 +14,7 @@ import type { LabelSetInfo } from '../../protocol/results';
 import type { Logger } from '../log';
 import { LabelFile, LabelFileError, type LabelFileState } from './labelFile';
 import { sha256Of } from './fileHash';
+import { labelMoveEdits } from '../../core/labels/move';
 
 export const LABELS_DIR = '.xray-anomaly/labels';
 const DEFAULT_SET = 'labels';
@@ -159,6 +160,43 @@ export class LabelService extends Disposable {
       this.refused(folder, err);
       return 0;
     }
+  }
+
+  /**
+   * Files were moved: their labels in the active set follow them when they stay inside their workspace folder
+   * (one undo step per folder). Resolves to the labelled files whose labels stayed under the old path (moved out
+   * of their workspace folder, or the label file refused the edit), as workspace-relative paths.
+   */
+  async moveLabels(moves: { from: vscode.Uri; to: vscode.Uri }[]): Promise<{ moved: number; leftBehind: string[] }> {
+    const byFolder = new Map<vscode.WorkspaceFolder, { from: string; to: string }[]>();
+    const leftBehind: string[] = [];
+    let moved = 0;
+    for (const m of moves) {
+      const folder = this.folderOf(m.from);
+      if (!folder) continue;
+      const from = this.pathIn(folder, m.from);
+      if (this.folderOf(m.to)?.uri.toString() !== folder.uri.toString()) {
+        if ((await this.ready(folder)).entries.has(from)) leftBehind.push(from);
+        continue;
+      }
+      const list = byFolder.get(folder) ?? [];
+      list.push({ from, to: this.pathIn(folder, m.to) });
+      byFolder.set(folder, list);
+    }
+    for (const [folder, list] of byFolder) {
+      const f = await this.ready(folder);
+      const edits = labelMoveEdits(f.entries, list);
+      if (!edits.length) continue;
+      try {
+        this.report(folder, await f.edit(edits));
+        moved += edits.length / 2;
+      } catch (err) {
+        leftBehind.push(...list.map((m) => m.from).filter((p) => f.entries.has(p)));
+        this.refused(folder, err);
+      }
+      this.changed.fire(folder);
+    }
+    return { moved, leftBehind };
   }
 
   /** Workspace-relative paths that the active set gives this label. */

@@ -126,6 +126,7 @@ export class PanelCuration extends Disposable {
       format,
       target,
       this.deps.log,
+      { log: this.deps.log, moveLabels: (moves) => this.deps.labels.moveLabels(moves) },
     );
   }
 

@@ -1,11 +1,10 @@
 /**
  * Export of a results panel: CSV / JSON of scores, flags and labels, Label Studio tasks with predictions,
- * the HTML summary report, and copy or move of the selected images to a folder (after a confirmation,
- * never overwriting: a name already there is skipped and reported). The formats are core's
- * (src/core/export); this file gathers the panel's data and does the dialogs and the file I/O.
+ * the HTML summary report, and copy or move of the selected images to a folder (transferCommand.ts). The
+ * formats are core's (src/core/export); this file gathers the panel's data and does the dialogs and the file I/O.
  */
 import * as vscode from 'vscode';
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { exportCsv, exportJson, type ExportData, type ExportRecord } from '../../core/export/records';
 import { exportLabelStudio, LABEL_STUDIO_CONFIG } from '../../core/export/labelStudio';
@@ -13,6 +12,7 @@ import { reportHtml } from '../../core/export/report';
 import type { RowMark } from '../../protocol/results';
 import { writeFileAtomic } from '../labels/atomicFile';
 import type { ResultsPanel } from './panel';
+import { copyOrMove, type TransferDeps } from './transferCommand';
 
 export type ExportFormat = 'csv' | 'json' | 'labelStudio' | 'report' | 'copy' | 'move';
 
@@ -74,10 +74,14 @@ export async function runExport(
   format?: ExportFormat,
   target?: string,
   log?: (m: string) => void,
+  transfer: TransferDeps = { log },
 ): Promise<string | undefined> {
   format ??= await pickFormat(req.selected.length);
   if (!format) return undefined;
-  if (format === 'copy' || format === 'move') return copyOrMove(panel, req.selected, format, target);
+  if (format === 'copy' || format === 'move') {
+    const paths = req.selected.map((r) => panel.index.paths[r]).filter((p): p is string => p !== undefined);
+    return copyOrMove(panel.source.root, paths, format, transfer, target);
+  }
   const ext = { csv: 'csv', json: 'json', labelStudio: 'json', report: 'html' }[format];
   const name = `${basename(panel.source.root)}-${format === 'labelStudio' ? 'label-studio' : format === 'report' ? 'report' : 'results'}.${ext}`;
   if (!target) {
@@ -150,63 +154,4 @@ async function reportOptions(panel: ResultsPanel, d: ExportData, req: ExportRequ
     thumbnails,
     generatedAt: new Date().toISOString(),
   };
-}
-
-/** Copies or moves the selected rows' files into a folder, after a confirmation; existing names are skipped. */
-async function copyOrMove(
-  panel: ResultsPanel,
-  rows: number[],
-  mode: 'copy' | 'move',
-  target?: string,
-): Promise<string | undefined> {
-  const paths = rows.map((r) => panel.index.paths[r]).filter((p): p is string => p !== undefined);
-  if (!paths.length) return undefined;
-  if (!target) {
-    const picked = await vscode.window.showOpenDialog({
-      canSelectFolders: true,
-      canSelectFiles: false,
-      openLabel: mode === 'copy' ? vscode.l10n.t('Copy Here') : vscode.l10n.t('Move Here'),
-    });
-    if (!picked?.[0]) return undefined;
-    target = picked[0].fsPath;
-    const yes = mode === 'copy' ? vscode.l10n.t('Copy') : vscode.l10n.t('Move');
-    const ok = await vscode.window.showWarningMessage(
-      mode === 'copy'
-        ? vscode.l10n.t('Copy {0} images to {1}? Files already there are not overwritten.', paths.length, target)
-        : vscode.l10n.t(
-            'Move {0} images to {1}? They leave {2}; files already there are not overwritten.',
-            paths.length,
-            target,
-            basename(panel.source.root),
-          ),
-      { modal: true },
-      yes,
-    );
-    if (ok !== yes) return undefined;
-  }
-  await fsp.mkdir(target, { recursive: true });
-  const skipped: string[] = [];
-  let done = 0;
-  for (const p of paths) {
-    const from = join(panel.source.root, ...p.split('/'));
-    const to = join(target, basename(p));
-    try {
-      // COPYFILE_EXCL: fails instead of replacing a file of the same name.
-      await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
-      if (mode === 'move') await fsp.unlink(from);
-      done++;
-    } catch (err) {
-      skipped.push(`${p} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  }
-  const msg =
-    mode === 'copy'
-      ? vscode.l10n.t('Copied {0} images to {1}.', done, basename(target))
-      : vscode.l10n.t('Moved {0} images to {1}.', done, basename(target));
-  if (skipped.length)
-    void vscode.window.showWarningMessage(
-      `${msg} ${vscode.l10n.t('Skipped {0}: {1}', skipped.length, skipped.slice(0, 5).join(', '))}`,
-    );
-  else void vscode.window.showInformationMessage(msg);
-  return target;
 }

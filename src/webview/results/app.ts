@@ -155,6 +155,7 @@ export class ResultsApp extends Disposable {
         savedColumnWidths: readPersisted(this.host.savedState())?.columnWidths,
         savedQuery: readPersisted(this.host.savedState())?.query,
         thumbnailsShown: this.table.thumbnailsShown,
+        thumbnailBoxes: this.table.thumbnailBoxes,
       }),
     };
     this._register(toDisposable(this.state.on((c) => this.changed(c))));

@@ -163,7 +163,7 @@ describe('Box marks in the viewer', function () {
     await screenshot('boxes-viewer-chest');
   });
 
-  it('the results panel’s grid draws the boxes over the thumbnails', async () => {
+  it('the results panel draws the boxes over the table’s thumbnails, the preview and the grid’s tiles', async () => {
     const root = join(wsRoot(), FIXTURE);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root), undefined, [MODELS.recon]);
@@ -171,6 +171,21 @@ describe('Box marks in the viewer', function () {
     const r = await waitReport(root, 'the scored rows', (x) => x.rows >= 1 && !x.progress?.running);
     // hand.png keeps one box (the undo above), the first real chest X-ray has one when the data is there.
     const withBoxes = r.top.some((t) => t.path.startsWith('real/')) ? 2 : 1;
+    // The table: one box over each thumbnail of an image that has one (all rows fit on screen).
+    await waitReport(root, 'the boxes on the table’s thumbnails', (x) => x.thumbnailBoxes === withBoxes);
+    // The preview of the selected image: its label line and its box.
+    const hand = r.top.find((t) => t.path === 'hand.png')!;
+    await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, {
+      action: 'select',
+      rows: [hand.row],
+    } satisfies ResultsAction);
+    const p = await waitReport(
+      root,
+      'the box on the preview',
+      (x) => x.preview?.row === hand.row && x.preview.boxes === 1,
+    );
+    assert.equal(p.preview?.mark, 'no label', 'a box alone: the preview says there is no label');
+    await screenshot('boxes-table-preview');
     await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, {
       action: 'layout',
       layout: 'grid',

@@ -203,10 +203,17 @@ describe('Exports and the threshold from labels', function () {
     const dest = join(out(), 'picked');
     mkdirSync(dest, { recursive: true });
     writeFileSync(join(dest, 'img01.png'), 'already here');
-    await vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'copy', dest, [
+    // The exports before left their toasts: cleared, so the confirmation's toast is not queued behind them.
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
+    const copied = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'copy', dest, [
       'img00.png',
       'img01.png',
     ]);
+    // The confirmation (a notification: VS Code refuses modal dialogs under tests) says what is skipped, up front.
+    await waitInWorkbench({ selector: '.notification-toast', hasText: 'a file of that name is there (img01.png)' });
+    assert.ok(await clickInWorkbench('button', 'Copy'), 'the confirmation’s button');
+    assert.equal(await copied, dest);
     assert.deepEqual(readFileSync(join(dest, 'img00.png')), readFileSync(join(root(), 'img00.png')));
     assert.equal(readFileSync(join(dest, 'img01.png'), 'utf8'), 'already here');
     assert.ok(existsSync(join(root(), 'img00.png')), 'a copy leaves the original');

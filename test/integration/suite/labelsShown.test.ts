@@ -4,14 +4,22 @@
 // 1/2/3/0, n and u in its viewer, written to the active label set, with its tab's badge following; another
 // label set made active is what the names show. Screenshot of the Explorer and tab with badges.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseLabelFile } from '../../../src/core/labels/csv';
 import type { ResultsAction, ResultsReport } from '../../../src/protocol/results';
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot, typeText } from './harness';
-import { EXTENSION_ID, viewState, waitForReport, waitForView, waitInWorkbench } from './helpers';
+import {
+  clickInWorkbench,
+  EXTENSION_ID,
+  extensionLog,
+  viewState,
+  waitForReport,
+  waitForView,
+  waitInWorkbench,
+} from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'labels-shown';
@@ -159,5 +167,55 @@ describe('Labels shown where the image is shown', function () {
     }
     await waitForDecoration('shown-a.png', (x) => x?.badge === 'N', 'back to the first set');
     await waitForDecoration('shown-b.png', (x) => x?.badge === 'A', 'back to the first set');
+  });
+
+  it('copy and move of the selection through the real command: confirmed once, never overwriting; labels follow', async () => {
+    const picked = join(wsRoot(), `${FIXTURE}-picked`);
+    rmSync(picked, { recursive: true, force: true });
+    mkdirSync(picked);
+    writeFileSync(join(picked, 'shown-a.png'), 'already here');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
+    const copied = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'copy', picked, [
+      'shown-a.png',
+      'shown-c.png',
+    ]);
+    await waitInWorkbench({ selector: '.notification-toast', hasText: 'Copy 1 images to' });
+    assert.ok(await clickInWorkbench('button', 'Copy'), 'the confirmation’s button');
+    assert.equal(await copied, picked);
+    assert.equal(readFileSync(join(picked, 'shown-a.png'), 'utf8'), 'already here', 'never overwritten');
+    assert.deepEqual(readFileSync(join(picked, 'shown-c.png')), readFileSync(join(root(), 'shown-c.png')));
+    await extensionLog(/Copied 1 of 2 images of labels-shown to .*\(skipped: 1 already there, 0 same name; failed 0/);
+
+    // Move two labelled images to another folder of the workspace: the files and their labels go there.
+    const r = await waitForReport(root(), 'all rows', (x) => x.rows === NAMES.length);
+    await act({ action: 'select', rows: [r.top.find((t) => t.path === 'shown-c.png')!.row] });
+    await pressInWebview('.tbody', ['2']);
+    await waitForFileLabel('shown-c.png', 'abnormal');
+    const dest = join(wsRoot(), `${FIXTURE}-moved`);
+    rmSync(dest, { recursive: true, force: true });
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
+    const moved = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'move', dest, [
+      'shown-b.png',
+      'shown-c.png',
+    ]);
+    await waitInWorkbench({ selector: '.notification-toast', hasText: 'Move 2 images to' });
+    assert.ok(await clickInWorkbench('button', 'Move'), 'the confirmation’s button');
+    assert.equal(await moved, dest);
+    for (const n of ['shown-b.png', 'shown-c.png']) {
+      assert.ok(existsSync(join(dest, n)) && !existsSync(join(root(), n)), `${n} moved`);
+      assert.equal(fileLabel(n), undefined, `no label left under the old path of ${n}`);
+    }
+    const p = parseLabelFile(readFileSync(labelFile(), 'utf8'));
+    assert.ok(p.ok);
+    assert.equal(p.entries.get(`${FIXTURE}-moved/shown-b.png`)?.note, 'left rib edge');
+    assert.equal(p.entries.get(`${FIXTURE}-moved/shown-c.png`)?.label, 'abnormal');
+    const d = (await vscode.commands.executeCommand(
+      'xrayAnomaly.debug.fileDecoration',
+      vscode.Uri.file(join(dest, 'shown-c.png')),
+    )) as Decoration | undefined;
+    assert.equal(d?.badge, 'A', 'the moved file’s name shows its label');
+    await extensionLog(/Moved 2 of 2 images of labels-shown to .*labels moved 2, left behind 0\)/);
   });
 });

@@ -36,6 +36,11 @@ test('a label gives its letter and colour; the tooltip names the set, the label,
     tooltip: 'Label set "s": no label · Note: check',
     color: undefined,
   });
+  assert.deepEqual(labelDecorationText(entry({ boxes: [{ x: 0, y: 0, w: 2, h: 2 }] }), 's'), {
+    badge: '□',
+    tooltip: 'Label set "s": no label · 1 box mark(s)',
+    color: undefined,
+  });
   assert.equal(labelDecorationText(entry({}), 's'), undefined);
   assert.equal(labelDecorationText(undefined, 's'), undefined);
   // VS Code shows at most two characters of a badge; a long note is cut in the tooltip.

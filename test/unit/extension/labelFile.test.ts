@@ -2,6 +2,7 @@
 // reported, a hand-broken file is reported with its line and never overwritten, and no temp file is left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +89,69 @@ test('a file edited by hand into an invalid state is reported with its line and 
   );
   assert.equal((await lf.undo()).changed, 1);
   assert.equal(lf.entries.has('c.png'), false);
+});
+
+test('two windows writing at the same moment: interleaved read-merge-writes lose no edit of either', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labels-'));
+  const file = join(dir, 'labels', 'shared.csv');
+  const a = new LabelFile(file, clock(0));
+  const b = new LabelFile(file, clock(250));
+  // Each window's edits run one after the other (as its keys do); the two windows run at once, so their reads
+  // and writes of the one file interleave at every await.
+  const burst = (w: LabelFile, who: string) =>
+    Promise.all(Array.from({ length: 25 }, (_, i) => w.edit([{ path: `${who}/${i}.png`, label: 'normal' }])));
+  await Promise.all([burst(a, 'a'), burst(b, 'b')]);
+  await a.sync();
+  await b.sync();
+  const onDisk = parseLabelFile(readFileSync(file, 'utf8'));
+  assert.ok(onDisk.ok);
+  if (!onDisk.ok) return;
+  const paths = [...onDisk.entries.keys()];
+  assert.equal(
+    paths.length,
+    50,
+    `lost: ${['a', 'b']
+      .flatMap((w) => Array.from({ length: 25 }, (_, i) => `${w}/${i}.png`))
+      .filter((p) => !onDisk.entries.has(p))
+      .join(' ')}`,
+  );
+  assert.deepEqual([...a.entries.keys()].sort(), paths.sort());
+  assert.deepEqual([...b.entries.keys()].sort(), paths.sort());
+});
+
+test('two processes (two windows’ extension hosts) labelling one file at once: every edit of both lands', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labels-'));
+  const file = join(dir, 'labels', 'shared.csv');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'fixtures', 'labelWriter.ts'), file, 'other', '30'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines: string[] = [];
+  const said = (what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => (lines.includes(what) ? resolve() : undefined);
+      child.stdout!.on('data', (d: Buffer) => {
+        lines.push(...d.toString().split('\n').filter(Boolean));
+        check();
+      });
+      child.once('exit', (code) => (lines.includes(what) ? resolve() : reject(new Error(`writer exited ${code}`))));
+      check();
+    });
+  await said('ready');
+  const mine = new LabelFile(file);
+  child.stdin!.write('go\n');
+  for (let i = 0; i < 30; i++) await mine.edit([{ path: `this/${i}.png`, label: 'normal' }]);
+  await said('done');
+  child.stdin!.end();
+  await mine.sync();
+  const onDisk = parseLabelFile(readFileSync(file, 'utf8'));
+  assert.ok(onDisk.ok);
+  if (!onDisk.ok) return;
+  const labels = [...onDisk.entries.values()].map((e) => `${e.path.split('/')[0]}:${e.label}`);
+  assert.equal(labels.filter((l) => l === 'this:normal').length, 30);
+  assert.equal(labels.filter((l) => l === 'other:abnormal').length, 30);
+  assert.equal(mine.entries.size, 60, 'this window sees the other’s labels too');
 });

@@ -3,6 +3,7 @@ import { l10n } from '../../shared/l10n';
 import { ROW_HEIGHT } from '../layout';
 import type { ColumnEntry } from './column';
 import { setImage } from '../views/dom';
+import { drawTileBoxes, tileBoxes, tileBoxesElement } from '../views/tileBoxes';
 
 export const thumbnailColumn: ColumnEntry = {
   id: 'thumb',
@@ -14,11 +15,25 @@ export const thumbnailColumn: ColumnEntry = {
             header: '',
             width: `${ROW_HEIGHT + 8}px`,
             className: 'c-thumb',
-            setup: (cell) => cell.append(document.createElement('img')),
-            render: (cell, row, { state }) => {
-              const img = cell.firstElementChild as HTMLImageElement;
+            // The image's box marks over its thumbnail, as in the grid (the box shrinks to the image).
+            setup: (cell) => {
+              const box = document.createElement('span');
+              box.className = 'thumb-box';
+              box.append(document.createElement('img'), tileBoxesElement());
+              cell.append(box);
+            },
+            render: (cell, row, { state, mark }) => {
+              const img = cell.firstElementChild!.firstElementChild as HTMLImageElement;
               img.className = 'thumb';
-              setImage(img, state.thumbnails.get(row));
+              const thumb = state.thumbnails.get(row);
+              setImage(img, thumb);
+              const size = mark?.boxes?.length ? state.table.quality.size(row) : undefined;
+              // Redrawn only when what it shows changed: rows render on every scroll frame.
+              const key = thumb && size ? `${JSON.stringify(mark!.boxes)}@${size.join('x')}` : '';
+              const svg = img.nextElementSibling as SVGSVGElement;
+              if (svg.dataset.key === key) return;
+              svg.dataset.key = key;
+              drawTileBoxes(svg, key ? tileBoxes(mark, size) : undefined);
             },
           },
         ]

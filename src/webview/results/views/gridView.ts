@@ -16,6 +16,7 @@ import type { PanelState } from '../state';
 import { heatFilter } from './heatFilter';
 import { div, setImage } from './dom';
 import { drawTileBoxes, tileBoxes, tileBoxesElement } from './tileBoxes';
+import { markLabelText } from './markCell';
 
 const TILE = 148;
 const TILE_HEIGHT = 188;
@@ -217,7 +218,7 @@ export class GridView {
     score.classList.toggle('flag-on', flagged);
     const mark = s.marks.get(row);
     chip.hidden = !mark?.label;
-    chip.textContent = mark?.label ? markText(mark.label) : '';
+    chip.textContent = mark?.label ? markLabelText(mark.label) : '';
     chip.className = `t-mark ${mark?.label ? `mark-${mark.label}` : ''} ${mark && mark.status !== 'ok' ? `mark-${mark.status}` : ''}`;
     tile.dataset.boxes = String(
       drawTileBoxes(boxes as unknown as SVGSVGElement, thumb ? tileBoxes(mark, s.table.quality.size(row)) : undefined),
@@ -262,10 +263,6 @@ export class GridView {
     s.select(view[next], e.shiftKey ? 'range' : 'replace');
     this.virtualizer.scrollToIndex(Math.floor(next / this.columns), { align: 'auto' });
   }
-}
-
-function markText(label: string): string {
-  return label === 'normal' ? l10n.t('normal') : label === 'abnormal' ? l10n.t('abnormal') : l10n.t('unsure');
 }
 
 function rowOf(target: EventTarget | null): number | undefined {

@@ -1,7 +1,8 @@
 /**
  * The selected image beside the charts: its thumbnail with the heatmap of the panel's model column over it
  * (coloured by the same filter as the grid), the heatmap's opacity, and a sentence when there is no heatmap
- * to show (a score-only model, an image not scored, a map not stored). Double-click opens it in the viewer.
+ * to show (a score-only model, an image not scored, a map not stored); its label in the active label set and
+ * its box marks over it, as in the grid. Double-click opens it in the viewer.
  */
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { PreviewReport } from '../../../protocol/results';
@@ -10,6 +11,8 @@ import { previewContent, type PreviewContent } from '../preview';
 import type { PanelState } from '../state';
 import { div, setImage } from './dom';
 import { heatFilter } from './heatFilter';
+import { markClasses, markLongText } from './markCell';
+import { drawTileBoxes, tileBoxes, tileBoxesElement } from './tileBoxes';
 
 export class PreviewView {
   readonly element: HTMLElement;
@@ -18,6 +21,9 @@ export class PreviewView {
   private readonly thumb: HTMLImageElement;
   private readonly heat: HTMLImageElement;
   private readonly message: HTMLElement;
+  private readonly mark: HTMLElement;
+  private readonly boxes = tileBoxesElement();
+  private boxesShown = 0;
   private readonly toggle: HTMLElement & { checked: boolean };
   private shown: PreviewContent = { model: 0 };
   /** The heatmap file failed to load (evicted from the cache after it was listed). */
@@ -34,7 +40,8 @@ export class PreviewView {
     this.box = div('p-box');
     this.thumb = image('p-thumb');
     this.heat = image('p-heat');
-    this.box.append(this.thumb, this.heat);
+    this.box.append(this.thumb, this.heat, this.boxes);
+    this.mark = div('p-mark');
     this.box.title = l10n.t('Double-click to open in the X-ray viewer');
     this.box.addEventListener('dblclick', () => {
       if (this.shown.row !== undefined) this.events.open(this.shown.row);
@@ -50,7 +57,7 @@ export class PreviewView {
     this.toggle.addEventListener('change', () => this.box.classList.toggle('heat-off', !this.toggle.checked));
     this.message = div('p-message');
     this.message.setAttribute('role', 'status');
-    this.element.append(this.title, this.box, this.toggle, this.message, heatFilter('xray-heat-preview'));
+    this.element.append(this.title, this.mark, this.box, this.toggle, this.message, heatFilter('xray-heat-preview'));
   }
 
   update(): void {
@@ -74,6 +81,12 @@ export class PreviewView {
     this.message.textContent = c.message ?? '';
     this.message.hidden = !c.message;
     this.toggle.hidden = !c.heat;
+    const mark = c.row === undefined ? undefined : this.state.marks.get(c.row);
+    this.mark.hidden = !mark;
+    this.mark.className = `p-mark ${markClasses(mark)}`;
+    this.mark.textContent = mark ? markLongText(mark, ' · ') : '';
+    const size = c.row === undefined ? undefined : this.state.table.quality.size(c.row);
+    this.boxesShown = drawTileBoxes(this.boxes, c.thumb ? tileBoxes(mark, size) : undefined);
     // The selected row may not be on screen (picked on the map): its images are asked for here.
     if (c.row !== undefined && !c.thumb && this.state.hasThumbnails && !this.state.thumbsAsked.has(c.row)) {
       this.state.thumbsAsked.add(c.row);
@@ -89,6 +102,8 @@ export class PreviewView {
       thumbnail: loaded(this.thumb),
       heatmap: loaded(this.heat) && this.toggle.checked,
       message: this.message.hidden ? undefined : (this.message.textContent ?? undefined),
+      mark: this.mark.hidden ? undefined : (this.mark.textContent ?? undefined),
+      boxes: this.boxesShown,
     };
   }
 }

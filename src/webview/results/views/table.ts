@@ -320,6 +320,13 @@ export class TableView {
     return n;
   }
 
+  /** Box marks drawn over the drawn rows' thumbnails (the report). */
+  get thumbnailBoxes(): number {
+    let n = 0;
+    for (const r of this.pool) if (!r.hidden) n += r.querySelectorAll('.thumb-box svg.t-boxes rect').length;
+    return n;
+  }
+
   /** How many row elements are in the DOM (virtualisation check). */
   get rendered(): number {
     return this.pool.filter((r) => !r.hidden).length;
