@@ -379,8 +379,12 @@ export interface HostTimes {
 }
 
 export interface PanelTimeline {
-  /** The page's document began loading (performance.timeOrigin), and its script started (`started`). */
+  /**
+   * The page's document began loading (performance.timeOrigin: VS Code's empty fake.html), that empty
+   * document was loaded (VS Code then writes the page into it), and the page's script started (`started`).
+   */
   pageOrigin?: number;
+  pageShellLoaded?: number;
   started?: number;
   /** The host's own stamps (HostTimes), as its first message carried them. */
   host?: HostTimes;

@@ -90,11 +90,7 @@ export class PanelState {
   layout: PanelLayout = 'table';
   comparePair: [number, number] = [0, 1];
   hasThumbnails = false;
-  readonly timeline: PanelTimeline = {
-    // When the page's document began loading (before its script was parsed), and when its script ran.
-    pageOrigin: typeof performance === 'undefined' ? undefined : Math.round(performance.timeOrigin),
-    started: Date.now(),
-  };
+  readonly timeline: PanelTimeline = { ...pageLoadTimes(), started: Date.now() };
   /** Rows or cells arrived and are not drawn yet (the timeline's lastRows is stamped when they are). */
   dataDrawPending = false;
   private order?: Uint32Array;
@@ -425,4 +421,18 @@ function readWidths(v: unknown): Record<string, number> {
 function renew<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.delete(key);
   map.set(key, value);
+}
+
+/**
+ * When the page's document began loading (VS Code's empty fake.html, through the webview's service worker),
+ * when that empty document was loaded (VS Code then writes this page into it), both as Date.now() stamps.
+ */
+function pageLoadTimes(): Pick<PanelTimeline, 'pageOrigin' | 'pageShellLoaded'> {
+  if (typeof performance === 'undefined' || !performance.timeOrigin) return {};
+  const nav = performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const origin = performance.timeOrigin;
+  return {
+    pageOrigin: Math.round(origin),
+    pageShellLoaded: nav?.domContentLoadedEventEnd ? Math.round(origin + nav.domContentLoadedEventEnd) : undefined,
+  };
 }
