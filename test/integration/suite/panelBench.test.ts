@@ -26,6 +26,8 @@ const SWEEP = Math.max(60, Number(process.env.XRAY_BENCH_SWEEP_FRAMES) || 600);
  * VS Code loads each new webview's empty document through the webview service worker, which took ~1 s
  * instead of ~50 ms right after another webview closed.
  */
+/** Pixels a frame of the wheel-paced sweep: about three rows, as a mouse wheel scrolls. */
+const WHEEL_PX = 96;
 /**
  * The order of the opens in each round. `XRAY_BENCH_BIG_FIRST=1`: the 100,000-row panel first, so that the
  * first round's is the session's first webview (the only one whose empty document loads in ~50 ms here).
@@ -163,6 +165,8 @@ describe('@bench panel', function () {
     const idle = await probe(root, { ms: 3000 });
     const sweep = await probe(root, { sweepFrames: SWEEP });
     const bigSweep = await probe(root, { sweepFrames: SWEEP, stepPx });
+    // A wheel's pace: three rows a frame (the sweeps put a whole new screenful in every frame).
+    const wheel = await probe(root, { sweepFrames: SWEEP, stepPx: WHEEL_PX });
     const refSweep = refSweeps.at(-1)!;
     assert.ok(sweep.scrollTop >= sweep.scrollHeight * 0.95 - 2000, `swept to the bottom: ${JSON.stringify(sweep)}`);
     await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, { action: 'select', rows: [] });
@@ -195,6 +199,7 @@ describe('@bench panel', function () {
         ratioKeysP95ToIdle: keys.p95 / Math.max(1, idle.p95),
         // Same step per frame on 100,000 and 1,000 rows: what the size itself costs a frame.
         stepSweep: { stepPx, big: bigSweep, reference: refSweep },
+        wheel: { stepPx: WHEEL_PX, ...wheel },
         ratioStepSweepP95: bigSweep.p95 / Math.max(1, refSweep.p95),
         ratioStepSweepWorkP95: bigSweep.workP95 / Math.max(0.1, refSweep.workP95),
       },
