@@ -479,8 +479,19 @@ function serveRequests(channel, page) {
           return false;
         };
         while ((await visible()) === Boolean(req.hidden)) {
-          if (Date.now() - started > timeout)
-            throw new Error(`${req.selector} ${req.hidden ? 'still shown' : 'not shown'} after ${timeout} ms`);
+          if (Date.now() - started > timeout) {
+            // What was on screen instead, for the test's failure message.
+            const shot = join(
+              SCREENSHOTS,
+              `waitfor-failed-${String(req.hasText ?? req.selector)
+                .replace(/[^a-zA-Z0-9]+/g, '-')
+                .slice(0, 40)}.png`,
+            );
+            await page.screenshot({ path: shot }).catch(() => {});
+            throw new Error(
+              `${req.selector} ${req.hidden ? 'still shown' : 'not shown'} after ${timeout} ms (screenshot: ${rel(shot)})`,
+            );
+          }
           await new Promise((r) => setTimeout(r, 100));
         }
       } else throw new Error("'waitFor' needs inputValue, role or selector");

@@ -21,6 +21,7 @@ import { modelDescription } from '../modelOrigin';
 import { PanelCuration, type CurationDeps } from './curation';
 import type { ExportFormat } from './exportCommand';
 import { showSimilar } from './similar';
+import { answerNextConfirmation } from './transferCommand';
 import { PanelMap } from '../embeddingMap/panelMap';
 import type { FolderDriftService } from '../drift/folderDrift';
 
@@ -126,6 +127,12 @@ export class ResultsController extends Disposable {
       ),
     );
     // Tests: SIGKILL the engine (as a native crash or the OOM killer would) once a run has written N rows.
+    if (process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS === '1')
+      this._register(
+        vscode.commands.registerCommand('xrayAnomaly.debug.answerNextConfirmation', (answer: boolean) =>
+          answerNextConfirmation(answer),
+        ),
+      );
     if (deps.enginePid && process.env.XRAY_ANOMALY_ENGINE_TEST_HOOKS === '1')
       this._register(
         vscode.commands.registerCommand('xrayAnomaly.debug.killEngineAfterRows', (root: string, rows: number) => {

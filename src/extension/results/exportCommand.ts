@@ -80,6 +80,8 @@ export async function runExport(
   if (!format) return undefined;
   if (format === 'copy' || format === 'move') {
     const paths = req.selected.map((r) => panel.index.paths[r]).filter((p): p is string => p !== undefined);
+    if (!paths.length)
+      log?.(`${format}: no selected image of ${basename(panel.source.root)} (${req.selected.length} rows)`);
     return copyOrMove(panel.source.root, paths, format, transfer, target);
   }
   const ext = { csv: 'csv', json: 'json', labelStudio: 'json', report: 'html' }[format];

@@ -31,8 +31,14 @@ export async function copyOrMove(
     if (!picked?.[0]) return undefined;
     target = picked[0].fsPath;
   }
+  deps.log?.(
+    `${mode === 'copy' ? 'Copy' : 'Move'} of ${paths.length} images of ${basename(root)} to ${target}: asking`,
+  );
   const r = await transferFiles(root, paths, target, mode, (plan) => confirm(plan, root));
-  if (!r) return undefined;
+  if (!r) {
+    deps.log?.(`${mode === 'copy' ? 'Copy' : 'Move'} to ${target}: not confirmed, nothing done`);
+    return undefined;
+  }
   let labels = { moved: 0, leftBehind: [] as string[] };
   if (mode === 'move' && r.done.length && deps.moveLabels)
     labels = await deps.moveLabels(r.done.map((i) => ({ from: vscode.Uri.file(i.from), to: vscode.Uri.file(i.to) })));
@@ -43,6 +49,17 @@ export async function copyOrMove(
   );
   report(r, root, labels.leftBehind);
   return target;
+}
+
+/**
+ * Tests only (registered with XRAY_ANOMALY_ENGINE_TEST_HOOKS=1): the answer to the next confirmation, given as a
+ * user's click would be, and the question it was given to. A toast can be pushed out of view by others in a test
+ * run, so clicking it is not reliable there; everything behind the answer is the real command.
+ */
+let armed: { answer: boolean; asked: (question: string) => void } | undefined;
+
+export function answerNextConfirmation(answer: boolean): Promise<string> {
+  return new Promise((asked) => (armed = { answer, asked }));
 }
 
 /**
@@ -70,8 +87,15 @@ async function confirm(plan: TransferPlan, root: string): Promise<boolean> {
           plan.target,
           basename(root),
         );
-  const pick = await vscode.window.showWarningMessage(`${question}${skippedText(plan)}`, yes);
-  return pick === yes;
+  const text = `${question}${skippedText(plan)}`;
+  const shown = vscode.window.showWarningMessage(text, yes);
+  const hook = armed;
+  armed = undefined;
+  if (hook) {
+    hook.asked(text);
+    return hook.answer;
+  }
+  return (await shown) === yes;
 }
 
 function skippedText(plan: TransferPlan): string {

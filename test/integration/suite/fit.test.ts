@@ -10,7 +10,7 @@ import type { FitProgressEvent } from '../../../src/extension/fit/plan';
 import type { PipelinePreviewReport } from '../../../src/extension/fit/preview';
 import type { ViewStateReport } from '../../../src/protocol/viewer';
 import { screenshot } from './harness';
-import { EXTENSION_ID, extensionLog, waitForView } from './helpers';
+import { EXTENSION_ID, extensionLog, waitForView, waitInWorkbench } from './helpers';
 import { FIT, MODELS, fitLesion } from '../workspace';
 
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -40,8 +40,11 @@ function filesUnder(dir: string): string[] {
 
 async function clearToasts(): Promise<void> {
   await vscode.commands.executeCommand('notifications.clearAll');
-  await new Promise((r) => setTimeout(r, 300));
+  await waitInWorkbench({ selector: '.notification-toast', hidden: true });
 }
+
+/** A notification toast has finished sliding in (VS Code marks it so when its transition ends). */
+const toastShown = () => waitInWorkbench({ selector: '.notification-toast.notification-fade-in-done' });
 
 describe('Fit detector on a folder', function () {
   // Fitting runs the backbone over every image in the engine: seconds here, but 2 slow cores vary.
@@ -72,7 +75,7 @@ describe('Fit detector on a folder', function () {
       filesUnder(join(wsRoot(), '.xray-anomaly')).filter((f) => f.includes('it-empty')),
       [],
     );
-    await new Promise((r) => setTimeout(r, 600)); // the toast slides in
+    await toastShown();
     console.log(`screenshot: ${await screenshot('fit-empty-folder-error')}`);
   });
 
@@ -86,21 +89,23 @@ describe('Fit detector on a folder', function () {
     );
     let settled = false;
     void pending.finally(() => (settled = true));
-    const step = async (shot?: string) => {
-      await new Promise((r) => setTimeout(r, 1200)); // the quick input opens and renders
+    // Each question's quick input, by its title, with its items drawn (an input box has none).
+    const step = async (title: string, shot?: string, items = true) => {
+      await waitInWorkbench({ selector: '.quick-input-title', hasText: title });
+      if (items) await waitInWorkbench({ selector: '.quick-input-list .monaco-list-row' });
       assert.equal(settled, false, 'the command is still waiting for an answer');
       if (shot) console.log(`screenshot: ${await screenshot(shot)}`);
     };
-    await step();
+    await step('Fit Detector: preprocessing for');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the first pipeline
-    await step();
+    await step('Fit Detector: augmentation');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // no mirrored copies
     // (12 images are too few to hold out what a position-aware map needs: that question is not asked.)
-    await step('fit-prompt-destination');
+    await step('Fit Detector: where to write the model', 'fit-prompt-destination');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the default destination
-    await step('fit-prompt-model-id');
+    await step('Fit Detector: model id', 'fit-prompt-model-id', false);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the suggested id
-    await step();
+    await step('Fit Detector: display name', undefined, false);
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen'); // Escape on the name prompt
     const out = await pending;
     assert.equal(out.status, 'dismissed', JSON.stringify(out));
@@ -217,7 +222,7 @@ describe('Fit detector on a folder', function () {
       /most unusual images \(highest unseen scores\): hand-\d\d\.png [-\d.]+ = threshold, hand-\d\d\.png/,
     );
 
-    await new Promise((r) => setTimeout(r, 600)); // the toast slides in
+    await toastShown();
     console.log(`screenshot: ${await screenshot('fit-success-notification')}`);
     await clearToasts();
     // The report behind "Open Report", rendered as the action renders it.
@@ -234,7 +239,7 @@ describe('Fit detector on a folder', function () {
     assert.equal(r.calibration?.mostUnusual?.[0].score, r.threshold);
     assert.match(out.report, /\| unreadable\.png \| [A-Z_]+ \| .+ \|/);
     await vscode.commands.executeCommand('xrayAnomaly.showFitReport', out.reportUri);
-    await new Promise((r) => setTimeout(r, 2000)); // the preview renders
+    await waitInWorkbench({ selector: 'h2', hasText: 'Most unusual images', inWebview: true }); // the preview renders
     console.log(`screenshot: ${await screenshot('fit-report')}`);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
@@ -324,18 +329,20 @@ describe('Fit detector on a folder', function () {
         onPreview: (r: PipelinePreviewReport) => previews.push(r),
       } satisfies FitDetectorArgs) as Thenable<FitOutcome>,
     );
-    const shown = async (id: string) => {
+    const shown = async (id: string, heading: string) => {
       for (let t = 0; t < 600 && !previews.some((p) => p.pipeline === id); t++)
         await new Promise((r) => setTimeout(r, 100));
       const p = previews.find((q) => q.pipeline === id);
       assert.ok(p, `the preview of ${id} was shown (seen: ${previews.map((q) => q.pipeline).join(', ')})`);
-      await new Promise((r) => setTimeout(r, 800)); // the page paints
+      // The page of that pipeline, done loading, with its pictures drawn.
+      await waitInWorkbench({ selector: 'h1', hasText: heading, inWebview: true });
+      await waitInWorkbench({ selector: 'main:not([aria-busy]) figure.output img', inWebview: true });
       return p;
     };
-    const chest = await shown('chest'); // the first item is highlighted when the list opens
+    const chest = await shown('chest', 'Chest X-ray'); // the first item is highlighted when the list opens
     console.log(`screenshot: ${await screenshot('fit-preview-chest')}`);
     await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext'); // highlight the hand pipeline
-    const hand = await shown('hand');
+    const hand = await shown('hand', 'histogram equalisation');
     console.log(`screenshot: ${await screenshot('fit-preview-hand')}`);
     for (const p of [chest, hand]) {
       // 4 of the 13 files, spread over the folder: the last is the unreadable one, shown with its reason.
@@ -400,7 +407,8 @@ describe('Fit detector on a folder', function () {
         mirror: false,
       } satisfies FitDetectorArgs) as Thenable<FitOutcome>,
     );
-    await new Promise((r) => setTimeout(r, 1500)); // the quick pick opens and renders
+    await waitInWorkbench({ selector: '.quick-input-title', hasText: 'Fit Detector: where patches are compared' });
+    await waitInWorkbench({ selector: '.quick-input-list .monaco-list-row', hasText: 'aligned films' });
     console.log(`screenshot: ${await screenshot('fit-prompt-positional')}`);
     await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext'); // the position-aware answer
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');

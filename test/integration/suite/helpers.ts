@@ -147,3 +147,11 @@ export async function waitForReport(
   const why = last ? JSON.stringify(last).slice(0, 2000) : `none (${failure || 'no results panel for this folder'})`;
   throw new Error(`timed out waiting for ${what}; last report: ${why}` + (await webviewFrames(what)));
 }
+
+/**
+ * Answers the next copy / move confirmation (the extension's test hook: a toast can be pushed out of view by
+ * others in a run, so clicking it is not reliable); resolves to the question asked once it is asked.
+ */
+export function answerNextConfirmation(answer: boolean): Thenable<string> {
+  return vscode.commands.executeCommand<string>('xrayAnomaly.debug.answerNextConfirmation', answer);
+}

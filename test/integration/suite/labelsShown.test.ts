@@ -12,7 +12,7 @@ import type { ResultsAction, ResultsReport } from '../../../src/protocol/results
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot, typeText } from './harness';
 import {
-  clickInWorkbench,
+  answerNextConfirmation,
   EXTENSION_ID,
   extensionLog,
   viewState,
@@ -174,14 +174,20 @@ describe('Labels shown where the image is shown', function () {
     rmSync(picked, { recursive: true, force: true });
     mkdirSync(picked);
     writeFileSync(join(picked, 'shown-a.png'), 'already here');
-    await vscode.commands.executeCommand('notifications.clearAll');
-    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
+    // A no first: nothing is touched.
+    const no = answerNextConfirmation(false);
+    const declined = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'copy', picked, [
+      'shown-c.png',
+    ]);
+    assert.match(await no, /^Copy 1 images to /);
+    assert.equal(await declined, undefined);
+    assert.ok(!existsSync(join(picked, 'shown-c.png')), 'declined: nothing copied');
+    const asked = answerNextConfirmation(true);
     const copied = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'copy', picked, [
       'shown-a.png',
       'shown-c.png',
     ]);
-    await waitInWorkbench({ selector: '.notification-toast', hasText: 'Copy 1 images to' });
-    assert.ok(await clickInWorkbench('button', 'Copy'), 'the confirmation’s button');
+    assert.match(await asked, /^Copy 1 images to .*1 skipped: a file of that name is there \(shown-a\.png\)/);
     assert.equal(await copied, picked);
     assert.equal(readFileSync(join(picked, 'shown-a.png'), 'utf8'), 'already here', 'never overwritten');
     assert.deepEqual(readFileSync(join(picked, 'shown-c.png')), readFileSync(join(root(), 'shown-c.png')));
@@ -194,14 +200,12 @@ describe('Labels shown where the image is shown', function () {
     await waitForFileLabel('shown-c.png', 'abnormal');
     const dest = join(wsRoot(), `${FIXTURE}-moved`);
     rmSync(dest, { recursive: true, force: true });
-    await vscode.commands.executeCommand('notifications.clearAll');
-    await waitInWorkbench({ selector: '.notification-toast', hidden: true });
+    const askedMove = answerNextConfirmation(true);
     const moved = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'move', dest, [
       'shown-b.png',
       'shown-c.png',
     ]);
-    await waitInWorkbench({ selector: '.notification-toast', hasText: 'Move 2 images to' });
-    assert.ok(await clickInWorkbench('button', 'Move'), 'the confirmation’s button');
+    assert.match(await askedMove, /^Move 2 images to .*\? They leave labels-shown;/);
     assert.equal(await moved, dest);
     for (const n of ['shown-b.png', 'shown-c.png']) {
       assert.ok(existsSync(join(dest, n)) && !existsSync(join(root(), n)), `${n} moved`);

@@ -12,7 +12,15 @@ import type { FitOutcome } from '../../../src/extension/fit/command';
 import { WORKSPACE_MODELS_DIR } from '../../../src/extension/fit/plan';
 import { writeReconstructionModel } from '../../fixtures/models';
 import { screenshot } from './harness';
-import { clickInWorkbench, EXTENSION_ID, extensionLog, harnessSession, waitForView, wsUri } from './helpers';
+import {
+  clickInWorkbench,
+  EXTENSION_ID,
+  extensionLog,
+  harnessSession,
+  waitForView,
+  waitInWorkbench,
+  wsUri,
+} from './helpers';
 import { FILES, FIT, MODELS } from '../workspace';
 
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -64,7 +72,7 @@ async function lastModelList(): Promise<string> {
 
 async function clearToasts(): Promise<void> {
   await vscode.commands.executeCommand('notifications.clearAll');
-  await new Promise((r) => setTimeout(r, 300));
+  await waitInWorkbench({ selector: '.notification-toast', hidden: true });
 }
 
 function within<T>(p: Thenable<T>, ms: number, what: string): Promise<T> {
@@ -200,7 +208,8 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
     // What a user looking for a workspace model does (isTrusted has no setter in the API): the model picker
     // offers Manage Workspace Trust, whose editor has the "Trust" button.
     const picking = Promise.resolve(vscode.commands.executeCommand('xrayAnomaly.selectModel'));
-    await new Promise((r) => setTimeout(r, 1000)); // the quick pick opens and renders
+    // The quick pick open with the item to click drawn (what the click below waits for too).
+    await waitInWorkbench({ role: 'option', name: 'Manage Workspace Trust', exact: false }, 30_000);
     console.log(`screenshot: ${await screenshot('restricted-mode-model-picker')}`);
     // The picker can take longer than one click's 10 s to show its items on a busy machine (proof run integ7 4).
     let clicked = false;
@@ -211,7 +220,7 @@ describe('workspace trust (Restricted Mode) @restricted', function () {
       });
     assert.equal(clicked, true);
     await within(picking, 10_000, 'the model picker closing');
-    await new Promise((r) => setTimeout(r, 1000)); // the trust editor renders
+    await waitInWorkbench({ role: 'button', name: 'Trust' }); // the trust editor renders
     console.log(`screenshot: ${await screenshot('restricted-mode-trust-editor')}`);
     assert.equal(vscode.workspace.isTrusted, false, 'nothing is trusted before the click');
     assert.equal(await clickInWorkbench('button', 'Trust'), true);

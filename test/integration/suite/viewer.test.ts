@@ -12,7 +12,7 @@ import type { ViewerAction, ViewStateReport } from '../../../src/protocol/viewer
 import { handPhantom, png16FromPixels } from '../../fixtures/images';
 import { writeAnomalyMapModel, writeReconstructionModel } from '../../fixtures/models';
 import { screenshot } from './harness';
-import { EXTENSION_ID, extensionLog, waitForView, wsUri } from './helpers';
+import { EXTENSION_ID, extensionLog, waitForView, waitInWorkbench, wsUri } from './helpers';
 import { FILES, FRAMED_SPOT, MAP_CROP_ROTATE_STEPS, MAP_PAD_STEPS, MODELS, SPOT } from '../workspace';
 
 const RASTER = 'xrayAnomaly.viewer.raster';
@@ -49,7 +49,7 @@ async function closeAll(): Promise<void> {
 /** A screenshot without toasts left over from earlier tests (e.g. the engine-crash warning). */
 async function cleanScreenshot(name: string): Promise<string | undefined> {
   await vscode.commands.executeCommand('notifications.clearAll');
-  await new Promise((r) => setTimeout(r, 300));
+  await waitInWorkbench({ selector: '.notification-toast', hidden: true });
   return screenshot(name);
 }
 
