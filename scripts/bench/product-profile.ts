@@ -9,11 +9,12 @@
  * Usage: node --import tsx scripts/bench/product-profile.ts --size 64 --out OUT [--prof] [--quality]
  *        [--images 200] [--passes 2] [--workers N] [--engine-flags '--v8-flag ...']
  */
-import { existsSync, readdirSync, readFileSync, promises as fsp } from 'node:fs';
+import { readdirSync, readFileSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { scanImages } from '../../src/core/dataset/scan';
 import { discoverModels } from '../../src/core/model/registry';
+import { nodeModelFs } from '../../src/engine/batch/nodeFs';
 import { nodeScanFs, scoreFiles } from '../../src/cli/scoring';
 import { EngineClient } from '../../src/engine/client';
 import { BatchService } from '../../src/engine/batch/service';
@@ -63,12 +64,7 @@ async function main(): Promise<void> {
     },
   });
   try {
-    const { models } = await discoverModels([{ path: join(manifestPath, '..'), origin: 'configured' }], {
-      readdir: (d) => fsp.readdir(d),
-      readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-      exists: async (p) => existsSync(p),
-      isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
-    });
+    const { models } = await discoverModels([{ path: join(manifestPath, '..'), origin: 'configured' }], nodeModelFs);
     const run = { engine, model: models[0], provider: 'cpu' as const };
     const tl = performance.now();
     await engine.loadModel({ manifestPath, provider: 'cpu' });

@@ -31,10 +31,10 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { scanImages } from '../../src/core/dataset/scan';
 import { discoverModels } from '../../src/core/model/registry';
+import { nodeModelFs } from '../../src/engine/batch/nodeFs';
 import { nodeScanFs, scoreFiles } from '../../src/cli/scoring';
 import { EngineClient } from '../../src/engine/client';
 import { encodePng, pattern16 } from '../../test/unit/engine/png';
-import { promises as fsp } from 'node:fs';
 
 const ROOT = resolve(__dirname, '../..');
 const PY = '/usr/bin/python3';
@@ -123,12 +123,7 @@ async function productRound(
     },
   });
   try {
-    const { models } = await discoverModels([{ path: join(manifestPath, '..'), origin: 'configured' }], {
-      readdir: (d) => fsp.readdir(d),
-      readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-      exists: async (p) => existsSync(p),
-      isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
-    });
+    const { models } = await discoverModels([{ path: join(manifestPath, '..'), origin: 'configured' }], nodeModelFs);
     const run = { engine, model: models[0], provider: 'cpu' as const };
     await engine.loadModel({ manifestPath, provider: 'cpu' });
     await scoreFiles(run, root, files.slice(0, 3), undefined, { rescoreErrors: false, label: 'warm-up' });

@@ -11,9 +11,10 @@
  *   The protocol through the product: seeded patient-grouped split of TRAIN, fit on the remaining normals
  *   through the engine (as `xray-anomaly fit`), then the same report for that fit.
  */
-import { existsSync, promises as fsp, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { discoverModels } from '../../src/core/model/registry';
+import { nodeModelFs } from '../../src/engine/batch/nodeFs';
 import type { ModelInfo } from '../../src/core/model/manifest';
 import { accuracyOf, formatFigures, promisedSpecificity, type AccuracyFigures } from './accuracy-report';
 import { backboneWithPipeline } from './pipelines';
@@ -24,12 +25,7 @@ export const DEV = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
 export const TRAIN = join(SHARED, 'data/chest-xray-pneumonia/train');
 
 async function defaultModel(): Promise<ModelInfo> {
-  const { models } = await discoverModels([{ path: join(ROOT, 'models'), origin: 'bundled' }], {
-    readdir: (d) => fsp.readdir(d),
-    readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-    exists: async (p) => existsSync(p),
-    isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
-  });
+  const { models } = await discoverModels([{ path: join(ROOT, 'models'), origin: 'bundled' }], nodeModelFs);
   if (!models.length) throw new Error('no models in models/');
   return models[0];
 }

@@ -12,16 +12,17 @@
  * Indexed Job's or a Slurm array's environment, see docs/cluster.md), and a killed run resumes where it
  * stopped: scoring is the batch service (src/engine/batch/service.ts), the store is docs/results-store.md.
  */
-import { existsSync, promises as fsp } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../core/errors';
 import type { ModelInfo } from '../core/model/manifest';
-import { discoverModels, type ModelFs } from '../core/model/registry';
+import { discoverModels } from '../core/model/registry';
 import { parseShard, scanImages, type Shard } from '../core/dataset/scan';
 import { FIT_PIPELINE_IDS, isFitPipelineId } from '../core/fit/pipelines';
 import { resolveShard } from '../core/batch/shard';
 import { EngineClient } from '../engine/client';
+import { nodeModelFs } from '../engine/batch/nodeFs';
 import type { ProviderPreference } from '../protocol/engine';
 import { describeFitResult, numberOption, runFit } from './fit';
 import { writePreviewSheets } from './fitPreview';
@@ -55,13 +56,6 @@ ${qualityUsage('                     ')}
 ${PREPROCESS_USAGE}
 ${EXIT_CODES_TEXT}
 fit, eval and preprocess: 0 done, 1 error, 130 fit cancelled.`;
-
-const nodeModelFs: ModelFs = {
-  readdir: (d) => fsp.readdir(d),
-  readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
-  exists: async (p) => existsSync(p),
-  isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
-};
 
 function fail(message: string, code: number = EXIT.USAGE): never {
   process.stderr.write(`xray-anomaly: ${message}\n`);

@@ -1,7 +1,8 @@
-/** The node:fs side of dataset scanning (src/core/dataset/scan.ts injects it). */
-import { promises as fsp } from 'node:fs';
+/** The node:fs side of dataset scanning and model discovery (src/core/dataset/scan.ts and model/registry.ts inject it). */
+import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetFs } from '../../core/dataset/scan';
+import type { ModelFs } from '../../core/model/registry';
 
 /**
  * A symbolic link to a file counts as that file (a data split made of links scans like the real thing);
@@ -32,4 +33,11 @@ export const nodeDatasetFs: DatasetFs = {
       await fh.close();
     }
   },
+};
+
+export const nodeModelFs: ModelFs = {
+  readdir: (d) => fsp.readdir(d),
+  readFile: async (p) => new Uint8Array(await fsp.readFile(p)),
+  exists: async (p) => existsSync(p),
+  isDirectory: async (p) => (await fsp.stat(p)).isDirectory(),
 };

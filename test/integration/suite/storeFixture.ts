@@ -5,22 +5,11 @@ import { join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { storeLocation } from '../../../src/core/batch/location';
 import type { BatchRow } from '../../../src/core/batch/types';
+import { mulberry32 } from '../../../src/core/fit/random';
 import { parseManifest } from '../../../src/core/model/validate';
 import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { modelRefOf } from '../../../src/engine/batch/service';
 import { ResultStore } from '../../../src/engine/batch/store';
-
-/** A seeded generator, so every run writes the same store. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `n` rows of one model under `root`, as a scored chest folder would hold them: NORMAL/ and PNEUMONIA/ (so
@@ -34,7 +23,7 @@ export async function writeStore(root: string, n: number, manifestPath: string):
   const ref = await modelRefOf(manifestPath);
   const cal = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath).calibration;
   const span = cal.max - cal.min;
-  const rand = rng(n);
+  const rand = mulberry32(n); // seeded: every run writes the same store
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const store = await ResultStore.open(loc.store);
   try {
