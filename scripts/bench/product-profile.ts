@@ -58,7 +58,10 @@ async function main(): Promise<void> {
       ...(args.includes('--prof') ? ['--cpu-prof', '--cpu-prof-dir', out] : []),
       ...arg('engine-flags', '').split(' ').filter(Boolean),
     ],
-    env: { XRAY_ANOMALY_ENGINE_THREADS: '1', XRAY_ANOMALY_BATCH_WORKERS: arg('workers', String(cpus().length)) },
+    env: {
+      XRAY_ANOMALY_ENGINE_THREADS: arg('threads', '1'),
+      XRAY_ANOMALY_BATCH_WORKERS: arg('workers', String(cpus().length)),
+    },
     log: (level, message) => {
       if (level === 'error') process.stderr.write(`[engine] ${message}\n`);
     },

@@ -4,10 +4,12 @@ product's chest spec: percentile window, bright-background inversion, histogram 
 (training/paper/mapcal.py), which the product does only for a batch that writes heatmaps. Two ways to run it:
   paper-style (--workers 0 --batch 1): one image at a time in one process, as the paper's evaluation loop;
   tuned (--workers W --batch B): a torch DataLoader with W worker processes decoding and preprocessing while
-    the main process runs batches of B, the way a PyTorch user would speed it up; W and B are the
-    product's prep workers and largest batch, so both sides get the same parallelism.
+    the main process runs batches of B, the way a PyTorch user would speed it up; W is the product's prep
+    workers, so both sides get the same parallelism, and the workers are started before the clock as the
+    product's are (persistent workers).
 
   vs-pytorch.py export --size S --out DIR               writes the CAE (seeded weights) as ONNX + manifest
+  vs-pytorch.py batch --model DIR/x.pt --list F         torch's fastest batch size for the CAE here (JSON)
   vs-pytorch.py score --model DIR/x.pt --list F [...]   scores the files, prints JSON (images/s, BLAS, config)
   vs-pytorch.py compare --pre DIR --root R --list F      this preprocessing vs the product's arrays (xray-anomaly
                                                         preprocess output): both sides must feed the CAE alike
@@ -65,22 +67,53 @@ def one_thread(_):
     torch.set_num_threads(1)
 
 
-def batches(files, size, workers, batch):
-    if workers == 0 and batch == 1:
+class Indices(torch.utils.data.Sampler):
+    """The file indexes of the next pass, set by the main process (persistent workers keep their dataset)."""
+
+    def __init__(self):
+        self.idx = []
+
+    def __iter__(self):
+        return iter(self.idx)
+
+    def __len__(self):
+        return len(self.idx)
+
+
+class Loader:
+    """A DataLoader whose W workers are started (and have run a few files) before the timed pass, as the
+    product's prep workers are: persistent workers, fed the indexes of each pass by the sampler."""
+
+    def __init__(self, files, size, workers, batch):
+        self.sampler = Indices()
+        self.loader = torch.utils.data.DataLoader(Files(files, size), batch_size=batch, sampler=self.sampler,
+                                                  num_workers=workers, worker_init_fn=one_thread,
+                                                  persistent_workers=workers > 0)
+
+    def run(self, idx):
+        self.sampler.idx = list(idx)
+        yield from self.loader
+
+    def pids(self):
+        it = self.loader._iterator
+        return [w.pid for w in it._workers] if it is not None else []
+
+
+def batches(files, size, loader=None, idx=None):
+    if loader is None:
         for f in files:
             yield torch.from_numpy(preprocess(f, size))[None, None]
         return
-    yield from torch.utils.data.DataLoader(Files(files, size), batch_size=batch, num_workers=workers,
-                                           worker_init_fn=one_thread, persistent_workers=False)
+    yield from loader.run(idx)
 
 
-def score(model, files, size, workers=0, batch=1, with_map=False):
+def score(model, files, size, loader=None, idx=None, with_map=False):
     """Masked MSE per image; with_map also smooths the error map (the product makes its map only when a
     batch writes heatmaps, and the race's batch writes none, so by default neither side does)."""
     sigma = smoothing_sigma(size)
     out = []
     with torch.inference_mode():
-        for x in batches(files, size, workers, batch):
+        for x in batches(files, size, loader, idx):
             mask = (x != 0).float()
             err = (model(x) - x) ** 2 * mask
             s = err.sum((1, 2, 3)) / mask.sum((1, 2, 3)).clamp(min=1)
@@ -90,6 +123,22 @@ def score(model, files, size, workers=0, batch=1, with_map=False):
             else:
                 out += [(v, None) for v in s.tolist()]
     return out
+
+
+def best_batch(model, files, size, sizes=(1, 2, 4, 8, 16)):
+    """torch's fastest batch size for this model here, by CPU time per image over all the race's images (a
+    subset misleads: on Debian's torch 1.13 (oneDNN 2.6) the 256 px CAE ran batches of 8 at 7 CPU ms per
+    image over 16 images repeated and at 24-25 over the 200, against 8-10 one at a time either way)."""
+    xs = torch.from_numpy(np.stack([preprocess(f, size) for f in files]))[:, None]
+    per = {}
+    with torch.inference_mode():
+        for b in sizes:
+            model(xs[:b])
+            t0 = time.process_time()
+            for i in range(0, len(xs), b):
+                model(xs[i : i + b])
+            per[b] = 1000 * (time.process_time() - t0) / len(xs)
+    return min(per, key=per.get), per
 
 
 def compare(pre, root, files, size):
@@ -127,10 +176,15 @@ def rescore(model, pre):
     return out
 
 
-def cpu_seconds():
-    """CPU time of this process and of its finished children (the DataLoader's workers are joined by then)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def cpu_seconds(pids=()):
+    """CPU time of this process and of the given live children (the DataLoader's persistent workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def loaded_blas():
@@ -141,7 +195,7 @@ def loaded_blas():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("command", choices=["export", "score", "compare", "rescore"])
+    p.add_argument("command", choices=["export", "batch", "score", "compare", "rescore"])
     p.add_argument("--pre")
     p.add_argument("--root")
     p.add_argument("--workers", type=int, default=0)
@@ -176,14 +230,22 @@ def main():
         return
     with open(a.list) as f:
         files = [line.strip() for line in f if line.strip()]
+    if a.command == "batch":
+        best, per = best_batch(model, files, a.size)
+        print(json.dumps({"batch": best, "cpuMsPerImage": per}))
+        return
     score(model, files[:3], a.size, with_map=a.map)  # warm-up
-    cpu0 = cpu_seconds()
+    loader = None
+    if a.workers > 0 or a.batch > 1:
+        # Workers started and warmed on a few files before the clock starts, like the product's engine.
+        loader = Loader(files, a.size, a.workers, a.batch)
+        score(model, files, a.size, loader, range(min(len(files), max(3, a.workers * a.batch))), with_map=a.map)
+    kids = loader.pids() if loader else []
+    cpu0 = cpu_seconds(kids)
     t0 = time.perf_counter()
-    # Worker start-up is part of the run: the product's engine keeps its prep workers, but a DataLoader
-    # starts them per pass (persistent workers would not help a single pass).
-    res = score(model, files, a.size, a.workers, a.batch, with_map=a.map)
+    res = score(model, files, a.size, loader, range(len(files)), with_map=a.map)
     secs = time.perf_counter() - t0
-    cpu = cpu_seconds() - cpu0
+    cpu = cpu_seconds(kids) - cpu0
     print(json.dumps({"images": len(files), "seconds": secs, "ips": len(files) / secs, "threads": a.threads,
                       "cpuMsPerImage": 1000 * cpu / len(files),
                       "workers": a.workers, "batch": a.batch,
