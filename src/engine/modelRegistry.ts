@@ -12,7 +12,8 @@ import type { ModelManifest } from '../core/model/manifest';
 import type { LoadedModel, ProviderPreference } from '../protocol/engine';
 import type { CoreOps, TensorMeta } from './coreOps';
 import type { KeyedQueue } from './keyedQueue';
-import { createSessionWithFallback, type ProviderName, type SessionFactory } from './providers';
+import { leanSession } from './leanSession';
+import { createSessionWithFallback, sessionOptions, type ProviderName, type SessionFactory } from './providers';
 
 export interface FileAccess {
   readFile(p: string): Promise<Uint8Array>;
@@ -23,6 +24,10 @@ export interface LoadedEntry {
   info: LoadedModel;
   manifest: ModelManifest;
   session: ort.InferenceSession;
+  /** The ONNX file and the stamp it had when `session` was made (a lean session is cut from it again). */
+  onnx: { path: string; mtimeMs: number; size: number };
+  /** Lean sessions by the outputs they are cut to (leanSession.ts); the full session where no cut pays. */
+  lean: Map<string, Promise<ort.InferenceSession>>;
 }
 
 export interface RegistryDeps {
@@ -64,7 +69,12 @@ export class ModelRegistry {
     if (hit) return hit.info;
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.create(key, manifest, onnxPath, pref).finally(() => this.loading.delete(key));
+      pending = this.create(
+        key,
+        manifest,
+        { path: onnxPath, mtimeMs: onnxStat.mtimeMs, size: onnxStat.size },
+        pref,
+      ).finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
     const entry = await pending;
@@ -89,12 +99,38 @@ export class ModelRegistry {
     return this.loaded.size;
   }
 
+  /**
+   * The session for runs that fetch only `outputs`: the model's graph cut to them, made on the first call
+   * (leanSession.ts), or the full session where the cut fails or does not pay.
+   */
+  leanSession(modelKey: string, outputs: readonly string[]): Promise<ort.InferenceSession> {
+    const entry = this.get(modelKey);
+    const id = outputs.join('\n');
+    let s = entry.lean.get(id);
+    if (!s) {
+      s = leanSession(`Model "${entry.manifest.id}" (${path.basename(entry.onnx.path)})`, entry.session, outputs, {
+        readModel: async () => {
+          const now = await this.deps.files.stat(entry.onnx.path);
+          if (now.mtimeMs !== entry.onnx.mtimeMs || now.size !== entry.onnx.size)
+            throw new Error('the ONNX file changed since it was loaded');
+          return withEmbedding(await this.deps.files.readFile(entry.onnx.path), entry.manifest);
+        },
+        createSession: (bytes) =>
+          this.deps.factory.create(bytes, sessionOptions(entry.info.provider as ProviderName, this.deps.threads)),
+        log: (level, msg) => this.deps.log(level, msg),
+      });
+      entry.lean.set(id, s);
+    }
+    return s;
+  }
+
   private async create(
     key: string,
     manifest: ModelManifest,
-    onnxPath: string,
+    onnx: LoadedEntry['onnx'],
     pref: ProviderPreference,
   ): Promise<LoadedEntry> {
+    const onnxPath = onnx.path;
     const started = performance.now();
     const bytes = await this.deps.files.readFile(onnxPath).catch((err: unknown) => {
       throw new XrayError(
@@ -131,7 +167,7 @@ export class ModelRegistry {
       outputs: outputs.map((o) => o.name),
       loadMs: performance.now() - started,
     };
-    const entry: LoadedEntry = { info, manifest, session };
+    const entry: LoadedEntry = { info, manifest, session, onnx, lean: new Map() };
     this.loaded.set(key, entry);
     this.deps.log(
       'info',
@@ -151,6 +187,10 @@ export class ModelRegistry {
     void this.deps.queue
       .run(previous, async () => {
         await old.session.release();
+        for (const lean of old.lean.values()) {
+          const s = await lean;
+          if (s !== old.session) await s.release();
+        }
         this.deps.log('debug', `Released superseded session ${previous}`);
       })
       .catch((err: unknown) => this.deps.log('warn', `Releasing ${previous} failed: ${String(err)}`));

@@ -149,6 +149,8 @@ export interface BatchPipelineStats {
   /** Session runs, inputs through them, and milliseconds inside them. */
   inferRuns: number;
   inferItems: number;
+  /** Of `inferItems`, those run on a model's lean session (its graph cut to the score and embedding). */
+  inferLeanItems: number;
   inferMs: number;
   /** Engine main thread: busy and idle milliseconds (event loop utilisation) since the pipeline started. */
   mainBusyMs: number;

@@ -27,6 +27,8 @@ import { defaultThreads, sessionOptions } from '../../../src/engine/providers';
 import { BatchService } from '../../../src/engine/batch/service';
 import { nodeDatasetFs } from '../../../src/engine/batch/nodeFs';
 import { readFileSync as readWhole, runPrepJob, type PrepCore } from '../../../src/engine/batch/prepJob';
+import { cutForOutputs, describeCut } from '../../../src/core/onnx/prune';
+import { EMBEDDING_OUTPUT, embeddingTap, withEmbeddingOutput } from '../../../src/core/similar/tap';
 import { CORES, cpuMs, engine, load, log, round, schedMs } from './common';
 
 // As a prep worker runs a job (worker.ts), blocking reads included.
@@ -48,7 +50,11 @@ export interface ThroughputOptions {
   reference: number;
 }
 
-/** The model's session in this process, for pure inference on ready tensors. */
+/**
+ * The model's session in this process, for pure inference on ready tensors: the graph the pipeline runs
+ * (with heatmaps the whole model plus its embedding output; without, the engine's lean session: the graph
+ * cut to the score and embedding where that pays, engine/leanSession.ts).
+ */
 export class PureInference {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -56,13 +62,21 @@ export class PureInference {
     readonly threads: number,
   ) {}
 
-  static async create(model: string): Promise<PureInference> {
+  static async create(model: string, media: boolean): Promise<PureInference> {
     const manifest = parseManifest(readFileSync(model, 'utf8'), model);
     const threads = defaultThreads(CORES, process.env);
-    const session = await ort.InferenceSession.create(
-      readFileSync(resolve(model, '..', manifest.onnx)),
-      sessionOptions('cpu', threads),
-    );
+    const tap = embeddingTap(manifest);
+    let bytes: Uint8Array = new Uint8Array(readFileSync(resolve(model, '..', manifest.onnx)));
+    if (tap) bytes = withEmbeddingOutput(bytes, tap);
+    const score = manifest.outputs.score;
+    if (!media && score) {
+      const cut = cutForOutputs(bytes, tap ? [score, EMBEDDING_OUTPUT] : [score]);
+      log(
+        `pure inference: ${cut.use === 'cut' ? `the graph cut to the score (${describeCut(cut.full, cut.cut)})` : `the full graph (${cut.reason})`}`,
+      );
+      if (cut.use === 'cut') bytes = cut.bytes;
+    }
+    const session = await ort.InferenceSession.create(bytes, sessionOptions('cpu', threads));
     return new PureInference(session, manifest.input.name, threads);
   }
 
@@ -128,7 +142,7 @@ export async function throughput(name: string, dir: string, segments: string[][]
     `\n--- ${name}: ${segments.reduce((a, s) => a + s.length, 0)} images in ${segments.length} rounds (load ${load()})`,
   );
   const scanned = new Map((await scanDataset(dir, nodeDatasetFs)).map((f) => [join(dir, f.path), f]));
-  const pure = await PureInference.create(o.model);
+  const pure = await PureInference.create(o.model, o.media);
   const e = engine();
   const rounds: Round[] = [];
   try {
@@ -174,7 +188,8 @@ export async function throughput(name: string, dir: string, segments: string[][]
           `prep ${prep.cpuMsPerImage} CPU ms/img; bound ${bound} img/s; end to end ${e2e.imagesPerS} img/s -> ratio ${row.ratio}\n` +
           `    where: engine ${w.engineCpuMsPerImage} CPU ms/img + waited for a core ${w.engineWaitMsPerImage} ms/img ` +
           `(${w.engineThreadsWaitingShare}% of its runnable time); workers busy ${w.workersBusyPct}%, ` +
-          `main thread busy ${w.mainBusyPct}% (session runs ${w.inferMsPerImage} ms/img, mean batch ${w.meanBatch}); ` +
+          `main thread busy ${w.mainBusyPct}% (session runs ${w.inferMsPerImage} ms/img, mean batch ${w.meanBatch}, ` +
+          `${w.leanPct}% on the lean session); ` +
           `host ${w.hostCpuMsPerImage} CPU ms/img`,
       );
     }
@@ -228,6 +243,7 @@ async function endToEnd(e: EngineClient, dir: string, files: ScannedFile[], o: T
       where.mainBusyPct = Math.round((100 * p.mainBusyMs) / Math.max(1, p.mainBusyMs + p.mainIdleMs));
       where.inferMsPerImage = round(p.inferMs / Math.max(1, p.inferItems));
       where.meanBatch = round(p.inferItems / Math.max(1, p.inferRuns));
+      where.leanPct = Math.round((100 * p.inferLeanItems) / Math.max(1, p.inferItems));
     }
     return { images: n, imagesPerS: round((n * 1000) / wall), where };
   } finally {

@@ -7,7 +7,9 @@
  * per image alone, 0.5 in batches of 16, on the thread that also hands out the files). The
  * size is measured per model (BatchSizer: batching slows some models down), up to `maxBatch`. Models
  * whose input has a fixed batch dimension of 1 run one tensor at a time. A failed batch is retried item
- * by item, so one bad input cannot fail the others.
+ * by item, so one bad input cannot fail the others. Inputs that want only the outputs of the model's
+ * lean session (its graph cut to the score and embedding, leanSession.ts) run on that session, in batches
+ * of their own, each session with its own measured size.
  */
 import type * as ort from 'onnxruntime-node';
 import { BatchSizer } from '../../core/batch/batchSize';
@@ -34,7 +36,14 @@ export interface BatcherDeps {
   maxBatch: number;
   /** Before every run (test hooks: crash mid-batch). */
   beforeRun?(): Promise<void>;
+  /**
+   * Inputs that want only (some of) `outputs` run on `session()` (asked for on the first such run): the
+   * graph cut to them, or the full session again where no cut pays.
+   */
+  lean?: { outputs: readonly string[]; session(): Promise<ort.InferenceSession> };
 }
+
+type Kind = 'full' | 'lean';
 
 export class ModelBatcher {
   private readonly waiting: Waiting[] = [];
@@ -42,20 +51,21 @@ export class ModelBatcher {
   /** Inputs announced by `expect` and not yet handed to `run`. */
   private upcoming = 0;
   private batchable: boolean;
-  private readonly sizer: BatchSizer;
-  /** Runs done, items through them and milliseconds inside them, for the log and the benchmark. */
-  readonly stats = { runs: 0, items: 0, ms: 0 };
+  private readonly sizers: Record<Kind, BatchSizer>;
+  /** Runs done, items through them (of which on the lean session) and milliseconds inside them. */
+  readonly stats = { runs: 0, items: 0, ms: 0, leanItems: 0 };
 
   constructor(private readonly deps: BatcherDeps) {
     const meta = deps.session.inputMetadata?.find?.((m) => m.name === deps.inputName);
     const first = meta && meta.isTensor ? meta.shape[0] : undefined;
     this.batchable = deps.maxBatch > 1 && (typeof first === 'string' || (typeof first === 'number' && first < 0));
-    this.sizer = new BatchSizer(this.batchable ? deps.maxBatch : 1);
+    const max = this.batchable ? deps.maxBatch : 1;
+    this.sizers = { full: new BatchSizer(max), lean: new BatchSizer(max) };
   }
 
-  /** The batch size this model settled on (undefined while measuring). */
-  get batchSize(): number | undefined {
-    return this.sizer.chosen;
+  /** The batch size this model settled on (undefined while measuring), on its full or lean session. */
+  batchSize(kind: Kind = 'full'): number | undefined {
+    return this.sizers[kind].chosen;
   }
 
   /**
@@ -70,10 +80,11 @@ export class ModelBatcher {
 
   /**
    * Runs one input (in a batch with others). `outputs`: the outputs wanted (default all); a run fetches the
-   * union of its inputs' wants. onnxruntime-node still runs every node of the graph (chest-patchcore
-   * 1.0.0+4cf306cf: 14.9 ms for pred_score alone, 15.2 ms for both outputs; the graph cut to pred_score's
-   * nodes 6.5 ms); what is saved is copying the unwanted outputs back and the work on them here (a CAE's
-   * map and top-k: 64 px 0.65 instead of 0.85-1.05 CPU ms per image alone).
+   * union of its inputs' wants. onnxruntime-node still runs every node of the graph it is given
+   * (chest-patchcore 1.0.0+4cf306cf: 14.9 ms for pred_score alone, 15.2 ms for both outputs; the graph cut
+   * to pred_score's nodes 6.5 ms), so inputs the lean session serves run there; on the full session what
+   * is saved is copying the unwanted outputs back and the work on them here (a CAE's map and top-k: 64 px
+   * 0.65 instead of 0.85-1.05 CPU ms per image alone).
    */
   run(
     tensor: Float32Array,
@@ -89,51 +100,64 @@ export class ModelBatcher {
   private pump(): void {
     if (this.running || this.waiting.length === 0) return;
     const first = this.waiting[0];
+    const kind = this.kindOf(first);
     const take: Waiting[] = [];
-    const max = this.batchable ? this.sizer.target : 1;
+    const max = this.batchable ? this.sizers[kind].target : 1;
     // A part batch waits while more inputs are announced: each one that comes fills it.
     if (this.waiting.length < max && this.upcoming > 0) return;
     for (let i = 0; i < this.waiting.length && take.length < max; i++)
-      if (sameDims(this.waiting[i].dims, first.dims)) take.push(this.waiting[i]);
+      if (sameDims(this.waiting[i].dims, first.dims) && this.kindOf(this.waiting[i]) === kind)
+        take.push(this.waiting[i]);
     for (const t of take) this.waiting.splice(this.waiting.indexOf(t), 1);
     this.running = true;
     void this.deps.queue
-      .run(this.deps.modelKey, () => this.runGroup(take))
+      .run(this.deps.modelKey, () => this.runGroup(take, kind))
       .finally(() => {
         this.running = false;
         this.pump();
       });
   }
 
-  private async runGroup(group: Waiting[]): Promise<void> {
+  /** 'lean' when the input wants only outputs the lean session has. */
+  private kindOf(w: Waiting): Kind {
+    const lean = this.deps.lean;
+    return lean && w.outputs && w.outputs.every((o) => lean.outputs.includes(o)) ? 'lean' : 'full';
+  }
+
+  private async runGroup(group: Waiting[], kind: Kind): Promise<void> {
     await this.deps.beforeRun?.();
+    const session = kind === 'lean' ? await this.deps.lean!.session() : this.deps.session;
     if (group.length === 1) {
-      await this.runOne(group[0]);
+      await this.runOne(group[0], session, kind);
       return;
     }
     let outs: Record<string, OutputTensor>[] | undefined;
     try {
-      outs = await this.infer(group);
+      outs = await this.infer(group, session, kind);
     } catch {
       outs = undefined;
     }
     if (!outs) {
-      for (const w of group) await this.runOne(w);
+      for (const w of group) await this.runOne(w, session, kind);
       return;
     }
     group.forEach((w, i) => w.resolve(outs![i]));
   }
 
-  private async runOne(w: Waiting): Promise<void> {
+  private async runOne(w: Waiting, session: ort.InferenceSession, kind: Kind): Promise<void> {
     try {
-      w.resolve((await this.infer([w]))[0]);
+      w.resolve((await this.infer([w], session, kind))[0]);
     } catch (err) {
       w.reject(err);
     }
   }
 
   /** One session run over the group; outputs split back per item along the first dimension. */
-  private async infer(group: Waiting[]): Promise<Record<string, OutputTensor>[]> {
+  private async infer(
+    group: Waiting[],
+    session: ort.InferenceSession,
+    kind: Kind,
+  ): Promise<Record<string, OutputTensor>[]> {
     const n = group.length;
     const per = group[0].tensor.length;
     let data: Float32Array;
@@ -149,8 +173,8 @@ export class ModelBatcher {
     const feeds = { [this.deps.inputName]: new Tensor('float32', data, dims) };
     const fetches = wanted(group);
     try {
-      results = await (fetches ? this.deps.session.run(feeds, fetches) : this.deps.session.run(feeds));
-      this.sizer.record(n, performance.now() - t0);
+      results = await (fetches ? session.run(feeds, fetches) : session.run(feeds));
+      this.sizers[kind].record(n, performance.now() - t0);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new XrayError(
@@ -161,6 +185,7 @@ export class ModelBatcher {
     }
     this.stats.runs++;
     this.stats.items += n;
+    if (session !== this.deps.session) this.stats.leanItems += n;
     this.stats.ms += performance.now() - t0;
     const out: Record<string, OutputTensor>[] = group.map(() => ({}));
     for (const [name, t] of Object.entries(results)) {

@@ -29,7 +29,7 @@ import { EMBEDDING_OUTPUT } from '../../core/similar/tap';
 import { quantize } from '../../core/similar/vectors';
 
 export interface ScorerDeps {
-  models: Pick<ModelRegistry, 'load' | 'get'>;
+  models: Pick<ModelRegistry, 'load' | 'get' | 'leanSession'>;
   queue: KeyedQueue;
   pool: PrepPool;
   ort(): typeof ort;
@@ -50,7 +50,7 @@ interface ModelUse {
 export class BatchScorer {
   private readonly batchers = new Map<string, ModelBatcher>();
   /** Inference counters of batchers dropped with their superseded sessions. */
-  private readonly dropped = { runs: 0, items: 0, ms: 0 };
+  private readonly dropped = { runs: 0, items: 0, ms: 0, leanItems: 0 };
   private readonly elu0: EventLoopUtilization = performance.eventLoopUtilization();
 
   constructor(private readonly deps: ScorerDeps) {}
@@ -62,6 +62,7 @@ export class BatchScorer {
       infer.runs += b.stats.runs;
       infer.items += b.stats.items;
       infer.ms += b.stats.ms;
+      infer.leanItems += b.stats.leanItems;
     }
     const elu = performance.eventLoopUtilization(this.elu0);
     const prep = this.deps.pool.time();
@@ -71,6 +72,7 @@ export class BatchScorer {
       prepLifeMs: Math.round(prep.lifeMs),
       inferRuns: infer.runs,
       inferItems: infer.items,
+      inferLeanItems: infer.leanItems,
       inferMs: Math.round(infer.ms),
       mainBusyMs: Math.round(elu.active),
       mainIdleMs: Math.round(elu.idle),
@@ -103,10 +105,13 @@ export class BatchScorer {
           this.dropped.runs += old.stats.runs;
           this.dropped.items += old.stats.items;
           this.dropped.ms += old.stats.ms;
+          this.dropped.leanItems += old.stats.leanItems;
           this.batchers.delete(k);
         }
+      const lean = scoreOutputsOf(entry);
       b = new ModelBatcher({
         session: entry.session,
+        lean: lean && { outputs: lean, session: () => this.deps.models.leanSession(key, lean) },
         inputName: entry.manifest.input.name,
         modelId: entry.manifest.id,
         modelKey: key,

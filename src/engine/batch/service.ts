@@ -398,6 +398,7 @@ class Run {
       prepLifeMs: last.prepLifeMs - first.prepLifeMs,
       inferRuns: last.inferRuns - first.inferRuns,
       inferItems: last.inferItems - first.inferItems,
+      inferLeanItems: last.inferLeanItems - first.inferLeanItems,
       inferMs: last.inferMs - first.inferMs,
       mainBusyMs: last.mainBusyMs - first.mainBusyMs,
       mainIdleMs: last.mainIdleMs - first.mainIdleMs,

@@ -13,7 +13,7 @@ import type { BatchRow } from '../../../src/core/batch/types';
 import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
 import type { EngineClient } from '../../../src/engine/client';
 import { png16 } from '../../fixtures/images';
-import { writeAnomalyMapModel } from '../../fixtures/models';
+import { writeAnomalyMapModel, writeTwoHeadModel } from '../../fixtures/models';
 import { batchModel, buildOnce, imagePixel, makeDataset, newEngine, workDir } from './helpers';
 
 let work: string;
@@ -157,6 +157,34 @@ test('a model with a score output: scores without heatmaps (score output run alo
   const a = await engine.analyze({ imageId: d.imageId, modelKey: m.modelKey });
   await engine.releaseImage({ imageId: d.imageId });
   assert.equal(r.score!.raw, a.score.raw);
+});
+
+test('a score head beside the map head: runs without heatmaps go through the lean session, with the same scores', async () => {
+  const two = writeTwoHeadModel(join(work, 'two'));
+  const run = async (dir: string, heatmaps: boolean) => {
+    const { rows, listener } = collect();
+    const s = await new BatchService(engine).run(
+      {
+        root: data,
+        scan,
+        models: [{ manifestPath: two.manifestPath }],
+        store: join(work, dir, 'results.jsonl'),
+        ...(heatmaps ? { media: { dir: join(work, dir, 'media') } } : {}),
+      },
+      listener,
+    );
+    return { s, rows: new Map(rows.filter((r) => r.score).map((r) => [r.path, r])) };
+  };
+  const lean = await run('l1', false);
+  const full = await run('l2', true);
+  assert.equal(lean.rows.size, 13);
+  assert.ok(lean.s.pipeline!.inferLeanItems > 0);
+  assert.equal(lean.s.pipeline!.inferLeanItems, lean.s.pipeline!.inferItems);
+  assert.equal(full.s.pipeline!.inferLeanItems, 0);
+  for (const [path, r] of lean.rows) {
+    assert.ok(full.rows.get(path)?.heatmap, path);
+    assert.equal(r.score!.raw, full.rows.get(path)!.score!.raw, path);
+  }
 });
 
 test('re-runs: unchanged skipped, touched refreshed without inference, changed re-scored, new version adds rows', async () => {
