@@ -9,11 +9,22 @@ export const POSITIONAL = false;
 /** Whether it carries the fine position-aware map alone (the shown map; the image score does not read it). */
 export const POSITIONAL_MAP_ONLY = true;
 
-/** What --positional / --positional-map (and their --no- forms) ask for; the shipped settings otherwise. */
-export function positionalSwitches(argv: readonly string[]): { positional: boolean; positionalMap: boolean } {
+/**
+ * Whether the image score also reads the fine map (detector.ts FINE_SCORE: the larger of the plain score and the
+ * map's worst place less 1 sd, both standardised; local-evidence.md round 5).
+ */
+export const FINE_SCORE = false;
+
+/** What --positional / --positional-map / --fine-score (and their --no- forms) ask for; the shipped settings otherwise. */
+export function positionalSwitches(argv: readonly string[]): {
+  positional: boolean;
+  positionalMap: boolean;
+  fineScore: boolean;
+} {
   const flag = (name: string, dflt: boolean) =>
     argv.includes(`--${name}`) ? true : argv.includes(`--no-${name}`) ? false : dflt;
   const positional = flag('positional', POSITIONAL);
-  // The score part brings its map; the map alone leaves the image score as a plain fit's.
-  return { positional, positionalMap: !positional && flag('positional-map', POSITIONAL_MAP_ONLY) };
+  // The score part brings its map; the map alone leaves the image score as a plain fit's unless fineScore.
+  const positionalMap = !positional && flag('positional-map', POSITIONAL_MAP_ONLY);
+  return { positional, positionalMap, fineScore: (positional || positionalMap) && flag('fine-score', FINE_SCORE) };
 }

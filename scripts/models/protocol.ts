@@ -79,11 +79,13 @@ export interface FitSettings {
   positional?: boolean;
   /** Only the fine position-aware map, not the score part (FitModelRequest.positionalMap). */
   positionalMap?: boolean;
+  /** The image score also reads the fine map (FitModelRequest.fineScore). */
+  fineScore?: boolean;
 }
 
 export async function fitThroughEngine(engine: EngineClient, folder: string, s: FitSettings): Promise<FitResult> {
   mkdirSync(s.out, { recursive: true });
-  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, positionalMap: s.positionalMap, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
+  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, positionalMap: s.positionalMap, fineScore: s.fineScore, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
   process.stderr.write(describeFitResult(result) + '\n');
   return result;
 }

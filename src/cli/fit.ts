@@ -31,6 +31,8 @@ export interface FitCommandOptions {
   positional?: boolean;
   /** Only the fine position-aware map, not the score part (FitModelRequest.positionalMap). */
   positionalMap?: boolean;
+  /** The image score also reads the fine map (FitModelRequest.fineScore). */
+  fineScore?: boolean;
   /** Where progress lines go (stderr). */
   write(line: string): void;
 }
@@ -105,6 +107,7 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
         mirror: o.mirror,
         positional: o.positional,
         positionalMap: o.positionalMap,
+        fineScore: o.fineScore,
         limits: DEFAULT_DECODE_LIMITS,
       },
       (p) => {

@@ -52,6 +52,7 @@ ${qualityUsage('                     ')}
                    [--pipeline backbone|chest|hand|hand-clahe] [--mirror]   (preprocessing; mirrored copies)
                    [--positional]   (aligned films, e.g. chests: each patch also against normals at its own place; needs --calibration)
                    [--positional-map]   (only the map does that: the image score stays the plain one)
+                   [--fine-score]   (with either: the image score also reads that map's worst place)
                    [--preview <dir>]   writes <dir>/<pipeline>.png (4 images: original, preprocessed) and stops
 ${PREPROCESS_USAGE}
 ${EXIT_CODES_TEXT}
@@ -146,6 +147,7 @@ async function main(argv: string[]): Promise<void> {
       mirror: { type: 'boolean', default: false },
       positional: { type: 'boolean', default: false },
       'positional-map': { type: 'boolean', default: false },
+      'fine-score': { type: 'boolean', default: false },
       preview: { type: 'string' },
       ...QUALITY_PARSE_OPTIONS,
     },
@@ -191,6 +193,7 @@ async function main(argv: string[]): Promise<void> {
         mirror: values.mirror as boolean,
         positional: (values.positional as boolean) || undefined,
         positionalMap: (values['positional-map'] as boolean) || undefined,
+        fineScore: (values['fine-score'] as boolean) || undefined,
         folder,
         out: values.out,
         id: values.id,

@@ -19,9 +19,9 @@
  */
 import { XrayError } from '../errors';
 import { quantile } from '../metrics/roc';
-import { combineScores, type Standardiser, standardiser } from './combine';
+import { combineScores, maxStandardised, type Standardiser, standardiser } from './combine';
 import { addFineMaps } from './fineMap';
-import { type WorstPlacePart, worstGate, worstPlaceScores } from './worstPlace';
+import { type WorstPlaceOptions, type WorstPlacePart, worstGate, worstPlaceScores } from './worstPlace';
 import { thresholdOutliers, type ThresholdOutliers } from './outliers';
 
 /** Below this many calibration scores the user is warned: see calibrationNote. */
@@ -298,6 +298,11 @@ export interface Calibrated {
   worstStd?: Standardiser;
   /** Its gate in standard deviations (worst.gateQuantile of the standardised calibration worst places). */
   worstGate?: number;
+  /**
+   * With a fine-map score (fineScore): the standardisers of the parts' sum and of the shown map's worst place,
+   * which the image score takes the larger of (combine.ts maxStandardised).
+   */
+  fineScore?: { scoreStd: Standardiser; std: Standardiser };
   mapStd?: Standardiser;
   /** Per-position centring applied to the raw map before mapStd (mapCentring); undefined: not centred. */
   mapCentring?: MapCentring;
@@ -333,6 +338,8 @@ export function calibrateFromUnseen(
   edgeWeights?: readonly number[],
   /** Further standardised parts of the same images (the position-aware part, detector.ts). */
   extra?: readonly { scores: ArrayLike<number>; std: Standardiser; weight: number }[],
+  /** The image score's fine-map part (recipe.local.fineScore, resolved for the fine grid); needs `s.fine`. */
+  fineScore?: WorstPlaceOptions & { offset: number },
 ): Calibrated {
   const n = (s.global ?? s.local)?.length ?? 0;
   if (n < 2) throw new XrayError('INTERNAL', `calibration needs at least 2 normal images, got ${n}`);
@@ -340,6 +347,8 @@ export function calibrateFromUnseen(
     throw new XrayError('INTERNAL', 'global and local calibration scores differ in count');
   const out: Partial<Calibrated> = {};
   const parts = [];
+  // The shown map's worst place (fineScore): on the map before its standardiser, as the graph reads it.
+  let shownTop: Float32Array | undefined;
   if (s.global) {
     out.globalStd = standardiser(s.global);
     parts.push({ scores: s.global, std: out.globalStd, weight: weights.global });
@@ -359,6 +368,8 @@ export function calibrateFromUnseen(
     const fine = s.fine && s.mapShape ? s.fine : undefined;
     const shown = fine ? addFineMaps(centred, s.mapShape!.h, s.mapShape!.w, fine.maps, fine.factor) : centred;
     const per = fine && s.patchesPerImage ? s.patchesPerImage * fine.factor ** 2 : s.patchesPerImage;
+    if (fine && fineScore)
+      shownTop = worstPlaceScores(shown, fine.factor * s.mapShape!.h, fine.factor * s.mapShape!.w, fineScore);
     out.mapStd = standardiser(shown);
     const z = (v: number) => (v - out.mapStd!.mean) / out.mapStd!.sd;
     const { q: pq, across } = PIXEL_QUANTILE;
@@ -378,7 +389,12 @@ export function calibrateFromUnseen(
     parts.push({ scores: top, std, weight: worst.weight, gate: out.worstGate });
   }
   if (extra) parts.push(...extra);
-  const combined = combineScores(parts);
+  let combined = combineScores(parts);
+  if (fineScore && shownTop) {
+    const f = { scoreStd: standardiser(combined), std: standardiser(shownTop) };
+    out.fineScore = f;
+    combined = maxStandardised(combined, f.scoreStd, shownTop, f.std, fineScore.offset);
+  }
   const outliers = thresholdOutliers(combined, (m) => thresholdRank(m, q));
   const left = new Set(outliers?.indices);
   const kept = outliers ? combined.filter((_, i) => !left.has(i)) : combined;

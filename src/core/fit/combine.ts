@@ -42,3 +42,26 @@ export function combineScores(
   }
   return out;
 }
+
+/**
+ * The larger of two standardised scores, the second lowered by `offset` sds: max((a − mean_a)/sd_a,
+ * (b − mean_b)/sd_b − offset). An image whose second score is not `offset` sds more unusual than its first
+ * keeps its first score's order; one with much stronger evidence of the second kind (a focal finding in the
+ * map, where the first is a whole-image score) is lifted to it. Sub then Div, as the exported graph does.
+ */
+export function maxStandardised(
+  a: ArrayLike<number>,
+  aStd: Standardiser,
+  b: ArrayLike<number>,
+  bStd: Standardiser,
+  offset: number,
+): Float32Array {
+  if (a.length !== b.length) throw new XrayError('INTERNAL', 'score lists differ in length');
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const za = Math.fround(Math.fround(a[i] - aStd.mean) / aStd.sd);
+    const zb = Math.fround(Math.fround(Math.fround(b[i] - bStd.mean) / bStd.sd) - offset);
+    out[i] = Math.max(za, zb);
+  }
+  return out;
+}

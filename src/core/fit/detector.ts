@@ -21,7 +21,7 @@ import {
   type UnseenScores,
   weightEdges,
 } from './calibrate';
-import { combineScores, type Standardiser, standardiser } from './combine';
+import { combineScores, maxStandardised, type Standardiser, standardiser } from './combine';
 import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type CrossFitOptions, type CrossFitted, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
@@ -86,6 +86,14 @@ export interface DetectorRecipe {
      * it. Needs held-out calibration images. Absent in recipes of older models.
      */
     fineMap?: FineMapOptions;
+    /**
+     * The image score also reads the fine map (needs `fineMap`): the worst place of the shown map (the mean of
+     * its k highest cells, `inset` cells in from the sides), standardised on the calibration normals, and the
+     * score is max(z of the parts' sum, that z − offset) (combine.ts maxStandardised). Images without such
+     * focal evidence keep the parts' order; a planted disc or blob the whole-image parts wash out is lifted
+     * (docs/experiments/local-evidence.md, round 5). Absent in recipes of older models.
+     */
+    fineScore?: FineScoreOptions;
   };
   /**
    * Share of normal images the threshold should let through (0.95: about 5% false alarms); the threshold
@@ -124,6 +132,20 @@ export const POSITIONAL_PART: NonNullable<DetectorRecipe['local']['positional']>
   weight: 1,
 };
 
+/** How the image score reads the fine map (recipe.local.fineScore). */
+export interface FineScoreOptions extends WorstPlaceOptions {
+  /** Standard deviations the fine map's worst place must exceed the parts' score by before it counts. */
+  offset: number;
+}
+
+/**
+ * The fine-map score of the default chest model (docs/experiments/local-evidence.md, round 5): the mean of the 3
+ * hottest cells 4 cells in from the sides of the 28x28 shown map, counted above the parts' score less 1 sd;
+ * chosen on held-out TRAIN (within 0.005 of the plain score) and the planted metal, foreign-body and missing-tissue
+ * cases; test-dev only checked.
+ */
+export const FINE_SCORE: FineScoreOptions = { k: 3, inset: 4, offset: 1 };
+
 /** The fine map of a position-aware fit (its tap is the backbone's fineTap): 60 references, one cell of slack. */
 export const POSITIONAL_MAP: Omit<FineMapOptions, 'tap'> = { refs: 60, reach: 1 };
 
@@ -159,6 +181,11 @@ export interface FittedDetector {
    * its per-position standard scores (calibrate.ts mapCentring 'sd'); absent: the shown map is the tap's.
    */
   fine?: { ref: PositionalReference; factor: number; centring?: MapCentring };
+  /**
+   * The image score's fine-map part (recipe.local.fineScore, resolved for the fine grid): the standardisers of
+   * the parts' sum and of the shown map's worst place; the score is the larger z, the second less `offset`.
+   */
+  fineScore?: FineScoreOptions & { scoreStd: Standardiser; std: Standardiser };
   /**
    * Mean and sd of the calibration images' (unseen) patch distances: the exported anomaly map is
    * standardised with them, so map values are "standard deviations above a normal patch" and compare
@@ -215,6 +242,9 @@ export interface DetectorScores {
   maps?: Float32Array;
   /** [n, f*h, f*w] fine position-aware distances (with keepMaps, when the detector has a fine map or is fitting one). */
   fineMaps?: Float32Array;
+  /** The shown map's worst place (det.fineScore), raw, and the parts' sum it was compared with. */
+  fineTop?: Float32Array;
+  parts?: Float32Array;
 }
 
 export interface FitProgress {
@@ -360,6 +390,9 @@ export async function scoreWithDetector(
   const maps: Float32Array[] = [];
   const positionalMaps: Float32Array[] = [];
   const fineMaps: Float32Array[] = [];
+  // The fine-map score needs both maps of every image, whether or not the caller keeps them.
+  const fineScore = det.fineScore && det.fine?.centring ? det.fineScore : undefined;
+  const fineTop: number[] = [];
   const worstOpts = det.worstStd ? det.worst : undefined;
   const pos = det.positional;
   for (const b of batches) {
@@ -382,11 +415,16 @@ export async function scoreWithDetector(
         if (pos.centring) positional.push(...worstPlaceScores(centreMaps(pd, pos.centring), b.h, b.w, pos.worst));
         if (opts.keepMaps) positionalMaps.push(pd);
       }
-      // The fine map only changes the shown map, so it is computed only when maps are asked for.
-      if (det.fine && opts.keepMaps) {
+      // Without a fine-map score the fine map only changes the shown map: computed only when maps are asked for.
+      if (det.fine && (opts.keepMaps || fineScore)) {
         if (!b.fine)
           throw new XrayError('INTERNAL', `the detector's fine map needs the ${r.local.fineMap?.tap} maps too`);
-        fineMaps.push(await searchPositional(be, b.fine, det.fine.ref));
+        const fd = await searchPositional(be, b.fine, det.fine.ref);
+        if (opts.keepMaps) fineMaps.push(fd);
+        if (fineScore) {
+          const shown = shownMaps(det, d, fd, { h: b.h, w: b.w });
+          fineTop.push(...worstPlaceScores(shown, det.fine.factor * b.h, det.fine.factor * b.w, fineScore));
+        }
       }
     }
   }
@@ -396,9 +434,14 @@ export async function scoreWithDetector(
   if (worstOpts && det.worstStd)
     parts.push({ scores: worst, std: det.worstStd, weight: r.local.worst?.weight ?? 0, gate: det.worstGate });
   if (pos?.std) parts.push({ scores: positional, std: pos.std, weight: r.local.positional?.weight ?? 0 });
+  const summed = parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local);
   const out: DetectorScores = {
-    score: parts.length ? combineScores(parts) : Float32Array.from(det.gaussian ? global : local),
+    score: fineScore ? maxStandardised(summed, fineScore.scoreStd, fineTop, fineScore.std, fineScore.offset) : summed,
   };
+  if (fineScore) {
+    out.fineTop = Float32Array.from(fineTop);
+    out.parts = summed;
+  }
   if (det.gaussian) out.global = Float32Array.from(global);
   if (det.bank) out.local = Float32Array.from(local);
   if (worstOpts) out.worst = Float32Array.from(worst);
@@ -431,16 +474,25 @@ export function standardisedMaps(
   fineMaps?: ArrayLike<number>,
   shape?: { h: number; w: number },
 ): Float32Array {
-  let out = centreMaps(maps, det.mapCentring);
-  if (det.fine?.centring) {
-    if (!fineMaps || !shape)
-      throw new XrayError('INTERNAL', 'the shown map of a detector with a fine map needs its fine maps');
-    out = addFineMaps(out, shape.h, shape.w, centreMaps(fineMaps, det.fine.centring), det.fine.factor);
-  }
+  const out = shownMaps(det, maps, fineMaps, shape);
   if (!det.mapStd) return out;
   const { mean, sd } = det.mapStd;
   for (let i = 0; i < out.length; i++) out[i] = (out[i] - mean) / sd;
   return out;
+}
+
+/** The shown map before its standardiser: centred per position, plus the fine map's standard scores when there is one. */
+function shownMaps(
+  det: FittedDetector,
+  maps: ArrayLike<number>,
+  fineMaps?: ArrayLike<number>,
+  shape?: { h: number; w: number },
+): Float32Array {
+  const out = centreMaps(maps, det.mapCentring);
+  if (!det.fine?.centring) return out;
+  if (!fineMaps || !shape)
+    throw new XrayError('INTERNAL', 'the shown map of a detector with a fine map needs its fine maps');
+  return addFineMaps(out, shape.h, shape.w, centreMaps(fineMaps, det.fine.centring), det.fine.factor);
 }
 
 /**
@@ -481,6 +533,17 @@ export function scoreTolerances(det: FittedDetector, scores: DetectorScores): Fl
     const maxOffset = Math.max(...pos.centring.offset);
     for (let i = 0; i < out.length; i++)
       out[i] += RELATIVE * w * (Math.abs(scores.positional[i]) + maxOffset / minScale);
+  }
+  // The fine-map score takes the larger of two standard scores: the parts' sum (its error, in its own sd) and
+  // the shown map's worst place, a sum of centred values (relative to their size, the largest per-position
+  // offset over the smallest scale, as above).
+  const fs = det.fineScore;
+  if (fs && scores.fineTop) {
+    const spreadOf = (c?: MapCentring) => (c ? Math.max(...c.offset) / Math.min(...c.scale) : 0);
+    const spread = spreadOf(det.fine?.centring) + spreadOf(det.mapCentring);
+    for (let i = 0; i < out.length; i++)
+      out[i] =
+        Math.max(out[i] / fs.scoreStd.sd, (RELATIVE * (Math.abs(scores.fineTop[i]) + spread)) / fs.std.sd) + 1e-4;
   }
   return out;
 }
@@ -672,6 +735,14 @@ export async function fitTrainingSet(
     delete det.bank.selection;
   }
   const worst = det.bank && recipe.local.worst ? resolveWorstPlace(shape.h, shape.w, recipe.local.worst) : undefined;
+  // The image score's fine-map part, as the fine grid allows it (only with a centred fine map).
+  const fineScore =
+    det.bank && det.fine?.centring && recipe.local.fineScore
+      ? {
+          ...resolveWorstPlace(det.fine.factor * shape.h, det.fine.factor * shape.w, recipe.local.fineScore),
+          offset: recipe.local.fineScore.offset,
+        }
+      : undefined;
   const c = calibrateFromUnseen(
     unseen,
     { global: recipe.global.weight, local: recipe.local.weight },
@@ -679,7 +750,9 @@ export async function fitTrainingSet(
     worst ? { ...recipe.local.worst!, ...worst, h: shape.h, w: shape.w } : undefined,
     det.bank ? recipe.local.edgeWeights : undefined,
     positionalPart ? [positionalPart] : undefined,
+    fineScore,
   );
+  if (fineScore && c.fineScore) det.fineScore = { ...fineScore, ...c.fineScore };
   det.globalStd = c.globalStd;
   det.localStd = c.localStd;
   if (worst && c.worstStd) {

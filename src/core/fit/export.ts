@@ -115,6 +115,9 @@ export function exportDetector(
           ...(det.worstStd
             ? { worst: det.worstGate === undefined ? det.worstStd : { ...det.worstStd, gate: det.worstGate } }
             : {}),
+          ...(det.fineScore
+            ? { fineScore: { parts: det.fineScore.scoreStd, worst: det.fineScore.std, offset: det.fineScore.offset } }
+            : {}),
           map: det.mapStd,
         },
         ...(det.mapCentring ? { mapCentring: describeCentring(det.mapCentring) } : {}),
@@ -225,9 +228,14 @@ function describeRecipe(det: FittedDetector): string {
     det.bank && det.fine?.centring
       ? `; the map adds a position-aware map at ${r.local.fineMap?.tap} (${det.fine.ref.w}x${det.fine.ref.h}: each patch against ${det.fine.ref.count} normal images' patches within ${det.fine.ref.reach} cell${det.fine.ref.reach === 1 ? '' : 's'} of its place)`
       : '';
+  const fs = det.bank && det.fine?.centring ? det.fineScore : undefined;
+  const fineScore = fs
+    ? `; the image score is the larger of that sum and the shown map's worst place (mean of its ${fs.k} hottest cells, ${fs.inset} in from the sides) less ${fs.offset} sd, both standardised on the calibration normals`
+    : '';
   return (
     parts.join(' + ') +
     (parts.length > 1 ? ', each standardised on the unseen calibration scores and summed' : '') +
-    fine
+    fine +
+    fineScore
   );
 }

@@ -33,6 +33,7 @@ import {
   type CalibrationSource,
   DEFAULT_RECIPE,
   type DetectorRecipe,
+  FINE_SCORE,
   POSITIONAL_MAP,
   POSITIONAL_PART,
   type FittedDetector,
@@ -108,6 +109,12 @@ export interface FitModelRequest {
    * calibration fraction (the map is centred on held-out images).
    */
   positionalMap?: boolean;
+  /**
+   * The image score also reads the fine map (detector.ts FINE_SCORE): an image whose map has a place far more
+   * unusual than the whole-image score says is lifted to it. Needs `positional` or `positionalMap` and a
+   * backbone with a fine tap (docs/experiments/local-evidence.md, round 5).
+   */
+  fineScore?: boolean;
   limits: DecodeLimits;
 }
 
@@ -212,7 +219,11 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
     problems.push(`positional must be true or false; got ${JSON.stringify(req.positional)}`);
   if (req.positionalMap !== undefined && typeof req.positionalMap !== 'boolean')
     problems.push(`positionalMap must be true or false; got ${JSON.stringify(req.positionalMap)}`);
+  if (req.fineScore !== undefined && typeof req.fineScore !== 'boolean')
+    problems.push(`fineScore must be true or false; got ${JSON.stringify(req.fineScore)}`);
   const anyPositional = req.positional || req.positionalMap;
+  if (req.fineScore && !anyPositional)
+    problems.push('the fine-map score needs the fine map (positional or positionalMap)');
   if (anyPositional && frac === undefined)
     problems.push('the position-aware part needs a calibration fraction (its references are training images)');
   if (anyPositional && req.kind === 'gaussian')
@@ -310,6 +321,8 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   recipe = { ...base, tap: backbone.tap };
   if ((req.positional || req.positionalMap) && backbone.fineTap && !recipe.local.fineMap)
     recipe = { ...recipe, local: { ...recipe.local, fineMap: { ...POSITIONAL_MAP, tap: backbone.fineTap } } };
+  if (req.fineScore && recipe.local.fineMap && !recipe.local.fineScore)
+    recipe = { ...recipe, local: { ...recipe.local, fineScore: FINE_SCORE } };
   const fineTap = recipe.local.enabled ? recipe.local.fineMap?.tap : undefined;
   const pipeline = req.pipeline ?? 'backbone';
   const preprocessing = fitPipelineSpec(pipeline, backbone.input, backbone.preprocessing);

@@ -82,6 +82,8 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
   const fine = det.bank && det.fine?.centring ? det.fine : undefined;
   const fx = fine ? g.input('fine_features', ['N', fine.ref.c, 'fh', 'fw']) : undefined;
   const parts: string[] = [];
+  // The shown map's worst place [N] (det.fineScore), before its standardiser, when the image score reads it.
+  let fineTop: string | undefined;
 
   if (det.gaussian && det.globalStd) {
     const d = det.gaussian.dim;
@@ -211,6 +213,7 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
       ]);
       const fineShape = g.op('Concat', [n, one, fhw], { axis: 0 });
       shown = addFineMapNodes(g, centred, fz, gridShape, fineShape, fine.factor, n);
+      if (det.fineScore) fineTop = addTopMean(g, shown, n, fhw, det.fineScore.k, det.fineScore.inset);
       gridShape = fineShape;
       s = opts.stride / fine.factor;
     }
@@ -247,6 +250,18 @@ export function buildDetectorHead(det: FittedDetector, opts: HeadOptions): Graph
   }
   let score = parts[0];
   for (let i = 1; i < parts.length; i++) score = g.op('Add', [score, parts[i]]);
+  const fs = det.fineScore;
+  if (fs && !fineTop) throw new XrayError('INTERNAL', 'the image score reads the fine map, but the head has none');
+  if (fs && fineTop) {
+    // max((score − mean)/sd, (top − mean)/sd − offset), as combine.ts maxStandardised.
+    const z = (v: string, std: { mean: number; sd: number }) =>
+      g.op('Div', [
+        g.op('Sub', [v, g.constant(new Float32Array([std.mean]), [])]),
+        g.constant(new Float32Array([std.sd]), []),
+      ]);
+    const lifted = g.op('Sub', [z(fineTop, fs.std), g.constant(new Float32Array([fs.offset]), [])]);
+    score = g.op('Max', [z(score, fs.scoreStd), lifted]);
+  }
   g.op('Identity', [score], {}, 'pred_score');
   g.output('pred_score', ['N']);
   return g;

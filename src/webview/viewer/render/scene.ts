@@ -9,6 +9,7 @@ import { measurementLabel, type Measurement } from '../measure';
 import type { MarkBox } from '../../../protocol/viewer';
 import type { Affine } from '../types';
 import { screenFromImage, type View } from '../viewport';
+import { polylines } from '../polylines';
 import type { HeatmapLayer } from './heatmapLayer';
 import type { ImageLayer } from './imageLayer';
 import { l10n } from '../../shared/l10n';
@@ -207,6 +208,14 @@ function drawBox(
 /** The top-region outline: a muted white, dashed, so it reads as "look here" beside the threshold's solid line. */
 export const TOP_COLOR = 'rgba(255, 255, 255, 0.8)';
 
+// The layers keep their segment arrays while the map and threshold stay, so each is joined once.
+const joined = new WeakMap<Float32Array, Float32Array[]>();
+function linesOf(segs: Float32Array): Float32Array[] {
+  let lines = joined.get(segs);
+  if (!lines) joined.set(segs, (lines = polylines(segs)));
+  return lines;
+}
+
 function drawOutline(
   ctx: CanvasRenderingContext2D,
   m: Affine,
@@ -218,9 +227,11 @@ function drawOutline(
   if (segs.length === 0) return;
   ctx.setLineDash(dash);
   ctx.beginPath();
-  for (let i = 0; i < segs.length; i += 4) {
-    ctx.moveTo(m[0] * segs[i] + m[1] * segs[i + 1] + m[2], m[3] * segs[i] + m[4] * segs[i + 1] + m[5]);
-    ctx.lineTo(m[0] * segs[i + 2] + m[1] * segs[i + 3] + m[2], m[3] * segs[i + 2] + m[4] * segs[i + 3] + m[5]);
+  // Whole outlines, not their segments: a dash pattern restarts at every moveTo.
+  for (const line of linesOf(segs)) {
+    ctx.moveTo(m[0] * line[0] + m[1] * line[1] + m[2], m[3] * line[0] + m[4] * line[1] + m[5]);
+    for (let i = 2; i < line.length; i += 2)
+      ctx.lineTo(m[0] * line[i] + m[1] * line[i + 1] + m[2], m[3] * line[i] + m[4] * line[i + 1] + m[5]);
   }
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
