@@ -81,6 +81,16 @@ const targets = [
     optional: true,
     devOnly: true,
   },
+  // A second window's extension host in the suite: runs the commands the suite sends it (suite/secondWindow.ts).
+  {
+    entryPoints: ['test/integration/suite/secondWindow.ts'],
+    outfile: 'dist/test/secondWindow.js',
+    platform: 'node',
+    format: 'cjs',
+    external: nodeExternal,
+    optional: true,
+    devOnly: true,
+  },
 ].filter((t) => !(t.optional && !existsSync(t.entryPoints[0])) && !(production && t.devOnly));
 
 const started = Date.now();

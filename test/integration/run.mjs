@@ -48,6 +48,8 @@ const { values: opts } = parseArgs({
 });
 const timeoutS = Number(opts.timeout);
 const TESTS_ENTRY = join(ROOT, 'dist/test/integration.js');
+/** What a second window's extension host runs: it does what the suite asks it to (suite/secondWindow.ts). */
+const SECOND_WINDOW_ENTRY = join(ROOT, 'dist/test/secondWindow.js');
 const OUT = join(TEST_OUTPUT, 'integration');
 const SCREENSHOTS = join(TEST_OUTPUT, 'screenshots');
 /** A suite whose title carries this tag needs an untrusted workspace: it runs in the restricted session only. */
@@ -228,7 +230,28 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     );
 
   const mochaLog = new Tail(join(channel, 'mocha.log'), (line) => console.log(line));
-  const serving = serveRequests(channel, page);
+  // Second windows on the same folder (suite/secondWindow.ts), opened when a test asks: each page is its own
+  // workbench, so code-server gives it its own extension host process.
+  const openWindow = async (name) => {
+    const p = await browser.context.newPage();
+    p.on('pageerror', (e) => appendFileSync(workbenchLog, `[pageerror ${name}] ${e.stack ?? e}\n`));
+    p.on('console', (m) => appendFileSync(workbenchLog, `[${name} ${m.type()}] ${m.text().slice(0, 1000)}\n`));
+    p.on('framenavigated', (f) => {
+      if (f === p.mainFrame()) appendFileSync(workbenchLog, `[${name}] navigated to ${f.url().slice(0, 200)}\n`);
+    });
+    p.on('close', () => appendFileSync(workbenchLog, `[${name}] page closed\n`));
+    await p.goto(
+      workbenchUrl({
+        origin: server.origin,
+        folder: workspace,
+        extensionDevelopmentPath: extensionDir,
+        extensionTestsPath: SECOND_WINDOW_ENTRY,
+      }),
+      { timeout: Math.max(30_000, deadline - Date.now()) },
+    );
+    return p;
+  };
+  const serving = serveRequests(channel, page, openWindow);
   const workers = watchWebviewWorkers(page, workbenchLog);
   let finished = false;
   const timedOut = await Promise.race([
@@ -359,14 +382,29 @@ async function prepareWorkspace(dir) {
 
 /**
  * Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `webviewDrag`,
- * `webviewFrames`, `waitFor`, `type`.
+ * `webviewFrames`, `waitFor`, `type`; `openWindow` and `closeWindow` for a second window on the same folder
+ * (`openWindow(name)` opens its page). A request with `window` acts in that second window instead of the suite's.
  */
-function serveRequests(channel, page) {
+function serveRequests(channel, suitePage, openWindow) {
   const requests = join(channel, 'requests');
   const responses = join(channel, 'responses');
   const done = new Set();
+  const windows = new Map();
   let busy = false;
   const handle = async (req) => {
+    if (req.kind === 'openWindow') {
+      if (windows.has(req.name)) throw new Error(`a window named ${req.name} is open already`);
+      windows.set(req.name, await openWindow(req.name));
+      console.log(`[it] opened a second window '${req.name}' on the same folder`);
+      return { opened: true };
+    }
+    if (req.kind === 'closeWindow') {
+      await windows.get(req.name)?.close();
+      windows.delete(req.name);
+      return { closed: true };
+    }
+    const page = req.window ? windows.get(req.window) : suitePage;
+    if (!page) throw new Error(`no window named ${req.window}`);
     if (req.kind === 'screenshot') {
       const path = join(SCREENSHOTS, `${req.name}.png`);
       await page.screenshot({ path });

@@ -10,13 +10,13 @@
  * the bytes it covers.
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
-import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { fnv64 } from '../../core/batch/keys';
 import { asStored, formatRow, parseRows, tailRepair } from '../../core/batch/jsonl';
 import { decodeIndex, encodeIndex, type IndexCoverage } from '../../core/batch/rowIndex';
 import { ResultTable } from '../../core/batch/table';
 import type { BatchRow } from '../../core/batch/types';
+import { describeHolder, LockBusyError, takeLock, type HeldLock } from '../fileLock';
 
 /** A write to the store failed (disk full, read-only, permissions): the batch stops, what was written stays. */
 export class StoreWriteError extends Error {
@@ -138,16 +138,9 @@ export class ResultStore {
     readonly loadInfo: LoadInfo,
     private fh: fsp.FileHandle,
     private bytes: number,
-    private readonly lockPath: string,
-  ) {
-    this.heartbeat = setInterval(() => {
-      const now = new Date();
-      void fsp.utimes(this.lockPath, now, now).catch(() => undefined);
-    }, LOCK_REFRESH_MS);
-    this.heartbeat.unref();
-  }
+    private readonly lock: HeldLock,
+  ) {}
 
-  private readonly heartbeat: NodeJS.Timeout;
   /** The index on disk does not cover every row (rows appended, or it was missing or stale on open). */
   private indexStale = false;
 
@@ -155,8 +148,7 @@ export class ResultStore {
     await fsp.mkdir(dirname(jsonl), { recursive: true }).catch((err) => {
       throw writeError(err, jsonl, 'create the folder of');
     });
-    const lockPath = `${jsonl}.lock`;
-    await takeLock(lockPath);
+    const lock = await lockStore(`${jsonl}.lock`);
     try {
       const repaired = await repairTail(jsonl);
       const loaded = await loadResults(jsonl);
@@ -167,13 +159,13 @@ export class ResultStore {
       } catch (err) {
         throw writeError(err, jsonl, 'open for writing');
       }
-      const store = new ResultStore(jsonl, loaded.table, loaded.info, fh, loaded.bytes, lockPath);
+      const store = new ResultStore(jsonl, loaded.table, loaded.info, fh, loaded.bytes, lock);
       store.indexStale = loaded.info.rebuilt || loaded.info.tailRows > 0;
       if (loaded.info.rebuilt || loaded.info.tailRows > (_opts.reindexAbove ?? 1000))
         await store.writeIndex().catch(() => undefined);
       return store;
     } catch (err) {
-      await fsp.unlink(lockPath).catch(() => undefined);
+      await lock.release().catch(() => undefined);
       throw err;
     }
   }
@@ -251,9 +243,8 @@ export class ResultStore {
     try {
       if (opts.index !== false && this.indexStale) await this.writeIndex().catch(() => undefined);
     } finally {
-      clearInterval(this.heartbeat);
       await this.fh.close().catch(() => undefined);
-      await fsp.unlink(this.lockPath).catch(() => undefined);
+      await this.lock.release().catch(() => undefined);
     }
   }
 }
@@ -317,48 +308,25 @@ async function repairTail(jsonl: string): Promise<'none' | 'close' | 'truncate'>
   }
 }
 
-/** A lock not refreshed for this long belongs to a run that is gone (see ResultStore's heartbeat). */
+/** A lock not refreshed for this long belongs to a run that is gone (the holder refreshes it every 10 s). */
 const LOCK_STALE_MS = 60_000;
 const LOCK_REFRESH_MS = 10_000;
 
 /**
- * O_EXCL lock file with pid and host. A lock left by a dead process on this host is taken over at once;
- * one from another host once it has not been refreshed for LOCK_STALE_MS.
+ * The store's lock (engine/fileLock.ts): a run never waits for another. A dead process's lock on this host is
+ * taken over at once; one from another host (a retried pod, another array task) once not refreshed for a minute.
  */
-async function takeLock(lockPath: string): Promise<void> {
-  const me = `${process.pid}@${hostname()}`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await fsp.writeFile(lockPath, me, { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(err, lockPath, 'create the lock');
-    }
-    const holder = (await fsp.readFile(lockPath, 'utf8').catch(() => '')).trim();
-    const [pid, host] = holder.split('@');
-    if (host === hostname() && Number(pid) > 0 && alive(Number(pid)))
-      throw new StoreBusyError(
-        `Another run (process ${pid}) is writing ${lockPath.replace(/\.lock$/, '')}; wait for it or stop it.`,
-      );
-    if (host && host !== hostname()) {
-      // Another machine (a retried pod, another array task): its run refreshes the lock while alive.
-      const age = Date.now() - ((await fsp.stat(lockPath).catch(() => undefined))?.mtimeMs ?? 0);
-      if (age < LOCK_STALE_MS)
-        throw new StoreBusyError(
-          `${lockPath} says a run on ${host} is writing this store (lock refreshed ${Math.round(age / 1000)} s ago); wait for it, or delete the lock if no run is there.`,
-        );
-    }
-    await fsp.unlink(lockPath).catch(() => undefined);
-  }
-  throw new StoreBusyError(`Could not take the lock ${lockPath}.`);
-}
-
-function alive(pid: number): boolean {
+async function lockStore(lockPath: string): Promise<HeldLock> {
   try {
-    process.kill(pid, 0);
-    return true;
+    return await takeLock(lockPath, { staleMs: LOCK_STALE_MS, refreshMs: LOCK_REFRESH_MS });
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (!(err instanceof LockBusyError)) throw writeError(err, lockPath, 'create the lock');
+    const store = lockPath.replace(/\.lock$/, '');
+    throw new StoreBusyError(
+      err.local || !err.holder
+        ? `Another run (${describeHolder(err.holder)}) is writing ${store}; wait for it or stop it.`
+        : `${lockPath} says a run on ${err.holder.host} is writing this store (lock refreshed ${Math.round(err.ageMs / 1000)} s ago); wait for it, or delete the lock if no run is there.`,
+    );
   }
 }
 

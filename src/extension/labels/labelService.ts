@@ -13,6 +13,7 @@ import { Disposable } from '../../protocol/dispose';
 import type { LabelSetInfo } from '../../protocol/results';
 import type { Logger } from '../log';
 import { LabelFile, LabelFileError, type LabelFileState } from './labelFile';
+import { FileLockedError } from './fileLock';
 import { sha256Of } from './fileHash';
 import { labelMoveEdits } from '../../core/labels/move';
 
@@ -274,6 +275,19 @@ export class LabelService extends Disposable {
   }
 
   private refused(folder: vscode.WorkspaceFolder, err: unknown): void {
+    if (err instanceof FileLockedError) {
+      // Another window's read-merge-write takes milliseconds: a lock held this long is stuck or left behind.
+      this.log.warn(`Label file of ${folder.name}: an edit was refused, nothing written (${err.message})`);
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'Another window is writing the label file {0} ({1}); nothing was written. Label again in a moment; if no other window is open, delete {2}.',
+          basename(err.file),
+          err.holderText,
+          err.lock,
+        ),
+      );
+      return;
+    }
     if (err instanceof LabelFileError) {
       const p = err.problems[0];
       this.log.warn(`Label file ${err.file}: an edit was refused, nothing written (line ${p.line}: ${p.message})`);

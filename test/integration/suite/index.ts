@@ -26,6 +26,7 @@ import './drift.test';
 import './sideBySide.test';
 import './embeddingMap.test';
 import './pageStart.test';
+import './twoWindows.test';
 import './curationReload.test';
 
 export function run(): Promise<void> {

@@ -1,9 +1,9 @@
-// The label file's lock (extension/labels/fileLock.ts) on a real disk: turns are taken, a crashed window's lock
-// is taken over, a lock still held is refused clearly and nothing runs.
+// The label file's lock (extension/labels/fileLock.ts, on engine/fileLock.ts) on a real disk: turns are taken,
+// a crashed window's lock is taken over, a lock still held is refused clearly (who holds it) and nothing runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileLockedError, lockPath, withFileLock } from '../../../src/extension/labels/fileLock';
 
@@ -24,13 +24,17 @@ test('holders take turns: no two run at once, and the lock is gone after each', 
   assert.equal(existsSync(lockPath(file)), false);
 });
 
-test('a lock left by a crashed window is taken over once stale; a fresh one is refused and nothing runs', async () => {
+test('a crashed window’s lock is taken over (at once on this host, by age if unnamed); a live one is refused', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'lock-')), 'set.csv');
+  writeFileSync(lockPath(file), `4194305@${hostname()} t`);
+  assert.equal(await withFileLock(file, async () => 'ran', { staleMs: 3_600_000 }), 'ran');
+  // An older window's lock names only its pid: judged by its age.
   writeFileSync(lockPath(file), '99999\n');
   const old = new Date(Date.now() - 60 * 60_000);
   utimesSync(lockPath(file), old, old);
   assert.equal(await withFileLock(file, async () => 'ran', { staleMs: 60_000 }), 'ran');
-  writeFileSync(lockPath(file), '99999\n');
+  // Another window's live host on this machine (this test's parent process stands in for it).
+  writeFileSync(lockPath(file), `${process.ppid}@${hostname()} t`);
   let ran = false;
   await assert.rejects(
     withFileLock(
@@ -38,9 +42,12 @@ test('a lock left by a crashed window is taken over once stale; a fresh one is r
       async () => {
         ran = true;
       },
-      { staleMs: 3_600_000, waitMs: 30 },
+      { staleMs: 1000, waitMs: 30 },
     ),
-    (err: unknown) => err instanceof FileLockedError && /held by another window/.test(err.message),
+    (err: unknown) =>
+      err instanceof FileLockedError &&
+      err.holderText === `process ${process.ppid}` &&
+      /held by another window/.test(err.message),
   );
   assert.equal(ran, false);
   assert.equal(existsSync(lockPath(file)), true, 'another window’s lock is not removed');
