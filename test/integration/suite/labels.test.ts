@@ -224,6 +224,32 @@ describe('Exports and the threshold from labels', function () {
     assert.ok(existsSync(join(root(), 'img00.png')), 'a copy leaves the original');
   });
 
+  it('copies the selection to a folder picked in VS Code’s own folder dialog, never overwriting', async () => {
+    const dest = join(out(), 'dialog');
+    mkdirSync(dest, { recursive: true });
+    writeFileSync(join(dest, 'img03.png'), 'already here');
+    const asked = answerNextConfirmation(true);
+    // No target: the folder comes from the dialog.
+    const copied = vscode.commands.executeCommand('xrayAnomaly.results.export', root(), 'copy', undefined, [
+      'img02.png',
+      'img03.png',
+    ]);
+    // code-server's folder dialog is VS Code's simple file dialog: a quick input holding a folder path, its OK
+    // button labelled with the command's openLabel. The path typed as a user would, then the button pressed.
+    await waitInWorkbench({ inputValue: /\/$/ });
+    await pressInWebview('.quick-input-box input', ['Control+a']);
+    await typeText(`${dest}/`, false);
+    const typed = dest.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+    await waitInWorkbench({ inputValue: new RegExp(`^${typed}/$`) });
+    await screenshot('copy-folder-dialog');
+    assert.ok(await clickInWorkbench('button', 'Copy Here'), 'the dialog’s Copy Here button');
+    assert.match(await asked, /^Copy 1 images to .*dialog\? .*1 skipped: a file of that name is there \(img03\.png\)/);
+    assert.equal(await copied, dest);
+    assert.deepEqual(readFileSync(join(dest, 'img02.png')), readFileSync(join(root(), 'img02.png')));
+    assert.equal(readFileSync(join(dest, 'img03.png'), 'utf8'), 'already here', 'never overwritten');
+    assert.ok(existsSync(join(root(), 'img02.png')), 'a copy leaves the original');
+  });
+
   it('recalibrates the threshold on images labelled normal, stored per folder', async () => {
     const r = await act({ action: 'setQuery', query: { sort: { key: 'path', descending: false } } });
     const few = await vscode.commands.executeCommand('xrayAnomaly.results.thresholdFromLabels', root(), 0, true);
