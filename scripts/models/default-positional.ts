@@ -13,7 +13,7 @@ export const POSITIONAL_MAP_ONLY = true;
  * Whether the image score also reads the fine map (detector.ts FINE_SCORE: the larger of the plain score and the
  * map's worst place less 1 sd, both standardised; local-evidence.md round 5).
  */
-export const FINE_SCORE = false;
+export const FINE_SCORE = true;
 
 /** What --positional / --positional-map / --fine-score (and their --no- forms) ask for; the shipped settings otherwise. */
 export function positionalSwitches(argv: readonly string[]): {

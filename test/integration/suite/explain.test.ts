@@ -113,4 +113,36 @@ describe('Heatmap that explains below the threshold', function () {
       await closeAll();
     }
   });
+
+  it('the default model on real pneumonia films: the demo film and two test-dev films (screenshots; need the shared data)', async function () {
+    const dirs = [process.env.XRAY_DATA_DIR, '/work/shared/data'].filter((d): d is string => !!d);
+    const root = dirs.map((d) => join(d, 'chest-xray-pneumonia')).find((d) => existsSync(d));
+    if (!root) this.skip();
+    // The demo's film (train, never fitted on: pneumonia), a test-dev film whose hottest place is on the chest
+    // wall and one where it is on the lung (test-output/real-maps, scripts/models/experiments/real-map-sheet.ts).
+    const films = [
+      ['train/PNEUMONIA/person1000_bacteria_2931.jpeg', 'explain-real-pneumonia-demo'],
+      ['test-dev/PNEUMONIA/person133_bacteria_634.jpeg', 'explain-real-pneumonia-chest-wall'],
+      ['test-dev/PNEUMONIA/person141_bacteria_677.jpeg', 'explain-real-pneumonia-lung'],
+    ].filter(([f]) => existsSync(join(root!, f)));
+    await vscode.commands.executeCommand('xrayAnomaly.selectModel', 'chest-patchcore');
+    for (const [film, shot] of films) {
+      const rel = `images/${film.split('/').pop()}`;
+      writeFileSync(wsUri(rel).fsPath, readFileSync(join(root!, film)));
+      const uri = wsUri(rel);
+      await vscode.commands.executeCommand('vscode.openWith', uri, RASTER);
+      const s = await waitForView(
+        uri,
+        (v) => v.analysis?.modelId === 'chest-patchcore' && !!v.analysis.map && v.renders > 0,
+        `the default model on ${film}`,
+      );
+      const a = s.analysis!;
+      console.log(
+        `${film}: raw ${a.scoreRaw.toFixed(3)}, normalised ${a.scoreNormalized.toFixed(3)}, top ${JSON.stringify(a.map!.top)}, hot ${JSON.stringify(a.map!.hot)}`,
+      );
+      assert.ok(a.map!.top?.drawn, 'its top regions are drawn');
+      console.log(`screenshot: ${await screenshot(shot)}`);
+      await closeAll();
+    }
+  });
 });
