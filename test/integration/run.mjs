@@ -479,7 +479,17 @@ function serveRequests(channel, suitePage, openWindow) {
       // the focused input's value matching a pattern (e.g. VS Code's save dialog once it has filled in its path).
       const timeout = req.timeoutMs ?? 30000;
       const started = Date.now();
-      if (req.inputValue) {
+      if (req.webviewWorkersSettled) {
+        // No webview service worker installing or waiting (a new page's start waits on them).
+        await page.waitForFunction(
+          async () => {
+            const regs = await globalThis.navigator.serviceWorker.getRegistrations();
+            return regs.filter((r) => r.scope.includes('/webview/')).every((r) => !r.installing && !r.waiting);
+          },
+          undefined,
+          { timeout, polling: 100 },
+        );
+      } else if (req.inputValue) {
         await page.waitForFunction(
           (source) => {
             const active = globalThis.document.activeElement;
@@ -532,7 +542,7 @@ function serveRequests(channel, suitePage, openWindow) {
           }
           await new Promise((r) => setTimeout(r, 100));
         }
-      } else throw new Error("'waitFor' needs inputValue, role or selector");
+      } else throw new Error("'waitFor' needs webviewWorkersSettled, inputValue, role or selector");
       return { ms: Date.now() - started };
     }
     if (req.kind === 'type') {

@@ -110,7 +110,9 @@ export type WorkbenchCondition =
    */
   | { selector: string; hasText?: string; inWebview?: boolean; hidden?: boolean; afterContent?: string }
   /** the focused input's value matches (e.g. VS Code's save dialog once it has filled in its path) */
-  | { inputValue: RegExp };
+  | { inputValue: RegExp }
+  /** no webview service worker is installing or waiting (a new webview page's start waits on them) */
+  | { webviewWorkersSettled: true };
 
 /**
  * Waits (in the runner, with Playwright) until the workbench shows something the extension host cannot see,

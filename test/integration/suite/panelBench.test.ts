@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FrameProbeRequest, FrameProbeResult, ResultsReport } from '../../../src/protocol/results';
 import { pressInWebview } from './harness';
-import { EXTENSION_ID } from './helpers';
+import { EXTENSION_ID, waitInWorkbench } from './helpers';
 import { writeStore } from './storeFixture';
 
 const BIG = Math.max(1000, Number(process.env.XRAY_BENCH_PANEL_ROWS) || 100_000);
@@ -21,11 +21,6 @@ const MODEL = 'chest-patchcore';
 const ROUNDS = Math.max(1, Number(process.env.XRAY_BENCH_RUNS) || 2);
 /** Frames per sweep: fewer where a loaded machine would run past the probe's time limit (100 ms a frame). */
 const SWEEP = Math.max(60, Number(process.env.XRAY_BENCH_SWEEP_FRAMES) || 600);
-/**
- * Wait between closing the previous panel and opening the next (a bench's settle time, not a test's wait):
- * VS Code loads each new webview's empty document through the webview service worker, which took ~1 s
- * instead of ~50 ms right after another webview closed.
- */
 /** Pixels a frame of the wheel-paced sweep: about three rows, as a mouse wheel scrolls. */
 const WHEEL_PX = 96;
 /**
@@ -33,7 +28,28 @@ const WHEEL_PX = 96;
  * first round's is the session's first webview (the only one whose empty document loads in ~50 ms here).
  */
 const ORDER = process.env.XRAY_BENCH_BIG_FIRST === '1' ? (['big', 'ref'] as const) : (['ref', 'big'] as const);
-const CLOSE_WAIT_MS = Math.max(0, Number(process.env.XRAY_BENCH_CLOSE_WAIT_MS) || 1000);
+
+/**
+ * After closing the previous panel, until its page is gone and the webview service worker has settled (nothing
+ * installing or waiting): VS Code loads each new webview's empty document through that worker, which took ~1 s
+ * instead of ~50 ms right after another webview closed. Resolves to how long that took.
+ */
+async function closeAndSettle(): Promise<number> {
+  const t0 = Date.now();
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await waitInWorkbench({ selector: 'iframe.webview', hidden: true }, 60_000);
+  await waitInWorkbench({ webviewWorkersSettled: true }, 60_000);
+  return Date.now() - t0;
+}
+
+/**
+ * Until the panel's page has finished its own work (charts, layout after the rows): a quarter second of frames
+ * with no long task (> 50 ms) in it. A condition, bounded only by the test's time: frames measured after it
+ * measure scrolling, not the load's tail.
+ */
+async function settled(root: string): Promise<void> {
+  while ((await probe(root, { ms: 250 })).longTasks > 0);
+}
 
 async function report(root: string): Promise<ResultsReport | undefined> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsReport', root)) as ResultsReport | undefined;
@@ -112,12 +128,12 @@ describe('@bench panel', function () {
     // The same work per frame on either table: a back-and-forth sweep by the big table's step.
     const stepPx = Math.round((BIG * 32) / SWEEP);
     const loads: number[] = [loadavg()[0]];
+    const closeSettleMs: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const which of ORDER) {
         const root = which === 'big' ? bigRoot() : refRoot();
         const n = which === 'big' ? BIG : REF;
-        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-        await new Promise((r) => setTimeout(r, CLOSE_WAIT_MS));
+        closeSettleMs.push(await closeAndSettle());
         const t0 = Date.now();
         await vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(root), undefined, [MODEL]);
         const commandMs = Date.now() - t0;
@@ -144,7 +160,7 @@ describe('@bench panel', function () {
           allRowsMs: tl.lastRows! - t0,
         });
         if (which === 'ref') {
-          await new Promise((res) => setTimeout(res, 1000));
+          await settled(root);
           refSweeps.push(await probe(root, { sweepFrames: SWEEP, stepPx }));
         }
         assert.ok(r.rendered < 200, `virtualised: ${r.rendered} rows in the DOM`);
@@ -156,12 +172,12 @@ describe('@bench panel', function () {
     loads.push(loadavg()[0]);
     const root = bigRoot();
     if (ORDER.at(-1) !== 'big') {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAndSettle();
       await vscode.commands.executeCommand('xrayAnomaly.showResults', vscode.Uri.file(root), undefined, [MODEL]);
       await waitAllRows(root, BIG);
     }
     // The big panel is open: frames while idle (reference), swept top to bottom, and with PageDown held.
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(root);
     const idle = await probe(root, { ms: 3000 });
     const sweep = await probe(root, { sweepFrames: SWEEP });
     const bigSweep = await probe(root, { sweepFrames: SWEEP, stepPx });
@@ -174,7 +190,8 @@ describe('@bench panel', function () {
       delayMs: 25,
       timeoutMs: 300_000,
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // The probe starts once the presses have: Home has selected the first row.
+    while (!(await report(root))?.selected.length);
     const keys = await probe(root, { ms: 6000 });
     const pressed = await pressing;
     const afterKeys = await report(root);
@@ -184,7 +201,7 @@ describe('@bench panel', function () {
       rows: BIG,
       referenceRows: REF,
       rounds: ROUNDS,
-      closeWaitMs: CLOSE_WAIT_MS,
+      closeSettleMs,
       open: {
         ...Object.fromEntries(Object.keys(open.big[0]).map((k) => [k, fig(open.big, k)])),
         reference: Object.fromEntries(Object.keys(open.ref[0]).map((k) => [k, fig(open.ref, k)])),
