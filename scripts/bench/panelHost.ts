@@ -14,26 +14,19 @@ import type { QualityInput } from '../../src/core/quality/flags';
 import { loadResults, ResultStore } from '../../src/engine/batch/store';
 import { encodePaths } from '../../src/extension/results/pathColumn';
 import { RowIndex } from '../../src/extension/results/rowIndex';
+import { chestStoreRow } from '../../test/fixtures/storeRows';
 import { cpuMs, load, log, round } from './batch/common';
 
 const MODEL = { id: 'chest-patchcore', version: '1.0.0', prep: '92a096485e54cf8d' };
 
 function rowOf(i: number, at: string): BatchRow {
-  const sick = i % 3 === 0;
-  const row: BatchRow = {
-    path: `${sick ? 'PNEUMONIA' : 'NORMAL'}/p${String(i % 2000).padStart(4, '0')}/img-${String(i).padStart(6, '0')}.jpeg`,
-    modelId: MODEL.id,
-    modelVersion: MODEL.version,
-    prep: MODEL.prep,
-    hash: (i * 2654435761).toString(16).padStart(64, '0'),
-    size: 20_000 + (i % 5000),
-    mtimeMs: 1.7e12 + i,
-    ms: 12,
-    at,
-  };
-  if (i % 200 === 199) row.error = { code: 'DECODE_FAILED', message: 'The JPEG data ends too early.', stage: 'decode' };
-  else row.score = { raw: Math.sin(i), normalized: 0.5, threshold: 0.3, aboveThreshold: Math.sin(i) > 0.3, span: 2 };
-  return row;
+  return chestStoreRow(i, MODEL, i % 3 === 0, at, () => ({
+    raw: Math.sin(i),
+    normalized: 0.5,
+    threshold: 0.3,
+    aboveThreshold: Math.sin(i) > 0.3,
+    span: 2,
+  }));
 }
 
 async function main() {

@@ -10,11 +10,9 @@ import { parseManifest } from '../../../src/core/model/validate';
 import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { modelRefOf } from '../../../src/engine/batch/service';
 import { ResultStore } from '../../../src/engine/batch/store';
+import { chestStoreRow } from '../../fixtures/storeRows';
 
-/**
- * `n` rows of one model under `root`, as a scored chest folder would hold them: NORMAL/ and PNEUMONIA/ (so
- * ROC/PR are computed), 2,000 patient folders, one file in 200 unreadable.
- */
+/** `n` rows of one model under `root` (test/fixtures/storeRows.ts). */
 export async function writeStore(root: string, n: number, manifestPath: string): Promise<void> {
   const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
   const loc = storeLocation(ws, relative(ws, root).split(/[\\/]/).join('/'));
@@ -30,25 +28,11 @@ export async function writeStore(root: string, n: number, manifestPath: string):
     let group: BatchRow[] = [];
     for (let i = 0; i < n; i++) {
       const sick = rand() < 0.3;
-      const path = `${sick ? 'PNEUMONIA' : 'NORMAL'}/p${String(i % 2000).padStart(4, '0')}/img-${String(i).padStart(6, '0')}.jpeg`;
-      const row: BatchRow = {
-        path,
-        modelId: ref.id,
-        modelVersion: ref.version,
-        prep: ref.prep,
-        hash: (i * 2654435761).toString(16).padStart(64, '0'),
-        size: 20_000 + (i % 5000),
-        mtimeMs: 1_700_000_000_000 + i,
-        ms: 12,
-        at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
-      };
-      if (i % 200 === 199)
-        row.error = { code: 'DECODE_FAILED', message: 'The JPEG data ends too early.', stage: 'decode' };
-      else {
+      const row = chestStoreRow(i, ref, sick, new Date(1_700_000_000_000 + i * 1000).toISOString(), () => {
         const raw = cal.threshold + span * (0.12 * gauss() + (sick ? 0.05 : -0.08));
         const normalized = normalizeWith(raw, cal.threshold, span);
-        row.score = { raw, normalized, threshold: cal.threshold, aboveThreshold: normalized >= 0.5, span };
-      }
+        return { raw, normalized, threshold: cal.threshold, aboveThreshold: normalized >= 0.5, span };
+      });
       group.push(row);
       if (group.length === 10_000) {
         await store.append(group);
