@@ -30,7 +30,9 @@ const img = (i: number) => `img${String(i).padStart(2, '0')}.png`;
 function onDisk(): Map<string, LabelEntry> {
   const p = parseLabelFile(readFileSync(labelFile(), 'utf8'));
   assert.ok(p.ok, `the label file parses: ${JSON.stringify(p)}`);
-  return new Map([...p.entries.values()].map((e) => [e.path.replace(`${FIXTURE}/`, ''), e]));
+  // Other suites' labels share the file: only this fixture's count here.
+  const own = [...p.entries.values()].filter((e) => e.path.startsWith(`${FIXTURE}/`));
+  return new Map(own.map((e) => [e.path.slice(FIXTURE.length + 1), e]));
 }
 
 const labelOf = (r: ResultsReport, path: string) => r.top.find((t) => t.path === path)?.mark;
@@ -67,8 +69,10 @@ describe('Labels from two windows on the same folder', function () {
     if (harnessSession() === undefined) this.skip(); // a second window needs run.mjs
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
     rmSync(root(), { recursive: true, force: true });
-    rmSync(labelFile(), { force: true });
     rmSync(lockFile(), { force: true });
+    // Both windows on the default set (an earlier suite may have chosen another in this one).
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    await vscode.commands.executeCommand('xrayAnomaly.debug.labelSet', folder, 'labels');
     mkdirSync(root(), { recursive: true });
     for (let i = 0; i < IMAGES; i++)
       writeFileSync(
@@ -79,9 +83,11 @@ describe('Labels from two windows on the same folder', function () {
     await vscode.commands.executeCommand('xrayAnomaly.debug.resultsRun', root());
     await wait1('scored rows and the label set', (x) => x.rows === IMAGES && !x.progress?.running && !!x.labels);
     w2 = await SecondWindow.open('second');
+    await w2!.command('xrayAnomaly.debug.labelSet', uriArg(folder), 'labels');
     // The second window shows the stored scores of the same folder (nothing scored again).
     await w2!.command('xrayAnomaly.showResults', uriArg(vscode.Uri.file(root())), null, [MODELS.recon]);
     await wait2('its panel with the stored rows and the label set', (x) => x.rows === IMAGES && !!x.labels);
+    assert.equal((await wait1('the label set', (x) => !!x.labels)).labels?.name, 'labels');
   });
 
   after(async () => {
