@@ -156,14 +156,20 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   const grep = sessionGrep(kind, opts.grep);
   writeFileSync(join(channel, 'config.json'), JSON.stringify({ grep, screenshotsDir: SCREENSHOTS, session: kind }));
 
-  const server = await startCodeServer({
+  const serverOptions = {
     dataDir: join(tmp, `code-server${session.suffix}`),
     // Test hooks let the suite crash the engine on purpose (see src/engine/testHooks.ts).
     env: { XRAY_HARNESS_DIR: channel, XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1', XRAY_TEST_GREP: grep },
     settings: session.settings,
     onLine: opts.verbose ? (l) => console.log(`[code-server${session.suffix}] ${l}`) : undefined,
-  });
+  };
+  let server = await startCodeServer(serverOptions);
   log(`code-server ${server.origin} ready (log: ${rel(serverLog)})`);
+  // A code-server that exits ends the session, unless the suite had it killed (killEditor) to start it again.
+  let resolveServerGone;
+  const serverGone = new Promise((r) => (resolveServerGone = r));
+  const watchServer = (s) => void s.exited.then(() => s.killedOnPurpose || resolveServerGone(s));
+  watchServer(server);
   // Keep the server log with the other outputs; the temp folder goes away.
   const saveServerLog = () => {
     try {
@@ -180,7 +186,11 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   let exitCode;
   let resolveExit;
   const exited = new Promise((r) => (resolveExit = r));
+  // Set while the suite has the editor killed and started again: the workbench then reports its extension host's
+  // end as the tests' exit, which is no exit of the run.
+  let restarting = false;
   await page.exposeFunction('codeAutomationExit', (code) => {
+    if (restarting) return;
     exitCode = code;
     resolveExit();
   });
@@ -212,12 +222,14 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     resolveExit();
   });
 
-  const url = workbenchUrl({
-    origin: server.origin,
-    folder: workspace,
-    extensionDevelopmentPath: extensionDir,
-    extensionTestsPath: TESTS_ENTRY,
-  });
+  const urlOf = (origin) =>
+    workbenchUrl({
+      origin,
+      folder: workspace,
+      extensionDevelopmentPath: extensionDir,
+      extensionTestsPath: TESTS_ENTRY,
+    });
+  const url = urlOf(server.origin);
   log(
     `opening the workbench on ${rel(workspace)}${kind === 'restricted' ? ' in Restricted Mode' : ''}${opts.grep ? ` (grep: ${opts.grep})` : ''}`,
   );
@@ -251,13 +263,41 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
     );
     return p;
   };
-  const serving = serveRequests(channel, page, openWindow);
+  // kill -9 of the whole editor (code-server's process group: server, extension host, engine) once a store holds
+  // enough rows, then the editor started again on the same port, user data and workspace (see suite/reload.ts).
+  const killEditor = async ({ store, atLeast, timeoutMs = 180_000 }) => {
+    const until = Date.now() + timeoutMs;
+    let seen = storeLines(store);
+    while (seen < atLeast && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 5));
+      seen = storeLines(store);
+    }
+    const victim = server;
+    victim.killedOnPurpose = true;
+    restarting = true;
+    process.kill(-victim.pid, 'SIGKILL');
+    await victim.exited;
+    const after = storeLines(store);
+    log(
+      `killed the editor (kill -9 of code-server's process group) with ${seen} rows stored (${after} after the kill)`,
+    );
+    writeFileSync(join(channel, 'killed.json'), JSON.stringify({ atLeast, seen, after, timedOut: seen < atLeast }));
+    // The extension host is gone with its session, so the page will not reconnect; a new one opens the workbench.
+    await victim.stop();
+    writeFileSync(join(OUT, `code-server${session.suffix}-killed.log`), readFileSync(victim.logFile));
+    server = await startCodeServer({ ...serverOptions, port: victim.port });
+    watchServer(server);
+    log(`code-server ${server.origin} started again; opening the workbench`);
+    await page.goto(urlOf(server.origin), { timeout: Math.max(30_000, deadline - Date.now()) });
+    restarting = false;
+  };
+  const serving = serveRequests(channel, page, openWindow, killEditor);
   const workers = watchWebviewWorkers(page, workbenchLog);
   let finished = false;
   const timedOut = await Promise.race([
     exited.then(() => false),
-    server.exited.then(() => {
-      if (!finished) log(`code-server exited unexpectedly:\n${tail(server.logFile)}`);
+    serverGone.then((s) => {
+      if (!finished) log(`code-server exited unexpectedly:\n${tail(s.logFile)}`);
       return false;
     }),
     new Promise((r) => setTimeout(() => r(true), Math.max(0, deadline - Date.now())).unref()),
@@ -382,15 +422,16 @@ async function prepareWorkspace(dir) {
 
 /**
  * Answers the suite's requests (see suite/harness.ts): `screenshot`, `click`, `webviewKeys`, `webviewDrag`,
- * `webviewFrames`, `waitFor`, `type`; `openWindow` and `closeWindow` for a second window on the same folder
+ * `webviewFrames`, `waitFor`, `type`, `killEditor`, `trace`; `openWindow` and `closeWindow` for a second window on the same folder
  * (`openWindow(name)` opens its page). A request with `window` acts in that second window instead of the suite's.
  */
-function serveRequests(channel, suitePage, openWindow) {
+function serveRequests(channel, suitePage, openWindow, killEditor) {
   const requests = join(channel, 'requests');
   const responses = join(channel, 'responses');
   const done = new Set();
   const windows = new Map();
   let busy = false;
+  let tracing;
   const handle = async (req) => {
     if (req.kind === 'openWindow') {
       if (windows.has(req.name)) throw new Error(`a window named ${req.name} is open already`);
@@ -545,6 +586,43 @@ function serveRequests(channel, suitePage, openWindow) {
       } else throw new Error("'waitFor' needs webviewWorkersSettled, inputValue, role or selector");
       return { ms: Date.now() - started };
     }
+    if (req.kind === 'trace') {
+      // A Chromium trace of the whole browser (every thread of the page's renderer: workbench and webviews share
+      // one main thread), for the benches: started, then stopped into test-output/traces/<name>.json.
+      if (req.action === 'start') {
+        if (tracing) throw new Error('a trace is already running');
+        tracing = await page.context().newCDPSession(page);
+        await tracing.send('Tracing.start', {
+          transferMode: 'ReturnAsStream',
+          traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordContinuously' },
+        });
+        return { started: true };
+      }
+      if (!tracing) throw new Error('no trace is running');
+      const session = tracing;
+      tracing = undefined;
+      const complete = new Promise((r) => session.once('Tracing.tracingComplete', r));
+      await session.send('Tracing.end');
+      const { stream } = await complete;
+      const dir = join(TEST_OUTPUT, 'traces');
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `${req.name.replace(/[^a-zA-Z0-9._-]+/g, '-')}.json`);
+      writeFileSync(path, '');
+      for (;;) {
+        const chunk = await session.send('IO.read', { handle: stream, size: 1 << 20 });
+        appendFileSync(path, chunk.base64Encoded ? Buffer.from(chunk.data, 'base64') : chunk.data);
+        if (chunk.eof) break;
+      }
+      await session.send('IO.close', { handle: stream });
+      await session.detach().catch(() => {});
+      console.log(`[it] trace: ${rel(path)}`);
+      return { path };
+    }
+    if (req.kind === 'killEditor') {
+      // Answered at once: the kill comes once the run the host starts next has stored `atLeast` rows.
+      void killEditor(req).catch((e) => say(`killing and restarting the editor failed: ${e?.stack ?? e}`));
+      return { watching: req.store };
+    }
     if (req.kind === 'type') {
       // Into whatever has the focus (e.g. an input box the extension opened).
       await page.keyboard.type(req.text);
@@ -612,6 +690,31 @@ class Tail {
     const lines = (this.rest + this.decoder.write(buf)).split('\n');
     this.rest = lines.pop();
     for (const l of lines) this.onLine(l);
+  }
+}
+
+/** What a bench's trace records: tasks, scripts, style and layout, paint, and V8's garbage collection. */
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.gc',
+  'blink.user_timing',
+  'latencyInfo',
+];
+
+/** Whole lines in a results store (0 when it does not exist yet). */
+function storeLines(file) {
+  try {
+    const b = readFileSync(file);
+    let n = 0;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+    return n;
+  } catch {
+    return 0;
   }
 }
 

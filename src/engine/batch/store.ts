@@ -341,11 +341,16 @@ const REASONS: Record<string, string> = {
   EIO: 'an input/output error',
 };
 
+/** The reason first: a notification shows one line, and a long store path would push the reason out of it. */
 function writeError(err: unknown, path: string, what: string): StoreWriteError {
   const code = (err as NodeJS.ErrnoException)?.code;
-  const why = (code && REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
-  return new StoreWriteError(
-    `Cannot ${what} ${path}: ${why}${code ? ` (${code})` : ''}. Rows written before are kept; fix this and run again to continue.`,
-    code,
-  );
+  const known = code ? REASONS[code] : undefined;
+  const kept = 'Rows written before are kept; fix this and run again to continue.';
+  if (known)
+    return new StoreWriteError(
+      `${known[0].toUpperCase()}${known.slice(1)} (${code}): cannot ${what} ${path}. ${kept}`,
+      code,
+    );
+  const why = err instanceof Error ? err.message : String(err);
+  return new StoreWriteError(`Cannot ${what} ${path}: ${why}${code ? ` (${code})` : ''}. ${kept}`, code);
 }

@@ -1,13 +1,13 @@
 // A spec-style mocha reporter that writes each line both to the extension host's console and, synchronously,
 // to $XRAY_HARNESS_DIR/mocha.log, which the runner streams to its stdout. (The console alone reaches the
 // runner only mixed into the workbench's own log.) It ends with the plain line `N passed, N failed` that CI
-// reads, and leaves the counts in $XRAY_HARNESS_DIR/result.json. Across a window reload (reload.ts) the first
-// host's counts go to reload.json and the second host's reporter starts from them.
+// reads, and leaves the counts in $XRAY_HARNESS_DIR/result.json. Across a window reload or an editor kill (reload.ts)
+// the first host's counts go to reload.json and the next host's reporter starts from them.
 import Mocha from 'mocha';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { harnessDir } from './harness';
-import { reloadRequested, resumed, writeReload } from './reload';
+import { killPending, reloadRequested, resumed, writeReload } from './reload';
 
 const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_TEST_FAIL, EVENT_TEST_PASS, EVENT_TEST_PENDING } =
   Mocha.Runner.constants;
@@ -58,9 +58,11 @@ export class HarnessReporter {
       });
       out('');
       const failed = failedBefore + failures.length;
-      if (!resumed && reloadRequested() !== undefined) {
+      const reload = reloadRequested() !== undefined;
+      if (reload || killPending()) {
         writeReload({ passed, failed, pending });
-        out(`${passed} passed and ${failed} failed before the window reload; the rest runs after it`);
+        const what = reload ? 'the window reload' : 'the editor is killed mid-run';
+        out(`${passed} passed and ${failed} failed before ${what}; the rest runs after it`);
         return;
       }
       if (dir) writeFileSync(join(dir, 'result.json'), JSON.stringify({ passed, failed, pending }));

@@ -230,8 +230,9 @@ export class Toolbar {
     } else {
       parts.push(
         p.ended === 'cancelled' ? l10n.t('Cancelled') : p.ended === 'failed' ? l10n.t('Stopped') : l10n.t('Done'),
-        imagesOf(p.done, p.total),
       );
+      // A run stopped before it planned (a read-only store) scored nothing of nothing: the reason says it.
+      if (p.total || p.ended !== 'failed') parts.push(imagesOf(p.done, p.total));
     }
     if (p.skipped) parts.push(l10n.t('{0} unchanged, skipped', formatCount(p.skipped)));
     if (p.failed) parts.push(l10n.t('{0} could not be read', formatCount(p.failed)));

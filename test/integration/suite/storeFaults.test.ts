@@ -1,0 +1,149 @@
+// A full disk and a read-only store in a real VS Code: the folder's store directory is a small file system of its own
+// (tmpfs, so root and mount are needed; skipped otherwise, saying why). A scored folder gets more files and a disk
+// that fills up in the middle of the re-run; then the file system turns read-only before the next one. Each time
+// the user is told clearly (the notification, the panel's progress line), every row written before stays in the
+// store, readable and as written, and the panel keeps showing them. With room again, a re-run completes: one row
+// per file.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { storeLocation } from '../../../src/core/batch/location';
+import { parseRows } from '../../../src/core/batch/jsonl';
+import { handPhantomPng } from '../../fixtures/images';
+import { screenshot } from './harness';
+import { EXTENSION_ID, resultsReport, waitForReport, waitInWorkbench } from './helpers';
+import { MODELS } from '../workspace';
+
+const FIXTURE = 'store-faults';
+const FIRST = 24;
+const MORE = 60;
+
+const wsRoot = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const root = () => join(wsRoot(), FIXTURE);
+const store = () => storeLocation(wsRoot(), FIXTURE).store;
+const storeDir = () => dirname(store());
+
+function sh(cmd: string, args: string[]): string | undefined {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? undefined : `${cmd} ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`;
+}
+
+/** Bytes in use on the store's file system. */
+function usedBytes(): number {
+  const r = spawnSync('df', ['-B1', '--output=used', storeDir()], { encoding: 'utf8' });
+  return Number(r.stdout.trim().split('\n').pop());
+}
+
+async function images(from: number, n: number): Promise<void> {
+  mkdirSync(root(), { recursive: true });
+  for (let i = from; i < from + n; i++)
+    writeFileSync(
+      join(root(), `f${String(i).padStart(3, '0')}.png`),
+      await handPhantomPng({ width: 96, height: 120, seed: 900 + i, peak: 24000 + (i % 13) * 3000 }),
+    );
+}
+
+async function score(): Promise<void> {
+  await vscode.commands.executeCommand('xrayAnomaly.scoreFolder', vscode.Uri.file(root()), undefined, [MODELS.recon]);
+  await vscode.commands.executeCommand('xrayAnomaly.debug.resultsRun', root());
+}
+
+const storeText = () => (existsSync(store()) ? readFileSync(store(), 'utf8') : '');
+
+describe('Score Folder... on a full disk and a read-only store', function () {
+  this.timeout(240_000);
+  let mounted = false;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) {
+      console.log('[store faults] skipped: mounting a small file system needs root');
+      this.skip();
+    }
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    rmSync(root(), { recursive: true, force: true });
+    mkdirSync(storeDir(), { recursive: true });
+    const why = sh('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', storeDir()]);
+    if (why) {
+      console.log(`[store faults] skipped: ${why}`);
+      this.skip();
+    }
+    mounted = true;
+    await images(0, FIRST);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    if (mounted) sh('umount', ['-l', storeDir()]);
+  });
+
+  it('the disk fills up mid-run, then turns read-only: said clearly, nothing written lost; with room a re-run completes', async () => {
+    await score();
+    const first = await waitReport('the first run', (x) => x.progress?.running === false);
+    assert.equal(first.progress?.ended, 'finished');
+    assert.equal(first.rows, FIRST);
+
+    // More files, and room for little more than their thumbnails: the disk fills up while they are scored.
+    await images(FIRST, MORE);
+    const before = storeText();
+    assert.equal(sh('mount', ['-o', `remount,size=${usedBytes() + 16 * 1024}`, storeDir()]), undefined);
+    await score();
+    const full = await waitReport('the run on a full disk', (x) => x.progress?.running === false);
+    assert.equal(full.progress?.ended, 'failed', JSON.stringify(full.progress));
+    assert.match(
+      full.progress?.message ?? '',
+      /^The disk is full \(ENOSPC\): cannot .*\. Rows written before are kept/,
+    );
+    assert.ok(
+      await waitInWorkbench({ selector: '.notification-toast', hasText: 'stopped: The disk is full (ENOSPC)' }),
+    );
+    // In-flight scoring that ends after the stop must not bring "Scoring..." back to the panel.
+    assert.equal((await resultsReport(root())).progress?.running, false, 'the panel still says the run stopped');
+    await screenshot('results-disk-full');
+    const afterFull = storeText();
+    assert.ok(afterFull.startsWith(before), 'the rows written before stay as written');
+    const kept = parseRows(afterFull);
+    assert.deepEqual(kept.badLines, []);
+    assert.ok(kept.rows.length >= FIRST && kept.rows.length < FIRST + MORE, `${kept.rows.length} rows kept`);
+    assert.equal(new Set(kept.rows.map((r) => r.path)).size, kept.rows.length, 'no file twice');
+    assert.equal(
+      (await waitReport('the panel with every row kept', (x) => x.rows === kept.rows.length)).rows,
+      kept.rows.length,
+    );
+    await vscode.commands.executeCommand('notifications.clearAll');
+
+    // Read-only before the next run: it stops at once, says so, and changes nothing.
+    assert.equal(sh('mount', ['-o', 'remount,ro', storeDir()]), undefined);
+    await score();
+    const ro = await waitReport('the run on a read-only store', (x) => x.progress?.running === false);
+    assert.equal(ro.progress?.ended, 'failed', JSON.stringify(ro.progress));
+    assert.match(ro.progress?.message ?? '', /^The file system is read-only \(EROFS\): cannot /);
+    assert.ok(
+      await waitInWorkbench({
+        selector: '.notification-toast',
+        hasText: 'stopped: The file system is read-only (EROFS)',
+      }),
+    );
+    await screenshot('results-store-read-only');
+    assert.equal(storeText(), afterFull, 'a read-only store is left as it was');
+    assert.equal(ro.rows, kept.rows.length, 'the panel still shows every row written');
+    await vscode.commands.executeCommand('notifications.clearAll');
+
+    // Room again: the re-run scores what is missing, and only that.
+    assert.equal(sh('mount', ['-o', 'remount,rw,size=16m', storeDir()]), undefined);
+    await score();
+    const done = await waitReport('the run with room again', (x) => x.progress?.running === false);
+    assert.equal(done.progress?.ended, 'finished', JSON.stringify(done.progress));
+    assert.equal(done.progress?.skipped, kept.rows.length, JSON.stringify(done.progress));
+    const rows = parseRows(storeText());
+    assert.deepEqual(rows.badLines, []);
+    assert.equal(rows.rows.length, FIRST + MORE);
+    assert.equal(new Set(rows.rows.map((r) => r.path)).size, FIRST + MORE, 'one row per file');
+    assert.ok(storeText().startsWith(afterFull), 'the rows kept stay first, as written');
+    assert.equal(done.rows, FIRST + MORE);
+  });
+});
+
+const waitReport = (what: string, ok: Parameters<typeof waitForReport>[2]) => waitForReport(root(), what, ok, 120_000);
