@@ -90,6 +90,15 @@ export interface ResultsBackend {
    */
   thumbnails?(root: string, paths: readonly string[]): Promise<(string | undefined)[]>;
   /**
+   * Writes the heatmaps of these files (relative to `root`, with their content hash) by `model` into
+   * `mediaDir(root)`, off the extension host; each the heatmap's path relative to that folder, or undefined.
+   */
+  heatmaps?(
+    root: string,
+    model: ModelInfo,
+    items: readonly { path: string; hash: string }[],
+  ): Promise<(string | undefined)[]>;
+  /**
    * The `k` contents nearest to `hash` by the model's stored backbone features, most similar first;
    * undefined when the folder has no features of that model (or none of that content).
    */

@@ -331,6 +331,9 @@ export class ResultsController extends Disposable {
           ),
         map: (p, col) => (col === 'cancel' ? this.maps.get(p)?.cancel() : void this.maps.get(p)?.want(col)),
         thumbnails: this.deps.backend.thumbnails && ((p, paths) => this.deps.backend.thumbnails!(p.source.root, paths)),
+        heatmaps:
+          this.deps.backend.heatmaps &&
+          ((p, col, items) => this.deps.backend.heatmaps!(p.source.root, models[col], items)),
       },
       this.deps.backend.mediaDir(root),
     );

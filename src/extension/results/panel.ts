@@ -37,6 +37,7 @@ import { packCells } from './denseCells';
 import { PanelQuality } from './quality';
 import { thumbPath } from '../../core/batch/mediaPaths';
 import { ThumbQueue, type ThumbJob, type ThumbResults } from './thumbQueue';
+import { PanelHeatmaps } from './panelHeatmaps';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 type HeatmapItem = { row: number; model: number; src: string };
@@ -68,6 +69,12 @@ export interface PanelDeps {
    * each the thumbnail's path relative to the cache, or undefined when the file cannot be shown.
    */
   thumbnails?(panel: ResultsPanel, paths: string[]): Promise<(string | undefined)[]>;
+  /** Makes the heatmaps of these files by model column `model` (PanelHeatmaps): each its path in the cache, or undefined. */
+  heatmaps?(
+    panel: ResultsPanel,
+    model: number,
+    items: { path: string; hash: string }[],
+  ): Promise<(string | undefined)[]>;
 }
 
 /** The webview's curation notifications, handled outside the panel. */
@@ -112,6 +119,8 @@ export class ResultsPanel extends Disposable {
   private readonly quality: PanelQuality;
   /** Thumbnails of rows that have none in the cache, made on demand (absent without a maker). */
   private readonly thumbQueue?: ThumbQueue;
+  /** Heatmaps of shown rows that have none (scored without), made on demand (absent without a maker). */
+  private readonly heatQueue?: PanelHeatmaps;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -138,6 +147,18 @@ export class ResultsPanel extends Disposable {
         (r) => this.thumbsMade(r),
       );
       this.thumbQueue = queue;
+      this._register(toDisposable(() => queue.dispose()));
+    }
+    const heat = deps.heatmaps;
+    if (mediaDir && heat) {
+      const queue = new PanelHeatmaps({
+        models,
+        index: this.index,
+        has: (row, col) => this.heatFiles.get(row)?.has(col) ?? false,
+        make: (col, items) => heat(this, col, items),
+        made: (col, made, dropped) => this.heatmapsMade(col, made, dropped),
+      });
+      this.heatQueue = queue;
       this._register(toDisposable(() => queue.dispose()));
     }
     this._register(
@@ -527,7 +548,25 @@ export class ResultsPanel extends Disposable {
       }
       if (this.thumbAsked.has(row)) asked.push(row);
     }
-    if (asked.length) void this.sendThumbs(asked, false);
+    if (asked.length) {
+      void this.sendThumbs(asked, false);
+      this.heatQueue?.want(asked);
+    }
+  }
+
+  /** Heatmaps made on demand are sent; rows let go are handed back, so the page asks again when they show. */
+  private heatmapsMade(col: number, made: { row: number; file: string }[], dropped: number[]): void {
+    for (const { row, file } of made) {
+      let byModel = this.heatFiles.get(row);
+      if (!byModel) this.heatFiles.set(row, (byModel = new Map()));
+      byModel.set(col, file);
+    }
+    if (made.length)
+      void this.sendThumbs(
+        made.map((m) => m.row),
+        false,
+      );
+    if (dropped.length && this.ready) this.notify('thumbnails', { items: [], dropped });
   }
 
   /**
@@ -564,6 +603,7 @@ export class ResultsPanel extends Disposable {
       true,
     );
     this.thumbQueue?.want(make);
+    this.heatQueue?.want(rows);
   }
 
   /** Thumbnails the queue made are sent; rows it let go the page may ask for again. */

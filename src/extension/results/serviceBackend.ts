@@ -13,7 +13,7 @@ import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
 import { indexPathOf, loadResults } from '../../engine/batch/store';
 import { embeddingPath, loadEmbeddings } from '../../engine/batch/embeddings';
-import { makeThumbnails } from '../../engine/batch/thumbnails';
+import { makeHeatmaps, makeThumbnails } from '../../engine/batch/thumbnails';
 import type { EmbeddingSet } from '../../core/similar/file';
 import type { ModelRef } from '../../core/batch/types';
 import { nearest } from '../../core/similar/vectors';
@@ -46,6 +46,17 @@ export class ServiceBackend implements ResultsBackend {
 
   thumbnails(root: string, paths: readonly string[]): Promise<(string | undefined)[]> {
     return makeThumbnails(this.engine, root, paths, this.location(root).media);
+  }
+
+  heatmaps(
+    root: string,
+    model: ModelInfo,
+    items: readonly { path: string; hash: string }[],
+  ): Promise<(string | undefined)[]> {
+    return makeHeatmaps(this.engine, root, items, this.location(root).media, {
+      manifestPath: model.manifestPath,
+      provider: this.provider(),
+    });
   }
 
   async load(root: string, models: readonly ModelInfo[]): Promise<PanelColumns> {
@@ -125,7 +136,9 @@ export class ServiceBackend implements ResultsBackend {
         root: req.root,
         models: req.models.map((m) => ({ manifestPath: m.manifestPath })),
         store: loc.store,
-        media: { dir: loc.media },
+        // Heatmaps are made when their rows show (PanelHeatmaps): a run that draws every one takes about
+        // twice as long (docs/results-store.md, "Heatmaps when seen").
+        media: { dir: loc.media, heatmaps: false },
         scan: this.scanOptions(req.root),
         provider: this.provider(),
         signal: req.signal,

@@ -9,6 +9,8 @@ export interface ThumbJob {
   row: number;
   /** The file, relative to the scored folder ('/' separators). */
   path: string;
+  /** Its content hash, where the maker needs it (heatmaps: PanelHeatmaps). */
+  hash?: string;
 }
 
 export interface ThumbQueueLimits {
@@ -21,7 +23,7 @@ export interface ThumbQueueLimits {
 export const DEFAULT_THUMB_LIMITS: ThumbQueueLimits = { waiting: 96, chunk: 6 };
 
 /** Makes the thumbnails of these files: each its cache path, or undefined when the file cannot be shown. */
-export type ThumbMaker = (paths: string[]) => Promise<(string | undefined)[]>;
+export type ThumbMaker = (paths: string[], jobs: readonly ThumbJob[]) => Promise<(string | undefined)[]>;
 
 export interface ThumbResults {
   /** Made (or found) thumbnails, by row. */
@@ -83,7 +85,10 @@ export class ThumbQueue {
         const jobs = this.waiting.splice(-this.limits.chunk).reverse();
         let files: (string | undefined)[];
         try {
-          files = await this.make(jobs.map((j) => j.path));
+          files = await this.make(
+            jobs.map((j) => j.path),
+            jobs,
+          );
         } catch {
           files = [];
         }

@@ -120,9 +120,14 @@ describe('Model comparison', function () {
     let r = await act({ action: 'setQuery', query: { model: 0, sort: { key: 'raw', descending: true } } });
     const order = r.top.map((t) => t.path);
     await act({ action: 'layout', layout: 'grid' });
+    // Heatmaps are made when rows show (PanelHeatmaps): they may come after the thumbnails.
     r = await waitReport(
-      'tiles with thumbnails and the label set',
-      (x) => (x.grid?.tiles ?? 0) === IMAGES && x.grid!.withThumbnail === IMAGES && !!x.labels,
+      'tiles with thumbnails, heatmaps and the label set',
+      (x) =>
+        (x.grid?.tiles ?? 0) === IMAGES &&
+        x.grid!.withThumbnail === IMAGES &&
+        x.grid!.withHeatmap === IMAGES &&
+        !!x.labels,
     );
     const g = r.grid!;
     assert.equal(r.layout, 'grid');

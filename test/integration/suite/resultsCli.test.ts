@@ -1,6 +1,6 @@
 // A folder scored by the CLI (no --media: its rows name no thumbnail), then opened with "Show Scored Results":
-// the panel's thumbnails are made on demand by the engine and show in the table (counted in the webview:
-// images that loaded, not URIs held).
+// the panel's thumbnails and heatmaps are made on demand by the engine and show in the table and the preview
+// (counted in the webview: images that loaded, not URIs held).
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ describe('Results of a folder scored by the CLI', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('shows thumbnails made on demand for rows the CLI wrote without any', async () => {
+  it('shows thumbnails and heatmaps made on demand for rows the CLI wrote without any', async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
     const root = join(wsRoot(), FOLDER);
     rmSync(root, { recursive: true, force: true });
@@ -97,10 +97,15 @@ describe('Results of a folder scored by the CLI', function () {
     );
     assert.equal(r.progress, undefined, 'nothing was scored');
     assert.ok(existsSync(join(loc.media, 'thumbs')), 'made in the folder media cache');
-    // The preview of a selected row: its thumbnail, and why there is no heatmap (the CLI stored none).
+    // The preview of a selected row: its thumbnail and its heatmap, which the CLI stored none of: made on
+    // demand for the rows shown (PanelHeatmaps), by the model's whole graph.
     await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, { action: 'select', rows: [0] });
-    const p = await waitReport('the preview', root, (x) => x.preview?.row === 0 && x.preview.thumbnail);
-    assert.equal(p.preview?.heatmap, false);
-    assert.match(p.preview?.message ?? '', /No heatmap of .* is stored for this image/);
+    const p = await waitReport(
+      'the preview with a heatmap made on demand',
+      root,
+      (x) => x.preview?.row === 0 && !!x.preview.thumbnail && !!x.preview.heatmap,
+    );
+    assert.equal(p.preview?.message, undefined);
+    assert.ok(existsSync(join(loc.media, 'heatmaps')), 'made in the folder media cache');
   });
 });
