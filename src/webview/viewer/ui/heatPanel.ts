@@ -40,12 +40,12 @@ export function renderHeat(L: Layout, s: ViewerState): void {
     L.legendCaption,
     floor > 0
       ? l10n.t(
-          "Not drawn below {0}; fades in up to {1} (checkered part of the bar). 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
+          "Not drawn below {0}; fades in up to {1} (checkered part of the bar). 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, drawn even below the threshold. Heat means unlike the normal images the model knows, at that place: positioning, arms, tubes and markers show too, not only disease.",
           floor.toFixed(2),
           Math.min(1, floor + FADE).toFixed(2),
         )
       : l10n.t(
-          "Every map value is drawn. 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, where the model looks, drawn even below the threshold.",
+          "Every map value is drawn. 0.5 (the marker) is the threshold: lighter is above it. Dashed outline: this image's hottest 5%, drawn even below the threshold. Heat means unlike the normal images the model knows, at that place: positioning, arms, tubes and markers show too, not only disease.",
         ),
   );
   drawLegend(L.legend, s.settings.colormap, floor);
