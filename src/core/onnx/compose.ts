@@ -79,7 +79,23 @@ function reads(n: onnx.INodeProto): string[] {
 
 /** Drops nodes and initializers the graph outputs do not depend on (e.g. backbone layers past the tap). */
 function pruneToOutputs(g: onnx.IGraphProto): void {
-  const needed = new Set((g.output ?? []).map((o) => o.name!));
+  const kept = dependencies(
+    g,
+    (g.output ?? []).map((o) => o.name!),
+  );
+  g.node = kept.node;
+  g.initializer = kept.initializer;
+}
+
+/**
+ * The nodes and initializers that `outputs` depend on, in graph order (nodes are topologically sorted, as
+ * ONNX requires), without changing the graph.
+ */
+export function dependencies(
+  g: onnx.IGraphProto,
+  outputs: readonly string[],
+): { node: onnx.INodeProto[]; initializer: onnx.ITensorProto[] } {
+  const needed = new Set(outputs);
   const nodes = g.node ?? [];
   const keep = new Array<boolean>(nodes.length).fill(false);
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -88,8 +104,10 @@ function pruneToOutputs(g: onnx.IGraphProto): void {
       for (const r of reads(nodes[i])) needed.add(r);
     }
   }
-  g.node = nodes.filter((_, i) => keep[i]);
-  g.initializer = (g.initializer ?? []).filter((t) => needed.has(t.name!));
+  return {
+    node: nodes.filter((_, i) => keep[i]),
+    initializer: (g.initializer ?? []).filter((t) => needed.has(t.name!)),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  * once more), so it is taken only where it drops a real share of the graph.
  */
 import { onnx } from 'onnx-proto';
-import { extractSubmodel } from './compose';
+import { dependencies, extractSubmodel } from './compose';
 
 export interface GraphSize {
   nodes: number;
@@ -23,19 +23,20 @@ export const MIN_CUT_SHARE = 0.1;
 
 /** The graph cut to `outputs` when that drops at least MIN_CUT_SHARE of its nodes or weights; else why not. */
 export function cutForOutputs(modelBytes: Uint8Array, outputs: readonly string[]): CutDecision {
-  let full: GraphSize;
+  let g: onnx.IGraphProto | null | undefined;
   try {
-    full = graphSize(modelBytes);
+    g = onnx.ModelProto.decode(modelBytes).graph;
   } catch (err) {
     return { use: 'full', reason: `the model cannot be read (${message(err)})` };
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = extractSubmodel(modelBytes, [...outputs]);
-  } catch (err) {
-    return { use: 'full', reason: `the cut failed (${message(err)})`, full };
-  }
-  const cut = graphSize(bytes);
+  if (!g) return { use: 'full', reason: 'the model has no graph' };
+  const full = sizeOf(g.node ?? [], g.initializer ?? []);
+  // Sized before it is built: most models that do not pay are big, and building means decoding them again.
+  const produced = new Set([...(g.node ?? []).flatMap((n) => n.output ?? []), ...(g.input ?? []).map((i) => i.name!)]);
+  const missing = outputs.find((o) => !produced.has(o));
+  if (missing !== undefined) return { use: 'full', reason: `the cut failed (model has no tensor '${missing}')`, full };
+  const kept = dependencies(g, outputs);
+  const cut = sizeOf(kept.node, kept.initializer);
   const dropped = Math.max(dropShare(full.nodes, cut.nodes), dropShare(full.weightBytes, cut.weightBytes));
   if (dropped < MIN_CUT_SHARE)
     return {
@@ -44,18 +45,26 @@ export function cutForOutputs(modelBytes: Uint8Array, outputs: readonly string[]
       full,
       cut,
     };
-  return { use: 'cut', bytes, full, cut };
+  try {
+    return { use: 'cut', bytes: extractSubmodel(modelBytes, [...outputs]), full, cut };
+  } catch (err) {
+    return { use: 'full', reason: `the cut failed (${message(err)})`, full };
+  }
 }
 
 export function graphSize(modelBytes: Uint8Array): GraphSize {
   const g = onnx.ModelProto.decode(modelBytes).graph;
   if (!g) throw new Error('no graph');
+  return sizeOf(g.node ?? [], g.initializer ?? []);
+}
+
+function sizeOf(nodes: readonly onnx.INodeProto[], initializers: readonly onnx.ITensorProto[]): GraphSize {
   let weightBytes = 0;
-  for (const t of g.initializer ?? []) {
+  for (const t of initializers) {
     const count = (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
     weightBytes += count * elementBytes(t.dataType ?? 0);
   }
-  return { nodes: (g.node ?? []).length, weightBytes };
+  return { nodes: nodes.length, weightBytes };
 }
 
 /** "107 of 167 nodes, 6.1 of 27.0 MB of weights": how a cut is logged. */
