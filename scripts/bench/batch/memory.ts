@@ -1,7 +1,8 @@
 /**
  * Memory while scoring many small images (issue 9: flat, host + engine under 1.5 GB at 100,000): the
  * batch service in this process (the extension host's part) and the real engine, with thumbnails and
- * heatmaps as the extension writes them, a small generated model. RSS of both processes is sampled every
+ * every heatmap (the most a run writes: the extension now leaves heatmaps to the rows shown, the CLI's
+ * --media writes them all), a small generated model. RSS of both processes is sampled every
  * second; the summary gives it at the start, a quarter, half, three quarters and the end of the files,
  * and the peak.
  */
