@@ -68,6 +68,11 @@ export class LabelFile {
     });
   }
 
+  /** Whether the file on disk is not what this window last read or wrote (someone else wrote it since). */
+  async changedOnDisk(): Promise<boolean> {
+    return (await readTextIfExists(this.file)) !== this.lastText;
+  }
+
   /** Runs a read-merge-write after this window's earlier ones, holding the file's lock. */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     return this.serial(() => withFileLock(this.file, fn));

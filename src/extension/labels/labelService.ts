@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { promises as fsp } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { LabelBox, LabelEdit, LabelValue } from '../../core/labels/types';
-import { Disposable } from '../../protocol/dispose';
+import { Disposable, toDisposable } from '../../protocol/dispose';
 import type { LabelSetInfo } from '../../protocol/results';
 import type { Logger } from '../log';
 import { LabelFile, LabelFileError, type LabelFileState } from './labelFile';
@@ -20,6 +20,7 @@ import { labelMoveEdits } from '../../core/labels/move';
 export const LABELS_DIR = '.xray-anomaly/labels';
 const DEFAULT_SET = 'labels';
 const SET_NAME = /^[\w.-]{1,64}$/;
+const POLL_MS = 2000;
 
 export interface LabelTarget {
   uri: vscode.Uri;
@@ -44,6 +45,10 @@ export class LabelService extends Disposable {
     this._register(watcher.onDidChange(reread));
     this._register(watcher.onDidCreate(reread));
     this._register(watcher.onDidDelete(reread));
+    // A watcher can miss a write (two windows writing within its coalescing of events was seen to; network
+    // drives): the sets in use are also checked every 2 s, by time stamp and size, and read when another wrote.
+    const poll = setInterval(() => void this.poll(), POLL_MS);
+    this._register(toDisposable(() => clearInterval(poll)));
     // Tests: forget what this window holds, as a window opened afresh would, so the next read is from disk.
     this._register(
       vscode.commands.registerCommand('xrayAnomaly.debug.labelsForget', () => {
@@ -240,6 +245,29 @@ export class LabelService extends Disposable {
       this.changed.fire(folder);
     }
     return ok;
+  }
+
+  private polling = false;
+  private readonly stamps = new Map<string, string>();
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const [path, f] of this.files) {
+        if (!this.loaded.has(f)) continue;
+        const st = await fsp.stat(path).catch(() => undefined);
+        const stamp = st ? `${st.mtimeMs}:${st.size}` : '';
+        const before = this.stamps.get(path);
+        this.stamps.set(path, stamp);
+        if (before !== undefined && before !== stamp && (await f.changedOnDisk())) {
+          this.log.info(`Label file ${path}: changed on disk, no watcher event yet; read again`);
+          await this.reread(vscode.Uri.file(path));
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
   }
 
   private async reread(uri: vscode.Uri): Promise<void> {

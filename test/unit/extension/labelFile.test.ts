@@ -155,3 +155,17 @@ test('two processes (two windows’ extension hosts) labelling one file at once:
   assert.equal(labels.filter((l) => l === 'other:abnormal').length, 30);
   assert.equal(mine.entries.size, 60, 'this window sees the other’s labels too');
 });
+
+test('changedOnDisk: false after its own write and after a read, true once another window wrote', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'labels-')), 'labels', 'set.csv');
+  const a = new LabelFile(file, clock(0));
+  const b = new LabelFile(file, clock(500));
+  assert.equal(await a.changedOnDisk(), false, 'no file, none read');
+  await a.edit([{ path: 'x/1.png', label: 'normal' }]);
+  assert.equal(await a.changedOnDisk(), false, 'its own write');
+  await b.edit([{ path: 'x/2.png', label: 'abnormal' }]);
+  assert.equal(await a.changedOnDisk(), true, 'the other window wrote');
+  await a.sync();
+  assert.equal(await a.changedOnDisk(), false, 'read again');
+  assert.equal(a.entries.get('x/2.png')?.label, 'abnormal');
+});
