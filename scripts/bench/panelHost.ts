@@ -1,7 +1,8 @@
 /**
  * The host's share of opening a results panel on a 100,000-row store (the part `bench:panel` reports as
  * "host store read"): read the store through its index, take the wanted model's rows, number them
- * (RowIndex), fold their quality inputs, and build the first `data` message. CPU ms per step, median of
+ * (RowIndex), fold their quality inputs, build the first `data` message, and the folder's drift after the page
+ * drew (from the columns, and as before from row objects). CPU ms per step, median of
  * 5, in one process (no VS Code); `npm run bench:panel` measures the whole open in the real VS Code.
  * Usage: node --import tsx scripts/bench/panelHost.ts [rows]
  */
@@ -15,6 +16,8 @@ import { loadResults, ResultStore } from '../../src/engine/batch/store';
 import { encodePaths } from '../../src/extension/results/pathColumn';
 import { RowIndex } from '../../src/extension/results/rowIndex';
 import { chestStoreRow } from '../../test/fixtures/storeRows';
+import { folderDrift, folderDriftOfScores } from '../../src/core/scoring/drift';
+import { driftScores, rowsOfColumns } from '../../src/extension/results/panelColumns';
 import { cpuMs, load, log, round } from './batch/common';
 
 const MODEL = { id: 'chest-patchcore', version: '1.0.0', prep: '92a096485e54cf8d' };
@@ -29,11 +32,15 @@ function rowOf(i: number, at: string): BatchRow {
   }));
 }
 
+const DRIFT_REF = { quantiles: Array.from({ length: 101 }, (_, k) => -1 + k / 50), threshold: 0.3, count: 500 };
+const spread = (d: { all: Float64Array; normals: number[] }) => [d.all, d.normals] as const;
+
 async function main() {
   const n = Number(process.argv[2]) || 100_000;
   const dir = mkdtempSync(join(tmpdir(), 'bench-panel-host-'));
   try {
     const store = join(dir, 'r.jsonl');
+    const normals = new Set(Array.from({ length: 200 }, (_, k) => rowOf(k * 300, '').path));
     const s = await ResultStore.open(store);
     const at = new Date().toISOString();
     for (let i = 0; i < n; i += 10_000)
@@ -65,6 +72,17 @@ async function main() {
       // Folded after the page drew the rows (off the open's path since columns).
       const q = new Map<string, QualityInput>();
       time('quality (deferred)', () => rows.forEach((r) => mergeQualityRow(q, r)));
+      // The folder's drift after the page drew (200 labelled normals): from the columns, and as it was before.
+      time('drift: columns', () => folderDriftOfScores(DRIFT_REF, ...spread(driftScores(cols, normals))));
+      time('drift before: row objects', () => {
+        const scores = new Map<string, number>();
+        for (const r of rowsOfColumns(cols)) if (r.score) scores.set(`chest/${r.path}`, r.score.raw);
+        return folderDrift(
+          DRIFT_REF,
+          scores,
+          [...normals].map((p) => `chest/${p}`),
+        );
+      });
     }
     const med = (a: number[]) => round([...a].sort((x, y) => x - y)[2], 0);
     const openMs = ['read', 'columns', 'rowIndex', 'flush', 'encodePaths'].reduce((a, k) => a + med(steps[k]), 0);

@@ -16,7 +16,6 @@ import { LabelService } from './labels/labelService';
 import { ViewerLabels } from './labels/viewerLabels';
 import { ResultsController } from './results/controller';
 import { ServiceBackend } from './results/serviceBackend';
-import { rowsOfColumns } from './results/panelColumns';
 import { FolderDriftService } from './drift/folderDrift';
 import { VIEW_TYPES, ViewerProvider } from './viewer/provider';
 
@@ -66,7 +65,7 @@ class XrayExtension extends Disposable {
     const backend = new ServiceBackend(this.engine, () => this.settings.provider);
     const drift = new FolderDriftService({
       storeOf: (root) => backend.location(root).store,
-      load: async (root, model) => rowsOfColumns(await backend.load(root, [model])),
+      load: (root, model) => backend.load(root, [model]),
       normals: (folder) => this.labels.pathsLabelled(folder, 'normal'),
     });
 

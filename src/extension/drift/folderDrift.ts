@@ -9,23 +9,24 @@ import { promises as fsp } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { ModelInfo } from '../../core/model/manifest';
 import { parseManifest } from '../../core/model/validate';
-import { driftReferenceOf, folderDrift } from '../../core/scoring/drift';
+import { driftReferenceOf, folderDriftOfScores } from '../../core/scoring/drift';
 import type { DriftNote } from '../../protocol/drift';
-import type { PanelRow } from '../results/backend';
+import type { PanelColumns } from '../results/backend';
+import { driftScores } from '../results/panelColumns';
 import { driftNote } from './driftNote';
 
 export interface FolderDriftDeps {
   /** The store file of a scored folder, whether it exists or not. */
   storeOf(root: string): string;
-  /** The folder's stored rows of this model (its current version and preprocessing). */
-  load(root: string, model: ModelInfo): Promise<PanelRow[]>;
+  /** The folder's stored rows of this model (its current version and preprocessing), as columns. */
+  load(root: string, model: ModelInfo): Promise<PanelColumns>;
   /** Workspace-relative paths that the active label set of this workspace folder marks normal. */
   normals(folder: vscode.WorkspaceFolder): Promise<ReadonlySet<string>>;
 }
 
 interface Cached {
   stamp: string;
-  rows: Promise<PanelRow[]>;
+  rows: Promise<PanelColumns | undefined>;
 }
 
 const toSlash = (p: string) => p.split(/[\\/]/).join('/');
@@ -46,18 +47,24 @@ export class FolderDriftService {
     }
   }
 
-  /** The drift of a scored folder; `rows` when the caller holds them already (the panel does). */
-  async forFolder(root: string, model: ModelInfo, rows?: readonly PanelRow[]): Promise<DriftNote | undefined> {
+  /**
+   * The drift of a scored folder, read from the store's columns (driftScores): no row object per row after a
+   * panel open, a run or a burst of labels.
+   */
+  async forFolder(root: string, model: ModelInfo): Promise<DriftNote | undefined> {
     const ref = driftReferenceOf(parseManifest(await fsp.readFile(model.manifestPath, 'utf8'), model.manifestPath));
     // A model fitted before fits stored their normals' scores has nothing to compare with.
     if (!ref) return undefined;
     const ws = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root));
     const base = ws ? toSlash(relative(ws.uri.fsPath, root)) : '';
-    const scores = new Map<string, number>();
-    for (const r of rows ?? (await this.stored(root, model)))
-      if (r.score && Number.isFinite(r.score.raw)) scores.set(base ? `${base}/${r.path}` : r.path, r.score.raw);
-    const normals = ws ? await this.deps.normals(ws) : new Set<string>();
-    return driftNote(folderDrift(ref, scores, normals), base, model.id);
+    const cols = await this.stored(root, model);
+    // The labelled normals (workspace-relative) that lie in this folder, as the store's folder-relative paths.
+    const inFolder = new Set<string>();
+    for (const p of ws ? await this.deps.normals(ws) : [])
+      if (!base) inFolder.add(p);
+      else if (p.startsWith(`${base}/`)) inFolder.add(p.slice(base.length + 1));
+    const scores = cols ? driftScores(cols, inFolder) : { all: [], normals: [] };
+    return driftNote(folderDriftOfScores(ref, scores.all, scores.normals), base, model.id);
   }
 
   /** "mtime:size" of the folder's store, undefined when there is none. */
@@ -66,12 +73,12 @@ export class FolderDriftService {
     return st?.isFile() ? `${st.mtimeMs}:${st.size}` : undefined;
   }
 
-  private async stored(root: string, model: ModelInfo): Promise<PanelRow[]> {
+  private async stored(root: string, model: ModelInfo): Promise<PanelColumns | undefined> {
     const key = `${root}\n${model.manifestPath}\n${model.version}`;
     const stamp = (await this.stampOf(root)) ?? '';
     const hit = this.rows.get(key);
     if (hit && hit.stamp === stamp) return hit.rows;
-    const rows = stamp ? this.deps.load(root, model) : Promise.resolve([]);
+    const rows = stamp ? this.deps.load(root, model) : Promise.resolve(undefined);
     this.rows.set(key, { stamp, rows });
     rows.catch(() => this.rows.delete(key));
     return rows;

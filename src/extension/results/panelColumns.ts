@@ -40,3 +40,23 @@ export function rowsOfColumns(cols: PanelColumns): PanelRow[] {
   }
   return out;
 }
+
+/**
+ * The scores a folder's drift reads, straight from the columns: every finite score, and those of the paths in
+ * `normals` (folder-relative). No row object and no path key per row: 100,000 of those were the drift's cost.
+ */
+export function driftScores(
+  cols: PanelColumns,
+  normals: ReadonlySet<string>,
+): { all: Float64Array; normals: number[] } {
+  const all = new Float64Array(cols.size);
+  const normalScores: number[] = [];
+  let m = 0;
+  for (let k = 0; k < cols.size; k++) {
+    const raw = cols.raw(k);
+    if (!Number.isFinite(raw)) continue;
+    all[m++] = raw;
+    if (normals.size && normals.has(cols.path(k))) normalScores.push(raw);
+  }
+  return { all: all.subarray(0, m), normals: normalScores };
+}

@@ -4,7 +4,7 @@ import { parseLabelsCsv } from '../../../src/core/dataset/labels';
 import { normalizeWith } from '../../../src/core/scoring/calibration';
 import { resultsHtml } from '../../../src/extension/results/html';
 import { progressMessage } from '../../../src/extension/results/progressText';
-import { columnsOfRows, rowsOfColumns } from '../../../src/extension/results/panelColumns';
+import { columnsOfRows, driftScores, rowsOfColumns } from '../../../src/extension/results/panelColumns';
 import { RowIndex } from '../../../src/extension/results/rowIndex';
 
 const models = [
@@ -119,6 +119,19 @@ test("a store's columns: numbered without the path map until a look-up, then a r
     { path: 'PNEUMONIA/y.png', modelId: 'a', modelVersion: '1', error: { code: 'X', message: 'bad' } },
     { path: 'z.png', modelId: 'a', modelVersion: '1', score: { raw: 5 } },
   ]);
+});
+
+test("the drift's scores from columns: every finite score, the labelled normals' apart", () => {
+  const cols = columnsOfRows([
+    { path: 'NORMAL/x.png', modelId: 'a', modelVersion: '1', score: { raw: 3 } },
+    { path: 'NORMAL/bad.png', modelId: 'a', modelVersion: '1', error: { code: 'X', message: 'bad' } },
+    { path: 'y.png', modelId: 'a', modelVersion: '1', score: { raw: -1 } },
+    { path: 'z.png', modelId: 'a', modelVersion: '1', score: { raw: 5 } },
+  ]);
+  const d = driftScores(cols, new Set(['y.png', 'NORMAL/bad.png', 'elsewhere.png']));
+  assert.deepEqual([...d.all], [3, -1, 5]);
+  assert.deepEqual(d.normals, [-1]);
+  assert.deepEqual(driftScores(cols, new Set()).normals, []);
 });
 
 test('a labels CSV replaces the folder labels', () => {
