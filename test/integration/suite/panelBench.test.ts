@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FrameProbeRequest, FrameProbeResult, ResultsReport } from '../../../src/protocol/results';
-import { pressInWebview } from './harness';
+import { harnessRequest, pressInWebview } from './harness';
 import { EXTENSION_ID, waitInWorkbench } from './helpers';
 import { writeStore } from './storeFixture';
 
@@ -73,6 +73,21 @@ async function waitAllRows(root: string, n: number, ms = 300_000): Promise<Resul
 
 async function probe(root: string, req: FrameProbeRequest): Promise<FrameProbeResult> {
   return (await vscode.commands.executeCommand('xrayAnomaly.debug.resultsProbe', root, req)) as FrameProbeResult;
+}
+
+/**
+ * With XRAY_BENCH_TRACE=1, a Chromium trace of the whole browser while `f` runs (test-output/traces/<name>.json;
+ * `node scripts/bench/trace-long-tasks.mjs` says where its long tasks went). Tracing costs frames itself:
+ * figures from a traced run are for attribution, not for the table.
+ */
+async function traced<T>(name: string, f: () => Promise<T>): Promise<T> {
+  if (process.env.XRAY_BENCH_TRACE !== '1') return f();
+  await harnessRequest('trace', { action: 'start' });
+  try {
+    return await f();
+  } finally {
+    await harnessRequest('trace', { action: 'stop', name }, 120_000);
+  }
 }
 
 const median = (xs: number[]) => {
@@ -178,11 +193,11 @@ describe('@bench panel', function () {
     }
     // The big panel is open: frames while idle (reference), swept top to bottom, and with PageDown held.
     await settled(root);
-    const idle = await probe(root, { ms: 3000 });
-    const sweep = await probe(root, { sweepFrames: SWEEP });
+    const idle = await traced('panel-idle', () => probe(root, { ms: 3000 }));
+    const sweep = await traced('panel-sweep', () => probe(root, { sweepFrames: SWEEP }));
     const bigSweep = await probe(root, { sweepFrames: SWEEP, stepPx });
     // A wheel's pace: three rows a frame (the sweeps put a whole new screenful in every frame).
-    const wheel = await probe(root, { sweepFrames: SWEEP, stepPx: WHEEL_PX });
+    const wheel = await traced('panel-wheel', () => probe(root, { sweepFrames: SWEEP, stepPx: WHEEL_PX }));
     const refSweep = refSweeps.at(-1)!;
     assert.ok(sweep.scrollTop >= sweep.scrollHeight * 0.95 - 2000, `swept to the bottom: ${JSON.stringify(sweep)}`);
     await vscode.commands.executeCommand('xrayAnomaly.debug.resultsAction', root, { action: 'select', rows: [] });

@@ -36,6 +36,11 @@ export class TableView {
   private readonly pool: HTMLElement[] = [];
   /** The row each pooled element shows since the last full redraw (-1: none), so a scroll refills only new rows. */
   private readonly shown: number[] = [];
+  /** The list index each pooled row shows (with `shown`: the same row at another index is drawn again). */
+  private readonly shownIndex: number[] = [];
+  /** The draw that last used each pooled row (unused ones are parked). */
+  private readonly usedIn: number[] = [];
+  private draws = 0;
   private columns: Column[] = [];
   private readonly virtualizer: Virtualizer<HTMLElement, HTMLElement>;
   private readonly resizer: ColumnResizer;
@@ -152,6 +157,8 @@ export class TableView {
     for (const r of this.pool) r.remove();
     this.pool.length = 0;
     this.shown.length = 0;
+    this.shownIndex.length = 0;
+    this.usedIn.length = 0;
     this.updateSortMarks();
   }
 
@@ -263,7 +270,7 @@ export class TableView {
   /** The text of the top row on screen, cell by cell (what a user reads: the tests check it). */
   get firstRowText(): string[] {
     const top = this.pool
-      .filter((r) => !r.hidden)
+      .filter((r) => !r.classList.contains('parked'))
       .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))[0];
     return top ? [...top.children].map((c) => c.textContent ?? '') : [];
   }
@@ -274,7 +281,7 @@ export class TableView {
    */
   get drawnColumns(): { id: string; width: number; cut: boolean }[] {
     const top = this.pool
-      .filter((r) => !r.hidden)
+      .filter((r) => !r.classList.contains('parked'))
       .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))[0];
     const left = this.scroller.getBoundingClientRect().left;
     const right = left + this.scroller.clientWidth;
@@ -314,7 +321,7 @@ export class TableView {
   get thumbnailsShown(): number {
     let n = 0;
     for (const r of this.pool)
-      if (!r.hidden)
+      if (!r.classList.contains('parked'))
         for (const img of r.querySelectorAll<HTMLImageElement>('img.thumb'))
           if (!img.hidden && img.complete && img.naturalWidth > 0) n++;
     return n;
@@ -323,13 +330,14 @@ export class TableView {
   /** Box marks drawn over the drawn rows' thumbnails (the report). */
   get thumbnailBoxes(): number {
     let n = 0;
-    for (const r of this.pool) if (!r.hidden) n += r.querySelectorAll('.thumb-box svg.t-boxes rect').length;
+    for (const r of this.pool)
+      if (!r.classList.contains('parked')) n += r.querySelectorAll('.thumb-box svg.t-boxes rect').length;
     return n;
   }
 
   /** How many row elements are in the DOM (virtualisation check). */
   get rendered(): number {
-    return this.pool.filter((r) => !r.hidden).length;
+    return this.pool.filter((r) => !r.classList.contains('parked')).length;
   }
 
   scrollToRow(row: number): void {
@@ -351,32 +359,49 @@ export class TableView {
     const s = this.state;
     const view = s.view;
     const items = this.virtualizer.getVirtualItems();
-    while (this.pool.length < items.length) {
-      const r = el('div', 'row tr');
-      r.setAttribute('role', 'row');
-      for (const c of this.columns) {
-        const cell = el('div', `td ${c.className ?? ''}`.trim());
-        cell.setAttribute('role', 'gridcell');
-        c.setup?.(cell);
-        if (c.data) cell.setAttribute('translate', 'no');
-        r.append(cell);
+    if (this.pool.length < items.length) {
+      while (this.pool.length < items.length) {
+        const r = el('div', 'row tr');
+        r.setAttribute('role', 'row');
+        for (const c of this.columns) {
+          const cell = el('div', `td ${c.className ?? ''}`.trim());
+          cell.setAttribute('role', 'gridcell');
+          c.setup?.(cell);
+          if (c.data) cell.setAttribute('translate', 'no');
+          r.append(cell);
+        }
+        this.spacer.append(r);
+        this.pool.push(r);
+        this.shown.push(-1);
+        this.shownIndex.push(-1);
+        this.usedIn.push(-1);
       }
-      this.spacer.append(r);
-      this.pool.push(r);
-      this.shown.push(-1);
+      // Rows sit in the pool by list index modulo its size: a bigger pool places every row anew.
+      force = true;
     }
-    if (force) this.shown.fill(-1);
+    if (force) {
+      this.shown.fill(-1);
+      this.shownIndex.fill(-1);
+    }
+    const draw = ++this.draws;
+    const size = this.pool.length;
     const model = s.query.model;
     const threshold = s.thresholds[model] ?? 0.5;
     const missingThumbs: number[] = [];
-    items.forEach((item, k) => {
+    // Each list index has its own pooled row (index modulo the pool's size), so a row that stays on screen keeps
+    // its element untouched while the list scrolls: only the rows coming into view are drawn, laid out and
+    // painted. (By position on screen, every row was drawn again as soon as the list moved by one row.)
+    for (const item of items) {
+      const k = item.index % size;
       const r = this.pool[k];
       const row = view[item.index];
-      if (r.hidden) r.hidden = false;
-      r.style.transform = `translateY(${item.start}px)`;
+      this.usedIn[k] = draw;
+      if (r.classList.contains('parked')) r.classList.remove('parked');
       if (s.hasThumbnails && !s.thumbnails.has(row) && !s.thumbsAsked.has(row)) missingThumbs.push(row);
-      if (this.shown[k] === row) return;
+      if (this.shown[k] === row && this.shownIndex[k] === item.index) continue;
       this.shown[k] = row;
+      this.shownIndex[k] = item.index;
+      r.style.transform = `translateY(${item.start}px)`;
       const flagged = isFlagged(s.table, row, model, threshold);
       const ctx: RowContext = { state: s, model, threshold, flagged, mark: s.marks.get(row) };
       r.dataset.row = String(row);
@@ -387,10 +412,14 @@ export class TableView {
       if (r.classList.contains('flagged') !== flagged) r.classList.toggle('flagged', flagged);
       const cells = r.children as HTMLCollectionOf<HTMLElement>;
       for (let ci = 0; ci < this.columns.length; ci++) this.columns[ci].render(cells[ci], row, ctx);
-    });
-    for (let k = items.length; k < this.pool.length; k++) {
-      if (!this.pool[k].hidden) this.pool[k].hidden = true;
+    }
+    for (let k = 0; k < size; k++) {
+      if (this.usedIn[k] === draw) continue;
+      // Parked, not hidden: a row taken out of the layout (display: none) relaid the page's whole document, since
+      // the scroller, a flex item, cannot bound a layout (bench:panel trace: 417 of 600 sweep frames).
+      if (!this.pool[k].classList.contains('parked')) this.pool[k].classList.add('parked');
       this.shown[k] = -1;
+      this.shownIndex[k] = -1;
     }
     const height = `${this.virtualizer.getTotalSize()}px`;
     if (this.spacer.style.height !== height) this.spacer.style.height = height;
