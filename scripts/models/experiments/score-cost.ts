@@ -1,14 +1,16 @@
 /**
- * `tsx scripts/models/experiments/score-cost.ts --model <manifest> --model <manifest> [--per 15] [--rounds 3]`:
+ * `tsx scripts/models/experiments/score-cost.ts --model <manifest> --model <manifest>[#cut] [--per 15] [--rounds 3]`:
  * what one image costs each model in onnxruntime (CPU, one thread), prepared inputs only (decoding and
  * preprocessing are the same for both): the models take turns image by image, in rotating order each round, so a
  * change of load hits both alike. Prints the median wall ms and the process CPU ms per image of each, and
- * their ratios to the first model (the same-run reference).
+ * their ratios to the first model (the same-run reference). `#cut` after a manifest path runs that model's graph cut
+ * to its score (extractSubmodel, as a lean session would when the cut pays).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { decodeImage } from '../../../src/core/decode/index';
+import { extractSubmodel } from '../../../src/core/onnx/compose';
 import { parseManifest } from '../../../src/core/model/validate';
 import { prepareInput } from '../../../src/core/preprocess/pipeline';
 import { SHARED } from '../protocol';
@@ -19,14 +21,17 @@ async function main(argv: string[]): Promise<void> {
   const per = at('--per', 15);
   const rounds = at('--rounds', 3);
   const models = await Promise.all(
-    paths.map(async (p) => {
+    paths.map(async (arg) => {
+      const [p, cut] = [arg.replace(/#cut$/, ''), arg.endsWith('#cut')];
       const manifest = parseManifest(readFileSync(p, 'utf8'), p);
-      const session = await ort.InferenceSession.create(join(p, '..', manifest.onnx), {
+      const bytes = new Uint8Array(readFileSync(join(p, '..', manifest.onnx)));
+      const graph = cut ? extractSubmodel(bytes, [manifest.outputs.score!]) : bytes;
+      const session = await ort.InferenceSession.create(graph, {
         intraOpNumThreads: 1,
         interOpNumThreads: 1,
         executionProviders: ['cpu'],
       });
-      return { p, manifest, session, wall: [] as number[], cpu: [] as number[] };
+      return { p: arg, manifest, session, wall: [] as number[], cpu: [] as number[] };
     }),
   );
   const dev = join(SHARED, 'data/chest-xray-pneumonia/test-dev');

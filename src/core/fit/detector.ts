@@ -146,8 +146,13 @@ export interface FineScoreOptions extends WorstPlaceOptions {
  */
 export const FINE_SCORE: FineScoreOptions = { k: 3, inset: 4, offset: 1 };
 
-/** The fine map of a position-aware fit (its tap is the backbone's fineTap): 60 references, one cell of slack. */
-export const POSITIONAL_MAP: Omit<FineMapOptions, 'tap'> = { refs: 60, reach: 1 };
+/**
+ * The fine map of a position-aware fit (its tap is the backbone's fineTap): 60 references, one cell of slack, compared
+ * on the references' 64 leading principal directions of the 192 channels (since 1.0.0+f65337a7: the search reads
+ * every reference value once per image, so a third of them cut the default model's time per image to 0.69x with the
+ * planted, test-dev and held-out TRAIN figures unchanged; docs/experiments/local-evidence.md, round 6).
+ */
+export const POSITIONAL_MAP: Omit<FineMapOptions, 'tap'> = { refs: 60, reach: 1, project: 64 };
 
 /** The recipe's global pooling margin in cells of an h x w map ([rows, columns]). */
 export function globalMarginCells(recipe: DetectorRecipe, h: number, w: number): [number, number] {
@@ -284,7 +289,7 @@ export class TrainingSet {
   /** The fine map's reference sample (recipe.local.fineMap), laid out for the search; undefined without one. */
   fineReference(): PositionalReference | undefined {
     const f = this.recipe.local.fineMap;
-    return this.fine && f ? this.fine.reference(f.reach) : undefined;
+    return this.fine && f ? this.fine.reference(f.reach, f.project) : undefined;
   }
 
   get images(): number {

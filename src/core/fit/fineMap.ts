@@ -16,7 +16,8 @@ import { XrayError } from '../errors';
 import type { GraphBuilder } from '../onnx/builder';
 import type { ComputeBackend } from './compute';
 import { type FeatureMaps, patchRows } from './features';
-import { type PositionalReference, layOutReference } from './positional';
+import { symmetricEigen } from './linalg';
+import { type PositionalReference, layOutReference, projectRows } from './positional';
 import { mulberry32, type Rng } from './random';
 
 export interface FineMapOptions {
@@ -26,6 +27,11 @@ export interface FineMapOptions {
   refs: number;
   /** Cells a reference patch may be off the query's position. */
   reach: number;
+  /**
+   * Channels kept for the search (absent: all): the reference patches' leading principal directions. The search
+   * reads every reference value once per image, so its cost follows the references' size.
+   */
+  project?: number;
 }
 
 /** How many times finer the fine grid is than the tap's ([h, w] -> [f*h, f*w]); throws when not whole and equal. */
@@ -83,10 +89,38 @@ export class FineReservoir {
    * The sample laid out for the search (positional.ts), padded by `reach`, in half precision: 60 references at
    * block 6 are 41 MB of float32 in the model file, 21 MB of float16.
    */
-  reference(reach: number): PositionalReference {
+  reference(reach: number, project?: number): PositionalReference {
     if (!this.shape || this.kept.length === 0) throw new XrayError('INTERNAL', 'the fine-map reference has no images');
-    return layOutReference(this.kept, this.shape, reach, true);
+    const { c, h, w } = this.shape;
+    if (!project || project >= c) return layOutReference(this.kept, this.shape, reach, true);
+    const matrix = principalDirections(this.kept, c, project);
+    const kept = this.kept.map((rows) => projectRows(rows, matrix, project, c));
+    return { ...layOutReference(kept, { c: project, h, w }, reach, true), projection: { matrix, from: c } };
   }
+}
+
+/** The `k` leading principal directions of the rows ([m, c] each) as a float32 [k, c] matrix (row-major). */
+export function principalDirections(images: readonly Float32Array[], c: number, k: number): Float32Array {
+  const mean = new Float64Array(c);
+  let m = 0;
+  for (const rows of images)
+    for (let i = 0; i < rows.length; i += c, m++) for (let j = 0; j < c; j++) mean[j] += rows[i + j];
+  for (let j = 0; j < c; j++) mean[j] /= m;
+  const cov = new Float64Array(c * c);
+  const d = new Float64Array(c);
+  for (const rows of images)
+    for (let i = 0; i < rows.length; i += c) {
+      for (let j = 0; j < c; j++) d[j] = rows[i + j] - mean[j];
+      for (let a = 0; a < c; a++) {
+        const da = d[a];
+        for (let b = a; b < c; b++) cov[a * c + b] += da * d[b];
+      }
+    }
+  for (let a = 0; a < c; a++) for (let b = 0; b < a; b++) cov[a * c + b] = cov[b * c + a];
+  const { vectors } = symmetricEigen(cov, c);
+  const out = new Float32Array(k * c);
+  for (let j = 0; j < k; j++) for (let i = 0; i < c; i++) out[j * c + i] = vectors[i * c + j];
+  return out;
 }
 
 /**

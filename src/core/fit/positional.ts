@@ -38,6 +38,12 @@ export interface PositionalReference {
    * and casts it, so in-memory and exported searches see the same numbers in half the file.
    */
   half?: boolean;
+  /**
+   * The references are in a reduced space: `matrix` [c, from] (row-major) maps a patch row of `from` channels to
+   * the `c` kept ones (fineMap.ts: the references' leading principal directions). Queries are mapped the same way
+   * (a 1x1 Conv in the graph) before the search; distances are between mapped rows.
+   */
+  projection?: { matrix: Float32Array; from: number };
 }
 
 /** Far from any (non-negative, ReLU6-bounded) feature: a padded neighbour's distance dwarfs every real one. */
@@ -102,6 +108,7 @@ export function layOutReference(
  * patch at that position or up to `reach` cells off: [n*h*w]. Float32 steps, as the graph's.
  */
 export function positionalDistances(rows: ArrayLike<number>, ref: PositionalReference): Float32Array {
+  if (ref.projection) rows = projectRows(rows, ref.projection.matrix, ref.c, ref.projection.from);
   const { padded, count, c, h, w, reach } = ref;
   const hw = h * w;
   if (rows.length % (hw * c) !== 0)
@@ -132,6 +139,19 @@ export function positionalDistances(rows: ArrayLike<number>, ref: PositionalRefe
   return out;
 }
 
+/** Rows of `from` values ([m, from]) mapped by `matrix` [c, from] to rows of `c`: [m, c]. Float32 steps. */
+export function projectRows(rows: ArrayLike<number>, matrix: Float32Array, c: number, from: number): Float32Array {
+  const m = rows.length / from;
+  const out = new Float32Array(m * c);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let k = 0; k < from; k++) s = Math.fround(s + rows[i * from + k] * matrix[j * from + k]);
+      out[i * c + j] = s;
+    }
+  return out;
+}
+
 /**
  * The same search in the graph, on 3x3-averaged features `pooled` [N, c, h, w]. The references stay where they
  * are (a constant [ph*pw, c, R], position-major, and their squared norms); the QUERY is shifted instead, once per
@@ -146,6 +166,7 @@ export function addPositional(
   ref: PositionalReference,
   n: string,
   name = 'positional.refs',
+  layout: SearchLayout = 'ref-rows',
 ): string {
   const { c, h, w, reach, count } = ref;
   const i64 = (...v: number[]) => g.constant(new BigInt64Array(v.map(BigInt)), [v.length]);
@@ -158,12 +179,20 @@ export function addPositional(
     for (let k = 0; k < c; k++)
       for (let p = 0; p < positions; p++) {
         const v = ref.padded[(r * c + k) * positions + p];
-        byPosition[(p * c + k) * count + r] = v;
+        byPosition[layout === 'ref-rows' ? (p * count + r) * c + k : (p * c + k) * count + r] = v;
         norms[p * count + r] = Math.fround(norms[p * count + r] + v * v);
       }
-  const dims = [positions, c, count];
+  const dims = layout === 'ref-rows' ? [positions, count, c] : [positions, c, count];
   const refs = ref.half ? g.constantFloat16(byPosition, dims, name) : g.constant(byPosition, dims, name);
   const refNorms = g.constant(norms, [positions, 1, count], `${name}.norms`);
+  if (ref.projection)
+    pooled = g.op(
+      'Conv',
+      [pooled, g.constant(ref.projection.matrix, [c, ref.projection.from, 1, 1], `${name}.projection`)],
+      {
+        kernel_shape: [1, 1],
+      },
+    );
   const shifts: [number, number][] = [];
   for (let dy = 0; dy <= 2 * reach; dy++) for (let dx = 0; dx <= 2 * reach; dx++) shifts.push([dy, dx]);
   // Each shift puts query (y, x) at padded (y + dy, x + dx), beside the reference patch it is compared with there.
@@ -171,11 +200,21 @@ export function addPositional(
     g.op('Pad', [pooled, i64(0, 0, dy, dx, 0, 0, 2 * reach - dy, 2 * reach - dx)], { mode: 'constant' }),
   );
   const all = moved.length === 1 ? moved[0] : g.op('Concat', moved, { axis: 0 }); // [S*N, c, ph, pw]
-  const q = g.op('Transpose', [g.op('Reshape', [all, i64(-1, c, positions)])], { perm: [2, 0, 1] }); // [P, S*N, c]
-  const qn = g.op('ReduceSum', [g.op('Mul', [q, q]), i64(2)], { keepdims: 1 }); // [P, S*N, 1]
-  const dot = g.op('MatMul', [q, refs]); // [P, S*N, R]
-  const d2 = g.op('Sub', [g.op('Add', [qn, refNorms]), g.op('Mul', [dot, g.constant(new Float32Array([2]), [])])]);
-  const nearest = g.op('ReduceMin', [d2], { axes: [2], keepdims: 0 }); // [P, S*N]
+  let nearest: string; // [P, S*N]
+  if (layout === 'ref-rows') {
+    const q = g.op('Transpose', [g.op('Reshape', [all, i64(-1, c, positions)])], { perm: [2, 1, 0] }); // [P, c, S*N]
+    const qn = g.op('ReduceSum', [g.op('Mul', [q, q]), i64(1)], { keepdims: 1 }); // [P, 1, S*N]
+    const dot = g.op('MatMul', [refs, q]); // [P, R, S*N]
+    const rn = g.op('Transpose', [refNorms], { perm: [0, 2, 1] }); // [P, R, 1]
+    const d2 = g.op('Sub', [g.op('Add', [qn, rn]), g.op('Mul', [dot, g.constant(new Float32Array([2]), [])])]);
+    nearest = g.op('ReduceMin', [d2], { axes: [1], keepdims: 0 });
+  } else {
+    const q = g.op('Transpose', [g.op('Reshape', [all, i64(-1, c, positions)])], { perm: [2, 0, 1] }); // [P, S*N, c]
+    const qn = g.op('ReduceSum', [g.op('Mul', [q, q]), i64(2)], { keepdims: 1 }); // [P, S*N, 1]
+    const dot = g.op('MatMul', [q, refs]); // [P, S*N, R]
+    const d2 = g.op('Sub', [g.op('Add', [qn, refNorms]), g.op('Mul', [dot, g.constant(new Float32Array([2]), [])])]);
+    nearest = g.op('ReduceMin', [d2], { axes: [2], keepdims: 0 });
+  }
   const grid = g.op('Reshape', [g.op('Transpose', [nearest], { perm: [1, 0] }), i64(shifts.length, -1, ph, pw)]);
   const mins = shifts.map(([dy, dx], s) =>
     g.op('Slice', [grid, i64(s, dy, dx), i64(s + 1, dy + h, dx + w), i64(0, 2, 3)]),
@@ -185,6 +224,13 @@ export function addPositional(
   const d = g.op('Sqrt', [g.op('Max', [best, g.constant(new Float32Array([0]), [])])]);
   return g.op('Reshape', [d, g.op('Concat', [n, i64(-1)], { axis: 0 })]);
 }
+
+/**
+ * How the search's MatMul lays out its operands. 'query-rows': queries [P, S*N, c] times references [P, c, R] (the
+ * layout up to 1.0.0+b2a8bbbe). 'ref-rows': references [P, R, c] times queries [P, c, S*N]: onnxruntime's CPU
+ * MatMul repacks its right-hand operand on every run, so the large constant goes on the left (search-cost.ts).
+ */
+export type SearchLayout = 'query-rows' | 'ref-rows';
 
 /** A backend key per reference (a session holds its references as constants). */
 const searchKeys = new WeakMap<PositionalReference, string>();
@@ -204,7 +250,8 @@ export async function searchPositional(
   ref: PositionalReference,
   runValues = SEARCH_VALUES,
 ): Promise<Float32Array> {
-  const { c, h, w } = ref;
+  const { h, w } = ref;
+  const c = ref.projection?.from ?? ref.c;
   if (maps.c !== c || maps.h !== h || maps.w !== w)
     throw new XrayError('INTERNAL', `[${maps.c},${maps.h},${maps.w}] maps for a [${c},${h},${w}] reference`);
   let key = searchKeys.get(ref);

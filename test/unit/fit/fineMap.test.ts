@@ -14,7 +14,13 @@ import {
   type DetectorRecipe,
 } from '../../../src/core/fit/detector';
 import type { FeatureMaps } from '../../../src/core/fit/features';
-import { addFineMapNodes, addFineMaps, fineFactor, FineReservoir } from '../../../src/core/fit/fineMap';
+import {
+  addFineMapNodes,
+  addFineMaps,
+  fineFactor,
+  FineReservoir,
+  principalDirections,
+} from '../../../src/core/fit/fineMap';
 import { buildDetectorHead } from '../../../src/core/fit/head';
 import { GraphBuilder, OnnxDataType } from '../../../src/core/onnx/builder';
 import { onnx } from 'onnx-proto';
@@ -219,4 +225,22 @@ test('the fine map refuses cross-fitting and needs the fine maps', async () => {
     /held-out calibration/,
   );
   await assert.rejects(fitDetector(be, [syntheticMaps(30, 1)], [syntheticMaps(24, 2)], fineRecipe), /fine/);
+});
+
+test('principalDirections finds the direction the reference rows vary along first', () => {
+  const c = 4;
+  const rng = mulberry32(5);
+  // Rows spread widely along (1, 1, 0, 0)/√2 and a little along channel 3.
+  const rows = new Float32Array(200 * c);
+  for (let i = 0; i < 200; i++) {
+    const t = 4 * (rng() - 0.5);
+    rows.set([1 + t, 1 + t, 0.5, 0.1 * (rng() - 0.5)], i * c);
+  }
+  const m = principalDirections([rows.subarray(0, 100 * c), rows.subarray(100 * c)], c, 2);
+  assert.equal(m.length, 2 * c);
+  assert.ok(
+    Math.abs(Math.abs(m[0]) - Math.SQRT1_2) < 1e-4 && Math.abs(m[0] - m[1]) < 1e-4,
+    `first ${[...m.subarray(0, c)]}`,
+  );
+  assert.ok(Math.abs(Math.abs(m[c + 3]) - 1) < 1e-3, `second ${[...m.subarray(c)]}`);
 });

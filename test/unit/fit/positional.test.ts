@@ -6,7 +6,9 @@ import { GraphBuilder } from '../../../src/core/onnx/builder';
 import { patchRows, type FeatureMaps } from '../../../src/core/fit/features';
 import {
   addPositional,
+  layOutReference,
   PAD,
+  projectRows,
   positionalDistances,
   positionalReference,
   searchPositional,
@@ -103,4 +105,43 @@ test('the backend search (fits and scoring) equals the plain loops on 3x3-averag
       assert.ok(Math.abs(got[i] ** 2 - expected[i] ** 2) <= bound, `${i}: ${got[i]} vs ${expected[i]}`);
   }
   await assert.rejects(searchPositional(be, { ...maps, c: 3, data: maps.data.subarray(0, n * 3 * h * w) }, ref));
+});
+
+test('a projected reference: the backend search maps the queries as the references were, and equals the loops', async () => {
+  const [h, w, c, n, k] = [5, 4, 6, 5, 3];
+  const rng = mulberry32(33);
+  const maps: FeatureMaps = { data: Float32Array.from({ length: n * c * h * w }, () => 6 * rng()), n, c, h, w };
+  const rows = (await patchRows(be, maps)).data;
+  // The references' rows lie in the span of the first k channels' directions of a fixed matrix.
+  const matrix = Float32Array.from({ length: k * c }, () => rng() - 0.5);
+  const full = positionalReference(rows, n, { c, h, w }, { refs: 3, reach: 1 }, 4);
+  const picked = Array.from({ length: full.count }, () => 0).map((_, r) => {
+    const out = new Float32Array(h * w * c);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let ch = 0; ch < c; ch++)
+          out[(y * w + x) * c + ch] = full.padded[((r * c + ch) * (h + 2) + y + 1) * (w + 2) + x + 1];
+    return out;
+  });
+  const ref = {
+    ...layOutReference(
+      picked.map((p) => projectRows(p, matrix, k, c)),
+      { c: k, h, w },
+      1,
+    ),
+    projection: { matrix, from: c },
+  };
+  const expected = positionalDistances(rows, ref);
+  const got = await searchPositional(be, maps, ref);
+  assert.equal(got.length, n * h * w);
+  // Squared distances within float32 rounding of |q|² + |r|² (as in the test above), on the projected rows.
+  const projected = projectRows(rows, matrix, k, c);
+  let norm2 = 0;
+  for (let p = 0; p < projected.length; p += k)
+    norm2 = Math.max(norm2, projected[p] ** 2 + projected[p + 1] ** 2 + projected[p + 2] ** 2);
+  const bound = 16 * c * 2 ** -23 * 2 * norm2;
+  for (let i = 0; i < got.length; i++)
+    assert.ok(Math.abs(got[i] ** 2 - expected[i] ** 2) <= bound, `${i}: ${got[i]} vs ${expected[i]}`);
+  // A projected search is not the full one: the kept directions are fewer than the channels.
+  assert.ok(positionalDistances(rows, full).some((d, i) => Math.abs(d - expected[i]) > 1e-3));
 });
