@@ -244,3 +244,19 @@ test('principalDirections finds the direction the reference rows vary along firs
   );
   assert.ok(Math.abs(Math.abs(m[c + 3]) - 1) < 1e-3, `second ${[...m.subarray(c)]}`);
 });
+
+test('a reservoir reference on fewer channels keeps its projection, and the search reads full-channel maps', async () => {
+  const maps = fineMaps(8, 7);
+  const res = new FineReservoir(4, 1);
+  await res.add(be, maps);
+  const k = Math.max(1, FC - 2);
+  const ref = res.reference(1, k);
+  assert.equal(ref.c, k);
+  assert.equal(ref.projection?.from, FC);
+  assert.equal(ref.projection?.matrix.length, k * FC);
+  assert.equal(res.reference(1, FC).projection, undefined, 'as many directions as channels: no projection');
+  // The search maps the full-channel queries by the same matrix (the head's nodes; positional.test.ts checks them).
+  const d = await searchPositional(be, maps, ref);
+  assert.equal(d.length, 8 * FH * FW);
+  assert.ok(d.every((v) => Number.isFinite(v) && v >= 0));
+});
