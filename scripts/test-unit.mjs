@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
+import { runSeed } from './lib/seed.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -24,10 +24,11 @@ for (let i = 0; i < args.length; i++) {
   else if (a.startsWith('--seed=')) seedArg = a.slice('--seed='.length);
   else if (!a.startsWith('-')) filters.push(a);
 }
-// fast-check seeds are 32-bit signed integers (its reports print them that way, e.g. -684466407).
-const seed = seedArg === undefined ? randomInt(-(2 ** 31), 2 ** 31) : Number(seedArg);
-if (!Number.isInteger(seed) || seed < -(2 ** 31) || seed >= 2 ** 32) {
-  console.error(`--seed wants a 32-bit integer, got ${seedArg}`);
+let seed;
+try {
+  seed = runSeed(seedArg);
+} catch (err) {
+  console.error(`--seed: ${err.message}`);
   process.exit(2);
 }
 const replay = `npm run test:unit -- --seed ${seed}${filters.length ? ` ${filters.join(' ')}` : ''}`;

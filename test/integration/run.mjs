@@ -4,6 +4,7 @@
 //   node test/integration/run.mjs [--grep <pattern>] [--timeout <seconds>] [--headed] [--keep] [--verbose]
 //                                 [--extension <dir>]   (default: this repository)
 //                                 [--sessions both|trusted|restricted]   (default: both)
+//                                 [--seed=<n>]   (default: XRAY_IT_SEED, else drawn and printed)
 //
 // Two sessions, one after the other, each its own code-server and browser on the same generated workspace:
 // "trusted" (workspace trust off, as before) runs every suite except those tagged @restricted; "restricted"
@@ -33,6 +34,7 @@ import { startCodeServer, workbenchUrl, tail } from '../../scripts/lib/code-serv
 import { launchBrowser } from '../../scripts/lib/browser.mjs';
 import { exitAfterCleanup, onCleanup } from '../../scripts/lib/cleanup.mjs';
 import { runPassed, sessionPassed } from './verdict.mjs';
+import { runSeed } from '../../scripts/lib/seed.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -43,10 +45,13 @@ const { values: opts } = parseArgs({
     verbose: { type: 'boolean', short: 'v', default: false },
     extension: { type: 'string', default: ROOT },
     sessions: { type: 'string', default: 'both' },
+    seed: { type: 'string', default: process.env.XRAY_IT_SEED },
   },
   allowPositionals: false,
 });
 const timeoutS = Number(opts.timeout);
+// The suites' random choices (e.g. where the editor is killed) come from this seed, printed so a run replays.
+const SEED = runSeed(opts.seed);
 const TESTS_ENTRY = join(ROOT, 'dist/test/integration.js');
 /** What a second window's extension host runs: it does what the suite asks it to (suite/secondWindow.ts). */
 const SECOND_WINDOW_ENTRY = join(ROOT, 'dist/test/secondWindow.js');
@@ -92,6 +97,9 @@ async function main() {
   if (extensionDir === ROOT && !existsSync(join(ROOT, 'dist/extension.js')))
     throw new Error('dist/extension.js is missing: run `node scripts/build.mjs` first');
 
+  say(
+    `seed ${SEED} (replay: node test/integration/run.mjs --seed=${SEED}${opts.grep ? ` --grep '${opts.grep}'` : ''})`,
+  );
   const tmp = makeRunDir('xray-it-');
   if (!opts.keep) onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const workspace = join(tmp, 'workspace');
@@ -119,7 +127,7 @@ async function main() {
   }
   if (passed === 0 && failed === 0)
     console.log(`[it] no test ran${opts.grep ? ` (nothing matched --grep ${opts.grep})` : ''}`);
-  say(`${ok ? 'PASSED' : 'FAILED'}; outputs in ${rel(TEST_OUTPUT)}/`);
+  say(`${ok ? 'PASSED' : 'FAILED'} with seed ${SEED}; outputs in ${rel(TEST_OUTPUT)}/`);
   if (opts.keep) say(`kept temporary folders in ${tmp}`);
   await exitAfterCleanup(ok ? 0 : 1);
 }
@@ -159,7 +167,12 @@ async function runSession(session, { kind, tmp, workspace, extensionDir }) {
   const serverOptions = {
     dataDir: join(tmp, `code-server${session.suffix}`),
     // Test hooks let the suite crash the engine on purpose (see src/engine/testHooks.ts).
-    env: { XRAY_HARNESS_DIR: channel, XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1', XRAY_TEST_GREP: grep },
+    env: {
+      XRAY_HARNESS_DIR: channel,
+      XRAY_ANOMALY_ENGINE_TEST_HOOKS: '1',
+      XRAY_TEST_GREP: grep,
+      XRAY_IT_SEED: String(SEED),
+    },
     settings: session.settings,
     onLine: opts.verbose ? (l) => console.log(`[code-server${session.suffix}] ${l}`) : undefined,
   };

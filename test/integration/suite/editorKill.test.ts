@@ -24,7 +24,7 @@ const FILES = 100;
 const AFTER = 'After the editor was killed mid-run';
 
 /**
- * The kill point, from a seed printed in the first half's title and replayed with XRAY_IT_SEED=<seed>: the runner
+ * The kill point, from a seed printed in the first half's title and replayed with `run.mjs --seed=<seed>`: the runner
  * kills once the store holds this many rows, at least one write (the service writes every 200 ms) and at most
  * half the files, so the kill falls mid-run. The second half reads both from the file the first half left.
  */
@@ -32,7 +32,9 @@ function killPoint(): { seed: number; atLeast: number } {
   const file = harnessDir() && join(harnessDir()!, 'editor-kill.json');
   if (resumed && file && existsSync(file))
     return JSON.parse(readFileSync(file, 'utf8')) as { seed: number; atLeast: number };
-  const seed = Number(process.env.XRAY_IT_SEED) || Math.floor(Math.random() * 2 ** 31);
+  // The runner draws the run's seed and prints it (test/integration/run.mjs --seed replays it).
+  const seed = Number(process.env.XRAY_IT_SEED);
+  if (!Number.isInteger(seed)) throw new Error(`XRAY_IT_SEED is not an integer: ${process.env.XRAY_IT_SEED}`);
   return { seed, atLeast: 1 + Math.floor(mulberry32(seed)() * (FILES / 2)) };
 }
 const { seed: SEED, atLeast: AT_LEAST } = killPoint();
@@ -86,7 +88,7 @@ if (!resumed)
       }
     });
 
-    it(`scores a copy without interruption; the editor is then killed after ${AT_LEAST} rows (seed ${SEED}; replay: XRAY_IT_SEED=${SEED})`, async () => {
+    it(`scores a copy without interruption; the editor is then killed after ${AT_LEAST} rows (seed ${SEED}; replay: run.mjs --seed=${SEED})`, async () => {
       await scoreAndWait(root(REFERENCE));
       const ref = await waitForReport(root(REFERENCE), 'the reference run', (x) => x.progress?.running === false);
       assert.equal(ref.progress?.ended, 'finished');
