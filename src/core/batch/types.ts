@@ -20,8 +20,8 @@ export interface RowScore {
   threshold: number;
   aboveThreshold: boolean;
   /**
-   * The calibration span (manifest calibration max - min): normalized = clamp((raw - threshold) / span + 0.5),
-   * so an order-keeping score can be derived from raw without the manifest.
+   * The calibration span (manifest calibration max - min), the scale of `normalized` (core/scoring/calibration.ts
+   * normalizeWith), so another tool can recompute it from raw without the manifest.
    */
   span?: number;
 }
