@@ -26,37 +26,20 @@ import { GraphBuilder, OnnxDataType } from '../../../src/core/onnx/builder';
 import { onnx } from 'onnx-proto';
 import { layOutReference, positionalDistances, searchPositional } from '../../../src/core/fit/positional';
 import { patchRows } from '../../../src/core/fit/features';
-import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
+import { mulberry32 } from '../../../src/core/fit/random';
 import { ortBackend } from '../../../scripts/models/ort-backend';
-import { SYNTHETIC_MAP_DIMS, syntheticMaps } from './phantoms';
+import { SYNTHETIC_FINE_DIMS, SYNTHETIC_MAP_DIMS, syntheticFineMaps, syntheticMaps } from './phantoms';
 
 const be = ortBackend(1);
 after(() => be.release());
 const { c: C, h: H, w: W } = SYNTHETIC_MAP_DIMS;
-const F = 2;
-const FC = 6;
-const [FH, FW] = [F * H, F * W];
+const { c: FC, h: FH, w: FW } = SYNTHETIC_FINE_DIMS;
+const F = FH / H;
 /** Fine cells (rows 6-7, columns 2-3) that get content from another place (row 1, columns 9-10). */
 const MISPLACED = { y0: 6, y1: 8, x0: 2, x1: 4 };
 
-/**
- * Aligned "radiographs" at the fine tap: each position has its own typical vector (a smooth function of the
- * position), plus noise; `misplaced[i]` copies the content of another position into MISPLACED.
- */
-function fineMaps(n: number, seed: number, misplaced: boolean[] = []): FeatureMaps {
-  const g = gaussianRng(mulberry32(seed));
-  const data = new Float32Array(n * FC * FH * FW);
-  const typical = (c: number, y: number, x: number) => 1 + 0.8 * Math.sin(0.7 * c + 0.5 * y) * Math.cos(0.45 * x + c);
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < FC; c++)
-      for (let y = 0; y < FH; y++)
-        for (let x = 0; x < FW; x++) {
-          const moved = misplaced[i] && y >= MISPLACED.y0 && y < MISPLACED.y1 && x >= MISPLACED.x0 && x < MISPLACED.x1;
-          const v = moved ? typical(c, y - 5, x + 7) : typical(c, y, x);
-          data[((i * FC + c) * FH + y) * FW + x] = Math.max(0, v + 0.05 * g());
-        }
-  return { data, n, c: FC, h: FH, w: FW };
-}
+const fineMaps = (n: number, seed: number, misplaced: boolean[] = []): FeatureMaps =>
+  syntheticFineMaps(n, seed, MISPLACED, misplaced);
 
 const withFine = (m: FeatureMaps, fine: FeatureMaps): FeatureMaps => ({ ...m, fine });
 

@@ -17,32 +17,18 @@ import {
 } from '../../../src/core/fit/detector';
 import type { FeatureMaps } from '../../../src/core/fit/features';
 import { buildDetectorHead } from '../../../src/core/fit/head';
-import { gaussianRng, mulberry32 } from '../../../src/core/fit/random';
 import { ortBackend } from '../../../scripts/models/ort-backend';
-import { SYNTHETIC_MAP_DIMS, syntheticMaps } from './phantoms';
+import { SYNTHETIC_FINE_DIMS, SYNTHETIC_MAP_DIMS, syntheticFineMaps, syntheticMaps } from './phantoms';
 
 const be = ortBackend(1);
 after(() => be.release());
 const { c: C, h: H, w: W } = SYNTHETIC_MAP_DIMS;
-const [FC, FH, FW] = [6, 2 * H, 2 * W];
+const { c: FC, h: FH, w: FW } = SYNTHETIC_FINE_DIMS;
 
-/** Aligned fine maps (a typical vector per position, plus noise); `misplaced[i]` moves other content into a corner of the inner field. */
-function fineMaps(n: number, seed: number, misplaced: boolean[] = []): FeatureMaps {
-  const g = gaussianRng(mulberry32(seed));
-  const data = new Float32Array(n * FC * FH * FW);
-  const typical = (c: number, y: number, x: number) => 1 + 0.8 * Math.sin(0.7 * c + 0.5 * y) * Math.cos(0.45 * x + c);
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < FC; c++)
-      for (let y = 0; y < FH; y++)
-        for (let x = 0; x < FW; x++) {
-          const moved = misplaced[i] && y >= 6 && y < 8 && x >= 6 && x < 8;
-          data[((i * FC + c) * FH + y) * FW + x] = Math.max(
-            0,
-            (moved ? typical(c, y - 5, x + 7) : typical(c, y, x)) + 0.05 * g(),
-          );
-        }
-  return { data, n, c: FC, h: FH, w: FW };
-}
+/** Fine cells in a corner of the inner field that get content from another place. */
+const MISPLACED = { y0: 6, y1: 8, x0: 6, x1: 8 };
+const fineMaps = (n: number, seed: number, misplaced: boolean[] = []): FeatureMaps =>
+  syntheticFineMaps(n, seed, MISPLACED, misplaced);
 const withFine = (m: FeatureMaps, fine: FeatureMaps): FeatureMaps => ({ ...m, fine });
 const fineRecipe: DetectorRecipe = {
   ...DEFAULT_RECIPE,

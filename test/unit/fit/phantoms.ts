@@ -161,6 +161,38 @@ export function syntheticMaps(n: number, seed: number, anomalous: boolean[] = []
   return { data, n, c: C, h: H, w: W };
 }
 
+/** Fine-tap maps beside syntheticMaps: twice its grid, 6 channels. */
+export const SYNTHETIC_FINE_DIMS = { c: 6, h: 2 * SYNTHETIC_MAP_DIMS.h, w: 2 * SYNTHETIC_MAP_DIMS.w } as const;
+
+/** Fine cells [y0, y1) x [x0, x1) of a fine map. */
+export interface FineRegion {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
+/**
+ * Aligned "radiographs" at the fine tap: each position has its own typical vector (a smooth function of the
+ * position), plus noise; `misplaced[i]` copies the content of another place (5 rows up, 7 columns right) into
+ * `region`, which whole-image statistics barely see and a position-aware map must.
+ */
+export function syntheticFineMaps(n: number, seed: number, region: FineRegion, misplaced: boolean[] = []): FeatureMaps {
+  const { c: C, h: H, w: W } = SYNTHETIC_FINE_DIMS;
+  const g = gaussianRng(mulberry32(seed));
+  const data = new Float32Array(n * C * H * W);
+  const typical = (c: number, y: number, x: number) => 1 + 0.8 * Math.sin(0.7 * c + 0.5 * y) * Math.cos(0.45 * x + c);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          const moved = misplaced[i] && y >= region.y0 && y < region.y1 && x >= region.x0 && x < region.x1;
+          const v = moved ? typical(c, y - 5, x + 7) : typical(c, y, x);
+          data[((i * C + c) * H + y) * W + x] = Math.max(0, v + 0.05 * g());
+        }
+  return { data, n, c: C, h: H, w: W };
+}
+
 /**
  * Like syntheticMaps, but images differ from each other the way radiographs do, not only by pixel noise:
  * each has its own gain (exposure), phase of the channel profile (pose) and left-right tilt, so the pooled
