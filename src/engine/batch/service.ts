@@ -139,8 +139,12 @@ const CRASH_CODES = new Set(['ENGINE_CRASHED', 'ENGINE_TIMEOUT']);
 export class BatchService {
   constructor(private readonly engine: EngineClient) {}
 
-  async run(opts: BatchRunOptions, listener: BatchListener = {}): Promise<BatchSummary> {
+  async run(opts: BatchRunOptions, given: BatchListener = {}): Promise<BatchSummary> {
     const t0 = performance.now();
+    // Files still in flight when a run stops (a full disk) would report after it: a caller would show
+    // "Scoring" for a run that has ended. Nothing reaches the listener once run() has settled.
+    let settled = false;
+    const listener = untilSettled(given, () => settled);
     const models = await Promise.all(opts.models.map((m) => modelRefOf(m.manifestPath)));
     const progress: BatchProgress = {
       phase: 'scanning',
@@ -206,9 +210,25 @@ export class BatchService {
         pipeline: run.pipeline(),
       };
     } finally {
+      settled = true;
       await store.close();
     }
   }
+}
+
+/** The listener's calls, dropped once `settled()` is true. */
+function untilSettled(listener: BatchListener, settled: () => boolean): BatchListener {
+  const live = <A extends unknown[]>(fn: ((...a: A) => void) | undefined) =>
+    fn && ((...a: A) => void (settled() || fn.apply(listener, a)));
+  return {
+    onOpen: live(listener.onOpen),
+    onPlan: live(listener.onPlan),
+    onRows: live(listener.onRows),
+    onScored: live(listener.onScored),
+    onProgress: live(listener.onProgress),
+    onEngineRestart: live(listener.onEngineRestart),
+    onModels: live(listener.onModels),
+  };
 }
 
 /**

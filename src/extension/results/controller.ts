@@ -419,8 +419,6 @@ export class ResultsController extends Disposable {
         panel.setProgress({ running: true, done: 0, total: 0, skipped: 0, failed: 0 });
         let reported = 0;
         let last: RunProgressInfo | undefined;
-        // Scoring still in flight when a run stops (a full disk) reports after it: the panel would say "Scoring".
-        let settled = false;
         try {
           const summary = await this.deps.backend.run({
             root,
@@ -428,13 +426,11 @@ export class ResultsController extends Disposable {
             signal: abort.signal,
             onPlanned: (paths) => panel.plan(paths),
             onRows: (rows) => {
-              if (settled) return;
               panel.addRows(rows);
               this.curations.get(panel)?.rowsChanged();
               this.maybeKillEngine(root, rows.length);
             },
             onProgress: (p) => {
-              if (settled) return;
               last = p;
               panel.setProgress({ running: true, ...p });
               const fraction = p.total ? p.done / p.total : 0;
@@ -442,7 +438,6 @@ export class ResultsController extends Disposable {
               reported = fraction;
             },
           });
-          settled = true;
           const ended = summary.ended;
           panel.setProgress({
             running: false,
@@ -459,7 +454,6 @@ export class ResultsController extends Disposable {
             `Scored ${basename(root)}: ${summary.scored} scored, ${summary.failed} failed, ${summary.skipped} unchanged (${ended}${summary.restarts ? `, ${summary.restarts} engine restarts` : ''})`,
           );
         } catch (err) {
-          settled = true;
           const message = err instanceof Error ? err.message : String(err);
           panel.setProgress({
             running: false,
