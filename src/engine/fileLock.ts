@@ -73,7 +73,15 @@ export async function takeLock(path: string, opts: LockOptions): Promise<HeldLoc
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      await fsp.writeFile(path, token, { flag: 'wx' });
+      const file = await fsp.open(path, 'wx');
+      // Created, so ours: a token that cannot be written (a full disk) must not leave an unnamed lock behind.
+      await file
+        .writeFile(token)
+        .finally(() => file.close())
+        .catch(async (err: unknown) => {
+          await fsp.rm(path, { force: true });
+          throw err;
+        });
       return held(path, token, opts.refreshMs ?? opts.staleMs / 4);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
