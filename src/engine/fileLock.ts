@@ -5,7 +5,7 @@
  * its age says whether its holder still acts.
  *
  * Taken over when the holder is gone: a process of this host that no longer runs, at once; a holder on another
- * host (or a lock naming none, e.g. one being written) once not refreshed for `staleMs`. A live holder is waited
+ * host (or a lock naming none: another tool's, or an older version's) once not refreshed for `staleMs`. A live holder is waited
  * for up to `waitMs` (0: not at all), then LockBusyError. A lock of this host's live process is never taken by
  * age: its holder may be slow, and two writers would lose data.
  */
@@ -72,20 +72,7 @@ export async function takeLock(path: string, opts: LockOptions): Promise<HeldLoc
   const token = `${process.pid}@${hostname()} ${randomBytes(6).toString('hex')}`;
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
-    try {
-      const file = await fsp.open(path, 'wx');
-      // Created, so ours: a token that cannot be written (a full disk) must not leave an unnamed lock behind.
-      await file
-        .writeFile(token)
-        .finally(() => file.close())
-        .catch(async (err: unknown) => {
-          await fsp.rm(path, { force: true });
-          throw err;
-        });
-      return held(path, token, opts.refreshMs ?? opts.staleMs / 4);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (await createNamed(path, token)) return held(path, token, opts.refreshMs ?? opts.staleMs / 4);
     const [text, st] = await Promise.all([
       fsp.readFile(path, 'utf8').catch(() => undefined),
       fsp.stat(path).catch(() => undefined),
@@ -102,6 +89,49 @@ export async function takeLock(path: string, opts: LockOptions): Promise<HeldLoc
     // Short waits with jitter: a label file's holder is done within a write (milliseconds).
     await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2) + Math.random() * 5));
   }
+}
+
+/**
+ * Creates the lock with its holder's name already in it, or returns false when it exists. The name is written
+ * to a file of our own first and hard-linked into place (atomic, and refused when the lock exists), so no
+ * reader ever finds an empty lock: not while it is being written, not after a kill between create and write,
+ * not on a disk that fills up (or turns read-only) in between, which would leave an unnamed lock in the way
+ * of every run until it is stale. File systems without hard links get an exclusive create, then the write.
+ */
+async function createNamed(path: string, token: string): Promise<boolean> {
+  const own = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fsp.writeFile(own, token, { flag: 'wx' });
+    await fsp.link(own, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP')
+      return createThenWrite(path, token);
+    throw err;
+  } finally {
+    await fsp.rm(own, { force: true }).catch(() => undefined);
+  }
+}
+
+async function createThenWrite(path: string, token: string): Promise<boolean> {
+  let file: fsp.FileHandle;
+  try {
+    file = await fsp.open(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  // Created, so ours: a token that cannot be written must not leave an unnamed lock behind.
+  await file
+    .writeFile(token)
+    .finally(() => file.close())
+    .catch(async (err: unknown) => {
+      await fsp.rm(path, { force: true });
+      throw err;
+    });
+  return true;
 }
 
 function held(path: string, token: string, refreshMs: number): HeldLock {

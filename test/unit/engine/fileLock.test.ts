@@ -3,8 +3,8 @@
 // not refreshed for staleMs, a live holder is waited for, and a release never removes another holder's lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockBusyError, parseHolder, takeLock } from '../../../src/engine/fileLock';
@@ -134,4 +134,48 @@ test('a holder in another process: refused while it runs, taken over at once whe
   const lock = await takeLock(path, { staleMs: HOUR });
   assert.equal(parseHolder(readFileSync(path, 'utf8'))?.pid, process.pid);
   await lock.release();
+});
+
+test('a lock is never seen without its holder’s name, by a reader in another process, while takers come and go', async () => {
+  const path = lockIn();
+  // Another process reads the lock as fast as it can; any text it finds must name a holder.
+  const reader = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const fs = require('fs'); let seen = 0, unnamed = 0;` +
+        `process.stdin.on('data', () => { console.log(JSON.stringify({ seen, unnamed })); process.exit(0); });` +
+        `setInterval(() => { for (let i = 0; i < 200; i++) { try { const t = fs.readFileSync(${JSON.stringify(path)}, 'utf8'); seen++;` +
+        ` if (!/^\\d+@\\S+/.test(t)) unnamed++; } catch {} } }, 0); console.log('ready');`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines: string[] = [];
+  reader.stdout!.setEncoding('utf8').on('data', (d: string) => lines.push(...d.trim().split('\n')));
+  while (!lines.includes('ready')) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100; i++) await (await takeLock(path, { staleMs: HOUR, waitMs: HOUR })).release();
+  reader.stdin!.write('done\n');
+  await new Promise((r) => reader.once('exit', r));
+  const { seen, unnamed } = JSON.parse(lines.at(-1)!) as { seen: number; unnamed: number };
+  assert.equal(unnamed, 0, `${unnamed} of ${seen} reads found an unnamed lock`);
+});
+
+test('a full disk: taking the lock fails with ENOSPC and leaves no file behind (a small tmpfs; root only)', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('mounting a small file system needs root');
+  const dir = mkdtempSync(join(tmpdir(), 'lock-full-'));
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+  if (mount.status !== 0) return t.skip(`mount: ${(mount.stderr || mount.error?.message || '').trim()}`);
+  try {
+    // Fill it: the last page goes to a file that cannot grow further.
+    try {
+      for (let i = 0; ; i++) writeFileSync(join(dir, `fill-${i}`), Buffer.alloc(4096, 1));
+    } catch (err) {
+      assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+    }
+    const before = readdirSync(dir).sort();
+    await assert.rejects(takeLock(join(dir, 'x.lock'), { staleMs: HOUR }), { code: 'ENOSPC' });
+    assert.deepEqual(readdirSync(dir).sort(), before, 'no lock and no file of its own left');
+  } finally {
+    spawnSync('umount', ['-l', dir]);
+  }
 });
