@@ -10,7 +10,7 @@ import type { ResultsAction, ResultsReport } from '../../../src/protocol/results
 import { spearman } from '../../../src/webview/results/compare';
 import { handPhantomPng } from '../../fixtures/images';
 import { pressInWebview, screenshot } from './harness';
-import { EXTENSION_ID, waitForReport } from './helpers';
+import { EXTENSION_ID, waitForReport, waitInWorkbench } from './helpers';
 import { MODELS } from '../workspace';
 
 const FIXTURE = 'compare-fixture';
@@ -67,6 +67,14 @@ describe('Model comparison', function () {
   it('shows the rank correlation of the rows, the disagreements, and a scatter point opens its image', async () => {
     await score(fixtureRoot(), [MODELS.recon, MODELS.map]);
     await waitReport('both columns scored', (x) => x.rows === IMAGES && x.progress?.running === false);
+    // Every image is in the folder itself: the folder filter still offers "All folders" (it was once empty).
+    assert.ok(
+      await waitInWorkbench({
+        selector: 'vscode-single-select[aria-label="Folder"]',
+        hasText: 'All folders',
+        inWebview: true,
+      }),
+    );
     const a = await scoresOf(0);
     const b = await scoresOf(1);
     const paths = [...a.keys()].filter((p) => b.has(p));

@@ -48,7 +48,8 @@ export class Toolbar {
   private readonly max: Field;
   private readonly model: Field;
   private readonly modelLabel: HTMLElement;
-  private folderKey = '';
+  /** The folder list last set (undefined: none yet; a folder without subfolders still gets "All folders"). */
+  private folderKey: string | undefined;
   private textTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
