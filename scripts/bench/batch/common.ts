@@ -47,6 +47,40 @@ export function rssMB(pid: number): number {
 }
 
 /**
+ * The whole machine's core time (ms, /proc/stat): busy (user, nice, system, irq, softirq, steal) and
+ * idle (idle, iowait). Zeros off Linux.
+ */
+export function machineMs(): { busy: number; idle: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    const tick = 1000 / 100; // USER_HZ is 100 on every Linux build Node supports
+    return { busy: (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) * tick, idle: (f[3] + f[4]) * tick };
+  } catch {
+    return { busy: 0, idle: 0 };
+  }
+}
+
+/**
+ * CPU ms of a process's threads now alive (Linux schedstat), split into its main thread, libvips' workers
+ * and all others (prep worker threads, onnxruntime's intra-op pool, libuv and V8 helpers): Node 20 names
+ * neither worker threads nor onnxruntime's, so those cannot be told apart by name.
+ */
+export function threadCpuMs(pid: number): { main: number; libvips: number; other: number } {
+  const out = { main: 0, libvips: 0, other: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const ms = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      if (tid === String(pid)) out.main += ms;
+      else if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith('libvips')) out.libvips += ms;
+      else out.other += ms;
+    }
+  } catch {
+    // Not Linux, or the process is gone.
+  }
+  return out;
+}
+
+/**
  * A process's threads' time on a CPU and waiting for one (Linux schedstat, ms, summed over its threads
  * now alive). Waiting = runnable but another task had the core: on a shared machine, the share of the
  * time lost to other work, which no change to the pipeline can win back.
