@@ -7,9 +7,12 @@ import { decodeImage } from '../../core/decode/index';
 import { prepareInputs } from '../../core/preprocess/pipeline';
 import { writeThumb } from './media';
 import { readFileSync, runPrepJob, transferables, type PrepJob } from './prepJob';
+import { lowerThisThread, prepNice } from './priority';
 
 const port = parentPort;
 if (!port) throw new Error('batchWorker.js runs as a worker thread of the engine.');
+// Session runs on the main thread first; this thread takes the cores they leave (priority.ts).
+lowerThisThread(prepNice(process.env));
 const core = {
   decodeImage: (bytes: Uint8Array, name: string, limits: PrepJob['limits']) => decodeImage(bytes, name, limits),
   prepareInputs: prepareInputs as (
