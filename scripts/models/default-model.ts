@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
   const pipeline = argValue(argv, '--pipeline') ?? DEFAULT_PIPELINE;
   const dev = argValue(argv, '--dev') ?? DEV;
   const out = resolve(argValue(argv, '--out') ?? join(ROOT, 'models', DEFAULT_MODEL_ID));
-  const { positional, positionalMap, fineScore } = positionalSwitches(argv);
+  const { positional, positionalMap, fineScore, contrastMap } = positionalSwitches(argv);
   const split = await materialiseSplit({ data, abnormal: 'PNEUMONIA', seed, valPerClass: 300 });
   const backbone = backboneWithPipeline(join(split.dir, 'backbone'), pipeline);
   console.error(`preprocessing: ${pipelineNamed(pipeline).label}`);
@@ -56,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
       positional,
       positionalMap,
       fineScore,
+      contrastMap,
     });
     const model = modelInfoOf(fit.manifestPath);
     const devFig = await accuracyOf(engine, model, dev, 'test-dev (new patients)');
@@ -69,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
     m.default = true;
     m.description =
       `Flags chest radiographs unlike normal ones. Fitted on ${fit.images.used - fit.images.calibration} normal paediatric frontal chest X-rays (Kermany et al. 2018, CC BY 4.0; ${fit.images.calibration} more held out to calibrate): ` +
-      `Gaussian of MobileNetV2 block-10 feature statistics of the central field (lung fields) + PatchCore memory bank (1% coreset), ${positional ? '+ the worst place of a position-aware map (each patch against 60 normals\' patches at its own place), ' : ''}standardised and summed; the map shows patches unlike any normal patch${positional || positionalMap ? ", plus a finer (block-6) map of patches unlike 60 normals' patches at their own place (on their 64 principal directions)" : ''}${fineScore ? "; the score is the larger of that sum and the map's worst place less 1 sd (both standardised on the calibration normals)" : ''}. ${pipelineNamed(pipeline).describe ? pipelineNamed(pipeline).describe + ' ' : ''}` +
+      `Gaussian of MobileNetV2 block-10 feature statistics of the central field (lung fields) + PatchCore memory bank (1% coreset), ${positional ? '+ the worst place of a position-aware map (each patch against 60 normals\' patches at its own place), ' : ''}standardised and summed; the map shows patches unlike any normal patch${positional || positionalMap ? ", plus a finer (block-6) map of patches unlike 60 normals' patches at their own place (on their 64 principal directions" + (contrastMap ? ", with each place's local grey-level contrast" : '') + ')' : ''}${fineScore ? "; the score is the larger of that sum and the map's worst place less 1 sd (both standardised on the calibration normals)" : ''}. ${pipelineNamed(pipeline).describe ? pipelineNamed(pipeline).describe + ' ' : ''}` +
       `Test-dev (new patients) ROC-AUC ${iv(devFig.rocAuc)}, AP ${iv(devFig.averagePrecision)}, specificity at the threshold ${iv(devFig.specificity)}; held-out TRAIN ROC-AUC ${iv(trainFig.rocAuc)} (95% intervals; models/README.md). ` +
       'Trained on one hospital\'s paediatric images: expect a shift on other populations and devices; not a diagnostic device.';
     m.license = 'CC BY 4.0 (fitted on the Kermany et al. 2018 chest X-ray data) and MIT (nsfwjs backbone); see the provenance.';

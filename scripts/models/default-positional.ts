@@ -15,16 +15,32 @@ export const POSITIONAL_MAP_ONLY = true;
  */
 export const FINE_SCORE = true;
 
-/** What --positional / --positional-map / --fine-score (and their --no- forms) ask for; the shipped settings otherwise. */
+/**
+ * Whether the fine map also compares each cell's local grey-level contrast (detector.ts FINE_CONTRAST;
+ * local-evidence.md round 7): the low-contrast lytic and sclerotic blobs.
+ */
+export const CONTRAST_MAP = false;
+
+/**
+ * What --positional / --positional-map / --fine-score / --contrast-map (and their --no- forms) ask for; the
+ * shipped settings otherwise.
+ */
 export function positionalSwitches(argv: readonly string[]): {
   positional: boolean;
   positionalMap: boolean;
   fineScore: boolean;
+  contrastMap: boolean;
 } {
   const flag = (name: string, dflt: boolean) =>
     argv.includes(`--${name}`) ? true : argv.includes(`--no-${name}`) ? false : dflt;
   const positional = flag('positional', POSITIONAL);
   // The score part brings its map; the map alone leaves the image score as a plain fit's unless fineScore.
   const positionalMap = !positional && flag('positional-map', POSITIONAL_MAP_ONLY);
-  return { positional, positionalMap, fineScore: (positional || positionalMap) && flag('fine-score', FINE_SCORE) };
+  const fine = positional || positionalMap;
+  return {
+    positional,
+    positionalMap,
+    fineScore: fine && flag('fine-score', FINE_SCORE),
+    contrastMap: fine && flag('contrast-map', CONTRAST_MAP),
+  };
 }

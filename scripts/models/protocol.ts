@@ -81,11 +81,13 @@ export interface FitSettings {
   positionalMap?: boolean;
   /** The image score also reads the fine map (FitModelRequest.fineScore). */
   fineScore?: boolean;
+  /** The fine map also compares local grey-level contrast (FitModelRequest.contrastMap). */
+  contrastMap?: boolean;
 }
 
 export async function fitThroughEngine(engine: EngineClient, folder: string, s: FitSettings): Promise<FitResult> {
   mkdirSync(s.out, { recursive: true });
-  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, positionalMap: s.positionalMap, fineScore: s.fineScore, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
+  const result = await runFit(engine, { folder, out: s.out, id: s.id, name: s.name, coreset: s.coreset, calibration: s.calibration, backbone: s.backbone, positional: s.positional, positionalMap: s.positionalMap, fineScore: s.fineScore, contrastMap: s.contrastMap, overwrite: true, write: (l) => process.stderr.write(`${l}\n`) });
   process.stderr.write(describeFitResult(result) + '\n');
   return result;
 }

@@ -33,6 +33,8 @@ export interface FitCommandOptions {
   positionalMap?: boolean;
   /** The image score also reads the fine map (FitModelRequest.fineScore). */
   fineScore?: boolean;
+  /** The fine map also compares local grey-level contrast (FitModelRequest.contrastMap). */
+  contrastMap?: boolean;
   /** Where progress lines go (stderr). */
   write(line: string): void;
 }
@@ -108,6 +110,7 @@ export async function runFit(engine: EngineClient, o: FitCommandOptions): Promis
         positional: o.positional,
         positionalMap: o.positionalMap,
         fineScore: o.fineScore,
+        contrastMap: o.contrastMap,
         limits: DEFAULT_DECODE_LIMITS,
       },
       (p) => {

@@ -53,6 +53,7 @@ ${qualityUsage('                     ')}
                    [--positional]   (aligned films, e.g. chests: each patch also against normals at its own place; needs --calibration)
                    [--positional-map]   (only the map does that: the image score stays the plain one)
                    [--fine-score]   (with either: the image score also reads that map's worst place)
+                   [--contrast-map]   (with either: that map also compares each place's local grey-level contrast)
                    [--preview <dir>]   writes <dir>/<pipeline>.png (4 images: original, preprocessed) and stops
 ${PREPROCESS_USAGE}
 ${EXIT_CODES_TEXT}
@@ -148,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
       positional: { type: 'boolean', default: false },
       'positional-map': { type: 'boolean', default: false },
       'fine-score': { type: 'boolean', default: false },
+      'contrast-map': { type: 'boolean', default: false },
       preview: { type: 'string' },
       ...QUALITY_PARSE_OPTIONS,
     },
@@ -194,6 +196,7 @@ async function main(argv: string[]): Promise<void> {
         positional: (values.positional as boolean) || undefined,
         positionalMap: (values['positional-map'] as boolean) || undefined,
         fineScore: (values['fine-score'] as boolean) || undefined,
+        contrastMap: (values['contrast-map'] as boolean) || undefined,
         folder,
         out: values.out,
         id: values.id,

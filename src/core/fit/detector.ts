@@ -26,6 +26,7 @@ import { type ComputeBackend, type Matrix, matrix, vstack } from './compute';
 import { type CrossFitOptions, type CrossFitted, crossFittedScores } from './crossfit';
 import { type FeatureMaps, meanStdPool, patchRows } from './features';
 import { type FineMapOptions, FineReservoir, addFineMaps, fineFactor } from './fineMap';
+import type { LocalContrastOptions } from './localContrast';
 import { type GaussianModel, fitGaussian, gaussianScores } from './gaussian';
 import { type MemoryBank, buildMemoryBank, meanPerImage, patchDistances } from './patchcore';
 import { driftQuantiles } from '../scoring/drift';
@@ -153,6 +154,13 @@ export const FINE_SCORE: FineScoreOptions = { k: 3, inset: 4, offset: 1 };
  * planted, test-dev and held-out TRAIN figures unchanged; docs/experiments/local-evidence.md, round 6).
  */
 export const POSITIONAL_MAP: Omit<FineMapOptions, 'tap'> = { refs: 60, reach: 1, project: 64 };
+
+/**
+ * The fine map's local-contrast channels (FitModelRequest.contrastMap; localContrast.ts): each cell's 5x5-cell
+ * neighbourhood of mean grey levels less its mean, times 10, appended to the fine tap's channels; `cell` is set
+ * to the fine tap's stride at fit time (docs/experiments/local-evidence.md, round 7).
+ */
+export const FINE_CONTRAST: Omit<LocalContrastOptions, 'cell'> = { window: 5, scale: 10 };
 
 /** The recipe's global pooling margin in cells of an h x w map ([rows, columns]). */
 export function globalMarginCells(recipe: DetectorRecipe, h: number, w: number): [number, number] {

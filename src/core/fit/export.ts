@@ -7,6 +7,7 @@
 import type { BackboneManifest } from '../model/backbone';
 import { MANIFEST_SCHEMA, type ModelManifest } from '../model/manifest';
 import { composeModels } from '../onnx/compose';
+import { fineSourceTap } from './fineMap';
 import {
   type CalibrationInfo,
   type MapCentring,
@@ -57,7 +58,7 @@ export function exportDetector(
   const onnx = composeModels(backboneBytes, head.toBytes({ opset: 17 }), {
     connect: {
       features: r.tap,
-      ...(det.bank && det.fine?.centring && r.local.fineMap ? { fine_features: r.local.fineMap.tap } : {}),
+      ...(det.bank && det.fine?.centring && r.local.fineMap ? { fine_features: fineSourceTap(r.local.fineMap) } : {}),
     },
     outputs,
     docString: `Anomaly detector fitted by X-ray Anomaly Review on ${info.images.training} normal images: backbone '${backbone.id}' cut at '${r.tap}', ${describeRecipe(det)}.`,
@@ -125,6 +126,7 @@ export function exportDetector(
           ? {
               fineMap: {
                 tap: r.local.fineMap?.tap,
+                ...(r.local.fineMap?.contrast ? { contrast: r.local.fineMap.contrast } : {}),
                 references: det.fine.ref.count,
                 grid: [det.fine.ref.h, det.fine.ref.w],
                 centring: describeCentring(det.fine.centring),
@@ -226,7 +228,7 @@ function describeRecipe(det: FittedDetector): string {
     );
   const fine =
     det.bank && det.fine?.centring
-      ? `; the map adds a position-aware map at ${r.local.fineMap?.tap} (${det.fine.ref.w}x${det.fine.ref.h}: each patch against ${det.fine.ref.count} normal images' patches within ${det.fine.ref.reach} cell${det.fine.ref.reach === 1 ? '' : 's'} of its place)`
+      ? `; the map adds a position-aware map at ${r.local.fineMap?.tap}${r.local.fineMap?.contrast ? " with its cells' local grey-level contrast" : ''} (${det.fine.ref.w}x${det.fine.ref.h}: each patch against ${det.fine.ref.count} normal images' patches within ${det.fine.ref.reach} cell${det.fine.ref.reach === 1 ? '' : 's'} of its place)`
       : '';
   const fs = det.bank && det.fine?.centring ? det.fineScore : undefined;
   const fineScore = fs

@@ -17,6 +17,7 @@ import type { GraphBuilder } from '../onnx/builder';
 import type { ComputeBackend } from './compute';
 import { type FeatureMaps, patchRows } from './features';
 import { symmetricEigen } from './linalg';
+import { type LocalContrastOptions, contrastTapName } from './localContrast';
 import { type PositionalReference, layOutReference, projectRows } from './positional';
 import { mulberry32, type Rng } from './random';
 
@@ -32,6 +33,16 @@ export interface FineMapOptions {
    * reads every reference value once per image, so its cost follows the references' size.
    */
   project?: number;
+  /**
+   * The tap's channels plus its cells' local grey-level contrast (localContrast.ts), searched together; absent
+   * in recipes of older models.
+   */
+  contrast?: LocalContrastOptions;
+}
+
+/** The backbone tensor the fine map reads: the tap, or the tap with its contrast channels appended. */
+export function fineSourceTap(f: FineMapOptions): string {
+  return f.contrast ? contrastTapName(f.tap) : f.tap;
 }
 
 /** How many times finer the fine grid is than the tap's ([h, w] -> [f*h, f*w]); throws when not whole and equal. */

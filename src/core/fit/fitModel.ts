@@ -35,6 +35,7 @@ import {
   type DetectorRecipe,
   FINE_SCORE,
   POSITIONAL_MAP,
+  FINE_CONTRAST,
   POSITIONAL_PART,
   type FittedDetector,
   fitTrainingSet,
@@ -47,6 +48,8 @@ import { type FeatureMaps, concatMaps, sliceMaps } from './features';
 import { bankRowCount } from './patchcore';
 import { FIT_PIPELINE_IDS, type FitPipelineId, fitPipelineSpec, isFitPipelineId } from './pipelines';
 import { ProgressTracker } from './progress';
+import { fineSourceTap } from './fineMap';
+import { withLocalContrast } from './localContrast';
 import { groupedHoldout, subjectKey } from './split';
 
 /** Fewer usable images than this cannot give a meaningful Gaussian, bank and threshold. */
@@ -115,6 +118,12 @@ export interface FitModelRequest {
    * backbone with a fine tap (docs/experiments/local-evidence.md, round 5).
    */
   fineScore?: boolean;
+  /**
+   * The fine map also compares each cell's local grey-level contrast (detector.ts FINE_CONTRAST, localContrast.ts):
+   * soft, low-contrast blobs the backbone's features barely see. Needs `positional` or `positionalMap`
+   * (docs/experiments/local-evidence.md, round 7).
+   */
+  contrastMap?: boolean;
   limits: DecodeLimits;
 }
 
@@ -221,7 +230,11 @@ export function fitRequestProblems(req: FitModelRequest): string[] {
     problems.push(`positionalMap must be true or false; got ${JSON.stringify(req.positionalMap)}`);
   if (req.fineScore !== undefined && typeof req.fineScore !== 'boolean')
     problems.push(`fineScore must be true or false; got ${JSON.stringify(req.fineScore)}`);
+  if (req.contrastMap !== undefined && typeof req.contrastMap !== 'boolean')
+    problems.push(`contrastMap must be true or false; got ${JSON.stringify(req.contrastMap)}`);
   const anyPositional = req.positional || req.positionalMap;
+  if (req.contrastMap && !anyPositional)
+    problems.push('the contrast channels need the fine map (positional or positionalMap)');
   if (req.fineScore && !anyPositional)
     problems.push('the fine-map score needs the fine map (positional or positionalMap)');
   if (anyPositional && frac === undefined)
@@ -311,7 +324,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
   const backbone = await readBackbone(io, backbonePath);
   const backboneOnnx = safeRelativePath(backbone.onnx);
   if (!backboneOnnx.ok) throw new XrayError('MODEL_INVALID', `The backbone manifest's onnx ${backboneOnnx.reason}.`);
-  const backboneBytes = await io.files
+  let backboneBytes = await io.files
     .readFile(join(dirname(backbonePath), ...backboneOnnx.path.split('/')), Number.MAX_SAFE_INTEGER)
     .catch((err: unknown) => {
       throw new XrayError('MODEL_NOT_FOUND', `The backbone's ONNX file ${backbone.onnx} cannot be read.`, String(err));
@@ -323,7 +336,7 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
     recipe = { ...recipe, local: { ...recipe.local, fineMap: { ...POSITIONAL_MAP, tap: backbone.fineTap } } };
   if (req.fineScore && recipe.local.fineMap && !recipe.local.fineScore)
     recipe = { ...recipe, local: { ...recipe.local, fineScore: FINE_SCORE } };
-  const fineTap = recipe.local.enabled ? recipe.local.fineMap?.tap : undefined;
+  let fineTap = recipe.local.enabled ? recipe.local.fineMap?.tap : undefined;
   const pipeline = req.pipeline ?? 'backbone';
   const preprocessing = fitPipelineSpec(pipeline, backbone.input, backbone.preprocessing);
   const specProblems: string[] = [];
@@ -333,13 +346,29 @@ export async function fitModel(req: FitModelRequest, io: FitIO, hooks: FitModelH
       'MODEL_INVALID',
       `The ${pipeline} preprocessing does not suit this backbone: ${specProblems.join('; ')}.`,
     );
-  const extractor = await FeatureExtractor.open(
+  let extractor = await FeatureExtractor.open(
     io.compute,
     backbone,
     backboneBytes,
     `backbone:${backbone.id}:${req.jobId}`,
     fineTap,
   );
+  // The contrast channels lie on the fine tap's grid: their cell is its stride, known after the trial run.
+  const fm = recipe.local.fineMap;
+  if (req.contrastMap && fineTap && fm && extractor.shape.fine && !fm.contrast) {
+    const contrast = { cell: backbone.input.height / extractor.shape.fine.h, ...FINE_CONTRAST };
+    const fineMap = { ...fm, contrast };
+    recipe = { ...recipe, local: { ...recipe.local, fineMap } };
+    backboneBytes = withLocalContrast(backboneBytes, backbone.input, fm.tap, contrast);
+    fineTap = fineSourceTap(fineMap);
+    extractor = await FeatureExtractor.open(
+      io.compute,
+      backbone,
+      backboneBytes,
+      `backbone:${backbone.id}:${req.jobId}:contrast`,
+      fineTap,
+    );
+  }
   if (extractor.shape.c === 0)
     throw new XrayError('MODEL_INPUT_MISMATCH', `The backbone's tap '${backbone.tap}' has no channels.`);
   checkAbort(signal);

@@ -1,11 +1,12 @@
 /**
  * `npm run models:default`'s position-aware switches (scripts/models/default-positional.ts): the score part brings
  * its fine map; --positional-map asks for the fine map alone; --fine-score lets the image score read the fine map
- * (only where there is one); the --no- forms and the defaults.
+ * (only where there is one), --contrast-map adds local contrast to that map (likewise); the --no- forms and the defaults.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CONTRAST_MAP,
   FINE_SCORE,
   POSITIONAL,
   POSITIONAL_MAP_ONLY,
@@ -32,4 +33,12 @@ test('--fine-score needs a fine map; the default follows FINE_SCORE when the def
   assert.equal(positionalSwitches(['--no-positional', '--no-positional-map', '--fine-score']).fineScore, false);
   const d = positionalSwitches([]);
   assert.equal(d.fineScore, (d.positional || d.positionalMap) && FINE_SCORE);
+});
+
+test('--contrast-map needs a fine map; the default follows CONTRAST_MAP when the default model has one', () => {
+  assert.equal(positionalSwitches(['--positional-map', '--contrast-map']).contrastMap, true);
+  assert.equal(positionalSwitches(['--positional-map', '--no-contrast-map']).contrastMap, false);
+  assert.equal(positionalSwitches(['--no-positional', '--no-positional-map', '--contrast-map']).contrastMap, false);
+  const d = positionalSwitches([]);
+  assert.equal(d.contrastMap, (d.positional || d.positionalMap) && CONTRAST_MAP);
 });

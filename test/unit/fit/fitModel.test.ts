@@ -21,6 +21,7 @@ import {
   type FitModelProgress,
   type FitModelRequest,
 } from '../../../src/core/fit/fitModel';
+import { FINE_CONTRAST } from '../../../src/core/fit/detector';
 import { rocAuc } from '../../../src/core/metrics/roc';
 import { fitPipelineSpec } from '../../../src/core/fit/pipelines';
 import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
@@ -570,6 +571,44 @@ test("the fine map alone (positionalMap): the shown map gets it, the score and t
     fitWith('map-cross', { positionalMap: true, calibrationFraction: undefined }),
     (e: unknown) =>
       e instanceof XrayError && e.code === 'MODEL_INVALID' && /needs a calibration fraction/.test(e.message),
+  );
+});
+
+test("the fine map with local contrast (contrastMap): its cells on the fine tap's stride, one file, only with a fine map", async () => {
+  const many = (await writePhantoms(join(work, 'contrast-map'), 48, (i) => ({ seed: 300 + i }), 'q')).map(
+    (x) => x.path,
+  );
+  const backbone = writeTinyBackbone(join(work, 'bb-contrast'), { fineTap: 'relu' });
+  const fitWith = (name: string, over: Partial<FitModelRequest>) =>
+    fitModel(
+      request({ outDir: outDir(name), files: many, calibrationFraction: 0.5, backboneManifestPath: backbone, ...over }),
+      io(),
+    );
+  const r = await fitWith('contrast-on', { positionalMap: true, contrastMap: true });
+  const manifest = parseManifest(readFileSync(r.manifestPath, 'utf8'), r.manifestPath);
+  const fit = (manifest.metadata as { fit: Record<string, unknown> }).fit as {
+    recipe: { local: { fineMap?: { tap: string; contrast?: unknown } } };
+  };
+  assert.equal(fit.recipe.local.fineMap?.tap, 'relu');
+  assert.deepEqual(
+    fit.recipe.local.fineMap?.contrast,
+    { cell: 4, ...FINE_CONTRAST },
+    'the stride-4 fine tap: 4-pixel cells',
+  );
+  assert.match(manifest.description ?? '', /local grey-level contrast/);
+  const file = onnx.ModelProto.decode(readFileSync(r.onnxPath));
+  assert.ok(file.graph!.node!.some((n) => n.opType === 'Concat' && n.output![0] === 'relu+contrast'));
+  const session = await ort.InferenceSession.create(r.onnxPath, { intraOpNumThreads: 1 });
+  const prepared = prepareInput(await decodeImage(readFileSync(many[0]), many[0]), manifest);
+  const res = await session.run({
+    [manifest.input.name]: new ort.Tensor('float32', prepared.tensor, [...prepared.dims]),
+  });
+  await session.release();
+  assert.deepEqual(res.anomaly_map.dims, [1, 1, 64, 64]);
+  await assert.rejects(
+    fitWith('contrast-alone', { contrastMap: true }),
+    (e: unknown) =>
+      e instanceof XrayError && e.code === 'MODEL_INVALID' && /contrast channels need the fine map/.test(e.message),
   );
 });
 
