@@ -9,12 +9,13 @@
  *   to end; its ratio to min(pure inference rate, cores x 1000 / (prep + inference CPU ms per image)),
  *   and where the time went (scripts/bench/batch/throughput.ts);
  * - index: loading a 100,000-row store (scripts/bench/batch/storeLoad.ts);
- * - memory (--memory [N], default 100,000): host + engine RSS while scoring N tiny images
+ * - memory (--memory [N], default 100,000): host + engine RSS while scoring N tiny images with --model
+ *   (or --memory-model tiny: a small generated one), thumbnails, and every heatmap with --media
  *   (scripts/bench/batch/memory.ts).
  *
  * The machine may be shared: the 1-minute load average is printed with every figure.
  *
- * Usage: npm run bench:batch -- [--only chest,png16,index] [--memory [N]] [--media] [--rounds 3]
+ * Usage: npm run bench:batch -- [--only chest,png16,index] [--memory [N]] [--memory-model tiny] [--media] [--rounds 3]
  *        [--png16 2000] [--segments 4] [--chest <dir>] [--model <manifest>] [--out test-output/bench]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -79,7 +80,11 @@ async function main() {
     });
   }
   if (ONLY.has('index')) report.index = await storeLoad();
-  if (ONLY.has('memory')) report.memory = await memory(MEMORY || 100_000);
+  if (ONLY.has('memory'))
+    report.memory = await memory(MEMORY || 100_000, {
+      model: arg('memory-model', '') === 'tiny' ? 'tiny' : opts.model,
+      heatmaps: opts.media,
+    });
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'batch.json'), JSON.stringify(report, null, 2));
   log(`\nload average at the end ${loads()}; figures in ${join(OUT, 'batch.json')}`);

@@ -1,10 +1,11 @@
 /**
  * Memory while scoring many small images (issue 9: flat, host + engine under 1.5 GB at 100,000): the
- * batch service in this process (the extension host's part) and the real engine, with thumbnails and
- * every heatmap (the most a run writes: the extension now leaves heatmaps to the rows shown, the CLI's
- * --media writes them all), a small generated model. RSS of both processes is sampled every
- * second; the summary gives it at the start, a quarter, half, three quarters and the end of the files,
- * and the peak.
+ * batch service in this process (the extension host's part) and the real engine, with thumbnails, as
+ * "Score Folder" writes them (heatmaps are left to the rows shown), or with every heatmap too (`heatmaps`:
+ * the most a run writes, as the CLI's --media). The model is the given manifest (bench:batch: --model,
+ * default the default model), or a small generated one (`--memory-model tiny`: the service and store
+ * at their fastest). RSS of both processes is sampled every second; the summary gives it at the start,
+ * every tenth of the files, and the peak.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,15 +23,24 @@ interface Sample {
   engineMB: number;
 }
 
-export async function memory(n: number) {
+export interface MemoryOptions {
+  /** A model manifest, or 'tiny' for a small generated model. */
+  model: string;
+  heatmaps: boolean;
+}
+
+export async function memory(n: number, o: MemoryOptions) {
   const dir = tinySet(n);
-  const model = writeReconstructionModel(join(CACHE, 'tiny-model'), {
-    name: 'tiny',
-    kind: 'blur',
-    batch: 'N',
-    width: 32,
-    height: 32,
-  });
+  const manifestPath =
+    o.model === 'tiny'
+      ? writeReconstructionModel(join(CACHE, 'tiny-model'), {
+          name: 'tiny',
+          kind: 'blur',
+          batch: 'N',
+          width: 32,
+          height: 32,
+        }).manifestPath
+      : o.model;
   const e = engine();
   const temp = mkdtempSync(join(tmpdir(), 'bench-memory-'));
   const samples: Sample[] = [];
@@ -50,9 +60,9 @@ export async function memory(n: number) {
     const s = await new BatchService(e).run(
       {
         root: dir,
-        models: [{ manifestPath: model.manifestPath }],
+        models: [{ manifestPath }],
         store: join(temp, 'r.jsonl'),
-        media: { dir: join(temp, 'media') },
+        media: { dir: join(temp, 'media'), heatmaps: o.heatmaps },
         provider: 'cpu',
       },
       { onProgress: (p) => (done = p.done) },
@@ -63,15 +73,17 @@ export async function memory(n: number) {
     const total = (x: Sample) => x.hostMB + x.engineMB;
     const peak = samples.reduce((a, x) => (total(x) > total(a) ? x : a), samples[0]);
     const at = (f: number) => samples.find((x) => x.done >= f * s.processed) ?? samples[samples.length - 1];
-    const curve = [0.01, 0.25, 0.5, 0.75, 1].map((f) => ({ at: f, ...at(f) }));
+    const curve = [0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((f) => ({ at: f, ...at(f) }));
     const show = (x: Sample) => `${x.hostMB}+${x.engineMB}=${total(x)}`;
     log(
-      `\n--- ${n} tiny images, thumbnails + heatmaps: ${s.processed} processed (${s.failed} failed) in ${round(wall / 1000, 0)} s ` +
+      `\n--- ${n} tiny images, ${manifestPath}, thumbnails${o.heatmaps ? ' + heatmaps' : ''}: ${s.processed} processed (${s.failed} failed) in ${round(wall / 1000, 0)} s ` +
         `(${round((s.processed * 1000) / wall, 0)} img/s; load ${load0} -> ${load()})\n` +
-        `    RSS host+engine MB at 1/25/50/75/100% of the files: ${curve.map((c) => show(c)).join(', ')}; ` +
+        `    RSS host+engine MB at 1, 10, 20 ... 100% of the files: ${curve.map((c) => show(c)).join(', ')}; ` +
         `peak ${show(peak)} at ${round((100 * peak.done) / s.processed, 0)}%; host heap at the end ${samples[samples.length - 1].hostHeapMB} MB`,
     );
     return {
+      model: manifestPath,
+      heatmaps: o.heatmaps,
       images: s.processed,
       failed: s.failed,
       seconds: round(wall / 1000, 0),
