@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BatchRow } from '../core/batch/types';
+import type { BatchProgress } from '../core/batch/progress';
 import { toErrorInfo } from '../core/errors';
 import type { EngineClient } from '../engine/client';
 import { BatchService, type BatchSummary } from '../engine/batch/service';
@@ -60,6 +61,7 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
     columns: process.stderr.columns,
   });
   let failedPaths = 0;
+  let last: BatchProgress | undefined;
   try {
     const summary = await new BatchService(engine).run(
       {
@@ -105,7 +107,10 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
               else if (failedPaths === 21) process.stderr.write('  (more failures: see the results)\n');
             }
         },
-        onProgress: (p) => bar.update(p),
+        onProgress: (p) => {
+          last = p;
+          bar.update(p);
+        },
         onScored: killHook(),
         onEngineRestart: (e) => {
           bar.finish();
@@ -127,13 +132,20 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
     return summary.filesWithErrors > 0 && !a.failedOk ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     bar.finish();
+    // What the stopped run scored and what of it reached the store (the service's last progress).
+    const counts =
+      last?.phase !== 'stopped'
+        ? ''
+        : last.total || last.done
+          ? `xray-anomaly: stopped with ${last.done} of ${last.total} files scored, ${last.saved} saved; ${last.skipped} up to date from earlier runs\n`
+          : 'xray-anomaly: stopped before scoring: nothing scored or saved\n';
     if (err instanceof StoreWriteError || err instanceof StoreBusyError) {
-      process.stderr.write(`xray-anomaly: ${err.message}\n`);
+      process.stderr.write(`xray-anomaly: ${err.message}\n${counts}`);
       return EXIT.STORE;
     }
     const info = toErrorInfo(err);
     if (info.code.startsWith('MODEL_') || info.code.startsWith('ENGINE_')) {
-      process.stderr.write(`xray-anomaly: ${info.message}\n`);
+      process.stderr.write(`xray-anomaly: ${info.message}\n${counts}`);
       return EXIT.ENGINE;
     }
     throw err;

@@ -81,7 +81,9 @@ export interface PathColumn {
 
 export interface RunProgress {
   running: boolean;
+  /** Files scored in this run, and those of them whose rows reached the store (the batch service's counts). */
   done: number;
+  saved: number;
   total: number;
   /** Already in the store (unchanged files). */
   skipped: number;
@@ -438,6 +440,8 @@ export interface ResultsReport {
   histogram: { bins: number; total: number };
   metrics?: { model: number; rocAuc?: number; averagePrecision?: number }[];
   progress?: RunProgress;
+  /** The run status line the header shows for `progress`. */
+  progressText?: string;
   /** Rows the table has in the DOM now (proves virtualisation). */
   rendered: number;
   /** Thumbnails the table shows now: its rows' images that loaded (what a user sees, not what is held). */

@@ -4,10 +4,16 @@
  * of per-image timings. The clock is injected.
  */
 export interface BatchProgress {
-  phase: 'scanning' | 'planning' | 'scoring' | 'done';
+  /** 'stopped': the run failed as a whole (a full disk, a read-only store, an engine that gave up); last event. */
+  phase: 'scanning' | 'planning' | 'scoring' | 'done' | 'stopped';
   /** Files to process in this run, and how many are done (scored, failed or refreshed). */
   total: number;
   done: number;
+  /**
+   * Files of `done` whose rows reached the store (appended, not only scored): after a full disk fewer
+   * than `done`, and what a re-run will not score again.
+   */
+  saved: number;
   scored: number;
   failed: number;
   /** Files already up to date before the run (not part of total). */

@@ -109,6 +109,8 @@ export interface BatchSummary {
   files: number;
   upToDate: number;
   processed: number;
+  /** Files of `processed` whose rows reached the store. */
+  saved: number;
   /** Rows written with a score, with an error, or refreshed (content unchanged, only stat). */
   scored: number;
   failed: number;
@@ -150,13 +152,20 @@ export class BatchService {
       phase: 'scanning',
       total: 0,
       done: 0,
+      saved: 0,
       scored: 0,
       failed: 0,
       skipped: 0,
       restarts: 0,
     };
     const emit = () => listener.onProgress?.({ ...progress });
-    const store = await ResultStore.open(opts.store);
+    // A run that fails as a whole says so in a last progress event, with what it scored and saved.
+    const stopped = (err: unknown): never => {
+      progress.phase = 'stopped';
+      emit();
+      throw err;
+    };
+    const store = await ResultStore.open(opts.store).catch(stopped);
     try {
       listener.onOpen?.(store.table, store.loadInfo);
       emit();
@@ -184,7 +193,7 @@ export class BatchService {
       progress.phase = 'scoring';
       emit();
       const run = new Run(this.engine, opts, models, store, plan, progress, listener);
-      await run.go();
+      await run.go().catch(stopped);
       progress.phase = 'done';
       emit();
       if (opts.media) {
@@ -197,6 +206,7 @@ export class BatchService {
         files: files.length,
         upToDate: plan.upToDate,
         processed: progress.done,
+        saved: progress.saved,
         scored: run.scored,
         failed: run.failed,
         refreshed: run.refreshed,
@@ -315,6 +325,8 @@ class Run {
   private mediaFiles = 0;
   /** The engine's pipeline counters at its first and latest answer (same engine generation). */
   private stats?: { generation: number; first: BatchPipelineStats; last: BatchPipelineStats };
+  /** Path of the last row appended: a file's rows are pushed together, so a new path is one more file saved. */
+  private lastSaved?: string;
 
   constructor(
     private readonly engine: EngineClient,
@@ -575,9 +587,11 @@ class Run {
         this.fatal ??= err;
         this.wake?.();
         const kept = err instanceof StoreWriteError ? err.kept : [];
+        this.countSaved(kept);
         if (kept.length > 0) this.listener.onRows?.([...kept]);
         return;
       }
+      this.countSaved(rows);
       this.listener.onRows?.(rows);
       await this.writeVectors(vectors);
       // A long run keeps its thumbnails and heatmaps under the cap as it goes, not only at the end.
@@ -593,6 +607,14 @@ class Run {
     });
     if (final) this.tick(true);
     return this.flushing;
+  }
+
+  private countSaved(rows: readonly BatchRow[]): void {
+    for (const r of rows) {
+      if (r.path === this.lastSaved) continue;
+      this.lastSaved = r.path;
+      this.progress.saved++;
+    }
   }
 
   /** Embeddings are extra: one that cannot be written costs its image's neighbours, not the run. */

@@ -49,7 +49,9 @@ export interface PanelColumns {
 
 export interface RunProgressInfo {
   total: number;
+  /** Files scored in this run, and those of them whose rows reached the store (fewer after a full disk). */
   done: number;
+  saved: number;
   skipped: number;
   failed: number;
   imagesPerS?: number;
@@ -69,11 +71,30 @@ export interface RunRequest {
 
 export interface RunSummary {
   ended: 'finished' | 'cancelled';
+  /** Files scored in this run and those of them saved in the store (all, unless a write failed). */
+  done: number;
+  saved: number;
   scored: number;
   failed: number;
   skipped: number;
   /** Engine restarts the run survived. */
   restarts: number;
+}
+
+/**
+ * A run that failed as a whole (a full disk, a read-only store, an engine that gave up), with its counts as
+ * the batch service kept them: what was scored, what reached the store, what was already there.
+ */
+export class RunStoppedError extends Error {
+  constructor(
+    message: string,
+    readonly counts: Pick<RunProgressInfo, 'total' | 'done' | 'saved' | 'skipped' | 'failed'>,
+    /** The cause in a few words ("The disk is full (ENOSPC)"), where known: a notification shows one line. */
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'RunStoppedError';
+  }
 }
 
 export interface ResultsBackend {

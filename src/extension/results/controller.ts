@@ -13,8 +13,8 @@ import { Disposable, toDisposable } from '../../protocol/dispose';
 import type { FrameProbeRequest, ResultsAction, ResultsModel, ResultsSource } from '../../protocol/results';
 import type { Logger } from '../log';
 import type { ModelService } from '../models';
-import type { ResultsBackend, RunProgressInfo } from './backend';
-import { progressMessage } from './progressText';
+import { RunStoppedError, type ResultsBackend, type RunProgressInfo } from './backend';
+import { progressMessage, stoppedMessage } from './progressText';
 import { ResultsPanel, RESULTS_VIEW_TYPE } from './panel';
 import type { ColumnCalibration } from './rowIndex';
 import { modelDescription } from '../modelOrigin';
@@ -416,7 +416,7 @@ export class ResultsController extends Disposable {
       },
       async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
-        panel.setProgress({ running: true, done: 0, total: 0, skipped: 0, failed: 0 });
+        panel.setProgress({ running: true, done: 0, saved: 0, total: 0, skipped: 0, failed: 0 });
         let reported = 0;
         let last: RunProgressInfo | undefined;
         try {
@@ -443,7 +443,8 @@ export class ResultsController extends Disposable {
             running: false,
             ended,
             // Files, as the run counted them (a file scored by two models is one).
-            done: last?.done ?? 0,
+            done: summary.done,
+            saved: summary.saved,
             total: last?.total ?? 0,
             skipped: last?.skipped ?? summary.skipped,
             failed: summary.failed,
@@ -455,17 +456,23 @@ export class ResultsController extends Disposable {
           );
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          panel.setProgress({
-            running: false,
-            ended: 'failed',
-            done: last?.done ?? 0,
-            total: last?.total ?? 0,
-            skipped: last?.skipped ?? 0,
-            failed: last?.failed ?? 0,
-            message,
-          });
-          this.deps.log.error(`Scoring ${basename(root)} stopped: ${message}`);
-          void vscode.window.showErrorMessage(vscode.l10n.t('Scoring {0} stopped: {1}', basename(root), message));
+          // The service's counts when it said them (what reached the store); else the last progress seen.
+          const counts =
+            err instanceof RunStoppedError
+              ? err.counts
+              : {
+                  done: last?.done ?? 0,
+                  saved: last?.saved ?? 0,
+                  total: last?.total ?? 0,
+                  skipped: last?.skipped ?? 0,
+                  failed: last?.failed ?? 0,
+                };
+          panel.setProgress({ running: false, ended: 'failed', ...counts, message });
+          this.deps.log.error(
+            `Scoring ${basename(root)} stopped: ${message} (${counts.done} of ${counts.total} scored, ${counts.saved} saved, ${counts.skipped} unchanged)`,
+          );
+          const reason = err instanceof RunStoppedError && err.reason ? err.reason : message;
+          void vscode.window.showErrorMessage(stoppedMessage(basename(root), reason, counts));
         }
       },
     );

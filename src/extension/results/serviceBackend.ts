@@ -11,7 +11,7 @@ import type { DatasetScanOptions } from '../../core/dataset/scan';
 import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
-import { indexPathOf, loadResults } from '../../engine/batch/store';
+import { indexPathOf, loadResults, StoreWriteError } from '../../engine/batch/store';
 import { embeddingPath, loadEmbeddings } from '../../engine/batch/embeddings';
 import { makeHeatmaps, makeThumbnails } from '../../engine/batch/thumbnails';
 import type { EmbeddingSet } from '../../core/similar/file';
@@ -19,7 +19,8 @@ import type { ModelRef } from '../../core/batch/types';
 import { nearest } from '../../core/similar/vectors';
 import type { ResultTable } from '../../core/batch/table';
 import type { ProviderPreference } from '../../protocol/engine';
-import type { PanelColumns, ResultsBackend, RunRequest, RunSummary } from './backend';
+import { RunStoppedError, type PanelColumns, type ResultsBackend, type RunRequest, type RunSummary } from './backend';
+import type { BatchProgress } from '../../core/batch/progress';
 
 export class ServiceBackend implements ResultsBackend {
   private cached?: { store: string; stamp: string; table: ResultTable };
@@ -131,35 +132,46 @@ export class ServiceBackend implements ResultsBackend {
   async run(req: RunRequest): Promise<RunSummary> {
     const loc = this.location(req.root);
     let skipped = 0;
-    const summary = await new BatchService(this.engine).run(
-      {
-        root: req.root,
-        models: req.models.map((m) => ({ manifestPath: m.manifestPath })),
-        store: loc.store,
-        // Heatmaps are made when their rows show (PanelHeatmaps): a run that draws every one takes about
-        // twice as long (docs/results-store.md, "Heatmaps when seen").
-        media: { dir: loc.media, heatmaps: false },
-        scan: this.scanOptions(req.root),
-        provider: this.provider(),
-        signal: req.signal,
-      },
-      {
-        onRows: (rows) => req.onRows(rows),
-        onProgress: (p) => {
-          skipped = p.skipped;
-          req.onProgress({
-            total: p.total,
-            done: p.done,
-            skipped: p.skipped,
-            failed: p.failed,
-            imagesPerS: p.rate,
-            etaS: p.etaS,
-          });
+    let last: BatchProgress | undefined;
+    const summary = await new BatchService(this.engine)
+      .run(
+        {
+          root: req.root,
+          models: req.models.map((m) => ({ manifestPath: m.manifestPath })),
+          store: loc.store,
+          // Heatmaps are made when their rows show (PanelHeatmaps): a run that draws every one takes about
+          // twice as long (docs/results-store.md, "Heatmaps when seen").
+          media: { dir: loc.media, heatmaps: false },
+          scan: this.scanOptions(req.root),
+          provider: this.provider(),
+          signal: req.signal,
         },
-      },
-    );
+        {
+          onRows: (rows) => req.onRows(rows),
+          onProgress: (p) => {
+            last = p;
+            skipped = p.skipped;
+            // The run's last word: said by the error below, not as progress.
+            if (p.phase === 'stopped') return;
+            req.onProgress({
+              total: p.total,
+              done: p.done,
+              saved: p.saved,
+              skipped: p.skipped,
+              failed: p.failed,
+              imagesPerS: p.rate,
+              etaS: p.etaS,
+            });
+          },
+        },
+      )
+      .catch((err: unknown) => {
+        throw stoppedError(err, last);
+      });
     return {
       ended: summary.cancelled ? 'cancelled' : 'finished',
+      done: summary.processed,
+      saved: summary.saved,
       scored: summary.scored,
       failed: summary.failed,
       skipped,
@@ -180,4 +192,20 @@ export class ServiceBackend implements ResultsBackend {
       base: ws ? relative(ws.uri.fsPath, root).split(/[\\/]/).join('/') : '',
     };
   }
+}
+
+/** The batch service's error with the counts of its last progress event (its 'stopped' one). */
+function stoppedError(err: unknown, p: BatchProgress | undefined): RunStoppedError {
+  const message = err instanceof Error ? err.message : String(err);
+  const counts = {
+    total: p?.total ?? 0,
+    done: p?.done ?? 0,
+    saved: p?.saved ?? 0,
+    skipped: p?.skipped ?? 0,
+    failed: p?.failed ?? 0,
+  };
+  // A store error's message starts with its cause and code ("The disk is full (ENOSPC): cannot append to ...").
+  const code = err instanceof StoreWriteError ? err.errno : undefined;
+  const end = code ? message.indexOf(`(${code}):`) : -1;
+  return new RunStoppedError(message, counts, end > 0 ? message.slice(0, end + code!.length + 2) : undefined);
 }

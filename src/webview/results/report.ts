@@ -2,6 +2,7 @@
 import type { ResultsReport } from '../../protocol/results';
 import { histogram } from './histogram';
 import { flaggedCount, isFlagged } from './query';
+import { runStatusText } from './runStatus';
 import type { PanelState } from './state';
 
 export function buildReport(s: PanelState, rendered: number, firstRowText?: string[]): ResultsReport {
@@ -42,6 +43,7 @@ export function buildReport(s: PanelState, rendered: number, firstRowText?: stri
     histogram: { bins: h.all.length, total: h.total },
     metrics: s.metrics.map((x) => ({ model: x.model, rocAuc: x.rocAuc, averagePrecision: x.averagePrecision })),
     progress: s.progress,
+    progressText: s.progress && runStatusText(s.progress),
     rendered,
     firstRowText,
     timeline: { ...s.timeline },

@@ -1,8 +1,9 @@
 // A full disk and a read-only store in a real VS Code: the folder's store directory is a small file system of its own
 // (tmpfs, so root and mount are needed; skipped otherwise, saying why). A scored folder gets more files and a disk
 // that fills up in the middle of the re-run; then the file system turns read-only before the next one. Each time
-// the user is told clearly (the notification, the panel's progress line), every row written before stays in the
-// store, readable and as written, and the panel keeps showing them. With room again, a re-run completes: one row
+// the user is told clearly (the notification, the panel's progress line: why, how many images were scored and how
+// many of them reached the store), every row written before stays in the store, readable and as written, and the
+// panel keeps showing them. With room again, a re-run completes: one row
 // per file.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -112,6 +113,31 @@ describe('Score Folder... on a full disk and a read-only store', function () {
       (await waitReport('the panel with every row kept', (x) => x.rows === kept.rows.length)).rows,
       kept.rows.length,
     );
+    // Scored and saved as the batch service counted them: saved = the new rows that reached the disk.
+    const saved = kept.rows.length - FIRST;
+    const p = full.progress!;
+    assert.equal(p.saved, saved, JSON.stringify(p));
+    assert.ok(p.done >= saved && p.done < MORE, JSON.stringify(p));
+    assert.equal(p.skipped, FIRST);
+    const counts = `${p.done} of ${MORE} images scored, ${saved} saved`;
+    assert.ok(
+      full.progressText?.startsWith(`Stopped · ${counts} · ${FIRST} kept from earlier runs · The disk is full`),
+      full.progressText,
+    );
+    assert.ok(
+      await waitInWorkbench({
+        selector: '.status',
+        hasText: `${counts} · ${FIRST} kept from earlier runs`,
+        inWebview: true,
+      }),
+      'the header shows the counts',
+    );
+    assert.ok(
+      await waitInWorkbench({
+        selector: '.notification-toast',
+        hasText: `stopped: The disk is full (ENOSPC). ${counts}; ${FIRST} kept from earlier runs.`,
+      }),
+    );
     await vscode.commands.executeCommand('notifications.clearAll');
 
     // Read-only before the next run: it stops at once, says so, and changes nothing.
@@ -120,10 +146,12 @@ describe('Score Folder... on a full disk and a read-only store', function () {
     const ro = await waitReport('the run on a read-only store', (x) => x.progress?.running === false);
     assert.equal(ro.progress?.ended, 'failed', JSON.stringify(ro.progress));
     assert.match(ro.progress?.message ?? '', /^The file system is read-only \(EROFS\): cannot /);
+    assert.deepEqual([ro.progress?.done, ro.progress?.saved], [0, 0], JSON.stringify(ro.progress));
+    assert.ok(ro.progressText?.startsWith('Stopped · nothing scored or saved · The file system'), ro.progressText);
     assert.ok(
       await waitInWorkbench({
         selector: '.notification-toast',
-        hasText: 'stopped: The file system is read-only (EROFS)',
+        hasText: 'stopped: The file system is read-only (EROFS). Nothing was scored or saved.',
       }),
     );
     await screenshot('results-store-read-only');

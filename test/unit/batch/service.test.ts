@@ -4,12 +4,14 @@
 // crash mid-batch.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchService, type BatchListener } from '../../../src/engine/batch/service';
-import { loadResults } from '../../../src/engine/batch/store';
+import { loadResults, StoreWriteError } from '../../../src/engine/batch/store';
 import { parseRows } from '../../../src/core/batch/jsonl';
 import type { BatchRow } from '../../../src/core/batch/types';
+import type { BatchProgress } from '../../../src/core/batch/progress';
 import { DEFAULT_DECODE_LIMITS } from '../../../src/core/image/types';
 import type { EngineClient } from '../../../src/engine/client';
 import { png16 } from '../../fixtures/images';
@@ -288,6 +290,7 @@ test('cancelling stops sending files, writes what was in flight; a re-run comple
   );
   assert.equal(s.cancelled, true);
   assert.ok(s.processed >= 1 && s.processed < 14, `stopped early (${s.processed})`);
+  assert.equal(s.saved, s.processed, 'a cancelled run writes what it scored');
   // What was in flight is on disk.
   assert.equal(parseRows(readFileSync(store, 'utf8')).rows.length, s.processed);
   const s2 = await new BatchService(engine).run({
@@ -335,5 +338,77 @@ test('an engine crash mid-batch restarts the engine and the batch finishes with 
     assert.equal(new Set(rows.map((r) => r.path)).size, 14);
   } finally {
     crashy.dispose();
+  }
+});
+
+test('a disk that fills up stops the run; its last progress says how many files were scored and how many were saved', async (t) => {
+  // Needs root to mount a small tmpfs for the store; skipped otherwise.
+  const d = join(work, 's-full');
+  mkdirSync(d, { recursive: true });
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small file system');
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', d], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`mount failed: ${m.stderr.trim()}`);
+  try {
+    const store = join(d, 'results.jsonl');
+    const { rows, listener } = collect();
+    const events: BatchProgress[] = [];
+    const err = await new BatchService(engine)
+      .run(
+        {
+          root: data,
+          scan,
+          models: [{ manifestPath: model.manifestPath }],
+          store,
+          tuning: { chunk: 1, inFlight: 2, flushMs: 10, progressMs: 0 },
+        },
+        { ...listener, onProgress: (p) => events.push(p) },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof StoreWriteError && err.errno === 'ENOSPC', String(err));
+    const last = events[events.length - 1];
+    assert.equal(last.phase, 'stopped');
+    // Saved: the files whose rows are in the store, as the listener was told; scored: at least those.
+    const onDisk = parseRows(readFileSync(store, 'utf8')).rows;
+    assert.ok(onDisk.length > 0 && onDisk.length < 14, `${onDisk.length} rows fit`);
+    assert.equal(last.saved, onDisk.length);
+    assert.deepEqual(onDisk, rows);
+    assert.ok(last.done >= last.saved, `${last.done} scored, ${last.saved} saved`);
+    assert.equal(last.total, 14);
+    // Every event before the last counts no more saved than scored, and never goes back.
+    for (let i = 1; i < events.length; i++) {
+      assert.ok(events[i].saved <= events[i].done && events[i].saved >= events[i - 1].saved);
+    }
+  } finally {
+    spawnSync('umount', ['-l', d]);
+  }
+});
+
+test('a store that cannot be opened (read-only) ends with a stopped progress: nothing scored, nothing saved', async (t) => {
+  const d = join(work, 's-ro');
+  mkdirSync(d, { recursive: true });
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a read-only file system');
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', d], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`mount failed: ${m.stderr.trim()}`);
+  try {
+    const events: BatchProgress[] = [];
+    const err = await new BatchService(engine)
+      .run(
+        { root: data, scan, models: [{ manifestPath: model.manifestPath }], store: join(d, 'results.jsonl') },
+        { onProgress: (p) => events.push(p) },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof StoreWriteError && err.errno === 'EROFS', String(err));
+    assert.deepEqual(
+      events.map((p) => [p.phase, p.done, p.saved]),
+      [['stopped', 0, 0]],
+    );
+  } finally {
+    spawnSync('umount', ['-l', d]);
   }
 });

@@ -160,11 +160,17 @@ test('a full disk, then a read-only one: reported clearly (exit 3), nothing writ
   const kept = parseRows(readFileSync(out, 'utf8'));
   assert.deepEqual(kept.badLines, []);
   assert.ok(kept.rows.length > 0 && kept.rows.length < 90, `${kept.rows.length} rows kept`);
+  // How many were scored, and how many of them reached the store: the rows kept.
+  const said = /stopped with (\d+) of 90 files scored, (\d+) saved; 0 up to date/.exec(full.stderr);
+  assert.ok(said, full.stderr);
+  assert.equal(Number(said[2]), kept.rows.length);
+  assert.ok(Number(said[1]) >= kept.rows.length, said[0]);
 
   assert.equal(spawnSync('mount', ['-o', 'remount,ro', dir]).status, 0);
   const ro = cli(['score', join(work, 'big'), '--model', manifest, '--out', out]);
   assert.equal(ro.status, 3, ro.stderr);
   assert.match(ro.stderr, /read-only \(EROFS\)/);
+  assert.match(ro.stderr, /stopped before scoring: nothing scored or saved/);
   assert.deepEqual(parseRows(readFileSync(out, 'utf8')).rows, kept.rows);
 
   assert.equal(spawnSync('mount', ['-o', 'remount,rw,size=4m', dir]).status, 0);

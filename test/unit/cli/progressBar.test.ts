@@ -8,6 +8,7 @@ const p = (done: number, over: Partial<BatchProgress> = {}): BatchProgress => ({
   phase: 'scoring',
   total: 200,
   done,
+  saved: done,
   scored: done,
   failed: 0,
   skipped: 0,

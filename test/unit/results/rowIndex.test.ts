@@ -166,8 +166,8 @@ test('html: strict CSP with the nonce; hostile values refused or escaped', () =>
 
 test('progress line: count, rate, time left, failures, skipped', () => {
   assert.equal(
-    progressMessage({ done: 120, total: 1624, skipped: 3000, failed: 2, imagesPerS: 41.23, etaS: 95 }),
+    progressMessage({ done: 120, saved: 100, total: 1624, skipped: 3000, failed: 2, imagesPerS: 41.23, etaS: 95 }),
     '120 of 1,624 · 41.2 images/s · about 1 min 35 s left · 2 unreadable · 3,000 unchanged',
   );
-  assert.equal(progressMessage({ done: 0, total: 5, skipped: 0, failed: 0 }), '0 of 5');
+  assert.equal(progressMessage({ done: 0, saved: 0, total: 5, skipped: 0, failed: 0 }), '0 of 5');
 });

@@ -11,7 +11,8 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import type { FlagFilter, QualityFilter } from '../../../protocol/results';
 import { QUALITY_FILTERS, qualityFilterLabel } from '../quality';
-import { formatCount, formatEta } from '../format';
+import { formatCount } from '../format';
+import { runStatusText } from '../runStatus';
 import type { PanelState } from '../state';
 import { l10n } from '../../shared/l10n';
 import { button, div } from './dom';
@@ -221,24 +222,11 @@ export class Toolbar {
       this.status.textContent = '';
       return;
     }
-    const parts: string[] = [];
     if (running) {
-      parts.push(l10n.t('Scoring {0} of {1}', formatCount(p.done), formatCount(p.total)));
-      if (p.imagesPerS) parts.push(l10n.t('{0} images/s', p.imagesPerS.toFixed(1)));
-      if (p.etaS !== undefined) parts.push(l10n.t('about {0} left', formatEta(p.etaS)));
       (this.progress as unknown as { value: number; max: number }).max = Math.max(1, p.total);
       (this.progress as unknown as { value: number }).value = p.done;
-    } else {
-      parts.push(
-        p.ended === 'cancelled' ? l10n.t('Cancelled') : p.ended === 'failed' ? l10n.t('Stopped') : l10n.t('Done'),
-      );
-      // A run stopped before it planned (a read-only store) scored nothing of nothing: the reason says it.
-      if (p.total || p.ended !== 'failed') parts.push(imagesOf(p.done, p.total));
     }
-    if (p.skipped) parts.push(l10n.t('{0} unchanged, skipped', formatCount(p.skipped)));
-    if (p.failed) parts.push(l10n.t('{0} could not be read', formatCount(p.failed)));
-    if (p.message) parts.push(p.message);
-    this.status.textContent = parts.join(' · ');
+    this.status.textContent = runStatusText(p);
   }
 }
 
