@@ -19,7 +19,7 @@ export const FINE_SCORE = true;
  * Whether the fine map also compares each cell's local grey-level contrast (detector.ts FINE_CONTRAST;
  * local-evidence.md round 7): the low-contrast lytic and sclerotic blobs.
  */
-export const CONTRAST_MAP = false;
+export const CONTRAST_MAP = true;
 
 /**
  * What --positional / --positional-map / --fine-score / --contrast-map (and their --no- forms) ask for; the
