@@ -388,6 +388,8 @@ export interface PanelTimeline {
   pageOrigin?: number;
   pageShellLoaded?: number;
   started?: number;
+  /** The page sent `ready` (before building its views: the head crosses meanwhile). */
+  readySent?: number;
   /** The host's own stamps (HostTimes), as its first message carried them. */
   host?: HostTimes;
   /** The head (first screenful) was sent, reached the page, and its rows were drawn. */

@@ -2,6 +2,7 @@
  * The results panel: builds the views, routes host messages through the handler into the state, and
  * redraws what each state change touches (at most once per frame while rows stream in).
  */
+import { HeldChanges } from './heldChanges';
 import { Disposable, toDisposable } from '../../protocol/dispose';
 import { FrameScheduler, observing } from '../shared/lifetime';
 import type { ResultsBridge } from './host';
@@ -41,6 +42,7 @@ export class ResultsApp extends Disposable {
   /** The preview and the charts: beside the main view, or below it in a narrow panel (results.css). */
   private readonly side = Object.assign(document.createElement('aside'), { className: 'side' });
   private dirty = new Set<Change>();
+  private readonly held = new HeldChanges();
   private paintWatch = false;
   private readonly frame = this._register(new FrameScheduler(() => this.flush()));
 
@@ -50,6 +52,12 @@ export class ResultsApp extends Disposable {
   ) {
     super();
     this.state = new PanelState(readPersisted(host.savedState()));
+    // Ready first, before the views are built: the host's answer (the head) crosses the channel meanwhile. No
+    // message can be handled before main.ts has built the app and called start() (one synchronous task).
+    // A screenful and a little more, for the host to send ahead of the rows (PanelState.headWanted).
+    const screenful = Math.min(200, Math.ceil(window.innerHeight / ROW_HEIGHT) + 10);
+    host.notify('ready', { head: this.state.headWanted(screenful) });
+    this.state.timeline.readySent = Date.now();
     const open = (row: number, model = this.state.query.model) => {
       this.state.select(row, 'replace');
       host.notify('open', { row, model });
@@ -164,14 +172,10 @@ export class ResultsApp extends Disposable {
   }
 
   start(): void {
-    // Ready first: the host's answer crosses the channel while the page is built below, and no message can
-    // be handled before this synchronous method returns.
+    // 'ready' went out in the constructor; the host's messages are handled from here on.
     this.host.serve(
       resultsServed(this.state, this.hooks, (message) => this.host.notify('log', { level: 'error', message })),
     );
-    // A screenful and a little more, for the host to send ahead of the rows (PanelState.headWanted).
-    const screenful = Math.min(200, Math.ceil(window.innerHeight / ROW_HEIGHT) + 10);
-    this.host.notify('ready', { head: this.state.headWanted(screenful) });
     const side = this.side;
     side.append(this.preview.element, this.histogram.element, this.curves.element);
     const main = document.createElement('div');
@@ -229,6 +233,9 @@ export class ResultsApp extends Disposable {
   private flush(): void {
     const d = this.dirty;
     this.dirty = new Set();
+    // While only the head is here (the first screenful, sent ahead of the rows), the frame is the table's: the
+    // side views (charts, drift line, preview, grid, map, comparison) catch up when the rows arrive.
+    const s = this.held.take(d, this.state.head !== undefined);
     if (d.has('init')) {
       this.table.rebuildColumns();
       this.toolbar.sync();
@@ -255,24 +262,24 @@ export class ResultsApp extends Disposable {
     if (d.has('query')) this.table.updateSortMarks();
     if (d.has('rows')) this.toolbar.syncFolders();
     if (d.has('init') || d.has('rows') || d.has('query') || d.has('selection')) this.toolbar.updateCounts();
-    if (d.has('init') || d.has('rows') || d.has('query')) this.histogram.update();
+    if (s.has('init') || s.has('rows') || s.has('query')) this.histogram.update();
     if (d.has('progress')) {
       this.toolbar.updateProgress();
       if (!this.state.table.size) this.table.refresh();
     }
-    if (d.has('metrics') || d.has('query') || d.has('init')) this.curves.update();
-    if (d.has('threshold')) this.curves.thresholdChanged();
-    if (d.has('drift') || d.has('query') || d.has('init')) this.driftLine.update();
+    if (s.has('metrics') || s.has('query') || s.has('init')) this.curves.update();
+    if (s.has('threshold')) this.curves.thresholdChanged();
+    if (s.has('drift') || s.has('query') || s.has('init')) this.driftLine.update();
     if (d.has('query') || d.has('init')) this.toolbar.sync();
     if (d.has('layout') || d.has('init')) this.showLayout();
-    else if (['rows', 'query', 'threshold', 'selection', 'thumbnails', 'marks'].some((c) => d.has(c as Change)))
+    else if (['rows', 'query', 'threshold', 'selection', 'thumbnails', 'marks'].some((c) => s.has(c as Change)))
       this.grid.refresh();
-    if (['init', 'rows', 'query', 'selection', 'marks', 'map', 'layout'].some((c) => d.has(c as Change)))
+    if (['init', 'rows', 'query', 'selection', 'marks', 'map', 'layout'].some((c) => s.has(c as Change)))
       this.map.update();
-    if (d.has('thumbnails')) this.map.thumbnailsChanged();
-    if (['init', 'rows', 'query', 'selection', 'thumbnails'].some((c) => d.has(c as Change))) this.preview.update();
-    if (['init', 'rows', 'query', 'threshold', 'layout'].some((c) => d.has(c as Change))) this.compare.update();
-    else if (d.has('selection')) this.compare.update(false);
+    if (s.has('thumbnails')) this.map.thumbnailsChanged();
+    if (['init', 'rows', 'query', 'selection', 'thumbnails'].some((c) => s.has(c as Change))) this.preview.update();
+    if (['init', 'rows', 'query', 'threshold', 'layout'].some((c) => s.has(c as Change))) this.compare.update();
+    else if (s.has('selection')) this.compare.update(false);
     // When the last chunk's rows were all drawn, counted and charted (the bench's "all rows ready").
     if (this.state.dataDrawPending) {
       this.state.dataDrawPending = false;

@@ -124,6 +124,8 @@ describe('@bench panel', function () {
       /** VS Code's empty document loaded (it then writes the page into it). */
       pageShellLoadedMs: number;
       pageStartedMs: number;
+      /** The page sent 'ready' (before building its views). */
+      readySentMs: number;
       /** The first screenful sent ahead of the rows (when the page asked for one), and its arrival. */
       headSentMs: number;
       headArrivedMs: number;
@@ -164,6 +166,7 @@ describe('@bench panel', function () {
           pageOriginMs: at(tl.pageOrigin),
           pageShellLoadedMs: at(tl.pageShellLoaded),
           pageStartedMs: tl.started! - t0,
+          readySentMs: at(tl.readySent),
           headSentMs: at(tl.headSent),
           headArrivedMs: at(tl.headArrived),
           dataSentMs: (tl.firstDataSent ?? NaN) - t0,
