@@ -10,7 +10,10 @@
  * Where the time goes, per round: the engine's CPU ms per image and the ms per image its threads were
  * runnable but waited for a core (Linux schedstat: time lost to other work on the machine), the prep
  * workers' busy share (idle = starved of files), the main thread's busy share and the time inside
- * session runs (onnxruntime-node runs them synchronously there), and the mean batch size.
+ * session runs (onnxruntime-node runs them synchronously there), and the mean batch size; the engine's CPU by
+ * thread, the pipeline's CPU per image (engine + this process) beside the bound's, and the share of the
+ * machine's cores other processes took (/proc/stat), in the end-to-end run and in each pure-inference
+ * measurement: the bound assumes every core is the pipeline's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
