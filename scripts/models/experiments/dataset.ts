@@ -5,9 +5,21 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupedHoldout } from '../../../src/core/fit/split';
+import { SHARED } from '../protocol';
 
 export const DATA_ROOT = process.env.XRAY_DATA ?? '/work/shared/data/chest-xray-pneumonia/train';
 export const CACHE_ROOT = process.env.FIT_CACHE ?? '.cache/fit-research';
+
+/** The first `per` test-dev images of each class by name: a fixed sample for timing and profiling, never fitting. */
+export function devSample(per: number): string[] {
+  const dev = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
+  return ['NORMAL', 'PNEUMONIA'].flatMap((c) =>
+    readdirSync(join(dev, c))
+      .sort()
+      .slice(0, per)
+      .map((f) => join(dev, c, f)),
+  );
+}
 
 export interface Item {
   /** Path relative to the data root, e.g. NORMAL/IM-0115-0001.jpeg. */

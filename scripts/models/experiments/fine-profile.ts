@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { decodeImage } from '../../../src/core/decode/index';
 import { parseManifest } from '../../../src/core/model/validate';
 import { prepareInput } from '../../../src/core/preprocess/pipeline';
-import { argValue, ROOT, SHARED } from '../protocol';
+import { argValue, ROOT } from '../protocol';
+import { devSample } from './dataset';
 
 interface Event {
   cat: string;
@@ -29,13 +30,7 @@ async function main(argv: string[]): Promise<void> {
     enableProfiling: true,
     profileFilePrefix: join(ROOT, 'test-output/fine-profile'),
   });
-  const dev = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
-  const files = ['NORMAL', 'PNEUMONIA'].flatMap((c) =>
-    readdirSync(join(dev, c))
-      .sort()
-      .slice(0, per)
-      .map((f) => join(dev, c, f)),
-  );
+  const files = devSample(per);
   let runs = 0;
   for (const f of [files[0], ...files]) {
     const prepared = prepareInput(await decodeImage(readFileSync(f), f), manifest);

@@ -6,7 +6,7 @@
  * on the CPU on test-dev images (the first `per` of each class): the largest change of the raw `anomaly_map` and
  * of `pred_score`, relative to the map's range, and how often the map's peak moves.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
@@ -14,7 +14,8 @@ import { decodeImage } from '../../../src/core/decode/index';
 import { parseManifest } from '../../../src/core/model/validate';
 import { toFloat16 } from '../../../src/core/onnx/float16';
 import { prepareInput } from '../../../src/core/preprocess/pipeline';
-import { argValue, ROOT, SHARED } from '../protocol';
+import { argValue, ROOT } from '../protocol';
+import { devSample } from './dataset';
 
 function halfModel(bytes: Uint8Array): { bytes: Uint8Array; name: string; mb: [number, number] } {
   const m = onnx.ModelProto.decode(bytes);
@@ -41,8 +42,7 @@ async function main(argv: string[]): Promise<void> {
   const half = halfModel(full);
   const opts = { intraOpNumThreads: 1, executionProviders: ['cpu'] };
   const [s32, s16] = [await ort.InferenceSession.create(full, opts), await ort.InferenceSession.create(half.bytes, opts)];
-  const dev = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
-  const files = ['NORMAL', 'PNEUMONIA'].flatMap((c) => readdirSync(join(dev, c)).sort().slice(0, per).map((f) => join(dev, c, f)));
+  const files = devSample(per);
   let worstMap = 0;
   let worstRel = 0;
   let worstScore = 0;

@@ -6,14 +6,15 @@
  * their ratios to the first model (the same-run reference). `#cut` after a manifest path runs that model's graph cut
  * to its score (extractSubmodel, as a lean session would when the cut pays).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { decodeImage } from '../../../src/core/decode/index';
 import { extractSubmodel } from '../../../src/core/onnx/compose';
 import { parseManifest } from '../../../src/core/model/validate';
 import { prepareInput } from '../../../src/core/preprocess/pipeline';
-import { SHARED } from '../protocol';
+
+import { devSample } from './dataset';
 
 async function main(argv: string[]): Promise<void> {
   const paths = argv.flatMap((a, i) => (argv[i - 1] === '--model' ? [a] : []));
@@ -34,13 +35,7 @@ async function main(argv: string[]): Promise<void> {
       return { p: arg, manifest, session, wall: [] as number[], cpu: [] as number[] };
     }),
   );
-  const dev = join(SHARED, 'data/chest-xray-pneumonia/test-dev');
-  const files = ['NORMAL', 'PNEUMONIA'].flatMap((c) =>
-    readdirSync(join(dev, c))
-      .sort()
-      .slice(0, per)
-      .map((f) => join(dev, c, f)),
-  );
+  const files = devSample(per);
   const inputs = await Promise.all(
     files.map(async (f) => {
       const prepared = prepareInput(await decodeImage(readFileSync(f), f), models[0].manifest);
