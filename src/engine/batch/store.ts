@@ -25,6 +25,8 @@ export class StoreWriteError extends Error {
     readonly errno: string | undefined,
     /** Rows of the failed group that were still written, one at a time, when the disk filled up. */
     readonly kept: readonly BatchRow[] = [],
+    /** The cause in a few words where it is a known one ("The disk is full (ENOSPC)"): a notification shows one line. */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'StoreWriteError';
@@ -191,7 +193,7 @@ export class ResultStore {
         }
         kept.push(r);
       }
-      throw new StoreWriteError(err.message, err.errno, kept);
+      throw new StoreWriteError(err.message, err.errno, kept, err.reason);
     }
   }
 
@@ -346,11 +348,10 @@ function writeError(err: unknown, path: string, what: string): StoreWriteError {
   const code = (err as NodeJS.ErrnoException)?.code;
   const known = code ? REASONS[code] : undefined;
   const kept = 'Rows written before are kept; fix this and run again to continue.';
-  if (known)
-    return new StoreWriteError(
-      `${known[0].toUpperCase()}${known.slice(1)} (${code}): cannot ${what} ${path}. ${kept}`,
-      code,
-    );
+  if (known) {
+    const reason = `${known[0].toUpperCase()}${known.slice(1)} (${code})`;
+    return new StoreWriteError(`${reason}: cannot ${what} ${path}. ${kept}`, code, [], reason);
+  }
   const why = err instanceof Error ? err.message : String(err);
   return new StoreWriteError(`Cannot ${what} ${path}: ${why}${code ? ` (${code})` : ''}. ${kept}`, code);
 }

@@ -204,8 +204,5 @@ function stoppedError(err: unknown, p: BatchProgress | undefined): RunStoppedErr
     skipped: p?.skipped ?? 0,
     failed: p?.failed ?? 0,
   };
-  // A store error's message starts with its cause and code ("The disk is full (ENOSPC): cannot append to ...").
-  const code = err instanceof StoreWriteError ? err.errno : undefined;
-  const end = code ? message.indexOf(`(${code}):`) : -1;
-  return new RunStoppedError(message, counts, end > 0 ? message.slice(0, end + code!.length + 2) : undefined);
+  return new RunStoppedError(message, counts, err instanceof StoreWriteError ? err.reason : undefined);
 }

@@ -136,6 +136,7 @@ test('a disk that fills up during one large group keeps every whole row that fit
   );
   assert.ok(err instanceof StoreWriteError, String(err));
   assert.equal(err.errno, 'ENOSPC');
+  assert.equal(err.reason, 'The disk is full (ENOSPC)', 'the cause in a few words, for a one-line notification');
   assert.ok(err.kept.length > 0 && err.kept.length < rows.length, `${err.kept.length} rows kept`);
   assert.deepEqual(err.kept, rows.slice(0, err.kept.length));
   // On disk: exactly the kept rows, whole lines; the table agrees; reopening finds nothing to repair.
