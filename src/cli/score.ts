@@ -138,7 +138,7 @@ export async function runScore(engine: EngineClient, a: ScoreArgs): Promise<numb
         ? ''
         : last.total || last.done
           ? `xray-anomaly: stopped with ${last.done} of ${last.total} files scored, ${last.saved} saved; ${last.skipped} up to date from earlier runs\n`
-          : 'xray-anomaly: stopped before scoring: nothing scored or saved\n';
+          : `xray-anomaly: stopped before scoring: nothing scored or saved${last.skipped ? `; ${last.skipped} files kept from earlier runs` : ''}\n`;
     if (err instanceof StoreWriteError || err instanceof StoreBusyError) {
       process.stderr.write(`xray-anomaly: ${err.message}\n${counts}`);
       return EXIT.STORE;

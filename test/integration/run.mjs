@@ -529,7 +529,8 @@ function serveRequests(channel, suitePage, openWindow, killEditor) {
     if (req.kind === 'waitFor') {
       // A workbench condition the extension host cannot see: an element visible (ARIA role and name; or a CSS
       // selector, optionally holding a text, with inWebview in any webview frame too; with afterContent, its
-      // ::after showing that text, as VS Code draws a file decoration's badge), or with hidden none visible; or
+      // ::after showing that text, as VS Code draws a file decoration's badge; with unclipped, its text not cut off),
+      // or with hidden none visible; or
       // the focused input's value matching a pattern (e.g. VS Code's save dialog once it has filled in its path).
       const timeout = req.timeoutMs ?? 30000;
       const started = Date.now();
@@ -574,6 +575,12 @@ function serveRequests(channel, suitePage, openWindow, killEditor) {
                       (el, want) => globalThis.getComputedStyle(el, '::after').content === want,
                       JSON.stringify(req.afterContent),
                     )
+                    .catch(() => false))) &&
+                // Its text shown whole, not cut off with an ellipsis (VS Code's own test for a notification).
+                (!req.unclipped ||
+                  (await all
+                    .nth(i)
+                    .evaluate((el) => el.scrollWidth <= el.clientWidth)
                     .catch(() => false)))
               )
                 return true;

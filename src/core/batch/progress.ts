@@ -16,7 +16,10 @@ export interface BatchProgress {
   saved: number;
   scored: number;
   failed: number;
-  /** Files already up to date before the run (not part of total). */
+  /**
+   * Files already up to date before the run (not part of total); for a run stopped before it could plan (a
+   * store it cannot write), the files the store has rows of.
+   */
   skipped: number;
   /** Files per second over the recent window; undefined until measurable. */
   rate?: number;

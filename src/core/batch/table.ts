@@ -109,6 +109,18 @@ export class ResultTable implements RowSource {
     return new TableColumns(models, at, this.made, this.base);
   }
 
+  /**
+   * Files with a row of any of these models: what a store keeps for a run of them. One model's rows are its
+   * files (one row per path and model); several models' paths are decoded to count each file once.
+   */
+  filesOf(models: readonly ModelRef[]): number {
+    const cols = this.columnsOf(models);
+    if (models.length <= 1) return cols.size;
+    const paths = new Set<string>();
+    for (let k = 0; k < cols.size; k++) paths.add(cols.path(k));
+    return paths.size;
+  }
+
   get(path: string, model: ModelRef): BatchRow | undefined {
     const i = this.pathsOf(modelKey(model), false)?.get(path);
     return i === undefined ? undefined : this.row(i);

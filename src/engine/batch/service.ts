@@ -41,7 +41,7 @@ import type { EngineClient } from '../client';
 import { appendEmbeddings } from './embeddings';
 import { DEFAULT_MEDIA_CAP_BYTES, evictMedia } from './mediaCache';
 import { nodeDatasetFs } from './nodeFs';
-import { ResultStore, StoreWriteError, type LoadInfo } from './store';
+import { ResultStore, storedFiles, StoreWriteError, type LoadInfo } from './store';
 
 export interface BatchModelInput {
   /** The model's manifest (`<name>.model.json`); id, version and preprocessing are read from it. */
@@ -165,7 +165,11 @@ export class BatchService {
       emit();
       throw err;
     };
-    const store = await ResultStore.open(opts.store).catch(stopped);
+    const store = await ResultStore.open(opts.store).catch(async (err: unknown) => {
+      // Not writable (read-only, locked) is still readable: the stopped progress says what the store keeps.
+      progress.skipped = await storedFiles(opts.store, models).catch(() => 0);
+      return stopped(err);
+    });
     try {
       listener.onOpen?.(store.table, store.loadInfo);
       emit();

@@ -15,7 +15,7 @@ import { fnv64 } from '../../core/batch/keys';
 import { asStored, formatRow, parseRows, tailRepair } from '../../core/batch/jsonl';
 import { decodeIndex, encodeIndex, type IndexCoverage } from '../../core/batch/rowIndex';
 import { ResultTable } from '../../core/batch/table';
-import type { BatchRow } from '../../core/batch/types';
+import type { BatchRow, ModelRef } from '../../core/batch/types';
 import { describeHolder, LockBusyError, takeLock, type HeldLock } from '../fileLock';
 
 /** A write to the store failed (disk full, read-only, permissions): the batch stops, what was written stays. */
@@ -125,6 +125,14 @@ export async function loadResults(jsonl: string): Promise<LoadedResults> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Files with rows of these models in a store, read through its index without changing it: a run that cannot
+ * open the store for writing (read-only, another run's lock) still says how many results it keeps.
+ */
+export async function storedFiles(jsonl: string, models: readonly ModelRef[]): Promise<number> {
+  return (await loadResults(jsonl)).table.filesOf(models);
 }
 
 export interface StoreOptions {

@@ -89,8 +89,10 @@ export class RunStoppedError extends Error {
   constructor(
     message: string,
     readonly counts: Pick<RunProgressInfo, 'total' | 'done' | 'saved' | 'skipped' | 'failed'>,
-    /** The cause in a few words ("The disk is full (ENOSPC)"), where known: a notification shows one line. */
+    /** The cause in a few words ("The disk is full (ENOSPC)"), where known. */
     readonly reason?: string,
+    /** The cause's code (an errno such as ENOSPC, EBUSY for another run's lock, or the engine's error code). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'RunStoppedError';

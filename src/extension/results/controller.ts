@@ -14,7 +14,8 @@ import type { FrameProbeRequest, ResultsAction, ResultsModel, ResultsSource } fr
 import type { Logger } from '../log';
 import type { ModelService } from '../models';
 import { RunStoppedError, type ResultsBackend, type RunProgressInfo } from './backend';
-import { progressMessage, stoppedMessage } from './progressText';
+import { progressMessage } from './progressText';
+import { stopCause, stoppedMessage } from './stopNotice';
 import { ResultsPanel, RESULTS_VIEW_TYPE } from './panel';
 import type { ColumnCalibration } from './rowIndex';
 import { modelDescription } from '../modelOrigin';
@@ -474,8 +475,9 @@ export class ResultsController extends Disposable {
           this.deps.log.error(
             `Scoring ${basename(root)} stopped: ${message} (${counts.done} of ${counts.total} scored, ${counts.saved} saved, ${counts.skipped} unchanged)`,
           );
-          const reason = err instanceof RunStoppedError && err.reason ? err.reason : message;
-          void vscode.window.showErrorMessage(stoppedMessage(basename(root), reason, counts));
+          const code = err instanceof RunStoppedError ? err.code : undefined;
+          // No button: a notification with one is always shown expanded, three rows high; this one fits one line.
+          void vscode.window.showErrorMessage(stoppedMessage(stopCause(code, message), counts));
         }
       },
     );

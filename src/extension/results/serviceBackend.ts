@@ -11,7 +11,8 @@ import type { DatasetScanOptions } from '../../core/dataset/scan';
 import type { ModelInfo } from '../../core/model/manifest';
 import type { EngineClient } from '../../engine/client';
 import { BatchService, modelRefOf } from '../../engine/batch/service';
-import { indexPathOf, loadResults, StoreWriteError } from '../../engine/batch/store';
+import { indexPathOf, loadResults, StoreBusyError, StoreWriteError } from '../../engine/batch/store';
+import { XrayError } from '../../core/errors';
 import { embeddingPath, loadEmbeddings } from '../../engine/batch/embeddings';
 import { makeHeatmaps, makeThumbnails } from '../../engine/batch/thumbnails';
 import type { EmbeddingSet } from '../../core/similar/file';
@@ -204,5 +205,13 @@ function stoppedError(err: unknown, p: BatchProgress | undefined): RunStoppedErr
     skipped: p?.skipped ?? 0,
     failed: p?.failed ?? 0,
   };
-  return new RunStoppedError(message, counts, err instanceof StoreWriteError ? err.reason : undefined);
+  const code =
+    err instanceof StoreWriteError
+      ? err.errno
+      : err instanceof StoreBusyError
+        ? 'EBUSY'
+        : err instanceof XrayError
+          ? err.code
+          : undefined;
+  return new RunStoppedError(message, counts, err instanceof StoreWriteError ? err.reason : undefined, code);
 }

@@ -106,9 +106,17 @@ export type WorkbenchCondition =
   | { role: string; name: string; exact?: boolean; hidden?: boolean }
   /**
    * an element matching this CSS selector (holding hasText) is visible; with inWebview, a webview's too; with
-   * afterContent, its ::after shows that text (a file decoration's badge in the Explorer or a tab)
+   * afterContent, its ::after shows that text (a file decoration's badge in the Explorer or a tab); with unclipped,
+   * its text fits its box (not cut off with an ellipsis)
    */
-  | { selector: string; hasText?: string; inWebview?: boolean; hidden?: boolean; afterContent?: string }
+  | {
+      selector: string;
+      hasText?: string;
+      inWebview?: boolean;
+      hidden?: boolean;
+      afterContent?: string;
+      unclipped?: boolean;
+    }
   /** the focused input's value matches (e.g. VS Code's save dialog once it has filled in its path) */
   | { inputValue: RegExp }
   /** no webview service worker is installing or waiting (a new webview page's start waits on them) */

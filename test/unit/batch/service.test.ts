@@ -386,27 +386,27 @@ test('a disk that fills up stops the run; its last progress says how many files 
   }
 });
 
-test('a store that cannot be opened (read-only) ends with a stopped progress: nothing scored, nothing saved', async (t) => {
+test('a store that cannot be opened (read-only) ends with a stopped progress: nothing scored or saved, the files it keeps', async (t) => {
   const d = join(work, 's-ro');
   mkdirSync(d, { recursive: true });
   if (process.getuid?.() !== 0) return t.skip('needs root to mount a read-only file system');
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', d], { encoding: 'utf8' });
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', d], { encoding: 'utf8' });
   if (m.status !== 0) return t.skip(`mount failed: ${m.stderr.trim()}`);
   try {
+    const opts = { root: data, scan, models: [{ manifestPath: model.manifestPath }], store: join(d, 'results.jsonl') };
+    const first = await new BatchService(engine).run(opts);
+    assert.equal(first.processed, 14);
+    assert.equal(spawnSync('mount', ['-o', 'remount,ro', d]).status, 0);
     const events: BatchProgress[] = [];
-    const err = await new BatchService(engine)
-      .run(
-        { root: data, scan, models: [{ manifestPath: model.manifestPath }], store: join(d, 'results.jsonl') },
-        { onProgress: (p) => events.push(p) },
-      )
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const err = await new BatchService(engine).run(opts, { onProgress: (p) => events.push(p) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof StoreWriteError && err.errno === 'EROFS', String(err));
+    // Stopped before it could plan; the store, read through its index, keeps the first run's 14 files.
     assert.deepEqual(
-      events.map((p) => [p.phase, p.done, p.saved]),
-      [['stopped', 0, 0]],
+      events.map((p) => [p.phase, p.done, p.saved, p.skipped]),
+      [['stopped', 0, 0, 14]],
     );
   } finally {
     spawnSync('umount', ['-l', d]);

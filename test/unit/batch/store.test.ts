@@ -8,7 +8,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRow, parseRows } from '../../../src/core/batch/jsonl';
 import type { BatchRow } from '../../../src/core/batch/types';
-import { loadResults, ResultStore, StoreBusyError, StoreWriteError } from '../../../src/engine/batch/store';
+import {
+  loadResults,
+  ResultStore,
+  StoreBusyError,
+  storedFiles,
+  StoreWriteError,
+} from '../../../src/engine/batch/store';
 
 const row = (path: string, raw = 1): BatchRow => ({
   path,
@@ -68,6 +74,32 @@ test('the index is used while it matches the log; rows appended after it are rea
   writeFileSync(`${f}.idx`, 'XAIDX001garbage');
   assert.equal((await loadResults(f)).info.rebuilt, true);
   assert.equal((await loadResults(join(d, 'none.jsonl'))).table.size, 0);
+});
+
+test('storedFiles counts the files a store keeps for some models: through the index, the log after it, each file once', async () => {
+  const d = dir();
+  const f = join(d, 'r.jsonl');
+  const m = { id: 'm', version: '1', prep: '0123456789abcdef' };
+  const m2 = { id: 'm2', version: '1', prep: '0123456789abcdef' };
+  const other = (r: BatchRow): BatchRow => ({ ...r, modelId: 'm2' });
+  assert.equal(await storedFiles(f, [m]), 0, 'no store: nothing kept');
+  const s = await ResultStore.open(f);
+  await s.append([row('a'), row('b'), row('c'), other(row('a'))]);
+  await s.close(); // writes the index
+  // Rows after the index: a re-scored file (still one), a new file, another model's new file.
+  appendFileSync(f, formatRow(row('b', 7)) + formatRow(row('d')) + formatRow(other(row('e'))));
+  const l = await loadResults(f);
+  assert.deepEqual([l.info.indexRows, l.info.tailRows, l.info.rebuilt], [4, 3, false], 'read through the index');
+  assert.equal(await storedFiles(f, [m]), 4);
+  assert.equal(await storedFiles(f, [m2]), 2);
+  assert.equal(await storedFiles(f, [m, m2]), 5, 'a file scored by both models counts once');
+  assert.equal(await storedFiles(f, [{ ...m, version: '2' }]), 0, 'another version keeps nothing of these');
+  // A live run holds the lock: the store is read all the same, and left as it was.
+  const before = readFileSync(f, 'utf8');
+  const w = await ResultStore.open(f);
+  assert.equal(await storedFiles(f, [m]), 4);
+  await w.close();
+  assert.equal(readFileSync(f, 'utf8'), before);
 });
 
 test('one writer: a live run holds the lock; a dead one on this host, or a stale one elsewhere, is taken over', async () => {
