@@ -64,21 +64,24 @@ test('the graph search equals the in-memory one (shifts, padding, several refere
   for (let i = 0; i < n; i++)
     for (let p = 0; p < h * w; p++)
       for (let k = 0; k < c; k++) maps[(i * c + k) * h * w + p] = queryRows[(i * h * w + p) * c + k];
-  const g = new GraphBuilder('positional');
-  const x = g.input('x', ['N', c, h, w]);
-  const batch = g.op('Slice', [
-    g.op('Shape', [x]),
-    g.constant(new BigInt64Array([0n]), [1]),
-    g.constant(new BigInt64Array([1n]), [1]),
-  ]);
-  g.op('Identity', [addPositional(g, x, ref, batch)], {}, 'd');
-  g.output('d', ['N', h * w]);
-  const session = await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1 });
-  sessions.push(session);
-  const out = (await session.run({ x: new ort.Tensor('float32', maps, [n, c, h, w]) })).d.data as Float32Array;
-  assert.equal(out.length, expected.length);
-  for (let i = 0; i < out.length; i++)
-    assert.ok(Math.abs(out[i] - expected[i]) < 1e-5, `${i}: ${out[i]} vs ${expected[i]}`);
+  // Both MatMul layouts: each lays the query out before its shifts, so a wrong axis shows here.
+  for (const layout of ['ref-rows', 'query-rows'] as const) {
+    const g = new GraphBuilder('positional');
+    const x = g.input('x', ['N', c, h, w]);
+    const batch = g.op('Slice', [
+      g.op('Shape', [x]),
+      g.constant(new BigInt64Array([0n]), [1]),
+      g.constant(new BigInt64Array([1n]), [1]),
+    ]);
+    g.op('Identity', [addPositional(g, x, ref, batch, 'positional.refs', layout)], {}, 'd');
+    g.output('d', ['N', h * w]);
+    const session = await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1 });
+    sessions.push(session);
+    const out = (await session.run({ x: new ort.Tensor('float32', maps, [n, c, h, w]) })).d.data as Float32Array;
+    assert.equal(out.length, expected.length);
+    for (let i = 0; i < out.length; i++)
+      assert.ok(Math.abs(out[i] - expected[i]) < 1e-5, `${layout} ${i}: ${out[i]} vs ${expected[i]}`);
+  }
 });
 
 test('the backend search (fits and scoring) equals the plain loops on 3x3-averaged rows, in runs of a few images', async () => {
