@@ -43,6 +43,7 @@ const read = async (path: string) => decodeImage(new Uint8Array(readFileSync(pat
 export async function evalSets(
   limit = Infinity,
   fitSample = 150,
+  plantedSeed = 1,
 ): Promise<Record<SetName, () => AsyncGenerator<EvalImage>>> {
   const data = join(SHARED, 'data/chest-xray-pneumonia');
   const split = await materialiseSplit({ data: join(data, 'train'), abnormal: 'PNEUMONIA', seed: 2, valPerClass: 300 });
@@ -80,7 +81,7 @@ export async function evalSets(
           };
     },
     async *planted() {
-      const seed = 1;
+      const seed = plantedSeed;
       const files = shuffled(list(join(split.val, 'NORMAL')), mulberry32(seed)).slice(0, Math.min(60, limit));
       const combos = [0.0025, 0.01, 0.04].flatMap((area) => [0.4, 0.8].map((contrast) => ({ area, contrast })));
       for (let i = 0; i < files.length; i++) {

@@ -3,7 +3,8 @@
  * dumps, per image of the eval sets (eval-sets.ts), what post hoc map experiments in numpy need (issue 12,
  * the low-contrast blobs): the network input's grey levels (224x224, the product's preprocessing), the
  * shipped image score and the shown map before its standardiser (28x28), and for planted cases the grid
- * cells within bench:planted's pointing tolerance of the region; with `--tap`, that tensor too (<set>.tap.f32). Written under .cache/grey/<version>/ as
+ * cells within bench:planted's pointing tolerance of the region; with `--tap`, that tensor too (<set>.tap.f32),
+ * with `--tap` or `--fine` the fine map's standard scores (<set>.finez.f32); `--planted-seed N`: bench:planted's seed-N cases. Written under .cache/grey/<version>/ as
  * <set>.f32 (inputs), <set>.map.f32, <set>.json (items, scores, cells).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,14 +53,16 @@ async function main(argv: string[]): Promise<void> {
   const plain = plainScoreTensor(full, manifest.outputs.score!);
   const tap = argValue(argv, '--tap');
   // With a tap, also the fine map's standard scores (the Div by fine.scale), to swap the fine map post hoc.
-  const fineZ = tap ? divBy(full, 'fine.scale') : undefined;
+  // `--fine` alone: the fine map's standard scores without the (large) tap.
+  const fineZ = tap || argv.includes('--fine') ? divBy(full, 'fine.scale') : undefined;
   const extra = [...(plain ? [plain] : []), ...(tap ? [tap] : []), ...(fineZ ? [fineZ] : [])];
   const model = extractSubmodel(full, [manifest.outputs.score!, mapName, ...extra]);
-  const cache = join(ROOT, '.cache/grey', manifest.version + (tap ? `-${tap}` : ''));
+  const plantedSeed = Number(argValue(argv, '--planted-seed') ?? 1);
+  const cache = join(ROOT, '.cache/grey', manifest.version + (tap ? `-${tap}` : '') + (plantedSeed !== 1 ? `-seed${plantedSeed}` : ''));
   mkdirSync(cache, { recursive: true });
   const be = ortBackend(1);
   const size = manifest.input.width;
-  const sets = await evalSets(limit, Number(argValue(argv, '--fit') ?? 150));
+  const sets = await evalSets(limit, Number(argValue(argv, '--fit') ?? 150), plantedSeed);
   try {
     for (const name of wanted) {
       if (existsSync(join(cache, `${name}.json`))) continue;
