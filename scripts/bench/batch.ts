@@ -15,6 +15,10 @@
  *
  * The machine may be shared: the 1-minute load average is printed with every figure.
  *
+ * Variants side by side: XRAY_BENCH_DIST (the engine bundles to run), XRAY_BENCH_ENGINE_ENV (JSON, added to
+ * the engine's environment, e.g. '{"XRAY_ANOMALY_BATCH_LANES":"0"}') and XRAY_BENCH_ENGINE_ARGS (node flags
+ * for the engine, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'). The bound's own measurements do not read them.
+ *
  * Usage: npm run bench:batch -- [--only chest,png16,index] [--memory [N]] [--memory-model tiny] [--media] [--rounds 3]
  *        [--png16 2000] [--segments 4] [--chest <dir>] [--model <manifest>] [--out test-output/bench]
  */

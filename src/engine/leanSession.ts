@@ -15,16 +15,17 @@ export interface LeanSessionDeps {
   log(level: 'info' | 'warn', msg: string): void;
 }
 
+/** `full`: the session to keep using where no cut is made (asked for only then). */
 export async function leanSession(
   label: string,
-  full: ort.InferenceSession,
+  full: () => ort.InferenceSession | Promise<ort.InferenceSession>,
   outputs: readonly string[],
   deps: LeanSessionDeps,
 ): Promise<ort.InferenceSession> {
   const which = outputs.join(', ');
   const keep = (level: 'info' | 'warn', why: string) => {
     deps.log(level, `${label}: runs fetching only ${which} use the full graph: ${why}`);
-    return full;
+    return full();
   };
   let bytes: Uint8Array;
   try {

@@ -26,7 +26,7 @@ import { BACKBONE_ENV, FitJobs } from './fitJobs';
 import { ortCompute } from './ortCompute';
 import { TestHooks, testHooksEnabled } from './testHooks';
 import { BatchScorer } from './batch/scorer';
-import { batchWorkers, createPrepPool } from './batch/setup';
+import { batchLanes, batchThreads, batchWorkers, createPrepPool, laneSetup } from './batch/setup';
 import type { ReadyMsg } from './wire';
 
 const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -103,7 +103,8 @@ function main(): void {
   const images = new ImageStore(imageCacheBytes(env), (id) =>
     log('debug', `Evicted image ${id} to stay within the cache budget`),
   );
-  const threads = defaultThreads(os.availableParallelism?.() ?? os.cpus().length, env);
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const threads = defaultThreads(cores, env);
   const models = new ModelRegistry({
     core,
     files: { readFile: (p) => fs.readFile(p), stat: (p) => fs.stat(p) },
@@ -111,6 +112,7 @@ function main(): void {
     queue,
     platform: process.platform,
     threads,
+    batchThreads: batchThreads(cores, env),
     env,
     log,
   });
@@ -134,7 +136,8 @@ function main(): void {
       batch ??= new BatchScorer({
         models,
         queue,
-        pool: createPrepPool(batchWorkers(os.availableParallelism?.() ?? os.cpus().length, env), __dirname, log),
+        pool: createPrepPool(batchWorkers(cores, env), __dirname, log),
+        lanes: laneSetup(cores, env, __dirname, log),
         ort: loadOrt,
         core,
         hooks,
@@ -186,7 +189,7 @@ function main(): void {
   send({ kind: 'ready', pid: process.pid, bootMs: performance.now() });
   log(
     'debug',
-    `Engine ${process.pid} ready: ${threads} inference thread(s), image cache ${(imageCacheBytes(env) / 1048576).toFixed(0)} MB${hooks ? ', TEST HOOKS ON' : ''}`,
+    `Engine ${process.pid} ready: ${threads} inference thread(s) (batch runs ${batchLanes(cores, env)} lane(s) of ${batchThreads(cores, env)}), image cache ${(imageCacheBytes(env) / 1048576).toFixed(0)} MB${hooks ? ', TEST HOOKS ON' : ''}`,
   );
 }
 

@@ -12,6 +12,7 @@ import type { ModelManifest } from '../core/model/manifest';
 import type { LoadedModel, ProviderPreference } from '../protocol/engine';
 import type { CoreOps, TensorMeta } from './coreOps';
 import type { KeyedQueue } from './keyedQueue';
+import { cutForOutputs } from '../core/onnx/prune';
 import { leanSession } from './leanSession';
 import { createSessionWithFallback, sessionOptions, type ProviderName, type SessionFactory } from './providers';
 
@@ -26,7 +27,10 @@ export interface LoadedEntry {
   session: ort.InferenceSession;
   /** The ONNX file and the stamp it had when `session` was made (a lean session is cut from it again). */
   onnx: { path: string; mtimeMs: number; size: number };
-  /** Lean sessions by the outputs they are cut to (leanSession.ts); the full session where no cut pays. */
+  /**
+   * Lean sessions by the outputs they are cut to (leanSession.ts; the full session where no cut pays), and
+   * batch sessions (`batchSession`) by thread count and outputs.
+   */
   lean: Map<string, Promise<ort.InferenceSession>>;
 }
 
@@ -38,6 +42,8 @@ export interface RegistryDeps {
   queue: KeyedQueue;
   platform: NodeJS.Platform;
   threads: number;
+  /** Intra-op threads of the sessions batch runs use on the CPU provider (batchSession; default `threads`). */
+  batchThreads?: number;
   env: Record<string, string | undefined>;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
 }
@@ -108,13 +114,8 @@ export class ModelRegistry {
     const id = outputs.join('\n');
     let s = entry.lean.get(id);
     if (!s) {
-      s = leanSession(`Model "${entry.manifest.id}" (${path.basename(entry.onnx.path)})`, entry.session, outputs, {
-        readModel: async () => {
-          const now = await this.deps.files.stat(entry.onnx.path);
-          if (now.mtimeMs !== entry.onnx.mtimeMs || now.size !== entry.onnx.size)
-            throw new Error('the ONNX file changed since it was loaded');
-          return withEmbedding(await this.deps.files.readFile(entry.onnx.path), entry.manifest);
-        },
+      s = leanSession(labelOf(entry), () => entry.session, outputs, {
+        readModel: () => this.readAgain(entry),
         createSession: (bytes) =>
           this.deps.factory.create(bytes, sessionOptions(entry.info.provider as ProviderName, this.deps.threads)),
         log: (level, msg) => this.deps.log(level, msg),
@@ -122,6 +123,59 @@ export class ModelRegistry {
       entry.lean.set(id, s);
     }
     return s;
+  }
+
+  /**
+   * The session batch runs use, fetching only `outputs` (as `leanSession`) or all of them: on the CPU
+   * provider with `batchThreads` intra-op threads (batch/setup.ts says why), made on the first call from
+   * the file on disk; elsewhere, with equal thread counts, or where that session cannot be made, the
+   * viewer's sessions.
+   */
+  batchSession(modelKey: string, outputs?: readonly string[]): Promise<ort.InferenceSession> {
+    const entry = this.get(modelKey);
+    const threads = this.deps.batchThreads ?? this.deps.threads;
+    const shared = () => (outputs ? this.leanSession(modelKey, outputs) : Promise.resolve(entry.session));
+    if (threads === this.deps.threads || entry.info.provider !== 'cpu') return shared();
+    const id = `threads ${threads}\n${outputs?.join('\n') ?? '*'}`;
+    let s = entry.lean.get(id);
+    if (!s) {
+      const deps = {
+        readModel: () => this.readAgain(entry),
+        createSession: (bytes: Uint8Array) => this.deps.factory.create(bytes, sessionOptions('cpu', threads)),
+        log: (level: 'info' | 'warn', msg: string) => this.deps.log(level, msg),
+      };
+      const label = `${labelOf(entry)}, batch runs on ${threads} thread(s)`;
+      s = outputs
+        ? leanSession(label, () => this.batchSession(modelKey), outputs, deps)
+        : deps
+            .readModel()
+            .then(deps.createSession)
+            .catch((err: unknown) => {
+              deps.log('warn', `${label}: kept on the shared session (${String(err).split('\n')[0]})`);
+              return shared();
+            });
+      entry.lean.set(id, s);
+    }
+    return s;
+  }
+
+  /**
+   * The bytes a batch session of this model is made from elsewhere (an inference lane, batch/inferLane.ts):
+   * the graph cut to `outputs` where that pays (as `leanSession`), else the whole model. Throws when the
+   * ONNX file changed since the load.
+   */
+  async batchModelBytes(modelKey: string, outputs?: readonly string[]): Promise<{ bytes: Uint8Array; cut: boolean }> {
+    const bytes = await this.readAgain(this.get(modelKey));
+    const d = outputs ? cutForOutputs(bytes, outputs) : undefined;
+    return d?.use === 'cut' ? { bytes: d.bytes, cut: true } : { bytes, cut: false };
+  }
+
+  /** The model's bytes as the full session got them; throws when the file changed since that load. */
+  private async readAgain(entry: LoadedEntry): Promise<Uint8Array> {
+    const now = await this.deps.files.stat(entry.onnx.path);
+    if (now.mtimeMs !== entry.onnx.mtimeMs || now.size !== entry.onnx.size)
+      throw new Error('the ONNX file changed since it was loaded');
+    return withEmbedding(await this.deps.files.readFile(entry.onnx.path), entry.manifest);
   }
 
   private async create(
@@ -187,10 +241,10 @@ export class ModelRegistry {
     void this.deps.queue
       .run(previous, async () => {
         await old.session.release();
-        for (const lean of old.lean.values()) {
-          const s = await lean;
-          if (s !== old.session) await s.release();
-        }
+        // Batch sessions may be another's fallback: each distinct session is released once.
+        const others = new Set(await Promise.all([...old.lean.values()].map((l) => l.catch(() => undefined))));
+        others.delete(old.session);
+        for (const s of others) await s?.release();
         this.deps.log('debug', `Released superseded session ${previous}`);
       })
       .catch((err: unknown) => this.deps.log('warn', `Releasing ${previous} failed: ${String(err)}`));
@@ -232,6 +286,10 @@ function metaOf(
  * The model with its backbone features as one more output ("more like this"), when its manifest names the
  * tap; unchanged when not, or when the graph cannot take it (the score does not depend on it).
  */
+function labelOf(entry: LoadedEntry): string {
+  return `Model "${entry.manifest.id}" (${path.basename(entry.onnx.path)})`;
+}
+
 function withEmbedding(bytes: Uint8Array, manifest: ModelManifest): Uint8Array {
   const tap = embeddingTap(manifest);
   if (!tap) return bytes;

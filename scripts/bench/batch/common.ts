@@ -27,8 +27,9 @@ export function cpuMs(): number {
 export function engine(env: Record<string, string> = {}): EngineClient {
   return new EngineClient({
     enginePath: join(DIST, 'engine.js'),
+    execArgv: process.env.XRAY_BENCH_ENGINE_ARGS?.split(' ').filter(Boolean),
     log: (level, msg) => level === 'error' && console.error(msg),
-    env: { XRAY_ANOMALY_ENGINE_LOG_LEVEL: 'warn', ...env },
+    env: { XRAY_ANOMALY_ENGINE_LOG_LEVEL: 'warn', ...JSON.parse(process.env.XRAY_BENCH_ENGINE_ENV ?? '{}'), ...env },
   });
 }
 
@@ -62,16 +63,21 @@ export function machineMs(): { busy: number; idle: number } {
 
 /**
  * CPU ms of a process's threads now alive (Linux schedstat), split into its main thread, libvips' workers
- * and all others (prep worker threads, onnxruntime's intra-op pool, libuv and V8 helpers): Node 20 names
+ * and all others (prep worker threads, inference lanes, onnxruntime's intra-op pool, libuv and V8 helpers), and the time the
+ * main thread waited for a core; Node 20 names
  * neither worker threads nor onnxruntime's, so those cannot be told apart by name.
  */
-export function threadCpuMs(pid: number): { main: number; libvips: number; other: number } {
-  const out = { main: 0, libvips: 0, other: 0 };
+export function threadCpuMs(pid: number): { main: number; mainWait: number; libvips: number; other: number } {
+  const out = { main: 0, mainWait: 0, libvips: 0, other: 0 };
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const ms = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-      if (tid === String(pid)) out.main += ms;
-      else if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith('libvips')) out.libvips += ms;
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      const ms = run / 1e6;
+      if (tid === String(pid)) {
+        out.main += ms;
+        // The main thread runs the sessions: time it was runnable but off a core is time the pipeline lost.
+        out.mainWait += wait / 1e6;
+      } else if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith('libvips')) out.libvips += ms;
       else out.other += ms;
     }
   } catch {

@@ -207,8 +207,8 @@ export async function throughput(name: string, dir: string, segments: string[][]
           `main thread busy ${w.mainBusyPct}% (session runs ${w.inferMsPerImage} ms/img, mean batch ${w.meanBatch}, ` +
           `${w.leanPct}% on the lean session); ` +
           `host ${w.hostCpuMsPerImage} CPU ms/img\n` +
-          `    engine threads: main ${w.engineMainCpuMsPerImage}, libvips ${w.engineLibvipsCpuMsPerImage}, others ` +
-          `(prep workers, onnxruntime pool, helpers) ${w.engineOtherThreadsCpuMsPerImage} CPU ms/img; pipeline ` +
+          `    engine threads: main ${w.engineMainCpuMsPerImage} (+ waited for a core ${w.engineMainWaitMsPerImage}), libvips ${w.engineLibvipsCpuMsPerImage}, others ` +
+          `(prep workers, inference lanes, onnxruntime pool, helpers) ${w.engineOtherThreadsCpuMsPerImage} CPU ms/img; pipeline ` +
           `(engine + host) ${w.pipelineCpuMsPerImage} CPU ms/img against the bound's ${round(prep.cpuMsPerImage + inf.cpuMsPerImage)}; ` +
           `the machine's cores: ${w.othersCoresPct}% to other processes (${w.othersCpuMsPerImage} ms/img), ${w.idleCoresPct}% idle`,
       );
@@ -266,6 +266,7 @@ async function endToEnd(e: EngineClient, dir: string, files: ScannedFile[], o: T
         (100 * (s1.wait - s0.wait)) / Math.max(1, s1.wait - s0.wait + s1.cpu - s0.cpu),
       ),
       engineMainCpuMsPerImage: round((th1.main - th0.main) / n),
+      engineMainWaitMsPerImage: round((th1.mainWait - th0.mainWait) / n),
       engineLibvipsCpuMsPerImage: round((th1.libvips - th0.libvips) / n),
       engineOtherThreadsCpuMsPerImage: round((th1.other - th0.other) / n),
       hostCpuMsPerImage: round(host / n, 2),

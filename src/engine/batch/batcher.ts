@@ -9,13 +9,16 @@
  * whose input has a fixed batch dimension of 1 run one tensor at a time. A failed batch is retried item
  * by item, so one bad input cannot fail the others. Inputs that want only the outputs of the model's
  * lean session (its graph cut to the score and embedding, leanSession.ts) run on that session, in batches
- * of their own, each session with its own measured size.
+ * of their own, each session with its own measured size. With inference lanes (inferLane.ts: worker
+ * threads with one-thread sessions of their own), each idle lane takes the next batch, so batches run side
+ * by side off the main thread; the main thread's own session runs batches only when no lane is usable.
  */
 import type * as ort from 'onnxruntime-node';
 import { BatchSizer } from '../../core/batch/batchSize';
 import { XrayError } from '../../core/errors';
 import type { OutputTensor } from '../coreOps';
 import type { KeyedQueue } from '../keyedQueue';
+import { LaneStopped, type InferLane } from './inferLane';
 
 interface Waiting {
   tensor: Float32Array;
@@ -24,10 +27,15 @@ interface Waiting {
   outputs?: readonly string[];
   resolve(out: Record<string, OutputTensor>): void;
   reject(err: unknown): void;
+  /** Resolved or rejected (a lane that stops mid-group gives back only the others). */
+  settled?: boolean;
 }
 
 export interface BatcherDeps {
+  /** The model's session: its input metadata, and its runs unless `full` says otherwise. */
   session: ort.InferenceSession;
+  /** The session runs of all outputs use (asked for before each run; default `session`). */
+  full?(): Promise<ort.InferenceSession>;
   inputName: string;
   modelId: string;
   modelKey: string;
@@ -41,13 +49,32 @@ export interface BatcherDeps {
    * graph cut to them, or the full session again where no cut pays.
    */
   lean?: { outputs: readonly string[]; session(): Promise<ort.InferenceSession> };
+  /** Worker threads that run this model's batches (kinds 'full' and 'lean'), preferred to the main thread. */
+  lanes?: readonly InferLane[];
 }
+
+/** Runs one batched input; outputs come back batched. `owned`: the data may be handed over, not copied. */
+type Runner = (
+  data: Float32Array,
+  dims: readonly number[],
+  fetches: string[] | undefined,
+  owned: boolean,
+) => Promise<Record<string, OutputTensor>>;
 
 type Kind = 'full' | 'lean';
 
+/** How a group runs, for which kind of input, and whether on a cut graph (counted as lean). */
+interface SessionUse {
+  run: Runner;
+  kind: Kind;
+  cut(): Promise<boolean>;
+}
+
 export class ModelBatcher {
   private readonly waiting: Waiting[] = [];
+  /** The main thread's session is running a group. */
   private running = false;
+  private readonly busyLanes = new Set<InferLane>();
   /** Inputs announced by `expect` and not yet handed to `run`. */
   private upcoming = 0;
   private batchable: boolean;
@@ -61,6 +88,11 @@ export class ModelBatcher {
     this.batchable = deps.maxBatch > 1 && (typeof first === 'string' || (typeof first === 'number' && first < 0));
     const max = this.batchable ? deps.maxBatch : 1;
     this.sizers = { full: new BatchSizer(max), lean: new BatchSizer(max) };
+  }
+
+  /** Lets the lanes' threads end once their runs are done (the model was superseded). */
+  close(): void {
+    for (const l of this.deps.lanes ?? []) l.close();
   }
 
   /** The batch size this model settled on (undefined while measuring), on its full or lean session. */
@@ -98,24 +130,42 @@ export class ModelBatcher {
   }
 
   private pump(): void {
-    if (this.running || this.waiting.length === 0) return;
-    const first = this.waiting[0];
-    const kind = this.kindOf(first);
-    const take: Waiting[] = [];
-    const max = this.batchable ? this.sizers[kind].target : 1;
-    // A part batch waits while more inputs are announced: each one that comes fills it.
-    if (this.waiting.length < max && this.upcoming > 0) return;
-    for (let i = 0; i < this.waiting.length && take.length < max; i++)
-      if (sameDims(this.waiting[i].dims, first.dims) && this.kindOf(this.waiting[i]) === kind)
-        take.push(this.waiting[i]);
-    for (const t of take) this.waiting.splice(this.waiting.indexOf(t), 1);
-    this.running = true;
-    void this.deps.queue
-      .run(this.deps.modelKey, () => this.runGroup(take, kind))
-      .finally(() => {
-        this.running = false;
-        this.pump();
-      });
+    while (this.waiting.length > 0) {
+      const lane = this.idleLane();
+      if (lane === undefined) return;
+      const first = this.waiting[0];
+      const kind = this.kindOf(first);
+      const take: Waiting[] = [];
+      const max = this.batchable ? this.sizers[kind].target : 1;
+      // A part batch waits while more inputs are announced: each one that comes fills it.
+      if (this.waiting.length < max && this.upcoming > 0) return;
+      for (let i = 0; i < this.waiting.length && take.length < max; i++)
+        if (sameDims(this.waiting[i].dims, first.dims) && this.kindOf(this.waiting[i]) === kind)
+          take.push(this.waiting[i]);
+      for (const t of take) this.waiting.splice(this.waiting.indexOf(t), 1);
+      if (lane === 'main') {
+        this.running = true;
+        void this.deps.queue
+          .run(this.deps.modelKey, () => this.runGroup(take, kind, lane))
+          .finally(() => {
+            this.running = false;
+            this.pump();
+          });
+      } else {
+        this.busyLanes.add(lane);
+        void this.runGroup(take, kind, lane).finally(() => {
+          this.busyLanes.delete(lane);
+          this.pump();
+        });
+      }
+    }
+  }
+
+  /** An idle usable lane; else the main thread when no lane is usable and it is idle; else undefined. */
+  private idleLane(): InferLane | 'main' | undefined {
+    const usable = (this.deps.lanes ?? []).filter((l) => l.usable);
+    if (usable.length === 0) return this.running ? undefined : 'main';
+    return usable.find((l) => !this.busyLanes.has(l));
   }
 
   /** 'lean' when the input wants only outputs the lean session has. */
@@ -124,40 +174,72 @@ export class ModelBatcher {
     return lean && w.outputs && w.outputs.every((o) => lean.outputs.includes(o)) ? 'lean' : 'full';
   }
 
-  private async runGroup(group: Waiting[], kind: Kind): Promise<void> {
-    await this.deps.beforeRun?.();
-    const session = kind === 'lean' ? await this.deps.lean!.session() : this.deps.session;
-    if (group.length === 1) {
-      await this.runOne(group[0], session, kind);
-      return;
-    }
-    let outs: Record<string, OutputTensor>[] | undefined;
+  private async runGroup(group: Waiting[], kind: Kind, lane: InferLane | 'main'): Promise<void> {
     try {
-      outs = await this.infer(group, session, kind);
-    } catch {
-      outs = undefined;
+      await this.deps.beforeRun?.();
+      const use = lane === 'main' ? await this.mainUse(kind) : this.laneUse(lane, kind);
+      if (group.length === 1) {
+        await this.runOne(group[0], use);
+        return;
+      }
+      let outs: Record<string, OutputTensor>[] | undefined;
+      try {
+        outs = await this.infer(group, use);
+      } catch (err) {
+        if (err instanceof LaneStopped) throw err;
+        outs = undefined;
+      }
+      if (!outs) {
+        for (const w of group) await this.runOne(w, use);
+        return;
+      }
+      group.forEach((w, i) => settle(w, () => w.resolve(outs![i])));
+    } catch (err) {
+      if (!(err instanceof LaneStopped)) throw err;
+      // The lane's thread stopped: its inputs not yet answered go back, to another lane or the main thread.
+      this.waiting.unshift(...group.filter((w) => !w.settled));
     }
-    if (!outs) {
-      for (const w of group) await this.runOne(w, session, kind);
-      return;
-    }
-    group.forEach((w, i) => w.resolve(outs![i]));
   }
 
-  private async runOne(w: Waiting, session: ort.InferenceSession, kind: Kind): Promise<void> {
+  /** The main thread's session for `kind` (the batch sessions: ModelRegistry.batchSession). */
+  private async mainUse(kind: Kind): Promise<SessionUse> {
+    const full = (await this.deps.full?.()) ?? this.deps.session;
+    const session = kind === 'lean' ? await this.deps.lean!.session() : full;
+    const { Tensor } = this.deps.ort();
+    const run: Runner = async (data, dims, fetches) => {
+      const feeds = { [this.deps.inputName]: new Tensor('float32', data, dims) };
+      const results = await (fetches ? session.run(feeds, fetches) : session.run(feeds));
+      const out: Record<string, OutputTensor> = {};
+      for (const [name, t] of Object.entries(results)) {
+        out[name] = { data: toFloat32(t.data, name, this.deps.modelId), dims: t.dims.map(Number) };
+        t.dispose?.();
+      }
+      return out;
+    };
+    // A lean run on the full graph (no cut paid) is not counted as lean.
+    return { run, kind, cut: async () => session !== full };
+  }
+
+  private laneUse(lane: InferLane, kind: Kind): SessionUse {
+    return {
+      run: (data, dims, fetches, owned) => lane.run(kind, { name: this.deps.inputName, data, dims }, fetches, owned),
+      kind,
+      cut: () => lane.isCut(kind),
+    };
+  }
+
+  private async runOne(w: Waiting, use: SessionUse): Promise<void> {
     try {
-      w.resolve((await this.infer([w], session, kind))[0]);
+      const out = (await this.infer([w], use))[0];
+      settle(w, () => w.resolve(out));
     } catch (err) {
-      w.reject(err);
+      if (err instanceof LaneStopped) throw err;
+      settle(w, () => w.reject(err));
     }
   }
 
   /** One session run over the group; outputs split back per item along the first dimension. */
-  private async infer(
-    group: Waiting[],
-    session: ort.InferenceSession,
-    kind: Kind,
-  ): Promise<Record<string, OutputTensor>[]> {
+  private async infer(group: Waiting[], use: SessionUse): Promise<Record<string, OutputTensor>[]> {
     const n = group.length;
     const per = group[0].tensor.length;
     let data: Float32Array;
@@ -167,15 +249,14 @@ export class ModelBatcher {
       group.forEach((w, i) => data.set(w.tensor, i * per));
     }
     const dims = [n, ...group[0].dims.slice(1)];
-    const { Tensor } = this.deps.ort();
-    let results: ort.InferenceSession.ReturnType;
+    let results: Record<string, OutputTensor>;
     const t0 = performance.now();
-    const feeds = { [this.deps.inputName]: new Tensor('float32', data, dims) };
-    const fetches = wanted(group);
     try {
-      results = await (fetches ? session.run(feeds, fetches) : session.run(feeds));
-      this.sizers[kind].record(n, performance.now() - t0);
+      // A single input's tensor is the caller's (postprocessing may read it): only a batch's own copy is handed over.
+      results = await use.run(data, dims, wanted(group), n > 1);
+      this.sizers[use.kind].record(n, performance.now() - t0);
     } catch (err) {
+      if (err instanceof LaneStopped) throw err;
       const message = err instanceof Error ? err.message : String(err);
       throw new XrayError(
         'INFERENCE_FAILED',
@@ -185,13 +266,12 @@ export class ModelBatcher {
     }
     this.stats.runs++;
     this.stats.items += n;
-    if (session !== this.deps.session) this.stats.leanItems += n;
+    if (await use.cut()) this.stats.leanItems += n;
     this.stats.ms += performance.now() - t0;
     const out: Record<string, OutputTensor>[] = group.map(() => ({}));
     for (const [name, t] of Object.entries(results)) {
-      const all = toFloat32(t.data, name, this.deps.modelId);
-      const tdims = t.dims.map(Number);
-      t.dispose?.();
+      const all = t.data;
+      const tdims = t.dims;
       if (n === 1) {
         out[0][name] = { data: all, dims: tdims };
         continue;
@@ -207,6 +287,13 @@ export class ModelBatcher {
     }
     return out;
   }
+}
+
+/** Answers an input once. */
+function settle(w: Waiting, answer: () => void): void {
+  if (w.settled) return;
+  w.settled = true;
+  answer();
 }
 
 /** The outputs a group needs: the union of its inputs' wants, or undefined (all) when one wants all. */

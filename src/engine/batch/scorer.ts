@@ -21,6 +21,7 @@ import type { KeyedQueue } from '../keyedQueue';
 import type { LoadedEntry, ModelRegistry } from '../modelRegistry';
 import type { TestHooks } from '../testHooks';
 import { ModelBatcher } from './batcher';
+import { InferLane } from './inferLane';
 import { writeHeatmap } from './media';
 import { heatmapPath } from '../../core/batch/mediaPaths';
 import type { PrepPool } from './prepPool';
@@ -29,7 +30,7 @@ import { EMBEDDING_OUTPUT } from '../../core/similar/tap';
 import { quantize } from '../../core/similar/vectors';
 
 export interface ScorerDeps {
-  models: Pick<ModelRegistry, 'load' | 'get' | 'leanSession'>;
+  models: Pick<ModelRegistry, 'load' | 'get' | 'batchSession' | 'batchModelBytes'>;
   queue: KeyedQueue;
   pool: PrepPool;
   ort(): typeof ort;
@@ -37,6 +38,11 @@ export interface ScorerDeps {
   hooks?: TestHooks;
   /** Largest session batch (default 16). */
   maxBatch?: number;
+  /**
+   * Inference lanes per model on the CPU provider (inferLane.ts): how many, their intra-op threads, the
+   * worker script. None: batches run on the main thread.
+   */
+  lanes?: { count: number; threads: number; workerPath: string; log(level: 'debug' | 'warn', msg: string): void };
 }
 
 interface ModelUse {
@@ -106,12 +112,29 @@ export class BatchScorer {
           this.dropped.items += old.stats.items;
           this.dropped.ms += old.stats.ms;
           this.dropped.leanItems += old.stats.leanItems;
+          old.close();
           this.batchers.delete(k);
         }
       const lean = scoreOutputsOf(entry);
+      const lanes = this.deps.lanes;
       b = new ModelBatcher({
+        lanes:
+          lanes && entry.info.provider === 'cpu'
+            ? Array.from(
+                { length: lanes.count },
+                () =>
+                  new InferLane(
+                    lanes.workerPath,
+                    lanes.threads,
+                    (kind) => this.deps.models.batchModelBytes(key, kind === 'lean' ? lean : undefined),
+                    lanes.log,
+                  ),
+              )
+            : undefined,
         session: entry.session,
-        lean: lean && { outputs: lean, session: () => this.deps.models.leanSession(key, lean) },
+        // The batch pipeline's own sessions (fewer intra-op threads than the viewer's: batch/setup.ts).
+        full: () => this.deps.models.batchSession(key),
+        lean: lean && { outputs: lean, session: () => this.deps.models.batchSession(key, lean) },
         inputName: entry.manifest.input.name,
         modelId: entry.manifest.id,
         modelKey: key,
