@@ -200,6 +200,11 @@ export type HostToResultsNotifications = {
    * shows these alone until the first `data` message, which holds them again.
    */
   head: {
+    /**
+     * The request it was made for, when the host sent it before the page asked (protocol/resultsHead.ts): the
+     * page shows it only if it serves its own.
+     */
+    wanted?: HeadWanted;
     total: number;
     rows: Uint32Array;
     paths: PathColumn;
@@ -378,6 +383,8 @@ export interface HostTimes {
   readEnd?: number;
   /** The page's `ready` reached the host. */
   ready?: number;
+  /** The host sent the page its first rows (a head, or every row of a small store) before the page asked. */
+  pushed?: number;
 }
 
 export interface PanelTimeline {
@@ -390,6 +397,8 @@ export interface PanelTimeline {
   started?: number;
   /** The page sent `ready` (before building its views: the head crosses meanwhile). */
   readySent?: number;
+  /** The page's views were built and mounted (its script's first task ends here). */
+  built?: number;
   /** The host's own stamps (HostTimes), as its first message carried them. */
   host?: HostTimes;
   /** The head (first screenful) was sent, reached the page, and its rows were drawn. */

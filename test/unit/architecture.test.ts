@@ -39,6 +39,8 @@ const WEBVIEW_RUNTIME_PROTOCOL = [
   'protocol/dispose.ts',
   // Settings defaults, ranges and the colormap list: one runtime source for the host and the webviews.
   'protocol/settings.ts',
+  // The results panel's head sent before the page asks: its order, and whether it serves the page's own request.
+  'protocol/resultsHead.ts',
 ];
 
 /** Browser libraries the webviews bundle (web components, virtual table, charts, embedding, translations). */

@@ -38,6 +38,7 @@ import { PanelQuality } from './quality';
 import { thumbPath } from '../../core/batch/mediaPaths';
 import { ThumbQueue, type ThumbJob, type ThumbResults } from './thumbQueue';
 import { PanelHeatmaps } from './panelHeatmaps';
+import { FRESH_HEAD, headAnswers } from '../../protocol/resultsHead';
 
 export const RESULTS_VIEW_TYPE = 'xrayAnomaly.results';
 type HeatmapItem = { row: number; model: number; src: string };
@@ -94,9 +95,15 @@ export class ResultsPanel extends Disposable {
   private ready = false;
   /** The page asked for a head (its first screenful, sent ahead of the rows) and has had no rows yet. */
   private headWanted?: HeadWanted;
-  /** The host's stamps of this page's open (sent once, with the first rows). */
+  /**
+   * What went to the page before it said `ready` (pushFirst): a head for this request, or every row. Once per page
+   * load, and only while no page has said `ready` yet.
+   */
+  private pushed?: HeadWanted | 'rows';
+  private pushTried = false;
+  /** The host's stamps of this page's open (sent with its first two messages after the store read). */
   readonly times: HostTimes = { created: Date.now() };
-  private timesSent = false;
+  private timesSent = 0;
   private flushTimer?: ReturnType<typeof setTimeout>;
   private metricsTimer?: ReturnType<typeof setTimeout>;
   /** A fresh page's follow-up (metrics, ready listeners), run once it drew the rows. */
@@ -194,6 +201,8 @@ export class ResultsPanel extends Disposable {
 
   /** Sets the page (again, with a fresh nonce: the page reloads). */
   private loadPage(): void {
+    // A page loaded again never says `ready` to what went to the page before: it gets everything then.
+    this.pushed = undefined;
     const webview = this.panel.webview;
     webview.html = resultsHtml({
       cspSource: webview.cspSource,
@@ -219,6 +228,7 @@ export class ResultsPanel extends Disposable {
     this.thumbs(cols, rowOf);
     // A page that started before the store was read waits for its first rows: now, not in 100 ms.
     if (this.headWanted) this.sendHeadThenRows();
+    else if (!this.ready && !this.pushTried) this.pushFirst();
     else this.scheduleFlush();
     // A page still taking its rows computes ROC/PR once it drew them (sendAll's follow-up).
     if (this.settled) this.scheduleMetrics();
@@ -292,8 +302,15 @@ export class ResultsPanel extends Disposable {
         ready: ({ head }) => {
           this.ready = true;
           this.times.ready ??= Date.now();
-          this.headWanted = headWanted(head, this.models.length);
-          this.sendAll();
+          const asked = headWanted(head, this.models.length);
+          const pushed = this.pushed;
+          this.pushed = undefined;
+          // The page has (or will have, in VS Code's queue) what was pushed when it serves this page's request.
+          if (pushed === 'rows' || (pushed && headAnswers(pushed, asked))) this.sendAll(pushed);
+          else {
+            this.headWanted = asked;
+            this.sendAll();
+          }
         },
         rowsShown: () => this.afterShown?.(),
         headShown: () => this.rowsAfterHead(),
@@ -358,20 +375,46 @@ export class ResultsPanel extends Disposable {
     });
   }
 
-  private sendAll(): void {
-    this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel reloaded.' });
-    this.notify('init', {
+  /**
+   * The store was read before the page said `ready` (VS Code takes about a second to start a page; the store's
+   * index is read in a fraction of that): the page's first rows go now, in the order a fresh page shows first, and
+   * VS Code hands them to the page as soon as its script has run, without the round trip of `ready` through the
+   * workbench. A head at 100,000 rows (the rows follow once it is shown), every row of a small store.
+   */
+  private pushFirst(): void {
+    this.pushTried = true;
+    if (this.index.size === 0) return;
+    this.times.pushed = Date.now();
+    this.notify('init', this.initParams());
+    if (this.index.size >= HEAD_FROM_ROWS) {
+      this.pushed = FRESH_HEAD;
+      this.notify('head', { wanted: FRESH_HEAD, ...this.headOf(FRESH_HEAD) });
+    } else {
+      this.pushed = 'rows';
+      this.send(this.index.replayAll());
+    }
+  }
+
+  private initParams(): HostToResultsNotifications['init'] {
+    return {
       source: this.source,
       title: `${basename(this.source.root)}`,
       models: this.models,
       labelsFrom: this.labelsFrom ?? (this.index.labels.some((l) => l !== -1) ? 'folders' : undefined),
       reset: true,
       thumbnails: this.mediaDir !== undefined,
-    });
+    };
+  }
+
+  /** Everything a page that said `ready` needs; `pushed`: what it was sent before (pushFirst). */
+  private sendAll(pushed?: HeadWanted | 'rows'): void {
+    this.rpc.failAll({ code: 'CANCELLED', message: 'The results panel reloaded.' });
+    if (!pushed) this.notify('init', this.initParams());
     this.thumbAsked.clear();
     const t0 = Date.now();
     const p0 = performance.now();
-    if (this.sendHead()) {
+    if (pushed === 'rows') this.flushNow();
+    else if (pushed || this.sendHead()) {
       // Every row again, once the head is shown (see sendHeadThenRows).
       this.index.unsendAll();
       this.waitForHead();
@@ -467,8 +510,13 @@ export class ResultsPanel extends Disposable {
     const want = this.headWanted;
     if (!want || !this.ready || this.index.size < HEAD_FROM_ROWS) return false;
     this.headWanted = undefined;
+    this.notify('head', this.headOf(want));
+    return true;
+  }
+
+  private headOf(want: HeadWanted): HostToResultsNotifications['head'] {
     const h = this.index.head(want);
-    this.notify('head', {
+    return {
       total: this.index.size,
       rows: h.rows,
       paths: encodePaths(Array.from(h.rows, (r) => this.index.paths[r])),
@@ -476,8 +524,7 @@ export class ResultsPanel extends Disposable {
       cells: h.cells,
       sentAt: Date.now(),
       host: this.hostTimes(),
-    });
-    return true;
+    };
   }
 
   /**
@@ -501,10 +548,11 @@ export class ResultsPanel extends Disposable {
     this.flushNow();
   }
 
+  /** The host's stamps, with the first messages after the store's read (a pushed head has no `ready` yet). */
   private hostTimes(): HostTimes | undefined {
-    if (this.timesSent || this.times.readEnd === undefined) return undefined;
-    this.timesSent = true;
-    return this.times;
+    if (this.timesSent >= 2 || this.times.readEnd === undefined) return undefined;
+    this.timesSent++;
+    return { ...this.times };
   }
 
   private scheduleMetrics(): void {

@@ -56,7 +56,8 @@ export class ResultsApp extends Disposable {
     // message can be handled before main.ts has built the app and called start() (one synchronous task).
     // A screenful and a little more, for the host to send ahead of the rows (PanelState.headWanted).
     const screenful = Math.min(200, Math.ceil(window.innerHeight / ROW_HEIGHT) + 10);
-    host.notify('ready', { head: this.state.headWanted(screenful) });
+    this.state.askedHead = this.state.headWanted(screenful);
+    host.notify('ready', { head: this.state.askedHead });
     this.state.timeline.readySent = Date.now();
     const open = (row: number, model = this.state.query.model) => {
       this.state.select(row, 'replace');

@@ -20,6 +20,7 @@ import type {
   RunProgress,
 } from '../../protocol/results';
 import type { DriftNote } from '../../protocol/drift';
+import { headAnswers } from '../../protocol/resultsHead';
 import { PathRanks, runQuery, sanitizeQuery, DEFAULT_QUERY } from './query';
 import { MarkTable } from './marks';
 import { RowTable } from './rows';
@@ -99,6 +100,8 @@ export class PanelState {
    * order, and how many rows the table will hold.
    */
   head?: { order: Uint32Array; total: number };
+  /** The head this page asked for in `ready` (none: its first view is not one the host can give ahead). */
+  askedHead?: HeadWanted;
   similar?: SimilarRows;
   /** The embedding map last sent (any model column: the view asks for the query's), and what colours it. */
   map?: EmbeddingMapMessage;
@@ -177,9 +180,11 @@ export class PanelState {
     return { model: q.model, key, descending: q.sort.descending, rows };
   }
 
-  /** The host's first screenful (see `head`): ignored once the table has rows. */
+  /** The host's first screenful (see `head`): ignored once the table has rows, or when it is not the one asked for. */
   addHead(p: HostToResultsNotifications['head'], paths: readonly string[]): void {
     if (this.table.size > 0) return;
+    // Sent before the page asked (protocol/resultsHead.ts): another order than this page's gets its own head.
+    if (p.wanted && !headAnswers(p.wanted, this.askedHead)) return;
     this.timeline.headArrived ??= Date.now();
     this.timeline.headSent ??= typeof p.sentAt === 'number' ? p.sentAt : undefined;
     this.noteHost(p.host);
@@ -191,7 +196,8 @@ export class PanelState {
   }
 
   noteHost(host: HostTimes | undefined): void {
-    if (host && typeof host === 'object' && !this.timeline.host) this.timeline.host = { ...host };
+    // The first messages each carry them (a head sent before the page asked has no `ready` stamp yet).
+    if (host && typeof host === 'object') this.timeline.host = { ...this.timeline.host, ...host };
   }
 
   /** A `data` message reached the page (before it is decoded): the timeline's split of the channel's time. */

@@ -6,7 +6,7 @@
 // redraw work, long tasks) while idle (the reference: what the machine's load alone costs a frame), while the
 // table is swept from top to bottom one scroll step per frame (a wheel), and while PageDown is pressed for real.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -14,6 +14,7 @@ import type { FrameProbeRequest, FrameProbeResult, ResultsReport } from '../../.
 import { harnessRequest, pressInWebview } from './harness';
 import { EXTENSION_ID, waitInWorkbench } from './helpers';
 import { writeStore } from './storeFixture';
+import { openEmptyWebview, type EmptyOpen } from './emptyWebview';
 
 const BIG = Math.max(1000, Number(process.env.XRAY_BENCH_PANEL_ROWS) || 100_000);
 const REF = 1000;
@@ -28,6 +29,8 @@ const WHEEL_PX = 96;
  * first round's is the session's first webview (the only one whose empty document loads in ~50 ms here).
  */
 const ORDER = process.env.XRAY_BENCH_BIG_FIRST === '1' ? (['big', 'ref'] as const) : (['ref', 'big'] as const);
+/** `XRAY_BENCH_OPEN_ONLY=1`: the opens alone (with their empty-webview references), no frame probes. */
+const OPEN_ONLY = process.env.XRAY_BENCH_OPEN_ONLY === '1';
 
 /**
  * After closing the previous panel, until its page is gone and the webview service worker has settled (nothing
@@ -115,7 +118,8 @@ describe('@bench panel', function () {
   it('opens and scrolls a 100,000-row results panel', async () => {
     type Open = {
       commandMs: number;
-      /** The host's stamps: the store read (start, end) and the page's ready reaching it. */
+      /** The host's stamps: the panel created, the store read (start, end), the page's ready reaching it. */
+      createdMs: number;
       readStartMs: number;
       readEndMs: number;
       hostReadyMs: number;
@@ -126,6 +130,8 @@ describe('@bench panel', function () {
       pageStartedMs: number;
       /** The page sent 'ready' (before building its views). */
       readySentMs: number;
+      /** Its views built and mounted (the end of its script's first task). */
+      builtMs: number;
       /** The first screenful sent ahead of the rows (when the page asked for one), and its arrival. */
       headSentMs: number;
       headArrivedMs: number;
@@ -141,12 +147,29 @@ describe('@bench panel', function () {
       allRowsMs: number;
     };
     const open: Record<'big' | 'ref', Open[]> = { big: [], ref: [] };
+    // VS Code's own share, in the same rounds: an empty webview opened as the panel is.
+    const empty: EmptyOpen[] = [];
+    // And one that carries the panel's script and stylesheet without running them: VS Code's cost of the page's size.
+    const sized: EmptyOpen[] = [];
+    const dist = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath, 'dist', 'webview');
+    const carry = ['results.js', 'results.css'].map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
     const refSweeps: FrameProbeResult[] = [];
     // The same work per frame on either table: a back-and-forth sweep by the big table's step.
     const stepPx = Math.round((BIG * 32) / SWEEP);
     const loads: number[] = [loadavg()[0]];
     const closeSettleMs: number[] = [];
+    // The session's first webview starts its page in ~0.1 s, every later one in ~1 s: with OPEN_ONLY an empty one
+    // goes first, unmeasured, so that every open compared is a later one (the case users meet all day).
+    const firstWebview = OPEN_ONLY ? await openEmptyWebview() : undefined;
     for (let round = 0; round < ROUNDS; round++) {
+      closeSettleMs.push(await closeAndSettle());
+      empty.push(await openEmptyWebview());
+      console.log(`[bench] panel: empty webview, round ${round + 1}: ${JSON.stringify(empty.at(-1))}`);
+      closeSettleMs.push(await closeAndSettle());
+      sized.push(await openEmptyWebview(carry));
+      console.log(
+        `[bench] panel: empty webview of the panel's size, round ${round + 1}: ${JSON.stringify(sized.at(-1))}`,
+      );
       for (const which of ORDER) {
         const root = which === 'big' ? bigRoot() : refRoot();
         const n = which === 'big' ? BIG : REF;
@@ -160,6 +183,7 @@ describe('@bench panel', function () {
         const at = (x: number | undefined) => (x ?? NaN) - t0;
         open[which].push({
           commandMs,
+          createdMs: at(tl.host?.created),
           readStartMs: at(tl.host?.readStart),
           readEndMs: at(tl.host?.readEnd),
           hostReadyMs: at(tl.host?.ready),
@@ -167,6 +191,7 @@ describe('@bench panel', function () {
           pageShellLoadedMs: at(tl.pageShellLoaded),
           pageStartedMs: tl.started! - t0,
           readySentMs: at(tl.readySent),
+          builtMs: at(tl.built),
           headSentMs: at(tl.headSent),
           headArrivedMs: at(tl.headArrived),
           dataSentMs: (tl.firstDataSent ?? NaN) - t0,
@@ -188,6 +213,42 @@ describe('@bench panel', function () {
       }
     }
     loads.push(loadavg()[0]);
+    const fig = (xs: Open[], k: string) => median(xs.map((x) => x[k as keyof Open]));
+    const emptyFig = (xs: EmptyOpen[], k: keyof EmptyOpen) => median(xs.map((x) => x[k]));
+    const opens = {
+      rows: BIG,
+      referenceRows: REF,
+      rounds: ROUNDS,
+      closeSettleMs,
+      open: {
+        ...Object.fromEntries(Object.keys(open.big[0]).map((k) => [k, fig(open.big, k)])),
+        reference: Object.fromEntries(Object.keys(open.ref[0]).map((k) => [k, fig(open.ref, k)])),
+        ratioAllRows: fig(open.big, 'allRowsMs') / Math.max(1, fig(open.ref, 'allRowsMs')),
+        runs: open,
+      },
+      empty: {
+        ...Object.fromEntries(Object.keys(empty[0]).map((k) => [k, emptyFig(empty, k as keyof EmptyOpen)])),
+        runs: empty,
+        firstWebview,
+      },
+      sized: {
+        ...Object.fromEntries(Object.keys(sized[0]).map((k) => [k, emptyFig(sized, k as keyof EmptyOpen)])),
+        runs: sized,
+      },
+      // Open (command to first rows painted) over an empty webview's open (call to first frame painted), and the
+      // same per round (each pair in one round, close and settle before each).
+      ratioOpenToEmpty: fig(open.big, 'firstPaintedMs') / emptyFig(empty, 'paintedMs'),
+      ratioOpenToEmptyByRound: open.big.map((b, i) => b.firstPaintedMs / empty[i].paintedMs),
+      pageBytes: { script: statSync(join(dist, 'results.js')).size, style: statSync(join(dist, 'results.css')).size },
+      loadAverage: loads,
+    };
+    if (OPEN_ONLY) {
+      const outDir = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath, 'test-output', 'bench');
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'panel-open.json'), JSON.stringify(opens, null, 1));
+      console.log(`[bench] panel opens: ${JSON.stringify(opens)}`);
+      return;
+    }
     const root = bigRoot();
     if (ORDER.at(-1) !== 'big') {
       await closeAndSettle();
@@ -214,18 +275,8 @@ describe('@bench panel', function () {
     const pressed = await pressing;
     const afterKeys = await report(root);
     loads.push(loadavg()[0]);
-    const fig = (xs: Open[], k: string) => median(xs.map((x) => x[k as keyof Open]));
     const result = {
-      rows: BIG,
-      referenceRows: REF,
-      rounds: ROUNDS,
-      closeSettleMs,
-      open: {
-        ...Object.fromEntries(Object.keys(open.big[0]).map((k) => [k, fig(open.big, k)])),
-        reference: Object.fromEntries(Object.keys(open.ref[0]).map((k) => [k, fig(open.ref, k)])),
-        ratioAllRows: fig(open.big, 'allRowsMs') / Math.max(1, fig(open.ref, 'allRowsMs')),
-        runs: open,
-      },
+      ...opens,
       frames: {
         idle,
         sweep,

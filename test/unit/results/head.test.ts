@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { encodePaths } from '../../../src/extension/results/pathColumn';
 import { RowIndex } from '../../../src/extension/results/rowIndex';
 import type { HeadWanted } from '../../../src/protocol/results';
+import { FRESH_HEAD, headAnswers } from '../../../src/protocol/resultsHead';
 import { decodePaths } from '../../../src/webview/results/pathColumn';
 import { runQuery, DEFAULT_QUERY } from '../../../src/webview/results/query';
 import { PanelState } from '../../../src/webview/results/state';
@@ -145,4 +146,51 @@ test('a page asks for a head only when the host can give its order', () => {
   s.query = { ...DEFAULT_QUERY, sort: { key: 'path', descending: false } };
   s.scrollTop = 640;
   assert.equal(s.headWanted(40), undefined, 'scrolled away from the top');
+});
+
+test('a head sent before the page asked (FRESH_HEAD) is what a fresh page asks for; another page ignores it', () => {
+  const fresh = new PanelState();
+  const screenful = Math.min(200, Math.ceil(2160 / 32) + 10);
+  assert.ok(headAnswers(FRESH_HEAD, fresh.headWanted(screenful)), 'a fresh page, even on a 2160 px screen');
+  assert.deepEqual(
+    { model: FRESH_HEAD.model, ...DEFAULT_QUERY.sort },
+    { model: 0, key: FRESH_HEAD.key, descending: FRESH_HEAD.descending },
+  );
+  for (const other of [
+    { ...FRESH_HEAD, model: 1 },
+    { ...FRESH_HEAD, key: 'path' as const },
+    { ...FRESH_HEAD, descending: false },
+    { ...FRESH_HEAD, rows: FRESH_HEAD.rows + 1 },
+  ])
+    assert.equal(headAnswers(FRESH_HEAD, other), false, JSON.stringify(other));
+  assert.equal(headAnswers(FRESH_HEAD, undefined), false, 'a page that asked for no head (a filter, scrolled)');
+
+  const rows: Gen[] = Array.from({ length: 30 }, (_, i) => ({ folder: 'x', name: 'a', a: (i % 7) - 3, failed: false }));
+  const ix = indexOf(rows);
+  const pushed = (s: PanelState) => {
+    const h = ix.head(FRESH_HEAD);
+    const paths = Array.from(h.rows, (r) => ix.paths[r]);
+    s.addHead(
+      {
+        wanted: FRESH_HEAD,
+        total: ix.size,
+        rows: h.rows,
+        paths: encodePaths(paths),
+        labels: Int8Array.from(h.labels),
+        cells: h.cells,
+      },
+      paths,
+    );
+  };
+  // The page that asked for the fresh order shows it; one sorted by path (a restored page) waits for its own.
+  const s = pageOf(ix);
+  s.askedHead = s.headWanted(40);
+  pushed(s);
+  assert.deepEqual([...s.view], [...ix.head(FRESH_HEAD).rows], 'the pushed head, in its order');
+  const byPath = pageOf(ix);
+  byPath.query = { ...DEFAULT_QUERY, sort: { key: 'path', descending: false } };
+  byPath.askedHead = byPath.headWanted(40);
+  pushed(byPath);
+  assert.equal(byPath.head, undefined, 'not its order: nothing shown');
+  assert.equal(byPath.view.length, 0);
 });
