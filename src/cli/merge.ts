@@ -8,8 +8,17 @@ import { resolve } from 'node:path';
 import { mergeRows } from '../core/batch/merge';
 import { formatRow } from '../core/batch/jsonl';
 import { loadResults, ResultStore } from '../engine/batch/store';
+import { EXIT } from './exitCodes';
 
 export async function runMerge(inputs: string[], out: string, write: (line: string) => void): Promise<number> {
+  const target = resolve(out);
+  // The merged store is replaced by rename: a device or pipe given as --out (say /dev/null, run as root)
+  // would be replaced by a plain file, not written to.
+  const existing = await fsp.stat(target).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    write(`--out ${target} is not a plain file: merge writes a result store there (rows and their index)`);
+    return EXIT.USAGE;
+  }
   const tables = [];
   for (const f of inputs) {
     const { table, info } = await loadResults(resolve(f));
@@ -18,7 +27,6 @@ export async function runMerge(inputs: string[], out: string, write: (line: stri
     tables.push(table.rows);
   }
   const rows = mergeRows(tables);
-  const target = resolve(out);
   const tmp = `${target}.merge-${process.pid}.tmp`;
   await fsp.writeFile(tmp, rows.map(formatRow).join(''));
   await fsp.rename(tmp, target);
