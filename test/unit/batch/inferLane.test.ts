@@ -16,7 +16,7 @@ import { InferLane, type LaneBytes } from '../../../src/engine/batch/inferLane';
 import { KeyedQueue } from '../../../src/engine/keyedQueue';
 import { ModelRegistry } from '../../../src/engine/modelRegistry';
 import { ortFactory } from '../../../src/engine/providers';
-import { mulberry32, writeTwoHeadModel } from '../../fixtures/models';
+import { seededInputs, writeTwoHeadModel } from '../../fixtures/models';
 
 const SCORE = ['pred_score', EMBEDDING_OUTPUT];
 const work = mkdtempSync(join(tmpdir(), 'infer-lane-'));
@@ -52,8 +52,7 @@ async function setup() {
   const m = writeTwoHeadModel(join(work, 'model'), { height: 32, width: 32 });
   const info = await models.load(m.manifestPath, 'cpu');
   const session = models.get(info.modelKey).session;
-  const rand = mulberry32(11);
-  const inputs = Array.from({ length: 10 }, () => Float32Array.from({ length: 32 * 32 }, () => rand()));
+  const inputs = seededInputs(11, 10);
   const dims = [1, 1, 32, 32];
   // What the main thread's session gives for each input alone.
   const expected = await Promise.all(inputs.map((t) => session.run({ input: new ort.Tensor('float32', t, dims) })));

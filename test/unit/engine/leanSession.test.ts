@@ -16,7 +16,7 @@ import { ModelBatcher } from '../../../src/engine/batch/batcher';
 import { KeyedQueue } from '../../../src/engine/keyedQueue';
 import { ModelRegistry } from '../../../src/engine/modelRegistry';
 import { ortFactory } from '../../../src/engine/providers';
-import { mulberry32, writeAnomalyMapModel, writeTwoHeadModel } from '../../fixtures/models';
+import { seededInputs, writeAnomalyMapModel, writeTwoHeadModel } from '../../fixtures/models';
 
 const SCORE = ['pred_score', EMBEDDING_OUTPUT];
 
@@ -74,8 +74,7 @@ test('the lean session is made on first ask only, once, and is the graph cut to 
     maxBatch: 4,
     lean: { outputs: SCORE, session: () => models.leanSession(info.modelKey, SCORE) },
   });
-  const rand = mulberry32(5);
-  const inputs = Array.from({ length: 6 }, () => Float32Array.from({ length: 32 * 32 }, () => rand()));
+  const inputs = seededInputs(5, 6);
   const dims = [1, 1, 32, 32];
   const full = await Promise.all(inputs.map((t) => batcher.run(t, dims)));
   assert.equal(created.n, 1, 'runs that want every output never make the lean session');
@@ -145,8 +144,7 @@ test('batch runs get sessions of their own thread count, made once on first ask;
     maxBatch: 4,
     lean: { outputs: SCORE, session: () => models.batchSession(info.modelKey, SCORE) },
   });
-  const rand = mulberry32(7);
-  const inputs = Array.from({ length: 5 }, () => Float32Array.from({ length: 32 * 32 }, () => rand()));
+  const inputs = seededInputs(7, 5);
   const dims = [1, 1, 32, 32];
   const viewer = await Promise.all(inputs.map((t) => entry.session.run({ input: new ort.Tensor('float32', t, dims) })));
   const all = await Promise.all(inputs.map((t) => batcher.run(t, dims)));
