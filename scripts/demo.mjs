@@ -143,6 +143,7 @@ async function check(url) {
 async function openViewer(page, url) {
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench .explorer-folders-view', { timeout: 60000 });
+  await waitForContributions(page);
   // Quick Open a real chest X-ray when the demo has some (the default model is a chest model; the demo's
   // settings open JPEGs in the X-ray viewer), else the MONOCHROME2 DICOM (the custom editor is its default).
   const target = demoTarget();
@@ -152,6 +153,30 @@ async function openViewer(page, url) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: target }).first().waitFor({ timeout: 15000 });
   await page.keyboard.press('Enter');
   await page.waitForSelector('iframe.webview', { timeout: 30000 });
+}
+
+/**
+ * The explorer shows before the extension host has registered the extension's contributions; a file opened
+ * in that window goes to the text editor (seen once: "The file is not displayed in the text editor because it
+ * is either binary..."). Our commands in the palette mean the custom editors are registered too.
+ */
+async function waitForContributions(page) {
+  const until = Date.now() + 60000;
+  for (;;) {
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 15000 });
+    await input.fill('>X-ray Anomaly: Select Anomaly Model');
+    const found = await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Select Anomaly Model' })
+      .first()
+      .waitFor({ timeout: 2000 })
+      .then(() => true)
+      .catch(() => false);
+    await page.keyboard.press('Escape');
+    if (found) return;
+    if (Date.now() > until) throw new Error("the extension's commands never appeared in the command palette");
+  }
 }
 
 function demoTarget() {
