@@ -124,7 +124,11 @@ async function main() {
 /** Opens the demo like a user would and keeps a screenshot: proves the demo works end to end. */
 async function check(url) {
   const { launchBrowser } = await import('./lib/browser.mjs');
-  const { page } = await launchBrowser({ profileDir: join(DEMO, 'chromium-check') });
+  // A new browser profile each time, as a new user has: the workbench remembers which editor last showed a
+  // file, so one run that opened the X-ray as text (see waitForContributions) made every later check fail.
+  const profileDir = join(DEMO, 'chromium-check');
+  rmSync(profileDir, { recursive: true, force: true });
+  const { page } = await launchBrowser({ profileDir });
   const shots = join(TEST_OUTPUT, 'screenshots');
   mkdirSync(shots, { recursive: true });
   try {
